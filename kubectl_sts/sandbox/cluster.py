@@ -1,0 +1,203 @@
+"""The simulated cluster: the store plus the control loops that run against it."""
+
+import copy
+import threading
+
+from .clock import Clock
+from .controller import StatefulSetController, controller_of
+from .gc import GarbageCollector
+from .kubelet import NODES, Kubelet
+from .resources import BY_KIND, RESOURCE_TYPES
+from .storage import Storage
+from .store import Store
+
+STS = BY_KIND["StatefulSet"]
+POD = BY_KIND["Pod"]
+PVC = BY_KIND["PersistentVolumeClaim"]
+CR = BY_KIND["ControllerRevision"]
+NS = BY_KIND["Namespace"]
+SERVICE = BY_KIND["Service"]
+NODE = BY_KIND["Node"]
+
+
+class Config:
+    """Timings in simulated seconds. The defaults are fast, for tests; `demo()` is lifelike."""
+
+    def __init__(self, speed=1.0, start_seconds=0.02, ready_seconds=0.02, terminate_seconds=0.02,
+                 crash_seconds=0.05, backoff_seconds=0.2, maxunavailable_gate=False,
+                 watch_history=50000, reclaim_policy="Delete", validate=True):
+        self.speed = speed
+        self.start_seconds = start_seconds
+        self.ready_seconds = ready_seconds
+        self.terminate_seconds = terminate_seconds
+        self.crash_seconds = crash_seconds
+        self.backoff_seconds = backoff_seconds
+        self.maxunavailable_gate = maxunavailable_gate
+        self.watch_history = watch_history
+        self.reclaim_policy = reclaim_policy
+        self.validate = validate
+
+    @classmethod
+    def demo(cls, **overrides):
+        values = dict(start_seconds=1.0, ready_seconds=1.0, terminate_seconds=1.0,
+                      crash_seconds=3.0, backoff_seconds=10.0)
+        values.update(overrides)
+        return cls(**values)
+
+
+class Cluster:
+    def __init__(self, config=None):
+        self.config = config or Config()
+        self.clock = Clock(self.config.speed)
+        self.store = Store(self.clock, history=self.config.watch_history, admit=self._admit)
+        self.storage = Storage(self.store, self.config.reclaim_policy)
+        self.kubelet = Kubelet(self.store, self.config, self.storage)
+        self.gc = GarbageCollector(self.store)
+        self.controller = StatefulSetController(self.store, self.config.maxunavailable_gate)
+        self.dirty = set()            # (ns, name) of StatefulSets to sync
+        self.requeue = {}             # (ns, name) -> simulated time
+        self.terminating_ns = set()
+        self._kick = True
+        self._stop = threading.Event()
+        self._thread = None
+        self._service_ips = 0
+        for listener in (self._on_change, self.kubelet.on_change, self.gc.on_change,
+                         self.storage.on_change):
+            self.store.listeners.append(listener)
+        for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
+            self.store.create(NS, {"metadata": {"name": ns}})
+        for node in NODES:
+            self.store.create(NODE, _node(node), internal=True)
+
+    # -- admission: defaults, validation, and what admission plugins add -----------------------
+    def _admit(self, rt, obj, old):
+        from . import validation
+        validation.apply_defaults(rt.plural, obj, self.config.maxunavailable_gate)
+        if old is None:
+            if rt is PVC:
+                self.storage.admit_claim(obj)
+                obj["status"] = {"phase": "Pending"}
+            elif rt is POD:
+                obj["status"] = {"phase": "Pending", "qosClass": "BestEffort"}
+            elif rt is STS:
+                obj["status"] = {"replicas": 0, "availableReplicas": 0}
+            elif rt is SERVICE:
+                self._allocate_cluster_ip(obj)
+            elif rt is NS:
+                obj["status"] = {"phase": "Active"}
+        if self.config.validate:
+            causes = validation.validate(rt.plural, obj, old, self.config.maxunavailable_gate)
+            if causes:
+                from .errors import invalid
+                raise invalid(validation.invalid_status(rt.kind, rt.group,
+                                                        obj["metadata"].get("name", ""), causes))
+
+    def _allocate_cluster_ip(self, svc):
+        spec = svc.setdefault("spec", {})
+        if spec.get("clusterIP") in (None, ""):
+            self._service_ips += 1
+            spec["clusterIP"] = "10.96.%d.%d" % (self._service_ips // 250, 1 + self._service_ips % 250)
+        spec["clusterIPs"] = [spec["clusterIP"]]
+
+    # -- change tracking -----------------------------------------------------------------------
+    def _on_change(self, rt, etype, obj):
+        meta = obj["metadata"]
+        ns = meta.get("namespace", "")
+        if rt is STS:
+            self.dirty.add((ns, meta["name"]))
+        elif rt is POD or rt is CR:
+            ref = controller_of(obj)
+            if ref is not None and ref.get("kind") == "StatefulSet":
+                self.dirty.add((ns, ref["name"]))
+            elif ref is None:
+                self._all_sets_dirty(ns)        # an orphan may be adopted
+        elif rt is PVC and etype == "DELETED":
+            self._all_sets_dirty(ns)            # a stale claim is gone: creation may go on
+        elif rt is NS and meta.get("deletionTimestamp"):
+            self.terminating_ns.add(meta["name"])
+        self._kick = True
+
+    def _all_sets_dirty(self, ns):
+        for (sns, name) in list(self.store.data[STS].keys()):
+            if sns == ns:
+                self.dirty.add((sns, name))
+
+    # -- the loop --------------------------------------------------------------------------------
+    def start(self):
+        self._thread = threading.Thread(target=self._run, name="sandbox-cluster", daemon=True)
+        self._thread.start()
+
+    def stop(self):
+        self._stop.set()
+        with self.store.cond:
+            self.store.cond.notify_all()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def _run(self):
+        cond = self.store.cond
+        while not self._stop.is_set():
+            with cond:
+                now = self.clock.now()
+                due = [t for t in list(self.requeue.values()) + [self.kubelet.next_due()]
+                       if t is not None]
+                if not self._kick and not self.dirty:
+                    timeout = self.clock.real_seconds(min(due) - now) if due else 1.0
+                    cond.wait(timeout=min(max(timeout, 0.001), 1.0))
+                if self._stop.is_set():
+                    return
+                self._kick = False
+                try:
+                    self.step()
+                except Exception:    # a bug in a control loop must not kill the sandbox
+                    import traceback
+                    traceback.print_exc()
+
+    def step(self):
+        """One pass of every control loop (under the store lock)."""
+        now = self.clock.now()
+        self._namespaces()
+        self.gc.step()
+        self.storage.step()
+        for key, when in list(self.requeue.items()):
+            if when <= now:
+                del self.requeue[key]
+                self.dirty.add(key)
+        work = sorted(self.dirty)
+        self.dirty.clear()
+        for ns, name in work:
+            when = self.controller.sync(ns, name)
+            if when is not None:
+                self.requeue[(ns, name)] = when
+        self.kubelet.step(self.clock.now())
+
+    def _namespaces(self):
+        for name in list(self.terminating_ns):
+            ns = self.store.peek(NS, "", name)
+            if ns is None:
+                self.terminating_ns.discard(name)
+                continue
+            remaining = 0
+            for rt in RESOURCE_TYPES:
+                if not rt.namespaced:
+                    continue
+                items, _ = self.store.list(rt, name)
+                for obj in items:
+                    remaining += 1
+                    if not obj["metadata"].get("deletionTimestamp"):
+                        self.store.delete(rt, name, obj["metadata"]["name"])
+            if remaining == 0:
+                done = copy.deepcopy(ns)
+                done["spec"]["finalizers"] = []
+                self.store.update(NS, done, internal=True)
+                self.terminating_ns.discard(name)
+
+
+def _node(name):
+    return {"metadata": {"name": name, "labels": {"kubernetes.io/hostname": name,
+                                                  "kubernetes.io/os": "linux"}},
+            "spec": {},
+            "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady",
+                                       "message": "kubelet is posting ready status"}],
+                       "nodeInfo": {"kubeletVersion": "v1.32.0", "operatingSystem": "linux",
+                                    "architecture": "amd64"}}}

@@ -1,0 +1,109 @@
+"""The garbage collector: ownerReference cascades (Background, Foreground, Orphan)."""
+
+import copy
+
+from .resources import RESOURCE_TYPES
+
+
+class GarbageCollector:
+    def __init__(self, store):
+        self.store = store
+        self.live = {}            # uid -> (rt, ns, name)
+        self.dependents = {}      # owner uid -> set of dependent uids
+        self.check = set()        # dependent uids to look at
+        self.owners_waiting = set()   # uids of owners with foregroundDeletion/orphan finalizers
+
+    def on_change(self, rt, etype, obj):
+        meta = obj["metadata"]
+        uid = meta.get("uid")
+        if etype == "DELETED":
+            self.live.pop(uid, None)
+            self.check.update(self.dependents.pop(uid, set()))
+            self.owners_waiting.discard(uid)
+            return
+        self.live[uid] = (rt, meta.get("namespace", ""), meta["name"])
+        refs = meta.get("ownerReferences") or []
+        for ref in refs:
+            self.dependents.setdefault(ref.get("uid"), set()).add(uid)
+        if refs:
+            self.check.add(uid)
+        finalizers = meta.get("finalizers") or []
+        if meta.get("deletionTimestamp") and ("foregroundDeletion" in finalizers or
+                                              "orphan" in finalizers):
+            self.owners_waiting.add(uid)
+
+    def _obj(self, uid):
+        where = self.live.get(uid)
+        return self.store.peek(*where) if where else None
+
+    def step(self):
+        for uid in list(self.owners_waiting):
+            self._finish_owner(uid)
+        work = list(self.check)
+        self.check.clear()
+        for uid in work:
+            obj = self._obj(uid)
+            if obj is None:
+                continue
+            refs = obj["metadata"].get("ownerReferences") or []
+            if not refs:
+                continue
+            solid = [r for r in refs if self._owner_alive(r, obj)]
+            if not solid:
+                if not obj["metadata"].get("deletionTimestamp"):
+                    rt, ns, name = self.live[uid]
+                    self.store.delete(rt, ns, name)
+            elif len(solid) != len(refs):
+                fixed = copy.deepcopy(obj)
+                fixed["metadata"]["ownerReferences"] = solid
+                self.store.update(self.live[uid][0], fixed, internal=True)
+
+    def _owner_alive(self, ref, dependent):
+        owner = self._obj(ref.get("uid"))
+        if owner is None:
+            return False
+        # an owner in foreground deletion still blocks: its dependents are deleted by
+        # _finish_owner, not here
+        return owner["metadata"]["name"] == ref.get("name")
+
+    def _finish_owner(self, uid):
+        owner = self._obj(uid)
+        if owner is None:
+            self.owners_waiting.discard(uid)
+            return
+        rt = self.live[uid][0]
+        finalizers = owner["metadata"].get("finalizers") or []
+        deps = [d for d in (self._obj(d) for d in self.dependents.get(uid, ())) if d is not None
+                and any(r.get("uid") == uid for r in d["metadata"].get("ownerReferences") or [])]
+        if "orphan" in finalizers:
+            for dep in deps:
+                fixed = copy.deepcopy(dep)
+                fixed["metadata"]["ownerReferences"] = [
+                    r for r in dep["metadata"]["ownerReferences"] if r.get("uid") != uid]
+                self.store.update(self.live[dep["metadata"]["uid"]][0], fixed, internal=True)
+            deps = []
+            finalizers = [f for f in finalizers if f != "orphan"]
+        elif "foregroundDeletion" in finalizers:
+            blocking = []
+            for dep in deps:
+                if not dep["metadata"].get("deletionTimestamp"):
+                    drt, dns, dname = self.live[dep["metadata"]["uid"]]
+                    self.store.delete(drt, dns, dname, propagation="Foreground")
+                if any(r.get("uid") == uid and r.get("blockOwnerDeletion")
+                       for r in dep["metadata"].get("ownerReferences") or []):
+                    blocking.append(dep)
+            if blocking:
+                return
+            finalizers = [f for f in finalizers if f != "foregroundDeletion"]
+        else:
+            self.owners_waiting.discard(uid)
+            return
+        fixed = copy.deepcopy(self.store.peek(*self.live[uid]))
+        fixed["metadata"]["finalizers"] = finalizers
+        if not finalizers:
+            del fixed["metadata"]["finalizers"]
+        self.owners_waiting.discard(uid)
+        self.store.update(rt, fixed, internal=True)
+
+
+ALL_TYPES = RESOURCE_TYPES

@@ -1,0 +1,360 @@
+"""A simulated scheduler + kubelet: binds pods to nodes, starts containers after configured
+delays, reports readiness, and fails on request, with the events a real kubelet records.
+
+How a pod asks to fail (documented in README):
+- annotation `sandbox.kubectl-sts.io/behavior` on the pod (or the pod template) with one of
+  `crashloop`, `image-pull-error`, `never-ready`; it applies to every container;
+- or a container image whose name contains `crashloop`, `never-ready`, or `no-such-image`
+  (image-pull-error); it applies to that container.
+"""
+
+import copy
+
+from . import events
+from .clock import rfc3339
+from .resources import BY_KIND
+
+POD = BY_KIND["Pod"]
+PVC = BY_KIND["PersistentVolumeClaim"]
+BEHAVIOR_ANNOTATION = "sandbox.kubectl-sts.io/behavior"
+BEHAVIORS = ("ok", "crashloop", "image-pull-error", "never-ready")
+NODES = ["sandbox-node-1", "sandbox-node-2", "sandbox-node-3"]
+
+
+def container_behavior(pod, container):
+    ann = (pod["metadata"].get("annotations") or {}).get(BEHAVIOR_ANNOTATION)
+    if ann in BEHAVIORS:
+        return ann
+    image = container.get("image") or ""
+    if "crashloop" in image:
+        return "crashloop"
+    if "never-ready" in image:
+        return "never-ready"
+    if "no-such-image" in image:
+        return "image-pull-error"
+    return "ok"
+
+
+class _PodState:
+    def __init__(self, node, ip, now):
+        self.node, self.ip = node, ip
+        self.scheduled_at = now
+        self.started = False
+        self.ready_since = None
+        self.terminating_since = None
+        self.containers = {}          # name -> dict(kind, restarts, running, next, reason, last)
+
+
+class Kubelet:
+    def __init__(self, store, config, storage):
+        self.store = store
+        self.config = config
+        self.storage = storage
+        self.pods = {}                # uid -> _PodState
+        self.due = {}                 # uid -> sim time of the next transition
+        self.dirty = set()            # (ns, name)
+        self._ips = 0
+
+    def on_change(self, rt, etype, obj):
+        if rt is POD and etype != "DELETED":
+            self.dirty.add((obj["metadata"]["namespace"], obj["metadata"]["name"]))
+        elif rt is POD:
+            self.pods.pop(obj["metadata"]["uid"], None)
+            self.due.pop(obj["metadata"]["uid"], None)
+        elif rt is PVC:
+            # a claim appearing or binding can unblock scheduling of pods that wait for it
+            for uid, state in list(self.pods.items()):
+                pass
+            self._claims_changed = True
+
+    def next_due(self):
+        return min(self.due.values()) if self.due else None
+
+    def step(self, now):
+        keys = set(self.dirty)
+        self.dirty.clear()
+        for uid, when in list(self.due.items()):
+            if when <= now:
+                del self.due[uid]
+                keys.add(uid)
+        if getattr(self, "_claims_changed", False):
+            self._claims_changed = False
+            pods, _ = self.store.list(POD)
+            keys.update((p["metadata"]["namespace"], p["metadata"]["name"]) for p in pods
+                        if not p.get("spec", {}).get("nodeName"))
+        for key in keys:
+            if isinstance(key, tuple):
+                pod = self.store.peek(POD, key[0], key[1])
+            else:
+                pod = self._pod_by_uid(key)
+            if pod is not None:
+                self._sync(pod, now)
+
+    def _pod_by_uid(self, uid):
+        state = self.pods.get(uid)
+        if state is None:
+            return None
+        return self.store.peek(POD, state.ns, state.name)
+
+    # -- one pod ------------------------------------------------------------------------------
+    def _sync(self, pod, now):
+        meta = pod["metadata"]
+        uid = meta["uid"]
+        state = self.pods.get(uid)
+        if meta.get("deletionTimestamp"):
+            self._terminate(pod, state, now)
+            return
+        if not pod.get("spec", {}).get("nodeName"):
+            self._schedule(pod, now)
+            return
+        if state is None:          # bound elsewhere (created with nodeName): adopt it
+            state = self._new_state(pod, pod["spec"]["nodeName"], now)
+        self._advance(pod, state, now)
+
+    def _new_state(self, pod, node, now):
+        self._ips += 1
+        ip = "10.244.%d.%d" % (1 + (self._ips // 250) % 250, 2 + self._ips % 250)
+        state = _PodState(node, ip, now)
+        state.ns, state.name = pod["metadata"]["namespace"], pod["metadata"]["name"]
+        self.pods[pod["metadata"]["uid"]] = state
+        return state
+
+    def _claims_of(self, pod):
+        for vol in pod.get("spec", {}).get("volumes") or []:
+            claim = vol.get("persistentVolumeClaim")
+            if claim:
+                yield claim.get("claimName")
+
+    def _schedule(self, pod, now):
+        ns = pod["metadata"]["namespace"]
+        for cname in self._claims_of(pod):
+            claim = self.store.peek(PVC, ns, cname)
+            problem = None
+            if claim is None:
+                problem = 'persistentvolumeclaim "%s" not found' % cname
+            elif claim["metadata"].get("deletionTimestamp"):
+                problem = 'persistentvolumeclaim "%s" is being deleted' % cname
+            if problem:
+                message = "0/%d nodes are available: %s. preemption: 0/%d nodes are available: " \
+                          "%d Preemption is not helpful for scheduling." % (
+                              len(NODES), problem, len(NODES), len(NODES))
+                self._write(pod, {"phase": "Pending", "qosClass": "BestEffort", "conditions": [
+                    {"type": "PodScheduled", "status": "False", "lastProbeTime": None,
+                     "lastTransitionTime": rfc3339(now), "reason": "Unschedulable",
+                     "message": message}]})
+                events.record(self.store, pod, "Warning", "FailedScheduling", message,
+                              "default-scheduler")
+                return
+        digits = "".join(ch for ch in pod["metadata"]["name"] if ch.isdigit()) or "0"
+        node = NODES[int(digits[-3:]) % len(NODES)]
+        for cname in self._claims_of(pod):
+            self.storage.bind(self.store.peek(PVC, ns, cname), node)
+        fresh = copy.deepcopy(self.store.peek(POD, ns, pod["metadata"]["name"]))
+        fresh["spec"]["nodeName"] = node
+        pod = self.store.update(POD, fresh, internal=True)
+        state = self._new_state(pod, node, now)
+        for c in pod["spec"].get("containers") or []:
+            state.containers[c["name"]] = {"kind": container_behavior(pod, c), "restarts": 0,
+                                           "running": False, "reason": "ContainerCreating",
+                                           "last": None, "started_at": None, "backoff": 0}
+        events.record(self.store, pod, "Normal", "Scheduled", "Successfully assigned %s/%s to %s"
+                      % (ns, pod["metadata"]["name"], node), "default-scheduler")
+        self._write(pod, self._render(pod, state, now))
+        self.due[pod["metadata"]["uid"]] = now + self.config.start_seconds
+
+    def _advance(self, pod, state, now):
+        cfg = self.config
+        uid = pod["metadata"]["uid"]
+        name = pod["metadata"]["name"]
+        nexts = []
+        if not state.started:
+            if now < state.scheduled_at + cfg.start_seconds:
+                self.due[uid] = state.scheduled_at + cfg.start_seconds
+                return
+            state.started = True
+            state.started_at = now
+            for c in pod["spec"].get("containers") or []:
+                cs = state.containers.setdefault(c["name"], {"kind": container_behavior(pod, c),
+                                                             "restarts": 0, "last": None,
+                                                             "backoff": 0})
+                self._start_container(pod, c, cs, now)
+        for c in pod["spec"].get("containers") or []:
+            cs = state.containers[c["name"]]
+            if cs.get("next") is not None and cs["next"] <= now:
+                self._cycle(pod, c, cs, now)
+            if cs.get("next") is not None:
+                nexts.append(cs["next"])
+        all_ready = all(cs["kind"] == "ok" and cs["running"] for cs in state.containers.values())
+        if all_ready and state.ready_since is None:
+            ready_at = state.started_at + cfg.ready_seconds
+            if now >= ready_at:
+                state.ready_since = now
+            else:
+                nexts.append(ready_at)
+        if nexts:
+            self.due[uid] = min(nexts)
+        self._write(pod, self._render(pod, state, now))
+        del name
+
+    def _start_container(self, pod, container, cs, now):
+        image = container.get("image", "")
+        cname = container["name"]
+        field = "spec.containers{%s}" % cname
+        host = pod["spec"].get("nodeName")
+        if cs["kind"] == "image-pull-error":
+            events.record(self.store, pod, "Normal", "Pulling", 'Pulling image "%s"' % image,
+                          "kubelet", host, field)
+            events.record(self.store, pod, "Warning", "Failed", 'Failed to pull image "%s": rpc '
+                          'error: code = NotFound desc = failed to pull and unpack image "%s": '
+                          'not found' % (image, image), "kubelet", host, field)
+            events.record(self.store, pod, "Warning", "Failed", "Error: ErrImagePull", "kubelet",
+                          host, field)
+            cs.update(running=False, reason="ErrImagePull",
+                      message='rpc error: code = NotFound desc = failed to pull and unpack image '
+                              '"%s": not found' % image, next=now + self.config.backoff_seconds)
+            return
+        events.record(self.store, pod, "Normal", "Pulled", 'Container image "%s" already present '
+                      'on machine' % image, "kubelet", host, field)
+        events.record(self.store, pod, "Normal", "Created", "Created container %s" % cname,
+                      "kubelet", host, field)
+        events.record(self.store, pod, "Normal", "Started", "Started container %s" % cname,
+                      "kubelet", host, field)
+        cs.update(running=True, reason=None, message=None, started_at=now, next=None)
+        if cs["kind"] == "crashloop":
+            cs["next"] = now + self.config.crash_seconds
+        elif cs["kind"] == "never-ready":
+            events.record(self.store, pod, "Warning", "Unhealthy", "Readiness probe failed: "
+                          "sandbox: container %s never becomes ready" % cname, "kubelet", host,
+                          field)
+
+    def _cycle(self, pod, container, cs, now):
+        """A timed transition of a failing container: crash, back-off, restart, re-pull."""
+        cfg = self.config
+        cname = container["name"]
+        field = "spec.containers{%s}" % cname
+        host = pod["spec"].get("nodeName")
+        backoff = min(cfg.backoff_seconds * (2 ** cs["backoff"]), cfg.backoff_seconds * 30)
+        if cs["kind"] == "crashloop":
+            if cs["running"]:                            # the container exits with an error
+                cs["last"] = {"terminated": {"exitCode": 1, "reason": "Error",
+                                             "startedAt": rfc3339(cs["started_at"]),
+                                             "finishedAt": rfc3339(now),
+                                             "containerID": "containerd://sandbox"}}
+                cs["restarts"] += 1
+                cs.update(running=False, reason="CrashLoopBackOff",
+                          message="back-off %ds restarting failed container=%s pod=%s_%s(%s)" % (
+                              max(1, int(backoff)), cname, pod["metadata"]["name"],
+                              pod["metadata"]["namespace"], pod["metadata"]["uid"]),
+                          next=now + backoff)
+                cs["backoff"] += 1
+                events.record(self.store, pod, "Warning", "BackOff",
+                              "Back-off restarting failed container %s in pod %s_%s(%s)" % (
+                                  cname, pod["metadata"]["name"], pod["metadata"]["namespace"],
+                                  pod["metadata"]["uid"]), "kubelet", host, field)
+            else:
+                self._start_container(pod, container, cs, now)
+        elif cs["kind"] == "image-pull-error":
+            cs["backoff"] += 1
+            if cs["reason"] == "ErrImagePull":
+                cs.update(reason="ImagePullBackOff",
+                          message='Back-off pulling image "%s"' % container.get("image"))
+                events.record(self.store, pod, "Normal", "BackOff", 'Back-off pulling image "%s"'
+                              % container.get("image"), "kubelet", host, field)
+                events.record(self.store, pod, "Warning", "Failed", "Error: ImagePullBackOff",
+                              "kubelet", host, field)
+            else:
+                cs["reason"] = "ErrImagePull"
+                events.record(self.store, pod, "Warning", "Failed", "Error: ErrImagePull",
+                              "kubelet", host, field)
+            cs["next"] = now + backoff
+
+    def _terminate(self, pod, state, now):
+        uid = pod["metadata"]["uid"]
+        ns, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
+        if state is None:
+            self.store.delete(POD, ns, name, grace=0)
+            return
+        if state.terminating_since is None:
+            state.terminating_since = now
+            for c in pod["spec"].get("containers") or []:
+                if state.containers.get(c["name"], {}).get("running"):
+                    events.record(self.store, pod, "Normal", "Killing", "Stopping container %s"
+                                  % c["name"], "kubelet", state.node,
+                                  "spec.containers{%s}" % c["name"])
+        grace = pod["metadata"].get("deletionGracePeriodSeconds") or 0
+        done_at = state.terminating_since + min(self.config.terminate_seconds, grace)
+        if now >= done_at:
+            self.pods.pop(uid, None)
+            self.due.pop(uid, None)
+            self.store.delete(POD, ns, name, grace=0)
+        else:
+            self.due[uid] = done_at
+
+    # -- status -------------------------------------------------------------------------------
+    def _render(self, pod, state, now):
+        statuses = []
+        for c in pod["spec"].get("containers") or []:
+            cs = state.containers.get(c["name"]) or {}
+            entry = {"name": c["name"], "image": c.get("image", ""), "imageID": "",
+                     "restartCount": cs.get("restarts", 0), "started": bool(cs.get("running")),
+                     "ready": bool(cs.get("running") and cs.get("kind") == "ok" and
+                                   state.ready_since is not None)}
+            if cs.get("running"):
+                entry["state"] = {"running": {"startedAt": rfc3339(cs["started_at"])}}
+                entry["containerID"] = "containerd://%s-%s" % (pod["metadata"]["uid"][:8], c["name"])
+                entry["imageID"] = "docker.io/library/%s" % c.get("image", "")
+            else:
+                waiting = {"reason": cs.get("reason") or "ContainerCreating"}
+                if cs.get("message"):
+                    waiting["message"] = cs["message"]
+                entry["state"] = {"waiting": waiting}
+            entry["lastState"] = cs.get("last") or {}
+            statuses.append(entry)
+        started = state.started and all(s["state"].get("running") or
+                                         s["state"]["waiting"]["reason"] == "CrashLoopBackOff"
+                                         for s in statuses)
+        ready = state.ready_since is not None and all(s["ready"] for s in statuses)
+        old = {c["type"]: c for c in (pod.get("status") or {}).get("conditions") or []}
+
+        def cond(ctype, ok, reason=None, message=None):
+            value = "True" if ok else "False"
+            prev = old.get(ctype)
+            since = prev["lastTransitionTime"] if prev and prev.get("status") == value \
+                else rfc3339(now)
+            out = {"type": ctype, "status": value, "lastProbeTime": None,
+                   "lastTransitionTime": since}
+            if not ok and reason:
+                out["reason"] = reason
+                out["message"] = message
+            return out
+
+        not_ready = [s["name"] for s in statuses if not s["ready"]]
+        why = "containers with unready status: [%s]" % " ".join(not_ready)
+        conditions = [
+            cond("PodReadyToStartContainers", state.started),
+            cond("Initialized", True),
+            cond("Ready", ready, "ContainersNotReady", why),
+            cond("ContainersReady", ready, "ContainersNotReady", why),
+            cond("PodScheduled", True),
+        ]
+        status = {"phase": "Running" if started else "Pending", "conditions": conditions,
+                  "hostIP": "172.18.0.%d" % (2 + NODES.index(state.node)) if state.node in NODES
+                  else "172.18.0.2", "podIP": state.ip if state.started else None,
+                  "startTime": rfc3339(state.scheduled_at), "containerStatuses": statuses,
+                  "qosClass": "BestEffort"}
+        if status["podIP"]:
+            status["podIPs"] = [{"ip": state.ip}]
+            status["hostIPs"] = [{"ip": status["hostIP"]}]
+        else:
+            del status["podIP"]
+        return status
+
+    def _write(self, pod, status):
+        current = self.store.peek(POD, pod["metadata"]["namespace"], pod["metadata"]["name"])
+        if current is None or current["metadata"]["uid"] != pod["metadata"]["uid"]:
+            return
+        if current.get("status") == status:
+            return
+        updated = dict(current)
+        updated["status"] = status
+        self.store.update(POD, updated, subresource="status", internal=True)

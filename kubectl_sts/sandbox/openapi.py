@@ -1,0 +1,44 @@
+"""A minimal OpenAPI v3 document set: enough for kubectl to see that every resource supports
+server-side field validation (so it does not need client-side schemas). Schemas are not
+served, so `kubectl apply` computes strategic merge patches from its compiled-in types."""
+
+from .resources import GROUPS, RESOURCE_TYPES
+
+_PARAMS = [{"name": name, "in": "query", "schema": {"type": "string", "uniqueItems": True}}
+           for name in ("dryRun", "fieldManager", "fieldValidation", "pretty")]
+
+
+def _gv_path(group, version):
+    return "api/%s" % version if not group else "apis/%s/%s" % (group, version)
+
+
+def index():
+    gvs = [("", "v1")] + list(GROUPS)
+    return {"paths": {_gv_path(g, v): {"serverRelativeURL": "/openapi/v3/%s?hash=sandbox%s"
+                                       % (_gv_path(g, v), v)} for g, v in gvs}}
+
+
+def document(group, version):
+    paths = {}
+    for rt in RESOURCE_TYPES:
+        if rt.group != group or rt.version != version:
+            continue
+        gvk = {"group": group, "version": version, "kind": rt.kind}
+        prefix = "/" + _gv_path(group, version)
+        ns = "/namespaces/{namespace}" if rt.namespaced else ""
+        op = {"x-kubernetes-group-version-kind": gvk, "parameters": _PARAMS,
+              "responses": {"200": {"description": "OK"}}}
+        body = {"content": {"application/json": {}, "application/merge-patch+json": {},
+                            "application/json-patch+json": {}}}
+        paths["%s%s/%s" % (prefix, ns, rt.plural)] = {
+            "get": dict(op, **{"x-kubernetes-action": "list"}),
+            "post": dict(op, **{"x-kubernetes-action": "post", "requestBody": body})}
+        paths["%s%s/%s/{name}" % (prefix, ns, rt.plural)] = {
+            "get": dict(op, **{"x-kubernetes-action": "get"}),
+            "put": dict(op, **{"x-kubernetes-action": "put", "requestBody": body}),
+            "patch": dict(op, **{"x-kubernetes-action": "patch", "requestBody": body}),
+            "delete": dict(op, **{"x-kubernetes-action": "delete"})}
+    if not paths and (group, version) not in GROUPS:
+        return None
+    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "v1.32.0"},
+            "paths": paths, "components": {"schemas": {}}}

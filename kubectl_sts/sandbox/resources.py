@@ -1,0 +1,110 @@
+"""The resource types the sandbox API server serves, and its discovery documents."""
+
+from collections import namedtuple
+
+ResourceType = namedtuple(
+    "ResourceType",
+    "group version kind plural singular namespaced short_names subresources generation",
+)
+
+_ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+
+RESOURCE_TYPES = [
+    ResourceType("", "v1", "Namespace", "namespaces", "namespace", False, ["ns"], ["status"], False),
+    ResourceType("", "v1", "Pod", "pods", "pod", True, ["po"], ["status"], False),
+    ResourceType("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims",
+                 "persistentvolumeclaim", True, ["pvc"], ["status"], False),
+    ResourceType("", "v1", "PersistentVolume", "persistentvolumes", "persistentvolume", False,
+                 ["pv"], ["status"], False),
+    ResourceType("", "v1", "Service", "services", "service", True, ["svc"], ["status"], False),
+    ResourceType("", "v1", "Event", "events", "event", True, ["ev"], [], False),
+    ResourceType("", "v1", "Node", "nodes", "node", False, ["no"], ["status"], False),
+    ResourceType("apps", "v1", "StatefulSet", "statefulsets", "statefulset", True, ["sts"],
+                 ["status", "scale"], True),
+    ResourceType("apps", "v1", "ControllerRevision", "controllerrevisions", "controllerrevision",
+                 True, [], [], False),
+    ResourceType("autoscaling", "v1", "HorizontalPodAutoscaler", "horizontalpodautoscalers",
+                 "horizontalpodautoscaler", True, ["hpa"], ["status"], False),
+    ResourceType("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets",
+                 "poddisruptionbudget", True, ["pdb"], ["status"], True),
+]
+
+RESOURCE_TYPES = [rt._replace(short_names=tuple(rt.short_names), subresources=tuple(rt.subresources))
+                  for rt in RESOURCE_TYPES]   # hashable: types are dict keys in the store
+
+BY_PLURAL = {(rt.group, rt.plural): rt for rt in RESOURCE_TYPES}
+BY_KIND = {rt.kind: rt for rt in RESOURCE_TYPES}
+
+# Groups in discovery order; autoscaling/v1 only carries the Scale kind of statefulsets/scale.
+GROUPS = [("apps", "v1"), ("autoscaling", "v1"), ("policy", "v1")]
+
+_CATEGORIES = {"pods": ["all"], "services": ["all"], "statefulsets": ["all"]}
+
+
+def api_version(rt):
+    return "%s/%s" % (rt.group, rt.version) if rt.group else rt.version
+
+
+def qualified(rt):
+    """The resource name errors use: `statefulsets.apps`, `pods`."""
+    return "%s.%s" % (rt.plural, rt.group) if rt.group else rt.plural
+
+
+def lookup(group, plural):
+    return BY_PLURAL.get((group, plural))
+
+
+def api_versions(address):
+    return {
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": address}],
+    }
+
+
+def api_group_list():
+    groups = []
+    for group, version in GROUPS:
+        gv = {"groupVersion": "%s/%s" % (group, version), "version": version}
+        groups.append({"name": group, "versions": [gv], "preferredVersion": gv})
+    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
+
+
+def api_group(group):
+    for name, version in GROUPS:
+        if name == group:
+            gv = {"groupVersion": "%s/%s" % (name, version), "version": version}
+            return {"kind": "APIGroup", "apiVersion": "v1", "name": name, "versions": [gv],
+                    "preferredVersion": gv}
+    return None
+
+
+def resource_list(group, version):
+    """The APIResourceList of one group/version, or None when it is not served."""
+    if (group, version) not in [("", "v1")] + GROUPS:
+        return None
+    entries = []
+    for rt in RESOURCE_TYPES:
+        if rt.group != group or rt.version != version:
+            continue
+        verbs = list(_ALL_VERBS)
+        if rt.plural == "controllerrevisions" or rt.plural == "events":
+            verbs = list(_ALL_VERBS)
+        entry = {
+            "name": rt.plural, "singularName": rt.singular, "namespaced": rt.namespaced,
+            "kind": rt.kind, "verbs": verbs,
+        }
+        if rt.short_names:
+            entry["shortNames"] = list(rt.short_names)
+        if rt.plural in _CATEGORIES:
+            entry["categories"] = list(_CATEGORIES[rt.plural])
+        entries.append(entry)
+        for sub in rt.subresources:
+            sub_entry = {"name": "%s/%s" % (rt.plural, sub), "singularName": "",
+                         "namespaced": rt.namespaced, "kind": rt.kind,
+                         "verbs": ["get", "patch", "update"]}
+            if sub == "scale":
+                sub_entry.update(group="autoscaling", version="v1", kind="Scale")
+            entries.append(sub_entry)
+    gv = "%s/%s" % (group, version) if group else version
+    return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": entries}

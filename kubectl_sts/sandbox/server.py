@@ -1,0 +1,448 @@
+"""The sandbox's HTTP API server: Kubernetes REST semantics over the Store."""
+
+import base64
+import copy
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from . import errors, openapi, resources
+from .errors import ApiError
+from .patch import PatchError, apply_patch
+from .resources import BY_KIND, api_version, lookup
+from .selectors import (SelectorError, format_label_selector, matches_fields, matches_labels,
+                        parse_field_selector, parse_label_selector)
+from .tables import to_table
+
+VERSION = {"major": "1", "minor": "32", "gitVersion": "v1.32.0", "gitCommit": "sandbox",
+           "gitTreeState": "clean", "buildDate": "2024-12-11T00:00:00Z", "goVersion": "go1.23.3",
+           "compiler": "gc", "platform": "linux/amd64"}
+
+_FIELDS = {
+    "pods": {"spec.nodeName", "spec.restartPolicy", "spec.schedulerName",
+             "spec.serviceAccountName", "spec.hostNetwork", "status.phase", "status.podIP",
+             "status.nominatedNodeName"},
+    "events": {"involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
+               "involvedObject.uid", "involvedObject.apiVersion",
+               "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason",
+               "reportingComponent", "source", "type"},
+    "namespaces": {"status.phase"},
+    "persistentvolumeclaims": {"status.phase"},
+}
+
+
+class ApiServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address, cluster):
+        self.cluster = cluster
+        self.request_log = []
+        self.log_lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.bookmark_seconds = 1.0
+        self.fault_hook = None          # f(handler, method, path) -> handled?; for fault injection
+        super().__init__(address, Handler)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "kubectl-sts-sandbox"
+
+    def log_message(self, fmt, *args):      # silence the default stderr log
+        pass
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def _log(self, code):
+        with self.server.log_lock:
+            self.server.request_log.append({
+                "time": self.server.cluster.clock.now(), "wall": time.time(),
+                "method": self.command, "path": self.url.path, "query": self.url.query,
+                "code": code, "user_agent": self.headers.get("User-Agent", "")})
+
+    def _send_json(self, code, body, content_type="application/json"):
+        data = json.dumps(body, separators=(",", ":")).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-cache, private")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+        self._log(code)
+
+    def _read_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        if not raw:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            try:
+                import yaml
+                return yaml.safe_load(raw)
+            except Exception:
+                raise errors.bad_request("the body of the request could not be decoded")
+
+    def _dispatch(self):
+        self.url = urlsplit(self.path)
+        self.query = {k: v[-1] for k, v in parse_qs(self.url.query, keep_blank_values=True).items()}
+        try:
+            if self.server.fault_hook and self.server.fault_hook(self):
+                return
+            self._route()
+        except ApiError as exc:
+            self._send_json(exc.code, exc.status)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = lambda self: self._dispatch()
+
+    # -- routing --------------------------------------------------------------------------------
+    def _route(self):
+        path = self.url.path.rstrip("/")
+        parts = [p for p in path.split("/") if p]
+        if path == "/version":
+            return self._send_json(200, VERSION)
+        if path in ("/healthz", "/livez", "/readyz"):
+            data = b"ok"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(data)
+            return self._log(200)
+        if path == "/openapi/v3":
+            return self._send_json(200, openapi.index())
+        if path.startswith("/openapi/v3/"):
+            rest = parts[2:]
+            doc = None
+            if rest[:1] == ["api"] and len(rest) == 2:
+                doc = openapi.document("", rest[1])
+            elif rest[:1] == ["apis"] and len(rest) == 3:
+                doc = openapi.document(rest[1], rest[2])
+            if doc is None:
+                raise ApiError(errors.status(404, "NotFound", "the server could not find the "
+                                             "requested resource"))
+            return self._send_json(200, doc)
+        if path == "/api":
+            return self._send_json(200, resources.api_versions(
+                "%s:%d" % self.server.server_address[:2]))
+        if path == "/apis":
+            return self._send_json(200, resources.api_group_list())
+        if not parts or parts[0] not in ("api", "apis"):
+            raise ApiError(errors.status(404, "NotFound", "the server could not find the "
+                                         "requested resource"))
+        if parts[0] == "api":
+            group, rest = "", parts[1:]
+        else:
+            group, rest = parts[1], parts[2:]
+            if not rest:
+                body = resources.api_group(group)
+                if body is None:
+                    raise ApiError(errors.status(404, "NotFound", "the server could not find "
+                                                 "the requested resource"))
+                return self._send_json(200, body)
+        version, rest = rest[0], rest[1:]
+        if not rest:
+            body = resources.resource_list(group, version)
+            if body is None:
+                raise ApiError(errors.status(404, "NotFound", "the server could not find the "
+                                             "requested resource"))
+            return self._send_json(200, body)
+        watch = False
+        if rest[0] == "watch":
+            watch, rest = True, rest[1:]
+        namespace = None
+        if rest and rest[0] == "namespaces" and len(rest) >= 3 and not (
+                group == "" and len(rest) == 3 and rest[2] in ("status", "finalize")):
+            namespace, rest = rest[1], rest[2:]
+        rt = lookup(group, rest[0]) if rest else None
+        if rt is None or rt.version != version or len(rest) > 3:
+            raise ApiError(errors.status(404, "NotFound", "the server could not find the "
+                                         "requested resource"))
+        name = rest[1] if len(rest) > 1 else None
+        sub = rest[2] if len(rest) > 2 else None
+        if sub is not None and sub not in rt.subresources:
+            raise ApiError(errors.status(404, "NotFound", "the server could not find the "
+                                         "requested resource"))
+        if rt.namespaced and name is not None and namespace is None:
+            raise ApiError(errors.status(404, "NotFound", "the server could not find the "
+                                         "requested resource"))
+        self._serve(rt, namespace, name, sub, watch or self.query.get("watch") in ("true", "1"))
+
+    def _serve(self, rt, ns, name, sub, watch):
+        method = self.command
+        dry_run = self.query.get("dryRun") == "All"
+        store = self.server.cluster.store
+        if method in ("GET", "HEAD"):
+            if watch:
+                return self._watch(rt, ns, name)
+            if name is None:
+                return self._list(rt, ns)
+            obj = store.get(rt, ns, name)
+            if sub == "scale":
+                return self._send_json(200, _scale_of(obj))
+            return self._send_object(200, rt, obj)
+        if method == "POST" and name is None:
+            body = self._body_object()
+            if ns and body.get("metadata", {}).get("namespace") not in (None, "", ns):
+                raise errors.bad_request("the namespace of the provided object does not match "
+                                         "the namespace sent on the request")
+            if body.get("kind") and body.get("kind") != rt.kind:
+                raise errors.bad_request("the server could not process the request: kind %s does"
+                                         " not match %s" % (body.get("kind"), rt.kind))
+            created = store.create(rt, body, namespace=ns, dry_run=dry_run)
+            return self._send_object(201, rt, created)
+        if method == "PUT" and name is not None:
+            body = self._body_object()
+            if body.get("metadata", {}).get("name") not in (None, name):
+                raise errors.bad_request("the name of the object (%s) does not match the name on "
+                                         "the URL (%s)" % (body["metadata"]["name"], name))
+            body.setdefault("metadata", {})["name"] = name
+            if rt.namespaced:
+                body["metadata"]["namespace"] = ns
+            if sub == "scale":
+                return self._send_json(200, self._write_scale(rt, ns, name, body, dry_run))
+            updated = store.update(rt, body, subresource=sub, dry_run=dry_run)
+            return self._send_object(200, rt, updated)
+        if method == "PATCH" and name is not None:
+            return self._patch(rt, ns, name, sub, dry_run)
+        if method == "DELETE":
+            if name is None:
+                return self._delete_collection(rt, ns, dry_run)
+            return self._delete(rt, ns, name, dry_run)
+        raise errors.method_not_allowed()
+
+    def _body_object(self):
+        body = self._read_body()
+        if not isinstance(body, dict):
+            raise errors.bad_request("the body of the request was empty or not an object")
+        return body
+
+    def _send_object(self, code, rt, obj):
+        if self._wants_table():
+            return self._send_json(code, self._table(rt, [obj]))
+        return self._send_json(code, obj)
+
+    def _wants_table(self):
+        return "as=Table" in (self.headers.get("Accept") or "")
+
+    def _table(self, rt, objs):
+        include = self.query.get("includeObject") or "Metadata"
+        return to_table(rt.plural, objs, self.server.cluster.clock.datetime(), include)
+
+    # -- list and watch -------------------------------------------------------------------------
+    def _filters(self, rt):
+        try:
+            labels = parse_label_selector(self.query.get("labelSelector") or "")
+            fields = parse_field_selector(self.query.get("fieldSelector") or "")
+        except SelectorError as exc:
+            raise errors.bad_request(str(exc))
+        allowed = {"metadata.name", "metadata.namespace"} | _FIELDS.get(rt.plural, set())
+        for req in fields:
+            if req.field not in allowed:
+                raise errors.bad_request('field label not supported: %s' % req.field)
+
+        def predicate(obj):
+            return (not labels or matches_labels(labels, obj["metadata"].get("labels"))) and \
+                (not fields or matches_fields(fields, obj))
+        return predicate
+
+    def _list(self, rt, ns):
+        predicate = self._filters(rt)
+        items, rv = self.server.cluster.store.list(rt, ns, predicate)
+        meta = {"resourceVersion": str(rv)}
+        limit = int(self.query.get("limit") or 0)
+        token = self.query.get("continue")
+        if token:
+            try:
+                state = json.loads(base64.b64decode(token))
+                start = (state["ns"], state["name"])
+            except Exception:
+                raise errors.bad_request("continue key is not valid: illegal base64 data")
+            items = [o for o in items
+                     if (o["metadata"].get("namespace", ""), o["metadata"]["name"]) > start]
+        if limit and len(items) > limit:
+            last = items[limit - 1]["metadata"]
+            meta["continue"] = base64.b64encode(json.dumps(
+                {"ns": last.get("namespace", ""), "name": last["name"], "rv": rv}).encode()).decode()
+            meta["remainingItemCount"] = len(items) - limit
+            items = items[:limit]
+        if self._wants_table():
+            table = self._table(rt, items)
+            table["metadata"] = meta
+            return self._send_json(200, table)
+        body = {"kind": rt.kind + "List", "apiVersion": api_version(rt), "metadata": meta,
+                "items": items}
+        return self._send_json(200, body)
+
+    def _chunk(self, data):
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    def _watch(self, rt, ns, name):
+        predicate = self._filters(rt)
+        if name is not None:                        # the legacy /watch/.../NAME form
+            base = predicate
+            predicate = lambda o: o["metadata"]["name"] == name and base(o)   # noqa: E731
+        store = self.server.cluster.store
+        timeout = float(self.query.get("timeoutSeconds") or 1800)
+        deadline = time.monotonic() + timeout
+        bookmarks = self.query.get("allowWatchBookmarks") in ("true", "1")
+        table = self._wants_table()
+        rv_param = self.query.get("resourceVersion") or ""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache, private")
+        self.end_headers()
+        self._log(200)
+
+        def send(etype, obj):
+            if table and etype in ("ADDED", "MODIFIED", "DELETED"):
+                obj = self._table(rt, [obj])
+            self._chunk(json.dumps({"type": etype, "object": obj},
+                                   separators=(",", ":")).encode() + b"\n")
+
+        try:
+            if rv_param in ("", "0"):
+                items, last = store.list(rt, ns, predicate)
+                for obj in items:
+                    send("ADDED", obj)
+            else:
+                try:
+                    last = int(rv_param)
+                except ValueError:
+                    raise errors.bad_request("invalid resource version")
+            next_bookmark = time.monotonic() + self.server.bookmark_seconds
+            while not self.server.stopping.is_set():
+                now = time.monotonic()
+                if now >= deadline:
+                    break
+                with store.cond:
+                    try:
+                        entries = store.events_since(last)
+                    except ApiError as exc:
+                        send("ERROR", exc.status)
+                        break
+                    if not entries:
+                        store.cond.wait(timeout=min(deadline - now, max(0.0, next_bookmark - now),
+                                                    0.5) or 0.01)
+                        current = store.rv
+                for entry in entries:
+                    last = entry.rv
+                    if entry.rt is not rt or (ns and entry.namespace != ns):
+                        continue
+                    if predicate(entry.object):
+                        send(entry.type, entry.object)
+                if bookmarks and time.monotonic() >= next_bookmark:
+                    if not entries:
+                        last = max(last, current)
+                    send("BOOKMARK", {"kind": rt.kind, "apiVersion": api_version(rt),
+                                      "metadata": {"resourceVersion": str(last)}})
+                    next_bookmark = time.monotonic() + self.server.bookmark_seconds
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            self.close_connection = True
+        except ApiError as exc:
+            send("ERROR", exc.status)
+            self.wfile.write(b"0\r\n\r\n")
+
+    # -- writes ---------------------------------------------------------------------------------
+    def _patch(self, rt, ns, name, sub, dry_run):
+        store = self.server.cluster.store
+        body = self._read_body()
+        ctype = self.headers.get("Content-Type") or ""
+        with store.cond:
+            obj = store.get(rt, ns, name)
+            target = _scale_of(obj) if sub == "scale" else obj
+            try:
+                patched = apply_patch(ctype, target, body, "Scale" if sub == "scale" else rt.kind)
+            except PatchError as exc:
+                if "unknown format" in str(exc) or "media type" in str(exc):
+                    raise errors.unsupported_media_type(ctype)
+                raise ApiError(errors.status(422, "Invalid", str(exc)))
+            if not isinstance(patched, dict):
+                raise ApiError(errors.status(422, "Invalid", "patched object is not an object"))
+            meta = patched.setdefault("metadata", {})
+            if meta.get("name") != name:
+                raise errors.bad_request("the name of the object (%s) does not match the name on "
+                                         "the URL (%s)" % (meta.get("name"), name))
+            if sub == "scale":
+                return self._send_json(200, self._write_scale(rt, ns, name, patched, dry_run))
+            updated = store.update(rt, patched, subresource=sub, dry_run=dry_run)
+        return self._send_object(200, rt, updated)
+
+    def _write_scale(self, rt, ns, name, scale, dry_run):
+        store = self.server.cluster.store
+        if rt.kind != "StatefulSet":
+            raise errors.method_not_allowed()
+        replicas = (scale.get("spec") or {}).get("replicas", 0)
+        if not isinstance(replicas, int) or replicas < 0:
+            from .validation import invalid_status
+            raise errors.invalid(invalid_status("Scale", "autoscaling", name, [{
+                "reason": "FieldValueInvalid", "field": "spec.replicas",
+                "message": "Invalid value: %s: must be greater than or equal to 0"
+                           % json.dumps(replicas)}]))
+        with store.cond:
+            obj = store.get(rt, ns, name)
+            wanted = (scale.get("metadata") or {}).get("resourceVersion")
+            if wanted and wanted != obj["metadata"]["resourceVersion"]:
+                raise errors.conflict(rt, name)
+            obj["spec"]["replicas"] = replicas
+            updated = store.update(rt, obj, dry_run=dry_run)
+        return _scale_of(updated)
+
+    def _delete(self, rt, ns, name, dry_run):
+        body = self._read_body() or {}
+        propagation = self.query.get("propagationPolicy") or body.get("propagationPolicy")
+        if body.get("orphanDependents") is True:
+            propagation = "Orphan"
+        grace = self.query.get("gracePeriodSeconds", body.get("gracePeriodSeconds"))
+        grace = int(grace) if grace not in (None, "") else None
+        dry_run = dry_run or "All" in (body.get("dryRun") or [])
+        obj, removed = self.server.cluster.store.delete(
+            rt, ns, name, propagation=propagation, preconditions=body.get("preconditions"),
+            grace=grace, dry_run=dry_run)
+        if removed and rt.plural not in ("pods", "namespaces"):
+            details = {"name": name, "kind": rt.plural, "uid": obj["metadata"]["uid"]}
+            if rt.group:
+                details["group"] = rt.group
+            return self._send_json(200, {"kind": "Status", "apiVersion": "v1", "metadata": {},
+                                         "status": "Success", "details": details})
+        return self._send_object(200, rt, obj)
+
+    def _delete_collection(self, rt, ns, dry_run):
+        predicate = self._filters(rt)
+        store = self.server.cluster.store
+        items, rv = store.list(rt, ns, predicate)
+        deleted = []
+        for obj in items:
+            try:
+                gone, _ = store.delete(rt, obj["metadata"].get("namespace"),
+                                       obj["metadata"]["name"], dry_run=dry_run)
+                deleted.append(gone)
+            except ApiError:
+                continue
+        return self._send_json(200, {"kind": rt.kind + "List", "apiVersion": api_version(rt),
+                                     "metadata": {"resourceVersion": str(store.rv)},
+                                     "items": deleted})
+
+
+def _scale_of(sts):
+    meta = sts["metadata"]
+    return {"kind": "Scale", "apiVersion": "autoscaling/v1",
+            "metadata": {k: copy.deepcopy(meta[k]) for k in
+                         ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+                         if k in meta},
+            "spec": {"replicas": sts["spec"].get("replicas", 1)},
+            "status": {"replicas": (sts.get("status") or {}).get("replicas", 0),
+                       "selector": format_label_selector(sts["spec"].get("selector"))}}
+
+
+STS = BY_KIND["StatefulSet"]

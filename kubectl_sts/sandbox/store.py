@@ -1,0 +1,254 @@
+"""The sandbox's object store: what etcd plus the generic registry do in a real API server.
+
+Objects are plain dicts. A stored dict is never mutated: every write stores a new one, so
+readers may serialise what `peek`/`list` return without copying (and must not modify it).
+"""
+
+import collections
+import copy
+import random
+import threading
+import uuid
+
+from . import errors
+from .resources import api_version
+
+_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
+WatchEntry = collections.namedtuple("WatchEntry", "rv rt namespace type object")
+
+# Resources whose main endpoint ignores status (it is written through /status).
+_STATUS_SUBRESOURCE = {"pods", "persistentvolumeclaims", "persistentvolumes", "services",
+                       "statefulsets", "namespaces", "poddisruptionbudgets", "nodes"}
+
+
+def random_suffix(n=5, rng=random):
+    return "".join(rng.choice(_NAME_CHARS) for _ in range(n))
+
+
+class Store:
+    def __init__(self, clock, history=50000, admit=None):
+        self.clock = clock
+        self.cond = threading.Condition(threading.RLock())
+        self.rv = 1
+        self.data = collections.defaultdict(dict)   # rt -> {(ns, name): obj}
+        self.log = collections.deque(maxlen=history)
+        self.compacted_rv = 0                          # events at or below this are gone
+        self.listeners = []                            # f(rt, type, obj), called under the lock
+        self.admit = admit                             # f(rt, obj, old) -> defaults + validation
+
+    # -- reading -----------------------------------------------------------------------------
+    def peek(self, rt, namespace, name):
+        with self.cond:
+            return self.data[rt].get((namespace or "", name))
+
+    def get(self, rt, namespace, name):
+        obj = self.peek(rt, namespace, name)
+        if obj is None:
+            raise errors.not_found(rt, name)
+        return copy.deepcopy(obj)
+
+    def list(self, rt, namespace=None, predicate=None):
+        """Objects of one type (sorted by namespace/name) and the store's resourceVersion."""
+        with self.cond:
+            items = [obj for (ns, _), obj in self.data[rt].items()
+                     if (not namespace or ns == namespace) and (predicate is None or predicate(obj))]
+            rv = self.rv
+        items.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
+        return items, rv
+
+    def events_since(self, rv):
+        """Watch entries after `rv`; raises 410 Gone when some of them were compacted away."""
+        with self.cond:
+            if rv < self.compacted_rv:
+                raise errors.gone("too old resource version: %d (%d)" % (rv, self.compacted_rv + 1))
+            if not self.log or self.log[-1].rv <= rv:
+                return []
+            # The log is ordered by rv: skip from the right end for the common (recent) case.
+            out = []
+            for entry in reversed(self.log):
+                if entry.rv <= rv:
+                    break
+                out.append(entry)
+            out.reverse()
+            return out
+
+    def compact(self):
+        """Forget every watch event so far (tests use it to provoke 410 Gone)."""
+        with self.cond:
+            self.log.clear()
+            self.compacted_rv = self.rv
+
+    # -- writing -----------------------------------------------------------------------------
+    def _commit(self, rt, etype, obj, remove=False):
+        self.rv += 1
+        meta = obj["metadata"]
+        meta["resourceVersion"] = str(self.rv)
+        key = (meta.get("namespace", ""), meta["name"])
+        if remove:
+            self.data[rt].pop(key, None)
+        else:
+            self.data[rt][key] = obj
+        if len(self.log) == self.log.maxlen:
+            self.compacted_rv = self.log[0].rv
+        self.log.append(WatchEntry(self.rv, rt, key[0], etype, obj))
+        for listener in list(self.listeners):
+            listener(rt, etype, obj)
+        self.cond.notify_all()
+        return obj
+
+    def _check_namespace(self, rt, obj):
+        if not rt.namespaced:
+            return
+        from .resources import BY_KIND
+        ns = obj["metadata"].get("namespace") or "default"
+        ns_obj = self.data[BY_KIND["Namespace"]].get(("", ns))
+        if ns_obj is None:
+            raise errors.not_found(BY_KIND["Namespace"], ns)
+        if ns_obj["metadata"].get("deletionTimestamp"):
+            raise errors.terminating_namespace(ns, rt, obj["metadata"].get("name", ""))
+
+    def create(self, rt, obj, namespace=None, dry_run=False, internal=False):
+        obj = copy.deepcopy(obj)
+        obj["apiVersion"] = api_version(rt)
+        obj["kind"] = rt.kind
+        meta = obj.setdefault("metadata", {})
+        if rt.namespaced:
+            meta["namespace"] = namespace or meta.get("namespace") or "default"
+        else:
+            meta.pop("namespace", None)
+        with self.cond:
+            if not meta.get("name") and meta.get("generateName"):
+                for _ in range(20):
+                    candidate = meta["generateName"] + random_suffix()
+                    if (meta.get("namespace", ""), candidate) not in self.data[rt]:
+                        meta["name"] = candidate
+                        break
+            for field in ("uid", "resourceVersion", "deletionTimestamp", "generation",
+                          "deletionGracePeriodSeconds", "managedFields"):
+                meta.pop(field, None)
+            meta["creationTimestamp"] = self.clock.stamp()
+            if rt.generation:
+                meta["generation"] = 1
+            if not internal and self.admit:
+                self.admit(rt, obj, None)
+            self._check_namespace(rt, obj)
+            if (meta.get("namespace", ""), meta["name"]) in self.data[rt]:
+                raise errors.already_exists(rt, meta["name"])
+            meta["uid"] = str(uuid.uuid4())
+            if dry_run:
+                meta["resourceVersion"] = ""
+                return obj
+            return self._commit(rt, "ADDED", obj)
+
+    def update(self, rt, obj, subresource=None, dry_run=False, internal=False):
+        """PUT semantics. `subresource` "status" takes only the status from obj; the main
+        resource keeps the stored status. A resourceVersion in obj is a precondition."""
+        obj = copy.deepcopy(obj)
+        meta = obj.setdefault("metadata", {})
+        name = meta.get("name", "")
+        with self.cond:
+            old = self.data[rt].get((meta.get("namespace", "") if rt.namespaced else "", name))
+            if old is None:
+                raise errors.not_found(rt, name)
+            wanted_rv = meta.get("resourceVersion")
+            if wanted_rv and wanted_rv != old["metadata"]["resourceVersion"]:
+                raise errors.conflict(rt, name)
+            if subresource == "status":
+                new = copy.deepcopy(old)
+                new["status"] = obj.get("status", {})
+            else:
+                new = obj
+                new["apiVersion"], new["kind"] = old["apiVersion"], old["kind"]
+                if rt.plural in _STATUS_SUBRESOURCE and not internal:
+                    if "status" in old:
+                        new["status"] = copy.deepcopy(old["status"])
+                    else:
+                        new.pop("status", None)
+                for field in ("uid", "creationTimestamp", "deletionTimestamp",
+                              "deletionGracePeriodSeconds", "generation", "namespace"):
+                    if field in old["metadata"]:
+                        meta[field] = old["metadata"][field]
+                    else:
+                        meta.pop(field, None)
+                if not internal and self.admit:
+                    self.admit(rt, new, old)
+                if rt.generation and new.get("spec") != old.get("spec"):
+                    meta["generation"] = old["metadata"].get("generation", 1) + 1
+            if dry_run:
+                return new
+            if new["metadata"].get("deletionTimestamp") and not new["metadata"].get("finalizers") \
+                    and not self._awaiting_kubelet(rt, new):
+                return self._commit(rt, "DELETED", new, remove=True)
+            return self._commit(rt, "MODIFIED", new)
+
+    @staticmethod
+    def _awaiting_kubelet(rt, obj):
+        """Deleted but held by something other than metadata.finalizers: a pod in its grace
+        period (the kubelet ends it), a namespace with spec.finalizers (its content goes first)."""
+        if rt.plural == "pods":
+            return obj["metadata"].get("deletionGracePeriodSeconds", 0) > 0
+        if rt.plural == "namespaces":
+            return bool((obj.get("spec") or {}).get("finalizers"))
+        return False
+
+    def delete(self, rt, namespace, name, propagation=None, preconditions=None, grace=None,
+               dry_run=False):
+        """DELETE semantics: graceful for scheduled pods, finalizers hold an object with a
+        deletionTimestamp, Foreground/Orphan add their finalizer for the garbage collector.
+        Returns (object, removed_now)."""
+        with self.cond:
+            old = self.data[rt].get((namespace or "" if rt.namespaced else "", name))
+            if old is None:
+                raise errors.not_found(rt, name)
+            preconditions = preconditions or {}
+            if preconditions.get("uid") and preconditions["uid"] != old["metadata"]["uid"]:
+                raise errors.conflict(rt, name, "Precondition failed: UID in precondition: %s, "
+                                      "UID in object meta: %s" % (preconditions["uid"],
+                                                                  old["metadata"]["uid"]))
+            if preconditions.get("resourceVersion") and \
+                    preconditions["resourceVersion"] != old["metadata"]["resourceVersion"]:
+                raise errors.conflict(rt, name, "Precondition failed: ResourceVersion in "
+                                      "precondition: %s, ResourceVersion in object meta: %s"
+                                      % (preconditions["resourceVersion"],
+                                         old["metadata"]["resourceVersion"]))
+            new = copy.deepcopy(old)
+            meta = new["metadata"]
+            finalizers = list(meta.get("finalizers") or [])
+            if propagation == "Foreground" and "foregroundDeletion" not in finalizers:
+                finalizers.append("foregroundDeletion")
+            elif propagation == "Orphan" and "orphan" not in finalizers:
+                finalizers.append("orphan")
+            graceful = False
+            if rt.plural == "pods":
+                if grace is None:
+                    grace = (new.get("spec") or {}).get("terminationGracePeriodSeconds", 30)
+                pending_grace = meta.get("deletionGracePeriodSeconds")
+                graceful = bool(new.get("spec", {}).get("nodeName")) and grace > 0 and \
+                    new.get("status", {}).get("phase") not in ("Succeeded", "Failed")
+                if pending_grace is not None and grace >= pending_grace:
+                    graceful = pending_grace > 0    # a second delete cannot lengthen the grace
+                    grace = pending_grace
+            if rt.plural == "namespaces" and (new.get("spec") or {}).get("finalizers"):
+                graceful = True
+                new["status"] = {"phase": "Terminating"}
+            if finalizers:
+                meta["finalizers"] = finalizers
+            if not finalizers and not graceful:
+                if dry_run:
+                    return new, True
+                if not meta.get("deletionTimestamp"):
+                    meta["deletionTimestamp"] = self.clock.stamp()
+                meta.pop("deletionGracePeriodSeconds", None)
+                return self._commit(rt, "DELETED", new, remove=True), True
+            if dry_run:
+                return new, False
+            if rt.plural == "pods":
+                meta["deletionGracePeriodSeconds"] = grace if graceful else 0
+                if not meta.get("deletionTimestamp") or graceful:
+                    meta["deletionTimestamp"] = self.clock.stamp(self.clock.now() + (grace if graceful else 0))
+            elif not meta.get("deletionTimestamp"):
+                meta["deletionTimestamp"] = self.clock.stamp()
+                meta["deletionGracePeriodSeconds"] = 0
+            if new == old:
+                return new, False
+            return self._commit(rt, "MODIFIED", new), False

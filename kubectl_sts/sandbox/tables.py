@@ -1,0 +1,1145 @@
+"""Server-side Table output (``Accept: application/json;as=Table;v=v1;g=meta.k8s.io``).
+
+``kubectl get`` asks the API server for ``meta.k8s.io/v1`` Tables and prints
+the columns the server chose.  :func:`to_table` builds those Tables for the
+simulated API server, with the column definitions and cell values of the real
+kube-apiserver printers (``pkg/printers/internalversion/printers.go``, v1.32)
+for the resources the sandbox serves, and the generic "Name / Created At"
+table (``rest.NewDefaultTableConvertor``) for anything else.
+
+Like the real server, the Table always carries every column, including the
+``priority: 1`` ones that ``kubectl get`` only shows with ``-o wide``; the
+client drops those itself.
+
+Everything here is pure: objects are JSON-compatible dicts and are never
+mutated; ages are computed against the ``now`` passed in.
+"""
+
+import copy
+import datetime
+import re
+from fractions import Fraction
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+__all__ = [
+    "to_table",
+    "human_duration",
+    "parse_timestamp",
+    "column_definitions",
+    "pod_status_reason",
+    "access_modes_string",
+    "canonical_quantity",
+    "INCLUDE_OBJECT_VALUES",
+]
+
+INCLUDE_OBJECT_VALUES = ("None", "Metadata", "Object")
+
+# ---------------------------------------------------------------------------
+# Column descriptions (the swagger docs the real printers reference)
+# ---------------------------------------------------------------------------
+
+_NAME_DESC = (
+    "Name must be unique within a namespace. Is required when creating resources, although some "
+    "resources may allow a client to request the generation of an appropriate name automatically. "
+    "Name is primarily intended for creation idempotence and configuration definition. Cannot be "
+    "updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names"
+)
+_AGE_DESC = (
+    "CreationTimestamp is a timestamp representing the server time when this object was created. It "
+    "is not guaranteed to be set in happens-before order across separate operations. Clients may not "
+    "set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. "
+    "Read-only. Null for lists. More info: "
+    "https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata"
+)
+_CONTAINERS_DESC = "Names of each container in the template."
+_IMAGES_DESC = "Images referenced by each container in the template."
+
+
+def _col(name, type_="string", description="", priority=0, format_=""):
+    return {
+        "name": name,
+        "type": type_,
+        "format": format_,
+        "description": description,
+        "priority": priority,
+    }
+
+
+def _name_col(priority=0):
+    return _col("Name", "string", _NAME_DESC, priority, "name")
+
+
+def _age_col():
+    return _col("Age", "string", _AGE_DESC)
+
+
+_COLUMNS = {
+    "statefulsets": [
+        _name_col(),
+        _col("Ready", description="Number of the pod with ready state"),
+        _age_col(),
+        _col("Containers", description=_CONTAINERS_DESC, priority=1),
+        _col("Images", description=_IMAGES_DESC, priority=1),
+    ],
+    "pods": [
+        _name_col(),
+        _col("Ready", description="The aggregate readiness state of this pod for accepting traffic."),
+        _col("Status", description="The aggregate status of the containers in this pod."),
+        _col(
+            "Restarts",
+            description=(
+                "The number of times the containers in this pod have been restarted and when the "
+                "last container in this pod has restarted."
+            ),
+        ),
+        _age_col(),
+        _col(
+            "IP",
+            priority=1,
+            description=(
+                "podIP address allocated to the pod. Routable at least within the cluster. Empty if "
+                "not yet allocated."
+            ),
+        ),
+        _col(
+            "Node",
+            priority=1,
+            description=(
+                "NodeName indicates in which node this pod is scheduled. If empty, this pod is a "
+                "candidate for scheduling by the scheduler defined in schedulerName. Once this field is "
+                "set, the kubelet for this node becomes responsible for the lifecycle of this pod. This "
+                "field should not be used to express a desire for the pod to be scheduled on a specific "
+                "node. https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#nodename"
+            ),
+        ),
+        _col(
+            "Nominated Node",
+            priority=1,
+            description=(
+                "nominatedNodeName is set only when this pod preempts other pods on the node, but it "
+                "cannot be scheduled right away as preemption victims receive their graceful termination "
+                "periods. This field does not guarantee that the pod will be scheduled on this node. "
+                "Scheduler may decide to place the pod elsewhere if other nodes become available sooner. "
+                "Scheduler may also decide to give the resources on this node to a higher priority pod "
+                "that is created after preemption. As a result, this field may be different than "
+                "PodSpec.nodeName when the pod is scheduled."
+            ),
+        ),
+        _col(
+            "Readiness Gates",
+            priority=1,
+            description=(
+                "If specified, all readiness gates will be evaluated for pod readiness. A pod is ready "
+                "when all its containers are ready AND all conditions specified in the readiness gates "
+                'have status equal to "True" More info: '
+                "https://git.k8s.io/enhancements/keps/sig-network/580-pod-readiness-gates"
+            ),
+        ),
+    ],
+    "persistentvolumeclaims": [
+        _name_col(),
+        _col("Status", description="phase represents the current phase of PersistentVolumeClaim."),
+        _col(
+            "Volume",
+            description="volumeName is the binding reference to the PersistentVolume backing this claim.",
+        ),
+        _col("Capacity", description="capacity represents the actual resources of the underlying volume."),
+        _col(
+            "Access Modes",
+            description=(
+                "accessModes contains the actual access modes the volume backing the PVC has. More "
+                "info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1"
+            ),
+        ),
+        _col("StorageClass", description="StorageClass of the pvc"),
+        _col("VolumeAttributesClass", description="VolumeAttributesClass of the pvc"),
+        _age_col(),
+        _col(
+            "VolumeMode",
+            priority=1,
+            description=(
+                "volumeMode defines what type of volume is required by the claim. Value of Filesystem "
+                "is implied when not included in claim spec."
+            ),
+        ),
+    ],
+    "persistentvolumes": [
+        _name_col(),
+        _col(
+            "Capacity",
+            description=(
+                "capacity is the description of the persistent volume's resources and capacity. More "
+                "info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#capacity"
+            ),
+        ),
+        _col(
+            "Access Modes",
+            description=(
+                "accessModes contains all ways the volume can be mounted. More info: "
+                "https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes"
+            ),
+        ),
+        _col(
+            "Reclaim Policy",
+            description=(
+                "persistentVolumeReclaimPolicy defines what happens to a persistent volume when released "
+                "from its claim. Valid options are Retain (default for manually created "
+                "PersistentVolumes), Delete (default for dynamically provisioned PersistentVolumes), and "
+                "Recycle (deprecated). Recycle must be supported by the volume plugin underlying this "
+                "PersistentVolume. More info: "
+                "https://kubernetes.io/docs/concepts/storage/persistent-volumes#reclaiming"
+            ),
+        ),
+        _col(
+            "Status",
+            description=(
+                "phase indicates if a volume is available, bound to a claim, or released by a claim. "
+                "More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#phase"
+            ),
+        ),
+        _col(
+            "Claim",
+            description=(
+                "claimRef is part of a bi-directional binding between PersistentVolume and "
+                "PersistentVolumeClaim. Expected to be non-nil when bound. claim.VolumeName is the "
+                "authoritative bind between PV and PVC. More info: "
+                "https://kubernetes.io/docs/concepts/storage/persistent-volumes#binding"
+            ),
+        ),
+        _col("StorageClass", description="StorageClass of the pv"),
+        _col("VolumeAttributesClass", description="VolumeAttributesClass of the pv"),
+        _col(
+            "Reason",
+            description=(
+                "reason is a brief CamelCase string that describes any failure and is meant for machine "
+                "parsing and tidy display in the CLI."
+            ),
+        ),
+        _age_col(),
+        _col(
+            "VolumeMode",
+            priority=1,
+            description=(
+                "volumeMode defines if a volume is intended to be used with a formatted filesystem or to "
+                "remain in raw block state. Value of Filesystem is implied when not included in spec."
+            ),
+        ),
+    ],
+    "services": [
+        _name_col(),
+        _col(
+            "Type",
+            description=(
+                "type determines how the Service is exposed. Defaults to ClusterIP. Valid options are "
+                'ExternalName, ClusterIP, NodePort, and LoadBalancer. "ClusterIP" allocates a '
+                "cluster-internal IP address for load-balancing to endpoints. Endpoints are determined "
+                "by the selector or if that is not specified, by manual construction of an Endpoints "
+                'object or EndpointSlice objects. If clusterIP is "None", no virtual IP is allocated and '
+                "the endpoints are published as a set of endpoints rather than a virtual IP. "
+                '"NodePort" builds on ClusterIP and allocates a port on every node which routes to the '
+                'same endpoints as the clusterIP. "LoadBalancer" builds on NodePort and creates an '
+                "external load-balancer (if supported in the current cloud) which routes to the same "
+                'endpoints as the clusterIP. "ExternalName" aliases this service to the specified '
+                "externalName. Several other fields do not apply to ExternalName services. More info: "
+                "https://kubernetes.io/docs/concepts/services-networking/service/#publishing-services-service-types"
+            ),
+        ),
+        _col(
+            "Cluster-IP",
+            description=(
+                "clusterIP is the IP address of the service and is usually assigned randomly. If an "
+                "address is specified manually, is in-range (as per system configuration), and is not in "
+                "use, it will be allocated to the service; otherwise creation of the service will fail. "
+                "This field may not be changed through updates unless the type field is also being "
+                "changed to ExternalName (which requires this field to be blank) or the type field is "
+                "being changed from ExternalName (in which case this field may optionally be specified, "
+                'as describe above).  Valid values are "None", empty string (""), or a valid IP address. '
+                'Setting this to "None" makes a "headless service" (no virtual IP), which is useful when '
+                "direct endpoint connections are preferred and proxying is not required.  Only applies "
+                "to types ClusterIP, NodePort, and LoadBalancer. If this field is specified when creating "
+                "a Service of type ExternalName, creation will fail. This field will be wiped when "
+                "updating a Service to type ExternalName. More info: "
+                "https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies"
+            ),
+        ),
+        _col(
+            "External-IP",
+            description=(
+                "externalIPs is a list of IP addresses for which nodes in the cluster will also accept "
+                "traffic for this service.  These IPs are not managed by Kubernetes.  The user is "
+                "responsible for ensuring that traffic arrives at a node with this IP.  A common example "
+                "is external load-balancers that are not part of the Kubernetes system."
+            ),
+        ),
+        _col(
+            "Port(s)",
+            description=(
+                "The list of ports that are exposed by this service. More info: "
+                "https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies"
+            ),
+        ),
+        _age_col(),
+        _col(
+            "Selector",
+            priority=1,
+            description=(
+                "Route service traffic to pods with label keys and values matching this selector. If "
+                "empty or not present, the service is assumed to have an external process managing its "
+                "endpoints, which Kubernetes will not modify. Only applies to types ClusterIP, NodePort, "
+                "and LoadBalancer. Ignored if type is ExternalName. More info: "
+                "https://kubernetes.io/docs/concepts/services-networking/service/"
+            ),
+        ),
+    ],
+    "events": [
+        _col("Last Seen", description="The time at which the most recent occurrence of this event was recorded."),
+        _col("Type", description="Type of this event (Normal, Warning), new types could be added in the future"),
+        _col(
+            "Reason",
+            description=(
+                "This should be a short, machine understandable string that gives the reason for the "
+                "transition into the object's current status."
+            ),
+        ),
+        _col("Object", description="The object that this event is about."),
+        _col(
+            "Subobject",
+            priority=1,
+            description=(
+                "If referring to a piece of an object instead of an entire object, this string should "
+                "contain a valid JSON/Go field access statement, such as "
+                "desiredState.manifest.containers[2]. For example, if the object reference is to a "
+                'container within a pod, this would take on a value like: "spec.containers{name}" '
+                '(where "name" refers to the name of the container that triggered the event) or if no '
+                'container name is specified "spec.containers[2]" (container with index 2 in this pod). '
+                "This syntax is chosen only to have some well-defined way of referencing a part of an "
+                "object."
+            ),
+        ),
+        _col(
+            "Source",
+            priority=1,
+            description="The component reporting this event. Should be a short machine understandable string.",
+        ),
+        _col("Message", description="A human-readable description of the status of this operation."),
+        _col(
+            "First Seen",
+            priority=1,
+            description="The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)",
+        ),
+        _col("Count", priority=1, description="The number of times this event has occurred."),
+        _name_col(priority=1),
+    ],
+    "controllerrevisions": [
+        _name_col(),
+        _col("Controller", description="Controller of the object"),
+        _col("Revision", description="Revision indicates the revision of the state represented by Data."),
+        _age_col(),
+    ],
+    "namespaces": [
+        _name_col(),
+        _col("Status", description="The status of the namespace"),
+        _age_col(),
+    ],
+    "poddisruptionbudgets": [
+        _name_col(),
+        _col("Min Available", description="The minimum number of pods that must be available."),
+        _col("Max Unavailable", description="The maximum number of pods that may be unavailable."),
+        _col(
+            "Allowed Disruptions",
+            "integer",
+            description="Calculated number of pods that may be disrupted at this time.",
+        ),
+        _age_col(),
+    ],
+}
+
+_DEFAULT_COLUMNS = [
+    _name_col(),
+    _col("Created At", "date", _AGE_DESC),
+]
+
+
+def column_definitions(resource):
+    # type: (str) -> List[Dict[str, Any]]
+    """The Table ``columnDefinitions`` the real server uses for ``resource``."""
+    return copy.deepcopy(_COLUMNS.get(resource, _DEFAULT_COLUMNS))
+
+
+# ---------------------------------------------------------------------------
+# Time helpers
+# ---------------------------------------------------------------------------
+
+_RFC3339_RE = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})"
+)
+
+
+def parse_timestamp(value):
+    # type: (Any) -> Optional[datetime.datetime]
+    """Parse an RFC3339 timestamp (``2024-01-01T00:00:00Z``) into an aware datetime.
+
+    Returns ``None`` for a missing, empty or unparsable value (a zero Go time).
+    """
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            return value.replace(tzinfo=datetime.timezone.utc)
+        return value
+    if not isinstance(value, str) or not value:
+        return None
+    m = _RFC3339_RE.fullmatch(value.strip())
+    if not m:
+        return None
+    year, month, day, hour, minute, second, frac, tz = m.groups()
+    micro = int((frac or "0")[:6].ljust(6, "0"))
+    if tz in ("Z", "z"):
+        tzinfo = datetime.timezone.utc
+    else:
+        sign = 1 if tz[0] == "+" else -1
+        tzinfo = datetime.timezone(sign * datetime.timedelta(hours=int(tz[1:3]), minutes=int(tz[4:6])))
+    try:
+        return datetime.datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo
+        )
+    except ValueError:
+        return None
+
+
+def human_duration(seconds):
+    # type: (Any) -> str
+    """``duration.HumanDuration``: kubectl's ~2-3 significant figure age format.
+
+    ``seconds`` is a number (int or float) or a ``datetime.timedelta``.
+    Examples: ``0s``, ``45s``, ``2m30s``, ``10m``, ``3h5m``, ``8h``, ``2d3h``,
+    ``12d``, ``3y45d``, ``9y``; more than a second in the future is ``<invalid>``.
+    """
+    if isinstance(seconds, datetime.timedelta):
+        seconds = seconds.total_seconds()
+    secs = int(seconds)  # truncates toward zero, like Go's int(d.Seconds())
+    if secs < -1:
+        return "<invalid>"
+    if secs < 0:
+        return "0s"
+    if secs < 60 * 2:
+        return "%ds" % secs
+    minutes = secs // 60
+    if minutes < 10:
+        s = secs % 60
+        if s == 0:
+            return "%dm" % minutes
+        return "%dm%ds" % (minutes, s)
+    if minutes < 60 * 3:
+        return "%dm" % minutes
+    hours = secs // 3600
+    if hours < 8:
+        m = minutes % 60
+        if m == 0:
+            return "%dh" % hours
+        return "%dh%dm" % (hours, m)
+    if hours < 48:
+        return "%dh" % hours
+    if hours < 24 * 8:
+        h = hours % 24
+        if h == 0:
+            return "%dd" % (hours // 24)
+        return "%dd%dh" % (hours // 24, h)
+    if hours < 24 * 365 * 2:
+        return "%dd" % (hours // 24)
+    if hours < 24 * 365 * 8:
+        dy = (hours // 24) % 365
+        if dy == 0:
+            return "%dy" % (hours // 24 // 365)
+        return "%dy%dd" % (hours // 24 // 365, dy)
+    return "%dy" % (hours // 24 // 365)
+
+
+def _since(value, now):
+    """translateTimestampSince: age of an RFC3339 timestamp, or ``<unknown>``."""
+    t = parse_timestamp(value)
+    if t is None:
+        return "<unknown>"
+    return human_duration((now - t).total_seconds())
+
+
+# ---------------------------------------------------------------------------
+# Small helpers
+# ---------------------------------------------------------------------------
+
+
+def _d(value):
+    """A dict, or an empty one for anything else (a missing/null struct)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _l(value):
+    return value if isinstance(value, list) else []
+
+
+def _ptr(value):
+    """A JSON object standing for a Go pointer to struct: the dict, or None if absent."""
+    return value if isinstance(value, dict) else None
+
+
+def _int(value, default=0):
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            return default
+    return default
+
+
+def _s(value):
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def _layout_containers(containers):
+    names = ",".join(_s(_d(c).get("name")) for c in containers)
+    images = ",".join(_s(_d(c).get("image")) for c in containers)
+    return names, images
+
+
+def _format_labels(labels):
+    if not labels:
+        return "<none>"
+    return ",".join("%s=%s" % (k, _s(labels[k])) for k in sorted(labels))
+
+
+def _int_or_string(value):
+    """intstr.IntOrString.String()."""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, (int, float)):
+        return str(int(value))
+    return _s(value)
+
+
+# ---------------------------------------------------------------------------
+# Quantities (resource.Quantity.String())
+# ---------------------------------------------------------------------------
+
+_QUANTITY_RE = re.compile(r"([+-]?)(\d*)(?:\.(\d*))?(.*)")
+_BINARY_SUFFIXES = {"Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4, "Pi": 5, "Ei": 6}
+_DECIMAL_SUFFIXES = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
+_DECIMAL_BY_EXP = {v: k for k, v in _DECIMAL_SUFFIXES.items()}
+_BINARY_BY_EXP = {0: "", 1: "Ki", 2: "Mi", 3: "Gi", 4: "Ti", 5: "Pi", 6: "Ei"}
+
+
+def _parse_quantity(text):
+    m = _QUANTITY_RE.fullmatch(text.strip())
+    if not m:
+        return None
+    sign, whole, frac, suffix = m.groups()
+    frac = frac or ""
+    if not whole and not frac:
+        return None
+    number = Fraction(int(whole or "0")) + (Fraction(int(frac), 10 ** len(frac)) if frac else 0)
+    if suffix in _BINARY_SUFFIXES:
+        fmt = "BinarySI"
+        value = number * (1024 ** _BINARY_SUFFIXES[suffix])
+    elif suffix in _DECIMAL_SUFFIXES:
+        fmt = "DecimalSI"
+        value = number * Fraction(10) ** _DECIMAL_SUFFIXES[suffix]
+    elif re.fullmatch(r"[eE][+-]?\d+", suffix):
+        fmt = "DecimalExponent"
+        value = number * Fraction(10) ** int(suffix[1:])
+    else:
+        return None
+    if sign == "-":
+        value = -value
+    # Quantities keep nano precision; anything finer is rounded up (away from zero).
+    scaled = value * 10 ** 9
+    if scaled.denominator != 1:
+        magnitude = -(-abs(scaled.numerator) // scaled.denominator)
+        value = Fraction(magnitude if value > 0 else -magnitude, 10 ** 9)
+    return value, fmt
+
+
+def canonical_quantity(value):
+    # type: (Any) -> str
+    """The canonical string form of a Kubernetes quantity, like ``Quantity.String()``.
+
+    ``"1024Mi"`` -> ``"1Gi"``, ``"1.5Gi"`` -> ``"1536Mi"``, ``"1000"`` ->
+    ``"1k"``, ``"0.5"`` -> ``"500m"``.  A missing quantity is ``"0"``; an
+    unparsable one is returned unchanged.
+    """
+    if value is None or value == "":
+        return "0"
+    if isinstance(value, bool):
+        return _s(value)
+    if isinstance(value, (int, float)):
+        text = repr(value) if isinstance(value, float) else str(value)
+    else:
+        text = _s(value)
+    parsed = _parse_quantity(text)
+    if parsed is None:
+        return text
+    amount, fmt = parsed
+    if amount == 0:
+        return "0"
+    sign = "-" if amount < 0 else ""
+    amount = abs(amount)
+    if fmt == "BinarySI":
+        if amount < 1024 or amount.denominator != 1:
+            fmt = "DecimalSI"
+        else:
+            mantissa = amount.numerator
+            exp = 0
+            while exp < 6 and mantissa % 1024 == 0:
+                mantissa //= 1024
+                exp += 1
+            return sign + str(mantissa) + _BINARY_BY_EXP[exp]
+    # Decimal: mantissa * 10^exponent, exponent a multiple of 3, no factor of 10 left over.
+    exponent = 0
+    while amount.denominator != 1:
+        amount *= 10
+        exponent -= 1
+    mantissa = amount.numerator
+    while mantissa % 10 == 0:
+        mantissa //= 10
+        exponent += 1
+    while exponent % 3 != 0:
+        mantissa *= 10
+        exponent -= 1
+    if fmt == "DecimalExponent":
+        return sign + str(mantissa) + ("e%d" % exponent if exponent else "")
+    while exponent > 18:
+        mantissa *= 1000
+        exponent -= 3
+    return sign + str(mantissa) + _DECIMAL_BY_EXP[exponent]
+
+
+# ---------------------------------------------------------------------------
+# Per-resource rows
+# ---------------------------------------------------------------------------
+
+_POD_SUCCESS_CONDITIONS = [
+    {"type": "Completed", "status": "True", "reason": "Succeeded", "message": "The pod has completed successfully."}
+]
+_POD_FAILED_CONDITIONS = [
+    {"type": "Completed", "status": "True", "reason": "Failed", "message": "The pod failed."}
+]
+
+
+def _is_restartable_init(container):
+    return container is not None and _d(container).get("restartPolicy") == "Always"
+
+
+def _condition_true(conditions, ctype):
+    for cond in _l(conditions):
+        cond = _d(cond)
+        if cond.get("type") == ctype:
+            return cond.get("status") == "True"
+    return False
+
+
+def _has_pod_ready_condition(conditions):
+    for cond in _l(conditions):
+        cond = _d(cond)
+        if cond.get("type") == "Ready" and cond.get("status") == "True":
+            return True
+    return False
+
+
+def _later(current, candidate):
+    """``if current.Before(candidate) { current = candidate }`` with None as zero time."""
+    if candidate is None:
+        return current
+    if current is None or current < candidate:
+        return candidate
+    return current
+
+
+def _pod_summary(pod):
+    """The READY / STATUS / RESTARTS computation of the kubectl pod printer.
+
+    Returns ``(ready, total, reason, restarts, last_restart_datetime_or_None)``.
+    """
+    spec = _d(pod.get("spec"))
+    status = _d(pod.get("status"))
+    meta = _d(pod.get("metadata"))
+
+    restarts = 0
+    restartable_init_restarts = 0
+    total = len(_l(spec.get("containers")))
+    ready = 0
+    last_restart = None
+    last_restartable_init_restart = None
+
+    phase = _s(status.get("phase"))
+    reason = phase
+    if status.get("reason"):
+        reason = _s(status.get("reason"))
+
+    for cond in _l(status.get("conditions")):
+        cond = _d(cond)
+        if cond.get("type") == "PodScheduled" and cond.get("reason") == "SchedulingGated":
+            reason = "SchedulingGated"
+
+    init_specs = _l(spec.get("initContainers"))
+    init_by_name = {}
+    for c in init_specs:
+        c = _d(c)
+        init_by_name[c.get("name")] = c
+        if _is_restartable_init(c):
+            total += 1
+
+    initializing = False
+    for i, cs in enumerate(_l(status.get("initContainerStatuses"))):
+        cs = _d(cs)
+        restarts += _int(cs.get("restartCount"))
+        last_term = _ptr(_d(cs.get("lastState")).get("terminated"))
+        if last_term is not None:
+            last_restart = _later(last_restart, parse_timestamp(last_term.get("finishedAt")))
+        restartable = _is_restartable_init(init_by_name.get(cs.get("name")))
+        if restartable:
+            restartable_init_restarts += _int(cs.get("restartCount"))
+            if last_term is not None:
+                last_restartable_init_restart = _later(
+                    last_restartable_init_restart, parse_timestamp(last_term.get("finishedAt"))
+                )
+        state = _d(cs.get("state"))
+        terminated = _ptr(state.get("terminated"))
+        waiting = _ptr(state.get("waiting"))
+        if terminated is not None and _int(terminated.get("exitCode")) == 0:
+            continue
+        if restartable and cs.get("started") is True:
+            if cs.get("ready") is True:
+                ready += 1
+            continue
+        if terminated is not None:
+            if not terminated.get("reason"):
+                if _int(terminated.get("signal")) != 0:
+                    reason = "Init:Signal:%d" % _int(terminated.get("signal"))
+                else:
+                    reason = "Init:ExitCode:%d" % _int(terminated.get("exitCode"))
+            else:
+                reason = "Init:" + _s(terminated.get("reason"))
+            initializing = True
+        elif waiting is not None and waiting.get("reason") and waiting.get("reason") != "PodInitializing":
+            reason = "Init:" + _s(waiting.get("reason"))
+            initializing = True
+        else:
+            reason = "Init:%d/%d" % (i, len(init_specs))
+            initializing = True
+        break
+
+    if not initializing or _condition_true(status.get("conditions"), "Initialized"):
+        restarts = restartable_init_restarts
+        last_restart = last_restartable_init_restart
+        has_running = False
+        for cs in reversed(_l(status.get("containerStatuses"))):
+            cs = _d(cs)
+            restarts += _int(cs.get("restartCount"))
+            last_term = _ptr(_d(cs.get("lastState")).get("terminated"))
+            if last_term is not None:
+                last_restart = _later(last_restart, parse_timestamp(last_term.get("finishedAt")))
+            state = _d(cs.get("state"))
+            terminated = _ptr(state.get("terminated"))
+            waiting = _ptr(state.get("waiting"))
+            running = _ptr(state.get("running"))
+            if waiting is not None and waiting.get("reason"):
+                reason = _s(waiting.get("reason"))
+            elif terminated is not None and terminated.get("reason"):
+                reason = _s(terminated.get("reason"))
+            elif terminated is not None:
+                if _int(terminated.get("signal")) != 0:
+                    reason = "Signal:%d" % _int(terminated.get("signal"))
+                else:
+                    reason = "ExitCode:%d" % _int(terminated.get("exitCode"))
+            elif cs.get("ready") is True and running is not None:
+                has_running = True
+                ready += 1
+        if reason == "Completed" and has_running:
+            reason = "Running" if _has_pod_ready_condition(status.get("conditions")) else "NotReady"
+
+    deleting = meta.get("deletionTimestamp") is not None
+    if deleting and status.get("reason") == "NodeLost":
+        reason = "Unknown"
+    elif deleting and phase not in ("Succeeded", "Failed"):
+        reason = "Terminating"
+
+    return ready, total, reason, restarts, last_restart
+
+
+def pod_status_reason(pod):
+    # type: (Mapping[str, Any]) -> str
+    """The STATUS column ``kubectl get pods`` shows for ``pod``."""
+    return _pod_summary(pod)[2]
+
+
+def _pod_row(pod, now):
+    meta = _d(pod.get("metadata"))
+    spec = _d(pod.get("spec"))
+    status = _d(pod.get("status"))
+    ready, total, reason, restarts, last_restart = _pod_summary(pod)
+    restarts_str = str(restarts)
+    if restarts != 0 and last_restart is not None:
+        restarts_str = "%d (%s ago)" % (restarts, human_duration((now - last_restart).total_seconds()))
+
+    pod_ip = ""
+    pod_ips = _l(status.get("podIPs"))
+    if pod_ips:
+        pod_ip = _s(_d(pod_ips[0]).get("ip"))
+    elif status.get("podIP"):
+        pod_ip = _s(status.get("podIP"))
+    node_name = _s(spec.get("nodeName")) or "<none>"
+    nominated = _s(status.get("nominatedNodeName")) or "<none>"
+    readiness_gates = "<none>"
+    gates = _l(spec.get("readinessGates"))
+    if gates:
+        true_conditions = 0
+        for gate in gates:
+            ctype = _d(gate).get("conditionType")
+            for cond in _l(status.get("conditions")):
+                cond = _d(cond)
+                if cond.get("type") == ctype:
+                    if cond.get("status") == "True":
+                        true_conditions += 1
+                    break
+        readiness_gates = "%d/%d" % (true_conditions, len(gates))
+
+    cells = [
+        _s(meta.get("name")),
+        "%d/%d" % (ready, total),
+        reason,
+        restarts_str,
+        _since(meta.get("creationTimestamp"), now),
+        pod_ip or "<none>",
+        node_name,
+        nominated,
+        readiness_gates,
+    ]
+    conditions = None
+    if status.get("phase") == "Succeeded":
+        conditions = copy.deepcopy(_POD_SUCCESS_CONDITIONS)
+    elif status.get("phase") == "Failed":
+        conditions = copy.deepcopy(_POD_FAILED_CONDITIONS)
+    return cells, conditions
+
+
+def _statefulset_row(obj, now):
+    meta = _d(obj.get("metadata"))
+    spec = _d(obj.get("spec"))
+    status = _d(obj.get("status"))
+    replicas = spec.get("replicas")
+    desired = 1 if replicas is None else _int(replicas)  # the server defaults replicas to 1
+    names, images = _layout_containers(_l(_d(_d(spec.get("template")).get("spec")).get("containers")))
+    return [
+        _s(meta.get("name")),
+        "%d/%d" % (_int(status.get("readyReplicas")), desired),
+        _since(meta.get("creationTimestamp"), now),
+        names,
+        images,
+    ], None
+
+
+def access_modes_string(modes):
+    # type: (Optional[Sequence[str]]) -> str
+    """``helper.GetAccessModesAsString``: e.g. ``RWO,RWX`` in fixed order."""
+    modes = set(_l(modes))
+    out = []
+    for mode, short in (
+        ("ReadWriteOnce", "RWO"),
+        ("ReadOnlyMany", "ROX"),
+        ("ReadWriteMany", "RWX"),
+        ("ReadWriteOncePod", "RWOP"),
+    ):
+        if mode in modes:
+            out.append(short)
+    return ",".join(out)
+
+
+_BETA_STORAGE_CLASS_ANNOTATION = "volume.beta.kubernetes.io/storage-class"
+
+
+def _pvc_row(obj, now):
+    meta = _d(obj.get("metadata"))
+    spec = _d(obj.get("spec"))
+    status = _d(obj.get("status"))
+    phase = _s(status.get("phase"))
+    if meta.get("deletionTimestamp") is not None:
+        phase = "Terminating"
+    volume_name = _s(spec.get("volumeName"))
+    capacity = ""
+    access_modes = ""
+    if volume_name:
+        access_modes = access_modes_string(status.get("accessModes"))
+        capacity = canonical_quantity(_d(status.get("capacity")).get("storage"))
+    annotations = _d(meta.get("annotations"))
+    if _BETA_STORAGE_CLASS_ANNOTATION in annotations:
+        storage_class = _s(annotations[_BETA_STORAGE_CLASS_ANNOTATION])
+    else:
+        storage_class = _s(spec.get("storageClassName"))
+    vac = spec.get("volumeAttributesClassName")
+    volume_mode = spec.get("volumeMode")
+    return [
+        _s(meta.get("name")),
+        phase,
+        volume_name,
+        capacity,
+        access_modes,
+        storage_class,
+        "<unset>" if vac is None else _s(vac),
+        _since(meta.get("creationTimestamp"), now),
+        "<unset>" if volume_mode is None else _s(volume_mode),
+    ], None
+
+
+def _pv_row(obj, now):
+    meta = _d(obj.get("metadata"))
+    spec = _d(obj.get("spec"))
+    status = _d(obj.get("status"))
+    claim = ""
+    claim_ref = _ptr(spec.get("claimRef"))
+    if claim_ref is not None:
+        claim = "%s/%s" % (_s(claim_ref.get("namespace")), _s(claim_ref.get("name")))
+    phase = _s(status.get("phase"))
+    if meta.get("deletionTimestamp") is not None:
+        phase = "Terminating"
+    annotations = _d(meta.get("annotations"))
+    if _BETA_STORAGE_CLASS_ANNOTATION in annotations:
+        storage_class = _s(annotations[_BETA_STORAGE_CLASS_ANNOTATION])
+    else:
+        storage_class = _s(spec.get("storageClassName"))
+    vac = spec.get("volumeAttributesClassName")
+    volume_mode = spec.get("volumeMode")
+    return [
+        _s(meta.get("name")),
+        canonical_quantity(_d(spec.get("capacity")).get("storage")),
+        access_modes_string(spec.get("accessModes")),
+        _s(spec.get("persistentVolumeReclaimPolicy")),
+        phase,
+        claim,
+        storage_class,
+        "<unset>" if vac is None else _s(vac),
+        _s(status.get("reason")),
+        _since(meta.get("creationTimestamp"), now),
+        "<unset>" if volume_mode is None else _s(volume_mode),
+    ], None
+
+
+def _service_external_ip(spec, status):
+    svc_type = spec.get("type")
+    external_ips = [_s(ip) for ip in _l(spec.get("externalIPs"))]
+    if svc_type in ("ClusterIP", "NodePort"):
+        return ",".join(external_ips) if external_ips else "<none>"
+    if svc_type == "LoadBalancer":
+        found = set()
+        for ing in _l(_d(_d(status.get("loadBalancer"))).get("ingress")):
+            ing = _d(ing)
+            if ing.get("ip"):
+                found.add(_s(ing.get("ip")))
+            elif ing.get("hostname"):
+                found.add(_s(ing.get("hostname")))
+        lb_ips = ",".join(sorted(found))  # the server prints the wide (unclipped) form
+        if external_ips:
+            results = lb_ips.split(",") if lb_ips else []
+            return ",".join(results + external_ips)
+        return lb_ips if lb_ips else "<pending>"
+    if svc_type == "ExternalName":
+        return _s(spec.get("externalName"))
+    return "<unknown>"
+
+
+def _service_row(obj, now):
+    meta = _d(obj.get("metadata"))
+    spec = _d(obj.get("spec"))
+    status = _d(obj.get("status"))
+    internal_ip = "<none>"
+    cluster_ips = _l(spec.get("clusterIPs"))
+    if cluster_ips:
+        internal_ip = _s(cluster_ips[0])
+    elif spec.get("clusterIP"):
+        # The real server always fills clusterIPs from clusterIP.
+        internal_ip = _s(spec.get("clusterIP"))
+    pieces = []
+    for port in _l(spec.get("ports")):
+        port = _d(port)
+        protocol = _s(port.get("protocol")) or "TCP"
+        node_port = _int(port.get("nodePort"))
+        if node_port > 0:
+            pieces.append("%d:%d/%s" % (_int(port.get("port")), node_port, protocol))
+        else:
+            pieces.append("%d/%s" % (_int(port.get("port")), protocol))
+    ports = ",".join(pieces) or "<none>"
+    return [
+        _s(meta.get("name")),
+        _s(spec.get("type")),
+        internal_ip,
+        _service_external_ip(spec, status),
+        ports,
+        _since(meta.get("creationTimestamp"), now),
+        _format_labels(_d(spec.get("selector"))),
+    ], None
+
+
+def _event_row(obj, now):
+    meta = _d(obj.get("metadata"))
+    involved = _d(obj.get("involvedObject"))
+    source = _d(obj.get("source"))
+
+    if parse_timestamp(obj.get("firstTimestamp")) is None:
+        first_seen = _since(obj.get("eventTime"), now)
+    else:
+        first_seen = _since(obj.get("firstTimestamp"), now)
+    if parse_timestamp(obj.get("lastTimestamp")) is None:
+        last_seen = first_seen
+    else:
+        last_seen = _since(obj.get("lastTimestamp"), now)
+
+    count = _int(obj.get("count"))
+    series = _ptr(obj.get("series"))
+    if series is not None:
+        last_seen = _since(series.get("lastObservedTime"), now)
+        count = _int(series.get("count"))
+    elif count == 0:
+        count = 1  # singleton events don't have a count set in the new API
+
+    kind = _s(involved.get("kind")).lower()
+    target = "%s/%s" % (kind, _s(involved.get("name"))) if involved.get("name") else kind
+
+    component = _s(source.get("component")) or _s(obj.get("reportingComponent"))
+    instance = _s(source.get("host")) or _s(obj.get("reportingInstance"))
+    source_str = component if not instance else component + ", " + instance
+
+    return [
+        last_seen,
+        _s(obj.get("type")),
+        _s(obj.get("reason")),
+        target,
+        _s(involved.get("fieldPath")),
+        source_str,
+        _s(obj.get("message")).strip(),
+        first_seen,
+        count,
+        _s(meta.get("name")),
+    ], None
+
+
+def _controller_revision_row(obj, now):
+    meta = _d(obj.get("metadata"))
+    controller = "<none>"
+    for ref in _l(meta.get("ownerReferences")):
+        ref = _d(ref)
+        if ref.get("controller") is True:
+            api_version = _s(ref.get("apiVersion"))
+            group = api_version.split("/", 1)[0] if "/" in api_version else ""
+            kind = _s(ref.get("kind"))
+            name = _s(ref.get("name"))
+            if not kind and not group:
+                controller = name
+            else:
+                group_kind = kind + "." + group if group else kind
+                controller = group_kind.lower() + "/" + name
+            break
+    revision = obj.get("revision")
+    return [
+        _s(meta.get("name")),
+        controller,
+        _int(revision),
+        _since(meta.get("creationTimestamp"), now),
+    ], None
+
+
+def _namespace_row(obj, now):
+    meta = _d(obj.get("metadata"))
+    return [
+        _s(meta.get("name")),
+        _s(_d(obj.get("status")).get("phase")),
+        _since(meta.get("creationTimestamp"), now),
+    ], None
+
+
+def _pdb_row(obj, now):
+    meta = _d(obj.get("metadata"))
+    spec = _d(obj.get("spec"))
+    min_available = spec.get("minAvailable")
+    max_unavailable = spec.get("maxUnavailable")
+    return [
+        _s(meta.get("name")),
+        "N/A" if min_available is None else _int_or_string(min_available),
+        "N/A" if max_unavailable is None else _int_or_string(max_unavailable),
+        _int(_d(obj.get("status")).get("disruptionsAllowed")),
+        _since(meta.get("creationTimestamp"), now),
+    ], None
+
+
+def _default_row(obj, now):
+    meta = _d(obj.get("metadata"))
+    created = parse_timestamp(meta.get("creationTimestamp"))
+    if created is None:
+        created_str = "0001-01-01T00:00:00Z"  # Go's zero time
+    else:
+        created_str = created.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return [_s(meta.get("name")), created_str], None
+
+
+_ROW_PRINTERS = {
+    "statefulsets": _statefulset_row,
+    "pods": _pod_row,
+    "persistentvolumeclaims": _pvc_row,
+    "persistentvolumes": _pv_row,
+    "services": _service_row,
+    "events": _event_row,
+    "controllerrevisions": _controller_revision_row,
+    "namespaces": _namespace_row,
+    "poddisruptionbudgets": _pdb_row,
+}
+
+
+def _row_object(obj, include_object):
+    if include_object == "Object":
+        return copy.deepcopy(obj)
+    return {
+        "kind": "PartialObjectMetadata",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": copy.deepcopy(_d(obj.get("metadata"))),
+    }
+
+
+def to_table(resource, objects, now, include_object="Metadata"):
+    # type: (str, Sequence[Mapping[str, Any]], datetime.datetime, str) -> Dict[str, Any]
+    """Build the ``meta.k8s.io/v1`` Table the real API server returns.
+
+    ``resource`` is the plural resource name (``statefulsets``, ``pods``,
+    ``persistentvolumeclaims``, ``persistentvolumes``, ``services``,
+    ``events``, ``controllerrevisions``, ``namespaces``,
+    ``poddisruptionbudgets``; anything else gets the default Name / Created At
+    columns).  ``objects`` are the API objects, one row each, in order.
+    ``now`` is the server clock (a timezone-aware datetime) used for ages.
+    ``include_object`` is ``"Metadata"`` (rows carry a PartialObjectMetadata),
+    ``"Object"`` (the full object) or ``"None"`` (no object).
+    """
+    if include_object not in INCLUDE_OBJECT_VALUES:
+        raise ValueError(
+            "includeObject must be one of %s, got %r" % (", ".join(INCLUDE_OBJECT_VALUES), include_object)
+        )
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=datetime.timezone.utc)
+    printer = _ROW_PRINTERS.get(resource, _default_row)
+    rows = []
+    for obj in objects:
+        obj = _d(obj)
+        cells, conditions = printer(obj, now)
+        row = {"cells": cells}  # type: Dict[str, Any]
+        if conditions:
+            row["conditions"] = conditions
+        if include_object != "None":
+            row["object"] = _row_object(obj, include_object)
+        rows.append(row)
+    return {
+        "kind": "Table",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": {},
+        "columnDefinitions": column_definitions(resource),
+        "rows": rows,
+    }
