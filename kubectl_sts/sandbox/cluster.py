@@ -72,6 +72,7 @@ class Cluster:
     # -- admission: defaults, validation, and what admission plugins add -----------------------
     def _admit(self, rt, obj, old):
         from . import validation
+        validation.drop_disabled_fields(rt.plural, obj, old, self.config.maxunavailable_gate)
         validation.apply_defaults(rt.plural, obj, self.config.maxunavailable_gate)
         if old is None:
             if rt is PVC:

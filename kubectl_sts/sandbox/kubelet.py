@@ -1,11 +1,15 @@
 """A simulated scheduler + kubelet: binds pods to nodes, starts containers after configured
 delays, reports readiness, and fails on request, with the events a real kubelet records.
 
-How a pod asks to fail (documented in README):
-- annotation `sandbox.kubectl-sts.io/behavior` on the pod (or the pod template) with one of
-  `crashloop`, `image-pull-error`, `never-ready`; it applies to every container;
-- or a container image whose name contains `crashloop`, `never-ready`, or `no-such-image`
-  (image-pull-error); it applies to that container.
+How a container asks to fail (documented in README). The first three fail the same way on a
+real cluster, so tests written with them run on kind too:
+- an image under the reserved `.invalid` domain or named `no-such-image` -> image-pull-error
+  (ErrImagePull, then ImagePullBackOff);
+- a command/args that run `exit 1` (e.g. `["sh", "-c", "exit 1"]`) -> crashloop;
+- a readinessProbe whose exec command is `false` (or `/bin/false`) -> never-ready;
+- sandbox only: the annotation `sandbox.kubectl-sts.io/behavior` on the pod (template) with
+  `crashloop`, `image-pull-error` or `never-ready`, for every container; or an image name
+  containing `crashloop` or `never-ready`.
 """
 
 import copy
@@ -26,12 +30,20 @@ def container_behavior(pod, container):
     if ann in BEHAVIORS:
         return ann
     image = container.get("image") or ""
+    host = image.split("/")[0] if "/" in image else ""
+    if "no-such-image" in image or host.endswith(".invalid"):
+        return "image-pull-error"
+    script = " ".join(str(part) for part in (container.get("command") or []) +
+                      (container.get("args") or []))
+    if "exit 1" in script:
+        return "crashloop"
+    probe = ((container.get("readinessProbe") or {}).get("exec") or {}).get("command") or []
+    if probe in (["false"], ["/bin/false"]):
+        return "never-ready"
     if "crashloop" in image:
         return "crashloop"
     if "never-ready" in image:
         return "never-ready"
-    if "no-such-image" in image:
-        return "image-pull-error"
     return "ok"
 
 
@@ -54,6 +66,7 @@ class Kubelet:
         self.due = {}                 # uid -> sim time of the next transition
         self.dirty = set()            # (ns, name)
         self._ips = 0
+        self._claims_changed = False
 
     def on_change(self, rt, etype, obj):
         if rt is POD and etype != "DELETED":
@@ -61,10 +74,8 @@ class Kubelet:
         elif rt is POD:
             self.pods.pop(obj["metadata"]["uid"], None)
             self.due.pop(obj["metadata"]["uid"], None)
-        elif rt is PVC:
-            # a claim appearing or binding can unblock scheduling of pods that wait for it
-            for uid, state in list(self.pods.items()):
-                pass
+        elif rt is PVC and etype == "ADDED":
+            # a claim appearing can unblock scheduling of pods that wait for it
             self._claims_changed = True
 
     def next_due(self):
@@ -77,7 +88,7 @@ class Kubelet:
             if when <= now:
                 del self.due[uid]
                 keys.add(uid)
-        if getattr(self, "_claims_changed", False):
+        if self._claims_changed:
             self._claims_changed = False
             pods, _ = self.store.list(POD)
             keys.update((p["metadata"]["namespace"], p["metadata"]["name"]) for p in pods
@@ -165,7 +176,6 @@ class Kubelet:
     def _advance(self, pod, state, now):
         cfg = self.config
         uid = pod["metadata"]["uid"]
-        name = pod["metadata"]["name"]
         nexts = []
         if not state.started:
             if now < state.scheduled_at + cfg.start_seconds:
@@ -194,7 +204,6 @@ class Kubelet:
         if nexts:
             self.due[uid] = min(nexts)
         self._write(pod, self._render(pod, state, now))
-        del name
 
     def _start_container(self, pod, container, cs, now):
         image = container.get("image", "")

@@ -1,0 +1,100 @@
+"""Fixtures shared by the integration tests.
+
+Every integration test talks to a cluster only through a kubeconfig. By default that is a
+sandbox started once per test session; set KUBECTL_STS_TEST_KUBECONFIG to run the same tests
+against a real cluster (e.g. kind). Each test gets a namespace of its own, so tests never see
+each other's objects. Tests that need sandbox internals (its request log, its clock, fault
+injection) take the `sandbox` fixture, which skips them on a real cluster.
+"""
+
+import os
+import shutil
+import uuid
+
+import pytest
+
+REAL_KUBECONFIG = os.environ.get("KUBECTL_STS_TEST_KUBECONFIG")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope="session")
+def _session_sandbox():
+    if REAL_KUBECONFIG:
+        yield None
+        return
+    from kubectl_sts.sandbox import Sandbox
+    with Sandbox() as sb:
+        yield sb
+
+
+@pytest.fixture(scope="session")
+def kubeconfig(_session_sandbox):
+    """Path of the kubeconfig of the cluster under test."""
+    return REAL_KUBECONFIG or _session_sandbox.kubeconfig
+
+
+@pytest.fixture
+def sandbox(_session_sandbox):
+    """The running Sandbox object (skips the test on a real cluster)."""
+    if _session_sandbox is None:
+        pytest.skip("needs the sandbox's internals; KUBECTL_STS_TEST_KUBECONFIG is set")
+    return _session_sandbox
+
+
+@pytest.fixture(scope="session")
+def api_client(kubeconfig):
+    """An official kubernetes ApiClient for the cluster under test."""
+    from kubernetes import client, config
+    configuration = client.Configuration()
+    config.load_kube_config(config_file=kubeconfig, client_configuration=configuration)
+    api = client.ApiClient(configuration)
+    yield api
+    api.close()
+
+
+@pytest.fixture(scope="session")
+def core(api_client):
+    from kubernetes import client
+    return client.CoreV1Api(api_client)
+
+
+@pytest.fixture(scope="session")
+def apps(api_client):
+    from kubernetes import client
+    return client.AppsV1Api(api_client)
+
+
+@pytest.fixture
+def namespace(core):
+    """A fresh namespace for one test, deleted afterwards."""
+    from kubernetes import client
+    name = "t-" + uuid.uuid4().hex[:10]
+    core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
+    yield name
+    try:
+        core.delete_namespace(name)
+    except Exception:
+        pass
+
+
+@pytest.fixture(scope="session")
+def kubectl_bin():
+    path = shutil.which("kubectl")
+    if path is None:
+        pytest.skip("kubectl is not on PATH")
+    return path
+
+
+@pytest.fixture
+def kubectl(kubectl_bin, kubeconfig, namespace):
+    """Run the real kubectl against the cluster under test, in the test's namespace.
+    Returns a CompletedProcess (text mode); never raises on a non-zero exit."""
+    import subprocess
+
+    def run(*args, input=None, timeout=60, namespaced=True):
+        cmd = [kubectl_bin, "--kubeconfig", kubeconfig]
+        if namespaced:
+            cmd += ["-n", namespace]
+        return subprocess.run(cmd + list(args), input=input, capture_output=True, text=True,
+                              timeout=timeout)
+    return run
