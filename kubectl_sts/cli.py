@@ -15,7 +15,9 @@ from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, StsError
 # name -> (module, attribute, one-line help shown by --help without importing the module)
 COMMANDS = {
     "demo": ("kubectl_sts.commands.demo", "demo",
-             "Start the sandbox cluster, create a StatefulSet and show it."),
+             "Start the sandbox cluster, create a StatefulSet and show it with `status`."),
+    "status": ("kubectl_sts.commands.status", "status",
+               "Show every ordinal of a StatefulSet: pod, readiness, revision, volumes, DNS."),
     "sandbox": ("kubectl_sts.commands.sandbox", "sandbox",
                 "Run the local sandbox API server (for tests and trying things out)."),
 }

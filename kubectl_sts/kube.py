@@ -161,27 +161,50 @@ class Connection:
         return self._client
 
     # -- raw requests ---------------------------------------------------------------------------
+    def _headers(self, content_type):
+        api = self.client
+        headers = dict(api.default_headers)
+        headers.update({"Accept": "application/json", "User-Agent": api.user_agent})
+        if content_type:
+            headers["Content-Type"] = content_type
+        auth = (api.configuration.auth_settings() or {}).get("BearerToken") or {}
+        if auth.get("value"):
+            headers[auth.get("key", "authorization")] = auth["value"]
+        return headers
+
     def request(self, method, path, query=None, body=None, content_type="application/json",
                 stream=False, timeout=None):
-        from kubernetes.client.rest import ApiException
-        query = [(k, v) for k, v in (query or {}).items() if v is not None]
-        headers = {"Accept": "application/json", "Content-Type": content_type}
+        """One HTTP request through the client's connection pool (its TLS and auth settings).
+        Returns the decoded JSON body, or the open response when `stream`."""
+        import urllib3
+        from urllib.parse import urlencode
+        query = {k: v for k, v in (query or {}).items() if v is not None}
+        url = self.client.configuration.host.rstrip("/") + path
+        if query:
+            url += "?" + urlencode(query)
+        data = json.dumps(body).encode() if body is not None else None
+        timeout = timeout or self.timeout
+        if isinstance(timeout, tuple):
+            timeout = urllib3.Timeout(connect=timeout[0], read=timeout[1])
         try:
-            response = self.client.call_api(
-                path, method, query_params=query, header_params=headers, body=body,
-                auth_settings=["BearerToken"], _return_http_data_only=True,
-                _preload_content=False, _request_timeout=timeout or self.timeout)
-        except ApiException as exc:
-            raise api_error(exc.status, exc.body, method, path)
-        except Exception as exc:
+            response = self.client.rest_client.pool_manager.request(
+                method, url, body=data, headers=self._headers(content_type if data else None),
+                preload_content=False, timeout=timeout)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise connection_error(exc, self.server)
+        if not 200 <= response.status < 300:
+            try:
+                text = response.data.decode("utf-8", "replace")
+            except (urllib3.exceptions.HTTPError, OSError):
+                text = ""
+            raise api_error(response.status, text, method, path)
         if stream:
             return response
         try:
-            data = response.data
-        except Exception as exc:
+            payload = response.data
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise connection_error(exc, self.server)
-        return json.loads(data) if data else {}
+        return json.loads(payload) if payload else {}
 
     def get(self, path, **query):
         return self.request("GET", path, query)
@@ -200,8 +223,11 @@ class Connection:
                     line, buffer = buffer.split(b"\n", 1)
                     if line.strip():
                         yield json.loads(line)
-        except Exception as exc:
-            if isinstance(exc, StsError):
+        except (ValueError, OSError) as exc:
+            raise connection_error(exc, self.server)
+        except Exception as exc:   # urllib3's ProtocolError/ReadTimeoutError end the stream
+            import urllib3
+            if not isinstance(exc, urllib3.exceptions.HTTPError):
                 raise
             raise connection_error(exc, self.server)
         finally:

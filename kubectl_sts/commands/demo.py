@@ -1,0 +1,89 @@
+"""`kubectl-sts demo`: start the sandbox, create a StatefulSet, show it with `status`."""
+
+import os
+import shutil
+import tempfile
+import threading
+import time
+
+import click
+
+DEMO_MANIFEST = [
+    {"apiVersion": "v1", "kind": "Service",
+     "metadata": {"name": "web", "labels": {"app": "web"}},
+     "spec": {"clusterIP": "None", "selector": {"app": "web"},
+              "ports": [{"name": "http", "port": 80}]}},
+    {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "web"},
+     "spec": {"serviceName": "web", "replicas": 3, "selector": {"matchLabels": {"app": "web"}},
+              "template": {"metadata": {"labels": {"app": "web"}},
+                           "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27",
+                                                    "ports": [{"name": "http",
+                                                               "containerPort": 80}],
+                                                    "volumeMounts": [{"name": "data",
+                                                                      "mountPath": "/data"}]}]}},
+              "volumeClaimTemplates": [{"metadata": {"name": "data"},
+                                        "spec": {"accessModes": ["ReadWriteOnce"],
+                                                 "resources": {"requests": {"storage": "1Gi"}}}}]}},
+]
+
+
+@click.command()
+@click.option("--keep", is_flag=True, help="Keep the sandbox running afterwards (Ctrl-C stops it).")
+@click.option("--step-seconds", type=float, default=0.3, show_default=True,
+              help="How long each pod takes to start and to become ready (simulated seconds).")
+def demo(keep, step_seconds):
+    """Start the sandbox cluster, create a StatefulSet and show it."""
+    from ..kube import Connection, ConnectionOptions
+    from ..sandbox import Sandbox
+    from ..sandbox.cluster import Config
+    from .status import read_view, show
+    workdir = tempfile.mkdtemp(prefix="kubectl-sts-demo-")
+    kubeconfig = os.path.join(workdir, "kubeconfig")
+    config = Config.demo(start_seconds=step_seconds, ready_seconds=step_seconds,
+                         terminate_seconds=step_seconds)
+    with Sandbox(kubeconfig=kubeconfig, config=config) as sb:
+        click.echo("sandbox: serving %s, kubeconfig %s" % (sb.url, kubeconfig))
+        conn = Connection(ConnectionOptions(kubeconfig=kubeconfig))
+        for obj in DEMO_MANIFEST:
+            path = ("/api/v1/namespaces/default/services" if obj["kind"] == "Service"
+                    else "/apis/apps/v1/namespaces/default/statefulsets")
+            conn.request("POST", path, body=obj)
+            click.echo("%s/web created" % obj["kind"].lower())
+        click.echo("waiting for 3 ordinals to become Ready (OrderedReady: one at a time)...")
+        _wait_ready(conn, "web", 3, timeout=60)
+        click.echo("")
+        show(read_view(conn, "default", "web", "cluster.local"), None)
+        if keep:
+            click.echo("")
+            click.echo("The sandbox keeps running; Ctrl-C stops it. Try:")
+            click.echo("  kubectl --kubeconfig %s get sts,pods,pvc" % kubeconfig)
+            click.echo("  kubectl-sts --kubeconfig %s status web" % kubeconfig)
+            stop = threading.Event()
+            try:
+                while not stop.wait(1.0):
+                    pass
+            except KeyboardInterrupt:
+                pass
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+def _wait_ready(conn, name, replicas, timeout):
+    """Wait with a watch on the StatefulSet until `replicas` pods are Ready."""
+    from ..errors import StsError
+    deadline = time.monotonic() + timeout
+    path = "/apis/apps/v1/namespaces/default/statefulsets"
+    while time.monotonic() < deadline:
+        listing = conn.get(path, fieldSelector="metadata.name=%s" % name)
+        if _ready(listing["items"], replicas):
+            return
+        for event in conn.watch(path, timeout_seconds=max(1, int(deadline - time.monotonic())),
+                                resourceVersion=listing["metadata"]["resourceVersion"],
+                                fieldSelector="metadata.name=%s" % name):
+            if event.get("type") in ("ADDED", "MODIFIED") and _ready([event["object"]], replicas):
+                return
+    raise StsError("error: timed out waiting for the demo StatefulSet to become ready")
+
+
+def _ready(items, replicas):
+    return any((s.get("status") or {}).get("readyReplicas", 0) >= replicas for s in items)

@@ -1,0 +1,139 @@
+"""`kubectl sts status [NAME]`: every ordinal, its volumes and its name at a glance.
+
+Reads: one GET of the StatefulSet, one list of pods by its selector, one list of PVCs by the
+claim templates' labels, one GET of the Service, one list of Warning events: five requests
+whatever the replica count."""
+
+import datetime
+
+
+import click
+
+from ..errors import EXIT_CHECK_FAILED, EXIT_FORBIDDEN, EXIT_NOT_FOUND, StsError
+from .common import connect, core_path, dump, output_option, sts_path
+
+
+@click.command()
+@click.argument("name", required=False)
+@output_option()
+@click.option("-A", "--all-namespaces", is_flag=True, help="List StatefulSets in every namespace.")
+@click.option("-w", "--watch", is_flag=True, help="Keep refreshing from watch events until "
+              "interrupted.")
+@click.option("--check", is_flag=True, help="Exit %d unless every ordinal is Ready at the update "
+              "revision (for scripts)." % EXIT_CHECK_FAILED)
+@click.option("--cluster-domain", default="cluster.local", show_default=True,
+              help="Cluster DNS domain used in the stable DNS names.")
+@click.pass_context
+def status(ctx, name, output, all_namespaces, watch, check, cluster_domain):
+    """Show every ordinal of a StatefulSet: pod, readiness, revision, volumes, DNS name.
+
+    Without NAME, list the StatefulSets of the namespace (or all of them with -A)."""
+    if name and all_namespaces:
+        raise click.UsageError("a StatefulSet NAME cannot be combined with -A")
+    if check and (watch or not name):
+        raise click.UsageError("--check needs a NAME and cannot be combined with --watch")
+    conn = connect(ctx)
+    if not name:
+        return _list(conn, output, all_namespaces)
+    if watch:
+        from .status_watch import watch_status
+        return watch_status(conn, name, output, cluster_domain)
+    view = read_view(conn, conn.namespace, name, cluster_domain, wide=output in ("wide", "json",
+                                                                                 "yaml"))
+    show(view, output)
+    if check and not view["healthy"]:
+        return EXIT_CHECK_FAILED
+    return 0
+
+
+def format_view(view, output):
+    from ..status import render_view
+    if output in ("json", "yaml"):
+        return dump(view, output)
+    return render_view(view, wide=output == "wide")
+
+
+def show(view, output):
+    click.echo(format_view(view, output))
+
+
+def now_utc():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def read_objects(conn, namespace, name):
+    """The API objects status needs, in a fixed number of requests. Returns
+    (sts, pods, claims, service, events, unreadable)."""
+    from ..labels import selector_string
+    try:
+        sts = conn.get(sts_path(namespace, name))
+    except StsError as exc:
+        if exc.code == EXIT_NOT_FOUND:
+            raise StsError('Error from server (NotFound): statefulsets.apps "%s" not found in '
+                           'namespace "%s"' % (name, namespace), EXIT_NOT_FOUND)
+        raise
+    selector = selector_string(sts["spec"].get("selector"))
+    pods = conn.get(core_path(namespace, "pods"), labelSelector=selector)["items"]
+    unreadable = []
+    claims = []
+    claim_selector = selector_string({"matchLabels": (sts["spec"].get("selector") or {})
+                                      .get("matchLabels") or {}})
+    if sts["spec"].get("volumeClaimTemplates"):
+        claims = _optional(conn, core_path(namespace, "persistentvolumeclaims"),
+                           "persistentvolumeclaims", unreadable,
+                           labelSelector=claim_selector or None)
+        if claims is not None and not claims and claim_selector:
+            # claims made by hand or relabelled: fall back to their names (one more list)
+            claims = _optional(conn, core_path(namespace, "persistentvolumeclaims"),
+                               "persistentvolumeclaims", unreadable)
+        claims = claims or []
+    service = None
+    service_name = sts["spec"].get("serviceName")
+    if service_name:
+        try:
+            service = conn.get(core_path(namespace, "services", service_name))
+        except StsError as exc:
+            if exc.code == EXIT_FORBIDDEN:
+                unreadable.append("service %s (forbidden)" % service_name)
+            elif exc.code != EXIT_NOT_FOUND:
+                raise
+    events = _optional(conn, core_path(namespace, "events"), "events", unreadable,
+                       fieldSelector="type=Warning") or []
+    return sts, pods, claims, service, events, unreadable
+
+
+def _optional(conn, path, what, unreadable, **query):
+    """A list the view can live without: a 403 is noted, not fatal."""
+    try:
+        return conn.get(path, **query)["items"]
+    except StsError as exc:
+        if exc.code != EXIT_FORBIDDEN:
+            raise
+        unreadable.append("%s (forbidden: %s)" % (what, exc.message))
+        return None
+
+
+def read_view(conn, namespace, name, domain, wide=False):
+    from ..status import build_view
+    sts, pods, claims, service, events, unreadable = read_objects(conn, namespace, name)
+    return build_view(sts, pods, claims, service, events, now_utc(), domain, wide, unreadable)
+
+
+def _list(conn, output, all_namespaces):
+    from ..status import list_row, render_list
+    path = "/apis/apps/v1/statefulsets" if all_namespaces else sts_path(conn.namespace)
+    items = conn.get(path)["items"]
+    rows = [list_row(s) for s in items]
+    if output in ("json", "yaml"):
+        click.echo(dump({"apiVersion": "kubectl-sts/v1", "kind": "StatefulSetList",
+                         "items": rows}, output))
+        return 0
+    text = render_list(rows, all_namespaces)
+    if text is None:
+        where = "any namespace" if all_namespaces else "%s namespace" % conn.namespace
+        click.echo("No StatefulSets found in %s." % where, err=True)
+        return 0
+    click.echo(text)
+    return 0
+
+
