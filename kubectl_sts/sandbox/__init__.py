@@ -40,7 +40,7 @@ class Sandbox:
         from .cluster import Cluster
         from .server import ApiServer
         self.cluster = Cluster(self.config)
-        self.server = ApiServer((self.host, self.port), self.cluster)
+        self.server = ApiServer((self.host, self.port), self.cluster)   # may raise OSError
         self.cluster.start()
         self._thread = threading.Thread(target=self.server.serve_forever,
                                         kwargs={"poll_interval": 0.1},
