@@ -18,6 +18,8 @@ COMMANDS = {
              "Start the sandbox cluster, create a StatefulSet and show it with `status`."),
     "status": ("kubectl_sts.commands.status", "status",
                "Show every ordinal of a StatefulSet: pod, readiness, revision, volumes, DNS."),
+    "rollout": ("kubectl_sts.commands.rollout", "rollout",
+                "Staged partition rollouts: stage, step through the ordinals, undo safely."),
     "sandbox": ("kubectl_sts.commands.sandbox", "sandbox",
                 "Run the local sandbox API server (for tests and trying things out)."),
 }

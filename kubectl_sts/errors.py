@@ -9,6 +9,8 @@ EXIT_UNREACHABLE = 5      # connection refused, TLS failure, timeout
 EXIT_CONFLICT = 6         # a write lost a race (409) and could not be retried safely
 EXIT_CONFIG = 7           # kubeconfig missing or malformed, unknown context
 EXIT_CHECK_FAILED = 8     # `status --check`: not every ordinal is Ready at the update revision
+EXIT_ROLLOUT_FAILED = 9   # a rollout step failed its health gate (crash loop, image pull, restart)
+EXIT_TIMEOUT = 10         # a wait ran out of time (--timeout)
 EXIT_INTERRUPTED = 130    # SIGINT
 
 EXIT_CODES = [
@@ -21,6 +23,8 @@ EXIT_CODES = [
     (EXIT_CONFLICT, "a concurrent change won (409 Conflict)"),
     (EXIT_CONFIG, "kubeconfig missing or malformed, or unknown context"),
     (EXIT_CHECK_FAILED, "status --check: not every ordinal is Ready at the update revision"),
+    (EXIT_ROLLOUT_FAILED, "a rollout step failed its health gate"),
+    (EXIT_TIMEOUT, "a wait ran out of time (--timeout)"),
     (EXIT_INTERRUPTED, "interrupted (SIGINT)"),
 ]
 
