@@ -18,6 +18,10 @@ COMMANDS = {
              "Start the sandbox cluster, create a StatefulSet and show it with `status`."),
     "status": ("kubectl_sts.commands.status", "status",
                "Show every ordinal of a StatefulSet: pod, readiness, revision, volumes, DNS."),
+    "pvc": ("kubectl_sts.commands.pvc", "pvc",
+            "List the PVCs of every ordinal; --prune deletes orphaned ones."),
+    "scale": ("kubectl_sts.commands.scale", "scale",
+              "Scale safely: which pods go, which PVCs are kept or deleted, then wait."),
     "rollout": ("kubectl_sts.commands.rollout", "rollout",
                 "Staged partition rollouts: stage, step through the ordinals, undo safely."),
     "sandbox": ("kubectl_sts.commands.sandbox", "sandbox",
@@ -94,9 +98,13 @@ def main(argv=None):
     except click.exceptions.Abort:
         click.echo("interrupted", err=True)
         return EXIT_INTERRUPTED
+    except click.UsageError as exc:
+        # one line, as for every other error; `--help` shows the usage
+        click.echo("error: %s" % exc.format_message(), err=True)
+        return EXIT_USAGE
     except click.ClickException as exc:
-        exc.show()
-        return EXIT_USAGE if exc.exit_code == 2 else exc.exit_code or EXIT_ERROR
+        click.echo("error: %s" % exc.format_message(), err=True)
+        return exc.exit_code or EXIT_ERROR
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return EXIT_INTERRUPTED

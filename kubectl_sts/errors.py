@@ -9,8 +9,10 @@ EXIT_UNREACHABLE = 5      # connection refused, TLS failure, timeout
 EXIT_CONFLICT = 6         # a write lost a race (409) and could not be retried safely
 EXIT_CONFIG = 7           # kubeconfig missing or malformed, unknown context
 EXIT_CHECK_FAILED = 8     # `status --check`: not every ordinal is Ready at the update revision
-EXIT_ROLLOUT_FAILED = 9   # a rollout step failed its health gate (crash loop, image pull, restart)
+EXIT_ROLLOUT_FAILED = 9   # a pod failed: a rollout step's health gate, or a scale the controller
+#                           is blocked on (crash loop, image pull, restart)
 EXIT_TIMEOUT = 10         # a wait ran out of time (--timeout)
+EXIT_REFUSED = 11         # a safety check refused the plan (--force overrides)
 EXIT_INTERRUPTED = 130    # SIGINT
 
 EXIT_CODES = [
@@ -23,8 +25,9 @@ EXIT_CODES = [
     (EXIT_CONFLICT, "a concurrent change won (409 Conflict)"),
     (EXIT_CONFIG, "kubeconfig missing or malformed, or unknown context"),
     (EXIT_CHECK_FAILED, "status --check: not every ordinal is Ready at the update revision"),
-    (EXIT_ROLLOUT_FAILED, "a rollout step failed its health gate"),
+    (EXIT_ROLLOUT_FAILED, "a pod failed: a rollout step's health gate, or a blocked scale"),
     (EXIT_TIMEOUT, "a wait ran out of time (--timeout)"),
+    (EXIT_REFUSED, "a safety check refused the plan (--force overrides)"),
     (EXIT_INTERRUPTED, "interrupted (SIGINT)"),
 ]
 

@@ -35,3 +35,24 @@ def claim_ordinal(template, sts_name, claim_name):
     prefix = "%s-%s-" % (template, sts_name)
     rest = claim_name[len(prefix):] if claim_name.startswith(prefix) else ""
     return int(rest) if rest.isdigit() and (rest == "0" or not rest.startswith("0")) else None
+
+
+def selector_matches(selector, labels):
+    """Does a metav1.LabelSelector dict select these labels? (An empty selector selects
+    everything, as for PodDisruptionBudgets in policy/v1.)"""
+    selector = selector or {}
+    labels = labels or {}
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and key in labels and labels[key] in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True

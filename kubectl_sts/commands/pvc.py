@@ -1,0 +1,76 @@
+"""`kubectl sts pvc NAME [--prune]`: the claims of every ordinal, and pruning orphans."""
+
+import click
+
+from ..errors import EXIT_CONFLICT, EXIT_NOT_FOUND, StsError
+from .common import connect, core_path, dump
+from .scale import confirm, read_set
+
+
+@click.command()
+@click.argument("name")
+@click.option("--prune", is_flag=True, help="Delete orphaned PVCs (outside the ordinal range, "
+              "mounted by no pod).")
+@click.option("--ordinal", type=int, help="With --prune: only this ordinal's claims.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--dry-run", type=click.Choice(["none", "client", "server"]), is_flag=False,
+              flag_value="client", default="none", help="Show (client) or send with "
+              "dryRun=All (server) the deletions only.")
+@click.option("-o", "--output", type=click.Choice(["json", "yaml"]), default=None)
+@click.pass_context
+def pvc(ctx, name, prune, ordinal, yes, dry_run, output):
+    """List the PVCs of every ordinal (in range, orphaned, unbound); --prune deletes orphans."""
+    from ..scale import list_claims, prunable, render_claims, utcnow
+    if ordinal is not None and not prune:
+        raise click.UsageError("--ordinal only applies to --prune")
+    conn = connect(ctx)
+    sts, pods, claims, pvs, _, notes = read_set(conn, name)
+    entries = list_claims(sts, claims, pods, pvs, utcnow())
+    if not prune:
+        if output:
+            click.echo(dump({"apiVersion": "kubectl-sts/v1", "kind": "ClaimList",
+                             "items": entries}, output))
+        elif entries:
+            click.echo(render_claims(entries))
+        else:
+            click.echo("No PVCs found for %s." % name, err=True)
+        for note in notes:
+            click.echo("Note: %s" % note, err=True)
+        return 0
+    victims = prunable(entries, ordinal)
+    if ordinal is not None and not victims:
+        in_range = [e for e in entries if e["ordinal"] == ordinal and e["inRange"]]
+        if in_range:
+            raise StsError("error: ordinal %d is inside the range of %s: its claims are never "
+                           "pruned" % (ordinal, name), 2)
+    if not victims:
+        click.echo("No orphaned PVCs to prune for %s." % name)
+        return 0
+    click.echo("Orphaned PVCs to delete:")
+    click.echo(render_claims(victims))
+    for v in victims:
+        if v["reclaimPolicy"] == "Delete":
+            click.echo("  %s: its PV %s has reclaimPolicy Delete: the data is gone for good"
+                       % (v["name"], v["volume"]))
+    if dry_run == "client":
+        for v in victims:
+            click.echo("dry-run (client): would delete pvc %s" % v["name"])
+        return 0
+    if dry_run == "none" and not confirm("delete %d PVC(s)?" % len(victims), yes):
+        click.echo("nothing deleted")
+        return 0
+    for v in victims:
+        query = {"dryRun": "All"} if dry_run == "server" else None
+        try:
+            conn.request("DELETE", core_path(conn.namespace, "persistentvolumeclaims", v["name"]),
+                         query, body={"preconditions": {"uid": v["uid"],
+                                                        "resourceVersion": v["resourceVersion"]}})
+        except StsError as exc:
+            if exc.code in (EXIT_CONFLICT, EXIT_NOT_FOUND):
+                click.echo("skipped %s: it changed since it was listed (%s)"
+                           % (v["name"], exc.message), err=True)
+                continue
+            raise
+        click.echo('persistentvolumeclaim "%s" deleted%s' % (v["name"], " (server dry run)"
+                                                             if dry_run == "server" else ""))
+    return 0

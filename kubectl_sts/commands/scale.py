@@ -1,0 +1,247 @@
+"""`kubectl sts scale NAME --replicas N`: safe scale-down (and up) with a PVC report.
+
+Reads the set, its pods, its claims, the PVs behind them and the namespace's
+PodDisruptionBudgets; shows the plan; asks; writes `replicas` through the /scale subresource
+with the resourceVersion the plan was made from; waits with watches; reports every claim."""
+
+import sys
+import threading
+import time
+
+import click
+
+from ..errors import (EXIT_CONFLICT, EXIT_FORBIDDEN, EXIT_NOT_FOUND, EXIT_REFUSED,
+                      EXIT_ROLLOUT_FAILED, EXIT_TIMEOUT, EXIT_USAGE, StsError)
+from .common import connect, core_path, dump, sts_path
+
+
+def read_set(conn, name):
+    """The set and what scale/pvc plans need: (sts, pods, claims, pvs or None, pdbs, notes)."""
+    from ..labels import selector_string
+    ns = conn.namespace
+    try:
+        sts = conn.get(sts_path(ns, name))
+    except StsError as exc:
+        if exc.code == EXIT_NOT_FOUND:
+            raise StsError('Error from server (NotFound): statefulsets.apps "%s" not found in '
+                           'namespace "%s"' % (name, ns), EXIT_NOT_FOUND)
+        raise
+    pods = conn.get(core_path(ns, "pods"),
+                    labelSelector=selector_string(sts["spec"]["selector"]))["items"]
+    claims = conn.get(core_path(ns, "persistentvolumeclaims"))["items"] \
+        if sts["spec"].get("volumeClaimTemplates") else []
+    notes = []
+    try:
+        pvs = {pv["metadata"]["name"]: pv
+               for pv in conn.get("/api/v1/persistentvolumes")["items"]}
+    except StsError as exc:
+        if exc.code != EXIT_FORBIDDEN:
+            raise
+        pvs = None
+        notes.append("PV reclaim policies unknown (persistentvolumes: forbidden)")
+    try:
+        pdbs = conn.get("/apis/policy/v1/namespaces/%s/poddisruptionbudgets" % ns)["items"]
+    except StsError as exc:
+        if exc.code != EXIT_FORBIDDEN:
+            raise
+        pdbs = []
+        notes.append("PodDisruptionBudgets not checked (forbidden)")
+    return sts, pods, claims, pvs, pdbs, notes
+
+
+def confirm(question, yes):
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise StsError("error: refusing to ask \"%s\": stdin is not a terminal; pass --yes"
+                       % question, EXIT_USAGE)
+    return click.confirm(question, default=False)
+
+
+@click.command()
+@click.argument("name")
+@click.option("--replicas", type=click.IntRange(min=0), required=True,
+              help="The new replica count.")
+@click.option("--min-replicas", type=click.IntRange(min=0),
+              help="Refuse to go below this many replicas (quorum) unless --force.")
+@click.option("--force", is_flag=True, help="Go ahead despite a refusing risk (PDB, "
+              "--min-replicas).")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--dry-run", type=click.Choice(["none", "client", "server"]), is_flag=False,
+              flag_value="client", default="none",
+              help="Show the plan only (client), or also send the write with dryRun=All.")
+@click.option("-o", "--output", type=click.Choice(["json", "yaml"]), default=None,
+              help="Print the plan as json or yaml.")
+@click.option("--timeout", default="5m", show_default=True, metavar="DURATION",
+              help="How long to wait for the pods to go.")
+@click.option("--wait/--no-wait", default=True, show_default=True,
+              help="Wait until the controller has finished.")
+@click.pass_context
+def scale(ctx, name, replicas, min_replicas, force, yes, dry_run, output, timeout, wait):
+    """Scale a StatefulSet, showing first which pods go and which PVCs are kept or deleted."""
+    from ..durations import parse_duration
+    from ..scale import plan_scale, render_plan, utcnow
+    try:
+        timeout_s = parse_duration(timeout)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--timeout")
+    conn = connect(ctx)
+    sts, pods, claims, pvs, pdbs, notes = read_set(conn, name)
+    plan = plan_scale(sts, pods, claims, pvs, pdbs, replicas, utcnow(), min_replicas)
+    plan["notes"] = notes
+    if output:
+        click.echo(dump(plan, output))
+    else:
+        click.echo(render_plan(plan))
+        for note in notes:
+            click.echo("Note: %s" % note)
+    if plan["direction"] == "none":
+        return 0
+    if plan["refused"] and not force:
+        click.echo("error: refused: %s (use --force to override)" % plan["refused"][0]["message"],
+                   err=True)
+        return EXIT_REFUSED
+    if dry_run == "client":
+        click.echo("dry-run (client): would PUT %s/scale replicas=%d (resourceVersion %s)"
+                   % (sts_path(conn.namespace, name), replicas, plan["resourceVersion"]))
+        return 0
+    if dry_run == "none" and not confirm("scale %s from %d to %d replicas?"
+                                         % (name, plan["from"], replicas), yes):
+        click.echo("nothing changed")
+        return 0
+    write_scale(conn, sts, replicas, dry_run == "server")
+    if dry_run == "server":
+        click.echo("dry-run (server): the API server accepted replicas=%d; nothing changed"
+                   % replicas)
+        return 0
+    click.echo("statefulset.apps/%s scaled to %d" % (name, replicas))
+    if not wait:
+        return 0
+    return Waiter(conn, sts, plan, timeout_s).run()
+
+
+def write_scale(conn, sts, replicas, server_dry_run):
+    meta = sts["metadata"]
+    body = {"apiVersion": "autoscaling/v1", "kind": "Scale",
+            "metadata": {"name": meta["name"], "namespace": meta["namespace"],
+                         "resourceVersion": meta["resourceVersion"]},
+            "spec": {"replicas": replicas}}
+    try:
+        conn.request("PUT", sts_path(meta["namespace"], meta["name"]) + "/scale",
+                     {"dryRun": "All"} if server_dry_run else None, body=body)
+    except StsError as exc:
+        if exc.code == EXIT_CONFLICT:
+            raise StsError("error: statefulset %s changed after the plan was made; nothing was "
+                           "changed: run the command again to see the new plan" % meta["name"],
+                           EXIT_CONFLICT)
+        raise
+
+
+class Waiter:
+    """Wait, with watches, until the controller has done what the plan says; report."""
+
+    def __init__(self, conn, sts, plan, timeout):
+        self.conn, self.sts, self.plan, self.timeout = conn, sts, plan, timeout
+        self.changed = threading.Event()
+
+    def run(self):
+        from ..informer import Informer
+        from ..labels import pod_ordinal, selector_string
+        ns, name = self.plan["namespace"], self.plan["name"]
+        notify = lambda _: self.changed.set()    # noqa: E731
+        pods = Informer(self.conn, core_path(ns, "pods"), notify,
+                        labelSelector=selector_string(self.sts["spec"]["selector"]))
+        claims = Informer(self.conn, core_path(ns, "persistentvolumeclaims"), notify)
+        informers = [pods, claims]
+        for informer in informers:
+            informer.start()
+        start, to = self.plan["ordinalsStart"], self.plan["to"]
+        deadline = time.monotonic() + self.timeout
+        last = None
+        try:
+            while True:
+                self.changed.clear()
+                if not all(i.synced.is_set() for i in informers):
+                    self.changed.wait(timeout=1.0)
+                    continue
+                current = {pod_ordinal(name, p["metadata"]["name"]): p
+                           for p in pods.items.values()}
+                leaving = sorted((o for o in current if o is not None and
+                                  not start <= o < start + to), reverse=True)
+                missing = [o for o in range(start, start + to)
+                           if o not in current or not _ready(current[o])]
+                if not leaving and not missing:
+                    break
+                line = "waiting: %s" % "; ".join(
+                    ["%s-%d leaving" % (name, o) for o in leaving] +
+                    ["%s-%d not Ready" % (name, o) for o in missing])
+                if line != last:
+                    click.echo(line)
+                    last = line
+                blocker = self.blocker(current, leaving, missing)
+                if blocker:
+                    click.echo("error: %s" % blocker, err=True)
+                    self.report(claims.items)
+                    return EXIT_ROLLOUT_FAILED
+                if time.monotonic() >= deadline:
+                    click.echo("error: timed out: %s" % line[len("waiting: "):], err=True)
+                    self.report(claims.items)
+                    return EXIT_TIMEOUT
+                self.changed.wait(timeout=max(0.0, deadline - time.monotonic()))
+            # claims the policy deletes go after their pods: wait for them too (bounded)
+            doomed = {c["name"] for c in self.plan["claims"] if c["action"] == "delete"}
+            while doomed & set(claims.items) and time.monotonic() < deadline:
+                self.changed.clear()
+                self.changed.wait(timeout=max(0.0, deadline - time.monotonic()))
+            self.report(claims.items)
+            return 0
+        finally:
+            for informer in informers:
+                informer.stop()
+
+    def blocker(self, current, leaving, missing):
+        """The unhealthy-pod case: under OrderedReady a failing remaining pod blocks the
+        controller from removing any pod; say which."""
+        from ..rollout import pod_failure
+        if not leaving or self.plan["podManagementPolicy"] != "OrderedReady":
+            return None
+        for ordinal in missing:
+            pod = current.get(ordinal)
+            failure = pod_failure(pod) if pod is not None else None
+            if failure:
+                return ("blocked: the controller will not remove %s while %s is not Ready "
+                        "(%s). Fix %s (or delete it) and the scale-down continues by itself."
+                        % (", ".join("%s-%d" % (self.plan["name"], o) for o in leaving),
+                           pod["metadata"]["name"], failure["reason"], pod["metadata"]["name"]))
+        return None
+
+    def report(self, live_claims):
+        ns = self.plan["namespace"]
+        lines = []
+        for c in self.plan["claims"]:
+            live = live_claims.get(c["name"])
+            if c["action"] == "keep":
+                if live is None:
+                    lines.append("  %s: GONE although the plan kept it (deleted by someone "
+                                 "else?)" % c["name"])
+                else:
+                    lines.append("  %s: retained (%s); remove it with: kubectl delete pvc %s "
+                                 "-n %s" % (c["name"], c.get("capacity") or "?", c["name"], ns))
+            elif c["action"] == "delete":
+                if live is None:
+                    lines.append("  %s: deleted" % c["name"])
+                else:
+                    lines.append("  %s: still terminating (deleted after its pod is gone)"
+                                 % c["name"])
+            elif c["action"] == "reattach":
+                lines.append("  %s: reattached (data from %s ago)" % (c["name"], c["age"]))
+        if lines:
+            click.echo("PVCs:")
+            click.echo("\n".join(lines))
+
+
+def _ready(pod):
+    for cond in (pod.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == "Ready":
+            return cond.get("status") == "True"
+    return False
