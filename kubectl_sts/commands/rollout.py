@@ -177,6 +177,12 @@ class Rollout:
         sts = self.informers["sts"].items.get(self.name)
         if sts is None:
             raise StsError('statefulset "%s" was deleted' % self.name, 3)
+        # The set's watch may deliver our own write after the pod events it caused: until it
+        # does, the object we wrote is the newest (its status shows it is not observed yet).
+        written = self.last_written
+        if written is not None and self.dry_run == "none" and \
+                written["metadata"].get("generation", 0) > sts["metadata"].get("generation", 0):
+            sts = written
         return sts, list(self.informers["pods"].items.values())
 
     # -- writing --------------------------------------------------------------------------------
@@ -333,7 +339,8 @@ class Rollout:
         if self.dry_run != "none":
             partition = state["partition"]
             for value in values:
-                self.set_partition(sts, partition, value, target)
+                # the next write is computed from this one's result (no write happened)
+                sts = self.set_partition(sts, partition, value, target)
                 partition = value
             return 0
         self.watch(sts)
@@ -442,8 +449,11 @@ class Rollout:
             message.append("  last events of %s:" % failure["pod"])
             message.extend("    %s %s: %s" % (e.get("type"), e.get("reason"), e.get("message"))
                            for e in events[-5:])
-        message.append("The partition stays at %d; nothing below it was touched."
-                       % state["effectivePartition"])
+        if state["strategy"] == "RollingUpdate":
+            message.append("The partition stays at %d; nothing below it was touched."
+                           % state["effectivePartition"])
+        else:
+            message.append("No other pod was deleted.")
         click.echo("\n".join(message), err=True)
         if self.on_failure == "undo":
             click.echo("--on-failure=undo: undoing the rollout", err=True)
@@ -610,6 +620,7 @@ class Rollout:
         sts = self.read()
         self.watch(sts)
         last = None
+        deadline = time.monotonic() + (self.timeout or 300)
         while True:
             self.changed.clear()
             sts, pods = self.current()
@@ -629,7 +640,11 @@ class Rollout:
                     st.get("updatedReplicas", 0) == state["replicas"]:
                 click.echo("rollout of %s complete" % self.name)
                 return 0
-            self.changed.wait(timeout=self.timeout)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise StsError("error: timed out after %s following the rollout of %s (%s)"
+                               % (_fmt(self.timeout), self.name, line), EXIT_TIMEOUT)
+            self.changed.wait(timeout=left)
 
     def explain_interruption(self):
         from ..rollout import rollout_state

@@ -687,8 +687,13 @@ def _default_statefulset(sts, maxunavailable_gate):
     template = spec.get("template")
     if isinstance(template, dict):
         _default_pod_spec(template.get("spec"))
+        # Go encodes the embedded ObjectMeta's zero creationTimestamp as null; kubectl's
+        # `rollout undo` compares these bytes with ControllerRevision data
+        _ensure_dict(template, "metadata").setdefault("creationTimestamp", None)
     for claim in _lst(spec, "volumeClaimTemplates"):
         _default_pvc(claim, with_type_meta=True)
+        if isinstance(claim, dict):
+            _ensure_dict(claim, "metadata").setdefault("creationTimestamp", None)
 
 
 def _default_service(svc):
