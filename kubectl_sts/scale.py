@@ -190,7 +190,9 @@ def render_plan(plan):
             action = {"keep": "KEEP", "delete": "DELETE", "reattach": "REATTACH",
                       "create": "CREATE"}[c["action"]]
             note = ""
-            if c["action"] == "delete":
+            if c["action"] in ("delete", "keep") and not c.get("volume"):
+                note = "unbound: no PV, no data"
+            elif c["action"] == "delete":
                 note = "data gone for good (PV reclaimPolicy %s)" % c["reclaimPolicy"] \
                     if c["dataLoss"] else "PV kept (reclaimPolicy Retain)"
             elif c["action"] == "reattach":

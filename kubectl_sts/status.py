@@ -232,13 +232,17 @@ def diagnose_stuck(view):
         if not failing:
             return None
         at_update = row["revision"] == revisions["update"]
+        # below a partition the current revision is the one the controller wants: deleting
+        # such a pod brings it back at the same revision, so it only blocks progress
+        at_expected = at_update or (row["belowPartition"] and
+                                    row["revision"] == revisions["current"])
         if at_update and revisions["rolloutInProgress"]:
             why = ("%s runs the update revision %s and is not Ready (%s). Under OrderedReady "
                    "the controller will not touch any other pod until it is. Fix the template, "
                    "or undo the rollout and then delete %s so it is recreated from the "
                    "restored template." % (row["pod"], revisions["update"], row["status"],
                                            row["pod"]))
-        elif not at_update:
+        elif not at_expected:
             why = ("%s runs revision %s, which is no longer the update revision, and is not "
                    "Ready (%s). The controller will not replace it by itself: delete it "
                    "(kubectl delete pod %s) so it is recreated from the current template."
@@ -246,7 +250,7 @@ def diagnose_stuck(view):
         else:
             why = ("%s is not Ready (%s); under OrderedReady the controller waits for it "
                    "before touching any higher ordinal." % (row["pod"], row["status"]))
-        rollout = revisions["rolloutInProgress"] or not at_update
+        rollout = (at_update and revisions["rolloutInProgress"]) or not at_expected
         return {"pod": row["pod"], "ordinal": row["ordinal"], "status": row["status"],
                 "revision": row["revision"], "atUpdateRevision": at_update,
                 "kind": "rollout" if rollout else "progress", "message": why}

@@ -2,7 +2,7 @@
 
 import click
 
-from ..errors import EXIT_CONFLICT, EXIT_NOT_FOUND, StsError
+from ..errors import EXIT_CONFLICT, EXIT_NOT_FOUND, EXIT_USAGE, StsError
 from .common import connect, core_path, dump
 from .scale import confirm, read_set
 
@@ -24,7 +24,9 @@ def pvc(ctx, name, prune, ordinal, yes, dry_run, output):
     if ordinal is not None and not prune:
         raise click.UsageError("--ordinal only applies to --prune")
     conn = connect(ctx)
-    sts, pods, claims, pvs, _, notes = read_set(conn, name)
+    sts, _, claims, pvs, _, notes = read_set(conn, name)
+    # every pod of the namespace, not only the set's: a claim mounted by any pod is in use
+    pods = conn.get(core_path(conn.namespace, "pods"))["items"]
     entries = list_claims(sts, claims, pods, pvs, utcnow())
     if not prune:
         if output:
@@ -37,12 +39,11 @@ def pvc(ctx, name, prune, ordinal, yes, dry_run, output):
         for note in notes:
             click.echo("Note: %s" % note, err=True)
         return 0
+    start = (sts["spec"].get("ordinals") or {}).get("start") or 0
+    if ordinal is not None and start <= ordinal < start + sts["spec"].get("replicas", 1):
+        raise StsError("error: ordinal %d is inside the range of %s: its claims are never "
+                       "pruned" % (ordinal, name), EXIT_USAGE)
     victims = prunable(entries, ordinal)
-    if ordinal is not None and not victims:
-        in_range = [e for e in entries if e["ordinal"] == ordinal and e["inRange"]]
-        if in_range:
-            raise StsError("error: ordinal %d is inside the range of %s: its claims are never "
-                           "pruned" % (ordinal, name), 2)
     if not victims:
         click.echo("No orphaned PVCs to prune for %s." % name)
         return 0

@@ -401,8 +401,9 @@ class StatefulSetController:
         error = self._create_claims(sts, pod, ordinal)
         if error is None:
             try:
-                pod = self.store.create(POD, pod, namespace=sts["metadata"]["namespace"],
-                                        internal=True)
+                # through admission, as a real controller's create is: the pod gets the API
+                # defaults (e.g. enableServiceLinks) and status.phase Pending
+                pod = self.store.create(POD, pod, namespace=sts["metadata"]["namespace"])
             except Exception as exc:                   # e.g. the namespace is terminating
                 error = str(exc)
         if error is not None:
@@ -534,7 +535,7 @@ class _Context:
 
 
 def _raw(cr):
-    return json.dumps(cr.get("data"), sort_keys=True, separators=(",", ":"))
+    return revisions.go_json(cr.get("data"))
 
 
 def _ref_keys(refs):

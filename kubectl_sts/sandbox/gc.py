@@ -66,6 +66,14 @@ class GarbageCollector:
         # _finish_owner, not here
         return owner["metadata"]["name"] == ref.get("name")
 
+    def _has_dependents(self, uid):
+        for dep_uid in self.dependents.get(uid, ()):
+            dep = self._obj(dep_uid)
+            if dep is not None and any(r.get("uid") == uid for r in
+                                       dep["metadata"].get("ownerReferences") or []):
+                return True
+        return False
+
     def _finish_owner(self, uid):
         owner = self._obj(uid)
         if owner is None:
@@ -87,8 +95,11 @@ class GarbageCollector:
             blocking = []
             for dep in deps:
                 if not dep["metadata"].get("deletionTimestamp"):
+                    # like kube-controller-manager's attemptToDeleteItem: a dependent is itself
+                    # deleted in the foreground only when it has dependents of its own
                     drt, dns, dname = self.live[dep["metadata"]["uid"]]
-                    self.store.delete(drt, dns, dname, propagation="Foreground")
+                    self.store.delete(drt, dns, dname, propagation="Foreground"
+                                      if self._has_dependents(dep["metadata"]["uid"]) else None)
                 if any(r.get("uid") == uid and r.get("blockOwnerDeletion")
                        for r in dep["metadata"].get("ownerReferences") or []):
                     blocking.append(dep)

@@ -22,7 +22,17 @@ def revision_data(template):
     """The raw `data` of a revision: a strategic merge patch that replaces spec.template,
     encoded with map keys sorted. Returned as the exact string that is hashed and compared."""
     patch = {"spec": {"template": dict(template, **{"$patch": "replace"})}}
-    return json.dumps(patch, sort_keys=True, separators=(",", ":"))
+    return go_json(patch)
+
+
+def go_json(value):
+    """JSON as Go's encoding/json writes a map: sorted keys, no spaces, UTF-8 kept, and
+    <, >, &, U+2028, U+2029 escaped."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escaped)
+    return text
 
 
 def revision_hash(raw, collision_count=None):

@@ -33,6 +33,12 @@ _FIELDS = {
 }
 
 
+# Registries with ReturnDeletedObject (kube-apiserver): an immediate delete answers with the
+# object, not a Status (the official clients deserialize the body as that kind).
+_RETURN_DELETED_OBJECT = {"pods", "namespaces", "services", "persistentvolumeclaims",
+                          "persistentvolumes"}
+
+
 class ApiServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -74,10 +80,12 @@ class Handler(BaseHTTPRequestHandler):
         self._log(code)
 
     def _read_body(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        raw = self.raw_body
         if not raw:
             return None
+        if raw[:4] == b"k8s\x00":
+            raise errors.unsupported_media_type(
+                "protobuf request bodies are not supported by the sandbox; send JSON")
         try:
             return json.loads(raw)
         except ValueError:
@@ -88,6 +96,10 @@ class Handler(BaseHTTPRequestHandler):
                 raise errors.bad_request("the body of the request could not be decoded")
 
     def _dispatch(self):
+        # read the whole body first, so a request refused early leaves no bytes behind on a
+        # kept-alive connection
+        length = int(self.headers.get("Content-Length") or 0)
+        self.raw_body = self.rfile.read(length) if length else b""
         self.url = urlsplit(self.path)
         self.query = {k: v[-1] for k, v in parse_qs(self.url.query, keep_blank_values=True).items()}
         try:
@@ -409,7 +421,7 @@ class Handler(BaseHTTPRequestHandler):
         obj, removed = self.server.cluster.store.delete(
             rt, ns, name, propagation=propagation, preconditions=body.get("preconditions"),
             grace=grace, dry_run=dry_run)
-        if removed and rt.plural not in ("pods", "namespaces"):
+        if removed and rt.plural not in _RETURN_DELETED_OBJECT:
             details = {"name": name, "kind": rt.plural, "uid": obj["metadata"]["uid"]}
             if rt.group:
                 details["group"] = rt.group

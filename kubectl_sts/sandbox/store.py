@@ -21,6 +21,19 @@ _STATUS_SUBRESOURCE = {"pods", "persistentvolumeclaims", "persistentvolumes", "s
                        "statefulsets", "namespaces", "poddisruptionbudgets", "nodes"}
 
 
+# Metadata that an update cannot change.
+_SERVER_SET_FIELDS = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
+                      "generation", "namespace")
+
+
+def _same_apart_from_rv(new, old):
+    if {k: v for k, v in new.items() if k != "metadata"} != \
+            {k: v for k, v in old.items() if k != "metadata"}:
+        return False
+    strip = lambda meta: {k: v for k, v in meta.items() if k != "resourceVersion"}  # noqa: E731
+    return strip(new["metadata"]) == strip(old["metadata"])
+
+
 def random_suffix(n=5, rng=random):
     return "".join(rng.choice(_NAME_CHARS) for _ in range(n))
 
@@ -141,8 +154,9 @@ class Store:
             return self._commit(rt, "ADDED", obj)
 
     def update(self, rt, obj, subresource=None, dry_run=False, internal=False):
-        """PUT semantics. `subresource` "status" takes only the status from obj; the main
-        resource keeps the stored status. A resourceVersion in obj is a precondition."""
+        """PUT semantics. `subresource` "status" takes the status (and, from clients, the
+        metadata) from obj and keeps the stored spec; the main resource keeps the stored
+        status. A resourceVersion in obj is a precondition."""
         obj = copy.deepcopy(obj)
         meta = obj.setdefault("metadata", {})
         name = meta.get("name", "")
@@ -156,6 +170,19 @@ class Store:
             if subresource == "status":
                 new = copy.deepcopy(old)
                 new["status"] = obj.get("status", {})
+                if not internal:
+                    # the registries' status strategies reset only the spec: metadata changes
+                    # sent to /status are kept (pods also keep their ownerReferences)
+                    new["metadata"] = meta
+                    keep = _SERVER_SET_FIELDS + (("ownerReferences",) if rt.plural == "pods"
+                                                 else ())
+                    for field in keep:
+                        if field in old["metadata"]:
+                            meta[field] = copy.deepcopy(old["metadata"][field])
+                        else:
+                            meta.pop(field, None)
+                    if self.admit:
+                        self.admit(rt, new, old)
             else:
                 new = obj
                 new["apiVersion"], new["kind"] = old["apiVersion"], old["kind"]
@@ -164,8 +191,7 @@ class Store:
                         new["status"] = copy.deepcopy(old["status"])
                     else:
                         new.pop("status", None)
-                for field in ("uid", "creationTimestamp", "deletionTimestamp",
-                              "deletionGracePeriodSeconds", "generation", "namespace"):
+                for field in _SERVER_SET_FIELDS:
                     if field in old["metadata"]:
                         meta[field] = old["metadata"][field]
                     else:
@@ -176,6 +202,8 @@ class Store:
                     meta["generation"] = old["metadata"].get("generation", 1) + 1
             if dry_run:
                 return new
+            if _same_apart_from_rv(new, old):
+                return old      # like etcd3's GuaranteedUpdate: no write, no event, same rv
             if new["metadata"].get("deletionTimestamp") and not new["metadata"].get("finalizers") \
                     and not self._awaiting_kubelet(rt, new):
                 return self._commit(rt, "DELETED", new, remove=True)

@@ -1,0 +1,908 @@
+"""Pure tests of the `status` core (kubectl_sts/status.py) over plain API-shaped dicts.
+
+No cluster, no clock: every object is built here and `now` is fixed."""
+
+import datetime
+import json
+
+import pytest
+
+from kubectl_sts.status import (MAX_WARNINGS, build_view, diagnose_stuck, is_healthy,
+                                list_row, render_list, render_view)
+
+NOW = datetime.datetime(2024, 6, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
+REV_A = "web-5d8f7c9b6"     # the original revision
+REV_B = "web-7f6c4d8b9"     # the update revision of a rollout
+REV_C = "web-1a2b3c4d5"     # some third, older revision
+
+PARTITION_MARK = "--- partition "
+
+
+# -- builders -----------------------------------------------------------------------------------
+
+def ts(seconds_ago):
+    return (NOW - datetime.timedelta(seconds=seconds_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def make_sts(name="web", namespace="default", replicas=3, start=None, partition=None,
+             strategy=None, max_unavailable=None, pod_management=None, templates=("data",),
+             service="web", current=REV_A, update=None, generation=1, observed=None,
+             ready=None, updated=None, at_current=None, retention=None, min_ready=None,
+             containers=1):
+    update = update or current
+    spec = {
+        "replicas": replicas,
+        "selector": {"matchLabels": {"app": name}},
+        "template": {"metadata": {"labels": {"app": name}},
+                     "spec": {"containers": [{"name": "c%d" % i, "image": "nginx:1.27"}
+                                             for i in range(containers)]}},
+        "volumeClaimTemplates": [{"metadata": {"name": t},
+                                  "spec": {"resources": {"requests": {"storage": "1Gi"}}}}
+                                 for t in templates],
+    }
+    if service:
+        spec["serviceName"] = service
+    if start is not None:
+        spec["ordinals"] = {"start": start}
+    if strategy == "OnDelete":
+        spec["updateStrategy"] = {"type": "OnDelete"}
+    elif partition is not None or max_unavailable is not None:
+        rolling = {}
+        if partition is not None:
+            rolling["partition"] = partition
+        if max_unavailable is not None:
+            rolling["maxUnavailable"] = max_unavailable
+        spec["updateStrategy"] = {"type": "RollingUpdate", "rollingUpdate": rolling}
+    if pod_management:
+        spec["podManagementPolicy"] = pod_management
+    if min_ready is not None:
+        spec["minReadySeconds"] = min_ready
+    if retention:
+        spec["persistentVolumeClaimRetentionPolicy"] = dict(retention)
+    status = {"observedGeneration": generation if observed is None else observed,
+              "replicas": replicas,
+              "readyReplicas": replicas if ready is None else ready,
+              "availableReplicas": replicas if ready is None else ready,
+              "updatedReplicas": (replicas if current == update else 0) if updated is None
+              else updated,
+              "currentReplicas": replicas if at_current is None else at_current,
+              "currentRevision": current, "updateRevision": update}
+    return {"apiVersion": "apps/v1", "kind": "StatefulSet",
+            "metadata": {"name": name, "namespace": namespace, "generation": generation,
+                         "uid": "uid-%s" % name},
+            "spec": spec, "status": status}
+
+
+def make_pod(name, revision=REV_A, ready=True, waiting=None, restarts=0, phase=None,
+             deleting=False, node="node-1", namespace="default", age=60, ip="10.0.0.1",
+             app="web", image="nginx:1.27", statuses=True):
+    """A pod as the kubelet reports it. `waiting`: a waiting reason (CrashLoopBackOff,
+    ContainerCreating, ImagePullBackOff...): the container is not running."""
+    meta = {"name": name, "namespace": namespace, "uid": "uid-%s" % name,
+            "creationTimestamp": ts(age), "labels": {"app": app}}
+    if revision:
+        meta["labels"]["controller-revision-hash"] = revision
+    if deleting:
+        meta["deletionTimestamp"] = ts(0)
+    if waiting:
+        state = {"waiting": {"reason": waiting, "message": "%s happened" % waiting}}
+        ready = False
+    else:
+        state = {"running": {"startedAt": ts(age)}}
+    if phase is None:
+        phase = "Pending" if waiting in ("ContainerCreating", "ErrImagePull",
+                                         "ImagePullBackOff") else "Running"
+    status = {"phase": phase, "podIP": ip,
+              "conditions": [{"type": "Ready", "status": "True" if ready else "False"}]}
+    if statuses:
+        status["containerStatuses"] = [{"name": "c0", "image": image, "ready": ready,
+                                        "restartCount": restarts, "state": state}]
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta,
+            "spec": {"nodeName": node, "containers": [{"name": "c0", "image": image}]},
+            "status": status}
+
+
+def make_pvc(name, phase="Bound", capacity="1Gi", storage_class="standard", deleting=False,
+             age=60, volume=None, namespace="default"):
+    meta = {"name": name, "namespace": namespace, "creationTimestamp": ts(age)}
+    if deleting:
+        meta["deletionTimestamp"] = ts(0)
+    spec = {"accessModes": ["ReadWriteOnce"],
+            "resources": {"requests": {"storage": capacity}}}
+    if storage_class:
+        spec["storageClassName"] = storage_class
+    status = {"phase": phase}
+    if phase == "Bound":
+        spec["volumeName"] = volume or "pv-%s" % name
+        status["capacity"] = {"storage": capacity}
+    return {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": meta,
+            "spec": spec, "status": status}
+
+
+def make_event(kind, name, reason, message, seconds_ago, type="Warning", count=1,
+               when="lastTimestamp"):
+    ev = {"apiVersion": "v1", "kind": "Event", "type": type, "reason": reason,
+          "message": message, "count": count,
+          "metadata": {"name": "%s.%d" % (name, seconds_ago), "namespace": "default"},
+          "involvedObject": {"kind": kind, "name": name, "namespace": "default"}}
+    if when == "lastTimestamp":
+        ev["lastTimestamp"] = ts(seconds_ago)
+    elif when == "eventTime":
+        ev["eventTime"] = ts(seconds_ago)
+    else:
+        ev["metadata"]["creationTimestamp"] = ts(seconds_ago)
+    return ev
+
+
+def make_service(name="web", headless=True):
+    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
+            "spec": {"clusterIP": "None" if headless else "10.96.0.12",
+                     "selector": {"app": name}}}
+
+
+def healthy_set(replicas=3, start=0, templates=("data",), name="web", **sts_kwargs):
+    sts = make_sts(name=name, replicas=replicas, start=start or None, templates=templates,
+                   **sts_kwargs)
+    rev = sts["status"]["updateRevision"]
+    ordinals = range(start, start + replicas)
+    pods = [make_pod("%s-%d" % (name, o), revision=rev, app=name) for o in ordinals]
+    claims = [make_pvc("%s-%s-%d" % (t, name, o)) for o in ordinals for t in templates]
+    return sts, pods, claims
+
+
+def view_of(sts, pods=(), claims=(), service="default", events=(), domain="cluster.local",
+            wide=False, unreadable=()):
+    if service == "default":
+        service = make_service(sts["spec"].get("serviceName") or "web")
+    return build_view(sts, list(pods), list(claims), service, list(events), NOW, domain, wide,
+                      unreadable)
+
+
+def table_lines(text):
+    """The lines of the ordinal table (header first), separator lines included."""
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("ORDINAL"))
+    out = []
+    for line in lines[first:]:
+        if not line.strip():
+            break
+        out.append(line)
+    return out
+
+
+def row_line(text, pod):
+    return next(line for line in table_lines(text)[1:] if line.split()[1:2] == [pod])
+
+
+def cells(line):
+    """Cells of a table line (columns are three or more spaces apart)."""
+    import re
+    return re.split(r"\s{3,}", line.strip())
+
+
+def column(text, header, pod):
+    header_line = table_lines(text)[0]
+    headers = cells(header_line)
+    return dict(zip(headers, cells(row_line(text, pod))))[header]
+
+
+# -- ordinal rows --------------------------------------------------------------------------------
+
+def test_rows_follow_the_ordinal_range_in_order():
+    sts, pods, claims = healthy_set(replicas=4)
+    view = view_of(sts, reversed(pods), reversed(claims))
+    assert [r["ordinal"] for r in view["ordinals"]] == [0, 1, 2, 3]
+    assert [r["pod"] for r in view["ordinals"]] == ["web-0", "web-1", "web-2", "web-3"]
+    assert all(r["exists"] and r["isReady"] for r in view["ordinals"])
+    assert view["ordinals"][2]["uid"] == "uid-web-2"
+    assert view["ordinals"][0]["status"] == "Running"
+    assert view["ordinals"][0]["ready"] == "1/1"
+    assert view["ordinals"][0]["node"] == "node-1"
+    assert view["ordinals"][0]["age"] == "60s"
+    assert view["ordinals"][0]["createdAt"] == ts(60)
+    text = render_view(view)
+    body = table_lines(text)[1:]
+    assert [line.split()[:3] for line in body] == [
+        ["0", "web-0", "Running"], ["1", "web-1", "Running"],
+        ["2", "web-2", "Running"], ["3", "web-3", "Running"]]
+    assert column(text, "STATUS", "web-1") == "Running 1/1"
+
+
+def test_rows_start_at_spec_ordinals_start():
+    sts, pods, claims = healthy_set(replicas=3, start=5)
+    view = view_of(sts, pods, claims)
+    assert view["ordinalsStart"] == 5
+    assert [r["ordinal"] for r in view["ordinals"]] == [5, 6, 7]
+    assert [r["pod"] for r in view["ordinals"]] == ["web-5", "web-6", "web-7"]
+    assert [r["pvcs"][0]["name"] for r in view["ordinals"]] == [
+        "data-web-5", "data-web-6", "data-web-7"]
+    assert view["orphanedPVCs"] == [] and view["leavingPods"] == []
+    text = render_view(view)
+    assert "ordinals start: 5" in text
+    assert [line.split()[0] for line in table_lines(text)[1:]] == ["5", "6", "7"]
+
+
+def test_missing_ordinals_are_rows_with_status_missing():
+    sts, pods, claims = healthy_set(replicas=4)
+    del pods[1]
+    del pods[2]      # web-3 (the list shifted)
+    sts["status"]["readyReplicas"] = 2
+    view = view_of(sts, pods, claims)
+    missing = [r for r in view["ordinals"] if not r["exists"]]
+    assert [r["pod"] for r in missing] == ["web-1", "web-3"]
+    row = view["ordinals"][1]
+    assert row["status"] == "Missing" and row["revisionState"] == "none"
+    assert row["ready"] == "0/1" and row["isReady"] is False and row["restarts"] == 0
+    assert row["createdAt"] is None and row["node"] == ""
+    assert row["pvcs"][0]["exists"] is True       # the volume outlives the pod
+    assert row["dns"] == "web-1.web.default.svc.cluster.local"
+    text = render_view(view)
+    line = row_line(text, "web-1")
+    assert cells(line)[:7] == ["1", "web-1", "Missing", "-", "0", "-", "-"]
+    assert view["healthy"] is False
+
+
+def test_missing_row_counts_the_template_containers():
+    sts = make_sts(replicas=1, containers=2)
+    view = view_of(sts, [], [])
+    assert view["ordinals"][0]["ready"] == "0/2"
+
+
+def test_pods_of_other_sets_and_strangers_are_ignored():
+    sts, pods, claims = healthy_set(replicas=2)
+    others = [make_pod("web-db-0", app="web-db"), make_pod("webx-1", app="webx"),
+              make_pod("web", app="web"), make_pod("web-abc", app="web")]
+    view = view_of(sts, pods + others, claims)
+    assert [r["pod"] for r in view["ordinals"]] == ["web-0", "web-1"]
+    assert view["leavingPods"] == []
+
+
+# -- revisions --------------------------------------------------------------------------------
+
+def rollout_set(replicas=3, partition=None, start=0, **kwargs):
+    """A rollout from REV_A to REV_B: the top ordinals are updated (as the controller does)."""
+    sts = make_sts(replicas=replicas, partition=partition, start=start or None, current=REV_A,
+                   update=REV_B, **kwargs)
+    first_updated = start + (partition or 0)
+    pods = [make_pod("web-%d" % o, revision=REV_B if o >= first_updated else REV_A)
+            for o in range(start, start + replicas)]
+    claims = [make_pvc("data-web-%d" % o) for o in range(start, start + replicas)]
+    sts["status"]["updatedReplicas"] = sum(1 for p in pods if
+                                           p["metadata"]["labels"]["controller-revision-hash"]
+                                           == REV_B)
+    sts["status"]["currentReplicas"] = replicas - sts["status"]["updatedReplicas"]
+    return sts, pods, claims
+
+
+def test_revision_states_current_updated_other():
+    sts = make_sts(replicas=4, current=REV_A, update=REV_B, updated=1, at_current=2)
+    pods = [make_pod("web-0", revision=REV_A), make_pod("web-1", revision=REV_C),
+            make_pod("web-2", revision=REV_A), make_pod("web-3", revision=REV_B)]
+    view = view_of(sts, pods)
+    assert view["revisions"] == {"current": REV_A, "update": REV_B, "rolloutInProgress": True}
+    assert [r["revisionState"] for r in view["ordinals"]] == [
+        "current", "other", "current", "updated"]
+    assert view["ordinals"][1]["revision"] == REV_C
+    text = render_view(view)
+    assert column(text, "REVISION", "web-0") == "current"
+    assert column(text, "REVISION", "web-3") == "updated"
+    assert column(text, "REVISION", "web-1") == REV_C.rsplit("-", 1)[1]
+    assert "Revisions:       current %s, update %s (rollout in progress: 1 of 4 updated)" % (
+        REV_A, REV_B) in text.splitlines()
+
+
+def test_without_rollout_the_update_revision_is_current():
+    sts, pods, claims = healthy_set(replicas=2)
+    view = view_of(sts, pods, claims)
+    assert view["revisions"]["rolloutInProgress"] is False
+    assert [r["revisionState"] for r in view["ordinals"]] == ["current", "current"]
+    assert "Revision:        %s (up to date)" % REV_A in render_view(view).splitlines()
+
+
+def test_a_pod_without_revision_label_is_unknown():
+    sts = make_sts(replicas=1)
+    view = view_of(sts, [make_pod("web-0", revision=None)])
+    assert view["ordinals"][0]["revisionState"] == "unknown"
+    assert column(render_view(view), "REVISION", "web-0") == "-"
+    assert view["healthy"] is False
+
+
+def test_a_set_without_status_yet():
+    sts = make_sts(replicas=1)
+    del sts["status"]
+    view = view_of(sts, [])
+    assert view["revisions"] == {"current": "", "update": "", "rolloutInProgress": False}
+    assert view["observed"] is False and view["healthy"] is False
+    text = render_view(view)
+    assert "Revision:        <none> (up to date)" in text
+    assert "Generation:      1 (observed 0" in text
+
+
+# -- partition --------------------------------------------------------------------------------
+
+def separator_between(text):
+    """(ordinal above the separator, ordinal below it), or None without a separator."""
+    lines = table_lines(text)[1:]
+    marks = [i for i, line in enumerate(lines) if line.startswith(PARTITION_MARK)]
+    if not marks:
+        return None
+    assert len(marks) == 1, lines
+    i = marks[0]
+    above = int(lines[i - 1].split()[0]) if i > 0 else None
+    below = int(lines[i + 1].split()[0]) if i + 1 < len(lines) else None
+    return above, below
+
+
+@pytest.mark.parametrize("replicas,partition,start", [
+    (4, 2, 0), (4, 1, 0), (4, 3, 0), (5, 2, 5), (3, 1, 10)])
+def test_partition_separator_sits_between_start_plus_partition(replicas, partition, start):
+    sts, pods, claims = rollout_set(replicas=replicas, partition=partition, start=start)
+    view = view_of(sts, pods, claims)
+    text = render_view(view)
+    assert separator_between(text) == (start + partition - 1, start + partition)
+    line = next(l for l in text.splitlines() if l.startswith(PARTITION_MARK))
+    assert line == ("--- partition %d: ordinals above this line stay at the current revision, "
+                    "ordinals below it update ---" % partition)
+    assert [r["belowPartition"] for r in view["ordinals"]] == [
+        o < start + partition for o in range(start, start + replicas)]
+    states = [r["revisionState"] for r in view["ordinals"]]
+    assert states == ["current"] * partition + ["updated"] * (replicas - partition)
+    assert "Update strategy: RollingUpdate, partition %d" % partition in text
+
+
+@pytest.mark.parametrize("partition", [0, None, 3, 4, 10])
+def test_no_separator_for_partition_zero_or_at_least_replicas(partition):
+    sts, pods, claims = rollout_set(replicas=3, partition=partition if partition and
+                                    partition < 3 else None)
+    if partition is not None:
+        sts["spec"]["updateStrategy"] = {"type": "RollingUpdate",
+                                         "rollingUpdate": {"partition": partition}}
+    view = view_of(sts, pods, claims)
+    assert separator_between(render_view(view)) is None
+    assert not any(r["belowPartition"] for r in view["ordinals"])
+    assert view["updateStrategy"]["partition"] == (partition or 0)
+
+
+def test_no_separator_for_on_delete():
+    sts, pods, claims = rollout_set(replicas=3, strategy="OnDelete")
+    view = view_of(sts, pods, claims)
+    assert view["updateStrategy"] == {"type": "OnDelete", "partition": None,
+                                      "maxUnavailable": None}
+    text = render_view(view)
+    assert separator_between(text) is None
+    assert "Update strategy: OnDelete (pods update only when deleted)" in text
+    assert not any(r["belowPartition"] for r in view["ordinals"])
+
+
+def test_max_unavailable_is_shown():
+    sts, pods, claims = healthy_set(replicas=2, max_unavailable=2)
+    view = view_of(sts, pods, claims)
+    assert view["updateStrategy"] == {"type": "RollingUpdate", "partition": 0,
+                                      "maxUnavailable": 2}
+    assert "Update strategy: RollingUpdate, partition 0, maxUnavailable 2" in render_view(view)
+
+
+# -- PVCs ----------------------------------------------------------------------------------------
+
+def test_two_claim_templates_give_two_pvc_columns():
+    sts, pods, claims = healthy_set(replicas=2, templates=("data", "logs"))
+    claims = [c for c in claims if c["metadata"]["name"] != "logs-web-1"]
+    view = view_of(sts, pods, claims)
+    row0, row1 = view["ordinals"]
+    assert [(p["template"], p["name"]) for p in row0["pvcs"]] == [
+        ("data", "data-web-0"), ("logs", "logs-web-0")]
+    assert row0["pvcs"][0] == {"name": "data-web-0", "template": "data", "exists": True,
+                               "status": "Bound", "capacity": "1Gi", "storageClass": "standard",
+                               "volume": "pv-data-web-0", "age": "60s"}
+    assert row1["pvcs"][1] == {"name": "logs-web-1", "template": "logs", "exists": False,
+                               "status": "Missing", "capacity": "", "storageClass": "",
+                               "volume": "", "age": ""}
+    text = render_view(view)
+    headers = cells(table_lines(text)[0])
+    assert headers == ["ORDINAL", "POD", "STATUS", "REVISION", "RESTARTS", "AGE", "NODE",
+                       "PVC DATA", "PVC LOGS", "DNS"]
+    assert column(text, "PVC DATA", "web-0") == "data-web-0 (Bound, 1Gi, standard)"
+    assert column(text, "PVC LOGS", "web-0") == "logs-web-0 (Bound, 1Gi, standard)"
+    assert column(text, "PVC LOGS", "web-1") == "logs-web-1 (missing)"
+
+
+def test_one_template_header_is_pvc_and_none_has_no_pvc_column():
+    sts, pods, claims = healthy_set(replicas=1)
+    assert cells(table_lines(render_view(view_of(sts, pods, claims)))[0])[7] == "PVC"
+    sts, pods, _ = healthy_set(replicas=1, templates=())
+    view = view_of(sts, pods, [])
+    assert view["ordinals"][0]["pvcs"] == []
+    assert cells(table_lines(render_view(view))[0]) == [
+        "ORDINAL", "POD", "STATUS", "REVISION", "RESTARTS", "AGE", "NODE", "DNS"]
+
+
+def test_pvc_cells_pending_terminating_and_canonical_capacity():
+    sts = make_sts(replicas=3)
+    pods = [make_pod("web-%d" % i) for i in range(3)]
+    claims = [make_pvc("data-web-0", phase="Pending", storage_class=None),
+              make_pvc("data-web-1", capacity="1024Mi"),
+              make_pvc("data-web-2", deleting=True)]
+    view = view_of(sts, pods, claims)
+    text = render_view(view)
+    assert column(text, "PVC", "web-0") == "data-web-0 (Pending, 1Gi)"
+    assert column(text, "PVC", "web-1") == "data-web-1 (Bound, 1Gi, standard)"
+    assert column(text, "PVC", "web-2") == "data-web-2 (Terminating, 1Gi, standard)"
+    assert view["ordinals"][0]["pvcs"][0]["volume"] == ""
+
+
+def test_claims_of_other_sets_or_odd_names_do_not_match():
+    sts = make_sts(replicas=2)
+    claims = [make_pvc("data-web-db-0"), make_pvc("data-web-01"), make_pvc("logs-web-0"),
+              make_pvc("data-webx-1"), make_pvc("data-web-1")]
+    view = view_of(sts, [make_pod("web-0"), make_pod("web-1")], claims)
+    assert [p["exists"] for r in view["ordinals"] for p in r["pvcs"]] == [False, True]
+    assert view["orphanedPVCs"] == []
+
+
+def test_orphaned_pvcs_above_the_range_after_a_scale_down():
+    sts, pods, claims = healthy_set(replicas=3)
+    claims += [make_pvc("data-web-4", age=7200), make_pvc("data-web-3", phase="Released")]
+    view = view_of(sts, pods, claims)
+    assert [(p["name"], p["ordinal"], p["template"]) for p in view["orphanedPVCs"]] == [
+        ("data-web-3", 3, "data"), ("data-web-4", 4, "data")]
+    assert view["orphanedPVCs"][1]["age"] == "120m"
+    text = render_view(view)
+    lines = text.splitlines()
+    i = lines.index("Orphaned PVCs (ordinals outside 0..2, kept by the retention policy or "
+                    "earlier scale-downs):")
+    assert cells(lines[i + 1]) == ["PVC", "ORDINAL", "STATUS", "CAPACITY", "STORAGECLASS", "AGE"]
+    assert cells(lines[i + 2]) == ["data-web-3", "3", "Released", "1Gi", "standard", "60s"]
+    assert cells(lines[i + 3]) == ["data-web-4", "4", "Bound", "1Gi", "standard", "120m"]
+    assert all(lines[j].startswith("  ") for j in (i + 1, i + 2, i + 3))
+    # the table rows stay within the range
+    assert [line.split()[0] for line in table_lines(text)[1:]] == ["0", "1", "2"]
+
+
+def test_orphaned_pvcs_below_a_raised_start_ordinal_with_two_templates():
+    sts = make_sts(replicas=2, start=2, templates=("data", "logs"))
+    pods = [make_pod("web-2"), make_pod("web-3")]
+    claims = [make_pvc("%s-web-%d" % (t, o)) for o in range(4) for t in ("logs", "data")]
+    view = view_of(sts, pods, claims)
+    assert [p["name"] for p in view["orphanedPVCs"]] == [
+        "data-web-0", "logs-web-0", "data-web-1", "logs-web-1"]
+    assert "Orphaned PVCs (ordinals outside 2..3" in render_view(view)
+
+
+def test_no_orphan_section_without_orphans():
+    sts, pods, claims = healthy_set(replicas=2)
+    assert "Orphaned PVCs" not in render_view(view_of(sts, pods, claims))
+
+
+def test_leaving_pods_outside_the_range_and_terminating():
+    sts, pods, claims = healthy_set(replicas=3)
+    pods[1] = make_pod("web-1", deleting=True)
+    pods.append(make_pod("web-3", deleting=True))
+    pods.append(make_pod("web-4"))
+    view = view_of(sts, pods, claims)
+    assert view["leavingPods"] == [
+        {"pod": "web-1", "ordinal": 1, "status": "Terminating", "reason": "being deleted"},
+        {"pod": "web-3", "ordinal": 3, "status": "Terminating",
+         "reason": "outside the ordinal range"},
+        {"pod": "web-4", "ordinal": 4, "status": "Running",
+         "reason": "outside the ordinal range"}]
+    row = view["ordinals"][1]
+    assert row["terminating"] is True and row["status"] == "Terminating"
+    assert [r["pod"] for r in view["ordinals"]] == ["web-0", "web-1", "web-2"]
+    text = render_view(view)
+    lines = text.splitlines()
+    i = lines.index("Pods leaving:")
+    assert lines[i + 1:i + 4] == ["  web-1 (Terminating, being deleted)",
+                                  "  web-3 (Terminating, outside the ordinal range)",
+                                  "  web-4 (Running, outside the ordinal range)"]
+    assert column(text, "STATUS", "web-1") == "Terminating"
+    assert view["healthy"] is False
+
+
+# -- DNS and Service -----------------------------------------------------------------------------
+
+def test_dns_names_with_a_custom_domain_and_namespace():
+    sts, pods, claims = healthy_set(replicas=2, namespace="shop", service="web-hl")
+    view = view_of(sts, pods, claims, service=make_service("web-hl"), domain="corp.example")
+    assert [r["dns"] for r in view["ordinals"]] == [
+        "web-0.web-hl.shop.svc.corp.example", "web-1.web-hl.shop.svc.corp.example"]
+    assert view["service"] == {"name": "web-hl", "exists": True, "headless": True}
+    text = render_view(view)
+    assert text.splitlines()[0] == "StatefulSet shop/web"
+    assert "Service:         web-hl (headless)" in text
+    assert column(text, "DNS", "web-1") == "web-1.web-hl.shop.svc.corp.example"
+
+
+def test_default_domain_is_cluster_local():
+    sts, pods, claims = healthy_set(replicas=1)
+    view = build_view(sts, pods, claims, make_service(), [], NOW)
+    assert view["ordinals"][0]["dns"] == "web-0.web.default.svc.cluster.local"
+
+
+def test_without_service_name_there_are_no_dns_names():
+    sts, pods, claims = healthy_set(replicas=2, service=None)
+    view = view_of(sts, pods, claims, service=None)
+    assert view["service"] is None
+    assert [r["dns"] for r in view["ordinals"]] == ["", ""]
+    text = render_view(view)
+    assert "Service:         <none> (no serviceName: pods have no stable DNS names)" in text
+    assert column(text, "DNS", "web-0") == "-"
+
+
+def test_missing_service_is_called_out():
+    sts, pods, claims = healthy_set(replicas=2)
+    view = view_of(sts, pods, claims, service=None)
+    assert view["service"] == {"name": "web", "exists": False, "headless": False}
+    assert view["ordinals"][0]["dns"] == "web-0.web.default.svc.cluster.local"
+    assert ("Service:         web (MISSING: the headless Service does not exist, so the DNS "
+            "names below do not resolve)") in render_view(view).splitlines()
+
+
+def test_non_headless_service_is_called_out():
+    sts, pods, claims = healthy_set(replicas=1)
+    view = view_of(sts, pods, claims, service=make_service(headless=False))
+    assert view["service"] == {"name": "web", "exists": True, "headless": False}
+    assert "Service:         web (NOT headless: clusterIP is set)" in render_view(view)
+
+
+# -- warnings, generation, unreadable ---------------------------------------------------------
+
+def test_warnings_are_filtered_to_the_set_and_its_pods():
+    sts, pods, claims = healthy_set(replicas=2)
+    events = [
+        make_event("Pod", "web-1", "BackOff", "Back-off restarting failed container", 30,
+                   count=4),
+        make_event("StatefulSet", "web", "FailedCreate", "create Pod web-2 failed", 20),
+        make_event("Pod", "web-7", "Failed", "a pod of this set no longer listed", 25),
+        make_event("Pod", "web-0", "Pulled", "normal events are skipped", 10, type="Normal"),
+        make_event("StatefulSet", "web-db", "FailedCreate", "another set", 5),
+        make_event("Pod", "web-db-0", "BackOff", "a pod of another set", 5),
+        make_event("Pod", "other", "BackOff", "a stranger", 5),
+        make_event("PersistentVolumeClaim", "data-web-0", "ProvisioningFailed", "a claim", 5),
+    ]
+    view = view_of(sts, pods, claims, events=events)
+    assert view["warnings"] == [
+        {"object": "pod/web-1", "reason": "BackOff",
+         "message": "Back-off restarting failed container", "count": 4, "lastSeen": ts(30)},
+        {"object": "pod/web-7", "reason": "Failed",
+         "message": "a pod of this set no longer listed", "count": 1, "lastSeen": ts(25)},
+        {"object": "statefulset/web", "reason": "FailedCreate",
+         "message": "create Pod web-2 failed", "count": 1, "lastSeen": ts(20)}]
+    lines = render_view(view).splitlines()
+    i = lines.index("Recent warnings:")
+    assert lines[i + 1:] == [
+        "  pod/web-1 BackOff (x4): Back-off restarting failed container",
+        "  pod/web-7 Failed: a pod of this set no longer listed",
+        "  statefulset/web FailedCreate: create Pod web-2 failed"]
+
+
+def test_only_the_last_five_warnings_oldest_first():
+    sts, pods, claims = healthy_set(replicas=1)
+    events = [make_event("Pod", "web-0", "BackOff", "number %d" % n, 100 - n)
+              for n in (3, 0, 6, 1, 5, 2, 4)]       # shuffled
+    view = view_of(sts, pods, claims, events=events)
+    assert MAX_WARNINGS == 5
+    assert [w["message"] for w in view["warnings"]] == ["number %d" % n for n in range(2, 7)]
+    lines = render_view(view).splitlines()
+    i = lines.index("Recent warnings:")
+    assert len(lines) - i - 1 == 5
+
+
+def test_warning_time_falls_back_to_event_time_and_creation():
+    sts, pods, claims = healthy_set(replicas=1)
+    events = [make_event("Pod", "web-0", "A", "newest", 1, when="eventTime"),
+              make_event("Pod", "web-0", "B", "oldest", 50, when="creationTimestamp"),
+              make_event("Pod", "web-0", "C", "middle", 20)]
+    view = view_of(sts, pods, claims, events=events)
+    assert [(w["reason"], w["lastSeen"]) for w in view["warnings"]] == [
+        ("B", ts(50)), ("C", ts(20)), ("A", ts(1))]
+
+
+def test_no_warning_section_without_warnings():
+    sts, pods, claims = healthy_set(replicas=1)
+    assert "Recent warnings" not in render_view(view_of(sts, pods, claims))
+
+
+def test_observed_generation_lag():
+    sts, pods, claims = healthy_set(replicas=2, generation=3, observed=2)
+    view = view_of(sts, pods, claims)
+    assert (view["generation"], view["observedGeneration"], view["observed"]) == (3, 2, False)
+    assert view["healthy"] is False
+    assert ("Generation:      3 (observed 2: the controller has not caught up yet)"
+            in render_view(view).splitlines())
+    sts, pods, claims = healthy_set(replicas=2, generation=3, observed=3)
+    view = view_of(sts, pods, claims)
+    assert view["observed"] is True and view["healthy"] is True
+    assert "Generation:" not in render_view(view)
+
+
+def test_unreadable_parts_are_named():
+    sts, pods, claims = healthy_set(replicas=1)
+    view = view_of(sts, pods, claims, unreadable=(
+        "events (forbidden: Error from server (Forbidden): no)",))
+    assert view["unreadable"] == ["events (forbidden: Error from server (Forbidden): no)"]
+    assert render_view(view).splitlines()[-1] == \
+        "Not shown: events (forbidden: Error from server (Forbidden): no)"
+
+
+# -- header, wide, json ----------------------------------------------------------------------
+
+def test_header_lines():
+    sts, pods, claims = healthy_set(replicas=3, pod_management="Parallel", min_ready=10,
+                                    retention={"whenDeleted": "Delete", "whenScaled": "Retain"})
+    sts["status"].update(readyReplicas=3, availableReplicas=2)
+    text = render_view(view_of(sts, pods, claims))
+    assert text.splitlines()[:7] == [
+        "StatefulSet default/web",
+        "Replicas:        3 desired | 3 ready | 2 available | 3 updated | 3 current",
+        "Revision:        %s (up to date)" % REV_A,
+        "Update strategy: RollingUpdate, partition 0",
+        "Pod management:  Parallel   minReadySeconds: 10   ordinals start: 0",
+        "Service:         web (headless)",
+        "PVC retention:   whenDeleted=Delete, whenScaled=Retain",
+    ]
+
+
+def test_zero_replicas():
+    sts = make_sts(replicas=0)
+    view = view_of(sts, [], [make_pvc("data-web-0")])
+    assert view["ordinals"] == [] and view["healthy"] is True
+    assert [p["name"] for p in view["orphanedPVCs"]] == ["data-web-0"]
+    text = render_view(view)
+    assert "No ordinals: the StatefulSet is scaled to 0." in text
+    assert "Orphaned PVCs (ordinals outside 0..-1" in text
+
+
+def test_wide_adds_ip_containers_and_images():
+    sts = make_sts(replicas=3, current=REV_A, update=REV_A)
+    pods = [make_pod("web-0", ip="10.1.2.3"),
+            make_pod("web-1", waiting="ImagePullBackOff", image="registry.invalid/x:1"),
+            make_pod("web-2", waiting="ContainerCreating", statuses=False, ip="")]
+    view = view_of(sts, pods, wide=True)
+    row0, row1, row2 = view["ordinals"]
+    assert row0["ip"] == "10.1.2.3"
+    assert row0["containers"] == [{"name": "c0", "image": "nginx:1.27", "ready": True,
+                                   "restarts": 0, "state": "running", "reason": ""}]
+    assert row1["containers"][0]["state"] == "waiting"
+    assert row1["containers"][0]["reason"] == "ImagePullBackOff"
+    assert row2["containers"] == [{"name": "c0", "image": "nginx:1.27", "ready": False,
+                                   "restarts": 0, "state": "waiting", "reason": "Pending"}]
+    text = render_view(view, wide=True)
+    headers = cells(table_lines(text)[0])
+    assert headers[-3:] == ["IP", "CONTAINERS", "IMAGES"]
+    assert column(text, "IP", "web-0") == "10.1.2.3"
+    assert column(text, "CONTAINERS", "web-0") == "c0:ready"
+    assert column(text, "CONTAINERS", "web-1") == "c0:ImagePullBackOff"
+    assert column(text, "IMAGES", "web-1") == "registry.invalid/x:1"
+    assert column(text, "IP", "web-2") == "-"
+    assert "IP" not in cells(table_lines(render_view(view))[0])
+    assert "ip" not in view_of(sts, pods)["ordinals"][0]
+
+
+def test_view_is_json_serialisable_with_the_documented_keys():
+    sts, pods, claims = rollout_set(replicas=3, partition=1)
+    view = view_of(sts, pods, claims, wide=True)
+    assert json.loads(json.dumps(view)) == view
+    assert view["apiVersion"] == "kubectl-sts/v1" and view["kind"] == "StatefulSetStatus"
+    assert set(view) >= {
+        "namespace", "name", "replicas", "revisions", "updateStrategy", "podManagementPolicy",
+        "minReadySeconds", "ordinalsStart", "service", "pvcRetentionPolicy", "generation",
+        "observedGeneration", "observed", "ordinals", "orphanedPVCs", "leavingPods", "warnings",
+        "unreadable", "stuck", "healthy"}
+    assert set(view["replicas"]) == {"desired", "current", "ready", "available", "updated",
+                                     "atCurrentRevision"}
+    assert view["replicas"]["updated"] == 2 and view["replicas"]["atCurrentRevision"] == 1
+    assert set(view["ordinals"][0]) >= {
+        "ordinal", "pod", "exists", "phase", "status", "ready", "isReady", "terminating",
+        "revision", "revisionState", "belowPartition", "restarts", "age", "createdAt", "node",
+        "uid", "ip", "containers", "pvcs", "dns"}
+    assert view["pvcRetentionPolicy"] == {"whenDeleted": "Retain", "whenScaled": "Retain"}
+
+
+# -- stuck rollouts -------------------------------------------------------------------------------
+
+def test_crash_loop_at_the_update_revision_is_a_stuck_rollout():
+    sts = make_sts(replicas=3, current=REV_A, update=REV_B, ready=2, updated=1, at_current=2)
+    pods = [make_pod("web-0", revision=REV_A), make_pod("web-1", revision=REV_A),
+            make_pod("web-2", revision=REV_B, waiting="CrashLoopBackOff", restarts=4)]
+    view = view_of(sts, pods)
+    stuck = view["stuck"]
+    assert stuck["pod"] == "web-2" and stuck["ordinal"] == 2
+    assert stuck["status"] == "CrashLoopBackOff"
+    assert stuck["revision"] == REV_B and stuck["atUpdateRevision"] is True
+    assert stuck["kind"] == "rollout"
+    assert "update revision %s" % REV_B in stuck["message"]
+    assert "undo the rollout" in stuck["message"] and "delete web-2" in stuck["message"]
+    assert diagnose_stuck(view) == stuck
+    text = render_view(view)
+    assert "ROLLOUT STUCK at web-2: " + stuck["message"] in text.splitlines()
+    assert view["ordinals"][2]["restarts"] == 4
+    assert column(text, "RESTARTS", "web-2") == "4"
+    assert column(text, "STATUS", "web-2") == "CrashLoopBackOff"
+
+
+def test_image_pull_failure_without_restarts_is_stuck_too():
+    sts = make_sts(replicas=3, current=REV_A, update=REV_B)
+    pods = [make_pod("web-0", revision=REV_A), make_pod("web-1", revision=REV_A),
+            make_pod("web-2", revision=REV_B, waiting="ImagePullBackOff")]
+    stuck = view_of(sts, pods)["stuck"]
+    assert (stuck["pod"], stuck["status"], stuck["kind"]) == (
+        "web-2", "ImagePullBackOff", "rollout")
+
+
+def test_failing_pod_at_an_old_revision_after_a_revert_must_be_deleted():
+    # the template went back to REV_A; web-2 still runs the bad REV_B and crash-loops
+    sts = make_sts(replicas=3, current=REV_A, update=REV_A, ready=2)
+    pods = [make_pod("web-0", revision=REV_A), make_pod("web-1", revision=REV_A),
+            make_pod("web-2", revision=REV_B, waiting="CrashLoopBackOff", restarts=2)]
+    view = view_of(sts, pods)
+    stuck = view["stuck"]
+    assert stuck["pod"] == "web-2" and stuck["atUpdateRevision"] is False
+    assert stuck["kind"] == "rollout"
+    assert "kubectl delete pod web-2" in stuck["message"]
+    assert "no longer the update revision" in stuck["message"]
+    assert "ROLLOUT STUCK at web-2" in render_view(view)
+
+
+def test_failing_pod_without_a_rollout_blocks_progress():
+    sts = make_sts(replicas=3, ready=1)
+    pods = [make_pod("web-0"), make_pod("web-1", waiting="CrashLoopBackOff", restarts=3)]
+    view = view_of(sts, pods)
+    stuck = view["stuck"]
+    assert (stuck["pod"], stuck["kind"], stuck["atUpdateRevision"]) == ("web-1", "progress", True)
+    assert "BLOCKED at web-1: " in render_view(view)
+
+
+def test_failed_phase_counts_as_failing():
+    sts = make_sts(replicas=1, current=REV_A, update=REV_B)
+    pod = make_pod("web-0", revision=REV_B, ready=False, phase="Failed")
+    assert view_of(sts, [pod])["stuck"]["pod"] == "web-0"
+
+
+def test_the_lowest_unready_ordinal_decides():
+    sts = make_sts(replicas=3, current=REV_A, update=REV_B)
+    pods = [make_pod("web-0", revision=REV_A),
+            make_pod("web-1", revision=REV_A, waiting="ContainerCreating"),
+            make_pod("web-2", revision=REV_B, waiting="CrashLoopBackOff", restarts=5)]
+    assert view_of(sts, pods)["stuck"] is None
+
+
+@pytest.mark.parametrize("pod", [
+    make_pod("web-2", revision=REV_B, waiting="ContainerCreating"),
+    make_pod("web-2", revision=REV_B, ready=False),          # running, readiness pending
+    make_pod("web-2", revision=REV_B, deleting=True, ready=False),
+], ids=["creating", "not-ready-yet", "terminating"])
+def test_a_merely_starting_pod_is_not_stuck(pod):
+    sts = make_sts(replicas=3, current=REV_A, update=REV_B)
+    pods = [make_pod("web-0", revision=REV_A), make_pod("web-1", revision=REV_A), pod]
+    view = view_of(sts, pods)
+    assert view["stuck"] is None
+    text = render_view(view)
+    assert "STUCK" not in text and "BLOCKED" not in text
+
+
+def test_a_missing_ordinal_is_not_stuck():
+    sts = make_sts(replicas=3, current=REV_A, update=REV_B)
+    pods = [make_pod("web-0", revision=REV_A),
+            make_pod("web-2", revision=REV_B, waiting="CrashLoopBackOff", restarts=1)]
+    assert view_of(sts, pods)["stuck"] is None
+
+
+def test_parallel_is_never_stuck():
+    sts = make_sts(replicas=3, current=REV_A, update=REV_B, pod_management="Parallel")
+    pods = [make_pod("web-0", revision=REV_A), make_pod("web-1", revision=REV_A),
+            make_pod("web-2", revision=REV_B, waiting="CrashLoopBackOff", restarts=4)]
+    view = view_of(sts, pods)
+    assert view["podManagementPolicy"] == "Parallel"
+    assert view["stuck"] is None and diagnose_stuck(view) is None
+    assert "STUCK" not in render_view(view)
+
+
+def test_healthy_set_is_not_stuck():
+    sts, pods, claims = healthy_set(replicas=3)
+    assert view_of(sts, pods, claims)["stuck"] is None
+
+
+# -- is_healthy ---------------------------------------------------------------------------------
+
+def test_is_healthy():
+    sts, pods, claims = healthy_set(replicas=3)
+    view = view_of(sts, pods, claims)
+    assert view["healthy"] is True and is_healthy(view) is True
+
+    def healthy_with(change):
+        s, p, c = healthy_set(replicas=3)
+        change(s, p)
+        return is_healthy(view_of(s, p, c))
+
+    assert not healthy_with(lambda s, p: p.pop())                            # missing
+    assert not healthy_with(lambda s, p: p.__setitem__(1, make_pod("web-1", ready=False)))
+    assert not healthy_with(lambda s, p: p.__setitem__(1, make_pod("web-1", deleting=True)))
+    assert not healthy_with(lambda s, p: p.__setitem__(1, make_pod("web-1", revision=REV_C)))
+    assert not healthy_with(lambda s, p: s["status"].update(observedGeneration=0))
+    # a finished rollout (every pod at the update revision) is healthy
+    sts = make_sts(replicas=2, current=REV_B, update=REV_B)
+    assert is_healthy(view_of(sts, [make_pod("web-0", revision=REV_B),
+                                    make_pod("web-1", revision=REV_B)]))
+    # mid-rollout with a partition: pods below it are not at the update revision
+    sts, pods, claims = rollout_set(replicas=3, partition=1)
+    assert view_of(sts, pods, claims)["healthy"] is False
+
+
+# -- a large set -------------------------------------------------------------------------------
+
+def test_a_thousand_replicas():
+    sts, pods, claims = healthy_set(replicas=1000, templates=("data", "logs"))
+    del pods[500]
+    view = view_of(sts, pods, claims)
+    rows = view["ordinals"]
+    assert len(rows) == 1000
+    assert [r["ordinal"] for r in rows] == list(range(1000))
+    last = rows[999]
+    assert last["pod"] == "web-999"
+    assert [p["name"] for p in last["pvcs"]] == ["data-web-999", "logs-web-999"]
+    assert all(p["exists"] for p in last["pvcs"])
+    assert last["dns"] == "web-999.web.default.svc.cluster.local"
+    assert rows[500]["status"] == "Missing" and rows[500]["pvcs"][0]["name"] == "data-web-500"
+    assert sum(1 for r in rows if not r["exists"]) == 1
+    assert view["orphanedPVCs"] == []
+    text = render_view(view)
+    assert len(table_lines(text)) == 1001
+    assert column(text, "PVC LOGS", "web-999") == "logs-web-999 (Bound, 1Gi, standard)"
+    assert column(text, "DNS", "web-999") == "web-999.web.default.svc.cluster.local"
+    # ordinal order, not string order (web-10 after web-9)
+    assert [line.split()[1] for line in table_lines(text)[9:12]] == ["web-8", "web-9", "web-10"]
+
+
+# -- list mode ----------------------------------------------------------------------------------
+
+def test_list_row():
+    assert list_row(make_sts(replicas=3)) == {
+        "namespace": "default", "name": "web", "ready": "3/3", "updated": "3/3",
+        "revision": "up to date", "partition": 0, "strategy": "RollingUpdate",
+        "pvcPolicy": "Retain/Retain"}
+    rolling = make_sts(replicas=4, partition=2, current=REV_A, update=REV_B, updated=2, ready=3,
+                       retention={"whenDeleted": "Delete", "whenScaled": "Delete"})
+    row = list_row(rolling)
+    assert (row["ready"], row["updated"], row["revision"], row["partition"], row["pvcPolicy"]) \
+        == ("3/4", "2/4", "rolling (2/4 updated)", 2, "Delete/Delete")
+    on_delete = list_row(make_sts(strategy="OnDelete"))
+    assert (on_delete["partition"], on_delete["strategy"]) == ("-", "OnDelete")
+    fresh = make_sts(replicas=2)
+    del fresh["status"]
+    assert list_row(fresh)["revision"] == "unknown"
+    assert list_row(fresh)["ready"] == "0/2"
+
+
+def test_render_list():
+    rows = [list_row(make_sts(name="web", namespace="a")),
+            list_row(make_sts(name="db", namespace="b", replicas=1, strategy="OnDelete"))]
+    text = render_list(rows)
+    lines = text.splitlines()
+    assert cells(lines[0]) == ["NAME", "READY", "UPDATED", "REVISION", "PARTITION", "STRATEGY",
+                               "PVC POLICY (DELETED/SCALED)"]
+    assert cells(lines[1]) == ["web", "3/3", "3/3", "up to date", "0", "RollingUpdate",
+                               "Retain/Retain"]
+    assert cells(lines[2]) == ["db", "1/1", "1/1", "up to date", "-", "OnDelete",
+                               "Retain/Retain"]
+    all_ns = render_list(rows, all_namespaces=True).splitlines()
+    assert cells(all_ns[0])[:2] == ["NAMESPACE", "NAME"]
+    assert cells(all_ns[1])[:2] == ["a", "web"] and cells(all_ns[2])[:2] == ["b", "db"]
+    assert render_list([]) is None
+
+
+def test_failing_pod_below_the_partition_at_the_current_revision_blocks_progress():
+    # deleting web-0 would bring it back at the current revision: no "delete it" advice
+    sts = make_sts(replicas=3, partition=2, current=REV_A, update=REV_B, updated=1)
+    pods = [make_pod("web-0", revision=REV_A, waiting="CrashLoopBackOff", restarts=3),
+            make_pod("web-1", revision=REV_A), make_pod("web-2", revision=REV_B)]
+    stuck = view_of(sts, pods)["stuck"]
+    assert (stuck["pod"], stuck["kind"], stuck["atUpdateRevision"]) == ("web-0", "progress", False)
+    assert "kubectl delete pod" not in stuck["message"]
+    # above the partition, a pod left at an old revision is one to delete
+    sts = make_sts(replicas=3, partition=1, current=REV_A, update=REV_B, updated=1)
+    pods = [make_pod("web-0", revision=REV_A),
+            make_pod("web-1", revision=REV_C, waiting="CrashLoopBackOff", restarts=3),
+            make_pod("web-2", revision=REV_B)]
+    stuck = view_of(sts, pods)["stuck"]
+    assert (stuck["pod"], stuck["kind"]) == ("web-1", "rollout")
+    assert "kubectl delete pod web-1" in stuck["message"]
