@@ -46,7 +46,11 @@ class LazyGroup(click.Group):
         if name not in COMMANDS:
             return None
         module, attr, _ = COMMANDS[name]
-        return getattr(importlib.import_module(module), attr)
+        command = getattr(importlib.import_module(module), attr)
+        if not getattr(command, "_global_flags", False):
+            add_global_flags(command)
+            command._global_flags = True
+        return command
 
     def format_commands(self, ctx, formatter):
         rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
@@ -54,38 +58,79 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
+# kubectl's global flags: (declarations, keyword arguments). They are accepted before the
+# subcommand and after it (`kubectl sts status web -n prod`), as kubectl users expect.
+GLOBAL_FLAGS = [
+    (("--kubeconfig",), dict(metavar="FILE", help="Path to the kubeconfig file.")),
+    (("--context",), dict(metavar="NAME", help="The kubeconfig context to use.")),
+    (("-n", "--namespace"), dict(metavar="NS", help="Namespace (default: the context's, else "
+                                                    "`default`).")),
+    (("--cluster",), dict(metavar="NAME", help="The kubeconfig cluster to use.")),
+    (("--user",), dict(metavar="NAME", help="The kubeconfig user to use.")),
+    (("-s", "--server"), dict(metavar="URL", help="The address of the API server.")),
+    (("--token",), dict(metavar="TOKEN", help="Bearer token for authentication.")),
+    (("--as", "as_user"), dict(metavar="USER", help="Username to impersonate.")),
+    (("--as-group", "as_groups"), dict(metavar="GROUP", multiple=True,
+                                       help="Group to impersonate (repeatable).")),
+    (("--certificate-authority",), dict(metavar="FILE", help="CA certificate file.")),
+    (("--client-certificate",), dict(metavar="FILE", help="Client certificate file.")),
+    (("--client-key",), dict(metavar="FILE", help="Client key file.")),
+    (("--insecure-skip-tls-verify",), dict(is_flag=True, default=None,
+                                           help="Do not verify the server's certificate "
+                                                "(insecure).")),
+    (("--request-timeout",), dict(metavar="DURATION", help="Timeout of a single request, "
+                                                           "e.g. 30s (default: none).")),
+]
+
+
+def _store_global(ctx, param, value):
+    """A global flag given after the subcommand overrides the same flag given before it."""
+    if value is None or value == () or ctx.resilient_parsing:
+        return value
+    options = ctx.find_root().obj
+    if options is not None:
+        setattr(options, param.name, tuple(value) if param.multiple else value)
+    if param.name == "request_timeout":
+        _check_timeout(value)
+    return value
+
+
+def _check_timeout(value):
+    from .durations import parse_duration
+    try:
+        parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--request-timeout")
+
+
+def add_global_flags(command):
+    """Give a subcommand kubectl's global flags (those it does not define itself)."""
+    taken = {opt for p in command.params for opt in getattr(p, "opts", [])}
+    for decls, kwargs in GLOBAL_FLAGS:
+        if any(d.startswith("-") and d in taken for d in decls):
+            continue
+        command.params.append(click.Option(list(decls), expose_value=False, hidden=True,
+                                           callback=_store_global, **kwargs))
+    return command
+
+
+def _group_flags(function):
+    for decls, kwargs in reversed(GLOBAL_FLAGS):
+        function = click.option(*decls, **kwargs)(function)
+    return function
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"],
                                               "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="kubectl-sts",
                       message="%(prog)s %(version)s")
-@click.option("--kubeconfig", metavar="FILE", help="Path to the kubeconfig file.")
-@click.option("--context", metavar="NAME", help="The kubeconfig context to use.")
-@click.option("-n", "--namespace", metavar="NS",
-              help="Namespace (default: the context's, else `default`).")
-@click.option("--cluster", metavar="NAME", help="The kubeconfig cluster to use.")
-@click.option("--user", metavar="NAME", help="The kubeconfig user to use.")
-@click.option("-s", "--server", metavar="URL", help="The address of the API server.")
-@click.option("--token", metavar="TOKEN", help="Bearer token for authentication.")
-@click.option("--as", "as_user", metavar="USER", help="Username to impersonate.")
-@click.option("--as-group", "as_groups", metavar="GROUP", multiple=True,
-              help="Group to impersonate (repeatable).")
-@click.option("--certificate-authority", metavar="FILE", help="CA certificate file.")
-@click.option("--client-certificate", metavar="FILE", help="Client certificate file.")
-@click.option("--client-key", metavar="FILE", help="Client key file.")
-@click.option("--insecure-skip-tls-verify", is_flag=True, default=None,
-              help="Do not verify the server's certificate (insecure).")
-@click.option("--request-timeout", metavar="DURATION",
-              help="Timeout of a single request, e.g. 30s (default: none).")
+@_group_flags
 @click.pass_context
 def cli(ctx, **options):
     """StatefulSet operations: status, staged rollouts and safe scale-down."""
     from .kube import ConnectionOptions
     if options.get("request_timeout"):
-        from .durations import parse_duration
-        try:
-            parse_duration(options["request_timeout"])
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--request-timeout")
+        _check_timeout(options["request_timeout"])
     ctx.obj = ConnectionOptions(**options)
 
 

@@ -215,7 +215,6 @@ class StatefulSetController:
     # -- the reconcile loop (section 3) -------------------------------------------------------
     def _reconcile(self, sts, pods, current_rev, update_rev, collision):
         spec = sts["spec"]
-        name = sts["metadata"]["name"]
         now = self.store.clock.now()
         min_ready = spec.get("minReadySeconds") or 0
         start = start_ordinal(sts)
