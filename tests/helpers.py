@@ -48,7 +48,6 @@ def wait_for(list_fn, predicate, timeout=30, **kwargs):
     where items maps name -> object dict (as the API serves it). Returns the items."""
     from kubernetes import watch
     deadline = time.monotonic() + timeout
-    api_client = list_fn.__self__.api_client
     while True:
         listing = list_fn(_preload_content=False, **kwargs)
         import json
@@ -76,7 +75,6 @@ def wait_for(list_fn, predicate, timeout=30, **kwargs):
             if time.monotonic() > deadline:
                 w.stop()
                 break
-        del api_client
 
 
 def _summary(items):

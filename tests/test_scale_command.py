@@ -9,8 +9,6 @@ still exist with the same uid and without a deletionTimestamp."""
 
 import json
 
-import pytest
-
 from helpers import headless_service, statefulset, sts_settled, wait_for
 from kubectl_sts.cli import main
 
@@ -27,10 +25,10 @@ def run(capsys, kubeconfig, namespace, *args):
     return code, out, err
 
 
-def split_json(out):
-    """The JSON document at the start of `out` (the plan of `-o json`) and the rest."""
-    doc, end = json.JSONDecoder().raw_decode(out)
-    return doc, out[end:]
+def split_json(out, err):
+    """With -o json, stdout is exactly the plan document; progress and the PVC report go to
+    stderr. Returns (plan, stderr)."""
+    return json.loads(out), err
 
 
 def create_settled(apps, core, namespace, **kwargs):
@@ -134,7 +132,7 @@ def test_scale_down_retain_keeps_claims_and_reports_them(capsys, kubeconfig, app
     code, out, err = run(capsys, kubeconfig, namespace, "scale", "web", "--replicas", "2",
                          "--yes", "-o", "json")
     assert code == 0, err
-    plan, rest = split_json(out)
+    plan, rest = split_json(out, err)
     assert (plan["from"], plan["to"], plan["direction"]) == (5, 2, "down")
     assert [p["pod"] for p in plan["podsLeaving"]] == ["web-4", "web-3", "web-2"]
     assert plan["retention"]["whenScaled"] == "Retain"
@@ -174,7 +172,7 @@ def test_scale_down_when_scaled_delete_deletes_claims_after_their_pods(
     code, out, err = run(capsys, kubeconfig, namespace, "scale", "web", "--replicas", "2",
                          "--yes", "-o", "json")
     assert code == 0, err
-    plan, rest = split_json(out)
+    plan, rest = split_json(out, err)
     assert plan["retention"]["whenScaled"] == "Delete"
     assert [p["pod"] for p in plan["podsLeaving"]] == ["web-4", "web-3", "web-2"]
     doomed = {"data-web-2", "data-web-3", "data-web-4"}
@@ -205,7 +203,7 @@ def test_scale_down_two_templates_start_ordinal(capsys, kubeconfig, apps, core, 
     code, out, err = run(capsys, kubeconfig, namespace, "scale", "web", "--replicas", "1",
                          "--yes", "-o", "json")
     assert code == 0, err
-    plan, rest = split_json(out)
+    plan, rest = split_json(out, err)
     assert plan["ordinalsStart"] == 5
     assert [p["pod"] for p in plan["podsLeaving"]] == ["web-7", "web-6"]
     assert [c["name"] for c in plan["claims"]] == ["data-web-7", "logs-web-7",
@@ -242,7 +240,7 @@ def test_blocked_by_a_failing_remaining_pod(capsys, kubeconfig, apps, core, name
     assert code == 9, (out, err, {n: ((p.get("status") or {}).get("containerStatuses"),
                                       p["metadata"].get("deletionTimestamp"))
                                   for n, p in pods_now(core, namespace).items()})
-    plan, rest = split_json(out)
+    plan, rest = split_json(out, err)
     unready = [r for r in plan["risks"] if r["kind"] == "unready"]
     assert unready and unready[0]["pods"] == ["web-1"] and not unready[0]["refuses"]
     assert "blocked" in err
@@ -288,7 +286,7 @@ def test_pdb_that_forbids_the_change_refuses_unless_forced(capsys, kubeconfig, a
     code, out, err = run(capsys, kubeconfig, namespace, "scale", "web", "--replicas", "2",
                          "--yes", "--force", "-o", "json")
     assert code == 0, err
-    plan, _ = split_json(out)
+    plan, _ = split_json(out, err)
     assert [r["kind"] for r in plan["refused"]] == ["pdb"]
     assert raw_sts(apps, namespace)["spec"]["replicas"] == 2
     assert ordinals_of(pods_now(core, namespace)) == [0, 1]
@@ -341,7 +339,7 @@ def test_rollout_in_progress_is_reported(capsys, kubeconfig, apps, core, namespa
     code, out, err = run(capsys, kubeconfig, namespace, "scale", "web", "--replicas", "2",
                          "--dry-run", "-o", "json")
     assert code == 0, err
-    plan, _ = split_json(out)
+    plan, _ = split_json(out, err)
     (risk,) = [r for r in plan["risks"] if r["kind"] == "rollout"]
     assert "partition 2" in risk["message"] and not risk["refuses"]
 
@@ -415,7 +413,7 @@ def test_scale_up_reuses_retained_claims(capsys, kubeconfig, apps, core, namespa
     code, out, err = run(capsys, kubeconfig, namespace, "scale", "web", "--replicas", "5",
                          "--yes", "-o", "json")
     assert code == 0, err
-    plan, rest = split_json(out)
+    plan, rest = split_json(out, err)
     assert plan["direction"] == "up"
     assert [p["pod"] for p in plan["podsComing"]] == ["web-2", "web-3", "web-4"]
     actions = {c["name"]: c for c in plan["claims"]}
@@ -476,7 +474,7 @@ def test_concurrent_replicas_change_aborts_and_loses_nothing(capsys, kubeconfig,
     assert bumped, "the write never reached the server"
     assert code == 6, (out, err)
     assert "changed after the plan was made" in err
-    plan, rest = split_json(out)
+    plan, rest = split_json(out, err)
     assert "scaled" not in rest
     sts = raw_sts(apps, namespace)
     assert sts["spec"]["replicas"] == 4

@@ -4,6 +4,7 @@ Reads the set, its pods, its claims, the PVs behind them and the namespace's
 PodDisruptionBudgets; shows the plan; asks; writes `replicas` through the /scale subresource
 with the resourceVersion the plan was made from; waits with watches; reports every claim."""
 
+import functools
 import sys
 import threading
 import time
@@ -95,6 +96,8 @@ def scale(ctx, name, replicas, min_replicas, force, yes, dry_run, output, timeou
         click.echo(render_plan(plan))
         for note in notes:
             click.echo("Note: %s" % note)
+    # with -o json|yaml stdout carries the plan document only; progress goes to stderr
+    say = functools.partial(click.echo, err=bool(output))
     if plan["direction"] == "none":
         return 0
     if plan["refused"] and not force:
@@ -102,22 +105,22 @@ def scale(ctx, name, replicas, min_replicas, force, yes, dry_run, output, timeou
                    err=True)
         return EXIT_REFUSED
     if dry_run == "client":
-        click.echo("dry-run (client): would PUT %s/scale replicas=%d (resourceVersion %s)"
+        say("dry-run (client): would PUT %s/scale replicas=%d (resourceVersion %s)"
                    % (sts_path(conn.namespace, name), replicas, plan["resourceVersion"]))
         return 0
     if dry_run == "none" and not confirm("scale %s from %d to %d replicas?"
                                          % (name, plan["from"], replicas), yes):
-        click.echo("nothing changed")
+        say("nothing changed")
         return 0
     write_scale(conn, sts, replicas, dry_run == "server")
     if dry_run == "server":
-        click.echo("dry-run (server): the API server accepted replicas=%d; nothing changed"
+        say("dry-run (server): the API server accepted replicas=%d; nothing changed"
                    % replicas)
         return 0
-    click.echo("statefulset.apps/%s scaled to %d" % (name, replicas))
+    say("statefulset.apps/%s scaled to %d" % (name, replicas))
     if not wait:
         return 0
-    return Waiter(conn, sts, plan, timeout_s).run()
+    return Waiter(conn, sts, plan, timeout_s, say).run()
 
 
 def write_scale(conn, sts, replicas, server_dry_run):
@@ -140,8 +143,9 @@ def write_scale(conn, sts, replicas, server_dry_run):
 class Waiter:
     """Wait, with watches, until the controller has done what the plan says; report."""
 
-    def __init__(self, conn, sts, plan, timeout):
+    def __init__(self, conn, sts, plan, timeout, say=click.echo):
         self.conn, self.sts, self.plan, self.timeout = conn, sts, plan, timeout
+        self.say = say
         self.changed = threading.Event()
 
     def run(self):
@@ -176,7 +180,7 @@ class Waiter:
                     ["%s-%d leaving" % (name, o) for o in leaving] +
                     ["%s-%d not Ready" % (name, o) for o in missing])
                 if line != last:
-                    click.echo(line)
+                    self.say(line)
                     last = line
                 blocker = self.blocker(current, leaving, missing)
                 if blocker:
@@ -236,8 +240,8 @@ class Waiter:
             elif c["action"] == "reattach":
                 lines.append("  %s: reattached (data from %s ago)" % (c["name"], c["age"]))
         if lines:
-            click.echo("PVCs:")
-            click.echo("\n".join(lines))
+            self.say("PVCs:")
+            self.say("\n".join(lines))
 
 
 def _ready(pod):
