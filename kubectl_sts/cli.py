@@ -14,6 +14,8 @@ from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, StsError
 
 # name -> (module, attribute, one-line help shown by --help without importing the module)
 COMMANDS = {
+    "completion": ("kubectl_sts.commands.completion", "completion",
+                   "Print a shell completion script (bash, zsh or fish)."),
     "demo": ("kubectl_sts.commands.demo", "demo",
              "Start the sandbox cluster, create a StatefulSet and show it with `status`."),
     "status": ("kubectl_sts.commands.status", "status",

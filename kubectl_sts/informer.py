@@ -5,7 +5,7 @@ or a dropped connection. No polling: changes arrive as watch events."""
 
 import threading
 
-from .errors import StsError
+from .errors import EXIT_FORBIDDEN, EXIT_NOT_FOUND, StsError
 
 
 class Informer(threading.Thread):
@@ -30,6 +30,8 @@ class Informer(threading.Thread):
             except StsError as exc:
                 self.error = exc
                 self.notify(self)
+                if exc.code in (EXIT_FORBIDDEN, EXIT_NOT_FOUND):
+                    return               # retrying cannot help; the caller reports it
                 if self._stop.wait(1.0):
                     return
 

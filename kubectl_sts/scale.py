@@ -4,7 +4,7 @@ by pure functions from the plain API objects."""
 import datetime
 
 from .labels import claim_ordinal, pod_ordinal, selector_matches
-from .sandbox.tables import canonical_quantity, human_duration, parse_timestamp
+from .printers import canonical_quantity, human_duration, parse_timestamp
 
 FAILING_REASONS = {"CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "InvalidImageName",
                    "CreateContainerConfigError", "CreateContainerError", "RunContainerError"}

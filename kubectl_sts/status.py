@@ -5,7 +5,8 @@ documented view structure (README, "status -o json"), and the render functions t
 into text. No I/O, no clock: `now` is passed in."""
 
 from .labels import claim_ordinal, pod_ordinal
-from .sandbox.tables import _pod_summary, canonical_quantity, human_duration, parse_timestamp
+from .printers import canonical_quantity, human_duration, parse_timestamp
+from .printers import pod_summary as _pod_summary
 
 VIEW_VERSION = "kubectl-sts/v1"
 FAILING_REASONS = {"CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "InvalidImageName",

@@ -1,10 +1,10 @@
-"""Tests for kubectl_sts.sandbox.patch: the PATCH semantics of the sandbox API server."""
+"""Tests for kubectl_sts.patch: the PATCH semantics of the sandbox API server."""
 
 import copy
 
 import pytest
 
-from kubectl_sts.sandbox.patch import (
+from kubectl_sts.patch import (
     PatchError,
     apply_patch,
     json_patch,

@@ -12,7 +12,6 @@ import sys
 import threading
 import time
 
-import pytest
 import yaml
 
 from helpers import headless_service, statefulset, sts_settled, wait_for
@@ -531,8 +530,6 @@ def test_forbidden_events_are_noted_not_fatal(capsys, sandbox, kubeconfig, apps,
     assert view["warnings"] == []
 
 
-@pytest.mark.xfail(reason="cli.py only accepts the global flags before the subcommand: "
-                          "`status web -n NS` fails with \"No such option '-n'\"")
 def test_plugin_takes_global_flags_after_the_subcommand(tmp_path, kubectl_bin, kubeconfig,
                                                         apps, core, namespace):
     create_settled(apps, core, namespace, replicas=1)

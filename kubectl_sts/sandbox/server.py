@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from . import errors, openapi, resources
 from .errors import ApiError
-from .patch import PatchError, apply_patch
+from ..patch import PatchError, apply_patch
 from .resources import BY_KIND, api_version, lookup
 from .selectors import (SelectorError, format_label_selector, matches_fields, matches_labels,
                         parse_field_selector, parse_label_selector)
@@ -49,13 +49,16 @@ class ApiServer(ThreadingHTTPServer):
         self.log_lock = threading.Lock()
         self.stopping = threading.Event()
         self.bookmark_seconds = 1.0
-        self.fault_hook = None          # f(handler, method, path) -> handled?; for fault injection
+        self.fault_hook = None          # f(handler) -> True when it answered the request itself
         super().__init__(address, Handler)
 
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "kubectl-sts-sandbox"
+    # headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and
+    # the client's delayed ACK add 40 ms to every response (Go's net/http disables Nagle too)
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):      # silence the default stderr log
         pass

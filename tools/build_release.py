@@ -1,0 +1,328 @@
+#!/usr/bin/env python3
+"""Build the release archive that krew installs, reproducibly.
+
+    python3 tools/build_release.py [--out dist] [--cache DIR] [--write-manifest]
+
+Produces, under --out (default `dist/`, gitignored):
+- `kubectl-sts`: one self-contained executable, a Python zip application
+  (`#!/usr/bin/env python3`) carrying kubectl_sts and its pure-Python dependencies at the
+  versions pinned below; it needs only python3 >= 3.9.
+- `kubectl-sts.tar.gz`: that executable, LICENSE and README.md, the archive a krew
+  manifest points at.
+With --write-manifest it also writes krew-manifest.yaml (version and sha256 included).
+
+Reproducible: the dependencies are fixed wheels checked against their sha256; every zip and
+tar entry has the same timestamp (SOURCE_DATE_EPOCH, default 1980-01-01), fixed
+permissions and owner, sorted order; the gzip header carries no name and mtime 0; no .pyc
+is written. Two builds of the same tree give the same bytes.
+
+The wheels are fetched once with pip (`pip download`) into the cache directory.
+"""
+
+import argparse
+import gzip
+import hashlib
+import io
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import time
+import zipfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NAME = "kubectl-sts"
+ARCHIVE = NAME + ".tar.gz"
+MIN_PYTHON = "3.9"
+RELEASE_URL = "https://github.com/kubectl-sts/kubectl-sts/releases/download/v{version}/" + ARCHIVE
+ZIP_EPOCH = 315532800   # 1980-01-01T00:00:00Z, the earliest time a zip entry can hold
+
+# The zipapp's dependencies: pure Python, supporting Python 3.9, pinned with the sha256 of
+# the wheel. kubernetes 35.0.0 is the last release supporting Python 3.9 that is pure
+# Python throughout (36 needs 3.10; 37 pulls in pydantic and aiohttp, compiled); google-auth
+# is an optional extra from 35 on and is left out (GKE's old auth-provider; exec plugins
+# work without it). The rest is the transitive closure of kubernetes, click and tabulate.
+PINS = [
+    # (distribution, version, sha256 of the wheel)
+    ("kubernetes", "35.0.0", "39e2b33b46e5834ef6c3985ebfe2047ab39135d41de51ce7641a7ca5b372a13d"),
+    ("click", "8.1.8", "63c132bbbed01578a06712a2d1f497bb62d9c1c0d329b7903a866228027263b2"),
+    ("tabulate", "0.9.0", "024ca478df22e9340661486f85298cff5f6dcdba14f3813e8830015b9ed1948f"),
+    ("urllib3", "2.6.3", "bf272323e553dfb2e87d9bfd225ca7b0f467b919d7bbd355436d3fd37cb0acd4"),
+    ("requests", "2.32.5", "2462f94637a34fd532264295e186976db0f5d453d1cdd31473c85a6a161affb6"),
+    ("requests-oauthlib", "2.0.0",
+     "7dd8a5c40426b779b0868c404bdef9768deccf22749cde15852df527e6269b36"),
+    ("oauthlib", "3.3.1", "88119c938d2b8fb88561af5f6ee0eec8cc8d552b7bb1f712743136eb7523b7a1"),
+    ("certifi", "2026.10.18",
+     "73191c47aaa79da394e8fee2dbc2ec827432cab56311122c9e47abf79e390f62"),
+    ("charset-normalizer", "3.5.2",
+     "b6b751274acb69d77b3323d6b7dbaa3c7fdfc1eb829b7eb61d262f32e1af9685"),
+    ("idna", "3.20", "ab7ae7122974553370f0bdb919e1a960b2cd1bc1ef0276416d896db81c14582c"),
+    ("six", "1.17.0", "4721f391ed90541fddacab5acf947aa0d3dc7d27b2e1e8eda2be8970586c3274"),
+    ("python-dateutil", "2.9.0.post0",
+     "a8b2bc7bffae282281c8140a97d3aa9c14da0b136dfe83f850eea9a5f7470427"),
+    ("websocket-client", "1.9.0",
+     "af248a825037ef591efbf6ed20cc5faa03d3b47b9e5a2230a529eeee1c1fc3ef"),
+    ("durationpy", "0.11", "a739fe2b8972c250ff72f8e2c488d18cf25f7b852f49ee76048775d5171df30c"),
+]
+# PyYAML publishes no pure wheel: the build takes one fixed platform wheel and keeps only
+# its Python files; without the C extension `yaml` falls back to its pure-Python parser.
+PYYAML = ("pyyaml", "6.0.3", "0150219816b6a1fa26fb4699fb7daa9caf09eb1999f3b70fb6e786805e80375a",
+          ["--implementation", "cp", "--abi", "cp39", "--platform", "manylinux2014_x86_64"])
+BINARY_SUFFIXES = (".so", ".pyd", ".dylib", ".dll", ".exe")
+
+MAIN = '''\
+"""kubectl-sts as one zip application (built by tools/build_release.py)."""
+import os
+import sys
+
+if sys.version_info < (3, 9):
+    sys.exit("kubectl-sts needs python3 >= 3.9 (this is %d.%d)" % sys.version_info[:2])
+
+if os.path.basename(sys.argv[0]) == "kubectl_complete-sts":
+    # kubectl's plugin completion: the same file linked as kubectl_complete-sts
+    from kubectl_sts.commands.completion import main as complete
+    sys.exit(complete())
+
+from kubectl_sts.cli import run
+
+run()
+'''
+
+
+def log(message):
+    print("build: " + message, file=sys.stderr, flush=True)
+
+
+def normalize(name):
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def sha256_file(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _cached(cache, name, version):
+    for entry in sorted(os.listdir(cache)):
+        parts = entry.split("-")
+        if entry.endswith(".whl") and len(parts) >= 5 and normalize(parts[0]) == \
+                normalize(name) and parts[1] == version:
+            return os.path.join(cache, entry)
+    return None
+
+
+def fetch_wheels(cache):
+    """The pinned wheels, downloaded with pip into `cache` if not there yet, sha256-checked."""
+    os.makedirs(cache, exist_ok=True)
+    pure_missing = [p for p in PINS if _cached(cache, p[0], p[1]) is None]
+    base = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+            "--only-binary=:all:", "--python-version", MIN_PYTHON, "--dest", cache,
+            "--disable-pip-version-check"]
+    if pure_missing:
+        log("downloading %d wheels with pip" % len(pure_missing))
+        subprocess.run(base + ["--implementation", "py", "--abi", "none", "--platform", "any"]
+                       + ["%s==%s" % (n, v) for n, v, _ in pure_missing], check=True)
+    if _cached(cache, PYYAML[0], PYYAML[1]) is None:
+        subprocess.run(base + PYYAML[3] + ["%s==%s" % (PYYAML[0], PYYAML[1])], check=True)
+    wheels = []
+    for name, version, digest in PINS + [PYYAML[:3]]:
+        path = _cached(cache, name, version)
+        if path is None:
+            raise SystemExit("build: pip did not fetch %s==%s" % (name, version))
+        actual = sha256_file(path)
+        if actual != digest:
+            raise SystemExit("build: %s has sha256 %s, pinned %s" % (path, actual, digest))
+        wheels.append((name, path))
+    return wheels
+
+
+def wheel_files(name, path):
+    """(archive name, bytes) of what a wheel installs into site-packages, without compiled
+    code, scripts, caches or RECORD (which the pruning would make wrong)."""
+    out = []
+    with zipfile.ZipFile(path) as whl:
+        for info in whl.infolist():
+            arcname = info.filename
+            if arcname.endswith("/"):
+                continue
+            parts = arcname.split("/")
+            if parts[0].endswith(".data"):
+                if len(parts) > 2 and parts[1] in ("purelib", "platlib"):
+                    arcname = "/".join(parts[2:])
+                else:
+                    continue            # scripts, headers, data: not importable code
+            if arcname.endswith((".pyc", "/RECORD", "/INSTALLER", "/REQUESTED")) or \
+                    "__pycache__/" in arcname:
+                continue
+            if name == "pyyaml" and (arcname.startswith("_yaml/") or
+                                     arcname.endswith(BINARY_SUFFIXES)):
+                continue
+            out.append((arcname, whl.read(info)))
+    return out
+
+
+def project_files():
+    """kubectl_sts's own files (no caches)."""
+    out = []
+    package = os.path.join(ROOT, "kubectl_sts")
+    for folder, dirs, files in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for fname in sorted(files):
+            if fname.endswith((".pyc", ".pyo")):
+                continue
+            full = os.path.join(folder, fname)
+            arcname = os.path.relpath(full, ROOT).replace(os.sep, "/")
+            with open(full, "rb") as f:
+                out.append((arcname, f.read()))
+    return out
+
+
+def source_date_epoch():
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    return max(int(value), ZIP_EPOCH) if value else ZIP_EPOCH
+
+
+def build_zipapp(entries, epoch):
+    """The zip application's bytes: a shebang line, then a deterministic zip."""
+    names = [name for name, _ in entries]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise SystemExit("build: two wheels install %s" % ", ".join(duplicates[:5]))
+    binaries = [n for n in names if n.endswith(BINARY_SUFFIXES)]
+    if binaries:
+        raise SystemExit("build: compiled code would not run from the zip: %s"
+                         % ", ".join(binaries))
+    date_time = time.gmtime(epoch)[:6]
+    buffer = io.BytesIO()
+    buffer.write(b"#!/usr/bin/env python3\n")
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, data in sorted(entries):
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = (0o100644 << 16)
+            zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+    return buffer.getvalue()
+
+
+def build_tar_gz(members, epoch):
+    """A gzipped tar of (name, bytes, mode), entries sorted, owner root, fixed mtime."""
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for name, data, mode in sorted(members):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mtime = epoch
+            info.mode = mode
+            info.uid = info.gid = 0
+            info.uname = info.gname = "root"
+            info.type = tarfile.REGTYPE
+            tar.addfile(info, io.BytesIO(data))
+    out = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=9) as gz:
+        gz.write(raw.getvalue())
+    return out.getvalue()
+
+
+def version():
+    text = open(os.path.join(ROOT, "kubectl_sts", "__init__.py")).read()
+    return re.search(r'^__version__ = "([^"]+)"', text, re.M).group(1)
+
+
+def render_manifest(sha256, ver):
+    """krew-manifest.yaml for this release: linux and darwin, amd64 and arm64."""
+    platforms = []
+    for os_name in ("linux", "darwin"):
+        for arch in ("amd64", "arm64"):
+            platforms.append(
+                "  - selector:\n"
+                "      matchLabels:\n"
+                "        os: %s\n"
+                "        arch: %s\n"
+                "    uri: %s\n"
+                "    sha256: \"%s\"\n"
+                "    files:\n"
+                "    - from: kubectl-sts\n"
+                "      to: .\n"
+                "    - from: LICENSE\n"
+                "      to: .\n"
+                "    - from: README.md\n"
+                "      to: .\n"
+                "    bin: kubectl-sts\n" % (os_name, arch, RELEASE_URL.format(version=ver),
+                                            sha256))
+    return (
+        "# Written by `python3 tools/build_release.py --write-manifest`; do not edit the\n"
+        "# version or sha256 by hand (tests/test_distribution.py checks them).\n"
+        "apiVersion: krew.googlecontainertools.github.com/v1alpha2\n"
+        "kind: Plugin\n"
+        "metadata:\n"
+        "  name: sts\n"
+        "spec:\n"
+        "  version: v%s\n"
+        "  homepage: https://github.com/kubectl-sts/kubectl-sts\n"
+        "  shortDescription: StatefulSet status, staged rollouts, safe scale\n"
+        "  description: |\n"
+        "    Shows every ordinal of a StatefulSet with its pod, revision, volumes and\n"
+        "    stable DNS name; rolls new versions out one partition step at a time; and\n"
+        "    scales down with a report of which volumes are kept.\n"
+        "  caveats: |\n"
+        "    Requires python3 >= %s on PATH (the plugin is a Python zip application).\n"
+        "    Shell completion of `kubectl sts`: see the README, section Completion.\n"
+        "  platforms:\n" % (ver, MIN_PYTHON)) + "".join(platforms)
+
+
+def build(out_dir, cache, write_manifest=False):
+    """Build everything; returns {"zipapp", "archive", "sha256", "version", "seconds"}."""
+    started = time.monotonic()
+    epoch = source_date_epoch()
+    entries = []
+    for name, path in fetch_wheels(cache):
+        entries.extend(wheel_files(name, path))
+    entries.extend(project_files())
+    entries.append(("__main__.py", MAIN.encode()))
+    zipapp = build_zipapp(entries, epoch)
+    with open(os.path.join(ROOT, "LICENSE"), "rb") as f:
+        licence = f.read()
+    with open(os.path.join(ROOT, "README.md"), "rb") as f:
+        readme = f.read()
+    archive = build_tar_gz([(NAME, zipapp, 0o755), ("LICENSE", licence, 0o644),
+                            ("README.md", readme, 0o644)], epoch)
+    os.makedirs(out_dir, exist_ok=True)
+    zipapp_path = os.path.join(out_dir, NAME)
+    archive_path = os.path.join(out_dir, ARCHIVE)
+    for path, data, mode in ((zipapp_path, zipapp, 0o755), (archive_path, archive, 0o644)):
+        tmp = path + ".tmp"
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    sha256 = hashlib.sha256(archive).hexdigest()
+    ver = version()
+    if write_manifest:
+        with open(os.path.join(ROOT, "krew-manifest.yaml"), "w") as f:
+            f.write(render_manifest(sha256, ver))
+    return {"zipapp": zipapp_path, "archive": archive_path, "sha256": sha256, "version": ver,
+            "size": len(archive), "seconds": time.monotonic() - started}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", default=os.path.join(ROOT, "dist"),
+                        help="output folder (default: dist/)")
+    parser.add_argument("--cache", default=os.path.join(ROOT, "build", "wheels"),
+                        help="where downloaded wheels are kept (default: build/wheels/)")
+    parser.add_argument("--write-manifest", action="store_true",
+                        help="write krew-manifest.yaml with this build's version and sha256")
+    args = parser.parse_args(argv)
+    result = build(args.out, args.cache, args.write_manifest)
+    log("%s (%d bytes) in %.1fs" % (result["archive"], result["size"], result["seconds"]))
+    print("%s  %s" % (result["sha256"], os.path.basename(result["archive"])))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
