@@ -73,6 +73,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send_json(self, code, body, content_type="application/json"):
         data = json.dumps(body, separators=(",", ":")).encode()
+        self._log(code)       # before the response leaves: a client never sees an unlogged one
         self.send_response(code)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
@@ -80,7 +81,6 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
-        self._log(code)
 
     def _read_body(self):
         raw = self.raw_body
@@ -124,12 +124,13 @@ class Handler(BaseHTTPRequestHandler):
             return self._send_json(200, VERSION)
         if path in ("/healthz", "/livez", "/readyz"):
             data = b"ok"
+            self._log(200)
             self.send_response(200)
             self.send_header("Content-Type", "text/plain")
             self.send_header("Content-Length", "2")
             self.end_headers()
             self.wfile.write(data)
-            return self._log(200)
+            return None
         if path == "/openapi/v3":
             return self._send_json(200, openapi.index())
         if path.startswith("/openapi/v3/"):
@@ -310,12 +311,12 @@ class Handler(BaseHTTPRequestHandler):
         bookmarks = self.query.get("allowWatchBookmarks") in ("true", "1")
         table = self._wants_table()
         rv_param = self.query.get("resourceVersion") or ""
+        self._log(200)
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Transfer-Encoding", "chunked")
         self.send_header("Cache-Control", "no-cache, private")
         self.end_headers()
-        self._log(200)
 
         def send(etype, obj):
             if table and etype in ("ADDED", "MODIFIED", "DELETED"):
