@@ -5,12 +5,14 @@ is imported when that subcommand runs, so `--help` and `--version` stay fast."""
 
 import importlib
 import os
+import signal
 import sys
+import threading
 
 import click
 
 from . import __version__
-from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, StsError
+from .errors import EXIT_ERROR, EXIT_USAGE, StsError, Terminated, interrupt_code, redact
 
 # name -> (module, attribute, one-line help shown by --help without importing the module)
 COMMANDS = {
@@ -136,26 +138,72 @@ def cli(ctx, **options):
     ctx.obj = ConnectionOptions(**options)
 
 
+def _on_sigterm(signum, frame):
+    """SIGTERM as Ctrl-C: the commands' `except KeyboardInterrupt` leave the StatefulSet
+    consistent and say how to continue; the exit code is then 143 instead of 130."""
+    raise Terminated()
+
+
+def _install_sigterm():
+    """Install the SIGTERM handler (main thread only); returns what to restore, or None."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        previous = signal.getsignal(signal.SIGTERM)
+        if previous == signal.SIG_IGN:
+            return None                     # started with SIGTERM ignored (nohup & co)
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError, AttributeError):
+        return None
+    return previous if previous is not None else signal.SIG_DFL
+
+
+def _say(text):
+    """Print an error line; no credential ever reaches the terminal (see errors.redact)."""
+    click.echo(redact(text), err=True)
+
+
 def main(argv=None):
+    previous = _install_sigterm()
+    try:
+        return _main(argv)
+    finally:
+        if previous is not None:
+            try:
+                signal.signal(signal.SIGTERM, previous)
+            except (ValueError, OSError):
+                pass
+
+
+def _main(argv):
     try:
         rv = cli.main(args=argv, prog_name=prog_name(), standalone_mode=False)
     except StsError as exc:
-        click.echo(exc.message, err=True)
+        _say(exc.message)
         return exc.code
-    except click.exceptions.Abort:
-        click.echo("interrupted", err=True)
-        return EXIT_INTERRUPTED
+    except click.exceptions.Abort as exc:
+        # click turns KeyboardInterrupt (and our Terminated) into Abort
+        _say("interrupted")
+        return interrupt_code(exc.__cause__ or exc.__context__)
     except click.UsageError as exc:
         # one line, as for every other error; `--help` shows the usage
-        click.echo("error: %s" % exc.format_message(), err=True)
+        _say("error: %s" % exc.format_message())
         return EXIT_USAGE
     except click.ClickException as exc:
-        click.echo("error: %s" % exc.format_message(), err=True)
+        _say("error: %s" % exc.format_message())
         return exc.exit_code or EXIT_ERROR
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        _say("interrupted")
+        return interrupt_code(exc)
     except BrokenPipeError:
+        return EXIT_ERROR
+    except Exception as exc:     # a bug: one line, never a traceback that could carry secrets
+        if os.environ.get("KUBECTL_STS_TRACEBACK"):
+            import traceback
+            _say("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+        text = str(exc).strip().splitlines()
+        _say("error: internal error: %s%s (set KUBECTL_STS_TRACEBACK=1 for details)"
+             % (type(exc).__name__, ": " + text[0] if text else ""))
         return EXIT_ERROR
     return rv if isinstance(rv, int) else 0
 

@@ -1,11 +1,20 @@
 """List-then-watch of one collection, kept current in memory (client-go's informer, small).
 
-Watches resume from the last resourceVersion when a stream ends, and re-list after 410 Gone
-or a dropped connection. No polling: changes arrive as watch events."""
+Watches resume from the last resourceVersion when a stream ends. After an ERROR event (410
+Gone: the resourceVersion is too old), a stream broken in the middle, or a failed request, the
+informer lists again and watches from there, with bounded exponential backoff, for as long as
+it runs: an API server that restarts, or stays down, is waited for. Waiters read `error`
+(the last failure, None once a list succeeded again) and `error_since` (when the failures
+began) to say "API server unreachable since ..." and give up at their own deadline. No
+polling: changes arrive as watch events."""
 
 import threading
+import time
 
-from .errors import EXIT_FORBIDDEN, EXIT_NOT_FOUND, StsError
+from .errors import EXIT_ERROR, EXIT_FORBIDDEN, EXIT_NOT_FOUND, EXIT_UNREACHABLE, StsError
+
+BACKOFF_FIRST = 0.2
+BACKOFF_MAX = 5.0
 
 
 class Informer(threading.Thread):
@@ -16,42 +25,99 @@ class Informer(threading.Thread):
         self.watch_seconds = watch_seconds
         self.items = {}
         self.synced = threading.Event()
-        self.error = None
-        self._stop = threading.Event()
+        self.error = None                   # the last failure (StsError), None when healthy
+        self.error_since = None             # time.time() of the first failure in a row
+        self.fatal = False                  # a 403/404: retrying cannot help; stopped
+        self.relists = 0                    # lists after the first (for diagnostics)
+        self._halt = threading.Event()
+        self._delay = BACKOFF_FIRST
 
     def stop(self):
-        self._stop.set()
+        self._halt.set()
+
+    @property
+    def healthy(self):
+        return self.error is None
+
+    def describe_error(self):
+        """`API server unreachable since 12:00:01 (REASON)`, or None while healthy."""
+        error, since = self.error, self.error_since
+        if error is None:
+            return None
+        when = time.strftime("%H:%M:%S", time.localtime(since)) if since else "?"
+        reason = error.message
+        if reason.startswith("error: "):
+            reason = reason[len("error: "):]
+        if error.code == EXIT_FORBIDDEN or error.code == EXIT_NOT_FOUND:
+            return reason
+        if error.code == EXIT_UNREACHABLE:
+            return "API server unreachable since %s (%s)" % (when, reason)
+        return "API server failing since %s (%s)" % (when, reason)
 
     def run(self):
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             try:
                 rv = self._list()
                 self._watch(rv)
             except StsError as exc:
-                self.error = exc
-                self.notify(self)
-                if exc.code in (EXIT_FORBIDDEN, EXIT_NOT_FOUND):
-                    return               # retrying cannot help; the caller reports it
-                if self._stop.wait(1.0):
+                if self._failed(exc):
+                    return
+            except Exception as exc:     # never a traceback from a thread: record, back off
+                from .errors import redact
+                if self._failed(StsError("error: reading %s: %s: %s" % (
+                        self.path, type(exc).__name__,
+                        redact(str(exc)).strip().splitlines()[0] if str(exc).strip() else ""),
+                        EXIT_ERROR)):
                     return
 
+    def _failed(self, exc):
+        """Record a failure and wait before the next list. True when the thread should end."""
+        if self._halt.is_set():
+            return True
+        if self.error is None:
+            self.error_since = time.time()
+        self.error = exc
+        if exc.code in (EXIT_FORBIDDEN, EXIT_NOT_FOUND):
+            self.fatal = True
+            self.notify(self)
+            return True               # retrying cannot help; the caller reports it
+        self.notify(self)
+        return self._backoff()
+
+    def _backoff(self):
+        delay = self._delay
+        self._delay = min(self._delay * 2, BACKOFF_MAX)
+        return self._halt.wait(delay)
+
     def _list(self):
-        listing = self.conn.get(self.path, **self.query)
+        if self.synced.is_set():
+            self.relists += 1
+        listing = self.conn.request("GET", self.path, self.query, retry=False)
         self.items = {o["metadata"]["name"]: o for o in listing.get("items") or []}
-        self.error = None
+        self.error = self.error_since = None
+        self._delay = BACKOFF_FIRST
         self.synced.set()
         self.notify(self)
         return listing["metadata"]["resourceVersion"]
 
     def _watch(self, rv):
-        while not self._stop.is_set():
+        """Watch from `rv` until an ERROR event (then return: the caller lists again); a
+        stream the server ends is reopened from the last resourceVersion seen."""
+        while not self._halt.is_set():
+            opened = time.monotonic()
+            events = 0
             for event in self.conn.watch(self.path, timeout_seconds=self.watch_seconds,
-                                         resourceVersion=rv, **self.query):
-                if self._stop.is_set():
+                                         retry=False, resourceVersion=rv, **self.query):
+                if self._halt.is_set():
                     return
                 kind, obj = event.get("type"), event.get("object") or {}
                 if kind == "ERROR":
-                    return                   # 410 Gone or another error: re-list
+                    # 410 Gone (compaction) or another error: list again. A server that
+                    # answers every watch this way is not hammered: back off a little.
+                    if time.monotonic() - opened < 1.0 and events == 0:
+                        self._backoff()
+                    return
+                events += 1
                 rv = (obj.get("metadata") or {}).get("resourceVersion", rv)
                 if kind == "BOOKMARK":
                     continue
@@ -61,3 +127,9 @@ class Informer(threading.Thread):
                 else:
                     self.items[name] = obj
                 self.notify(self)
+            if events == 0 and time.monotonic() - opened < 1.0:
+                # closed at once, with nothing: do not spin on a server that does that
+                if self._backoff():
+                    return
+            else:
+                self._delay = BACKOFF_FIRST

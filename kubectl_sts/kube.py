@@ -4,9 +4,21 @@ The kubernetes package is imported here, lazily, so `--help` never pays for it."
 
 import json
 import os
+import re
+import time
 
 from .errors import (EXIT_CONFIG, EXIT_CONFLICT, EXIT_ERROR, EXIT_FORBIDDEN, EXIT_NOT_FOUND,
-                     EXIT_UNREACHABLE, StsError)
+                     EXIT_UNREACHABLE, StsError, register_secret)
+
+# Retries (see Connection.request): the first wait, its doubling cap, the default budget of one
+# request's retries (commands with a --timeout use that instead), the longest Retry-After
+# honoured, and the answers worth repeating for a read.
+BACKOFF_FIRST = 0.2
+BACKOFF_MAX = 5.0
+RETRY_BUDGET = 30.0
+RETRY_AFTER_MAX = 30.0
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+_BACKOFF = object()
 
 
 class ConnectionOptions:
@@ -20,6 +32,11 @@ class ConnectionOptions:
         for field in self.FIELDS:
             setattr(self, field, kwargs.get(field))
         self.as_groups = tuple(self.as_groups or ())
+
+    def __setattr__(self, name, value):
+        if name == "token" and value:
+            register_secret(value)          # --token, wherever it was given
+        super().__setattr__(name, value)
 
 
 def kubeconfig_paths(explicit=None):
@@ -43,13 +60,12 @@ def load_kubeconfig(paths, explicit):
             continue
         found = True
         try:
-            with open(path) as f:
+            with open(path, encoding="utf-8") as f:
                 doc = yaml.safe_load(f) or {}
-        except (OSError, yaml.YAMLError) as exc:
+        except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise StsError("error: invalid kubeconfig %s: %s" % (path, first), EXIT_CONFIG)
-        if not isinstance(doc, dict):
-            raise StsError("error: invalid kubeconfig %s: not a mapping" % path, EXIT_CONFIG)
+        _check_shape(doc, path)
         for key in ("clusters", "users", "contexts"):
             names = {e.get("name") for e in merged[key]}
             for entry in doc.get(key) or []:
@@ -72,6 +88,40 @@ def load_kubeconfig(paths, explicit):
     return merged
 
 
+def _check_shape(doc, path):
+    """A kubeconfig's structure, checked before use: every malformed shape is one line and
+    exit 7, never a TypeError later."""
+    def bad(what):
+        raise StsError("error: invalid kubeconfig %s: %s" % (path, what), EXIT_CONFIG)
+    if not isinstance(doc, dict):
+        bad("not a mapping")
+    for key, body_key in (("clusters", "cluster"), ("users", "user"), ("contexts", "context")):
+        entries = doc.get(key)
+        if entries is None:
+            continue
+        if not isinstance(entries, list):
+            bad("%s must be a list" % key)
+        for entry in entries:
+            if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+                bad("every entry of %s must be a mapping with a name" % key)
+            body = entry.get(body_key)
+            if body is not None and not isinstance(body, dict):
+                bad('%s "%s": %s must be a mapping' % (key[:-1], entry["name"], body_key))
+            for field, value in (body or {}).items():
+                if field in ("insecure-skip-tls-verify",):
+                    if not isinstance(value, bool):
+                        bad('%s "%s": %s must be true or false' % (key[:-1], entry["name"], field))
+                elif field in ("token", "password", "username", "server", "tokenFile",
+                               "certificate-authority", "certificate-authority-data",
+                               "client-certificate", "client-certificate-data", "client-key",
+                               "client-key-data", "namespace", "cluster", "user",
+                               "tls-server-name") and not isinstance(value, str):
+                    bad('%s "%s": %s must be a string' % (key[:-1], entry["name"], field))
+    current = doc.get("current-context")
+    if current is not None and not isinstance(current, str):
+        bad("current-context must be a string")
+
+
 def _entry(config, kind, name):
     for entry in config[kind]:
         if entry.get("name") == name:
@@ -88,6 +138,10 @@ class Connection:
         self.namespace = None
         self.context = None
         self.timeout = _parse_timeout(options.request_timeout)
+        self.retry_budget = RETRY_BUDGET    # seconds one request may spend retrying
+        self.retry_deadline = None          # time.monotonic() no retry may go past (commands)
+        self.reached = False                # the server has answered once: refusals = restart
+        self.retries = 0                    # requests repeated so far (for diagnostics)
         self._resolve()
 
     def _resolve(self):
@@ -128,6 +182,13 @@ class Connection:
         if o.client_key:
             user["user"]["client-key"] = o.client_key
             user["user"].pop("client-key-data", None)
+        for key in ("token", "password", "client-key-data"):
+            register_secret(user["user"].get(key))
+        if user["user"].get("client-key-data"):
+            try:
+                register_secret(_b64(user["user"]["client-key-data"]))
+            except (ValueError, UnicodeDecodeError):
+                pass
         self.context = context_name or ""
         self.namespace = o.namespace or ctx.get("namespace") or "default"
         self.server = cluster["cluster"].get("server", "")
@@ -162,6 +223,8 @@ class Connection:
                 auth = (api.configuration.auth_settings() or {}).get("BearerToken") or {}
                 if auth.get("value"):
                     headers[auth.get("key", "authorization")] = auth["value"]
+                    register_secret(auth["value"])
+                    register_secret(str(auth["value"]).split(" ", 1)[-1])
                 self._pool = api.rest_client.pool_manager
                 self._base = api.configuration.host
                 self._auth = headers
@@ -175,6 +238,16 @@ class Connection:
         server = cluster.get("server", "")
         if not server:
             raise StsError("error: the kubeconfig names no server for this context", EXIT_CONFIG)
+        from urllib.parse import urlsplit
+        try:
+            parts = urlsplit(server)
+            valid = parts.scheme in ("http", "https") and bool(parts.hostname) and \
+                parts.port is not None or (parts.scheme in ("http", "https") and parts.hostname)
+        except ValueError:
+            valid = False
+        if not valid:
+            raise StsError('error: invalid server URL "%s" in the kubeconfig (want https://host[:port])'
+                           % server[:100], EXIT_CONFIG)
         kwargs = {"num_pools": 4, "maxsize": 8}
         if server.startswith("https://"):
             if cluster.get("insecure-skip-tls-verify"):
@@ -199,6 +272,7 @@ class Connection:
             try:
                 with open(user["tokenFile"]) as f:
                     token = f.read().strip()
+                register_secret(token)
             except OSError as exc:
                 raise StsError("error: cannot read tokenFile %s: %s"
                                % (user["tokenFile"], exc.strerror), EXIT_CONFIG)
@@ -207,6 +281,12 @@ class Connection:
         elif user.get("username"):
             pair = "%s:%s" % (user["username"], user.get("password", ""))
             headers["authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+        for value in headers.values():
+            register_secret(value)
+        for field in ("ca_certs", "cert_file", "key_file"):
+            if kwargs.get(field) and not os.path.isfile(kwargs[field]):
+                raise StsError("error: invalid kubeconfig: %s file %s does not exist"
+                               % (field.replace("_", "-"), kwargs[field]), EXIT_CONFIG)
         try:
             pool = urllib3.PoolManager(**kwargs)
         except (OSError, ValueError) as exc:
@@ -245,9 +325,69 @@ class Connection:
         return headers
 
     def request(self, method, path, query=None, body=None, content_type="application/json",
-                stream=False, timeout=None):
+                stream=False, timeout=None, retry=True, retry_budget=None):
         """One HTTP request through the client's connection pool (its TLS and auth settings).
-        Returns the decoded JSON body, or the open response when `stream`."""
+        Returns the decoded JSON body, or the open response when `stream`.
+
+        Failures that are safe to repeat are retried with bounded exponential backoff
+        (BACKOFF_FIRST doubling up to BACKOFF_MAX per wait, or the server's Retry-After) until
+        `retry_budget` seconds (default: self.retry_budget) have passed since the first
+        failure, or self.retry_deadline (time.monotonic()), whichever comes first:
+        - GET: 429, 500, 502, 503, 504, and a connection reset or closed mid-response;
+        - any method: 429 (the server refused before doing anything), and a connection that
+          could not be opened (refused, connect timeout) once this process has reached the
+          server (a restart); the first contact fails at once (a wrong address).
+        Writes are never repeated after a 5xx or a reset: the write may have been applied."""
+        started = None
+        delay = BACKOFF_FIRST
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                return self._request_once(method, path, query, body, content_type, stream,
+                                          timeout)
+            except StsError as exc:
+                wait = self._retry_wait(exc, method) if retry else None
+                if wait is None:
+                    raise
+                now = time.monotonic()
+                if started is None:
+                    started = now
+                budget = self.retry_budget if retry_budget is None else retry_budget
+                deadline = started + (budget or 0)
+                if self.retry_deadline is not None:
+                    deadline = min(deadline, self.retry_deadline)
+                left = deadline - now
+                if left <= 0:
+                    if attempts > 1:
+                        exc.message = "%s (gave up after %d attempts in %.1fs)" % (
+                            exc.message, attempts, now - started)
+                        exc.args = (exc.message,)
+                    raise
+                if wait is _BACKOFF:
+                    wait = delay
+                    delay = min(delay * 2, BACKOFF_MAX)
+                self.retries += 1
+                time.sleep(min(wait, left))
+
+    @staticmethod
+    def _retry_wait(exc, method):
+        """Seconds to wait before repeating the request that failed with `exc` (or _BACKOFF
+        for the backoff's next wait), or None when it must not be repeated."""
+        status = getattr(exc, "status", None)
+        if status is not None:
+            if status == 429 or (status in RETRY_STATUSES and method == "GET"):
+                after = getattr(exc, "retry_after", None)
+                return min(after, RETRY_AFTER_MAX) if after else _BACKOFF
+            return None
+        phase = getattr(exc, "phase", None)
+        if phase == "connect":
+            return _BACKOFF
+        if phase == "sent" and method == "GET":
+            return _BACKOFF
+        return None
+
+    def _request_once(self, method, path, query, body, content_type, stream, timeout):
         import urllib3
         from urllib.parse import urlencode
         query = {k: v for k, v in (query or {}).items() if v is not None}
@@ -260,33 +400,71 @@ class Connection:
         if isinstance(timeout, tuple):
             timeout = urllib3.Timeout(connect=timeout[0], read=timeout[1])
         try:
+            # retries=False: urllib3 never repeats a request on its own (it would repeat a PUT
+            # whose connection broke after it was sent); request() decides what is safe
             response = pool.request(
                 method, url, body=data, headers=self._headers(content_type if data else None),
-                preload_content=False, timeout=timeout)
+                preload_content=False, timeout=timeout, retries=False, redirect=False)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise connection_error(exc, self.server)
+            raise self._transport_error(exc)
+        self.reached = True
         if not 200 <= response.status < 300:
             try:
                 text = response.data.decode("utf-8", "replace")
             except (urllib3.exceptions.HTTPError, OSError):
                 text = ""
-            raise api_error(response.status, text, method, path)
+            error = api_error(response.status, text, method, path, query)
+            after = _retry_after(response.headers.get("Retry-After"))
+            if after is not None:
+                error.retry_after = after
+            raise error
         if stream:
             return response
         try:
             payload = response.data
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise connection_error(exc, self.server)
-        return json.loads(payload) if payload else {}
+            error = connection_error(exc, self.server)
+            error.phase = "sent"
+            raise error
+        try:
+            return json.loads(payload) if payload else {}
+        except ValueError:
+            raise StsError("error: the server at %s did not answer JSON for %s %s"
+                           % (self.server, method, path))
+
+    def _transport_error(self, exc):
+        """A transport failure as StsError, with `phase`: "connect" (nothing was sent, and it
+        is worth repeating: the server was reached before, so it is restarting), "sent" (the
+        request may have been received), or None (never worth repeating: TLS, DNS, a
+        timeout)."""
+        import urllib3
+        error = connection_error(exc, self.server)
+        text = _first_line(exc).lower()
+        if isinstance(exc, urllib3.exceptions.SSLError) or "ssl" in text or \
+                "certificate" in text:
+            error.phase = None
+        elif isinstance(exc, (urllib3.exceptions.NewConnectionError,
+                              urllib3.exceptions.ConnectTimeoutError, ConnectionRefusedError)):
+            refused = "refused" in text or isinstance(exc, ConnectionRefusedError)
+            timed_out = isinstance(exc, urllib3.exceptions.ConnectTimeoutError) and \
+                not isinstance(exc, urllib3.exceptions.NewConnectionError)
+            error.phase = "connect" if self.reached and (refused or timed_out) else None
+        elif isinstance(exc, urllib3.exceptions.ReadTimeoutError) or "timed out" in text:
+            error.phase = None
+        else:       # reset, aborted, closed without a response, closed mid-response
+            error.phase = "sent"
+        return error
 
     def get(self, path, **query):
         return self.request("GET", path, query)
 
-    def watch(self, path, timeout_seconds=60, **query):
-        """Yield watch events (dicts) until the server ends the stream."""
+    def watch(self, path, timeout_seconds=60, retry=True, **query):
+        """Yield watch events (dicts) until the server ends the stream. Opening the stream is
+        retried as a GET is (retry=False: not at all; an informer does its own backoff); an
+        error in the middle of the stream is raised (StsError, exit code 5)."""
         query.update(watch="true", timeoutSeconds=str(int(timeout_seconds)),
                      allowWatchBookmarks="true")
-        response = self.request("GET", path, query, stream=True,
+        response = self.request("GET", path, query, stream=True, retry=retry,
                                 timeout=(self.timeout or 30, timeout_seconds + 10))
         buffer = b""
         try:
@@ -320,18 +498,36 @@ def _parse_timeout(text):
 
 
 def _first_line(exc):
-    text = str(exc).strip()
+    from .errors import redact
+    text = redact(str(exc)).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def api_error(status, body, method="GET", path=""):
-    """An API server's refusal as a kubectl-style one-line StsError."""
-    reason, message = "", ""
+def api_error(status, body, method="GET", path="", query=None):
+    """An API server's refusal as a kubectl-style one-line StsError (`status`, `reason` and,
+    when the server asked for it, `retry_after` are attributes). A 403 without a message
+    names the verb and resource refused, from the method and path."""
+    reason, message, retry_after = "", "", None
     try:
         payload = json.loads(body)
-        reason, message = payload.get("reason", ""), payload.get("message", "")
+        if isinstance(payload, str):
+            message = payload
+        elif not isinstance(payload, dict):
+            raise ValueError(body)
+        else:
+            reason, message = payload.get("reason", ""), payload.get("message", "")
+            details = payload.get("details") if isinstance(payload.get("details"), dict) else {}
+            retry_after = _retry_after(details.get("retryAfterSeconds"))
     except (TypeError, ValueError):
         message = (body or "").strip() if isinstance(body, str) else ""
+        if message.lstrip().startswith("<"):          # an HTML error page from a proxy
+            message = ""
+    message = _one_line(str(message or ""))
+    if len(message) > 500:
+        message = message[:497] + "..."
+    if not message and status == 403:
+        reason = reason or "Forbidden"
+        message = "forbidden: cannot %s" % describe_request(method, path, query)
     if not message:
         message = "the server responded with status %s" % status
     code = {404: EXIT_NOT_FOUND, 401: EXIT_FORBIDDEN, 403: EXIT_FORBIDDEN,
@@ -342,7 +538,61 @@ def api_error(status, body, method="GET", path=""):
     error = StsError("Error from server (%s): %s" % (reason or status, message), code)
     error.status = status
     error.reason = reason
+    error.retry_after = retry_after
     return error
+
+
+_VERBS = {"GET": "get", "HEAD": "get", "POST": "create", "PUT": "update", "PATCH": "patch",
+          "DELETE": "delete"}
+
+
+def describe_request(method, path, query=None):
+    """`get resource "statefulsets" in API group "apps" in the namespace "ns"`: the verb and
+    resource of a request, in the words of an RBAC refusal."""
+    query = query or {}
+    parts = [p for p in (path or "").split("?")[0].split("/") if p]
+    group, rest = None, None
+    if parts[:1] == ["api"] and len(parts) >= 2:
+        group, rest = "", parts[2:]
+    elif parts[:1] == ["apis"] and len(parts) >= 3:
+        group, rest = parts[1], parts[3:]
+    verb = _VERBS.get(method.upper(), method.lower())
+    if group is None or not rest:
+        return '%s path "%s"' % (verb, path)
+    namespace = None
+    if rest[0] == "namespaces" and len(rest) >= 3:
+        namespace, rest = rest[1], rest[2:]
+    resource = rest[0]
+    name = rest[1] if len(rest) >= 2 else None
+    if len(rest) >= 3:
+        resource += "/" + rest[2]
+    if name is None and method.upper() == "GET":
+        verb = "watch" if str(query.get("watch")) in ("true", "1") else "list"
+    elif name is None and method.upper() == "DELETE":
+        verb = "deletecollection"
+    text = '%s resource "%s" in API group "%s"' % (verb, resource, group)
+    if namespace:
+        text += ' in the namespace "%s"' % namespace
+    else:
+        text += " at the cluster scope"
+    if name:
+        text += ' (name "%s")' % name
+    return text
+
+
+def _one_line(text):
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _retry_after(value):
+    """Retry-After (or details.retryAfterSeconds) in seconds, or None."""
+    if value is None or value == "":
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return seconds if seconds > 0 else None
 
 
 def connection_error(exc, server):
@@ -367,12 +617,23 @@ def _short_reason(text):
                    "Connection reset", "Remote end closed connection"):
         if marker.lower() in text.lower():
             return marker.lower()
-    return text[:160]
+    for marker, said in (("IncompleteRead", "the connection closed in the middle of an answer"),
+                         ("Connection broken", "the connection broke in the middle of an "
+                                               "answer"),
+                         ("Connection aborted", "the connection was aborted")):
+        if marker.lower() in text.lower():
+            return said
+    return _one_line(text)[:160]
 
 
 def _b64(text):
     import base64
-    return base64.b64decode(text).decode("ascii")
+    import binascii
+    try:
+        return base64.b64decode(text, validate=True).decode("ascii")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise StsError("error: invalid kubeconfig: certificate-authority-data is not base64 "
+                       "PEM", EXIT_CONFIG)
 
 
 def _data_file(data):

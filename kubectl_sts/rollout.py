@@ -8,6 +8,7 @@ no restart) for the settle time."""
 import copy
 import difflib
 import json
+import re
 
 FAILING_REASONS = {"CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "InvalidImageName",
                    "CreateContainerConfigError", "CreateContainerError", "RunContainerError",
@@ -207,6 +208,52 @@ def below_partition_restarts(sts, pods, partition, known_uids):
 
 # -- template changes ----------------------------------------------------------------------------
 
+# The image reference grammar of github.com/distribution/reference (what the kubelet parses:
+# anything else fails every pod with InvalidImageName), checked before the template is written.
+_ALNUM = r"[a-z0-9]+"
+_PATH_COMPONENT = _ALNUM + r"(?:(?:[._]|__|-+)" + _ALNUM + r")*"
+_DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_DOMAIN = r"(?:%s(?:\.%s)*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?" % (_DOMAIN_COMPONENT,
+                                                               _DOMAIN_COMPONENT)
+_NAME = r"(?:%s/)?%s(?:/%s)*" % (_DOMAIN, _PATH_COMPONENT, _PATH_COMPONENT)
+_TAG = r"[\w][\w.-]{0,127}"
+_DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
+_REFERENCE = re.compile(r"(%s)(?::%s)?(?:@%s)?\Z" % (_NAME, _TAG, _DIGEST), re.ASCII)
+NAME_TOTAL_LENGTH_MAX = 255
+
+
+def image_problem(image):
+    """Why `image` is not a valid image reference (one phrase), or None."""
+    if not image:
+        return "an image must not be empty"
+    if any(c.isspace() for c in image):
+        return "an image reference must not contain whitespace"
+    match = _REFERENCE.match(image)
+    if match is None:
+        if _REFERENCE.match(image.lower()):
+            return "the repository name must be lowercase"
+        return ("not a valid image reference ([REGISTRY[:PORT]/]REPOSITORY[:TAG][@DIGEST], "
+                "lowercase ASCII repository)")
+    if len(match.group(1)) > NAME_TOTAL_LENGTH_MAX:
+        return "the repository name must not be longer than %d characters" \
+            % NAME_TOTAL_LENGTH_MAX
+    return None
+
+
+def env_name_problem(name):
+    """Why `name` cannot be an environment variable name (Kubernetes 1.32: printable ASCII
+    other than '='), or None."""
+    if not name:
+        return "must not be empty"
+    if any(not " " <= c <= "~" or c == "=" for c in name):
+        return "must consist only of printable ASCII characters other than '='"
+    return None
+
+
+def _shown(value):
+    return value if value.isprintable() else value.encode("unicode_escape").decode("ascii")
+
+
 def change_template(template, images=None, env=None, container=None, patch=None):
     """A new pod template: `images` maps container name -> image; `env` is a list of
     (name, value) set on every container (or only `container`); `patch` is a strategic
@@ -218,12 +265,20 @@ def change_template(template, images=None, env=None, container=None, patch=None)
     for cname, image in (images or {}).items():
         if cname not in names:
             raise ValueError('unable to find container named "%s" (containers: %s)'
-                             % (cname, ", ".join(names)))
+                             % (_shown(cname), ", ".join(names)))
+        problem = image_problem(image)
+        if problem:
+            raise ValueError('invalid image "%s" for container "%s": %s'
+                             % (_shown(image), cname, problem))
         containers[names.index(cname)]["image"] = image
     if container is not None and container not in names:
         raise ValueError('unable to find container named "%s" (containers: %s)'
-                         % (container, ", ".join(names)))
+                         % (_shown(container), ", ".join(names)))
     for key, value in env or []:
+        problem = env_name_problem(key)
+        if problem:
+            raise ValueError('invalid environment variable name "%s": %s' % (_shown(key),
+                                                                            problem))
         for c in containers:
             if container is not None and c.get("name") != container:
                 continue
@@ -252,8 +307,11 @@ def revision_template(revision):
 def template_diff(old, new, old_label="current", new_label="update"):
     """A readable unified diff of two pod templates (YAML)."""
     import yaml
-    a = yaml.safe_dump(old, sort_keys=True, default_flow_style=False).splitlines()
-    b = yaml.safe_dump(new, sort_keys=True, default_flow_style=False).splitlines()
+    # allow_unicode: an env value "välue" reads as itself, not as "v\\xE4lue"
+    a = yaml.safe_dump(old, sort_keys=True, default_flow_style=False,
+                       allow_unicode=True).splitlines()
+    b = yaml.safe_dump(new, sort_keys=True, default_flow_style=False,
+                       allow_unicode=True).splitlines()
     return list(difflib.unified_diff(a, b, old_label, new_label, lineterm="", n=2))
 
 

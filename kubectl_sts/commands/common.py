@@ -4,9 +4,13 @@ import click
 
 
 def connect(ctx):
-    """The Connection for the global flags (kubeconfig is read here, not at start-up)."""
+    """The Connection for the global flags (kubeconfig is read here, not at start-up). The
+    namespace, from a flag or the kubeconfig, must be a DNS label (never a path)."""
     from ..kube import Connection
-    return Connection(ctx.find_root().obj)
+    from ..names import check_namespace
+    conn = Connection(ctx.find_root().obj)
+    check_namespace(conn.namespace)
+    return conn
 
 
 def output_option(choices=("wide", "json", "yaml")):
@@ -14,14 +18,20 @@ def output_option(choices=("wide", "json", "yaml")):
                         help="Output format: %s." % "|".join(choices))
 
 
+def _segment(value):
+    """One path segment, percent-encoded: a value can never add a segment or a query."""
+    from urllib.parse import quote
+    return quote(value, safe="")
+
+
 def sts_path(namespace, name=None):
-    base = "/apis/apps/v1/namespaces/%s/statefulsets" % namespace
-    return base if name is None else "%s/%s" % (base, name)
+    base = "/apis/apps/v1/namespaces/%s/statefulsets" % _segment(namespace)
+    return base if name is None else "%s/%s" % (base, _segment(name))
 
 
 def core_path(namespace, plural, name=None):
-    base = "/api/v1/namespaces/%s/%s" % (namespace, plural)
-    return base if name is None else "%s/%s" % (base, name)
+    base = "/api/v1/namespaces/%s/%s" % (_segment(namespace), plural)
+    return base if name is None else "%s/%s" % (base, _segment(name))
 
 
 def dump(data, fmt):

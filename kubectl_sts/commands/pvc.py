@@ -20,9 +20,11 @@ from .scale import confirm, read_set
 @click.pass_context
 def pvc(ctx, name, prune, ordinal, yes, dry_run, output):
     """List the PVCs of every ordinal (in range, orphaned, unbound); --prune deletes orphans."""
+    from ..names import check_name
     from ..scale import list_claims, prunable, render_claims, utcnow
     if ordinal is not None and not prune:
         raise click.UsageError("--ordinal only applies to --prune")
+    check_name(name)            # before any request: a name is a DNS label, never a path
     conn = connect(ctx)
     sts, _, claims, pvs, _, notes = read_set(conn, name)
     # every pod of the namespace, not only the set's: a claim mounted by any pod is in use

@@ -11,8 +11,8 @@ import time
 
 import click
 
-from ..errors import (EXIT_CONFLICT, EXIT_INTERRUPTED, EXIT_ROLLOUT_FAILED, EXIT_TIMEOUT,
-                      EXIT_USAGE, StsError)
+from ..errors import (EXIT_CONFLICT, EXIT_ROLLOUT_FAILED, EXIT_TIMEOUT, EXIT_UNREACHABLE,
+                      EXIT_USAGE, StsError, interrupt_code)
 from .common import connect, core_path, sts_path
 
 
@@ -81,6 +81,8 @@ def rollout(ctx, name, images, env, container, patch_file, hold, step, to, all_,
     kubectl sts rollout web --to 2 | --all           # step down to partition 2 | 0
     kubectl sts rollout web --undo                   # restore the current revision
     """
+    from ..names import check_name
+    check_name(name)            # before any request: a name is a DNS label, never a path
     staging = bool(images or env or patch_file)
     actions = [a for a, on in (("stage", staging), ("--hold", hold), ("--step", step is not None),
                                ("--to", to is not None), ("--all", all_), ("--undo", undo),
@@ -115,9 +117,9 @@ def rollout(ctx, name, images, env, container, patch_file, hold, step, to, all_,
         if step is not None or to is not None or all_:
             return run.advance(step=step or 1, to=to, all_=all_, single=step is not None)
         return run.show_plan()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, click.exceptions.Abort) as exc:   # Ctrl-C, SIGTERM (cli.main)
         run.explain_interruption()
-        return EXIT_INTERRUPTED
+        return interrupt_code(exc)
 
 
 class Rollout:
@@ -131,6 +133,10 @@ class Rollout:
         self.informers = None
         self.changed = threading.Event()
         self.last_written = None
+        self.gating = None          # the partition whose health gate is being waited for
+        self.target = None          # the partition this run drives toward
+        # a request may retry (an API server restarting) for as long as a step may take
+        conn.retry_budget = timeout or conn.retry_budget
 
     # -- reading ------------------------------------------------------------------------------
     def read(self):
@@ -169,9 +175,30 @@ class Rollout:
                                  labelSelector=selector_string(sts["spec"]["selector"]))}
             for informer in self.informers.values():
                 informer.start()
+            deadline = time.monotonic() + (self.timeout or 300)
             for informer in self.informers.values():
-                informer.synced.wait(timeout=30)
+                while not informer.synced.wait(timeout=max(0.0, min(
+                        1.0, deadline - time.monotonic()))):
+                    if informer.fatal:
+                        raise informer.error
+                    if time.monotonic() >= deadline:
+                        raise StsError("error: timed out after %s starting to watch %s: %s"
+                                       % (_fmt(self.timeout), self.name,
+                                          informer.describe_error() or "no answer"),
+                                       informer.error.code if informer.error is not None
+                                       else EXIT_TIMEOUT)
         return self.informers
+
+    def trouble(self):
+        """Why the watches cannot be trusted right now (an API server down or failing), or
+        None. A 403/404 on a watch cannot get better: it is raised."""
+        for informer in (self.informers or {}).values():
+            if informer.fatal:
+                raise informer.error
+        for informer in (self.informers or {}).values():
+            if informer.error is not None:
+                return informer
+        return None
 
     def current(self):
         sts = self.informers["sts"].items.get(self.name)
@@ -200,10 +227,20 @@ class Rollout:
             try:
                 written = self.conn.request("PUT", sts_path(self.ns, self.name), query, body=new)
             except StsError as exc:
-                if exc.code != EXIT_CONFLICT:
-                    raise
-                sts = self.read()
-                continue
+                if exc.code == EXIT_CONFLICT:
+                    sts = self.read()       # re-read; change() re-checks the plan
+                    continue
+                if exc.code == EXIT_UNREACHABLE and getattr(exc, "phase", None) == "sent" \
+                        and self.dry_run == "none":
+                    # the connection broke after the PUT was sent: it may have been applied.
+                    # Re-read: if it was, go on; if not, the PUT (with the resourceVersion it
+                    # is computed from) is safe to send again.
+                    sts = self.read()
+                    if _applied(sts, change(sts)):
+                        self.last_written = sts
+                        return sts
+                    continue
+                raise
             if self.dry_run == "server":
                 click.echo("dry-run (server): %s accepted" % describe)
             self.last_written = written
@@ -336,6 +373,7 @@ class Rollout:
                            "(use --hold to stop a rollout, --undo to revert it)"
                            % (state["effectivePartition"], target), EXIT_USAGE)
         values = plan_partitions(state["partition"], replicas, target, step)
+        self.target = target
         if self.dry_run != "none":
             partition = state["partition"]
             for value in values:
@@ -389,8 +427,29 @@ class Rollout:
         deadline = time.monotonic() + (self.timeout or 300)
         ready_since, baseline = {}, {}
         last_line = None
+        self.gating = partition
         while True:
             self.changed.clear()
+            down = self.trouble()
+            if down is not None:
+                # the API server restarts (or is gone): the informers re-list and watch again
+                # as soon as it answers; the step is judged on fresh data only
+                line = "waiting: %s" % down.describe_error()
+                if line != last_line:
+                    self.progress(line)
+                    last_line = line
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self.progress(None)
+                    raise StsError(
+                        "error: gave up after %s waiting for partition %d: %s; the partition "
+                        "stays at %d as written; continue with: kubectl sts rollout %s %s"
+                        % (_fmt(self.timeout), partition, down.describe_error(), partition,
+                           self.name, "--to %d" % self.target if self.target is not None
+                           else "--step"),
+                        down.error.code)
+                self.changed.wait(timeout=min(left, 1.0))
+                continue
             sts, pods = self.current()
             state = rollout_state(sts)
             now = time.monotonic()
@@ -408,6 +467,7 @@ class Rollout:
                 return self.fail(sts, result["failed"])
             if result["done"]:
                 self.progress(None)
+                self.gating = None
                 return 0
             line = "waiting: " + "; ".join(
                 "%s %s" % (w["pod"], w["why"]) if w["pod"] else w["why"]
@@ -647,24 +707,50 @@ class Rollout:
             self.changed.wait(timeout=left)
 
     def explain_interruption(self):
+        """After Ctrl-C or SIGTERM: where the set stands (read again: a write in flight either
+        happened or not) and the command that continues. Quick even with the API server
+        down: a few seconds of retries, then the last partition this run wrote."""
         from ..rollout import rollout_state
         click.echo("", err=True)
         try:
-            sts = self.read()
-        except StsError:
-            click.echo("interrupted; run `kubectl sts rollout %s` to see where it stands"
-                       % self.name, err=True)
+            sts = self.conn.request("GET", sts_path(self.ns, self.name), retry_budget=3,
+                                    timeout=(3, 5))
+        except (StsError, KeyboardInterrupt) as exc:
+            why = exc.message if isinstance(exc, StsError) else "interrupted again"
+            if self.last_written is not None:
+                state = rollout_state(self.last_written)
+                click.echo("interrupted: %s could not be read (%s); this run last set "
+                           "partition %s" % (self.name, why, state["partition"]), err=True)
+            else:
+                click.echo("interrupted: %s could not be read (%s)" % (self.name, why),
+                           err=True)
+            click.echo("see where it stands with: kubectl sts rollout %s" % self.name,
+                       err=True)
             return
         state = rollout_state(sts)
         saved = state["saved"] or {}
         click.echo("interrupted: %s is at partition %s (update revision %s)"
                    % (self.name, state["partition"], state["updateRevision"]), err=True)
-        if saved.get("target") is not None and state["effectivePartition"] is not None and \
+        if state["strategy"] != "RollingUpdate":
+            click.echo("continue with: kubectl sts rollout %s --step" % self.name, err=True)
+        elif saved.get("target") is not None and state["effectivePartition"] is not None and \
                 state["effectivePartition"] > saved["target"]:
             click.echo("continue with: kubectl sts rollout %s --to %s" % (self.name,
                                                                        saved["target"]), err=True)
+        elif self.gating is not None and state["effectivePartition"] == self.gating and \
+                self.dry_run == "none":
+            click.echo("the step to partition %d is written; the controller updates its "
+                       "ordinals on its own" % self.gating, err=True)
+            click.echo("continue with: kubectl sts rollout %s --to %d   (waits for the step's "
+                       "health gate)" % (self.name, self.gating), err=True)
         else:
             click.echo("see the plan with: kubectl sts rollout %s" % self.name, err=True)
+
+
+def _applied(live, wanted):
+    """Whether the object read back already carries the write computed from it."""
+    annotations = lambda o: (o["metadata"].get("annotations") or {})   # noqa: E731
+    return live.get("spec") == wanted.get("spec") and annotations(live) == annotations(wanted)
 
 
 def _fmt(seconds):

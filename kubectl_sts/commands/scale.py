@@ -12,7 +12,7 @@ import time
 import click
 
 from ..errors import (EXIT_CONFLICT, EXIT_FORBIDDEN, EXIT_NOT_FOUND, EXIT_REFUSED,
-                      EXIT_ROLLOUT_FAILED, EXIT_TIMEOUT, EXIT_USAGE, StsError)
+                      EXIT_ROLLOUT_FAILED, EXIT_TIMEOUT, EXIT_USAGE, StsError, interrupt_code)
 from .common import connect, core_path, dump, sts_path
 
 
@@ -81,12 +81,52 @@ def confirm(question, yes):
 def scale(ctx, name, replicas, min_replicas, force, yes, dry_run, output, timeout, wait):
     """Scale a StatefulSet, showing first which pods go and which PVCs are kept or deleted."""
     from ..durations import parse_duration
-    from ..scale import plan_scale, render_plan, utcnow
     try:
         timeout_s = parse_duration(timeout)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--timeout")
     conn = connect(ctx)
+    conn.retry_budget = timeout_s or conn.retry_budget   # an API server restart is waited for
+    progress = {"write": "not sent"}
+    try:
+        return _scale(conn, name, replicas, min_replicas, force, yes, dry_run, output,
+                      timeout_s, wait, progress)
+    except (KeyboardInterrupt, click.exceptions.Abort) as exc:   # Ctrl-C, SIGTERM (cli.main)
+        explain_interruption(conn, name, replicas, progress["write"])
+        return interrupt_code(exc)
+
+
+def explain_interruption(conn, name, replicas, write):
+    """Where the set stands after Ctrl-C/SIGTERM, and the command that continues."""
+    click.echo("", err=True)
+    if write == "not sent":
+        click.echo("interrupted before the write: nothing was changed", err=True)
+        click.echo("continue with: kubectl sts scale %s --replicas %d" % (name, replicas),
+                   err=True)
+        return
+    if write == "in flight":        # it happened or not: ask the API server (briefly)
+        try:
+            live = conn.request("GET", sts_path(conn.namespace, name), retry_budget=3,
+                                timeout=(3, 5))["spec"].get("replicas", 1)
+        except (StsError, KeyboardInterrupt, KeyError, TypeError):
+            click.echo("interrupted while writing replicas=%d: it may or may not have been "
+                       "applied; see with: kubectl sts status %s" % (replicas, name), err=True)
+            return
+        if live != replicas:
+            click.echo("interrupted during the write: replicas is still %d; nothing was "
+                       "changed" % live, err=True)
+            click.echo("continue with: kubectl sts scale %s --replicas %d" % (name, replicas),
+                       err=True)
+            return
+    click.echo("interrupted: replicas is %d; the controller continues on its own; watch with "
+               "kubectl sts status %s" % (replicas, name), err=True)
+
+
+def _scale(conn, name, replicas, min_replicas, force, yes, dry_run, output, timeout_s, wait,
+           progress):
+    from ..names import check_name
+    from ..scale import plan_scale, render_plan, utcnow
+    check_name(name)            # before any request: a name is a DNS label, never a path
     sts, pods, claims, pvs, pdbs, notes = read_set(conn, name)
     plan = plan_scale(sts, pods, claims, pvs, pdbs, replicas, utcnow(), min_replicas)
     plan["notes"] = notes
@@ -112,7 +152,11 @@ def scale(ctx, name, replicas, min_replicas, force, yes, dry_run, output, timeou
                                          % (name, plan["from"], replicas), yes):
         say("nothing changed")
         return 0
+    if dry_run == "none":
+        progress["write"] = "in flight"
     write_scale(conn, sts, replicas, dry_run == "server")
+    if dry_run == "none":
+        progress["write"] = "done"
     if dry_run == "server":
         say("dry-run (server): the API server accepted replicas=%d; nothing changed"
                    % replicas)
@@ -137,6 +181,10 @@ def write_scale(conn, sts, replicas, server_dry_run):
             raise StsError("error: statefulset %s changed after the plan was made; nothing was "
                            "changed: run the command again to see the new plan" % meta["name"],
                            EXIT_CONFLICT)
+        if getattr(exc, "phase", None) == "sent" or (getattr(exc, "status", None) or 0) >= 500:
+            # never repeated: the write may have been applied
+            raise StsError("%s; replicas=%d may or may not have been applied: see with kubectl "
+                           "sts status %s" % (exc.message, replicas, meta["name"]), exc.code)
         raise
 
 
@@ -165,8 +213,27 @@ class Waiter:
         try:
             while True:
                 self.changed.clear()
-                if not all(i.synced.is_set() for i in informers):
-                    self.changed.wait(timeout=1.0)
+                for informer in informers:
+                    if informer.fatal:
+                        raise informer.error
+                down = next((i for i in informers if i.error is not None or
+                             not i.synced.is_set()), None)
+                if down is not None:
+                    # not synced yet, or the API server restarts: judge on fresh data only
+                    why = down.describe_error()
+                    if why is not None:
+                        line = "waiting: %s" % why
+                        if line != last:
+                            self.say(line)
+                            last = line
+                    if time.monotonic() >= deadline:
+                        raise StsError("error: gave up after %gs: %s; replicas is %d; the "
+                                       "controller continues on its own; watch with kubectl "
+                                       "sts status %s" % (self.timeout, why or "no answer",
+                                                          to, name),
+                                       down.error.code if down.error is not None
+                                       else EXIT_TIMEOUT)
+                    self.changed.wait(timeout=min(1.0, max(0.0, deadline - time.monotonic())))
                     continue
                 current = {pod_ordinal(name, p["metadata"]["name"]): p
                            for p in pods.items.values()}

@@ -32,6 +32,9 @@ def status(ctx, name, output, all_namespaces, watch, check, cluster_domain):
         raise click.UsageError("a StatefulSet NAME cannot be combined with -A")
     if check and (watch or not name):
         raise click.UsageError("--check needs a NAME and cannot be combined with --watch")
+    from ..names import check_name
+    if name is not None:
+        check_name(name)        # before any request: a name is a DNS label, never a path
     conn = connect(ctx)
     if not name:
         return _list(conn, output, all_namespaces)

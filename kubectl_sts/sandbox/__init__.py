@@ -5,28 +5,53 @@
 """
 
 import os
+import shutil
+import subprocess
 import tempfile
 import threading
+import time
 
 CONTEXT = "kubectl-sts-sandbox"
+ADMIN_TOKEN = "sandbox-admin"
+
+
+class TLSUnavailable(RuntimeError):
+    """Sandbox(tls=True) without the openssl command-line tool."""
 
 
 class Sandbox:
-    def __init__(self, port=0, kubeconfig=None, config=None, host="127.0.0.1", namespace="default"):
+    """The API server and the simulated cluster behind it.
+
+    tls=True serves HTTPS with a private CA made at start (needs the `openssl` tool); the CA
+    goes into the kubeconfig as certificate-authority-data. tokens={TOKEN: {"user": NAME,
+    "rules": [RULE, ...], "groups": [...]}} adds bearer tokens with limited permissions (see
+    auth.py); the kubeconfig's `sandbox-admin` token keeps full access. anonymous=False answers
+    requests without credentials 401 (by default they have full access, as before)."""
+
+    def __init__(self, port=0, kubeconfig=None, config=None, host="127.0.0.1", namespace="default",
+                 tls=False, tokens=None, anonymous=True):
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the sandbox only listens on the loopback interface")
         self.host, self.port = host, port
         self.kubeconfig = kubeconfig
         self.namespace = namespace
         self.config = config
+        self.tls = tls
+        self.tokens = dict(tokens or {})
+        self.anonymous = anonymous
         self.cluster = None
         self.server = None
+        self.ca_data = None         # PEM bytes of the CA (tls=True)
+        self.ca_file = None
         self._thread = None
         self._tmpdir = None
+        self._certdir = None
+        self._server_lock = threading.Lock()
 
     @property
     def url(self):
-        return "http://%s:%d" % (self.host, self.server.server_address[1])
+        return "%s://%s:%d" % ("https" if self.tls else "http", self.host,
+                               self.server.server_address[1])
 
     @property
     def store(self):
@@ -36,39 +61,120 @@ class Sandbox:
     def request_log(self):
         return self.server.request_log
 
+    @property
+    def faults(self):
+        """The fault-injection rules of the API server (see faults.py)."""
+        return self.server.faults
+
+    @property
+    def running(self):
+        """Whether the HTTP listener is up (False between stop_server() and start_server())."""
+        return self._thread is not None
+
     def start(self):
+        from .auth import Access
         from .cluster import Cluster
         from .server import ApiServer
+        ssl_context = self._make_tls() if self.tls else None
+        access = Access(anonymous=self.anonymous)
+        for token, spec in self.tokens.items():
+            access.grant(token, spec["user"], spec.get("rules", ()), spec.get("groups", ()))
         self.cluster = Cluster(self.config)
-        self.server = ApiServer((self.host, self.port), self.cluster)   # may raise OSError
+        self.server = ApiServer((self.host, self.port), self.cluster, ssl_context=ssl_context,
+                                access=access)   # may raise OSError
+        self.port = self.server.server_address[1]
         self.cluster.start()
+        self._serve()
+        if self.kubeconfig is None:
+            self._tmpdir = tempfile.mkdtemp(prefix="kubectl-sts-sandbox-")
+            self.kubeconfig = os.path.join(self._tmpdir, "kubeconfig")
+        self.write_kubeconfig(self.kubeconfig)
+        return self
+
+    def _serve(self):
         self._thread = threading.Thread(target=self.server.serve_forever,
                                         kwargs={"poll_interval": 0.1},
                                         name="sandbox-http", daemon=True)
         self._thread.start()
-        if self.kubeconfig is None:
-            self._tmpdir = tempfile.mkdtemp(prefix="kubectl-sts-sandbox-")
-            self.kubeconfig = os.path.join(self._tmpdir, "kubeconfig")
-        write_kubeconfig(self.kubeconfig, self.url, self.namespace)
-        return self
+
+    def stop_server(self):
+        """Stop the HTTP listener: new connections are refused, open connections (and watch
+        streams) end. The cluster (store, controller, kubelet, clock) keeps running, as the
+        control plane behind a restarting kube-apiserver does; objects and resourceVersions
+        are kept."""
+        with self._server_lock:
+            if self._thread is None:
+                return
+            self.server.close_listener()
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def start_server(self):
+        """Listen again on the same port (after stop_server), with the same state, TLS
+        certificate, tokens, fault rules and request log."""
+        with self._server_lock:
+            if self._thread is not None:
+                return
+            self.server.reopen()          # OSError if the port was taken meanwhile
+            self._serve()
+
+    def restart(self, down_seconds=0):
+        """stop_server(), wait `down_seconds`, start_server()."""
+        self.stop_server()
+        if down_seconds:
+            time.sleep(down_seconds)
+        self.start_server()
+
+    def grant(self, token, user, rules=(), groups=()):
+        """Map bearer `token` to `user` allowed by `rules` (token None: rules only, e.g. for an
+        impersonated user). Works before or after start()."""
+        if self.server is None:
+            spec = self.tokens.setdefault(token, {"user": user, "rules": [], "groups": []})
+            spec["rules"] = list(spec.get("rules", ())) + list(rules)
+            spec["groups"] = list(groups)
+        else:
+            self.server.access.grant(token, user, rules, groups)
+
+    def write_kubeconfig(self, path, with_ca=True, token=ADMIN_TOKEN, insecure=False,
+                         namespace=None):
+        """Write a kubeconfig for this sandbox to `path`. With TLS, `with_ca=False` leaves the
+        CA out (verification then fails against the system roots) and `insecure=True` sets
+        insecure-skip-tls-verify."""
+        write_kubeconfig(path, self.url, namespace or self.namespace, token=token,
+                         ca_data=self.ca_data if with_ca else None, insecure=insecure)
+        return path
 
     def stop(self):
         if self.server is not None:
-            self.server.stopping.set()
-            self.server.shutdown()
-            self.server.server_close()
+            with self._server_lock:
+                if self._thread is not None:
+                    self.server.close_listener()
+                    self._thread.join(timeout=10)
+                    self._thread = None
+                self.server.server_close()
         if self.cluster is not None:
             self.cluster.stop()
-        if self._tmpdir:
-            import shutil
-            shutil.rmtree(self._tmpdir, ignore_errors=True)
-            self._tmpdir = None
+        for attr in ("_tmpdir", "_certdir"):
+            if getattr(self, attr):
+                shutil.rmtree(getattr(self, attr), ignore_errors=True)
+                setattr(self, attr, None)
 
     def __enter__(self):
         return self.start()
 
     def __exit__(self, *exc):
         self.stop()
+
+    def _make_tls(self):
+        import ssl
+        self._certdir = tempfile.mkdtemp(prefix="kubectl-sts-sandbox-tls-")
+        cert, key, self.ca_file = make_certificates(self._certdir)
+        with open(self.ca_file, "rb") as f:
+            self.ca_data = f.read()
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        context.set_alpn_protocols(["http/1.1"])
+        return context
 
     def apply(self, documents, namespace=None):
         """Create (or replace the spec of) each object in `documents` (dicts, as in a manifest)."""
@@ -98,20 +204,79 @@ class Sandbox:
             return self.apply(list(yaml.safe_load_all(f)), namespace)
 
 
-def write_kubeconfig(path, server, namespace="default"):
+def write_kubeconfig(path, server, namespace="default", token=ADMIN_TOKEN, ca_data=None,
+                     insecure=False):
+    import base64
     import yaml
+    cluster = {"server": server}
+    if ca_data:
+        cluster["certificate-authority-data"] = base64.b64encode(ca_data).decode()
+    if insecure:
+        cluster["insecure-skip-tls-verify"] = True
     doc = {
         "apiVersion": "v1", "kind": "Config", "preferences": {},
-        "clusters": [{"name": CONTEXT, "cluster": {"server": server}}],
-        "users": [{"name": CONTEXT, "user": {"token": "sandbox-admin"}}],
+        "clusters": [{"name": CONTEXT, "cluster": cluster}],
+        "users": [{"name": CONTEXT, "user": {"token": token}}],
         "contexts": [{"name": CONTEXT, "context": {"cluster": CONTEXT, "user": CONTEXT,
                                                   "namespace": namespace}}],
         "current-context": CONTEXT,
     }
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    tmp = path + ".tmp"
+    tmp = str(path) + ".tmp"
     with open(tmp, "w") as f:
         yaml.safe_dump(doc, f, sort_keys=False)
     os.chmod(tmp, 0o600)
     os.replace(tmp, path)
+
+
+_OPENSSL_CONFIG = """\
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = kubectl-sts-sandbox
+[ca]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign, digitalSignature
+subjectKeyIdentifier = hash
+[server]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = IP:127.0.0.1, IP:::1, DNS:localhost
+"""
+
+
+def make_certificates(directory, days=7):
+    """A private CA and a server certificate for 127.0.0.1, ::1 and localhost, made with the
+    openssl command-line tool. Returns (server cert path, server key path, CA cert path)."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        raise TLSUnavailable("Sandbox(tls=True) needs the openssl command-line tool on PATH")
+    path = lambda name: os.path.join(directory, name)   # noqa: E731
+    with open(path("openssl.cnf"), "w") as f:
+        f.write(_OPENSSL_CONFIG)
+    steps = [
+        ["req", "-x509", "-new", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", str(days),
+         "-keyout", path("ca.key"), "-out", path("ca.crt"), "-config", path("openssl.cnf"),
+         "-extensions", "ca", "-subj", "/CN=kubectl-sts-sandbox-ca"],
+        ["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", path("server.key"),
+         "-out", path("server.csr"), "-config", path("openssl.cnf"),
+         "-subj", "/CN=kubectl-sts-sandbox"],
+        ["x509", "-req", "-in", path("server.csr"), "-CA", path("ca.crt"), "-CAkey",
+         path("ca.key"), "-set_serial", str(int.from_bytes(os.urandom(8), "big")), "-sha256",
+         "-days", str(days), "-out", path("server.crt"), "-extfile", path("openssl.cnf"),
+         "-extensions", "server"],
+    ]
+    for args in steps:
+        done = subprocess.run([openssl] + args, stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, timeout=60)
+        if done.returncode != 0:
+            raise TLSUnavailable("openssl %s failed: %s" % (args[0], done.stderr.strip()
+                                                            or done.stdout.strip()))
+    os.chmod(path("ca.key"), 0o600)
+    os.chmod(path("server.key"), 0o600)
+    return path("server.crt"), path("server.key"), path("ca.crt")

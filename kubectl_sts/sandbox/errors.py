@@ -80,3 +80,86 @@ def terminating_namespace(ns, rt, name):
         403, "Forbidden",
         '%s "%s" is forbidden: unable to create new content in namespace %s because it is being '
         'terminated' % (_qualified(rt), name, ns), _details(rt, name)))
+
+
+# -- authentication, authorization and injected faults (the bodies kube-apiserver sends) ------
+
+def unauthorized():
+    return ApiError(status(401, "Unauthorized", "Unauthorized"))
+
+
+def forbidden_request(user, verb, resource, subresource="", group="", namespace="", name="",
+                      path=""):
+    """403 as the authorization filter answers it (apiserver responsewriters.Forbidden)."""
+    if not resource:                            # a non-resource URL
+        return ApiError(status(403, "Forbidden", 'forbidden: User "%s" cannot %s path "%s"'
+                               % (user, verb, path), {}))
+    full = resource + ("/" + subresource if subresource else "")
+    if namespace:
+        why = 'User "%s" cannot %s resource "%s" in API group "%s" in the namespace "%s"' % (
+            user, verb, full, group, namespace)
+    else:
+        why = 'User "%s" cannot %s resource "%s" in API group "%s" at the cluster scope' % (
+            user, verb, full, group)
+    qualified = "%s.%s" % (resource, group) if group else resource
+    if name:
+        message = '%s "%s" is forbidden: %s' % (qualified, name, why)
+    else:
+        message = "%s is forbidden: %s" % (qualified, why)
+    details = {}
+    if name:
+        details["name"] = name
+    if group:
+        details["group"] = group
+    details["kind"] = resource
+    return ApiError(status(403, "Forbidden", message, details))
+
+
+def internal_error(message="an error on the server (\"unknown\") has prevented the request "
+                           "from succeeding"):
+    return ApiError(status(500, "InternalError", "Internal error occurred: %s" % message,
+                           {"causes": [{"message": message}]}))
+
+
+def service_unavailable(message="the server is currently unable to handle the request"):
+    return ApiError(status(503, "ServiceUnavailable", message))
+
+
+def too_many_requests(message="the server has received too many requests and has asked us to "
+                              "try again later", retry_after=None):
+    details = {"retryAfterSeconds": int(retry_after)} if retry_after is not None else None
+    return ApiError(status(429, "TooManyRequests", message, details))
+
+
+def server_timeout(message="the server was unable to return a response in the time allotted, "
+                           "but may still be processing the request", retry_after=None):
+    details = {"retryAfterSeconds": int(retry_after)} if retry_after is not None else None
+    return ApiError(status(504, "Timeout", message, details))
+
+
+_FAULT_REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
+                  405: "MethodNotAllowed", 409: "Conflict", 410: "Expired", 413:
+                  "RequestEntityTooLarge", 415: "UnsupportedMediaType", 422: "Invalid"}
+
+
+def fault_status(code, message=None, retry_after=None):
+    """The Status body of an injected error with HTTP status `code`."""
+    if code == 500:
+        return internal_error(message) if message else internal_error()
+    if code == 503:
+        return service_unavailable(message) if message else service_unavailable()
+    if code == 429:
+        return too_many_requests(message, retry_after) if message else \
+            too_many_requests(retry_after=retry_after)
+    if code == 504:
+        return server_timeout(message, retry_after) if message else \
+            server_timeout(retry_after=retry_after)
+    if code == 401 and not message:
+        return unauthorized()
+    import http
+    try:
+        phrase = http.HTTPStatus(code).phrase
+    except ValueError:
+        phrase = "Unknown"
+    reason = _FAULT_REASONS.get(code, "InternalError" if code >= 500 else "BadRequest")
+    return ApiError(status(code, reason, message or phrase.lower()))

@@ -2,13 +2,18 @@
 
 import base64
 import copy
+import io
 import json
+import socket
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from . import errors, openapi, resources
+from .auth import Access, Attributes
+from .faults import Faults
 from .errors import ApiError
 from ..patch import PatchError, apply_patch
 from .resources import BY_KIND, api_version, lookup
@@ -42,15 +47,73 @@ _RETURN_DELETED_OBJECT = {"pods", "namespaces", "services", "persistentvolumecla
 class ApiServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    block_on_close = False          # close() drops the connections instead of waiting for them
 
-    def __init__(self, address, cluster):
+    def __init__(self, address, cluster, ssl_context=None, access=None):
         self.cluster = cluster
         self.request_log = []
         self.log_lock = threading.Lock()
-        self.stopping = threading.Event()
+        self.stopping = threading.Event()     # set while the listener is down; watches end
         self.bookmark_seconds = 1.0
         self.fault_hook = None          # f(handler) -> True when it answered the request itself
+        self.faults = Faults()
+        self.access = access or Access()
+        self.ssl_context = ssl_context
+        self._connections = set()
+        self._conn_lock = threading.Lock()
         super().__init__(address, Handler)
+        self._wrap_listener()
+
+    def _wrap_listener(self):
+        if self.ssl_context is not None:
+            # the handshake happens in the connection's thread (Handler.setup), never in the
+            # accept loop
+            self.socket = self.ssl_context.wrap_socket(self.socket, server_side=True,
+                                                       do_handshake_on_connect=False)
+
+    def process_request(self, request, client_address):
+        with self._conn_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        with self._conn_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def handle_error(self, request, client_address):
+        exc = sys.exc_info()[1]
+        if isinstance(exc, OSError) or (isinstance(exc, ValueError) and self.stopping.is_set()):
+            return          # a client gone, a TLS handshake refused, a connection dropped
+        super().handle_error(request, client_address)
+
+    def close_listener(self):
+        """Stop accepting (connections are then refused), end every open connection and watch.
+        Call from another thread than serve_forever's; the object can be reopen()ed."""
+        self.stopping.set()
+        with self.cluster.store.cond:
+            self.cluster.store.cond.notify_all()
+        self.shutdown()
+        self.socket.close()
+        with self._conn_lock:
+            connections = list(self._connections)
+        for conn in connections:
+            try:
+                socket.socket.shutdown(conn, socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def reopen(self):
+        """Listen again on the same address (after close_listener); then serve_forever."""
+        self.socket = socket.socket(self.address_family, self.socket_type)
+        try:
+            self.server_bind()
+            self.server_activate()
+        except OSError:
+            self.socket.close()
+            raise
+        self._wrap_listener()
+        self.stopping = threading.Event()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -64,17 +127,31 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     # -- plumbing -------------------------------------------------------------------------------
+    def setup(self):
+        if self.server.ssl_context is not None:
+            self.request.settimeout(10)
+            self.request.do_handshake()         # ssl.SSLError ends the connection quietly
+            self.request.settimeout(None)
+        super().setup()
+
     def _log(self, code):
+        identity = getattr(self, "identity", None)
         with self.server.log_lock:
             self.server.request_log.append({
                 "time": self.server.cluster.clock.now(), "wall": time.time(),
                 "method": self.command, "path": self.url.path, "query": self.url.query,
-                "code": code, "user_agent": self.headers.get("User-Agent", "")})
+                "code": code, "user_agent": self.headers.get("User-Agent", ""),
+                "user": identity.user if identity is not None else None,
+                "impersonate_user": self.headers.get("Impersonate-User"),
+                "impersonate_groups": self.headers.get_all("Impersonate-Group") or [],
+                "fault": getattr(self, "fault_name", None)})
 
-    def _send_json(self, code, body, content_type="application/json"):
+    def _send_json(self, code, body, content_type="application/json", headers=None):
         data = json.dumps(body, separators=(",", ":")).encode()
         self._log(code)       # before the response leaves: a client never sees an unlogged one
         self.send_response(code)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-cache, private")
@@ -105,14 +182,64 @@ class Handler(BaseHTTPRequestHandler):
         self.raw_body = self.rfile.read(length) if length else b""
         self.url = urlsplit(self.path)
         self.query = {k: v[-1] for k, v in parse_qs(self.url.query, keep_blank_values=True).items()}
+        self.identity = self.fault_plan = self.fault_name = None
         try:
+            access = self.server.access
+            identity = self.identity = access.authenticate(self.headers)
+            self.identity = access.impersonate(identity, self.headers.get("Impersonate-User"),
+                                               self.headers.get_all("Impersonate-Group") or [])
+            attrs = Attributes(self.command, self.url.path, self.query)
+            access.authorize(self.identity, attrs)
             if self.server.fault_hook and self.server.fault_hook(self):
                 return
+            plan = self.fault_plan = self.server.faults.plan(
+                self.command, self.url.path, self.query, self.url.query, attrs)
+            if plan is not None:
+                self.fault_name = ",".join(rule.name for rule in plan.fired)
+                if plan.latency:
+                    time.sleep(plan.latency)
+                if plan.answer is not None:
+                    rule, error = plan.answer
+                    if error is None:
+                        return self._reset(attrs)
+                    headers = {"Retry-After": str(int(rule.retry_after))} \
+                        if rule.retry_after is not None else None
+                    return self._send_json(error.code, error.status, headers=headers)
             self._route()
         except ApiError as exc:
             self._send_json(exc.code, exc.status)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+    def _reset(self, attrs):
+        """Serve the request, send the headers and half the body, then shut the socket."""
+        real = self.wfile
+        if attrs.watch:
+            self._log(200)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            data = b'%x\r\n{"type":"ADDED","object":{"kind":' % 200
+        else:
+            self.wfile = io.BytesIO()
+            try:
+                try:
+                    self._route()
+                except ApiError as exc:
+                    self._send_json(exc.code, exc.status)
+                raw = self.wfile.getvalue()
+            finally:
+                self.wfile = real
+            head, sep, body = raw.partition(b"\r\n\r\n")
+            data = head + sep + body[:len(body) // 2]
+        try:
+            real.write(data)
+            real.flush()
+            socket.socket.shutdown(self.connection, socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = lambda self: self._dispatch()
 
@@ -311,6 +438,12 @@ class Handler(BaseHTTPRequestHandler):
         bookmarks = self.query.get("allowWatchBookmarks") in ("true", "1")
         table = self._wants_table()
         rv_param = self.query.get("resourceVersion") or ""
+        stopping = self.server.stopping
+        plan = self.fault_plan
+        close_after = plan.watch_close_after if plan is not None else None
+        if plan is not None and plan.watch_close_seconds is not None:
+            deadline = min(deadline, time.monotonic() + plan.watch_close_seconds)
+        sent = [0]
         self._log(200)
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -323,11 +456,30 @@ class Handler(BaseHTTPRequestHandler):
                 obj = self._table(rt, [obj])
             self._chunk(json.dumps({"type": etype, "object": obj},
                                    separators=(",", ":")).encode() + b"\n")
+            if etype in ("ADDED", "MODIFIED", "DELETED"):
+                sent[0] += 1
+
+        def closing():          # an injected early close: after N events
+            return close_after is not None and sent[0] >= close_after
 
         try:
-            if rv_param in ("", "0"):
+            if plan is not None and plan.watch_gone is not None:
+                try:
+                    since = int(rv_param or 0)
+                except ValueError:
+                    since = 0
+                send("ERROR", errors.gone("too old resource version: %d (%d)"
+                                          % (since, store.rv)).status)
+                self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+                return
+            if closing():
+                items = []
+            elif rv_param in ("", "0"):
                 items, last = store.list(rt, ns, predicate)
                 for obj in items:
+                    if closing():
+                        break
                     send("ADDED", obj)
             else:
                 try:
@@ -335,7 +487,7 @@ class Handler(BaseHTTPRequestHandler):
                 except ValueError:
                     raise errors.bad_request("invalid resource version")
             next_bookmark = time.monotonic() + self.server.bookmark_seconds
-            while not self.server.stopping.is_set():
+            while not stopping.is_set() and not closing():
                 now = time.monotonic()
                 if now >= deadline:
                     break
@@ -350,6 +502,8 @@ class Handler(BaseHTTPRequestHandler):
                                                     0.5) or 0.01)
                         current = store.rv
                 for entry in entries:
+                    if closing():
+                        break
                     last = entry.rv
                     if entry.rt is not rt or (ns and entry.namespace != ns):
                         continue
