@@ -120,6 +120,8 @@ def rollout(ctx, name, images, env, container, patch_file, hold, step, to, all_,
     except (KeyboardInterrupt, click.exceptions.Abort) as exc:   # Ctrl-C, SIGTERM (cli.main)
         run.explain_interruption()
         return interrupt_code(exc)
+    finally:
+        run.close()
 
 
 class Rollout:
@@ -137,6 +139,11 @@ class Rollout:
         self.target = None          # the partition this run drives toward
         # a request may retry (an API server restarting) for as long as a step may take
         conn.retry_budget = timeout or conn.retry_budget
+
+    def close(self):
+        """Stop the watches this run started."""
+        for informer in (self.informers or {}).values():
+            informer.stop()
 
     # -- reading ------------------------------------------------------------------------------
     def read(self):
