@@ -388,3 +388,9 @@ def access_modes_string(modes):
 
 
 pod_summary = _pod_summary
+
+
+def age(timestamp, now):
+    """kubectl's AGE of an RFC3339 timestamp at `now` (an aware datetime)."""
+    t = parse_timestamp(timestamp)
+    return human_duration((now - t).total_seconds()) if t else "<unknown>"

@@ -8,13 +8,11 @@ no restart) for the settle time."""
 import copy
 import difflib
 import json
+
+from .pods import is_ready, pod_failure, pod_revision, restarts  # noqa: F401 (public here too)
 import re
 
-FAILING_REASONS = {"CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "InvalidImageName",
-                   "CreateContainerConfigError", "CreateContainerError", "RunContainerError",
-                   "ErrImageNeverPull"}
 STATE_ANNOTATION = "kubectl-sts.io/rollout"
-REVISION_LABEL = "controller-revision-hash"
 
 
 # -- reading the set ----------------------------------------------------------------------------
@@ -56,10 +54,6 @@ def saved_target(sts):
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
-
-
-def pod_revision(pod):
-    return (pod["metadata"].get("labels") or {}).get(REVISION_LABEL, "")
 
 
 def pods_by_ordinal(name, pods):
@@ -114,36 +108,6 @@ def describe_plan(state, step=1, target=0):
 
 
 # -- the health gate -----------------------------------------------------------------------------
-
-def is_ready(pod):
-    for cond in (pod.get("status") or {}).get("conditions") or []:
-        if cond.get("type") == "Ready":
-            return cond.get("status") == "True"
-    return False
-
-
-def restarts(pod):
-    return sum(cs.get("restartCount", 0)
-               for cs in (pod.get("status") or {}).get("containerStatuses") or [])
-
-
-def pod_failure(pod, baseline_restarts=None):
-    """Why a pod counts as failed (not merely starting), or None."""
-    status = pod.get("status") or {}
-    if status.get("phase") == "Failed":
-        return {"container": None, "reason": status.get("reason") or "Failed",
-                "message": status.get("message", "")}
-    for cs in status.get("containerStatuses") or []:
-        waiting = (cs.get("state") or {}).get("waiting") or {}
-        if waiting.get("reason") in FAILING_REASONS:
-            return {"container": cs.get("name"), "reason": waiting["reason"],
-                    "message": waiting.get("message", "")}
-    if baseline_restarts is not None and restarts(pod) > baseline_restarts:
-        return {"container": None, "reason": "Restarted",
-                "message": "restartCount rose from %d to %d while settling"
-                           % (baseline_restarts, restarts(pod))}
-    return None
-
 
 def evaluate_step(sts, pods, partition, ready_since, now, settle, baseline=None):
     """Where a step stands. `ready_since` maps pod uid -> when this tool first saw it Ready

@@ -4,23 +4,8 @@ by pure functions from the plain API objects."""
 import datetime
 
 from .labels import claim_ordinal, pod_ordinal, selector_matches
-from .printers import canonical_quantity, human_duration, parse_timestamp
-
-FAILING_REASONS = {"CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "InvalidImageName",
-                   "CreateContainerConfigError", "CreateContainerError", "RunContainerError"}
-
-
-def _ready(pod):
-    for cond in (pod.get("status") or {}).get("conditions") or []:
-        if cond.get("type") == "Ready":
-            return cond.get("status") == "True"
-    return False
-
-
-def _age(timestamp, now):
-    t = parse_timestamp(timestamp)
-    return human_duration((now - t).total_seconds()) if t else "<unknown>"
-
+from .pods import is_ready
+from .printers import age, canonical_quantity
 
 def claims_of(sts, claims):
     """Claims that belong to the set by name: {(template, ordinal): claim}."""
@@ -47,7 +32,7 @@ def _claim_entry(claim, template, ordinal, pvs, now):
             else status.get("phase", "Pending"),
             "capacity": canonical_quantity(capacity) if capacity else "",
             "storageClass": spec.get("storageClassName") or "",
-            "age": _age(claim["metadata"].get("creationTimestamp"), now),
+            "age": age(claim["metadata"].get("creationTimestamp"), now),
             "createdAt": claim["metadata"].get("creationTimestamp"),
             "volume": spec.get("volumeName") or "",
             "reclaimPolicy": ((pv or {}).get("spec") or {}).get("persistentVolumeReclaimPolicy")
@@ -84,7 +69,7 @@ def plan_scale(sts, pods, claims, pvs, pdbs, replicas, now, min_replicas=None):
         pod = by_ordinal.get(ordinal)
         plan["podsLeaving"].append({
             "ordinal": ordinal, "pod": "%s-%d" % (name, ordinal), "exists": pod is not None,
-            "ready": bool(pod and _ready(pod))})
+            "ready": bool(pod and is_ready(pod))})
     for ordinal in coming:
         plan["podsComing"].append({"ordinal": ordinal, "pod": "%s-%d" % (name, ordinal)})
     for (template, ordinal), claim in sorted(owned.items(), key=lambda kv: (-kv[0][1], kv[0][0])):
@@ -119,7 +104,7 @@ def scale_risks(sts, by_ordinal, pdbs, replicas, min_replicas, plan):
     risks = []
     if plan["direction"] == "down":
         unready = [o for o in range(start, start + replicas)
-                   if o not in by_ordinal or not _ready(by_ordinal[o])]
+                   if o not in by_ordinal or not is_ready(by_ordinal[o])]
         if unready and plan["podManagementPolicy"] == "OrderedReady":
             risks.append({"kind": "unready", "refuses": False, "pods": [
                 "%s-%d" % (name, o) for o in unready],

@@ -5,34 +5,14 @@ documented view structure (README, "status -o json"), and the render functions t
 into text. No I/O, no clock: `now` is passed in."""
 
 from .labels import claim_ordinal, pod_ordinal
-from .printers import canonical_quantity, human_duration, parse_timestamp
+from .pods import FAILING_REASONS, is_ready
+from .printers import age, canonical_quantity
 from .printers import pod_summary as _pod_summary
 
 VIEW_VERSION = "kubectl-sts/v1"
-FAILING_REASONS = {"CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "InvalidImageName",
-                   "CreateContainerConfigError", "CreateContainerError", "RunContainerError",
-                   "ErrImageNeverPull", "Error", "OOMKilled", "ContainerStatusUnknown"}
+# pod STATUS strings (as kubectl prints them) that mean "failing", not "starting"
+FAILING_STATUSES = FAILING_REASONS | {"Error", "OOMKilled", "ContainerStatusUnknown"}
 MAX_WARNINGS = 5
-
-
-def _age(timestamp, now):
-    t = parse_timestamp(timestamp)
-    return human_duration((now - t).total_seconds()) if t else "<unknown>"
-
-
-def _ready_condition(pod):
-    for cond in (pod.get("status") or {}).get("conditions") or []:
-        if cond.get("type") == "Ready":
-            return cond.get("status") == "True"
-    return False
-
-
-def _waiting_reason(pod):
-    for cs in (pod.get("status") or {}).get("containerStatuses") or []:
-        waiting = (cs.get("state") or {}).get("waiting")
-        if waiting and waiting.get("reason"):
-            return waiting["reason"], waiting.get("message", ""), cs.get("name")
-    return None, "", None
 
 
 def strategy_of(sts):
@@ -54,7 +34,7 @@ def _claim_view(claim, template, now):
             "status": phase, "capacity": canonical_quantity(capacity) if capacity else "",
             "storageClass": spec.get("storageClassName") or "",
             "volume": spec.get("volumeName") or "",
-            "age": _age(claim["metadata"].get("creationTimestamp"), now)}
+            "age": age(claim["metadata"].get("creationTimestamp"), now)}
 
 
 def _pod_view(pod, sts, revisions, now, wide):
@@ -63,10 +43,10 @@ def _pod_view(pod, sts, revisions, now, wide):
     revision = (meta.get("labels") or {}).get("controller-revision-hash", "")
     view = {"pod": meta["name"], "exists": True, "uid": meta.get("uid"),
             "phase": status.get("phase", ""), "status": reason,
-            "ready": "%d/%d" % (ready, total), "isReady": _ready_condition(pod),
+            "ready": "%d/%d" % (ready, total), "isReady": is_ready(pod),
             "terminating": bool(meta.get("deletionTimestamp")),
             "revision": revision, "revisionState": _revision_state(revision, revisions),
-            "restarts": restarts, "age": _age(meta.get("creationTimestamp"), now),
+            "restarts": restarts, "age": age(meta.get("creationTimestamp"), now),
             "createdAt": meta.get("creationTimestamp"),
             "node": (pod.get("spec") or {}).get("nodeName") or ""}
     if wide:
@@ -228,7 +208,7 @@ def diagnose_stuck(view):
             return None
         if row["isReady"]:
             continue
-        failing = row["status"] in FAILING_REASONS or row["restarts"] > 0 or \
+        failing = row["status"] in FAILING_STATUSES or row["restarts"] > 0 or \
             row["phase"] == "Failed"
         if not failing:
             return None

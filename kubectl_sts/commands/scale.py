@@ -13,6 +13,7 @@ import click
 
 from ..errors import (EXIT_CONFLICT, EXIT_FORBIDDEN, EXIT_NOT_FOUND, EXIT_REFUSED,
                       EXIT_ROLLOUT_FAILED, EXIT_TIMEOUT, EXIT_USAGE, StsError, interrupt_code)
+from ..pods import is_ready
 from .common import connect, core_path, dump, sts_path
 
 
@@ -240,7 +241,7 @@ class Waiter:
                 leaving = sorted((o for o in current if o is not None and
                                   not start <= o < start + to), reverse=True)
                 missing = [o for o in range(start, start + to)
-                           if o not in current or not _ready(current[o])]
+                           if o not in current or not is_ready(current[o])]
                 if not leaving and not missing:
                     break
                 line = "waiting: %s" % "; ".join(
@@ -310,9 +311,3 @@ class Waiter:
             self.say("PVCs:")
             self.say("\n".join(lines))
 
-
-def _ready(pod):
-    for cond in (pod.get("status") or {}).get("conditions") or []:
-        if cond.get("type") == "Ready":
-            return cond.get("status") == "True"
-    return False
