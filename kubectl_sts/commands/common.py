@@ -29,6 +29,18 @@ def sts_path(namespace, name=None):
     return base if name is None else "%s/%s" % (base, _segment(name))
 
 
+def get_statefulset(conn, namespace, name, **request):
+    """GET one StatefulSet; a 404 names the namespace too (exit 3)."""
+    from ..errors import EXIT_NOT_FOUND, StsError
+    try:
+        return conn.request("GET", sts_path(namespace, name), **request)
+    except StsError as exc:
+        if exc.code == EXIT_NOT_FOUND:
+            raise StsError('Error from server (NotFound): statefulsets.apps "%s" not found in '
+                           'namespace "%s"' % (name, namespace), EXIT_NOT_FOUND)
+        raise
+
+
 def core_path(namespace, plural, name=None):
     base = "/api/v1/namespaces/%s/%s" % (_segment(namespace), plural)
     return base if name is None else "%s/%s" % (base, _segment(name))

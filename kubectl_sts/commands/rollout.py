@@ -13,7 +13,7 @@ import click
 
 from ..errors import (EXIT_CONFLICT, EXIT_ROLLOUT_FAILED, EXIT_TIMEOUT, EXIT_UNREACHABLE,
                       EXIT_USAGE, StsError, interrupt_code)
-from .common import connect, core_path, sts_path
+from .common import connect, core_path, get_statefulset, sts_path
 
 
 def _duration(ctx, param, value):
@@ -147,13 +147,7 @@ class Rollout:
 
     # -- reading ------------------------------------------------------------------------------
     def read(self):
-        try:
-            return self.conn.get(sts_path(self.ns, self.name))
-        except StsError as exc:
-            if exc.code == 3:
-                raise StsError('Error from server (NotFound): statefulsets.apps "%s" not found '
-                               'in namespace "%s"' % (self.name, self.ns), 3)
-            raise
+        return get_statefulset(self.conn, self.ns, self.name)
 
     def pods(self, sts):
         from ..labels import selector_string

@@ -11,23 +11,17 @@ import time
 
 import click
 
-from ..errors import (EXIT_CONFLICT, EXIT_FORBIDDEN, EXIT_NOT_FOUND, EXIT_REFUSED,
+from ..errors import (EXIT_CONFLICT, EXIT_FORBIDDEN, EXIT_REFUSED,
                       EXIT_ROLLOUT_FAILED, EXIT_TIMEOUT, EXIT_USAGE, StsError, interrupt_code)
 from ..pods import is_ready
-from .common import connect, core_path, dump, sts_path
+from .common import connect, core_path, dump, get_statefulset, sts_path
 
 
 def read_set(conn, name):
     """The set and what scale/pvc plans need: (sts, pods, claims, pvs or None, pdbs, notes)."""
     from ..labels import selector_string
     ns = conn.namespace
-    try:
-        sts = conn.get(sts_path(ns, name))
-    except StsError as exc:
-        if exc.code == EXIT_NOT_FOUND:
-            raise StsError('Error from server (NotFound): statefulsets.apps "%s" not found in '
-                           'namespace "%s"' % (name, ns), EXIT_NOT_FOUND)
-        raise
+    sts = get_statefulset(conn, ns, name)
     pods = conn.get(core_path(ns, "pods"),
                     labelSelector=selector_string(sts["spec"]["selector"]))["items"]
     claims = conn.get(core_path(ns, "persistentvolumeclaims"))["items"] \

@@ -10,7 +10,7 @@ import datetime
 import click
 
 from ..errors import EXIT_CHECK_FAILED, EXIT_FORBIDDEN, EXIT_NOT_FOUND, StsError
-from .common import connect, core_path, dump, output_option, sts_path
+from .common import connect, core_path, dump, get_statefulset, output_option, sts_path
 
 
 @click.command()
@@ -68,13 +68,7 @@ def read_objects(conn, namespace, name):
     """The API objects status needs, in a fixed number of requests. Returns
     (sts, pods, claims, service, events, unreadable)."""
     from ..labels import selector_string
-    try:
-        sts = conn.get(sts_path(namespace, name))
-    except StsError as exc:
-        if exc.code == EXIT_NOT_FOUND:
-            raise StsError('Error from server (NotFound): statefulsets.apps "%s" not found in '
-                           'namespace "%s"' % (name, namespace), EXIT_NOT_FOUND)
-        raise
+    sts = get_statefulset(conn, namespace, name)
     selector = selector_string(sts["spec"].get("selector"))
     pods = conn.get(core_path(namespace, "pods"), labelSelector=selector)["items"]
     unreadable = []
