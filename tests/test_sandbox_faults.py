@@ -16,7 +16,7 @@ import urllib3
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
-from helpers import statefulset
+from helpers import statefulset, sts_settled, wait_for
 from kubectl_sts.sandbox.resources import BY_KIND
 
 pytestmark = pytest.mark.skipif(bool(os.environ.get("KUBECTL_STS_TEST_KUBECONFIG")),
@@ -292,13 +292,17 @@ def test_conflict_next_write(sandbox, faults, apps, namespace):
 
 def test_conflict_on_the_scale_subresource_put(sandbox, faults, apps, namespace):
     apps.create_namespaced_stateful_set(namespace, statefulset(name="web", replicas=0))
+    # the controller's first status write would change the resourceVersion under the test
+    wait_for(apps.list_namespaced_stateful_set, sts_settled("web", 0), namespace=namespace)
     faults.conflict_next_write("statefulsets.apps", namespace, "web")
     scale = apps.read_namespaced_stateful_set_scale("web", namespace)
     scale.spec.replicas = 0
     with pytest.raises(ApiException) as info:
         apps.replace_namespaced_stateful_set_scale("web", namespace, scale)
     assert info.value.status == 409
-    apps.replace_namespaced_stateful_set_scale("web", namespace, scale)
+    # the injected conflict wrote nothing: the same resourceVersion now goes through
+    after = apps.replace_namespaced_stateful_set_scale("web", namespace, scale)
+    assert after.metadata.resource_version == scale.metadata.resource_version
 
 
 # -- restart --------------------------------------------------------------------------------------

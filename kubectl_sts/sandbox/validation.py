@@ -251,11 +251,6 @@ _DNS1035_LABEL_MSG = (
     "'-', start with an alphabetic character, and end with an alphanumeric character"
 )
 _QNAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-_QNAME_RE = re.compile("^" + _QNAME_FMT + "$")
-_QNAME_MSG = (
-    "must consist of alphanumeric characters, '-', '_' or '.', and must start "
-    "and end with an alphanumeric character"
-)
 _LABEL_VALUE_FMT = "(" + _QNAME_FMT + ")?"
 _LABEL_VALUE_RE = re.compile("^" + _LABEL_VALUE_FMT + "$")
 _LABEL_VALUE_MSG = (
@@ -321,29 +316,10 @@ def is_dns1035_label(value):
 
 
 def is_qualified_name(value):
-    errs = []
-    parts = value.split("/")
-    if len(parts) == 1:
-        name = parts[0]
-    elif len(parts) == 2:
-        prefix, name = parts
-        if not prefix:
-            errs.append("prefix part must be non-empty")
-        else:
-            errs.extend("prefix part " + m for m in is_dns1123_subdomain(prefix))
-    else:
-        return [
-            "a qualified name "
-            + regex_error(_QNAME_MSG, _QNAME_FMT, "MyName", "my.name", "123-abc")
-            + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
-        ]
-    if not name:
-        errs.append("name part must be non-empty")
-    elif len(name) > 63:
-        errs.append("name part " + max_len_error(63))
-    if not _QNAME_RE.match(name):
-        errs.append("name part " + regex_error(_QNAME_MSG, _QNAME_FMT, "MyName", "my.name", "123-abc"))
-    return errs
+    """validation.IsQualifiedName (label and annotation keys): one implementation, in
+    selectors.py, serves label selectors and object validation alike."""
+    from .selectors import _is_qualified_name
+    return _is_qualified_name(value)
 
 
 def is_valid_label_value(value):
