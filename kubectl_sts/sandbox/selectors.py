@@ -115,11 +115,11 @@ def _blen(s):
     return len(s.encode("utf-8", "surrogatepass"))
 
 
-def _max_len_error(n):
+def max_len_error(n):
     return "must be no more than %d characters" % n
 
 
-def _regex_error(msg, fmt, *examples):
+def regex_error(msg, fmt, *examples):
     if not examples:
         return msg + " (regex used for validation is '" + fmt + "')"
     msg += " (e.g. "
@@ -133,9 +133,9 @@ def _regex_error(msg, fmt, *examples):
 def _is_dns1123_subdomain(value):
     errs = []
     if _blen(value) > _DNS1123_SUBDOMAIN_MAX:
-        errs.append(_max_len_error(_DNS1123_SUBDOMAIN_MAX))
+        errs.append(max_len_error(_DNS1123_SUBDOMAIN_MAX))
     if not _DNS1123_SUBDOMAIN_RE.fullmatch(value):
-        errs.append(_regex_error(_DNS1123_SUBDOMAIN_ERR, _DNS1123_SUBDOMAIN_FMT, "example.com"))
+        errs.append(regex_error(_DNS1123_SUBDOMAIN_ERR, _DNS1123_SUBDOMAIN_FMT, "example.com"))
     return errs
 
 
@@ -154,17 +154,17 @@ def _is_qualified_name(value):
     else:
         return [
             "a qualified name "
-            + _regex_error(_QUALIFIED_NAME_ERR, _QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
+            + regex_error(_QUALIFIED_NAME_ERR, _QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
             + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
         ]
     if not name:
         errs.append("name part must be non-empty")
     elif _blen(name) > _QUALIFIED_NAME_MAX:
-        errs.append("name part " + _max_len_error(_QUALIFIED_NAME_MAX))
+        errs.append("name part " + max_len_error(_QUALIFIED_NAME_MAX))
     if not _QUALIFIED_NAME_RE.fullmatch(name):
         errs.append(
             "name part "
-            + _regex_error(_QUALIFIED_NAME_ERR, _QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
+            + regex_error(_QUALIFIED_NAME_ERR, _QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
         )
     return errs
 
@@ -172,9 +172,9 @@ def _is_qualified_name(value):
 def _is_valid_label_value(value):
     errs = []
     if _blen(value) > _LABEL_VALUE_MAX:
-        errs.append(_max_len_error(_LABEL_VALUE_MAX))
+        errs.append(max_len_error(_LABEL_VALUE_MAX))
     if not _LABEL_VALUE_RE.fullmatch(value):
-        errs.append(_regex_error(_LABEL_VALUE_ERR, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345"))
+        errs.append(regex_error(_LABEL_VALUE_ERR, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345"))
     return errs
 
 

@@ -29,6 +29,8 @@ import json
 import re
 from decimal import Decimal, InvalidOperation
 
+from .selectors import max_len_error, regex_error  # one copy serves selectors and objects
+
 __all__ = [
     "apply_defaults",
     "validate",
@@ -264,21 +266,6 @@ _PERCENT_MSG = "a valid percent string must be a numeric string followed by an e
 IS_NEGATIVE_MSG = "must be greater than or equal to 0"
 MAX_INT32 = 2147483647
 TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024
-
-
-def regex_error(msg, fmt, *examples):
-    if not examples:
-        return msg + " (regex used for validation is '" + fmt + "')"
-    msg += " (e.g. "
-    for i, ex in enumerate(examples):
-        if i > 0:
-            msg += " or "
-        msg += "'" + ex + "', "
-    return msg + "regex used for validation is '" + fmt + "')"
-
-
-def max_len_error(n):
-    return "must be no more than %d characters" % n
 
 
 def inclusive_range_error(lo, hi):
