@@ -20,6 +20,7 @@ from .resources import BY_KIND, api_version, lookup
 from .selectors import (SelectorError, format_label_selector, matches_fields, matches_labels,
                         parse_field_selector, parse_label_selector)
 from .tables import to_table
+from .watch import bookmark, watch_event, watch_options
 
 VERSION = {"major": "1", "minor": "32", "gitVersion": "v1.32.0", "gitCommit": "sandbox",
            "gitTreeState": "clean", "buildDate": "2024-12-11T00:00:00Z", "goVersion": "go1.23.3",
@@ -428,16 +429,18 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def _watch(self, rt, ns, name):
+        """One loop, correct by construction: `position` advances only through committed
+        changes this watch has examined (sent or filtered out), and a BOOKMARK carries exactly
+        `position`. The rules of what is sent live in watch.py."""
         predicate = self._filters(rt)
         if name is not None:                        # the legacy /watch/.../NAME form
             base = predicate
             predicate = lambda o: o["metadata"]["name"] == name and base(o)   # noqa: E731
+        options = watch_options(self.query)         # a bad query is refused before any event
         store = self.server.cluster.store
         timeout = float(self.query.get("timeoutSeconds") or 1800)
         deadline = time.monotonic() + timeout
-        bookmarks = self.query.get("allowWatchBookmarks") in ("true", "1")
         table = self._wants_table()
-        rv_param = self.query.get("resourceVersion") or ""
         stopping = self.server.stopping
         plan = self.fault_plan
         close_after = plan.watch_close_after if plan is not None else None
@@ -462,59 +465,54 @@ class Handler(BaseHTTPRequestHandler):
         def closing():          # an injected early close: after N events
             return close_after is not None and sent[0] >= close_after
 
+        def send_bookmark(position, initial_end=False):
+            send("BOOKMARK", bookmark(rt.kind, api_version(rt), position, initial_end))
+
         try:
             if plan is not None and plan.watch_gone is not None:
-                try:
-                    since = int(rv_param or 0)
-                except ValueError:
-                    since = 0
                 send("ERROR", errors.gone("too old resource version: %d (%d)"
-                                          % (since, store.rv)).status)
+                                          % (options.since or 0, store.rv)).status)
                 self.wfile.write(b"0\r\n\r\n")
                 self.wfile.flush()
                 return
-            if closing():
-                items = []
-            elif rv_param in ("", "0"):
-                items, last = store.list(rt, ns, predicate)
+            if options.since is not None:
+                position = options.since
+            elif options.initial:
+                items, position = store.list(rt, ns, predicate)     # one consistent snapshot
                 for obj in items:
                     if closing():
                         break
                     send("ADDED", obj)
             else:
-                try:
-                    last = int(rv_param)
-                except ValueError:
-                    raise errors.bad_request("invalid resource version")
-            next_bookmark = time.monotonic() + self.server.bookmark_seconds
+                with store.cond:
+                    position = store.rv
+            if options.initial_end_bookmark and not closing():
+                send_bookmark(position, initial_end=True)
+            period = self.server.bookmark_seconds
+            next_bookmark = time.monotonic() + period
             while not stopping.is_set() and not closing():
                 now = time.monotonic()
                 if now >= deadline:
                     break
+                due = options.bookmarks and now >= next_bookmark
                 with store.cond:
-                    try:
-                        entries = store.events_since(last)
-                    except ApiError as exc:
-                        send("ERROR", exc.status)
-                        break
-                    if not entries:
-                        store.cond.wait(timeout=min(deadline - now, max(0.0, next_bookmark - now),
-                                                    0.5) or 0.01)
-                        current = store.rv
+                    entries = store.events_since(position)      # 410 Gone when compacted
+                    if not entries and not due:
+                        wake = min(deadline - now, 0.5)
+                        if options.bookmarks:
+                            wake = min(wake, next_bookmark - now)
+                        store.cond.wait(timeout=max(wake, 0.001))
+                        continue
                 for entry in entries:
                     if closing():
                         break
-                    last = entry.rv
-                    if entry.rt is not rt or (ns and entry.namespace != ns):
-                        continue
-                    if predicate(entry.object):
-                        send(entry.type, entry.object)
-                if bookmarks and time.monotonic() >= next_bookmark:
-                    if not entries:
-                        last = max(last, current)
-                    send("BOOKMARK", {"kind": rt.kind, "apiVersion": api_version(rt),
-                                      "metadata": {"resourceVersion": str(last)}})
-                    next_bookmark = time.monotonic() + self.server.bookmark_seconds
+                    event = watch_event(entry, rt, ns, predicate)
+                    if event is not None:
+                        send(*event)
+                    position = entry.rv
+                if options.bookmarks and time.monotonic() >= next_bookmark and not closing():
+                    send_bookmark(position)
+                    next_bookmark = time.monotonic() + period
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError, OSError):

@@ -14,7 +14,10 @@ from . import errors
 from .resources import api_version
 
 _NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
-WatchEntry = collections.namedtuple("WatchEntry", "rv rt namespace type object")
+# One committed change. `previous` is the stored object it replaced (None for ADDED): a watch
+# with a selector needs both to turn a change of labels into ADDED or DELETED for its client,
+# as the API server's watch cache does.
+WatchEntry = collections.namedtuple("WatchEntry", "rv rt namespace type object previous")
 
 # Resources whose main endpoint ignores status (it is written through /status).
 _STATUS_SUBRESOURCE = {"pods", "persistentvolumeclaims", "persistentvolumes", "services",
@@ -97,13 +100,14 @@ class Store:
         meta = obj["metadata"]
         meta["resourceVersion"] = str(self.rv)
         key = (meta.get("namespace", ""), meta["name"])
+        previous = self.data[rt].get(key)
         if remove:
             self.data[rt].pop(key, None)
         else:
             self.data[rt][key] = obj
         if len(self.log) == self.log.maxlen:
             self.compacted_rv = self.log[0].rv
-        self.log.append(WatchEntry(self.rv, rt, key[0], etype, obj))
+        self.log.append(WatchEntry(self.rv, rt, key[0], etype, obj, previous))
         for listener in list(self.listeners):
             listener(rt, etype, obj)
         self.cond.notify_all()
