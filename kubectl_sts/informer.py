@@ -12,9 +12,16 @@ import threading
 import time
 
 from .errors import EXIT_ERROR, EXIT_FORBIDDEN, EXIT_NOT_FOUND, EXIT_UNREACHABLE, StsError
+from .kube import BACKOFF_FIRST, BACKOFF_MAX
 
-BACKOFF_FIRST = 0.2
-BACKOFF_MAX = 5.0
+
+def _rv(obj):
+    """An object's resourceVersion as a number, or None (the API calls it opaque; every real
+    server's is etcd's revision, a number)."""
+    try:
+        return int((obj.get("metadata") or {}).get("resourceVersion"))
+    except (TypeError, ValueError):
+        return None
 
 
 class Informer(threading.Thread):
@@ -28,7 +35,8 @@ class Informer(threading.Thread):
         self.error = None                   # the last failure (StsError), None when healthy
         self.error_since = None             # time.time() of the first failure in a row
         self.fatal = False                  # a 403/404: retrying cannot help; stopped
-        self.relists = 0                    # lists after the first (for diagnostics)
+        self.lock = threading.Lock()        # guards items against replace() from a waiter
+        self.floor = None                   # events at or below this rv are in `items` already
         self._halt = threading.Event()
         self._delay = BACKOFF_FIRST
 
@@ -89,11 +97,20 @@ class Informer(threading.Thread):
         self._delay = min(self._delay * 2, BACKOFF_MAX)
         return self._halt.wait(delay)
 
+    def replace(self, listing):
+        """Take a fresh list (read by a waiter) as the state: watch events it already reflects
+        (resourceVersion at or below the list's) are not applied again."""
+        items = {o["metadata"]["name"]: o for o in listing.get("items") or []}
+        with self.lock:
+            self.items = items
+            self.floor = _rv(listing.get("metadata") or {})
+        self.synced.set()
+
     def _list(self):
-        if self.synced.is_set():
-            self.relists += 1
         listing = self.conn.request("GET", self.path, self.query, retry=False)
-        self.items = {o["metadata"]["name"]: o for o in listing.get("items") or []}
+        with self.lock:
+            self.items = {o["metadata"]["name"]: o for o in listing.get("items") or []}
+            self.floor = None
         self.error = self.error_since = None
         self._delay = BACKOFF_FIRST
         self.synced.set()
@@ -122,10 +139,14 @@ class Informer(threading.Thread):
                 if kind == "BOOKMARK":
                     continue
                 name = obj["metadata"]["name"]
-                if kind == "DELETED":
-                    self.items.pop(name, None)
-                else:
-                    self.items[name] = obj
+                with self.lock:
+                    at = _rv(obj)
+                    if self.floor is not None and at is not None and at <= self.floor:
+                        continue            # a fresh list already showed this change
+                    if kind == "DELETED":
+                        self.items.pop(name, None)
+                    else:
+                        self.items[name] = obj
                 self.notify(self)
             if events == 0 and time.monotonic() - opened < 1.0:
                 # closed at once, with nothing: do not spin on a server that does that

@@ -531,21 +531,17 @@ def test_the_command_reads_its_own_write_until_the_watch_delivers_it():
     class Conn:
         namespace = "ns"
 
-    class Informer:
-        def __init__(self, items):
-            self.items = items
-
     def sts(generation, partition):
         return {"metadata": {"name": "web", "generation": generation},
                 "spec": {"updateStrategy": {"rollingUpdate": {"partition": partition}}},
                 "status": {"observedGeneration": 2}}
     run = Rollout(Conn(), "web", settle=0, timeout=1, pause=None, interactive=False,
                   dry_run="none", yes=False, on_failure="stop")
-    run.informers = {"sts": Informer({"web": sts(2, 3)}), "pods": Informer({})}
-    assert partition(run.current()[0]) == 3
+    seen = {"sts": {"web": sts(2, 3)}, "pods": {}}
+    assert partition(run.current(seen)[0]) == 3
     run.last_written = sts(3, 2)
-    assert partition(run.current()[0]) == 2
-    run.informers["sts"].items["web"] = sts(3, 2)
-    assert run.current()[0] is run.informers["sts"].items["web"]
-    run.informers["sts"].items["web"] = sts(4, 1)         # someone else wrote after us
-    assert partition(run.current()[0]) == 1
+    assert partition(run.current(seen)[0]) == 2
+    seen["sts"]["web"] = sts(3, 2)
+    assert run.current(seen)[0] is seen["sts"]["web"]
+    seen["sts"]["web"] = sts(4, 1)         # someone else wrote after us
+    assert partition(run.current(seen)[0]) == 1

@@ -4,7 +4,6 @@ import os
 import shutil
 import tempfile
 import threading
-import time
 
 import click
 
@@ -69,20 +68,15 @@ def demo(keep, step_seconds):
 
 
 def _wait_ready(conn, name, replicas, timeout):
-    """Wait with a watch on the StatefulSet until `replicas` pods are Ready."""
+    """Wait (watches, wait.py) until the set reports `replicas` pods Ready."""
     from ..errors import StsError
-    deadline = time.monotonic() + timeout
+    from ..wait import Verdict, Watch, wait
     path = "/apis/apps/v1/namespaces/default/statefulsets"
-    while time.monotonic() < deadline:
-        listing = conn.get(path, fieldSelector="metadata.name=%s" % name)
-        if _ready(listing["items"], replicas):
-            return
-        for event in conn.watch(path, timeout_seconds=max(1, int(deadline - time.monotonic())),
-                                resourceVersion=listing["metadata"]["resourceVersion"],
-                                fieldSelector="metadata.name=%s" % name):
-            if event.get("type") in ("ADDED", "MODIFIED") and _ready([event["object"]], replicas):
-                return
-    raise StsError("error: timed out waiting for the demo StatefulSet to become ready")
+    with Watch(conn, sts=(path, {"fieldSelector": "metadata.name=%s" % name})) as watch:
+        outcome = wait(watch, lambda snapshot, now: Verdict(
+            done=_ready(snapshot["sts"].values(), replicas)), timeout)
+    if not outcome.ok:
+        raise StsError("error: timed out waiting for the demo StatefulSet to become ready")
 
 
 def _ready(items, replicas):

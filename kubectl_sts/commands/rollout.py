@@ -6,7 +6,6 @@ run is explained by `kubectl sts rollout NAME` and continued by `--step`, `--to`
 
 import json
 import sys
-import threading
 import time
 
 import click
@@ -132,8 +131,7 @@ class Rollout:
         self.interactive, self.dry_run, self.yes = interactive, dry_run, yes
         self.on_failure = on_failure
         self.tty = sys.stdout.isatty()
-        self.informers = None
-        self.changed = threading.Event()
+        self.watcher = None         # the Watch on the set and its pods (wait.py), once started
         self.last_written = None
         self.gating = None          # the partition whose health gate is being waited for
         self.target = None          # the partition this run drives toward
@@ -142,8 +140,8 @@ class Rollout:
 
     def close(self):
         """Stop the watches this run started."""
-        for informer in (self.informers or {}).values():
-            informer.stop()
+        if self.watcher is not None:
+            self.watcher.stop()
 
     # -- reading ------------------------------------------------------------------------------
     def read(self):
@@ -165,44 +163,28 @@ class Rollout:
 
     def watch(self, sts):
         """Start informers on the set and its pods (once); waits use their events."""
-        if self.informers is None:
-            from ..informer import Informer
+        if self.watcher is None:
             from ..labels import selector_string
-            notify = lambda _: self.changed.set()    # noqa: E731
-            self.informers = {
-                "sts": Informer(self.conn, sts_path(self.ns), notify,
-                                fieldSelector="metadata.name=%s" % self.name),
-                "pods": Informer(self.conn, core_path(self.ns, "pods"), notify,
-                                 labelSelector=selector_string(sts["spec"]["selector"]))}
-            for informer in self.informers.values():
-                informer.start()
-            deadline = time.monotonic() + (self.timeout or 300)
-            for informer in self.informers.values():
-                while not informer.synced.wait(timeout=max(0.0, min(
-                        1.0, deadline - time.monotonic()))):
-                    if informer.fatal:
-                        raise informer.error
-                    if time.monotonic() >= deadline:
-                        raise StsError("error: timed out after %s starting to watch %s: %s"
-                                       % (_fmt(self.timeout), self.name,
-                                          informer.describe_error() or "no answer"),
-                                       informer.error.code if informer.error is not None
-                                       else EXIT_TIMEOUT)
-        return self.informers
+            from ..wait import Verdict, Watch, wait
+            self.watcher = Watch(
+                self.conn,
+                sts=(sts_path(self.ns), {"fieldSelector": "metadata.name=%s" % self.name}),
+                pods=(core_path(self.ns, "pods"),
+                      {"labelSelector": selector_string(sts["spec"]["selector"])}))
+            outcome = wait(self.watcher, lambda snapshot, now: Verdict(done=True),
+                           self.timeout or 300)
+            if not outcome.ok:
+                raise StsError("error: timed out after %s starting to watch %s: %s"
+                               % (_fmt(self.timeout), self.name, _why(outcome)),
+                               outcome.error.code if outcome.error is not None
+                               else EXIT_TIMEOUT)
+        return self.watcher
 
-    def trouble(self):
-        """Why the watches cannot be trusted right now (an API server down or failing), or
-        None. A 403/404 on a watch cannot get better: it is raised."""
-        for informer in (self.informers or {}).values():
-            if informer.fatal:
-                raise informer.error
-        for informer in (self.informers or {}).values():
-            if informer.error is not None:
-                return informer
-        return None
-
-    def current(self):
-        sts = self.informers["sts"].items.get(self.name)
+    def current(self, snapshot=None):
+        """The set and its pods as the watches (or `snapshot`, a wait's view) show them."""
+        if snapshot is None:
+            snapshot = self.watcher.snapshot()
+        sts = snapshot["sts"].get(self.name)
         if sts is None:
             raise StsError('statefulset "%s" was deleted' % self.name, 3)
         # The set's watch may deliver our own write after the pod events it caused: until it
@@ -211,7 +193,7 @@ class Rollout:
         if written is not None and self.dry_run == "none" and \
                 written["metadata"].get("generation", 0) > sts["metadata"].get("generation", 0):
             sts = written
-        return sts, list(self.informers["pods"].items.values())
+        return sts, list(snapshot["pods"].values())
 
     # -- writing --------------------------------------------------------------------------------
     def write(self, sts, change, describe):
@@ -425,35 +407,13 @@ class Rollout:
         """Wait until the ordinals >= partition pass the health gate. Returns 0, or the exit
         code after printing the diagnosis (or after an automatic undo)."""
         from ..rollout import evaluate_step, is_ready, pod_revision, restarts, rollout_state
-        deadline = time.monotonic() + (self.timeout or 300)
+        from ..wait import Verdict, wait
         ready_since, baseline = {}, {}
-        last_line = None
         self.gating = partition
-        while True:
-            self.changed.clear()
-            down = self.trouble()
-            if down is not None:
-                # the API server restarts (or is gone): the informers re-list and watch again
-                # as soon as it answers; the step is judged on fresh data only
-                line = "waiting: %s" % down.describe_error()
-                if line != last_line:
-                    self.progress(line)
-                    last_line = line
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    self.progress(None)
-                    raise StsError(
-                        "error: gave up after %s waiting for partition %d: %s; the partition "
-                        "stays at %d as written; continue with: kubectl sts rollout %s %s"
-                        % (_fmt(self.timeout), partition, down.describe_error(), partition,
-                           self.name, "--to %d" % self.target if self.target is not None
-                           else "--step"),
-                        down.error.code)
-                self.changed.wait(timeout=min(left, 1.0))
-                continue
-            sts, pods = self.current()
+
+        def judge(snapshot, now):
+            sts, pods = self.current(snapshot)
             state = rollout_state(sts)
-            now = time.monotonic()
             for pod in pods:
                 uid = pod["metadata"]["uid"]
                 if pod_revision(pod) == state["updateRevision"]:
@@ -465,26 +425,31 @@ class Rollout:
             settle = max(self.settle, state["minReadySeconds"])
             result = evaluate_step(sts, pods, partition, ready_since, now, settle, baseline)
             if result["failed"]:
-                return self.fail(sts, result["failed"])
+                return Verdict(failed=(sts, result["failed"]))
             if result["done"]:
-                self.progress(None)
-                self.gating = None
-                return 0
-            line = "waiting: " + "; ".join(
+                return Verdict(done=True)
+            return Verdict(line="waiting: " + "; ".join(
                 "%s %s" % (w["pod"], w["why"]) if w["pod"] else w["why"]
-                for w in result["waiting"])
-            if line != last_line:
-                self.progress(line)
-                last_line = line
-            wait = deadline - now
-            if result["wake"] is not None:
-                wait = min(wait, max(0.0, result["wake"] - now))
-            if deadline - now <= 0:
-                self.progress(None)
-                raise StsError("error: timed out after %s waiting for partition %d: %s"
-                               % (_fmt(self.timeout), partition, line[len("waiting: "):]),
-                               EXIT_TIMEOUT)
-            self.changed.wait(timeout=max(0.0, wait))
+                for w in result["waiting"]), wake=result["wake"])
+
+        outcome = wait(self.watcher, judge, self.timeout or 300, self.progress)
+        self.progress(None)
+        if outcome.state == "failed":
+            return self.fail(*outcome.verdict.failed)
+        if outcome.ok:
+            self.gating = None
+            return 0
+        if outcome.state == "unreachable":
+            # the API server restarts (or is gone) and stayed so until the deadline
+            raise StsError(
+                "error: gave up after %s waiting for partition %d: %s; the partition "
+                "stays at %d as written; continue with: kubectl sts rollout %s %s"
+                % (_fmt(self.timeout), partition, _why(outcome), partition,
+                   self.name, "--to %d" % self.target if self.target is not None
+                   else "--step"), outcome.error.code)
+        raise StsError("error: timed out after %s waiting for partition %d: %s"
+                       % (_fmt(self.timeout), partition,
+                          outcome.verdict.line[len("waiting: "):]), EXIT_TIMEOUT)
 
     def progress(self, line):
         if line is None:
@@ -613,14 +578,16 @@ class Rollout:
         return self.advance(step=1, to=0, all_=False, single=False)
 
     def wait_observed(self):
-        deadline = time.monotonic() + (self.timeout or 300)
-        while time.monotonic() < deadline:
-            self.changed.clear()
-            sts, _ = self.current()
+        """Until the controller has seen the latest generation (or the timeout: the caller
+        goes on with what it sees)."""
+        from ..wait import Verdict, wait
+
+        def judge(snapshot, now):
+            sts, _ = self.current(snapshot)
             st = sts.get("status") or {}
-            if st.get("observedGeneration", 0) >= sts["metadata"].get("generation", 1):
-                return
-            self.changed.wait(timeout=deadline - time.monotonic())
+            return Verdict(done=st.get("observedGeneration", 0) >=
+                           sts["metadata"].get("generation", 1))
+        wait(self.watcher, judge, self.timeout or 300)
 
     def confirm(self, question):
         if self.yes:
@@ -678,13 +645,12 @@ class Rollout:
     # -- following ------------------------------------------------------------------------------
     def follow(self):
         from ..rollout import rollout_state
+        from ..wait import Verdict, wait
         sts = self.read()
         self.watch(sts)
-        last = None
-        deadline = time.monotonic() + (self.timeout or 300)
-        while True:
-            self.changed.clear()
-            sts, pods = self.current()
+
+        def judge(snapshot, now):
+            sts, pods = self.current(snapshot)
             state = rollout_state(sts)
             st = sts.get("status") or {}
             line = "partition %s: %d/%d updated, %d/%d ready, revision %s%s" % (
@@ -693,19 +659,27 @@ class Rollout:
                 state["replicas"], state["updateRevision"],
                 "" if state["updateRevision"] == state["currentRevision"] else
                 " (current %s)" % state["currentRevision"])
-            if line != last:
-                click.echo(line)
-                last = line
-            if state["observed"] and state["updateRevision"] == state["currentRevision"] and \
-                    st.get("readyReplicas", 0) == state["replicas"] and \
-                    st.get("updatedReplicas", 0) == state["replicas"]:
-                click.echo("rollout of %s complete" % self.name)
-                return 0
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise StsError("error: timed out after %s following the rollout of %s (%s)"
-                               % (_fmt(self.timeout), self.name, line), EXIT_TIMEOUT)
-            self.changed.wait(timeout=left)
+            done = state["observed"] and state["updateRevision"] == state["currentRevision"] \
+                and st.get("readyReplicas", 0) == state["replicas"] and \
+                st.get("updatedReplicas", 0) == state["replicas"]
+            return Verdict(done=done, line=line)
+
+        printed = []
+
+        def say(line):
+            printed.append(line)
+            click.echo(line)
+        outcome = wait(self.watcher, judge, self.timeout or 300, say)
+        if outcome.ok:
+            if not printed or printed[-1] != outcome.verdict.line:
+                click.echo(outcome.verdict.line)
+            click.echo("rollout of %s complete" % self.name)
+            return 0
+        if outcome.state == "unreachable":
+            raise StsError("error: gave up after %s following the rollout of %s: %s"
+                           % (_fmt(self.timeout), self.name, _why(outcome)), outcome.error.code)
+        raise StsError("error: timed out after %s following the rollout of %s (%s)"
+                       % (_fmt(self.timeout), self.name, outcome.verdict.line), EXIT_TIMEOUT)
 
     def explain_interruption(self):
         """After Ctrl-C or SIGTERM: where the set stands (read again: a write in flight either
@@ -752,6 +726,11 @@ def _applied(live, wanted):
     """Whether the object read back already carries the write computed from it."""
     annotations = lambda o: (o["metadata"].get("annotations") or {})   # noqa: E731
     return live.get("spec") == wanted.get("spec") and annotations(live) == annotations(wanted)
+
+
+def _why(outcome):
+    """What kept a wait from an answer (the API server's failure), or "no answer"."""
+    return outcome.why or "no answer"
 
 
 def _fmt(seconds):

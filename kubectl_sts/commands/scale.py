@@ -6,7 +6,6 @@ with the resourceVersion the plan was made from; waits with watches; reports eve
 
 import functools
 import sys
-import threading
 import time
 
 import click
@@ -189,81 +188,57 @@ class Waiter:
     def __init__(self, conn, sts, plan, timeout, say=click.echo):
         self.conn, self.sts, self.plan, self.timeout = conn, sts, plan, timeout
         self.say = say
-        self.changed = threading.Event()
 
     def run(self):
-        from ..informer import Informer
         from ..labels import pod_ordinal, selector_string
+        from ..wait import Verdict, Watch, wait
         ns, name = self.plan["namespace"], self.plan["name"]
-        notify = lambda _: self.changed.set()    # noqa: E731
-        pods = Informer(self.conn, core_path(ns, "pods"), notify,
-                        labelSelector=selector_string(self.sts["spec"]["selector"]))
-        claims = Informer(self.conn, core_path(ns, "persistentvolumeclaims"), notify)
-        informers = [pods, claims]
-        for informer in informers:
-            informer.start()
+        watch = Watch(self.conn,
+                      pods=(core_path(ns, "pods"),
+                            {"labelSelector": selector_string(self.sts["spec"]["selector"])}),
+                      claims=(core_path(ns, "persistentvolumeclaims"), {}))
         start, to = self.plan["ordinalsStart"], self.plan["to"]
+
+        def settled(snapshot, now):
+            current = {pod_ordinal(name, p["metadata"]["name"]): p
+                       for p in snapshot["pods"].values()}
+            leaving = sorted((o for o in current if o is not None and
+                              not start <= o < start + to), reverse=True)
+            missing = [o for o in range(start, start + to)
+                       if o not in current or not is_ready(current[o])]
+            if not leaving and not missing:
+                return Verdict(done=True)
+            return Verdict(failed=self.blocker(current, leaving, missing), line="waiting: %s" %
+                           "; ".join(["%s-%d leaving" % (name, o) for o in leaving] +
+                                     ["%s-%d not Ready" % (name, o) for o in missing]))
+
+        # claims the policy deletes go after their pods: wait for them too (bounded)
+        doomed = {c["name"] for c in self.plan["claims"] if c["action"] == "delete"}
+
+        def claims_gone(snapshot, now):
+            return Verdict(done=not doomed & set(snapshot["claims"]))
+
         deadline = time.monotonic() + self.timeout
-        last = None
-        try:
-            while True:
-                self.changed.clear()
-                for informer in informers:
-                    if informer.fatal:
-                        raise informer.error
-                down = next((i for i in informers if i.error is not None or
-                             not i.synced.is_set()), None)
-                if down is not None:
-                    # not synced yet, or the API server restarts: judge on fresh data only
-                    why = down.describe_error()
-                    if why is not None:
-                        line = "waiting: %s" % why
-                        if line != last:
-                            self.say(line)
-                            last = line
-                    if time.monotonic() >= deadline:
-                        raise StsError("error: gave up after %gs: %s; replicas is %d; the "
-                                       "controller continues on its own; watch with kubectl "
-                                       "sts status %s" % (self.timeout, why or "no answer",
-                                                          to, name),
-                                       down.error.code if down.error is not None
-                                       else EXIT_TIMEOUT)
-                    self.changed.wait(timeout=min(1.0, max(0.0, deadline - time.monotonic())))
-                    continue
-                current = {pod_ordinal(name, p["metadata"]["name"]): p
-                           for p in pods.items.values()}
-                leaving = sorted((o for o in current if o is not None and
-                                  not start <= o < start + to), reverse=True)
-                missing = [o for o in range(start, start + to)
-                           if o not in current or not is_ready(current[o])]
-                if not leaving and not missing:
-                    break
-                line = "waiting: %s" % "; ".join(
-                    ["%s-%d leaving" % (name, o) for o in leaving] +
-                    ["%s-%d not Ready" % (name, o) for o in missing])
-                if line != last:
-                    self.say(line)
-                    last = line
-                blocker = self.blocker(current, leaving, missing)
-                if blocker:
-                    click.echo("error: %s" % blocker, err=True)
-                    self.report(claims.items)
-                    return EXIT_ROLLOUT_FAILED
-                if time.monotonic() >= deadline:
-                    click.echo("error: timed out: %s" % line[len("waiting: "):], err=True)
-                    self.report(claims.items)
-                    return EXIT_TIMEOUT
-                self.changed.wait(timeout=max(0.0, deadline - time.monotonic()))
-            # claims the policy deletes go after their pods: wait for them too (bounded)
-            doomed = {c["name"] for c in self.plan["claims"] if c["action"] == "delete"}
-            while doomed & set(claims.items) and time.monotonic() < deadline:
-                self.changed.clear()
-                self.changed.wait(timeout=max(0.0, deadline - time.monotonic()))
-            self.report(claims.items)
+        with watch:
+            outcome = wait(watch, settled, self.timeout, self.say)
+            if outcome.state == "unreachable":
+                raise StsError("error: gave up after %gs: %s; replicas is %d; the controller "
+                               "continues on its own; watch with kubectl sts status %s"
+                               % (self.timeout, outcome.why or "no answer", to, name),
+                               outcome.error.code)
+            if outcome.state == "failed":
+                click.echo("error: %s" % outcome.verdict.failed, err=True)
+                self.report(watch.snapshot()["claims"])
+                return EXIT_ROLLOUT_FAILED
+            if outcome.state == "timeout":
+                click.echo("error: timed out: %s" % outcome.verdict.line[len("waiting: "):],
+                           err=True)
+                self.report(watch.snapshot()["claims"])
+                return EXIT_TIMEOUT
+            if doomed:
+                wait(watch, claims_gone, max(0.0, deadline - time.monotonic()))
+            self.report(watch.snapshot()["claims"])
             return 0
-        finally:
-            for informer in informers:
-                informer.stop()
 
     def blocker(self, current, leaving, missing):
         """The unhealthy-pod case: under OrderedReady a failing remaining pod blocks the
