@@ -7,6 +7,7 @@
     sb.faults.add(watch_close_after=2)                        # watch ends after 2 events
     sb.faults.add(watch_close_seconds=0.5)                    # ... or after 0.5 s
     sb.faults.add(watch_gone=True)                            # 200 + ERROR event, 410 Expired
+    sb.faults.add(watch_drop_after=0, path_regex=r"/pods$")   # a broken watch: events lost
     sb.faults.conflict_next_write("statefulsets", "default", "web")   # next PUT/PATCH: 409
     sb.faults.add(status=500, probability=0.1, seed=7)         # soak: 10% of all requests
     sb.faults.injected                                        # what fired, in order
@@ -33,6 +34,9 @@ matching answering rule (status, reset, conflict) answers, and watch rules shape
   (IncompleteRead). On a watch: the headers and half of a first chunk.
 - `watch_close_after=N`: the watch stream ends cleanly after N events (ADDED, MODIFIED,
   DELETED; 0 = no events); `watch_close_seconds=S`: it ends cleanly after S seconds.
+- `watch_drop_after=N`: a broken server, for testing clients' defences: the watch sends N
+  events, then silently loses every later one while its bookmarks go on advancing (no real
+  API server does this; the sandbox did, before issue 11).
 - `watch_gone=True`: the watch answers 200 with one ERROR event holding the 410 Expired Status
   ("too old resource version: RV (CURRENT)") and ends, as kube-apiserver does after compaction.
 - `conflict_next_write(resource, namespace, name)`: the next PUT or PATCH of that object (or
@@ -61,7 +65,7 @@ class Rule:
     def __init__(self, name, method=None, path_regex=None, query=None, watch=None, status=None,
                  message=None, retry_after=None, latency=None, reset=False,
                  watch_close_after=None, watch_close_seconds=None, watch_gone=False,
-                 conflict=None, times=1, probability=None, seed=None):
+                 watch_drop_after=None, conflict=None, times=1, probability=None, seed=None):
         if isinstance(method, str):
             method = [method]
         self.name = name
@@ -72,9 +76,10 @@ class Rule:
         self.latency, self.reset = latency, reset
         self.watch_close_after, self.watch_close_seconds = watch_close_after, watch_close_seconds
         self.watch_gone = watch_gone
+        self.watch_drop_after = watch_drop_after
         self.conflict = conflict                # (resource, group or None, namespace, name)
         self.watch_fault = watch_gone or watch_close_after is not None or \
-            watch_close_seconds is not None
+            watch_close_seconds is not None or watch_drop_after is not None
         self.watch = True if self.watch_fault else watch
         self.times = times
         self.probability = probability
@@ -126,6 +131,7 @@ class Plan:
         self.watch_close_after = None
         self.watch_close_seconds = None
         self.watch_gone = None      # the rule
+        self.watch_drop_after = None
         self.fired = []             # rules that fired
 
 
@@ -137,16 +143,18 @@ class Faults:
         self.injected = []
 
     def add(self, status=None, *, retry_after=None, message=None, latency=None, reset=False,
-            watch_close_after=None, watch_close_seconds=None, watch_gone=False, method=None,
+            watch_close_after=None, watch_close_seconds=None, watch_gone=False,
+            watch_drop_after=None, method=None,
             path_regex=None, query=None, watch=None, times=_UNSET, probability=None, seed=None,
             name=None):
         """Add a rule (see the module docstring); returns it (`rule.fired` counts firings)."""
         kinds = sum(bool(x) for x in (status is not None, reset, watch_gone,
                                       watch_close_after is not None or
-                                      watch_close_seconds is not None))
+                                      watch_close_seconds is not None,
+                                      watch_drop_after is not None))
         if kinds == 0 and latency is None:
             raise ValueError("a fault needs status=, latency=, reset=, watch_close_after=, "
-                             "watch_close_seconds= or watch_gone=")
+                             "watch_close_seconds=, watch_drop_after= or watch_gone=")
         if kinds > 1:
             raise ValueError("status=, reset=, watch_gone= and watch_close_* are exclusive")
         if probability is not None and not 0 <= probability <= 1:
@@ -157,7 +165,8 @@ class Faults:
             method=method, path_regex=path_regex, query=query, watch=watch, status=status,
             message=message, retry_after=retry_after, latency=latency, reset=reset,
             watch_close_after=watch_close_after, watch_close_seconds=watch_close_seconds,
-            watch_gone=watch_gone, times=times, probability=probability, seed=seed))
+            watch_gone=watch_gone, watch_drop_after=watch_drop_after, times=times,
+            probability=probability, seed=seed))
 
     def conflict_next_write(self, resource, namespace, name, times=1):
         """The next `times` PUT/PATCH requests to the object get 409 Conflict.
@@ -200,7 +209,8 @@ class Faults:
                 if answers and plan.answer is not None:
                     continue
                 if rule.watch_fault and (plan.watch_gone or plan.watch_close_after is not None
-                                         or plan.watch_close_seconds is not None):
+                                         or plan.watch_close_seconds is not None
+                                         or plan.watch_drop_after is not None):
                     continue
                 if rule.rng is not None and rule.rng.random() >= rule.probability:
                     continue
@@ -224,6 +234,9 @@ class Faults:
                 elif rule.watch_gone:
                     plan.watch_gone = rule
                     self._record(rule, "watch_gone", 410, method, path, raw_query)
+                elif rule.watch_drop_after is not None:
+                    plan.watch_drop_after = rule.watch_drop_after
+                    self._record(rule, "watch_drop", None, method, path, raw_query)
                 elif rule.watch_fault:
                     plan.watch_close_after = rule.watch_close_after
                     plan.watch_close_seconds = rule.watch_close_seconds

@@ -444,6 +444,7 @@ class Handler(BaseHTTPRequestHandler):
         stopping = self.server.stopping
         plan = self.fault_plan
         close_after = plan.watch_close_after if plan is not None else None
+        drop_after = plan.watch_drop_after if plan is not None else None
         if plan is not None and plan.watch_close_seconds is not None:
             deadline = min(deadline, time.monotonic() + plan.watch_close_seconds)
         sent = [0]
@@ -455,6 +456,9 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
         def send(etype, obj):
+            if drop_after is not None and sent[0] >= drop_after and \
+                    etype in ("ADDED", "MODIFIED", "DELETED"):
+                return                                  # an injected fault: the event is lost
             if table and etype in ("ADDED", "MODIFIED", "DELETED"):
                 obj = self._table(rt, [obj])
             self._chunk(json.dumps({"type": etype, "object": obj},
