@@ -303,3 +303,15 @@ def test_watch_events_are_json_lines(conn, namespace):
     response.release_conn()
     lines = [line for line in data.split(b"\n") if line.strip()]
     assert [json.loads(line)["type"] for line in lines] == ["ADDED"]
+
+
+def test_a_watch_from_a_version_the_server_has_not_reached_is_refused(conn, namespace):
+    path = services(namespace)
+    head = int(conn.get(path)["metadata"]["resourceVersion"])
+    started = time.monotonic()
+    with pytest.raises(StsError) as info:
+        for _ in conn.watch(path, timeout_seconds=10, retry=False,
+                            resourceVersion=str(head + 10 ** 9)):
+            break
+    assert "Too large resource version" in info.value.message
+    assert time.monotonic() - started < 8

@@ -137,6 +137,16 @@ def server_timeout(message="the server was unable to return a response in the ti
     return ApiError(status(504, "Timeout", message, details))
 
 
+def too_large_resource_version(wanted, current):
+    """A read or watch at a resourceVersion the server has not reached (the watch cache's
+    storage.NewTooLargeResourceVersionError)."""
+    return ApiError(status(504, "Timeout", "Too large resource version: %d, current: %d"
+                           % (wanted, current),
+                           {"causes": [{"reason": "ResourceVersionTooLarge",
+                                        "message": "Too large resource version"}],
+                            "retryAfterSeconds": 1}))
+
+
 _FAULT_REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
                   405: "MethodNotAllowed", 409: "Conflict", 410: "Expired", 413:
                   "RequestEntityTooLarge", 415: "UnsupportedMediaType", 422: "Invalid"}

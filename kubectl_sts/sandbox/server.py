@@ -438,6 +438,13 @@ class Handler(BaseHTTPRequestHandler):
             predicate = lambda o: o["metadata"]["name"] == name and base(o)   # noqa: E731
         options = watch_options(self.query)         # a bad query is refused before any event
         store = self.server.cluster.store
+        if options.since is not None:
+            # a resourceVersion the store has not reached: the watch cache waits up to 3 s
+            # for it, then refuses (storage.NewTooLargeResourceVersionError: 504, retry in 1 s)
+            with store.cond:
+                store.cond.wait_for(lambda: store.rv >= options.since, timeout=3.0)
+                if store.rv < options.since:
+                    raise errors.too_large_resource_version(options.since, store.rv)
         timeout = float(self.query.get("timeoutSeconds") or 1800)
         deadline = time.monotonic() + timeout
         table = self._wants_table()
