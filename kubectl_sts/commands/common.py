@@ -18,15 +18,9 @@ def output_option(choices=("wide", "json", "yaml")):
                         help="Output format: %s." % "|".join(choices))
 
 
-def _segment(value):
-    """One path segment, percent-encoded: a value can never add a segment or a query."""
-    from urllib.parse import quote
-    return quote(value, safe="")
-
-
 def sts_path(namespace, name=None):
-    base = "/apis/apps/v1/namespaces/%s/statefulsets" % _segment(namespace)
-    return base if name is None else "%s/%s" % (base, _segment(name))
+    from ..paths import path
+    return path("statefulsets", namespace, name)
 
 
 def get_statefulset(conn, namespace, name, **request):
@@ -42,8 +36,8 @@ def get_statefulset(conn, namespace, name, **request):
 
 
 def core_path(namespace, plural, name=None):
-    base = "/api/v1/namespaces/%s/%s" % (_segment(namespace), plural)
-    return base if name is None else "%s/%s" % (base, _segment(name))
+    from ..paths import path
+    return path(plural, namespace, name)
 
 
 def dump(data, fmt):

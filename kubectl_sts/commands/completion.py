@@ -191,23 +191,27 @@ def _connection(flags, with_namespace=True):
     return Connection(ConnectionOptions(**options))
 
 
-def _names(conn, path):
-    payload = conn.get(path, limit="500")
+def _names(conn, url):
+    payload = conn.get(url, limit="500")
     return sorted(item["metadata"]["name"] for item in payload.get("items") or [])
 
 
 def statefulset_names(flags):
     """Names of the StatefulSets of the namespace in use; [] when the cluster can't say."""
     try:
+        from ..names import check_namespace
+        from ..paths import path
         conn = _connection(flags)
-        return _names(conn, "/apis/apps/v1/namespaces/%s/statefulsets" % conn.namespace)
+        check_namespace(conn.namespace)        # never a path: a hostile -n gives no names
+        return _names(conn, path("statefulsets", conn.namespace))
     except Exception:
         return []
 
 
 def namespaces(flags):
     try:
-        return _names(_connection(flags, with_namespace=False), "/api/v1/namespaces")
+        from ..paths import path
+        return _names(_connection(flags, with_namespace=False), path("namespaces"))
     except Exception:
         return []
 

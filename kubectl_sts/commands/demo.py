@@ -33,6 +33,7 @@ DEMO_MANIFEST = [
 def demo(keep, step_seconds):
     """Start the sandbox cluster, create a StatefulSet and show it."""
     from ..kube import Connection, ConnectionOptions
+    from ..paths import path
     from ..sandbox import Sandbox
     from ..sandbox.cluster import Config
     from .status import read_view, show
@@ -44,9 +45,8 @@ def demo(keep, step_seconds):
         click.echo("sandbox: serving %s, kubeconfig %s" % (sb.url, kubeconfig))
         conn = Connection(ConnectionOptions(kubeconfig=kubeconfig))
         for obj in DEMO_MANIFEST:
-            path = ("/api/v1/namespaces/default/services" if obj["kind"] == "Service"
-                    else "/apis/apps/v1/namespaces/default/statefulsets")
-            conn.request("POST", path, body=obj)
+            conn.request("POST", path("services" if obj["kind"] == "Service"
+                                      else "statefulsets", "default"), body=obj)
             click.echo("%s/web created" % obj["kind"].lower())
         click.echo("waiting for 3 ordinals to become Ready (OrderedReady: one at a time)...")
         _wait_ready(conn, "web", 3, timeout=60)
@@ -70,9 +70,10 @@ def demo(keep, step_seconds):
 def _wait_ready(conn, name, replicas, timeout):
     """Wait (watches, wait.py) until the set reports `replicas` pods Ready."""
     from ..errors import StsError
+    from ..paths import path
     from ..wait import Verdict, Watch, wait
-    path = "/apis/apps/v1/namespaces/default/statefulsets"
-    with Watch(conn, sts=(path, {"fieldSelector": "metadata.name=%s" % name})) as watch:
+    sts = (path("statefulsets", "default"), {"fieldSelector": "metadata.name=%s" % name})
+    with Watch(conn, sts=sts) as watch:
         outcome = wait(watch, lambda snapshot, now: Verdict(
             done=_ready(snapshot["sts"].values(), replicas)), timeout)
     if not outcome.ok:

@@ -13,6 +13,7 @@ import click
 from ..errors import (EXIT_CONFLICT, EXIT_FORBIDDEN, EXIT_REFUSED,
                       EXIT_ROLLOUT_FAILED, EXIT_TIMEOUT, EXIT_USAGE, StsError, interrupt_code)
 from ..pods import is_ready
+from ..paths import path
 from .common import connect, core_path, dump, get_statefulset, sts_path
 
 
@@ -28,14 +29,14 @@ def read_set(conn, name):
     notes = []
     try:
         pvs = {pv["metadata"]["name"]: pv
-               for pv in conn.get("/api/v1/persistentvolumes")["items"]}
+               for pv in conn.get(path("persistentvolumes"))["items"]}
     except StsError as exc:
         if exc.code != EXIT_FORBIDDEN:
             raise
         pvs = None
         notes.append("PV reclaim policies unknown (persistentvolumes: forbidden)")
     try:
-        pdbs = conn.get("/apis/policy/v1/namespaces/%s/poddisruptionbudgets" % ns)["items"]
+        pdbs = conn.get(path("poddisruptionbudgets", ns))["items"]
     except StsError as exc:
         if exc.code != EXIT_FORBIDDEN:
             raise

@@ -118,7 +118,7 @@ def read_view(conn, namespace, name, domain, wide=False):
 
 def _list(conn, output, all_namespaces):
     from ..status import list_row, render_list
-    path = "/apis/apps/v1/statefulsets" if all_namespaces else sts_path(conn.namespace)
+    path = sts_path(None if all_namespaces else conn.namespace)
     items = conn.get(path)["items"]
     rows = [list_row(s) for s in items]
     if output in ("json", "yaml"):
