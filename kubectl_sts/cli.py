@@ -12,7 +12,31 @@ import threading
 import click
 
 from . import __version__
+from . import errors
 from .errors import EXIT_ERROR, EXIT_USAGE, StsError, Terminated, interrupt_code, redact
+
+# The one place an error becomes an exit code (README, "Exit codes"); the first match wins.
+EXIT_FOR = (
+    (errors.UsageError, errors.EXIT_USAGE),
+    (errors.ConfigError, errors.EXIT_CONFIG),
+    (errors.NotFound, errors.EXIT_NOT_FOUND),
+    (errors.Unauthorized, errors.EXIT_FORBIDDEN),
+    (errors.Forbidden, errors.EXIT_FORBIDDEN),
+    (errors.TransportError, errors.EXIT_UNREACHABLE),
+    (errors.Conflict, errors.EXIT_CONFLICT),
+    (errors.CheckFailed, errors.EXIT_CHECK_FAILED),
+    (errors.PodFailed, errors.EXIT_ROLLOUT_FAILED),
+    (errors.WaitTimeout, errors.EXIT_TIMEOUT),
+    (errors.Refused, errors.EXIT_REFUSED),
+)
+
+
+def exit_code(exc):
+    """The exit code of an error a command raised."""
+    for kind, code in EXIT_FOR:
+        if isinstance(exc, kind):
+            return code
+    return exc.legacy_code or EXIT_ERROR
 
 # name -> (module, attribute, one-line help shown by --help without importing the module)
 COMMANDS = {
@@ -179,8 +203,9 @@ def _main(argv):
     try:
         rv = cli.main(args=argv, prog_name=prog_name(), standalone_mode=False)
     except StsError as exc:
-        _say(exc.message)
-        return exc.code
+        if exc.message:
+            _say(exc.message)
+        return exit_code(exc)
     except click.exceptions.Abort as exc:
         # click turns KeyboardInterrupt (and our Terminated) into Abort
         _say("interrupted")

@@ -11,7 +11,9 @@ polling: changes arrive as watch events."""
 import threading
 import time
 
-from .errors import EXIT_ERROR, EXIT_FORBIDDEN, EXIT_NOT_FOUND, EXIT_UNREACHABLE, StsError
+from .errors import Forbidden, NotFound, StsError, TransportError, Unauthorized
+
+HOPELESS = (Forbidden, Unauthorized, NotFound)    # no retry can help: the informer stops
 from .kube import BACKOFF_FIRST, BACKOFF_MAX
 
 
@@ -56,9 +58,9 @@ class Informer(threading.Thread):
         reason = error.message
         if reason.startswith("error: "):
             reason = reason[len("error: "):]
-        if error.code == EXIT_FORBIDDEN or error.code == EXIT_NOT_FOUND:
+        if isinstance(error, HOPELESS):
             return reason
-        if error.code == EXIT_UNREACHABLE:
+        if isinstance(error, TransportError):
             return "API server unreachable since %s (%s)" % (when, reason)
         return "API server failing since %s (%s)" % (when, reason)
 
@@ -72,10 +74,9 @@ class Informer(threading.Thread):
                     return
             except Exception as exc:     # never a traceback from a thread: record, back off
                 from .errors import redact
-                if self._failed(StsError("error: reading %s: %s: %s" % (
-                        self.path, type(exc).__name__,
-                        redact(str(exc)).strip().splitlines()[0] if str(exc).strip() else ""),
-                        EXIT_ERROR)):
+                first = redact(str(exc)).strip().splitlines()[0] if str(exc).strip() else ""
+                if self._failed(StsError("error: reading %s: %s: %s"
+                                         % (self.path, type(exc).__name__, first))):
                     return
 
     def _failed(self, exc):
@@ -85,7 +86,7 @@ class Informer(threading.Thread):
         if self.error is None:
             self.error_since = time.time()
         self.error = exc
-        if exc.code in (EXIT_FORBIDDEN, EXIT_NOT_FOUND):
+        if isinstance(exc, HOPELESS):
             self.fatal = True
             self.notify(self)
             return True               # retrying cannot help; the caller reports it

@@ -7,8 +7,8 @@ import os
 import re
 import time
 
-from .errors import (EXIT_CONFIG, EXIT_CONFLICT, EXIT_ERROR, EXIT_FORBIDDEN, EXIT_NOT_FOUND,
-                     EXIT_UNREACHABLE, StsError, register_secret)
+from .errors import (ApiError, ConfigError, ServerError, StsError, TransportError,
+                     api_error_class, register_secret)
 
 # Retries (see Connection.request): the first wait, its doubling cap, the default budget of one
 # request's retries (commands with a --timeout use that instead), the longest Retry-After
@@ -56,7 +56,7 @@ def load_kubeconfig(paths, explicit):
     for path in paths:
         if not os.path.exists(path):
             if explicit:
-                raise StsError("error: stat %s: no such file or directory" % path, EXIT_CONFIG)
+                raise ConfigError("error: stat %s: no such file or directory" % path)
             continue
         found = True
         try:
@@ -64,7 +64,7 @@ def load_kubeconfig(paths, explicit):
                 doc = yaml.safe_load(f) or {}
         except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise StsError("error: invalid kubeconfig %s: %s" % (path, first), EXIT_CONFIG)
+            raise ConfigError("error: invalid kubeconfig %s: %s" % (path, first))
         _check_shape(doc, path)
         for key in ("clusters", "users", "contexts"):
             names = {e.get("name") for e in merged[key]}
@@ -83,8 +83,8 @@ def load_kubeconfig(paths, explicit):
                     if body.get(field) and not os.path.isabs(body[field]):
                         body[field] = os.path.join(base, body[field])
     if not found:
-        raise StsError("error: no kubeconfig found (looked in %s); set --kubeconfig or "
-                       "KUBECONFIG" % ", ".join(paths), EXIT_CONFIG)
+        raise ConfigError("error: no kubeconfig found (looked in %s); set --kubeconfig or "
+                       "KUBECONFIG" % ", ".join(paths))
     return merged
 
 
@@ -92,7 +92,7 @@ def _check_shape(doc, path):
     """A kubeconfig's structure, checked before use: every malformed shape is one line and
     exit 7, never a TypeError later."""
     def bad(what):
-        raise StsError("error: invalid kubeconfig %s: %s" % (path, what), EXIT_CONFIG)
+        raise ConfigError("error: invalid kubeconfig %s: %s" % (path, what))
     if not isinstance(doc, dict):
         bad("not a mapping")
     for key, body_key in (("clusters", "cluster"), ("users", "user"), ("contexts", "context")):
@@ -139,7 +139,6 @@ class Connection:
         self.context = None
         self.timeout = _parse_timeout(options.request_timeout)
         self.retry_budget = RETRY_BUDGET    # seconds one request may spend retrying
-        self.retry_deadline = None          # time.monotonic() no retry may go past (commands)
         self.reached = False                # the server has answered once: refusals = restart
         self.retries = 0                    # requests repeated so far (for diagnostics)
         self._resolve()
@@ -150,11 +149,10 @@ class Connection:
         config = load_kubeconfig(kubeconfig_paths(explicit), bool(explicit))
         context_name = o.context or config.get("current-context")
         if not context_name and not o.server:
-            raise StsError("error: no context is set in the kubeconfig; use --context",
-                           EXIT_CONFIG)
+            raise ConfigError("error: no context is set in the kubeconfig; use --context")
         context = _entry(config, "contexts", context_name) if context_name else None
         if context_name and context is None:
-            raise StsError('error: context "%s" does not exist' % context_name, EXIT_CONFIG)
+            raise ConfigError('error: context "%s" does not exist' % context_name)
         ctx = dict((context or {}).get("context") or {})
         if o.cluster:
             ctx["cluster"] = o.cluster
@@ -162,8 +160,7 @@ class Connection:
             ctx["user"] = o.user
         cluster = _entry(config, "clusters", ctx.get("cluster"))
         if cluster is None and not o.server:
-            raise StsError('error: cluster "%s" does not exist' % ctx.get("cluster"),
-                           EXIT_CONFIG)
+            raise ConfigError('error: cluster "%s" does not exist' % ctx.get("cluster"))
         user = _entry(config, "users", ctx.get("user")) or {"name": "", "user": {}}
         cluster = {"name": "cluster", "cluster": dict((cluster or {}).get("cluster") or {})}
         user = {"name": "user", "user": dict(user.get("user") or {})}
@@ -237,7 +234,7 @@ class Connection:
         cluster = self._resolved["clusters"][0]["cluster"]
         server = cluster.get("server", "")
         if not server:
-            raise StsError("error: the kubeconfig names no server for this context", EXIT_CONFIG)
+            raise ConfigError("error: the kubeconfig names no server for this context")
         from urllib.parse import urlsplit
         try:
             parts = urlsplit(server)
@@ -246,8 +243,8 @@ class Connection:
         except ValueError:
             valid = False
         if not valid:
-            raise StsError('error: invalid server URL "%s" in the kubeconfig (want https://host[:port])'
-                           % server[:100], EXIT_CONFIG)
+            raise ConfigError('error: invalid server URL "%s" in the kubeconfig (want https://host[:port])'
+                           % server[:100])
         kwargs = {"num_pools": 4, "maxsize": 8}
         if server.startswith("https://"):
             if cluster.get("insecure-skip-tls-verify"):
@@ -274,8 +271,8 @@ class Connection:
                     token = f.read().strip()
                 register_secret(token)
             except OSError as exc:
-                raise StsError("error: cannot read tokenFile %s: %s"
-                               % (user["tokenFile"], exc.strerror), EXIT_CONFIG)
+                raise ConfigError("error: cannot read tokenFile %s: %s"
+                               % (user["tokenFile"], exc.strerror))
         if token:
             headers["authorization"] = "Bearer " + token
         elif user.get("username"):
@@ -285,13 +282,13 @@ class Connection:
             register_secret(value)
         for field in ("ca_certs", "cert_file", "key_file"):
             if kwargs.get(field) and not os.path.isfile(kwargs[field]):
-                raise StsError("error: invalid kubeconfig: %s file %s does not exist"
-                               % (field.replace("_", "-"), kwargs[field]), EXIT_CONFIG)
+                raise ConfigError("error: invalid kubeconfig: %s file %s does not exist"
+                                  % (field.replace("_", "-"), kwargs[field]))
         try:
             pool = urllib3.PoolManager(**kwargs)
         except (OSError, ValueError) as exc:
-            raise StsError("error: invalid TLS settings in the kubeconfig: %s"
-                           % _first_line(exc), EXIT_CONFIG)
+            raise ConfigError("error: invalid TLS settings in the kubeconfig: %s"
+                           % _first_line(exc))
         return pool, server, headers
 
     @property
@@ -306,7 +303,7 @@ class Connection:
                                                       client_configuration=configuration,
                                                       persist_config=False)
             except Exception as exc:
-                raise StsError("error: invalid kubeconfig: %s" % _first_line(exc), EXIT_CONFIG)
+                raise ConfigError("error: invalid kubeconfig: %s" % _first_line(exc))
             self._client = k8s_client.ApiClient(configuration)
         return self._client
 
@@ -332,7 +329,7 @@ class Connection:
         Failures that are safe to repeat are retried with bounded exponential backoff
         (BACKOFF_FIRST doubling up to BACKOFF_MAX per wait, or the server's Retry-After) until
         `retry_budget` seconds (default: self.retry_budget) have passed since the first
-        failure, or self.retry_deadline (time.monotonic()), whichever comes first:
+        failure:
         - GET: 429, 500, 502, 503, 504, and a connection reset or closed mid-response;
         - any method: 429 (the server refused before doing anything), and a connection that
           could not be opened (refused, connect timeout) once this process has reached the
@@ -355,8 +352,6 @@ class Connection:
                     started = now
                 budget = self.retry_budget if retry_budget is None else retry_budget
                 deadline = started + (budget or 0)
-                if self.retry_deadline is not None:
-                    deadline = min(deadline, self.retry_deadline)
                 left = deadline - now
                 if left <= 0:
                     if attempts > 1:
@@ -374,17 +369,13 @@ class Connection:
     def _retry_wait(exc, method):
         """Seconds to wait before repeating the request that failed with `exc` (or _BACKOFF
         for the backoff's next wait), or None when it must not be repeated."""
-        status = getattr(exc, "status", None)
-        if status is not None:
-            if status == 429 or (status in RETRY_STATUSES and method == "GET"):
-                after = getattr(exc, "retry_after", None)
-                return min(after, RETRY_AFTER_MAX) if after else _BACKOFF
+        if isinstance(exc, ApiError):
+            if exc.status == 429 or (exc.status in RETRY_STATUSES and method == "GET"):
+                return min(exc.retry_after, RETRY_AFTER_MAX) if exc.retry_after else _BACKOFF
             return None
-        phase = getattr(exc, "phase", None)
-        if phase == "connect":
-            return _BACKOFF
-        if phase == "sent" and method == "GET":
-            return _BACKOFF
+        if isinstance(exc, TransportError):
+            if exc.phase == "connect" or (exc.phase == "sent" and method == "GET"):
+                return _BACKOFF
         return None
 
     def _request_once(self, method, path, query, body, content_type, stream, timeout):
@@ -429,7 +420,7 @@ class Connection:
         try:
             return json.loads(payload) if payload else {}
         except ValueError:
-            raise StsError("error: the server at %s did not answer JSON for %s %s"
+            raise ServerError("error: the server at %s did not answer JSON for %s %s"
                            % (self.server, method, path))
 
     def _transport_error(self, exc):
@@ -530,16 +521,11 @@ def api_error(status, body, method="GET", path="", query=None):
         message = "forbidden: cannot %s" % describe_request(method, path, query)
     if not message:
         message = "the server responded with status %s" % status
-    code = {404: EXIT_NOT_FOUND, 401: EXIT_FORBIDDEN, 403: EXIT_FORBIDDEN,
-            409: EXIT_CONFLICT}.get(status, EXIT_ERROR)
     if status == 401:
         reason = reason or "Unauthorized"
         message = "You must be logged in to the server (%s)" % message
-    error = StsError("Error from server (%s): %s" % (reason or status, message), code)
-    error.status = status
-    error.reason = reason
-    error.retry_after = retry_after
-    return error
+    return api_error_class(status)("Error from server (%s): %s" % (reason or status, message),
+                                   status=status, reason=reason, retry_after=retry_after)
 
 
 _VERBS = {"GET": "get", "HEAD": "get", "POST": "create", "PUT": "update", "PATCH": "patch",
@@ -603,7 +589,7 @@ def connection_error(exc, server):
         message = "error: timed out talking to %s" % server
     else:
         message = "error: cannot reach the cluster at %s: %s" % (server, _short_reason(text))
-    return StsError(message, EXIT_UNREACHABLE)
+    return TransportError(message)
 
 
 def _tls_reason(text):
@@ -632,8 +618,8 @@ def _b64(text):
     try:
         return base64.b64decode(text, validate=True).decode("ascii")
     except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise StsError("error: invalid kubeconfig: certificate-authority-data is not base64 "
-                       "PEM", EXIT_CONFIG)
+        raise ConfigError("error: invalid kubeconfig: certificate-authority-data is not base64 "
+                       "PEM")
 
 
 def _data_file(data):

@@ -7,7 +7,7 @@ messages follow the API server's wording; the exit code is 2 (bad arguments)."""
 
 import re
 
-from .errors import EXIT_USAGE, StsError
+from .errors import UsageError
 
 DNS1123_LABEL_MAX = 63
 _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z", re.ASCII)
@@ -35,14 +35,12 @@ def _shown(value):
 def check_name(name, kind="StatefulSet"):
     problem = dns_label_problem(name)
     if problem:
-        raise StsError('error: invalid %s name "%s": %s' % (kind, _shown(name), problem),
-                       EXIT_USAGE)
+        raise UsageError('error: invalid %s name "%s": %s' % (kind, _shown(name), problem))
     return name
 
 
 def check_namespace(namespace):
     problem = dns_label_problem(namespace)
     if problem:
-        raise StsError('error: invalid namespace "%s": %s' % (_shown(namespace), problem),
-                       EXIT_USAGE)
+        raise UsageError('error: invalid namespace "%s": %s' % (_shown(namespace), problem))
     return namespace

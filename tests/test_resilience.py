@@ -22,7 +22,7 @@ import pytest
 from helpers import statefulset, sts_settled, wait_for
 from kubectl_sts.cli import main
 from kubectl_sts.errors import (EXIT_ERROR, EXIT_FORBIDDEN, EXIT_INTERRUPTED, EXIT_TERMINATED,
-                                EXIT_TIMEOUT, EXIT_UNREACHABLE)
+                                EXIT_TIMEOUT, EXIT_UNREACHABLE, TransportError)
 from kubectl_sts.rollout import STATE_ANNOTATION
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -262,7 +262,7 @@ def test_refused_before_sending_is_retried_for_any_method_once_reached(tmp_path)
     with pytest.raises(StsError) as first:            # first contact: a wrong address, at once
         conn.request("PUT", "/api/v1/namespaces/default/pods/x", body={})
     assert time.monotonic() - started < 1.0
-    assert first.value.code == EXIT_UNREACHABLE and "connection refused" in first.value.message
+    assert isinstance(first.value, TransportError) and "connection refused" in first.value.message
     conn.reached = True                                # it answered before: a restart
     conn.retry_budget = 0.7
     started = time.monotonic()

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from kubectl_sts.errors import EXIT_FORBIDDEN, EXIT_UNREACHABLE, StsError
+from kubectl_sts.errors import Forbidden, StsError, TransportError
 from kubectl_sts.informer import Informer
 from kubectl_sts.wait import Clock, Verdict, Watch, wait
 
@@ -104,8 +104,8 @@ def listing(*pods_):
     ("never synced, then the server answers: judged on the fresh read",
      FakeInformer(synced=False), listing(pod("a", True)), "done", True, None),
     ("down until the deadline, and still down", FakeInformer(
-        synced=False, error=StsError("error: connection refused", EXIT_UNREACHABLE)),
-     StsError("error: connection refused", EXIT_UNREACHABLE), "unreachable", False, None),
+        synced=False, error=TransportError("error: connection refused")),
+     TransportError("error: connection refused"), "unreachable", False, None),
 ])
 def test_outcomes(name, informer, fresh, want_state, want_fresh, want_line):
     clock = FakeClock()
@@ -118,7 +118,7 @@ def test_outcomes(name, informer, fresh, want_state, want_fresh, want_line):
         assert outcome.verdict.line == want_line, name
     if want_state == "unreachable":
         assert outcome.why == "API server unreachable since 12:00:00 (down)"
-        assert outcome.error.code == EXIT_UNREACHABLE
+        assert isinstance(outcome.error, TransportError)
     if want_fresh:
         assert informer.replaced is fresh        # later reads agree with the judged state
 
@@ -150,7 +150,7 @@ def test_a_failed_verdict_ends_the_wait_at_once():
 
 
 def test_a_forbidden_watch_is_raised():
-    denied = StsError("error: pods is forbidden", EXIT_FORBIDDEN)
+    denied = Forbidden("error: pods is forbidden", status=403)
     watch = make_watch(FakeClock(), pods=FakeInformer(synced=False, error=denied, fatal=True))
     with pytest.raises(StsError) as info:
         wait(watch, all_ready, timeout=30)
@@ -178,7 +178,7 @@ def test_judge_failing_shows_what_it_can_while_a_watch_fails():
     def judge(snapshot, now):
         seen.append(sorted(snapshot))
         return Verdict(failed="stop")
-    broken = FakeInformer(synced=False, error=StsError("error: boom", EXIT_UNREACHABLE))
+    broken = FakeInformer(synced=False, error=TransportError("error: boom"))
     watch = make_watch(FakeClock(), pods=FakeInformer({"a": pod("a", True)}), events=broken)
     assert wait(watch, judge, None, judge_failing=True).state == "failed"
     assert seen == [["events", "pods"]]
@@ -200,7 +200,7 @@ class ScriptedConn:
     def request(self, method, path, query=None, **kwargs):
         if not self.lists:
             self.informer.stop()
-            raise StsError("error: script over", EXIT_UNREACHABLE)
+            raise TransportError("error: script over")
         answer = self.lists.pop(0)
         if isinstance(answer, Exception):
             raise answer
@@ -251,7 +251,7 @@ def run_informer(lists, watches):
      {"c": "40", "d": "51"}, ["9", "50"]),
     ("a broken stream: list again",
      [listing(obj("a", 3)), listing(obj("a", 7))],
-     [StsError("error: connection reset", EXIT_UNREACHABLE), []],
+     [TransportError("error: connection reset"), []],
      {"a": "7"}, ["9", "9"]),
 ])
 def test_informer_streams(name, lists, watches, want_items, want_watch_rvs):
@@ -262,7 +262,7 @@ def test_informer_streams(name, lists, watches, want_items, want_watch_rvs):
 
 
 def test_informer_stops_on_forbidden_and_says_so():
-    denied = StsError("error: pods is forbidden", EXIT_FORBIDDEN)
+    denied = Forbidden("error: pods is forbidden", status=403)
     informer, _ = run_informer([denied], [])
     assert informer.fatal and informer.error is denied
 

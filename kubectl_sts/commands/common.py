@@ -25,14 +25,13 @@ def sts_path(namespace, name=None):
 
 def get_statefulset(conn, namespace, name, **request):
     """GET one StatefulSet; a 404 names the namespace too (exit 3)."""
-    from ..errors import EXIT_NOT_FOUND, StsError
+    from ..errors import NotFound
     try:
         return conn.request("GET", sts_path(namespace, name), **request)
-    except StsError as exc:
-        if exc.code == EXIT_NOT_FOUND:
-            raise StsError('Error from server (NotFound): statefulsets.apps "%s" not found in '
-                           'namespace "%s"' % (name, namespace), EXIT_NOT_FOUND)
-        raise
+    except NotFound as exc:
+        raise NotFound('Error from server (NotFound): statefulsets.apps "%s" not found in '
+                       'namespace "%s"' % (name, namespace), status=404,
+                       reason="NotFound") from exc
 
 
 def core_path(namespace, plural, name=None):

@@ -2,7 +2,7 @@
 
 import click
 
-from ..errors import EXIT_CONFLICT, EXIT_NOT_FOUND, EXIT_USAGE, StsError
+from ..errors import Conflict, NotFound, UsageError
 from .common import connect, core_path, dump
 from .scale import confirm, read_set
 
@@ -43,8 +43,8 @@ def pvc(ctx, name, prune, ordinal, yes, dry_run, output):
         return 0
     start = (sts["spec"].get("ordinals") or {}).get("start") or 0
     if ordinal is not None and start <= ordinal < start + sts["spec"].get("replicas", 1):
-        raise StsError("error: ordinal %d is inside the range of %s: its claims are never "
-                       "pruned" % (ordinal, name), EXIT_USAGE)
+        raise UsageError("error: ordinal %d is inside the range of %s: its claims are never "
+                         "pruned" % (ordinal, name))
     victims = prunable(entries, ordinal)
     if not victims:
         click.echo("No orphaned PVCs to prune for %s." % name)
@@ -68,12 +68,10 @@ def pvc(ctx, name, prune, ordinal, yes, dry_run, output):
             conn.request("DELETE", core_path(conn.namespace, "persistentvolumeclaims", v["name"]),
                          query, body={"preconditions": {"uid": v["uid"],
                                                         "resourceVersion": v["resourceVersion"]}})
-        except StsError as exc:
-            if exc.code in (EXIT_CONFLICT, EXIT_NOT_FOUND):
-                click.echo("skipped %s: it changed since it was listed (%s)"
-                           % (v["name"], exc.message), err=True)
-                continue
-            raise
+        except (Conflict, NotFound) as exc:
+            click.echo("skipped %s: it changed since it was listed (%s)"
+                       % (v["name"], exc.message), err=True)
+            continue
         click.echo('persistentvolumeclaim "%s" deleted%s' % (v["name"], " (server dry run)"
                                                              if dry_run == "server" else ""))
     return 0

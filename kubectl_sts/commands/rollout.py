@@ -10,8 +10,8 @@ import time
 
 import click
 
-from ..errors import (EXIT_CONFLICT, EXIT_ROLLOUT_FAILED, EXIT_TIMEOUT, EXIT_UNREACHABLE,
-                      EXIT_USAGE, StsError, interrupt_code)
+from ..errors import (EXIT_CONFLICT, EXIT_ROLLOUT_FAILED, EXIT_USAGE, Conflict, NotFound,
+                      StsError, TransportError, WaitTimeout, interrupt_code, reworded)
 from .common import connect, core_path, get_statefulset, sts_path
 
 
@@ -174,10 +174,11 @@ class Rollout:
             outcome = wait(self.watcher, lambda snapshot, now: Verdict(done=True),
                            self.timeout or 300)
             if not outcome.ok:
-                raise StsError("error: timed out after %s starting to watch %s: %s"
-                               % (_fmt(self.timeout), self.name, _why(outcome)),
-                               outcome.error.code if outcome.error is not None
-                               else EXIT_TIMEOUT)
+                message = "error: timed out after %s starting to watch %s: %s" % (
+                    _fmt(self.timeout), self.name, _why(outcome))
+                if outcome.error is not None:
+                    raise reworded(outcome.error, message)
+                raise WaitTimeout(message)
         return self.watcher
 
     def current(self, snapshot=None):
@@ -186,7 +187,7 @@ class Rollout:
             snapshot = self.watcher.snapshot()
         sts = snapshot["sts"].get(self.name)
         if sts is None:
-            raise StsError('statefulset "%s" was deleted' % self.name, 3)
+            raise NotFound('statefulset "%s" was deleted' % self.name)
         # The set's watch may deliver our own write after the pod events it caused: until it
         # does, the object we wrote is the newest (its status shows it is not observed yet).
         written = self.last_written
@@ -209,12 +210,11 @@ class Rollout:
             query = {"dryRun": "All"} if self.dry_run == "server" else {}
             try:
                 written = self.conn.request("PUT", sts_path(self.ns, self.name), query, body=new)
-            except StsError as exc:
-                if exc.code == EXIT_CONFLICT:
-                    sts = self.read()       # re-read; change() re-checks the plan
-                    continue
-                if exc.code == EXIT_UNREACHABLE and getattr(exc, "phase", None) == "sent" \
-                        and self.dry_run == "none":
+            except Conflict:
+                sts = self.read()           # re-read; change() re-checks the plan
+                continue
+            except TransportError as exc:
+                if exc.phase == "sent" and self.dry_run == "none":
                     # the connection broke after the PUT was sent: it may have been applied.
                     # Re-read: if it was, go on; if not, the PUT (with the resourceVersion it
                     # is computed from) is safe to send again.
@@ -441,15 +441,14 @@ class Rollout:
             return 0
         if outcome.state == "unreachable":
             # the API server restarts (or is gone) and stayed so until the deadline
-            raise StsError(
-                "error: gave up after %s waiting for partition %d: %s; the partition "
-                "stays at %d as written; continue with: kubectl sts rollout %s %s"
-                % (_fmt(self.timeout), partition, _why(outcome), partition,
-                   self.name, "--to %d" % self.target if self.target is not None
-                   else "--step"), outcome.error.code)
-        raise StsError("error: timed out after %s waiting for partition %d: %s"
-                       % (_fmt(self.timeout), partition,
-                          outcome.verdict.line[len("waiting: "):]), EXIT_TIMEOUT)
+            raise reworded(outcome.error, "error: gave up after %s waiting for partition %d: %s; "
+                           "the partition stays at %d as written; continue with: kubectl sts "
+                           "rollout %s %s" % (_fmt(self.timeout), partition, _why(outcome),
+                                              partition, self.name, "--to %d" % self.target
+                                              if self.target is not None else "--step"))
+        raise WaitTimeout("error: timed out after %s waiting for partition %d: %s"
+                          % (_fmt(self.timeout), partition,
+                             outcome.verdict.line[len("waiting: "):]))
 
     def progress(self, line):
         if line is None:
@@ -676,10 +675,10 @@ class Rollout:
             click.echo("rollout of %s complete" % self.name)
             return 0
         if outcome.state == "unreachable":
-            raise StsError("error: gave up after %s following the rollout of %s: %s"
-                           % (_fmt(self.timeout), self.name, _why(outcome)), outcome.error.code)
-        raise StsError("error: timed out after %s following the rollout of %s (%s)"
-                       % (_fmt(self.timeout), self.name, outcome.verdict.line), EXIT_TIMEOUT)
+            raise reworded(outcome.error, "error: gave up after %s following the rollout of %s: "
+                           "%s" % (_fmt(self.timeout), self.name, _why(outcome)))
+        raise WaitTimeout("error: timed out after %s following the rollout of %s (%s)"
+                          % (_fmt(self.timeout), self.name, outcome.verdict.line))
 
     def explain_interruption(self):
         """After Ctrl-C or SIGTERM: where the set stands (read again: a write in flight either

@@ -10,8 +10,8 @@ import time
 
 import click
 
-from ..errors import (EXIT_CONFLICT, EXIT_FORBIDDEN, EXIT_REFUSED,
-                      EXIT_ROLLOUT_FAILED, EXIT_TIMEOUT, EXIT_USAGE, StsError, interrupt_code)
+from ..errors import (Conflict, Forbidden, PodFailed, Refused, ServerError, StsError,
+                      TransportError, UsageError, WaitTimeout, interrupt_code, reworded)
 from ..pods import is_ready
 from ..paths import path
 from .common import connect, core_path, dump, get_statefulset, sts_path
@@ -30,16 +30,12 @@ def read_set(conn, name):
     try:
         pvs = {pv["metadata"]["name"]: pv
                for pv in conn.get(path("persistentvolumes"))["items"]}
-    except StsError as exc:
-        if exc.code != EXIT_FORBIDDEN:
-            raise
+    except Forbidden:
         pvs = None
         notes.append("PV reclaim policies unknown (persistentvolumes: forbidden)")
     try:
         pdbs = conn.get(path("poddisruptionbudgets", ns))["items"]
-    except StsError as exc:
-        if exc.code != EXIT_FORBIDDEN:
-            raise
+    except Forbidden:
         pdbs = []
         notes.append("PodDisruptionBudgets not checked (forbidden)")
     return sts, pods, claims, pvs, pdbs, notes
@@ -49,8 +45,8 @@ def confirm(question, yes):
     if yes:
         return True
     if not sys.stdin.isatty():
-        raise StsError("error: refusing to ask \"%s\": stdin is not a terminal; pass --yes"
-                       % question, EXIT_USAGE)
+        raise UsageError("error: refusing to ask \"%s\": stdin is not a terminal; pass --yes"
+                         % question)
     return click.confirm(question, default=False)
 
 
@@ -136,9 +132,8 @@ def _scale(conn, name, replicas, min_replicas, force, yes, dry_run, output, time
     if plan["direction"] == "none":
         return 0
     if plan["refused"] and not force:
-        click.echo("error: refused: %s (use --force to override)" % plan["refused"][0]["message"],
-                   err=True)
-        return EXIT_REFUSED
+        raise Refused("error: refused: %s (use --force to override)"
+                      % plan["refused"][0]["message"])
     if dry_run == "client":
         say("dry-run (client): would PUT %s/scale replicas=%d (resourceVersion %s)"
                    % (sts_path(conn.namespace, name), replicas, plan["resourceVersion"]))
@@ -171,15 +166,15 @@ def write_scale(conn, sts, replicas, server_dry_run):
     try:
         conn.request("PUT", sts_path(meta["namespace"], meta["name"]) + "/scale",
                      {"dryRun": "All"} if server_dry_run else None, body=body)
-    except StsError as exc:
-        if exc.code == EXIT_CONFLICT:
-            raise StsError("error: statefulset %s changed after the plan was made; nothing was "
-                           "changed: run the command again to see the new plan" % meta["name"],
-                           EXIT_CONFLICT)
-        if getattr(exc, "phase", None) == "sent" or (getattr(exc, "status", None) or 0) >= 500:
+    except Conflict as exc:
+        raise Conflict("error: statefulset %s changed after the plan was made; nothing was "
+                       "changed: run the command again to see the new plan" % meta["name"],
+                       status=409, reason=exc.reason) from exc
+    except (TransportError, ServerError) as exc:
+        if isinstance(exc, ServerError) or exc.phase == "sent":
             # never repeated: the write may have been applied
-            raise StsError("%s; replicas=%d may or may not have been applied: see with kubectl "
-                           "sts status %s" % (exc.message, replicas, meta["name"]), exc.code)
+            raise reworded(exc, "%s; replicas=%d may or may not have been applied: see with "
+                           "kubectl sts status %s" % (exc.message, replicas, meta["name"]))
         raise
 
 
@@ -223,19 +218,17 @@ class Waiter:
         with watch:
             outcome = wait(watch, settled, self.timeout, self.say)
             if outcome.state == "unreachable":
-                raise StsError("error: gave up after %gs: %s; replicas is %d; the controller "
-                               "continues on its own; watch with kubectl sts status %s"
-                               % (self.timeout, outcome.why or "no answer", to, name),
-                               outcome.error.code)
+                raise reworded(outcome.error, "error: gave up after %gs: %s; replicas is %d; the "
+                               "controller continues on its own; watch with kubectl sts "
+                               "status %s" % (self.timeout, outcome.why or "no answer", to,
+                                              name))
             if outcome.state == "failed":
-                click.echo("error: %s" % outcome.verdict.failed, err=True)
                 self.report(watch.snapshot()["claims"])
-                return EXIT_ROLLOUT_FAILED
+                raise PodFailed("error: %s" % outcome.verdict.failed)
             if outcome.state == "timeout":
-                click.echo("error: timed out: %s" % outcome.verdict.line[len("waiting: "):],
-                           err=True)
                 self.report(watch.snapshot()["claims"])
-                return EXIT_TIMEOUT
+                raise WaitTimeout("error: timed out: %s"
+                                  % outcome.verdict.line[len("waiting: "):])
             if doomed:
                 wait(watch, claims_gone, max(0.0, deadline - time.monotonic()))
             self.report(watch.snapshot()["claims"])

@@ -9,7 +9,7 @@ import datetime
 
 import click
 
-from ..errors import EXIT_CHECK_FAILED, EXIT_FORBIDDEN, EXIT_NOT_FOUND, StsError
+from ..errors import EXIT_CHECK_FAILED, CheckFailed, Forbidden, NotFound
 from .common import connect, core_path, dump, get_statefulset, output_option, sts_path
 
 
@@ -45,7 +45,7 @@ def status(ctx, name, output, all_namespaces, watch, check, cluster_domain):
                                                                                  "yaml"))
     show(view, output)
     if check and not view["healthy"]:
-        return EXIT_CHECK_FAILED
+        raise CheckFailed("")       # the view above says why
     return 0
 
 
@@ -89,11 +89,10 @@ def read_objects(conn, namespace, name):
     if service_name:
         try:
             service = conn.get(core_path(namespace, "services", service_name))
-        except StsError as exc:
-            if exc.code == EXIT_FORBIDDEN:
-                unreadable.append("service %s (forbidden)" % service_name)
-            elif exc.code != EXIT_NOT_FOUND:
-                raise
+        except Forbidden:
+            unreadable.append("service %s (forbidden)" % service_name)
+        except NotFound:
+            pass
     events = _optional(conn, core_path(namespace, "events"), "events", unreadable,
                        fieldSelector="type=Warning") or []
     return sts, pods, claims, service, events, unreadable
@@ -103,9 +102,7 @@ def _optional(conn, path, what, unreadable, **query):
     """A list the view can live without: a 403 is noted, not fatal."""
     try:
         return conn.get(path, **query)["items"]
-    except StsError as exc:
-        if exc.code != EXIT_FORBIDDEN:
-            raise
+    except Forbidden as exc:
         unreadable.append("%s (forbidden: %s)" % (what, exc.message))
         return None
 

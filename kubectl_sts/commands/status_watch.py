@@ -4,7 +4,7 @@ import sys
 
 import click
 
-from ..errors import EXIT_NOT_FOUND, StsError
+from ..errors import NotFound
 from .common import core_path, sts_path
 
 
@@ -31,8 +31,7 @@ def watch_status(conn, name, output, domain):
         if current is None:
             if "sts" in failing and not watch.informers["sts"].synced.is_set():
                 return Verdict(failed=failing["sts"])
-            return Verdict(failed=StsError('statefulset "%s" was deleted' % name,
-                                           EXIT_NOT_FOUND))
+            return Verdict(failed=NotFound('statefulset "%s" was deleted' % name))
         view = build_view(current, list(snapshot["pods"].values()),
                           list(snapshot["claims"].values()), service,
                           list(snapshot["events"].values()), now_utc(), domain,
