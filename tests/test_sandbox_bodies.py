@@ -326,17 +326,28 @@ def test_chunked_body_with_extension_and_trailer_then_pipelined_request(sandbox,
     sock = socket.create_connection(sandbox.server.server_address[:2], timeout=20)
     try:
         sock.sendall(head + chunks + follow_up)          # both requests in one write
-        first = http.client.HTTPResponse(sock)
-        first.begin()
-        created = json.loads(first.read())
-        assert first.status == 201, created
-        second = http.client.HTTPResponse(sock)
-        second.begin()
-        got = json.loads(second.read())
-        assert second.status == 200, got
+        fp = sock.makefile("rb")
+        code, created = read_response(fp)
+        assert code == 201, created
+        code, got = read_response(fp)
+        assert code == 200, got
         assert got["metadata"]["uid"] == created["metadata"]["uid"]
     finally:
         sock.close()
+
+
+def read_response(fp):
+    """(status, JSON body) of one HTTP/1.1 response read off a shared buffered stream."""
+    status = int(fp.readline().split()[1])
+    length = 0
+    while True:
+        line = fp.readline().strip()
+        if not line:
+            break
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    return status, json.loads(fp.read(length))
 
 
 def test_chunked_body_through_http_client(sandbox, namespace):

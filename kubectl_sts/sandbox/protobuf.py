@@ -27,6 +27,7 @@ import datetime
 import json
 
 MAGIC = b"k8s\x00"
+MEDIA_TYPE = "application/vnd.kubernetes.protobuf"
 
 
 class DecodeError(ValueError):
@@ -667,8 +668,8 @@ def _message(name, data):
     return out
 
 
-def decode(data):
-    """The object dict of a protobuf-encoded body (magic + runtime.Unknown)."""
+def _envelope(data):
+    """(apiVersion, kind, raw) of a body: the magic, then a runtime.Unknown."""
     if data[:4] != MAGIC:
         raise DecodeError("provided data does not appear to be a protobuf message, expected "
                           "prefix [107 56 115 0]")
@@ -692,6 +693,18 @@ def decode(data):
             raise DecodeError("unknown field %d of runtime.Unknown" % num)
     if encoding:
         raise DecodeError("unsupported content encoding %r" % encoding)
+    return api_version, kind, raw
+
+
+def decode_type_meta(data):
+    """{"apiVersion", "kind"} of a body's envelope, without decoding the object."""
+    api_version, kind, _ = _envelope(data)
+    return {"apiVersion": api_version, "kind": kind}
+
+
+def decode(data):
+    """The object dict of a protobuf-encoded body (magic + runtime.Unknown)."""
+    api_version, kind, raw = _envelope(data)
     message = KINDS.get((api_version, kind))
     if message is None:
         raise UnsupportedKind(api_version, kind)
