@@ -262,7 +262,11 @@ class Handler(BaseHTTPRequestHandler):
             return
         except ApiError as exc:
             self.close_connection = True        # the rest of the body is still on the wire
-            return self._send_json(exc.code, exc.status, headers={"Connection": "close"})
+            try:
+                self._send_json(exc.code, exc.status, headers={"Connection": "close"})
+            except OSError:
+                pass
+            return
         self.query = {k: v[-1] for k, v in parse_qs(self.url.query, keep_blank_values=True).items()}
         self.identity = self.fault_plan = self.fault_name = None
         try:
