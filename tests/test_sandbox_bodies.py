@@ -426,7 +426,9 @@ def test_protobuf_errors_look_like_the_api_servers(sandbox, namespace):
                             {"Content-Type": PROTOBUF})
     status = json.loads(body)
     assert code == 400 and status["reason"] == "BadRequest"
-    assert "provided data does not appear to be a protobuf message" in status["message"]
+    assert status["message"] == (
+        "the object provided is unrecognized (must be of type Service): provided data does not "
+        'appear to be a protobuf message, expected prefix [107 56 115 0] ({"kind":"Service"})')
     raw = msg((1, meta("pb")), (2, [(4, "ClusterIP"), (99, "x")]))
     code, _, body = request(sandbox, "POST", path, envelope("v1", "Service", raw),
                             {"Content-Type": PROTOBUF})

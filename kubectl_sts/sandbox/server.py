@@ -197,8 +197,9 @@ class Handler(BaseHTTPRequestHandler):
             if kind:
                 raise errors.bad_request('%s in version "%s" cannot be handled as a %s: %s'
                                          % (kind, version, kind, exc))
-            raise errors.bad_request("the object provided is unrecognized: %s (%s)"
-                                     % (exc, protobuf.summarize(raw)))
+            raise errors.bad_request("the object provided is unrecognized (must be of type %s): "
+                                     "%s (%s)" % (_endpoint_kind(self.url.path), exc,
+                                                  protobuf.summarize(raw)))
 
     def _receive_body(self):
         """Read the whole request body: chunked (Transfer-Encoding) or Content-Length, at most
@@ -727,6 +728,21 @@ def _json_or_yaml(raw):
             return yaml.safe_load(raw)
         except Exception:
             raise errors.bad_request("the body of the request could not be decoded")
+
+
+def _endpoint_kind(path):
+    """The kind a resource URL serves (the decode target), "" when it names none."""
+    parts = [p for p in path.split("/") if p]
+    if parts[:1] == ["api"]:
+        group, rest = "", parts[2:]
+    else:
+        group, rest = (parts[1] if len(parts) > 1 else ""), parts[3:]
+    if rest[:1] == ["namespaces"] and len(rest) >= 3:
+        rest = rest[2:]
+    rt = lookup(group, rest[0]) if rest else None
+    if rt is not None and rest[2:3] == ["scale"]:
+        return "Scale"
+    return rt.kind if rt is not None else ""
 
 
 def _envelope_kind(raw):
