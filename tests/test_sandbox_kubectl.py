@@ -10,8 +10,6 @@ import json
 import re
 import time
 
-import os
-
 import pytest
 import yaml
 
@@ -693,10 +691,6 @@ def test_apply_immutable_field(kubectl, tmp_path, manifest):
 # imperative create (kubectl sends these bodies as protobuf)
 # --------------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(condition=not os.environ.get("KUBECTL_STS_TEST_KUBECONFIG"), strict=True,
-                   reason="kubectl 1.32 sends imperative `create` bodies as protobuf and does not "
-                          "fall back to JSON; the sandbox only decodes JSON/YAML (documented "
-                          "limitation)")
 def test_create_pdb_imperatively(kubectl, manifest):
     deploy(kubectl, manifest)
     out = ok(kubectl("create", "poddisruptionbudget", "web", "--selector=app=web",

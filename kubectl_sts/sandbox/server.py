@@ -11,7 +11,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from . import errors, openapi, resources
+from . import errors, openapi, protobuf, resources
 from .auth import Access, Attributes
 from .faults import Faults
 from .errors import ApiError
@@ -161,27 +161,114 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
     def _read_body(self):
+        """The request body as an object, decoded as its Content-Type says (the API server's
+        NegotiateInputSerializer: none means JSON; JSON, YAML and protobuf are accepted).
+        PATCH bodies are decoded here too (JSON or YAML); apply_patch checks their type."""
         raw = self.raw_body
         if not raw:
             return None
-        if raw[:4] == b"k8s\x00":
-            raise errors.unsupported_media_type(
-                "protobuf request bodies are not supported by the sandbox; send JSON")
-        try:
-            return json.loads(raw)
-        except ValueError:
+        media = _media_type(self.headers.get("Content-Type"))
+        if self.command == "PATCH":
+            if raw[:4] == protobuf.MAGIC:
+                raise errors.unsupported_media_type(media or "protobuf")
+            return _json_or_yaml(raw)
+        if media == protobuf.MEDIA_TYPE:
+            return self._protobuf_body(raw)
+        if media in ("", "application/json"):
             try:
-                import yaml
-                return yaml.safe_load(raw)
-            except Exception:
+                return json.loads(raw)
+            except ValueError:
                 raise errors.bad_request("the body of the request could not be decoded")
+        if media == "application/yaml":
+            return _json_or_yaml(raw)
+        raise ApiError(errors.status(415, "UnsupportedMediaType", _UNSUPPORTED_BODY))
+
+    def _protobuf_body(self, raw):
+        """Decode a protobuf body; the answer is JSON, so the Accept header must allow it."""
+        if not _accepts_json(self.headers.get("Accept")):
+            raise ApiError(errors.status(406, "NotAcceptable", "only the following media types "
+                                         "are accepted: application/json"))
+        try:
+            return protobuf.decode(raw)
+        except protobuf.UnsupportedKind as exc:
+            raise ApiError(errors.status(415, "UnsupportedMediaType", str(exc)))
+        except protobuf.DecodeError as exc:
+            # the wording of the API server's transformDecodeError (handlers/rest.go)
+            kind, version = _envelope_kind(raw)
+            if kind:
+                raise errors.bad_request('%s in version "%s" cannot be handled as a %s: %s'
+                                         % (kind, version, kind, exc))
+            raise errors.bad_request("the object provided is unrecognized (must be of type %s): "
+                                     "%s (%s)" % (_endpoint_kind(self.url.path), exc,
+                                                  protobuf.summarize(raw)))
+
+    def _receive_body(self):
+        """Read the whole request body: chunked (Transfer-Encoding) or Content-Length, at most
+        MAX_BODY_BYTES. Raises ApiError (the connection then cannot be reused) or OSError."""
+        codings = [c.strip().lower() for c in
+                   (self.headers.get("Transfer-Encoding") or "").split(",") if c.strip()]
+        if codings:
+            if codings[-1] != "chunked":
+                raise ApiError(errors.status(501, "NotImplemented", "unsupported transfer "
+                                             "encoding: %s" % ", ".join(codings)))
+            return self._read_chunked()
+        text = (self.headers.get("Content-Length") or "0").strip()
+        if not text.isdigit():
+            raise errors.bad_request("invalid Content-Length %r" % text)
+        length = int(text)
+        if length > MAX_BODY_BYTES:
+            raise _too_large()
+        data = self.rfile.read(length) if length else b""
+        if len(data) < length:
+            raise ConnectionResetError("the client closed the connection mid-body")
+        return data
+
+    def _read_chunked(self):
+        data = bytearray()
+        while True:
+            line = self.rfile.readline(_MAX_LINE + 1)
+            if not line.endswith(b"\n"):
+                if not line or len(line) <= _MAX_LINE:
+                    raise ConnectionResetError("the client closed the connection mid-body")
+                raise errors.bad_request("malformed chunked encoding: chunk line too long")
+            size = line.split(b";", 1)[0].strip()
+            if not size or len(size) > 16 or size.strip(b"0123456789abcdefABCDEF"):
+                raise errors.bad_request("malformed chunked encoding: invalid chunk size")
+            size = int(size, 16)
+            if size == 0:
+                break
+            if len(data) + size > MAX_BODY_BYTES:
+                raise _too_large()
+            chunk = self.rfile.read(size)
+            if len(chunk) < size:
+                raise ConnectionResetError("the client closed the connection mid-body")
+            if self.rfile.read(2) != b"\r\n":
+                raise errors.bad_request("malformed chunked encoding: no CRLF after a chunk")
+            data += chunk
+        for _ in range(100):                        # the trailer section, up to its empty line
+            line = self.rfile.readline(_MAX_LINE + 1)
+            if line in (b"\r\n", b"\n"):
+                return bytes(data)
+            if not line:
+                raise ConnectionResetError("the client closed the connection mid-body")
+        raise errors.bad_request("malformed chunked encoding: too many trailer lines")
 
     def _dispatch(self):
         # read the whole body first, so a request refused early leaves no bytes behind on a
         # kept-alive connection
-        length = int(self.headers.get("Content-Length") or 0)
-        self.raw_body = self.rfile.read(length) if length else b""
         self.url = urlsplit(self.path)
+        try:
+            self.raw_body = self._receive_body()
+        except OSError:
+            self.close_connection = True
+            return
+        except ApiError as exc:
+            self.close_connection = True        # the rest of the body is still on the wire
+            try:
+                self._send_json(exc.code, exc.status, headers={"Connection": "close"})
+            except OSError:
+                pass
+            return
         self.query = {k: v[-1] for k, v in parse_qs(self.url.query, keep_blank_values=True).items()}
         self.identity = self.fault_plan = self.fault_name = None
         try:
@@ -611,6 +698,70 @@ class Handler(BaseHTTPRequestHandler):
         return self._send_json(200, {"kind": rt.kind + "List", "apiVersion": api_version(rt),
                                      "metadata": {"resourceVersion": str(store.rv)},
                                      "items": deleted})
+
+
+# The API server's default MaxRequestBodyBytes (3 MiB): limitedReadBody answers 413 past it.
+MAX_BODY_BYTES = 3 * 1024 * 1024
+_MAX_LINE = 4096
+_UNSUPPORTED_BODY = ("the body of the request was in an unknown format - accepted media types "
+                     "include: application/json, application/yaml, "
+                     "application/vnd.kubernetes.protobuf")
+
+
+def _too_large():
+    return ApiError(errors.status(413, "RequestEntityTooLarge",
+                                  "Request entity too large: limit is %d" % MAX_BODY_BYTES))
+
+
+def _media_type(header):
+    return (header or "").split(";", 1)[0].strip().lower()
+
+
+def _accepts_json(header):
+    """Whether an Accept header allows a JSON answer (no header allows anything)."""
+    if not (header or "").strip():
+        return True
+    for clause in header.split(","):
+        media = _media_type(clause)
+        if media in ("application/json", "application/*", "*/*", "*"):
+            return True
+    return False
+
+
+def _json_or_yaml(raw):
+    try:
+        return json.loads(raw)
+    except ValueError:
+        try:
+            import yaml
+            return yaml.safe_load(raw)
+        except Exception:
+            raise errors.bad_request("the body of the request could not be decoded")
+
+
+def _endpoint_kind(path):
+    """The kind a resource URL serves (the decode target), "" when it names none."""
+    parts = [p for p in path.split("/") if p]
+    if parts[:1] == ["api"]:
+        group, rest = "", parts[2:]
+    else:
+        group, rest = (parts[1] if len(parts) > 1 else ""), parts[3:]
+    if rest[:1] == ["namespaces"] and len(rest) >= 3:
+        rest = rest[2:]
+    rt = lookup(group, rest[0]) if rest else None
+    if rt is not None and rest[2:3] == ["scale"]:
+        return "Scale"
+    return rt.kind if rt is not None else ""
+
+
+def _envelope_kind(raw):
+    """(kind, version) named by a protobuf envelope, ("", "") when unreadable."""
+    try:
+        obj = protobuf.decode_type_meta(raw)
+    except protobuf.DecodeError:
+        return "", ""
+    version = obj.get("apiVersion", "").rsplit("/", 1)[-1]
+    return obj.get("kind", ""), version
 
 
 def _scale_of(sts):
