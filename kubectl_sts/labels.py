@@ -1,8 +1,7 @@
-"""Label selectors as strings, and pod/claim naming rules of the StatefulSet controller."""
+"""Label selectors as strings and as predicates. (The naming rules of the StatefulSet
+controller live in k8s/statefulset.py; they are re-exported here.)"""
 
-import re
-
-_ORDINAL_RE = re.compile(r"^(.*)-([0-9]+)$")
+from .k8s.statefulset import claim_ordinal, pod_ordinal  # noqa: F401
 
 
 def selector_string(selector):
@@ -20,21 +19,6 @@ def selector_string(selector):
         elif op == "DoesNotExist":
             parts.append("!" + key)
     return ",".join(parts)
-
-
-def pod_ordinal(sts_name, pod_name):
-    """The ordinal of a pod of this set, or None (the controller's `<sts>-<ordinal>` rule)."""
-    m = _ORDINAL_RE.match(pod_name)
-    if not m or m.group(1) != sts_name:
-        return None
-    return int(m.group(2))
-
-
-def claim_ordinal(template, sts_name, claim_name):
-    """The ordinal of a claim named `<template>-<sts>-<ordinal>`, or None."""
-    prefix = "%s-%s-" % (template, sts_name)
-    rest = claim_name[len(prefix):] if claim_name.startswith(prefix) else ""
-    return int(rest) if rest.isdigit() and (rest == "0" or not rest.startswith("0")) else None
 
 
 def selector_matches(selector, labels):

@@ -1,66 +1,29 @@
-"""`scale` and `pvc`: which pods go, which claims are kept or deleted, and the risks, computed
-by pure functions from the plain API objects."""
+"""`scale`: which pods go, which claims are kept or deleted, and the risks, computed by pure
+functions from the plain API objects. (The claims' view and `pvc`'s decisions: pvc.py.)"""
 
 import datetime
 
-from .labels import claim_ordinal, pod_ordinal, selector_matches
+from .k8s import statefulset as facts
+from .labels import selector_matches
 from .pods import is_ready
-from .printers import age, canonical_quantity
-
-def claims_of(sts, claims):
-    """Claims that belong to the set by name: {(template, ordinal): claim}."""
-    name = sts["metadata"]["name"]
-    templates = [t["metadata"]["name"] for t in sts["spec"].get("volumeClaimTemplates") or []]
-    out = {}
-    for claim in claims:
-        for template in templates:
-            ordinal = claim_ordinal(template, name, claim["metadata"]["name"])
-            if ordinal is not None:
-                out[(template, ordinal)] = claim
-    return out
-
-
-def _claim_entry(claim, template, ordinal, pvs, now):
-    spec, status = claim.get("spec") or {}, claim.get("status") or {}
-    capacity = (status.get("capacity") or {}).get("storage") or \
-        ((spec.get("resources") or {}).get("requests") or {}).get("storage") or ""
-    pv = pvs.get(spec.get("volumeName") or "") if pvs is not None else None
-    return {"name": claim["metadata"]["name"], "uid": claim["metadata"].get("uid"),
-            "resourceVersion": claim["metadata"].get("resourceVersion"),
-            "template": template, "ordinal": ordinal,
-            "phase": "Terminating" if claim["metadata"].get("deletionTimestamp")
-            else status.get("phase", "Pending"),
-            "capacity": canonical_quantity(capacity) if capacity else "",
-            "storageClass": spec.get("storageClassName") or "",
-            "age": age(claim["metadata"].get("creationTimestamp"), now),
-            "createdAt": claim["metadata"].get("creationTimestamp"),
-            "volume": spec.get("volumeName") or "",
-            "reclaimPolicy": ((pv or {}).get("spec") or {}).get("persistentVolumeReclaimPolicy")
-            if pvs is not None else "unknown"}
-
+from .pvc import claim_view, claims_of, list_claims, prunable, render_claims  # noqa: F401
 
 def plan_scale(sts, pods, claims, pvs, pdbs, replicas, now, min_replicas=None):
     """The plan of `scale NAME --replicas N`. `pvs` maps PV name -> PV (None when PVs could
     not be read); `pdbs` is a list of PodDisruptionBudgets of the namespace."""
     name, ns = sts["metadata"]["name"], sts["metadata"].get("namespace", "default")
-    spec = sts["spec"]
-    old = spec.get("replicas", 1)
-    start = (spec.get("ordinals") or {}).get("start") or 0
-    policy = spec.get("persistentVolumeClaimRetentionPolicy") or {}
-    when_scaled = policy.get("whenScaled", "Retain")
-    by_ordinal = {}
-    for pod in pods:
-        ordinal = pod_ordinal(name, pod["metadata"]["name"])
-        if ordinal is not None:
-            by_ordinal[ordinal] = pod
+    old = facts.replicas(sts)
+    start = facts.start(sts)
+    policy = facts.retention(sts)
+    when_scaled = policy["whenScaled"]
+    by_ordinal = facts.pods_by_ordinal(name, pods)
     owned = claims_of(sts, claims)
     plan = {"apiVersion": "kubectl-sts/v1", "kind": "ScalePlan", "namespace": ns, "name": name,
             "from": old, "to": replicas,
             "direction": "down" if replicas < old else "up" if replicas > old else "none",
             "ordinalsStart": start,
-            "retention": {"whenScaled": when_scaled,
-                          "whenDeleted": policy.get("whenDeleted", "Retain")},
-            "podManagementPolicy": spec.get("podManagementPolicy", "OrderedReady"),
+            "retention": {"whenScaled": when_scaled, "whenDeleted": policy["whenDeleted"]},
+            "podManagementPolicy": facts.pod_management(sts),
             "resourceVersion": sts["metadata"].get("resourceVersion"),
             "podsLeaving": [], "podsComing": [], "claims": [], "risks": []}
     leaving = list(range(start + old - 1, start + replicas - 1, -1))
@@ -68,26 +31,25 @@ def plan_scale(sts, pods, claims, pvs, pdbs, replicas, now, min_replicas=None):
     for ordinal in leaving:
         pod = by_ordinal.get(ordinal)
         plan["podsLeaving"].append({
-            "ordinal": ordinal, "pod": "%s-%d" % (name, ordinal), "exists": pod is not None,
+            "ordinal": ordinal, "pod": facts.pod_name(name, ordinal), "exists": pod is not None,
             "ready": bool(pod and is_ready(pod))})
     for ordinal in coming:
-        plan["podsComing"].append({"ordinal": ordinal, "pod": "%s-%d" % (name, ordinal)})
+        plan["podsComing"].append({"ordinal": ordinal, "pod": facts.pod_name(name, ordinal)})
     for (template, ordinal), claim in sorted(owned.items(), key=lambda kv: (-kv[0][1], kv[0][0])):
         if ordinal in leaving:
-            entry = _claim_entry(claim, template, ordinal, pvs, now)
+            entry = claim_view(claim, template, ordinal, pvs, now)
             entry["action"] = "delete" if when_scaled == "Delete" else "keep"
             entry["dataLoss"] = entry["action"] == "delete" and entry["reclaimPolicy"] != "Retain"
             plan["claims"].append(entry)
         elif ordinal in coming:
-            entry = _claim_entry(claim, template, ordinal, pvs, now)
+            entry = claim_view(claim, template, ordinal, pvs, now)
             entry["action"] = "reattach"
             entry["dataLoss"] = False
             plan["claims"].append(entry)
-    templates = [t["metadata"]["name"] for t in spec.get("volumeClaimTemplates") or []]
     for ordinal in coming:
-        for template in templates:
+        for template in facts.claim_templates(sts):
             if (template, ordinal) not in owned:
-                plan["claims"].append({"name": "%s-%s-%d" % (template, name, ordinal),
+                plan["claims"].append({"name": facts.claim_name(template, name, ordinal),
                                        "template": template, "ordinal": ordinal,
                                        "action": "create", "dataLoss": False})
     plan["risks"] = scale_risks(sts, by_ordinal, pdbs, replicas, min_replicas, plan)
@@ -138,9 +100,8 @@ def scale_risks(sts, by_ordinal, pdbs, replicas, min_replicas, plan):
         if replicas == 0:
             risks.append({"kind": "zero", "refuses": False,
                           "message": "scaling to 0 stops every pod of %s" % name})
-    strategy = spec.get("updateStrategy") or {}
-    partition = (strategy.get("rollingUpdate") or {}).get("partition") or 0
-    if strategy.get("type", "RollingUpdate") == "RollingUpdate" and partition > 0 and \
+    partition = facts.partition(sts) or 0
+    if partition > 0 and \
             st.get("currentRevision") != st.get("updateRevision") and plan["direction"] != "none":
         if replicas <= partition:
             what = "no ordinal will run the update revision %s (partition %d >= %d replicas)" \
@@ -194,52 +155,6 @@ def render_plan(plan):
         for r in plan["risks"]:
             lines.append("  %s %s" % ("REFUSED:" if r["refuses"] else "-", r["message"]))
     return "\n".join(lines)
-
-
-# -- pvc housekeeping -----------------------------------------------------------------------------
-
-def list_claims(sts, claims, pods, pvs, now):
-    """Every claim of the set with its place: in-range, orphaned (outside the range), and
-    whether it is bound and mounted."""
-    start = (sts["spec"].get("ordinals") or {}).get("start") or 0
-    replicas = sts["spec"].get("replicas", 1)
-    mounted = {}
-    for pod in pods:
-        for vol in (pod.get("spec") or {}).get("volumes") or []:
-            claim = (vol.get("persistentVolumeClaim") or {}).get("claimName")
-            if claim:
-                mounted[claim] = pod["metadata"]["name"]
-    out = []
-    for (template, ordinal), claim in sorted(claims_of(sts, claims).items(),
-                                             key=lambda kv: (kv[0][1], kv[0][0])):
-        entry = _claim_entry(claim, template, ordinal, pvs, now)
-        entry["inRange"] = start <= ordinal < start + replicas
-        entry["orphaned"] = not entry["inRange"]
-        entry["bound"] = entry["phase"] == "Bound"
-        entry["mountedBy"] = mounted.get(entry["name"])
-        out.append(entry)
-    return out
-
-
-def prunable(entries, ordinal=None):
-    """Orphaned claims that may be deleted: outside the range, not mounted by any pod, not
-    already terminating; optionally only those of one ordinal."""
-    return [e for e in entries if e["orphaned"] and not e["mountedBy"] and
-            e["phase"] != "Terminating" and (ordinal is None or e["ordinal"] == ordinal)]
-
-
-def render_claims(entries):
-    from .render import table
-    rows = []
-    for e in entries:
-        place = "in range" if e["inRange"] else "ORPHANED"
-        if not e["bound"]:
-            place += ", unbound"
-        rows.append([e["name"], e["ordinal"], place, e["phase"], e["capacity"],
-                     e["storageClass"], e["reclaimPolicy"] or "-", e["mountedBy"] or "-",
-                     e["age"]])
-    return table(["PVC", "ORDINAL", "PLACE", "STATUS", "CAPACITY", "STORAGECLASS",
-                  "RECLAIM", "MOUNTED BY", "AGE"], rows)
 
 
 def utcnow():

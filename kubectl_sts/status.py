@@ -4,9 +4,11 @@ Everything here is pure: `build_view` turns dicts (as the API serves them) into 
 documented view structure (README, "status -o json"), and the render functions turn a view
 into text. No I/O, no clock: `now` is passed in."""
 
-from .labels import claim_ordinal, pod_ordinal
+from .k8s import statefulset as facts
+from .k8s.statefulset import claim_ordinal, pod_ordinal
 from .pods import FAILING_REASONS, is_ready
-from .printers import age, canonical_quantity
+from .printers import age
+from .pvc import claim_view
 from .printers import pod_summary as _pod_summary
 
 VIEW_VERSION = "kubectl-sts/v1"
@@ -16,25 +18,8 @@ MAX_WARNINGS = 5
 
 
 def strategy_of(sts):
-    strategy = sts["spec"].get("updateStrategy") or {}
-    kind = strategy.get("type", "RollingUpdate")
-    rolling = strategy.get("rollingUpdate")
-    partition = (rolling or {}).get("partition") or 0 if kind == "RollingUpdate" else None
-    return {"type": kind, "partition": partition,
-            "maxUnavailable": (rolling or {}).get("maxUnavailable")}
-
-
-def _claim_view(claim, template, now):
-    spec, status = claim.get("spec") or {}, claim.get("status") or {}
-    capacity = (status.get("capacity") or {}).get("storage") or \
-        ((spec.get("resources") or {}).get("requests") or {}).get("storage")
-    phase = "Terminating" if claim["metadata"].get("deletionTimestamp") else status.get("phase",
-                                                                                         "Pending")
-    return {"name": claim["metadata"]["name"], "template": template, "exists": True,
-            "status": phase, "capacity": canonical_quantity(capacity) if capacity else "",
-            "storageClass": spec.get("storageClassName") or "",
-            "volume": spec.get("volumeName") or "",
-            "age": age(claim["metadata"].get("creationTimestamp"), now)}
+    return {"type": facts.strategy_type(sts), "partition": facts.partition(sts),
+            "maxUnavailable": facts.max_unavailable(sts)}
 
 
 def _pod_view(pod, sts, revisions, now, wide):
@@ -81,20 +66,15 @@ def build_view(sts, pods, claims, service, events, now, domain="cluster.local", 
     Service dict or None; `unreadable` names what could not be read (e.g. forbidden)."""
     meta, spec, st = sts["metadata"], sts["spec"], sts.get("status") or {}
     name, ns = meta["name"], meta.get("namespace", "default")
-    replicas = spec.get("replicas", 1)
-    start = (spec.get("ordinals") or {}).get("start") or 0
+    replicas = facts.replicas(sts)
+    start = facts.start(sts)
     strategy = strategy_of(sts)
     current_rev, update_rev = st.get("currentRevision", ""), st.get("updateRevision", "")
     revisions = {"current": current_rev, "update": update_rev,
                  "rolloutInProgress": bool(update_rev and current_rev != update_rev)}
     service_name = spec.get("serviceName") or ""
-    templates = [t["metadata"]["name"] for t in spec.get("volumeClaimTemplates") or []]
-
-    by_ordinal = {}
-    for pod in pods:
-        ordinal = pod_ordinal(name, pod["metadata"]["name"])
-        if ordinal is not None:
-            by_ordinal[ordinal] = pod
+    templates = facts.claim_templates(sts)
+    by_ordinal = facts.pods_by_ordinal(name, pods)
     claims_by_key = {}
     for claim in claims:
         for template in templates:
@@ -108,7 +88,7 @@ def build_view(sts, pods, claims, service, events, now, domain="cluster.local", 
     rows = []
     for ordinal in range(start, start + replicas):
         pod = by_ordinal.get(ordinal)
-        pod_name = "%s-%d" % (name, ordinal)
+        pod_name = facts.pod_name(name, ordinal)
         if pod is None:
             row = {"pod": pod_name, "exists": False, "status": "Missing", "phase": "",
                    "ready": "0/%d" % len((spec.get("template", {}).get("spec") or {})
@@ -124,17 +104,18 @@ def build_view(sts, pods, claims, service, events, now, domain="cluster.local", 
         for template in templates:
             claim = claims_by_key.get((template, ordinal))
             if claim is None:
-                row["pvcs"].append({"name": "%s-%s-%d" % (template, name, ordinal),
-                                    "template": template, "exists": False, "status": "Missing",
-                                    "capacity": "", "storageClass": "", "volume": "", "age": ""})
+                row["pvcs"].append({"name": facts.claim_name(template, name, ordinal),
+                                    "template": template, "ordinal": ordinal, "exists": False,
+                                    "status": "Missing", "phase": "Missing", "capacity": "",
+                                    "storageClass": "", "volume": "", "age": ""})
             else:
-                row["pvcs"].append(_claim_view(claim, template, now))
+                row["pvcs"].append(claim_view(claim, template, ordinal, None, now))
         row["dns"] = "%s.%s.%s.svc.%s" % (pod_name, service_name, ns, domain) \
             if service_name else ""
         rows.append(row)
 
-    in_range = set(range(start, start + replicas))
-    orphaned = [dict(_claim_view(claim, template, now), ordinal=ordinal)
+    in_range = facts.ordinals(sts)
+    orphaned = [claim_view(claim, template, ordinal, None, now)
                 for (template, ordinal), claim in sorted(claims_by_key.items(),
                                                          key=lambda kv: (kv[0][1], kv[0][0]))
                 if ordinal not in in_range]
@@ -173,17 +154,13 @@ def build_view(sts, pods, claims, service, events, now, domain="cluster.local", 
                      "atCurrentRevision": st.get("currentReplicas", 0)},
         "revisions": revisions,
         "updateStrategy": strategy,
-        "podManagementPolicy": spec.get("podManagementPolicy", "OrderedReady"),
-        "minReadySeconds": spec.get("minReadySeconds") or 0,
+        "podManagementPolicy": facts.pod_management(sts),
+        "minReadySeconds": facts.min_ready_seconds(sts),
         "ordinalsStart": start,
         "service": {"name": service_name, "exists": service is not None,
                     "headless": bool(service and (service.get("spec") or {}).get("clusterIP")
                                      == "None")} if service_name else None,
-        "pvcRetentionPolicy": {
-            "whenDeleted": (spec.get("persistentVolumeClaimRetentionPolicy") or {}).get(
-                "whenDeleted", "Retain"),
-            "whenScaled": (spec.get("persistentVolumeClaimRetentionPolicy") or {}).get(
-                "whenScaled", "Retain")},
+        "pvcRetentionPolicy": facts.retention(sts),
         "generation": generation, "observedGeneration": observed,
         "observed": observed >= generation,
         "ordinals": rows,
@@ -369,8 +346,8 @@ def render_view(view, wide=False):
 
 def list_row(sts):
     """One line of `status` without a name: a StatefulSet at a glance."""
-    spec, st = sts["spec"], sts.get("status") or {}
-    replicas = spec.get("replicas", 1)
+    st = sts.get("status") or {}
+    replicas = facts.replicas(sts)
     strat = strategy_of(sts)
     current, update = st.get("currentRevision"), st.get("updateRevision")
     if not update:
@@ -379,15 +356,14 @@ def list_row(sts):
         revision = "rolling (%d/%d updated)" % (st.get("updatedReplicas", 0), replicas)
     else:
         revision = "up to date"
-    pol = spec.get("persistentVolumeClaimRetentionPolicy") or {}
+    pol = facts.retention(sts)
     return {"namespace": sts["metadata"].get("namespace", ""), "name": sts["metadata"]["name"],
             "ready": "%d/%d" % (st.get("readyReplicas", 0), replicas),
             "updated": "%d/%d" % (st.get("updatedReplicas", 0), replicas),
             "revision": revision,
             "partition": strat["partition"] if strat["partition"] is not None else "-",
             "strategy": strat["type"],
-            "pvcPolicy": "%s/%s" % (pol.get("whenDeleted", "Retain"),
-                                    pol.get("whenScaled", "Retain"))}
+            "pvcPolicy": "%s/%s" % (pol["whenDeleted"], pol["whenScaled"])}
 
 
 def render_list(rows, all_namespaces=False):

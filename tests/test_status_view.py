@@ -391,12 +391,15 @@ def test_two_claim_templates_give_two_pvc_columns():
     row0, row1 = view["ordinals"]
     assert [(p["template"], p["name"]) for p in row0["pvcs"]] == [
         ("data", "data-web-0"), ("logs", "logs-web-0")]
-    assert row0["pvcs"][0] == {"name": "data-web-0", "template": "data", "exists": True,
-                               "status": "Bound", "capacity": "1Gi", "storageClass": "standard",
-                               "volume": "pv-data-web-0", "age": "60s"}
-    assert row1["pvcs"][1] == {"name": "logs-web-1", "template": "logs", "exists": False,
-                               "status": "Missing", "capacity": "", "storageClass": "",
-                               "volume": "", "age": ""}
+    shown = {k: v for k, v in row0["pvcs"][0].items()
+             if k not in ("uid", "resourceVersion", "createdAt")}
+    assert shown == {"name": "data-web-0", "template": "data", "ordinal": 0, "exists": True,
+                     "status": "Bound", "phase": "Bound", "capacity": "1Gi",
+                     "storageClass": "standard", "volume": "pv-data-web-0", "age": "60s",
+                     "reclaimPolicy": "unknown"}
+    assert row1["pvcs"][1] == {"name": "logs-web-1", "template": "logs", "ordinal": 1,
+                               "exists": False, "status": "Missing", "phase": "Missing",
+                               "capacity": "", "storageClass": "", "volume": "", "age": ""}
     text = render_view(view)
     headers = cells(table_lines(text)[0])
     assert headers == ["ORDINAL", "POD", "STATUS", "REVISION", "RESTARTS", "AGE", "NODE",

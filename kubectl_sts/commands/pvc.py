@@ -21,7 +21,9 @@ from .scale import confirm, read_set
 def pvc(ctx, name, prune, ordinal, yes, dry_run, output):
     """List the PVCs of every ordinal (in range, orphaned, unbound); --prune deletes orphans."""
     from ..names import check_name
-    from ..scale import list_claims, prunable, render_claims, utcnow
+    from ..k8s import statefulset as facts
+    from ..pvc import list_claims, prunable, render_claims
+    from ..scale import utcnow
     if ordinal is not None and not prune:
         raise click.UsageError("--ordinal only applies to --prune")
     check_name(name)            # before any request: a name is a DNS label, never a path
@@ -41,8 +43,7 @@ def pvc(ctx, name, prune, ordinal, yes, dry_run, output):
         for note in notes:
             click.echo("Note: %s" % note, err=True)
         return 0
-    start = (sts["spec"].get("ordinals") or {}).get("start") or 0
-    if ordinal is not None and start <= ordinal < start + sts["spec"].get("replicas", 1):
+    if ordinal is not None and ordinal in facts.ordinals(sts):
         raise UsageError("error: ordinal %d is inside the range of %s: its claims are never "
                          "pruned" % (ordinal, name))
     victims = prunable(entries, ordinal)
