@@ -124,7 +124,7 @@ def _store_global(ctx, param, value):
 
 
 def _check_timeout(value):
-    from .durations import parse_duration
+    from .k8s.durations import parse_duration
     try:
         parse_duration(value)
     except ValueError as exc:

@@ -484,7 +484,7 @@ def _version():
 def _parse_timeout(text):
     if not text or text in ("0", "0s"):
         return None
-    from .durations import parse_duration
+    from .k8s.durations import parse_duration
     return parse_duration(text)
 
 

@@ -4,7 +4,7 @@ orphaned claims may be pruned. Pure functions over the plain API objects."""
 from typing import Any, Dict, List, Optional, Tuple
 
 from .k8s import statefulset as facts
-from .printers import age, canonical_quantity
+from .k8s.printers import age, canonical_quantity
 
 Obj = Dict[str, Any]
 

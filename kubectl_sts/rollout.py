@@ -222,7 +222,7 @@ def change_template(template, images=None, env=None, container=None, patch=None)
     """A new pod template: `images` maps container name -> image; `env` is a list of
     (name, value) set on every container (or only `container`); `patch` is a strategic
     merge patch of the template (the shape of `spec.template` of a StatefulSet)."""
-    from .patch import strategic_merge_patch
+    from .k8s.patch import strategic_merge_patch
     new = copy.deepcopy(template)
     containers = (new.get("spec") or {}).get("containers") or []
     names = [c.get("name") for c in containers]
@@ -299,7 +299,7 @@ def ondelete_next(sts, pods):
 def render_ordinals(sts, pods, partition=None):
     """The ordinal table a step prints: which ordinals run which revision."""
     from .render import table
-    from .printers import pod_status_reason
+    from .k8s.printers import pod_status_reason
     state = rollout_state(sts)
     partition = state["effectivePartition"] if partition is None else partition
     by_ordinal = pods_by_ordinal(state["name"], pods)

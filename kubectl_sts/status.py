@@ -7,9 +7,9 @@ into text. No I/O, no clock: `now` is passed in."""
 from .k8s import statefulset as facts
 from .k8s.statefulset import claim_ordinal, pod_ordinal
 from .pods import FAILING_REASONS, is_ready
-from .printers import age
+from .k8s.printers import age
 from .pvc import claim_view
-from .printers import pod_summary as _pod_summary
+from .k8s.printers import pod_summary as _pod_summary
 
 VIEW_VERSION = "kubectl-sts/v1"
 # pod STATUS strings (as kubectl prints them) that mean "failing", not "starting"

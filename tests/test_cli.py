@@ -207,12 +207,12 @@ def test_demo_shows_three_ready_ordinals():
 @pytest.mark.parametrize("text,seconds", [("30s", 30), ("5m", 300), ("1h30m", 5400),
                                           ("250ms", 0.25), ("12", 12)])
 def test_durations(text, seconds):
-    from kubectl_sts.durations import parse_duration
+    from kubectl_sts.k8s.durations import parse_duration
     assert parse_duration(text) == seconds
 
 
 @pytest.mark.parametrize("text", ["", "5x", "m5", "1h 2m", "-3s"])
 def test_bad_durations(text):
-    from kubectl_sts.durations import parse_duration
+    from kubectl_sts.k8s.durations import parse_duration
     with pytest.raises(ValueError):
         parse_duration(text)

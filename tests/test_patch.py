@@ -1,10 +1,10 @@
-"""Tests for kubectl_sts.patch: the PATCH semantics of the sandbox API server."""
+"""Tests for kubectl_sts.k8s.patch: the PATCH semantics of the sandbox API server."""
 
 import copy
 
 import pytest
 
-from kubectl_sts.patch import (
+from kubectl_sts.k8s.patch import (
     PatchError,
     apply_patch,
     json_patch,

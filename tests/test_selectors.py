@@ -2,7 +2,7 @@ import copy
 
 import pytest
 
-from kubectl_sts.sandbox.selectors import (
+from kubectl_sts.k8s.selectors import (
     DOES_NOT_EXIST,
     DOUBLE_EQUALS,
     EQUALS,

@@ -18,7 +18,7 @@ from .common import connect, core_path, get_statefulset, sts_path
 def _duration(ctx, param, value):
     if value is None:
         return None
-    from ..durations import parse_duration
+    from ..k8s.durations import parse_duration
     try:
         return parse_duration(value)
     except ValueError as exc:

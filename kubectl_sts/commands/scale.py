@@ -71,7 +71,7 @@ def confirm(question, yes):
 @click.pass_context
 def scale(ctx, name, replicas, min_replicas, force, yes, dry_run, output, timeout, wait):
     """Scale a StatefulSet, showing first which pods go and which PVCs are kept or deleted."""
-    from ..durations import parse_duration
+    from ..k8s.durations import parse_duration
     try:
         timeout_s = parse_duration(timeout)
     except ValueError as exc:

@@ -8,7 +8,7 @@ import re
 from . import events, revisions
 from .clock import parse_rfc3339
 from .resources import BY_KIND
-from .selectors import matches_labels, selector_from_label_selector
+from ..k8s.selectors import matches_labels, selector_from_label_selector
 
 STS = BY_KIND["StatefulSet"]
 POD = BY_KIND["Pod"]

@@ -15,9 +15,9 @@ from . import errors, openapi, protobuf, resources
 from .auth import Access, Attributes
 from .faults import Faults
 from .errors import ApiError
-from ..patch import PatchError, apply_patch
+from ..k8s.patch import PatchError, apply_patch
 from .resources import BY_KIND, api_version, lookup
-from .selectors import (SelectorError, format_label_selector, matches_fields, matches_labels,
+from ..k8s.selectors import (SelectorError, format_label_selector, matches_fields, matches_labels,
                         parse_field_selector, parse_label_selector)
 from .tables import to_table
 from .watch import bookmark, watch_event, watch_options

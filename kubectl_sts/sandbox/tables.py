@@ -18,9 +18,9 @@ mutated; ages are computed against the ``now`` passed in.
 import copy
 import datetime
 
-from ..printers import (_d, _int, _l, _pod_summary, _ptr, _s, _since,  # noqa: F401 (re-exported)
-                        access_modes_string, canonical_quantity, human_duration,
-                        parse_timestamp, pod_status_reason)
+from ..k8s.printers import (access_modes_string, as_dict, as_int, as_list, as_str, as_struct,
+                           canonical_quantity, human_duration, parse_timestamp, pod_status_reason,
+                           pod_summary, since)
 
 __all__ = [
     "to_table",
@@ -381,15 +381,15 @@ def column_definitions(resource):
 
 
 def _layout_containers(containers):
-    names = ",".join(_s(_d(c).get("name")) for c in containers)
-    images = ",".join(_s(_d(c).get("image")) for c in containers)
+    names = ",".join(as_str(as_dict(c).get("name")) for c in containers)
+    images = ",".join(as_str(as_dict(c).get("image")) for c in containers)
     return names, images
 
 
 def _format_labels(labels):
     if not labels:
         return "<none>"
-    return ",".join("%s=%s" % (k, _s(labels[k])) for k in sorted(labels))
+    return ",".join("%s=%s" % (k, as_str(labels[k])) for k in sorted(labels))
 
 
 def _int_or_string(value):
@@ -398,7 +398,7 @@ def _int_or_string(value):
         return str(int(value))
     if isinstance(value, (int, float)):
         return str(int(value))
-    return _s(value)
+    return as_str(value)
 
 
 # ---------------------------------------------------------------------------
@@ -422,30 +422,30 @@ _POD_FAILED_CONDITIONS = [
 
 
 def _pod_row(pod, now):
-    meta = _d(pod.get("metadata"))
-    spec = _d(pod.get("spec"))
-    status = _d(pod.get("status"))
-    ready, total, reason, restarts, last_restart = _pod_summary(pod)
+    meta = as_dict(pod.get("metadata"))
+    spec = as_dict(pod.get("spec"))
+    status = as_dict(pod.get("status"))
+    ready, total, reason, restarts, last_restart = pod_summary(pod)
     restarts_str = str(restarts)
     if restarts != 0 and last_restart is not None:
         restarts_str = "%d (%s ago)" % (restarts, human_duration((now - last_restart).total_seconds()))
 
     pod_ip = ""
-    pod_ips = _l(status.get("podIPs"))
+    pod_ips = as_list(status.get("podIPs"))
     if pod_ips:
-        pod_ip = _s(_d(pod_ips[0]).get("ip"))
+        pod_ip = as_str(as_dict(pod_ips[0]).get("ip"))
     elif status.get("podIP"):
-        pod_ip = _s(status.get("podIP"))
-    node_name = _s(spec.get("nodeName")) or "<none>"
-    nominated = _s(status.get("nominatedNodeName")) or "<none>"
+        pod_ip = as_str(status.get("podIP"))
+    node_name = as_str(spec.get("nodeName")) or "<none>"
+    nominated = as_str(status.get("nominatedNodeName")) or "<none>"
     readiness_gates = "<none>"
-    gates = _l(spec.get("readinessGates"))
+    gates = as_list(spec.get("readinessGates"))
     if gates:
         true_conditions = 0
         for gate in gates:
-            ctype = _d(gate).get("conditionType")
-            for cond in _l(status.get("conditions")):
-                cond = _d(cond)
+            ctype = as_dict(gate).get("conditionType")
+            for cond in as_list(status.get("conditions")):
+                cond = as_dict(cond)
                 if cond.get("type") == ctype:
                     if cond.get("status") == "True":
                         true_conditions += 1
@@ -453,11 +453,11 @@ def _pod_row(pod, now):
         readiness_gates = "%d/%d" % (true_conditions, len(gates))
 
     cells = [
-        _s(meta.get("name")),
+        as_str(meta.get("name")),
         "%d/%d" % (ready, total),
         reason,
         restarts_str,
-        _since(meta.get("creationTimestamp"), now),
+        since(meta.get("creationTimestamp"), now),
         pod_ip or "<none>",
         node_name,
         nominated,
@@ -472,16 +472,16 @@ def _pod_row(pod, now):
 
 
 def _statefulset_row(obj, now):
-    meta = _d(obj.get("metadata"))
-    spec = _d(obj.get("spec"))
-    status = _d(obj.get("status"))
+    meta = as_dict(obj.get("metadata"))
+    spec = as_dict(obj.get("spec"))
+    status = as_dict(obj.get("status"))
     replicas = spec.get("replicas")
-    desired = 1 if replicas is None else _int(replicas)  # the server defaults replicas to 1
-    names, images = _layout_containers(_l(_d(_d(spec.get("template")).get("spec")).get("containers")))
+    desired = 1 if replicas is None else as_int(replicas)  # the server defaults replicas to 1
+    names, images = _layout_containers(as_list(as_dict(as_dict(spec.get("template")).get("spec")).get("containers")))
     return [
-        _s(meta.get("name")),
-        "%d/%d" % (_int(status.get("readyReplicas")), desired),
-        _since(meta.get("creationTimestamp"), now),
+        as_str(meta.get("name")),
+        "%d/%d" % (as_int(status.get("readyReplicas")), desired),
+        since(meta.get("creationTimestamp"), now),
         names,
         images,
     ], None
@@ -493,179 +493,179 @@ _BETA_STORAGE_CLASS_ANNOTATION = "volume.beta.kubernetes.io/storage-class"
 
 
 def _pvc_row(obj, now):
-    meta = _d(obj.get("metadata"))
-    spec = _d(obj.get("spec"))
-    status = _d(obj.get("status"))
-    phase = _s(status.get("phase"))
+    meta = as_dict(obj.get("metadata"))
+    spec = as_dict(obj.get("spec"))
+    status = as_dict(obj.get("status"))
+    phase = as_str(status.get("phase"))
     if meta.get("deletionTimestamp") is not None:
         phase = "Terminating"
-    volume_name = _s(spec.get("volumeName"))
+    volume_name = as_str(spec.get("volumeName"))
     capacity = ""
     access_modes = ""
     if volume_name:
         access_modes = access_modes_string(status.get("accessModes"))
-        capacity = canonical_quantity(_d(status.get("capacity")).get("storage"))
-    annotations = _d(meta.get("annotations"))
+        capacity = canonical_quantity(as_dict(status.get("capacity")).get("storage"))
+    annotations = as_dict(meta.get("annotations"))
     if _BETA_STORAGE_CLASS_ANNOTATION in annotations:
-        storage_class = _s(annotations[_BETA_STORAGE_CLASS_ANNOTATION])
+        storage_class = as_str(annotations[_BETA_STORAGE_CLASS_ANNOTATION])
     else:
-        storage_class = _s(spec.get("storageClassName"))
+        storage_class = as_str(spec.get("storageClassName"))
     vac = spec.get("volumeAttributesClassName")
     volume_mode = spec.get("volumeMode")
     return [
-        _s(meta.get("name")),
+        as_str(meta.get("name")),
         phase,
         volume_name,
         capacity,
         access_modes,
         storage_class,
-        "<unset>" if vac is None else _s(vac),
-        _since(meta.get("creationTimestamp"), now),
-        "<unset>" if volume_mode is None else _s(volume_mode),
+        "<unset>" if vac is None else as_str(vac),
+        since(meta.get("creationTimestamp"), now),
+        "<unset>" if volume_mode is None else as_str(volume_mode),
     ], None
 
 
 def _pv_row(obj, now):
-    meta = _d(obj.get("metadata"))
-    spec = _d(obj.get("spec"))
-    status = _d(obj.get("status"))
+    meta = as_dict(obj.get("metadata"))
+    spec = as_dict(obj.get("spec"))
+    status = as_dict(obj.get("status"))
     claim = ""
-    claim_ref = _ptr(spec.get("claimRef"))
+    claim_ref = as_struct(spec.get("claimRef"))
     if claim_ref is not None:
-        claim = "%s/%s" % (_s(claim_ref.get("namespace")), _s(claim_ref.get("name")))
-    phase = _s(status.get("phase"))
+        claim = "%s/%s" % (as_str(claim_ref.get("namespace")), as_str(claim_ref.get("name")))
+    phase = as_str(status.get("phase"))
     if meta.get("deletionTimestamp") is not None:
         phase = "Terminating"
-    annotations = _d(meta.get("annotations"))
+    annotations = as_dict(meta.get("annotations"))
     if _BETA_STORAGE_CLASS_ANNOTATION in annotations:
-        storage_class = _s(annotations[_BETA_STORAGE_CLASS_ANNOTATION])
+        storage_class = as_str(annotations[_BETA_STORAGE_CLASS_ANNOTATION])
     else:
-        storage_class = _s(spec.get("storageClassName"))
+        storage_class = as_str(spec.get("storageClassName"))
     vac = spec.get("volumeAttributesClassName")
     volume_mode = spec.get("volumeMode")
     return [
-        _s(meta.get("name")),
-        canonical_quantity(_d(spec.get("capacity")).get("storage")),
+        as_str(meta.get("name")),
+        canonical_quantity(as_dict(spec.get("capacity")).get("storage")),
         access_modes_string(spec.get("accessModes")),
-        _s(spec.get("persistentVolumeReclaimPolicy")),
+        as_str(spec.get("persistentVolumeReclaimPolicy")),
         phase,
         claim,
         storage_class,
-        "<unset>" if vac is None else _s(vac),
-        _s(status.get("reason")),
-        _since(meta.get("creationTimestamp"), now),
-        "<unset>" if volume_mode is None else _s(volume_mode),
+        "<unset>" if vac is None else as_str(vac),
+        as_str(status.get("reason")),
+        since(meta.get("creationTimestamp"), now),
+        "<unset>" if volume_mode is None else as_str(volume_mode),
     ], None
 
 
 def _service_external_ip(spec, status):
     svc_type = spec.get("type")
-    external_ips = [_s(ip) for ip in _l(spec.get("externalIPs"))]
+    external_ips = [as_str(ip) for ip in as_list(spec.get("externalIPs"))]
     if svc_type in ("ClusterIP", "NodePort"):
         return ",".join(external_ips) if external_ips else "<none>"
     if svc_type == "LoadBalancer":
         found = set()
-        for ing in _l(_d(_d(status.get("loadBalancer"))).get("ingress")):
-            ing = _d(ing)
+        for ing in as_list(as_dict(as_dict(status.get("loadBalancer"))).get("ingress")):
+            ing = as_dict(ing)
             if ing.get("ip"):
-                found.add(_s(ing.get("ip")))
+                found.add(as_str(ing.get("ip")))
             elif ing.get("hostname"):
-                found.add(_s(ing.get("hostname")))
+                found.add(as_str(ing.get("hostname")))
         lb_ips = ",".join(sorted(found))  # the server prints the wide (unclipped) form
         if external_ips:
             results = lb_ips.split(",") if lb_ips else []
             return ",".join(results + external_ips)
         return lb_ips if lb_ips else "<pending>"
     if svc_type == "ExternalName":
-        return _s(spec.get("externalName"))
+        return as_str(spec.get("externalName"))
     return "<unknown>"
 
 
 def _service_row(obj, now):
-    meta = _d(obj.get("metadata"))
-    spec = _d(obj.get("spec"))
-    status = _d(obj.get("status"))
+    meta = as_dict(obj.get("metadata"))
+    spec = as_dict(obj.get("spec"))
+    status = as_dict(obj.get("status"))
     internal_ip = "<none>"
-    cluster_ips = _l(spec.get("clusterIPs"))
+    cluster_ips = as_list(spec.get("clusterIPs"))
     if cluster_ips:
-        internal_ip = _s(cluster_ips[0])
+        internal_ip = as_str(cluster_ips[0])
     elif spec.get("clusterIP"):
         # The real server always fills clusterIPs from clusterIP.
-        internal_ip = _s(spec.get("clusterIP"))
+        internal_ip = as_str(spec.get("clusterIP"))
     pieces = []
-    for port in _l(spec.get("ports")):
-        port = _d(port)
-        protocol = _s(port.get("protocol")) or "TCP"
-        node_port = _int(port.get("nodePort"))
+    for port in as_list(spec.get("ports")):
+        port = as_dict(port)
+        protocol = as_str(port.get("protocol")) or "TCP"
+        node_port = as_int(port.get("nodePort"))
         if node_port > 0:
-            pieces.append("%d:%d/%s" % (_int(port.get("port")), node_port, protocol))
+            pieces.append("%d:%d/%s" % (as_int(port.get("port")), node_port, protocol))
         else:
-            pieces.append("%d/%s" % (_int(port.get("port")), protocol))
+            pieces.append("%d/%s" % (as_int(port.get("port")), protocol))
     ports = ",".join(pieces) or "<none>"
     return [
-        _s(meta.get("name")),
-        _s(spec.get("type")),
+        as_str(meta.get("name")),
+        as_str(spec.get("type")),
         internal_ip,
         _service_external_ip(spec, status),
         ports,
-        _since(meta.get("creationTimestamp"), now),
-        _format_labels(_d(spec.get("selector"))),
+        since(meta.get("creationTimestamp"), now),
+        _format_labels(as_dict(spec.get("selector"))),
     ], None
 
 
 def _event_row(obj, now):
-    meta = _d(obj.get("metadata"))
-    involved = _d(obj.get("involvedObject"))
-    source = _d(obj.get("source"))
+    meta = as_dict(obj.get("metadata"))
+    involved = as_dict(obj.get("involvedObject"))
+    source = as_dict(obj.get("source"))
 
     if parse_timestamp(obj.get("firstTimestamp")) is None:
-        first_seen = _since(obj.get("eventTime"), now)
+        first_seen = since(obj.get("eventTime"), now)
     else:
-        first_seen = _since(obj.get("firstTimestamp"), now)
+        first_seen = since(obj.get("firstTimestamp"), now)
     if parse_timestamp(obj.get("lastTimestamp")) is None:
         last_seen = first_seen
     else:
-        last_seen = _since(obj.get("lastTimestamp"), now)
+        last_seen = since(obj.get("lastTimestamp"), now)
 
-    count = _int(obj.get("count"))
-    series = _ptr(obj.get("series"))
+    count = as_int(obj.get("count"))
+    series = as_struct(obj.get("series"))
     if series is not None:
-        last_seen = _since(series.get("lastObservedTime"), now)
-        count = _int(series.get("count"))
+        last_seen = since(series.get("lastObservedTime"), now)
+        count = as_int(series.get("count"))
     elif count == 0:
         count = 1  # singleton events don't have a count set in the new API
 
-    kind = _s(involved.get("kind")).lower()
-    target = "%s/%s" % (kind, _s(involved.get("name"))) if involved.get("name") else kind
+    kind = as_str(involved.get("kind")).lower()
+    target = "%s/%s" % (kind, as_str(involved.get("name"))) if involved.get("name") else kind
 
-    component = _s(source.get("component")) or _s(obj.get("reportingComponent"))
-    instance = _s(source.get("host")) or _s(obj.get("reportingInstance"))
+    component = as_str(source.get("component")) or as_str(obj.get("reportingComponent"))
+    instance = as_str(source.get("host")) or as_str(obj.get("reportingInstance"))
     source_str = component if not instance else component + ", " + instance
 
     return [
         last_seen,
-        _s(obj.get("type")),
-        _s(obj.get("reason")),
+        as_str(obj.get("type")),
+        as_str(obj.get("reason")),
         target,
-        _s(involved.get("fieldPath")),
+        as_str(involved.get("fieldPath")),
         source_str,
-        _s(obj.get("message")).strip(),
+        as_str(obj.get("message")).strip(),
         first_seen,
         count,
-        _s(meta.get("name")),
+        as_str(meta.get("name")),
     ], None
 
 
 def _controller_revision_row(obj, now):
-    meta = _d(obj.get("metadata"))
+    meta = as_dict(obj.get("metadata"))
     controller = "<none>"
-    for ref in _l(meta.get("ownerReferences")):
-        ref = _d(ref)
+    for ref in as_list(meta.get("ownerReferences")):
+        ref = as_dict(ref)
         if ref.get("controller") is True:
-            api_version = _s(ref.get("apiVersion"))
+            api_version = as_str(ref.get("apiVersion"))
             group = api_version.split("/", 1)[0] if "/" in api_version else ""
-            kind = _s(ref.get("kind"))
-            name = _s(ref.get("name"))
+            kind = as_str(ref.get("kind"))
+            name = as_str(ref.get("name"))
             if not kind and not group:
                 controller = name
             else:
@@ -674,44 +674,44 @@ def _controller_revision_row(obj, now):
             break
     revision = obj.get("revision")
     return [
-        _s(meta.get("name")),
+        as_str(meta.get("name")),
         controller,
-        _int(revision),
-        _since(meta.get("creationTimestamp"), now),
+        as_int(revision),
+        since(meta.get("creationTimestamp"), now),
     ], None
 
 
 def _namespace_row(obj, now):
-    meta = _d(obj.get("metadata"))
+    meta = as_dict(obj.get("metadata"))
     return [
-        _s(meta.get("name")),
-        _s(_d(obj.get("status")).get("phase")),
-        _since(meta.get("creationTimestamp"), now),
+        as_str(meta.get("name")),
+        as_str(as_dict(obj.get("status")).get("phase")),
+        since(meta.get("creationTimestamp"), now),
     ], None
 
 
 def _pdb_row(obj, now):
-    meta = _d(obj.get("metadata"))
-    spec = _d(obj.get("spec"))
+    meta = as_dict(obj.get("metadata"))
+    spec = as_dict(obj.get("spec"))
     min_available = spec.get("minAvailable")
     max_unavailable = spec.get("maxUnavailable")
     return [
-        _s(meta.get("name")),
+        as_str(meta.get("name")),
         "N/A" if min_available is None else _int_or_string(min_available),
         "N/A" if max_unavailable is None else _int_or_string(max_unavailable),
-        _int(_d(obj.get("status")).get("disruptionsAllowed")),
-        _since(meta.get("creationTimestamp"), now),
+        as_int(as_dict(obj.get("status")).get("disruptionsAllowed")),
+        since(meta.get("creationTimestamp"), now),
     ], None
 
 
 def _default_row(obj, now):
-    meta = _d(obj.get("metadata"))
+    meta = as_dict(obj.get("metadata"))
     created = parse_timestamp(meta.get("creationTimestamp"))
     if created is None:
         created_str = "0001-01-01T00:00:00Z"  # Go's zero time
     else:
         created_str = created.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return [_s(meta.get("name")), created_str], None
+    return [as_str(meta.get("name")), created_str], None
 
 
 _ROW_PRINTERS = {
@@ -733,7 +733,7 @@ def _row_object(obj, include_object):
     return {
         "kind": "PartialObjectMetadata",
         "apiVersion": "meta.k8s.io/v1",
-        "metadata": copy.deepcopy(_d(obj.get("metadata"))),
+        "metadata": copy.deepcopy(as_dict(obj.get("metadata"))),
     }
 
 
@@ -759,7 +759,7 @@ def to_table(resource, objects, now, include_object="Metadata"):
     printer = _ROW_PRINTERS.get(resource, _default_row)
     rows = []
     for obj in objects:
-        obj = _d(obj)
+        obj = as_dict(obj)
         cells, conditions = printer(obj, now)
         row = {"cells": cells}  # type: Dict[str, Any]
         if conditions:

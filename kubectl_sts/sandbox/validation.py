@@ -27,9 +27,9 @@ distinct errors wrapped as ``[e1, e2]``.
 import copy
 import json
 import re
-from decimal import Decimal, InvalidOperation
 
-from .selectors import max_len_error, regex_error  # one copy serves selectors and objects
+from ..k8s.quantity import quantity_value as parse_quantity
+from ..k8s.selectors import max_len_error, regex_error  # one copy serves selectors and objects
 
 __all__ = [
     "apply_defaults",
@@ -305,7 +305,7 @@ def is_dns1035_label(value):
 def is_qualified_name(value):
     """validation.IsQualifiedName (label and annotation keys): one implementation, in
     selectors.py, serves label selectors and object validation alike."""
-    from .selectors import _is_qualified_name
+    from ..k8s.selectors import _is_qualified_name
     return _is_qualified_name(value)
 
 
@@ -401,37 +401,7 @@ def _semantic_equal(a, b):
 # Quantities (enough to compare storage sizes)
 # ---------------------------------------------------------------------------
 
-_QUANTITY_RE = re.compile(
-    r"^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))"
-    r"(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?$"
-)
-_BIN = {"Ki": 2 ** 10, "Mi": 2 ** 20, "Gi": 2 ** 30, "Ti": 2 ** 40, "Pi": 2 ** 50, "Ei": 2 ** 60}
-_DEC = {"n": -9, "u": -6, "m": -3, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
-
-
-def parse_quantity(q):
-    """Parse a resource.Quantity into a Decimal, or None if malformed."""
-    if _is_int(q):
-        return Decimal(q)
-    if isinstance(q, float):
-        return Decimal(repr(q))
-    if not isinstance(q, str):
-        return None
-    m = _QUANTITY_RE.match(q.strip())
-    if not m:
-        return None
-    try:
-        num = Decimal(m.group(1))
-    except InvalidOperation:
-        return None
-    suffix = m.group(2) or ""
-    if suffix in _BIN:
-        return num * _BIN[suffix]
-    if suffix in _DEC:
-        return num.scaleb(_DEC[suffix])
-    if suffix[:1] in ("e", "E"):
-        return num.scaleb(int(suffix[1:]))
-    return num
+# parse_quantity: the one parser of the neutral layer (k8s/quantity.py)
 
 
 # ---------------------------------------------------------------------------

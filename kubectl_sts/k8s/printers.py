@@ -4,7 +4,7 @@ READY/STATUS/RESTARTS computation of `kubectl get pods`. Pure functions, standar
 
 import datetime
 import re
-from fractions import Fraction
+from .quantity import canonical_quantity  # noqa: F401 (part of the printing rules)
 
 
 _RFC3339_RE = re.compile(
@@ -90,7 +90,7 @@ def human_duration(seconds):
     return "%dy" % (hours // 24 // 365)
 
 
-def _since(value, now):
+def since(value, now):
     """translateTimestampSince: age of an RFC3339 timestamp, or ``<unknown>``."""
     t = parse_timestamp(value)
     if t is None:
@@ -98,21 +98,21 @@ def _since(value, now):
     return human_duration((now - t).total_seconds())
 
 
-def _d(value):
+def as_dict(value):
     """A dict, or an empty one for anything else (a missing/null struct)."""
     return value if isinstance(value, dict) else {}
 
 
-def _l(value):
+def as_list(value):
     return value if isinstance(value, list) else []
 
 
-def _ptr(value):
+def as_struct(value):
     """A JSON object standing for a Go pointer to struct: the dict, or None if absent."""
     return value if isinstance(value, dict) else None
 
 
-def _int(value, default=0):
+def as_int(value, default=0):
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, int):
@@ -127,118 +127,27 @@ def _int(value, default=0):
     return default
 
 
-def _s(value):
+def as_str(value):
     if value is None:
         return ""
     return value if isinstance(value, str) else str(value)
 
 
-_QUANTITY_RE = re.compile(r"([+-]?)(\d*)(?:\.(\d*))?(.*)")
-_BINARY_SUFFIXES = {"Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4, "Pi": 5, "Ei": 6}
-_DECIMAL_SUFFIXES = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
-_DECIMAL_BY_EXP = {v: k for k, v in _DECIMAL_SUFFIXES.items()}
-_BINARY_BY_EXP = {0: "", 1: "Ki", 2: "Mi", 3: "Gi", 4: "Ti", 5: "Pi", 6: "Ei"}
-
-
-def _parse_quantity(text):
-    m = _QUANTITY_RE.fullmatch(text.strip())
-    if not m:
-        return None
-    sign, whole, frac, suffix = m.groups()
-    frac = frac or ""
-    if not whole and not frac:
-        return None
-    number = Fraction(int(whole or "0")) + (Fraction(int(frac), 10 ** len(frac)) if frac else 0)
-    if suffix in _BINARY_SUFFIXES:
-        fmt = "BinarySI"
-        value = number * (1024 ** _BINARY_SUFFIXES[suffix])
-    elif suffix in _DECIMAL_SUFFIXES:
-        fmt = "DecimalSI"
-        value = number * Fraction(10) ** _DECIMAL_SUFFIXES[suffix]
-    elif re.fullmatch(r"[eE][+-]?\d+", suffix):
-        fmt = "DecimalExponent"
-        value = number * Fraction(10) ** int(suffix[1:])
-    else:
-        return None
-    if sign == "-":
-        value = -value
-    # Quantities keep nano precision; anything finer is rounded up (away from zero).
-    scaled = value * 10 ** 9
-    if scaled.denominator != 1:
-        magnitude = -(-abs(scaled.numerator) // scaled.denominator)
-        value = Fraction(magnitude if value > 0 else -magnitude, 10 ** 9)
-    return value, fmt
-
-
-def canonical_quantity(value):
-    # type: (Any) -> str
-    """The canonical string form of a Kubernetes quantity, like ``Quantity.String()``.
-
-    ``"1024Mi"`` -> ``"1Gi"``, ``"1.5Gi"`` -> ``"1536Mi"``, ``"1000"`` ->
-    ``"1k"``, ``"0.5"`` -> ``"500m"``.  A missing quantity is ``"0"``; an
-    unparsable one is returned unchanged.
-    """
-    if value is None or value == "":
-        return "0"
-    if isinstance(value, bool):
-        return _s(value)
-    if isinstance(value, (int, float)):
-        text = repr(value) if isinstance(value, float) else str(value)
-    else:
-        text = _s(value)
-    parsed = _parse_quantity(text)
-    if parsed is None:
-        return text
-    amount, fmt = parsed
-    if amount == 0:
-        return "0"
-    sign = "-" if amount < 0 else ""
-    amount = abs(amount)
-    if fmt == "BinarySI":
-        if amount < 1024 or amount.denominator != 1:
-            fmt = "DecimalSI"
-        else:
-            mantissa = amount.numerator
-            exp = 0
-            while exp < 6 and mantissa % 1024 == 0:
-                mantissa //= 1024
-                exp += 1
-            return sign + str(mantissa) + _BINARY_BY_EXP[exp]
-    # Decimal: mantissa * 10^exponent, exponent a multiple of 3, no factor of 10 left over.
-    exponent = 0
-    while amount.denominator != 1:
-        amount *= 10
-        exponent -= 1
-    mantissa = amount.numerator
-    while mantissa % 10 == 0:
-        mantissa //= 10
-        exponent += 1
-    while exponent % 3 != 0:
-        mantissa *= 10
-        exponent -= 1
-    if fmt == "DecimalExponent":
-        return sign + str(mantissa) + ("e%d" % exponent if exponent else "")
-    while exponent > 18:
-        mantissa *= 1000
-        exponent -= 3
-    return sign + str(mantissa) + _DECIMAL_BY_EXP[exponent]
-
-
 def _is_restartable_init(container):
-    return container is not None and _d(container).get("restartPolicy") == "Always"
+    return container is not None and as_dict(container).get("restartPolicy") == "Always"
 
 
 def _condition_true(conditions, ctype):
-    for cond in _l(conditions):
-        cond = _d(cond)
+    for cond in as_list(conditions):
+        cond = as_dict(cond)
         if cond.get("type") == ctype:
             return cond.get("status") == "True"
     return False
 
 
 def _has_pod_ready_condition(conditions):
-    for cond in _l(conditions):
-        cond = _d(cond)
+    for cond in as_list(conditions):
+        cond = as_dict(cond)
         if cond.get("type") == "Ready" and cond.get("status") == "True":
             return True
     return False
@@ -253,58 +162,58 @@ def _later(current, candidate):
     return current
 
 
-def _pod_summary(pod):
+def pod_summary(pod):
     """The READY / STATUS / RESTARTS computation of the kubectl pod printer.
 
     Returns ``(ready, total, reason, restarts, last_restart_datetime_or_None)``.
     """
-    spec = _d(pod.get("spec"))
-    status = _d(pod.get("status"))
-    meta = _d(pod.get("metadata"))
+    spec = as_dict(pod.get("spec"))
+    status = as_dict(pod.get("status"))
+    meta = as_dict(pod.get("metadata"))
 
     restarts = 0
     restartable_init_restarts = 0
-    total = len(_l(spec.get("containers")))
+    total = len(as_list(spec.get("containers")))
     ready = 0
     last_restart = None
     last_restartable_init_restart = None
 
-    phase = _s(status.get("phase"))
+    phase = as_str(status.get("phase"))
     reason = phase
     if status.get("reason"):
-        reason = _s(status.get("reason"))
+        reason = as_str(status.get("reason"))
 
-    for cond in _l(status.get("conditions")):
-        cond = _d(cond)
+    for cond in as_list(status.get("conditions")):
+        cond = as_dict(cond)
         if cond.get("type") == "PodScheduled" and cond.get("reason") == "SchedulingGated":
             reason = "SchedulingGated"
 
-    init_specs = _l(spec.get("initContainers"))
+    init_specs = as_list(spec.get("initContainers"))
     init_by_name = {}
     for c in init_specs:
-        c = _d(c)
+        c = as_dict(c)
         init_by_name[c.get("name")] = c
         if _is_restartable_init(c):
             total += 1
 
     initializing = False
-    for i, cs in enumerate(_l(status.get("initContainerStatuses"))):
-        cs = _d(cs)
-        restarts += _int(cs.get("restartCount"))
-        last_term = _ptr(_d(cs.get("lastState")).get("terminated"))
+    for i, cs in enumerate(as_list(status.get("initContainerStatuses"))):
+        cs = as_dict(cs)
+        restarts += as_int(cs.get("restartCount"))
+        last_term = as_struct(as_dict(cs.get("lastState")).get("terminated"))
         if last_term is not None:
             last_restart = _later(last_restart, parse_timestamp(last_term.get("finishedAt")))
         restartable = _is_restartable_init(init_by_name.get(cs.get("name")))
         if restartable:
-            restartable_init_restarts += _int(cs.get("restartCount"))
+            restartable_init_restarts += as_int(cs.get("restartCount"))
             if last_term is not None:
                 last_restartable_init_restart = _later(
                     last_restartable_init_restart, parse_timestamp(last_term.get("finishedAt"))
                 )
-        state = _d(cs.get("state"))
-        terminated = _ptr(state.get("terminated"))
-        waiting = _ptr(state.get("waiting"))
-        if terminated is not None and _int(terminated.get("exitCode")) == 0:
+        state = as_dict(cs.get("state"))
+        terminated = as_struct(state.get("terminated"))
+        waiting = as_struct(state.get("waiting"))
+        if terminated is not None and as_int(terminated.get("exitCode")) == 0:
             continue
         if restartable and cs.get("started") is True:
             if cs.get("ready") is True:
@@ -312,15 +221,15 @@ def _pod_summary(pod):
             continue
         if terminated is not None:
             if not terminated.get("reason"):
-                if _int(terminated.get("signal")) != 0:
-                    reason = "Init:Signal:%d" % _int(terminated.get("signal"))
+                if as_int(terminated.get("signal")) != 0:
+                    reason = "Init:Signal:%d" % as_int(terminated.get("signal"))
                 else:
-                    reason = "Init:ExitCode:%d" % _int(terminated.get("exitCode"))
+                    reason = "Init:ExitCode:%d" % as_int(terminated.get("exitCode"))
             else:
-                reason = "Init:" + _s(terminated.get("reason"))
+                reason = "Init:" + as_str(terminated.get("reason"))
             initializing = True
         elif waiting is not None and waiting.get("reason") and waiting.get("reason") != "PodInitializing":
-            reason = "Init:" + _s(waiting.get("reason"))
+            reason = "Init:" + as_str(waiting.get("reason"))
             initializing = True
         else:
             reason = "Init:%d/%d" % (i, len(init_specs))
@@ -331,25 +240,25 @@ def _pod_summary(pod):
         restarts = restartable_init_restarts
         last_restart = last_restartable_init_restart
         has_running = False
-        for cs in reversed(_l(status.get("containerStatuses"))):
-            cs = _d(cs)
-            restarts += _int(cs.get("restartCount"))
-            last_term = _ptr(_d(cs.get("lastState")).get("terminated"))
+        for cs in reversed(as_list(status.get("containerStatuses"))):
+            cs = as_dict(cs)
+            restarts += as_int(cs.get("restartCount"))
+            last_term = as_struct(as_dict(cs.get("lastState")).get("terminated"))
             if last_term is not None:
                 last_restart = _later(last_restart, parse_timestamp(last_term.get("finishedAt")))
-            state = _d(cs.get("state"))
-            terminated = _ptr(state.get("terminated"))
-            waiting = _ptr(state.get("waiting"))
-            running = _ptr(state.get("running"))
+            state = as_dict(cs.get("state"))
+            terminated = as_struct(state.get("terminated"))
+            waiting = as_struct(state.get("waiting"))
+            running = as_struct(state.get("running"))
             if waiting is not None and waiting.get("reason"):
-                reason = _s(waiting.get("reason"))
+                reason = as_str(waiting.get("reason"))
             elif terminated is not None and terminated.get("reason"):
-                reason = _s(terminated.get("reason"))
+                reason = as_str(terminated.get("reason"))
             elif terminated is not None:
-                if _int(terminated.get("signal")) != 0:
-                    reason = "Signal:%d" % _int(terminated.get("signal"))
+                if as_int(terminated.get("signal")) != 0:
+                    reason = "Signal:%d" % as_int(terminated.get("signal"))
                 else:
-                    reason = "ExitCode:%d" % _int(terminated.get("exitCode"))
+                    reason = "ExitCode:%d" % as_int(terminated.get("exitCode"))
             elif cs.get("ready") is True and running is not None:
                 has_running = True
                 ready += 1
@@ -368,13 +277,13 @@ def _pod_summary(pod):
 def pod_status_reason(pod):
     # type: (Mapping[str, Any]) -> str
     """The STATUS column ``kubectl get pods`` shows for ``pod``."""
-    return _pod_summary(pod)[2]
+    return pod_summary(pod)[2]
 
 
 def access_modes_string(modes):
     # type: (Optional[Sequence[str]]) -> str
     """``helper.GetAccessModesAsString``: e.g. ``RWO,RWX`` in fixed order."""
-    modes = set(_l(modes))
+    modes = set(as_list(modes))
     out = []
     for mode, short in (
         ("ReadWriteOnce", "RWO"),
@@ -387,7 +296,6 @@ def access_modes_string(modes):
     return ",".join(out)
 
 
-pod_summary = _pod_summary
 
 
 def age(timestamp, now):
