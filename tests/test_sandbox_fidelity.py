@@ -171,7 +171,10 @@ def test_a_deleted_pod_held_by_a_finalizer_is_no_longer_ready(kubectl, apps, cor
     sts = wait_sts(apps, ns, lambda s: status(s).get("readyReplicas", 0) == 1)
     assert status(sts)["replicas"] == 2                # the held pod is still counted
     assert status(sts)["availableReplicas"] == 1
-    assert table_row(ok(kubectl("get", "pod", "web-1")), "web-1")[1:3] == ["0/1", "Terminating"]
+    # printers.go printPod shows "Terminating" only for a non-terminal phase; a terminal pod
+    # being deleted shows its container's reason (Completed / Error)
+    assert table_row(ok(kubectl("get", "pod", "web-1")), "web-1")[1:3] == [
+        "0/1", cs["state"]["terminated"]["reason"]]
     assert table_row(ok(kubectl("get", "sts", "web")), "web")[1] == "1/2"
 
     # OrderedReady waits for the held pod: it is not replaced while it exists
@@ -295,9 +298,10 @@ def test_a_released_pod_has_no_owner_references_field(kubectl, apps, core, names
 
 
 def test_patching_owner_references_to_an_empty_list_omits_the_field(kubectl, core, namespace):
-    """The e2e test "should delete PVCs after adopting pod" orphans a pod with a strategic merge
-    patch `{"metadata":{"ownerReferences":[]}}`; the stored object has no ownerReferences
-    (omitempty), and likewise for finalizers."""
+    """A JSON merge patch `{"metadata":{"ownerReferences":[],"finalizers":[]}}` replaces both
+    lists with empty ones, which are omitted (omitempty). A strategic merge patch with the same
+    body changes nothing: both lists have patchStrategy merge (types.go ObjectMeta), and
+    strategicpatch mergeSlice of an empty patch list keeps the original items."""
     ns = namespace
     core.create_namespaced_service(ns, {"metadata": {"name": "owner"}, "spec": {
         "ports": [{"port": 80}]}})
@@ -306,8 +310,12 @@ def test_patching_owner_references_to_an_empty_list_omits_the_field(kubectl, cor
     core.create_namespaced_service(ns, {"metadata": {
         "name": "dep", "ownerReferences": [ref], "finalizers": [FINALIZER]},
         "spec": {"ports": [{"port": 80}]}})
-    out = json.loads(ok(kubectl("patch", "svc", "dep", "-o", "json", "-p", json.dumps(
-        {"metadata": {"ownerReferences": [], "finalizers": []}}))))
+    empty = json.dumps({"metadata": {"ownerReferences": [], "finalizers": []}})
+    out = json.loads(ok(kubectl("patch", "svc", "dep", "-o", "json", "-p", empty)))
+    assert out["metadata"]["ownerReferences"] == [ref]          # strategic: unchanged
+    assert out["metadata"]["finalizers"] == [FINALIZER]
+    out = json.loads(ok(kubectl("patch", "svc", "dep", "--type=merge", "-o", "json",
+                                "-p", empty)))
     assert "ownerReferences" not in out["metadata"]
     assert "finalizers" not in out["metadata"]
     got = body(core.read_namespaced_service("dep", ns, _preload_content=False))
