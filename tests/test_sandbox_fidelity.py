@@ -390,3 +390,208 @@ def test_a_removed_pod_index_label_is_not_restored(kubectl, apps, core, namespac
     pods = wait_pods(core, ns, lambda items: items["web-0"]["metadata"]["labels"].get(POD_NAME)
                      == "web-0")
     assert pods["web-0"]["metadata"]["labels"][POD_INDEX] == "0"
+
+
+# ---------------------------------------------------------------------------------------------
+# five more scenarios from test/e2e/apps/statefulset.go
+# ---------------------------------------------------------------------------------------------
+
+def e2e_statefulset(name, replicas, labels, claims=()):
+    """e2estatefulset.NewStatefulSet: a webserver container named "webserver"."""
+    manifest = statefulset(name, replicas=replicas, service="test", labels=labels,
+                           claims=claims, containers=[{"name": "webserver", "image": IMAGE}])
+    return manifest
+
+
+def test_e2e_should_validate_statefulset_status_endpoints(apps, namespace):
+    """[Conformance] "should validate Statefulset Status endpoints": a condition written with
+    UpdateStatus and one written with a merge patch of /status are each visible to a watch.
+    (The controller would drop them at its next status write: stateful_set_status_updater.go
+    UpdateStatefulSetStatus replaces the whole status; it writes only when
+    stateful_set_utils.go inconsistentStatus sees a change, which conditions are not.)"""
+    ns = namespace
+    apps.create_namespaced_stateful_set(ns, e2e_statefulset("ss", 1, {"foo": "bar"}))
+    settle(apps, ns, 1, name="ss")
+    apps.patch_namespaced_stateful_set("ss", ns, {"metadata": {"labels": {"e2e": "testing"}}})
+    got = body(apps.read_namespaced_stateful_set_status("ss", ns, _preload_content=False))
+    assert got["kind"] == "StatefulSet" and got["status"]["replicas"] == 1
+    assert "conditions" not in got["status"]
+
+    current = body(apps.read_namespaced_stateful_set("ss", ns, _preload_content=False))
+    current["status"]["conditions"] = [{"type": "StatusUpdate", "status": "True",
+                                        "reason": "E2E", "message": "Set from e2e test"}]
+    updated = body(apps.replace_namespaced_stateful_set_status("ss", ns, current,
+                                                               _preload_content=False))
+    assert updated["status"]["conditions"] == current["status"]["conditions"]
+
+    def has(ctype):
+        return lambda items: "ss" in items and any(
+            c["type"] == ctype for c in status(items["ss"]).get("conditions") or [])
+    wait_for(apps.list_namespaced_stateful_set, has("StatusUpdate"), timeout=T, namespace=ns,
+             label_selector="e2e=testing")
+
+    patched = body(apps.patch_namespaced_stateful_set_status(
+        "ss", ns, {"status": {"conditions": [{"type": "StatusPatched", "status": "True"}]}},
+        _content_type=MERGE, _preload_content=False))
+    assert patched["status"]["conditions"] == [{"type": "StatusPatched", "status": "True"}]
+    items = wait_for(apps.list_namespaced_stateful_set, has("StatusPatched"), timeout=T,
+                     namespace=ns, label_selector="e2e=testing")
+    assert status(items["ss"])["replicas"] == 1 and items["ss"]["spec"]["replicas"] == 1
+
+
+def test_e2e_should_list_patch_and_delete_a_collection_of_statefulsets(apps, core, namespace):
+    """[Conformance] "should list, patch and delete a collection of StatefulSets". The e2e
+    patch is a strategic merge patch whose container list merges by name (the patched
+    container comes first: strategicpatch normalizeElementOrder puts patch items before
+    server-only ones) and which carries a misspelt field "TerminationGracePeriodSeconds":
+    the server drops unknown fields (fieldValidation defaults to Warn), it is not stored."""
+    ns = namespace
+    selector = "test-ss=patched-" + ns
+    labels = {"name": "sample-pod", "pod": "httpd"}
+    apps.create_namespaced_stateful_set(ns, e2e_statefulset("test-ss", 1, labels))
+    settle(apps, ns, 1, name="test-ss")
+    apps.patch_namespaced_stateful_set("test-ss", ns, {
+        "metadata": {"labels": {"test-ss": "patched-" + ns}},
+        "spec": {"replicas": 2, "template": {"spec": {
+            "TerminationGracePeriodSeconds": 1,
+            "containers": [{"name": "test-ss", "image": "registry.k8s.io/pause:3.10"}]}}}})
+    sts = body(apps.read_namespaced_stateful_set("test-ss", ns, _preload_content=False))
+    assert sts["spec"]["replicas"] == 2
+    containers = sts["spec"]["template"]["spec"]["containers"]
+    assert [c["name"] for c in containers] == ["test-ss", "webserver"]
+    assert containers[0]["image"] == "registry.k8s.io/pause:3.10"
+    assert "TerminationGracePeriodSeconds" not in sts["spec"]["template"]["spec"]
+    settle(apps, ns, 2, name="test-ss")
+
+    listed = body(apps.list_stateful_set_for_all_namespaces(label_selector=selector,
+                                                             _preload_content=False))
+    assert [s["metadata"]["name"] for s in listed["items"]] == ["test-ss"]
+    apps.delete_collection_namespaced_stateful_set(ns, label_selector=selector,
+                                                   grace_period_seconds=1)
+    listed = body(apps.list_stateful_set_for_all_namespaces(label_selector=selector,
+                                                             _preload_content=False))
+    assert listed["items"] == []
+    # deletecollection deletes each set in the background: the garbage collector takes the pods
+    wait_pods(core, ns, lambda items: not items)
+
+
+def test_e2e_should_delete_pvcs_after_adopting_pod_when_scaled(kubectl, apps, core, namespace):
+    """"Non-retain StatefulSetPersistentVolumeClaimPolicy should delete PVCs after adopting pod
+    (WhenScaled)". The e2e "orphans" ss-2 with json.Marshal(ObjectMeta{OwnerReferences: []}),
+    which (omitempty) is `{"metadata":{"creationTimestamp":null}}`: a no-op, as here. The pod is
+    then orphaned for real and re-adopted before the scale-down, which must delete the claims
+    of the condemned pods once those are gone (stateful_pod_control.go
+    UpdatePodClaimForRetentionPolicy gives them the pod as owner)."""
+    ns = namespace
+    labels = {"foo": "bar", "baz": "blah"}
+    manifest = e2e_statefulset("ss", 3, labels, claims=("datadir",))
+    manifest["spec"]["persistentVolumeClaimRetentionPolicy"] = {"whenScaled": "Delete"}
+    apps.create_namespaced_stateful_set(ns, manifest)
+    settle(apps, ns, 3, name="ss")
+    claims = {c.metadata.name for c in core.list_namespaced_persistent_volume_claim(ns).items}
+    assert claims == {"datadir-ss-0", "datadir-ss-1", "datadir-ss-2"}
+
+    before = body(core.read_namespaced_pod("ss-2", ns, _preload_content=False))
+    after = body(core.patch_namespaced_pod("ss-2", ns, {"metadata": {"creationTimestamp": None}},
+                                           _preload_content=False))
+    assert after["metadata"]["ownerReferences"] == before["metadata"]["ownerReferences"]
+    assert after["metadata"]["creationTimestamp"] == before["metadata"]["creationTimestamp"]
+    core.patch_namespaced_pod("ss-2", ns, {"metadata": {"ownerReferences": None}},
+                              _content_type=MERGE)
+    wait_pods(core, ns, lambda items: (items["ss-2"]["metadata"].get("ownerReferences") or
+                                       [{}])[0].get("kind") == "StatefulSet")
+
+    ok(kubectl("scale", "sts", "ss", "--replicas=1"))
+    wait_for(core.list_namespaced_persistent_volume_claim,
+             lambda items: set(items) == {"datadir-ss-0"}, timeout=T, namespace=ns)
+    pods = wait_pods(core, ns, all_healthy(["ss-0"]))
+    assert uid(pods["ss-0"]) == uid(body(core.read_namespaced_pod("ss-0", ns,
+                                                                  _preload_content=False)))
+
+
+def test_e2e_should_recreate_evicted_statefulset(core, apps, namespace):
+    """[Conformance] "Should recreate evicted statefulset": a pod the kubelet turns Failed
+    (there: rejected for a host port; here: the status an eviction writes, phase Failed reason
+    Evicted) is deleted by the controller (stateful_set_control.go processReplica: isFailed and
+    no deletionTimestamp -> DeleteStatefulPod) and created again with a new uid. The kubelet
+    never moves the pod out of the terminal phase (kubelet_pods.go generateAPIPodStatus)."""
+    ns = namespace
+    apps.create_namespaced_stateful_set(ns, e2e_statefulset("ss", 1, {"foo": "bar"}))
+    settle(apps, ns, 1, name="ss")
+    pod = body(core.read_namespaced_pod("ss-0", ns, _preload_content=False))
+    since = body(core.list_namespaced_pod(ns, _preload_content=False))["metadata"][
+        "resourceVersion"]
+    pod["status"].update(phase="Failed", reason="Evicted",
+                         message="The node was low on resource: memory.")
+    core.replace_namespaced_pod_status("ss-0", ns, pod)
+
+    log = []
+    w = watch.Watch()
+    for event in w.stream(core.list_namespaced_pod, ns, resource_version=since,
+                          timeout_seconds=T, _preload_content=False):
+        obj = event["raw_object"]
+        log.append((event["type"], obj))
+        if obj["metadata"]["name"] == "ss-0" and uid(obj) != uid(pod) and healthy(obj):
+            w.stop()
+    old = [(t, o) for t, o in log if uid(o) == uid(pod)]
+    assert old and old[-1][0] == "DELETED", [t for t, _ in old]
+    phases = [status(o).get("phase") for _, o in old]
+    first_failed = phases.index("Failed")
+    assert all(p == "Failed" for p in phases[first_failed:]), phases
+    new = [o for t, o in log if uid(o) != uid(pod) and o["metadata"]["name"] == "ss-0"]
+    assert new and healthy(new[-1])
+    settle(apps, ns, 1, name="ss")
+
+
+@pytest.mark.parametrize("start, change, before, after", [
+    (3, {"start": 2}, ["ss-3", "ss-4"], ["ss-2", "ss-3"]),       # "Decreasing .start.ordinal"
+    (3, None, ["ss-3", "ss-4"], ["ss-0", "ss-1"]),               # "Removing .start.ordinal"
+])
+def test_e2e_scaling_statefulset_start_ordinal(apps, core, namespace, start, change, before,
+                                               after):
+    """"Scaling StatefulSetStartOrdinal": changing .spec.ordinals.start replaces the pods
+    outside the new range; the pods inside it are kept (same uid)."""
+    ns = namespace
+    apps.create_namespaced_stateful_set(ns, e2e_statefulset("ss", 2, {"foo": "bar"}))
+    apps.patch_namespaced_stateful_set("ss", ns, {"spec": {"ordinals": {"start": start}}})
+    pods = wait_pods(core, ns, all_healthy(before))
+    settle(apps, ns, 2, name="ss")
+    apps.patch_namespaced_stateful_set("ss", ns, {"spec": {"ordinals": change}},
+                                       _content_type=MERGE)
+    new = wait_pods(core, ns, all_healthy(after))
+    for name in set(before) & set(after):
+        assert uid(new[name]) == uid(pods[name])
+    sts = settle(apps, ns, 2, name="ss")
+    assert sts["metadata"]["generation"] == 3
+
+
+def test_unknown_fields_are_refused_by_kubectl_and_dropped_otherwise(kubectl, apps, tmp_path,
+                                                                     namespace):
+    """What the e2e patch above showed: a real server decodes bodies into its types. kubectl
+    sends fieldValidation=Strict (--validate=strict, the default): an unknown field is a 400
+    (apiserver handlers: "<Kind> in version "v1" cannot be handled as a <Kind>: strict
+    decoding error: unknown field ..."). With --validate=warn each becomes a Warning and is
+    dropped; a client that sends no fieldValidation gets Warn."""
+    import yaml
+    manifest = statefulset("web", replicas=1, image=IMAGE, claims=())
+    manifest["spec"]["template"]["spec"]["containers"][0]["imagePullPolicyy"] = "Always"
+    manifest["spec"]["foo"] = 1
+    path = tmp_path / "web.yaml"
+    path.write_text(yaml.safe_dump(manifest))
+    result = kubectl("apply", "-f", str(path))
+    assert result.returncode == 1
+    assert result.stderr == (
+        'Error from server (BadRequest): error when creating "%s": StatefulSet in version "v1" '
+        'cannot be handled as a StatefulSet: strict decoding error: unknown field "spec.foo", '
+        'unknown field "spec.template.spec.containers[0].imagePullPolicyy"\n' % path)
+    assert not apps.list_namespaced_stateful_set(namespace).items
+
+    result = kubectl("create", "-f", str(path), "--validate=warn")
+    assert ok(result) == "statefulset.apps/web created\n"
+    assert result.stderr == ('Warning: unknown field "spec.foo"\n'
+                             'Warning: unknown field '
+                             '"spec.template.spec.containers[0].imagePullPolicyy"\n')
+    sts = body(apps.read_namespaced_stateful_set("web", namespace, _preload_content=False))
+    assert "foo" not in sts["spec"]
+    assert "imagePullPolicyy" not in sts["spec"]["template"]["spec"]["containers"][0]
+    settle(apps, namespace, 1)
