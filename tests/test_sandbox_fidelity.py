@@ -595,3 +595,39 @@ def test_unknown_fields_are_refused_by_kubectl_and_dropped_otherwise(kubectl, ap
     assert "foo" not in sts["spec"]
     assert "imagePullPolicyy" not in sts["spec"]["template"]["spec"]["containers"][0]
     settle(apps, namespace, 1)
+
+
+def test_an_evicted_pod_held_by_a_finalizer_keeps_its_phase_and_reason(kubectl, core, apps,
+                                                                       namespace):
+    """The evicted pod of the scenario above, held by a finalizer: the controller deletes it
+    and waits (OrderedReady, terminating); the kubelet stops its containers but keeps the
+    terminal phase and its reason (kubelet_pods.go generateAPIPodStatus), and the pod is not
+    ready (status/generate.go: PodFailed)."""
+    ns = namespace
+    apps.create_namespaced_stateful_set(ns, e2e_statefulset("ss", 1, {"foo": "bar"}))
+    settle(apps, ns, 1, name="ss")
+    add_finalizer(kubectl, "ss-0")
+    pod = body(core.read_namespaced_pod("ss-0", ns, _preload_content=False))
+    pod["status"].update(phase="Failed", reason="Evicted",
+                         message="The node was low on resource: memory.")
+    core.replace_namespaced_pod_status("ss-0", ns, pod)
+
+    def stopped(items):
+        p = items.get("ss-0")
+        return p is not None and terminating(p) and all(
+            "terminated" in cs["state"] for cs in status(p).get("containerStatuses") or [{}])
+    held = wait_pods(core, ns, stopped)["ss-0"]
+    assert uid(held) == uid(pod)
+    assert (status(held)["phase"], status(held)["reason"]) == ("Failed", "Evicted")
+    assert status(held)["message"] == "The node was low on resource: memory."
+    assert condition(held, "Ready")["status"] == "False"
+    assert condition(held, "Ready")["reason"] == "PodFailed"
+    # printers.go printPod: a container's terminated reason overrides the pod's reason
+    reason = status(held)["containerStatuses"][0]["state"]["terminated"]["reason"]
+    assert table_row(ok(kubectl("get", "pod", "ss-0")), "ss-0")[1:3] == ["0/1", reason]
+    hold(core.list_namespaced_pod, lambda items: set(items) != {"ss-0"} or
+         uid(items["ss-0"]) != uid(pod) or status(items["ss-0"])["phase"] != "Failed",
+         namespace=ns)
+    remove_finalizer(kubectl, "ss-0")
+    wait_pods(core, ns, lambda items: "ss-0" in items and uid(items["ss-0"]) != uid(pod) and
+              healthy(items["ss-0"]))

@@ -314,13 +314,7 @@ class Kubelet:
         never moves it out of that phase (kubelet_pods.go generateAPIPodStatus) and stops its
         containers."""
         if state is not None and not state.stopped:
-            status = self._render_stopped(pod, state, now, killed=True)
-            old = pod.get("status") or {}
-            status["phase"] = old["phase"]
-            for key in ("reason", "message"):
-                if old.get(key):
-                    status[key] = old[key]
-            self._write(pod, status)
+            self._write(pod, self._render_stopped(pod, state, now, killed=True))
             state.stopped = True
             self.due.pop(pod["metadata"]["uid"], None)
 
@@ -353,7 +347,15 @@ class Kubelet:
         succeeded = all(e["state"]["terminated"]["exitCode"] == 0
                         for e in status["containerStatuses"])
         status["phase"] = "Succeeded" if succeeded else "Failed"
-        reason = "PodCompleted" if succeeded else "PodFailed"
+        old = pod.get("status") or {}
+        if old.get("phase") in ("Succeeded", "Failed"):
+            # generateAPIPodStatus: no transition out of a terminal phase the API shows, and
+            # the reason and message of an unchanged phase are kept (e.g. Evicted)
+            status["phase"] = old["phase"]
+            for key in ("reason", "message"):
+                if old.get(key):
+                    status[key] = old[key]
+        reason = "PodCompleted" if status["phase"] == "Succeeded" else "PodFailed"
         for cond in status["conditions"]:
             if cond["type"] in ("Ready", "ContainersReady", "PodReadyToStartContainers"):
                 if cond["status"] != "False":
