@@ -112,6 +112,7 @@ class StatefulSetController:
         """Reconcile one StatefulSet. Returns a simulated time at which to sync again, or None."""
         sts = self.store.peek(STS, namespace, name)
         if sts is None:
+            self.failures.pop((namespace, name), None)
             return None
         reqs = selector_from_label_selector(sts["spec"].get("selector"))
         revs = self._claim_revisions(sts, reqs)
