@@ -631,3 +631,22 @@ def test_an_evicted_pod_held_by_a_finalizer_keeps_its_phase_and_reason(kubectl, 
     remove_finalizer(kubectl, "ss-0")
     wait_pods(core, ns, lambda items: "ss-0" in items and uid(items["ss-0"]) != uid(pod) and
               healthy(items["ss-0"]))
+
+
+def test_deletecollection_applies_the_delete_options_to_each_item(apps, core, namespace):
+    """Found with the deletecollection scenario: the registry's DeleteCollection
+    (apiserver registry/generic/registry/store.go) deletes each item with the request's
+    DeleteOptions: propagationPolicy Orphan keeps the pods (their ownerReferences go), and
+    gracePeriodSeconds=0 removes pods at once instead of gracefully."""
+    ns = namespace
+    apps.create_namespaced_stateful_set(ns, statefulset("web", replicas=2, image=IMAGE,
+                                                        claims=()))
+    settle(apps, ns, 2)
+    apps.delete_collection_namespaced_stateful_set(ns, propagation_policy="Orphan")
+    pods = wait_pods(core, ns, lambda items: len(items) == 2 and not any(
+        p["metadata"].get("ownerReferences") for p in items.values()))
+    assert all(not terminating(p) for p in pods.values())
+    assert not apps.list_namespaced_stateful_set(ns).items
+
+    core.delete_collection_namespaced_pod(ns, grace_period_seconds=0)
+    assert body(core.list_namespaced_pod(ns, _preload_content=False))["items"] == []

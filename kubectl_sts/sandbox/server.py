@@ -594,7 +594,9 @@ class Handler(BaseHTTPRequestHandler):
             updated = store.update(rt, obj, dry_run=dry_run)
         return _scale_of(updated)
 
-    def _delete(self, rt, ns, name, dry_run):
+    def _delete_options(self, dry_run):
+        """DeleteOptions from the body and the query: (propagation, grace, preconditions,
+        dry_run)."""
         body = self._read_body() or {}
         propagation = self.query.get("propagationPolicy") or body.get("propagationPolicy")
         if body.get("orphanDependents") is True:
@@ -602,8 +604,12 @@ class Handler(BaseHTTPRequestHandler):
         grace = self.query.get("gracePeriodSeconds", body.get("gracePeriodSeconds"))
         grace = int(grace) if grace not in (None, "") else None
         dry_run = dry_run or "All" in (body.get("dryRun") or [])
+        return propagation, grace, body.get("preconditions"), dry_run
+
+    def _delete(self, rt, ns, name, dry_run):
+        propagation, grace, preconditions, dry_run = self._delete_options(dry_run)
         obj, removed = self.server.cluster.store.delete(
-            rt, ns, name, propagation=propagation, preconditions=body.get("preconditions"),
+            rt, ns, name, propagation=propagation, preconditions=preconditions,
             grace=grace, dry_run=dry_run)
         if removed and rt.plural not in _RETURN_DELETED_OBJECT:
             details = {"name": name, "kind": rt.plural, "uid": obj["metadata"]["uid"]}
@@ -614,6 +620,8 @@ class Handler(BaseHTTPRequestHandler):
         return self._send_object(200, rt, obj)
 
     def _delete_collection(self, rt, ns, dry_run):
+        # the registry's DeleteCollection applies the request's DeleteOptions to each item
+        propagation, grace, _, dry_run = self._delete_options(dry_run)
         predicate = self._filters(rt)
         store = self.server.cluster.store
         items, rv = store.list(rt, ns, predicate)
@@ -621,7 +629,8 @@ class Handler(BaseHTTPRequestHandler):
         for obj in items:
             try:
                 gone, _ = store.delete(rt, obj["metadata"].get("namespace"),
-                                       obj["metadata"]["name"], dry_run=dry_run)
+                                       obj["metadata"]["name"], propagation=propagation,
+                                       grace=grace, dry_run=dry_run)
                 deleted.append(gone)
             except ApiError:
                 continue
