@@ -650,3 +650,38 @@ def test_deletecollection_applies_the_delete_options_to_each_item(apps, core, na
 
     core.delete_collection_namespaced_pod(ns, grace_period_seconds=0)
     assert body(core.list_namespaced_pod(ns, _preload_content=False))["items"] == []
+
+
+def test_e2e_should_adopt_matching_orphans_and_release_non_matching_pods(apps, core, namespace):
+    """"should adopt matching orphans and release non-matching pods", with the e2e's updates
+    (PUT): ownerReferences = nil -> re-adopted (controller_ref_manager.go ClaimObject adopts a
+    matching orphan); labels = nil -> released (the field goes: omitempty); labels back ->
+    adopted again. The pod keeps its uid throughout."""
+    ns = namespace
+    sts = apps.create_namespaced_stateful_set(ns, e2e_statefulset("ss", 1, {"foo": "bar",
+                                                                           "baz": "blah"}))
+    settle(apps, ns, 1, name="ss")
+    pod = body(core.read_namespaced_pod("ss-0", ns, _preload_content=False))
+    [ref] = pod["metadata"]["ownerReferences"]
+    assert (ref["kind"], ref["name"], ref["uid"]) == ("StatefulSet", "ss", sts.metadata.uid)
+
+    def owner_is_ss(items):
+        refs = items["ss-0"]["metadata"].get("ownerReferences") or []
+        return uid(items["ss-0"]) == uid(pod) and [r["uid"] for r in refs] == [ref["uid"]]
+
+    def update(change):
+        current = body(core.read_namespaced_pod("ss-0", ns, _preload_content=False))
+        change(current["metadata"])
+        core.replace_namespaced_pod("ss-0", ns, current)
+
+    update(lambda meta: meta.pop("ownerReferences"))
+    wait_pods(core, ns, owner_is_ss)
+    labels = pod["metadata"]["labels"]
+    update(lambda meta: meta.pop("labels"))
+    released = wait_pods(core, ns, lambda items: uid(items["ss-0"]) == uid(pod) and
+                         "ownerReferences" not in items["ss-0"]["metadata"])["ss-0"]
+    assert "labels" not in released["metadata"]
+    update(lambda meta: meta.update(labels=labels))
+    wait_pods(core, ns, owner_is_ss)
+    # meanwhile the controller's create of ss-0 met the released pod: AlreadyExists, no event
+    assert [e["reason"] for e in sts_events(core, ns, "ss")] == ["SuccessfulCreate"]
