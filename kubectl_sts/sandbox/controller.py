@@ -104,22 +104,40 @@ class StatefulSetController:
     def __init__(self, store, maxunavailable_gate=False):
         self.store = store
         self.maxunavailable_gate = maxunavailable_gate
+        self.failures = {}        # (ns, name) -> failed syncs in a row (the rate limiter's count)
+        self._failed = False      # whether the sync under way hit an error
 
     # -- entry point --------------------------------------------------------------------------
     def sync(self, namespace, name):
         """Reconcile one StatefulSet. Returns a simulated time at which to sync again, or None."""
         sts = self.store.peek(STS, namespace, name)
         if sts is None:
+            self.failures.pop((namespace, name), None)
             return None
         reqs = selector_from_label_selector(sts["spec"].get("selector"))
         revs = self._claim_revisions(sts, reqs)
         pods = self._claim_pods(sts, reqs)
         if sts["metadata"].get("deletionTimestamp"):
+            # stateful_set_control.go updateStatefulSet: a set being deleted gets its status
+            # computed and written, nothing else (the garbage collector removes the pods)
+            self._write_deleting_status(sts, revs, pods)
             return None
         collision = (sts.get("status") or {}).get("collisionCount") or 0
         current_rev, update_rev, collision = self._resolve_revisions(sts, revs, collision)
+        self._failed = False
         requeue = self._reconcile(sts, pods, current_rev, update_rev, collision)
         self._prune_revisions(sts, reqs, current_rev, update_rev)
+        key = (namespace, name)
+        if self._failed:
+            # a sync that returned an error is retried with the workqueue's per-item
+            # exponential backoff (5ms doubling, at most 1000s): stateful_set.go
+            # processNextWorkItem -> AddRateLimited
+            count = self.failures.get(key, 0)
+            self.failures[key] = count + 1
+            retry = self.store.clock.now() + min(0.005 * (2 ** min(count, 30)), 1000.0)
+            requeue = retry if requeue is None else min(requeue, retry)
+        else:
+            self.failures.pop(key, None)                # queue.Forget
         return requeue
 
     # -- ownership ----------------------------------------------------------------------------
@@ -128,6 +146,8 @@ class StatefulSetController:
         items, _ = self.store.list(rt, sts["metadata"]["namespace"])
         owned = []
         for obj in items:
+            if accept_name is not None and not accept_name(obj):
+                continue                # ClaimPods' filter (isMemberOf): neither kept nor released
             ref = controller_of(obj)
             selected = bool(reqs) and matches_labels(reqs, obj["metadata"].get("labels"))
             if ref is not None and ref.get("uid") == uid:
@@ -135,12 +155,14 @@ class StatefulSetController:
                     owned.append(obj)
                 else:                                  # release what stopped matching
                     obj = copy.deepcopy(obj)
-                    obj["metadata"]["ownerReferences"] = [
-                        r for r in obj["metadata"]["ownerReferences"] if r.get("uid") != uid]
+                    refs = [r for r in obj["metadata"]["ownerReferences"] if r.get("uid") != uid]
+                    if refs:
+                        obj["metadata"]["ownerReferences"] = refs
+                    else:                              # omitempty: no empty list is served
+                        del obj["metadata"]["ownerReferences"]
                     self.store.update(rt, obj, internal=True)
             elif ref is None and selected and not obj["metadata"].get("deletionTimestamp") and \
-                    not sts["metadata"].get("deletionTimestamp") and \
-                    (accept_name is None or accept_name(obj)):
+                    not sts["metadata"].get("deletionTimestamp"):
                 obj = copy.deepcopy(obj)             # adopt an orphan
                 obj["metadata"].setdefault("ownerReferences", []).append(owner_ref(sts))
                 owned.append(self.store.update(rt, obj, internal=True))
@@ -232,22 +254,7 @@ class StatefulSetController:
                 condemned.append(pod)
         condemned.sort(key=lambda p: -parse_ordinal(p["metadata"]["name"])[1])
 
-        status = {"observedGeneration": sts["metadata"].get("generation", 1), "replicas": 0,
-                  "readyReplicas": 0, "currentReplicas": 0, "updatedReplicas": 0,
-                  "availableReplicas": 0, "currentRevision": cur_name, "updateRevision": upd_name,
-                  "collisionCount": collision}
-        for pod in pods:
-            if is_created(pod):
-                status["replicas"] += 1
-            if is_running_ready(pod):
-                status["readyReplicas"] += 1
-                if is_available(pod, min_ready, now):
-                    status["availableReplicas"] += 1
-            if is_created(pod) and not is_terminating(pod):
-                if pod_revision(pod) == cur_name:
-                    status["currentReplicas"] += 1
-                if pod_revision(pod) == upd_name:
-                    status["updatedReplicas"] += 1
+        status = _count_status(sts, pods, cur_name, upd_name, collision, now)
 
         first_unhealthy = None
         for pod in replicas + list(reversed(condemned)):
@@ -260,11 +267,7 @@ class StatefulSetController:
         ctx = _Context(sts, current_rev, update_rev, status, now, min_ready, start, monotonic)
         self._act(ctx, replicas, condemned, first_unhealthy)
 
-        if spec.get("updateStrategy", {}).get("type") == "RollingUpdate" and \
-                status["updatedReplicas"] == count and status["readyReplicas"] == count and \
-                status["replicas"] == count:
-            status["currentRevision"] = upd_name
-            status["currentReplicas"] = status["updatedReplicas"]
+        _complete_rolling_update(sts, status)
         self._write_status(sts, status)
         requeue = None
         if min_ready > 0:
@@ -405,7 +408,13 @@ class StatefulSetController:
                 pod = self.store.create(POD, pod, namespace=sts["metadata"]["namespace"])
             except Exception as exc:                   # e.g. the namespace is terminating
                 error = str(exc)
+                if getattr(exc, "code", None) == 409:
+                    # stateful_pod_control.go CreateStatefulPod "sinks" AlreadyExists: the
+                    # error is returned (the sync is retried) but no event is recorded
+                    self._failed = True
+                    return False
         if error is not None:
+            self._failed = True
             self._event(sts, "Warning", "FailedCreate",
                         "create Pod %s in StatefulSet %s failed error: %s"
                         % (name, sts["metadata"]["name"], error))
@@ -485,7 +494,9 @@ class StatefulSetController:
     def _fix_identity(self, ctx, pod, ordinal):
         labels = pod["metadata"].get("labels") or {}
         name = pod["metadata"]["name"]
-        if labels.get(POD_NAME_LABEL) != name or labels.get(POD_INDEX_LABEL) != str(ordinal):
+        # stateful_set_utils.go identityMatches checks the pod-name label, not the pod-index
+        # label; updateIdentity then writes both
+        if labels.get(POD_NAME_LABEL) != name:
             fixed = copy.deepcopy(pod)
             fixed["metadata"].setdefault("labels", {}).update(
                 {POD_NAME_LABEL: name, POD_INDEX_LABEL: str(ordinal)})
@@ -507,6 +518,25 @@ class StatefulSetController:
         events.record(self.store, sts, etype, reason, message, COMPONENT)
 
     # -- status (section 5) -------------------------------------------------------------------
+    def _write_deleting_status(self, sts, revs, pods):
+        """The status of a set with a deletionTimestamp. The revisions are found without
+        writing any: a real controller would (re)create the update revision here, which the
+        garbage collector deletes again; the names it reports are the same."""
+        raw = revisions.revision_data(sts["spec"]["template"])
+        collision = (sts.get("status") or {}).get("collisionCount") or 0
+        equal = [r for r in revs if _raw(r) == raw]
+        if equal:
+            upd_name = equal[-1]["metadata"]["name"]
+        else:
+            upd_name = revisions.revision_name(sts["metadata"]["name"],
+                                               revisions.revision_hash(raw, collision))
+        cur_name = (sts.get("status") or {}).get("currentRevision")
+        if cur_name not in {r["metadata"]["name"] for r in revs}:
+            cur_name = upd_name
+        status = _count_status(sts, pods, cur_name, upd_name, collision, self.store.clock.now())
+        _complete_rolling_update(sts, status)
+        self._write_status(sts, status)
+
     def _write_status(self, sts, status):
         fresh = self.store.peek(STS, sts["metadata"]["namespace"], sts["metadata"]["name"])
         if fresh is None:
@@ -525,6 +555,38 @@ class StatefulSetController:
         updated = copy.deepcopy(fresh)
         updated["status"] = out
         self.store.update(STS, updated, subresource="status", internal=True)
+
+
+def _count_status(sts, pods, cur_name, upd_name, collision, now):
+    """stateful_set_control.go computeReplicaStatus over the set's pods."""
+    min_ready = sts["spec"].get("minReadySeconds") or 0
+    status = {"observedGeneration": sts["metadata"].get("generation", 1), "replicas": 0,
+              "readyReplicas": 0, "currentReplicas": 0, "updatedReplicas": 0,
+              "availableReplicas": 0, "currentRevision": cur_name, "updateRevision": upd_name,
+              "collisionCount": collision}
+    for pod in pods:
+        if is_created(pod):
+            status["replicas"] += 1
+        if is_running_ready(pod):
+            status["readyReplicas"] += 1
+            if is_available(pod, min_ready, now):
+                status["availableReplicas"] += 1
+        if is_created(pod) and not is_terminating(pod):
+            if pod_revision(pod) == cur_name:
+                status["currentReplicas"] += 1
+            if pod_revision(pod) == upd_name:
+                status["updatedReplicas"] += 1
+    return status
+
+
+def _complete_rolling_update(sts, status):
+    """stateful_set_utils.go completeRollingUpdate (called by updateStatefulSetStatus)."""
+    count = sts["spec"].get("replicas", 1)
+    if sts["spec"].get("updateStrategy", {}).get("type") == "RollingUpdate" and \
+            status["updatedReplicas"] == count and status["readyReplicas"] == count and \
+            status["replicas"] == count:
+        status["currentRevision"] = status["updateRevision"]
+        status["currentReplicas"] = status["updatedReplicas"]
 
 
 class _Context:

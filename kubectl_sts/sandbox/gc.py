@@ -86,8 +86,11 @@ class GarbageCollector:
         if "orphan" in finalizers:
             for dep in deps:
                 fixed = copy.deepcopy(dep)
-                fixed["metadata"]["ownerReferences"] = [
-                    r for r in dep["metadata"]["ownerReferences"] if r.get("uid") != uid]
+                refs = [r for r in dep["metadata"]["ownerReferences"] if r.get("uid") != uid]
+                if refs:
+                    fixed["metadata"]["ownerReferences"] = refs
+                else:       # ownerReferences is omitempty: the field goes with the last one
+                    del fixed["metadata"]["ownerReferences"]
                 self.store.update(self.live[dep["metadata"]["uid"]][0], fixed, internal=True)
             deps = []
             finalizers = [f for f in finalizers if f != "orphan"]

@@ -54,6 +54,7 @@ class _PodState:
         self.started = False
         self.ready_since = None
         self.terminating_since = None
+        self.stopped = False          # the containers were stopped (the pod is terminal)
         self.containers = {}          # name -> dict(kind, restarts, running, next, reason, last)
 
 
@@ -114,6 +115,9 @@ class Kubelet:
         state = self.pods.get(uid)
         if meta.get("deletionTimestamp"):
             self._terminate(pod, state, now)
+            return
+        if (pod.get("status") or {}).get("phase") in ("Failed", "Succeeded"):
+            self._stop_terminal(pod, state, now)
             return
         if not pod.get("spec", {}).get("nodeName"):
             self._schedule(pod, now)
@@ -293,11 +297,76 @@ class Kubelet:
         grace = pod["metadata"].get("deletionGracePeriodSeconds") or 0
         done_at = state.terminating_since + min(self.config.terminate_seconds, grace)
         if now >= done_at:
+            # kubelet.go SyncTerminatingPod: once killPod has stopped the containers the
+            # status is generated with podIsTerminal=true and written; only then does the
+            # status manager delete the pod (grace 0), which a finalizer may still hold
+            killed = self.config.terminate_seconds >= grace     # SIGKILL at the deadline
+            if not state.stopped:
+                self._write(pod, self._render_stopped(pod, state, now, killed))
             self.pods.pop(uid, None)
             self.due.pop(uid, None)
             self.store.delete(POD, ns, name, grace=0)
         else:
             self.due[uid] = done_at
+
+    def _stop_terminal(self, pod, state, now):
+        """A pod whose API phase is already Failed/Succeeded (evicted, rejected): the kubelet
+        never moves it out of that phase (kubelet_pods.go generateAPIPodStatus) and stops its
+        containers."""
+        if state is not None and not state.stopped:
+            self._write(pod, self._render_stopped(pod, state, now, killed=True))
+            state.stopped = True
+            self.due.pop(pod["metadata"]["uid"], None)
+
+    def _render_stopped(self, pod, state, now, killed):
+        """The status once every container has stopped: containers terminated (exit 0 when
+        they stopped within the grace period, 137 when killed at its end; never-started ones
+        as status_manager.go TerminatePod leaves them), not ready, not started; phase from
+        kubelet_pods.go getPhase with podIsTerminal; conditions from status/generate.go."""
+        status = self._render(pod, state, now)
+        stopped_at = rfc3339(now)
+        for entry in status["containerStatuses"]:
+            cs = state.containers.get(entry["name"]) or {}
+            current = entry["state"]
+            if current.get("running"):
+                code = 137 if killed else 0
+                entry["state"] = {"terminated": {
+                    "exitCode": code, "reason": "Error" if code else "Completed",
+                    "startedAt": current["running"]["startedAt"], "finishedAt": stopped_at,
+                    "containerID": entry.get("containerID", "")}}
+            elif (cs.get("last") or {}).get("terminated"):
+                entry["state"] = cs["last"]
+                entry["lastState"] = {}
+            else:
+                entry["state"] = {"terminated": {
+                    "exitCode": 137, "reason": "ContainerStatusUnknown",
+                    "message": "The container could not be located when the pod was "
+                               "terminated", "startedAt": None, "finishedAt": None}}
+            entry["ready"] = False
+            entry["started"] = False
+        succeeded = all(e["state"]["terminated"]["exitCode"] == 0
+                        for e in status["containerStatuses"])
+        status["phase"] = "Succeeded" if succeeded else "Failed"
+        old = pod.get("status") or {}
+        if old.get("phase") in ("Succeeded", "Failed"):
+            # generateAPIPodStatus: no transition out of a terminal phase the API shows, and
+            # the reason and message of an unchanged phase are kept (e.g. Evicted)
+            status["phase"] = old["phase"]
+            for key in ("reason", "message"):
+                if old.get(key):
+                    status[key] = old[key]
+        reason = "PodCompleted" if status["phase"] == "Succeeded" else "PodFailed"
+        for cond in status["conditions"]:
+            if cond["type"] in ("Ready", "ContainersReady", "PodReadyToStartContainers"):
+                if cond["status"] != "False":
+                    cond["lastTransitionTime"] = stopped_at
+                cond["status"] = "False"
+                cond.pop("message", None)
+                if cond["type"] == "PodReadyToStartContainers":
+                    cond.pop("reason", None)
+                else:
+                    cond["reason"] = reason
+        return status
 
     # -- status -------------------------------------------------------------------------------
     def _render(self, pod, state, now):
@@ -334,7 +403,8 @@ class Kubelet:
                    "lastTransitionTime": since}
             if not ok and reason:
                 out["reason"] = reason
-                out["message"] = message
+                if message is not None:
+                    out["message"] = message
             return out
 
         not_ready = [s["name"] for s in statuses if not s["ready"]]

@@ -153,6 +153,9 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(code)
         for key, value in (headers or {}).items():
             self.send_header(key, value)
+        for text in self.__dict__.pop("_warnings", None) or ():   # per request, not connection
+            self.send_header("Warning", '299 - "%s"' % text.replace("\\", "\\\\")
+                             .replace('"', '\\"'))
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-cache, private")
@@ -426,6 +429,7 @@ class Handler(BaseHTTPRequestHandler):
             if body.get("kind") and body.get("kind") != rt.kind:
                 raise errors.bad_request("the server could not process the request: kind %s does"
                                          " not match %s" % (body.get("kind"), rt.kind))
+            self._unknown_fields(rt, body)
             created = store.create(rt, body, namespace=ns, dry_run=dry_run)
             return self._send_object(201, rt, created)
         if method == "PUT" and name is not None:
@@ -438,6 +442,7 @@ class Handler(BaseHTTPRequestHandler):
                 body["metadata"]["namespace"] = ns
             if sub == "scale":
                 return self._send_json(200, self._write_scale(rt, ns, name, body, dry_run))
+            self._unknown_fields(rt, body)
             updated = store.update(rt, body, subresource=sub, dry_run=dry_run)
             return self._send_object(200, rt, updated)
         if method == "PATCH" and name is not None:
@@ -447,6 +452,26 @@ class Handler(BaseHTTPRequestHandler):
                 return self._delete_collection(rt, ns, dry_run)
             return self._delete(rt, ns, name, dry_run)
         raise errors.method_not_allowed()
+
+    def _unknown_fields(self, rt, obj, patch=False):
+        """Fields the type does not declare: decoding drops them; fieldValidation=Strict makes
+        that a 400, Warn (the default) a Warning header each, Ignore nothing
+        (apiserver handlers create.go/update.go/patch.go with runtime strict decoding)."""
+        from .fields import prune, unknown_fields
+        unknown = unknown_fields(rt.kind, obj)
+        if not unknown:
+            return
+        texts = ['unknown field "%s"' % path for path in unknown]
+        directive = self.query.get("fieldValidation") or "Warn"
+        if directive == "Strict":
+            message = "strict decoding error: " + ", ".join(texts)
+            if not patch:
+                message = '%s in version "%s" cannot be handled as a %s: %s' % (
+                    rt.kind, rt.version, rt.kind, message)
+            raise errors.bad_request(message)
+        prune(rt.kind, obj)
+        if directive != "Ignore":
+            self._warnings = texts
 
     def _body_object(self):
         body = self._read_body()
@@ -641,6 +666,7 @@ class Handler(BaseHTTPRequestHandler):
                                          "the URL (%s)" % (meta.get("name"), name))
             if sub == "scale":
                 return self._send_json(200, self._write_scale(rt, ns, name, patched, dry_run))
+            self._unknown_fields(rt, patched, patch=True)
             updated = store.update(rt, patched, subresource=sub, dry_run=dry_run)
         return self._send_object(200, rt, updated)
 
@@ -664,7 +690,9 @@ class Handler(BaseHTTPRequestHandler):
             updated = store.update(rt, obj, dry_run=dry_run)
         return _scale_of(updated)
 
-    def _delete(self, rt, ns, name, dry_run):
+    def _delete_options(self, dry_run):
+        """DeleteOptions from the body and the query: (propagation, grace, preconditions,
+        dry_run)."""
         body = self._read_body() or {}
         propagation = self.query.get("propagationPolicy") or body.get("propagationPolicy")
         if body.get("orphanDependents") is True:
@@ -672,8 +700,12 @@ class Handler(BaseHTTPRequestHandler):
         grace = self.query.get("gracePeriodSeconds", body.get("gracePeriodSeconds"))
         grace = int(grace) if grace not in (None, "") else None
         dry_run = dry_run or "All" in (body.get("dryRun") or [])
+        return propagation, grace, body.get("preconditions"), dry_run
+
+    def _delete(self, rt, ns, name, dry_run):
+        propagation, grace, preconditions, dry_run = self._delete_options(dry_run)
         obj, removed = self.server.cluster.store.delete(
-            rt, ns, name, propagation=propagation, preconditions=body.get("preconditions"),
+            rt, ns, name, propagation=propagation, preconditions=preconditions,
             grace=grace, dry_run=dry_run)
         if removed and rt.plural not in _RETURN_DELETED_OBJECT:
             details = {"name": name, "kind": rt.plural, "uid": obj["metadata"]["uid"]}
@@ -684,6 +716,8 @@ class Handler(BaseHTTPRequestHandler):
         return self._send_object(200, rt, obj)
 
     def _delete_collection(self, rt, ns, dry_run):
+        # the registry's DeleteCollection applies the request's DeleteOptions to each item
+        propagation, grace, _, dry_run = self._delete_options(dry_run)
         predicate = self._filters(rt)
         store = self.server.cluster.store
         items, rv = store.list(rt, ns, predicate)
@@ -691,7 +725,8 @@ class Handler(BaseHTTPRequestHandler):
         for obj in items:
             try:
                 gone, _ = store.delete(rt, obj["metadata"].get("namespace"),
-                                       obj["metadata"]["name"], dry_run=dry_run)
+                                       obj["metadata"]["name"], propagation=propagation,
+                                       grace=grace, dry_run=dry_run)
                 deleted.append(gone)
             except ApiError:
                 continue

@@ -37,6 +37,16 @@ def _same_apart_from_rv(new, old):
     return strip(new["metadata"]) == strip(old["metadata"])
 
 
+# ObjectMeta fields tagged `omitempty`: an empty list or map is never stored or served.
+_OMIT_EMPTY_META = ("ownerReferences", "finalizers", "labels", "annotations", "managedFields")
+
+
+def _omit_empty_meta(meta):
+    for field in _OMIT_EMPTY_META:
+        if field in meta and meta[field] in ([], {}):
+            del meta[field]
+
+
 def random_suffix(n=5, rng=random):
     return "".join(rng.choice(_NAME_CHARS) for _ in range(n))
 
@@ -152,6 +162,7 @@ class Store:
             if (meta.get("namespace", ""), meta["name"]) in self.data[rt]:
                 raise errors.already_exists(rt, meta["name"])
             meta["uid"] = str(uuid.uuid4())
+            _omit_empty_meta(meta)
             if dry_run:
                 meta["resourceVersion"] = ""
                 return obj
@@ -204,6 +215,7 @@ class Store:
                     self.admit(rt, new, old)
                 if rt.generation and new.get("spec") != old.get("spec"):
                     meta["generation"] = old["metadata"].get("generation", 1) + 1
+            _omit_empty_meta(new["metadata"])
             if dry_run:
                 return new
             if _same_apart_from_rv(new, old):
