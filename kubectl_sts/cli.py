@@ -237,5 +237,11 @@ def run():
     sys.exit(main())
 
 
+def complete_main(argv=None):
+    """`kubectl_complete-sts`: kubectl's plugin completion protocol (see commands/completion)."""
+    from .commands.completion import main as complete
+    return complete(cli, argv)
+
+
 if __name__ == "__main__":
     run()

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from kubectl_sts.cli import cli
 from kubectl_sts.commands.completion import complete
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -110,8 +111,8 @@ def test_kubectl_runs_the_completion_executable(kubectl_bin, kubeconfig, namespa
 
 
 def test_in_process_completer():
-    assert complete([], "dem") == (["demo"], 4)
-    assert complete(["rollout", "web", "--on-failure"], "") == (["stop", "undo"], 4)
+    assert complete(cli, [], "dem") == (["demo"], 4)
+    assert complete(cli, ["rollout", "web", "--on-failure"], "") == (["stop", "undo"], 4)
 
 
 def test_completion_scripts():

@@ -577,7 +577,7 @@ def test_wheel_metadata_entry_points_and_console_scripts(dists, tmp_path):
                for n in names)
     assert not [n for n in names if n.startswith("tests/")]
     assert "kubectl-sts = kubectl_sts.cli:main" in entry_points
-    assert "kubectl_complete-sts = kubectl_sts.commands.completion:main" in entry_points
+    assert "kubectl_complete-sts = kubectl_sts.cli:complete_main" in entry_points
 
     # pip installs both executables; they run with this interpreter's dependencies
     target = str(tmp_path / "site")

@@ -6,6 +6,7 @@ before any request. Pure checks of kubectl_sts/paths.py first."""
 import pytest
 
 from kubectl_sts.cli import main
+from kubectl_sts.cli import cli
 from kubectl_sts.commands.completion import complete
 from kubectl_sts.paths import PathError, path, segment
 
@@ -88,10 +89,10 @@ def test_hostile_namespaces_are_refused_before_any_request(sandbox, kubeconfig, 
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_completion_with_a_hostile_namespace_asks_nothing_and_names_nothing(sandbox, kubeconfig,
                                                                            hostile):
-    requests = requests_during(sandbox, lambda: complete(
+    requests = requests_during(sandbox, lambda: complete(cli, 
         ["--kubeconfig", kubeconfig, "-n", hostile, "status"], ""))
     assert requests == []
-    candidates, _ = complete(["--kubeconfig", kubeconfig, "-n", hostile, "status"], "")
+    candidates, _ = complete(cli, ["--kubeconfig", kubeconfig, "-n", hostile, "status"], "")
     assert candidates == []
 
 
@@ -99,6 +100,6 @@ def test_completion_names_the_sets_of_a_good_namespace(sandbox, kubeconfig, name
     from helpers import statefulset
     apps.create_namespaced_stateful_set(namespace, statefulset("web", replicas=0, claims=()))
     requests = requests_during(sandbox, lambda: None)
-    candidates, _ = complete(["--kubeconfig", kubeconfig, "-n", namespace, "status"], "")
+    candidates, _ = complete(cli, ["--kubeconfig", kubeconfig, "-n", namespace, "status"], "")
     assert "web" in candidates
     assert requests == []

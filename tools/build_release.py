@@ -81,8 +81,8 @@ if sys.version_info < (3, 9):
 
 if os.path.basename(sys.argv[0]) == "kubectl_complete-sts":
     # kubectl's plugin completion: the same file linked as kubectl_complete-sts
-    from kubectl_sts.commands.completion import main as complete
-    sys.exit(complete())
+    from kubectl_sts.cli import complete_main
+    sys.exit(complete_main())
 
 from kubectl_sts.cli import run
 

@@ -39,7 +39,8 @@ def completion(shell, words):
     executable (installed by pip; see the README for krew)."""
     if shell == "__complete":     # the protocol, for the scripts: __complete -- ARGS... PARTIAL
         words = list(words)
-        click.echo(format_completions(*complete(words[:-1], words[-1] if words else "")),
+        root = click.get_current_context().find_root().command
+        click.echo(format_completions(*complete(root, words[:-1], words[-1] if words else "")),
                    nl=False)
         return 0
     if shell not in SHELLS:
@@ -54,11 +55,12 @@ def format_completions(candidates, directive):
     return "".join(c + "\n" for c in candidates) + ":%d\n" % directive
 
 
-def main(argv=None):
-    """`kubectl_complete-sts ARGS... PARTIAL`: kubectl's plugin completion protocol."""
+def main(root, argv=None):
+    """`kubectl_complete-sts ARGS... PARTIAL`: kubectl's plugin completion protocol, over the
+    command tree `root` (cli.complete_main passes it: this module never imports the CLI)."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        candidates, directive = complete(args[:-1], args[-1] if args else "")
+        candidates, directive = complete(root, args[:-1], args[-1] if args else "")
     except Exception:          # completion must never print a traceback into a shell
         candidates, directive = [], DIRECTIVE_DEFAULT
     try:
@@ -70,11 +72,6 @@ def main(argv=None):
 
 
 # -- the completer --------------------------------------------------------------------------
-
-def _root():
-    from ..cli import cli
-    return cli
-
 
 def _takes_value(param):
     return isinstance(param, click.Option) and not param.is_flag and not param.count
@@ -97,9 +94,9 @@ def _find_option(command, name):
     return None
 
 
-def complete(args, partial):
-    """(candidates, directive) for the words `args` already typed and the word `partial`."""
-    root = _root()
+def complete(root, args, partial):
+    """(candidates, directive) for the words `args` already typed and the word `partial`,
+    over the command tree `root`."""
     ctx = click.Context(root, info_name="kubectl-sts", resilient_parsing=True)
     command, chain = root, [root]
     positionals = []

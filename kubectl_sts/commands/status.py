@@ -5,7 +5,7 @@ claim templates' labels, one GET of the Service, one list of Warning events: fiv
 whatever the replica count."""
 
 import datetime
-
+import sys
 
 import click
 
@@ -39,7 +39,6 @@ def status(ctx, name, output, all_namespaces, watch, check, cluster_domain):
     if not name:
         return _list(conn, output, all_namespaces)
     if watch:
-        from .status_watch import watch_status
         return watch_status(conn, name, output, cluster_domain)
     view = read_view(conn, conn.namespace, name, cluster_domain, wide=output in ("wide", "json",
                                                                                  "yaml"))
@@ -131,3 +130,50 @@ def _list(conn, output, all_namespaces):
     return 0
 
 
+# -- status --watch: the view, redrawn from watch events (wait.py) --------------------------
+
+def watch_status(conn, name, output, domain):
+    from ..labels import selector_string
+    from ..status import build_view
+    from ..wait import Verdict, Watch, wait
+    ns = conn.namespace
+    sts, _, _, service, _, unreadable = read_objects(conn, ns, name)
+    selector = selector_string(sts["spec"].get("selector"))
+    claims_selector = selector_string({"matchLabels": (sts["spec"].get("selector") or {})
+                                       .get("matchLabels") or {}})
+    claims_query = {"labelSelector": claims_selector} if claims_selector else {}
+    watch = Watch(conn,
+                  sts=(sts_path(ns), {"fieldSelector": "metadata.name=%s" % name}),
+                  pods=(core_path(ns, "pods"), {"labelSelector": selector}),
+                  claims=(core_path(ns, "persistentvolumeclaims"), claims_query),
+                  events=(core_path(ns, "events"), {"fieldSelector": "type=Warning"}))
+
+    def judge(snapshot, now):
+        failing = watch.errors()
+        current = snapshot["sts"].get(name)
+        if current is None:
+            if "sts" in failing and not watch.informers["sts"].synced.is_set():
+                return Verdict(failed=failing["sts"])
+            return Verdict(failed=NotFound('statefulset "%s" was deleted' % name))
+        view = build_view(current, list(snapshot["pods"].values()),
+                          list(snapshot["claims"].values()), service,
+                          list(snapshot["events"].values()), now_utc(), domain,
+                          wide=output is not None,
+                          unreadable=unreadable + [str(e.message) for e in failing.values()])
+        # ages change every second: judge again then even when nothing else happens
+        return Verdict(line=format_view(view, output), wake=now + 1.0)
+
+    tty = sys.stdout.isatty()
+    shown = []
+
+    def show(text):
+        if tty and output not in ("json", "yaml"):
+            click.echo("\x1b[H\x1b[2J", nl=False)
+        elif shown:
+            click.echo("")
+        click.echo(text)
+        shown.append(True)
+
+    with watch:
+        outcome = wait(watch, judge, None, show, judge_failing=True)
+    raise outcome.verdict.failed
