@@ -21,7 +21,7 @@ Requirements are represented as immutable named tuples:
 
 import re
 from collections import namedtuple
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence  # noqa: F401 (type comments)
 
 __all__ = [
     "SelectorError",
@@ -80,102 +80,13 @@ FieldRequirement = namedtuple("FieldRequirement", ["field", "operator", "value"]
 FieldRequirement.__doc__ = "One field selector term: dotted field path, operator, value."
 
 
-# ---------------------------------------------------------------------------
-# Validation of label keys and values (k8s.io/apimachinery/pkg/util/validation)
-# ---------------------------------------------------------------------------
-
-_QUALIFIED_NAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-_QUALIFIED_NAME_RE = re.compile(_QUALIFIED_NAME_FMT)
-_QUALIFIED_NAME_ERR = (
-    "must consist of alphanumeric characters, '-', '_' or '.', "
-    "and must start and end with an alphanumeric character"
+# Label keys and values are checked by the format validators of k8s/names.py.
+from .names import (  # noqa: E402
+    is_dns1123_subdomain as _is_dns1123_subdomain,  # noqa: F401
+    is_qualified_name as _is_qualified_name,
+    is_valid_label_value as _is_valid_label_value,
+    max_len_error, regex_error,  # noqa: F401 (used by the sandbox's validation too)
 )
-_QUALIFIED_NAME_MAX = 63
-
-_LABEL_VALUE_FMT = "(" + _QUALIFIED_NAME_FMT + ")?"
-_LABEL_VALUE_RE = re.compile(_LABEL_VALUE_FMT)
-_LABEL_VALUE_ERR = (
-    "a valid label must be an empty string or consist of alphanumeric characters, "
-    "'-', '_' or '.', and must start and end with an alphanumeric character"
-)
-_LABEL_VALUE_MAX = 63
-
-_DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-_DNS1123_SUBDOMAIN_FMT = _DNS1123_LABEL_FMT + "(\\." + _DNS1123_LABEL_FMT + ")*"
-_DNS1123_SUBDOMAIN_RE = re.compile(_DNS1123_SUBDOMAIN_FMT)
-_DNS1123_SUBDOMAIN_ERR = (
-    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
-    "'-' or '.', and must start and end with an alphanumeric character"
-)
-_DNS1123_SUBDOMAIN_MAX = 253
-
-
-def _blen(s):
-    # Go measures string length in bytes.
-    return len(s.encode("utf-8", "surrogatepass"))
-
-
-def max_len_error(n):
-    return "must be no more than %d characters" % n
-
-
-def regex_error(msg, fmt, *examples):
-    if not examples:
-        return msg + " (regex used for validation is '" + fmt + "')"
-    msg += " (e.g. "
-    for i, example in enumerate(examples):
-        if i > 0:
-            msg += " or "
-        msg += "'" + example + "', "
-    return msg + "regex used for validation is '" + fmt + "')"
-
-
-def _is_dns1123_subdomain(value):
-    errs = []
-    if _blen(value) > _DNS1123_SUBDOMAIN_MAX:
-        errs.append(max_len_error(_DNS1123_SUBDOMAIN_MAX))
-    if not _DNS1123_SUBDOMAIN_RE.fullmatch(value):
-        errs.append(regex_error(_DNS1123_SUBDOMAIN_ERR, _DNS1123_SUBDOMAIN_FMT, "example.com"))
-    return errs
-
-
-def _is_qualified_name(value):
-    """validation.IsQualifiedName: the rules for a label key."""
-    errs = []
-    parts = value.split("/")
-    if len(parts) == 1:
-        name = parts[0]
-    elif len(parts) == 2:
-        prefix, name = parts
-        if not prefix:
-            errs.append("prefix part must be non-empty")
-        else:
-            errs.extend("prefix part " + m for m in _is_dns1123_subdomain(prefix))
-    else:
-        return [
-            "a qualified name "
-            + regex_error(_QUALIFIED_NAME_ERR, _QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
-            + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
-        ]
-    if not name:
-        errs.append("name part must be non-empty")
-    elif _blen(name) > _QUALIFIED_NAME_MAX:
-        errs.append("name part " + max_len_error(_QUALIFIED_NAME_MAX))
-    if not _QUALIFIED_NAME_RE.fullmatch(name):
-        errs.append(
-            "name part "
-            + regex_error(_QUALIFIED_NAME_ERR, _QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
-        )
-    return errs
-
-
-def _is_valid_label_value(value):
-    errs = []
-    if _blen(value) > _LABEL_VALUE_MAX:
-        errs.append(max_len_error(_LABEL_VALUE_MAX))
-    if not _LABEL_VALUE_RE.fullmatch(value):
-        errs.append(regex_error(_LABEL_VALUE_ERR, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345"))
-    return errs
 
 
 def validate_label_key(key):

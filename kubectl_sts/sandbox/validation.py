@@ -28,8 +28,10 @@ import copy
 import json
 import re
 
+from ..k8s.names import (is_dns1123_label, is_qualified_name, is_valid_label_value,
+                         is_valid_percent, max_len_error, name_is_dns1035_label,
+                         name_is_dns_label, name_is_dns_subdomain)
 from ..k8s.quantity import quantity_value as parse_quantity
-from ..k8s.selectors import max_len_error, regex_error  # one copy serves selectors and objects
 
 __all__ = [
     "apply_defaults",
@@ -234,35 +236,6 @@ def _intstr_repr(v):
 # String-format validators (k8s.io/apimachinery/pkg/util/validation)
 # ---------------------------------------------------------------------------
 
-_DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-_DNS1123_LABEL_RE = re.compile("^" + _DNS1123_LABEL_FMT + "$")
-_DNS1123_LABEL_MSG = (
-    "a lowercase RFC 1123 label must consist of lower case alphanumeric "
-    "characters or '-', and must start and end with an alphanumeric character"
-)
-_DNS1123_SUBDOMAIN_FMT = _DNS1123_LABEL_FMT + "(\\." + _DNS1123_LABEL_FMT + ")*"
-_DNS1123_SUBDOMAIN_RE = re.compile("^" + _DNS1123_SUBDOMAIN_FMT + "$")
-_DNS1123_SUBDOMAIN_MSG = (
-    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
-    "characters, '-' or '.', and must start and end with an alphanumeric character"
-)
-_DNS1035_LABEL_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?"
-_DNS1035_LABEL_RE = re.compile("^" + _DNS1035_LABEL_FMT + "$")
-_DNS1035_LABEL_MSG = (
-    "a DNS-1035 label must consist of lower case alphanumeric characters or "
-    "'-', start with an alphabetic character, and end with an alphanumeric character"
-)
-_QNAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-_LABEL_VALUE_FMT = "(" + _QNAME_FMT + ")?"
-_LABEL_VALUE_RE = re.compile("^" + _LABEL_VALUE_FMT + "$")
-_LABEL_VALUE_MSG = (
-    "a valid label must be an empty string or consist of alphanumeric "
-    "characters, '-', '_' or '.', and must start and end with an alphanumeric character"
-)
-_PERCENT_FMT = "[0-9]+%"
-_PERCENT_RE = re.compile("^" + _PERCENT_FMT + "$")
-_PERCENT_MSG = "a valid percent string must be a numeric string followed by an ending '%'"
-
 IS_NEGATIVE_MSG = "must be greater than or equal to 0"
 MAX_INT32 = 2147483647
 TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024
@@ -270,77 +243,6 @@ TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024
 
 def inclusive_range_error(lo, hi):
     return "must be between %d and %d, inclusive" % (lo, hi)
-
-
-def is_dns1123_label(value):
-    errs = []
-    if len(value) > 63:
-        errs.append(max_len_error(63))
-    if not _DNS1123_LABEL_RE.match(value):
-        if _DNS1123_SUBDOMAIN_RE.match(value):
-            errs.append("must not contain dots")
-        else:
-            errs.append(regex_error(_DNS1123_LABEL_MSG, _DNS1123_LABEL_FMT, "my-name", "123-abc"))
-    return errs
-
-
-def is_dns1123_subdomain(value):
-    errs = []
-    if len(value) > 253:
-        errs.append(max_len_error(253))
-    if not _DNS1123_SUBDOMAIN_RE.match(value):
-        errs.append(regex_error(_DNS1123_SUBDOMAIN_MSG, _DNS1123_SUBDOMAIN_FMT, "example.com"))
-    return errs
-
-
-def is_dns1035_label(value):
-    errs = []
-    if len(value) > 63:
-        errs.append(max_len_error(63))
-    if not _DNS1035_LABEL_RE.match(value):
-        errs.append(regex_error(_DNS1035_LABEL_MSG, _DNS1035_LABEL_FMT, "my-name", "abc-123"))
-    return errs
-
-
-def is_qualified_name(value):
-    """validation.IsQualifiedName (label and annotation keys): one implementation, in
-    selectors.py, serves label selectors and object validation alike."""
-    from ..k8s.selectors import _is_qualified_name
-    return _is_qualified_name(value)
-
-
-def is_valid_label_value(value):
-    errs = []
-    if len(value) > 63:
-        errs.append(max_len_error(63))
-    if not _LABEL_VALUE_RE.match(value):
-        errs.append(regex_error(_LABEL_VALUE_MSG, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345"))
-    return errs
-
-
-def is_valid_percent(value):
-    if not _PERCENT_RE.match(value):
-        return [regex_error(_PERCENT_MSG, _PERCENT_FMT, "1%", "93%")]
-    return []
-
-
-def _mask_trailing_dash(name):
-    # apimachinery's maskTrailingDash, used when validating a generateName.
-    if len(name) > 1 and name.endswith("-"):
-        return name[:-2] + "a"
-    return name
-
-
-def name_is_dns_label(name, prefix):
-    return is_dns1123_label(_mask_trailing_dash(name) if prefix else name)
-
-
-def name_is_dns_subdomain(name, prefix):
-    return is_dns1123_subdomain(_mask_trailing_dash(name) if prefix else name)
-
-
-def name_is_dns1035_label(name, prefix):
-    return is_dns1035_label(_mask_trailing_dash(name) if prefix else name)
 
 
 # ---------------------------------------------------------------------------
