@@ -12,6 +12,8 @@ import json
 from .pods import is_ready, pod_failure, pod_revision, restarts  # noqa: F401 (public here too)
 import re
 
+from .k8s.statefulset import pods_by_ordinal  # noqa: E402,F401 (one home; public here too)
+
 STATE_ANNOTATION = "kubectl-sts.io/rollout"
 
 
@@ -54,16 +56,6 @@ def saved_target(sts):
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
-
-
-def pods_by_ordinal(name, pods):
-    from .labels import pod_ordinal
-    out = {}
-    for pod in pods:
-        ordinal = pod_ordinal(name, pod["metadata"]["name"])
-        if ordinal is not None:
-            out[ordinal] = pod
-    return out
 
 
 # -- planning -------------------------------------------------------------------------------------
