@@ -36,7 +36,7 @@ def exit_code(exc):
     for kind, code in EXIT_FOR:
         if isinstance(exc, kind):
             return code
-    return exc.legacy_code or EXIT_ERROR
+    return EXIT_ERROR
 
 # name -> (module, attribute, one-line help shown by --help without importing the module)
 COMMANDS = {

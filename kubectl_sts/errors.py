@@ -23,12 +23,11 @@ EXIT_TERMINATED = 143     # SIGTERM (128 + 15, as a shell reports it)
 
 class StsError(Exception):
     """A failure the user reads on stderr (its message: one line, or a diagnosis that was
-    asked for). `code` is for callers not yet typed: prefer a subclass."""
+    asked for). Its exit code comes from its class (cli.EXIT_FOR); this base is exit 1."""
 
-    def __init__(self, message: str, code: Optional[int] = None) -> None:
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-        self.legacy_code = code
 
 
 class UsageError(StsError):

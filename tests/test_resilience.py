@@ -369,8 +369,10 @@ def test_an_api_server_that_stays_down_ends_the_step_cleanly(sandbox, apps, name
 def test_rollout_interrupted_by_a_signal(sig, code, apps, namespace, kubeconfig, cli):
     create(apps, namespace, replicas=3)
     assert cli("rollout", "web", "--image", "app=" + NEW)[0] == 0
-    proc = spawn(kubeconfig, namespace, "rollout", "web", "--all", "--settle", "2s",
-                 "--timeout", "60s")
+    # a settle longer than the test: the run is surely waiting at partition 2 when the
+    # signal comes, however slow the machine (with 2s it sometimes finished first)
+    proc = spawn(kubeconfig, namespace, "rollout", "web", "--all", "--settle", "60s",
+                 "--timeout", "120s")
     try:
         items = wait_for(apps.list_namespaced_stateful_set,
                          lambda items: "web" in items and partition(items["web"]) <= 2,

@@ -269,6 +269,9 @@ def test_to_then_all(apps, core, namespace, sts_cli):
     code, out, err = sts_cli("web", "--all", "--timeout", "60s")
     assert code == 0, (out, err)
     assert "partition 2 -> 1: updating web-1" in out and "partition 1 -> 0: updating web-0" in out
+    # wrong answer 5: a finished --all says the rollout is complete
+    assert out.splitlines()[-1] == "rollout of web complete: all 4 ordinals run revision %s" \
+        % update
     after = uids(core, namespace)
     assert after["web-3"] == before["web-3"] and after["web-2"] == before["web-2"]
     assert_fully_rolled(apps, core, namespace, 4)
@@ -321,6 +324,11 @@ def test_on_failure_undo_restores_the_template(apps, core, namespace, sts_cli):
     assert "--on-failure=undo: undoing the rollout" in err
     assert "template restored to %s" % original["status"]["currentRevision"] in out
     assert 'pod "web-2" deleted' in out
+    # wrong answer 4: web-1 and web-0 never left the restored revision
+    assert "partition 3 -> 2: updating web-2" in out
+    assert "updating web-1" not in out and "updating web-0" not in out
+    assert "partition 2 -> 1: no pod changes (web-1 already at revision %s)" \
+        % original["status"]["currentRevision"] in out
     sts = assert_fully_rolled(apps, core, namespace, 3)
     assert image(sts) == OLD
     assert sts["status"]["updateRevision"] == original["status"]["currentRevision"]
@@ -340,10 +348,14 @@ def test_forced_rollback_of_a_stuck_rollout(apps, core, namespace, sts_cli, tmp_
     assert "timed out after 2s waiting for partition 2: web-2 not Ready" in err
     before = uids(core, namespace)
     # without --yes (stdin is not a terminal) the stuck pod is left alone
+    staged_sts = get_sts(apps, namespace)
     code, out, err = sts_cli("web", "--undo")
     assert code == EXIT_USAGE, (out, err)
     assert "pass --yes" in err
     assert uids(core, namespace)["web-2"] == before["web-2"]
+    # wrong answer 2: nothing was written (the template is still the staged one)
+    assert get_sts(apps, namespace)["metadata"]["resourceVersion"] == \
+        staged_sts["metadata"]["resourceVersion"]
     code, out, err = sts_cli("web", "--undo", "--yes", "--timeout", "60s")
     assert code == 0, (out, err)
     assert "web-2 runs revision" in out and 'pod "web-2" deleted' in out
@@ -353,6 +365,57 @@ def test_forced_rollback_of_a_stuck_rollout(apps, core, namespace, sts_cli, tmp_
     after = uids(core, namespace)
     assert after["web-0"] == before["web-0"] and after["web-1"] == before["web-1"]
     assert after["web-2"] != before["web-2"]
+
+
+def test_a_new_change_after_a_finished_rollout_is_not_called_interrupted(apps, namespace,
+                                                                          sts_cli):
+    """Issue 13, wrong answer 1: the plan offered `--to 0` (an unreviewed change to every
+    ordinal) as the continuation of a rollout that had finished."""
+    create(apps, namespace, replicas=2)
+    stage(sts_cli, "web", "--image", "app=" + NEW)
+    code, out, err = sts_cli("web", "--all", "--timeout", "60s")
+    assert code == 0, (out, err)
+    stage(sts_cli, "web", "--image", "app=nginx:1.29")
+    wait_observed(apps, namespace)
+    code, out, err = sts_cli("web")
+    assert code == 0, (out, err)
+    assert "Interrupted" not in out and "--to 0" not in out
+    assert "Partition:        2 of 2 replicas" in out
+
+
+def test_the_trap_after_a_restored_template_fails_fast_and_undo_yes_heals_it(
+        apps, core, namespace, sts_cli):
+    """Issue 13, wrong answers 2 and 3: refusals come before any write; a gate facing a pod the
+    controller will never replace (OrderedReady, an old revision, failing) stops at once with
+    status's diagnosis instead of waiting out --timeout."""
+    original = create(apps, namespace, replicas=3)
+    stage(sts_cli, "web", "--image", "app=" + BAD_IMAGE)
+    before = get_sts(apps, namespace)
+    # --on-failure=undo cannot ask without a terminal: refused before the first write
+    code, out, err = sts_cli("web", "--all", "--on-failure=undo", "--timeout", "60s")
+    assert code == EXIT_USAGE, (out, err)
+    assert "pass --yes" in err
+    assert get_sts(apps, namespace)["metadata"]["resourceVersion"] == \
+        before["metadata"]["resourceVersion"]
+    code, out, err = sts_cli("web", "--step", "--timeout", "60s")
+    assert code == EXIT_ROLLOUT_FAILED, (out, err)
+    # the template goes back by hand; web-2 stays at the bad revision, failing
+    stage(sts_cli, "web", "--image", "app=" + OLD)
+    sts = wait_observed(apps, namespace)
+    assert sts["status"]["updateRevision"] == original["status"]["currentRevision"]
+    code, out, err = sts_cli("web", "--to", "0", "--timeout", "60s")
+    assert code == EXIT_ROLLOUT_FAILED, (out, err)        # not EXIT_TIMEOUT: no waiting
+    assert "error: step failed: web-2 (ordinal 2)" in err
+    assert "which is no longer the update revision" in err
+    assert "next: kubectl sts rollout web --undo --yes" in err
+    kept = uids(core, namespace)
+    code, out, err = sts_cli("web", "--undo", "--yes", "--timeout", "60s")
+    assert code == 0, (out, err)
+    assert 'pod "web-2" deleted' in out
+    sts = assert_fully_rolled(apps, core, namespace, 3)
+    assert image(sts) == OLD
+    after = uids(core, namespace)
+    assert after["web-0"] == kept["web-0"] and after["web-1"] == kept["web-1"]
 
 
 # -- interruption, conflicts --------------------------------------------------------------------

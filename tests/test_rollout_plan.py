@@ -1,4 +1,4 @@
-"""Pure tests of the rollout planner (kubectl_sts/rollout.py) over plain API-shaped dicts.
+"""Pure tests of the rollout planner (kubectl_sts/rollout/) over plain API-shaped dicts.
 
 No cluster and no clock: every object is built here, and `now` is a number."""
 
@@ -6,68 +6,13 @@ import json
 
 import pytest
 
-from kubectl_sts.rollout import (STATE_ANNOTATION, below_partition_restarts, change_template,
+from kubectl_sts.rollout import (STATE_ANNOTATION, change_template,
                                  describe_plan, evaluate_step, next_partition, ondelete_next,
                                  ordinals_between, plan_partitions, pod_failure, render_ordinals,
                                  render_plan, revision_template, rollout_state, saved_target,
                                  template_diff)
 
-REV_A = "web-5d8f7c9b6"     # the current revision
-REV_B = "web-7f6c4d8b9"     # the update revision
-REV_C = "web-1a2b3c4d5"     # an older revision
-
-
-# -- builders -----------------------------------------------------------------------------------
-
-def make_sts(name="web", replicas=5, partition=None, start=None, strategy=None,
-             max_unavailable=None, pod_management=None, min_ready=None, current=REV_A,
-             update=REV_B, generation=2, observed=None, annotations=None, rolling=True):
-    spec = {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
-            "template": {"metadata": {"labels": {"app": name}},
-                         "spec": {"containers": [{"name": "app", "image": "nginx:1.27"}]}}}
-    if strategy == "OnDelete":
-        spec["updateStrategy"] = {"type": "OnDelete"}
-    elif rolling:
-        body = {}
-        if partition is not None:
-            body["partition"] = partition
-        if max_unavailable is not None:
-            body["maxUnavailable"] = max_unavailable
-        spec["updateStrategy"] = {"type": "RollingUpdate", "rollingUpdate": body}
-    if start is not None:
-        spec["ordinals"] = {"start": start}
-    if pod_management:
-        spec["podManagementPolicy"] = pod_management
-    if min_ready is not None:
-        spec["minReadySeconds"] = min_ready
-    meta = {"name": name, "namespace": "ns", "generation": generation, "uid": "sts-uid",
-            "resourceVersion": "42"}
-    if annotations:
-        meta["annotations"] = dict(annotations)
-    return {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": meta, "spec": spec,
-            "status": {"observedGeneration": generation if observed is None else observed,
-                       "currentRevision": current, "updateRevision": update}}
-
-
-def make_pod(ordinal, revision=REV_A, ready=True, waiting=None, restarts=0, phase="Running",
-             deleting=False, name="web", uid=None):
-    status = {"phase": phase,
-              "conditions": [{"type": "Ready", "status": "True" if ready else "False"}],
-              "containerStatuses": [{"name": "app", "restartCount": restarts, "ready": ready,
-                                     "state": ({"waiting": {"reason": waiting,
-                                                            "message": "why: " + waiting}}
-                                               if waiting else {"running": {}})}]}
-    meta = {"name": "%s-%d" % (name, ordinal), "uid": uid or "uid-%d-%s" % (ordinal, revision),
-            "labels": {"app": name, "controller-revision-hash": revision}}
-    if deleting:
-        meta["deletionTimestamp"] = "2024-06-01T12:00:00Z"
-    return {"metadata": meta, "status": status}
-
-
-def pods_at(replicas, partition, start=0, **kwargs):
-    """Pods of a set mid-rollout: ordinals >= start+partition at REV_B, the rest at REV_A."""
-    return [make_pod(o, REV_B if o >= start + partition else REV_A, **kwargs)
-            for o in range(start, start + replicas)]
+from rollout_builders import REV_A, REV_B, REV_C, make_pod, make_sts, pods_at  # noqa: F401
 
 
 # -- rollout_state -------------------------------------------------------------------------------
@@ -409,27 +354,6 @@ def test_parallel_step_judges_every_ordinal_it_covers():
     assert [w["ordinal"] for w in result["waiting"]] == [0, 1, 2, 3]
     pods = pods_at(4, 0)
     assert evaluate_step(sts, pods, 0, ready_map(pods), now=1, settle=0)["done"] is True
-
-
-# -- below_partition_restarts -------------------------------------------------------------------
-
-def test_below_partition_restarts():
-    sts = make_sts(replicas=4, partition=2)
-    pods = pods_at(4, 2)
-    known = {int(p["metadata"]["name"].rsplit("-", 1)[1]): p["metadata"]["uid"] for p in pods}
-    assert below_partition_restarts(sts, pods, 2, known) == []
-    pods[1]["metadata"]["uid"] = "recreated"
-    pods[3]["metadata"]["uid"] = "recreated-too"     # above the partition: expected
-    assert below_partition_restarts(sts, pods, 2, known) == [1]
-    # a missing pod is not a restart
-    assert below_partition_restarts(sts, pods[2:], 2, known) == []
-
-
-def test_below_partition_restarts_with_start_ordinals():
-    sts = make_sts(replicas=3, partition=1, start=10)
-    pods = pods_at(3, 1, start=10)
-    known = {10: "other", 11: "other", 12: "other"}
-    assert below_partition_restarts(sts, pods, 1, known) == [10]
 
 
 # -- change_template / revision_template / template_diff ----------------------------------------

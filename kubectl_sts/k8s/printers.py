@@ -299,6 +299,9 @@ def access_modes_string(modes):
 
 
 def age(timestamp, now):
-    """kubectl's AGE of an RFC3339 timestamp at `now` (an aware datetime)."""
+    """kubectl's AGE of an RFC3339 timestamp at `now` (an aware datetime; None: no clock,
+    as in a decision that does not show ages)."""
+    if now is None:
+        return ""
     t = parse_timestamp(timestamp)
     return human_duration((now - t).total_seconds()) if t else "<unknown>"

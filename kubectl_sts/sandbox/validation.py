@@ -32,6 +32,7 @@ from ..k8s.names import (is_dns1123_label, is_qualified_name, is_valid_label_val
                          is_valid_percent, max_len_error, name_is_dns1035_label,
                          name_is_dns_label, name_is_dns_subdomain)
 from ..k8s.quantity import quantity_value as parse_quantity
+from ..k8s.images import image_tag
 
 __all__ = [
     "apply_defaults",
@@ -309,33 +310,6 @@ def _semantic_equal(a, b):
 # ---------------------------------------------------------------------------
 # Defaulting
 # ---------------------------------------------------------------------------
-
-_REFERENCE_RE = re.compile(
-    r"^(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
-    r"(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?/)?"
-    r"[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*"
-    r"(?:/[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*)*"
-    r"(?::(?P<tag>[\w][\w.-]{0,127}))?"
-    r"(?:@(?P<digest>[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?$"
-)
-
-
-def image_tag(image):
-    """The tag kubelet's ParseImageName would report: the explicit tag,
-    "latest" when neither tag nor digest is given, "" for digests only or
-    for an unparseable reference."""
-    if not isinstance(image, str):
-        return ""
-    m = _REFERENCE_RE.match(image)
-    if not m:
-        return ""
-    tag, digest = m.group("tag"), m.group("digest")
-    if tag:
-        return tag
-    if digest:
-        return ""
-    return "latest"
-
 
 def _default_probe(probe):
     if not isinstance(probe, dict):

@@ -1,0 +1,38 @@
+"""`--step` / `--all` under OnDelete: delete outdated pods one at a time, highest ordinal
+first, each replacement behind the health gate."""
+
+import click
+
+from .gate import gate
+
+
+def advance_ondelete(run, sts, count):
+    from ...k8s.statefulset import pod_ordinal
+    from ...rollout import ondelete_next, rollout_state
+    click.echo("%s uses OnDelete: partitions do not apply; deleting outdated pods one at a "
+               "time, highest ordinal first" % run.name)
+    if run.dry_run == "client":
+        victim = ondelete_next(sts, run.pods(sts))
+        click.echo("dry-run (client): would delete pod %s" % victim["metadata"]["name"]
+                   if victim else "nothing to update")
+        return 0
+    run.watch(sts)
+    done = 0
+    while count is None or done < count:
+        sts, pods = run.current()
+        victim = ondelete_next(sts, pods)
+        if victim is None:
+            break
+        name = victim["metadata"]["name"]
+        if run.interactive and not click.confirm("delete %s?" % name, default=True):
+            return 0
+        run.delete_pod(victim)
+        click.echo("deleted pod %s (revision %s)" % (
+            name, victim["metadata"]["labels"].get("controller-revision-hash")))
+        if run.dry_run == "server":
+            return 0
+        gate(run, pod_ordinal(run.name, name) - rollout_state(sts)["start"])
+        done += 1
+    sts, pods = run.current()
+    run.report(finished=ondelete_next(sts, pods) is None and done > 0)
+    return 0

@@ -1,0 +1,230 @@
+"""One run of `kubectl sts rollout`: its reads, its watches, its one way to write, and the
+questions it may ask. The actions (stage.py, step.py, undo.py, ondelete.py, follow.py) call
+the core (kubectl_sts/rollout/) for every decision and this for every request."""
+
+import sys
+
+import click
+
+from ...errors import (Conflict, NotFound, StsError, TransportError, UsageError, WaitTimeout,
+                       reworded)
+from ..common import connect, core_path, get_statefulset, sts_path
+
+
+class StepFailed(Exception):
+    """A step failed its health gate: the set as judged, and the core's diagnosis."""
+
+    def __init__(self, sts, failure):
+        super().__init__(failure.get("reason"))
+        self.sts, self.failure = sts, failure
+
+
+class Rollout:
+    def __init__(self, conn, name, settle, timeout, pause, interactive, dry_run, yes,
+                 on_failure):
+        self.conn, self.name, self.ns = conn, name, conn.namespace
+        self.settle, self.timeout, self.pause = settle, timeout, pause
+        self.interactive, self.dry_run, self.yes = interactive, dry_run, yes
+        self.on_failure = on_failure
+        self.tty = sys.stdout.isatty()
+        self.watcher = None         # the Watch on the set and its pods (wait.py), once started
+        self.last_written = None
+        self.gating = None          # the partition whose health gate is being waited for
+        self.target = None          # the partition this run drives toward
+        # a request may retry (an API server restarting) for as long as a step may take
+        conn.retry_budget = timeout or conn.retry_budget
+
+    @classmethod
+    def from_context(cls, ctx, name, **options):
+        return cls(connect(ctx), name, **options)
+
+    def close(self):
+        """Stop the watches this run started."""
+        if self.watcher is not None:
+            self.watcher.stop()
+
+    # -- reading ------------------------------------------------------------------------------
+    def read(self):
+        return get_statefulset(self.conn, self.ns, self.name)
+
+    def pods(self, sts):
+        from ...labels import selector_string
+        return self.conn.get(core_path(self.ns, "pods"),
+                             labelSelector=selector_string(sts["spec"]["selector"]))["items"]
+
+    def revisions(self, sts):
+        """{name: ControllerRevision} of the revisions the set controls."""
+        from ...labels import selector_string
+        from ...paths import path
+        items = self.conn.get(path("controllerrevisions", self.ns),
+                              labelSelector=selector_string(sts["spec"]["selector"]))["items"]
+        uid = sts["metadata"]["uid"]
+        return {r["metadata"]["name"]: r for r in items
+                if any(ref.get("uid") == uid and ref.get("controller")
+                       for ref in r["metadata"].get("ownerReferences") or [])}
+
+    def pod_events(self, pod_name):
+        try:
+            items = self.conn.get(core_path(self.ns, "events"),
+                                  fieldSelector="involvedObject.name=%s" % pod_name)["items"]
+        except StsError:
+            return []
+        items.sort(key=lambda e: e.get("lastTimestamp") or "")
+        return items
+
+    def watch(self, sts):
+        """Start informers on the set and its pods (once); waits use their events."""
+        if self.watcher is None:
+            from ...labels import selector_string
+            from ...wait import Verdict, Watch, wait
+            self.watcher = Watch(
+                self.conn,
+                sts=(sts_path(self.ns), {"fieldSelector": "metadata.name=%s" % self.name}),
+                pods=(core_path(self.ns, "pods"),
+                      {"labelSelector": selector_string(sts["spec"]["selector"])}))
+            outcome = wait(self.watcher, lambda snapshot, now: Verdict(done=True),
+                           self.timeout or 300)
+            if not outcome.ok:
+                message = "error: timed out after %s starting to watch %s: %s" % (
+                    fmt(self.timeout), self.name, outcome.why or "no answer")
+                if outcome.error is not None:
+                    raise reworded(outcome.error, message)
+                raise WaitTimeout(message)
+        return self.watcher
+
+    def current(self, snapshot=None):
+        """The set and its pods as the watches (or `snapshot`, a wait's view) show them."""
+        if snapshot is None:
+            snapshot = self.watcher.snapshot()
+        sts = snapshot["sts"].get(self.name)
+        if sts is None:
+            raise NotFound('statefulset "%s" was deleted' % self.name)
+        # The set's watch may deliver our own write after the pod events it caused: until it
+        # does, the object we wrote is the newest (its status shows it is not observed yet).
+        written = self.last_written
+        if written is not None and self.dry_run == "none" and \
+                written["metadata"].get("generation", 0) > sts["metadata"].get("generation", 0):
+            sts = written
+        return sts, list(snapshot["pods"].values())
+
+    def wait_observed(self):
+        """Until the controller has seen the latest generation (or the timeout: the caller
+        goes on with what it sees)."""
+        from ...wait import Verdict, wait
+
+        def judge(snapshot, now):
+            sts, _ = self.current(snapshot)
+            st = sts.get("status") or {}
+            return Verdict(done=st.get("observedGeneration", 0) >=
+                           sts["metadata"].get("generation", 1))
+        wait(self.watcher, judge, self.timeout or 300)
+
+    # -- writing --------------------------------------------------------------------------------
+    def write(self, sts, change, describe):
+        """Apply `change(fresh_sts) -> new_sts` (a core transform) and PUT it with the
+        resourceVersion it was computed from. On 409, re-read and let `change` re-check the
+        plan on the fresh object."""
+        from ...rollout import applied
+        for _ in range(5):
+            new = change(sts)
+            if self.dry_run == "client":
+                click.echo("dry-run (client): would %s: PUT %s (resourceVersion %s)"
+                           % (describe, sts_path(self.ns, self.name),
+                              sts["metadata"]["resourceVersion"]))
+                return new
+            query = {"dryRun": "All"} if self.dry_run == "server" else {}
+            try:
+                written = self.conn.request("PUT", sts_path(self.ns, self.name), query, body=new)
+            except Conflict:
+                sts = self.read()
+                continue
+            except TransportError as exc:
+                if exc.phase == "sent" and self.dry_run == "none":
+                    # the connection broke after the PUT was sent: it may have been applied.
+                    # Re-read: if it was, go on; if not, the PUT (with the resourceVersion it
+                    # is computed from) is safe to send again.
+                    sts = self.read()
+                    if applied(sts, change(sts)):
+                        self.last_written = sts
+                        return sts
+                    continue
+                raise
+            if self.dry_run == "server":
+                click.echo("dry-run (server): %s accepted" % describe)
+            self.last_written = written
+            return written
+        raise Conflict("error: the StatefulSet kept changing under us (5 conflicts); re-run")
+
+    def set_partition(self, sts, expected_old, value, target, undo=False):
+        from ...rollout import with_partition
+        return self.write(sts, lambda fresh: with_partition(fresh, expected_old, value, target,
+                                                            undo), "set partition %d" % value)
+
+    def delete_pod(self, pod):
+        """DELETE one pod with its uid as precondition (never another incarnation)."""
+        query = {"dryRun": "All"} if self.dry_run == "server" else {}
+        self.conn.request("DELETE", core_path(self.ns, "pods", pod["metadata"]["name"]), query,
+                          body={"preconditions": {"uid": pod["metadata"]["uid"]}})
+
+    def report(self, finished):
+        """The ordinal table after a run, and the line that says what is done or next."""
+        from ...rollout import next_command, render_ordinals, rollout_state
+        sts, pods = self.current()
+        state = rollout_state(sts)
+        click.echo(render_ordinals(sts, pods, state["effectivePartition"]))
+        click.echo(next_command(state, finished=finished))
+
+    # -- the terminal ---------------------------------------------------------------------------
+    def can_ask(self):
+        return self.yes or sys.stdin.isatty()
+
+    def confirm(self, question):
+        """True to go on. Without a terminal and without --yes: a UsageError; callers ask
+        before any write, so the refusal never leaves a half-done change."""
+        if self.yes:
+            return True
+        if not sys.stdin.isatty():
+            raise UsageError("error: %s (refusing to ask: stdin is not a terminal; pass --yes)"
+                             % question.rstrip("?"))
+        return click.confirm(question, default=False)
+
+    def progress(self, line):
+        if line is None:
+            if self.tty:
+                click.echo("\r\x1b[K", nl=False)
+            return
+        if self.tty:
+            click.echo("\r\x1b[K" + line[:200], nl=False)
+        else:
+            click.echo(line)
+
+    def explain_interruption(self):
+        """After Ctrl-C or SIGTERM: where the set stands (read again: a write in flight either
+        happened or not) and the command that continues. Quick even with the API server
+        down: a few seconds of retries, then the last partition this run wrote."""
+        from ...rollout import interruption_advice, rollout_state
+        click.echo("", err=True)
+        try:
+            sts = self.conn.request("GET", sts_path(self.ns, self.name), retry_budget=3,
+                                    timeout=(3, 5))
+        except (StsError, KeyboardInterrupt) as exc:
+            why = exc.message if isinstance(exc, StsError) else "interrupted again"
+            if self.last_written is not None:
+                click.echo("interrupted: %s could not be read (%s); this run last set "
+                           "partition %s" % (self.name, why,
+                                             rollout_state(self.last_written)["partition"]),
+                           err=True)
+            else:
+                click.echo("interrupted: %s could not be read (%s)" % (self.name, why),
+                           err=True)
+            click.echo("see where it stands with: kubectl sts rollout %s" % self.name,
+                       err=True)
+            return
+        for line in interruption_advice(rollout_state(sts), self.gating, self.dry_run):
+            click.echo(line, err=True)
+
+
+def fmt(seconds):
+    if seconds is None:
+        return "-"
+    return "%gs" % seconds if seconds < 120 else "%gm" % (seconds / 60)

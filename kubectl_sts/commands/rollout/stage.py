@@ -1,0 +1,70 @@
+"""Staging a change (`--image`, `--env`, `--patch`), `--hold`, and the plan (`rollout NAME`)."""
+
+import click
+
+from ...errors import StsError, UsageError
+
+
+def stage(run, images, env, container, patch):
+    from ...rollout import change_template, rollout_state, staged
+    sts = run.read()
+    if rollout_state(sts)["strategy"] != "RollingUpdate":
+        raise StsError("error: %s uses OnDelete: a template change reaches pods only when "
+                       "they are deleted; stage it with kubectl and use `kubectl sts "
+                       "rollout %s --step`" % (run.name, run.name))
+
+    def change(fresh):
+        try:
+            template = change_template(fresh["spec"]["template"], images, env, container,
+                                       patch)
+        except ValueError as exc:
+            raise UsageError("error: %s" % exc)
+        return staged(fresh, template)
+    written = run.write(sts, change, "stage the template and hold the partition")
+    if run.dry_run != "none":
+        return 0
+    click.echo("statefulset.apps/%s staged: partition %d, no pod restarts yet"
+               % (run.name, written["spec"]["updateStrategy"]["rollingUpdate"]["partition"]))
+    click.echo("next: kubectl sts rollout %s            # see the plan" % run.name)
+    click.echo("      kubectl sts rollout %s --step     # update the highest ordinal" % run.name)
+    return 0
+
+
+def hold(run):
+    from ...rollout import rollout_state
+    sts = run.read()
+    state = rollout_state(sts)
+    if state["strategy"] != "RollingUpdate":
+        raise StsError("error: %s uses OnDelete: partitions do not apply" % run.name)
+    run.set_partition(sts, state["partition"], max(state["partition"], state["replicas"]),
+                      None)
+    if run.dry_run != "none":
+        return 0
+    new_state = rollout_state(run.read())
+    click.echo("statefulset.apps/%s held at partition %d" % (run.name, new_state["partition"]))
+    if new_state["updateRevision"] != new_state["currentRevision"]:
+        click.echo("pending revision %s (pods run %s); step with: kubectl sts rollout %s "
+                   "--step" % (new_state["updateRevision"], new_state["currentRevision"],
+                               run.name))
+    return 0
+
+
+def show_plan(run):
+    from ...rollout import (describe_plan, next_command, render_ordinals, render_plan,
+                            revision_template, rollout_state, template_diff)
+    sts = run.read()
+    state = rollout_state(sts)
+    pods = run.pods(sts)
+    diff = []
+    if state["updateRevision"] != state["currentRevision"]:
+        revs = run.revisions(sts)
+        old, new = revs.get(state["currentRevision"]), revs.get(state["updateRevision"])
+        if old and new:
+            diff = template_diff(revision_template(old), revision_template(new),
+                                 state["currentRevision"], state["updateRevision"])
+    click.echo(render_plan(state, describe_plan(state), diff))
+    click.echo("")
+    click.echo(render_ordinals(sts, pods))
+    click.echo("")
+    click.echo(next_command(state))
+    return 0
