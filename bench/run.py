@@ -83,12 +83,10 @@ def statefulset(name, replicas):
 
 def wait_until(predicate, timeout, what):
     deadline = time.monotonic() + timeout
-    sb_cond = None
     while not predicate():
         if time.monotonic() > deadline:
             raise RuntimeError("timed out waiting for %s" % what)
         time.sleep(0.05)      # the harness only; nothing measured depends on it
-    return sb_cond
 
 
 def ready_count(sb, name):

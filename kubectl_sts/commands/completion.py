@@ -13,7 +13,6 @@ import click
 
 # cobra's ShellCompDirective bits
 DIRECTIVE_DEFAULT = 0          # the shell may complete file names
-DIRECTIVE_NO_SPACE = 2
 DIRECTIVE_NO_FILE = 4
 
 SHELLS = ("bash", "zsh", "fish")

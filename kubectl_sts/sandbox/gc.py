@@ -2,7 +2,6 @@
 
 import copy
 
-from .resources import RESOURCE_TYPES
 
 
 class GarbageCollector:
@@ -118,6 +117,3 @@ class GarbageCollector:
             del fixed["metadata"]["finalizers"]
         self.owners_waiting.discard(uid)
         self.store.update(rt, fixed, internal=True)
-
-
-ALL_TYPES = RESOURCE_TYPES
