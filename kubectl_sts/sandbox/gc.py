@@ -3,7 +3,6 @@
 import copy
 
 
-
 class GarbageCollector:
     def __init__(self, store):
         self.store = store
