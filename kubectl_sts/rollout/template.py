@@ -3,10 +3,13 @@ template a ControllerRevision stores; a readable diff of two templates."""
 
 import copy
 import difflib
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from ..k8s.images import image_problem
 
-def env_name_problem(name):
+Obj = Dict[str, Any]
+
+def env_name_problem(name: str) -> Optional[str]:
     """Why `name` cannot be an environment variable name (Kubernetes 1.32: printable ASCII
     other than '='), or None."""
     if not name:
@@ -16,11 +19,13 @@ def env_name_problem(name):
     return None
 
 
-def _shown(value):
+def _shown(value: str) -> str:
     return value if value.isprintable() else value.encode("unicode_escape").decode("ascii")
 
 
-def change_template(template, images=None, env=None, container=None, patch=None):
+def change_template(template: Obj, images: Optional[Dict[str, str]] = None,
+                    env: Optional[Iterable[Tuple[str, str]]] = None,
+                    container: Optional[str] = None, patch: Optional[Obj] = None) -> Obj:
     """A new pod template: `images` maps container name -> image; `env` is a list of
     (name, value) set on every container (or only `container`); `patch` is a strategic
     merge patch of the template (the shape of `spec.template` of a StatefulSet)."""
@@ -63,14 +68,15 @@ def change_template(template, images=None, env=None, container=None, patch=None)
     return new
 
 
-def revision_template(revision):
+def revision_template(revision: Obj) -> Obj:
     """The pod template a ControllerRevision stores."""
     template = dict(((revision.get("data") or {}).get("spec") or {}).get("template") or {})
     template.pop("$patch", None)
     return template
 
 
-def template_diff(old, new, old_label="current", new_label="update"):
+def template_diff(old: Obj, new: Obj, old_label: str = "current",
+                  new_label: str = "update") -> List[str]:
     """A readable unified diff of two pod templates (YAML)."""
     import yaml
     # allow_unicode: an env value "välue" reads as itself, not as "v\\xE4lue"

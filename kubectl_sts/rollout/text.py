@@ -1,19 +1,23 @@
 """What a rollout prints: the ordinal table, the plan, a failed step's diagnosis and the
 advice after an interruption. Pure: data in, text out."""
 
+from typing import Any, Dict, List, Optional
+
 from ..k8s.statefulset import pods_by_ordinal
 from ..pods import pod_revision, restarts
 from .state import interrupted_target, rollout_state
 
+Obj = Dict[str, Any]
 
-def render_ordinals(sts, pods, partition=None):
+
+def render_ordinals(sts: Obj, pods: List[Obj], partition: Optional[int] = None) -> str:
     """The ordinal table a step prints: which ordinals run which revision."""
     from ..render import table
     from ..k8s.printers import pod_status_reason
     state = rollout_state(sts)
     partition = state["effectivePartition"] if partition is None else partition
     by_ordinal = pods_by_ordinal(state["name"], pods)
-    rows = []
+    rows: List[Any] = []   # a row, or a "--- partition N ---" line
     for ordinal in range(state["start"], state["start"] + state["replicas"]):
         if partition is not None and state["strategy"] == "RollingUpdate" and \
                 ordinal == state["start"] + partition and 0 < partition:
@@ -32,7 +36,7 @@ def render_ordinals(sts, pods, partition=None):
     return table(["ORDINAL", "POD", "STATUS", "REVISION", "RESTARTS"], rows)
 
 
-def render_plan(state, steps, diff):
+def render_plan(state: Obj, steps: List[Obj], diff: List[str]) -> str:
     lines = ["StatefulSet %s/%s" % (state["namespace"], state["name"])]
     pending = state["updateRevision"] != state["currentRevision"]
     lines.append("Current revision: %s" % (state["currentRevision"] or "<none>"))
@@ -63,7 +67,7 @@ def render_plan(state, steps, diff):
     return "\n".join(lines)
 
 
-def failure_text(state, failure, events, undoing=False):
+def failure_text(state: Obj, failure: Obj, events: List[Obj], undoing: bool = False) -> str:
     """The diagnosis of a step that failed its health gate, and what to do next."""
     name = state["name"]
     lines = ["error: step failed: %s (ordinal %d) %s" % (failure["pod"], failure["ordinal"],
@@ -92,7 +96,7 @@ def failure_text(state, failure, events, undoing=False):
     return "\n".join(lines)
 
 
-def interruption_advice(state, gating, dry_run):
+def interruption_advice(state: Obj, gating: Optional[int], dry_run: str) -> List[str]:
     """After Ctrl-C or SIGTERM: the lines that say where the set stands and how to go on.
     `state` is read again after the interrupt; `gating` is the partition whose health gate
     this run was waiting for (None between steps)."""
