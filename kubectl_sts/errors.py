@@ -2,7 +2,7 @@
 decided in one table, at the CLI edge (cli.py, EXIT_FOR); the EXIT_* numbers are documented
 in README.md."""
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Set
 
 EXIT_OK = 0
 EXIT_ERROR = 1            # any other failure (kubectl's own convention)
@@ -141,7 +141,7 @@ def interrupt_code(exc):
 # Every credential the connection resolves (bearer tokens, passwords, basic-auth headers, inline
 # keys) is registered here; everything printed on the error paths goes through redact().
 
-_SECRETS = set()
+_SECRETS: Set[str] = set()
 
 
 def register_secret(value):

@@ -4,6 +4,8 @@ READY/STATUS/RESTARTS computation of `kubectl get pods`. Pure functions, standar
 
 import datetime
 import re
+from typing import Any, Mapping, Optional, Sequence
+
 from .quantity import canonical_quantity  # noqa: F401 (part of the printing rules)
 
 
@@ -12,8 +14,7 @@ _RFC3339_RE = re.compile(
 )
 
 
-def parse_timestamp(value):
-    # type: (Any) -> Optional[datetime.datetime]
+def parse_timestamp(value: Any) -> Optional[datetime.datetime]:
     """Parse an RFC3339 timestamp (``2024-01-01T00:00:00Z``) into an aware datetime.
 
     Returns ``None`` for a missing, empty or unparsable value (a zero Go time).
@@ -42,8 +43,7 @@ def parse_timestamp(value):
         return None
 
 
-def human_duration(seconds):
-    # type: (Any) -> str
+def human_duration(seconds: Any) -> str:
     """``duration.HumanDuration``: kubectl's ~2-3 significant figure age format.
 
     ``seconds`` is a number (int or float) or a ``datetime.timedelta``.
@@ -274,14 +274,12 @@ def pod_summary(pod):
     return ready, total, reason, restarts, last_restart
 
 
-def pod_status_reason(pod):
-    # type: (Mapping[str, Any]) -> str
+def pod_status_reason(pod: Mapping[str, Any]) -> str:
     """The STATUS column ``kubectl get pods`` shows for ``pod``."""
     return pod_summary(pod)[2]
 
 
-def access_modes_string(modes):
-    # type: (Optional[Sequence[str]]) -> str
+def access_modes_string(modes: Optional[Sequence[str]]) -> str:
     """``helper.GetAccessModesAsString``: e.g. ``RWO,RWX`` in fixed order."""
     modes = set(as_list(modes))
     out = []
