@@ -1,0 +1,98 @@
+"""What a kubelet needs from Secrets and ConfigMaps before it can run a pod's containers.
+
+- Volumes (the secret and configmap volume plugins' SetUp, pkg/volume/secret/secret.go and
+  pkg/volume/configmap/configmap.go): a missing object that is not optional fails the mount,
+  `MountVolume.SetUp failed for volume "NAME" : secret "X" not found` (event FailedMount); the
+  pod stays ContainerCreating. A key listed in `items` that the object lacks fails it too
+  (`configmap references non-existent config key: KEY`).
+- Environment (pkg/kubelet/kubelet_pods.go makeEnvironmentVariables): envFrom first, then env
+  in order; a missing object gives its API error (`secret "X" not found`), a missing key
+  `couldn't find key K in Secret NS/NAME` (ConfigMap likewise); optional references are
+  skipped. The container waits with reason CreateContainerConfigError and that message
+  (kuberuntime startContainer), and the kubelet records Warning Failed "Error: <message>".
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Optional
+
+from .resources import BY_KIND
+
+SECRET = BY_KIND["Secret"]
+CONFIGMAP = BY_KIND["ConfigMap"]
+_KINDS = {"secret": (SECRET, "secret", "Secret"), "configMap": (CONFIGMAP, "configmap",
+                                                                 "ConfigMap")}
+
+
+def _keys(obj: dict, kind: str) -> set:
+    keys = set(obj.get("data") or {})
+    if kind == "configMap":
+        keys |= set(obj.get("binaryData") or {})
+    return keys
+
+
+def _volume_sources(volume: dict) -> Iterator[tuple[str, dict]]:
+    for kind in ("secret", "configMap"):
+        src = volume.get(kind)
+        if isinstance(src, dict):
+            yield kind, src
+    for proj in ((volume.get("projected") or {}).get("sources") or []):
+        for kind in ("secret", "configMap"):
+            src = (proj or {}).get(kind)
+            if isinstance(src, dict):
+                yield kind, src
+
+
+def mount_error(store: Any, pod: dict) -> Optional[tuple[str, str]]:
+    """(volume name, message) of the first volume that cannot be set up, or None."""
+    ns = pod["metadata"]["namespace"]
+    for volume in pod.get("spec", {}).get("volumes") or []:
+        for kind, src in _volume_sources(volume):
+            rt, word, _ = _KINDS[kind]
+            name = src.get("secretName") if kind == "secret" and "secretName" in src \
+                else src.get("name")
+            obj = store.peek(rt, ns, name or "")
+            if obj is None:
+                if src.get("optional") is True:
+                    continue
+                return volume.get("name", ""), 'MountVolume.SetUp failed for volume "%s" : ' \
+                    '%s "%s" not found' % (volume.get("name", ""), word, name or "")
+            keys = _keys(obj, kind)
+            for item in src.get("items") or []:
+                if item.get("key") not in keys and src.get("optional") is not True:
+                    return volume.get("name", ""), 'MountVolume.SetUp failed for volume ' \
+                        '"%s" : %s references non-existent %s key: %s' % (
+                            volume.get("name", ""), word, "secret" if kind == "secret"
+                            else "config", item.get("key"))
+    return None
+
+
+def env_error(store: Any, pod: dict, container: dict) -> Optional[str]:
+    """The error makeEnvironmentVariables gives for `container`, or None."""
+    ns = pod["metadata"]["namespace"]
+    for source in container.get("envFrom") or []:
+        for key, kind in (("configMapRef", "configMap"), ("secretRef", "secret")):
+            ref = source.get(key)
+            if not isinstance(ref, dict):
+                continue
+            rt, word, _ = _KINDS[kind]
+            missing = store.peek(rt, ns, ref.get("name") or "") is None
+            if missing and ref.get("optional") is not True:
+                return '%s "%s" not found' % (word, ref.get("name") or "")
+    for var in container.get("env") or []:
+        value_from = var.get("valueFrom") or {}
+        for key, kind in (("configMapKeyRef", "configMap"), ("secretKeyRef", "secret")):
+            ref = value_from.get(key)
+            if not isinstance(ref, dict):
+                continue
+            rt, word, title = _KINDS[kind]
+            optional = ref.get("optional") is True
+            obj = store.peek(rt, ns, ref.get("name") or "")
+            if obj is None:
+                if optional:
+                    continue
+                return '%s "%s" not found' % (word, ref.get("name") or "")
+            if ref.get("key") not in _keys(obj, kind) and not optional:
+                return "couldn't find key %s in %s %s/%s" % (ref.get("key"), title, ns,
+                                                            ref.get("name"))
+    return None
