@@ -14,8 +14,9 @@ real cluster, so tests written with them run on kind too:
 
 import copy
 
-from . import events, podconfig
+from . import events
 from .clock import rfc3339
+from .podconfig import ConfigGate
 from .resources import BY_KIND
 
 POD = BY_KIND["Pod"]
@@ -61,7 +62,7 @@ class _PodState:
         self.mount_error = None       # the FailedMount message last recorded
 
 
-class Kubelet:
+class Kubelet(ConfigGate):
     def __init__(self, store, config, storage):
         self.store = store
         self.config = config
@@ -229,48 +230,6 @@ class Kubelet:
         if nexts:
             self.due[uid] = min(nexts)
         self._write(pod, self._render(pod, state, now))
-
-    def _mount_failed(self, pod, state):
-        """Secret/configMap volumes that cannot be set up keep the pod ContainerCreating."""
-        problem = podconfig.mount_error(self.store, pod)
-        uid = pod["metadata"]["uid"]
-        if problem is None:
-            state.mount_error = None
-            self.waiting_config.discard(uid)
-            return False
-        self.waiting_config.add(uid)
-        if state.mount_error != problem[1]:
-            state.mount_error = problem[1]
-            events.record(self.store, pod, "Warning", "FailedMount", problem[1], "kubelet",
-                          pod["spec"].get("nodeName"))
-        return True
-
-    def _create_container(self, pod, container, cs, state, now):
-        """Start a container unless its environment cannot be made (CreateContainerConfigError,
-        retried when a Secret or ConfigMap changes)."""
-        uid = pod["metadata"]["uid"]
-        problem = None
-        if cs["kind"] != "image-pull-error":
-            problem = podconfig.env_error(self.store, pod, container)
-        if problem is None:
-            if cs.get("reason") == "CreateContainerConfigError":
-                state.started_at = now        # readiness counts from the real start
-            self._start_container(pod, container, cs, now)
-            if not any(c.get("reason") == "CreateContainerConfigError"
-                       for c in state.containers.values()):
-                self.waiting_config.discard(uid)
-            return
-        self.waiting_config.add(uid)
-        if cs.get("reason") == "CreateContainerConfigError" and cs.get("message") == problem:
-            return
-        field = "spec.containers{%s}" % container["name"]
-        host = pod["spec"].get("nodeName")
-        events.record(self.store, pod, "Normal", "Pulled", 'Container image "%s" already present '
-                      'on machine' % container.get("image", ""), "kubelet", host, field)
-        events.record(self.store, pod, "Warning", "Failed", "Error: %s" % problem, "kubelet",
-                      host, field)
-        cs.update(running=False, reason="CreateContainerConfigError", message=problem,
-                  next=None)
 
     def _start_container(self, pod, container, cs, now):
         image = container.get("image", "")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Optional
 
+from . import events
 from .resources import BY_KIND
 
 SECRET = BY_KIND["Secret"]
@@ -96,3 +97,54 @@ def env_error(store: Any, pod: dict, container: dict) -> Optional[str]:
                 return "couldn't find key %s in %s %s/%s" % (ref.get("key"), title, ns,
                                                             ref.get("name"))
     return None
+
+
+class ConfigGate:
+    """The kubelet's side (a mixin of Kubelet: self.store, self.waiting_config and
+    self._start_container): wait, record the events, and start once the objects exist."""
+
+    store: Any
+    waiting_config: set
+
+    def _mount_failed(self, pod: dict, state: Any) -> bool:
+        """Secret/configMap volumes that cannot be set up keep the pod ContainerCreating."""
+        problem = mount_error(self.store, pod)
+        uid = pod["metadata"]["uid"]
+        if problem is None:
+            state.mount_error = None
+            self.waiting_config.discard(uid)
+            return False
+        self.waiting_config.add(uid)
+        if state.mount_error != problem[1]:
+            state.mount_error = problem[1]
+            events.record(self.store, pod, "Warning", "FailedMount", problem[1], "kubelet",
+                          pod["spec"].get("nodeName"))
+        return True
+
+    def _create_container(self, pod: dict, container: dict, cs: dict, state: Any,
+                          now: float) -> None:
+        """Start a container unless its environment cannot be made (CreateContainerConfigError,
+        retried when a Secret or ConfigMap changes)."""
+        uid = pod["metadata"]["uid"]
+        problem = None
+        if cs["kind"] != "image-pull-error":
+            problem = env_error(self.store, pod, container)
+        if problem is None:
+            if cs.get("reason") == "CreateContainerConfigError":
+                state.started_at = now        # readiness counts from the real start
+            self._start_container(pod, container, cs, now)
+            if not any(c.get("reason") == "CreateContainerConfigError"
+                       for c in state.containers.values()):
+                self.waiting_config.discard(uid)
+            return
+        self.waiting_config.add(uid)
+        if cs.get("reason") == "CreateContainerConfigError" and cs.get("message") == problem:
+            return
+        field = "spec.containers{%s}" % container["name"]
+        host = pod["spec"].get("nodeName")
+        events.record(self.store, pod, "Normal", "Pulled", 'Container image "%s" already present '
+                      'on machine' % container.get("image", ""), "kubelet", host, field)
+        events.record(self.store, pod, "Warning", "Failed", "Error: %s" % problem, "kubelet",
+                      host, field)
+        cs.update(running=False, reason="CreateContainerConfigError", message=problem,
+                  next=None)
