@@ -20,7 +20,7 @@ from kubernetes import client, watch
 from kubernetes.client.exceptions import ApiException
 from kubernetes.watch.watch import iter_resp_lines
 
-from helpers import headless_service, statefulset, wait_for
+from helpers import headless_service, pod_ready, statefulset, wait_for
 
 MERGE = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
@@ -311,6 +311,11 @@ def test_crud(request, namespace, kind):
     assert (meta["name"], meta["namespace"]) == ("crud", namespace)
     assert UID_RE.match(meta["uid"]) and TIMESTAMP_RE.match(meta["creationTimestamp"])
 
+    if kind == "Pod":
+        # the kubelet writes the pod's status until it is Ready (on a real cluster too): a
+        # replace sent meanwhile races it and gets 409
+        wait_for(call("list"), lambda items: "crud" in items and pod_ready(items["crud"]),
+                 namespace=namespace)
     read = body_of(call("read")("crud", namespace, _preload_content=False))
     assert read["metadata"]["uid"] == meta["uid"]
     assert rv(read) >= rv(created)

@@ -811,12 +811,12 @@ def test_pod_disruption_budget():
 
 
 def test_default_table_for_other_resources():
-    assert [(c["name"], c["type"], c["format"]) for c in column_definitions("configmaps")] == [
+    assert [(c["name"], c["type"], c["format"]) for c in column_definitions("widgets")] == [
         ("Name", "string", "name"),
         ("Created At", "date", ""),
     ]
     cm = {"metadata": {"name": "cfg", "creationTimestamp": "2024-01-01T02:00:00+02:00"}}
-    assert cells("configmaps", cm) == ["cfg", "2024-01-01T00:00:00Z"]
+    assert cells("widgets", cm) == ["cfg", "2024-01-01T00:00:00Z"]
     assert cells("widgets", {"metadata": {"name": "w"}}) == ["w", "0001-01-01T00:00:00Z"]
 
 

@@ -194,7 +194,12 @@ class Sandbox:
                 if exc.code != 409:
                     raise
                 current = self.store.get(rt, ns, doc["metadata"]["name"])
-                current["spec"] = doc.get("spec", current.get("spec"))
+                if "spec" in current or "spec" in doc:
+                    current["spec"] = doc.get("spec", current.get("spec"))
+                else:       # kinds without spec (Secret, ConfigMap, StorageClass, ...)
+                    for key, value in doc.items():
+                        if key not in ("apiVersion", "kind", "metadata", "status"):
+                            current[key] = value
                 out.append(self.store.update(rt, current))
         return out
 

@@ -3,11 +3,13 @@
 import copy
 import threading
 
+from . import configdata, storageclasses
 from .clock import Clock
 from .controller import StatefulSetController, controller_of
 from .gc import GarbageCollector
 from .kubelet import NODES, Kubelet
 from .resources import BY_KIND, RESOURCE_TYPES
+from .serviceaccounts import ServiceAccounts
 from .storage import Storage
 from .store import Store
 
@@ -18,6 +20,9 @@ CR = BY_KIND["ControllerRevision"]
 NS = BY_KIND["Namespace"]
 SERVICE = BY_KIND["Service"]
 NODE = BY_KIND["Node"]
+SECRET = BY_KIND["Secret"]
+CONFIGMAP = BY_KIND["ConfigMap"]
+SC = BY_KIND["StorageClass"]
 
 
 class Config:
@@ -53,6 +58,7 @@ class Cluster:
         self.storage = Storage(self.store, self.config.reclaim_policy)
         self.kubelet = Kubelet(self.store, self.config, self.storage)
         self.gc = GarbageCollector(self.store)
+        self.serviceaccounts = ServiceAccounts(self.store)
         self.controller = StatefulSetController(self.store, self.config.maxunavailable_gate)
         self.dirty = set()            # (ns, name) of StatefulSets to sync
         self.requeue = {}             # (ns, name) -> simulated time
@@ -62,10 +68,13 @@ class Cluster:
         self._thread = None
         self._service_ips = 0
         for listener in (self._on_change, self.kubelet.on_change, self.gc.on_change,
-                         self.storage.on_change):
+                         self.storage.on_change, self.serviceaccounts.on_change):
             self.store.listeners.append(listener)
         for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
             self.store.create(NS, {"metadata": {"name": ns}})
+        for sc in storageclasses.initial_classes(self.config.reclaim_policy):
+            self.store.create(SC, sc)
+        self.serviceaccounts.step()       # `default` exists before the first request
         for node in NODES:
             self.store.create(NODE, _node(node), internal=True)
 
@@ -74,6 +83,19 @@ class Cluster:
         from . import validation
         validation.drop_disabled_fields(rt.plural, obj, old, self.config.maxunavailable_gate)
         validation.apply_defaults(rt.plural, obj, self.config.maxunavailable_gate)
+        if rt is SECRET:
+            configdata.prepare_secret(obj)
+        elif rt is CONFIGMAP:
+            configdata.prepare_configmap(obj)
+        elif rt is SC:
+            storageclasses.apply_defaults(obj)
+        elif rt is POD and old is None:
+            # the ServiceAccount admission plugin names the default account; the v1
+            # conversion mirrors it into the deprecated spec.serviceAccount
+            spec = obj.setdefault("spec", {})
+            if not spec.get("serviceAccountName"):
+                spec["serviceAccountName"] = spec.get("serviceAccount") or "default"
+            spec["serviceAccount"] = spec["serviceAccountName"]
         if old is None:
             if rt is PVC:
                 self.storage.admit_claim(obj)
@@ -88,6 +110,12 @@ class Cluster:
                 obj["status"] = {"phase": "Active"}
         if self.config.validate:
             causes = validation.validate(rt.plural, obj, old, self.config.maxunavailable_gate)
+            if rt is SECRET:
+                causes += configdata.validate_secret(obj, old)
+            elif rt is CONFIGMAP:
+                causes += configdata.validate_configmap(obj, old)
+            elif rt is SC:
+                causes += storageclasses.validate(obj, old)
             if causes:
                 from .errors import invalid
                 raise invalid(validation.invalid_status(rt.kind, rt.group,
@@ -158,6 +186,7 @@ class Cluster:
         """One pass of every control loop (under the store lock)."""
         now = self.clock.now()
         self._namespaces()
+        self.serviceaccounts.step()
         self.gc.step()
         self.storage.step()
         for key, when in list(self.requeue.items()):

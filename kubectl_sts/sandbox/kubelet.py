@@ -16,10 +16,13 @@ import copy
 
 from . import events
 from .clock import rfc3339
+from .podconfig import ConfigGate
 from .resources import BY_KIND
 
 POD = BY_KIND["Pod"]
 PVC = BY_KIND["PersistentVolumeClaim"]
+SC = BY_KIND["StorageClass"]
+CONFIG_KINDS = (BY_KIND["Secret"], BY_KIND["ConfigMap"])
 BEHAVIOR_ANNOTATION = "sandbox.kubectl-sts.io/behavior"
 BEHAVIORS = ("ok", "crashloop", "image-pull-error", "never-ready")
 NODES = ["sandbox-node-1", "sandbox-node-2", "sandbox-node-3"]
@@ -56,9 +59,10 @@ class _PodState:
         self.terminating_since = None
         self.stopped = False          # the containers were stopped (the pod is terminal)
         self.containers = {}          # name -> dict(kind, restarts, running, next, reason, last)
+        self.mount_error = None       # the FailedMount message last recorded
 
 
-class Kubelet:
+class Kubelet(ConfigGate):
     def __init__(self, store, config, storage):
         self.store = store
         self.config = config
@@ -68,6 +72,8 @@ class Kubelet:
         self.dirty = set()            # (ns, name)
         self._ips = 0
         self._claims_changed = False
+        self.waiting_config = set()   # uids of pods waiting for a Secret or ConfigMap
+        self.dirty_uids = set()
 
     def on_change(self, rt, etype, obj):
         if rt is POD and etype != "DELETED":
@@ -75,9 +81,13 @@ class Kubelet:
         elif rt is POD:
             self.pods.pop(obj["metadata"]["uid"], None)
             self.due.pop(obj["metadata"]["uid"], None)
-        elif rt is PVC and etype == "ADDED":
-            # a claim appearing can unblock scheduling of pods that wait for it
+            self.waiting_config.discard(obj["metadata"]["uid"])
+        elif (rt is PVC or rt is SC) and etype == "ADDED":
+            # a claim (or the class it names) appearing can unblock scheduling
             self._claims_changed = True
+        elif rt in CONFIG_KINDS and etype != "DELETED":
+            # the kubelet's secret/configmap managers see the object: retry waiting pods
+            self.dirty_uids |= self.waiting_config
 
     def next_due(self):
         return min(self.due.values()) if self.due else None
@@ -85,6 +95,8 @@ class Kubelet:
     def step(self, now):
         keys = set(self.dirty)
         self.dirty.clear()
+        keys |= self.dirty_uids
+        self.dirty_uids = set()
         for uid, when in list(self.due.items()):
             if when <= now:
                 del self.due[uid]
@@ -149,6 +161,11 @@ class Kubelet:
                 problem = 'persistentvolumeclaim "%s" not found' % cname
             elif claim["metadata"].get("deletionTimestamp"):
                 problem = 'persistentvolumeclaim "%s" is being deleted' % cname
+            elif not self.storage.can_provision(claim):
+                # volumebinding PreFilter: a class that does not exist is not
+                # WaitForFirstConsumer (IsDelayBindingMode), so the claim counts as an unbound
+                # immediate claim: UnschedulableAndUnresolvable ErrUnboundImmediatePVC
+                problem = "pod has unbound immediate PersistentVolumeClaims"
             if problem:
                 message = "0/%d nodes are available: %s. preemption: 0/%d nodes are available: " \
                           "%d Preemption is not helpful for scheduling." % (
@@ -185,15 +202,20 @@ class Kubelet:
             if now < state.scheduled_at + cfg.start_seconds:
                 self.due[uid] = state.scheduled_at + cfg.start_seconds
                 return
+            if self._mount_failed(pod, state):
+                self._write(pod, self._render(pod, state, now))
+                return
             state.started = True
             state.started_at = now
             for c in pod["spec"].get("containers") or []:
                 cs = state.containers.setdefault(c["name"], {"kind": container_behavior(pod, c),
                                                              "restarts": 0, "last": None,
                                                              "backoff": 0})
-                self._start_container(pod, c, cs, now)
+                self._create_container(pod, c, cs, state, now)
         for c in pod["spec"].get("containers") or []:
             cs = state.containers[c["name"]]
+            if cs.get("reason") == "CreateContainerConfigError":
+                self._create_container(pod, c, cs, state, now)
             if cs.get("next") is not None and cs["next"] <= now:
                 self._cycle(pod, c, cs, now)
             if cs.get("next") is not None:

@@ -19,6 +19,10 @@ RESOURCE_TYPES = [
     ResourceType("", "v1", "Service", "services", "service", True, ["svc"], ["status"], False),
     ResourceType("", "v1", "Event", "events", "event", True, ["ev"], [], False),
     ResourceType("", "v1", "Node", "nodes", "node", False, ["no"], ["status"], False),
+    ResourceType("", "v1", "Secret", "secrets", "secret", True, [], [], False),
+    ResourceType("", "v1", "ConfigMap", "configmaps", "configmap", True, ["cm"], [], False),
+    ResourceType("", "v1", "ServiceAccount", "serviceaccounts", "serviceaccount", True, ["sa"],
+                 [], False),
     ResourceType("apps", "v1", "StatefulSet", "statefulsets", "statefulset", True, ["sts"],
                  ["status", "scale"], True),
     ResourceType("apps", "v1", "ControllerRevision", "controllerrevisions", "controllerrevision",
@@ -27,6 +31,8 @@ RESOURCE_TYPES = [
                  "horizontalpodautoscaler", True, ["hpa"], ["status"], False),
     ResourceType("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets",
                  "poddisruptionbudget", True, ["pdb"], ["status"], True),
+    ResourceType("storage.k8s.io", "v1", "StorageClass", "storageclasses", "storageclass", False,
+                 ["sc"], [], False),
 ]
 
 RESOURCE_TYPES = [rt._replace(short_names=tuple(rt.short_names), subresources=tuple(rt.subresources))
@@ -36,7 +42,7 @@ BY_PLURAL = {(rt.group, rt.plural): rt for rt in RESOURCE_TYPES}
 BY_KIND = {rt.kind: rt for rt in RESOURCE_TYPES}
 
 # Groups in discovery order; autoscaling/v1 only carries the Scale kind of statefulsets/scale.
-GROUPS = [("apps", "v1"), ("autoscaling", "v1"), ("policy", "v1")]
+GROUPS = [("apps", "v1"), ("autoscaling", "v1"), ("policy", "v1"), ("storage.k8s.io", "v1")]
 
 _CATEGORIES = {"pods": ["all"], "services": ["all"], "statefulsets": ["all"]}
 

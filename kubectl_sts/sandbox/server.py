@@ -36,6 +36,7 @@ _FIELDS = {
                "reportingComponent", "source", "type"},
     "namespaces": {"status.phase"},
     "persistentvolumeclaims": {"status.phase"},
+    "secrets": {"type"},
 }
 
 

@@ -1,15 +1,23 @@
 """Simulated dynamic provisioning (a local-path provisioner, WaitForFirstConsumer), the
-pvc-protection finalizer, and PV reclaim."""
+pvc-protection finalizer, and PV reclaim.
+
+A claim is provisioned when the first pod using it is scheduled, by the class it names: the PV
+takes the class's provisioner and reclaimPolicy. A claim naming a class that does not exist is
+never provisioned: the PV controller records ProvisioningFailed with the lister's NotFound
+error (pv_controller.go provisionClaim -> findProvisionablePlugin) and the scheduler keeps its
+pods Pending, until the class is created."""
 
 import copy
 
+from . import events, storageclasses
 from .resources import BY_KIND
 
 PVC = BY_KIND["PersistentVolumeClaim"]
 PV = BY_KIND["PersistentVolume"]
 POD = BY_KIND["Pod"]
 PROTECTION = "kubernetes.io/pvc-protection"
-PROVISIONER = "rancher.io/local-path"
+SC = BY_KIND["StorageClass"]
+PROVISIONER = storageclasses.PROVISIONER
 DEFAULT_CLASS = "standard"
 
 
@@ -20,7 +28,10 @@ class Storage:
         self.dirty = set()
 
     def on_change(self, rt, etype, obj):
-        if rt is PVC:
+        if rt is PVC and etype == "ADDED":
+            self.dirty.add((obj["metadata"]["namespace"], obj["metadata"]["name"], "NEW",
+                            obj["metadata"]["uid"]))
+        elif rt is PVC:
             self.dirty.add((obj["metadata"]["namespace"], obj["metadata"]["name"], etype, obj["metadata"]["uid"]))
         elif rt is POD and (etype == "DELETED" or obj["metadata"].get("deletionTimestamp")):
             for vol in obj.get("spec", {}).get("volumes") or []:
@@ -29,8 +40,9 @@ class Storage:
                                     vol["persistentVolumeClaim"]["claimName"], "POD", None))
 
     def admit_claim(self, claim):
-        """What admission does to a new claim: the default class and the protection finalizer."""
-        claim["spec"].setdefault("storageClassName", DEFAULT_CLASS)
+        """What admission does to a new claim: the default class (DefaultStorageClass) and the
+        protection finalizer."""
+        storageclasses.admit_claim(self.store, claim)
         finalizers = claim["metadata"].setdefault("finalizers", [])
         if PROTECTION not in finalizers:
             finalizers.append(PROTECTION)
@@ -45,6 +57,20 @@ class Storage:
             claim = self.store.peek(PVC, ns, name)
             if claim is not None and claim["metadata"].get("deletionTimestamp"):
                 self._release_protection(claim)
+            elif claim is not None and etype == "NEW" and not self.can_provision(claim):
+                events.record(self.store, claim, "Warning", "ProvisioningFailed",
+                              'storageclass.storage.k8s.io "%s" not found'
+                              % storageclasses.class_of(claim), "persistentvolume-controller")
+
+    def class_for(self, claim):
+        name = storageclasses.class_of(claim)
+        return self.store.peek(SC, "", name) if name else None
+
+    def can_provision(self, claim):
+        """A bound claim, a claim without class (served as before), or one whose class exists."""
+        if claim["spec"].get("volumeName") or not storageclasses.class_of(claim):
+            return True
+        return self.class_for(claim) is not None
 
     def _in_use(self, claim):
         ns, name = claim["metadata"]["namespace"], claim["metadata"]["name"]
@@ -86,12 +112,15 @@ class Storage:
         size = ((claim["spec"].get("resources") or {}).get("requests") or {}).get("storage", "1Gi")
         modes = claim["spec"].get("accessModes") or ["ReadWriteOnce"]
         pv_name = "pvc-%s" % uid
+        sc = self.class_for(claim) or {}
+        provisioner = sc.get("provisioner") or PROVISIONER
         pv = {"metadata": {"name": pv_name,
-                           "annotations": {"pv.kubernetes.io/provisioned-by": PROVISIONER},
+                           "annotations": {"pv.kubernetes.io/provisioned-by": provisioner},
                            "finalizers": ["kubernetes.io/pv-protection"]},
               "spec": {"capacity": {"storage": size}, "accessModes": modes,
-                       "persistentVolumeReclaimPolicy": self.reclaim_policy,
-                       "storageClassName": claim["spec"].get("storageClassName", DEFAULT_CLASS),
+                       "persistentVolumeReclaimPolicy": sc.get("reclaimPolicy")
+                       or self.reclaim_policy,
+                       "storageClassName": claim["spec"].get("storageClassName") or "",
                        "volumeMode": claim["spec"].get("volumeMode", "Filesystem"),
                        "hostPath": {"path": "/var/local-path-provisioner/%s_%s_%s"
                                             % (pv_name, ns, name), "type": "DirectoryOrCreate"},
@@ -110,8 +139,8 @@ class Storage:
         bound["metadata"].setdefault("annotations", {}).update({
             "pv.kubernetes.io/bind-completed": "yes",
             "pv.kubernetes.io/bound-by-controller": "yes",
-            "volume.beta.kubernetes.io/storage-provisioner": PROVISIONER,
-            "volume.kubernetes.io/storage-provisioner": PROVISIONER,
+            "volume.beta.kubernetes.io/storage-provisioner": provisioner,
+            "volume.kubernetes.io/storage-provisioner": provisioner,
             "volume.kubernetes.io/selected-node": node})
         bound = self.store.update(PVC, bound, internal=True)
         bound = copy.deepcopy(bound)

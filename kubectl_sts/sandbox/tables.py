@@ -21,6 +21,7 @@ import datetime
 from ..k8s.printers import (access_modes_string, as_dict, as_int, as_list, as_str, as_struct,
                            canonical_quantity, human_duration, parse_timestamp, pod_status_reason,
                            pod_summary, since)
+from .tables_config import COLUMNS as _CONFIG_COLUMNS, ROW_PRINTERS as _CONFIG_ROWS
 
 __all__ = [
     "to_table",
@@ -354,6 +355,8 @@ _COLUMNS = {
         _age_col(),
     ],
 }
+
+_COLUMNS.update(_CONFIG_COLUMNS)
 
 _DEFAULT_COLUMNS = [
     _name_col(),
@@ -725,6 +728,7 @@ _ROW_PRINTERS = {
     "namespaces": _namespace_row,
     "poddisruptionbudgets": _pdb_row,
 }
+_ROW_PRINTERS.update(_CONFIG_ROWS)
 
 
 def _row_object(obj, include_object):
