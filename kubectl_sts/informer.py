@@ -12,9 +12,9 @@ import threading
 import time
 
 from .errors import Forbidden, NotFound, StsError, TransportError, Unauthorized
+from .kube import BACKOFF_FIRST, BACKOFF_MAX
 
 HOPELESS = (Forbidden, Unauthorized, NotFound)    # no retry can help: the informer stops
-from .kube import BACKOFF_FIRST, BACKOFF_MAX
 
 
 def _rv(obj):

@@ -89,7 +89,7 @@ def test_hostile_namespaces_are_refused_before_any_request(sandbox, kubeconfig, 
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_completion_with_a_hostile_namespace_asks_nothing_and_names_nothing(sandbox, kubeconfig,
                                                                            hostile):
-    requests = requests_during(sandbox, lambda: complete(cli, 
+    requests = requests_during(sandbox, lambda: complete(cli,
         ["--kubeconfig", kubeconfig, "-n", hostile, "status"], ""))
     assert requests == []
     candidates, _ = complete(cli, ["--kubeconfig", kubeconfig, "-n", hostile, "status"], "")

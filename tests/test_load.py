@@ -1,6 +1,7 @@
 """Load: several lifelike sandboxes, each driven by a user's sequence of waiting commands, all
 at once (issue 11). The plugin runs as processes, as users run them; each sandbox has the
-lifelike timings of `kubectl-sts sandbox` (1 s per pod step, the bookmark period), not the fast test timings. Every command must
+lifelike timings of `kubectl-sts sandbox` (1 s per pod step, the bookmark period), not the fast
+test timings. Every command must
 finish well before its --timeout: a wait that lost an event would now end at its deadline
 (the fresh read makes it succeed there), so "well before" is what shows nothing was lost.
 

@@ -108,7 +108,7 @@ def partition(sts):
 
 
 def one_line(err):
-    lines = [l for l in err.splitlines() if l.strip()]
+    lines = [ln for ln in err.splitlines() if ln.strip()]
     assert len(lines) == 1, err
     assert "Traceback" not in err
     return lines[0]
@@ -506,9 +506,9 @@ def test_status_shows_the_rest_when_events_and_pvcs_are_forbidden(sandbox, apps,
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "web-0" in out and "Running 1/1" in out
-    not_shown = [l for l in out.splitlines() if l.startswith("Not shown: ")]
-    assert any(l.startswith("Not shown: persistentvolumeclaims (forbidden") for l in not_shown)
-    assert any(l.startswith("Not shown: events (forbidden") for l in not_shown)
+    not_shown = [ln for ln in out.splitlines() if ln.startswith("Not shown: ")]
+    assert any(ln.startswith("Not shown: persistentvolumeclaims (forbidden") for ln in not_shown)
+    assert any(ln.startswith("Not shown: events (forbidden") for ln in not_shown)
 
 
 # -- secrets ----------------------------------------------------------------------------------------

@@ -421,15 +421,15 @@ def test_watch_redraws_and_stops_on_sigint(kubeconfig, apps, core, namespace):
         env=dict(os.environ, PYTHONPATH=ROOT, PYTHONUNBUFFERED="1"))
     try:
         lines = _line_reader(proc.stdout)
-        first = _read_until(lines, lambda l: l.startswith("Replicas:"))
+        first = _read_until(lines, lambda ln: ln.startswith("Replicas:"))
         assert first[0].rstrip("\n") == "StatefulSet %s/web" % namespace
         apps.patch_namespaced_stateful_set("web", namespace, {"spec": {"replicas": 2}})
-        later = _read_until(lines, lambda l: l.rstrip("\n") == (
+        later = _read_until(lines, lambda ln: ln.rstrip("\n") == (
             "Replicas:        2 desired | 2 ready | 2 available | 2 updated | 2 current"))
         # the set's status and its pods arrive on separate watches: wait for the pod's row
-        redraw = _read_until(lines, lambda l: l.startswith("1   ") and "web-1" in l and
-                             "Running 1/1" in l)
-        assert any(l.startswith("StatefulSet %s/web" % namespace) for l in later + redraw)
+        redraw = _read_until(lines, lambda ln: ln.startswith("1   ") and "web-1" in ln and
+                             "Running 1/1" in ln)
+        assert any(ln.startswith("StatefulSet %s/web" % namespace) for ln in later + redraw)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=20) == 130
         err = proc.stderr.read()

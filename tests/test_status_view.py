@@ -340,7 +340,7 @@ def test_partition_separator_sits_between_start_plus_partition(replicas, partiti
     view = view_of(sts, pods, claims)
     text = render_view(view)
     assert separator_between(text) == (start + partition - 1, start + partition)
-    line = next(l for l in text.splitlines() if l.startswith(PARTITION_MARK))
+    line = next(ln for ln in text.splitlines() if ln.startswith(PARTITION_MARK))
     assert line == ("--- partition %d: ordinals above this line stay at the current revision, "
                     "ordinals below it update ---" % partition)
     assert [r["belowPartition"] for r in view["ordinals"]] == [

@@ -251,7 +251,8 @@ ZSH = r'''
 _kubectl_sts() {
     local -a lines candidates
     local directive
-    lines=("${(@f)$(kubectl-sts completion __complete -- "${(@)words[2,CURRENT-1]}" "${words[CURRENT]}" 2>/dev/null)}")
+    lines=("${(@f)$(kubectl-sts completion __complete -- "${(@)words[2,CURRENT-1]}" \
+        "${words[CURRENT]}" 2>/dev/null)}")
     directive=${lines[-1]#:}
     candidates=("${(@)lines[1,-2]}")
     if (( ${#candidates} )); then

@@ -281,7 +281,7 @@ def pod_status_reason(pod: Mapping[str, Any]) -> str:
 
 def access_modes_string(modes: Optional[Sequence[str]]) -> str:
     """``helper.GetAccessModesAsString``: e.g. ``RWO,RWX`` in fixed order."""
-    modes = set(as_list(modes))
+    present = set(as_list(modes))
     out = []
     for mode, short in (
         ("ReadWriteOnce", "RWO"),
@@ -289,7 +289,7 @@ def access_modes_string(modes: Optional[Sequence[str]]) -> str:
         ("ReadWriteMany", "RWX"),
         ("ReadWriteOncePod", "RWOP"),
     ):
-        if mode in modes:
+        if mode in present:
             out.append(short)
     return ",".join(out)
 

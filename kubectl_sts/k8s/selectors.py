@@ -338,7 +338,7 @@ class _Parser(object):
                     requirements.append(self.parse_requirement())
                 except SelectorError as e:
                     raise SelectorError("unable to parse requirement: %s" % e)
-                t, l = self.consume(self.VALUES)
+                t, lit = self.consume(self.VALUES)
                 if t == _EOS:
                     return requirements
                 if t == _COMMA:
@@ -346,7 +346,7 @@ class _Parser(object):
                     if t2 not in (_IDENT, _NOT):
                         raise SelectorError("found '%s', expected: identifier after ','" % l2)
                 else:
-                    raise SelectorError("found '%s', expected: ',' or 'end of string'" % l)
+                    raise SelectorError("found '%s', expected: ',' or 'end of string'" % lit)
             elif tok == _EOS:
                 return requirements
             else:

@@ -32,7 +32,8 @@ class Storage:
             self.dirty.add((obj["metadata"]["namespace"], obj["metadata"]["name"], "NEW",
                             obj["metadata"]["uid"]))
         elif rt is PVC:
-            self.dirty.add((obj["metadata"]["namespace"], obj["metadata"]["name"], etype, obj["metadata"]["uid"]))
+            self.dirty.add((obj["metadata"]["namespace"], obj["metadata"]["name"], etype,
+                            obj["metadata"]["uid"]))
         elif rt is POD and (etype == "DELETED" or obj["metadata"].get("deletionTimestamp")):
             for vol in obj.get("spec", {}).get("volumes") or []:
                 if vol.get("persistentVolumeClaim"):

@@ -289,7 +289,8 @@ class Store:
             if rt.plural == "pods":
                 meta["deletionGracePeriodSeconds"] = grace if graceful else 0
                 if not meta.get("deletionTimestamp") or graceful:
-                    meta["deletionTimestamp"] = self.clock.stamp(self.clock.now() + (grace if graceful else 0))
+                    meta["deletionTimestamp"] = self.clock.stamp(
+                        self.clock.now() + (grace if graceful else 0))
             elif not meta.get("deletionTimestamp"):
                 meta["deletionTimestamp"] = self.clock.stamp()
                 meta["deletionGracePeriodSeconds"] = 0
