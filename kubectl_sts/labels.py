@@ -1,42 +1,20 @@
-"""Label selectors as strings and as predicates. (The naming rules of the StatefulSet
-controller live in k8s/statefulset.py; they are re-exported here.)"""
+"""Label selectors as query strings and as predicates, from the neutral layer's parser
+(k8s/selectors.py, kubectl's and the API server's grammar). The naming rules of the
+StatefulSet controller live in k8s/statefulset.py; they are re-exported here."""
 
+from typing import Any, Mapping, Optional
+
+from .k8s.selectors import format_label_selector, matches_labels, selector_from_label_selector
 from .k8s.statefulset import claim_ordinal, pod_ordinal  # noqa: F401
 
 
-def selector_string(selector):
+def selector_string(selector: Optional[Mapping[str, Any]]) -> str:
     """A metav1.LabelSelector dict as a `labelSelector` query string."""
-    selector = selector or {}
-    parts = ["%s=%s" % (k, v) for k, v in sorted((selector.get("matchLabels") or {}).items())]
-    for expr in selector.get("matchExpressions") or []:
-        op, key, values = expr.get("operator"), expr.get("key"), expr.get("values") or []
-        if op == "In":
-            parts.append("%s in (%s)" % (key, ",".join(values)))
-        elif op == "NotIn":
-            parts.append("%s notin (%s)" % (key, ",".join(values)))
-        elif op == "Exists":
-            parts.append(key)
-        elif op == "DoesNotExist":
-            parts.append("!" + key)
-    return ",".join(parts)
+    return format_label_selector(selector or {})
 
 
-def selector_matches(selector, labels):
+def selector_matches(selector: Optional[Mapping[str, Any]],
+                     labels: Optional[Mapping[str, str]]) -> bool:
     """Does a metav1.LabelSelector dict select these labels? (An empty selector selects
     everything, as for PodDisruptionBudgets in policy/v1.)"""
-    selector = selector or {}
-    labels = labels or {}
-    for key, value in (selector.get("matchLabels") or {}).items():
-        if labels.get(key) != value:
-            return False
-    for expr in selector.get("matchExpressions") or []:
-        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
-        if op == "In" and labels.get(key) not in values:
-            return False
-        if op == "NotIn" and key in labels and labels[key] in values:
-            return False
-        if op == "Exists" and key not in labels:
-            return False
-        if op == "DoesNotExist" and key in labels:
-            return False
-    return True
+    return matches_labels(selector_from_label_selector(selector or {}), labels or {})

@@ -5,25 +5,19 @@ A StatefulSet name and a namespace are both RFC 1123 DNS labels (at most 63 char
 path: `web/scale` or `web?x=1` would otherwise address another URL than the one meant. The
 messages follow the API server's wording; the exit code is 2 (bad arguments)."""
 
-import re
+from typing import Optional
 
 from .errors import UsageError
-
-DNS1123_LABEL_MAX = 63
-_DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z", re.ASCII)
+from .k8s.names import is_dns1123_label
 
 
-def dns_label_problem(value):
-    """Why `value` is not a DNS label (one phrase), or None when it is one."""
+def dns_label_problem(value: str) -> Optional[str]:
+    """Why `value` is not a DNS label, in the API server's words (k8s/names.py, the one home of
+    the format rules), or None when it is one."""
     if not value:
         return "must not be empty"
-    if len(value) > DNS1123_LABEL_MAX:
-        return "must be no more than %d characters (it has %d)" % (DNS1123_LABEL_MAX,
-                                                                   len(value))
-    if not _DNS1123_LABEL.match(value):
-        return ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters "
-                "or '-', and must start and end with an alphanumeric character")
-    return None
+    problems = is_dns1123_label(value)
+    return "; ".join(problems) if problems else None
 
 
 def _shown(value):

@@ -1106,3 +1106,12 @@ class TestInvalidStatus:
         body = invalid_status("StatefulSet", "apps", "web", [])
         assert body["message"] == 'StatefulSet.apps "web" is invalid'
         assert "causes" not in body["details"]
+
+
+@pytest.mark.parametrize("check", ["is_dns1123_label", "is_dns1035_label", "is_valid_percent"])
+def test_a_trailing_newline_is_not_accepted(check):
+    """Go's `$` ends the text; Python's `$` also matches before a final newline."""
+    from kubectl_sts.k8s import names
+    good = "5%" if check == "is_valid_percent" else "web"
+    assert getattr(names, check)(good) == []
+    assert getattr(names, check)(good + "\n") != []

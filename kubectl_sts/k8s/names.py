@@ -100,19 +100,19 @@ def is_valid_label_value(value):
         errs.append(regex_error(_LABEL_VALUE_ERR, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345"))
     return errs
 
-_DNS1123_LABEL_RE = re.compile("^" + _DNS1123_LABEL_FMT + "$")
+_DNS1123_LABEL_RE = re.compile("^" + _DNS1123_LABEL_FMT + r"\Z")
 _DNS1123_LABEL_MSG = (
     "a lowercase RFC 1123 label must consist of lower case alphanumeric "
     "characters or '-', and must start and end with an alphanumeric character"
 )
 _DNS1035_LABEL_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?"
-_DNS1035_LABEL_RE = re.compile("^" + _DNS1035_LABEL_FMT + "$")
+_DNS1035_LABEL_RE = re.compile("^" + _DNS1035_LABEL_FMT + r"\Z")
 _DNS1035_LABEL_MSG = (
     "a DNS-1035 label must consist of lower case alphanumeric characters or "
     "'-', start with an alphabetic character, and end with an alphanumeric character"
 )
 _PERCENT_FMT = "[0-9]+%"
-_PERCENT_RE = re.compile("^" + _PERCENT_FMT + "$")
+_PERCENT_RE = re.compile("^" + _PERCENT_FMT + r"\Z")
 _PERCENT_MSG = "a valid percent string must be a numeric string followed by an ending '%'"
 
 
