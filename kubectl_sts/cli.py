@@ -38,20 +38,23 @@ def exit_code(exc):
             return code
     return EXIT_ERROR
 
-# name -> (module, attribute, one-line help shown by --help without importing the module)
+# name -> (module, attribute, one-line help shown by --help without importing the module;
+# tests/test_cli.py checks that it is the first line of the command's own help)
 COMMANDS = {
     "completion": ("kubectl_sts.commands.completion", "completion",
                    "Print a shell completion script (bash, zsh or fish)."),
     "demo": ("kubectl_sts.commands.demo", "demo",
              "Start the sandbox cluster, create a StatefulSet and show it with `status`."),
     "status": ("kubectl_sts.commands.status", "status",
-               "Show every ordinal of a StatefulSet: pod, readiness, revision, volumes, DNS."),
+               "Show every ordinal of a StatefulSet: pod, readiness, revision, volumes, DNS name."),
     "pvc": ("kubectl_sts.commands.pvc", "pvc",
-            "List the PVCs of every ordinal; --prune deletes orphaned ones."),
+            "List the PVCs of every ordinal (in range, orphaned, unbound); --prune deletes "
+            "orphans."),
     "scale": ("kubectl_sts.commands.scale", "scale",
               "Scale safely: which pods go, which PVCs are kept or deleted, then wait."),
     "rollout": ("kubectl_sts.commands.rollout", "rollout",
-                "Staged partition rollouts: stage, step through the ordinals, undo safely."),
+                "Staged partition rollouts: stage a change, step through the ordinals, undo "
+                "safely."),
     "sandbox": ("kubectl_sts.commands.sandbox", "sandbox",
                 "Run the local sandbox API server (for tests and trying things out)."),
 }

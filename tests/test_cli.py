@@ -216,3 +216,28 @@ def test_bad_durations(text):
     from kubectl_sts.k8s.durations import parse_duration
     with pytest.raises(ValueError):
         parse_duration(text)
+
+
+@pytest.mark.parametrize("name", sorted(__import__("kubectl_sts.cli").cli.COMMANDS))
+def test_every_command_has_one_help_with_examples(name):
+    """The one-line help `kubectl sts --help` shows without importing a command is the first
+    line of that command's own help (no second copy that drifts), and every command's help
+    has an Examples section in kubectl's shape."""
+    import importlib
+
+    from click.testing import CliRunner
+
+    from kubectl_sts.cli import COMMANDS, cli
+    module, attr, line = COMMANDS[name]
+    command = getattr(importlib.import_module(module), attr)
+    assert command.help.splitlines()[0] == line.rstrip(".") + "." or \
+        command.help.splitlines()[0] == line
+    result = CliRunner().invoke(cli, [name, "--help"])
+    assert result.exit_code == 0, result.output
+    examples = result.output.split("Examples:\n", 1)
+    examples[0] += "Examples:"
+    assert len(examples) == 2, result.output
+    heading = examples[0].splitlines()[-1] if examples[0].splitlines() else ""
+    indent = " " * (len(heading) - len(heading.lstrip()) + 2)   # under "Examples:", by 2
+    body = [ln for ln in examples[1].splitlines() if ln.strip()]
+    assert body[0].startswith(indent + "# ") and "kubectl" in body[1], body[:2]

@@ -27,12 +27,15 @@ FILE_FLAGS = {"--kubeconfig", "--certificate-authority", "--client-certificate",
 @click.argument("shell", metavar="bash|zsh|fish")
 @click.argument("words", nargs=-1, type=click.UNPROCESSED)
 def completion(shell, words):
-    """Print a completion script for bash, zsh or fish.
+    """Print a shell completion script (bash, zsh or fish).
 
     \b
-    bash:  source <(kubectl-sts completion bash)
-    zsh:   source <(kubectl-sts completion zsh)
-    fish:  kubectl-sts completion fish | source
+    Examples:
+      # Load completion into the current bash (or zsh) session
+      source <(kubectl-sts completion bash)
+    \b
+      # fish
+      kubectl-sts completion fish | source
 
     `kubectl sts <TAB>` is completed by kubectl itself through the `kubectl_complete-sts`
     executable (installed by pip; see the README for krew)."""

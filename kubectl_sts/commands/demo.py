@@ -31,7 +31,15 @@ DEMO_MANIFEST = [
 @click.option("--step-seconds", type=float, default=0.3, show_default=True,
               help="How long each pod takes to start and to become ready (simulated seconds).")
 def demo(keep, step_seconds):
-    """Start the sandbox cluster, create a StatefulSet and show it."""
+    """Start the sandbox cluster, create a StatefulSet and show it with `status`.
+
+    \b
+    Examples:
+      # The whole tour, then the sandbox stops
+      kubectl-sts demo
+    \b
+      # Keep the sandbox running afterwards to try rollout and scale (Ctrl-C stops it)
+      kubectl-sts demo --keep"""
     from ..kube import Connection, ConnectionOptions
     from ..paths import path
     from ..sandbox import Sandbox

@@ -19,7 +19,21 @@ from .scale import confirm, read_set
 @click.option("-o", "--output", type=click.Choice(["json", "yaml"]), default=None)
 @click.pass_context
 def pvc(ctx, name, prune, ordinal, yes, dry_run, output):
-    """List the PVCs of every ordinal (in range, orphaned, unbound); --prune deletes orphans."""
+    """List the PVCs of every ordinal (in range, orphaned, unbound); --prune deletes orphans.
+
+    A claim is pruned only when it is outside the ordinal range and no pod mounts it; the plan
+    is shown first and asked for (--yes skips the question).
+
+    \b
+    Examples:
+      # The claims of web: bound, pending, orphaned
+      kubectl sts pvc web
+    \b
+      # What --prune would delete, without deleting
+      kubectl sts pvc web --prune --dry-run
+    \b
+      # Delete the orphaned claims of ordinal 3 only
+      kubectl sts pvc web --prune --ordinal 3"""
     from ..names import check_name
     from ..k8s import statefulset as facts
     from ..pvc import list_claims, prunable, render_claims

@@ -24,7 +24,15 @@ def sandbox(port, kubeconfig_out, manifests, speed, fast, max_unavailable_gate):
     """Run the local sandbox API server (for tests and trying things out).
 
     Prints one line with the address and the kubeconfig path once it accepts requests,
-    applies the manifests, and serves until interrupted."""
+    applies the manifests, and serves until interrupted.
+
+    \b
+    Examples:
+      # Serve with examples/web.yaml applied; kubectl and kubectl sts use the kubeconfig
+      kubectl-sts sandbox -f examples/web.yaml --kubeconfig ./sandbox.kubeconfig
+    \b
+      # Test timings (pods Ready in milliseconds)
+      kubectl-sts sandbox --fast"""
     from ..sandbox import Sandbox
     from ..sandbox.cluster import Config
     config = (Config if fast else Config.demo)(speed=speed,

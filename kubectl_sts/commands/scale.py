@@ -70,7 +70,22 @@ def confirm(question, yes):
               help="Wait until the controller has finished.")
 @click.pass_context
 def scale(ctx, name, replicas, min_replicas, force, yes, dry_run, output, timeout, wait):
-    """Scale a StatefulSet, showing first which pods go and which PVCs are kept or deleted."""
+    """Scale safely: which pods go, which PVCs are kept or deleted, then wait.
+
+    The plan (pods removed, claims kept or deleted by the retention policy, PDBs, quorum) is
+    shown first and asked for; the write carries the resourceVersion the plan was made from;
+    the wait uses watches and says which pod blocks it.
+
+    \b
+    Examples:
+      # Scale web down to 2 replicas, after showing the plan
+      kubectl sts scale web --replicas 2
+    \b
+      # The plan only
+      kubectl sts scale web --replicas 2 --dry-run
+    \b
+      # Refuse to go below a quorum of 2; no question asked
+      kubectl sts scale web --replicas 1 --min-replicas 2 --yes"""
     from ..k8s.durations import parse_duration
     try:
         timeout_s = parse_duration(timeout)

@@ -27,7 +27,24 @@ from .common import connect, core_path, dump, get_statefulset, output_option, st
 def status(ctx, name, output, all_namespaces, watch, check, cluster_domain):
     """Show every ordinal of a StatefulSet: pod, readiness, revision, volumes, DNS name.
 
-    Without NAME, list the StatefulSets of the namespace (or all of them with -A)."""
+    Without NAME, list the StatefulSets of the namespace (or all of them with -A).
+
+    \b
+    Examples:
+      # Every ordinal of web: its pod, revision, PVCs and stable DNS name
+      kubectl sts status web
+    \b
+      # The same as a document for scripts (kubectl-sts/v1 StatefulSetStatus)
+      kubectl sts status web -o json
+    \b
+      # Fail a script (exit 8) unless every ordinal is Ready at the update revision
+      kubectl sts status web --check
+    \b
+      # Follow it from watch events
+      kubectl sts status web --watch
+    \b
+      # List the StatefulSets of every namespace
+      kubectl sts status -A"""
     if name and all_namespaces:
         raise click.UsageError("a StatefulSet NAME cannot be combined with -A")
     if check and (watch or not name):

@@ -98,7 +98,7 @@ def rollout(ctx, name, images, env, container, patch_file, hold, step, to, all_,
     \b
     Examples:
       # Stage a new image: nothing restarts yet
-      kubectl sts rollout web --image nginx=nginx:1.27
+      kubectl sts rollout web --image nginx=nginx:1.28
     \b
       # Show the plan, the template diff and which ordinal runs which revision
       kubectl sts rollout web
