@@ -43,38 +43,51 @@ def headless_service(name="web", labels=None):
                      "ports": [{"name": "http", "port": 80}]}}
 
 
-def wait_for(list_fn, predicate, timeout=30, **kwargs):
-    """Watch `list_fn` (an official-client list function) until predicate(items) is true,
-    where items maps name -> object dict (as the API serves it). Returns the items."""
+def watch_items(list_fn, seconds, resource_version=None, **kwargs):
+    """List `list_fn` (an official-client list function), then watch it for up to `seconds`:
+    yields (event type, object, items) with items (name -> object dict, as the API serves
+    them) kept current; first ("LIST", None, items). From `resource_version`, no list: items
+    start empty and every event since then is yielded."""
+    import json
+
     from kubernetes import watch
-    deadline = time.monotonic() + timeout
-    while True:
-        listing = list_fn(_preload_content=False, **kwargs)
-        import json
-        body = json.loads(listing.data)
+    items = {}
+    if resource_version is None:
+        body = json.loads(list_fn(_preload_content=False, **kwargs).data)
         items = {o["metadata"]["name"]: o for o in body["items"]}
-        if predicate(items):
-            return items
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise AssertionError("timed out waiting; last state: %s" % _summary(items))
-        w = watch.Watch()
-        for event in w.stream(list_fn, resource_version=body["metadata"]["resourceVersion"],
-                              timeout_seconds=max(1, int(remaining)), _preload_content=False,
-                              **kwargs):
-            obj = event["raw_object"]
-            if event["type"] == "DELETED":
-                items.pop(obj["metadata"]["name"], None)
-            elif event["type"] in ("ADDED", "MODIFIED"):
-                items[obj["metadata"]["name"]] = obj
-            else:
-                continue
+        resource_version = body["metadata"]["resourceVersion"]
+        yield "LIST", None, items
+    w = watch.Watch()
+    for event in w.stream(list_fn, resource_version=resource_version,
+                          timeout_seconds=max(1, int(seconds)), _preload_content=False,
+                          **kwargs):
+        obj = event["raw_object"]
+        if event["type"] == "DELETED":
+            items.pop(obj["metadata"]["name"], None)
+        elif event["type"] in ("ADDED", "MODIFIED"):
+            items[obj["metadata"]["name"]] = obj
+        else:
+            continue
+        try:
+            yield event["type"], obj, items
+        except GeneratorExit:
+            w.stop()
+            raise
+
+
+def wait_for(list_fn, predicate, timeout=30, **kwargs):
+    """Watch `list_fn` until predicate(items) is true (a stream the server ends is listed and
+    watched again until `timeout`). Returns the items."""
+    deadline = time.monotonic() + timeout
+    items = {}
+    while True:
+        for _, _, items in watch_items(list_fn, deadline - time.monotonic(), **kwargs):
             if predicate(items):
-                w.stop()
                 return items
             if time.monotonic() > deadline:
-                w.stop()
                 break
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting; last state: %s" % _summary(items))
 
 
 def _summary(items):

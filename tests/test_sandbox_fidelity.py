@@ -11,9 +11,8 @@ import json
 import os
 
 import pytest
-from kubernetes import watch
 
-from helpers import pod_ready, statefulset, wait_for
+from helpers import pod_ready, statefulset, wait_for, watch_items
 
 REAL = bool(os.environ.get("KUBECTL_STS_TEST_KUBECONFIG"))
 T = 180 if REAL else 20            # how long a wait may take
@@ -90,20 +89,10 @@ def all_healthy(names):
 
 def hold(list_fn, bad, seconds=HOLD, **kwargs):
     """Watch list_fn for `seconds` and fail if bad(items) ever holds. Returns the items."""
-    listing = body(list_fn(_preload_content=False, **kwargs))
-    items = {o["metadata"]["name"]: o for o in listing["items"]}
-    assert not bad(items), "unexpected state: %s" % sorted(items)
-    w = watch.Watch()
-    for event in w.stream(list_fn, resource_version=listing["metadata"]["resourceVersion"],
-                          _preload_content=False, timeout_seconds=int(seconds), **kwargs):
-        obj = event["raw_object"]
-        if event["type"] == "DELETED":
-            items.pop(obj["metadata"]["name"], None)
-        elif event["type"] in ("ADDED", "MODIFIED"):
-            items[obj["metadata"]["name"]] = obj
-        else:
-            continue
-        assert not bad(items), "unexpected %s of %s" % (event["type"], obj["metadata"]["name"])
+    items = {}
+    for kind, obj, items in watch_items(list_fn, seconds, **kwargs):
+        assert not bad(items), "unexpected %s of %s" % (
+            kind, obj["metadata"]["name"] if obj else sorted(items))
     return items
 
 
@@ -525,13 +514,11 @@ def test_e2e_should_recreate_evicted_statefulset(core, apps, namespace):
     core.replace_namespaced_pod_status("ss-0", ns, pod)
 
     log = []
-    w = watch.Watch()
-    for event in w.stream(core.list_namespaced_pod, ns, resource_version=since,
-                          timeout_seconds=T, _preload_content=False):
-        obj = event["raw_object"]
-        log.append((event["type"], obj))
+    for kind, obj, _ in watch_items(core.list_namespaced_pod, T, resource_version=since,
+                                    namespace=ns):
+        log.append((kind, obj))
         if obj["metadata"]["name"] == "ss-0" and uid(obj) != uid(pod) and healthy(obj):
-            w.stop()
+            break
     old = [(t, o) for t, o in log if uid(o) == uid(pod)]
     assert old and old[-1][0] == "DELETED", [t for t, _ in old]
     phases = [status(o).get("phase") for _, o in old]

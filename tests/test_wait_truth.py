@@ -3,6 +3,7 @@ once more before it declares a timeout, and succeeds when the fresh read shows t
 holds. The sandbox's `watch_drop_after` fault plays a broken watch (no real API server loses
 events; the sandbox did before issue 11). The plugin runs as a process, as a user runs it."""
 
+import contextlib
 import subprocess
 import sys
 import threading
@@ -32,9 +33,10 @@ def release(core, namespace):
                               [{"op": "remove", "path": "/metadata/finalizers"}])
 
 
+@contextlib.contextmanager
 def lose_pod_events(sandbox, namespace):
-    """Every watch of the plugin's pod informer (it selects by label) loses all its events;
-    returns an Event set once such a watch has been opened."""
+    """While in the block, every watch of the plugin's pod informer (it selects by label) loses
+    all its events; yields (an Event set once such a watch has been opened, the fault rule)."""
     opened = threading.Event()
 
     def hook(handler):
@@ -45,24 +47,24 @@ def lose_pod_events(sandbox, namespace):
     sandbox.server.fault_hook = hook
     rule = sandbox.faults.add(watch_drop_after=0, path_regex=r"/namespaces/%s/pods$" % namespace,
                               query=r"labelSelector=", times=None)
-    return opened, rule
+    try:
+        yield opened, rule
+    finally:
+        sandbox.server.fault_hook = None
+        sandbox.faults.remove(rule)
 
 
 def test_scale_whose_watch_lost_the_deletion_succeeds_on_the_fresh_read(
         kubeconfig, apps, core, namespace, sandbox):
     create_settled(apps, core, namespace, 2)
     core.patch_namespaced_pod("web-1", namespace, {"metadata": {"finalizers": [HOLD]}})
-    opened, rule = lose_pod_events(sandbox, namespace)
-    try:
+    with lose_pod_events(sandbox, namespace) as (opened, rule):
         proc = plugin(kubeconfig, namespace, "scale", "web", "--replicas", "1", "--yes",
                       "--timeout", "3s")
         assert opened.wait(30), "the plugin never watched the pods"
         # web-1 goes now: its DELETED event is lost, only a fresh read can show it gone
         release(core, namespace)
         out, err = proc.communicate(timeout=60)
-    finally:
-        sandbox.server.fault_hook = None
-        sandbox.faults.remove(rule)
     assert proc.returncode == 0, err
     assert "timed out" not in err
     assert rule.fired >= 1
@@ -73,14 +75,10 @@ def test_rollout_step_whose_watch_lost_the_new_pod_succeeds_on_the_fresh_read(
     create_settled(apps, core, namespace, 2)
     stage = plugin(kubeconfig, namespace, "rollout", "web", "--image", "app=nginx:1.28")
     assert stage.wait(60) == 0, stage.stderr.read()
-    opened, rule = lose_pod_events(sandbox, namespace)
-    try:
+    with lose_pod_events(sandbox, namespace) as (opened, rule):
         proc = plugin(kubeconfig, namespace, "rollout", "web", "--step", "--yes",
                       "--timeout", "3s")
         out, err = proc.communicate(timeout=60)
-    finally:
-        sandbox.server.fault_hook = None
-        sandbox.faults.remove(rule)
     assert opened.is_set()
     assert proc.returncode == 0, err
     assert "timed out" not in err
@@ -94,14 +92,12 @@ def test_a_real_timeout_describes_the_state_the_cluster_is_in(kubeconfig, apps, 
     the message names what the cluster really shows."""
     create_settled(apps, core, namespace, 2)
     core.patch_namespaced_pod("web-1", namespace, {"metadata": {"finalizers": [HOLD]}})
-    opened, rule = lose_pod_events(sandbox, namespace)
     try:
-        proc = plugin(kubeconfig, namespace, "scale", "web", "--replicas", "1", "--yes",
-                      "--timeout", "2s")
-        out, err = proc.communicate(timeout=60)
+        with lose_pod_events(sandbox, namespace):
+            proc = plugin(kubeconfig, namespace, "scale", "web", "--replicas", "1", "--yes",
+                          "--timeout", "2s")
+            out, err = proc.communicate(timeout=60)
     finally:
-        sandbox.server.fault_hook = None
-        sandbox.faults.remove(rule)
         release(core, namespace)
     assert proc.returncode == 10, err
     assert "error: timed out: web-1 leaving" in err
