@@ -31,6 +31,7 @@ def advance_ondelete(run, sts, count):
             name, victim["metadata"]["labels"].get("controller-revision-hash")))
         if run.dry_run == "server":
             return 0
+        run.wait_gone(victim)
         gate(run, pod_ordinal(run.name, name) - rollout_state(sts)["start"])
         done += 1
     sts, pods = run.current()

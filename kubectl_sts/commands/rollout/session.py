@@ -119,6 +119,18 @@ class Rollout:
                            sts["metadata"].get("generation", 1))
         wait(self.watcher, judge, self.timeout or 300)
 
+    def wait_gone(self, pod):
+        """Until the pod watch shows our DELETE (the pod terminating, or another incarnation,
+        or none): the gate must not judge the pod as it was before the delete."""
+        from ...wait import Verdict, wait
+        uid = pod["metadata"]["uid"]
+
+        def judge(snapshot, now):
+            seen = snapshot["pods"].get(pod["metadata"]["name"])
+            return Verdict(done=seen is None or seen["metadata"]["uid"] != uid or
+                           bool(seen["metadata"].get("deletionTimestamp")))
+        wait(self.watcher, judge, self.timeout or 300)
+
     # -- writing --------------------------------------------------------------------------------
     def write(self, sts, change, describe):
         """Apply `change(fresh_sts) -> new_sts` (a core transform) and PUT it with the

@@ -68,6 +68,7 @@ def undo(run):
                 return EXIT_ROLLOUT_FAILED
         run.delete_pod(victim)
         click.echo('pod "%s" deleted' % name)
+        run.wait_gone(victim)
     return advance(run, step=1, to=0, all_=False, single=False)
 
 
