@@ -1,6 +1,7 @@
 """Plain-text tables in kubectl's style (its tabwriter settings in printers/tablegenerator:
 no borders, upper-case headers, columns three spaces apart, left aligned), through tabulate."""
 
+import functools
 from typing import Any, List, Sequence, Union
 
 Row = Union[str, Sequence[Any]]
@@ -18,6 +19,7 @@ def _format():
                        with_header_hide=None)
 
 
+@functools.lru_cache(maxsize=None)
 def _has_option(name: str) -> bool:
     """tabulate 0.10 takes preserve_whitespace as an argument; 0.9 only as a module global."""
     import inspect

@@ -1,6 +1,7 @@
 """Helpers for integration tests: manifests and watch-based waits (no sleep loops)."""
 
 import copy
+import os
 import time
 
 
@@ -73,6 +74,47 @@ def watch_items(list_fn, seconds, resource_version=None, **kwargs):
         except GeneratorExit:
             w.stop()
             raise
+
+
+# how long "nothing happens" is watched for (whole seconds): longer on a real cluster
+HOLD = 5 if os.environ.get("KUBECTL_STS_TEST_KUBECONFIG") else 1
+
+
+def hold(list_fn, bad, seconds=HOLD, **kwargs):
+    """Watch list_fn for `seconds` and fail if bad(items) ever holds ("consistently").
+    Returns the items at the end."""
+    items = {}
+    for kind, obj, items in watch_items(list_fn, seconds, **kwargs):
+        assert not bad(items), "unexpected %s of %s" % (
+            kind, obj["metadata"]["name"] if obj else sorted(items))
+    return items
+
+
+def raw(api_client, method, path, query=None, headers=None, body=None,
+        content_type="application/json"):
+    """A request on a raw path with the client's credentials; returns (status, JSON body),
+    error answers included."""
+    import json
+    header_params = {"Accept": "application/json", "Content-Type": content_type}
+    header_params.update(headers or {})
+    params = api_client.param_serialize(method=method, resource_path=path,
+                                        query_params=list((query or {}).items()),
+                                        header_params=header_params, body=body,
+                                        auth_settings=["BearerToken"])
+    response = api_client.call_api(*params)
+    response.read()
+    return response.status, json.loads(response.data)
+
+
+def api_error(fn, *args, **kwargs):
+    """Call fn expecting an ApiException; returns (HTTP status, Status body as a dict)."""
+    import json
+
+    import pytest
+    from kubernetes.client.exceptions import ApiException
+    with pytest.raises(ApiException) as info:
+        fn(*args, **kwargs)
+    return info.value.status, json.loads(info.value.body)
 
 
 def wait_for(list_fn, predicate, timeout=30, **kwargs):

@@ -18,11 +18,10 @@ import time
 import pytest
 from kubernetes import client, watch
 
-from helpers import headless_service, pod_ready, statefulset, sts_settled, wait_for
+from helpers import headless_service, hold, pod_ready, statefulset, sts_settled, wait_for
 
 REAL = bool(os.environ.get("KUBECTL_STS_TEST_KUBECONFIG"))
 T = 180 if REAL else 20          # how long a wait may take
-HOLD = 5 if REAL else 1          # how long "nothing happens" is watched for (whole seconds)
 MERGE = "application/merge-patch+json"
 REVISION = "controller-revision-hash"
 POD_NAME = "statefulset.kubernetes.io/pod-name"
@@ -170,26 +169,6 @@ def watch_log(list_fn, since, predicate, timeout=T, **kwargs):
             if predicate(items):
                 w.stop()
                 return items, log
-
-
-def hold(list_fn, bad, seconds=HOLD, **kwargs):
-    """Watch list_fn for `seconds` and fail if bad(items) ever holds ("consistently").
-    Returns the items at the end."""
-    listing = body(list_fn(_preload_content=False, **kwargs))
-    items = {o["metadata"]["name"]: o for o in listing["items"]}
-    assert not bad(items), "unexpected state: %s" % sorted(items)
-    w = watch.Watch()
-    for event in w.stream(list_fn, resource_version=listing["metadata"]["resourceVersion"],
-                          _preload_content=False, timeout_seconds=int(seconds), **kwargs):
-        obj = event["raw_object"]
-        if event["type"] == "DELETED":
-            items.pop(obj["metadata"]["name"], None)
-        elif event["type"] in ("ADDED", "MODIFIED"):
-            items[obj["metadata"]["name"]] = obj
-        else:
-            continue
-        assert not bad(items), "unexpected %s of %s" % (event["type"], obj["metadata"]["name"])
-    return items
 
 
 def first(log, cond, start=0):

@@ -20,7 +20,7 @@ from kubernetes import client, watch
 from kubernetes.client.exceptions import ApiException
 from kubernetes.watch.watch import iter_resp_lines
 
-from helpers import headless_service, pod_ready, statefulset, wait_for
+from helpers import api_error, headless_service, pod_ready, raw, statefulset, wait_for
 
 MERGE = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
@@ -50,26 +50,6 @@ def policy(api_client):
 def body_of(response):
     """The JSON body of a `_preload_content=False` response."""
     return json.loads(response.data)
-
-
-def raw(api_client, method, path, query=None, headers=None, body=None):
-    """A request on a raw path (with the client's auth); returns (status, JSON body)."""
-    header_params = {"Accept": "application/json"}
-    header_params.update(headers or {})
-    params = api_client.param_serialize(method=method, resource_path=path,
-                                        query_params=list((query or {}).items()),
-                                        header_params=header_params, body=body,
-                                        auth_settings=["BearerToken"])
-    response = api_client.call_api(*params)
-    response.read()
-    return response.status, json.loads(response.data)
-
-
-def api_error(fn, *args, **kwargs):
-    """Call fn expecting an ApiException; returns (HTTP status, Status body as a dict)."""
-    with pytest.raises(ApiException) as info:
-        fn(*args, **kwargs)
-    return info.value.status, json.loads(info.value.body)
 
 
 def rv(obj):

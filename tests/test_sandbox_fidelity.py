@@ -12,11 +12,10 @@ import os
 
 import pytest
 
-from helpers import pod_ready, statefulset, wait_for, watch_items
+from helpers import hold, pod_ready, statefulset, wait_for, watch_items
 
 REAL = bool(os.environ.get("KUBECTL_STS_TEST_KUBECONFIG"))
 T = 180 if REAL else 20            # how long a wait may take
-HOLD = 5 if REAL else 1            # how long "nothing happens" is watched for (whole seconds)
 IMAGE = "nginx:1.27"
 MERGE = "application/merge-patch+json"
 FINALIZER = "example.com/test-finalizer"
@@ -85,15 +84,6 @@ def settle(apps, ns, replicas, name="web"):
 def all_healthy(names):
     names = set(names)
     return lambda items: set(items) == names and all(healthy(p) for p in items.values())
-
-
-def hold(list_fn, bad, seconds=HOLD, **kwargs):
-    """Watch list_fn for `seconds` and fail if bad(items) ever holds. Returns the items."""
-    items = {}
-    for kind, obj, items in watch_items(list_fn, seconds, **kwargs):
-        assert not bad(items), "unexpected %s of %s" % (
-            kind, obj["metadata"]["name"] if obj else sorted(items))
-    return items
 
 
 def sts_events(core, ns, name="web"):

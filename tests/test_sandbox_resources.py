@@ -13,7 +13,7 @@ import pytest
 import yaml
 from kubernetes.client.exceptions import ApiException
 
-from helpers import pod_ready, wait_for
+from helpers import api_error, pod_ready, raw, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MYSQL = os.path.join(ROOT, "examples", "mysql.yaml")
@@ -30,23 +30,6 @@ def ok(result):
 
 def b64(text):
     return base64.b64encode(text.encode()).decode()
-
-
-def raw(api_client, method, path, body=None, content_type="application/json"):
-    """A request with the client's credentials; returns (status, JSON body), errors too."""
-    params = api_client.param_serialize(method=method, resource_path=path,
-                                        header_params={"Accept": "application/json",
-                                                       "Content-Type": content_type},
-                                        body=body, auth_settings=["BearerToken"])
-    response = api_client.call_api(*params)
-    response.read()
-    return response.status, json.loads(response.data)
-
-
-def api_error(fn, *args, **kwargs):
-    with pytest.raises(ApiException) as info:
-        fn(*args, **kwargs)
-    return info.value.status, json.loads(info.value.body)
 
 
 def pod(name, containers=None, volumes=None):
@@ -167,7 +150,7 @@ def test_secret_volume_waits_in_container_creating(kubectl, core, namespace):
 
 def test_secret_data_must_be_base64(api_client, namespace):
     path = "/api/v1/namespaces/%s/secrets" % namespace
-    status, body = raw(api_client, "POST", path, {"metadata": {"name": "bad"},
+    status, body = raw(api_client, "POST", path, body={"metadata": {"name": "bad"},
                                                   "data": {"user": "admin"}})
     assert status == 400 and body["reason"] == "BadRequest"
     assert body["message"] == ('Secret in version "v1" cannot be handled as a Secret: illegal '
@@ -175,7 +158,7 @@ def test_secret_data_must_be_base64(api_client, namespace):
 
 
 def test_secret_string_data_is_folded_into_data(api_client, core, namespace):
-    status, created = raw(api_client, "POST", "/api/v1/namespaces/%s/secrets" % namespace, {
+    status, created = raw(api_client, "POST", "/api/v1/namespaces/%s/secrets" % namespace, body={
         "metadata": {"name": "creds"}, "data": {"user": b64("old"), "keep": b64("k")},
         "stringData": {"user": "root", "password": "x"}})
     assert status == 201
@@ -276,7 +259,8 @@ def test_kubectl_protobuf_bodies_are_created(sandbox, api_client, fixture_namesp
     plural = {"Secret": "secrets", "ConfigMap": "configmaps",
               "ServiceAccount": "serviceaccounts"}[expected["kind"]]
     path = "/api/v1/namespaces/%s/%s" % (fixture_namespace, plural)
-    status, created = raw(api_client, "POST", path, bytes.fromhex(case["body"]), PROTOBUF)
+    status, created = raw(api_client, "POST", path, body=bytes.fromhex(case["body"]),
+                          content_type=PROTOBUF)
     assert status == 201, (case["command"], created)
     assert created["metadata"]["name"] == expected["metadata"]["name"]
     data = dict(expected.get("data") or {})
@@ -397,13 +381,14 @@ def test_claim_with_missing_class_waits_for_it(api_client, kubectl, core, namesp
 def test_storage_class_update_rules(api_client, kubectl):
     name = "rules-" + uuid.uuid4().hex[:8]
     path = "/apis/storage.k8s.io/v1/storageclasses"
-    status, created = raw(api_client, "POST", path, {"metadata": {"name": name},
+    status, created = raw(api_client, "POST", path, body={"metadata": {"name": name},
                                                      "provisioner": "example.com/none"})
     assert status == 201
     assert (created["reclaimPolicy"], created["volumeBindingMode"]) == ("Delete", "Immediate")
     try:
         status, body = raw(api_client, "PATCH", "%s/%s" % (path, name),
-                           {"provisioner": "example.com/x"}, "application/merge-patch+json")
+                           body={"provisioner": "example.com/x"},
+                           content_type="application/merge-patch+json")
         assert status == 422
         assert body["message"] == \
             'StorageClass.storage.k8s.io "%s" is invalid: provisioner: Forbidden: updates to ' \
