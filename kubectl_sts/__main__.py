@@ -1,3 +1,3 @@
-from .cli import run
+from .start import run
 
 run()

@@ -1,7 +1,8 @@
 """The `kubectl-sts` command line: kubectl's global flags, then lazily loaded subcommands.
 
 Only click is imported at start-up; each subcommand's module (and the kubernetes client)
-is imported when that subcommand runs, so `--help` and `--version` stay fast."""
+is imported when that subcommand runs. The executable starts in start.py, which answers
+`--version` and the top-level help without importing this module."""
 
 import importlib
 import os
@@ -13,7 +14,9 @@ import click
 
 from . import __version__
 from . import errors
-from .errors import EXIT_ERROR, EXIT_USAGE, StsError, Terminated, interrupt_code, redact
+from .errors import (EXIT_ERROR, EXIT_USAGE, StsError, Terminated, UsageError, interrupt_code,
+                     redact)
+from .program import prog_name
 
 # The one place an error becomes an exit code (README, "Exit codes"); the first match wins.
 EXIT_FOR = (
@@ -28,6 +31,8 @@ EXIT_FOR = (
     (errors.PodFailed, errors.EXIT_ROLLOUT_FAILED),
     (errors.WaitTimeout, errors.EXIT_TIMEOUT),
     (errors.Refused, errors.EXIT_REFUSED),
+    (errors.DeletePending, errors.EXIT_DELETE_PENDING),
+    (errors.HazardsFound, errors.EXIT_HAZARDS),
 )
 
 
@@ -45,13 +50,23 @@ COMMANDS = {
                    "Print a shell completion script (bash, zsh or fish)."),
     "demo": ("kubectl_sts.commands.demo", "demo",
              "Start the sandbox cluster, create a StatefulSet and show it with `status`."),
+    "wait": ("kubectl_sts.commands.wait", "wait",
+             "Wait until a StatefulSet's rollout is done; fail fast when it cannot be (for CI)."),
     "status": ("kubectl_sts.commands.status", "status",
                "Show every ordinal of a StatefulSet: pod, readiness, revision, volumes, DNS name."),
+    "doctor": ("kubectl_sts.commands.doctor", "doctor",
+               "Find the hazards in StatefulSets' configuration that bite later."),
     "pvc": ("kubectl_sts.commands.pvc", "pvc",
             "List the PVCs of every ordinal (in range, orphaned, unbound); --prune deletes "
             "orphans."),
     "scale": ("kubectl_sts.commands.scale", "scale",
               "Scale safely: which pods go, which PVCs are kept or deleted, then wait."),
+    "repair": ("kubectl_sts.commands.repair", "repair",
+               "Diagnose one stuck ordinal and apply the remedy."),
+    "resize": ("kubectl_sts.commands.resize", "resize",
+               "Grow a StatefulSet's volumes without restarting a pod."),
+    "restart": ("kubectl_sts.commands.restart", "restart",
+                "Restart a StatefulSet's pods one at a time, through the Eviction API."),
     "rollout": ("kubectl_sts.commands.rollout", "rollout",
                 "Staged partition rollouts: stage a change, step through the ordinals, undo "
                 "safely."),
@@ -60,16 +75,12 @@ COMMANDS = {
 }
 
 
-def prog_name():
-    """`kubectl sts` when started as a kubectl plugin, else the executable's name."""
-    base = os.path.basename(sys.argv[0] or "kubectl-sts")
-    if base.startswith("kubectl-") or os.environ.get("KUBECTL_PATH") or os.environ.get(
-            "KUBECTL_PLUGINS_CALLER"):
-        return "kubectl sts"
-    return "kubectl-sts" if base in ("", "__main__.py", "-c") else base
-
-
 class LazyGroup(click.Group):
+    def resolve_command(self, ctx, args):
+        if args and args[0] not in COMMANDS and not args[0].startswith("-"):
+            raise UsageError('error: unknown command "%s" for "%s"' % (args[0], ctx.command_path))
+        return super().resolve_command(ctx, args)
+
     def list_commands(self, ctx):
         return sorted(COMMANDS)
 
@@ -111,6 +122,8 @@ GLOBAL_FLAGS = [
                                                 "(insecure).")),
     (("--request-timeout",), dict(metavar="DURATION", help="Timeout of a single request, "
                                                            "e.g. 30s (default: none).")),
+    (("--cache-dir",), dict(metavar="DIR", help="kubectl's cache directory (default: "
+                                                "$KUBECACHEDIR, else ~/.kube/cache).")),
 ]
 
 
@@ -151,8 +164,8 @@ def _group_flags(function):
     return function
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"],
-                                              "max_content_width": 100})
+@click.group(cls=LazyGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="kubectl-sts",
                       message="%(prog)s %(version)s")
 @_group_flags
@@ -163,6 +176,8 @@ def cli(ctx, **options):
     if options.get("request_timeout"):
         _check_timeout(options["request_timeout"])
     ctx.obj = ConnectionOptions(**options)
+    if ctx.invoked_subcommand is None:      # `kubectl sts` alone: its help, as kubectl does
+        click.echo(ctx.get_help())
 
 
 def _on_sigterm(signum, frame):
@@ -204,7 +219,9 @@ def main(argv=None):
 
 def _main(argv):
     try:
-        rv = cli.main(args=argv, prog_name=prog_name(), standalone_mode=False)
+        args = list(sys.argv[1:] if argv is None else argv)
+        rv = cli.main(args=kubectl_args(args, _params(args)), prog_name=prog_name(),
+                      standalone_mode=False)
     except StsError as exc:
         if exc.message:
             _say(exc.message)
@@ -214,8 +231,8 @@ def _main(argv):
         _say("interrupted")
         return interrupt_code(exc.__cause__ or exc.__context__)
     except click.UsageError as exc:
-        # one line, as for every other error; `--help` shows the usage
-        _say("error: %s" % exc.format_message())
+        # one line in kubectl's words, as for every other error; `--help` shows the usage
+        _say("error: %s" % usage_words(exc))
         return EXIT_USAGE
     except click.ClickException as exc:
         _say("error: %s" % exc.format_message())
@@ -236,8 +253,103 @@ def _main(argv):
     return rv if isinstance(rv, int) else 0
 
 
-def run():
-    sys.exit(main())
+# -- kubectl's (pflag's) command-line forms -------------------------------------------------
+
+GO_TRUE = {"1", "t", "T", "TRUE", "true", "True"}      # strconv.ParseBool
+GO_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
+
+
+def _params(args):
+    """The group's parameters and those of the subcommand the arguments name (imported: it is
+    about to run anyway); only the first word that is a command counts."""
+    params = list(cli.params)
+    for word in args:
+        if word == "--":
+            break
+        if word in COMMANDS:
+            command = cli.get_command(None, word)
+            params += command.params
+            break
+    return params
+
+
+def kubectl_args(args, params):
+    """Arguments in pflag's forms rewritten to click's: `-o=json` / `-n=ns` (a short flag with
+    "="), and `--flag=true|false` / `-A=false` for boolean flags. Others pass unchanged."""
+    booleans, values, optional = {}, set(), {}
+    for param in params:
+        if not isinstance(param, click.Option):
+            continue
+        if getattr(param, "_flag_needs_value", False):
+            optional.update(dict.fromkeys(param.opts, param))
+        if param.is_flag and getattr(param, "is_bool_flag", False):
+            for opt in param.opts:
+                booleans[opt] = (opt, (param.secondary_opts or [None])[0])
+            for opt in param.secondary_opts:
+                booleans[opt] = (opt, param.opts[0])
+        else:
+            values.update(param.opts)
+    out = []
+    for i, word in enumerate(args):
+        if word == "--":
+            return out + args[i:]
+        flag, eq, value = word.partition("=")
+        if not eq or not flag.startswith("-") or flag == "-":
+            out.append(word)
+        elif flag in booleans:
+            yes, no = booleans[flag]
+            if value not in GO_TRUE | GO_FALSE:
+                raise UsageError('error: invalid argument "%s" for "%s" flag: strconv.ParseBool: '
+                                 'parsing "%s": invalid syntax' % (value, flag, value))
+            if value in GO_TRUE:
+                out.append(yes)
+            elif no:
+                out.append(no)
+        elif len(flag) == 2 and flag in values:
+            out += [flag, value]
+        elif flag in optional and value.startswith("-"):
+            # click would read `--step=-1` as `--step` then a flag `-1`: judge the value here
+            param = optional[flag]
+            try:
+                param.type.convert(value, param, None)
+            except click.BadParameter as exc:
+                raise UsageError("error: " + exc.message) from None
+            raise UsageError('error: invalid argument "%s" for "%s" flag' % (value, flag))
+        else:
+            out.append(word)
+    return out
+
+
+def usage_words(exc):
+    """A click usage error in kubectl's words (cobra's and pflag's)."""
+    if isinstance(exc, click.NoSuchOption):
+        name = exc.option_name
+        if name.startswith("--"):
+            return "unknown flag: %s" % name
+        return "unknown shorthand flag: '%s' in %s" % (name[1:2], name)
+    if isinstance(exc, click.BadOptionUsage) and "requires an argument" in exc.message:
+        name = exc.option_name
+        return "flag needs an argument: %s" % (name if name.startswith("--") else
+                                                "'%s' in %s" % (name[1:2], name))
+    if isinstance(exc, click.MissingParameter) and exc.param is not None:
+        if isinstance(exc.param, click.Argument):
+            return "required resource not specified" if exc.param.name == "name" else \
+                "required argument %s not specified" % exc.param.human_readable_name
+        return 'required flag(s) "%s" not set' % exc.param.opts[-1].lstrip("-")
+    if isinstance(exc, click.BadParameter):
+        if exc.message.startswith(("invalid argument", "Invalid dry-run")):
+            return exc.message
+        hint = exc.param.opts[-1] if isinstance(exc.param, click.Option) else \
+            (exc.param_hint or (exc.param.human_readable_name if exc.param else "value"))
+        return 'invalid argument for "%s": %s' % (hint, exc.message)
+    text = exc.format_message()
+    if text.startswith("Got unexpected extra argument") and exc.ctx is not None:
+        taken = sum(1 for p in exc.ctx.command.params if isinstance(p, click.Argument))
+        extra = len(text.split("(", 1)[-1].rstrip(")").split())
+        return "accepts at most %d arg(s), received %d" % (taken, taken + extra)
+    return text
+
+
 
 
 def complete_main(argv=None):
@@ -247,4 +359,4 @@ def complete_main(argv=None):
 
 
 if __name__ == "__main__":
-    run()
+    sys.exit(main())

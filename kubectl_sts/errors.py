@@ -17,6 +17,8 @@ EXIT_ROLLOUT_FAILED = 9   # a pod failed: a rollout step's health gate, or a sca
 #                           is blocked on (crash loop, image pull, restart)
 EXIT_TIMEOUT = 10         # a wait ran out of time (--timeout)
 EXIT_REFUSED = 11         # a safety check refused the plan (--force overrides)
+EXIT_DELETE_PENDING = 12  # `wait --ondelete=report`: OnDelete pods wait to be deleted
+EXIT_HAZARDS = 13         # `doctor`: a finding of severity error
 EXIT_INTERRUPTED = 130    # SIGINT
 EXIT_TERMINATED = 143     # SIGTERM (128 + 15, as a shell reports it)
 
@@ -98,6 +100,14 @@ class PodFailed(StsError):
 
 class WaitTimeout(StsError):
     """A wait ran out of time; the message says where things stand."""
+
+
+class HazardsFound(StsError):
+    """`doctor` found at least one error."""
+
+
+class DeletePending(StsError):
+    """Under OnDelete, pods still run the old revision until someone deletes them."""
 
 
 class Refused(StsError):

@@ -5,7 +5,9 @@ The kubernetes package is imported here, lazily, so `--help` never pays for it."
 import json
 import os
 import re
+import threading
 import time
+from typing import Any, Dict, Optional
 
 from .errors import (ApiError, ConfigError, ServerError, StsError, TransportError,
                      api_error_class, register_secret)
@@ -26,7 +28,7 @@ class ConnectionOptions:
 
     FIELDS = ("kubeconfig", "context", "namespace", "cluster", "user", "server", "token",
               "as_user", "as_groups", "certificate_authority", "client_certificate",
-              "client_key", "insecure_skip_tls_verify", "request_timeout")
+              "client_key", "insecure_skip_tls_verify", "request_timeout", "cache_dir")
 
     def __init__(self, **kwargs):
         for field in self.FIELDS:
@@ -61,7 +63,9 @@ def load_kubeconfig(paths, explicit):
         found = True
         try:
             with open(path, encoding="utf-8") as f:
-                doc = yaml.safe_load(f) or {}
+                # libyaml's safe loader when PyYAML has it (a kubeconfig with several clusters'
+                # certificates parses ~10x faster), else the pure-Python one: the same document
+                doc = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
         except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ConfigError("error: invalid kubeconfig %s: %s" % (path, first))
@@ -115,8 +119,12 @@ def _check_shape(doc, path):
                                "certificate-authority", "certificate-authority-data",
                                "client-certificate", "client-certificate-data", "client-key",
                                "client-key-data", "namespace", "cluster", "user",
-                               "tls-server-name") and not isinstance(value, str):
+                               "tls-server-name", "proxy-url", "as",
+                               "as-uid") and not isinstance(value, str):
                     bad('%s "%s": %s must be a string' % (key[:-1], entry["name"], field))
+                elif field == "as-groups" and not (isinstance(value, list) and all(
+                        isinstance(g, str) for g in value)):
+                    bad('%s "%s": as-groups must be a list of strings' % (key[:-1], entry["name"]))
     current = doc.get("current-context")
     if current is not None and not isinstance(current, str):
         bad("current-context must be a string")
@@ -186,6 +194,14 @@ class Connection:
                 register_secret(_b64(user["user"]["client-key-data"]))
             except (ValueError, UnicodeDecodeError):
                 pass
+        if not _is_tls(cluster["cluster"].get("server", "")):
+            # kubectl reads a user's credentials and a cluster's TLS settings only for an
+            # https:// server (client-go tools/clientcmd/client_config.go,
+            # DirectClientConfig.ClientConfig: "only try to read the auth information if we
+            # are secure"): no token, password, certificate or exec plugin over plain HTTP
+            user["user"] = {k: v for k, v in user["user"].items() if k in IMPERSONATION_KEYS}
+            for key in TLS_CLUSTER_KEYS:
+                cluster["cluster"].pop(key, None)
         self.context = context_name or ""
         self.namespace = o.namespace or ctx.get("namespace") or "default"
         self.server = cluster["cluster"].get("server", "")
@@ -200,9 +216,11 @@ class Connection:
     # costs ~180 ms at start-up. Exec credential plugins and auth providers go through the
     # official client's loader, which knows how to run and refresh them.
     FAST_USER_KEYS = {"token", "tokenFile", "client-certificate", "client-key",
-                      "client-certificate-data", "client-key-data", "username", "password"}
+                      "client-certificate-data", "client-key-data", "username", "password",
+                      "as", "as-groups", "extensions"}
     FAST_CLUSTER_KEYS = {"server", "certificate-authority", "certificate-authority-data",
-                         "insecure-skip-tls-verify", "tls-server-name", "extensions"}
+                         "insecure-skip-tls-verify", "tls-server-name", "extensions",
+                         "proxy-url", "disable-compression"}
 
     def _fast_path(self):
         user = self._resolved["users"][0]["user"]
@@ -210,22 +228,28 @@ class Connection:
         return set(user) <= self.FAST_USER_KEYS and set(cluster) <= self.FAST_CLUSTER_KEYS
 
     def _transport(self):
-        """(pool, base URL, auth headers), built once."""
+        """(pool, base URL, auth headers), built once (under a lock: concurrent reads)."""
         if getattr(self, "_pool", None) is None:
-            if self._fast_path():
-                self._pool, self._base, self._auth = self._fast_transport()
-            else:
-                api = self.client
-                headers = {}
-                auth = (api.configuration.auth_settings() or {}).get("BearerToken") or {}
-                if auth.get("value"):
-                    headers[auth.get("key", "authorization")] = auth["value"]
-                    register_secret(auth["value"])
-                    register_secret(str(auth["value"]).split(" ", 1)[-1])
-                self._pool = api.rest_client.pool_manager
-                self._base = api.configuration.host
-                self._auth = headers
+            with _TRANSPORT_LOCK:
+                if getattr(self, "_pool", None) is None:
+                    self._build_transport()
         return self._pool, self._base, self._auth
+
+    def _build_transport(self):
+        if self._fast_path():
+            pool, base, auth = self._fast_transport()
+        else:
+            api = self.client
+            auth = {}
+            bearer = (api.configuration.auth_settings() or {}).get("BearerToken") or {}
+            if bearer.get("value"):
+                auth[bearer.get("key", "authorization")] = bearer["value"]
+                register_secret(bearer["value"])
+                register_secret(str(bearer["value"]).split(" ", 1)[-1])
+            pool, base = api.rest_client.pool_manager, api.configuration.host
+        auth.update(self._impersonation())
+        self._base, self._auth = base, auth
+        self._pool = pool                   # last: the unlocked check in _transport reads it
 
     def _fast_transport(self):
         import base64
@@ -246,7 +270,7 @@ class Connection:
             raise ConfigError('error: invalid server URL "%s" in the kubeconfig (want https://host[:port])'
                            % server[:100])
         kwargs = {"num_pools": 4, "maxsize": 8}
-        if server.startswith("https://"):
+        if _is_tls(server):
             if cluster.get("insecure-skip-tls-verify"):
                 kwargs["cert_reqs"] = "CERT_NONE"
                 urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
@@ -266,13 +290,7 @@ class Connection:
         headers = {}
         token = user.get("token")
         if not token and user.get("tokenFile"):
-            try:
-                with open(user["tokenFile"]) as f:
-                    token = f.read().strip()
-                register_secret(token)
-            except OSError as exc:
-                raise ConfigError("error: cannot read tokenFile %s: %s"
-                               % (user["tokenFile"], exc.strerror))
+            token = self._token_file(user["tokenFile"])
         if token:
             headers["authorization"] = "Bearer " + token
         elif user.get("username"):
@@ -280,16 +298,50 @@ class Connection:
             headers["authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
         for value in headers.values():
             register_secret(value)
+        headers.update(self._impersonation())
         for field in ("ca_certs", "cert_file", "key_file"):
             if kwargs.get(field) and not os.path.isfile(kwargs[field]):
                 raise ConfigError("error: invalid kubeconfig: %s file %s does not exist"
                                   % (field.replace("_", "-"), kwargs[field]))
+        proxy = proxy_for(server, cluster.get("proxy-url"))
         try:
-            pool = urllib3.PoolManager(**kwargs)
+            if proxy and proxy.startswith("socks"):
+                from urllib3.contrib.socks import SOCKSProxyManager
+                pool = SOCKSProxyManager(proxy, **kwargs)
+            elif proxy:
+                pool = urllib3.ProxyManager(proxy, **kwargs)
+            else:
+                pool = urllib3.PoolManager(**kwargs)
+        except ImportError:
+            raise ConfigError("error: proxy-url %s needs the PySocks package (pip install "
+                              "PySocks)" % proxy)
         except (OSError, ValueError) as exc:
             raise ConfigError("error: invalid TLS settings in the kubeconfig: %s"
                            % _first_line(exc))
         return pool, server, headers
+
+    @staticmethod
+    def _token_file(path):
+        try:
+            with open(path) as f:
+                token = f.read().strip()
+        except OSError as exc:
+            raise ConfigError("error: cannot read tokenFile %s: %s" % (path, exc.strerror))
+        register_secret(token)
+        return token
+
+    def _impersonation(self) -> Dict[str, Any]:
+        """Impersonate-* headers: --as / --as-group, else the kubeconfig user's `as` /
+        `as-groups` (kubectl sends these whatever the scheme)."""
+        user = self._resolved["users"][0]["user"]
+        name = self.options.as_user or user.get("as")
+        groups = list(self.options.as_groups or user.get("as-groups") or [])
+        headers: Dict[str, Any] = {}
+        if name:
+            headers["Impersonate-User"] = name
+        if groups:
+            headers["Impersonate-Group"] = groups
+        return headers
 
     @property
     def client(self):
@@ -298,12 +350,22 @@ class Connection:
             from kubernetes import client as k8s_client
             from kubernetes import config as k8s_config
             configuration = k8s_client.Configuration()
+            resolved = self._resolved
+            user = resolved["users"][0]["user"]
+            if user.get("tokenFile") and not user.get("token"):
+                # the official loader keeps the file's newline (an invalid header); kubectl
+                # trims it (client-go transport's cached token source)
+                token = self._token_file(user["tokenFile"])
+                resolved = dict(resolved, users=[{"name": "user", "user": dict(
+                    {k: v for k, v in user.items() if k != "tokenFile"}, token=token)}])
             try:
-                k8s_config.load_kube_config_from_dict(self._resolved,
+                k8s_config.load_kube_config_from_dict(resolved,
                                                       client_configuration=configuration,
                                                       persist_config=False)
             except Exception as exc:
                 raise ConfigError("error: invalid kubeconfig: %s" % _first_line(exc))
+            cluster = self._resolved["clusters"][0]["cluster"]
+            configuration.proxy = proxy_for(cluster.get("server", ""), cluster.get("proxy-url"))
             self._client = k8s_client.ApiClient(configuration)
         return self._client
 
@@ -312,17 +374,18 @@ class Connection:
         _, _, auth = self._transport()
         headers = HTTPHeaderDict({"Accept": "application/json",
                                   "User-Agent": "kubectl-sts/%s" % _version()})
-        if self.options.as_user:
-            headers["Impersonate-User"] = self.options.as_user
-        for group in self.options.as_groups:
-            headers.add("Impersonate-Group", group)     # one header line per group
-        headers.update(auth)
+        for name, value in auth.items():
+            if isinstance(value, list):
+                for one in value:
+                    headers.add(name, one)          # one header line per group
+            else:
+                headers[name] = value
         if content_type:
             headers["Content-Type"] = content_type
         return headers
 
     def request(self, method, path, query=None, body=None, content_type="application/json",
-                stream=False, timeout=None, retry=True, retry_budget=None):
+                stream=False, timeout=None, retry=True, retry_budget=None, project=None):
         """One HTTP request through the client's connection pool (its TLS and auth settings).
         Returns the decoded JSON body, or the open response when `stream`.
 
@@ -334,7 +397,9 @@ class Connection:
         - any method: 429 (the server refused before doing anything), and a connection that
           could not be opened (refused, connect timeout) once this process has reached the
           server (a restart); the first contact fails at once (a wrong address).
-        Writes are never repeated after a 5xx or a reset: the write may have been applied."""
+        Writes are never repeated after a 5xx or a reset: the write may have been applied.
+        `project`: for a list, a function applied to each item as it is decoded (the items
+        are then only its results; see k8s/listjson.py)."""
         started = None
         delay = BACKOFF_FIRST
         attempts = 0
@@ -342,7 +407,7 @@ class Connection:
             attempts += 1
             try:
                 return self._request_once(method, path, query, body, content_type, stream,
-                                          timeout)
+                                          timeout, project)
             except StsError as exc:
                 wait = self._retry_wait(exc, method) if retry else None
                 if wait is None:
@@ -378,7 +443,8 @@ class Connection:
                 return _BACKOFF
         return None
 
-    def _request_once(self, method, path, query, body, content_type, stream, timeout):
+    def _request_once(self, method, path, query, body, content_type, stream, timeout,
+                      project=None):
         import urllib3
         from urllib.parse import urlencode
         query = {k: v for k, v in (query or {}).items() if v is not None}
@@ -412,13 +478,24 @@ class Connection:
         if stream:
             return response
         try:
-            payload = response.data
+            # read(), not .data: the bytes are not kept on the response, so a large list
+            # is in memory once as bytes, once as text, then only as (projected) objects
+            payload = response.read()
+            response.release_conn()
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             error = connection_error(exc, self.server)
             error.phase = "sent"
             raise error
         try:
-            return json.loads(payload) if payload else {}
+            # one body decoded at a time: decoding holds the GIL anyway, and two large lists
+            # decoded at once would be in memory at once
+            with _DECODE_LOCK:
+                if project is not None and payload:
+                    from .k8s.listjson import parse_list
+                    text = payload.decode("utf-8")
+                    del payload
+                    return parse_list(text, project)
+                return json.loads(payload) if payload else {}
         except ValueError:
             raise ServerError("error: the server at %s did not answer JSON for %s %s"
                            % (self.server, method, path))
@@ -449,6 +526,10 @@ class Connection:
     def get(self, path, **query):
         return self.request("GET", path, query)
 
+    def get_items(self, path, project, **query):
+        """A list's items, each passed through `project` as it is decoded."""
+        return self.request("GET", path, query, project=project).get("items") or []
+
     def watch(self, path, timeout_seconds=60, retry=True, **query):
         """Yield watch events (dicts) until the server ends the stream. Opening the stream is
         retried as a GET is (retry=False: not at all; an informer does its own backoff); an
@@ -476,6 +557,89 @@ class Connection:
             response.release_conn()
 
 
+def concurrently(*calls: Any) -> list:
+    """Run independent zero-argument calls (requests over one pooled Connection) at once, so
+    they cost one round trip instead of one each. Returns their results in order; when any
+    failed, the first failure in call order is raised once all have finished."""
+    results: list = [None] * len(calls)
+    errors: list = [None] * len(calls)
+
+    def run(i: int) -> None:
+        try:
+            results[i] = calls[i]()
+        except BaseException as exc:        # re-raised in the caller's thread below
+            errors[i] = exc
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(1, len(calls))]
+    for thread in threads:
+        thread.start()
+    if calls:
+        run(0)                              # the first in this thread: one thread fewer
+    for thread in threads:
+        thread.join()
+    for error in errors:
+        if error is not None:
+            raise error
+    return results
+
+
+_TRANSPORT_LOCK = threading.Lock()
+_DECODE_LOCK = threading.Lock()
+IMPERSONATION_KEYS = ("as", "as-groups", "as-uid", "as-user-extra")
+TLS_CLUSTER_KEYS = ("certificate-authority", "certificate-authority-data",
+                    "insecure-skip-tls-verify", "tls-server-name")
+
+
+def _is_tls(server: str) -> bool:
+    return server[:8].lower() == "https://"
+
+
+def proxy_for(server: str, proxy_url: Optional[str]) -> Optional[str]:
+    """The proxy kubectl would use for `server`: the cluster's proxy-url, else HTTPS_PROXY /
+    HTTP_PROXY (by the server's scheme) unless NO_PROXY matches or the host is localhost or a
+    loopback address (Go's net/http ProxyFromEnvironment, which client-go uses)."""
+    if proxy_url:
+        return proxy_url
+    import ipaddress
+    from urllib.parse import urlsplit
+    from urllib.request import getproxies_environment
+    host = (urlsplit(server).hostname or "").lower()
+    try:
+        address: Any = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if host == "localhost" or (address is not None and address.is_loopback):
+        return None
+    proxies = getproxies_environment()
+    proxy = proxies.get("https" if _is_tls(server) else "http")
+    if not proxy or _no_proxy(host, address, proxies.get("no", "")):
+        return None
+    return proxy if "://" in proxy else "http://" + proxy
+
+
+def _no_proxy(host: str, address: Any, value: str) -> bool:
+    """NO_PROXY as Go reads it: "*", host names (a leading "." or not: the domain and its
+    subdomains), IP addresses and CIDR ranges, each with an optional port (ignored here)."""
+    import ipaddress
+    for entry in (e.strip().lower() for e in value.split(",")):
+        if not entry:
+            continue
+        if entry == "*":
+            return True
+        try:
+            network = ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            network = None
+        if network is not None:
+            if address is not None and address in network:
+                return True
+            continue
+        name = entry.rsplit(":", 1)[0] if entry.count(":") == 1 else entry
+        name = name.lstrip(".")
+        if name and (host == name or host.endswith("." + name)):
+            return True
+    return False
+
+
 def _version():
     from . import __version__
     return __version__
@@ -498,7 +662,7 @@ def api_error(status, body, method="GET", path="", query=None):
     """An API server's refusal as a kubectl-style one-line StsError (`status`, `reason` and,
     when the server asked for it, `retry_after` are attributes). A 403 without a message
     names the verb and resource refused, from the method and path."""
-    reason, message, retry_after = "", "", None
+    reason, message, retry_after, details = "", "", None, {}
     try:
         payload = json.loads(body)
         if isinstance(payload, str):
@@ -525,7 +689,8 @@ def api_error(status, body, method="GET", path="", query=None):
         reason = reason or "Unauthorized"
         message = "You must be logged in to the server (%s)" % message
     return api_error_class(status)("Error from server (%s): %s" % (reason or status, message),
-                                   status=status, reason=reason, retry_after=retry_after)
+                                   status=status, reason=reason, retry_after=retry_after,
+                                   details=details)
 
 
 _VERBS = {"GET": "get", "HEAD": "get", "POST": "create", "PUT": "update", "PATCH": "patch",

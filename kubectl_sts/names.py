@@ -38,3 +38,22 @@ def check_namespace(namespace):
     if problem:
         raise UsageError('error: invalid namespace "%s": %s' % (_shown(namespace), problem))
     return namespace
+
+
+# what kubectl accepts before "/" for a StatefulSet: its kind, plural and short name, with or
+# without the group (kubectl's RESTMapper over the discovery of apps/v1)
+STATEFULSET_TYPES = {"sts", "statefulset", "statefulsets", "statefulset.apps",
+                     "statefulsets.apps", "statefulset.v1.apps", "statefulsets.v1.apps"}
+
+
+def statefulset_ref(arg):
+    """NAME or TYPE/NAME (sts/web, statefulset/web, statefulsets.apps/web) -> the name, checked;
+    another type is refused in kubectl's words."""
+    kind, slash, name = arg.rpartition("/")
+    if slash and kind.lower() not in STATEFULSET_TYPES:
+        if "/" in kind or not kind:
+            raise UsageError('error: arguments in resource/name form may not have more than '
+                             'one slash')
+        raise UsageError('error: "%s" is not a StatefulSet: kubectl sts works on '
+                         'statefulsets.apps only' % _shown(arg))
+    return check_name(name if slash else arg)

@@ -21,6 +21,7 @@ RESOURCES = {
     "namespaces": ("/api/v1", False),
     "nodes": ("/api/v1", False),
     "storageclasses": ("/apis/storage.k8s.io/v1", False),
+    "endpointslices": ("/apis/discovery.k8s.io/v1", True),
 }
 
 

@@ -1,5 +1,7 @@
 """Facts about one pod that every command needs: ready, restarts, revision, failing."""
 
+from .k8s.printers import pod_ready
+
 REVISION_LABEL = "controller-revision-hash"
 # container waiting reasons that mean "failing", not "starting"
 FAILING_REASONS = frozenset({
@@ -8,12 +10,7 @@ FAILING_REASONS = frozenset({
     "ErrImageNeverPull"})
 
 
-def is_ready(pod):
-    """The pod's Ready condition is True."""
-    for cond in (pod.get("status") or {}).get("conditions") or []:
-        if cond.get("type") == "Ready":
-            return cond.get("status") == "True"
-    return False
+is_ready = pod_ready          # the pod's Ready condition is True (one home: k8s/printers)
 
 
 def restarts(pod):

@@ -75,7 +75,8 @@ def prunable(entries: List[Obj], ordinal: Optional[int] = None) -> List[Obj]:
             e["phase"] != "Terminating" and (ordinal is None or e["ordinal"] == ordinal)]
 
 
-def render_claims(entries: List[Obj]) -> str:
+def render_claims(entries: List[Obj], wide: bool = False) -> str:
+    """The claims table; -o wide adds the claim template and the bound volume."""
     from .render import table
     rows = []
     for e in entries:
@@ -84,6 +85,7 @@ def render_claims(entries: List[Obj]) -> str:
             place += ", unbound"
         rows.append([e["name"], e["ordinal"], place, e["phase"], e["capacity"],
                      e["storageClass"], e["reclaimPolicy"] or "-", e["mountedBy"] or "-",
-                     e["age"]])
+                     e["age"]] + ([e["template"], e["volume"] or "-"] if wide else []))
     return table(["PVC", "ORDINAL", "PLACE", "STATUS", "CAPACITY", "STORAGECLASS",
-                  "RECLAIM", "MOUNTED BY", "AGE"], rows)
+                  "RECLAIM", "MOUNTED BY", "AGE"] + (["TEMPLATE", "VOLUME"] if wide else []),
+                 rows)

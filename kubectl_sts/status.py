@@ -5,7 +5,7 @@ documented view structure (README, "status -o json"), and the render functions t
 into text. No I/O, no clock: `now` is passed in."""
 
 from .k8s import statefulset as facts
-from .k8s.statefulset import claim_ordinal, pod_ordinal
+from .k8s.statefulset import claim_ordinal
 from .pods import FAILING_REASONS, is_ready
 from .k8s.printers import age
 from .pvc import claim_view
@@ -14,7 +14,76 @@ from .k8s.printers import pod_summary as _pod_summary
 VIEW_VERSION = "kubectl-sts/v1"
 # pod STATUS strings (as kubectl prints them) that mean "failing", not "starting"
 FAILING_STATUSES = FAILING_REASONS | {"Error", "OOMKilled", "ContainerStatusUnknown"}
-MAX_WARNINGS = 5
+MAX_WARNINGS = 3          # warning lines in the text view (-o wide and -o json show all)
+
+
+def status_reads(sts):
+    """What status lists besides the set itself, decided by the set: the pods' label selector,
+    the claims' (None: no claim templates, nothing to list; the StatefulSet controller labels
+    its claims with the selector's matchLabels) and the Service's name (None: none to read).
+    Plain data, so a run can cache it and the next run send every request at once."""
+    from .labels import selector_string
+    spec = sts.get("spec") or {}
+    selector = spec.get("selector") or {}
+    claims = selector_string({"matchLabels": selector.get("matchLabels") or {}}) \
+        if spec.get("volumeClaimTemplates") else None
+    return {"pods": selector_string(selector), "claims": claims,
+            "service": spec.get("serviceName") or None}
+
+
+# What status reads of a pod (the kubectl pod printer's READY/STATUS/RESTARTS, readiness,
+# revision, node, IP, images; claims are matched to pods by their volumes): field -> None to
+# keep it whole, or the keys to keep of each item of a list
+_POD_FIELDS = {
+    "metadata": {"name": None, "namespace": None, "uid": None, "labels": None,
+                 "creationTimestamp": None, "deletionTimestamp": None},
+    "spec": {"nodeName": None,
+             "containers": ("name", "image"),
+             "initContainers": ("name", "image", "restartPolicy"),
+             "volumes": ("name", "persistentVolumeClaim")},
+    "status": {"phase": None, "reason": None, "podIP": None,
+               "conditions": ("type", "status", "reason"),
+               "containerStatuses": ("name", "image", "ready", "started", "restartCount",
+                                     "state"),
+               "initContainerStatuses": ("name", "image", "ready", "started", "restartCount",
+                                         "state")},
+}
+
+
+# what status reads of a claim (pvc.claim_view; warnings match claims by uid)
+_CLAIM_FIELDS = {
+    "metadata": {"name": None, "namespace": None, "uid": None, "labels": None,
+                 "resourceVersion": None, "creationTimestamp": None, "deletionTimestamp": None},
+    "spec": {"accessModes": None, "resources": None, "storageClassName": None,
+             "volumeName": None, "volumeMode": None},
+    "status": {"phase": None, "capacity": None},
+}
+
+
+def _reduce(obj, fields):
+    out = {}
+    for part, keys in fields.items():
+        whole = obj.get(part) or {}
+        slim = out[part] = {}
+        for field, keep in keys.items():
+            if field in whole:
+                value = whole[field]
+                slim[field] = value if keep is None or not isinstance(value, list) else [
+                    {k: item[k] for k in keep if k in item} if isinstance(item, dict) else item
+                    for item in value]
+    return out
+
+
+def status_pod(pod):
+    """A pod reduced to the fields build_view reads (_POD_FIELDS). Applied to each listed pod
+    as it is decoded, so a large set's pods are never all in memory in full; build_view gives
+    the same view for the reduced pods as for the full ones."""
+    return _reduce(pod, _POD_FIELDS)
+
+
+def status_claim(claim):
+    """A claim reduced to the fields build_view reads (_CLAIM_FIELDS)."""
+    return _reduce(claim, _CLAIM_FIELDS)
 
 
 def strategy_of(sts):
@@ -125,22 +194,8 @@ def build_view(sts, pods, claims, service, events, now, domain="cluster.local", 
                for o, p in sorted(by_ordinal.items())
                if o not in in_range or p["metadata"].get("deletionTimestamp")]
 
-    pod_names = {p["metadata"]["name"] for p in pods}
-    warnings = []
-    for ev in events:
-        obj = ev.get("involvedObject") or {}
-        if ev.get("type") != "Warning":
-            continue
-        if (obj.get("kind") == "StatefulSet" and obj.get("name") == name) or \
-                (obj.get("kind") == "Pod" and (obj.get("name") in pod_names or
-                                               pod_ordinal(name, obj.get("name", "")) is not None)):
-            warnings.append({"object": "%s/%s" % (obj.get("kind", "").lower(), obj.get("name")),
-                             "reason": ev.get("reason", ""), "message": ev.get("message", ""),
-                             "count": ev.get("count") or 1,
-                             "lastSeen": ev.get("lastTimestamp") or ev.get("eventTime") or
-                             (ev.get("metadata") or {}).get("creationTimestamp")})
-    warnings.sort(key=lambda w: w["lastSeen"] or "")
-    warnings = warnings[-MAX_WARNINGS:]
+    warnings = current_warnings(sts, [by_ordinal[o] for o in sorted(by_ordinal)],
+                                list(claims_by_key.values()), events, now)
 
     generation = meta.get("generation", 1)
     observed = st.get("observedGeneration", 0)
@@ -174,6 +229,41 @@ def build_view(sts, pods, claims, service, events, now, domain="cluster.local", 
     return view
 
 
+def _event_time(ev):
+    return ev.get("lastTimestamp") or ev.get("eventTime") or \
+        (ev.get("metadata") or {}).get("creationTimestamp")
+
+
+def current_warnings(sts, pods, claims, events, now):
+    """Warning events of the objects that exist now: the set, its pods and its claims, each
+    matched by uid when the event names one (so a pod replaced since, with the same name, does
+    not count); newest first, with age and count."""
+    objects = {("StatefulSet", sts["metadata"]["name"]): sts["metadata"].get("uid")}
+    for kind, items in (("Pod", pods), ("PersistentVolumeClaim", claims)):
+        for obj in items:
+            objects[(kind, obj["metadata"]["name"])] = obj["metadata"].get("uid")
+    warnings = []
+    for ev in events:
+        ref = ev.get("involvedObject") or {}
+        key = (ref.get("kind"), ref.get("name"))
+        if ev.get("type") != "Warning" or key not in objects:
+            continue
+        if ref.get("uid") and objects[key] and ref["uid"] != objects[key]:
+            continue                            # an earlier object of the same name
+        seen = _event_time(ev)
+        warnings.append({"object": "%s/%s" % (key[0].lower(), key[1]),
+                         "reason": ev.get("reason", ""), "message": ev.get("message", ""),
+                         "count": ev.get("count") or 1, "lastSeen": seen,
+                         "age": age(seen, now)})
+    warnings.sort(key=lambda w: w["lastSeen"] or "", reverse=True)
+    return warnings
+
+
+def failing(status, restarts, phase):
+    """A pod that is failing, not just starting: a failing STATUS, a restart, phase Failed."""
+    return status in FAILING_STATUSES or restarts > 0 or phase == "Failed"
+
+
 def diagnose_stuck(view):
     """The OrderedReady "forced rollback" case: the lowest unhealthy ordinal is failing (not
     just starting), so the controller will neither continue nor repair it by itself."""
@@ -185,9 +275,7 @@ def diagnose_stuck(view):
             return None
         if row["isReady"]:
             continue
-        failing = row["status"] in FAILING_STATUSES or row["restarts"] > 0 or \
-            row["phase"] == "Failed"
-        if not failing:
+        if not failing(row["status"], row["restarts"], row["phase"]):
             return None
         at_update = row["revision"] == revisions["update"]
         # below a partition the current revision is the one the controller wants: deleting
@@ -234,11 +322,48 @@ def _revision_cell(row, revisions):
     return "-"
 
 
-def _pvc_cell(pvc):
+def _pvc_cell(pvc, wide):
     if not pvc["exists"]:
         return "%s (missing)" % pvc["name"]
-    parts = [pvc["status"], pvc["capacity"], pvc["storageClass"]]
+    parts = [pvc["status"], pvc["capacity"]] + ([pvc["storageClass"]] if wide else [])
     return "%s (%s)" % (pvc["name"], ", ".join(p for p in parts if p))
+
+
+def ordinal_headers(view, wide):
+    """The ordinal table's headers. The default fits 120 columns for `web` with one claim
+    template; -o wide adds what is least needed (ordinal, node, storage class, IP, images)."""
+    templates = [p["template"] for p in view["ordinals"][0]["pvcs"]] if view["ordinals"] else []
+    headers = (["ORDINAL"] if wide else []) + ["POD", "STATUS", "REVISION", "RESTARTS", "AGE"]
+    headers += ["NODE"] if wide else []
+    headers += ["PVC" if len(templates) == 1 else "PVC %s" % t.upper() for t in templates]
+    headers.append("DNS")
+    return headers + (["IP", "CONTAINERS", "IMAGES"] if wide else [])
+
+
+def ordinal_cells(row, revisions, wide):
+    """One ordinal's cells, under ordinal_headers."""
+    status = row["status"]
+    if row["exists"] and status == "Running":
+        status = "Running %s" % row["ready"]
+    cells = ([row["ordinal"]] if wide else []) + [
+        row["pod"], status, _revision_cell(row, revisions), row["restarts"], row["age"] or "-"]
+    cells += [row["node"] or "-"] if wide else []
+    cells += [_pvc_cell(p, wide) for p in row["pvcs"]]
+    cells.append(row["dns"] or "-")
+    if wide:
+        containers = row.get("containers") or []
+        cells += [row.get("ip") or "-",
+                  ",".join("%s:%s" % (c["name"], "ready" if c["ready"] else
+                                      (c["reason"] or c["state"])) for c in containers) or "-",
+                  ",".join(c["image"] or "" for c in containers) or "-"]
+    return cells
+
+
+def summary_line(view):
+    """The replica counts in one line (also what `status -w` prints in a pipe when they change)."""
+    r = view["replicas"]
+    return ("%d desired | %d ready | %d available | %d updated | %d current"
+            % (r["desired"], r["ready"], r["available"], r["updated"], r["atCurrentRevision"]))
 
 
 def render_view(view, wide=False):
@@ -246,9 +371,7 @@ def render_view(view, wide=False):
     lines = []
     r, rev, strat = view["replicas"], view["revisions"], view["updateStrategy"]
     lines.append("StatefulSet %s/%s" % (view["namespace"], view["name"]))
-    lines.append("Replicas:        %d desired | %d ready | %d available | %d updated | %d current"
-                 % (r["desired"], r["ready"], r["available"], r["updated"],
-                    r["atCurrentRevision"]))
+    lines.append("Replicas:        %s" % summary_line(view))
     if rev["rolloutInProgress"]:
         lines.append("Revisions:       current %s, update %s (rollout in progress: %d of %d "
                      "updated)" % (rev["current"], rev["update"], r["updated"], r["desired"]))
@@ -281,12 +404,7 @@ def render_view(view, wide=False):
                      % (view["generation"], view["observedGeneration"]))
     lines.append("")
 
-    templates = [p["template"] for p in view["ordinals"][0]["pvcs"]] if view["ordinals"] else []
-    headers = ["ORDINAL", "POD", "STATUS", "REVISION", "RESTARTS", "AGE", "NODE"]
-    headers += ["PVC" if len(templates) == 1 else "PVC %s" % t.upper() for t in templates]
-    headers.append("DNS")
-    if wide:
-        headers += ["IP", "CONTAINERS", "IMAGES"]
+    headers = ordinal_headers(view, wide)
     separator_at = None
     if strat["type"] == "RollingUpdate" and 0 < (strat["partition"] or 0) < r["desired"]:
         separator_at = view["ordinalsStart"] + strat["partition"]
@@ -295,20 +413,7 @@ def render_view(view, wide=False):
         if row["ordinal"] == separator_at:
             rows.append("--- partition %d: ordinals above this line stay at the current "
                         "revision, ordinals below it update ---" % strat["partition"])
-        status = row["status"]
-        if row["exists"] and status == "Running":
-            status = "Running %s" % row["ready"]
-        cells = [row["ordinal"], row["pod"], status, _revision_cell(row, rev), row["restarts"],
-                 row["age"] or "-", row["node"] or "-"]
-        cells += [_pvc_cell(p) for p in row["pvcs"]]
-        cells.append(row["dns"] or "-")
-        if wide:
-            containers = row.get("containers") or []
-            cells += [row.get("ip") or "-",
-                      ",".join("%s:%s" % (c["name"], "ready" if c["ready"] else
-                                          (c["reason"] or c["state"])) for c in containers) or "-",
-                      ",".join(c["image"] or "" for c in containers) or "-"]
-        rows.append(cells)
+        rows.append(ordinal_cells(row, rev, wide))
     if rows:
         lines.append(table(headers, rows))
     else:
@@ -333,18 +438,22 @@ def render_view(view, wide=False):
                           p["age"]] for p in view["orphanedPVCs"]])
         lines.extend("  " + line for line in orphans.splitlines())
     if view["warnings"]:
+        shown = view["warnings"] if wide else view["warnings"][:MAX_WARNINGS]
         lines.append("")
         lines.append("Recent warnings:")
-        for w in view["warnings"]:
-            count = " (x%d)" % w["count"] if w["count"] > 1 else ""
-            lines.append("  %s %s%s: %s" % (w["object"], w["reason"], count, w["message"]))
+        events = table(["LAST SEEN", "OBJECT", "REASON", "COUNT", "MESSAGE"],
+                       [[w["age"] or "-", w["object"], w["reason"], w["count"], w["message"]]
+                        for w in shown])
+        lines.extend("  " + line for line in events.splitlines())
+        if len(shown) < len(view["warnings"]):
+            lines.append("  (%d older: -o wide shows them)" % (len(view["warnings"]) - len(shown)))
     for what in view["unreadable"]:
         lines.append("")
         lines.append("Not shown: %s" % what)
     return "\n".join(lines)
 
 
-def list_row(sts):
+def list_row(sts, now=None):
     """One line of `status` without a name: a StatefulSet at a glance."""
     st = sts.get("status") or {}
     replicas = facts.replicas(sts)
@@ -363,16 +472,24 @@ def list_row(sts):
             "revision": revision,
             "partition": strat["partition"] if strat["partition"] is not None else "-",
             "strategy": strat["type"],
-            "pvcPolicy": "%s/%s" % (pol["whenDeleted"], pol["whenScaled"])}
+            "pvcPolicy": "%s/%s" % (pol["whenDeleted"], pol["whenScaled"]),
+            "replicas": replicas, "readyReplicas": st.get("readyReplicas", 0),
+            "labels": dict(sts["metadata"].get("labels") or {}),
+            "createdAt": sts["metadata"].get("creationTimestamp"),
+            "age": age(sts["metadata"].get("creationTimestamp"), now)}
 
 
-def render_list(rows, all_namespaces=False):
+def render_list(rows, all_namespaces=False, show_labels=False, no_headers=False):
+    """The list view's table, or None when there are no rows."""
+    from .output import label_text, without_headers
     from .render import table
     if not rows:
         return None
     headers = (["NAMESPACE"] if all_namespaces else []) + [
         "NAME", "READY", "UPDATED", "REVISION", "PARTITION", "STRATEGY",
-        "PVC POLICY (DELETED/SCALED)"]
+        "PVC POLICY (DELETED/SCALED)", "AGE"] + (["LABELS"] if show_labels else [])
     keys = (["namespace"] if all_namespaces else []) + [
-        "name", "ready", "updated", "revision", "partition", "strategy", "pvcPolicy"]
-    return table(headers, [[row[k] for k in keys] for row in rows])
+        "name", "ready", "updated", "revision", "partition", "strategy", "pvcPolicy", "age"]
+    text = table(headers, [[row[k] for k in keys] + ([label_text(row["labels"])]
+                                                     if show_labels else []) for row in rows])
+    return without_headers(text) if no_headers else text

@@ -3,15 +3,29 @@
 Every integration test talks to a cluster only through a kubeconfig. By default that is a
 sandbox started once per test session; set KUBECTL_STS_TEST_KUBECONFIG to run the same tests
 against a real cluster (e.g. kind). Each test gets a namespace of its own, so tests never see
-each other's objects. Tests that need sandbox internals (its request log, its clock, fault
-injection) take the `sandbox` fixture, which skips them on a real cluster.
+each other's objects. The session sandbox serves HTTPS with its own CA, as a real cluster does
+(kubectl sends no credentials over plain HTTP). Tests that need sandbox internals (its request
+log, its clock, fault injection) take the `sandbox` fixture, which skips them on a real
+cluster.
 """
 
 import os
 import shutil
+import signal
+import tempfile
 import uuid
 
 import pytest
+
+# A shell without job control starts background jobs with SIGINT ignored, and an ignored
+# signal stays ignored across exec: the plugin processes the tests interrupt would never see
+# Ctrl-C. A handler (unlike SIG_IGN) is reset to the default by exec, so children get it back.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+# kubectl's cache directory (the plugin caches status's selectors there): one of the test
+# session's own, never the user's ~/.kube/cache; subprocesses inherit it
+os.environ["KUBECACHEDIR"] = tempfile.mkdtemp(prefix="kubectl-sts-test-cache-")
 
 REAL_KUBECONFIG = os.environ.get("KUBECTL_STS_TEST_KUBECONFIG")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -23,7 +37,9 @@ def _session_sandbox():
         yield None
         return
     from kubectl_sts.sandbox import Sandbox
-    with Sandbox() as sb:
+    # HTTPS, as every real cluster: kubectl (and so the plugin) sends no credentials over
+    # plain HTTP, so tests of tokens and permissions need TLS (needs the openssl tool)
+    with Sandbox(tls=shutil.which("openssl") is not None) as sb:
         yield sb
 
 

@@ -7,8 +7,10 @@ import time
 
 def statefulset(name="web", replicas=3, image="nginx:1.27", claims=("data",), service=None,
                 policy=None, partition=None, strategy=None, pod_management=None,
-                min_ready=None, start=None, labels=None, containers=None, retention=None):
-    """A StatefulSet manifest (a dict) with sensible defaults for tests."""
+                min_ready=None, start=None, labels=None, containers=None, retention=None,
+                storage_class=None, annotations=None):
+    """A StatefulSet manifest (a dict) with sensible defaults for tests. `storage_class`:
+    the claim templates' class; `annotations`: the pod template's."""
     labels = labels or {"app": name}
     spec = {
         "serviceName": name if service is None else service,
@@ -34,6 +36,11 @@ def statefulset(name="web", replicas=3, image="nginx:1.27", claims=("data",), se
         spec["ordinals"] = {"start": start}
     if retention:
         spec["persistentVolumeClaimRetentionPolicy"] = dict(retention)
+    if storage_class:
+        for claim in spec["volumeClaimTemplates"]:
+            claim["spec"]["storageClassName"] = storage_class
+    if annotations:
+        spec["template"]["metadata"]["annotations"] = dict(annotations)
     return {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": name},
             "spec": copy.deepcopy(spec)}
 
@@ -92,18 +99,50 @@ def hold(list_fn, bad, seconds=HOLD, **kwargs):
 
 def raw(api_client, method, path, query=None, headers=None, body=None,
         content_type="application/json"):
-    """A request on a raw path with the client's credentials; returns (status, JSON body),
-    error answers included."""
+    """A request on a raw path with the client's credentials and TLS settings; returns
+    (status, JSON body), error answers included. Only APIs every supported client version
+    has (its configuration's auth settings and its urllib3 pool), so it runs on every Python."""
     import json
+    from urllib.parse import urlencode
+    config = api_client.configuration
     header_params = {"Accept": "application/json", "Content-Type": content_type}
+    for setting in config.auth_settings().values():
+        if setting.get("in") == "header" and setting.get("value"):
+            header_params[setting["key"]] = setting["value"]
     header_params.update(headers or {})
-    params = api_client.param_serialize(method=method, resource_path=path,
-                                        query_params=list((query or {}).items()),
-                                        header_params=header_params, body=body,
-                                        auth_settings=["BearerToken"])
-    response = api_client.call_api(*params)
-    response.read()
+    url = config.host + path + ("?" + urlencode(query) if query else "")
+    data = body if isinstance(body, (str, bytes)) or body is None else json.dumps(body)
+    response = api_client.rest_client.pool_manager.request(method, url, body=data,
+                                                           headers=header_params)
     return response.status, json.loads(response.data)
+
+
+MERGE = "application/merge-patch+json"
+_API_PATHS = {"CoreV1Api": "/api/v1", "AppsV1Api": "/apis/apps/v1",
+              "PolicyV1Api": "/apis/policy/v1", "StorageV1Api": "/apis/storage.k8s.io/v1"}
+
+
+def merge_patch(method, name, namespace, body, content_type=MERGE):
+    """PATCH with `content_type` through a client's patch method's resource: e.g.
+    merge_patch(apps.patch_namespaced_stateful_set_scale, "web", ns, {...}). The client's own
+    `_content_type=` argument exists only in kubernetes >= 36 (not on Python 3.9); this works on
+    every version. Returns the answer as a dict; an error answer raises ApiException."""
+    import re
+
+    from kubernetes.client.exceptions import ApiException
+    api = method.__self__
+    kind, sub = re.match(r"patch_namespaced_(\w+?)(_status|_scale)?$", method.__name__).groups()
+    plural = kind.replace("_", "")
+    plural += "" if plural.endswith("s") else "s"
+    path = "%s/namespaces/%s/%s/%s%s" % (_API_PATHS[type(api).__name__], namespace, plural,
+                                         name, (sub or "").replace("_", "/"))
+    status, answer = raw(api.api_client, "PATCH", path, body=body, content_type=content_type)
+    if status >= 400:
+        import json
+        error = ApiException(status=status, reason=answer.get("reason"))
+        error.body = json.dumps(answer)
+        raise error
+    return answer
 
 
 def api_error(fn, *args, **kwargs):
@@ -149,6 +188,30 @@ def pod_ready(pod):
     return False
 
 
+def create(apps, core, namespace, sts, service=True):
+    """Create `sts` and (unless service=False) the headless Service its serviceName names,
+    selecting its pods."""
+    if service:
+        core.create_namespaced_service(namespace, headless_service(
+            sts["spec"]["serviceName"] or sts["metadata"]["name"],
+            labels=sts["spec"]["selector"]["matchLabels"]))
+    apps.create_namespaced_stateful_set(namespace, sts)
+
+
+def settle(apps, namespace, name, replicas, timeout=60):
+    """Wait until the set has `replicas` pods Ready and updated; returns it."""
+    return wait_for(apps.list_namespaced_stateful_set, sts_settled(name, replicas),
+                    timeout=timeout, namespace=namespace)[name]
+
+
+def create_settled(apps, core, namespace, with_service=True, **kwargs):
+    """A StatefulSet made by statefulset(**kwargs), its headless Service (unless
+    with_service=False), created and settled; returns the set as the API serves it."""
+    sts = statefulset(**kwargs)
+    create(apps, core, namespace, sts, service=with_service)
+    return settle(apps, namespace, sts["metadata"]["name"], sts["spec"]["replicas"])
+
+
 def sts_settled(name, replicas):
     """Predicate: the set's status shows `replicas` pods ready and updated, and observed."""
     def check(items):
@@ -161,3 +224,30 @@ def sts_settled(name, replicas):
             st.get("updatedReplicas", 0) == replicas and \
             st.get("currentRevision") == st.get("updateRevision")
     return check
+
+
+def ssl_context(sandbox):
+    """A client TLS context that trusts `sandbox`'s CA, or None for a plain-HTTP sandbox."""
+    if not sandbox.tls:
+        return None
+    import ssl
+    return ssl.create_default_context(cafile=sandbox.ca_file)
+
+
+def open_socket(sandbox, timeout=20):
+    """A raw connection to the sandbox's listener (TLS-wrapped when it serves HTTPS), for
+    tests that write HTTP by hand."""
+    import socket
+    host, port = sandbox.server.server_address[:2]
+    sock = socket.create_connection((host, port), timeout=timeout)
+    context = ssl_context(sandbox)
+    return context.wrap_socket(sock, server_hostname=host) if context else sock
+
+
+def http_connection(sandbox, timeout=20):
+    import http.client
+    host, port = sandbox.server.server_address[:2]
+    context = ssl_context(sandbox)
+    if context:
+        return http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
+    return http.client.HTTPConnection(host, port, timeout=timeout)

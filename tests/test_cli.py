@@ -71,6 +71,42 @@ def test_help_lists_commands_and_kubectl_global_flags():
         assert "\n  %s " % command in result.stdout
 
 
+def test_alone_prints_help_on_stdout_and_exits_0(tmp_path):
+    result = run_cli(env={"KUBECACHEDIR": str(tmp_path)})
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.startswith("Usage: kubectl-sts [OPTIONS] ") and "Commands:" in result.stdout
+    assert result.stdout == run_cli("--help", env={"KUBECACHEDIR": str(tmp_path)}).stdout
+
+
+def test_top_level_help_is_kept_and_served_without_click(tmp_path):
+    """The first `--help` is rendered by click and kept in kubectl's cache directory; later
+    ones print it without importing click. Its key follows the terminal width."""
+    env = {"KUBECACHEDIR": str(tmp_path), "COLUMNS": "100"}
+    first = run_cli("--help", env=env)
+    assert first.returncode == 0
+    kept = list((tmp_path / "kubectl-sts" / "help").iterdir())
+    assert len(kept) == 1 and kept[0].read_text() == first.stdout
+    again = subprocess.run([sys.executable, "-X", "importtime", "-m", "kubectl_sts", "-h"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=30,
+                           env=dict(os.environ, PYTHONPATH=ROOT, **env))
+    assert again.stdout == first.stdout
+    imported = [ln.rsplit("|", 1)[-1].strip() for ln in again.stderr.splitlines()]
+    assert "click" not in imported and "kubectl_sts.start" in imported
+    narrow = run_cli("--help", env=dict(env, COLUMNS="60"))
+    assert narrow.stdout != first.stdout
+    assert max(len(line) for line in narrow.stdout.splitlines()) <= 60
+    assert len(list((tmp_path / "kubectl-sts" / "help").iterdir())) == 2
+
+
+def test_version_and_help_work_without_a_writable_cache(tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    env = {"KUBECACHEDIR": str(blocked)}
+    assert run_cli("--version", env=env).stdout.strip() == "kubectl-sts %s" % __version__
+    result = run_cli("--help", env=env)
+    assert result.returncode == 0 and result.stderr == "" and "Commands:" in result.stdout
+
+
 def test_help_does_not_import_the_kubernetes_client():
     code = ("import sys\nfrom kubectl_sts.cli import main\n"
             "main(['--help']); main(['--version'])\n"
@@ -114,10 +150,14 @@ def test_kubeconfig_env_list_is_merged_first_file_wins(tmp_path, monkeypatch):
 
 def test_server_and_token_flags_override_the_kubeconfig(tmp_path):
     path = write_kubeconfig(tmp_path / "kc", {"a": {}})
-    conn = Connection(ConnectionOptions(kubeconfig=path, server="http://127.0.0.1:9",
+    conn = Connection(ConnectionOptions(kubeconfig=path, server="https://127.0.0.1:9",
                                         token="other"))
-    assert conn.server == "http://127.0.0.1:9"
+    assert conn.server == "https://127.0.0.1:9"
     assert conn._headers(None)["authorization"] == "Bearer other"
+    # Over plain http kubectl sends no credentials at all (clientcmd's rule), flags included.
+    plain = Connection(ConnectionOptions(kubeconfig=path, server="http://127.0.0.1:9",
+                                         token="other"))
+    assert "authorization" not in plain._headers(None)
 
 
 def test_missing_kubeconfig_file(tmp_path):
@@ -202,6 +242,19 @@ def test_demo_shows_three_ready_ordinals():
     assert "Replicas:        3 desired | 3 ready" in result.stdout
     for ordinal in range(3):
         assert "web-%d.web.default.svc.cluster.local" % ordinal in result.stdout
+    # it ends with the next step: how to keep the sandbox to try a rollout and a scale-down
+    assert result.stdout.rstrip().splitlines()[-3].startswith("The sandbox has stopped. Run "
+                                                              "`kubectl-sts demo --keep`")
+
+
+def test_demo_keep_prints_the_commands_for_this_sandbox():
+    from kubectl_sts.commands.demo import next_steps
+    lines = next_steps("/tmp/x/kubeconfig", keep=True).splitlines()
+    assert lines[0] == "The sandbox keeps running (Ctrl-C stops it). In another terminal, try:"
+    commands = [line.split("#")[0].split() for line in lines[1:]]
+    assert [c[3:5] for c in commands[:4]] == [["rollout", "web"], ["rollout", "web"],
+                                             ["scale", "web"], ["status", "web"]]
+    assert all(c[1:3] == ["--kubeconfig", "/tmp/x/kubeconfig"] for c in commands)
 
 
 @pytest.mark.parametrize("text,seconds", [("30s", 30), ("5m", 300), ("1h30m", 5400),

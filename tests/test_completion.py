@@ -30,10 +30,12 @@ def run_complete(*args, env=None):
 
 def test_subcommands():
     names, directive = run_complete("")
-    assert names == ["completion", "demo", "pvc", "rollout", "sandbox", "scale", "status"]
+    assert names == ["completion", "demo", "doctor", "pvc", "repair", "resize", "restart",
+                     "rollout", "sandbox", "scale", "status", "wait"]
     assert directive == 4
     assert run_complete("st") == (["status"], 4)
     assert run_complete("s") == (["sandbox", "scale", "status"], 4)
+    assert run_complete("d") == (["demo", "doctor"], 4)
 
 
 def test_flags_of_a_subcommand_and_of_the_root():
@@ -47,7 +49,11 @@ def test_flags_of_a_subcommand_and_of_the_root():
 
 
 def test_flag_values():
-    assert run_complete("status", "-o", "") == (["wide", "json", "yaml"], 4)
+    assert run_complete("status", "-o", "") == (
+        ["custom-columns", "custom-columns-file", "json", "jsonpath", "jsonpath-as-json",
+         "jsonpath-file", "name", "wide", "yaml"], 4)
+    assert run_complete("scale", "web", "-o", "") == (
+        ["json", "jsonpath", "jsonpath-as-json", "jsonpath-file", "name", "yaml"], 4)
     assert run_complete("scale", "web", "--dry-run", "s") == (["server"], 4)
     assert run_complete("scale", "web", "--dry-run=c") == (["--dry-run=client"], 4)
     assert run_complete("completion", "") == (["bash", "zsh", "fish"], 4)
@@ -141,7 +147,8 @@ def test_bash_script_completes():
               '_kubectl_sts_complete; printf "%s\\n" "${COMPREPLY[@]}"\n')
     out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=ENV,
                          timeout=60)
-    assert out.stdout.split() == ["json", "scale"], out.stderr
+    assert out.stdout.split() == ["json", "jsonpath", "jsonpath-as-json", "jsonpath-file",
+                                  "scale"], out.stderr
 
 
 STATEFULSET = """

@@ -18,11 +18,11 @@ import time
 import pytest
 from kubernetes import client, watch
 
-from helpers import headless_service, hold, pod_ready, statefulset, sts_settled, wait_for
+from helpers import (headless_service, hold, merge_patch, pod_ready, statefulset, sts_settled,
+                     wait_for)
 
 REAL = bool(os.environ.get("KUBECTL_STS_TEST_KUBECONFIG"))
 T = 180 if REAL else 20          # how long a wait may take
-MERGE = "application/merge-patch+json"
 REVISION = "controller-revision-hash"
 POD_NAME = "statefulset.kubernetes.io/pod-name"
 POD_INDEX = "apps.kubernetes.io/pod-index"
@@ -52,7 +52,7 @@ def get_sts(apps, ns, name="web"):
 
 
 def patch_sts(apps, ns, patch, name="web"):
-    apps.patch_namespaced_stateful_set(name, ns, patch, _content_type=MERGE)
+    merge_patch(apps.patch_namespaced_stateful_set, name, ns, patch)
 
 
 def set_image(apps, ns, image, name="web"):
@@ -967,8 +967,8 @@ def test_drifted_pod_name_label_is_restored(apps, core, namespace):
     create(apps, ns, statefulset("web", replicas=1, image=IMAGE, claims=()))
     settle(apps, ns, 1)
     before = pods_now(core, ns)["web-0"]
-    core.patch_namespaced_pod("web-0", ns, {"metadata": {"labels": {POD_NAME: "other"}}},
-                              _content_type=MERGE)
+    merge_patch(core.patch_namespaced_pod, "web-0", ns,
+                {"metadata": {"labels": {POD_NAME: "other"}}})
     pods = wait_pods(core, ns, lambda items: items["web-0"]["metadata"]["labels"].get(POD_NAME)
                      == "web-0")
     assert uid(pods["web-0"]) == uid(before)
@@ -981,8 +981,7 @@ def test_orphaned_pod_is_adopted_back(apps, core, namespace):
     create(apps, ns, statefulset("web", replicas=1, image=IMAGE, claims=()))
     sts = settle(apps, ns, 1)
     before = pods_now(core, ns)["web-0"]
-    core.patch_namespaced_pod("web-0", ns, {"metadata": {"ownerReferences": None}},
-                              _content_type=MERGE)
+    merge_patch(core.patch_namespaced_pod, "web-0", ns, {"metadata": {"ownerReferences": None}})
     pods = wait_pods(core, ns, lambda items: items["web-0"]["metadata"].get("ownerReferences"))
     assert uid(pods["web-0"]) == uid(before)
     assert pods["web-0"]["metadata"]["ownerReferences"] == [

@@ -132,6 +132,40 @@ def test_zipapp_runs_with_system_python_and_imports_from_the_zip(built, tmp_path
     assert out.stdout.strip() == "False"       # PyYAML's pure-Python parser
 
 
+def test_zipapp_unpacks_once_and_runs_compiled_from_its_cache(built, tmp_path):
+    """The first run unpacks the zip under $XDG_CACHE_HOME/kubectl-sts/zipapp/<build> and
+    compiles the start-up path; later runs import that bytecode, even with
+    PYTHONDONTWRITEBYTECODE set. No writable cache: it runs from the zip."""
+    python = system_python()
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"), PYTHONDONTWRITEBYTECODE="1",
+               KUBECACHEDIR=str(tmp_path / "kube"))
+    env.pop("PYTHONPATH", None)
+    first = subprocess.run([python, built["zipapp"], "--version"], capture_output=True,
+                           text=True, env=env, timeout=120, cwd=str(tmp_path))
+    assert first.returncode == 0 and first.stdout.strip() == "kubectl-sts %s" % __version__
+    builds = list((tmp_path / "cache" / "kubectl-sts" / "zipapp").iterdir())
+    assert [b.name.split("-")[0] for b in builds] == [__version__]      # no staging left
+    unpacked = builds[0]
+    assert (unpacked / ".complete").is_file()
+    tag = "cpython-%d%d" % tuple(int(x) for x in subprocess.run(
+        [python, "-c", "import sys; print(*sys.version_info[:2])"], capture_output=True,
+        text=True, check=True).stdout.split())
+    assert (unpacked / "kubectl_sts" / "__pycache__" / ("cli.%s.pyc" % tag)).is_file()
+    assert (unpacked / "click" / "__pycache__" / ("core.%s.pyc" % tag)).is_file()
+    verbose = subprocess.run([python, "-v", built["zipapp"], "status", "--help"],
+                             capture_output=True, text=True, env=env, timeout=60,
+                             cwd=str(tmp_path))
+    assert verbose.returncode == 0 and "Examples:" in verbose.stdout
+    assert "code object from '%s/kubectl_sts/__pycache__/cli.%s.pyc'" % (unpacked, tag) \
+        in verbose.stderr
+    blocked = tmp_path / "blocked"
+    blocked.write_text("")
+    env["XDG_CACHE_HOME"] = str(blocked)
+    fallback = subprocess.run([python, built["zipapp"], "status", "--help"], capture_output=True,
+                              text=True, env=env, timeout=60, cwd=str(tmp_path))
+    assert fallback.returncode == 0 and "Examples:" in fallback.stdout, fallback.stderr
+
+
 def test_zipapp_refuses_an_old_python_clearly():
     assert "sys.version_info < (3, 9)" in build_release.MAIN
 
@@ -496,7 +530,8 @@ spec:
 def build_env(request, tmp_path_factory):
     """setuptools and wheel (pyproject.toml's build requirements) in a folder of their own,
     as `python -m build` would set up, cached between runs."""
-    folder = cache_dir(request, "kubectl-sts-buildenv")
+    # one per Python: setuptools' vendored packages differ by version (3.9 needs its own)
+    folder = cache_dir(request, "kubectl-sts-buildenv-py%d%d" % sys.version_info[:2])
     if not os.path.exists(os.path.join(folder, "setuptools", "build_meta.py")):
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-compile",
                         "--disable-pip-version-check", "--target", folder,
@@ -565,6 +600,48 @@ def test_sdist_metadata_and_contents(dists):
     _check_metadata(meta)
 
 
+def _tracked(*folders):
+    result = subprocess.run(["git", "ls-files", "--"] + list(folders), cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        pytest.skip("not a git checkout: %s" % result.stderr.strip()[:200])
+    return [n for n in result.stdout.splitlines() if os.path.exists(os.path.join(ROOT, n))]
+
+
+def test_sdist_carries_the_tests_examples_and_tools(dists):
+    """Every tracked file the tests and the README need is in the sdist."""
+    sdist, _ = dists
+    with tarfile.open(sdist) as tar:
+        names = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
+    wanted = _tracked("tests", "examples", "tools", "bench", "bin") + ["krew-manifest.yaml"]
+    assert "tests/conftest.py" in wanted and "examples/web.yaml" in wanted
+    assert sorted(set(wanted) - names) == []
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+
+
+def test_tests_run_from_the_unpacked_sdist(dists, tmp_path):
+    """A few of the suite's files, run from the unpacked sdist with the wheel it builds
+    installed: the pure core, the sandbox with an example manifest, and the CLI."""
+    sdist, wheel = dists
+    with tarfile.open(sdist) as tar:
+        tar.extractall(str(tmp_path))
+    unpacked = glob.glob(str(tmp_path / "*"))[0]
+    target = str(tmp_path / "site")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                    "--no-compile", "--disable-pip-version-check", "--target", target, wheel],
+                   check=True, timeout=120)
+    env = dict(os.environ, PYTHONPATH=target, PATH=os.path.join(target, "bin") + os.pathsep +
+               os.environ.get("PATH", ""))
+    env.pop("KUBECTL_STS_TEST_KUBECONFIG", None)
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                             "tests/test_render.py", "tests/test_output.py",
+                             "tests/test_status_view.py", "tests/test_cli.py",
+                             "-k", "not zipapp"], cwd=unpacked, capture_output=True, text=True,
+                            env=env, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout.splitlines()[-1]
+
+
 def test_wheel_metadata_entry_points_and_console_scripts(dists, tmp_path):
     _, wheel = dists
     with zipfile.ZipFile(wheel) as zf:
@@ -576,7 +653,7 @@ def test_wheel_metadata_entry_points_and_console_scripts(dists, tmp_path):
     assert any(n.endswith(".dist-info/licenses/LICENSE") or n.endswith(".dist-info/LICENSE")
                for n in names)
     assert not [n for n in names if n.startswith("tests/")]
-    assert "kubectl-sts = kubectl_sts.cli:main" in entry_points
+    assert "kubectl-sts = kubectl_sts.start:main" in entry_points
     assert "kubectl_complete-sts = kubectl_sts.cli:complete_main" in entry_points
 
     # pip installs both executables; they run with this interpreter's dependencies

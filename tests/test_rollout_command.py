@@ -212,7 +212,7 @@ def test_dry_run_server_leaves_the_object_unchanged(apps, namespace, sts_cli):
 # -- bad input ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("args, fragment", [
-    (["--step", "0"], "--step must be at least 1"),
+    (["--step", "0"], "invalid argument \"0\" for \"--step\" flag: must be at least 1"),
     (["--to", "4"], "--to 4 is outside 0..3"),
     (["--to", "3"], "the partition is already 2; --to 3 would move it up"),
     (["--image", "nope=" + NEW], 'unable to find container named "nope"'),

@@ -20,9 +20,9 @@ from kubernetes import client, watch
 from kubernetes.client.exceptions import ApiException
 from kubernetes.watch.watch import iter_resp_lines
 
-from helpers import api_error, headless_service, pod_ready, raw, statefulset, wait_for
+from helpers import (MERGE, api_error, headless_service, merge_patch, pod_ready, raw,
+                     statefulset, wait_for)
 
-MERGE = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 STRATEGIC = "application/strategic-merge-patch+json"
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io"
@@ -72,9 +72,8 @@ def read_sts(apps, namespace, name="web"):
 
 
 def patch_sts(apps, namespace, patch, content_type=MERGE, name="web"):
-    return body_of(apps.patch_namespaced_stateful_set(name, namespace, patch,
-                                                      _content_type=content_type,
-                                                      _preload_content=False))
+    return merge_patch(apps.patch_namespaced_stateful_set, name, namespace, patch,
+                       content_type=content_type)
 
 
 def observed(name):
@@ -305,8 +304,8 @@ def test_crud(request, namespace, kind):
     assert "crud" in names(listing)
     assert int(listing["metadata"]["resourceVersion"]) >= rv(created)
 
-    patched = body_of(call("patch")("crud", namespace, {"metadata": {"labels": {"patched": "yes"}}},
-                                    _content_type=MERGE, _preload_content=False))
+    patched = merge_patch(call("patch"), "crud", namespace,
+                          {"metadata": {"labels": {"patched": "yes"}}})
     assert patched["metadata"]["labels"]["patched"] == "yes"
     assert rv(patched) > rv(read)
 
@@ -373,9 +372,8 @@ def test_generation_bumps_on_spec_changes_only(apps, namespace):
     same = patch_sts(apps, namespace, {"spec": {"minReadySeconds": 5}})
     assert same["metadata"]["generation"] == 2
 
-    status = body_of(apps.patch_namespaced_stateful_set_status(
-        "web", namespace, {"status": {"collisionCount": 1}}, _content_type=MERGE,
-        _preload_content=False))
+    status = merge_patch(apps.patch_namespaced_stateful_set_status, "web", namespace,
+                         {"status": {"collisionCount": 1}})
     assert status["metadata"]["generation"] == 2
 
     template = patch_sts(apps, namespace, {"spec": {"template": {"metadata": {
@@ -422,10 +420,8 @@ def test_update_that_changes_nothing_is_not_written(apps, core, namespace):
     assert rv(replaced) == rv(before)
     svc = body_of(core.create_namespaced_service(namespace, service("quiet"),
                                                  _preload_content=False))
-    core.patch_namespaced_service("quiet", namespace, {"metadata": {"labels": {}}},
-                                  _content_type=MERGE)
-    core.patch_namespaced_service("quiet", namespace, {"metadata": {"labels": {"x": "1"}}},
-                                  _content_type=MERGE)
+    merge_patch(core.patch_namespaced_service, "quiet", namespace, {"metadata": {"labels": {}}})
+    merge_patch(core.patch_namespaced_service, "quiet", namespace, {"metadata": {"labels": {"x": "1"}}})
     events = stream(core.list_namespaced_service, namespace, resource_version=str(rv(svc)),
                     until=lambda ev: True)
     assert [e["object"]["metadata"]["labels"] for e in events] == [{"x": "1"}]
@@ -603,8 +599,7 @@ def test_watch_from_listed_resource_version(core, namespace):
     start = body_of(core.list_namespaced_service(namespace, _preload_content=False))
     start_rv = start["metadata"]["resourceVersion"]
     core.create_namespaced_service(namespace, service("w1"))
-    core.patch_namespaced_service("w1", namespace, {"metadata": {"labels": {"step": "2"}}},
-                                  _content_type=MERGE)
+    merge_patch(core.patch_namespaced_service, "w1", namespace, {"metadata": {"labels": {"step": "2"}}})
     core.delete_namespaced_service("w1", namespace)
 
     w = watch.Watch()
@@ -656,10 +651,8 @@ def test_watch_with_label_selector(core, namespace):
     listing = body_of(core.list_namespaced_service(namespace, _preload_content=False))
     for name, tier in (("n1", "web"), ("m1", "db"), ("n2", "web"), ("m2", "db")):
         core.create_namespaced_service(namespace, service(name, {"tier": tier}))
-    core.patch_namespaced_service("n1", namespace, {"metadata": {"labels": {"x": "y"}}},
-                                  _content_type=MERGE)
-    core.patch_namespaced_service("m1", namespace, {"metadata": {"labels": {"x": "y"}}},
-                                  _content_type=MERGE)
+    merge_patch(core.patch_namespaced_service, "n1", namespace, {"metadata": {"labels": {"x": "y"}}})
+    merge_patch(core.patch_namespaced_service, "m1", namespace, {"metadata": {"labels": {"x": "y"}}})
     events = stream(core.list_namespaced_service, namespace, label_selector="tier=db",
                     resource_version=listing["metadata"]["resourceVersion"],
                     until=lambda ev: ev[-1]["type"] == "MODIFIED")
@@ -869,14 +862,14 @@ def test_replace_scale_with_stale_resource_version_is_409(apps, namespace):
 
 def test_patch_scale(apps, namespace):
     created = create_sts(apps, namespace)
-    scale = body_of(apps.patch_namespaced_stateful_set_scale(
-        "web", namespace, {"spec": {"replicas": 2}}, _content_type=MERGE, _preload_content=False))
+    scale = merge_patch(apps.patch_namespaced_stateful_set_scale, "web", namespace,
+                        {"spec": {"replicas": 2}})
     assert scale["kind"] == "Scale" and scale["spec"]["replicas"] == 2
     obj = read_sts(apps, namespace)
     assert obj["spec"]["replicas"] == 2
     assert obj["metadata"]["generation"] == created["metadata"]["generation"] + 1
-    status, body = api_error(apps.patch_namespaced_stateful_set_scale, "web", namespace,
-                             {"spec": {"replicas": -1}}, _content_type=MERGE)
+    status, body = api_error(merge_patch, apps.patch_namespaced_stateful_set_scale, "web",
+                             namespace, {"spec": {"replicas": -1}})
     assert status == 422 and body["reason"] == "Invalid"
     assert "spec.replicas: Invalid value: -1: must be greater than or equal to 0" in \
         body["message"]
@@ -917,9 +910,8 @@ def test_status_subresource_ignores_spec(apps, namespace):
     assert written["metadata"]["labels"] == {"via": "status"}
     assert written["metadata"]["generation"] == obj["metadata"]["generation"]
 
-    patched = body_of(apps.patch_namespaced_stateful_set_status(
-        "web", namespace, {"spec": {"replicas": 4}, "status": {"collisionCount": 2}},
-        _content_type=MERGE, _preload_content=False))
+    patched = merge_patch(apps.patch_namespaced_stateful_set_status, "web", namespace,
+                          {"spec": {"replicas": 4}, "status": {"collisionCount": 2}})
     assert patched["status"]["collisionCount"] == 2
     assert patched["spec"]["replicas"] == 0
     assert read_sts(apps, namespace)["spec"]["replicas"] == 0
@@ -994,8 +986,12 @@ def test_delete_orphan_keeps_pods_without_owner(apps, core, namespace):
 
 def test_delete_foreground_waits_for_dependents(apps, core, namespace):
     owner = create_sts(apps, namespace)
-    dep = body_of(core.create_namespaced_service(
-        namespace, service("dep", finalizers=[HOLD], owner=owner), _preload_content=False))
+    # a Service without a selector: no EndpointSlice, so it has no dependents of its own
+    # (with one, the garbage collector deletes it in the foreground too)
+    selectorless = service("dep", finalizers=[HOLD], owner=owner)
+    selectorless["spec"].pop("selector", None)
+    dep = body_of(core.create_namespaced_service(namespace, selectorless,
+                                                 _preload_content=False))
 
     result = body_of(apps.delete_namespaced_stateful_set(
         "web", namespace, propagation_policy="Foreground", _preload_content=False))
@@ -1014,8 +1010,7 @@ def test_delete_foreground_waits_for_dependents(apps, core, namespace):
     assert held["metadata"]["deletionTimestamp"]
     assert "foregroundDeletion" in held["metadata"]["finalizers"]
 
-    core.patch_namespaced_service("dep", namespace, {"metadata": {"finalizers": None}},
-                                  _content_type=MERGE)
+    merge_patch(core.patch_namespaced_service, "dep", namespace, {"metadata": {"finalizers": None}})
     wait_for(core.list_namespaced_service, lambda items: "dep" not in items, timeout=10,
              namespace=namespace)
     wait_for(apps.list_namespaced_stateful_set, lambda items: not items, timeout=10,
@@ -1107,11 +1102,11 @@ def _columns(table):
     return [c["name"] for c in table["columnDefinitions"]]
 
 
-def test_statefulset_table(apps, namespace):
+def test_statefulset_table(api_client, apps, namespace):
     create_sts(apps, namespace)
     create_sts(apps, namespace, sts("db"))
-    table = body_of(apps.list_namespaced_stateful_set(namespace, _preload_content=False,
-                                                      _headers={"Accept": TABLE}))
+    path = "/apis/apps/v1/namespaces/%s/statefulsets" % namespace
+    _, table = raw(api_client, "GET", path, headers={"Accept": TABLE})
     assert (table["kind"], table["apiVersion"]) == ("Table", "meta.k8s.io/v1")
     assert _columns(table) == ["Name", "Ready", "Age", "Containers", "Images"]
     assert [r["cells"][0] for r in table["rows"]] == ["db", "web"]
@@ -1122,15 +1117,14 @@ def test_statefulset_table(apps, namespace):
     assert row_object["metadata"]["name"] == "db"
     assert table["metadata"]["resourceVersion"]
 
-    single = body_of(apps.read_namespaced_stateful_set("web", namespace, _preload_content=False,
-                                                       _headers={"Accept": TABLE}))
+    _, single = raw(api_client, "GET", path + "/web", headers={"Accept": TABLE})
     assert single["kind"] == "Table" and len(single["rows"]) == 1
 
 
-def test_pod_table(core, namespace):
+def test_pod_table(api_client, core, namespace):
     core.create_namespaced_pod(namespace, pod("tabled"))
-    table = body_of(core.list_namespaced_pod(namespace, _preload_content=False,
-                                             _headers={"Accept": TABLE}))
+    _, table = raw(api_client, "GET", "/api/v1/namespaces/%s/pods" % namespace,
+                   headers={"Accept": TABLE})
     assert table["kind"] == "Table"
     assert _columns(table) == ["Name", "Ready", "Status", "Restarts", "Age", "IP", "Node",
                                "Nominated Node", "Readiness Gates"]
@@ -1172,8 +1166,7 @@ def test_namespace_deletion_removes_content_then_namespace(apps, core, namespace
     assert body["message"] == ('services "late" is forbidden: unable to create new content in '
                                'namespace %s because it is being terminated' % namespace)
 
-    core.patch_namespaced_service("held", namespace, {"metadata": {"finalizers": None}},
-                                  _content_type=MERGE)
+    merge_patch(core.patch_namespaced_service, "held", namespace, {"metadata": {"finalizers": None}})
     wait_for(core.list_namespace, lambda items: namespace not in items, timeout=30,
              field_selector="metadata.name=" + namespace)
     status, _ = api_error(core.read_namespace, namespace)

@@ -11,11 +11,10 @@ import base64
 import http.client
 import json
 import os
-import socket
 
 import pytest
 
-from helpers import statefulset
+from helpers import http_connection, open_socket, statefulset
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "kubectl_protobuf.json")
 PROTOBUF = "application/vnd.kubernetes.protobuf"
@@ -295,8 +294,7 @@ def test_not_protobuf_and_unknown_kind(pb):
 # --------------------------------------------------------------------------------------------
 
 def connect(sandbox):
-    host, port = sandbox.server.server_address[:2]
-    return http.client.HTTPConnection(host, port, timeout=20)
+    return http_connection(sandbox)
 
 
 def request(sandbox, method, path, body=None, headers=None):
@@ -323,7 +321,7 @@ def test_chunked_body_with_extension_and_trailer_then_pipelined_request(sandbox,
         10, body[:10], len(body) - 10, body[10:])
     follow_up = ("GET /api/v1/namespaces/%s/services/chunked HTTP/1.1\r\nHost: x\r\n\r\n"
                  % namespace).encode()
-    sock = socket.create_connection(sandbox.server.server_address[:2], timeout=20)
+    sock = open_socket(sandbox)
     try:
         sock.sendall(head + chunks + follow_up)          # both requests in one write
         fp = sock.makefile("rb")
@@ -368,7 +366,7 @@ def test_chunked_body_through_http_client(sandbox, namespace):
 
 
 def test_malformed_chunk_size_is_refused(sandbox, namespace):
-    sock = socket.create_connection(sandbox.server.server_address[:2], timeout=20)
+    sock = open_socket(sandbox)
     try:
         sock.sendall(("POST /api/v1/namespaces/%s/services HTTP/1.1\r\nHost: x\r\n"
                       "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"
@@ -383,7 +381,7 @@ def test_malformed_chunk_size_is_refused(sandbox, namespace):
 
 
 def test_body_over_the_limit_is_413_without_reading_it(sandbox, namespace):
-    sock = socket.create_connection(sandbox.server.server_address[:2], timeout=20)
+    sock = open_socket(sandbox)
     try:
         sock.sendall(("POST /api/v1/namespaces/%s/services HTTP/1.1\r\nHost: x\r\n"
                       "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n{"
@@ -570,3 +568,20 @@ def test_kubectl_create_serviceaccount(kubectl, core):
     assert ok(kubectl("create", "serviceaccount", "robot")) == "serviceaccount/robot created\n"
     sa = json.loads(ok(kubectl("get", "serviceaccount", "robot", "-o", "json")))
     assert sa["metadata"]["name"] == "robot"
+
+
+@pytest.mark.parametrize("value,streams", [("true", True), ("True", True), ("1", True),
+                                           ("", True), ("yes", True), ("false", False),
+                                           ("FALSE", False), ("0", False)])
+def test_watch_query_parameter_is_a_go_bool(sandbox, namespace, value, streams):
+    """kube-apiserver decodes ?watch= with apimachinery's Convert_Slice_string_To_bool: only
+    "0" and "false" (any case) are false. The official Python client before 36 sends
+    watch=True."""
+    code, ctype, body = request(sandbox, "GET", "/api/v1/namespaces/%s/services?watch=%s"
+                                "&timeoutSeconds=1" % (namespace, value))
+    assert code == 200
+    if streams:
+        assert all(json.loads(line)["type"] in ("ADDED", "BOOKMARK")
+                   for line in body.splitlines() if line)
+    else:
+        assert json.loads(body)["kind"] == "ServiceList"

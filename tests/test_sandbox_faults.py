@@ -36,8 +36,10 @@ def faults(sandbox):
 
 
 @pytest.fixture(scope="module")
-def http():
-    pool = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(connect=5, read=20))
+def http(_session_sandbox):
+    ca = _session_sandbox.ca_file if _session_sandbox is not None else None
+    pool = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(connect=5, read=20),
+                               ca_certs=ca)
     yield pool
     pool.clear()
 

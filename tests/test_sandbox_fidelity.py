@@ -12,12 +12,11 @@ import os
 
 import pytest
 
-from helpers import hold, pod_ready, statefulset, wait_for, watch_items
+from helpers import hold, merge_patch, pod_ready, statefulset, wait_for, watch_items
 
 REAL = bool(os.environ.get("KUBECTL_STS_TEST_KUBECONFIG"))
 T = 180 if REAL else 20            # how long a wait may take
 IMAGE = "nginx:1.27"
-MERGE = "application/merge-patch+json"
 FINALIZER = "example.com/test-finalizer"
 POD_NAME = "statefulset.kubernetes.io/pod-name"
 POD_INDEX = "apps.kubernetes.io/pod-index"
@@ -408,9 +407,8 @@ def test_e2e_should_validate_statefulset_status_endpoints(apps, namespace):
     wait_for(apps.list_namespaced_stateful_set, has("StatusUpdate"), timeout=T, namespace=ns,
              label_selector="e2e=testing")
 
-    patched = body(apps.patch_namespaced_stateful_set_status(
-        "ss", ns, {"status": {"conditions": [{"type": "StatusPatched", "status": "True"}]}},
-        _content_type=MERGE, _preload_content=False))
+    patched = merge_patch(apps.patch_namespaced_stateful_set_status, "ss", ns,
+                          {"status": {"conditions": [{"type": "StatusPatched", "status": "True"}]}})
     assert patched["status"]["conditions"] == [{"type": "StatusPatched", "status": "True"}]
     items = wait_for(apps.list_namespaced_stateful_set, has("StatusPatched"), timeout=T,
                      namespace=ns, label_selector="e2e=testing")
@@ -474,8 +472,7 @@ def test_e2e_should_delete_pvcs_after_adopting_pod_when_scaled(kubectl, apps, co
                                            _preload_content=False))
     assert after["metadata"]["ownerReferences"] == before["metadata"]["ownerReferences"]
     assert after["metadata"]["creationTimestamp"] == before["metadata"]["creationTimestamp"]
-    core.patch_namespaced_pod("ss-2", ns, {"metadata": {"ownerReferences": None}},
-                              _content_type=MERGE)
+    merge_patch(core.patch_namespaced_pod, "ss-2", ns, {"metadata": {"ownerReferences": None}})
     wait_pods(core, ns, lambda items: (items["ss-2"]["metadata"].get("ownerReferences") or
                                        [{}])[0].get("kind") == "StatefulSet")
 
@@ -532,8 +529,7 @@ def test_e2e_scaling_statefulset_start_ordinal(apps, core, namespace, start, cha
     apps.patch_namespaced_stateful_set("ss", ns, {"spec": {"ordinals": {"start": start}}})
     pods = wait_pods(core, ns, all_healthy(before))
     settle(apps, ns, 2, name="ss")
-    apps.patch_namespaced_stateful_set("ss", ns, {"spec": {"ordinals": change}},
-                                       _content_type=MERGE)
+    merge_patch(apps.patch_namespaced_stateful_set, "ss", ns, {"spec": {"ordinals": change}})
     new = wait_pods(core, ns, all_healthy(after))
     for name in set(before) & set(after):
         assert uid(new[name]) == uid(pods[name])

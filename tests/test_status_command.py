@@ -5,6 +5,7 @@ tests need the sandbox itself."""
 import json
 import os
 import queue
+import re
 import signal
 import stat
 import subprocess
@@ -12,9 +13,11 @@ import sys
 import threading
 import time
 
+import pytest
+
 import yaml
 
-from helpers import headless_service, statefulset, sts_settled, wait_for
+from helpers import create, create_settled, settle, statefulset, wait_for
 from kubectl_sts.cli import main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -32,25 +35,6 @@ def run_status(capsys, kubeconfig, namespace, *args):
     return code, out, err
 
 
-def create(apps, core, namespace, sts, service=True):
-    if service:
-        core.create_namespaced_service(namespace, headless_service(
-            sts["spec"]["serviceName"] or sts["metadata"]["name"],
-            labels=sts["spec"]["selector"]["matchLabels"]))
-    apps.create_namespaced_stateful_set(namespace, sts)
-
-
-def settle(apps, namespace, name, replicas, timeout=60):
-    return wait_for(apps.list_namespaced_stateful_set, sts_settled(name, replicas),
-                    timeout=timeout, namespace=namespace)[name]
-
-
-def create_settled(apps, core, namespace, service=True, **kwargs):
-    sts = statefulset(**kwargs)
-    create(apps, core, namespace, sts, service=service)
-    return settle(apps, namespace, sts["metadata"]["name"], sts["spec"]["replicas"])
-
-
 def patch_template(apps, namespace, name, annotation="2", **spec):
     """A template change (a new revision) without pulling a new image."""
     body = {"spec": dict({"template": {"metadata": {"annotations": {
@@ -62,7 +46,7 @@ def table_rows(text):
     """{pod name: cells} of the ordinal table, and the list of table lines."""
     import re
     lines = text.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("ORDINAL"))
+    start = next(i for i, line in enumerate(lines) if line.startswith(("ORDINAL ", "POD ")))
     table = []
     for line in lines[start:]:
         if not line.strip():
@@ -74,7 +58,7 @@ def table_rows(text):
         if line.startswith(SEPARATOR):
             continue
         cells = re.split(r"\s{3,}", line.strip())
-        rows[cells[1]] = dict(zip(headers, cells))
+        rows[cells[headers.index("POD")]] = dict(zip(headers, cells))
     return rows, table
 
 
@@ -110,14 +94,20 @@ def test_healthy_set(capsys, kubeconfig, apps, core, namespace):
     assert list(rows) == ["web-0", "web-1"]
     for ordinal in (0, 1):
         row = rows["web-%d" % ordinal]
-        assert row["ORDINAL"] == str(ordinal)
         assert row["STATUS"] == "Running 1/1"
         assert row["REVISION"] == "current"
         assert row["RESTARTS"] == "0"
-        assert row["NODE"] != "-"
-        assert row["PVC"].startswith("data-web-%d (Bound, 1Gi" % ordinal)
+        assert row["PVC"] == "data-web-%d (Bound, 1Gi)" % ordinal
         assert row["DNS"] == "web-%d.web.%s.svc.cluster.local" % (ordinal, namespace)
     assert "STUCK" not in out and "Orphaned" not in out and "MISSING" not in out
+    # the namespace appears once per row (in the DNS name): at "default" the table fits 120
+    assert max(len(line) for line in table) - len(namespace) + len("default") <= 120
+    code, out, err = run_status(capsys, kubeconfig, namespace, "web", "-o", "wide")
+    rows, _ = table_rows(out)
+    for ordinal in (0, 1):
+        row = rows["web-%d" % ordinal]
+        assert row["ORDINAL"] == str(ordinal) and row["NODE"] != "-"
+        assert row["PVC"].startswith("data-web-%d (Bound, 1Gi, " % ordinal)
 
     code, out, err = run_status(capsys, kubeconfig, namespace, "web", "--check")
     assert code == 0 and out.startswith("StatefulSet %s/web" % namespace)
@@ -152,7 +142,7 @@ def test_rollout_with_a_partition(capsys, kubeconfig, apps, core, namespace):
             % (old_revision, new_revision)) in out.splitlines()
     assert "Update strategy: RollingUpdate, partition 2" in out.splitlines()
     rows, table = table_rows(out)
-    assert [line.split()[0] for line in table[1:]] == ["0", "1", "---", "2"]
+    assert [line.split()[0] for line in table[1:]] == ["web-0", "web-1", "---", "web-2"]
     assert table[3] == ("--- partition 2: ordinals above this line stay at the current "
                         "revision, ordinals below it update ---")
     assert [rows["web-%d" % o]["REVISION"] for o in range(3)] == ["current", "current",
@@ -217,7 +207,9 @@ def test_start_ordinal(capsys, kubeconfig, apps, core, namespace):
     assert "ordinals start: 5" in out
     rows, table = table_rows(out)
     assert list(rows) == ["web-5", "web-6"]
-    assert [line.split()[0] for line in table[1:]] == ["5", "6"]
+    assert [line.split()[0] for line in table[1:]] == ["web-5", "web-6"]
+    _, wide = table_rows(run_status(capsys, kubeconfig, namespace, "web", "-o", "wide")[1])
+    assert [line.split()[0] for line in wide[1:]] == ["5", "6"]
     assert rows["web-5"]["PVC"].startswith("data-web-5 (Bound")
     assert rows["web-6"]["DNS"] == "web-6.web.%s.svc.cluster.local" % namespace
     assert rows["web-6"]["STATUS"] == "Running 1/1"
@@ -253,8 +245,8 @@ def test_two_claim_templates(capsys, kubeconfig, apps, core, namespace):
     code, out, err = run_status(capsys, kubeconfig, namespace, "web")
     assert code == 0, err
     rows, table = table_rows(out)
-    assert table[0].split() == ["ORDINAL", "POD", "STATUS", "REVISION", "RESTARTS", "AGE",
-                                "NODE", "PVC", "DATA", "PVC", "LOGS", "DNS"]
+    assert table[0].split() == ["POD", "STATUS", "REVISION", "RESTARTS", "AGE",
+                                "PVC", "DATA", "PVC", "LOGS", "DNS"]
     for ordinal in (0, 1):
         row = rows["web-%d" % ordinal]
         assert row["PVC DATA"].startswith("data-web-%d (Bound, 1Gi" % ordinal)
@@ -268,7 +260,7 @@ def test_two_claim_templates(capsys, kubeconfig, apps, core, namespace):
 
 
 def test_missing_headless_service(capsys, kubeconfig, apps, core, namespace):
-    create_settled(apps, core, namespace, service=False, replicas=1)
+    create_settled(apps, core, namespace, with_service=False, replicas=1)
     code, out, err = run_status(capsys, kubeconfig, namespace, "web")
     assert code == 0, err
     assert ("Service:         web (MISSING: the headless Service does not exist, so the DNS "
@@ -358,11 +350,12 @@ def test_list_mode(capsys, kubeconfig, apps, core, namespace):
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].split() == ["NAME", "READY", "UPDATED", "REVISION", "PARTITION",
-                                "STRATEGY", "PVC", "POLICY", "(DELETED/SCALED)"]
-    by_name = {line.split()[0]: line.split() for line in lines[1:]}
+                                "STRATEGY", "PVC", "POLICY", "(DELETED/SCALED)", "AGE"]
+    by_name = {line.split()[0]: line.split()[:-1] for line in lines[1:]}
     assert by_name == {
         "db": ["db", "1/1", "1/1", "up", "to", "date", "-", "OnDelete", "Retain/Retain"],
         "web": ["web", "2/2", "2/2", "up", "to", "date", "0", "RollingUpdate", "Retain/Retain"]}
+    assert all(re.match(r"^[0-9]+[smhd]", line.split()[-1]) for line in lines[1:])
 
     code, out, err = run_status(capsys, kubeconfig, namespace, "-A")
     assert code == 0, err
@@ -412,6 +405,12 @@ def _read_until(lines, predicate, timeout=30):
             return seen
 
 
+def _watch_marks(line):
+    line = line.rstrip("\n")
+    return {line} | ({"web-1 running"} if line.startswith("web-1 ") and "Running 1/1" in line
+                     else set())
+
+
 def test_watch_redraws_and_stops_on_sigint(kubeconfig, apps, core, namespace):
     create_settled(apps, core, namespace, replicas=1, pod_management="Parallel")
     proc = subprocess.Popen(
@@ -423,13 +422,21 @@ def test_watch_redraws_and_stops_on_sigint(kubeconfig, apps, core, namespace):
         lines = _line_reader(proc.stdout)
         first = _read_until(lines, lambda ln: ln.startswith("Replicas:"))
         assert first[0].rstrip("\n") == "StatefulSet %s/web" % namespace
+        _read_until(lines, lambda ln: ln.startswith("web-0 "))     # the first view, whole
         apps.patch_namespaced_stateful_set("web", namespace, {"spec": {"replicas": 2}})
-        later = _read_until(lines, lambda ln: ln.rstrip("\n") == (
-            "Replicas:        2 desired | 2 ready | 2 available | 2 updated | 2 current"))
-        # the set's status and its pods arrive on separate watches: wait for the pod's row
-        redraw = _read_until(lines, lambda ln: ln.startswith("1   ") and "web-1" in ln and
-                             "Running 1/1" in ln)
-        assert any(ln.startswith("StatefulSet %s/web" % namespace) for ln in later + redraw)
+        # in a pipe, as kubectl get -w: one line per change, never the whole view again
+        # (the pod's line and the set's counts come from two watches: either may be first)
+        wanted = {"statefulset/web: 2 desired | 2 ready | 2 available | 2 updated | 2 current",
+                  "web-1 running"}
+        later = []
+        while wanted:
+            later += _read_until(lines, lambda ln: bool(wanted & _watch_marks(ln)))
+            wanted -= _watch_marks(later[-1])
+        assert not any(ln.startswith(("StatefulSet ", "Replicas:", "POD ")) for ln in later)
+        assert all(ln.startswith(("web-1 ", "statefulset/web: ")) for ln in later), later
+        # nothing a user would see changes now (ages do not count): nothing is printed
+        with pytest.raises(AssertionError, match="timed out"):
+            _read_until(lines, lambda ln: True, timeout=2.5)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=20) == 130
         err = proc.stderr.read()
@@ -537,3 +544,101 @@ def test_plugin_takes_global_flags_after_the_subcommand(tmp_path, kubectl_bin, k
                          env={"KUBECONFIG": kubeconfig})
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == "StatefulSet %s/web" % namespace
+
+
+def _without_ages(text):
+    return re.sub(r"\b\d+[smhd]\b", "AGE", text)
+
+
+def _status_rounds(sandbox, capsys, argv, namespace, delay):
+    """Run status with every namespaced GET delayed by `delay`; return (exit code, stdout,
+    {resource: [when each of its requests was answered]})."""
+    rule = sandbox.faults.add(latency=delay, path_regex=r"/namespaces/%s/" % namespace,
+                              method="GET", watch=False, times=None)
+    try:
+        before = len(sandbox.request_log)
+        capsys.readouterr()
+        code = main(argv)
+    finally:
+        sandbox.faults.remove(rule)
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    answered = {}
+    for e in sandbox.request_log[before:]:
+        if namespace in e["path"]:
+            parts = e["path"].split("/")
+            kind = parts[parts.index("namespaces") + 2]
+            answered.setdefault(kind, []).append(e["wall"])
+    return code, out, answered
+
+
+def test_independent_reads_are_in_flight_together(sandbox, kubeconfig, apps, core, namespace,
+                                                  capsys, tmp_path):
+    """status reads the set and the events together, then pods, claims and the Service
+    together (they need the set's selector and Service name); it caches those in kubectl's
+    cache directory, so the next run sends all five at once. With every request delayed,
+    requests in flight together are answered together; sequential ones a delay apart."""
+    create_settled(apps, core, namespace, replicas=2)
+    delay = 0.4
+    argv = ["--kubeconfig", kubeconfig, "-n", namespace, "--cache-dir", str(tmp_path),
+            "status", "web"]
+    _, out, answered = _status_rounds(sandbox, capsys, argv, namespace, delay)
+    assert "web-1   Running 1/1" in out
+    assert sorted(answered) == ["events", "persistentvolumeclaims", "pods", "services",
+                                "statefulsets"], answered
+    assert all(len(times) == 1 for times in answered.values()), answered
+    first = answered["statefulsets"] + answered["events"]
+    second = answered["pods"] + answered["persistentvolumeclaims"] + answered["services"]
+    assert max(first) - min(first) < delay / 2
+    assert max(second) - min(second) < delay / 2
+    assert min(second) - max(first) >= delay * 0.9      # the second round needs the first
+    # the next run: one round trip, the same five requests, the same view
+    _, again, answered = _status_rounds(sandbox, capsys, argv, namespace, delay)
+    assert _without_ages(again) == _without_ages(out)
+    assert all(len(times) == 1 for times in answered.values()), answered
+    every = [t for times in answered.values() for t in times]
+    assert len(every) == 5 and max(every) - min(every) < delay / 2
+
+
+def test_a_wrong_cached_guess_is_read_again(sandbox, kubeconfig, apps, core, namespace,
+                                            capsys, tmp_path):
+    """The cache is a guess checked against the set the server returns: a set recreated
+    under the same name with another selector and Service is shown right, at the cost of
+    reading its pods, claims and Service a second time."""
+    argv = ["--kubeconfig", kubeconfig, "-n", namespace, "--cache-dir", str(tmp_path),
+            "status", "web"]
+    create_settled(apps, core, namespace, replicas=1)
+    assert main(argv) == 0
+    apps.delete_namespaced_stateful_set("web", namespace, propagation_policy="Foreground")
+    wait_for(core.list_namespaced_pod, lambda pods: not pods, timeout=60, namespace=namespace,
+             label_selector="app=web")
+    create(apps, core, namespace, statefulset(replicas=2, labels={"app": "db"}, service="db"))
+    settle(apps, namespace, "web", 2)
+    _, out, answered = _status_rounds(sandbox, capsys, argv, namespace, 0.2)
+    assert "web-1.db.%s.svc.cluster.local" % namespace in out
+    assert "web-0   Running 1/1" in out and "web-1   Running 1/1" in out
+    assert len(answered["pods"]) == 2 and len(answered["services"]) == 2, answered
+    assert len(answered["statefulsets"]) == 1, answered
+    # the cache now holds the new guess: one round again
+    _, _, answered = _status_rounds(sandbox, capsys, argv, namespace, 0.2)
+    assert all(len(times) == 1 for times in answered.values()), answered
+
+
+def test_an_unreadable_cache_is_no_cache(kubeconfig, apps, core, namespace, capsys, tmp_path):
+    create_settled(apps, core, namespace, replicas=1)
+    argv = ["--kubeconfig", kubeconfig, "-n", namespace, "--cache-dir", str(tmp_path),
+            "status", "web"]
+    assert main(argv) == 0
+    entries = list(tmp_path.rglob("web.json"))
+    assert len(entries) == 1 and namespace in str(entries[0])
+    entries[0].write_text("{not json")
+    code, out, err = run_status(capsys, kubeconfig, namespace, "--cache-dir", str(tmp_path),
+                                "web")
+    assert code == 0 and "web-0   Running 1/1" in out, err
+    assert "{not json" not in entries[0].read_text()        # rewritten with the right guess
+    # a cache directory that cannot be written changes nothing a user sees
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    code, again, err = run_status(capsys, kubeconfig, namespace, "--cache-dir", str(blocked),
+                                  "web")
+    assert code == 0 and err == "" and _without_ages(again) == _without_ages(out)

@@ -8,7 +8,8 @@ import json
 import pytest
 
 from kubectl_sts.status import (MAX_WARNINGS, build_view, diagnose_stuck, is_healthy,
-                                list_row, render_list, render_view)
+                                list_row, render_list, render_view, status_claim, status_pod,
+                                status_reads)
 
 NOW = datetime.datetime(2024, 6, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
 REV_A = "web-5d8f7c9b6"     # the original revision
@@ -161,7 +162,7 @@ def view_of(sts, pods=(), claims=(), service="default", events=(), domain="clust
 def table_lines(text):
     """The lines of the ordinal table (header first), separator lines included."""
     lines = text.splitlines()
-    first = next(i for i, line in enumerate(lines) if line.startswith("ORDINAL"))
+    first = next(i for i, line in enumerate(lines) if line.startswith(("ORDINAL ", "POD ")))
     out = []
     for line in lines[first:]:
         if not line.strip():
@@ -171,7 +172,8 @@ def table_lines(text):
 
 
 def row_line(text, pod):
-    return next(line for line in table_lines(text)[1:] if line.split()[1:2] == [pod])
+    at = table_lines(text)[0].split().index("POD")
+    return next(line for line in table_lines(text)[1:] if line.split()[at:at + 1] == [pod])
 
 
 def cells(line):
@@ -202,10 +204,14 @@ def test_rows_follow_the_ordinal_range_in_order():
     assert view["ordinals"][0]["createdAt"] == ts(60)
     text = render_view(view)
     body = table_lines(text)[1:]
-    assert [line.split()[:3] for line in body] == [
+    assert [line.split()[:2] for line in body] == [
+        ["web-0", "Running"], ["web-1", "Running"], ["web-2", "Running"], ["web-3", "Running"]]
+    assert column(text, "STATUS", "web-1") == "Running 1/1"
+    wide = table_lines(render_view(view, wide=True))[1:]
+    assert [line.split()[:3] for line in wide] == [
         ["0", "web-0", "Running"], ["1", "web-1", "Running"],
         ["2", "web-2", "Running"], ["3", "web-3", "Running"]]
-    assert column(text, "STATUS", "web-1") == "Running 1/1"
+    assert column(render_view(view, wide=True), "NODE", "web-0") == "node-1"
 
 
 def test_rows_start_at_spec_ordinals_start():
@@ -219,7 +225,9 @@ def test_rows_start_at_spec_ordinals_start():
     assert view["orphanedPVCs"] == [] and view["leavingPods"] == []
     text = render_view(view)
     assert "ordinals start: 5" in text
-    assert [line.split()[0] for line in table_lines(text)[1:]] == ["5", "6", "7"]
+    assert [line.split()[0] for line in table_lines(text)[1:]] == ["web-5", "web-6", "web-7"]
+    assert [line.split()[0] for line in table_lines(render_view(view, wide=True))[1:]] == [
+        "5", "6", "7"]
 
 
 def test_missing_ordinals_are_rows_with_status_missing():
@@ -238,7 +246,9 @@ def test_missing_ordinals_are_rows_with_status_missing():
     assert row["dns"] == "web-1.web.default.svc.cluster.local"
     text = render_view(view)
     line = row_line(text, "web-1")
-    assert cells(line)[:7] == ["1", "web-1", "Missing", "-", "0", "-", "-"]
+    assert cells(line)[:5] == ["web-1", "Missing", "-", "0", "-"]
+    assert cells(row_line(render_view(view, wide=True), "web-1"))[:7] == [
+        "1", "web-1", "Missing", "-", "0", "-", "-"]
     assert view["healthy"] is False
 
 
@@ -328,8 +338,8 @@ def separator_between(text):
         return None
     assert len(marks) == 1, lines
     i = marks[0]
-    above = int(lines[i - 1].split()[0]) if i > 0 else None
-    below = int(lines[i + 1].split()[0]) if i + 1 < len(lines) else None
+    above = int(lines[i - 1].split()[0].rsplit("-", 1)[1]) if i > 0 else None
+    below = int(lines[i + 1].split()[0].rsplit("-", 1)[1]) if i + 1 < len(lines) else None
     return above, below
 
 
@@ -402,21 +412,25 @@ def test_two_claim_templates_give_two_pvc_columns():
                                "capacity": "", "storageClass": "", "volume": "", "age": ""}
     text = render_view(view)
     headers = cells(table_lines(text)[0])
-    assert headers == ["ORDINAL", "POD", "STATUS", "REVISION", "RESTARTS", "AGE", "NODE",
-                       "PVC DATA", "PVC LOGS", "DNS"]
-    assert column(text, "PVC DATA", "web-0") == "data-web-0 (Bound, 1Gi, standard)"
-    assert column(text, "PVC LOGS", "web-0") == "logs-web-0 (Bound, 1Gi, standard)"
+    assert headers == ["POD", "STATUS", "REVISION", "RESTARTS", "AGE", "PVC DATA", "PVC LOGS",
+                       "DNS"]
+    assert column(text, "PVC DATA", "web-0") == "data-web-0 (Bound, 1Gi)"
+    assert column(text, "PVC LOGS", "web-0") == "logs-web-0 (Bound, 1Gi)"
     assert column(text, "PVC LOGS", "web-1") == "logs-web-1 (missing)"
+    wide = render_view(view, wide=True)
+    assert cells(table_lines(wide)[0])[:9] == ["ORDINAL", "POD", "STATUS", "REVISION",
+                                               "RESTARTS", "AGE", "NODE", "PVC DATA", "PVC LOGS"]
+    assert column(wide, "PVC DATA", "web-0") == "data-web-0 (Bound, 1Gi, standard)"
 
 
 def test_one_template_header_is_pvc_and_none_has_no_pvc_column():
     sts, pods, claims = healthy_set(replicas=1)
-    assert cells(table_lines(render_view(view_of(sts, pods, claims)))[0])[7] == "PVC"
+    assert cells(table_lines(render_view(view_of(sts, pods, claims)))[0])[5] == "PVC"
     sts, pods, _ = healthy_set(replicas=1, templates=())
     view = view_of(sts, pods, [])
     assert view["ordinals"][0]["pvcs"] == []
     assert cells(table_lines(render_view(view))[0]) == [
-        "ORDINAL", "POD", "STATUS", "REVISION", "RESTARTS", "AGE", "NODE", "DNS"]
+        "POD", "STATUS", "REVISION", "RESTARTS", "AGE", "DNS"]
 
 
 def test_pvc_cells_pending_terminating_and_canonical_capacity():
@@ -428,8 +442,11 @@ def test_pvc_cells_pending_terminating_and_canonical_capacity():
     view = view_of(sts, pods, claims)
     text = render_view(view)
     assert column(text, "PVC", "web-0") == "data-web-0 (Pending, 1Gi)"
-    assert column(text, "PVC", "web-1") == "data-web-1 (Bound, 1Gi, standard)"
-    assert column(text, "PVC", "web-2") == "data-web-2 (Terminating, 1Gi, standard)"
+    assert column(text, "PVC", "web-1") == "data-web-1 (Bound, 1Gi)"
+    assert column(text, "PVC", "web-2") == "data-web-2 (Terminating, 1Gi)"
+    wide = render_view(view, wide=True)
+    assert column(wide, "PVC", "web-0") == "data-web-0 (Pending, 1Gi)"
+    assert column(wide, "PVC", "web-2") == "data-web-2 (Terminating, 1Gi, standard)"
     assert view["ordinals"][0]["pvcs"][0]["volume"] == ""
 
 
@@ -458,7 +475,7 @@ def test_orphaned_pvcs_above_the_range_after_a_scale_down():
     assert cells(lines[i + 3]) == ["data-web-4", "4", "Bound", "1Gi", "standard", "120m"]
     assert all(lines[j].startswith("  ") for j in (i + 1, i + 2, i + 3))
     # the table rows stay within the range
-    assert [line.split()[0] for line in table_lines(text)[1:]] == ["0", "1", "2"]
+    assert [line.split()[0] for line in table_lines(text)[1:]] == ["web-0", "web-1", "web-2"]
 
 
 def test_orphaned_pvcs_below_a_raised_start_ordinal_with_two_templates():
@@ -549,45 +566,72 @@ def test_non_headless_service_is_called_out():
 
 # -- warnings, generation, unreadable ---------------------------------------------------------
 
-def test_warnings_are_filtered_to_the_set_and_its_pods():
+def warning(obj, reason, message, seconds_ago, count=1, age=None):
+    return {"object": obj, "reason": reason, "message": message, "count": count,
+            "lastSeen": ts(seconds_ago), "age": age or "%ds" % seconds_ago}
+
+
+@pytest.mark.parametrize("case, event, shown", [
+    ("a pod of the set", make_event("Pod", "web-1", "BackOff", "m", 30, count=4), True),
+    ("the set", make_event("StatefulSet", "web", "FailedCreate", "m", 20), True),
+    ("a claim of the set", make_event("PersistentVolumeClaim", "data-web-0",
+                                      "ProvisioningFailed", "m", 5), True),
+    ("a pod matched by uid", dict(make_event("Pod", "web-0", "BackOff", "m", 5),
+                                  involvedObject={"kind": "Pod", "name": "web-0",
+                                                  "uid": "uid-web-0"}), True),
+    ("an earlier pod of the same name", dict(make_event("Pod", "web-0", "BackOff", "m", 5),
+                                             involvedObject={"kind": "Pod", "name": "web-0",
+                                                             "uid": "uid-replaced"}), False),
+    ("an earlier set of the same name", dict(make_event("StatefulSet", "web", "X", "m", 5),
+                                             involvedObject={"kind": "StatefulSet", "name": "web",
+                                                             "uid": "uid-deleted"}), False),
+    ("a pod of the set that no longer exists", make_event("Pod", "web-7", "Failed", "m", 25),
+     False),
+    ("a Normal event", make_event("Pod", "web-0", "Pulled", "m", 10, type="Normal"), False),
+    ("another set", make_event("StatefulSet", "web-db", "FailedCreate", "m", 5), False),
+    ("a pod of another set", make_event("Pod", "web-db-0", "BackOff", "m", 5), False),
+    ("a stranger", make_event("Pod", "other", "BackOff", "m", 5), False),
+    ("a claim of another ordinal range", make_event("PersistentVolumeClaim", "data-web-9",
+                                                    "X", "m", 5), False),
+])
+def test_warnings_are_those_of_the_objects_that_exist_now(case, event, shown):
     sts, pods, claims = healthy_set(replicas=2)
-    events = [
-        make_event("Pod", "web-1", "BackOff", "Back-off restarting failed container", 30,
-                   count=4),
-        make_event("StatefulSet", "web", "FailedCreate", "create Pod web-2 failed", 20),
-        make_event("Pod", "web-7", "Failed", "a pod of this set no longer listed", 25),
-        make_event("Pod", "web-0", "Pulled", "normal events are skipped", 10, type="Normal"),
-        make_event("StatefulSet", "web-db", "FailedCreate", "another set", 5),
-        make_event("Pod", "web-db-0", "BackOff", "a pod of another set", 5),
-        make_event("Pod", "other", "BackOff", "a stranger", 5),
-        make_event("PersistentVolumeClaim", "data-web-0", "ProvisioningFailed", "a claim", 5),
-    ]
+    view = view_of(sts, pods, claims, events=[event])
+    assert (len(view["warnings"]) == 1) is shown, case
+
+
+def test_warnings_newest_first_with_age_and_count():
+    sts, pods, claims = healthy_set(replicas=2)
+    events = [make_event("Pod", "web-1", "BackOff", "Back-off restarting failed container", 30,
+                         count=4),
+              make_event("StatefulSet", "web", "FailedCreate", "create Pod web-2 failed", 20)]
     view = view_of(sts, pods, claims, events=events)
     assert view["warnings"] == [
-        {"object": "pod/web-1", "reason": "BackOff",
-         "message": "Back-off restarting failed container", "count": 4, "lastSeen": ts(30)},
-        {"object": "pod/web-7", "reason": "Failed",
-         "message": "a pod of this set no longer listed", "count": 1, "lastSeen": ts(25)},
-        {"object": "statefulset/web", "reason": "FailedCreate",
-         "message": "create Pod web-2 failed", "count": 1, "lastSeen": ts(20)}]
+        warning("statefulset/web", "FailedCreate", "create Pod web-2 failed", 20),
+        warning("pod/web-1", "BackOff", "Back-off restarting failed container", 30, count=4)]
     lines = render_view(view).splitlines()
     i = lines.index("Recent warnings:")
-    assert lines[i + 1:] == [
-        "  pod/web-1 BackOff (x4): Back-off restarting failed container",
-        "  pod/web-7 Failed: a pod of this set no longer listed",
-        "  statefulset/web FailedCreate: create Pod web-2 failed"]
+    assert [cells(line) for line in lines[i + 1:]] == [
+        ["LAST SEEN", "OBJECT", "REASON", "COUNT", "MESSAGE"],
+        ["20s", "statefulset/web", "FailedCreate", "1", "create Pod web-2 failed"],
+        ["30s", "pod/web-1", "BackOff", "4", "Back-off restarting failed container"]]
 
 
-def test_only_the_last_five_warnings_oldest_first():
+def test_three_warning_lines_unless_wide():
     sts, pods, claims = healthy_set(replicas=1)
     events = [make_event("Pod", "web-0", "BackOff", "number %d" % n, 100 - n)
               for n in (3, 0, 6, 1, 5, 2, 4)]       # shuffled
     view = view_of(sts, pods, claims, events=events)
-    assert MAX_WARNINGS == 5
-    assert [w["message"] for w in view["warnings"]] == ["number %d" % n for n in range(2, 7)]
+    assert MAX_WARNINGS == 3
+    assert [w["message"] for w in view["warnings"]] == ["number %d" % n for n in range(6, -1, -1)]
     lines = render_view(view).splitlines()
     i = lines.index("Recent warnings:")
-    assert len(lines) - i - 1 == 5
+    assert [cells(line)[-1] for line in lines[i + 2:i + 5]] == ["number 6", "number 5",
+                                                                "number 4"]
+    assert lines[i + 5:] == ["  (4 older: -o wide shows them)"]
+    wide = render_view(view, wide=True).splitlines()
+    i = wide.index("Recent warnings:")
+    assert len(wide) - i - 2 == 7
 
 
 def test_warning_time_falls_back_to_event_time_and_creation():
@@ -596,8 +640,8 @@ def test_warning_time_falls_back_to_event_time_and_creation():
               make_event("Pod", "web-0", "B", "oldest", 50, when="creationTimestamp"),
               make_event("Pod", "web-0", "C", "middle", 20)]
     view = view_of(sts, pods, claims, events=events)
-    assert [(w["reason"], w["lastSeen"]) for w in view["warnings"]] == [
-        ("B", ts(50)), ("C", ts(20)), ("A", ts(1))]
+    assert [(w["reason"], w["lastSeen"], w["age"]) for w in view["warnings"]] == [
+        ("A", ts(1), "1s"), ("C", ts(20), "20s"), ("B", ts(50), "50s")]
 
 
 def test_no_warning_section_without_warnings():
@@ -850,19 +894,22 @@ def test_a_thousand_replicas():
     assert view["orphanedPVCs"] == []
     text = render_view(view)
     assert len(table_lines(text)) == 1001
-    assert column(text, "PVC LOGS", "web-999") == "logs-web-999 (Bound, 1Gi, standard)"
+    assert column(text, "PVC LOGS", "web-999") == "logs-web-999 (Bound, 1Gi)"
     assert column(text, "DNS", "web-999") == "web-999.web.default.svc.cluster.local"
     # ordinal order, not string order (web-10 after web-9)
-    assert [line.split()[1] for line in table_lines(text)[9:12]] == ["web-8", "web-9", "web-10"]
+    assert [line.split()[0] for line in table_lines(text)[9:12]] == ["web-8", "web-9", "web-10"]
 
 
 # -- list mode ----------------------------------------------------------------------------------
 
 def test_list_row():
-    assert list_row(make_sts(replicas=3)) == {
+    sts = make_sts(replicas=3)
+    sts["metadata"].update(creationTimestamp=ts(7200), labels={"app": "web"})
+    assert list_row(sts, NOW) == {
         "namespace": "default", "name": "web", "ready": "3/3", "updated": "3/3",
         "revision": "up to date", "partition": 0, "strategy": "RollingUpdate",
-        "pvcPolicy": "Retain/Retain"}
+        "pvcPolicy": "Retain/Retain", "replicas": 3, "readyReplicas": 3,
+        "labels": {"app": "web"}, "createdAt": ts(7200), "age": "120m"}
     rolling = make_sts(replicas=4, partition=2, current=REV_A, update=REV_B, updated=2, ready=3,
                        retention={"whenDeleted": "Delete", "whenScaled": "Delete"})
     row = list_row(rolling)
@@ -877,16 +924,22 @@ def test_list_row():
 
 
 def test_render_list():
-    rows = [list_row(make_sts(name="web", namespace="a")),
-            list_row(make_sts(name="db", namespace="b", replicas=1, strategy="OnDelete"))]
+    web, db = make_sts(name="web", namespace="a"), make_sts(name="db", namespace="b", replicas=1,
+                                                         strategy="OnDelete")
+    web["metadata"].update(creationTimestamp=ts(90), labels={"tier": "fe", "app": "web"})
+    db["metadata"]["creationTimestamp"] = ts(3 * 86400)
+    rows = [list_row(web, NOW), list_row(db, NOW)]
     text = render_list(rows)
     lines = text.splitlines()
     assert cells(lines[0]) == ["NAME", "READY", "UPDATED", "REVISION", "PARTITION", "STRATEGY",
-                               "PVC POLICY (DELETED/SCALED)"]
+                               "PVC POLICY (DELETED/SCALED)", "AGE"]
     assert cells(lines[1]) == ["web", "3/3", "3/3", "up to date", "0", "RollingUpdate",
-                               "Retain/Retain"]
+                               "Retain/Retain", "90s"]
     assert cells(lines[2]) == ["db", "1/1", "1/1", "up to date", "-", "OnDelete",
-                               "Retain/Retain"]
+                               "Retain/Retain", "3d"]
+    labelled = render_list(rows, show_labels=True, no_headers=True).splitlines()
+    assert [cells(line)[-1] for line in labelled] == ["app=web,tier=fe", "<none>"]
+    assert cells(render_list(rows, all_namespaces=True).splitlines()[1])[:2] == ["a", "web"]
     all_ns = render_list(rows, all_namespaces=True).splitlines()
     assert cells(all_ns[0])[:2] == ["NAMESPACE", "NAME"]
     assert cells(all_ns[1])[:2] == ["a", "web"] and cells(all_ns[2])[:2] == ["b", "db"]
@@ -909,3 +962,84 @@ def test_failing_pod_below_the_partition_at_the_current_revision_blocks_progress
     stuck = view_of(sts, pods)["stuck"]
     assert (stuck["pod"], stuck["kind"]) == ("web-1", "rollout")
     assert "kubectl delete pod web-1" in stuck["message"]
+
+
+# -- what status reads besides the set (cached between runs) ------------------------------------
+
+def _spec(**spec):
+    return {"spec": spec}
+
+
+@pytest.mark.parametrize("sts, expected", [
+    pytest.param(_spec(selector={"matchLabels": {"app": "web"}}, serviceName="web",
+                       volumeClaimTemplates=[{"metadata": {"name": "data"}}]),
+                 {"pods": "app=web", "claims": "app=web", "service": "web"}, id="plain"),
+    pytest.param(_spec(selector={"matchLabels": {"app": "web"}}, serviceName="web"),
+                 {"pods": "app=web", "claims": None, "service": "web"}, id="no-claim-templates"),
+    pytest.param(_spec(selector={"matchLabels": {"app": "web"}}, serviceName="",
+                       volumeClaimTemplates=[{}]),
+                 {"pods": "app=web", "claims": "app=web", "service": None}, id="no-service"),
+    # claims carry the selector's matchLabels only (the controller labels them so)
+    pytest.param(_spec(selector={"matchLabels": {"app": "web", "tier": "db"},
+                                 "matchExpressions": [{"key": "track", "operator": "In",
+                                                       "values": ["a", "b"]}]},
+                       serviceName="web", volumeClaimTemplates=[{}]),
+                 {"pods": "app=web,tier=db,track in (a,b)", "claims": "app=web,tier=db",
+                  "service": "web"}, id="match-expressions"),
+    pytest.param(_spec(selector={"matchExpressions": [{"key": "app", "operator": "Exists"}]},
+                       serviceName="web", volumeClaimTemplates=[{}]),
+                 {"pods": "app", "claims": "", "service": "web"}, id="expressions-only"),
+])
+def test_status_reads(sts, expected):
+    assert status_reads(sts) == expected
+
+
+# -- status reads pods and claims reduced as they are decoded: the same view ------------------
+
+def _heavy(obj):
+    """The fields real objects carry that status never shows."""
+    obj = json.loads(json.dumps(obj))
+    obj["metadata"]["managedFields"] = [{"manager": "kubelet", "fieldsV1": {"f:status": {}}}]
+    obj["metadata"]["annotations"] = {"kubectl.kubernetes.io/last-applied-configuration": "{}"}
+    obj["metadata"]["ownerReferences"] = [{"kind": "StatefulSet", "name": "web"}]
+    for c in obj["spec"].get("containers") or []:
+        c.update(env=[{"name": "A", "value": "1"}], ports=[{"containerPort": 80}],
+                 readinessProbe={"httpGet": {"path": "/", "port": 80}})
+    obj["status"]["hostIP"] = "172.18.0.2"
+    return obj
+
+
+def _pods_of_every_kind():
+    sts, pods, claims = healthy_set(replicas=3)
+    rev = sts["status"]["updateRevision"]
+    pods += [make_pod("web-3", revision=rev, waiting="CrashLoopBackOff", restarts=4),
+             make_pod("web-4", revision=REV_C, deleting=True),
+             make_pod("web-5", revision=rev, waiting="ContainerCreating", statuses=False)]
+    pods[-1]["spec"]["initContainers"] = [{"name": "init", "image": "busybox"},
+                                          {"name": "proxy", "image": "envoy",
+                                           "restartPolicy": "Always"}]
+    pods[-1]["status"]["initContainerStatuses"] = [
+        {"name": "init", "ready": False, "restartCount": 1,
+         "state": {"waiting": {"reason": "PodInitializing"}},
+         "lastState": {"terminated": {"exitCode": 1, "finishedAt": ts(30)}}}]
+    pods[0]["spec"]["readinessGates"] = [{"conditionType": "example.com/ready"}]
+    pods[0]["status"]["conditions"].append({"type": "example.com/ready", "status": "False",
+                                            "reason": "Waiting", "lastProbeTime": None})
+    sts["spec"]["replicas"] = 6
+    claims += [make_pvc("data-web-3", phase="Pending"), make_pvc("data-web-9"),
+               make_pvc("data-web-4", deleting=True)]
+    return sts, pods, claims
+
+
+@pytest.mark.parametrize("wide", [False, True])
+def test_reduced_pods_and_claims_give_the_same_view(wide):
+    sts, pods, claims = _pods_of_every_kind()
+    pods, claims = [_heavy(p) for p in pods], [_heavy(c) for c in claims]
+    events = [make_event("Pod", "web-3", "BackOff", "Back-off restarting", 5)]
+    full = view_of(sts, pods, claims, events=events, wide=wide)
+    reduced = view_of(sts, [status_pod(p) for p in pods], [status_claim(c) for c in claims],
+                      events=events, wide=wide)
+    assert reduced == full
+    assert render_view(reduced, wide) == render_view(full, wide)
+    assert "managedFields" not in json.dumps([status_pod(p) for p in pods])
+    assert "readinessProbe" not in json.dumps([status_pod(p) for p in pods])

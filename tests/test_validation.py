@@ -1030,13 +1030,26 @@ class TestPVCValidation:
         assert [c["reason"] for c in causes] == ["FieldValueForbidden"]
         assert causes[0]["field"] == "spec"
 
-    def test_shrink_forbidden(self):
+    # v1.32 (RecoverVolumeExpansionFailure beta, on): a request may go back down, to recover
+    # from a failed expansion, but not to status.capacity or below (ValidatePersistentVolume-
+    # ClaimUpdate; the e2e cases invalid-expand-shrink-to-status / valid-expand-shrink)
+    @pytest.mark.parametrize("request_before, capacity, request_after, refused", [
+        ("1Gi", "1Gi", "512Mi", True),          # below the capacity
+        ("3Gi", "2Gi", "2Gi", True),            # down to the capacity
+        ("3Gi", "2Gi", "2500Mi", False),        # down, still above the capacity
+        ("1Gi", None, "512Mi", True),           # no capacity known
+        ("1Gi", "1Gi", "1024Mi", False),        # the same quantity in other units
+    ])
+    def test_lowering_a_request(self, request_before, capacity, request_after, refused):
         old = self.stored()
+        old["spec"]["resources"]["requests"]["storage"] = request_before
+        if capacity:
+            old["status"]["capacity"] = {"storage": capacity}
         new = copy.deepcopy(old)
-        new["spec"]["resources"]["requests"]["storage"] = "512Mi"
-        assert errors("persistentvolumeclaims", new, old=old) == [
-            "spec.resources.requests.storage: Forbidden: field can not be less than previous value"
-        ]
+        new["spec"]["resources"]["requests"]["storage"] = request_after
+        expected = ["spec.resources.requests.storage: Forbidden: field can not be less than "
+                    "status.capacity"] if refused else []
+        assert errors("persistentvolumeclaims", new, old=old) == expected
 
     def test_resize_of_unbound_claim_forbidden(self):
         old = self.stored("Pending")

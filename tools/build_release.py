@@ -72,19 +72,64 @@ PYYAML = ("pyyaml", "6.0.3", "0150219816b6a1fa26fb4699fb7daa9caf09eb1999f3b70fb6
 BINARY_SUFFIXES = (".so", ".pyd", ".dylib", ".dll", ".exe")
 
 MAIN = '''\
-"""kubectl-sts as one zip application (built by tools/build_release.py)."""
+"""kubectl-sts as one zip application (built by tools/build_release.py).
+
+Python caches no bytecode for what it imports from a zip, so every start would compile the
+plugin and click anew. The first run unpacks the archive once into a directory named after
+this build (under $XDG_CACHE_HOME or ~/.cache, kubectl-sts/zipapp/) and compiles what every
+command imports; later runs import from there. If that directory cannot be written, it runs
+from the zip."""
 import os
 import sys
 
 if sys.version_info < (3, 9):
     sys.exit("kubectl-sts needs python3 >= 3.9 (this is %d.%d)" % sys.version_info[:2])
 
+BUILD = "{build}"
+# what every command imports (the kubernetes client, for exec credentials only, compiles
+# when first imported)
+COMPILED = ("kubectl_sts", "click", "yaml", "tabulate", "urllib3")
+
+
+def _unpacked(archive):
+    base = os.path.join(os.environ.get("XDG_CACHE_HOME") or
+                        os.path.join(os.path.expanduser("~"), ".cache"), "kubectl-sts", "zipapp")
+    target = os.path.join(base, BUILD)
+    if os.path.isfile(os.path.join(target, ".complete")):
+        return target
+    import shutil
+    import tempfile
+    import zipfile
+    try:
+        os.makedirs(base, exist_ok=True)
+        staging = tempfile.mkdtemp(dir=base, prefix=".unpack-")
+        try:
+            with zipfile.ZipFile(archive) as zf:
+                zf.extractall(staging)
+            import compileall
+            for package in COMPILED:            # bytecode even under PYTHONDONTWRITEBYTECODE
+                compileall.compile_dir(os.path.join(staging, package), quiet=2)
+            open(os.path.join(staging, ".complete"), "w").close()
+            os.rename(staging, target)          # atomic; another run may have won the race
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    except (OSError, zipfile.BadZipFile):
+        pass
+    return target if os.path.isfile(os.path.join(target, ".complete")) else None
+
+
+_archive = os.path.dirname(os.path.abspath(__file__))
+if os.path.isfile(_archive) and sys.path and os.path.abspath(sys.path[0]) == _archive:
+    _target = _unpacked(_archive)
+    if _target:
+        sys.path[0] = _target
+
 if os.path.basename(sys.argv[0]) == "kubectl_complete-sts":
     # kubectl's plugin completion: the same file linked as kubectl_complete-sts
     from kubectl_sts.cli import complete_main
     sys.exit(complete_main())
 
-from kubectl_sts.cli import run
+from kubectl_sts.start import run
 
 run()
 '''
@@ -186,6 +231,14 @@ def source_date_epoch():
     return max(int(value), ZIP_EPOCH) if value else ZIP_EPOCH
 
 
+def build_id(entries):
+    """Names the unpacked copy of a build: a digest of every entry but __main__.py."""
+    digest = hashlib.sha256()
+    for name, data in sorted(entries):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    return "%s-%s" % (version(), digest.hexdigest()[:16])
+
+
 def build_zipapp(entries, epoch):
     """The zip application's bytes: a shebang line, then a deterministic zip."""
     names = [name for name, _ in entries]
@@ -267,8 +320,11 @@ def render_manifest(sha256, ver):
         "  shortDescription: StatefulSet status, staged rollouts, safe scale\n"
         "  description: |\n"
         "    Shows every ordinal of a StatefulSet with its pod, revision, volumes and\n"
-        "    stable DNS name; rolls new versions out one partition step at a time; and\n"
-        "    scales down with a report of which volumes are kept.\n"
+        "    stable DNS name; rolls new versions out one partition step at a time;\n"
+        "    scales down with a report of which volumes are kept; grows the volumes\n"
+        "    without a restart; restarts pods through the Eviction API; waits for a\n"
+        "    rollout in CI and fails fast; repairs a stuck ordinal; and flags the\n"
+        "    configuration hazards.\n"
         "  caveats: |\n"
         "    Requires python3 >= %s on PATH (the plugin is a Python zip application).\n"
         "    Shell completion of `kubectl sts`: see the README, section Completion.\n"
@@ -283,7 +339,7 @@ def build(out_dir, cache, write_manifest=False):
     for name, path in fetch_wheels(cache):
         entries.extend(wheel_files(name, path))
     entries.extend(project_files())
-    entries.append(("__main__.py", MAIN.encode()))
+    entries.append(("__main__.py", MAIN.replace("{build}", build_id(entries)).encode()))
     zipapp = build_zipapp(entries, epoch)
     with open(os.path.join(ROOT, "LICENSE"), "rb") as f:
         licence = f.read()

@@ -1,6 +1,5 @@
-"""What every command shares: the connection from the global flags, output flags, paths."""
+"""What every command shares: the connection from the global flags, and paths."""
 
-import click
 
 
 def connect(ctx):
@@ -11,11 +10,6 @@ def connect(ctx):
     conn = Connection(ctx.find_root().obj)
     check_namespace(conn.namespace)
     return conn
-
-
-def output_option(choices=("wide", "json", "yaml")):
-    return click.option("-o", "--output", type=click.Choice(choices), default=None,
-                        help="Output format: %s." % "|".join(choices))
 
 
 def sts_path(namespace, name=None):
@@ -39,10 +33,16 @@ def core_path(namespace, plural, name=None):
     return path(plural, namespace, name)
 
 
-def dump(data, fmt):
-    """-o json / -o yaml of plain data."""
-    if fmt == "json":
-        import json
-        return json.dumps(data, indent=2)
-    import yaml
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False).rstrip("\n")
+def delete_options(uid=None, resource_version=None, grace=None, propagation=None):
+    """A v1 DeleteOptions body: preconditions on what was read (the uid, the resourceVersion),
+    the grace period, the propagation policy; only what is given."""
+    body = {"kind": "DeleteOptions", "apiVersion": "v1"}
+    preconditions = {k: v for k, v in (("uid", uid), ("resourceVersion", resource_version))
+                     if v is not None}
+    if preconditions:
+        body["preconditions"] = preconditions
+    if grace is not None:
+        body["gracePeriodSeconds"] = grace
+    if propagation is not None:
+        body["propagationPolicy"] = propagation
+    return body

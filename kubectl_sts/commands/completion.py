@@ -161,8 +161,10 @@ def complete(root, args, partial):
 def _option_values(option, name, partial, flags):
     if name in FILE_FLAGS or isinstance(option.type, (click.Path, click.File)):
         return [], DIRECTIVE_DEFAULT
-    if isinstance(option.type, click.Choice):
-        return [c for c in option.type.choices if c.startswith(partial)], DIRECTIVE_NO_FILE
+    choices = getattr(option.callback, "choices", None) or \
+        (option.type.choices if isinstance(option.type, click.Choice) else None)
+    if choices:
+        return [c for c in choices if c.startswith(partial)], DIRECTIVE_NO_FILE
     if name in ("-n", "--namespace"):
         return [n for n in namespaces(flags) if n.startswith(partial)], DIRECTIVE_NO_FILE
     if name in ("--context", "--cluster", "--user"):

@@ -44,7 +44,8 @@ def demo(keep, step_seconds):
     from ..paths import path
     from ..sandbox import Sandbox
     from ..sandbox.cluster import Config
-    from .status import read_view, show
+    from ..status import render_view
+    from .status import read_view
     workdir = tempfile.mkdtemp(prefix="kubectl-sts-demo-")
     kubeconfig = os.path.join(workdir, "kubeconfig")
     config = Config.demo(start_seconds=step_seconds, ready_seconds=step_seconds,
@@ -59,12 +60,10 @@ def demo(keep, step_seconds):
         click.echo("waiting for 3 ordinals to become Ready (OrderedReady: one at a time)...")
         _wait_ready(conn, "web", 3, timeout=60)
         click.echo("")
-        show(read_view(conn, "default", "web", "cluster.local"), None)
+        click.echo(render_view(read_view(conn, "default", "web", "cluster.local")))
+        click.echo("")
+        click.echo(next_steps(kubeconfig, keep))
         if keep:
-            click.echo("")
-            click.echo("The sandbox keeps running; Ctrl-C stops it. Try:")
-            click.echo("  kubectl --kubeconfig %s get sts,pods,pvc" % kubeconfig)
-            click.echo("  kubectl-sts --kubeconfig %s status web" % kubeconfig)
             stop = threading.Event()
             try:
                 while not stop.wait(1.0):
@@ -73,6 +72,22 @@ def demo(keep, step_seconds):
                 pass
     shutil.rmtree(workdir, ignore_errors=True)
     return 0
+
+
+def next_steps(kubeconfig, keep):
+    """What to try next: against this sandbox while it runs (--keep), or how to keep it."""
+    if not keep:
+        return ("The sandbox has stopped. Run `kubectl-sts demo --keep` to keep it running and\n"
+                "try a staged rollout (rollout web --image nginx=nginx:1.28, then --step) and a\n"
+                "scale-down that keeps the volumes (scale web --replicas 2) on it.")
+    sts = "kubectl-sts --kubeconfig %s " % kubeconfig
+    return "\n".join([
+        "The sandbox keeps running (Ctrl-C stops it). In another terminal, try:",
+        "  %srollout web --image nginx=nginx:1.28   # stage: nothing restarts" % sts,
+        "  %srollout web --step --yes               # update web-2, health-gated" % sts,
+        "  %sscale web --replicas 2 --yes           # scale down, volumes kept" % sts,
+        "  %sstatus web                             # every ordinal at a glance" % sts,
+        "  kubectl --kubeconfig %s get sts,pods,pvc" % kubeconfig])
 
 
 def _wait_ready(conn, name, replicas, timeout):

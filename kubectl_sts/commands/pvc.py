@@ -3,22 +3,22 @@
 import click
 
 from ..errors import Conflict, NotFound, UsageError
-from .common import connect, core_path, dump
+from .common import connect, core_path
+from .options import Integer, dry_run_option, name_argument, output_option
 from .scale import confirm, read_set
 
 
 @click.command()
-@click.argument("name")
+@name_argument()
 @click.option("--prune", is_flag=True, help="Delete orphaned PVCs (outside the ordinal range, "
               "mounted by no pod).")
-@click.option("--ordinal", type=int, help="With --prune: only this ordinal's claims.")
+@click.option("--ordinal", type=Integer(min=0), help="With --prune: only this ordinal's claims.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--dry-run", type=click.Choice(["none", "client", "server"]), is_flag=False,
-              flag_value="client", default="none", help="Show (client) or send with "
-              "dryRun=All (server) the deletions only.")
-@click.option("-o", "--output", type=click.Choice(["json", "yaml"]), default=None)
+@dry_run_option("Show (client) or send with dryRun=All (server) the deletions only.")
+@output_option(("wide", "json", "yaml", "name", "jsonpath", "custom-columns"))
+@click.option("--no-headers", is_flag=True, help="Print no header line.")
 @click.pass_context
-def pvc(ctx, name, prune, ordinal, yes, dry_run, output):
+def pvc(ctx, name, prune, ordinal, yes, dry_run, output, no_headers):
     """List the PVCs of every ordinal (in range, orphaned, unbound); --prune deletes orphans.
 
     A claim is pruned only when it is outside the ordinal range and no pod mounts it; the plan
@@ -34,24 +34,28 @@ def pvc(ctx, name, prune, ordinal, yes, dry_run, output):
     \b
       # Delete the orphaned claims of ordinal 3 only
       kubectl sts pvc web --prune --ordinal 3"""
-    from ..names import check_name
     from ..k8s import statefulset as facts
     from ..pvc import list_claims, prunable, render_claims
     from ..scale import utcnow
     if ordinal is not None and not prune:
-        raise click.UsageError("--ordinal only applies to --prune")
-    check_name(name)            # before any request: a name is a DNS label, never a path
+        raise UsageError("error: --ordinal only applies to --prune")
     conn = connect(ctx)
     sts, _, claims, pvs, _, notes = read_set(conn, name)
     # every pod of the namespace, not only the set's: a claim mounted by any pod is in use
     pods = conn.get(core_path(conn.namespace, "pods"))["items"]
     entries = list_claims(sts, claims, pods, pvs, utcnow())
     if not prune:
-        if output:
-            click.echo(dump({"apiVersion": "kubectl-sts/v1", "kind": "ClaimList",
-                             "items": entries}, output))
+        if not output.table:
+            from ..output import print_document
+            text = print_document({"apiVersion": "kubectl-sts/v1", "kind": "ClaimList",
+                                   "items": entries}, output,
+                                  lambda e: "persistentvolumeclaim/%s" % e["name"], no_headers)
+            if text:
+                click.echo(text)
         elif entries:
-            click.echo(render_claims(entries))
+            from ..output import without_headers
+            text = render_claims(entries, wide=output.kind == "wide")
+            click.echo(without_headers(text) if no_headers else text)
         else:
             click.echo("No PVCs found for %s." % name, err=True)
         for note in notes:

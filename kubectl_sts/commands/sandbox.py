@@ -5,9 +5,11 @@ import threading
 
 import click
 
+from .options import Duration, Integer
+
 
 @click.command()
-@click.option("--port", type=int, default=0, show_default=True,
+@click.option("--port", type=Integer(min=0), default=0, show_default=True,
               help="Port on 127.0.0.1 (0 picks a free one).")
 @click.option("--kubeconfig", "kubeconfig_out", metavar="FILE", default="./sandbox.kubeconfig",
               show_default=True, help="Where to write the kubeconfig (context "
@@ -20,7 +22,10 @@ import click
               "of lifelike ones (about a second per step).")
 @click.option("--max-unavailable-gate", is_flag=True,
               help="Turn on the MaxUnavailableStatefulSet feature gate.")
-def sandbox(port, kubeconfig_out, manifests, speed, fast, max_unavailable_gate):
+@click.option("--latency", type=Duration(), default="0s", show_default=True, metavar="DURATION",
+              help="Simulated network round trip: every response comes this much later (a new "
+              "connection costs one more), as from a remote API server.")
+def sandbox(port, kubeconfig_out, manifests, speed, fast, max_unavailable_gate, latency):
     """Run the local sandbox API server (for tests and trying things out).
 
     Prints one line with the address and the kubeconfig path once it accepts requests,
@@ -32,7 +37,10 @@ def sandbox(port, kubeconfig_out, manifests, speed, fast, max_unavailable_gate):
       kubectl-sts sandbox -f examples/web.yaml --kubeconfig ./sandbox.kubeconfig
     \b
       # Test timings (pods Ready in milliseconds)
-      kubectl-sts sandbox --fast"""
+      kubectl-sts sandbox --fast
+    \b
+      # A cloud cluster seen from a laptop: 50 ms per round trip
+      kubectl-sts sandbox --latency 50ms"""
     from ..sandbox import Sandbox
     from ..sandbox.cluster import Config
     config = (Config if fast else Config.demo)(speed=speed,
@@ -40,7 +48,7 @@ def sandbox(port, kubeconfig_out, manifests, speed, fast, max_unavailable_gate):
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    sb = Sandbox(port=port, kubeconfig=kubeconfig_out, config=config)
+    sb = Sandbox(port=port, kubeconfig=kubeconfig_out, config=config, latency=latency)
     try:
         sb.start()
     except OSError as exc:

@@ -14,7 +14,8 @@ from ..errors import (Conflict, Forbidden, PodFailed, Refused, ServerError, StsE
                       TransportError, UsageError, WaitTimeout, interrupt_code, reworded)
 from ..pods import is_ready
 from ..paths import path
-from .common import connect, core_path, dump, get_statefulset, sts_path
+from .common import connect, core_path, get_statefulset, sts_path
+from .options import Duration, Integer, dry_run_option, name_argument, output_option
 
 
 def read_set(conn, name):
@@ -51,25 +52,23 @@ def confirm(question, yes):
 
 
 @click.command()
-@click.argument("name")
-@click.option("--replicas", type=click.IntRange(min=0), required=True,
+@name_argument()
+@click.option("--replicas", type=Integer(min=0), required=True,
               help="The new replica count.")
-@click.option("--min-replicas", type=click.IntRange(min=0),
+@click.option("--min-replicas", type=Integer(min=0),
               help="Refuse to go below this many replicas (quorum) unless --force.")
 @click.option("--force", is_flag=True, help="Go ahead despite a refusing risk (PDB, "
               "--min-replicas).")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--dry-run", type=click.Choice(["none", "client", "server"]), is_flag=False,
-              flag_value="client", default="none",
-              help="Show the plan only (client), or also send the write with dryRun=All.")
-@click.option("-o", "--output", type=click.Choice(["json", "yaml"]), default=None,
-              help="Print the plan as json or yaml.")
-@click.option("--timeout", default="5m", show_default=True, metavar="DURATION",
+@dry_run_option("Show the plan only (client), or also send the write with dryRun=All.")
+@output_option(("json", "yaml", "name", "jsonpath"))
+@click.option("--timeout", "timeout_s", type=Duration(), default="5m", show_default=True,
+              metavar="DURATION",
               help="How long to wait for the pods to go.")
 @click.option("--wait/--no-wait", default=True, show_default=True,
               help="Wait until the controller has finished.")
 @click.pass_context
-def scale(ctx, name, replicas, min_replicas, force, yes, dry_run, output, timeout, wait):
+def scale(ctx, name, replicas, min_replicas, force, yes, dry_run, output, timeout_s, wait):
     """Scale safely: which pods go, which PVCs are kept or deleted, then wait.
 
     The plan (pods removed, claims kept or deleted by the retention policy, PDBs, quorum) is
@@ -86,11 +85,6 @@ def scale(ctx, name, replicas, min_replicas, force, yes, dry_run, output, timeou
     \b
       # Refuse to go below a quorum of 2; no question asked
       kubectl sts scale web --replicas 1 --min-replicas 2 --yes"""
-    from ..k8s.durations import parse_duration
-    try:
-        timeout_s = parse_duration(timeout)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--timeout")
     conn = connect(ctx)
     conn.retry_budget = timeout_s or conn.retry_budget   # an API server restart is waited for
     progress = {"write": "not sent"}
@@ -130,20 +124,20 @@ def explain_interruption(conn, name, replicas, write):
 
 def _scale(conn, name, replicas, min_replicas, force, yes, dry_run, output, timeout_s, wait,
            progress):
-    from ..names import check_name
     from ..scale import plan_scale, render_plan, utcnow
-    check_name(name)            # before any request: a name is a DNS label, never a path
     sts, pods, claims, pvs, pdbs, notes = read_set(conn, name)
     plan = plan_scale(sts, pods, claims, pvs, pdbs, replicas, utcnow(), min_replicas)
     plan["notes"] = notes
-    if output:
-        click.echo(dump(plan, output))
+    document = not output.table
+    if document:
+        from ..output import print_document
+        click.echo(print_document(plan, output, lambda _: "statefulset.apps/%s" % name))
     else:
         click.echo(render_plan(plan))
         for note in notes:
             click.echo("Note: %s" % note)
     # with -o json|yaml stdout carries the plan document only; progress goes to stderr
-    say = functools.partial(click.echo, err=bool(output))
+    say = functools.partial(click.echo, err=document)
     if plan["direction"] == "none":
         return 0
     if plan["refused"] and not force:

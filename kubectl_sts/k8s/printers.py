@@ -145,6 +145,15 @@ def _condition_true(conditions, ctype):
     return False
 
 
+def pod_ready(pod):
+    """The pod's Ready condition is True (podutil.IsPodReady). Plain lookups: it runs for
+    every pod at every watch event of a rollout."""
+    for cond in (pod.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == "Ready":
+            return cond.get("status") == "True"
+    return False
+
+
 def _has_pod_ready_condition(conditions):
     for cond in as_list(conditions):
         cond = as_dict(cond)

@@ -18,12 +18,15 @@ def new_book() -> Obj:
 
 
 def track(book: Obj, pods: List[Obj], update_revision: str, now: float) -> Obj:
+    """The bookkeeping after seeing `pods` at `now`, for those at the update revision."""
+    return track_pods(book, [p for p in pods if pod_revision(p) == update_revision], now)
+
+
+def track_pods(book: Obj, pods: List[Obj], now: float) -> Obj:
     """The bookkeeping after seeing `pods` at `now`: a pod that stops being Ready starts its
     settle time again; its restart baseline is kept from the first sighting."""
     ready_since, baseline = dict(book["readySince"]), dict(book["baseline"])
     for pod in pods:
-        if pod_revision(pod) != update_revision:
-            continue
         uid = pod["metadata"]["uid"]
         baseline.setdefault(uid, restarts(pod))
         if is_ready(pod):
@@ -35,9 +38,26 @@ def track(book: Obj, pods: List[Obj], update_revision: str, now: float) -> Obj:
 
 def stuck(sts: Obj, pods: List[Obj]) -> Optional[Obj]:
     """`status`'s diagnosis of the OrderedReady forced-rollback trap (status.diagnose_stuck),
-    from the set and its pods alone: the one home of that decision."""
-    from ..status import build_view, diagnose_stuck
-    return diagnose_stuck(build_view(sts, pods, [], None, [], None))
+    from the set and its pods alone: the one home of that decision. The trap needs its lowest
+    unhealthy ordinal to exist and be failing; only then is the view (O(replicas) work, at
+    every watch event of a step) built."""
+    from ..k8s.printers import pod_summary
+    from ..k8s.statefulset import ordinals, pod_management
+    from ..status import build_view, diagnose_stuck, failing
+    if pod_management(sts) != "OrderedReady":
+        return None
+    by_ordinal = pods_by_ordinal(sts["metadata"]["name"], pods)
+    for ordinal in ordinals(sts):
+        pod = by_ordinal.get(ordinal)
+        if pod is None or pod["metadata"].get("deletionTimestamp"):
+            return None
+        if is_ready(pod):
+            continue
+        _, _, reason, restart_count, _ = pod_summary(pod)
+        if not failing(reason, restart_count, (pod.get("status") or {}).get("phase")):
+            return None
+        return diagnose_stuck(build_view(sts, pods, [], None, [], None))
+    return None
 
 
 def evaluate_step(sts: Obj, pods: List[Obj], partition: int, ready_since: Dict[str, float],

@@ -29,7 +29,7 @@ class Sandbox:
     requests without credentials 401 (by default they have full access, as before)."""
 
     def __init__(self, port=0, kubeconfig=None, config=None, host="127.0.0.1", namespace="default",
-                 tls=False, tokens=None, anonymous=True):
+                 tls=False, tokens=None, anonymous=True, latency=0.0):
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the sandbox only listens on the loopback interface")
         self.host, self.port = host, port
@@ -39,6 +39,7 @@ class Sandbox:
         self.tls = tls
         self.tokens = dict(tokens or {})
         self.anonymous = anonymous
+        self._latency = float(latency)
         self.cluster = None
         self.server = None
         self.ca_data = None         # PEM bytes of the CA (tls=True)
@@ -67,6 +68,19 @@ class Sandbox:
         return self.server.faults
 
     @property
+    def latency(self):
+        """Seconds of simulated network round trip: every request is answered that much later
+        and a new connection costs one more (two over TLS), as a remote API server would be.
+        Settable while running."""
+        return self._latency
+
+    @latency.setter
+    def latency(self, seconds):
+        self._latency = float(seconds)
+        if self.server is not None:
+            self.server.latency = self._latency
+
+    @property
     def running(self):
         """Whether the HTTP listener is up (False between stop_server() and start_server())."""
         return self._thread is not None
@@ -82,6 +96,7 @@ class Sandbox:
         self.cluster = Cluster(self.config)
         self.server = ApiServer((self.host, self.port), self.cluster, ssl_context=ssl_context,
                                 access=access)   # may raise OSError
+        self.server.latency = self._latency
         self.port = self.server.server_address[1]
         self.cluster.start()
         self._serve()
@@ -125,6 +140,31 @@ class Sandbox:
             time.sleep(down_seconds)
         self.start_server()
 
+    def stop_kubelet(self, node):
+        """Stop NODE's kubelet (what the annotation sandbox.kubectl-sts.io/kubelet=stopped
+        does): see nodes.py."""
+        self._set_kubelet(node, "stopped")
+
+    def start_kubelet(self, node):
+        self._set_kubelet(node, None)
+
+    def _set_kubelet(self, node, value):
+        import copy
+        from .nodes import KUBELET_ANNOTATION, NODE
+        with self.store.cond:
+            obj = copy.deepcopy(self.store.get(NODE, "", node))
+            annotations = obj["metadata"].setdefault("annotations", {})
+            if value is None:
+                annotations.pop(KUBELET_ANNOTATION, None)
+            else:
+                annotations[KUBELET_ANNOTATION] = value
+            self.store.update(NODE, obj, internal=True)
+
+    def add_node(self, name):
+        """Create a node as the sandbox's own (e.g. one a test deleted), Ready."""
+        from .cluster import NODE, _node
+        self.store.create(NODE, _node(name), internal=True)
+
     def grant(self, token, user, rules=(), groups=()):
         """Map bearer `token` to `user` allowed by `rules` (token None: rules only, e.g. for an
         impersonated user). Works before or after start()."""
@@ -134,6 +174,13 @@ class Sandbox:
             spec["groups"] = list(groups)
         else:
             self.server.access.grant(token, user, rules, groups)
+
+    def client_certificate(self, user, groups=(), directory=None):
+        """A client certificate and key signed by the sandbox's CA (tls=True) for `user` in
+        `groups` (CN and O of the subject). Returns (cert path, key path)."""
+        if not self.tls:
+            raise ValueError("client certificates need Sandbox(tls=True)")
+        return make_client_certificate(directory or self._certdir, self._certdir, user, groups)
 
     def write_kubeconfig(self, path, with_ca=True, token=ADMIN_TOKEN, insecure=False,
                          namespace=None):
@@ -173,6 +220,9 @@ class Sandbox:
             self.ca_data = f.read()
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
+        # client certificates signed by the sandbox's CA authenticate (x509 authenticator)
+        context.verify_mode = ssl.CERT_OPTIONAL
+        context.load_verify_locations(self.ca_file)
         context.set_alpn_protocols(["http/1.1"])
         return context
 
@@ -252,15 +302,47 @@ extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 subjectAltName = IP:127.0.0.1, IP:::1, DNS:localhost
+[client]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
 """
+
+
+def make_client_certificate(directory, ca_directory, user, groups=(), days=7):
+    """A client certificate (CN=user, O=each group) signed by the CA in `ca_directory`.
+    Returns (cert path, key path)."""
+    import re
+    slug = re.sub(r"[^A-Za-z0-9_.-]", "_", user)
+    cert, key = (os.path.join(directory, "client-%s.%s" % (slug, ext)) for ext in ("crt", "key"))
+    csr = cert[:-3] + "csr"
+    subject = "/CN=%s" % user + "".join("/O=%s" % g for g in groups)
+    ca = lambda name: os.path.join(ca_directory, name)   # noqa: E731
+    _openssl(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr,
+              "-config", ca("openssl.cnf"), "-subj", subject])
+    _openssl(["x509", "-req", "-in", csr, "-CA", ca("ca.crt"), "-CAkey", ca("ca.key"),
+              "-set_serial", str(int.from_bytes(os.urandom(8), "big")), "-sha256", "-days",
+              str(days), "-out", cert, "-extfile", ca("openssl.cnf"), "-extensions", "client"])
+    os.chmod(key, 0o600)
+    return cert, key
+
+
+def _openssl(args):
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        raise TLSUnavailable("Sandbox(tls=True) needs the openssl command-line tool on PATH")
+    done = subprocess.run([openssl] + args, stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=60)
+    if done.returncode != 0:
+        raise TLSUnavailable("openssl %s failed: %s" % (args[0], done.stderr.strip()
+                                                        or done.stdout.strip()))
 
 
 def make_certificates(directory, days=7):
     """A private CA and a server certificate for 127.0.0.1, ::1 and localhost, made with the
     openssl command-line tool. Returns (server cert path, server key path, CA cert path)."""
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        raise TLSUnavailable("Sandbox(tls=True) needs the openssl command-line tool on PATH")
     path = lambda name: os.path.join(directory, name)   # noqa: E731
     with open(path("openssl.cnf"), "w") as f:
         f.write(_OPENSSL_CONFIG)
@@ -277,11 +359,7 @@ def make_certificates(directory, days=7):
          "-extensions", "server"],
     ]
     for args in steps:
-        done = subprocess.run([openssl] + args, stdin=subprocess.DEVNULL, capture_output=True,
-                              text=True, timeout=60)
-        if done.returncode != 0:
-            raise TLSUnavailable("openssl %s failed: %s" % (args[0], done.stderr.strip()
-                                                            or done.stdout.strip()))
+        _openssl(args)
     os.chmod(path("ca.key"), 0o600)
     os.chmod(path("server.key"), 0o600)
     return path("server.crt"), path("server.key"), path("ca.crt")

@@ -22,6 +22,7 @@ import re
 import threading
 
 from . import errors
+from ..k8s.params import query_bool
 
 ADMIN_TOKEN = "sandbox-admin"
 ADMIN_USER = "sandbox-admin"
@@ -51,7 +52,7 @@ class Attributes:
         self.path = path
         self.verb = _VERBS.get(method, method.lower())
         self.resource = self.subresource = self.namespace = self.name = self.group = ""
-        self.watch = query.get("watch") in ("true", "1")
+        self.watch = query_bool(query, "watch")
         parts = [p for p in path.split("/") if p]
         if parts[:1] == ["api"] and len(parts) >= 3:
             rest = parts[2:]
@@ -106,8 +107,12 @@ class Access:
             self._tokens.pop(token, None)
 
     # -- per request ------------------------------------------------------------------------
-    def authenticate(self, headers):
-        """The Identity of the request, impersonation not yet applied; raises 401."""
+    def authenticate(self, headers, peer=None):
+        """The Identity of the request, impersonation not yet applied; raises 401. A verified
+        client certificate (peer: (user, groups)) authenticates first, as in kube-apiserver's
+        union of authenticators; then a bearer token; then anonymous."""
+        if peer is not None:
+            return Identity(peer[0], tuple(peer[1]) + (AUTHENTICATED,))
         auth = headers.get("Authorization") or ""
         if not auth:
             if self.anonymous:

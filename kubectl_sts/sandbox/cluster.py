@@ -4,10 +4,15 @@ import copy
 import threading
 
 from . import configdata, storageclasses
+from ..k8s.storage import class_of
 from .clock import Clock
 from .controller import StatefulSetController, controller_of
+from .disruption import Disruption
+from .endpointslices import EndpointSlices
 from .gc import GarbageCollector
 from .kubelet import NODES, Kubelet
+from .nodes import NodeLifecycle
+from .resizer import Resizer, can_expand
 from .resources import BY_KIND, RESOURCE_TYPES
 from .serviceaccounts import ServiceAccounts
 from .storage import Storage
@@ -30,7 +35,8 @@ class Config:
 
     def __init__(self, speed=1.0, start_seconds=0.02, ready_seconds=0.02, terminate_seconds=0.02,
                  crash_seconds=0.05, backoff_seconds=0.2, maxunavailable_gate=False,
-                 watch_history=50000, reclaim_policy="Delete", validate=True):
+                 watch_history=50000, reclaim_policy="Delete", validate=True,
+                 resize_seconds=0.05, node_grace_seconds=0.2):
         self.speed = speed
         self.start_seconds = start_seconds
         self.ready_seconds = ready_seconds
@@ -41,11 +47,14 @@ class Config:
         self.watch_history = watch_history
         self.reclaim_policy = reclaim_policy
         self.validate = validate
+        self.resize_seconds = resize_seconds      # each step of a volume expansion
+        self.node_grace_seconds = node_grace_seconds  # node-monitor-grace-period
 
     @classmethod
     def demo(cls, **overrides):
         values = dict(start_seconds=1.0, ready_seconds=1.0, terminate_seconds=1.0,
-                      crash_seconds=3.0, backoff_seconds=10.0)
+                      crash_seconds=3.0, backoff_seconds=10.0, resize_seconds=2.0,
+                      node_grace_seconds=40.0)
         values.update(overrides)
         return cls(**values)
 
@@ -58,6 +67,11 @@ class Cluster:
         self.storage = Storage(self.store, self.config.reclaim_policy)
         self.kubelet = Kubelet(self.store, self.config, self.storage)
         self.gc = GarbageCollector(self.store)
+        self.resizer = Resizer(self.store, self.config)
+        self.disruption = Disruption(self.store)
+        self.endpointslices = EndpointSlices(self.store)
+        self.nodes = NodeLifecycle(self.store, self.config, self.kubelet.node_resumed)
+        self.kubelet.nodes = self.nodes
         self.serviceaccounts = ServiceAccounts(self.store)
         self.controller = StatefulSetController(self.store, self.config.maxunavailable_gate)
         self.dirty = set()            # (ns, name) of StatefulSets to sync
@@ -68,7 +82,9 @@ class Cluster:
         self._thread = None
         self._service_ips = 0
         for listener in (self._on_change, self.kubelet.on_change, self.gc.on_change,
-                         self.storage.on_change, self.serviceaccounts.on_change):
+                         self.storage.on_change, self.serviceaccounts.on_change,
+                         self.resizer.on_change, self.disruption.on_change,
+                         self.nodes.on_change, self.endpointslices.on_change):
             self.store.listeners.append(listener)
         for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
             self.store.create(NS, {"metadata": {"name": ns}})
@@ -120,6 +136,31 @@ class Cluster:
                 from .errors import invalid
                 raise invalid(validation.invalid_status(rt.kind, rt.group,
                                                         obj["metadata"].get("name", ""), causes))
+        if rt is PVC and old is not None:
+            self._admit_resize(obj, old)
+
+    def _admit_resize(self, claim, old):
+        """The PersistentVolumeClaimResize admission plugin (validating, so after the
+        registry's validation: plugin/pkg/admission/storage/persistentvolume/resize)."""
+        from ..k8s.quantity import quantity_value
+        from .errors import forbidden
+        new_size = quantity_value(((claim.get("spec") or {}).get("resources") or {})
+                                  .get("requests", {}).get("storage"))
+        old_size = quantity_value(((old.get("spec") or {}).get("resources") or {})
+                                  .get("requests", {}).get("storage"))
+        if new_size is None or old_size is None or new_size <= old_size:
+            return
+        name = claim["metadata"].get("name", "")
+        if (old.get("status") or {}).get("phase") != "Bound":
+            reason = "Only bound persistent volume claims can be expanded"
+        elif class_of(claim) != class_of(old) or \
+                not can_expand(self.store, claim):
+            reason = ("only dynamically provisioned pvc can be resized and the storageclass "
+                      "that provisions the pvc must support resize")
+        else:
+            return
+        raise forbidden('persistentvolumeclaims "%s" is forbidden: %s' % (name, reason), PVC,
+                        name)
 
     def _allocate_cluster_ip(self, svc):
         spec = svc.setdefault("spec", {})
@@ -168,7 +209,9 @@ class Cluster:
         while not self._stop.is_set():
             with cond:
                 now = self.clock.now()
-                due = [t for t in list(self.requeue.values()) + [self.kubelet.next_due()]
+                due = [t for t in list(self.requeue.values()) + [self.kubelet.next_due(),
+                                                                 self.resizer.next_due(),
+                                                                 self.nodes.next_due()]
                        if t is not None]
                 if not self._kick and not self.dirty:
                     timeout = self.clock.real_seconds(min(due) - now) if due else 1.0
@@ -200,6 +243,10 @@ class Cluster:
             if when is not None:
                 self.requeue[(ns, name)] = when
         self.kubelet.step(self.clock.now())
+        self.resizer.step(self.clock.now())
+        self.disruption.step()
+        self.nodes.step(self.clock.now())
+        self.endpointslices.step()
 
     def _namespaces(self):
         for name in list(self.terminating_ns):
@@ -224,10 +271,28 @@ class Cluster:
 
 
 def _node(name):
+    tail = name.rsplit("-", 1)[-1]
+    number = int(tail) if tail.isdigit() else 0
+    zone = "zone-b" if name.endswith("-3") else "zone-a"
     return {"metadata": {"name": name, "labels": {"kubernetes.io/hostname": name,
-                                                  "kubernetes.io/os": "linux"}},
+                                                  "kubernetes.io/os": "linux",
+                                                  "topology.kubernetes.io/region": "sandbox",
+                                                  "topology.kubernetes.io/zone": zone}},
             "spec": {},
             "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady",
                                        "message": "kubelet is posting ready status"}],
+                       "addresses": [{"type": "InternalIP", "address": "172.18.0.%d" % (1 + number)},
+                                     {"type": "Hostname", "address": name}],
+                       "capacity": {"cpu": "8", "memory": "16Gi", "pods": "110",
+                                    "ephemeral-storage": "100Gi"},
+                       "allocatable": {"cpu": "8", "memory": "16Gi", "pods": "110",
+                                       "ephemeral-storage": "100Gi"},
+                       # every field of NodeSystemInfo is required (clients validate it)
                        "nodeInfo": {"kubeletVersion": "v1.32.0", "operatingSystem": "linux",
-                                    "architecture": "amd64"}}}
+                                    "architecture": "amd64", "kubeProxyVersion": "v1.32.0",
+                                    "containerRuntimeVersion": "containerd://1.7.24",
+                                    "kernelVersion": "6.1.0-sandbox",
+                                    "osImage": "Debian GNU/Linux 12 (bookworm)",
+                                    "machineID": "sandbox-%s" % name,
+                                    "systemUUID": "00000000-0000-0000-0000-%012d" % number,
+                                    "bootID": "boot-%s" % name}}}

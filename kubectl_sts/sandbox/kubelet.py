@@ -10,6 +10,9 @@ real cluster, so tests written with them run on kind too:
 - sandbox only: the annotation `sandbox.kubectl-sts.io/behavior` on the pod (template) with
   `crashloop`, `image-pull-error` or `never-ready`, for every container; or an image name
   containing `crashloop` or `never-ready`.
+A slow start (sandbox only): the annotation `sandbox.kubectl-sts.io/ready-after` (a duration,
+e.g. `5s`) makes the pod Ready that long after its containers start, instead of
+Config.ready_seconds.
 """
 
 import copy
@@ -21,9 +24,12 @@ from .resources import BY_KIND
 
 POD = BY_KIND["Pod"]
 PVC = BY_KIND["PersistentVolumeClaim"]
+PV = BY_KIND["PersistentVolume"]
+NODE = BY_KIND["Node"]
 SC = BY_KIND["StorageClass"]
 CONFIG_KINDS = (BY_KIND["Secret"], BY_KIND["ConfigMap"])
 BEHAVIOR_ANNOTATION = "sandbox.kubectl-sts.io/behavior"
+READY_AFTER_ANNOTATION = "sandbox.kubectl-sts.io/ready-after"
 BEHAVIORS = ("ok", "crashloop", "image-pull-error", "never-ready")
 NODES = ["sandbox-node-1", "sandbox-node-2", "sandbox-node-3"]
 
@@ -74,6 +80,13 @@ class Kubelet(ConfigGate):
         self._claims_changed = False
         self.waiting_config = set()   # uids of pods waiting for a Secret or ConfigMap
         self.dirty_uids = set()
+        self.nodes = None             # the NodeLifecycle (set by the cluster)
+
+    def node_resumed(self, node):
+        """A stopped kubelet starts again: it syncs every pod bound to its node."""
+        pods, _ = self.store.list(POD)
+        self.dirty.update((p["metadata"]["namespace"], p["metadata"]["name"]) for p in pods
+                          if p.get("spec", {}).get("nodeName") == node)
 
     def on_change(self, rt, etype, obj):
         if rt is POD and etype != "DELETED":
@@ -125,6 +138,9 @@ class Kubelet(ConfigGate):
         meta = pod["metadata"]
         uid = meta["uid"]
         state = self.pods.get(uid)
+        node = pod.get("spec", {}).get("nodeName")
+        if node and self.nodes is not None and self.nodes.kubelet_stopped(node):
+            return                 # nobody on that node reports or terminates anything
         if meta.get("deletionTimestamp"):
             self._terminate(pod, state, now)
             return
@@ -167,18 +183,10 @@ class Kubelet(ConfigGate):
                 # immediate claim: UnschedulableAndUnresolvable ErrUnboundImmediatePVC
                 problem = "pod has unbound immediate PersistentVolumeClaims"
             if problem:
-                message = "0/%d nodes are available: %s. preemption: 0/%d nodes are available: " \
-                          "%d Preemption is not helpful for scheduling." % (
-                              len(NODES), problem, len(NODES), len(NODES))
-                self._write(pod, {"phase": "Pending", "qosClass": "BestEffort", "conditions": [
-                    {"type": "PodScheduled", "status": "False", "lastProbeTime": None,
-                     "lastTransitionTime": rfc3339(now), "reason": "Unschedulable",
-                     "message": message}]})
-                events.record(self.store, pod, "Warning", "FailedScheduling", message,
-                              "default-scheduler")
-                return
-        digits = "".join(ch for ch in pod["metadata"]["name"] if ch.isdigit()) or "0"
-        node = NODES[int(digits[-3:]) % len(NODES)]
+                return self._unschedulable(pod, problem, now)
+        node, problem = self._pick_node(pod)
+        if problem:
+            return self._unschedulable(pod, problem, now)
         for cname in self._claims_of(pod):
             self.storage.bind(self.store.peek(PVC, ns, cname), node)
         fresh = copy.deepcopy(self.store.peek(POD, ns, pod["metadata"]["name"]))
@@ -193,6 +201,57 @@ class Kubelet(ConfigGate):
                       % (ns, pod["metadata"]["name"], node), "default-scheduler")
         self._write(pod, self._render(pod, state, now))
         self.due[pod["metadata"]["uid"]] = now + self.config.start_seconds
+
+    def _unschedulable(self, pod, problem, now):
+        """The scheduler's answer for a pod no node can take: PodScheduled False,
+        Unschedulable, and a FailedScheduling event, in its words."""
+        message = "0/%d nodes are available: %s. preemption: 0/%d nodes are available: " \
+                  "%d Preemption is not helpful for scheduling." % (
+                      len(NODES), problem, len(NODES), len(NODES))
+        self._write(pod, {"phase": "Pending", "qosClass": "BestEffort", "conditions": [
+            {"type": "PodScheduled", "status": "False", "lastProbeTime": None,
+             "lastTransitionTime": rfc3339(now), "reason": "Unschedulable",
+             "message": message}]})
+        events.record(self.store, pod, "Warning", "FailedScheduling", message,
+                      "default-scheduler")
+
+    def _pick_node(self, pod):
+        """(node, None), or (None, the scheduler's reasons): a bound claim's PV restricts the
+        pod to the nodes its node affinity selects (volume node affinity); a node must exist
+        and its NoSchedule/NoExecute taints be tolerated."""
+        from .nodes import untolerated_taint
+        nodes = {n["metadata"]["name"]: n for n in self.store.list(NODE)[0]}
+        required = []
+        for cname in self._claims_of(pod):
+            claim = self.store.peek(PVC, pod["metadata"]["namespace"], cname) or {}
+            pv = self.store.peek(PV, "", (claim.get("spec") or {}).get("volumeName") or "")
+            for term in ((((pv or {}).get("spec") or {}).get("nodeAffinity") or {})
+                         .get("required") or {}).get("nodeSelectorTerms") or []:
+                required += [(e.get("key"), e.get("values") or [])
+                             for e in term.get("matchExpressions") or []]
+        digits = "".join(ch for ch in pod["metadata"]["name"] if ch.isdigit()) or "0"
+        order = [NODES[(int(digits[-3:]) + i) % len(NODES)] for i in range(len(NODES))]
+        order += sorted(set(nodes) - set(order))
+        tainted, conflict = [], 0
+        for name in order:
+            node = nodes.get(name)
+            if node is None:
+                continue
+            labels = node["metadata"].get("labels") or {}
+            if any(labels.get(key) not in values for key, values in required):
+                conflict += 1
+                continue
+            taint = untolerated_taint(node, pod)
+            if taint is None:
+                return name, None
+            tainted.append(taint)
+        reasons = []
+        if tainted:
+            reasons.append("%d node(s) had untolerated taint {%s: %s}" % (
+                len(tainted), tainted[0]["key"], tainted[0].get("value", "")))
+        if conflict:
+            reasons.append("%d node(s) had volume node affinity conflict" % conflict)
+        return None, ", ".join(reasons) or "no nodes available"
 
     def _advance(self, pod, state, now):
         cfg = self.config
@@ -222,7 +281,7 @@ class Kubelet(ConfigGate):
                 nexts.append(cs["next"])
         all_ready = all(cs["kind"] == "ok" and cs["running"] for cs in state.containers.values())
         if all_ready and state.ready_since is None:
-            ready_at = state.started_at + cfg.ready_seconds
+            ready_at = state.started_at + _ready_seconds(pod, cfg)
             if now >= ready_at:
                 state.ready_since = now
             else:
@@ -459,3 +518,14 @@ class Kubelet(ConfigGate):
         updated = dict(current)
         updated["status"] = status
         self.store.update(POD, updated, subresource="status", internal=True)
+
+
+def _ready_seconds(pod, cfg):
+    text = (pod["metadata"].get("annotations") or {}).get(READY_AFTER_ANNOTATION)
+    if text:
+        from ..k8s.durations import parse_duration
+        try:
+            return parse_duration(text)
+        except ValueError:
+            pass
+    return cfg.ready_seconds

@@ -11,7 +11,7 @@ _ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "u
 
 RESOURCE_TYPES = [
     ResourceType("", "v1", "Namespace", "namespaces", "namespace", False, ["ns"], ["status"], False),
-    ResourceType("", "v1", "Pod", "pods", "pod", True, ["po"], ["status"], False),
+    ResourceType("", "v1", "Pod", "pods", "pod", True, ["po"], ["status", "eviction"], False),
     ResourceType("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims",
                  "persistentvolumeclaim", True, ["pvc"], ["status"], False),
     ResourceType("", "v1", "PersistentVolume", "persistentvolumes", "persistentvolume", False,
@@ -33,6 +33,8 @@ RESOURCE_TYPES = [
                  "poddisruptionbudget", True, ["pdb"], ["status"], True),
     ResourceType("storage.k8s.io", "v1", "StorageClass", "storageclasses", "storageclass", False,
                  ["sc"], [], False),
+    ResourceType("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", "endpointslice",
+                 True, [], [], False),
 ]
 
 RESOURCE_TYPES = [rt._replace(short_names=tuple(rt.short_names), subresources=tuple(rt.subresources))
@@ -42,7 +44,8 @@ BY_PLURAL = {(rt.group, rt.plural): rt for rt in RESOURCE_TYPES}
 BY_KIND = {rt.kind: rt for rt in RESOURCE_TYPES}
 
 # Groups in discovery order; autoscaling/v1 only carries the Scale kind of statefulsets/scale.
-GROUPS = [("apps", "v1"), ("autoscaling", "v1"), ("policy", "v1"), ("storage.k8s.io", "v1")]
+GROUPS = [("apps", "v1"), ("autoscaling", "v1"), ("policy", "v1"), ("storage.k8s.io", "v1"),
+          ("discovery.k8s.io", "v1")]
 
 _CATEGORIES = {"pods": ["all"], "services": ["all"], "statefulsets": ["all"]}
 
@@ -111,6 +114,9 @@ def resource_list(group, version):
                          "verbs": ["get", "patch", "update"]}
             if sub == "scale":
                 sub_entry.update(group="autoscaling", version="v1", kind="Scale")
+            elif sub == "eviction":
+                sub_entry.update(group="policy", version="v1", kind="Eviction",
+                                 verbs=["create"])
             entries.append(sub_entry)
     gv = "%s/%s" % (group, version) if group else version
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": entries}

@@ -21,6 +21,7 @@ from ..k8s.selectors import (SelectorError, format_label_selector, matches_field
                         parse_field_selector, parse_label_selector)
 from .tables import to_table
 from .watch import bookmark, watch_event, watch_options
+from ..k8s.params import query_bool
 
 VERSION = {"major": "1", "minor": "32", "gitVersion": "v1.32.0", "gitCommit": "sandbox",
            "gitTreeState": "clean", "buildDate": "2024-12-11T00:00:00Z", "goVersion": "go1.23.3",
@@ -61,6 +62,11 @@ class ApiServer(ThreadingHTTPServer):
         self.faults = Faults()
         self.access = access or Access()
         self.ssl_context = ssl_context
+        # seconds of network round trip to simulate (a remote API server): every request is
+        # answered that much later, and a new connection costs one more round trip (TCP's
+        # handshake), two over TLS (TLS 1.3's handshake); watch events then stream as they
+        # happen (a real network would add half a round trip to each)
+        self.latency = 0.0
         self._connections = set()
         self._conn_lock = threading.Lock()
         super().__init__(address, Handler)
@@ -130,10 +136,13 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- plumbing -------------------------------------------------------------------------------
     def setup(self):
+        if self.server.latency:
+            time.sleep(self.server.latency * (2 if self.server.ssl_context is not None else 1))
         if self.server.ssl_context is not None:
             self.request.settimeout(10)
             self.request.do_handshake()         # ssl.SSLError ends the connection quietly
             self.request.settimeout(None)
+        self.peer = peer_identity(self.request)
         super().setup()
 
     def _log(self, code):
@@ -144,6 +153,9 @@ class Handler(BaseHTTPRequestHandler):
                 "method": self.command, "path": self.url.path, "query": self.url.query,
                 "code": code, "user_agent": self.headers.get("User-Agent", ""),
                 "user": identity.user if identity is not None else None,
+                "auth": (self.headers.get("Authorization") or " ").split(" ", 1)[0] or None,
+                "client_cert": self.peer[0] if self.peer else None,
+                "tls": self.server.ssl_context is not None,
                 "impersonate_user": self.headers.get("Impersonate-User"),
                 "impersonate_groups": self.headers.get_all("Impersonate-Group") or [],
                 "fault": getattr(self, "fault_name", None)})
@@ -273,11 +285,13 @@ class Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
+        if self.server.latency:
+            time.sleep(self.server.latency)
         self.query = {k: v[-1] for k, v in parse_qs(self.url.query, keep_blank_values=True).items()}
         self.identity = self.fault_plan = self.fault_name = None
         try:
             access = self.server.access
-            identity = self.identity = access.authenticate(self.headers)
+            identity = self.identity = access.authenticate(self.headers, self.peer)
             self.identity = access.impersonate(identity, self.headers.get("Impersonate-User"),
                                                self.headers.get_all("Impersonate-Group") or [])
             attrs = Attributes(self.command, self.url.path, self.query)
@@ -407,7 +421,7 @@ class Handler(BaseHTTPRequestHandler):
         if rt.namespaced and name is not None and namespace is None:
             raise ApiError(errors.status(404, "NotFound", "the server could not find the "
                                          "requested resource"))
-        self._serve(rt, namespace, name, sub, watch or self.query.get("watch") in ("true", "1"))
+        self._serve(rt, namespace, name, sub, watch or query_bool(self.query, "watch"))
 
     def _serve(self, rt, ns, name, sub, watch):
         method = self.command
@@ -422,6 +436,11 @@ class Handler(BaseHTTPRequestHandler):
             if sub == "scale":
                 return self._send_json(200, _scale_of(obj))
             return self._send_object(200, rt, obj)
+        if method == "POST" and sub == "eviction" and name is not None:
+            body = self._body_object()
+            return self._send_json(201, self.server.cluster.disruption.evict(
+                ns, name, body, dry_run or "All" in ((body.get("deleteOptions") or {})
+                                                     .get("dryRun") or [])))
         if method == "POST" and name is None:
             body = self._body_object()
             if ns and body.get("metadata", {}).get("namespace") not in (None, "", ns):
@@ -812,3 +831,18 @@ def _scale_of(sts):
 
 
 STS = BY_KIND["StatefulSet"]
+
+
+def peer_identity(connection):
+    """(user, groups) of a verified client certificate, as kube-apiserver's x509
+    authenticator reads it (the subject's CommonName is the user, each Organization a group),
+    or None without one."""
+    getpeercert = getattr(connection, "getpeercert", None)
+    cert = getpeercert() if getpeercert else None
+    if not cert:
+        return None
+    fields = [pair for rdn in cert.get("subject", ()) for pair in rdn]
+    names = [v for k, v in fields if k == "commonName"]
+    if not names:
+        return None
+    return names[0], tuple(v for k, v in fields if k == "organizationName")

@@ -10,6 +10,7 @@ pods Pending, until the class is created."""
 import copy
 
 from . import events, storageclasses
+from ..k8s.storage import class_of
 from .resources import BY_KIND
 
 PVC = BY_KIND["PersistentVolumeClaim"]
@@ -17,6 +18,8 @@ PV = BY_KIND["PersistentVolume"]
 POD = BY_KIND["Pod"]
 PROTECTION = "kubernetes.io/pvc-protection"
 SC = BY_KIND["StorageClass"]
+NODE = BY_KIND["Node"]
+ZONE = "topology.kubernetes.io/zone"
 PROVISIONER = storageclasses.PROVISIONER
 DEFAULT_CLASS = "standard"
 
@@ -61,15 +64,15 @@ class Storage:
             elif claim is not None and etype == "NEW" and not self.can_provision(claim):
                 events.record(self.store, claim, "Warning", "ProvisioningFailed",
                               'storageclass.storage.k8s.io "%s" not found'
-                              % storageclasses.class_of(claim), "persistentvolume-controller")
+                              % class_of(claim), "persistentvolume-controller")
 
     def class_for(self, claim):
-        name = storageclasses.class_of(claim)
+        name = class_of(claim)
         return self.store.peek(SC, "", name) if name else None
 
     def can_provision(self, claim):
         """A bound claim, a claim without class (served as before), or one whose class exists."""
-        if claim["spec"].get("volumeName") or not storageclasses.class_of(claim):
+        if claim["spec"].get("volumeName") or not class_of(claim):
             return True
         return self.class_for(claim) is not None
 
@@ -104,6 +107,15 @@ class Storage:
                 released["status"] = {"phase": "Released"}
                 self.store.update(PV, released, subresource="status", internal=True)
 
+    def _topology(self, sc, node):
+        """The PV's node affinity: the node itself for a `topology: node` class, else its
+        zone."""
+        if (sc.get("parameters") or {}).get("topology") == "node":
+            return {"key": "kubernetes.io/hostname", "operator": "In", "values": [node]}
+        labels = ((self.store.peek(NODE, "", node) or {}).get("metadata") or {}).get(
+            "labels") or {}
+        return {"key": ZONE, "operator": "In", "values": [labels.get(ZONE, "zone-a")]}
+
     def bind(self, claim, node):
         """Provision a PV for a Pending claim and bind both (called when a pod is scheduled)."""
         if claim is None or claim["spec"].get("volumeName"):
@@ -129,8 +141,7 @@ class Storage:
                                     "name": name, "uid": uid, "apiVersion": "v1",
                                     "resourceVersion": claim["metadata"]["resourceVersion"]},
                        "nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [
-                           {"key": "kubernetes.io/hostname", "operator": "In",
-                            "values": [node]}]}]}}}}
+                           self._topology(sc, node)]}]}}}}
         pv = self.store.create(PV, pv, internal=True)
         pv = copy.deepcopy(pv)
         pv["status"] = {"phase": "Bound"}

@@ -17,20 +17,20 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from ..k8s import storage as k8s_storage
+from ..k8s.storage import BETA_CLASS_ANNOTATION, DEFAULT_ANNOTATION
 from .resources import BY_KIND
 
 SC = BY_KIND["StorageClass"]
-DEFAULT_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
-BETA_DEFAULT_ANNOTATION = "storageclass.beta.kubernetes.io/is-default-class"
-BETA_CLASS_ANNOTATION = "volume.beta.kubernetes.io/storage-class"
 PROVISIONER = "rancher.io/local-path"      # what the simulated provisioner answers to
 Obj = dict[str, Any]
 
 
 def initial_classes(reclaim_policy: str = "Delete") -> list[Obj]:
-    """`standard` (the default, expandable) and `fixed` (not expandable): both provisioned
-    by the sandbox's local-path provisioner when the first pod using the claim is scheduled
-    (WaitForFirstConsumer, as kind's `standard` class)."""
+    """`standard` (the default, expandable), `fixed` (not expandable) and `local`: provisioned
+    when the first pod using the claim is scheduled (WaitForFirstConsumer). `standard` and
+    `fixed` make zonal volumes (PV node affinity on the node's topology.kubernetes.io/zone, as
+    cloud disks); `local` pins the PV to the node (kubernetes.io/hostname, as local-path)."""
     common = {"provisioner": PROVISIONER, "reclaimPolicy": reclaim_policy,
               "volumeBindingMode": "WaitForFirstConsumer"}
     return [
@@ -38,6 +38,8 @@ def initial_classes(reclaim_policy: str = "Delete") -> list[Obj]:
                                "annotations": {DEFAULT_ANNOTATION: "true"}},
              allowVolumeExpansion=True),
         dict(common, metadata={"name": "fixed"}),
+        # node-local volumes: the PV is pinned to the node the first pod ran on
+        dict(common, metadata={"name": "local"}, parameters={"topology": "node"}),
     ]
 
 
@@ -78,21 +80,8 @@ def validate(sc: Obj, old: Optional[Obj]) -> list[dict[str, Any]]:
     return out
 
 
-def is_default(sc: Obj) -> bool:
-    annotations = sc["metadata"].get("annotations") or {}
-    return annotations.get(DEFAULT_ANNOTATION) == "true" or \
-        annotations.get(BETA_DEFAULT_ANNOTATION) == "true"
-
-
 def default_class(store: Any) -> Optional[Obj]:
-    classes, _ = store.list(SC)
-    defaults = [sc for sc in classes if is_default(sc)]
-    if not defaults:
-        return None
-    # newest first; equal timestamps: the name that sorts first
-    defaults.sort(key=lambda sc: sc["metadata"]["name"])
-    defaults.sort(key=lambda sc: sc["metadata"].get("creationTimestamp") or "", reverse=True)
-    return defaults[0]
+    return k8s_storage.default_class(store.list(SC)[0])
 
 
 def admit_claim(store: Any, claim: Obj) -> None:
@@ -105,11 +94,3 @@ def admit_claim(store: Any, claim: Obj) -> None:
     default = default_class(store)
     if default is not None:
         spec["storageClassName"] = default["metadata"]["name"]
-
-
-def class_of(claim: Obj) -> str:
-    """GetPersistentVolumeClaimClass: the beta annotation, else spec.storageClassName."""
-    annotations = claim["metadata"].get("annotations") or {}
-    if BETA_CLASS_ANNOTATION in annotations:
-        return annotations[BETA_CLASS_ANNOTATION] or ""
-    return (claim.get("spec") or {}).get("storageClassName") or ""

@@ -343,6 +343,32 @@ _COLUMNS = {
         _col("Status", description="The status of the namespace"),
         _age_col(),
     ],
+    "nodes": [
+        _name_col(),
+        _col("Status", description="The status of the node"),
+        _col("Roles", description="The roles of the node"),
+        _age_col(),
+        _col("Version", description="Kubelet Version reported by the node."),
+        _col("Internal-IP", priority=1, description="List of addresses reachable to the node. "
+             "Queried from cloud provider, if available."),
+        _col("External-IP", priority=1, description="List of addresses reachable to the node. "
+             "Queried from cloud provider, if available."),
+        _col("OS-Image", priority=1, description="OS Image reported by the node from "
+             "/etc/os-release (e.g. Debian GNU/Linux 7 (wheezy))."),
+        _col("Kernel-Version", priority=1, description="Kernel Version reported by the node "
+             "from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64)."),
+        _col("Container-Runtime", priority=1, description="ContainerRuntime Version reported "
+             "by the node through runtime remote API (e.g. containerd://1.4.2)."),
+    ],
+    "endpointslices": [
+        _name_col(),
+        _col("AddressType", description="addressType specifies the type of address carried by "
+             "this EndpointSlice."),
+        _col("Ports", description="ports specifies the list of network ports exposed by each "
+             "endpoint in this slice."),
+        _col("Endpoints", description="endpoints is a list of unique endpoints in this slice."),
+        _age_col(),
+    ],
     "poddisruptionbudgets": [
         _name_col(),
         _col("Min Available", description="The minimum number of pods that must be available."),
@@ -693,6 +719,43 @@ def _namespace_row(obj, now):
     ], None
 
 
+def _node_row(obj, now):
+    """printNode: Ready or NotReady (Unknown without conditions), SchedulingDisabled when
+    cordoned; roles from the node-role.kubernetes.io/ labels."""
+    meta, spec, status = (as_dict(obj.get(k)) for k in ("metadata", "spec", "status"))
+    ready = [c for c in status.get("conditions") or [] if as_dict(c).get("type") == "Ready"]
+    states = ["Ready" if as_dict(ready[0]).get("status") == "True" else "NotReady"] \
+        if ready else ["Unknown"]
+    if spec.get("unschedulable"):
+        states.append("SchedulingDisabled")
+    roles = sorted(k.split("/", 1)[1] for k in as_dict(meta.get("labels"))
+                   if k.startswith("node-role.kubernetes.io/") and k.split("/", 1)[1])
+    addresses = {as_dict(a).get("type"): as_dict(a).get("address")
+                 for a in status.get("addresses") or []}
+    info = as_dict(status.get("nodeInfo"))
+    return [
+        as_str(meta.get("name")), ",".join(states), ",".join(roles) or "<none>",
+        since(meta.get("creationTimestamp"), now), as_str(info.get("kubeletVersion")),
+        addresses.get("InternalIP") or "<none>", addresses.get("ExternalIP") or "<none>",
+        as_str(info.get("osImage")) or "<unknown>", as_str(info.get("kernelVersion")) or
+        "<unknown>", as_str(info.get("containerRuntimeVersion")) or "<unknown>",
+    ], None
+
+
+def _endpointslice_row(obj, now):
+    """printEndpointSlice: ports as "80,443" (<unset> without), the first three addresses and
+    "+ N more...", <unset> without endpoints."""
+    meta = as_dict(obj.get("metadata"))
+    ports = [str(as_dict(p).get("port")) for p in obj.get("ports") or []
+             if as_dict(p).get("port") is not None]
+    addresses = [a for e in obj.get("endpoints") or [] for a in as_dict(e).get("addresses") or []]
+    shown = ",".join(addresses[:3]) + (" + %d more..." % (len(addresses) - 3)
+                                       if len(addresses) > 3 else "")
+    return [as_str(meta.get("name")), as_str(obj.get("addressType")),
+            ",".join(ports) or "<unset>", shown or "<unset>",
+            since(meta.get("creationTimestamp"), now)], None
+
+
 def _pdb_row(obj, now):
     meta = as_dict(obj.get("metadata"))
     spec = as_dict(obj.get("spec"))
@@ -727,6 +790,8 @@ _ROW_PRINTERS = {
     "controllerrevisions": _controller_revision_row,
     "namespaces": _namespace_row,
     "poddisruptionbudgets": _pdb_row,
+    "nodes": _node_row,
+    "endpointslices": _endpointslice_row,
 }
 _ROW_PRINTERS.update(_CONFIG_ROWS)
 

@@ -1325,10 +1325,15 @@ def _validate_pvc(pvc, old):
                 + _spec_diff("core.PersistentVolumeClaimSpec", old_spec, new_spec),
             )
         )
+    # RecoverVolumeExpansionFailure (beta, on by default from v1.32): a request may be lowered
+    # (to recover from a failed expansion), but never to status.capacity or below
     old_size = parse_quantity(_d(_d(_d(old, "spec"), "resources"), "requests").get("storage"))
     new_size = parse_quantity(_d(_d(_d(pvc, "spec"), "resources"), "requests").get("storage"))
+    capacity = parse_quantity(_d(_d(old, "status"), "capacity").get("storage"))
     if old_size is not None and new_size is not None and new_size < old_size:
-        errs.append(forbidden("spec.resources.requests.storage", "field can not be less than previous value"))
+        if capacity is None or new_size <= capacity:
+            errs.append(forbidden("spec.resources.requests.storage",
+                                  "field can not be less than status.capacity"))
     return errs
 
 

@@ -19,6 +19,7 @@ import collections
 import copy
 
 from . import errors
+from ..k8s.params import query_bool
 
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 
@@ -32,7 +33,7 @@ def watch_options(query):
     rv = query.get("resourceVersion") or ""
     send_initial = query.get("sendInitialEvents")
     match = query.get("resourceVersionMatch") or ""
-    bookmarks = query.get("allowWatchBookmarks") in ("true", "1")
+    bookmarks = query_bool(query, "allowWatchBookmarks")
     causes = []
     if send_initial is not None and match != "NotOlderThan":
         causes.append("sendInitialEvents requires setting resourceVersionMatch to NotOlderThan")
@@ -60,7 +61,7 @@ def watch_options(query):
         if since < 0:
             raise errors.bad_request("invalid resource version")
     if send_initial is not None:
-        initial = send_initial in ("true", "1")
+        initial = query_bool(query, "sendInitialEvents")
         return WatchOptions(since if not initial else None, initial, initial and bookmarks,
                             bookmarks)
     # the legacy semantics: "" and "0" start with the current state, a number after it

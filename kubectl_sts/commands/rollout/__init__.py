@@ -14,19 +14,10 @@ import sys
 import click
 
 from ...errors import EXIT_ROLLOUT_FAILED, UsageError, interrupt_code
+from ..options import Duration, Integer, OneOf, dry_run_option, name_argument
 from .session import Rollout, StepFailed
 
 __all__ = ["rollout", "Rollout"]
-
-
-def _duration(ctx, param, value):
-    if value is None:
-        return None
-    from ...k8s.durations import parse_duration
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc))
 
 
 def _key_value(ctx, param, values):
@@ -53,7 +44,7 @@ def _load_patch(patch_file):
 
 
 @click.command()
-@click.argument("name")
+@name_argument()
 @click.option("--image", "images", multiple=True, callback=_key_value, metavar="CONTAINER=IMAGE",
               help="Stage a new image for a container (repeatable).")
 @click.option("--env", "env", multiple=True, callback=_key_value, metavar="KEY=VALUE",
@@ -63,27 +54,26 @@ def _load_patch(patch_file):
               help="Stage a strategic merge patch of the pod template (YAML or JSON).")
 @click.option("--hold", is_flag=True, help="Set the partition to the replica count so a pending "
               "template change reaches no pod until you step.")
-@click.option("--step", "step", type=int, is_flag=False, flag_value=1, default=None,
+@click.option("--step", "step", type=Integer(min=1), is_flag=False, flag_value=1, default=None,
               metavar="[N]", help="Lower the partition by N (default 1) and wait until healthy.")
-@click.option("--to", "to", type=int, metavar="K", help="Step down to partition K.")
+@click.option("--to", "to", type=Integer(), metavar="K", help="Step down to partition K.")
 @click.option("--all", "all_", is_flag=True, help="Step down to partition 0.")
 @click.option("--undo", is_flag=True, help="Restore the current revision's template and bring "
               "the updated ordinals back, step by step.")
 @click.option("--status", "follow", is_flag=True, help="Follow a rollout someone else drives.")
 @click.option("--watch", "follow", is_flag=True, help="Same as --status.")
-@click.option("--pause", callback=_duration, metavar="DURATION",
+@click.option("--pause", type=Duration(), metavar="DURATION",
               help="Wait this long between steps.")
 @click.option("--interactive", is_flag=True, help="Ask before each step.")
-@click.option("--settle", callback=_duration, default="0s", show_default=True,
+@click.option("--settle", type=Duration(), default="0s", show_default=True,
               metavar="DURATION", help="How long updated pods must stay Ready (at least "
               "minReadySeconds).")
-@click.option("--timeout", callback=_duration, default="5m", show_default=True,
+@click.option("--timeout", type=Duration(), default="5m", show_default=True,
               metavar="DURATION", help="How long one step may take.")
-@click.option("--on-failure", type=click.Choice(["stop", "undo"]), default="stop",
+@click.option("--on-failure", type=OneOf(["stop", "undo"]), default="stop",
               show_default=True, help="What to do when a step fails its health gate.")
-@click.option("--dry-run", type=click.Choice(["none", "client", "server"]), is_flag=False,
-              flag_value="client", default="none", help="Print (client) or send with dryRun=All "
-              "(server) the writes, without waiting.")
+@dry_run_option("Print (client) or send with dryRun=All (server) the writes, without "
+                "waiting.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_context
 def rollout(ctx, name, images, env, container, patch_file, hold, step, to, all_, undo, follow,
@@ -112,16 +102,12 @@ def rollout(ctx, name, images, env, container, patch_file, hold, step, to, all_,
       # Restore the current revision's template and bring updated ordinals back
       kubectl sts rollout web --undo
     """
-    from ...names import check_name
-    check_name(name)            # before any request: a name is a DNS label, never a path
     staging = bool(images or env or patch_file)
     actions = [a for a, on in (("stage", staging), ("--hold", hold), ("--step", step is not None),
                                ("--to", to is not None), ("--all", all_), ("--undo", undo),
                                ("--status", follow)) if on]
     if len(actions) > 1:
         raise click.UsageError("choose one of %s" % ", ".join(actions))
-    if step is not None and step < 1:
-        raise click.UsageError("--step must be at least 1")
     if container and not env:
         raise click.UsageError("--container only applies to --env")
     stepping = step is not None or to is not None or all_

@@ -1,0 +1,68 @@
+"""kubectl's cache directory and the plugin's small entries in it.
+
+The directory is kubectl's: `--cache-dir`, else `$KUBECACHEDIR`, else `~/.kube/cache`
+(kubectl keeps its discovery cache there, in one directory per server). An entry holds what
+one run learnt that lets the next run send all its requests at once (status: the set's
+selectors and Service name). It is only ever a guess: the caller checks it against what the
+server answered and redoes the reads when it was wrong. An entry that cannot be read or
+written is treated as absent, silently. Imports stay light: the executable's start (start.py)
+reads the help text from here before anything else is loaded."""
+
+from __future__ import annotations       # annotations unevaluated: no typing import
+
+import os
+import re
+
+_UNSAFE = re.compile(r"[^\w.]")
+
+
+def cache_dir(flag: str | None = None) -> str:
+    """The cache directory kubectl would use."""
+    return flag or os.environ.get("KUBECACHEDIR") or os.path.join(
+        os.path.expanduser("~"), ".kube", "cache")
+
+
+def server_directory(server: str) -> str:
+    """One directory name per API server, as kubectl names its discovery cache directories:
+    the URL without its scheme, every character other than a word character or `.` as `_`."""
+    host = re.sub(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", "", server or "")
+    return _UNSAFE.sub("_", host) or "_"
+
+
+def entry_path(root: str, server: str, *parts: str) -> str:
+    """Where the entry named by `parts` (DNS labels: kinds, namespaces, names) lives."""
+    safe = [re.sub(r"[^\w.-]", "_", part) for part in parts]
+    return os.path.join(root, "kubectl-sts", server_directory(server), *safe) + ".json"
+
+
+def load(path: str) -> object:
+    import json
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def store(path: str, value: object) -> None:
+    """Write JSON atomically (another run may read it at the same moment); failures are
+    ignored."""
+    import json
+    store_text(path, json.dumps(value, sort_keys=True))
+
+
+def store_text(path: str, text: str) -> None:
+    import tempfile
+    try:
+        directory = os.path.dirname(path)
+        os.makedirs(directory, mode=0o750, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError:
+        pass

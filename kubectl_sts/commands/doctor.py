@@ -1,0 +1,98 @@
+"""`kubectl sts doctor [NAME]`: every configuration hazard of one StatefulSet, or of every set
+in the namespace (-A: in every namespace), from one list per resource kind (StatefulSets, pods,
+PVCs, PVs, StorageClasses, Services, PodDisruptionBudgets, EndpointSlices), all in flight at
+once."""
+
+import click
+
+from ..errors import Forbidden, HazardsFound, UsageError
+from .common import connect, core_path, get_statefulset, sts_path
+from .options import name_argument, output_option
+
+
+@click.command()
+@name_argument(required=False)
+@click.option("-A", "--all-namespaces", is_flag=True, help="Every StatefulSet of every "
+              "namespace.")
+@output_option(("json", "yaml"))
+@click.pass_context
+def doctor(ctx, name, all_namespaces, output):
+    """Find the hazards in StatefulSets' configuration that bite later.
+
+    Each finding has a severity (error, warning, info), the evidence and the fix: no headless
+    Service or one that misses the pods, pods without a DNS record (EndpointSlices), a
+    retention policy that deletes PVs reclaimed with
+    Delete, a stale partition, a PodDisruptionBudget that blocks every drain, a StorageClass
+    that cannot expand, maxUnavailable dropped by the server, terminationGracePeriodSeconds 0,
+    PVCs whose size or class drifted from the template, orphaned PVCs, the forced-rollback
+    trap. Reads only. Exit 13 when any finding is an error.
+
+    \b
+    Examples:
+      # One set
+      kubectl sts doctor web
+    \b
+      # Every set of the namespace, as JSON
+      kubectl sts doctor -o json"""
+    from ..doctor import findings
+    from ..kube import concurrently
+    from ..paths import path
+    if name and all_namespaces:
+        raise UsageError("error: a resource cannot be retrieved by name across all namespaces")
+    conn = connect(ctx)
+    ns = None if all_namespaces else conn.namespace
+    notes = []
+
+    def optional(what, fn):
+        def run():
+            try:
+                return fn()
+            except Forbidden:
+                notes.append("%s not read (forbidden)" % what)
+                return None
+        return run
+    sets, pods, claims, pvs, classes, services, pdbs, slices = concurrently(
+        (lambda: [get_statefulset(conn, ns, name)]) if name else
+        (lambda: conn.get(sts_path(ns))["items"]),
+        lambda: conn.get(core_path(ns, "pods"))["items"],
+        lambda: conn.get(core_path(ns, "persistentvolumeclaims"))["items"],
+        optional("PersistentVolumes", lambda: conn.get(path("persistentvolumes"))["items"]),
+        optional("StorageClasses", lambda: conn.get(path("storageclasses"))["items"]),
+        lambda: conn.get(core_path(ns, "services"))["items"],
+        optional("PodDisruptionBudgets",
+                 lambda: conn.get(path("poddisruptionbudgets", ns))["items"]),
+        optional("EndpointSlices", lambda: conn.get(path("endpointslices", ns))["items"]))
+    pv_by_name = {p["metadata"]["name"]: p for p in pvs} if pvs is not None else None
+    report = []
+    for sts in sorted(sets, key=lambda s: (s["metadata"].get("namespace") or "",
+                                           s["metadata"]["name"])):
+        here = sts["metadata"].get("namespace")
+
+        def local(items):
+            return [i for i in items if i["metadata"].get("namespace") == here]
+        report += findings(sts, local(pods), local(claims), pv_by_name, classes or [],
+                           {s["metadata"]["name"]: s for s in local(services)},
+                           local(pdbs or []), None if slices is None else local(slices))
+    errors = sum(1 for f in report if f["severity"] == "error")
+    if not output.table:
+        from ..output import print_document
+        click.echo(print_document({"apiVersion": "kubectl-sts/v1", "kind": "DoctorReport",
+                                   "statefulSets": len(sets), "errors": errors,
+                                   "notes": notes, "findings": report}, output,
+                                  lambda _: "statefulset.apps/%s" % (name or "")))
+    else:
+        for f in report:
+            where = "%s/%s" % (f["namespace"], f["statefulSet"]) if all_namespaces else \
+                f["statefulSet"]
+            click.echo("%-8s %s  %s: %s; fix: %s" % (f["severity"], where, f["check"],
+                                                     f["evidence"], f["fix"]))
+        for note in notes:
+            click.echo("Note: %s" % note)
+        if not sets:
+            click.echo("No StatefulSets found in %s." % ("any namespace" if all_namespaces
+                                                        else "%s namespace" % ns), err=True)
+        elif not report:
+            click.echo("no hazards found in %d StatefulSet(s)" % len(sets))
+    if errors:
+        raise HazardsFound("error: %d error(s) found" % errors)
+    return 0

@@ -1,0 +1,139 @@
+"""kubectl's flags and arguments as click declarations: -o with every printer a command
+supports, TYPE/NAME arguments, the list-view flags (-l, --sort-by, --no-headers,
+--show-labels), and flag values checked with kubectl's words (pflag's `invalid argument`)."""
+
+import click
+
+from ..errors import UsageError
+
+
+class Integer(click.ParamType):
+    """An integer flag value; a bad one is pflag's `invalid argument ... strconv.ParseInt`."""
+    name = "integer"
+
+    def __init__(self, min=None):
+        self.min = min
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            number = value
+        else:
+            try:
+                number = int(str(value).strip(), 10)
+            except ValueError:
+                self.fail('invalid argument "%s" for "%s" flag: strconv.ParseInt: parsing "%s": '
+                          'invalid syntax' % (value, _flag(param), value), param, ctx)
+        if self.min is not None and number < self.min:
+            self.fail('invalid argument "%s" for "%s" flag: must be at least %d'
+                      % (value, _flag(param), self.min), param, ctx)
+        return number
+
+
+class Number(click.ParamType):
+    name = "float"
+
+    def convert(self, value, param, ctx):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            self.fail('invalid argument "%s" for "%s" flag: strconv.ParseFloat: parsing "%s": '
+                      'invalid syntax' % (value, _flag(param), value), param, ctx)
+
+
+class Duration(click.ParamType):
+    """A duration flag value (`30s`, `5m`, `1h30m`, `250ms`, bare seconds), in seconds."""
+    name = "duration"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (int, float)):
+            return float(value)
+        from ..k8s.durations import parse_duration
+        try:
+            return parse_duration(value)
+        except ValueError:
+            # pflag's wording around Go's time.ParseDuration error
+            self.fail('invalid argument "%s" for "%s" flag: time: invalid duration "%s"'
+                      % (value, _flag(param), value), param, ctx)
+
+
+class OneOf(click.Choice):
+    """A choice flag; a bad value names the allowed ones as kubectl does."""
+
+    def convert(self, value, param, ctx):
+        if value in self.choices:
+            return value
+        if _flag(param) == "--dry-run":
+            self.fail('Invalid dry-run value (%s). Must be "none", "server", or "client".'
+                      % value, param, ctx)
+        self.fail('invalid argument "%s" for "%s" flag: must be one of: %s'
+                  % (value, _flag(param), ", ".join(self.choices)), param, ctx)
+
+
+def _flag(param):
+    longs = [o for o in getattr(param, "opts", []) if o.startswith("--")]
+    return (longs or getattr(param, "opts", None) or [param.name])[0]
+
+
+def dry_run_option(help):
+    return click.option("--dry-run", type=OneOf(["none", "client", "server"]), is_flag=False,
+                        flag_value="client", default="none", help=help)
+
+
+_TEMPLATED = ("jsonpath", "jsonpath-file", "jsonpath-as-json", "custom-columns",
+              "custom-columns-file")
+
+
+def output_option(formats=("wide", "json", "yaml")):
+    """-o/--output: `formats` plus the template printers they imply (jsonpath=, jsonpath-file=,
+    custom-columns=, ...). The command receives an output.Output, checked before any request."""
+    from ..output import allowed
+
+    def check(ctx, param, value):
+        from ..output import parse_output
+        return parse_output(value, formats)
+    check.choices = allowed(formats)  # kubectl completes the names, without "="
+    shown = "|".join(f + ("=..." if f in _TEMPLATED else "") for f in allowed(formats))
+    return click.option("-o", "--output", "output", metavar="FORMAT", callback=check,
+                        help="Output format: %s." % shown)
+
+
+class StatefulSetRef(click.ParamType):
+    """NAME or TYPE/NAME (sts/web, statefulset/web, statefulsets.apps/web)."""
+    name = "name"
+
+    def convert(self, value, param, ctx):
+        from ..names import statefulset_ref
+        return statefulset_ref(value)
+
+
+def name_argument(required=True):
+    return click.argument("name", type=StatefulSetRef(), required=required,
+                          metavar="NAME" if required else "[NAME]")
+
+
+def list_options(function):
+    """The list-view flags kubectl users type: -l, --sort-by, --no-headers, --show-labels."""
+    def check_selector(ctx, param, value):
+        if value:
+            from ..k8s.selectors import SelectorError, parse_label_selector
+            try:
+                parse_label_selector(value)
+            except SelectorError as exc:
+                raise UsageError("error: %s" % exc)
+        return value
+
+    def check_sort(ctx, param, value):
+        from ..output import sort_key_template
+        sort_key_template(value)
+        return value
+    for option in reversed([
+            click.option("-l", "--selector", metavar="SELECTOR", callback=check_selector,
+                         help="Only StatefulSets with these labels (e.g. -l app=web,tier!=db)."),
+            click.option("--sort-by", metavar="JSONPATH", callback=check_sort,
+                         help="Sort the rows by this field of the list items "
+                         "(e.g. --sort-by=.age or '{.ready}')."),
+            click.option("--no-headers", is_flag=True, help="Print no header line."),
+            click.option("--show-labels", is_flag=True, help="Show the labels as a last "
+                         "column.")]):
+        function = option(function)
+    return function

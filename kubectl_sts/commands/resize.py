@@ -1,0 +1,413 @@
+"""`kubectl sts resize NAME --size SIZE`: grow every ordinal's volume online, then make the
+claim template match by creating the StatefulSet again around its running pods.
+
+Reads: the set and the StorageClasses together, then its claims (one list by the selector's
+labels). Writes, in this order: one PATCH per claim (its resourceVersion as precondition);
+the backup file; DELETE of the set with propagationPolicy Orphan and uid + resourceVersion
+preconditions; POST of the set with the new claim size. Waits with watches throughout."""
+
+import functools
+import json
+import os
+
+import click
+
+from ..errors import (Conflict, NotFound, PodFailed, Refused, StsError, UsageError,
+                      WaitTimeout, reworded)
+from ..paths import path
+from .common import connect, core_path, delete_options, get_statefulset, sts_path
+from .options import Duration, dry_run_option, name_argument, output_option
+from .scale import confirm
+
+
+@click.command()
+@name_argument()
+@click.option("--size", required=True, metavar="SIZE", help="The new size of every volume "
+              "of the claim template, e.g. 20Gi (never smaller than a volume is).")
+@click.option("--claim", "template", metavar="TEMPLATE", help="The claim template (may be "
+              "left out when the set has one).")
+@click.option("--include-orphans", is_flag=True, help="Also grow the claims of ordinals "
+              "outside the range (kept by a scale-down).")
+@click.option("--force", is_flag=True, help="Go ahead although another controller owns the "
+              "StatefulSet.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@dry_run_option("Show the plan only (client), or also send the claim patches and the delete "
+                "with dryRun=All (server).")
+@output_option(("json", "yaml"))
+@click.option("--timeout", "timeout_s", type=Duration(), default="10m", show_default=True,
+              metavar="DURATION", help="How long each wait may take (the expansion, the "
+              "deletion, the adoption).")
+@click.option("--backup", "backup_file", metavar="FILE", help="Where the StatefulSet is saved "
+              "before it is deleted (default: under ~/.local/state/kubectl-sts/resize/).")
+@click.option("--resume", is_flag=True, help="Finish an interrupted run: create the set again "
+              "from its backup.")
+@click.pass_context
+def resize(ctx, name, size, template, include_orphans, force, yes, dry_run, output, timeout_s,
+           backup_file, resume):
+    """Grow a StatefulSet's volumes without restarting a pod.
+
+    Every claim of the template's ordinals is expanded (its StorageClass must allow volume
+    expansion) and waited for until its capacity is SIZE; then the StatefulSet, whose
+    volumeClaimTemplates are immutable, is deleted with --cascade=orphan and created again
+    with the new size: its pods keep running, are adopted by the new set, and nothing
+    restarts. The set is saved to a backup file first; an interrupted run is finished by
+    running the same command again (or with --resume).
+
+    \b
+    Examples:
+      # The plan only
+      kubectl sts resize web --size 2Gi --dry-run
+    \b
+      # Grow every volume of web to 2Gi, without asking
+      kubectl sts resize web --size 2Gi --yes"""
+    conn = connect(ctx)
+    document = not output.table
+    say = functools.partial(click.echo, err=document)
+    backup = backup_file or default_backup(conn, name)
+    run = Resize(conn, name, size, template, timeout_s, backup, say)
+    try:
+        return run.main(include_orphans, force, yes, dry_run, output, resume)
+    except (KeyboardInterrupt, click.exceptions.Abort) as exc:
+        from ..errors import interrupt_code
+        run.explain_interruption()
+        return interrupt_code(exc)
+
+
+def default_backup(conn, name):
+    from ..cache import server_directory
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local",
+                                                            "state")
+    return os.path.join(base, "kubectl-sts", "resize", server_directory(conn.server),
+                        conn.namespace, "%s.json" % name)
+
+
+class Resize:
+    def __init__(self, conn, name, size, template, timeout, backup, say):
+        self.conn, self.name, self.size, self.template = conn, name, size, template
+        self.timeout, self.backup, self.say = timeout, backup, say
+        self.ns = conn.namespace
+        self.stage = "reading"
+        self.pods_before = {}         # name -> uid, read before the set is deleted
+
+    # -- the run --------------------------------------------------------------------------------
+    def main(self, include_orphans, force, yes, dry_run, output, resume):
+        from ..kube import concurrently
+        from ..resize import PlanError, plan
+        try:
+            sts, classes = concurrently(
+                lambda: get_statefulset(self.conn, self.ns, self.name),
+                lambda: self.conn.get(path("storageclasses"))["items"])
+        except NotFound:
+            saved = self.load_backup()
+            if saved is None:
+                raise
+            return self.resume(saved)
+        if resume:
+            self.say("statefulset %s exists: nothing to resume; planning the resize" % self.name)
+        claims = self.claims(sts)
+        try:
+            the_plan = plan(sts, claims, classes, self.size, self.template, include_orphans,
+                            force)
+        except PlanError as exc:
+            raise UsageError("error: %s" % exc)
+        self.template = the_plan["template"]
+        self.show(the_plan, output)
+        if the_plan["refusals"]:
+            more = len(the_plan["refusals"]) - 1
+            raise Refused("error: refused: %s%s; nothing was changed" % (
+                the_plan["refusals"][0], " (and %d more, listed above)" % more if more else ""))
+        if the_plan["nothingToDo"]:
+            self.say("nothing to do: every PVC of %s has %s and the template asks for %s"
+                     % (self.name, the_plan["size"], the_plan["size"]))
+            return 0
+        if dry_run == "client":
+            self.say("dry-run (client): nothing was sent")
+            return 0
+        if dry_run == "none" and not confirm("resize the volumes of %s to %s?"
+                                             % (self.name, the_plan["size"]), yes):
+            self.say("nothing changed")
+            return 0
+        server_dry = dry_run == "server"
+        by_name = {c["metadata"]["name"]: c for c in claims}
+        grow = [r["name"] for r in the_plan["claims"] if r["action"] == "expand"]
+        self.stage = "expanding"
+        for cname in grow:
+            self.patch_claim(by_name[cname], the_plan["size"], server_dry)
+        if server_dry:
+            if the_plan["templateChange"]:
+                self.delete_set(sts, dry_run=True)
+            self.say("dry-run (server): the API server accepted %d claim patch(es)%s; nothing "
+                     "changed" % (len(grow), " and the delete" if the_plan["templateChange"]
+                                  else ""))
+            return 0
+        before = {c: by_name[c] for c in grow}
+        if grow:
+            self.wait_expanded(sts, grow)
+        if the_plan["templateChange"]:
+            self.recreate(sts)
+        self.report(the_plan, before)
+        return 0
+
+    def claims(self, sts):
+        from ..labels import selector_string
+        labels = (sts["spec"].get("selector") or {}).get("matchLabels") or {}
+        found = self.conn.get(core_path(self.ns, "persistentvolumeclaims"),
+                              labelSelector=selector_string({"matchLabels": labels}) or None)
+        return found["items"]
+
+    def show(self, the_plan, output):
+        if not output.table:
+            from ..output import print_document
+            click.echo(print_document(the_plan, output, lambda _: "statefulset.apps/%s"
+                                      % self.name))
+            return
+        from ..render import table
+        rows = [[r["name"], r["ordinal"], r["request"] or "-", r["capacity"] or "-",
+                 r["storageClass"] or "-", r["size"], r["action"]] for r in the_plan["claims"]]
+        self.say("Resize plan for statefulset %s/%s:" % (self.ns, self.name))
+        self.say(table(["PVC", "ORDINAL", "REQUEST", "CAPACITY", "CLASS", "NEW", "ACTION"],
+                       rows))
+        change = the_plan["templateChange"]
+        if change:
+            self.say("Template %s: storage %s -> %s, by deleting the StatefulSet with "
+                     "--cascade=orphan (its pods keep running) and creating it again; backup: "
+                     "%s" % (change["template"], change["from"], change["to"], self.backup))
+        for warning in the_plan["warnings"]:
+            self.say("Warning: %s" % warning)
+        for refusal in the_plan["refusals"]:
+            self.say("Refused: %s" % refusal)
+
+    # -- step 1: the claims ---------------------------------------------------------------------
+    def patch_claim(self, claim, size, server_dry):
+        meta = claim["metadata"]
+        body = {"metadata": {"resourceVersion": meta["resourceVersion"]},
+                "spec": {"resources": {"requests": {"storage": size}}}}
+        try:
+            self.conn.request("PATCH", core_path(self.ns, "persistentvolumeclaims",
+                                                 meta["name"]),
+                              {"dryRun": "All"} if server_dry else None, body=body,
+                              content_type="application/merge-patch+json")
+        except Conflict as exc:
+            raise Conflict("error: PVC %s changed after the plan was made; run the command "
+                           "again" % meta["name"], status=409, reason=exc.reason) from exc
+        if not server_dry:
+            self.say("persistentvolumeclaim/%s: requested %s" % (meta["name"], size))
+
+    def wait_expanded(self, sts, names):
+        from ..labels import selector_string
+        from ..resize import expansion
+        from ..wait import Verdict, Watch, wait
+        labels = (sts["spec"].get("selector") or {}).get("matchLabels") or {}
+        watch = Watch(self.conn,
+                      claims=(core_path(self.ns, "persistentvolumeclaims"),
+                              {"labelSelector": selector_string({"matchLabels": labels})}),
+                      events=(core_path(self.ns, "events"),
+                              {"fieldSelector": "reason=VolumeResizeFailed"}))
+        seen = {}
+
+        def judge(snapshot, now):
+            states = {}
+            for cname in names:
+                claim = snapshot["claims"].get(cname)
+                states[cname] = expansion(claim, self.size) if claim else \
+                    {"state": "failed", "message": "deleted"}
+            for event in snapshot["events"].values():
+                target = (event.get("involvedObject") or {}).get("name")
+                if target in states and states[target]["state"] != "done":
+                    key = event["metadata"]["name"]
+                    if seen.setdefault(key, event.get("count", 1)) != event.get("count", 1) or \
+                            key not in baseline:
+                        states[target] = {"state": "failed", "message": event.get("message")}
+            failed = ["%s: %s" % (c, s["message"]) for c, s in states.items()
+                      if s["state"] == "failed"]
+            if failed:
+                return Verdict(failed="; ".join(failed))
+            # the volume has grown once only the file system is left: the kubelet finishes
+            # that online, or (some drivers) when the pod restarts; the report says which
+            waiting = ["%s %s" % (c, s["state"]) for c, s in states.items()
+                       if s["state"] not in ("done", "file-system")]
+            return Verdict(done=not waiting, line="expanding: %s" % ", ".join(waiting))
+        with watch:
+            baseline = set(watch.snapshot()["events"])
+            outcome = wait(watch, judge, self.timeout, self.say)
+        if outcome.state == "failed":
+            raise PodFailed("error: volume expansion failed: %s; the template was not changed"
+                            % outcome.verdict.failed)
+        if outcome.state != "done":
+            raise WaitTimeout("error: timed out after %gs %s; the template was not changed; "
+                              "run the command again to continue" % (
+                                  self.timeout, outcome.verdict.line if outcome.verdict
+                                  else outcome.why))
+
+    # -- step 2: the template -------------------------------------------------------------------
+    def recreate(self, sts):
+        from ..labels import selector_string
+        live = get_statefulset(self.conn, self.ns, self.name)     # fresh preconditions
+        if live["metadata"]["uid"] != sts["metadata"]["uid"] or \
+                live["metadata"].get("generation") != sts["metadata"].get("generation"):
+            raise Conflict("error: statefulset %s changed while its volumes grew; the volumes "
+                           "have the new size, the template not: run the command again"
+                           % self.name, status=409)
+        pods = self.conn.get(core_path(self.ns, "pods"),
+                             labelSelector=selector_string(live["spec"]["selector"]))["items"]
+        self.pods_before = {p["metadata"]["name"]: p["metadata"]["uid"] for p in pods
+                            if not p["metadata"].get("deletionTimestamp")}
+        self.save_backup(live)
+        self.stage = "deleting"
+        self.delete_set(live)
+        self.wait_gone(live["metadata"]["uid"])
+        self.stage = "creating"
+        created = self.create(live)
+        self.stage = "adopting"
+        self.wait_adopted(created, live)
+        self.stage = "done"
+
+    def delete_set(self, live, dry_run=False):
+        body = delete_options(live["metadata"]["uid"], live["metadata"]["resourceVersion"],
+                              propagation="Orphan")
+        try:
+            self.conn.request("DELETE", sts_path(self.ns, self.name),
+                              {"dryRun": "All"} if dry_run else None, body=body)
+        except Conflict as exc:
+            raise Conflict("error: statefulset %s changed after it was read; the volumes have "
+                           "the new size, the template not: run the command again"
+                           % self.name, status=409, reason=exc.reason) from exc
+        if not dry_run:
+            self.say("statefulset.apps/%s deleted (--cascade=orphan: its pods keep running)"
+                     % self.name)
+
+    def wait_gone(self, uid):
+        from ..wait import Verdict, Watch, wait
+        watch = Watch(self.conn, sets=(sts_path(self.ns),
+                                       {"fieldSelector": "metadata.name=%s" % self.name}))
+
+        def judge(snapshot, now):
+            current = snapshot["sets"].get(self.name)
+            gone = current is None or current["metadata"].get("uid") != uid
+            return Verdict(done=gone, line="waiting for statefulset %s to be gone" % self.name)
+        with watch:
+            outcome = wait(watch, judge, self.timeout, self.say)
+        if outcome.state != "done":
+            raise WaitTimeout("error: statefulset %s is still being deleted after %gs; finish "
+                              "with: kubectl sts resize %s --size %s --resume"
+                              % (self.name, self.timeout, self.name, self.size))
+
+    def create(self, live):
+        from ..resize import recreated
+        body = recreated(live, self.template, self.size)
+        try:
+            created = self.conn.request("POST", sts_path(self.ns), body=body)
+        except StsError as exc:
+            click.echo("error: creating statefulset %s with the new claim template failed: "
+                       "%s; creating it again as it was" % (self.name, exc.message), err=True)
+            try:
+                self.conn.request("POST", sts_path(self.ns), body=recreated(
+                    live, self.template, None))
+            except StsError as again:
+                raise reworded(again, "error: statefulset %s is deleted and could not be "
+                               "created again (%s); its pods keep running; finish with: "
+                               "kubectl sts resize %s --size %s --resume (backup: %s)" % (
+                                   self.name, again.message, self.name, self.size,
+                                   self.backup))
+            raise reworded(exc, "error: statefulset %s is back as it was (its volumes have the "
+                           "new size, its template not): run the same command again to retry"
+                           % self.name)
+        self.say("statefulset.apps/%s created (claim template %s: %s)" % (
+            self.name, self.template, self.size))
+        return created
+
+    def wait_adopted(self, created, live):
+        from ..labels import selector_string
+        from ..resize import adoption_problems
+        from ..wait import Verdict, Watch, wait
+        watch = Watch(self.conn,
+                      pods=(core_path(self.ns, "pods"),
+                            {"labelSelector": selector_string(live["spec"]["selector"])}),
+                      sets=(sts_path(self.ns), {"fieldSelector": "metadata.name=%s" % self.name}))
+        current = (live.get("status") or {}).get("currentRevision")
+
+        def judge(snapshot, now):
+            new = snapshot["sets"].get(self.name) or created
+            problems = adoption_problems(new, self.pods_before, list(snapshot["pods"].values()),
+                                         current)
+            return Verdict(done=not problems, line="adopting: %s" % "; ".join(problems[:3]),
+                           result=new)
+        with watch:
+            outcome = wait(watch, judge, self.timeout, self.say)
+        if outcome.state != "done":
+            raise WaitTimeout("error: after %gs: %s" % (self.timeout, outcome.verdict.line
+                                                        if outcome.verdict else outcome.why))
+
+    # -- the backup, and resuming ---------------------------------------------------------------
+    def save_backup(self, live):
+        doc = {"apiVersion": "kubectl-sts/v1", "kind": "ResizeBackup", "size": self.size,
+               "template": self.template, "pods": self.pods_before, "statefulSet": live}
+        os.makedirs(os.path.dirname(os.path.abspath(self.backup)), exist_ok=True)
+        temporary = self.backup + ".tmp"
+        with open(temporary, "w", encoding="utf-8") as f:
+            json.dump(doc, f, indent=1, sort_keys=True)
+        os.replace(temporary, self.backup)
+        self.say("backup of statefulset %s: %s" % (self.name, self.backup))
+
+    def load_backup(self):
+        try:
+            with open(self.backup, encoding="utf-8") as f:
+                doc = json.load(f)
+        except (OSError, ValueError):
+            return None
+        if doc.get("kind") != "ResizeBackup" or \
+                (doc.get("statefulSet") or {}).get("metadata", {}).get("name") != self.name:
+            return None
+        return doc
+
+    def resume(self, saved):
+        live = saved["statefulSet"]
+        self.template, self.size = saved["template"], saved["size"]
+        self.pods_before = saved.get("pods") or {}
+        self.say("statefulset %s is missing and its backup is %s: creating it again with %s "
+                 "for %s" % (self.name, self.backup, self.size, self.template))
+        self.stage = "creating"
+        created = self.create(live)
+        self.stage = "adopting"
+        self.wait_adopted(created, live)
+        self.stage = "done"
+        self.say("resumed: statefulset %s has its pods back; no pod restarted" % self.name)
+        return 0
+
+    def explain_interruption(self):
+        say = functools.partial(click.echo, err=True)
+        say("")
+        if self.stage in ("reading", "expanding"):
+            say("interrupted while the volumes grow: the template is unchanged; run the same "
+                "command again to continue")
+        elif self.stage in ("deleting", "creating"):
+            say("interrupted between deleting and creating statefulset %s: its pods keep "
+                "running; finish with: kubectl sts resize %s --size %s --resume (backup: %s)"
+                % (self.name, self.name, self.size, self.backup))
+        elif self.stage == "adopting":
+            say("interrupted while the new statefulset %s adopts its pods: the controller "
+                "finishes on its own; see with: kubectl sts status %s" % (self.name, self.name))
+
+    def report(self, the_plan, before):
+        from ..resize import claim_capacity, expansion
+        grown = [r for r in the_plan["claims"] if r["action"] == "expand"]
+        now = {c["metadata"]["name"]: c for c in self.conn.get(
+            core_path(self.ns, "persistentvolumeclaims"))["items"]} if grown else {}
+        for row in grown:
+            state = expansion(now.get(row["name"]) or {}, the_plan["size"])
+            if state["state"] == "done":
+                self.say("%s: %s -> %s" % (row["name"], claim_capacity(before[row["name"]]),
+                                           the_plan["size"]))
+            else:
+                pod = "%s-%d" % (self.name, row["ordinal"])
+                self.say("%s: the volume has %s, the file system not yet (%s); it grows when "
+                         "the kubelet expands it, or when %s restarts" % (
+                             row["name"], the_plan["size"], state["message"] or state["state"],
+                             pod))
+        change = the_plan["templateChange"]
+        if change:
+            self.say("template %s: %s -> %s" % (change["template"], change["from"],
+                                                change["to"]))
+            self.say("no pod restarted (%d pods, the same uids, adopted by the new set)"
+                     % len(self.pods_before))
+        self.say("resize of %s complete" % self.name)

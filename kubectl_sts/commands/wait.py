@@ -1,0 +1,154 @@
+"""`kubectl sts wait NAME`: a CI gate. Watches the set, its pods and its claims until the core
+(waiting.judge) says done (exit 0), failed (exit 9, fast), stalled or timed out (exit 10), or,
+under OnDelete with --ondelete=report, which pods still wait to be deleted (exit 12).
+Progress goes to stderr; stdout carries only the result."""
+
+import sys
+
+import click
+
+from ..errors import DeletePending, NotFound, PodFailed, WaitTimeout
+from .common import connect, core_path, get_statefulset, sts_path
+from .options import Duration, OneOf, name_argument, output_option
+
+
+@click.command()
+@name_argument()
+@click.option("--for", "mode", type=OneOf(["rollout", "ready", "deleted"]), default="rollout",
+              show_default=True, help="rollout: every ordinal Ready and available at the "
+              "update revision (from the partition up); ready: every ordinal Ready and "
+              "available; deleted: the StatefulSet is gone.")
+@click.option("--timeout", "timeout_s", type=Duration(), default="10m", show_default=True,
+              metavar="DURATION", help="Give up after this long (exit 10).")
+@click.option("--progress-deadline", "deadline_s", type=Duration(), default="5m",
+              show_default=True, metavar="DURATION", help="Fail (exit 10) when nothing moved "
+              "for this long; unschedulable pods and Pending claims fail (exit 9) after it.")
+@click.option("--ondelete", type=OneOf(["wait", "report"]), default="wait", show_default=True,
+              help="Under OnDelete: wait for someone to delete the old pods, or list them and "
+              "exit 12.")
+@output_option(("json", "yaml"))
+@click.pass_context
+def wait(ctx, name, mode, timeout_s, deadline_s, ondelete, output):
+    """Wait until a StatefulSet's rollout is done; fail fast when it cannot be (for CI).
+
+    Done (exit 0) when the controller has observed the latest generation and every ordinal
+    exists, is Ready and available, and (for rollout) runs the update revision from the
+    partition up. Fails at once (exit 9) when an updated pod crash-loops, cannot pull its
+    image or its config (with the pod, container, reason and message), or the set is in the
+    OrderedReady forced-rollback trap; an unschedulable pod or a Pending claim fails after
+    the progress deadline. Exit 10 when nothing changed for the progress deadline, or at
+    --timeout. Watches only; progress on stderr, the result on stdout.
+
+    \b
+    Examples:
+      # A CI step after `kubectl apply`
+      kubectl sts wait web --timeout 10m
+    \b
+      # Every ordinal Ready, whatever the revision; a JSON result
+      kubectl sts wait web --for ready -o json"""
+    conn = connect(ctx)
+    return Waiter(conn, name, mode, timeout_s, deadline_s, ondelete, output).run()
+
+
+class Waiter:
+    def __init__(self, conn, name, mode, timeout, deadline, ondelete, output):
+        self.conn, self.name, self.mode = conn, name, mode
+        self.timeout, self.deadline, self.ondelete = timeout, deadline, ondelete
+        self.output = output
+        self.tty = sys.stderr.isatty()
+        self.shown = None
+
+    def run(self):
+        from ..labels import selector_string
+        from ..wait import Verdict, Watch, wait
+        from ..waiting import judge, new_book
+        ns = self.conn.namespace
+        try:
+            sts = get_statefulset(self.conn, ns, self.name)
+        except NotFound:
+            if self.mode == "deleted":
+                return self.finish({"state": "done", "message": "deleted"}, None)
+            raise
+        selector = sts["spec"].get("selector") or {}
+        collections = {"sets": (sts_path(ns), {"fieldSelector": "metadata.name=%s"
+                                               % self.name})}
+        if self.mode != "deleted":
+            collections["pods"] = (core_path(ns, "pods"),
+                                   {"labelSelector": selector_string(selector)})
+            collections["claims"] = (core_path(ns, "persistentvolumeclaims"), {
+                "labelSelector": selector_string({"matchLabels": selector.get("matchLabels")
+                                                  or {}})})
+        book = new_book()
+        last = {}
+
+        def judged(snapshot, now):
+            current = snapshot["sets"].get(self.name)
+            result = judge(current, list(snapshot.get("pods", {}).values()),
+                           list(snapshot.get("claims", {}).values()), self.mode,
+                           self.ondelete, now, book, self.deadline)
+            last["result"], last["sts"] = result, current
+            if result["state"] in ("failed", "stalled", "pending-delete"):
+                return Verdict(failed=result)
+            return Verdict(done=result["state"] == "done", line=result["message"],
+                           wake=result["wake"], result=result)
+        with Watch(self.conn, **collections) as watch:
+            outcome = wait(watch, judged, self.timeout, self.progress)
+        self.progress(None)
+        if outcome.state == "done":
+            return self.finish(outcome.verdict.result or last.get("result"), last.get("sts"))
+        if outcome.state == "failed":
+            return self.finish(outcome.verdict.failed, last.get("sts"))
+        result = (outcome.verdict.result if outcome.verdict else None) or last.get("result") \
+            or {"state": "waiting", "message": outcome.why or "no answer"}
+        return self.finish(dict(result, state="timeout", message="timed out after %gs: %s"
+                                % (self.timeout, result["message"])), last.get("sts"))
+
+    def progress(self, line):
+        if line == self.shown:
+            return
+        if self.tty:
+            click.echo("\r\x1b[K" + (line or "")[:200], nl=line is None, err=True)
+        elif line:
+            click.echo(line, err=True)
+        self.shown = line
+
+    def finish(self, result, sts):
+        state = result["state"]
+        if not self.output.table:
+            from ..output import print_document
+            doc = {"apiVersion": "kubectl-sts/v1", "kind": "WaitResult", "name": self.name,
+                   "namespace": self.conn.namespace, "for": self.mode, "result": state,
+                   "message": result["message"],
+                   "waiting": [w for w in result.get("waiting") or []],
+                   "failure": result.get("failure"), "toDelete": result.get("toDelete", []),
+                   "revision": ((sts or {}).get("status") or {}).get("updateRevision")}
+            click.echo(print_document(doc, self.output, lambda _: "statefulset.apps/%s"
+                                      % self.name))
+        if state == "done":
+            if self.output.table and self.mode == "deleted":
+                click.echo("statefulset.apps/%s deleted" % self.name)
+            elif self.output.table:
+                click.echo("statefulset.apps/%s %s: %s" % (
+                    self.name, "rolled out" if self.mode == "rollout" else "ready",
+                    result["message"]))
+            return 0
+        if state == "failed":
+            raise PodFailed("error: %s%s" % (result["message"], self.last_events(result)))
+        if state == "pending-delete":
+            raise DeletePending("error: %s" % result["message"])
+        raise WaitTimeout("error: %s" % result["message"])
+
+    def last_events(self, result):
+        """The failing pod's last warning events, in one clause (one GET)."""
+        pod = (result.get("failure") or {}).get("pod")
+        if not pod:
+            return ""
+        try:
+            events = self.conn.get(core_path(self.conn.namespace, "events"), fieldSelector=(
+                "involvedObject.name=%s,type=Warning" % pod))["items"]
+        except Exception:
+            return ""
+        events.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "")
+        recent = ["%s: %s" % (e.get("reason"), (e.get("message") or "").strip())
+                  for e in events[-2:]]
+        return "; last events: %s" % " | ".join(recent) if recent else ""

@@ -1,0 +1,34 @@
+"""Facts about StorageClasses and claims that the API server, its admission plugins and
+every client agree on (pkg/volume/util/storageclass.go GetDefaultClass, v1helper
+GetPersistentVolumeClaimClass)."""
+
+from typing import Any, Dict, List, Optional
+
+Obj = Dict[str, Any]
+DEFAULT_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
+BETA_DEFAULT_ANNOTATION = "storageclass.beta.kubernetes.io/is-default-class"
+BETA_CLASS_ANNOTATION = "volume.beta.kubernetes.io/storage-class"
+
+
+def is_default(sc: Obj) -> bool:
+    annotations = (sc.get("metadata") or {}).get("annotations") or {}
+    return annotations.get(DEFAULT_ANNOTATION) == "true" or \
+        annotations.get(BETA_DEFAULT_ANNOTATION) == "true"
+
+
+def default_class(classes: List[Obj]) -> Optional[Obj]:
+    """The default class: the newest of those annotated as default; equal timestamps, the
+    name that sorts first."""
+    defaults = sorted((sc for sc in classes if is_default(sc)),
+                      key=lambda sc: sc["metadata"]["name"])
+    defaults.sort(key=lambda sc: sc["metadata"].get("creationTimestamp") or "", reverse=True)
+    return defaults[0] if defaults else None
+
+
+def class_of(claim: Obj) -> str:
+    """GetPersistentVolumeClaimClass: the beta annotation, else spec.storageClassName ("" for
+    none)."""
+    annotations = (claim.get("metadata") or {}).get("annotations") or {}
+    if BETA_CLASS_ANNOTATION in annotations:
+        return annotations[BETA_CLASS_ANNOTATION] or ""
+    return (claim.get("spec") or {}).get("storageClassName") or ""

@@ -1,0 +1,163 @@
+"""Nodes that fail, and what the control plane does about it.
+
+`kubectl annotate node NODE sandbox.kubectl-sts.io/kubelet=stopped` (sandbox only) stops that
+node's kubelet: its pods get no status updates, and a deleted pod on it stays Terminating (no
+kubelet confirms it). After `Config.node_grace_seconds` (node-monitor-grace-period) the node
+lifecycle controller (pkg/controller/nodelifecycle: tryUpdateNodeHealth, MarkPodsNotReady)
+sets its Ready condition Unknown (NodeStatusUnknown, "Kubelet stopped posting node status."),
+adds the `node.kubernetes.io/unreachable` NoSchedule and NoExecute taints, and sets its pods'
+Ready conditions False. Removing the annotation starts the kubelet again: Ready True, the
+unreachable taints go.
+
+The non-graceful node shutdown (KEP-2268, GA 1.28): a node that is not Ready and carries the
+`node.kubernetes.io/out-of-service` NoExecute taint has its pods deleted (the taint manager)
+and force-deleted (pod GC gcTerminating), which frees their volumes. Pods bound to a node
+that was deleted are force-deleted too (pod GC gcOrphaned)."""
+
+import copy
+
+from .resources import BY_KIND
+
+NODE = BY_KIND["Node"]
+POD = BY_KIND["Pod"]
+KUBELET_ANNOTATION = "sandbox.kubectl-sts.io/kubelet"
+UNREACHABLE = "node.kubernetes.io/unreachable"
+OUT_OF_SERVICE = "node.kubernetes.io/out-of-service"
+
+
+def ready_status(node):
+    for cond in (node.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == "Ready":
+            return cond.get("status")
+    return "Unknown"
+
+
+def untolerated_taint(node, pod):
+    """The first NoSchedule/NoExecute taint of the node the pod does not tolerate."""
+    tolerations = (pod.get("spec") or {}).get("tolerations") or []
+    for taint in (node.get("spec") or {}).get("taints") or []:
+        if taint.get("effect") not in ("NoSchedule", "NoExecute"):
+            continue
+        if not any(_tolerates(t, taint) for t in tolerations):
+            return taint
+    return None
+
+
+def _tolerates(toleration, taint):
+    if toleration.get("effect") not in (None, "", taint.get("effect")):
+        return False
+    if toleration.get("operator") == "Exists":
+        return toleration.get("key") in (None, "", taint.get("key"))
+    return toleration.get("key") == taint.get("key") and \
+        toleration.get("value", "") == taint.get("value", "")
+
+
+class NodeLifecycle:
+    def __init__(self, store, config, on_pods_changed):
+        self.store = store
+        self.config = config
+        self.stopped = {}             # node name -> sim time its kubelet stopped
+        self.unreachable = set()      # nodes marked NotReady by the lifecycle controller
+        self.on_pods_changed = on_pods_changed      # f(node): its kubelet resumed
+        self.dirty = True
+
+    def on_change(self, rt, etype, obj):
+        if rt is NODE or (rt is POD and obj.get("spec", {}).get("nodeName") in self.stopped):
+            self.dirty = True
+
+    def kubelet_stopped(self, node_name):
+        return node_name in self.stopped
+
+    def next_due(self):
+        pending = [t + self.config.node_grace_seconds for n, t in self.stopped.items()
+                   if n not in self.unreachable]
+        return min(pending) if pending else None
+
+    def step(self, now):
+        due = self.next_due()
+        if not self.dirty and (due is None or due > now):
+            return
+        self.dirty = False
+        nodes, _ = self.store.list(NODE)
+        names = set()
+        for node in nodes:
+            name = node["metadata"]["name"]
+            names.add(name)
+            stopped = (node["metadata"].get("annotations") or {}).get(KUBELET_ANNOTATION) == \
+                "stopped"
+            if stopped and name not in self.stopped:
+                self.stopped[name] = now
+            elif not stopped and name in self.stopped:
+                del self.stopped[name]
+                self.unreachable.discard(name)
+                self._ready_again(node)
+                self.on_pods_changed(name)
+                continue
+            if stopped and name not in self.unreachable and \
+                    now - self.stopped[name] >= self.config.node_grace_seconds:
+                self.unreachable.add(name)
+                self._not_ready(node)
+            if ready_status(node) != "True" and any(t.get("key") == OUT_OF_SERVICE for t in (
+                    node.get("spec") or {}).get("taints") or []):
+                self._shut_down(name)
+        for gone in set(self.stopped) - names:
+            del self.stopped[gone]
+            self.unreachable.discard(gone)
+        self._orphaned(names)
+
+    # -- what the controllers write ---------------------------------------------------------------
+    def _not_ready(self, node):
+        node = copy.deepcopy(node)
+        stamp = self.store.clock.stamp()
+        for cond in node.setdefault("status", {}).setdefault("conditions", []):
+            if cond.get("type") == "Ready":
+                cond.update(status="Unknown", reason="NodeStatusUnknown",
+                            message="Kubelet stopped posting node status.",
+                            lastTransitionTime=stamp)
+        taints = [t for t in node.setdefault("spec", {}).get("taints") or []
+                  if t.get("key") != UNREACHABLE]
+        taints += [{"key": UNREACHABLE, "effect": "NoSchedule", "timeAdded": stamp},
+                   {"key": UNREACHABLE, "effect": "NoExecute", "timeAdded": stamp}]
+        node["spec"]["taints"] = taints
+        self.store.update(NODE, node, internal=True)
+        pods, _ = self.store.list(POD)
+        for pod in pods:
+            if pod.get("spec", {}).get("nodeName") != node["metadata"]["name"]:
+                continue
+            pod = copy.deepcopy(pod)
+            for cond in (pod.get("status") or {}).get("conditions") or []:
+                if cond.get("type") in ("Ready", "ContainersReady") and \
+                        cond.get("status") == "True":
+                    cond.update(status="False", lastTransitionTime=stamp)
+            self.store.update(POD, pod, subresource="status", internal=True)
+
+    def _ready_again(self, node):
+        node = copy.deepcopy(node)
+        for cond in node.setdefault("status", {}).setdefault("conditions", []):
+            if cond.get("type") == "Ready":
+                cond.update(status="True", reason="KubeletReady",
+                            message="kubelet is posting ready status",
+                            lastTransitionTime=self.store.clock.stamp())
+        taints = [t for t in (node.get("spec") or {}).get("taints") or []
+                  if t.get("key") != UNREACHABLE]
+        if taints:
+            node["spec"]["taints"] = taints
+        else:
+            node.get("spec", {}).pop("taints", None)
+        self.store.update(NODE, node, internal=True)
+
+    def _orphaned(self, names):
+        """Pod GC gcOrphaned: pods bound to a node that no longer exists are force-deleted."""
+        pods, _ = self.store.list(POD)
+        for pod in pods:
+            node = pod.get("spec", {}).get("nodeName")
+            if node and node not in names:
+                self.store.delete(POD, pod["metadata"]["namespace"], pod["metadata"]["name"],
+                                  grace=0)
+
+    def _shut_down(self, name):
+        pods, _ = self.store.list(POD)
+        for pod in pods:
+            if pod.get("spec", {}).get("nodeName") == name:
+                self.store.delete(POD, pod["metadata"]["namespace"], pod["metadata"]["name"],
+                                  grace=0)

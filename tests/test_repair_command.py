@@ -1,0 +1,192 @@
+"""`kubectl sts repair` on the sandbox's failing nodes (the stopped kubelet is sandbox only)."""
+
+import json
+
+from helpers import create_settled, wait_for
+from kubectl_sts.cli import main
+from kubectl_sts.errors import EXIT_REFUSED
+
+STOP = "sandbox.kubectl-sts.io/kubelet=stopped"
+
+
+def _set(apps, core, namespace, replicas=3, storage_class=None):
+    create_settled(apps, core, namespace, replicas=replicas, pod_management="Parallel",
+                   storage_class=storage_class)
+
+
+def _repair(capsys, kubeconfig, namespace, *args):
+    capsys.readouterr()
+    code = main(["--kubeconfig", kubeconfig, "-n", namespace, "repair", "web"] + list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _stop(core, kubectl, node):
+    assert kubectl("annotate", "node", node, STOP, namespaced=False).returncode == 0
+    wait_for(core.list_node, lambda nodes: any(
+        c["type"] == "Ready" and c["status"] == "Unknown"
+        for c in nodes[node]["status"]["conditions"]), timeout=30)
+
+
+def _restore(core, kubectl, node):
+    kubectl("annotate", "node", node, "sandbox.kubectl-sts.io/kubelet-", namespaced=False)
+    kubectl("taint", "node", node, "node.kubernetes.io/out-of-service-", namespaced=False)
+    wait_for(core.list_node, lambda nodes: not nodes[node]["spec"].get("taints"), timeout=30)
+
+
+def test_a_healthy_ordinal_needs_nothing(apps, core, namespace, kubeconfig, capsys):
+    _set(apps, core, namespace, replicas=1)
+    code, out, err = _repair(capsys, kubeconfig, namespace, "--ordinal", "0")
+    assert code == 0, err
+    assert "web-0 is Ready: nothing to repair" in out
+
+
+def test_a_pod_on_a_down_node_is_recovered_with_the_taint_then_untainted(
+        sandbox, apps, core, namespace, kubeconfig, kubectl, capsys):
+    _set(apps, core, namespace)
+    old = core.read_namespaced_pod("web-0", namespace)
+    node = old.spec.node_name
+    try:
+        _stop(core, kubectl, node)
+        # not down for long enough yet: no remedy
+        code, out, err = _repair(capsys, kubeconfig, namespace, "--ordinal", "0", "--yes")
+        assert code == 1
+        assert "has not been Ready for" in out and "it may come back" in out
+        code, out, err = _repair(capsys, kubeconfig, namespace, "--ordinal", "0", "--yes",
+                                 "--min-down", "0s", "--timeout", "60s")
+        assert code == 0, err
+        assert "node %s: Ready=Unknown for " % node in out
+        assert "taint node %s node.kubernetes.io/out-of-service=nodeshutdown:NoExecute" % node \
+            in out
+        assert "web-0 is Ready again" in out
+        new = core.read_namespaced_pod("web-0", namespace)
+        assert new.metadata.uid != old.metadata.uid and new.spec.node_name != node
+        # the node comes back: --untaint removes the taint
+        kubectl("annotate", "node", node, "sandbox.kubectl-sts.io/kubelet-", namespaced=False)
+        wait_for(core.list_node, lambda nodes: any(
+            c["type"] == "Ready" and c["status"] == "True"
+            for c in nodes[node]["status"]["conditions"]), timeout=30)
+        code, out, err = _repair(capsys, kubeconfig, namespace, "--ordinal", "0", "--untaint",
+                                 "--yes")
+        assert code == 0, err
+        assert "node/%s untainted" % node in out
+        taints = json.loads(kubectl("get", "node", node, "-o", "json",
+                                    namespaced=False).stdout)["spec"].get("taints") or []
+        assert not [t for t in taints if t["key"] == "node.kubernetes.io/out-of-service"]
+    finally:
+        _restore(core, kubectl, node)
+
+
+def test_force_delete_instead_of_the_taint(sandbox, apps, core, namespace, kubeconfig, kubectl,
+                                           capsys):
+    _set(apps, core, namespace)
+    old = core.read_namespaced_pod("web-0", namespace)
+    node = old.spec.node_name
+    try:
+        _stop(core, kubectl, node)
+        code, out, err = _repair(capsys, kubeconfig, namespace, "--ordinal", "0", "--yes",
+                                 "--min-down", "0s", "--force-delete", "--timeout", "60s")
+        assert code == 0, err
+        assert "delete pod web-0 --grace-period=0 --force (uid %s)" % old.metadata.uid in out
+        assert "Warning: a StatefulSet runs at most one pod per ordinal" in out
+        assert core.read_namespaced_pod("web-0", namespace).metadata.uid != old.metadata.uid
+        node_doc = json.loads(kubectl("get", "node", node, "-o", "json",
+                                      namespaced=False).stdout)
+        assert not [t for t in node_doc["spec"].get("taints") or []
+                    if t["key"] == "node.kubernetes.io/out-of-service"]
+    finally:
+        _restore(core, kubectl, node)
+
+
+def test_a_volume_pinned_to_a_lost_node_needs_a_fresh_volume(sandbox, apps, core, namespace,
+                                                             kubeconfig, kubectl, capsys):
+    _set(apps, core, namespace, replicas=1, storage_class="local")
+    old_claim = core.read_namespaced_persistent_volume_claim("data-web-0", namespace)
+    node = core.read_namespaced_pod("web-0", namespace).spec.node_name
+    try:
+        _stop(core, kubectl, node)
+        kubectl("taint", "node", node, "node.kubernetes.io/out-of-service=nodeshutdown:NoExecute",
+                namespaced=False)
+        wait_for(core.list_namespaced_pod, lambda pods: any(
+            "volume node affinity conflict" in (c.get("message") or "")
+            for c in ((pods.get("web-0") or {}).get("status") or {}).get("conditions") or []),
+            timeout=60, namespace=namespace)
+        code, out, err = _repair(capsys, kubeconfig, namespace, "--ordinal", "0", "--yes")
+        assert code == EXIT_REFUSED
+        assert "needs --fresh-volume" in err
+        assert "THE DATA OF data-web-0 IS NOT ON THE NEW VOLUME" in out
+        code, out, err = _repair(capsys, kubeconfig, namespace, "--ordinal", "0", "--yes",
+                                 "--fresh-volume", "--timeout", "60s")
+        assert code == 0, err
+        assert "set PV %s persistentVolumeReclaimPolicy=Retain" % old_claim.spec.volume_name \
+            in out
+        assert "web-0 is Ready again" in out
+        new_claim = core.read_namespaced_persistent_volume_claim("data-web-0", namespace)
+        assert new_claim.metadata.uid != old_claim.metadata.uid
+        old_pv = json.loads(kubectl("get", "pv", old_claim.spec.volume_name, "-o", "json",
+                                    namespaced=False).stdout)
+        assert old_pv["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
+    finally:
+        _restore(core, kubectl, node)
+
+
+def test_a_volume_pinned_to_a_deleted_node_gets_a_fresh_volume(sandbox, apps, core, namespace,
+                                                               kubeconfig, kubectl, capsys):
+    """The node is gone (deleted): pod GC removes its pod, the replacement cannot be
+    scheduled (volume node affinity conflict), --fresh-volume brings the ordinal back on a
+    new claim; the old PV is kept (Retain)."""
+    _set(apps, core, namespace, replicas=1, storage_class="local")
+    old_claim = core.read_namespaced_persistent_volume_claim("data-web-0", namespace)
+    node = core.read_namespaced_pod("web-0", namespace).spec.node_name
+    try:
+        sandbox.stop_kubelet(node)
+        assert kubectl("delete", "node", node, namespaced=False).returncode == 0
+        wait_for(core.list_namespaced_pod, lambda pods: any(
+            "3 node(s) had volume node affinity conflict" in (c.get("message") or "") or
+            "2 node(s) had volume node affinity conflict" in (c.get("message") or "")
+            for c in ((pods.get("web-0") or {}).get("status") or {}).get("conditions") or []),
+            timeout=60, namespace=namespace)
+        code, out, err = _repair(capsys, kubeconfig, namespace, "--ordinal", "0", "--yes",
+                                 "--fresh-volume", "--timeout", "60s")
+        assert code == 0, err
+        assert "usable: none" in out
+        new_claim = core.read_namespaced_persistent_volume_claim("data-web-0", namespace)
+        assert new_claim.metadata.uid != old_claim.metadata.uid
+        assert core.read_namespaced_pod("web-0", namespace).spec.node_name != node
+        old_pv = json.loads(kubectl("get", "pv", old_claim.spec.volume_name, "-o", "json",
+                                    namespaced=False).stdout)
+        assert old_pv["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
+    finally:
+        if not kubectl("get", "node", node, namespaced=False).returncode == 0:
+            sandbox.add_node(node)
+        sandbox.start_kubelet(node)
+
+
+def test_the_forced_rollback_trap_is_repaired_by_deleting_the_pod(apps, core, namespace,
+                                                                  kubeconfig, capsys):
+    """OrderedReady: a bad image reaches web-1, the template is put back, and web-1 (at the
+    bad revision, never Ready) is never replaced by the controller: repair deletes it."""
+    good = create_settled(apps, core, namespace, replicas=2)["spec"]["template"]["spec"][
+        "containers"][0]["image"]
+
+    def image(name):
+        apps.patch_namespaced_stateful_set("web", namespace, {"spec": {"template": {"spec": {
+            "containers": [{"name": "app", "image": name}]}}}})
+    image("registry.invalid/nope:1")
+    wait_for(core.list_namespaced_pod, lambda pods: any(
+        (cs.get("state") or {}).get("waiting", {}).get("reason") in ("ErrImagePull",
+                                                                     "ImagePullBackOff")
+        for cs in ((pods.get("web-1") or {}).get("status") or {}).get("containerStatuses")
+        or []), timeout=60, namespace=namespace)
+    image(good)
+    wait_for(apps.list_namespaced_stateful_set, lambda items: (items["web"].get("status") or {})
+             .get("observedGeneration") == items["web"]["metadata"]["generation"], timeout=30,
+             namespace=namespace)
+    stuck = core.read_namespaced_pod("web-1", namespace)
+    code, out, err = _repair(capsys, kubeconfig, namespace, "--ordinal", "1", "--yes",
+                             "--timeout", "60s")
+    assert code == 0, err
+    assert "no longer the update revision" in out
+    assert "delete pod web-1 (uid %s)" % stuck.metadata.uid in out
+    assert "web-1 is Ready again" in out
+    assert core.read_namespaced_pod("web-1", namespace).spec.containers[0].image == good

@@ -1,0 +1,207 @@
+"""The `resize` core (kubectl_sts/resize.py), table-driven over plain API objects: no server."""
+
+import copy
+
+import pytest
+
+from kubectl_sts.resize import (PlanError, adoption_problems, expansion, managers, plan,
+                                recreated)
+
+
+def sts(replicas=2, templates=("data",), size="1Gi", start=None, labels=None,
+        annotations=None, owner=None, current="web-1", update="web-1"):
+    spec = {"replicas": replicas, "serviceName": "web",
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [
+                {"name": "app", "image": "nginx"}]}},
+            "volumeClaimTemplates": [{"metadata": {"name": t}, "spec": {
+                "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}}}
+                for t in templates]}
+    if start is not None:
+        spec["ordinals"] = {"start": start}
+    meta = {"name": "web", "namespace": "default", "uid": "u-1", "resourceVersion": "7",
+            "generation": 3, "creationTimestamp": "2026-01-01T00:00:00Z",
+            "managedFields": [{"manager": "kubectl"}], "labels": labels or {"app": "web"}}
+    if annotations:
+        meta["annotations"] = annotations
+    if owner:
+        meta["ownerReferences"] = [{"kind": owner, "name": "db", "controller": True}]
+    return {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": meta, "spec": spec,
+            "status": {"currentRevision": current, "updateRevision": update}}
+
+
+def claim(name, capacity="1Gi", request=None, phase="Bound", sc="standard"):
+    c = {"metadata": {"name": name, "uid": "c-" + name, "resourceVersion": "1"},
+         "spec": {"resources": {"requests": {"storage": request or capacity}}},
+         "status": {"phase": phase}}
+    if sc:
+        c["spec"]["storageClassName"] = sc
+    if phase == "Bound":
+        c["status"]["capacity"] = {"storage": capacity}
+    return c
+
+
+def sc(name, expand=True, default=False):
+    out = {"metadata": {"name": name, "creationTimestamp": "2026-01-01T00:00:00Z"},
+           "provisioner": "rancher.io/local-path"}
+    if expand is not None:
+        out["allowVolumeExpansion"] = expand
+    if default:
+        out["metadata"]["annotations"] = {"storageclass.kubernetes.io/is-default-class": "true"}
+    return out
+
+
+CLASSES = [sc("standard", default=True), sc("fixed", expand=False)]
+TWO = [claim("data-web-0"), claim("data-web-1")]
+
+
+@pytest.mark.parametrize("case, the_set, claims, size, refusal", [
+    ("fine", sts(), TWO, "2Gi", None),
+    ("missing", sts(), TWO[:1], "2Gi", "PVC data-web-1 of ordinal 1 does not exist"),
+    ("pending", sts(), [TWO[0], claim("data-web-1", phase="Pending")], "2Gi",
+     "PVC data-web-1 is Pending, not Bound"),
+    ("shrink", sts(), [claim("data-web-0", "5Gi"), TWO[1]], "2Gi",
+     "PVC data-web-0 already has 5Gi: volumes cannot shrink"),
+    ("fixed-class", sts(), [claim("data-web-0", sc="fixed"), TWO[1]], "2Gi",
+     "StorageClass fixed of PVC data-web-0 does not allow volume expansion "
+     "(allowVolumeExpansion is not true)"),
+    ("unknown-class", sts(), [claim("data-web-0", sc="gold"), TWO[1]], "2Gi",
+     "PVC data-web-0: StorageClass gold does not exist"),
+    # admission refuses a claim without a class, whatever the default class is
+    ("no-class", sts(), [claim("data-web-0", sc=None), TWO[1]], "2Gi",
+     "PVC data-web-0 has no StorageClass: the API server expands only claims of a class that "
+     "allows it"),
+    ("owned", sts(owner="Database"), TWO, "2Gi",
+     "StatefulSet web is controlled by Database db, which would undo the change "
+     "(--force to go ahead)"),
+    ("mid-rollout", sts(update="web-2"), TWO, "2Gi", "a rollout is in progress (current "
+     "revision web-1, update revision web-2): recreating the set now would restart the "
+     "ordinals below the partition; finish or undo it first"),
+    ("start-ordinal", sts(start=5), [claim("data-web-5"), claim("data-web-6")], "2Gi", None),
+])
+def test_refusals(case, the_set, claims, size, refusal):
+    result = plan(the_set, claims, CLASSES, size)
+    assert result["refusals"] == ([refusal] if refusal else []), case
+
+
+def test_force_overrides_only_the_owner():
+    result = plan(sts(owner="Database"), TWO, CLASSES, "2Gi", force=True)
+    assert result["refusals"] == []
+
+
+def test_the_plan_names_every_claim_and_the_template_change():
+    result = plan(sts(), [claim("data-web-0", "2Gi"), TWO[1]], CLASSES, "2048Mi")
+    assert [(r["name"], r["capacity"], r["storageClass"], r["size"], r["action"])
+            for r in result["claims"]] == [("data-web-0", "2Gi", "standard", "2Gi", "done"),
+                                          ("data-web-1", "1Gi", "standard", "2Gi", "expand")]
+    assert result["templateChange"] == {"template": "data", "from": "1Gi", "to": "2Gi"}
+    assert result["nothingToDo"] is False
+
+
+def test_rerun_after_success_has_nothing_to_do():
+    grown = [claim("data-web-0", "2Gi"), claim("data-web-1", "2Gi")]
+    result = plan(sts(size="2Gi"), grown, CLASSES, "2Gi")
+    assert result["nothingToDo"] is True and result["templateChange"] is None
+
+
+def test_orphans_only_when_asked():
+    claims = TWO + [claim("data-web-4"), claim("other-web-9")]
+    assert [r["name"] for r in plan(sts(), claims, CLASSES, "2Gi")["claims"]] == \
+        ["data-web-0", "data-web-1"]
+    rows = plan(sts(), claims, CLASSES, "2Gi", include_orphans=True)["claims"]
+    assert [(r["name"], r["inRange"]) for r in rows] == [
+        ("data-web-0", True), ("data-web-1", True), ("data-web-4", False)]
+
+
+@pytest.mark.parametrize("the_set, template, message", [
+    (sts(templates=("data", "logs")), None,
+     "StatefulSet web has 2 claim templates (data, logs): choose one with --claim"),
+    (sts(), "logs", 'StatefulSet web has no claim template "logs" (templates: data)'),
+    (sts(templates=()), None, "StatefulSet web has no volumeClaimTemplates: nothing to resize"),
+])
+def test_template_choice(the_set, template, message):
+    with pytest.raises(PlanError, match="^%s$" % message.replace("(", r"\(").replace(")", r"\)")):
+        plan(the_set, TWO, CLASSES, "2Gi", template)
+
+
+@pytest.mark.parametrize("size", ["", "0", "-1Gi", "big", "2GB"])
+def test_a_size_must_be_a_positive_quantity(size):
+    with pytest.raises(PlanError, match="invalid size"):
+        plan(sts(), TWO, CLASSES, size)
+
+
+@pytest.mark.parametrize("labels, annotations, expected", [
+    ({"app.kubernetes.io/managed-by": "Helm"}, {"meta.helm.sh/release-name": "db"},
+     ["Helm (release db)"]),
+    ({}, {"argocd.argoproj.io/tracking-id": "shop:apps/StatefulSet:default/web"},
+     ["Argo CD (application shop)"]),
+    ({"kustomize.toolkit.fluxcd.io/name": "apps"}, {}, ["Flux (kustomize apps)"]),
+    ({"app": "web"}, {}, []),
+])
+def test_managers_are_named_and_warned_about(labels, annotations, expected):
+    the_set = sts(labels=labels, annotations=annotations)
+    assert managers(the_set) == expected
+    warnings = plan(the_set, TWO, CLASSES, "2Gi")["warnings"]
+    assert len(warnings) == len(expected)
+    for warning, who in zip(warnings, expected):
+        assert warning.startswith(who + " manages web: change the source too "
+                                  "(volumeClaimTemplates[data] storage: 1Gi -> 2Gi)")
+
+
+@pytest.mark.parametrize("status, state", [
+    ({"phase": "Bound", "capacity": {"storage": "2Gi"}}, "done"),
+    ({"phase": "Bound", "capacity": {"storage": "1Gi"}}, "requested"),
+    ({"phase": "Bound", "capacity": {"storage": "1Gi"},
+      "allocatedResourceStatuses": {"storage": "ControllerResizeInProgress"},
+      "conditions": [{"type": "Resizing", "status": "True"}]}, "resizing"),
+    ({"phase": "Bound", "capacity": {"storage": "1Gi"},
+      "allocatedResourceStatuses": {"storage": "NodeResizePending"},
+      "conditions": [{"type": "FileSystemResizePending", "status": "True",
+                      "message": "Waiting for user to (re-)start a pod"}]}, "file-system"),
+    ({"phase": "Bound", "capacity": {"storage": "1Gi"},
+      "allocatedResourceStatuses": {"storage": "ControllerResizeInfeasible"}}, "failed"),
+    ({"phase": "Bound", "capacity": {"storage": "1Gi"},
+      "allocatedResourceStatuses": {"storage": "NodeResizeInfeasible"}}, "failed"),
+])
+def test_expansion_progress(status, state):
+    assert expansion({"status": status}, "2Gi")["state"] == state
+
+
+def test_recreated_is_the_live_set_without_server_fields_and_with_the_new_size():
+    live = sts()
+    body = recreated(live, "data", "2048Mi")
+    assert "status" not in body
+    assert set(body["metadata"]) == {"name", "namespace", "labels"}
+    assert body["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"] == \
+        {"storage": "2Gi"}
+    expected = copy.deepcopy(live["spec"])
+    expected["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] = "2Gi"
+    assert body["spec"] == expected
+    assert live["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"][
+        "storage"] == "1Gi"                  # the live object is left alone
+    # without a size: the set as it was (the fallback when the new one cannot be created)
+    odd = sts(size="1024Mi")
+    assert recreated(odd, "data", None)["spec"] == odd["spec"]
+
+
+def _pod(name, uid, owner_uid=None):
+    meta = {"name": name, "uid": uid}
+    if owner_uid:
+        meta["ownerReferences"] = [{"kind": "StatefulSet", "uid": owner_uid,
+                                    "controller": True}]
+    return {"metadata": meta}
+
+
+@pytest.mark.parametrize("pods, current, problems", [
+    ([_pod("web-0", "p0", "new"), _pod("web-1", "p1", "new")], "web-1", []),
+    ([_pod("web-0", "p0", "new"), _pod("web-1", "p1")], "web-1",
+     ["pod web-1 is not adopted yet"]),
+    ([_pod("web-0", "p0", "new"), _pod("web-1", "p9", "new")], "web-1",
+     ["pod web-1 was replaced"]),
+    ([_pod("web-0", "p0", "new")], "web-1", ["pod web-1 is gone"]),
+    ([_pod("web-0", "p0", "new"), _pod("web-1", "p1", "new")], None,
+     ["current revision is not set yet, not web-1"]),
+])
+def test_adoption(pods, current, problems):
+    new = {"metadata": {"uid": "new"}, "status": {"currentRevision": current}}
+    assert adoption_problems(new, {"web-0": "p0", "web-1": "p1"}, pods, "web-1") == problems
