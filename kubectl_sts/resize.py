@@ -73,6 +73,10 @@ def managers(sts: Obj) -> List[str]:
     return found
 
 
+# the plan's actions whose claims are waited for and reported: "expand" is patched first,
+# "growing" was asked for already (an earlier run) and is only waited for
+GROWING = ("expand", "growing")
+
 def plan(sts: Obj, claims: List[Obj], classes: List[Obj], size: str,
          template_name: Optional[str] = None, include_orphans: bool = False,
          force: bool = False) -> Obj:
@@ -120,6 +124,9 @@ def plan(sts: Obj, claims: List[Obj], classes: List[Obj], size: str,
         elif capacity is not None and wanted == capacity:
             row["action"] = "done"
             continue
+        elif quantity_value(row["request"]) == wanted:
+            # asked for already (an earlier run): wait for it, do not write it again
+            row["action"] = "growing"
         sc = class_by_name.get(sc_name or "")
         if sc is None:
             refusals.append("PVC %s: StorageClass %s does not exist" % (cname, sc_name)

@@ -98,6 +98,15 @@ def test_the_plan_names_every_claim_and_the_template_change():
     assert result["nothingToDo"] is False
 
 
+def test_a_claim_asked_for_already_is_waited_for_not_written_again():
+    """A rerun while an expansion is under way (request at SIZE, capacity not yet): patching
+    it again would only race the resizer's status writes (409)."""
+    result = plan(sts(), [claim("data-web-0", "1Gi", request="2Gi"), TWO[1]], CLASSES, "2Gi")
+    assert [(r["name"], r["request"], r["action"]) for r in result["claims"]] == [
+        ("data-web-0", "2Gi", "growing"), ("data-web-1", "1Gi", "expand")]
+    assert result["refusals"] == [] and result["nothingToDo"] is False
+
+
 def test_rerun_after_success_has_nothing_to_do():
     grown = [claim("data-web-0", "2Gi"), claim("data-web-1", "2Gi")]
     result = plan(sts(size="2Gi"), grown, CLASSES, "2Gi")

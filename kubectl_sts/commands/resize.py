@@ -129,7 +129,9 @@ class Resize:
             return 0
         server_dry = dry_run == "server"
         by_name = {c["metadata"]["name"]: c for c in claims}
+        from ..resize import GROWING
         grow = [r["name"] for r in the_plan["claims"] if r["action"] == "expand"]
+        awaited = [r["name"] for r in the_plan["claims"] if r["action"] in GROWING]
         self.stage = "expanding"
         for cname in grow:
             self.patch_claim(by_name[cname], the_plan["size"], server_dry)
@@ -140,9 +142,9 @@ class Resize:
                      "changed" % (len(grow), " and the delete" if the_plan["templateChange"]
                                   else ""))
             return 0
-        before = {c: by_name[c] for c in grow}
-        if grow:
-            self.wait_expanded(sts, grow)
+        before = {c: by_name[c] for c in awaited}
+        if awaited:
+            self.wait_expanded(sts, awaited)
         if the_plan["templateChange"]:
             self.recreate(sts)
         self.report(the_plan, before)
@@ -389,8 +391,8 @@ class Resize:
                 "finishes on its own; see with: kubectl sts status %s" % (self.name, self.name))
 
     def report(self, the_plan, before):
-        from ..resize import claim_capacity, expansion
-        grown = [r for r in the_plan["claims"] if r["action"] == "expand"]
+        from ..resize import GROWING, claim_capacity, expansion
+        grown = [r for r in the_plan["claims"] if r["action"] in GROWING]
         now = {c["metadata"]["name"]: c for c in self.conn.get(
             core_path(self.ns, "persistentvolumeclaims"))["items"]} if grown else {}
         for row in grown:
