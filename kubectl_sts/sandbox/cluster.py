@@ -17,6 +17,7 @@ from .resources import BY_KIND, RESOURCE_TYPES
 from .serviceaccounts import ServiceAccounts
 from .storage import Storage
 from .store import Store
+from .tainteviction import TaintEviction, add_default_tolerations
 
 STS = BY_KIND["StatefulSet"]
 POD = BY_KIND["Pod"]
@@ -36,7 +37,7 @@ class Config:
     def __init__(self, speed=1.0, start_seconds=0.02, ready_seconds=0.02, terminate_seconds=0.02,
                  crash_seconds=0.05, backoff_seconds=0.2, maxunavailable_gate=False,
                  watch_history=50000, reclaim_policy="Delete", validate=True,
-                 resize_seconds=0.05, node_grace_seconds=0.2):
+                 resize_seconds=0.05, node_grace_seconds=0.2, default_toleration_seconds=300):
         self.speed = speed
         self.start_seconds = start_seconds
         self.ready_seconds = ready_seconds
@@ -49,6 +50,9 @@ class Config:
         self.validate = validate
         self.resize_seconds = resize_seconds      # each step of a volume expansion
         self.node_grace_seconds = node_grace_seconds  # node-monitor-grace-period
+        # kube-apiserver --default-not-ready-toleration-seconds and
+        # --default-unreachable-toleration-seconds (whole seconds, as in the pod spec)
+        self.default_toleration_seconds = default_toleration_seconds
 
     @classmethod
     def demo(cls, **overrides):
@@ -71,6 +75,7 @@ class Cluster:
         self.disruption = Disruption(self.store)
         self.endpointslices = EndpointSlices(self.store)
         self.nodes = NodeLifecycle(self.store, self.config, self.kubelet.node_resumed)
+        self.taint_eviction = TaintEviction(self.store)
         self.kubelet.nodes = self.nodes
         self.serviceaccounts = ServiceAccounts(self.store)
         self.controller = StatefulSetController(self.store, self.config.maxunavailable_gate)
@@ -84,7 +89,8 @@ class Cluster:
         for listener in (self._on_change, self.kubelet.on_change, self.gc.on_change,
                          self.storage.on_change, self.serviceaccounts.on_change,
                          self.resizer.on_change, self.disruption.on_change,
-                         self.nodes.on_change, self.endpointslices.on_change):
+                         self.nodes.on_change, self.taint_eviction.on_change,
+                         self.endpointslices.on_change):
             self.store.listeners.append(listener)
         for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
             self.store.create(NS, {"metadata": {"name": ns}})
@@ -112,6 +118,7 @@ class Cluster:
             if not spec.get("serviceAccountName"):
                 spec["serviceAccountName"] = spec.get("serviceAccount") or "default"
             spec["serviceAccount"] = spec["serviceAccountName"]
+            add_default_tolerations(obj, self.config.default_toleration_seconds)
         if old is None:
             if rt is PVC:
                 self.storage.admit_claim(obj)
@@ -211,7 +218,8 @@ class Cluster:
                 now = self.clock.now()
                 due = [t for t in list(self.requeue.values()) + [self.kubelet.next_due(),
                                                                  self.resizer.next_due(),
-                                                                 self.nodes.next_due()]
+                                                                 self.nodes.next_due(),
+                                                                 self.taint_eviction.next_due()]
                        if t is not None]
                 if not self._kick and not self.dirty:
                     timeout = self.clock.real_seconds(min(due) - now) if due else 1.0
@@ -245,6 +253,7 @@ class Cluster:
         self.kubelet.step(self.clock.now())
         self.resizer.step(self.clock.now())
         self.disruption.step()
+        self.taint_eviction.step(self.clock.now())
         self.nodes.step(self.clock.now())
         self.endpointslices.step()
 

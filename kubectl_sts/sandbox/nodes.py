@@ -10,8 +10,9 @@ Ready conditions False. Removing the annotation starts the kubelet again: Ready 
 unreachable taints go.
 
 The non-graceful node shutdown (KEP-2268, GA 1.28): a node that is not Ready and carries the
-`node.kubernetes.io/out-of-service` NoExecute taint has its pods deleted (the taint manager)
-and force-deleted (pod GC gcTerminating), which frees their volumes. Pods bound to a node
+`node.kubernetes.io/out-of-service` NoExecute taint has its pods deleted (the taint eviction
+controller, tainteviction.py) and force-deleted (pod GC gcTerminating), which frees their
+volumes. Pods bound to a node
 that was deleted are force-deleted too (pod GC gcOrphaned)."""
 
 import copy
@@ -38,12 +39,12 @@ def untolerated_taint(node, pod):
     for taint in (node.get("spec") or {}).get("taints") or []:
         if taint.get("effect") not in ("NoSchedule", "NoExecute"):
             continue
-        if not any(_tolerates(t, taint) for t in tolerations):
+        if not any(tolerates(t, taint) for t in tolerations):
             return taint
     return None
 
 
-def _tolerates(toleration, taint):
+def tolerates(toleration, taint):
     if toleration.get("effect") not in (None, "", taint.get("effect")):
         return False
     if toleration.get("operator") == "Exists":
@@ -156,8 +157,11 @@ class NodeLifecycle:
                                   grace=0)
 
     def _shut_down(self, name):
+        """Pod GC gcTerminating: the pods the taint eviction controller deleted from a node
+        that is out of service are force-deleted (their volumes are detached at once)."""
         pods, _ = self.store.list(POD)
         for pod in pods:
-            if pod.get("spec", {}).get("nodeName") == name:
+            if pod.get("spec", {}).get("nodeName") == name and \
+                    pod["metadata"].get("deletionTimestamp"):
                 self.store.delete(POD, pod["metadata"]["namespace"], pod["metadata"]["name"],
                                   grace=0)
