@@ -59,6 +59,10 @@ def diagnose(sts: Obj, ordinal: int, pod: Optional[Obj], claims: List[Obj],
         meta = pod["metadata"]
         state = "Terminating" if meta.get("deletionTimestamp") else \
             (pod.get("status") or {}).get("phase", "?")
+        # who deleted it (the taint eviction controller, a preemption, an eviction...)
+        state += "".join(" (%s)" % c.get("reason") for c in (pod.get("status") or {}).get(
+            "conditions") or [] if c.get("type") == "DisruptionTarget" and
+            c.get("status") == "True" and c.get("reason"))
         evidence.append("pod %s: %s, %s, node %s" % (
             name, state, "Ready" if is_ready(pod) else "not Ready",
             (pod.get("spec") or {}).get("nodeName") or "(none)"))

@@ -2,7 +2,7 @@
 
 import json
 
-from helpers import create_settled, wait_for
+from helpers import create, create_settled, settle, statefulset, wait_for
 from kubectl_sts.cli import main
 from kubectl_sts.errors import EXIT_REFUSED
 
@@ -73,6 +73,35 @@ def test_a_pod_on_a_down_node_is_recovered_with_the_taint_then_untainted(
         taints = json.loads(kubectl("get", "node", node, "-o", "json",
                                     namespaced=False).stdout)["spec"].get("taints") or []
         assert not [t for t in taints if t["key"] == "node.kubernetes.io/out-of-service"]
+    finally:
+        _restore(core, kubectl, node)
+
+
+def test_a_pod_the_taint_manager_left_terminating_is_recovered(
+        sandbox, apps, core, namespace, kubeconfig, kubectl, capsys):
+    """kubernetes#55713 as it happens: the node dies, the taint eviction controller deletes
+    the pod after its toleration (here 1 s, by default 300 s), no kubelet confirms it, the
+    ordinal stays down; repair's out-of-service taint brings it back elsewhere."""
+    manifest = statefulset(replicas=2, claims=(), pod_management="Parallel")
+    manifest["spec"]["template"]["spec"]["tolerations"] = [{
+        "key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute",
+        "tolerationSeconds": 1}]
+    create(apps, core, namespace, manifest)
+    settle(apps, namespace, "web", 2)
+    old = core.read_namespaced_pod("web-0", namespace)
+    node = old.spec.node_name
+    try:
+        _stop(core, kubectl, node)
+        wait_for(core.list_namespaced_pod, lambda pods: pods["web-0"]["metadata"].get(
+            "deletionTimestamp"), timeout=30, namespace=namespace)
+        code, out, err = _repair(capsys, kubeconfig, namespace, "--ordinal", "0", "--yes",
+                                 "--min-down", "0s", "--timeout", "60s")
+        assert code == 0, err
+        assert "pod web-0: Terminating (DeletionByTaintManager), not Ready, node %s" % node \
+            in out
+        assert "web-0 is Ready again" in out
+        new = core.read_namespaced_pod("web-0", namespace)
+        assert new.metadata.uid != old.metadata.uid and new.spec.node_name != node
     finally:
         _restore(core, kubectl, node)
 

@@ -89,3 +89,14 @@ def test_the_evidence_follows_the_chain():
         "PVC data-web-0: Bound, PV pv-0 (reclaimPolicy Delete); node affinity allows n1, "
         "usable: none",
         "event NodeNotReady: Node is not ready"]
+
+
+def test_the_evidence_names_who_deleted_the_pod():
+    evicted = pod(deleting=True, ready=False)
+    evicted["status"]["conditions"].append({
+        "type": "DisruptionTarget", "status": "True", "reason": "DeletionByTaintManager",
+        "message": "Taint manager: deleting due to NoExecute taint"})
+    found = diagnose(STS, 0, evicted, [], {}, [node(ready="Unknown", since=600)], [], NOW, 300)
+    assert found["evidence"][0] == \
+        "pod web-0: Terminating (DeletionByTaintManager), not Ready, node n1"
+    assert found["remedy"] == "taint"
