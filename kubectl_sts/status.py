@@ -4,6 +4,8 @@ Everything here is pure: `build_view` turns dicts (as the API serves them) into 
 documented view structure (README, "status -o json"), and the render functions turn a view
 into text. No I/O, no clock: `now` is passed in."""
 
+import sys
+
 from .k8s import statefulset as facts
 from .k8s.statefulset import claim_ordinal
 from .pods import FAILING_REASONS, is_ready
@@ -60,6 +62,20 @@ _CLAIM_FIELDS = {
 }
 
 
+def _shared(value):
+    """`value` with its strings interned: the JSON decoder makes new strings for every item,
+    so 10 000 pods hold 10 000 copies of "Ready", "True", their label keys and image. Interned
+    strings are freed with their last user (CPython's interning is mortal)."""
+    kind = type(value)
+    if kind is str:
+        return sys.intern(value)
+    if kind is dict:
+        return {sys.intern(k): _shared(v) for k, v in value.items()}
+    if kind is list:
+        return [_shared(v) for v in value]
+    return value
+
+
 def _reduce(obj, fields):
     out = {}
     for part, keys in fields.items():
@@ -68,9 +84,9 @@ def _reduce(obj, fields):
         for field, keep in keys.items():
             if field in whole:
                 value = whole[field]
-                slim[field] = value if keep is None or not isinstance(value, list) else [
-                    {k: item[k] for k in keep if k in item} if isinstance(item, dict) else item
-                    for item in value]
+                slim[field] = _shared(value) if keep is None or type(value) is not list else [
+                    {k: _shared(item[k]) for k in keep if k in item} if type(item) is dict
+                    else item for item in value]
     return out
 
 
