@@ -236,10 +236,13 @@ def test_discovery_lists_the_kinds(kubectl):
     assert rows["storageclasses"][1:] == ["sc", "storage.k8s.io/v1", "false", "StorageClass"]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def fixture_namespace(core):
-    """The namespace the captured protobuf bodies name (`foo`), made for the test."""
+    """The namespace the captured protobuf bodies name (`foo`), made once for these tests;
+    one still terminating (an earlier run's) is waited out first."""
     from kubernetes import client
+    wait_for(core.list_namespace, lambda spaces: "foo" not in spaces or
+             not spaces["foo"]["metadata"].get("deletionTimestamp"), timeout=60)
     try:
         core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name="foo")))
     except ApiException as exc:
@@ -247,6 +250,7 @@ def fixture_namespace(core):
             raise
     yield "foo"
     core.delete_namespace("foo")
+    wait_for(core.list_namespace, lambda spaces: "foo" not in spaces, timeout=60)
 
 
 @pytest.mark.parametrize("name", ["secret_generic", "secret_typed", "secret_docker_registry",
