@@ -3,6 +3,7 @@
 (pkg/controller/statefulset/stateful_set_utils.go: getPodName, getPersistentVolumeClaimName,
 getOrdinal). Pure functions over the StatefulSet dict as the API serves it."""
 
+import functools
 import re
 from typing import Any, Dict, List, Optional
 
@@ -83,8 +84,10 @@ def claim_name(template: str, set_name: str, ordinal: int) -> str:
     return "%s-%s-%d" % (template, set_name, ordinal)
 
 
+@functools.lru_cache(maxsize=65536)
 def pod_ordinal(set_name: str, name: str) -> Optional[int]:
-    """The ordinal of a pod named `<set>-<ordinal>`, or None."""
+    """The ordinal of a pod named `<set>-<ordinal>`, or None. Cached: a rollout's gate asks
+    it for every pod at every watch event, and the names do not change."""
     m = _ORDINAL_RE.match(name)
     if not m or m.group(1) != set_name:
         return None
