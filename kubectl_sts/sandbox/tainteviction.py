@@ -59,10 +59,12 @@ class TaintEviction:
     def __init__(self, store):
         self.store = store
         self.scheduled = {}           # (ns, name, uid) -> (first seen tainted, delay)
+        self.tainted = set()          # nodes with a NoExecute taint, at the last step
         self.dirty = True
 
     def on_change(self, rt, etype, obj):
-        if rt is NODE or rt is POD:
+        if rt is NODE or (rt is POD and (obj.get("spec") or {}).get("nodeName") in
+                          self.tainted):
             self.dirty = True
 
     def next_due(self):
@@ -81,6 +83,9 @@ class TaintEviction:
                       if t.get("effect") == "NoExecute"]
             if taints:
                 tainted[node["metadata"]["name"]] = taints
+        self.tainted = set(tainted)
+        if not tainted and not self.scheduled:
+            return                    # the common case: no pod to look at
         pods, _ = self.store.list(POD)
         wanted = {}
         for pod in pods:
