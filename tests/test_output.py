@@ -228,3 +228,19 @@ def test_usage_errors_in_kubectls_words(args, message):
 def test_an_unknown_command_is_cobras_error():
     with pytest.raises(UsageError, match='unknown command "restartx" for "kubectl sts"'):
         cli.cli.main(args=["restartx"], prog_name="kubectl sts", standalone_mode=False)
+
+
+def test_the_progress_line_is_rewritten_on_a_terminal_and_one_line_per_change_in_a_pipe(
+        capsys):
+    from kubectl_sts.commands.common import Progress
+    pipe = Progress(err=True)
+    pipe.tty = False
+    for line in ("waiting: web-2 not Ready", "waiting: web-2 not Ready", "waiting: web-1",
+                 None):
+        pipe(line)
+    assert capsys.readouterr().err == "waiting: web-2 not Ready\nwaiting: web-1\n"
+    term = Progress()
+    term.tty = True
+    for line in ("a", "a", "b" * 300, None, None):
+        term(line)
+    assert capsys.readouterr().out == "\r\x1b[Ka\r\x1b[K" + "b" * 200 + "\r\x1b[K"

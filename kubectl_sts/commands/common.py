@@ -1,4 +1,5 @@
-"""What every command shares: the connection from the global flags, and paths."""
+"""What every command shares: the connection from the global flags, paths, and the progress
+line of a wait."""
 
 
 
@@ -46,3 +47,26 @@ def delete_options(uid=None, resource_version=None, grace=None, propagation=None
     if propagation is not None:
         body["propagationPolicy"] = propagation
     return body
+
+
+class Progress:
+    """The progress line of a wait (the one wait primitive's `progress`): rewritten in place on
+    a terminal, a line per change in a pipe. `err`: on stderr, so stdout carries only the
+    result."""
+
+    def __init__(self, err=False):
+        import sys
+        self.err = err
+        self.tty = (sys.stderr if err else sys.stdout).isatty()
+        self.shown = None
+
+    def __call__(self, line):
+        """Show `line`; None clears it (on a terminal) when the wait is over."""
+        import click
+        if line == self.shown:
+            return
+        if self.tty:
+            click.echo("\r\x1b[K" + (line or "")[:200], nl=False, err=self.err, color=True)
+        elif line is not None:
+            click.echo(line, err=self.err)
+        self.shown = line

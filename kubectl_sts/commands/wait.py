@@ -3,12 +3,10 @@
 under OnDelete with --ondelete=report, which pods still wait to be deleted (exit 12).
 Progress goes to stderr; stdout carries only the result."""
 
-import sys
-
 import click
 
 from ..errors import DeletePending, NotFound, PodFailed, WaitTimeout
-from .common import connect, core_path, get_statefulset, sts_path
+from .common import Progress, connect, core_path, get_statefulset, sts_path
 from .options import Duration, OneOf, name_argument, output_option
 
 
@@ -55,8 +53,7 @@ class Waiter:
         self.conn, self.name, self.mode = conn, name, mode
         self.timeout, self.deadline, self.ondelete = timeout, deadline, ondelete
         self.output = output
-        self.tty = sys.stderr.isatty()
-        self.shown = None
+        self.progress = Progress(err=True)
 
     def run(self):
         from ..labels import selector_string
@@ -102,15 +99,6 @@ class Waiter:
             or {"state": "waiting", "message": outcome.why or "no answer"}
         return self.finish(dict(result, state="timeout", message="timed out after %gs: %s"
                                 % (self.timeout, result["message"])), last.get("sts"))
-
-    def progress(self, line):
-        if line == self.shown:
-            return
-        if self.tty:
-            click.echo("\r\x1b[K" + (line or "")[:200], nl=line is None, err=True)
-        elif line:
-            click.echo(line, err=True)
-        self.shown = line
 
     def finish(self, result, sts):
         state = result["state"]

@@ -8,7 +8,7 @@ import click
 
 from ...errors import (Conflict, NotFound, StsError, TransportError, UsageError, WaitTimeout,
                        reworded)
-from ..common import connect, core_path, get_statefulset, sts_path
+from ..common import Progress, connect, core_path, get_statefulset, sts_path
 
 
 class StepFailed(Exception):
@@ -26,7 +26,7 @@ class Rollout:
         self.settle, self.timeout, self.pause = settle, timeout, pause
         self.interactive, self.dry_run, self.yes = interactive, dry_run, yes
         self.on_failure = on_failure
-        self.tty = sys.stdout.isatty()
+        self.progress = Progress()
         self.watcher = None         # the Watch on the set and its pods (wait.py), once started
         self.last_written = None
         self.gating = None          # the partition whose health gate is being waited for
@@ -199,16 +199,6 @@ class Rollout:
             raise UsageError("error: %s (refusing to ask: stdin is not a terminal; pass --yes)"
                              % question.rstrip("?"))
         return click.confirm(question, default=False)
-
-    def progress(self, line):
-        if line is None:
-            if self.tty:
-                click.echo("\r\x1b[K", nl=False)
-            return
-        if self.tty:
-            click.echo("\r\x1b[K" + line[:200], nl=False)
-        else:
-            click.echo(line)
 
     def explain_interruption(self):
         """After Ctrl-C or SIGTERM: where the set stands (read again: a write in flight either
