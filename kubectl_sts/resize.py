@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional
 
 from .k8s import statefulset as facts
 from .k8s.quantity import canonical_quantity, quantity_value
-from .k8s.storage import class_of
+from .k8s.storage import claim_capacity, claim_request, class_of, storage_of
 
 Obj = Dict[str, Any]
 # metadata the API server sets; a created object must not carry them
@@ -19,20 +19,6 @@ SERVER_METADATA = ("uid", "resourceVersion", "creationTimestamp", "generation",
 
 class PlanError(Exception):
     """The arguments cannot make a plan (a usage error: the message says why)."""
-
-
-def storage_of(obj: Optional[Obj], *path: str) -> Optional[str]:
-    for key in path:
-        obj = (obj or {}).get(key)
-    return obj if isinstance(obj, str) else None
-
-
-def claim_request(claim: Obj) -> Optional[str]:
-    return storage_of(claim, "spec", "resources", "requests", "storage")
-
-
-def claim_capacity(claim: Obj) -> Optional[str]:
-    return storage_of(claim, "status", "capacity", "storage")
 
 
 def template_of(sts: Obj, name: Optional[str]) -> Obj:

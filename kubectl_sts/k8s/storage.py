@@ -32,3 +32,19 @@ def class_of(claim: Obj) -> str:
     if BETA_CLASS_ANNOTATION in annotations:
         return annotations[BETA_CLASS_ANNOTATION] or ""
     return (claim.get("spec") or {}).get("storageClassName") or ""
+
+
+def storage_of(obj: Optional[Obj], *path: str) -> Optional[str]:
+    """The quantity string at `path` in `obj` (e.g. "status", "capacity", "storage"), or
+    None."""
+    for key in path:
+        obj = (obj or {}).get(key)
+    return obj if isinstance(obj, str) else None
+
+
+def claim_request(claim: Obj) -> Optional[str]:
+    return storage_of(claim, "spec", "resources", "requests", "storage")
+
+
+def claim_capacity(claim: Obj) -> Optional[str]:
+    return storage_of(claim, "status", "capacity", "storage")

@@ -22,7 +22,7 @@ Sandbox-only switches, the claim's annotation `sandbox.kubectl-sts.io/resize`:
 import copy
 
 from . import events, storageclasses
-from ..k8s.storage import class_of
+from ..k8s.storage import claim_capacity, claim_request, class_of, storage_of
 from .resources import BY_KIND
 from ..k8s.quantity import quantity_value as parse_quantity
 
@@ -37,14 +37,6 @@ NODE_PENDING = "NodeResizePending"
 INFEASIBLE = "ControllerResizeInfeasible"
 PENDING_MESSAGE = ("Waiting for user to (re-)start a pod to finish file system resize of "
                    "volume on node.")
-
-
-def _storage(mapping):
-    return (mapping or {}).get("storage")
-
-
-def _requested(claim):
-    return _storage((claim.get("spec", {}).get("resources") or {}).get("requests"))
 
 
 class Resizer:
@@ -88,11 +80,11 @@ class Resizer:
         status = claim.get("status") or {}
         if status.get("phase") != "Bound":
             return
-        wanted = parse_quantity(_requested(claim))
-        have = parse_quantity(_storage(status.get("capacity")))
+        wanted = parse_quantity(claim_request(claim))
+        have = parse_quantity(claim_capacity(claim))
         if wanted is None or have is None:
             return
-        state = _storage(status.get("allocatedResourceStatuses"))
+        state = storage_of(status, "allocatedResourceStatuses", "storage")
         key = (claim["metadata"]["namespace"], claim["metadata"]["name"])
         if state is None:
             if wanted > have:
@@ -112,7 +104,7 @@ class Resizer:
             self._clear(claim)
 
     def _start(self, claim, now, key):
-        size = _requested(claim)
+        size = claim_request(claim)
         pv_name = claim["spec"].get("volumeName", "")
         if self._mode(claim) == "fail":
             events.record(self.store, claim, "Warning", "VolumeResizeFailed",
@@ -133,7 +125,7 @@ class Resizer:
         self.due[key] = now + self.config.resize_seconds
 
     def _expand_volume(self, claim, now, key):
-        size = _storage(claim["status"].get("allocatedResources")) or _requested(claim)
+        size = storage_of(claim, "status", "allocatedResources", "storage") or claim_request(claim)
         pv = self.store.peek(PV, "", claim["spec"].get("volumeName", ""))
         if pv is not None:
             pv = copy.deepcopy(pv)
@@ -153,7 +145,7 @@ class Resizer:
         self.mounted_when_grown[key] = set(self._running_pods(claim))
 
     def _finish(self, claim):
-        size = _storage(claim["status"].get("allocatedResources")) or _requested(claim)
+        size = storage_of(claim, "status", "allocatedResources", "storage") or claim_request(claim)
 
         def done(st):
             st["capacity"] = dict(st.get("capacity") or {}, storage=size)
