@@ -736,25 +736,14 @@ def selector_is_empty(sel):
 
 
 def selector_matches(sel, labels):
-    """Does a (valid, non-nil) LabelSelector match the labels?"""
-    labels = labels if isinstance(labels, dict) else {}
-    for k, v in _d(sel, "matchLabels").items():
-        if labels.get(k) != v:
-            return False
-    for expr in _lst(sel, "matchExpressions"):
-        key = expr.get("key")
-        op = expr.get("operator")
-        values = expr.get("values") or []
-        present = key in labels
-        if op == "In" and not (present and labels[key] in values):
-            return False
-        if op == "NotIn" and present and labels[key] in values:
-            return False
-        if op == "Exists" and not present:
-            return False
-        if op == "DoesNotExist" and present:
-            return False
-    return True
+    """Does a (valid, non-nil) LabelSelector match the labels? (the neutral layer's
+    LabelSelectorAsSelector and Matches)"""
+    from ..k8s.selectors import SelectorError, matches_labels, selector_from_label_selector
+    try:
+        requirements = selector_from_label_selector(sel)
+    except SelectorError:
+        return False
+    return matches_labels(requirements, labels if isinstance(labels, dict) else {})
 
 
 # ---------------------------------------------------------------------------
