@@ -153,9 +153,9 @@ def test_latency_delays_then_answers(sandbox, faults, http, namespace):
     started = time.monotonic()
     resp = get(http, sandbox.url, path)
     assert resp.status == 200 and time.monotonic() - started >= 0.3
-    started = time.monotonic()
+    # the fault fires once (times=1 by default): the next answer is not delayed; the log says
+    # so rather than a clock, which a loaded machine slows
     assert get(http, sandbox.url, path).status == 200
-    assert time.monotonic() - started < 0.3
     assert [e["fault"] for e in faults.injected] == ["latency"]
 
 
