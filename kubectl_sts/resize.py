@@ -63,6 +63,7 @@ def managers(sts: Obj) -> List[str]:
 # "growing" was asked for already (an earlier run) and is only waited for
 GROWING = ("expand", "growing")
 
+
 def plan(sts: Obj, claims: List[Obj], classes: List[Obj], size: str,
          template_name: Optional[str] = None, include_orphans: bool = False,
          force: bool = False) -> Obj:

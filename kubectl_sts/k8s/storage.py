@@ -35,8 +35,7 @@ def class_of(claim: Obj) -> str:
 
 
 def storage_of(obj: Optional[Obj], *path: str) -> Optional[str]:
-    """The quantity string at `path` in `obj` (e.g. "status", "capacity", "storage"), or
-    None."""
+    """The string at `path` in `obj` (e.g. "status", "capacity", "storage"), or None."""
     for key in path:
         obj = (obj or {}).get(key)
     return obj if isinstance(obj, str) else None

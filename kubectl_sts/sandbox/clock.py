@@ -36,6 +36,16 @@ class Clock:
         return datetime.datetime.fromtimestamp(self.now(), datetime.timezone.utc)
 
 
+def time_to_step(loop, now):
+    """A control loop's gate: run when something it watches changed (`loop.dirty`) or its
+    next deadline (`loop.next_due()`) has come. Clears `dirty` when it says run."""
+    due = loop.next_due()
+    if not loop.dirty and (due is None or due > now):
+        return False
+    loop.dirty = False
+    return True
+
+
 def rfc3339(epoch_seconds):
     return datetime.datetime.fromtimestamp(int(epoch_seconds), datetime.timezone.utc).strftime(
         "%Y-%m-%dT%H:%M:%SZ")

@@ -12,11 +12,11 @@ unreachable taints go.
 The non-graceful node shutdown (KEP-2268, GA 1.28): a node that is not Ready and carries the
 `node.kubernetes.io/out-of-service` NoExecute taint has its pods deleted (the taint eviction
 controller, tainteviction.py) and force-deleted (pod GC gcTerminating), which frees their
-volumes. Pods bound to a node
-that was deleted are force-deleted too (pod GC gcOrphaned)."""
+volumes. Pods bound to a node that was deleted are force-deleted too (pod GC gcOrphaned)."""
 
 import copy
 
+from .clock import time_to_step
 from .resources import BY_KIND
 
 NODE = BY_KIND["Node"]
@@ -75,10 +75,8 @@ class NodeLifecycle:
         return min(pending) if pending else None
 
     def step(self, now):
-        due = self.next_due()
-        if not self.dirty and (due is None or due > now):
+        if not time_to_step(self, now):
             return
-        self.dirty = False
         nodes, _ = self.store.list(NODE)
         names = set()
         for node in nodes:

@@ -39,6 +39,11 @@ PENDING_MESSAGE = ("Waiting for user to (re-)start a pod to finish file system r
                    "volume on node.")
 
 
+def _target(claim):
+    """The size being expanded to: what the resizer allocated, else the request."""
+    return storage_of(claim, "status", "allocatedResources", "storage") or claim_request(claim)
+
+
 class Resizer:
     def __init__(self, store, config):
         self.store = store
@@ -125,7 +130,7 @@ class Resizer:
         self.due[key] = now + self.config.resize_seconds
 
     def _expand_volume(self, claim, now, key):
-        size = storage_of(claim, "status", "allocatedResources", "storage") or claim_request(claim)
+        size = _target(claim)
         pv = self.store.peek(PV, "", claim["spec"].get("volumeName", ""))
         if pv is not None:
             pv = copy.deepcopy(pv)
@@ -145,7 +150,7 @@ class Resizer:
         self.mounted_when_grown[key] = set(self._running_pods(claim))
 
     def _finish(self, claim):
-        size = storage_of(claim, "status", "allocatedResources", "storage") or claim_request(claim)
+        size = _target(claim)
 
         def done(st):
             st["capacity"] = dict(st.get("capacity") or {}, storage=size)

@@ -18,13 +18,13 @@ handle them.
 import copy
 
 from . import events
-from .nodes import tolerates
+from .clock import time_to_step
+from .nodes import UNREACHABLE, tolerates
 from .resources import BY_KIND
 
 NODE = BY_KIND["Node"]
 POD = BY_KIND["Pod"]
 NOT_READY = "node.kubernetes.io/not-ready"
-UNREACHABLE = "node.kubernetes.io/unreachable"
 COMPONENT = "taint-eviction-controller"
 
 
@@ -72,10 +72,8 @@ class TaintEviction:
         return min(due) if due else None
 
     def step(self, now):
-        due = self.next_due()
-        if not self.dirty and (due is None or due > now):
+        if not time_to_step(self, now):
             return
-        self.dirty = False
         nodes, _ = self.store.list(NODE)
         tainted = {}
         for node in nodes:
