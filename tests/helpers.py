@@ -181,11 +181,23 @@ def _summary(items):
     return out
 
 
-def pod_ready(pod):
-    for c in (pod.get("status") or {}).get("conditions") or []:
+def ready_status(obj):
+    """The status of a pod's or node's Ready condition ("True", "False", "Unknown"), or None."""
+    for c in (obj.get("status") or {}).get("conditions") or []:
         if c.get("type") == "Ready":
-            return c.get("status") == "True"
-    return False
+            return c.get("status")
+    return None
+
+
+def pod_ready(pod):
+    return ready_status(pod) == "True"
+
+
+def node_ready_is(node, status, untainted=False):
+    """A wait_for predicate over the nodes: `node`'s Ready condition is `status` (and, with
+    untainted, it has no taints left)."""
+    return lambda nodes: ready_status(nodes[node]) == status and not (
+        untainted and nodes[node]["spec"].get("taints"))
 
 
 def create(apps, core, namespace, sts, service=True):

@@ -2,7 +2,7 @@
 
 import json
 
-from helpers import create, create_settled, settle, statefulset, wait_for
+from helpers import create, create_settled, node_ready_is, settle, statefulset, wait_for
 from kubectl_sts.cli import main
 from kubectl_sts.errors import EXIT_REFUSED
 
@@ -23,9 +23,7 @@ def _repair(capsys, kubeconfig, namespace, *args):
 
 def _stop(core, kubectl, node):
     assert kubectl("annotate", "node", node, STOP, namespaced=False).returncode == 0
-    wait_for(core.list_node, lambda nodes: any(
-        c["type"] == "Ready" and c["status"] == "Unknown"
-        for c in nodes[node]["status"]["conditions"]), timeout=30)
+    wait_for(core.list_node, node_ready_is(node, "Unknown"), timeout=30)
 
 
 def _restore(core, kubectl, node):
@@ -63,9 +61,7 @@ def test_a_pod_on_a_down_node_is_recovered_with_the_taint_then_untainted(
         assert new.metadata.uid != old.metadata.uid and new.spec.node_name != node
         # the node comes back: --untaint removes the taint
         kubectl("annotate", "node", node, "sandbox.kubectl-sts.io/kubelet-", namespaced=False)
-        wait_for(core.list_node, lambda nodes: any(
-            c["type"] == "Ready" and c["status"] == "True"
-            for c in nodes[node]["status"]["conditions"]), timeout=30)
+        wait_for(core.list_node, node_ready_is(node, "True"), timeout=30)
         code, out, err = _repair(capsys, kubeconfig, namespace, "--ordinal", "0", "--untaint",
                                  "--yes")
         assert code == 0, err

@@ -3,7 +3,7 @@ addresses, publishNotReadyAddresses, the hostnames of a headless Service's pods.
 
 import json
 
-from helpers import create_settled, wait_for
+from helpers import create_settled, ready_status, wait_for
 from kubectl_sts.cli import main
 
 
@@ -37,10 +37,8 @@ def test_pods_of_a_headless_service_get_records(apps, core, namespace, kubectl, 
     # a pod that is not Ready is published only with publishNotReadyAddresses
     apps.patch_namespaced_stateful_set("web", namespace, {"spec": {"template": {"metadata": {
         "annotations": {"sandbox.kubectl-sts.io/behavior": "never-ready"}}}}})
-    wait_for(core.list_namespaced_pod, lambda pods: any(
-        c["type"] == "Ready" and c["status"] == "False"
-        for c in (pods.get("web-1", {}).get("status") or {}).get("conditions") or []),
-        timeout=60, namespace=namespace)
+    wait_for(core.list_namespaced_pod, lambda pods: ready_status(pods.get("web-1", {})) ==
+             "False", timeout=60, namespace=namespace)
     _until(apps, namespace, lambda e: e.get("web-1") is False)
     capsys.readouterr()
     assert main(["--kubeconfig", kubeconfig, "-n", namespace, "doctor", "web"]) == 0

@@ -4,7 +4,7 @@ out-of-service taint (KEP-2268), zonal and node-local volumes."""
 
 import json
 
-from helpers import create_settled, wait_for
+from helpers import create_settled, node_ready_is, pod_ready, wait_for
 
 STOP = "sandbox.kubectl-sts.io/kubelet=stopped"
 OUT_OF_SERVICE = "node.kubernetes.io/out-of-service=nodeshutdown:NoExecute"
@@ -34,9 +34,7 @@ def test_a_stopped_kubelet_leaves_a_deleted_pod_terminating_until_out_of_service
     node = _node_of(core, namespace, "web-0")
     try:
         assert kubectl("annotate", "node", node, STOP, namespaced=False).returncode == 0
-        wait_for(core.list_node, lambda nodes: any(
-            c["type"] == "Ready" and c["status"] == "Unknown"
-            for c in nodes[node]["status"]["conditions"]), timeout=30)
+        wait_for(core.list_node, node_ready_is(node, "Unknown"), timeout=30)
         doc = _node(kubectl, node)
         assert {(t["key"], t["effect"]) for t in doc["spec"]["taints"]} == {
             ("node.kubernetes.io/unreachable", "NoSchedule"),
@@ -57,17 +55,12 @@ def test_a_stopped_kubelet_leaves_a_deleted_pod_terminating_until_out_of_service
         # another node of the zone (the volume is zonal)
         assert kubectl("taint", "node", node, OUT_OF_SERVICE, namespaced=False).returncode == 0
         pods = wait_for(core.list_namespaced_pod, lambda pods: "web-0" in pods and
-                        pods["web-0"]["metadata"]["uid"] != pod.metadata.uid and any(
-                            c["type"] == "Ready" and c["status"] == "True"
-                            for c in (pods["web-0"].get("status") or {}).get("conditions")
-                            or []), timeout=60, namespace=namespace)
+                        pods["web-0"]["metadata"]["uid"] != pod.metadata.uid and
+                        pod_ready(pods["web-0"]), timeout=60, namespace=namespace)
         assert pods["web-0"]["spec"]["nodeName"] != node
     finally:
         _restore(kubectl, node)
-    wait_for(core.list_node, lambda nodes: any(
-        c["type"] == "Ready" and c["status"] == "True"
-        for c in nodes[node]["status"]["conditions"]) and not nodes[node]["spec"].get("taints"),
-        timeout=30)
+    wait_for(core.list_node, node_ready_is(node, "True", untainted=True), timeout=30)
 
 
 def test_a_node_local_volume_pins_its_pod(sandbox, apps, core, namespace, kubectl):
@@ -81,9 +74,7 @@ def test_a_node_local_volume_pins_its_pod(sandbox, apps, core, namespace, kubect
     try:
         kubectl("annotate", "node", node, STOP, namespaced=False)
         kubectl("taint", "node", node, OUT_OF_SERVICE, namespaced=False)
-        wait_for(core.list_node, lambda nodes: any(
-            c["type"] == "Ready" and c["status"] == "Unknown"
-            for c in nodes[node]["status"]["conditions"]), timeout=30)
+        wait_for(core.list_node, node_ready_is(node, "Unknown"), timeout=30)
         pods = wait_for(core.list_namespaced_pod, lambda pods: any(
             c.get("reason") == "Unschedulable"
             for c in ((pods.get("web-0") or {}).get("status") or {}).get("conditions") or []),

@@ -5,7 +5,7 @@ sandbox only; the rest runs as written on a real cluster."""
 
 import json
 
-from helpers import create, hold, settle, statefulset, wait_for
+from helpers import create, hold, node_ready_is, pod_ready, settle, statefulset, wait_for
 
 STOP = "sandbox.kubectl-sts.io/kubelet=stopped"
 DRAIN = "example.com/drain=now:NoExecute"
@@ -36,26 +36,13 @@ def _ready_elsewhere(old_uid, node):
     def check(pods):
         pod = pods.get("web-0")
         return pod is not None and pod["metadata"]["uid"] != old_uid and \
-            pod["spec"].get("nodeName") != node and any(
-                c["type"] == "Ready" and c["status"] == "True"
-                for c in (pod.get("status") or {}).get("conditions") or [])
+            pod["spec"].get("nodeName") != node and pod_ready(pod)
     return check
 
 
 def _seconds(stamp):
     from datetime import datetime
     return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").timestamp()
-
-
-def _unknown(node):
-    return lambda nodes: any(c["type"] == "Ready" and c["status"] == "Unknown"
-                             for c in nodes[node]["status"]["conditions"])
-
-
-def _back(node):
-    return lambda nodes: any(c["type"] == "Ready" and c["status"] == "True"
-                             for c in nodes[node]["status"]["conditions"]) and \
-        not nodes[node]["spec"].get("taints")
 
 
 def test_every_pod_gets_the_default_tolerations_unless_it_has_its_own(
@@ -100,7 +87,7 @@ def test_a_dead_node_evicts_its_pods_after_their_toleration_and_they_stay_termin
     node = old["spec"]["nodeName"]
     try:
         assert kubectl("annotate", "node", node, STOP, namespaced=False).returncode == 0
-        nodes = wait_for(core.list_node, _unknown(node), timeout=30)
+        nodes = wait_for(core.list_node, node_ready_is(node, "Unknown"), timeout=30)
         # within the toleration the pod is only NotReady
         assert not _pod(kubectl, "web-0")["metadata"].get("deletionTimestamp")
         pods = wait_for(core.list_namespaced_pod, lambda pods: pods["web-0"]["metadata"].get(
@@ -127,7 +114,7 @@ def test_a_dead_node_evicts_its_pods_after_their_toleration_and_they_stay_termin
     wait_for(core.list_namespaced_pod, lambda pods: "web-0" in pods and
              pods["web-0"]["metadata"]["uid"] != old["metadata"]["uid"], timeout=60,
              namespace=namespace)
-    wait_for(core.list_node, _back(node), timeout=30)
+    wait_for(core.list_node, node_ready_is(node, "True", untainted=True), timeout=30)
 
 
 def test_a_scheduled_eviction_is_cancelled_when_the_node_comes_back(
@@ -139,10 +126,10 @@ def test_a_scheduled_eviction_is_cancelled_when_the_node_comes_back(
     node = old["spec"]["nodeName"]
     try:
         assert kubectl("annotate", "node", node, STOP, namespaced=False).returncode == 0
-        wait_for(core.list_node, _unknown(node), timeout=30)
+        wait_for(core.list_node, node_ready_is(node, "Unknown"), timeout=30)
     finally:
         kubectl("annotate", "node", node, "sandbox.kubectl-sts.io/kubelet-", namespaced=False)
-    wait_for(core.list_node, _back(node), timeout=30)
+    wait_for(core.list_node, node_ready_is(node, "True", untainted=True), timeout=30)
     cancelled = "Cancelling deletion of Pod %s/web-0" % namespace
     wait_for(core.list_namespaced_event, lambda events: any(
         e["reason"] == "TaintManagerEviction" and e["message"] == cancelled
