@@ -42,9 +42,9 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from kubectl_sts.sandbox import Sandbox  # noqa: E402
-from kubectl_sts.sandbox.cluster import Config  # noqa: E402
-from kubectl_sts.sandbox.resources import BY_KIND  # noqa: E402
+from kubectl_sts_sandbox import Sandbox  # noqa: E402
+from kubectl_sts_sandbox.cluster import Config  # noqa: E402
+from kubectl_sts_sandbox.resources import BY_KIND  # noqa: E402
 
 STS = BY_KIND["StatefulSet"]
 POD = BY_KIND["Pod"]
@@ -318,7 +318,7 @@ def _rss_mb(pid):
 
 
 def bench_soak(sb, env, minutes, replicas=1000):
-    from kubectl_sts.kube import Connection, ConnectionOptions
+    from kubectl_sts.client.connection import Connection, ConnectionOptions
     name = "soak"
     create_ready(sb, name, replicas)
     conn = Connection(ConnectionOptions(kubeconfig=sb.kubeconfig))

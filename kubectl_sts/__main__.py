@@ -1,3 +1,3 @@
-from .start import run
+from .cli.start import run
 
 run()

@@ -1,5 +1,5 @@
 """The errors commands raise, typed by what went wrong. Which exit code each one means is
-decided in one table, at the CLI edge (cli.py, EXIT_FOR); the EXIT_* numbers are documented
+decided in one table, at the CLI edge (cli/app.py, EXIT_FOR); the EXIT_* numbers are documented
 in README.md."""
 
 from typing import Any, Dict, Optional, Set

@@ -36,7 +36,7 @@ def _session_sandbox():
     if REAL_KUBECONFIG:
         yield None
         return
-    from kubectl_sts.sandbox import Sandbox
+    from kubectl_sts_sandbox import Sandbox
     # HTTPS, as every real cluster: kubectl (and so the plugin) sends no credentials over
     # plain HTTP, so tests of tokens and permissions need TLS (needs the openssl tool)
     with Sandbox(tls=shutil.which("openssl") is not None) as sb:

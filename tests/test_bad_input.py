@@ -26,9 +26,9 @@ import pytest
 import yaml
 
 from helpers import headless_service, statefulset, sts_settled, wait_for
-from kubectl_sts.cli import main
-from kubectl_sts.errors import (EXIT_CONFIG, EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK,
-                                EXIT_UNREACHABLE, EXIT_USAGE)
+from kubectl_sts.cli.app import main
+from kubectl_sts.errors import (EXIT_CONFIG, EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, EXIT_UNREACHABLE,
+                                EXIT_USAGE)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UNICODE_NOTE = "ünïcode ☃ 日本語"
@@ -328,8 +328,8 @@ def env(shared, victim, kubeconfig, tmp_path, _session_sandbox):
 def test_bad_input_every_command(cli, writes, env, monkeypatch, case, command):
     setup, codes, pattern = GLOBAL_CASES[case]
     if case in RETRYING_CASES:
-        import kubectl_sts.kube
-        monkeypatch.setattr(kubectl_sts.kube, "RETRY_BUDGET", 1.0)
+        import kubectl_sts.client.connection
+        monkeypatch.setattr(kubectl_sts.client.connection, "RETRY_BUDGET", 1.0)
     flags, name = setup(env)
     with writes.none(env["shared"], env["victim"]):
         code, out, err = cli(flags + COMMANDS[command](name))
@@ -577,7 +577,7 @@ def test_scale_a_set_without_claims_to_zero_reports_no_pvcs(cli, apps, kubeconfi
 
 def test_tls_certificate_verification_failure(cli, tmp_path):
     import shutil
-    from kubectl_sts import sandbox as sandbox_module
+    import kubectl_sts_sandbox as sandbox_module
     if shutil.which("openssl") is None:
         pytest.skip("openssl is needed for the sandbox's TLS mode")
     with sandbox_module.Sandbox(tls=True) as sb:
@@ -627,7 +627,7 @@ SHELL_PATTERNS = [r"shell\s*=\s*True", r"\bos\.system\s*\(", r"\bos\.popen\s*\("
 
 
 def test_no_user_input_reaches_a_shell():
-    sources = [p for p in glob.glob(os.path.join(ROOT, "kubectl_sts", "**", "*.py"),
+    sources = [p for p in glob.glob(os.path.join(ROOT, "kubectl_sts*", "**", "*.py"),
                                     recursive=True)
                if os.sep + "tests" + os.sep not in p]
     assert len(sources) > 20, sources

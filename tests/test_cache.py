@@ -1,10 +1,10 @@
-"""kubectl's cache directory and the plugin's entries in it (kubectl_sts/cache.py)."""
+"""kubectl's cache directory and the plugin's entries in it (kubectl_sts/client/cache.py)."""
 
 import os
 
 import pytest
 
-from kubectl_sts import cache
+from kubectl_sts.client import cache
 
 
 @pytest.mark.parametrize("server, expected", [

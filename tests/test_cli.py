@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from kubectl_sts import __version__
-from kubectl_sts.cli import main
-from kubectl_sts.errors import (EXIT_CONFIG, EXIT_NOT_FOUND, EXIT_UNREACHABLE, EXIT_USAGE)
-from kubectl_sts.kube import Connection, ConnectionOptions
+from kubectl_sts.cli.app import main
+from kubectl_sts.errors import EXIT_CONFIG, EXIT_NOT_FOUND, EXIT_UNREACHABLE, EXIT_USAGE
+from kubectl_sts.client.connection import Connection, ConnectionOptions
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -91,7 +91,7 @@ def test_top_level_help_is_kept_and_served_without_click(tmp_path):
                            env=dict(os.environ, PYTHONPATH=ROOT, **env))
     assert again.stdout == first.stdout
     imported = [ln.rsplit("|", 1)[-1].strip() for ln in again.stderr.splitlines()]
-    assert "click" not in imported and "kubectl_sts.start" in imported
+    assert "click" not in imported and "kubectl_sts.cli.start" in imported
     narrow = run_cli("--help", env=dict(env, COLUMNS="60"))
     assert narrow.stdout != first.stdout
     assert max(len(line) for line in narrow.stdout.splitlines()) <= 60
@@ -108,7 +108,7 @@ def test_version_and_help_work_without_a_writable_cache(tmp_path):
 
 
 def test_help_does_not_import_the_kubernetes_client():
-    code = ("import sys\nfrom kubectl_sts.cli import main\n"
+    code = ("import sys\nfrom kubectl_sts.cli.app import main\n"
             "main(['--help']); main(['--version'])\n"
             "print('LOADED' if [m for m in sys.modules if m.split('.')[0] in "
             "('kubernetes', 'urllib3', 'yaml')] else 'LAZY')")
@@ -271,7 +271,7 @@ def test_bad_durations(text):
         parse_duration(text)
 
 
-@pytest.mark.parametrize("name", sorted(__import__("kubectl_sts.cli").cli.COMMANDS))
+@pytest.mark.parametrize("name", sorted(__import__("kubectl_sts.cli.app").cli.app.COMMANDS))
 def test_every_command_has_one_help_with_examples(name):
     """The one-line help `kubectl sts --help` shows without importing a command is the first
     line of that command's own help (no second copy that drifts), and every command's help
@@ -280,7 +280,7 @@ def test_every_command_has_one_help_with_examples(name):
 
     from click.testing import CliRunner
 
-    from kubectl_sts.cli import COMMANDS, cli
+    from kubectl_sts.cli.app import COMMANDS, cli
     module, attr, line = COMMANDS[name]
     command = getattr(importlib.import_module(module), attr)
     assert command.help.splitlines()[0] == line.rstrip(".") + "." or \

@@ -1,4 +1,4 @@
-"""kubectl's -o custom-columns / custom-columns-file (kubectl_sts.k8s.columns), table-driven.
+"""kubectl's -o custom-columns / custom-columns-file (kubectl_sts.printers.columns), table-driven.
 
 VERIFIED cases were run through the real kubectl v1.32 (`kubectl get controllerrevision x -o
 custom-columns=SPEC` against the project's sandbox, on the object OBJ below).
@@ -6,7 +6,7 @@ custom-columns=SPEC` against the project's sandbox, on the object OBJ below).
 
 import pytest
 
-from kubectl_sts.k8s.columns import JSONPathError, parse_file, parse_spec, rows
+from kubectl_sts.printers.columns import JSONPathError, parse_file, parse_spec, rows
 
 OBJ = {"apiVersion": "apps/v1", "kind": "ControllerRevision", "revision": 1,
        "metadata": {"name": "x", "namespace": "default", "labels": {"b": "1", "a": "x"}},

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from kubectl_sts.cli import cli
+from kubectl_sts.cli.app import cli
 from kubectl_sts.commands.completion import complete
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

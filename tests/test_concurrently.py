@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from kubectl_sts.kube import concurrently
+from kubectl_sts.client.connection import concurrently
 
 
 def test_results_come_back_in_call_order():

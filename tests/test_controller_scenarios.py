@@ -221,8 +221,8 @@ def messages(events, etype=None):
 def own_sandbox(**settings):
     """A Sandbox of this test's own with Config(**settings); yields (apps, core, namespace)."""
     from kubernetes import config as kube_config
-    from kubectl_sts.sandbox import Sandbox
-    from kubectl_sts.sandbox.cluster import Config
+    from kubectl_sts_sandbox import Sandbox
+    from kubectl_sts_sandbox.cluster import Config
     with Sandbox(config=Config(**settings)) as sb:
         configuration = client.Configuration()
         kube_config.load_kube_config(config_file=sb.kubeconfig,
@@ -837,7 +837,7 @@ def test_min_ready_seconds_available_lags_ready():
         # OrderedReady waits for availability: web-1 is created >= 10 s after web-0 is ready
         pods = pods_now(core, ns)
         ready0 = [c for c in pods["web-0"]["status"]["conditions"] if c["type"] == "Ready"][0]
-        from kubectl_sts.sandbox.clock import parse_rfc3339
+        from kubectl_sts_sandbox.clock import parse_rfc3339
         gap = parse_rfc3339(pods["web-1"]["metadata"]["creationTimestamp"]) - \
             parse_rfc3339(ready0["lastTransitionTime"])
         assert gap >= 9      # whole-second timestamps

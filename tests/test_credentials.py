@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from kubectl_sts.errors import StsError
-from kubectl_sts.kube import Connection, ConnectionOptions
+from kubectl_sts.client.connection import Connection, ConnectionOptions
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
 
@@ -33,7 +33,7 @@ ALL = [{"verbs": ["*"], "resources": ["*"]}]
 @pytest.fixture(scope="module")
 def servers():
     """An https sandbox and a plain http one, with the same tokens."""
-    from kubectl_sts.sandbox import Sandbox
+    from kubectl_sts_sandbox import Sandbox
     tokens = {TOKEN: {"user": "token-user", "rules": ALL},
               EXEC_TOKEN: {"user": "exec-user", "rules": ALL}}
     with Sandbox(tls=True, tokens=tokens) as https, Sandbox(tokens=tokens) as http:
@@ -172,7 +172,7 @@ def test_the_same_credentials_as_kubectl(servers, files, tmp_path, case, scheme)
 def test_a_bearer_token_is_never_sent_over_http_by_the_plugin(servers, files, tmp_path,
                                                                 capsys):
     """Through the CLI: --token over http is dropped, as kubectl drops it."""
-    from kubectl_sts.cli import main
+    from kubectl_sts.cli.app import main
     server = servers["http"]
     path = kubeconfig(tmp_path, server, {}, "ca-data", files)
     before = len(server.request_log)
@@ -294,7 +294,7 @@ def test_env_proxies_skip_loopback_servers_as_go_does(servers, files, tmp_path):
     ("https://api.example.com", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "*"}, None),
 ])
 def test_proxy_for(monkeypatch, server, env, expected):
-    from kubectl_sts.kube import proxy_for
+    from kubectl_sts.client.connection import proxy_for
     for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY",
                  "no_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)

@@ -114,7 +114,8 @@ def test_zipapp_is_self_contained_and_pure(built):
     assert names == sorted(names)
     assert len({i.date_time for i in infos}) == 1
     assert "__main__.py" in names
-    for required in ("kubectl_sts/cli.py", "kubectl_sts/commands/completion.py",
+    for required in ("kubectl_sts/cli/app.py", "kubectl_sts/commands/completion.py",
+                     "kubectl_sts_sandbox/__init__.py",
                      "kubernetes/client/__init__.py", "yaml/__init__.py", "click/__init__.py",
                      "urllib3/__init__.py", "tabulate/__init__.py", "certifi/cacert.pem"):
         assert required in names
@@ -131,9 +132,9 @@ def test_zipapp_runs_with_system_python_and_imports_from_the_zip(built, tmp_path
     assert out.stdout.strip() == "kubectl-sts %s" % __version__
     probe = ("import sys; sys.path.insert(0, sys.argv[1]);"
              "import kubernetes.client, kubernetes.config, yaml, click, urllib3, requests;"
-             "import kubectl_sts.cli, kubectl_sts.kube, kubectl_sts.sandbox;"
+             "import kubectl_sts.cli.app, kubectl_sts.client.connection, kubectl_sts_sandbox;"
              "import kubectl_sts.commands.status, kubectl_sts.commands.completion;"
-             "mods = [kubernetes, yaml, click, urllib3, requests, kubectl_sts.cli];"
+             "mods = [kubernetes, yaml, click, urllib3, requests, kubectl_sts.cli.app];"
              "assert all(m.__file__.startswith(sys.argv[1] + '/') for m in mods), mods;"
              "print(yaml.__with_libyaml__)")
     out = subprocess.run([python, "-I", "-c", probe, built["zipapp"]], capture_output=True,
@@ -160,13 +161,13 @@ def test_zipapp_unpacks_once_and_runs_compiled_from_its_cache(built, tmp_path):
     tag = "cpython-%d%d" % tuple(int(x) for x in subprocess.run(
         [python, "-c", "import sys; print(*sys.version_info[:2])"], capture_output=True,
         text=True, check=True).stdout.split())
-    assert (unpacked / "kubectl_sts" / "__pycache__" / ("cli.%s.pyc" % tag)).is_file()
+    assert (unpacked / "kubectl_sts" / "cli" / "__pycache__" / ("app.%s.pyc" % tag)).is_file()
     assert (unpacked / "click" / "__pycache__" / ("core.%s.pyc" % tag)).is_file()
     verbose = subprocess.run([python, "-v", built["zipapp"], "status", "--help"],
                              capture_output=True, text=True, env=env, timeout=60,
                              cwd=str(tmp_path))
     assert verbose.returncode == 0 and "Examples:" in verbose.stdout
-    assert "code object from '%s/kubectl_sts/__pycache__/cli.%s.pyc'" % (unpacked, tag) \
+    assert "code object from '%s/kubectl_sts/cli/__pycache__/app.%s.pyc'" % (unpacked, tag) \
         in verbose.stderr
     blocked = tmp_path / "blocked"
     blocked.write_text("")
@@ -604,8 +605,8 @@ def test_sdist_metadata_and_contents(dists):
         meta = email.parser.Parser().parsestr(
             tar.extractfile(top + "/PKG-INFO").read().decode())
     for required in ("LICENSE", "README.md", "setup.cfg", "pyproject.toml",
-                     "kubectl_sts/cli.py", "kubectl_sts/commands/completion.py",
-                     "kubectl_sts/sandbox/__init__.py"):
+                     "kubectl_sts/cli/app.py", "kubectl_sts/commands/completion.py",
+                     "kubectl_sts_sandbox/__init__.py"):
         assert required in names
     _check_metadata(meta)
 
@@ -663,8 +664,8 @@ def test_wheel_metadata_entry_points_and_console_scripts(dists, tmp_path):
     assert any(n.endswith(".dist-info/licenses/LICENSE") or n.endswith(".dist-info/LICENSE")
                for n in names)
     assert not [n for n in names if n.startswith("tests/")]
-    assert "kubectl-sts = kubectl_sts.start:main" in entry_points
-    assert "kubectl_complete-sts = kubectl_sts.cli:complete_main" in entry_points
+    assert "kubectl-sts = kubectl_sts.cli.start:main" in entry_points
+    assert "kubectl_complete-sts = kubectl_sts.cli.app:complete_main" in entry_points
 
     # pip installs both executables; they run with this interpreter's dependencies
     target = str(tmp_path / "site")

@@ -1,10 +1,10 @@
-"""The `doctor` core (kubectl_sts/doctor.py), table-driven over plain objects: no server."""
+"""The `doctor` core (kubectl_sts/core/doctor.py), table-driven over plain objects: no server."""
 
 import json
 
 import pytest
 
-from kubectl_sts.doctor import findings
+from kubectl_sts.core.doctor import findings
 
 
 def sts(**spec_overrides):

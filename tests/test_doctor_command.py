@@ -6,7 +6,7 @@ import pytest
 
 from helpers import (create, create_settled, headless_service, settle, statefulset,
                      sts_settled, wait_for)
-from kubectl_sts.cli import main
+from kubectl_sts.cli.app import main
 from kubectl_sts.errors import EXIT_HAZARDS
 
 def _create(apps, core, namespace, replicas=2, service="headless", **kwargs):

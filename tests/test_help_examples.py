@@ -8,7 +8,7 @@ import shlex
 import pytest
 
 from helpers import sts_settled, wait_for
-from kubectl_sts.cli import COMMANDS, main
+from kubectl_sts.cli.app import COMMANDS, main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # examples that need a terminal, follow forever, or start servers are not run here

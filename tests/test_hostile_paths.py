@@ -1,14 +1,14 @@
 """No input can address another URL (issue 13): every command, completion included, driven
 with hostile names and namespaces; the sandbox's request log must hold no request outside the
 paths the command is for, and every path segment must arrive percent-encoded or be refused
-before any request. Pure checks of kubectl_sts/paths.py first."""
+before any request. Pure checks of kubectl_sts/client/paths.py first."""
 
 import pytest
 
-from kubectl_sts.cli import main
-from kubectl_sts.cli import cli
+from kubectl_sts.cli.app import main
+from kubectl_sts.cli.app import cli
 from kubectl_sts.commands.completion import complete
-from kubectl_sts.paths import PathError, path, segment
+from kubectl_sts.client.paths import PathError, path, segment
 
 HOSTILE = ["x/../../../api/v1/namespaces", "../kube-system", "a/b", "..", ".", "x?watch=true",
            "x#y", "%2e%2e", "web%2F..", " web", "web\n", "x;y", "ünï"]

@@ -1,4 +1,4 @@
-"""kubectl's JSONPath template dialect (kubectl_sts.k8s.jsonpath), table-driven.
+"""kubectl's JSONPath template dialect (kubectl_sts.printers.jsonpath), table-driven.
 
 VERIFIED cases were run through the real kubectl v1.32 (`kubectl create -f OBJ --dry-run=client -o
 jsonpath=TEMPLATE`, OBJ being a ControllerRevision whose `.data` holds the test data, so any JSON
@@ -8,7 +8,7 @@ expected column is what kubectl printed. `allow` is kubectl's --allow-missing-te
 
 import pytest
 
-from kubectl_sts.k8s.jsonpath import JSONPathError, go_json, go_print, parse, relaxed, render
+from kubectl_sts.printers.jsonpath import JSONPathError, go_json, go_print, parse, relaxed, render
 
 # the input of the kubectl JSONPath docs page (kubernetes.io/docs/reference/kubectl/jsonpath/)
 DOC = {

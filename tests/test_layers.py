@@ -1,27 +1,37 @@
-"""The import rules, checked from the source (issue 13):
-- the sandbox imports nothing of the plugin but the neutral layer kubectl_sts.k8s;
-- kubectl_sts.k8s imports nothing of the plugin or the sandbox;
+"""The layers are folders, and these are their import rules, checked from the source (imports
+inside functions included):
+- kubectl_sts/k8s (the neutral layer) imports nothing of the plugin or the sandbox;
+- kubectl_sts/errors.py (the error types every layer raises) imports nothing of ours;
+- kubectl_sts/core (pure decisions) imports only k8s and errors: no client, no printer, no
+  command, no cli;
+- kubectl_sts/client (the connection) imports only k8s and errors: no core;
+- kubectl_sts/printers (output) imports k8s, errors and core: no client, no command, no cli;
+- kubectl_sts/commands (the shells): a verb imports no other verb, only the shared shell
+  modules (commands.shell, commands.options) and its own folder;
+- kubectl_sts_sandbox imports nothing of the plugin but the neutral layer;
 - the plugin imports the sandbox only in `demo` and `sandbox`;
-- no import cycles between the plugin's modules (imports inside functions included)."""
+- no import cycles between modules."""
 
 import ast
 import os
 
 import pytest
 
-ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "kubectl_sts")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PACKAGES = ("kubectl_sts", "kubectl_sts_sandbox")
 
 
 def modules():
     out = {}
-    for folder, _, files in os.walk(ROOT):
-        for name in files:
-            if name.endswith(".py"):
-                path = os.path.join(folder, name)
-                rel = os.path.relpath(path, os.path.dirname(ROOT))[:-3].replace(os.sep, ".")
-                if rel.endswith(".__init__"):
-                    rel = rel[:-len(".__init__")]
-                out[rel] = path
+    for package in PACKAGES:
+        for folder, _, files in os.walk(os.path.join(ROOT, package)):
+            for name in files:
+                if name.endswith(".py"):
+                    path = os.path.join(folder, name)
+                    rel = os.path.relpath(path, ROOT)[:-3].replace(os.sep, ".")
+                    if rel.endswith(".__init__"):
+                        rel = rel[:-len(".__init__")]
+                    out[rel] = path
     return out
 
 
@@ -29,9 +39,10 @@ MODULES = modules()
 
 
 def imports_of(module):
-    """Every kubectl_sts module `module` imports, anywhere in its source."""
+    """Every module of ours that `module` imports, anywhere in its source."""
     path = MODULES[module]
-    tree = ast.parse(open(path, encoding="utf-8").read())
+    with open(path, encoding="utf-8") as f:
+        tree = ast.parse(f.read())
     package = module if path.endswith("__init__.py") else module.rpartition(".")[0]
     found = set()
     for node in ast.walk(tree):
@@ -48,7 +59,7 @@ def imports_of(module):
         else:
             continue
         for name in names:
-            if name.startswith("kubectl_sts"):
+            if name.split(".")[0] in PACKAGES:
                 while name and name not in MODULES:
                     name = name.rpartition(".")[0]
                 if name and name != module:
@@ -56,33 +67,81 @@ def imports_of(module):
     return found
 
 
+def layer(module):
+    """The folder (layer) a module is in: 'k8s', 'core', ..., 'sandbox', or the module's
+    own name for the modules at the package's top (errors, __main__)."""
+    parts = module.split(".")
+    if parts[0] == "kubectl_sts_sandbox":
+        return "sandbox"
+    return parts[1] if len(parts) > 1 else "package"
+
+
+# layer -> the layers it may import (itself always)
+MAY_IMPORT = {
+    "k8s": set(),
+    "errors": set(),
+    "core": {"k8s", "errors"},
+    "client": {"k8s", "errors", "package"},
+    "printers": {"k8s", "errors", "core"},
+    "sandbox": {"k8s"},
+}
+
+
+def in_layer(name):
+    return sorted(m for m in MODULES if layer(m) == name)
+
+
 def test_the_rules_see_imports():
-    assert "kubectl_sts.k8s.selectors" in imports_of("kubectl_sts.sandbox.server")
-    assert "kubectl_sts.sandbox" in imports_of("kubectl_sts.commands.demo")
+    assert "kubectl_sts.k8s.selectors" in imports_of("kubectl_sts_sandbox.server")
+    assert "kubectl_sts_sandbox" in imports_of("kubectl_sts.commands.demo")
+    assert {"core", "client", "printers", "commands", "cli", "k8s", "sandbox"} <= {
+        layer(m) for m in MODULES}
 
 
-@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith("kubectl_sts.sandbox")))
-def test_the_sandbox_imports_only_the_neutral_layer(module):
-    outside = {m for m in imports_of(module)
-               if not m.startswith(("kubectl_sts.sandbox", "kubectl_sts.k8s"))}
+# broken rules still being mended in this restructuring (strict: a mended one fails here
+# until it leaves this list)
+KNOWN = {"kubectl_sts.core.pvc", "kubectl_sts.core.rollout.text", "kubectl_sts.core.scale",
+         "kubectl_sts.core.status", "kubectl_sts.core.status_watch",
+         "kubectl_sts.commands.demo", "kubectl_sts.commands.pvc", "kubectl_sts.commands.repair",
+         "kubectl_sts.commands.resize", "kubectl_sts.commands.restart"}
+
+
+def known(modules):
+    return [pytest.param(m, marks=pytest.mark.xfail(strict=True)) if m in KNOWN else m
+            for m in modules]
+
+
+@pytest.mark.parametrize("module", known(m for name in sorted(MAY_IMPORT) for m in in_layer(name)))
+def test_each_layer_imports_only_the_layers_below_it(module):
+    allowed = MAY_IMPORT[layer(module)] | {layer(module)}
+    outside = {m for m in imports_of(module) if layer(m) not in allowed}
     assert outside == set()
-
-
-@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith("kubectl_sts.k8s")))
-def test_the_neutral_layer_imports_only_itself(module):
-    assert {m for m in imports_of(module) if not m.startswith("kubectl_sts.k8s")} == set()
 
 
 SANDBOX_USERS = {"kubectl_sts.commands.demo", "kubectl_sts.commands.sandbox"}
 
 
-@pytest.mark.parametrize("module", sorted(m for m in MODULES
-                                          if not m.startswith(("kubectl_sts.sandbox",
-                                                               "kubectl_sts.k8s"))))
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if layer(m) != "sandbox"))
 def test_the_plugin_imports_the_sandbox_only_in_demo_and_sandbox(module):
-    uses = {m for m in imports_of(module) if m.startswith("kubectl_sts.sandbox")}
+    uses = {m for m in imports_of(module) if layer(m) == "sandbox"}
     if module not in SANDBOX_USERS:
         assert uses == set()
+
+
+SHARED_SHELL = {"kubectl_sts.commands", "kubectl_sts.commands.shell", "kubectl_sts.commands.options"}
+
+
+def verb(module):
+    """kubectl_sts.commands.rollout.step -> 'rollout'; the shared modules -> None."""
+    if module in SHARED_SHELL or not module.startswith("kubectl_sts.commands."):
+        return None
+    return module.split(".")[2]
+
+
+@pytest.mark.parametrize("module", known(sorted(m for m in MODULES if verb(m))))
+def test_no_verb_imports_another_verb(module):
+    others = {m for m in imports_of(module) if verb(m) and verb(m) != verb(module)}
+    assert others == set()
 
 
 def test_no_import_cycles():

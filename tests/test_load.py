@@ -25,8 +25,8 @@ WELL_BEFORE = 14      # seconds: each command must be done by then
 
 
 def lane(index, results):
-    from kubectl_sts.sandbox import Sandbox
-    from kubectl_sts.sandbox.cluster import Config
+    from kubectl_sts_sandbox import Sandbox
+    from kubectl_sts_sandbox.cluster import Config
     config = Config.demo()         # what `kubectl-sts sandbox` runs: 1 s per pod step
     with Sandbox(config=config) as sb:
         sb.apply_file(os.path.join(ROOT, "examples", "web.yaml"))
@@ -52,7 +52,7 @@ def lane(index, results):
 
 
 def _sts_type():
-    from kubectl_sts.sandbox.resources import BY_KIND
+    from kubectl_sts_sandbox.resources import BY_KIND
     return BY_KIND["StatefulSet"]
 
 

@@ -9,10 +9,11 @@ import click
 import pytest
 import yaml
 
-from kubectl_sts import cli
+from kubectl_sts.cli import app as cli
 from kubectl_sts.errors import StsError, UsageError
-from kubectl_sts.output import (Output, OutputError, TemplateFailed, label_text, parse_output,
-                                print_document, sort_items, sort_key_template)
+from kubectl_sts.printers.formats import (Output, OutputError, TemplateFailed, label_text,
+                                          parse_output, print_document, sort_items,
+                                          sort_key_template)
 
 FORMATS = ("wide", "json", "yaml", "name", "jsonpath", "custom-columns")
 LIST = {"apiVersion": "kubectl-sts/v1", "kind": "StatefulSetList", "items": [
@@ -154,7 +155,7 @@ def test_label_text(labels, text):
                                  "statefulset.apps/web", "statefulsets.apps/web",
                                  "StatefulSet/web", "statefulsets.v1.apps/web"])
 def test_statefulset_ref_accepts_kubectls_spellings(arg):
-    from kubectl_sts.names import statefulset_ref
+    from kubectl_sts.core.names import statefulset_ref
     assert statefulset_ref(arg) == "web"
 
 
@@ -167,7 +168,7 @@ def test_statefulset_ref_accepts_kubectls_spellings(arg):
     ("sts/", "invalid StatefulSet name"),
 ])
 def test_statefulset_ref_refuses(arg, message):
-    from kubectl_sts.names import statefulset_ref
+    from kubectl_sts.core.names import statefulset_ref
     with pytest.raises(UsageError, match=message):
         statefulset_ref(arg)
 
@@ -232,7 +233,7 @@ def test_an_unknown_command_is_cobras_error():
 
 def test_the_progress_line_is_rewritten_on_a_terminal_and_one_line_per_change_in_a_pipe(
         capsys):
-    from kubectl_sts.commands.common import Progress
+    from kubectl_sts.commands.shell import Progress
     pipe = Progress(err=True)
     pipe.tty = False
     for line in ("waiting: web-2 not Ready", "waiting: web-2 not Ready", "waiting: web-1",

@@ -4,13 +4,8 @@ import copy
 
 import pytest
 
-from kubectl_sts.k8s.patch import (
-    PatchError,
-    apply_patch,
-    json_patch,
-    merge_patch,
-    strategic_merge_patch,
-)
+from kubectl_sts.k8s.patch import (PatchError, apply_patch, json_patch, merge_patch,
+                                   strategic_merge_patch)
 
 
 # ---------------------------------------------------------------------------

@@ -3,7 +3,7 @@ produced through tabulate."""
 
 import pytest
 
-from kubectl_sts.render import table
+from kubectl_sts.printers.table import table
 
 
 @pytest.mark.parametrize("name,headers,rows,expected", [

@@ -3,7 +3,7 @@
 import json
 
 from helpers import create, create_settled, node_ready_is, settle, statefulset, wait_for
-from kubectl_sts.cli import main
+from kubectl_sts.cli.app import main
 from kubectl_sts.errors import EXIT_REFUSED
 
 STOP = "sandbox.kubectl-sts.io/kubelet=stopped"

@@ -1,8 +1,8 @@
-"""The `repair` core (kubectl_sts/repair.py): the diagnosis of one ordinal, table-driven."""
+"""The `repair` core (kubectl_sts/core/repair.py): the diagnosis of one ordinal, table-driven."""
 
 import pytest
 
-from kubectl_sts.repair import diagnose
+from kubectl_sts.core.repair import diagnose
 
 NOW = 1_800_000_000.0
 

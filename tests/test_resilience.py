@@ -20,10 +20,10 @@ import uuid
 import pytest
 
 from helpers import statefulset, sts_settled, wait_for
-from kubectl_sts.cli import main
+from kubectl_sts.cli.app import main
 from kubectl_sts.errors import (EXIT_ERROR, EXIT_FORBIDDEN, EXIT_INTERRUPTED, EXIT_TERMINATED,
                                 EXIT_TIMEOUT, EXIT_UNREACHABLE, TransportError)
-from kubectl_sts.rollout import STATE_ANNOTATION
+from kubectl_sts.core.rollout import STATE_ANNOTATION
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OLD, NEW = "nginx:1.27", "nginx:1.28"
@@ -197,7 +197,7 @@ def test_reset_mid_response_is_retried(sandbox, hook, apps, namespace, cli):
 def test_a_read_that_keeps_failing_ends_with_one_line(sandbox, hook, apps, namespace, cli,
                                                       monkeypatch):
     create(apps, namespace, replicas=1)
-    monkeypatch.setattr("kubectl_sts.kube.RETRY_BUDGET", 1.0)
+    monkeypatch.setattr("kubectl_sts.client.connection.RETRY_BUDGET", 1.0)
     count = []
 
     def fault(handler):
@@ -249,8 +249,8 @@ def test_a_put_answered_500_is_not_retried(sandbox, hook, apps, namespace, cli):
 
 def test_refused_before_sending_is_retried_for_any_method_once_reached(tmp_path):
     from kubectl_sts.errors import StsError
-    from kubectl_sts.kube import Connection, ConnectionOptions
-    from kubectl_sts.sandbox import write_kubeconfig
+    from kubectl_sts.client.connection import Connection, ConnectionOptions
+    from kubectl_sts_sandbox import write_kubeconfig
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]

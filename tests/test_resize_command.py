@@ -6,7 +6,7 @@ import json
 import pytest
 
 from helpers import create_settled, sts_settled, wait_for
-from kubectl_sts.cli import main
+from kubectl_sts.cli.app import main
 from kubectl_sts.errors import EXIT_ERROR, EXIT_REFUSED, EXIT_ROLLOUT_FAILED, EXIT_USAGE
 
 

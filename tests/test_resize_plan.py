@@ -1,11 +1,11 @@
-"""The `resize` core (kubectl_sts/resize.py), table-driven over plain API objects: no server."""
+"""The `resize` core (kubectl_sts/core/resize.py), table-driven over plain API objects: no server."""
 
 import copy
 
 import pytest
 
-from kubectl_sts.resize import (PlanError, adoption_problems, expansion, managers, plan,
-                                recreated)
+from kubectl_sts.core.resize import (PlanError, adoption_problems, expansion, managers, plan,
+                                     recreated)
 
 
 def sts(replicas=2, templates=("data",), size="1Gi", start=None, labels=None,

@@ -3,7 +3,7 @@
 import json
 
 from helpers import create_settled, wait_for
-from kubectl_sts.cli import main
+from kubectl_sts.cli.app import main
 from kubectl_sts.errors import EXIT_REFUSED, EXIT_ROLLOUT_FAILED
 
 

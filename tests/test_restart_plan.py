@@ -1,9 +1,9 @@
-"""The `restart` core (kubectl_sts/restart.py), table-driven: no server."""
+"""The `restart` core (kubectl_sts/core/restart.py), table-driven: no server."""
 
 import pytest
 
-from kubectl_sts.restart import (PlanError, comes_back_at, never_allows, parse_ordinals, plan,
-                                 settled)
+from kubectl_sts.core.restart import (PlanError, comes_back_at, never_allows, parse_ordinals, plan,
+                                      settled)
 
 
 def sts(replicas=4, partition=None, strategy="RollingUpdate", start=None):

@@ -1,18 +1,12 @@
-"""Unit tests for kubectl_sts.sandbox.revisions: ControllerRevision data, hash and name, as the
+"""Unit tests for kubectl_sts_sandbox.revisions: ControllerRevision data, hash and name, as the
 StatefulSet controller computes them (statefulset-semantics.md section 2)."""
 
 import json
 
 import pytest
 
-from kubectl_sts.sandbox.revisions import (
-    fnv32,
-    revision_data,
-    revision_hash,
-    revision_name,
-    safe_encode,
-    template_from_data,
-)
+from kubectl_sts_sandbox.revisions import (fnv32, revision_data, revision_hash, revision_name,
+                                           safe_encode, template_from_data)
 
 ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 

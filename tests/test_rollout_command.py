@@ -13,10 +13,10 @@ import sys
 import pytest
 
 from helpers import statefulset, sts_settled, wait_for
-from kubectl_sts.cli import main
-from kubectl_sts.errors import (EXIT_CONFLICT, EXIT_INTERRUPTED, EXIT_ROLLOUT_FAILED,
-                                EXIT_TIMEOUT, EXIT_USAGE)
-from kubectl_sts.rollout import STATE_ANNOTATION
+from kubectl_sts.cli.app import main
+from kubectl_sts.errors import (EXIT_CONFLICT, EXIT_INTERRUPTED, EXIT_ROLLOUT_FAILED, EXIT_TIMEOUT,
+                                EXIT_USAGE)
+from kubectl_sts.core.rollout import STATE_ANNOTATION
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OLD, NEW = "nginx:1.27", "nginx:1.28"
@@ -471,7 +471,7 @@ def inject(sandbox):
 def concurrent_change(sandbox, namespace, mutate):
     """A fault hook: before the first PUT to the set, change it behind the command's back
     (so that PUT carries a stale resourceVersion and meets 409 Conflict)."""
-    from kubectl_sts.sandbox.resources import BY_KIND
+    from kubectl_sts_sandbox.resources import BY_KIND
     rt = BY_KIND["StatefulSet"]
     path = "/apis/apps/v1/namespaces/%s/statefulsets/web" % namespace
     fired = []

@@ -1,4 +1,4 @@
-"""Pure tests of rollout's decisions (kubectl_sts/rollout/), table-driven in the style of
+"""Pure tests of rollout's decisions (kubectl_sts/core/rollout/), table-driven in the style of
 kubectl's rollout_status_test.go: an object in, the decision out. They include the five wrong
 answers issue 13 names (each case says which)."""
 
@@ -7,10 +7,10 @@ import json
 import pytest
 
 from kubectl_sts.errors import Conflict, Refused
-from kubectl_sts.rollout import (STATE_ANNOTATION, annotation, evaluate_step, follow_verdict,
-                                 interrupted_target, interruption_advice, new_book, next_command,
-                                 render_plan, restored, rollout_state, staged, step_line, track,
-                                 undo_victim, with_partition)
+from kubectl_sts.core.rollout import (STATE_ANNOTATION, annotation, evaluate_step, follow_verdict,
+                                      interrupted_target, interruption_advice, new_book,
+                                      next_command, render_plan, restored, rollout_state, staged,
+                                      step_line, track, undo_victim, with_partition)
 from rollout_builders import REV_A, REV_B, REV_C, make_pod, make_sts, pods_at
 
 

@@ -1,4 +1,4 @@
-"""Pure tests of the rollout planner (kubectl_sts/rollout/) over plain API-shaped dicts.
+"""Pure tests of the rollout planner (kubectl_sts/core/rollout/) over plain API-shaped dicts.
 
 No cluster and no clock: every object is built here, and `now` is a number."""
 
@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from kubectl_sts.rollout import (STATE_ANNOTATION, change_template,
-                                 describe_plan, evaluate_step, next_partition, ondelete_next,
-                                 ordinals_between, plan_partitions, pod_failure, render_ordinals,
-                                 render_plan, revision_template, rollout_state, saved_target,
-                                 template_diff)
+from kubectl_sts.core.rollout import (STATE_ANNOTATION, change_template, describe_plan,
+                                      evaluate_step, next_partition, ondelete_next,
+                                      ordinals_between, plan_partitions, pod_failure,
+                                      render_ordinals, render_plan, revision_template,
+                                      rollout_state, saved_target, template_diff)
 
 from rollout_builders import REV_A, REV_B, REV_C, make_pod, make_sts, pods_at  # noqa: F401
 

@@ -25,7 +25,7 @@ with open(DATA) as fh:
 
 @pytest.fixture
 def pb():
-    from kubectl_sts.sandbox import protobuf
+    from kubectl_sts_sandbox import protobuf
     return protobuf
 
 

@@ -4,7 +4,7 @@ addresses, publishNotReadyAddresses, the hostnames of a headless Service's pods.
 import json
 
 from helpers import create_settled, ready_status, wait_for
-from kubectl_sts.cli import main
+from kubectl_sts.cli.app import main
 
 
 def _slices(kubectl):

@@ -17,7 +17,7 @@ from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
 from helpers import statefulset, sts_settled, wait_for
-from kubectl_sts.sandbox.resources import BY_KIND
+from kubectl_sts_sandbox.resources import BY_KIND
 
 pytestmark = pytest.mark.skipif(bool(os.environ.get("KUBECTL_STS_TEST_KUBECONFIG")),
                                 reason="sandbox only: KUBECTL_STS_TEST_KUBECONFIG is set")
@@ -310,7 +310,7 @@ def test_conflict_on_the_scale_subresource_put(sandbox, faults, apps, namespace)
 # -- restart --------------------------------------------------------------------------------------
 
 def test_restart_keeps_state_and_port(tmp_path, http):
-    from kubectl_sts.sandbox import Sandbox
+    from kubectl_sts_sandbox import Sandbox
     with Sandbox() as sb:
         port, url = sb.server.server_address[1], sb.url
         make_services(sb, "default", ["kept"])
@@ -358,7 +358,7 @@ def test_restart_keeps_state_and_port(tmp_path, http):
 
 @pytest.fixture(scope="module")
 def rbac_sandbox():
-    from kubectl_sts.sandbox import Sandbox
+    from kubectl_sts_sandbox import Sandbox
     tokens = {"viewer-token": {"user": "viewer", "rules": VIEWER_RULES},
               "pods-token": {"user": "pod-reader", "rules": [
                   {"verbs": ["get", "list"], "resources": ["pods"],
@@ -465,7 +465,7 @@ def test_impersonation_is_checked_as_that_user_and_logged(rbac_sandbox, http):
 
 
 def test_anonymous_can_be_refused(http):
-    from kubectl_sts.sandbox import Sandbox
+    from kubectl_sts_sandbox import Sandbox
     with Sandbox(anonymous=False) as sb:
         assert get(http, sb.url, "/api/v1/namespaces", headers={}).status == 401
         assert get(http, sb.url, "/api/v1/namespaces").status == 200
@@ -477,7 +477,7 @@ def test_anonymous_can_be_refused(http):
 def tls_sandbox():
     if shutil.which("openssl") is None:
         pytest.skip("openssl is not on PATH")
-    from kubectl_sts.sandbox import Sandbox
+    from kubectl_sts_sandbox import Sandbox
     with Sandbox(tls=True) as sb:
         yield sb
 

@@ -171,8 +171,8 @@ def test_a_pod_in_its_grace_period_stays_ready_until_its_containers_stop(namespa
     if REAL:
         pytest.skip("needs a sandbox whose containers take seconds to stop")
     from kubernetes import client, config as kube_config
-    from kubectl_sts.sandbox import Sandbox
-    from kubectl_sts.sandbox.cluster import Config
+    from kubectl_sts_sandbox import Sandbox
+    from kubectl_sts_sandbox.cluster import Config
     with Sandbox(config=Config(terminate_seconds=3)) as sb:
         configuration = client.Configuration()
         kube_config.load_kube_config(config_file=sb.kubeconfig,

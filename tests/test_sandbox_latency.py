@@ -12,8 +12,8 @@ import pytest
 
 from helpers import http_connection
 
-from kubectl_sts.sandbox import Sandbox
-from kubectl_sts.sandbox.cluster import Config
+from kubectl_sts_sandbox import Sandbox
+from kubectl_sts_sandbox.cluster import Config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RTT = 0.25

@@ -10,7 +10,7 @@ still exist with the same uid and without a deletionTimestamp."""
 import json
 
 from helpers import headless_service, statefulset, sts_settled, wait_for
-from kubectl_sts.cli import main
+from kubectl_sts.cli.app import main
 
 FAILING_PULL = ("ErrImagePull", "ImagePullBackOff")
 
@@ -115,7 +115,7 @@ def list_rv(list_fn, namespace):
 
 
 def ordinals_of(pods, name="web"):
-    from kubectl_sts.labels import pod_ordinal
+    from kubectl_sts.core.labels import pod_ordinal
     return sorted(o for o in (pod_ordinal(name, p) for p in pods) if o is not None)
 
 
@@ -449,7 +449,7 @@ def test_scale_up_reuses_retained_claims(capsys, kubeconfig, apps, core, namespa
 
 def test_concurrent_replicas_change_aborts_and_loses_nothing(capsys, kubeconfig, apps, core,
                                                              namespace, sandbox):
-    from kubectl_sts.sandbox.resources import BY_KIND
+    from kubectl_sts_sandbox.resources import BY_KIND
     create_settled(apps, core, namespace, replicas=4)
     before = claims_now(core, namespace)
     pods_before = {n: p["metadata"]["uid"] for n, p in pods_now(core, namespace).items()}

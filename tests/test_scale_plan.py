@@ -1,4 +1,4 @@
-"""The scale/pvc planner as pure functions (kubectl_sts/scale.py): plain API dicts in, plans out.
+"""The scale/pvc planner as pure functions (kubectl_sts/core/scale.py): plain API dicts in, plans out.
 
 Covered: both retention policies, spec.ordinals.start, two claim templates, claims that are
 missing or unbound, PV reclaim policies, every risk (unready, PDB, --min-replicas, zero, a
@@ -8,8 +8,8 @@ import datetime
 
 import pytest
 
-from kubectl_sts.scale import (claims_of, list_claims, plan_scale, prunable, render_claims,
-                               render_plan)
+from kubectl_sts.core.scale import (claims_of, list_claims, plan_scale, prunable, render_claims,
+                                    render_plan)
 
 NOW = datetime.datetime(2024, 5, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
 

@@ -14,9 +14,8 @@ import random
 
 import pytest
 
-from kubectl_sts.cli import main
-from kubectl_sts.errors import (EXIT_CONFLICT, EXIT_ROLLOUT_FAILED, EXIT_TIMEOUT,
-                                EXIT_UNREACHABLE)
+from kubectl_sts.cli.app import main
+from kubectl_sts.errors import EXIT_CONFLICT, EXIT_ROLLOUT_FAILED, EXIT_TIMEOUT, EXIT_UNREACHABLE
 
 pytestmark = pytest.mark.slow
 
@@ -30,8 +29,8 @@ ALLOWED_EXITS = {0, EXIT_CONFLICT, EXIT_TIMEOUT, EXIT_UNREACHABLE, EXIT_ROLLOUT_
 
 @pytest.fixture
 def soak_sandbox():
-    from kubectl_sts.sandbox import Sandbox
-    from kubectl_sts.sandbox.cluster import Config
+    from kubectl_sts_sandbox import Sandbox
+    from kubectl_sts_sandbox.cluster import Config
     with Sandbox(config=Config(start_seconds=0.0, ready_seconds=0.0,
                                terminate_seconds=0.0)) as sb:
         yield sb
@@ -46,7 +45,7 @@ def test_soak_rollouts_and_undos_under_random_faults(soak_sandbox, capsys):
     import os
     if os.environ.get("KUBECTL_STS_TEST_KUBECONFIG"):
         pytest.skip("injects faults into the sandbox")
-    from kubectl_sts.sandbox.resources import BY_KIND
+    from kubectl_sts_sandbox.resources import BY_KIND
     sb = soak_sandbox
     sts_rt, pod_rt, pvc_rt = BY_KIND["StatefulSet"], BY_KIND["Pod"], BY_KIND["PersistentVolumeClaim"]
     rng = random.Random(SEED)

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from helpers import create, create_settled, settle, statefulset, wait_for
-from kubectl_sts.cli import main
+from kubectl_sts.cli.app import main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEPARATOR = "--- partition "

@@ -1,11 +1,12 @@
-"""Tests for kubectl_sts.sandbox.validation (defaults, validation, 422 bodies)."""
+"""Tests for kubectl_sts_sandbox.validation (defaults, validation, 422 bodies)."""
 
 import copy
 
 import pytest
 
-from kubectl_sts.sandbox import validation as v
-from kubectl_sts.sandbox.validation import apply_defaults, drop_disabled_fields, invalid_status, validate
+from kubectl_sts_sandbox import validation as v
+from kubectl_sts_sandbox.validation import (apply_defaults, drop_disabled_fields, invalid_status,
+                                            validate)
 
 DNS_LABEL_MSG = (
     "a lowercase RFC 1123 label must consist of lower case alphanumeric characters "

@@ -1,4 +1,4 @@
-"""The wait primitive (kubectl_sts/wait.py) and the informer under it, without a server:
+"""The wait primitive (kubectl_sts/client/watch.py) and the informer under it, without a server:
 scripted informer states and event streams, a fake clock. Table-driven where the cases are
 alike, as kubectl's rollout_status_test.go is."""
 
@@ -7,8 +7,8 @@ import threading
 import pytest
 
 from kubectl_sts.errors import Forbidden, StsError, TransportError
-from kubectl_sts.informer import Informer
-from kubectl_sts.wait import Clock, Verdict, Watch, wait
+from kubectl_sts.client.informer import Informer
+from kubectl_sts.client.watch import Clock, Verdict, Watch, wait
 
 
 class FakeClock(Clock):

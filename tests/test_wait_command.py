@@ -4,7 +4,7 @@ import json
 import time
 
 from helpers import create_settled, wait_for
-from kubectl_sts.cli import main
+from kubectl_sts.cli.app import main
 from kubectl_sts.errors import EXIT_DELETE_PENDING, EXIT_ROLLOUT_FAILED, EXIT_TIMEOUT
 
 BAD_IMAGE = "registry.invalid/nope:1"

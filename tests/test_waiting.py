@@ -1,8 +1,8 @@
-"""The `wait` core (kubectl_sts/waiting.py), table-driven over plain objects: no server."""
+"""The `wait` core (kubectl_sts/core/wait.py), table-driven over plain objects: no server."""
 
 import pytest
 
-from kubectl_sts.waiting import judge, new_book
+from kubectl_sts.core.wait import judge, new_book
 
 UPDATE, OLD = "web-2", "web-1"
 

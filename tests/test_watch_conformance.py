@@ -22,7 +22,7 @@ import time
 import pytest
 
 from kubectl_sts.errors import StsError
-from kubectl_sts.kube import Connection, ConnectionOptions
+from kubectl_sts.client.connection import Connection, ConnectionOptions
 
 MERGE = "application/merge-patch+json"
 
@@ -252,7 +252,7 @@ def test_a_bookmark_never_skips_an_event_committed_while_the_watch_waits(conn, n
     """Deterministic: the store's lock is held across a bookmark tick while a change is
     committed (as the cluster loop does when it commits a whole step). The watch must send
     the change before any bookmark at or past its resourceVersion."""
-    from kubectl_sts.sandbox.resources import BY_KIND
+    from kubectl_sts_sandbox.resources import BY_KIND
     path = services(namespace)
     since = conn.get(path)["metadata"]["resourceVersion"]
     server = sandbox.server

@@ -5,8 +5,8 @@
 
 Produces, under --out (default `dist/`, gitignored):
 - `kubectl-sts`: one self-contained executable, a Python zip application
-  (`#!/usr/bin/env python3`) carrying kubectl_sts and its pure-Python dependencies at the
-  versions pinned below; it needs only python3 >= 3.9.
+  (`#!/usr/bin/env python3`) carrying kubectl_sts, kubectl_sts_sandbox and their pure-Python
+  dependencies at the versions pinned below; it needs only python3 >= 3.9.
 - `kubectl-sts.tar.gz`: that executable, LICENSE and README.md, the archive a krew
   manifest points at.
 With --write-manifest it also writes krew-manifest.yaml (version and sha256 included).
@@ -36,6 +36,7 @@ NAME = "kubectl-sts"
 ARCHIVE = NAME + ".tar.gz"
 MIN_PYTHON = "3.9"
 RELEASE_URL = "https://github.com/kubectl-sts/kubectl-sts/releases/download/v{version}/" + ARCHIVE
+PACKAGES = ("kubectl_sts", "kubectl_sts_sandbox")   # what the zipapp carries of ours
 ZIP_EPOCH = 315532800   # 1980-01-01T00:00:00Z, the earliest time a zip entry can hold
 
 # The zipapp's dependencies: pure Python, supporting Python 3.9, pinned with the sha256 of
@@ -88,7 +89,7 @@ if sys.version_info < (3, 9):
 BUILD = "{build}"
 # what every command imports (the kubernetes client, for exec credentials only, compiles
 # when first imported)
-COMPILED = ("kubectl_sts", "click", "yaml", "tabulate", "urllib3")
+COMPILED = ("kubectl_sts", "kubectl_sts_sandbox", "click", "yaml", "tabulate", "urllib3")
 
 
 def _unpacked(archive):
@@ -126,10 +127,10 @@ if os.path.isfile(_archive) and sys.path and os.path.abspath(sys.path[0]) == _ar
 
 if os.path.basename(sys.argv[0]) == "kubectl_complete-sts":
     # kubectl's plugin completion: the same file linked as kubectl_complete-sts
-    from kubectl_sts.cli import complete_main
+    from kubectl_sts.cli.app import complete_main
     sys.exit(complete_main())
 
-from kubectl_sts.start import run
+from kubectl_sts.cli.start import run
 
 run()
 '''
@@ -211,18 +212,18 @@ def wheel_files(name, path):
 
 
 def project_files():
-    """kubectl_sts's own files (no caches)."""
+    """The project's own packages' files (no caches)."""
     out = []
-    package = os.path.join(ROOT, "kubectl_sts")
-    for folder, dirs, files in os.walk(package):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for fname in sorted(files):
-            if fname.endswith((".pyc", ".pyo")):
-                continue
-            full = os.path.join(folder, fname)
-            arcname = os.path.relpath(full, ROOT).replace(os.sep, "/")
-            with open(full, "rb") as f:
-                out.append((arcname, f.read()))
+    for package in PACKAGES:
+        for folder, dirs, files in os.walk(os.path.join(ROOT, package)):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for fname in sorted(files):
+                if fname.endswith((".pyc", ".pyo")):
+                    continue
+                full = os.path.join(folder, fname)
+                arcname = os.path.relpath(full, ROOT).replace(os.sep, "/")
+                with open(full, "rb") as f:
+                    out.append((arcname, f.read()))
     return out
 
 

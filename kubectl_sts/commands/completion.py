@@ -184,7 +184,7 @@ FLAG_FIELDS = {"--kubeconfig": "kubeconfig", "--context": "context", "-n": "name
 
 
 def _connection(flags, with_namespace=True):
-    from ..kube import Connection, ConnectionOptions
+    from ..client.connection import Connection, ConnectionOptions
     options = {field: flags[flag] for flag, field in FLAG_FIELDS.items() if flags.get(flag)}
     if not with_namespace:
         options.pop("namespace", None)
@@ -200,8 +200,8 @@ def _names(conn, url):
 def statefulset_names(flags):
     """Names of the StatefulSets of the namespace in use; [] when the cluster can't say."""
     try:
-        from ..names import check_namespace
-        from ..paths import path
+        from ..core.names import check_namespace
+        from ..client.paths import path
         conn = _connection(flags)
         check_namespace(conn.namespace)        # never a path: a hostile -n gives no names
         return _names(conn, path("statefulsets", conn.namespace))
@@ -211,7 +211,7 @@ def statefulset_names(flags):
 
 def namespaces(flags):
     try:
-        from ..paths import path
+        from ..client.paths import path
         return _names(_connection(flags, with_namespace=False), path("namespaces"))
     except Exception:
         return []
@@ -219,7 +219,7 @@ def namespaces(flags):
 
 def kubeconfig_names(flags, kind):
     try:
-        from ..kube import kubeconfig_paths, load_kubeconfig
+        from ..client.connection import kubeconfig_paths, load_kubeconfig
         explicit = flags.get("--kubeconfig")
         config = load_kubeconfig(kubeconfig_paths(explicit), bool(explicit))
         return sorted({e.get("name") for e in config[kind] if e.get("name")})

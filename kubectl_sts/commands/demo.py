@@ -40,11 +40,11 @@ def demo(keep, step_seconds):
     \b
       # Keep the sandbox running afterwards to try rollout and scale (Ctrl-C stops it)
       kubectl-sts demo --keep"""
-    from ..kube import Connection, ConnectionOptions
-    from ..paths import path
-    from ..sandbox import Sandbox
-    from ..sandbox.cluster import Config
-    from ..status import render_view
+    from ..client.connection import Connection, ConnectionOptions
+    from ..client.paths import path
+    from kubectl_sts_sandbox import Sandbox
+    from kubectl_sts_sandbox.cluster import Config
+    from ..core.status import render_view
     from .status import read_view
     workdir = tempfile.mkdtemp(prefix="kubectl-sts-demo-")
     kubeconfig = os.path.join(workdir, "kubeconfig")
@@ -93,8 +93,8 @@ def next_steps(kubeconfig, keep):
 def _wait_ready(conn, name, replicas, timeout):
     """Wait (watches, wait.py) until the set reports `replicas` pods Ready."""
     from ..errors import StsError
-    from ..paths import path
-    from ..wait import Verdict, Watch, wait
+    from ..client.paths import path
+    from ..client.watch import Verdict, Watch, wait
     sts = (path("statefulsets", "default"), {"fieldSelector": "metadata.name=%s" % name})
     with Watch(conn, sts=sts) as watch:
         outcome = wait(watch, lambda snapshot, now: Verdict(

@@ -6,7 +6,7 @@ once."""
 import click
 
 from ..errors import Forbidden, HazardsFound, UsageError
-from .common import connect, core_path, get_statefulset, sts_path
+from .shell import connect, core_path, get_statefulset, sts_path
 from .options import name_argument, output_option
 
 
@@ -34,9 +34,9 @@ def doctor(ctx, name, all_namespaces, output):
     \b
       # Every set of the namespace, as JSON
       kubectl sts doctor -o json"""
-    from ..doctor import findings
-    from ..kube import concurrently
-    from ..paths import path
+    from ..core.doctor import findings
+    from ..client.connection import concurrently
+    from ..client.paths import path
     if name and all_namespaces:
         raise UsageError("error: a resource cannot be retrieved by name across all namespaces")
     conn = connect(ctx)
@@ -75,7 +75,7 @@ def doctor(ctx, name, all_namespaces, output):
                            local(pdbs or []), None if slices is None else local(slices))
     errors = sum(1 for f in report if f["severity"] == "error")
     if not output.table:
-        from ..output import print_document
+        from ..printers.formats import print_document
         click.echo(print_document({"apiVersion": "kubectl-sts/v1", "kind": "DoctorReport",
                                    "statefulSets": len(sets), "errors": errors,
                                    "notes": notes, "findings": report}, output,

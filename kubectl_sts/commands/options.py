@@ -86,10 +86,10 @@ _TEMPLATED = ("jsonpath", "jsonpath-file", "jsonpath-as-json", "custom-columns",
 def output_option(formats=("wide", "json", "yaml")):
     """-o/--output: `formats` plus the template printers they imply (jsonpath=, jsonpath-file=,
     custom-columns=, ...). The command receives an output.Output, checked before any request."""
-    from ..output import allowed
+    from ..printers.formats import allowed
 
     def check(ctx, param, value):
-        from ..output import parse_output
+        from ..printers.formats import parse_output
         return parse_output(value, formats)
     check.choices = allowed(formats)  # kubectl completes the names, without "="
     shown = "|".join(f + ("=..." if f in _TEMPLATED else "") for f in allowed(formats))
@@ -102,7 +102,7 @@ class StatefulSetRef(click.ParamType):
     name = "name"
 
     def convert(self, value, param, ctx):
-        from ..names import statefulset_ref
+        from ..core.names import statefulset_ref
         return statefulset_ref(value)
 
 
@@ -123,7 +123,7 @@ def list_options(function):
         return value
 
     def check_sort(ctx, param, value):
-        from ..output import sort_key_template
+        from ..printers.formats import sort_key_template
         sort_key_template(value)
         return value
     for option in reversed([

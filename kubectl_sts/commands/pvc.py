@@ -3,7 +3,7 @@
 import click
 
 from ..errors import Conflict, NotFound, UsageError
-from .common import connect, core_path
+from .shell import connect, core_path
 from .options import Integer, dry_run_option, name_argument, output_option
 from .scale import confirm, read_set
 
@@ -35,8 +35,8 @@ def pvc(ctx, name, prune, ordinal, yes, dry_run, output, no_headers):
       # Delete the orphaned claims of ordinal 3 only
       kubectl sts pvc web --prune --ordinal 3"""
     from ..k8s import statefulset as facts
-    from ..pvc import list_claims, prunable, render_claims
-    from ..scale import utcnow
+    from ..core.pvc import list_claims, prunable, render_claims
+    from ..core.scale import utcnow
     if ordinal is not None and not prune:
         raise UsageError("error: --ordinal only applies to --prune")
     conn = connect(ctx)
@@ -46,14 +46,14 @@ def pvc(ctx, name, prune, ordinal, yes, dry_run, output, no_headers):
     entries = list_claims(sts, claims, pods, pvs, utcnow())
     if not prune:
         if not output.table:
-            from ..output import print_document
+            from ..printers.formats import print_document
             text = print_document({"apiVersion": "kubectl-sts/v1", "kind": "ClaimList",
                                    "items": entries}, output,
                                   lambda e: "persistentvolumeclaim/%s" % e["name"], no_headers)
             if text:
                 click.echo(text)
         elif entries:
-            from ..output import without_headers
+            from ..printers.formats import without_headers
             text = render_claims(entries, wide=output.kind == "wide")
             click.echo(without_headers(text) if no_headers else text)
         else:

@@ -13,7 +13,7 @@ import time
 import click
 
 from ..errors import NotFound, PodFailed, Refused, StsError, UsageError, WaitTimeout
-from .common import connect, core_path, delete_options, get_statefulset
+from .shell import connect, core_path, delete_options, get_statefulset
 from .options import Duration, Integer, dry_run_option, name_argument
 from .scale import confirm
 
@@ -77,8 +77,8 @@ class Repair:
 
     def read(self):
         from ..k8s import statefulset as facts
-        from ..kube import concurrently
-        from ..paths import path
+        from ..client.connection import concurrently
+        from ..client.paths import path
         sts = get_statefulset(self.conn, self.ns, self.name)
         if self.ordinal not in facts.ordinals(sts):
             raise UsageError("error: ordinal %d is outside the range of %s" % (self.ordinal,
@@ -112,8 +112,8 @@ class Repair:
         return sts, the_pod, nodes, {p["metadata"]["name"]: p for p in pvs}, events, pods, claims
 
     def run(self, min_down, force_delete, fresh_volume, keep_volume, untaint, yes, dry_run):
-        from ..repair import diagnose
-        from ..rollout.gate import stuck
+        from ..core.repair import diagnose
+        from ..core.rollout.gate import stuck
         sts, pod, nodes, pvs, events, pods, claims = self.read()
         if untaint:
             return self.untaint(nodes, yes, dry_run)
@@ -160,7 +160,7 @@ class Repair:
 
     # -- the remedies ---------------------------------------------------------------------------
     def plan(self, remedy, pod, claims, pvs, keep_volume):
-        from ..paths import path
+        from ..client.paths import path
         steps = []
         if remedy == "taint":
             node = pod["spec"]["nodeName"]
@@ -195,7 +195,7 @@ class Repair:
         return steps
 
     def taint(self, node_name, dry):
-        from ..paths import path
+        from ..client.paths import path
         node = self.conn.get(path("nodes", None, node_name))
         taints = [t for t in (node.get("spec") or {}).get("taints") or []
                   if t.get("key") != TAINT["key"]] + [dict(TAINT)]
@@ -219,8 +219,8 @@ class Repair:
             click.echo("%s deleted" % where.rsplit("/", 2)[-1])
 
     def untaint(self, nodes, yes, dry_run):
-        from ..paths import path
-        from ..repair import down_for, out_of_service
+        from ..client.paths import path
+        from ..core.repair import down_for, out_of_service
         back = [n for n in nodes if out_of_service(n) and down_for(n, time.time()) is None]
         still = [n["metadata"]["name"] for n in nodes if out_of_service(n) and n not in back]
         for name in still:
@@ -267,6 +267,6 @@ class Repair:
 
 
 def _selector(sts):
-    from ..labels import selector_string
+    from ..core.labels import selector_string
     return selector_string(sts["spec"].get("selector"))
 

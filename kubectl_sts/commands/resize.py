@@ -12,10 +12,10 @@ import os
 
 import click
 
-from ..errors import (Conflict, NotFound, PodFailed, Refused, StsError, UsageError,
-                      WaitTimeout, reworded)
-from ..paths import path
-from .common import connect, core_path, delete_options, get_statefulset, sts_path
+from ..errors import (Conflict, NotFound, PodFailed, Refused, StsError, UsageError, WaitTimeout,
+                      reworded)
+from ..client.paths import path
+from .shell import connect, core_path, delete_options, get_statefulset, sts_path
 from .options import Duration, dry_run_option, name_argument, output_option
 from .scale import confirm
 
@@ -74,7 +74,7 @@ def resize(ctx, name, size, template, include_orphans, force, yes, dry_run, outp
 
 
 def default_backup(conn, name):
-    from ..cache import server_directory
+    from ..client.cache import server_directory
     base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local",
                                                             "state")
     return os.path.join(base, "kubectl-sts", "resize", server_directory(conn.server),
@@ -91,8 +91,8 @@ class Resize:
 
     # -- the run --------------------------------------------------------------------------------
     def main(self, include_orphans, force, yes, dry_run, output, resume):
-        from ..kube import concurrently
-        from ..resize import PlanError, plan
+        from ..client.connection import concurrently
+        from ..core.resize import PlanError, plan
         try:
             sts, classes = concurrently(
                 lambda: get_statefulset(self.conn, self.ns, self.name),
@@ -129,7 +129,7 @@ class Resize:
             return 0
         server_dry = dry_run == "server"
         by_name = {c["metadata"]["name"]: c for c in claims}
-        from ..resize import GROWING
+        from ..core.resize import GROWING
         grow = [r["name"] for r in the_plan["claims"] if r["action"] == "expand"]
         awaited = [r["name"] for r in the_plan["claims"] if r["action"] in GROWING]
         self.stage = "expanding"
@@ -151,7 +151,7 @@ class Resize:
         return 0
 
     def claims(self, sts):
-        from ..labels import selector_string
+        from ..core.labels import selector_string
         labels = (sts["spec"].get("selector") or {}).get("matchLabels") or {}
         found = self.conn.get(core_path(self.ns, "persistentvolumeclaims"),
                               labelSelector=selector_string({"matchLabels": labels}) or None)
@@ -159,11 +159,11 @@ class Resize:
 
     def show(self, the_plan, output):
         if not output.table:
-            from ..output import print_document
+            from ..printers.formats import print_document
             click.echo(print_document(the_plan, output, lambda _: "statefulset.apps/%s"
                                       % self.name))
             return
-        from ..render import table
+        from ..printers.table import table
         rows = [[r["name"], r["ordinal"], r["request"] or "-", r["capacity"] or "-",
                  r["storageClass"] or "-", r["size"], r["action"]] for r in the_plan["claims"]]
         self.say("Resize plan for statefulset %s/%s:" % (self.ns, self.name))
@@ -196,9 +196,9 @@ class Resize:
             self.say("persistentvolumeclaim/%s: requested %s" % (meta["name"], size))
 
     def wait_expanded(self, sts, names):
-        from ..labels import selector_string
-        from ..resize import expansion
-        from ..wait import Verdict, Watch, wait
+        from ..core.labels import selector_string
+        from ..core.resize import expansion
+        from ..client.watch import Verdict, Watch, wait
         labels = (sts["spec"].get("selector") or {}).get("matchLabels") or {}
         watch = Watch(self.conn,
                       claims=(core_path(self.ns, "persistentvolumeclaims"),
@@ -243,7 +243,7 @@ class Resize:
 
     # -- step 2: the template -------------------------------------------------------------------
     def recreate(self, sts):
-        from ..labels import selector_string
+        from ..core.labels import selector_string
         live = get_statefulset(self.conn, self.ns, self.name)     # fresh preconditions
         if live["metadata"]["uid"] != sts["metadata"]["uid"] or \
                 live["metadata"].get("generation") != sts["metadata"].get("generation"):
@@ -279,7 +279,7 @@ class Resize:
                      % self.name)
 
     def wait_gone(self, uid):
-        from ..wait import Verdict, Watch, wait
+        from ..client.watch import Verdict, Watch, wait
         watch = Watch(self.conn, sets=(sts_path(self.ns),
                                        {"fieldSelector": "metadata.name=%s" % self.name}))
 
@@ -295,7 +295,7 @@ class Resize:
                               % (self.name, self.timeout, self.name, self.size))
 
     def create(self, live):
-        from ..resize import recreated
+        from ..core.resize import recreated
         body = recreated(live, self.template, self.size)
         try:
             created = self.conn.request("POST", sts_path(self.ns), body=body)
@@ -319,9 +319,9 @@ class Resize:
         return created
 
     def wait_adopted(self, created, live):
-        from ..labels import selector_string
-        from ..resize import adoption_problems
-        from ..wait import Verdict, Watch, wait
+        from ..core.labels import selector_string
+        from ..core.resize import adoption_problems
+        from ..client.watch import Verdict, Watch, wait
         watch = Watch(self.conn,
                       pods=(core_path(self.ns, "pods"),
                             {"labelSelector": selector_string(live["spec"]["selector"])}),
@@ -391,7 +391,7 @@ class Resize:
                 "finishes on its own; see with: kubectl sts status %s" % (self.name, self.name))
 
     def report(self, the_plan, before):
-        from ..resize import GROWING, claim_capacity, expansion
+        from ..core.resize import GROWING, claim_capacity, expansion
         grown = [r for r in the_plan["claims"] if r["action"] in GROWING]
         now = {c["metadata"]["name"]: c for c in self.conn.get(
             core_path(self.ns, "persistentvolumeclaims"))["items"]} if grown else {}

@@ -12,7 +12,7 @@ import click
 
 from ..errors import (Conflict, NotFound, PodFailed, Refused, TooManyRequests, UsageError,
                       WaitTimeout)
-from .common import connect, core_path, delete_options, get_statefulset
+from .shell import connect, core_path, delete_options, get_statefulset
 from .options import Duration, OneOf, dry_run_option, name_argument
 from .scale import confirm
 
@@ -55,7 +55,7 @@ def restart(ctx, name, ordinals, all_, order, settle, timeout_s, force, yes, dry
     \b
       # Two ordinals in this order; each must stay Ready 1s
       kubectl sts restart web --ordinals 2,0 --settle 1s --yes"""
-    from ..restart import PlanError, parse_ordinals
+    from ..core.restart import PlanError, parse_ordinals
     if all_ and ordinals:
         raise UsageError("error: --all and --ordinals cannot be used together")
     try:
@@ -83,10 +83,10 @@ class Restart:
         self.say = functools.partial(click.echo)
 
     def main(self, chosen, order, yes, dry_run):
-        from ..kube import concurrently
-        from ..labels import selector_string
-        from ..paths import path
-        from ..restart import PlanError, plan
+        from ..client.connection import concurrently
+        from ..core.labels import selector_string
+        from ..client.paths import path
+        from ..core.restart import PlanError, plan
         sts = get_statefulset(self.conn, self.ns, self.name)
         self.selector = selector_string(sts["spec"]["selector"])
         pods, pdbs = concurrently(
@@ -132,7 +132,7 @@ class Restart:
         return 0
 
     def show(self, the_plan):
-        from ..render import table
+        from ..printers.table import table
         self.say("Restart plan for statefulset %s/%s, one ordinal at a time (eviction):"
                  % (self.ns, self.name))
         rows = [[r["pod"], r["revision"] or "-", r["comesBackAt"] or "-",
@@ -234,9 +234,9 @@ def wait_new_incarnation(conn, namespace, pod_name, old_uid, settle, timeout, pr
     Ready for `settle` (restart.settled judges; the gate's bookkeeping tracks it). A restart
     meanwhile fails it when `count_restarts`. Returns the wait's Outcome; its verdict's result
     is the pod."""
-    from ..restart import settled
-    from ..rollout.gate import new_book, track_pods
-    from ..wait import Verdict, Watch, wait
+    from ..core.restart import settled
+    from ..core.rollout.gate import new_book, track_pods
+    from ..client.watch import Verdict, Watch, wait
     book = [new_book()]
 
     def judge(snapshot, now):

@@ -41,8 +41,8 @@ def sandbox(port, kubeconfig_out, manifests, speed, fast, max_unavailable_gate, 
     \b
       # A cloud cluster seen from a laptop: 50 ms per round trip
       kubectl-sts sandbox --latency 50ms"""
-    from ..sandbox import Sandbox
-    from ..sandbox.cluster import Config
+    from kubectl_sts_sandbox import Sandbox
+    from kubectl_sts_sandbox.cluster import Config
     config = (Config if fast else Config.demo)(speed=speed,
                                                maxunavailable_gate=max_unavailable_gate)
     stop = threading.Event()

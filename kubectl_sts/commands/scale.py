@@ -12,15 +12,15 @@ import click
 
 from ..errors import (Conflict, Forbidden, PodFailed, Refused, ServerError, StsError,
                       TransportError, UsageError, WaitTimeout, interrupt_code, reworded)
-from ..pods import is_ready
-from ..paths import path
-from .common import connect, core_path, get_statefulset, sts_path
+from ..core.pods import is_ready
+from ..client.paths import path
+from .shell import connect, core_path, get_statefulset, sts_path
 from .options import Duration, Integer, dry_run_option, name_argument, output_option
 
 
 def read_set(conn, name):
     """The set and what scale/pvc plans need: (sts, pods, claims, pvs or None, pdbs, notes)."""
-    from ..labels import selector_string
+    from ..core.labels import selector_string
     ns = conn.namespace
     sts = get_statefulset(conn, ns, name)
     pods = conn.get(core_path(ns, "pods"),
@@ -124,13 +124,13 @@ def explain_interruption(conn, name, replicas, write):
 
 def _scale(conn, name, replicas, min_replicas, force, yes, dry_run, output, timeout_s, wait,
            progress):
-    from ..scale import plan_scale, render_plan, utcnow
+    from ..core.scale import plan_scale, render_plan, utcnow
     sts, pods, claims, pvs, pdbs, notes = read_set(conn, name)
     plan = plan_scale(sts, pods, claims, pvs, pdbs, replicas, utcnow(), min_replicas)
     plan["notes"] = notes
     document = not output.table
     if document:
-        from ..output import print_document
+        from ..printers.formats import print_document
         click.echo(print_document(plan, output, lambda _: "statefulset.apps/%s" % name))
     else:
         click.echo(render_plan(plan))
@@ -195,8 +195,8 @@ class Waiter:
         self.say = say
 
     def run(self):
-        from ..labels import pod_ordinal, selector_string
-        from ..wait import Verdict, Watch, wait
+        from ..core.labels import pod_ordinal, selector_string
+        from ..client.watch import Verdict, Watch, wait
         ns, name = self.plan["namespace"], self.plan["name"]
         watch = Watch(self.conn,
                       pods=(core_path(ns, "pods"),
@@ -246,7 +246,7 @@ class Waiter:
     def blocker(self, current, leaving, missing):
         """The unhealthy-pod case: under OrderedReady a failing remaining pod blocks the
         controller from removing any pod; say which."""
-        from ..rollout import pod_failure
+        from ..core.rollout import pod_failure
         if not leaving or self.plan["podManagementPolicy"] != "OrderedReady":
             return None
         for ordinal in missing:

@@ -11,7 +11,7 @@ import sys
 import click
 
 from ..errors import EXIT_CHECK_FAILED, CheckFailed, Forbidden, NotFound, UsageError
-from .common import connect, core_path, get_statefulset, sts_path
+from .shell import connect, core_path, get_statefulset, sts_path
 from .options import list_options, name_argument, output_option
 
 FORMATS = ("wide", "json", "yaml", "name", "jsonpath", "custom-columns")
@@ -74,8 +74,8 @@ def status(ctx, name, output, selector, sort_by, no_headers, show_labels, all_na
 
 
 def format_view(view, output):
-    from ..output import print_document
-    from ..status import render_view
+    from ..printers.formats import print_document
+    from ..core.status import render_view
     if output.table:
         return render_view(view, wide=output.kind == "wide")
     return print_document(view, output, _name)
@@ -96,9 +96,9 @@ def read_objects(conn, namespace, name):
     (status_reads) and later runs send all five at once, then check the guess against the
     set they got and read again only if it was wrong. Returns
     (sts, pods, claims, service, events, unreadable)."""
-    from .. import cache
-    from ..kube import concurrently
-    from ..status import status_claim, status_reads
+    from ..client import cache
+    from ..client.connection import concurrently
+    from ..core.status import status_claim, status_reads
     entry = cache.entry_path(cache.cache_dir(conn.options.cache_dir), conn.server,
                              "statefulsets", namespace, name)
     guess = cache.load(entry)
@@ -130,7 +130,7 @@ def read_objects(conn, namespace, name):
 def _collection_reads(conn, namespace, reads, unreadable):
     """The three reads that depend on the set: pods, claims, Service (see status_reads);
     pods and claims are reduced as they are decoded (status_pod, status_claim)."""
-    from ..status import status_claim, status_pod
+    from ..core.status import status_claim, status_pod
     claims = reads.get("claims")
     return [
         lambda: conn.get_items(core_path(namespace, "pods"), status_pod,
@@ -182,14 +182,14 @@ def _optional(conn, path, what, unreadable, project=None, **query):
 
 
 def read_view(conn, namespace, name, domain, wide=False):
-    from ..status import build_view
+    from ..core.status import build_view
     sts, pods, claims, service, events, unreadable = read_objects(conn, namespace, name)
     return build_view(sts, pods, claims, service, events, now_utc(), domain, wide, unreadable)
 
 
 def _list(conn, output, all_namespaces, selector, sort_by, no_headers, show_labels):
-    from ..output import print_document, sort_items, sort_key_template
-    from ..status import list_row, render_list
+    from ..printers.formats import print_document, sort_items, sort_key_template
+    from ..core.status import list_row, render_list
     path = sts_path(None if all_namespaces else conn.namespace)
     items = conn.get(path, **({"labelSelector": selector} if selector else {}))["items"]
     now = now_utc()
@@ -212,9 +212,9 @@ def _list(conn, output, all_namespaces, selector, sort_by, no_headers, show_labe
 # -- status --watch: the view, redrawn from watch events (wait.py) --------------------------
 
 def watch_status(conn, name, output, domain):
-    from ..labels import selector_string
-    from ..status import build_view
-    from ..wait import Verdict, Watch, wait
+    from ..core.labels import selector_string
+    from ..core.status import build_view
+    from ..client.watch import Verdict, Watch, wait
     ns = conn.namespace
     sts, _, _, service, _, unreadable = read_objects(conn, ns, name)
     selector = selector_string(sts["spec"].get("selector"))
@@ -247,7 +247,7 @@ def watch_status(conn, name, output, domain):
 
     def shown(view):
         """What to print for this view, or None: nothing a user would see has changed."""
-        from ..status_watch import changed, stream_lines
+        from ..core.status_watch import changed, stream_lines
         previous = last[-1] if last else None
         if tty:                                 # a terminal: redraw when the text changes
             text = format_view(view, output)

@@ -6,7 +6,7 @@ Progress goes to stderr; stdout carries only the result."""
 import click
 
 from ..errors import DeletePending, NotFound, PodFailed, WaitTimeout
-from .common import Progress, connect, core_path, get_statefulset, sts_path
+from .shell import Progress, connect, core_path, get_statefulset, sts_path
 from .options import Duration, OneOf, name_argument, output_option
 
 
@@ -56,9 +56,9 @@ class Waiter:
         self.progress = Progress(err=True)
 
     def run(self):
-        from ..labels import selector_string
-        from ..wait import Verdict, Watch, wait
-        from ..waiting import judge, new_book
+        from ..core.labels import selector_string
+        from ..client.watch import Verdict, Watch, wait
+        from ..core.wait import judge, new_book
         ns = self.conn.namespace
         try:
             sts = get_statefulset(self.conn, ns, self.name)
@@ -103,7 +103,7 @@ class Waiter:
     def finish(self, result, sts):
         state = result["state"]
         if not self.output.table:
-            from ..output import print_document
+            from ..printers.formats import print_document
             doc = {"apiVersion": "kubectl-sts/v1", "kind": "WaitResult", "name": self.name,
                    "namespace": self.conn.namespace, "for": self.mode, "result": state,
                    "message": result["message"],

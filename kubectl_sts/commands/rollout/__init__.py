@@ -7,7 +7,7 @@ run is explained by `kubectl sts rollout NAME` and continued by `--step`, `--to`
 Flags -> options -> validation (before any request) -> one action module: stage.py (stage,
 --hold, the plan), step.py (--step/--to/--all), ondelete.py, undo.py, follow.py (--status);
 gate.py is the health gate they share, session.py the requests. Decisions live in
-kubectl_sts/rollout/."""
+kubectl_sts/core/rollout/."""
 
 import sys
 
@@ -152,7 +152,7 @@ def _dispatch(run, staging, images, env, container, patch, hold, follow, undo, s
 
 def _failed(run, failed, then_undo):
     """Print the diagnosis of a failed step; with --on-failure=undo, undo (once)."""
-    from ...rollout import failure_text, rollout_state
+    from ...core.rollout import failure_text, rollout_state
     from .undo import undo
     events = run.pod_events(failed.failure["pod"])
     click.echo(failure_text(rollout_state(failed.sts), failed.failure, events, then_undo),

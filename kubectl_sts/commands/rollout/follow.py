@@ -7,8 +7,8 @@ from .session import fmt
 
 
 def follow(run):
-    from ...rollout import follow_verdict
-    from ...wait import Verdict, wait
+    from ...core.rollout import follow_verdict
+    from ...client.watch import Verdict, wait
     run.watch(run.read())
 
     def judge(snapshot, now):

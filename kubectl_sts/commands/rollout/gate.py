@@ -8,8 +8,8 @@ from .session import StepFailed, fmt
 def gate(run, partition):
     """Wait until the ordinals >= partition pass the health gate; StepFailed when a pod fails
     it (or the set is in the forced-rollback trap), WaitTimeout at --timeout."""
-    from ...rollout import evaluate_step, new_book, rollout_state, track
-    from ...wait import Verdict, wait
+    from ...core.rollout import evaluate_step, new_book, rollout_state, track
+    from ...client.watch import Verdict, wait
     book = [new_book()]
     run.gating = partition
 

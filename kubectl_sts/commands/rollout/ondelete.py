@@ -8,7 +8,7 @@ from .gate import gate
 
 def advance_ondelete(run, sts, count):
     from ...k8s.statefulset import pod_ordinal
-    from ...rollout import ondelete_next, rollout_state
+    from ...core.rollout import ondelete_next, rollout_state
     click.echo("%s uses OnDelete: partitions do not apply; deleting outdated pods one at a "
                "time, highest ordinal first" % run.name)
     if run.dry_run == "client":

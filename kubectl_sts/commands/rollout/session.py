@@ -1,6 +1,6 @@
 """One run of `kubectl sts rollout`: its reads, its watches, its one way to write, and the
 questions it may ask. The actions (stage.py, step.py, undo.py, ondelete.py, follow.py) call
-the core (kubectl_sts/rollout/) for every decision and this for every request."""
+the core (kubectl_sts/core/rollout/) for every decision and this for every request."""
 
 import sys
 
@@ -8,7 +8,7 @@ import click
 
 from ...errors import (Conflict, NotFound, StsError, TransportError, UsageError, WaitTimeout,
                        reworded)
-from ..common import Progress, connect, core_path, get_statefulset, sts_path
+from ..shell import Progress, connect, core_path, get_statefulset, sts_path
 
 
 class StepFailed(Exception):
@@ -48,14 +48,14 @@ class Rollout:
         return get_statefulset(self.conn, self.ns, self.name)
 
     def pods(self, sts):
-        from ...labels import selector_string
+        from ...core.labels import selector_string
         return self.conn.get(core_path(self.ns, "pods"),
                              labelSelector=selector_string(sts["spec"]["selector"]))["items"]
 
     def revisions(self, sts):
         """{name: ControllerRevision} of the revisions the set controls."""
-        from ...labels import selector_string
-        from ...paths import path
+        from ...core.labels import selector_string
+        from ...client.paths import path
         items = self.conn.get(path("controllerrevisions", self.ns),
                               labelSelector=selector_string(sts["spec"]["selector"]))["items"]
         uid = sts["metadata"]["uid"]
@@ -75,8 +75,8 @@ class Rollout:
     def watch(self, sts):
         """Start informers on the set and its pods (once); waits use their events."""
         if self.watcher is None:
-            from ...labels import selector_string
-            from ...wait import Verdict, Watch, wait
+            from ...core.labels import selector_string
+            from ...client.watch import Verdict, Watch, wait
             self.watcher = Watch(
                 self.conn,
                 sts=(sts_path(self.ns), {"fieldSelector": "metadata.name=%s" % self.name}),
@@ -110,7 +110,7 @@ class Rollout:
     def wait_observed(self):
         """Until the controller has seen the latest generation (or the timeout: the caller
         goes on with what it sees)."""
-        from ...wait import Verdict, wait
+        from ...client.watch import Verdict, wait
 
         def judge(snapshot, now):
             sts, _ = self.current(snapshot)
@@ -122,7 +122,7 @@ class Rollout:
     def wait_gone(self, pod):
         """Until the pod watch shows our DELETE (the pod terminating, or another incarnation,
         or none): the gate must not judge the pod as it was before the delete."""
-        from ...wait import Verdict, wait
+        from ...client.watch import Verdict, wait
         uid = pod["metadata"]["uid"]
 
         def judge(snapshot, now):
@@ -136,7 +136,7 @@ class Rollout:
         """Apply `change(fresh_sts) -> new_sts` (a core transform) and PUT it with the
         resourceVersion it was computed from. On 409, re-read and let `change` re-check the
         plan on the fresh object."""
-        from ...rollout import applied
+        from ...core.rollout import applied
         for _ in range(5):
             new = change(sts)
             if self.dry_run == "client":
@@ -168,7 +168,7 @@ class Rollout:
         raise Conflict("error: the StatefulSet kept changing under us (5 conflicts); re-run")
 
     def set_partition(self, sts, expected_old, value, target, undo=False):
-        from ...rollout import with_partition
+        from ...core.rollout import with_partition
         return self.write(sts, lambda fresh: with_partition(fresh, expected_old, value, target,
                                                             undo), "set partition %d" % value)
 
@@ -180,7 +180,7 @@ class Rollout:
 
     def report(self, finished):
         """The ordinal table after a run, and the line that says what is done or next."""
-        from ...rollout import next_command, render_ordinals, rollout_state
+        from ...core.rollout import next_command, render_ordinals, rollout_state
         sts, pods = self.current()
         state = rollout_state(sts)
         click.echo(render_ordinals(sts, pods, state["effectivePartition"]))
@@ -204,7 +204,7 @@ class Rollout:
         """After Ctrl-C or SIGTERM: where the set stands (read again: a write in flight either
         happened or not) and the command that continues. Quick even with the API server
         down: a few seconds of retries, then the last partition this run wrote."""
-        from ...rollout import interruption_advice, rollout_state
+        from ...core.rollout import interruption_advice, rollout_state
         click.echo("", err=True)
         try:
             sts = self.conn.request("GET", sts_path(self.ns, self.name), retry_budget=3,

@@ -6,7 +6,7 @@ from ...errors import StsError, UsageError
 
 
 def stage(run, images, env, container, patch):
-    from ...rollout import change_template, rollout_state, staged
+    from ...core.rollout import change_template, rollout_state, staged
     sts = run.read()
     if rollout_state(sts)["strategy"] != "RollingUpdate":
         raise StsError("error: %s uses OnDelete: a template change reaches pods only when "
@@ -31,7 +31,7 @@ def stage(run, images, env, container, patch):
 
 
 def hold(run):
-    from ...rollout import rollout_state
+    from ...core.rollout import rollout_state
     sts = run.read()
     state = rollout_state(sts)
     if state["strategy"] != "RollingUpdate":
@@ -50,8 +50,8 @@ def hold(run):
 
 
 def show_plan(run):
-    from ...rollout import (describe_plan, next_command, render_ordinals, render_plan,
-                            revision_template, rollout_state, template_diff)
+    from ...core.rollout import (describe_plan, next_command, render_ordinals, render_plan,
+                                 revision_template, rollout_state, template_diff)
     sts = run.read()
     state = rollout_state(sts)
     pods = run.pods(sts)

@@ -11,7 +11,7 @@ from .session import fmt
 
 
 def advance(run, step, to, all_, single):
-    from ...rollout import plan_partitions, rollout_state, step_line, step_target
+    from ...core.rollout import plan_partitions, rollout_state, step_line, step_target
     sts = run.read()
     state = rollout_state(sts)
     if state["strategy"] != "RollingUpdate":

@@ -8,7 +8,7 @@ from ...errors import EXIT_ROLLOUT_FAILED, Refused, StsError
 
 
 def _blocker_line(run, pod, policy):
-    from ...rollout import pod_failure, pod_revision
+    from ...core.rollout import pod_failure, pod_revision
     why = pod_failure(pod)
     return ("%s runs revision %s and is not Ready (%s); the controller will not replace it "
             "by itself under %s." % (pod["metadata"]["name"], pod_revision(pod) or "?",
@@ -16,7 +16,7 @@ def _blocker_line(run, pod, policy):
 
 
 def undo(run):
-    from ...rollout import (restored, revision_template, rollout_state, undo_victim)
+    from ...core.rollout import restored, revision_template, rollout_state, undo_victim
     from .step import advance
     sts = run.read()
     state = rollout_state(sts)

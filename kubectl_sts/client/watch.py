@@ -1,0 +1,209 @@
+"""One way to wait: informers over the collections a command depends on, a judgement over
+their items, a deadline, progress, and one fresh read before a timeout is declared.
+
+    watch = Watch(conn, pods=(path, {"labelSelector": sel}), sts=(path, {...}))
+    with watch:
+        outcome = wait(watch, judge, timeout=300, progress=print)
+
+`judge(snapshot, now)` is a function of plain data: `snapshot` maps each name given to Watch
+to {object name: object}; it returns a Verdict (done, failed, a progress line, when to judge
+again without an event). The wait wakes on every watch event (no polling), and at the
+verdict's `wake` time. When the deadline passes, the collections are listed once more, fresh
+from the API server, and judged again, as client-go's wait helpers do: a timeout message
+always describes the state the cluster is really in, and a condition that holds in the fresh
+read is success, not a timeout (a lost watch event cannot make a wait lie).
+"""
+
+import threading
+import time
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+
+from ..errors import StsError
+
+Items = Dict[str, Dict[str, Any]]
+Snapshot = Dict[str, Items]
+
+
+class Verdict:
+    """What a judge says of one snapshot."""
+
+    __slots__ = ("done", "failed", "line", "wake", "result")
+
+    def __init__(self, done: bool = False, failed: Any = None, line: Optional[str] = None,
+                 wake: Optional[float] = None, result: Any = None) -> None:
+        self.done = done            # the condition holds
+        self.failed = failed        # a failure the caller reports (fail fast); None if none
+        self.line = line            # progress text (printed when it changes)
+        self.wake = wake            # judge again at this clock time even without an event
+        self.result = result        # anything the caller wants back
+
+    def __repr__(self) -> str:
+        return "Verdict(done=%r, failed=%r, line=%r)" % (self.done, self.failed, self.line)
+
+
+class Outcome:
+    """How a wait ended: "done", "failed", "timeout" (the verdict on the fresh read), or
+    "unreachable" (the API server failed until the deadline; `error` says how)."""
+
+    __slots__ = ("state", "verdict", "error", "fresh", "why")
+
+    def __init__(self, state: str, verdict: Optional[Verdict] = None,
+                 error: Optional[StsError] = None, fresh: bool = False,
+                 why: Optional[str] = None) -> None:
+        self.state, self.verdict, self.error, self.fresh = state, verdict, error, fresh
+        self.why = why              # "unreachable": the failure in words, with since when
+
+    @property
+    def ok(self) -> bool:
+        return self.state == "done"
+
+    def __repr__(self) -> str:
+        return "Outcome(%s, %r, fresh=%s)" % (self.state, self.verdict, self.fresh)
+
+
+class Clock:
+    """Monotonic time and waiting on an event; tests inject a fake."""
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def wait(self, event: threading.Event, seconds: float) -> bool:
+        return event.wait(max(0.0, seconds))
+
+
+CLOCK = Clock()
+
+
+class Watch:
+    """Informers on named collections, sharing one `changed` event."""
+
+    def __init__(self, conn: Any, clock: Clock = CLOCK,
+                 **collections: Tuple[str, Mapping[str, str]]) -> None:
+        from .informer import Informer
+        self.conn = conn
+        self.clock = clock
+        self.changed = threading.Event()
+        self.specs = {key: (path, dict(query)) for key, (path, query) in collections.items()}
+        self.informers = {key: Informer(conn, path, self._notify, **query)
+                          for key, (path, query) in self.specs.items()}
+        self.started = False
+
+    def _notify(self, _informer: Any) -> None:
+        self.changed.set()
+
+    def start(self) -> "Watch":
+        if not self.started:
+            for informer in self.informers.values():
+                informer.start()
+            self.started = True
+        return self
+
+    def stop(self) -> None:
+        for informer in self.informers.values():
+            informer.stop()
+
+    def __enter__(self) -> "Watch":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def snapshot(self) -> Snapshot:
+        out = {}
+        for key, informer in self.informers.items():
+            with informer.lock:
+                out[key] = dict(informer.items)
+        return out
+
+    def fresh(self) -> Snapshot:
+        """Every collection listed again now; the informers take the fresh state too (so what
+        a command reads after the wait agrees with what the wait judged)."""
+        listings = {key: self.conn.request("GET", path, query, retry_budget=5)
+                    for key, (path, query) in self.specs.items()}
+        for key, listing in listings.items():
+            self.informers[key].replace(listing)
+        return self.snapshot()
+
+    def fatal(self) -> Optional[StsError]:
+        """A 403/404 on a collection: no retry can help."""
+        for informer in self.informers.values():
+            if informer.fatal:
+                return informer.error
+        return None
+
+    def trouble(self, starting_only: bool = False) -> Optional[Any]:
+        """The first informer that is not synced or is failing, or None when all are fresh.
+        starting_only: only one that has neither listed nor failed yet."""
+        for informer in self.informers.values():
+            if starting_only:
+                if informer.error is None and not informer.synced.is_set():
+                    return informer
+            elif informer.error is not None or not informer.synced.is_set():
+                return informer
+        return None
+
+    def errors(self) -> Dict[str, StsError]:
+        """The collections whose watch is failing now, and how."""
+        return {key: i.error for key, i in self.informers.items() if i.error is not None}
+
+
+Judge = Callable[[Snapshot, float], Verdict]
+
+
+def wait(watch: Watch, judge: Judge, timeout: Optional[float],
+         progress: Optional[Callable[[str], None]] = None,
+         judge_failing: bool = False) -> Outcome:
+    """Judge every change until the verdict is done or failed, or `timeout` seconds pass
+    (None: forever). Progress lines are passed on when they change. A 403/404 on a watch is
+    raised (StsError). judge_failing: judge also while a watch fails (the judge shows what
+    it can, e.g. a status view listing what could not be read), once each has started."""
+    clock = watch.clock
+    watch.start()
+    deadline = None if timeout is None else clock.now() + timeout
+    last_line = None
+    while True:
+        watch.changed.clear()
+        fatal = watch.fatal()
+        if fatal is not None:
+            raise fatal
+        now = clock.now()
+        trouble = watch.trouble(starting_only=judge_failing)
+        wake = None
+        if trouble is None:
+            verdict = judge(watch.snapshot(), now)
+            if verdict.done:
+                return Outcome("done", verdict)
+            if verdict.failed is not None:
+                return Outcome("failed", verdict)
+            line, wake = verdict.line, verdict.wake
+        else:
+            why = trouble.describe_error()
+            line = "waiting: %s" % why if why else None
+        if line is not None and line != last_line and progress is not None:
+            progress(line)
+            last_line = line
+        if deadline is not None and now >= deadline:
+            return _last_look(watch, judge, now, trouble)
+        until = deadline if wake is None else (wake if deadline is None else min(wake, deadline))
+        if until is None:
+            watch.changed.wait()
+        else:
+            clock.wait(watch.changed, until - now)
+
+
+def _last_look(watch: Watch, judge: Judge, now: float, trouble: Any) -> Outcome:
+    """The deadline passed: judge a fresh read, so the answer is about the cluster as it is."""
+    try:
+        snapshot = watch.fresh()
+    except StsError as exc:
+        if trouble is not None and trouble.error is not None:
+            return Outcome("unreachable", error=trouble.error, why=trouble.describe_error())
+        reason = exc.message[len("error: "):] if exc.message.startswith("error: ") else \
+            exc.message
+        return Outcome("unreachable", error=exc, why=reason)
+    verdict = judge(snapshot, now)
+    if verdict.done:
+        return Outcome("done", verdict, fresh=True)
+    if verdict.failed is not None:
+        return Outcome("failed", verdict, fresh=True)
+    return Outcome("timeout", verdict, fresh=True)

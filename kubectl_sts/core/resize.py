@@ -1,0 +1,218 @@
+"""`resize`: grow the volumes of a StatefulSet's ordinals, then make its claim template match.
+
+Pure functions over plain API objects: the plan (which claims grow, what refuses it, what to
+warn about), the progress of one claim's expansion, the body the set is created again with,
+and the check that the new set adopted every pod without restarting one."""
+
+from typing import Any, Dict, List, Optional
+
+from ..k8s import statefulset as facts
+from ..k8s.quantity import canonical_quantity, quantity_value
+from ..k8s.storage import claim_capacity, claim_request, class_of, storage_of
+
+Obj = Dict[str, Any]
+# metadata the API server sets; a created object must not carry them
+SERVER_METADATA = ("uid", "resourceVersion", "creationTimestamp", "generation",
+                   "managedFields", "selfLink", "deletionTimestamp",
+                   "deletionGracePeriodSeconds")
+
+
+class PlanError(Exception):
+    """The arguments cannot make a plan (a usage error: the message says why)."""
+
+
+def template_of(sts: Obj, name: Optional[str]) -> Obj:
+    """The claim template `name`, or the only one when name is None."""
+    templates = facts.spec(sts).get("volumeClaimTemplates") or []
+    names = [str((t.get("metadata") or {}).get("name")) for t in templates]
+    if not templates:
+        raise PlanError("StatefulSet %s has no volumeClaimTemplates: nothing to resize"
+                        % sts["metadata"]["name"])
+    if name is None:
+        if len(templates) > 1:
+            raise PlanError("StatefulSet %s has %d claim templates (%s): choose one with "
+                            "--claim" % (sts["metadata"]["name"], len(names), ", ".join(names)))
+        return templates[0]
+    for template in templates:
+        if (template.get("metadata") or {}).get("name") == name:
+            return template
+    raise PlanError('StatefulSet %s has no claim template "%s" (templates: %s)'
+                    % (sts["metadata"]["name"], name, ", ".join(names)))
+
+
+def managers(sts: Obj) -> List[str]:
+    """The tools whose marks the set carries (they re-apply its source manifest)."""
+    meta = sts.get("metadata") or {}
+    labels, annotations = meta.get("labels") or {}, meta.get("annotations") or {}
+    found = []
+    if labels.get("app.kubernetes.io/managed-by") == "Helm" or \
+            "meta.helm.sh/release-name" in annotations:
+        found.append("Helm (release %s)" % annotations.get("meta.helm.sh/release-name", "?"))
+    if "argocd.argoproj.io/tracking-id" in annotations or \
+            "argocd.argoproj.io/instance" in labels:
+        found.append("Argo CD (application %s)" % (
+            annotations.get("argocd.argoproj.io/tracking-id", "").split(":")[0] or
+            labels.get("argocd.argoproj.io/instance")))
+    for key in ("kustomize.toolkit.fluxcd.io/name", "helm.toolkit.fluxcd.io/name"):
+        if key in labels:
+            found.append("Flux (%s %s)" % (key.split(".")[0], labels[key]))
+    return found
+
+
+# the plan's actions whose claims are waited for and reported: "expand" is patched first,
+# "growing" was asked for already (an earlier run) and is only waited for
+GROWING = ("expand", "growing")
+
+
+def plan(sts: Obj, claims: List[Obj], classes: List[Obj], size: str,
+         template_name: Optional[str] = None, include_orphans: bool = False,
+         force: bool = False) -> Obj:
+    """What `resize` would do. `claims`: the namespace's claims (any); `classes`: the
+    StorageClasses. Returns the plan document; `refusals` non-empty means it must not run."""
+    wanted = quantity_value(size)
+    if wanted is None or wanted <= 0:
+        raise PlanError('invalid size "%s": use a quantity such as 20Gi' % size)
+    template = template_of(sts, template_name)
+    tname = template["metadata"]["name"]
+    name = sts["metadata"]["name"]
+    in_range = set(facts.ordinals(sts))
+    by_name = {c["metadata"]["name"]: c for c in claims}
+    class_by_name = {c["metadata"]["name"]: c for c in classes}
+    refusals: List[str] = []
+    rows = []
+    ordinals = sorted(in_range)
+    if include_orphans:
+        ordinals += sorted(o for o in (facts.claim_ordinal(tname, name, c) for c in by_name)
+                           if o is not None and o not in in_range)
+    for ordinal in ordinals:
+        cname = facts.claim_name(tname, name, ordinal)
+        claim = by_name.get(cname)
+        row = {"name": cname, "ordinal": ordinal, "inRange": ordinal in in_range,
+               "request": None, "capacity": None, "storageClass": None,
+               "size": canonical_quantity(size), "action": "expand"}
+        rows.append(row)
+        if claim is None:
+            refusals.append("PVC %s of ordinal %d does not exist" % (cname, ordinal))
+            row["action"] = "missing"
+            continue
+        row["request"], row["capacity"] = claim_request(claim), claim_capacity(claim)
+        # a bound claim keeps the class it was made with: admission
+        # (PersistentVolumeClaimResize allowResize) refuses one without a class, whatever
+        # the default class is now
+        sc_name = class_of(claim)
+        row["storageClass"] = sc_name or None
+        phase = (claim.get("status") or {}).get("phase")
+        if phase != "Bound":
+            refusals.append("PVC %s is %s, not Bound" % (cname, phase or "Pending"))
+        capacity = quantity_value(row["capacity"])
+        if capacity is not None and wanted < capacity:
+            refusals.append("PVC %s already has %s: volumes cannot shrink" % (
+                cname, canonical_quantity(row["capacity"])))
+        elif capacity is not None and wanted == capacity:
+            row["action"] = "done"
+            continue
+        elif quantity_value(row["request"]) == wanted:
+            # asked for already (an earlier run): wait for it, do not write it again
+            row["action"] = "growing"
+        sc = class_by_name.get(sc_name or "")
+        if sc is None:
+            refusals.append("PVC %s: StorageClass %s does not exist" % (cname, sc_name)
+                            if sc_name else "PVC %s has no StorageClass: the API server "
+                            "expands only claims of a class that allows it" % cname)
+        elif sc.get("allowVolumeExpansion") is not True:
+            refusals.append("StorageClass %s of PVC %s does not allow volume expansion "
+                            "(allowVolumeExpansion is not true)" % (sc_name, cname))
+    owner = next((r for r in (sts["metadata"].get("ownerReferences") or [])
+                  if r.get("controller")), None)
+    if owner is not None and not force:
+        refusals.append("StatefulSet %s is controlled by %s %s, which would undo the change "
+                        "(--force to go ahead)" % (name, owner.get("kind"), owner.get("name")))
+    status = sts.get("status") or {}
+    if status.get("currentRevision") and status.get("updateRevision") and \
+            status["currentRevision"] != status["updateRevision"]:
+        refusals.append("a rollout is in progress (current revision %s, update revision %s): "
+                        "recreating the set now would restart the ordinals below the "
+                        "partition; finish or undo it first"
+                        % (status["currentRevision"], status["updateRevision"]))
+    old = storage_of(template, "spec", "resources", "requests", "storage")
+    template_change = None
+    if quantity_value(old) != wanted:
+        template_change = {"template": tname, "from": old, "to": canonical_quantity(size)}
+    warnings = ["%s manages %s: change the source too (volumeClaimTemplates[%s] storage: "
+                "%s -> %s), or its next sync fails on the immutable template or puts the old "
+                "one back" % (m, name, tname, old, canonical_quantity(size))
+                for m in managers(sts)] if template_change else []
+    return {"apiVersion": "kubectl-sts/v1", "kind": "ResizePlan",
+            "statefulSet": {"namespace": sts["metadata"].get("namespace"), "name": name,
+                            "uid": sts["metadata"].get("uid")},
+            "template": tname, "size": canonical_quantity(size), "claims": rows,
+            "templateChange": template_change, "refusals": refusals, "warnings": warnings,
+            "nothingToDo": not refusals and template_change is None and
+            all(r["action"] == "done" for r in rows)}
+
+
+def expansion(claim: Obj, size: str) -> Obj:
+    """Where one claim's expansion stands: state "done" (capacity reached), "failed"
+    (the resizer gave up: infeasible), or "resizing" / "file-system" / "requested", with the
+    condition message when there is one."""
+    status = claim.get("status") or {}
+    capacity = quantity_value(claim_capacity(claim))
+    wanted = quantity_value(size)
+    if capacity is not None and wanted is not None and capacity >= wanted:
+        return {"state": "done", "message": ""}
+    resource = ((status.get("allocatedResourceStatuses") or {}).get("storage") or "")
+    conditions = {c.get("type"): c for c in status.get("conditions") or []
+                  if c.get("status") == "True"}
+    if resource.endswith("Infeasible"):
+        return {"state": "failed", "message": resource}
+    if "FileSystemResizePending" in conditions or resource == "NodeResizePending":
+        return {"state": "file-system", "message": (conditions.get(
+            "FileSystemResizePending") or {}).get("message", "")}
+    if "Resizing" in conditions or resource.startswith("Controller"):
+        return {"state": "resizing", "message": ""}
+    return {"state": "requested", "message": ""}
+
+
+def recreated(live: Obj, template_name: str, size: Optional[str]) -> Obj:
+    """The StatefulSet to create again: `live` as it was (spec, labels, annotations,
+    finalizers, owner references), without what the server sets, with the claim template's
+    storage request at `size` (None: as it was)."""
+    import copy
+    body = copy.deepcopy(live)
+    body.pop("status", None)
+    meta = body.setdefault("metadata", {})
+    for key in SERVER_METADATA:
+        meta.pop(key, None)
+    body["apiVersion"], body["kind"] = "apps/v1", "StatefulSet"
+    for template in body["spec"].get("volumeClaimTemplates") or []:
+        if size is not None and (template.get("metadata") or {}).get("name") == template_name:
+            template.setdefault("spec", {}).setdefault("resources", {}).setdefault(
+                "requests", {})["storage"] = canonical_quantity(size)
+    return body
+
+
+def adoption_problems(new_sts: Obj, pods_before: Dict[str, str], pods_now: List[Obj],
+                      old_current_revision: Optional[str]) -> List[str]:
+    """What is not (yet) as it should be after the set was created again: every pod that
+    existed (name -> uid) still exists with the same uid and is controlled by the new set,
+    and the current revision is the old one. Empty: done."""
+    problems = []
+    uid = new_sts["metadata"].get("uid")
+    now = {p["metadata"]["name"]: p for p in pods_now}
+    for name, old_uid in sorted(pods_before.items()):
+        pod = now.get(name)
+        if pod is None:
+            problems.append("pod %s is gone" % name)
+            continue
+        if pod["metadata"].get("uid") != old_uid:
+            problems.append("pod %s was replaced" % name)
+            continue
+        owner = next((r for r in pod["metadata"].get("ownerReferences") or []
+                      if r.get("controller")), None)
+        if owner is None or owner.get("uid") != uid:
+            problems.append("pod %s is not adopted yet" % name)
+    current = (new_sts.get("status") or {}).get("currentRevision")
+    if old_current_revision and current != old_current_revision:
+        problems.append("current revision is %s, not %s" % (current or "not set yet",
+                                                              old_current_revision))
+    return problems

@@ -1,0 +1,146 @@
+"""When a rollout step is done, failed or still waiting; which pod a forced rollback deletes;
+when a followed rollout is done. Pure functions over the StatefulSet and pod dicts; the clock
+is the caller's (`now`, monotonic seconds), so the server's clock never matters."""
+
+from typing import Any, Dict, List, Optional, Tuple
+
+from ...k8s.statefulset import pods_by_ordinal
+from ..pods import is_ready, pod_failure, pod_revision, restarts
+from .state import rollout_state
+
+Obj = Dict[str, Any]
+
+
+def new_book() -> Obj:
+    """The gate's bookkeeping: uid -> when first seen Ready at the update revision (this
+    tool's clock), uid -> restartCount when first seen at the update revision."""
+    return {"readySince": {}, "baseline": {}}
+
+
+def track(book: Obj, pods: List[Obj], update_revision: str, now: float) -> Obj:
+    """The bookkeeping after seeing `pods` at `now`, for those at the update revision."""
+    return track_pods(book, [p for p in pods if pod_revision(p) == update_revision], now)
+
+
+def track_pods(book: Obj, pods: List[Obj], now: float) -> Obj:
+    """The bookkeeping after seeing `pods` at `now`: a pod that stops being Ready starts its
+    settle time again; its restart baseline is kept from the first sighting."""
+    ready_since, baseline = dict(book["readySince"]), dict(book["baseline"])
+    for pod in pods:
+        uid = pod["metadata"]["uid"]
+        baseline.setdefault(uid, restarts(pod))
+        if is_ready(pod):
+            ready_since.setdefault(uid, now)
+        else:
+            ready_since.pop(uid, None)
+    return {"readySince": ready_since, "baseline": baseline}
+
+
+def stuck(sts: Obj, pods: List[Obj]) -> Optional[Obj]:
+    """`status`'s diagnosis of the OrderedReady forced-rollback trap (status.diagnose_stuck),
+    from the set and its pods alone: the one home of that decision. The trap needs its lowest
+    unhealthy ordinal to exist and be failing; only then is the view (O(replicas) work, at
+    every watch event of a step) built."""
+    from ...k8s.humanreadable import pod_summary
+    from ...k8s.statefulset import ordinals, pod_management
+    from ..status import build_view, diagnose_stuck, failing
+    if pod_management(sts) != "OrderedReady":
+        return None
+    by_ordinal = pods_by_ordinal(sts["metadata"]["name"], pods)
+    for ordinal in ordinals(sts):
+        pod = by_ordinal.get(ordinal)
+        if pod is None or pod["metadata"].get("deletionTimestamp"):
+            return None
+        if is_ready(pod):
+            continue
+        _, _, reason, restart_count, _ = pod_summary(pod)
+        if not failing(reason, restart_count, (pod.get("status") or {}).get("phase")):
+            return None
+        return diagnose_stuck(build_view(sts, pods, [], None, [], None))
+    return None
+
+
+def evaluate_step(sts: Obj, pods: List[Obj], partition: int, ready_since: Dict[str, float],
+                  now: float, settle: float, baseline: Optional[Dict[str, int]] = None) -> Obj:
+    """Where a step stands: every ordinal >= start+partition must run the update revision, be
+    Ready and have stayed Ready (without a restart) for `settle` (max of minReadySeconds and
+    --settle). Returns done, failed (a diagnosis or None), waiting (rows), wake (the clock
+    time to look again, or None). A pod the controller will never replace by itself (the
+    forced-rollback trap, status's ROLLOUT STUCK) fails the step at once."""
+    state = rollout_state(sts)
+    name, start, replicas = state["name"], state["start"], state["replicas"]
+    update = state["updateRevision"]
+    by_ordinal = pods_by_ordinal(name, pods)
+    waiting: List[Obj] = []
+    wake = None
+    failed = None
+    if not state["observed"]:
+        waiting.append({"ordinal": None, "pod": None,
+                        "why": "the controller has not observed the latest spec yet"})
+    for ordinal in range(start + min(partition, replicas), start + replicas):
+        pod = by_ordinal.get(ordinal)
+        row = {"ordinal": ordinal, "pod": "%s-%d" % (name, ordinal)}
+        if pod is None:
+            row["why"] = "not created yet"
+        elif pod["metadata"].get("deletionTimestamp"):
+            row["why"] = "terminating"
+        elif pod_revision(pod) != update:
+            row["why"] = "not updated yet"
+        else:
+            uid = pod["metadata"]["uid"]
+            failure = pod_failure(pod, (baseline or {}).get(uid))
+            if failure and failed is None:
+                failed = dict(failure, ordinal=ordinal, pod=row["pod"])
+            if not is_ready(pod):
+                row["why"] = failure["reason"] if failure else "not Ready"
+            else:
+                since = ready_since.get(uid)
+                if since is None or now - since < settle:
+                    left = settle - (now - since if since is not None else 0)
+                    row["why"] = "settling (%.0fs left)" % max(left, 0)
+                    due = (since if since is not None else now) + settle
+                    wake = due if wake is None else min(wake, due)
+        if "why" in row:
+            waiting.append(row)
+    if failed is None and state["observed"]:
+        trap = stuck(sts, pods)
+        if trap is not None and trap["kind"] == "rollout":
+            failed = {"pod": trap["pod"], "ordinal": trap["ordinal"], "container": None,
+                      "reason": trap["status"], "message": trap["message"], "stuck": True}
+    return {"done": not waiting and failed is None, "failed": failed, "waiting": waiting,
+            "wake": wake}
+
+
+def undo_victim(state: Obj, pods: List[Obj], restored_revision: str) -> Optional[Obj]:
+    """The pod an undo must delete under OrderedReady: the lowest ordinal that is not Ready,
+    not terminating, and does not run `restored_revision`. The controller waits for it to be
+    Ready before it touches any pod (stateful_set_control.go, the monotonic loop of
+    updateStatefulSet), so it would block the undo for good. None when no pod blocks (a pod
+    at the restored revision that is not Ready yet is starting; the gate waits for it)."""
+    if state["podManagementPolicy"] != "OrderedReady" or state["strategy"] != "RollingUpdate":
+        return None
+    by_ordinal = pods_by_ordinal(state["name"], pods)
+    for ordinal in range(state["start"], state["start"] + state["replicas"]):
+        pod = by_ordinal.get(ordinal)
+        if pod is None or is_ready(pod) or pod["metadata"].get("deletionTimestamp"):
+            continue
+        return None if pod_revision(pod) == restored_revision else pod
+    return None
+
+
+def follow_verdict(sts: Obj) -> Tuple[bool, str]:
+    """A followed rollout (`--status`): done when the controller observed the spec, the
+    current revision is the update revision and every replica is updated and Ready; the
+    progress line."""
+    state = rollout_state(sts)
+    st = sts.get("status") or {}
+    line = "partition %s: %d/%d updated, %d/%d ready, revision %s%s" % (
+        state["partition"] if state["partition"] is not None else "-",
+        st.get("updatedReplicas", 0), state["replicas"], st.get("readyReplicas", 0),
+        state["replicas"], state["updateRevision"],
+        "" if state["updateRevision"] == state["currentRevision"] else
+        " (current %s)" % state["currentRevision"])
+    done = state["observed"] and state["updateRevision"] == state["currentRevision"] and \
+        st.get("readyReplicas", 0) == state["replicas"] and \
+        st.get("updatedReplicas", 0) == state["replicas"]
+    return done, line

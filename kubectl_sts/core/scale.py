@@ -1,0 +1,161 @@
+"""`scale`: which pods go, which claims are kept or deleted, and the risks, computed by pure
+functions from the plain API objects. (The claims' view and `pvc`'s decisions: pvc.py.)"""
+
+import datetime
+
+from ..k8s import statefulset as facts
+from .labels import selector_matches
+from .pods import is_ready
+from .pvc import claim_view, claims_of, list_claims, prunable, render_claims  # noqa: F401
+
+def plan_scale(sts, pods, claims, pvs, pdbs, replicas, now, min_replicas=None):
+    """The plan of `scale NAME --replicas N`. `pvs` maps PV name -> PV (None when PVs could
+    not be read); `pdbs` is a list of PodDisruptionBudgets of the namespace."""
+    name, ns = sts["metadata"]["name"], sts["metadata"].get("namespace", "default")
+    old = facts.replicas(sts)
+    start = facts.start(sts)
+    policy = facts.retention(sts)
+    when_scaled = policy["whenScaled"]
+    by_ordinal = facts.pods_by_ordinal(name, pods)
+    owned = claims_of(sts, claims)
+    plan = {"apiVersion": "kubectl-sts/v1", "kind": "ScalePlan", "namespace": ns, "name": name,
+            "from": old, "to": replicas,
+            "direction": "down" if replicas < old else "up" if replicas > old else "none",
+            "ordinalsStart": start,
+            "retention": {"whenScaled": when_scaled, "whenDeleted": policy["whenDeleted"]},
+            "podManagementPolicy": facts.pod_management(sts),
+            "resourceVersion": sts["metadata"].get("resourceVersion"),
+            "podsLeaving": [], "podsComing": [], "claims": [], "risks": []}
+    leaving = list(range(start + old - 1, start + replicas - 1, -1))
+    coming = list(range(start + old, start + replicas))
+    for ordinal in leaving:
+        pod = by_ordinal.get(ordinal)
+        plan["podsLeaving"].append({
+            "ordinal": ordinal, "pod": facts.pod_name(name, ordinal), "exists": pod is not None,
+            "ready": bool(pod and is_ready(pod))})
+    for ordinal in coming:
+        plan["podsComing"].append({"ordinal": ordinal, "pod": facts.pod_name(name, ordinal)})
+    for (template, ordinal), claim in sorted(owned.items(), key=lambda kv: (-kv[0][1], kv[0][0])):
+        if ordinal in leaving:
+            entry = claim_view(claim, template, ordinal, pvs, now)
+            entry["action"] = "delete" if when_scaled == "Delete" else "keep"
+            entry["dataLoss"] = entry["action"] == "delete" and entry["reclaimPolicy"] != "Retain"
+            plan["claims"].append(entry)
+        elif ordinal in coming:
+            entry = claim_view(claim, template, ordinal, pvs, now)
+            entry["action"] = "reattach"
+            entry["dataLoss"] = False
+            plan["claims"].append(entry)
+    for ordinal in coming:
+        for template in facts.claim_templates(sts):
+            if (template, ordinal) not in owned:
+                plan["claims"].append({"name": facts.claim_name(template, name, ordinal),
+                                       "template": template, "ordinal": ordinal,
+                                       "action": "create", "dataLoss": False})
+    plan["risks"] = scale_risks(sts, by_ordinal, pdbs, replicas, min_replicas, plan)
+    plan["refused"] = [r for r in plan["risks"] if r["refuses"]]
+    return plan
+
+
+def scale_risks(sts, by_ordinal, pdbs, replicas, min_replicas, plan):
+    """Each risk is {kind, message, refuses}; a refusing risk needs --force."""
+    name = sts["metadata"]["name"]
+    spec, st = sts["spec"], sts.get("status") or {}
+    start = plan["ordinalsStart"]
+    old = plan["from"]
+    risks = []
+    if plan["direction"] == "down":
+        unready = [o for o in range(start, start + replicas)
+                   if o not in by_ordinal or not is_ready(by_ordinal[o])]
+        if unready and plan["podManagementPolicy"] == "OrderedReady":
+            risks.append({"kind": "unready", "refuses": False, "pods": [
+                "%s-%d" % (name, o) for o in unready],
+                "message": "%s not Ready: under OrderedReady the controller removes no pod "
+                           "while a remaining ordinal is unhealthy, so the scale-down would "
+                           "wait for it" % ", ".join("%s-%d" % (name, o) for o in unready)})
+        if min_replicas is not None and replicas < min_replicas:
+            risks.append({"kind": "min-replicas", "refuses": True,
+                          "message": "%d replicas is below --min-replicas %d (quorum)"
+                                     % (replicas, min_replicas)})
+        labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+        for pdb in pdbs:
+            pspec = pdb.get("spec") or {}
+            if pspec.get("selector") is None or not selector_matches(pspec["selector"], labels):
+                continue
+            pname = pdb["metadata"]["name"]
+            allowed = (pdb.get("status") or {}).get("disruptionsAllowed")
+            min_available = pspec.get("minAvailable")
+            if isinstance(min_available, int) and replicas < min_available:
+                risks.append({"kind": "pdb", "refuses": True, "pdb": pname,
+                              "message": "PodDisruptionBudget %s requires minAvailable %d; "
+                                         "%d replicas can never satisfy it"
+                                         % (pname, min_available, replicas)})
+            else:
+                budget = ("minAvailable %s" % min_available if min_available is not None
+                          else "maxUnavailable %s" % pspec.get("maxUnavailable"))
+                risks.append({"kind": "pdb", "refuses": False, "pdb": pname,
+                              "message": "PodDisruptionBudget %s selects these pods (%s, "
+                                         "disruptions allowed now: %s); a scale-down does not "
+                                         "go through it" % (pname, budget, allowed)})
+        if replicas == 0:
+            risks.append({"kind": "zero", "refuses": False,
+                          "message": "scaling to 0 stops every pod of %s" % name})
+    partition = facts.partition(sts) or 0
+    if partition > 0 and \
+            st.get("currentRevision") != st.get("updateRevision") and plan["direction"] != "none":
+        if replicas <= partition:
+            what = "no ordinal will run the update revision %s (partition %d >= %d replicas)" \
+                   % (st.get("updateRevision"), partition, replicas)
+        else:
+            what = "ordinals %d..%d will run the update revision %s" % (
+                start + partition, start + replicas - 1, st.get("updateRevision"))
+        risks.append({"kind": "rollout", "refuses": False,
+                      "message": "a rollout is in progress (partition %d, %d -> %d replicas): %s"
+                                 % (partition, old, replicas, what)})
+    return risks
+
+
+def render_plan(plan):
+    from ..printers.table import table
+    lines = ["StatefulSet %s/%s: %d -> %d replicas" % (plan["namespace"], plan["name"],
+                                                       plan["from"], plan["to"])]
+    if plan["direction"] == "none":
+        lines.append("Nothing to do: it already has %d replicas." % plan["to"])
+        return "\n".join(lines)
+    if plan["podsLeaving"]:
+        lines.append("Pods removed, in this order: %s" % ", ".join(
+            p["pod"] + ("" if p["exists"] else " (missing)") for p in plan["podsLeaving"]))
+    if plan["podsComing"]:
+        lines.append("Pods created, in this order: %s" % ", ".join(
+            p["pod"] for p in plan["podsComing"]))
+    lines.append("PVC retention policy: whenScaled=%s, whenDeleted=%s"
+                 % (plan["retention"]["whenScaled"], plan["retention"]["whenDeleted"]))
+    if plan["claims"]:
+        rows = []
+        for c in plan["claims"]:
+            action = {"keep": "KEEP", "delete": "DELETE", "reattach": "REATTACH",
+                      "create": "CREATE"}[c["action"]]
+            note = ""
+            if c["action"] in ("delete", "keep") and not c.get("volume"):
+                note = "unbound: no PV, no data"
+            elif c["action"] == "delete":
+                note = "data gone for good (PV reclaimPolicy %s)" % c["reclaimPolicy"] \
+                    if c["dataLoss"] else "PV kept (reclaimPolicy Retain)"
+            elif c["action"] == "reattach":
+                note = "existing data from %s ago is reused" % c["age"]
+            elif c["action"] == "keep":
+                note = "kept with its data (reclaimPolicy %s)" % c["reclaimPolicy"]
+            rows.append([c["name"], action, c.get("capacity", ""), c.get("storageClass", ""),
+                         c.get("age", ""), note])
+        lines.append("")
+        lines.append(table(["PVC", "ACTION", "CAPACITY", "STORAGECLASS", "AGE", "NOTE"], rows))
+    if plan["risks"]:
+        lines.append("")
+        lines.append("Risks:")
+        for r in plan["risks"]:
+            lines.append("  %s %s" % ("REFUSED:" if r["refuses"] else "-", r["message"]))
+    return "\n".join(lines)
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.timezone.utc)

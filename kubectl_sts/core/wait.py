@@ -1,0 +1,157 @@
+"""`kubectl sts wait`: whether a StatefulSet is done, has failed, or is only still going.
+
+Pure: `judge(sts, pods, claims, mode, ondelete, now, book, progress_deadline)` looks at plain
+API objects and the caller's bookkeeping (`book`: when the progress counters last changed,
+when each pod was first seen unschedulable, each claim Pending), with `now` on the caller's
+clock. It returns a dict: state ("done", "failed", "stalled", "pending-delete", "waiting"),
+a one-line message, the rows still waited for, and when to look again without an event."""
+
+from typing import Any, Dict, List, Optional
+
+from ..k8s import statefulset as facts
+from .pods import is_ready, pod_failure, pod_revision
+
+Obj = Dict[str, Any]
+
+
+def new_book() -> Obj:
+    return {"signature": None, "changed": None, "unschedulable": {}, "pending": {}}
+
+
+def progress_signature(sts: Optional[Obj]) -> Any:
+    """What counts as progress: the counts and the current revision the controller reports."""
+    status = (sts or {}).get("status") or {}
+    return (status.get("updatedReplicas", 0), status.get("readyReplicas", 0),
+            status.get("availableReplicas", 0), status.get("currentRevision"),
+            status.get("replicas", 0), status.get("observedGeneration"))
+
+
+def _unschedulable(pod: Obj) -> Optional[str]:
+    for cond in (pod.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == "PodScheduled" and cond.get("status") == "False" and \
+                cond.get("reason") == "Unschedulable":
+            return cond.get("message") or "Unschedulable"
+    return None
+
+
+def _first_seen(seen: Dict[str, float], keys: List[str], now: float) -> Dict[str, float]:
+    return {k: seen.get(k, now) for k in keys}
+
+
+def judge(sts: Optional[Obj], pods: List[Obj], claims: List[Obj], mode: str, ondelete: str,
+          now: float, book: Obj, progress_deadline: float) -> Obj:
+    """See the module's docstring. `mode`: rollout, ready or deleted; `ondelete`: wait or
+    report. Updates `book` in place (the caller keeps it between calls)."""
+    if mode == "deleted":
+        if sts is None:
+            return {"state": "done", "message": "deleted", "waiting": [], "wake": None}
+        return {"state": "waiting", "message": "statefulset %s still exists"
+                % sts["metadata"]["name"], "waiting": [], "wake": None}
+    if sts is None:
+        return {"state": "failed", "message": "the StatefulSet was deleted", "waiting": [],
+                "wake": None, "failure": None}
+    signature = progress_signature(sts)
+    if signature != book["signature"]:
+        book["signature"], book["changed"] = signature, now
+    name = sts["metadata"]["name"]
+    status = sts.get("status") or {}
+    update = status.get("updateRevision") or ""
+    by_ordinal = facts.pods_by_ordinal(name, pods)
+    ordinals = list(facts.ordinals(sts))
+    on_delete = facts.strategy_type(sts) == "OnDelete"
+    partition = 0 if on_delete else (facts.effective_partition(sts) or 0)
+    first_updated = facts.start(sts) + partition
+    waiting: List[Obj] = []
+
+    # fail fast: an updated pod that fails, the forced-rollback trap
+    for ordinal in ordinals:
+        pod = by_ordinal.get(ordinal)
+        if pod is None or pod["metadata"].get("deletionTimestamp"):
+            continue
+        if update and pod_revision(pod) == update:
+            failure = pod_failure(pod)
+            if failure:
+                return _failed(pod, failure, "%s %s%s: %s" % (
+                    pod["metadata"]["name"], failure["reason"],
+                    " (container %s)" % failure["container"] if failure["container"] else "",
+                    failure["message"] or "no message"))
+    from .rollout.gate import stuck
+    trap = stuck(sts, pods)
+    if trap is not None:
+        return _failed(by_ordinal.get(trap["ordinal"]), {"reason": trap["status"],
+                                                         "container": None,
+                                                         "message": trap["message"]},
+                       "%s is stuck: %s" % (trap["pod"], trap["message"]))
+
+    # what takes longer than the progress deadline fails too: unschedulable pods, claims
+    # that stay Pending
+    unschedulable = {p["metadata"]["name"]: _unschedulable(p) for p in pods
+                     if _unschedulable(p)}
+    book["unschedulable"] = _first_seen(book["unschedulable"], list(unschedulable), now)
+    pending_claims = {c["metadata"]["name"]: c for c in claims
+                       if (c.get("status") or {}).get("phase") == "Pending"}
+    book["pending"] = _first_seen(book["pending"], list(pending_claims), now)
+    wake = None
+    for pod_name, since in sorted(book["unschedulable"].items()):
+        if now - since >= progress_deadline:
+            return _failed(None, {"reason": "Unschedulable", "container": None,
+                                  "message": unschedulable[pod_name]},
+                           "%s has been unschedulable for %.0fs: %s" % (
+                               pod_name, now - since, unschedulable[pod_name]))
+        wake = _sooner(wake, since + progress_deadline)
+    for claim_name, since in sorted(book["pending"].items()):
+        if now - since >= progress_deadline:
+            return _failed(None, {"reason": "ClaimPending", "container": None,
+                                  "message": "PVC %s is Pending" % claim_name},
+                           "PVC %s has been Pending for %.0fs" % (claim_name, now - since))
+        wake = _sooner(wake, since + progress_deadline)
+
+    # done?
+    if status.get("observedGeneration", 0) < sts["metadata"].get("generation", 1):
+        waiting.append({"pod": None, "why": "the controller has not observed the latest spec"})
+    to_delete = []
+    for ordinal in ordinals:
+        pod = by_ordinal.get(ordinal)
+        pod_name = facts.pod_name(name, ordinal)
+        if pod is None:
+            waiting.append({"pod": pod_name, "why": "missing"})
+        elif pod["metadata"].get("deletionTimestamp"):
+            waiting.append({"pod": pod_name, "why": "terminating"})
+        elif not is_ready(pod):
+            waiting.append({"pod": pod_name, "why": "not Ready"})
+        elif mode == "rollout" and ordinal >= first_updated and pod_revision(pod) != update:
+            if on_delete:
+                to_delete.append(pod_name)
+            waiting.append({"pod": pod_name, "why": "not updated (%s)" % (
+                "delete it to update it: OnDelete" if on_delete else "revision %s"
+                % (pod_revision(pod) or "?"))})
+    available = status.get("availableReplicas", 0)
+    if not waiting and available < facts.replicas(sts):
+        waiting.append({"pod": None, "why": "%d of %d available (minReadySeconds %d)" % (
+            available, facts.replicas(sts), facts.min_ready_seconds(sts))})
+    if not waiting:
+        message = "%d/%d Ready%s" % (len(ordinals), len(ordinals),
+                                     " at revision %s" % update if mode == "rollout" else "")
+        return {"state": "done", "message": message, "waiting": [], "wake": None}
+    if on_delete and mode == "rollout" and ondelete == "report" and to_delete and \
+            len(to_delete) == len([w for w in waiting if w["pod"]]):
+        return {"state": "pending-delete", "message": "OnDelete: delete these pods to update "
+                "them: %s" % " ".join(to_delete), "waiting": waiting, "wake": None,
+                "toDelete": to_delete}
+    line = "; ".join("%s %s" % (w["pod"], w["why"]) if w["pod"] else w["why"]
+                     for w in waiting[:4]) + (" (+%d more)" % (len(waiting) - 4)
+                                              if len(waiting) > 4 else "")
+    if now - book["changed"] >= progress_deadline:
+        return {"state": "stalled", "message": "no progress for %.0fs: %s" % (
+            now - book["changed"], line), "waiting": waiting, "wake": None}
+    return {"state": "waiting", "message": line, "waiting": waiting,
+            "wake": _sooner(wake, book["changed"] + progress_deadline)}
+
+
+def _sooner(a: Optional[float], b: float) -> float:
+    return b if a is None else min(a, b)
+
+
+def _failed(pod: Optional[Obj], failure: Obj, message: str) -> Obj:
+    return {"state": "failed", "message": message, "waiting": [], "wake": None,
+            "failure": dict(failure, pod=(pod or {}).get("metadata", {}).get("name"))}

@@ -1,0 +1,531 @@
+"""A simulated scheduler + kubelet: binds pods to nodes, starts containers after configured
+delays, reports readiness, and fails on request, with the events a real kubelet records.
+
+How a container asks to fail (documented in README). The first three fail the same way on a
+real cluster, so tests written with them run on kind too:
+- an image under the reserved `.invalid` domain or named `no-such-image` -> image-pull-error
+  (ErrImagePull, then ImagePullBackOff);
+- a command/args that run `exit 1` (e.g. `["sh", "-c", "exit 1"]`) -> crashloop;
+- a readinessProbe whose exec command is `false` (or `/bin/false`) -> never-ready;
+- sandbox only: the annotation `sandbox.kubectl-sts.io/behavior` on the pod (template) with
+  `crashloop`, `image-pull-error` or `never-ready`, for every container; or an image name
+  containing `crashloop` or `never-ready`.
+A slow start (sandbox only): the annotation `sandbox.kubectl-sts.io/ready-after` (a duration,
+e.g. `5s`) makes the pod Ready that long after its containers start, instead of
+Config.ready_seconds.
+"""
+
+import copy
+
+from . import events
+from .clock import rfc3339
+from .podconfig import ConfigGate
+from .resources import BY_KIND
+
+POD = BY_KIND["Pod"]
+PVC = BY_KIND["PersistentVolumeClaim"]
+PV = BY_KIND["PersistentVolume"]
+NODE = BY_KIND["Node"]
+SC = BY_KIND["StorageClass"]
+CONFIG_KINDS = (BY_KIND["Secret"], BY_KIND["ConfigMap"])
+BEHAVIOR_ANNOTATION = "sandbox.kubectl-sts.io/behavior"
+READY_AFTER_ANNOTATION = "sandbox.kubectl-sts.io/ready-after"
+BEHAVIORS = ("ok", "crashloop", "image-pull-error", "never-ready")
+NODES = ["sandbox-node-1", "sandbox-node-2", "sandbox-node-3"]
+
+
+def container_behavior(pod, container):
+    ann = (pod["metadata"].get("annotations") or {}).get(BEHAVIOR_ANNOTATION)
+    if ann in BEHAVIORS:
+        return ann
+    image = container.get("image") or ""
+    host = image.split("/")[0] if "/" in image else ""
+    if "no-such-image" in image or host.endswith(".invalid"):
+        return "image-pull-error"
+    script = " ".join(str(part) for part in (container.get("command") or []) +
+                      (container.get("args") or []))
+    if "exit 1" in script:
+        return "crashloop"
+    probe = ((container.get("readinessProbe") or {}).get("exec") or {}).get("command") or []
+    if probe in (["false"], ["/bin/false"]):
+        return "never-ready"
+    if "crashloop" in image:
+        return "crashloop"
+    if "never-ready" in image:
+        return "never-ready"
+    return "ok"
+
+
+class _PodState:
+    def __init__(self, node, ip, now):
+        self.node, self.ip = node, ip
+        self.scheduled_at = now
+        self.started = False
+        self.ready_since = None
+        self.terminating_since = None
+        self.stopped = False          # the containers were stopped (the pod is terminal)
+        self.containers = {}          # name -> dict(kind, restarts, running, next, reason, last)
+        self.mount_error = None       # the FailedMount message last recorded
+
+
+class Kubelet(ConfigGate):
+    def __init__(self, store, config, storage):
+        self.store = store
+        self.config = config
+        self.storage = storage
+        self.pods = {}                # uid -> _PodState
+        self.due = {}                 # uid -> sim time of the next transition
+        self.dirty = set()            # (ns, name)
+        self._ips = 0
+        self._claims_changed = False
+        self.waiting_config = set()   # uids of pods waiting for a Secret or ConfigMap
+        self.dirty_uids = set()
+        self.nodes = None             # the NodeLifecycle (set by the cluster)
+
+    def node_resumed(self, node):
+        """A stopped kubelet starts again: it syncs every pod bound to its node."""
+        pods, _ = self.store.list(POD)
+        self.dirty.update((p["metadata"]["namespace"], p["metadata"]["name"]) for p in pods
+                          if p.get("spec", {}).get("nodeName") == node)
+
+    def on_change(self, rt, etype, obj):
+        if rt is POD and etype != "DELETED":
+            self.dirty.add((obj["metadata"]["namespace"], obj["metadata"]["name"]))
+        elif rt is POD:
+            self.pods.pop(obj["metadata"]["uid"], None)
+            self.due.pop(obj["metadata"]["uid"], None)
+            self.waiting_config.discard(obj["metadata"]["uid"])
+        elif (rt is PVC or rt is SC) and etype == "ADDED":
+            # a claim (or the class it names) appearing can unblock scheduling
+            self._claims_changed = True
+        elif rt in CONFIG_KINDS and etype != "DELETED":
+            # the kubelet's secret/configmap managers see the object: retry waiting pods
+            self.dirty_uids |= self.waiting_config
+
+    def next_due(self):
+        return min(self.due.values()) if self.due else None
+
+    def step(self, now):
+        keys = set(self.dirty)
+        self.dirty.clear()
+        keys |= self.dirty_uids
+        self.dirty_uids = set()
+        for uid, when in list(self.due.items()):
+            if when <= now:
+                del self.due[uid]
+                keys.add(uid)
+        if self._claims_changed:
+            self._claims_changed = False
+            pods, _ = self.store.list(POD)
+            keys.update((p["metadata"]["namespace"], p["metadata"]["name"]) for p in pods
+                        if not p.get("spec", {}).get("nodeName"))
+        for key in keys:
+            if isinstance(key, tuple):
+                pod = self.store.peek(POD, key[0], key[1])
+            else:
+                pod = self._pod_by_uid(key)
+            if pod is not None:
+                self._sync(pod, now)
+
+    def _pod_by_uid(self, uid):
+        state = self.pods.get(uid)
+        if state is None:
+            return None
+        return self.store.peek(POD, state.ns, state.name)
+
+    # -- one pod ------------------------------------------------------------------------------
+    def _sync(self, pod, now):
+        meta = pod["metadata"]
+        uid = meta["uid"]
+        state = self.pods.get(uid)
+        node = pod.get("spec", {}).get("nodeName")
+        if node and self.nodes is not None and self.nodes.kubelet_stopped(node):
+            return                 # nobody on that node reports or terminates anything
+        if meta.get("deletionTimestamp"):
+            self._terminate(pod, state, now)
+            return
+        if (pod.get("status") or {}).get("phase") in ("Failed", "Succeeded"):
+            self._stop_terminal(pod, state, now)
+            return
+        if not pod.get("spec", {}).get("nodeName"):
+            self._schedule(pod, now)
+            return
+        if state is None:          # bound elsewhere (created with nodeName): adopt it
+            state = self._new_state(pod, pod["spec"]["nodeName"], now)
+        self._advance(pod, state, now)
+
+    def _new_state(self, pod, node, now):
+        self._ips += 1
+        ip = "10.244.%d.%d" % (1 + (self._ips // 250) % 250, 2 + self._ips % 250)
+        state = _PodState(node, ip, now)
+        state.ns, state.name = pod["metadata"]["namespace"], pod["metadata"]["name"]
+        self.pods[pod["metadata"]["uid"]] = state
+        return state
+
+    def _claims_of(self, pod):
+        for vol in pod.get("spec", {}).get("volumes") or []:
+            claim = vol.get("persistentVolumeClaim")
+            if claim:
+                yield claim.get("claimName")
+
+    def _schedule(self, pod, now):
+        ns = pod["metadata"]["namespace"]
+        for cname in self._claims_of(pod):
+            claim = self.store.peek(PVC, ns, cname)
+            problem = None
+            if claim is None:
+                problem = 'persistentvolumeclaim "%s" not found' % cname
+            elif claim["metadata"].get("deletionTimestamp"):
+                problem = 'persistentvolumeclaim "%s" is being deleted' % cname
+            elif not self.storage.can_provision(claim):
+                # volumebinding PreFilter: a class that does not exist is not
+                # WaitForFirstConsumer (IsDelayBindingMode), so the claim counts as an unbound
+                # immediate claim: UnschedulableAndUnresolvable ErrUnboundImmediatePVC
+                problem = "pod has unbound immediate PersistentVolumeClaims"
+            if problem:
+                return self._unschedulable(pod, problem, now)
+        node, problem = self._pick_node(pod)
+        if problem:
+            return self._unschedulable(pod, problem, now)
+        for cname in self._claims_of(pod):
+            self.storage.bind(self.store.peek(PVC, ns, cname), node)
+        fresh = copy.deepcopy(self.store.peek(POD, ns, pod["metadata"]["name"]))
+        fresh["spec"]["nodeName"] = node
+        pod = self.store.update(POD, fresh, internal=True)
+        state = self._new_state(pod, node, now)
+        for c in pod["spec"].get("containers") or []:
+            state.containers[c["name"]] = {"kind": container_behavior(pod, c), "restarts": 0,
+                                           "running": False, "reason": "ContainerCreating",
+                                           "last": None, "started_at": None, "backoff": 0}
+        events.record(self.store, pod, "Normal", "Scheduled", "Successfully assigned %s/%s to %s"
+                      % (ns, pod["metadata"]["name"], node), "default-scheduler")
+        self._write(pod, self._render(pod, state, now))
+        self.due[pod["metadata"]["uid"]] = now + self.config.start_seconds
+
+    def _unschedulable(self, pod, problem, now):
+        """The scheduler's answer for a pod no node can take: PodScheduled False,
+        Unschedulable, and a FailedScheduling event, in its words."""
+        message = "0/%d nodes are available: %s. preemption: 0/%d nodes are available: " \
+                  "%d Preemption is not helpful for scheduling." % (
+                      len(NODES), problem, len(NODES), len(NODES))
+        self._write(pod, {"phase": "Pending", "qosClass": "BestEffort", "conditions": [
+            {"type": "PodScheduled", "status": "False", "lastProbeTime": None,
+             "lastTransitionTime": rfc3339(now), "reason": "Unschedulable",
+             "message": message}]})
+        events.record(self.store, pod, "Warning", "FailedScheduling", message,
+                      "default-scheduler")
+
+    def _pick_node(self, pod):
+        """(node, None), or (None, the scheduler's reasons): a bound claim's PV restricts the
+        pod to the nodes its node affinity selects (volume node affinity); a node must exist
+        and its NoSchedule/NoExecute taints be tolerated."""
+        from .nodes import untolerated_taint
+        nodes = {n["metadata"]["name"]: n for n in self.store.list(NODE)[0]}
+        required = []
+        for cname in self._claims_of(pod):
+            claim = self.store.peek(PVC, pod["metadata"]["namespace"], cname) or {}
+            pv = self.store.peek(PV, "", (claim.get("spec") or {}).get("volumeName") or "")
+            for term in ((((pv or {}).get("spec") or {}).get("nodeAffinity") or {})
+                         .get("required") or {}).get("nodeSelectorTerms") or []:
+                required += [(e.get("key"), e.get("values") or [])
+                             for e in term.get("matchExpressions") or []]
+        digits = "".join(ch for ch in pod["metadata"]["name"] if ch.isdigit()) or "0"
+        order = [NODES[(int(digits[-3:]) + i) % len(NODES)] for i in range(len(NODES))]
+        order += sorted(set(nodes) - set(order))
+        tainted, conflict = [], 0
+        for name in order:
+            node = nodes.get(name)
+            if node is None:
+                continue
+            labels = node["metadata"].get("labels") or {}
+            if any(labels.get(key) not in values for key, values in required):
+                conflict += 1
+                continue
+            taint = untolerated_taint(node, pod)
+            if taint is None:
+                return name, None
+            tainted.append(taint)
+        reasons = []
+        if tainted:
+            reasons.append("%d node(s) had untolerated taint {%s: %s}" % (
+                len(tainted), tainted[0]["key"], tainted[0].get("value", "")))
+        if conflict:
+            reasons.append("%d node(s) had volume node affinity conflict" % conflict)
+        return None, ", ".join(reasons) or "no nodes available"
+
+    def _advance(self, pod, state, now):
+        cfg = self.config
+        uid = pod["metadata"]["uid"]
+        nexts = []
+        if not state.started:
+            if now < state.scheduled_at + cfg.start_seconds:
+                self.due[uid] = state.scheduled_at + cfg.start_seconds
+                return
+            if self._mount_failed(pod, state):
+                self._write(pod, self._render(pod, state, now))
+                return
+            state.started = True
+            state.started_at = now
+            for c in pod["spec"].get("containers") or []:
+                cs = state.containers.setdefault(c["name"], {"kind": container_behavior(pod, c),
+                                                             "restarts": 0, "last": None,
+                                                             "backoff": 0})
+                self._create_container(pod, c, cs, state, now)
+        for c in pod["spec"].get("containers") or []:
+            cs = state.containers[c["name"]]
+            if cs.get("reason") == "CreateContainerConfigError":
+                self._create_container(pod, c, cs, state, now)
+            if cs.get("next") is not None and cs["next"] <= now:
+                self._cycle(pod, c, cs, now)
+            if cs.get("next") is not None:
+                nexts.append(cs["next"])
+        all_ready = all(cs["kind"] == "ok" and cs["running"] for cs in state.containers.values())
+        if all_ready and state.ready_since is None:
+            ready_at = state.started_at + _ready_seconds(pod, cfg)
+            if now >= ready_at:
+                state.ready_since = now
+            else:
+                nexts.append(ready_at)
+        if nexts:
+            self.due[uid] = min(nexts)
+        self._write(pod, self._render(pod, state, now))
+
+    def _start_container(self, pod, container, cs, now):
+        image = container.get("image", "")
+        cname = container["name"]
+        field = "spec.containers{%s}" % cname
+        host = pod["spec"].get("nodeName")
+        if cs["kind"] == "image-pull-error":
+            events.record(self.store, pod, "Normal", "Pulling", 'Pulling image "%s"' % image,
+                          "kubelet", host, field)
+            events.record(self.store, pod, "Warning", "Failed", 'Failed to pull image "%s": rpc '
+                          'error: code = NotFound desc = failed to pull and unpack image "%s": '
+                          'not found' % (image, image), "kubelet", host, field)
+            events.record(self.store, pod, "Warning", "Failed", "Error: ErrImagePull", "kubelet",
+                          host, field)
+            cs.update(running=False, reason="ErrImagePull",
+                      message='rpc error: code = NotFound desc = failed to pull and unpack image '
+                              '"%s": not found' % image, next=now + self.config.backoff_seconds)
+            return
+        events.record(self.store, pod, "Normal", "Pulled", 'Container image "%s" already present '
+                      'on machine' % image, "kubelet", host, field)
+        events.record(self.store, pod, "Normal", "Created", "Created container %s" % cname,
+                      "kubelet", host, field)
+        events.record(self.store, pod, "Normal", "Started", "Started container %s" % cname,
+                      "kubelet", host, field)
+        cs.update(running=True, reason=None, message=None, started_at=now, next=None)
+        if cs["kind"] == "crashloop":
+            cs["next"] = now + self.config.crash_seconds
+        elif cs["kind"] == "never-ready":
+            events.record(self.store, pod, "Warning", "Unhealthy", "Readiness probe failed: "
+                          "sandbox: container %s never becomes ready" % cname, "kubelet", host,
+                          field)
+
+    def _cycle(self, pod, container, cs, now):
+        """A timed transition of a failing container: crash, back-off, restart, re-pull."""
+        cfg = self.config
+        cname = container["name"]
+        field = "spec.containers{%s}" % cname
+        host = pod["spec"].get("nodeName")
+        backoff = min(cfg.backoff_seconds * (2 ** cs["backoff"]), cfg.backoff_seconds * 30)
+        if cs["kind"] == "crashloop":
+            if cs["running"]:                            # the container exits with an error
+                cs["last"] = {"terminated": {"exitCode": 1, "reason": "Error",
+                                             "startedAt": rfc3339(cs["started_at"]),
+                                             "finishedAt": rfc3339(now),
+                                             "containerID": "containerd://sandbox"}}
+                cs["restarts"] += 1
+                cs.update(running=False, reason="CrashLoopBackOff",
+                          message="back-off %ds restarting failed container=%s pod=%s_%s(%s)" % (
+                              max(1, int(backoff)), cname, pod["metadata"]["name"],
+                              pod["metadata"]["namespace"], pod["metadata"]["uid"]),
+                          next=now + backoff)
+                cs["backoff"] += 1
+                events.record(self.store, pod, "Warning", "BackOff",
+                              "Back-off restarting failed container %s in pod %s_%s(%s)" % (
+                                  cname, pod["metadata"]["name"], pod["metadata"]["namespace"],
+                                  pod["metadata"]["uid"]), "kubelet", host, field)
+            else:
+                self._start_container(pod, container, cs, now)
+        elif cs["kind"] == "image-pull-error":
+            cs["backoff"] += 1
+            if cs["reason"] == "ErrImagePull":
+                cs.update(reason="ImagePullBackOff",
+                          message='Back-off pulling image "%s"' % container.get("image"))
+                events.record(self.store, pod, "Normal", "BackOff", 'Back-off pulling image "%s"'
+                              % container.get("image"), "kubelet", host, field)
+                events.record(self.store, pod, "Warning", "Failed", "Error: ImagePullBackOff",
+                              "kubelet", host, field)
+            else:
+                cs["reason"] = "ErrImagePull"
+                events.record(self.store, pod, "Warning", "Failed", "Error: ErrImagePull",
+                              "kubelet", host, field)
+            cs["next"] = now + backoff
+
+    def _terminate(self, pod, state, now):
+        uid = pod["metadata"]["uid"]
+        ns, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
+        if state is None:
+            self.store.delete(POD, ns, name, grace=0)
+            return
+        if state.terminating_since is None:
+            state.terminating_since = now
+            for c in pod["spec"].get("containers") or []:
+                if state.containers.get(c["name"], {}).get("running"):
+                    events.record(self.store, pod, "Normal", "Killing", "Stopping container %s"
+                                  % c["name"], "kubelet", state.node,
+                                  "spec.containers{%s}" % c["name"])
+        grace = pod["metadata"].get("deletionGracePeriodSeconds") or 0
+        done_at = state.terminating_since + min(self.config.terminate_seconds, grace)
+        if now >= done_at:
+            # kubelet.go SyncTerminatingPod: once killPod has stopped the containers the
+            # status is generated with podIsTerminal=true and written; only then does the
+            # status manager delete the pod (grace 0), which a finalizer may still hold
+            killed = self.config.terminate_seconds >= grace     # SIGKILL at the deadline
+            if not state.stopped:
+                self._write(pod, self._render_stopped(pod, state, now, killed))
+            self.pods.pop(uid, None)
+            self.due.pop(uid, None)
+            self.store.delete(POD, ns, name, grace=0)
+        else:
+            self.due[uid] = done_at
+
+    def _stop_terminal(self, pod, state, now):
+        """A pod whose API phase is already Failed/Succeeded (evicted, rejected): the kubelet
+        never moves it out of that phase (kubelet_pods.go generateAPIPodStatus) and stops its
+        containers."""
+        if state is not None and not state.stopped:
+            self._write(pod, self._render_stopped(pod, state, now, killed=True))
+            state.stopped = True
+            self.due.pop(pod["metadata"]["uid"], None)
+
+    def _render_stopped(self, pod, state, now, killed):
+        """The status once every container has stopped: containers terminated (exit 0 when
+        they stopped within the grace period, 137 when killed at its end; never-started ones
+        as status_manager.go TerminatePod leaves them), not ready, not started; phase from
+        kubelet_pods.go getPhase with podIsTerminal; conditions from status/generate.go."""
+        status = self._render(pod, state, now)
+        stopped_at = rfc3339(now)
+        for entry in status["containerStatuses"]:
+            cs = state.containers.get(entry["name"]) or {}
+            current = entry["state"]
+            if current.get("running"):
+                code = 137 if killed else 0
+                entry["state"] = {"terminated": {
+                    "exitCode": code, "reason": "Error" if code else "Completed",
+                    "startedAt": current["running"]["startedAt"], "finishedAt": stopped_at,
+                    "containerID": entry.get("containerID", "")}}
+            elif (cs.get("last") or {}).get("terminated"):
+                entry["state"] = cs["last"]
+                entry["lastState"] = {}
+            else:
+                entry["state"] = {"terminated": {
+                    "exitCode": 137, "reason": "ContainerStatusUnknown",
+                    "message": "The container could not be located when the pod was "
+                               "terminated", "startedAt": None, "finishedAt": None}}
+            entry["ready"] = False
+            entry["started"] = False
+        succeeded = all(e["state"]["terminated"]["exitCode"] == 0
+                        for e in status["containerStatuses"])
+        status["phase"] = "Succeeded" if succeeded else "Failed"
+        old = pod.get("status") or {}
+        if old.get("phase") in ("Succeeded", "Failed"):
+            # generateAPIPodStatus: no transition out of a terminal phase the API shows, and
+            # the reason and message of an unchanged phase are kept (e.g. Evicted)
+            status["phase"] = old["phase"]
+            for key in ("reason", "message"):
+                if old.get(key):
+                    status[key] = old[key]
+        reason = "PodCompleted" if status["phase"] == "Succeeded" else "PodFailed"
+        for cond in status["conditions"]:
+            if cond["type"] in ("Ready", "ContainersReady", "PodReadyToStartContainers"):
+                if cond["status"] != "False":
+                    cond["lastTransitionTime"] = stopped_at
+                cond["status"] = "False"
+                cond.pop("message", None)
+                if cond["type"] == "PodReadyToStartContainers":
+                    cond.pop("reason", None)
+                else:
+                    cond["reason"] = reason
+        return status
+
+    # -- status -------------------------------------------------------------------------------
+    def _render(self, pod, state, now):
+        statuses = []
+        for c in pod["spec"].get("containers") or []:
+            cs = state.containers.get(c["name"]) or {}
+            entry = {"name": c["name"], "image": c.get("image", ""), "imageID": "",
+                     "restartCount": cs.get("restarts", 0), "started": bool(cs.get("running")),
+                     "ready": bool(cs.get("running") and cs.get("kind") == "ok" and
+                                   state.ready_since is not None)}
+            if cs.get("running"):
+                entry["state"] = {"running": {"startedAt": rfc3339(cs["started_at"])}}
+                entry["containerID"] = "containerd://%s-%s" % (pod["metadata"]["uid"][:8], c["name"])
+                entry["imageID"] = "docker.io/library/%s" % c.get("image", "")
+            else:
+                waiting = {"reason": cs.get("reason") or "ContainerCreating"}
+                if cs.get("message"):
+                    waiting["message"] = cs["message"]
+                entry["state"] = {"waiting": waiting}
+            entry["lastState"] = cs.get("last") or {}
+            statuses.append(entry)
+        started = state.started and all(s["state"].get("running") or
+                                         s["state"]["waiting"]["reason"] == "CrashLoopBackOff"
+                                         for s in statuses)
+        ready = state.ready_since is not None and all(s["ready"] for s in statuses)
+        old = {c["type"]: c for c in (pod.get("status") or {}).get("conditions") or []}
+
+        def cond(ctype, ok, reason=None, message=None):
+            value = "True" if ok else "False"
+            prev = old.get(ctype)
+            since = prev["lastTransitionTime"] if prev and prev.get("status") == value \
+                else rfc3339(now)
+            out = {"type": ctype, "status": value, "lastProbeTime": None,
+                   "lastTransitionTime": since}
+            if not ok and reason:
+                out["reason"] = reason
+                if message is not None:
+                    out["message"] = message
+            return out
+
+        not_ready = [s["name"] for s in statuses if not s["ready"]]
+        why = "containers with unready status: [%s]" % " ".join(not_ready)
+        conditions = [
+            cond("PodReadyToStartContainers", state.started),
+            cond("Initialized", True),
+            cond("Ready", ready, "ContainersNotReady", why),
+            cond("ContainersReady", ready, "ContainersNotReady", why),
+            cond("PodScheduled", True),
+        ]
+        status = {"phase": "Running" if started else "Pending", "conditions": conditions,
+                  "hostIP": "172.18.0.%d" % (2 + NODES.index(state.node)) if state.node in NODES
+                  else "172.18.0.2", "podIP": state.ip if state.started else None,
+                  "startTime": rfc3339(state.scheduled_at), "containerStatuses": statuses,
+                  "qosClass": "BestEffort"}
+        if status["podIP"]:
+            status["podIPs"] = [{"ip": state.ip}]
+            status["hostIPs"] = [{"ip": status["hostIP"]}]
+        else:
+            del status["podIP"]
+        return status
+
+    def _write(self, pod, status):
+        current = self.store.peek(POD, pod["metadata"]["namespace"], pod["metadata"]["name"])
+        if current is None or current["metadata"]["uid"] != pod["metadata"]["uid"]:
+            return
+        if current.get("status") == status:
+            return
+        updated = dict(current)
+        updated["status"] = status
+        self.store.update(POD, updated, subresource="status", internal=True)
+
+
+def _ready_seconds(pod, cfg):
+    text = (pod["metadata"].get("annotations") or {}).get(READY_AFTER_ANNOTATION)
+    if text:
+        from kubectl_sts.k8s.durations import parse_duration
+        try:
+            return parse_duration(text)
+        except ValueError:
+            pass
+    return cfg.ready_seconds
