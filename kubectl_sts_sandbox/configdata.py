@@ -117,7 +117,7 @@ def _cause(reason: str, field: str, message: str) -> Cause:
 
 
 def _key_causes(values: Any, path: str) -> list[Cause]:
-    from .validation import go_quote
+    from kubectl_sts.k8s.gostrings import go_quote
     out = []
     if not isinstance(values, dict):
         return out
@@ -194,7 +194,7 @@ def _typed_secret_causes(secret: Obj) -> list[Cause]:
 
 
 def validate_configmap(cm: Obj, old: Optional[Obj]) -> list[Cause]:
-    from .validation import go_quote
+    from kubectl_sts.k8s.gostrings import go_quote
     out: list[Cause] = []
     if old is not None:
         out.extend(_immutable_causes(cm, old, ("data", "binaryData")))

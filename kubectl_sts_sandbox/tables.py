@@ -18,6 +18,7 @@ mutated; ages are computed against the ``now`` passed in.
 import copy
 import datetime
 
+from kubectl_sts.k8s.storage import BETA_CLASS_ANNOTATION
 from kubectl_sts.k8s.humanreadable import (access_modes_string, as_dict, as_int, as_list, as_str,
                                            as_struct, canonical_quantity, human_duration,
                                            parse_timestamp, pod_status_reason, pod_summary, since)
@@ -518,9 +519,6 @@ def _statefulset_row(obj, now):
 
 
 
-_BETA_STORAGE_CLASS_ANNOTATION = "volume.beta.kubernetes.io/storage-class"
-
-
 def _pvc_row(obj, now):
     meta = as_dict(obj.get("metadata"))
     spec = as_dict(obj.get("spec"))
@@ -535,8 +533,8 @@ def _pvc_row(obj, now):
         access_modes = access_modes_string(status.get("accessModes"))
         capacity = canonical_quantity(as_dict(status.get("capacity")).get("storage"))
     annotations = as_dict(meta.get("annotations"))
-    if _BETA_STORAGE_CLASS_ANNOTATION in annotations:
-        storage_class = as_str(annotations[_BETA_STORAGE_CLASS_ANNOTATION])
+    if BETA_CLASS_ANNOTATION in annotations:
+        storage_class = as_str(annotations[BETA_CLASS_ANNOTATION])
     else:
         storage_class = as_str(spec.get("storageClassName"))
     vac = spec.get("volumeAttributesClassName")
@@ -566,8 +564,8 @@ def _pv_row(obj, now):
     if meta.get("deletionTimestamp") is not None:
         phase = "Terminating"
     annotations = as_dict(meta.get("annotations"))
-    if _BETA_STORAGE_CLASS_ANNOTATION in annotations:
-        storage_class = as_str(annotations[_BETA_STORAGE_CLASS_ANNOTATION])
+    if BETA_CLASS_ANNOTATION in annotations:
+        storage_class = as_str(annotations[BETA_CLASS_ANNOTATION])
     else:
         storage_class = as_str(spec.get("storageClassName"))
     vac = spec.get("volumeAttributesClassName")

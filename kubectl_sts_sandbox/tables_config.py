@@ -10,6 +10,7 @@ import datetime
 from typing import Any, Optional
 
 from kubectl_sts.k8s.humanreadable import as_dict, as_str, since
+from kubectl_sts.k8s.storage import is_default
 
 _NAME_DESC = (
     "Name must be unique within a namespace. Is required when creating resources, "
@@ -26,8 +27,6 @@ _AGE_DESC = (
     "lists. More info: "
     "https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata"
 )
-DEFAULT_CLASS_ANNOTATIONS = ("storageclass.kubernetes.io/is-default-class",
-                             "storageclass.beta.kubernetes.io/is-default-class")
 
 
 def _col(name: str, description: str, type_: str = "string", format_: str = "") -> dict:
@@ -86,8 +85,7 @@ def _serviceaccount_row(obj: dict, now: datetime.datetime) -> Row:
 def _storageclass_row(obj: dict, now: datetime.datetime) -> Row:
     meta = as_dict(obj.get("metadata"))
     name = as_str(meta.get("name"))
-    annotations = as_dict(meta.get("annotations"))
-    if any(annotations.get(key) == "true" for key in DEFAULT_CLASS_ANNOTATIONS):
+    if is_default(obj):
         name += " (default)"
     return [name, as_str(obj.get("provisioner")), as_str(obj.get("reclaimPolicy")) or "Delete",
             as_str(obj.get("volumeBindingMode")) or "Immediate",

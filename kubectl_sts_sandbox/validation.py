@@ -32,6 +32,8 @@ from kubectl_sts.k8s.names import (is_dns1123_label, is_qualified_name, is_valid
                                    is_valid_percent, max_len_error, name_is_dns1035_label,
                                    name_is_dns_label, name_is_dns_subdomain)
 from kubectl_sts.k8s.quantity import quantity_value as parse_quantity
+from kubectl_sts.k8s.gostrings import go_quote
+from kubectl_sts.k8s.storage import BETA_CLASS_ANNOTATION
 from kubectl_sts.k8s.images import image_tag
 
 __all__ = [
@@ -70,37 +72,6 @@ class GoRepr(object):
 
     def __init__(self, text):
         self.text = text
-
-
-def go_quote(s):
-    """Quote a string the way Go's ``%q`` does (close enough for ASCII)."""
-    out = ['"']
-    for ch in s:
-        o = ord(ch)
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\a":
-            out.append("\\a")
-        elif ch == "\b":
-            out.append("\\b")
-        elif ch == "\f":
-            out.append("\\f")
-        elif ch == "\v":
-            out.append("\\v")
-        elif o < 0x20 or o == 0x7F:
-            out.append("\\x%02x" % o)
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
 
 
 def _is_int(v):
@@ -1285,16 +1256,15 @@ def _validate_pvc(pvc, old):
         else:
             old_spec.pop("volumeName", None)
     # A nil storageClassName may be set (retroactive default StorageClass).
-    beta_ann = "volume.beta.kubernetes.io/storage-class"
     old_anns = _d(_d(old, "metadata"), "annotations")
     new_anns = _d(_d(pvc, "metadata"), "annotations")
     new_sc = new_spec.get("storageClassName")
     if (
         old_spec.get("storageClassName") is None
-        and beta_ann not in old_anns
+        and BETA_CLASS_ANNOTATION not in old_anns
         and isinstance(new_sc, str)
         and new_sc
-        and (beta_ann not in new_anns or new_anns[beta_ann] == new_sc)
+        and (BETA_CLASS_ANNOTATION not in new_anns or new_anns[BETA_CLASS_ANNOTATION] == new_sc)
     ):
         old_spec["storageClassName"] = new_sc
     # The storage request may change, but only on a bound claim.

@@ -6,6 +6,7 @@ import datetime
 import re
 from typing import Any, Mapping, Optional, Sequence
 
+from .conditions import pod_ready  # noqa: F401 (READY and STATUS read it)
 from .quantity import canonical_quantity  # noqa: F401 (part of the printing rules)
 
 
@@ -141,15 +142,6 @@ def _condition_true(conditions, ctype):
     for cond in as_list(conditions):
         cond = as_dict(cond)
         if cond.get("type") == ctype:
-            return cond.get("status") == "True"
-    return False
-
-
-def pod_ready(pod):
-    """The pod's Ready condition is True (podutil.IsPodReady). Plain lookups: it runs for
-    every pod at every watch event of a rollout."""
-    for cond in (pod.get("status") or {}).get("conditions") or []:
-        if cond.get("type") == "Ready":
             return cond.get("status") == "True"
     return False
 

@@ -81,6 +81,7 @@ FieldRequirement.__doc__ = "One field selector term: dotted field path, operator
 
 
 # Label keys and values are checked by the format validators of k8s/names.py.
+from .gostrings import go_quote  # noqa: E402
 from .names import (  # noqa: E402
     is_dns1123_subdomain as _is_dns1123_subdomain,  # noqa: F401
     is_qualified_name as _is_qualified_name,
@@ -105,50 +106,17 @@ def validate_label_value(value):
 # Go-style error formatting (field.Error / utilerrors.Aggregate)
 # ---------------------------------------------------------------------------
 
-_GO_SIMPLE_ESCAPES = {
-    "\a": "\\a",
-    "\b": "\\b",
-    "\f": "\\f",
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-    "\v": "\\v",
-    "\\": "\\\\",
-    '"': '\\"',
-}
-
-
-def _go_quote(s):
-    """Approximate Go's ``%q`` / strconv.Quote for a string."""
-    out = ['"']
-    for ch in s:
-        if ch in _GO_SIMPLE_ESCAPES:
-            out.append(_GO_SIMPLE_ESCAPES[ch])
-        elif ch == " " or ch.isprintable():
-            out.append(ch)
-        else:
-            code = ord(ch)
-            if code < 0x80:
-                out.append("\\x%02x" % code)
-            elif code <= 0xFFFF:
-                out.append("\\u%04x" % code)
-            else:
-                out.append("\\U%08x" % code)
-    out.append('"')
-    return "".join(out)
-
-
 def _go_string_slice(values):
     """Go's ``%#v`` of a []string (``None`` stands for a nil slice)."""
     if values is None:
         return "[]string(nil)"
-    return "[]string{" + ", ".join(_go_quote(v) for v in values) + "}"
+    return "[]string{" + ", ".join(go_quote(v) for v in values) + "}"
 
 
 def _invalid(path, value, detail):
     """field.Invalid(path, value, detail).Error()."""
     if isinstance(value, str):
-        shown = _go_quote(value)
+        shown = go_quote(value)
     else:
         shown = _go_string_slice(value)
     msg = "%s: Invalid value: %s" % (path, shown)
@@ -214,8 +182,8 @@ def _new_requirement(key, op, values, nil_values=False):
                     _invalid("values[%d]" % i, v, "for 'Gt', 'Lt' operators, the value must be an integer")
                 )
     else:
-        supported = ", ".join(_go_quote(o) for o in _BINARY_OPERATORS + (EXISTS, DOES_NOT_EXIST))
-        errs.append("operator: Unsupported value: %s: supported values: %s" % (_go_quote(str(op)), supported))
+        supported = ", ".join(go_quote(o) for o in _BINARY_OPERATORS + (EXISTS, DOES_NOT_EXIST))
+        errs.append("operator: Unsupported value: %s: supported values: %s" % (go_quote(str(op)), supported))
     for i, v in enumerate(values):
         v_errs = _is_valid_label_value(v)
         if v_errs:
@@ -498,7 +466,7 @@ def selector_from_label_selector(obj):
         op = _EXPRESSION_OPERATORS.get(operator) if isinstance(operator, str) else None
         if op is None:
             raise SelectorError(
-                "%s is not a valid label selector operator" % _go_quote("" if operator is None else str(operator))
+                "%s is not a valid label selector operator" % go_quote("" if operator is None else str(operator))
             )
         raw_values = expr.get("values")
         values = [_as_str(v) for v in (raw_values or [])]

@@ -1,0 +1,36 @@
+"""Status conditions (metav1.Condition and the pod, node and claim condition types): the one
+scan of `status.conditions` that the plugin and the sandbox share. Plain lookups: pod_ready
+runs for every pod at every watch event of a rollout."""
+
+from typing import Any, Mapping, Optional
+
+
+def find_condition(obj: Optional[Mapping[str, Any]], ctype: str) -> Optional[Mapping[str, Any]]:
+    """The first condition of type `ctype` in obj's status.conditions, or None
+    (podutil.GetPodConditionFromList, nodeutil.GetNodeCondition)."""
+    if not obj:
+        return None
+    for cond in (obj.get("status") or {}).get("conditions") or []:
+        if isinstance(cond, Mapping) and cond.get("type") == ctype:
+            return cond
+    return None
+
+
+def condition_status(obj: Optional[Mapping[str, Any]], ctype: str) -> Optional[str]:
+    """The status ("True", "False", "Unknown") of obj's condition `ctype`, None without one."""
+    cond = find_condition(obj, ctype)
+    return None if cond is None else cond.get("status")
+
+
+def is_condition_true(obj: Optional[Mapping[str, Any]], ctype: str) -> bool:
+    return condition_status(obj, ctype) == "True"
+
+
+def pod_ready(pod: Optional[Mapping[str, Any]]) -> bool:
+    """The pod's Ready condition is True (podutil.IsPodReady)."""
+    return condition_status(pod, "Ready") == "True"
+
+
+def node_ready(node: Optional[Mapping[str, Any]]) -> bool:
+    """The node's Ready condition is True (nodeutil.IsNodeReady)."""
+    return condition_status(node, "Ready") == "True"
