@@ -196,7 +196,8 @@ class Waiter:
         self.say = say
 
     def run(self):
-        from ..core.labels import pod_ordinal, selector_string
+        from ..core.labels import selector_string
+        from ..k8s.statefulset import pod_ordinal
         from ..client.watch import Verdict, Watch, wait
         ns, name = self.plan["namespace"], self.plan["name"]
         watch = Watch(self.conn,

@@ -5,7 +5,8 @@ printers/pvc.py)."""
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..k8s import statefulset as facts
-from ..k8s.humanreadable import age, canonical_quantity
+from ..k8s.humanreadable import age
+from ..k8s.quantity import canonical_quantity
 
 Obj = Dict[str, Any]
 
