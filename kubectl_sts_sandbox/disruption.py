@@ -22,7 +22,7 @@ import math
 from . import errors
 from .clock import parse_rfc3339
 from .resources import BY_KIND
-from kubectl_sts.k8s.humanreadable import pod_ready
+from kubectl_sts.k8s.conditions import pod_ready
 from kubectl_sts.k8s.selectors import matches_labels, selector_from_label_selector
 
 PDB = BY_KIND["PodDisruptionBudget"]

@@ -20,8 +20,9 @@ import datetime
 
 from kubectl_sts.k8s.storage import BETA_CLASS_ANNOTATION
 from kubectl_sts.k8s.humanreadable import (access_modes_string, as_dict, as_int, as_list, as_str,
-                                           as_struct, canonical_quantity, human_duration,
-                                           parse_timestamp, pod_status_reason, pod_summary, since)
+                                           as_struct, human_duration, parse_timestamp,
+                                           pod_status_reason, pod_summary, since)
+from kubectl_sts.k8s.quantity import canonical_quantity
 from .tables_config import COLUMNS as _CONFIG_COLUMNS, ROW_PRINTERS as _CONFIG_ROWS
 
 __all__ = [

@@ -6,7 +6,8 @@ custom-columns=SPEC` against the project's sandbox, on the object OBJ below).
 
 import pytest
 
-from kubectl_sts.printers.columns import JSONPathError, parse_file, parse_spec, rows
+from kubectl_sts.printers.columns import parse_file, parse_spec, rows
+from kubectl_sts.printers.jsonpath_parser import JSONPathError
 
 OBJ = {"apiVersion": "apps/v1", "kind": "ControllerRevision", "revision": 1,
        "metadata": {"name": "x", "namespace": "default", "labels": {"b": "1", "a": "x"}},

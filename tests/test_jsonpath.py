@@ -8,7 +8,8 @@ expected column is what kubectl printed. `allow` is kubectl's --allow-missing-te
 
 import pytest
 
-from kubectl_sts.printers.jsonpath import JSONPathError, go_json, go_print, parse, relaxed, render
+from kubectl_sts.printers.jsonpath import go_json, go_print, render
+from kubectl_sts.printers.jsonpath_parser import JSONPathError, parse, relaxed
 
 # the input of the kubectl JSONPath docs page (kubernetes.io/docs/reference/kubectl/jsonpath/)
 DOC = {

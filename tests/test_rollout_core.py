@@ -9,8 +9,9 @@ import pytest
 from kubectl_sts.errors import Conflict, Refused
 from kubectl_sts.core.rollout import (STATE_ANNOTATION, annotation, evaluate_step, follow_verdict,
                                       interrupted_target, interruption_advice, new_book,
-                                      next_command, render_plan, restored, rollout_state, staged,
+                                      next_command, restored, rollout_state, staged,
                                       step_line, track, undo_victim, with_partition)
+from kubectl_sts.printers.rollout import render_plan
 from rollout_builders import REV_A, REV_B, REV_C, make_pod, make_sts, pods_at
 
 

@@ -9,8 +9,9 @@ import pytest
 from kubectl_sts.core.rollout import (STATE_ANNOTATION, change_template, describe_plan,
                                       evaluate_step, next_partition, ondelete_next,
                                       ordinals_between, plan_partitions, pod_failure,
-                                      render_ordinals, render_plan, revision_template,
-                                      rollout_state, saved_target, template_diff)
+                                      revision_template, rollout_state, saved_target,
+                                      template_diff)
+from kubectl_sts.printers.rollout import render_ordinals, render_plan
 
 from rollout_builders import REV_A, REV_B, REV_C, make_pod, make_sts, pods_at  # noqa: F401
 

@@ -115,7 +115,7 @@ def list_rv(list_fn, namespace):
 
 
 def ordinals_of(pods, name="web"):
-    from kubectl_sts.core.labels import pod_ordinal
+    from kubectl_sts.k8s.statefulset import pod_ordinal
     return sorted(o for o in (pod_ordinal(name, p) for p in pods) if o is not None)
 
 

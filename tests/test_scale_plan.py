@@ -8,8 +8,10 @@ import datetime
 
 import pytest
 
-from kubectl_sts.core.scale import (claims_of, list_claims, plan_scale, prunable, render_claims,
-                                    render_plan)
+from kubectl_sts.core.pvc import claims_of, list_claims, prunable
+from kubectl_sts.core.scale import plan_scale
+from kubectl_sts.printers.pvc import render_claims
+from kubectl_sts.printers.scale import render_plan
 
 NOW = datetime.datetime(2024, 5, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
 

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from kubectl_sts.core.status import (MAX_WARNINGS, build_view, diagnose_stuck, is_healthy,
-                                     list_row, render_list, render_view, status_claim, status_pod,
-                                     status_reads)
+from kubectl_sts.core.status import (build_view, diagnose_stuck, is_healthy, list_row,
+                                     status_claim, status_pod, status_reads)
+from kubectl_sts.printers.status import MAX_WARNINGS, render_list, render_view
 
 NOW = datetime.datetime(2024, 6, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
 REV_A = "web-5d8f7c9b6"     # the original revision

@@ -44,7 +44,7 @@ def demo(keep, step_seconds):
     from ..client.paths import path
     from kubectl_sts_sandbox import Sandbox
     from kubectl_sts_sandbox.cluster import Config
-    from ..core.status import render_view
+    from ..printers.status import render_view
     from .status import read_view
     workdir = tempfile.mkdtemp(prefix="kubectl-sts-demo-")
     kubeconfig = os.path.join(workdir, "kubeconfig")

@@ -35,7 +35,8 @@ def pvc(ctx, name, prune, ordinal, yes, dry_run, output, no_headers):
       # Delete the orphaned claims of ordinal 3 only
       kubectl sts pvc web --prune --ordinal 3"""
     from ..k8s import statefulset as facts
-    from ..core.pvc import list_claims, prunable, render_claims
+    from ..core.pvc import list_claims, prunable
+    from ..printers.pvc import render_claims
     from ..core.scale import utcnow
     if ordinal is not None and not prune:
         raise UsageError("error: --ordinal only applies to --prune")

@@ -124,7 +124,8 @@ def explain_interruption(conn, name, replicas, write):
 
 def _scale(conn, name, replicas, min_replicas, force, yes, dry_run, output, timeout_s, wait,
            progress):
-    from ..core.scale import plan_scale, render_plan, utcnow
+    from ..core.scale import plan_scale, utcnow
+    from ..printers.scale import render_plan
     sts, pods, claims, pvs, pdbs, notes = read_set(conn, name)
     plan = plan_scale(sts, pods, claims, pvs, pdbs, replicas, utcnow(), min_replicas)
     plan["notes"] = notes
@@ -195,7 +196,8 @@ class Waiter:
         self.say = say
 
     def run(self):
-        from ..core.labels import pod_ordinal, selector_string
+        from ..core.labels import selector_string
+        from ..k8s.statefulset import pod_ordinal
         from ..client.watch import Verdict, Watch, wait
         ns, name = self.plan["namespace"], self.plan["name"]
         watch = Watch(self.conn,

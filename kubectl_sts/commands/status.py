@@ -75,7 +75,7 @@ def status(ctx, name, output, selector, sort_by, no_headers, show_labels, all_na
 
 def format_view(view, output):
     from ..printers.formats import print_document
-    from ..core.status import render_view
+    from ..printers.status import render_view
     if output.table:
         return render_view(view, wide=output.kind == "wide")
     return print_document(view, output, _name)
@@ -189,7 +189,8 @@ def read_view(conn, namespace, name, domain, wide=False):
 
 def _list(conn, output, all_namespaces, selector, sort_by, no_headers, show_labels):
     from ..printers.formats import print_document, sort_items, sort_key_template
-    from ..core.status import list_row, render_list
+    from ..core.status import list_row
+    from ..printers.status import render_list
     path = sts_path(None if all_namespaces else conn.namespace)
     items = conn.get(path, **({"labelSelector": selector} if selector else {}))["items"]
     now = now_utc()
@@ -247,7 +248,8 @@ def watch_status(conn, name, output, domain):
 
     def shown(view):
         """What to print for this view, or None: nothing a user would see has changed."""
-        from ..core.status_watch import changed, stream_lines
+        from ..core.status_watch import changed
+        from ..printers.status import stream_lines
         previous = last[-1] if last else None
         if tty:                                 # a terminal: redraw when the text changes
             text = format_view(view, output)

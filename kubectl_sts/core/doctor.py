@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Optional
 from ..k8s import statefulset as facts
 from ..k8s.quantity import canonical_quantity, quantity_value
 from .labels import selector_matches
+from .pvc import claims_of
 
 Obj = Dict[str, Any]
 SEVERITIES = ("error", "warning", "info")
@@ -19,14 +20,9 @@ def _finding(sts: Obj, severity: str, check: str, evidence: str, fix: str) -> Ob
 
 
 def _owned_claims(sts: Obj, claims: List[Obj]) -> List[Obj]:
-    name = sts["metadata"]["name"]
-    out = []
-    for claim in claims:
-        for template in facts.claim_templates(sts):
-            ordinal = facts.claim_ordinal(template, name, claim["metadata"]["name"])
-            if ordinal is not None:
-                out.append(dict(claim, _template=template, _ordinal=ordinal))
-    return out
+    """The set's claims (pvc.claims_of), each with its `_template` and `_ordinal`."""
+    return [dict(claim, _template=template, _ordinal=ordinal)
+            for (template, ordinal), claim in claims_of(sts, claims).items()]
 
 
 def _template_spec(sts: Obj, template: str) -> Obj:

@@ -1,11 +1,10 @@
 """Label selectors as query strings and as predicates, from the neutral layer's parser
-(k8s/selectors.py, kubectl's and the API server's grammar). The naming rules of the
-StatefulSet controller live in k8s/statefulset.py; they are re-exported here."""
+(k8s/selectors.py, kubectl's and the API server's grammar). (The naming rules of the
+StatefulSet controller, pod_ordinal and claim_ordinal: k8s/statefulset.py.)"""
 
 from typing import Any, Mapping, Optional
 
 from ..k8s.selectors import format_label_selector, matches_labels, selector_from_label_selector
-from ..k8s.statefulset import claim_ordinal, pod_ordinal  # noqa: F401
 
 
 def selector_string(selector: Optional[Mapping[str, Any]]) -> str:

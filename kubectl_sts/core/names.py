@@ -20,20 +20,21 @@ def dns_label_problem(value: str) -> Optional[str]:
     return "; ".join(problems) if problems else None
 
 
-def _shown(value):
+def _shown(value: str) -> str:
     # repr-like quoting keeps control characters and newlines on one line
     text = value if value.isprintable() else value.encode("unicode_escape").decode("ascii")
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def check_name(name, kind="StatefulSet"):
+def check_name(name: str, kind: str = "StatefulSet") -> str:
+    """`name` when it is a DNS label, else UsageError in the API server's words."""
     problem = dns_label_problem(name)
     if problem:
         raise UsageError('error: invalid %s name "%s": %s' % (kind, _shown(name), problem))
     return name
 
 
-def check_namespace(namespace):
+def check_namespace(namespace: str) -> str:
     problem = dns_label_problem(namespace)
     if problem:
         raise UsageError('error: invalid namespace "%s": %s' % (_shown(namespace), problem))
@@ -46,7 +47,7 @@ STATEFULSET_TYPES = {"sts", "statefulset", "statefulsets", "statefulset.apps",
                      "statefulsets.apps", "statefulset.v1.apps", "statefulsets.v1.apps"}
 
 
-def statefulset_ref(arg):
+def statefulset_ref(arg: str) -> str:
     """NAME or TYPE/NAME (sts/web, statefulset/web, statefulsets.apps/web) -> the name, checked;
     another type is refused in kubectl's words."""
     kind, slash, name = arg.rpartition("/")

@@ -1,7 +1,10 @@
 """Facts about one pod that every command needs: ready, restarts, revision, failing."""
 
-from ..k8s.humanreadable import pod_ready
+from typing import Any, Dict, Optional
 
+from ..k8s.conditions import pod_ready
+
+Obj = Dict[str, Any]
 REVISION_LABEL = "controller-revision-hash"
 # container waiting reasons that mean "failing", not "starting"
 FAILING_REASONS = frozenset({
@@ -10,19 +13,21 @@ FAILING_REASONS = frozenset({
     "ErrImageNeverPull"})
 
 
-is_ready = pod_ready          # the pod's Ready condition is True (one home: k8s/printers)
+is_ready = pod_ready          # the pod's Ready condition is True (one home: k8s/conditions)
 
 
-def restarts(pod):
+def restarts(pod: Obj) -> int:
+    """The sum of the containers' restartCounts."""
     return sum(cs.get("restartCount", 0)
                for cs in (pod.get("status") or {}).get("containerStatuses") or [])
 
 
-def pod_revision(pod):
+def pod_revision(pod: Obj) -> str:
+    """The controller-revision-hash label: the revision the pod runs ("" without one)."""
     return (pod["metadata"].get("labels") or {}).get(REVISION_LABEL, "")
 
 
-def pod_failure(pod, baseline_restarts=None):
+def pod_failure(pod: Obj, baseline_restarts: Optional[int] = None) -> Optional[Obj]:
     """Why a pod counts as failed (not merely starting), or None. With `baseline_restarts`,
     a restartCount above it counts as a failure too."""
     status = pod.get("status") or {}

@@ -1,20 +1,24 @@
 """`pvc`: the claims of a StatefulSet, one view of a claim for every command, and which
-orphaned claims may be pruned. Pure functions over the plain API objects."""
+orphaned claims may be pruned. Pure functions over the plain API objects (the claims table:
+printers/pvc.py)."""
 
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..k8s import statefulset as facts
-from ..k8s.humanreadable import age, canonical_quantity
+from ..k8s.humanreadable import age
+from ..k8s.quantity import canonical_quantity
 
 Obj = Dict[str, Any]
 
 
 def claims_of(sts: Obj, claims: List[Obj]) -> Dict[Tuple[str, int], Obj]:
-    """Claims that belong to the set by name: {(template, ordinal): claim}."""
+    """Claims that belong to the set by name (`<template>-<set>-<ordinal>`, the controller's
+    naming): {(template, ordinal): claim}, in the order of `claims`; others are left out."""
     name = sts["metadata"]["name"]
+    templates = facts.claim_templates(sts)
     out = {}
     for claim in claims:
-        for template in facts.claim_templates(sts):
+        for template in templates:
             ordinal = facts.claim_ordinal(template, name, claim["metadata"]["name"])
             if ordinal is not None:
                 out[(template, ordinal)] = claim
@@ -73,19 +77,3 @@ def prunable(entries: List[Obj], ordinal: Optional[int] = None) -> List[Obj]:
     already terminating; optionally only those of one ordinal."""
     return [e for e in entries if e["orphaned"] and not e["mountedBy"] and
             e["phase"] != "Terminating" and (ordinal is None or e["ordinal"] == ordinal)]
-
-
-def render_claims(entries: List[Obj], wide: bool = False) -> str:
-    """The claims table; -o wide adds the claim template and the bound volume."""
-    from ..printers.table import table
-    rows = []
-    for e in entries:
-        place = "in range" if e["inRange"] else "ORPHANED"
-        if not e["bound"]:
-            place += ", unbound"
-        rows.append([e["name"], e["ordinal"], place, e["phase"], e["capacity"],
-                     e["storageClass"], e["reclaimPolicy"] or "-", e["mountedBy"] or "-",
-                     e["age"]] + ([e["template"], e["volume"] or "-"] if wide else []))
-    return table(["PVC", "ORDINAL", "PLACE", "STATUS", "CAPACITY", "STORAGECLASS",
-                  "RECLAIM", "MOUNTED BY", "AGE"] + (["TEMPLATE", "VOLUME"] if wide else []),
-                 rows)

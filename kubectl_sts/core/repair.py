@@ -3,6 +3,7 @@ Pure: `diagnose` looks at plain API objects; `now` is the caller's (epoch second
 
 from typing import Any, Dict, List, Optional
 
+from ..k8s.conditions import find_condition
 from ..k8s.humanreadable import parse_timestamp
 from .pods import is_ready
 
@@ -10,16 +11,9 @@ Obj = Dict[str, Any]
 OUT_OF_SERVICE = "node.kubernetes.io/out-of-service"
 
 
-def node_ready(node: Optional[Obj]) -> Optional[Obj]:
-    for cond in ((node or {}).get("status") or {}).get("conditions") or []:
-        if cond.get("type") == "Ready":
-            return cond
-    return None
-
-
 def down_for(node: Optional[Obj], now: float) -> Optional[float]:
     """Seconds the node has not been Ready (None: it is Ready)."""
-    cond = node_ready(node)
+    cond = find_condition(node, "Ready")
     if cond is not None and cond.get("status") == "True":
         return None
     since = parse_timestamp((cond or {}).get("lastTransitionTime"))
@@ -60,9 +54,9 @@ def diagnose(sts: Obj, ordinal: int, pod: Optional[Obj], claims: List[Obj],
         state = "Terminating" if meta.get("deletionTimestamp") else \
             (pod.get("status") or {}).get("phase", "?")
         # who deleted it (the taint eviction controller, a preemption, an eviction...)
-        state += "".join(" (%s)" % c.get("reason") for c in (pod.get("status") or {}).get(
-            "conditions") or [] if c.get("type") == "DisruptionTarget" and
-            c.get("status") == "True" and c.get("reason"))
+        target = find_condition(pod, "DisruptionTarget")
+        if target is not None and target.get("status") == "True" and target.get("reason"):
+            state += " (%s)" % target["reason"]
         evidence.append("pod %s: %s, %s, node %s" % (
             name, state, "Ready" if is_ready(pod) else "not Ready",
             (pod.get("spec") or {}).get("nodeName") or "(none)"))
@@ -75,7 +69,7 @@ def diagnose(sts: Obj, ordinal: int, pod: Optional[Obj], claims: List[Obj],
         if node is None:
             evidence.append("node %s: gone" % node_name)
         else:
-            cond = node_ready(node) or {}
+            cond = find_condition(node, "Ready") or {}
             evidence.append("node %s: Ready=%s%s%s" % (
                 node_name, cond.get("status", "Unknown"),
                 " for %s (%s)" % (_fmt(down), cond.get("reason", "")) if down is not None
@@ -98,7 +92,7 @@ def diagnose(sts: Obj, ordinal: int, pod: Optional[Obj], claims: List[Obj],
     for ev in events[-3:]:
         evidence.append("event %s: %s" % (ev.get("reason"), (ev.get("message") or "")[:160]))
 
-    def result(problem, remedy, text):
+    def result(problem: str, remedy: Optional[str], text: str) -> Obj:
         return {"pod": name, "ordinal": ordinal, "problem": problem, "evidence": evidence,
                 "remedy": remedy, "text": text}
 

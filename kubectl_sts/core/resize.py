@@ -7,6 +7,7 @@ and the check that the new set adopted every pod without restarting one."""
 from typing import Any, Dict, List, Optional
 
 from ..k8s import statefulset as facts
+from ..k8s.conditions import find_condition, is_condition_true
 from ..k8s.quantity import canonical_quantity, quantity_value
 from ..k8s.storage import claim_capacity, claim_request, class_of, storage_of
 
@@ -161,14 +162,14 @@ def expansion(claim: Obj, size: str) -> Obj:
     if capacity is not None and wanted is not None and capacity >= wanted:
         return {"state": "done", "message": ""}
     resource = ((status.get("allocatedResourceStatuses") or {}).get("storage") or "")
-    conditions = {c.get("type"): c for c in status.get("conditions") or []
-                  if c.get("status") == "True"}
+    file_system = find_condition(claim, "FileSystemResizePending") or {}
+    if file_system.get("status") != "True":
+        file_system = {}
     if resource.endswith("Infeasible"):
         return {"state": "failed", "message": resource}
-    if "FileSystemResizePending" in conditions or resource == "NodeResizePending":
-        return {"state": "file-system", "message": (conditions.get(
-            "FileSystemResizePending") or {}).get("message", "")}
-    if "Resizing" in conditions or resource.startswith("Controller"):
+    if file_system or resource == "NodeResizePending":
+        return {"state": "file-system", "message": file_system.get("message", "")}
+    if is_condition_true(claim, "Resizing") or resource.startswith("Controller"):
         return {"state": "resizing", "message": ""}
     return {"state": "requested", "message": ""}
 

@@ -1,14 +1,21 @@
 """`scale`: which pods go, which claims are kept or deleted, and the risks, computed by pure
-functions from the plain API objects. (The claims' view and `pvc`'s decisions: pvc.py.)"""
+functions from the plain API objects. (The claims' view and `pvc`'s decisions: pvc.py; the
+plan's text: printers/scale.py.)"""
 
 import datetime
+from typing import Any, Dict, List, Optional
 
 from ..k8s import statefulset as facts
 from .labels import selector_matches
 from .pods import is_ready
-from .pvc import claim_view, claims_of, list_claims, prunable, render_claims  # noqa: F401
+from .pvc import claim_view, claims_of
 
-def plan_scale(sts, pods, claims, pvs, pdbs, replicas, now, min_replicas=None):
+Obj = Dict[str, Any]
+
+
+def plan_scale(sts: Obj, pods: List[Obj], claims: List[Obj], pvs: Optional[Dict[str, Obj]],
+               pdbs: List[Obj], replicas: int, now: Optional[datetime.datetime],
+               min_replicas: Optional[int] = None) -> Obj:
     """The plan of `scale NAME --replicas N`. `pvs` maps PV name -> PV (None when PVs could
     not be read); `pdbs` is a list of PodDisruptionBudgets of the namespace."""
     name, ns = sts["metadata"]["name"], sts["metadata"].get("namespace", "default")
@@ -18,7 +25,7 @@ def plan_scale(sts, pods, claims, pvs, pdbs, replicas, now, min_replicas=None):
     when_scaled = policy["whenScaled"]
     by_ordinal = facts.pods_by_ordinal(name, pods)
     owned = claims_of(sts, claims)
-    plan = {"apiVersion": "kubectl-sts/v1", "kind": "ScalePlan", "namespace": ns, "name": name,
+    plan: Obj = {"apiVersion": "kubectl-sts/v1", "kind": "ScalePlan", "namespace": ns, "name": name,
             "from": old, "to": replicas,
             "direction": "down" if replicas < old else "up" if replicas > old else "none",
             "ordinalsStart": start,
@@ -57,13 +64,14 @@ def plan_scale(sts, pods, claims, pvs, pdbs, replicas, now, min_replicas=None):
     return plan
 
 
-def scale_risks(sts, by_ordinal, pdbs, replicas, min_replicas, plan):
+def scale_risks(sts: Obj, by_ordinal: Dict[int, Obj], pdbs: List[Obj], replicas: int,
+                min_replicas: Optional[int], plan: Obj) -> List[Obj]:
     """Each risk is {kind, message, refuses}; a refusing risk needs --force."""
     name = sts["metadata"]["name"]
     spec, st = sts["spec"], sts.get("status") or {}
     start = plan["ordinalsStart"]
     old = plan["from"]
-    risks = []
+    risks: List[Obj] = []
     if plan["direction"] == "down":
         unready = [o for o in range(start, start + replicas)
                    if o not in by_ordinal or not is_ready(by_ordinal[o])]
@@ -113,48 +121,6 @@ def scale_risks(sts, by_ordinal, pdbs, replicas, min_replicas, plan):
                       "message": "a rollout is in progress (partition %d, %d -> %d replicas): %s"
                                  % (partition, old, replicas, what)})
     return risks
-
-
-def render_plan(plan):
-    from ..printers.table import table
-    lines = ["StatefulSet %s/%s: %d -> %d replicas" % (plan["namespace"], plan["name"],
-                                                       plan["from"], plan["to"])]
-    if plan["direction"] == "none":
-        lines.append("Nothing to do: it already has %d replicas." % plan["to"])
-        return "\n".join(lines)
-    if plan["podsLeaving"]:
-        lines.append("Pods removed, in this order: %s" % ", ".join(
-            p["pod"] + ("" if p["exists"] else " (missing)") for p in plan["podsLeaving"]))
-    if plan["podsComing"]:
-        lines.append("Pods created, in this order: %s" % ", ".join(
-            p["pod"] for p in plan["podsComing"]))
-    lines.append("PVC retention policy: whenScaled=%s, whenDeleted=%s"
-                 % (plan["retention"]["whenScaled"], plan["retention"]["whenDeleted"]))
-    if plan["claims"]:
-        rows = []
-        for c in plan["claims"]:
-            action = {"keep": "KEEP", "delete": "DELETE", "reattach": "REATTACH",
-                      "create": "CREATE"}[c["action"]]
-            note = ""
-            if c["action"] in ("delete", "keep") and not c.get("volume"):
-                note = "unbound: no PV, no data"
-            elif c["action"] == "delete":
-                note = "data gone for good (PV reclaimPolicy %s)" % c["reclaimPolicy"] \
-                    if c["dataLoss"] else "PV kept (reclaimPolicy Retain)"
-            elif c["action"] == "reattach":
-                note = "existing data from %s ago is reused" % c["age"]
-            elif c["action"] == "keep":
-                note = "kept with its data (reclaimPolicy %s)" % c["reclaimPolicy"]
-            rows.append([c["name"], action, c.get("capacity", ""), c.get("storageClass", ""),
-                         c.get("age", ""), note])
-        lines.append("")
-        lines.append(table(["PVC", "ACTION", "CAPACITY", "STORAGECLASS", "AGE", "NOTE"], rows))
-    if plan["risks"]:
-        lines.append("")
-        lines.append("Risks:")
-        for r in plan["risks"]:
-            lines.append("  %s %s" % ("REFUSED:" if r["refuses"] else "-", r["message"]))
-    return "\n".join(lines)
 
 
 def utcnow():

@@ -1,25 +1,31 @@
 """`status`: what one StatefulSet looks like, computed from the plain API objects.
 
 Everything here is pure: `build_view` turns dicts (as the API serves them) into the
-documented view structure (README, "status -o json"), and the render functions turn a view
-into text. No I/O, no clock: `now` is passed in."""
+documented view structure (README, "status -o json"), with the cells of each ordinal's row;
+printers/status.py lays the view out as text. No I/O, no clock: `now` is passed in."""
 
+import datetime
 import sys
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from ..k8s import statefulset as facts
-from ..k8s.statefulset import claim_ordinal
-from .pods import FAILING_REASONS, is_ready
 from ..k8s.humanreadable import age
-from .pvc import claim_view
 from ..k8s.humanreadable import pod_summary as _pod_summary
+from .pods import FAILING_REASONS, is_ready
+from .pvc import claim_view, claims_of
+
+Obj = Dict[str, Any]
+View = Dict[str, Any]
+# which fields of an object status keeps: part -> field -> None (the whole value) or the keys
+# to keep of each item of a list
+Fields = Mapping[str, Mapping[str, Optional[Tuple[str, ...]]]]
 
 VIEW_VERSION = "kubectl-sts/v1"
 # pod STATUS strings (as kubectl prints them) that mean "failing", not "starting"
 FAILING_STATUSES = FAILING_REASONS | {"Error", "OOMKilled", "ContainerStatusUnknown"}
-MAX_WARNINGS = 3          # warning lines in the text view (-o wide and -o json show all)
 
 
-def status_reads(sts):
+def status_reads(sts: Obj) -> Dict[str, Optional[str]]:
     """What status lists besides the set itself, decided by the set: the pods' label selector,
     the claims' (None: no claim templates, nothing to list; the StatefulSet controller labels
     its claims with the selector's matchLabels) and the Service's name (None: none to read).
@@ -36,7 +42,7 @@ def status_reads(sts):
 # What status reads of a pod (the kubectl pod printer's READY/STATUS/RESTARTS, readiness,
 # revision, node, IP, images; claims are matched to pods by their volumes): field -> None to
 # keep it whole, or the keys to keep of each item of a list
-_POD_FIELDS = {
+_POD_FIELDS: Fields = {
     "metadata": {"name": None, "namespace": None, "uid": None, "labels": None,
                  "creationTimestamp": None, "deletionTimestamp": None},
     "spec": {"nodeName": None,
@@ -53,7 +59,7 @@ _POD_FIELDS = {
 
 
 # what status reads of a claim (pvc.claim_view; warnings match claims by uid)
-_CLAIM_FIELDS = {
+_CLAIM_FIELDS: Fields = {
     "metadata": {"name": None, "namespace": None, "uid": None, "labels": None,
                  "resourceVersion": None, "creationTimestamp": None, "deletionTimestamp": None},
     "spec": {"accessModes": None, "resources": None, "storageClassName": None,
@@ -62,7 +68,7 @@ _CLAIM_FIELDS = {
 }
 
 
-def _shared(value):
+def _shared(value: Any) -> Any:
     """`value` with its strings interned: the JSON decoder makes new strings for every item,
     so 10 000 pods hold 10 000 copies of "Ready", "True", their label keys and image. Interned
     strings are freed with their last user (CPython's interning is mortal)."""
@@ -76,8 +82,8 @@ def _shared(value):
     return value
 
 
-def _reduce(obj, fields):
-    out = {}
+def _reduce(obj: Obj, fields: Fields) -> Obj:
+    out: Obj = {}
     for part, keys in fields.items():
         whole = obj.get(part) or {}
         slim = out[part] = {}
@@ -90,28 +96,29 @@ def _reduce(obj, fields):
     return out
 
 
-def status_pod(pod):
+def status_pod(pod: Obj) -> Obj:
     """A pod reduced to the fields build_view reads (_POD_FIELDS). Applied to each listed pod
     as it is decoded, so a large set's pods are never all in memory in full; build_view gives
     the same view for the reduced pods as for the full ones."""
     return _reduce(pod, _POD_FIELDS)
 
 
-def status_claim(claim):
+def status_claim(claim: Obj) -> Obj:
     """A claim reduced to the fields build_view reads (_CLAIM_FIELDS)."""
     return _reduce(claim, _CLAIM_FIELDS)
 
 
-def strategy_of(sts):
+def strategy_of(sts: Obj) -> Obj:
+    """The update strategy as the view shows it (type, partition, maxUnavailable)."""
     return {"type": facts.strategy_type(sts), "partition": facts.partition(sts),
             "maxUnavailable": facts.max_unavailable(sts)}
 
 
-def _pod_view(pod, sts, revisions, now, wide):
+def _pod_view(pod: Obj, revisions: Obj, now: Optional[datetime.datetime], wide: bool) -> Obj:
     ready, total, reason, restarts, _ = _pod_summary(pod)
     meta, status = pod["metadata"], pod.get("status") or {}
     revision = (meta.get("labels") or {}).get("controller-revision-hash", "")
-    view = {"pod": meta["name"], "exists": True, "uid": meta.get("uid"),
+    view: Obj = {"pod": meta["name"], "exists": True, "uid": meta.get("uid"),
             "phase": status.get("phase", ""), "status": reason,
             "ready": "%d/%d" % (ready, total), "isReady": is_ready(pod),
             "terminating": bool(meta.get("deletionTimestamp")),
@@ -121,12 +128,8 @@ def _pod_view(pod, sts, revisions, now, wide):
             "node": (pod.get("spec") or {}).get("nodeName") or ""}
     if wide:
         view["ip"] = status.get("podIP") or ""
-        view["containers"] = [{
-            "name": cs.get("name"), "image": cs.get("image"), "ready": bool(cs.get("ready")),
-            "restarts": cs.get("restartCount", 0),
-            "state": next(iter(cs.get("state") or {"unknown": {}})),
-            "reason": next(iter((cs.get("state") or {}).values()), {}).get("reason", "")}
-            for cs in status.get("containerStatuses") or []]
+        view["containers"] = [_container_view(cs)
+                              for cs in status.get("containerStatuses") or []]
         if not view["containers"]:
             view["containers"] = [{"name": c["name"], "image": c.get("image"), "ready": False,
                                    "restarts": 0, "state": "waiting", "reason": reason}
@@ -134,7 +137,15 @@ def _pod_view(pod, sts, revisions, now, wide):
     return view
 
 
-def _revision_state(revision, revisions):
+def _container_view(cs: Obj) -> Obj:
+    """A container of -o wide: its state ("running", "waiting", ...) and that state's reason."""
+    state: Obj = cs.get("state") or {}
+    return {"name": cs.get("name"), "image": cs.get("image"), "ready": bool(cs.get("ready")),
+            "restarts": cs.get("restartCount", 0), "state": next(iter(state), "unknown"),
+            "reason": (next(iter(state.values()), None) or {}).get("reason", "")}
+
+
+def _revision_state(revision: str, revisions: Obj) -> str:
     if not revision:
         return "unknown"
     if revision == revisions["update"]:
@@ -144,8 +155,9 @@ def _revision_state(revision, revisions):
     return "other"
 
 
-def build_view(sts, pods, claims, service, events, now, domain="cluster.local", wide=False,
-               unreadable=()):
+def build_view(sts: Obj, pods: List[Obj], claims: List[Obj], service: Optional[Obj],
+               events: List[Obj], now: Optional[datetime.datetime], domain: str = "cluster.local",
+               wide: bool = False, unreadable: Iterable[str] = ()) -> View:
     """The status of one StatefulSet. `pods`, `claims`, `events` are lists of API dicts (the
     caller may pass more than belong to the set: they are filtered here); `service` is the
     Service dict or None; `unreadable` names what could not be read (e.g. forbidden)."""
@@ -160,12 +172,7 @@ def build_view(sts, pods, claims, service, events, now, domain="cluster.local", 
     service_name = spec.get("serviceName") or ""
     templates = facts.claim_templates(sts)
     by_ordinal = facts.pods_by_ordinal(name, pods)
-    claims_by_key = {}
-    for claim in claims:
-        for template in templates:
-            ordinal = claim_ordinal(template, name, claim["metadata"]["name"])
-            if ordinal is not None:
-                claims_by_key[(template, ordinal)] = claim
+    claims_by_key = claims_of(sts, claims)
 
     partition_ordinal = None
     if strategy["type"] == "RollingUpdate" and 0 < (strategy["partition"] or 0) < replicas:
@@ -174,6 +181,7 @@ def build_view(sts, pods, claims, service, events, now, domain="cluster.local", 
     for ordinal in range(start, start + replicas):
         pod = by_ordinal.get(ordinal)
         pod_name = facts.pod_name(name, ordinal)
+        row: Obj
         if pod is None:
             row = {"pod": pod_name, "exists": False, "status": "Missing", "phase": "",
                    "ready": "0/%d" % len((spec.get("template", {}).get("spec") or {})
@@ -182,7 +190,7 @@ def build_view(sts, pods, claims, service, events, now, domain="cluster.local", 
                    "revisionState": "none", "restarts": 0, "age": "", "createdAt": None,
                    "node": ""}
         else:
-            row = _pod_view(pod, sts, revisions, now, wide)
+            row = _pod_view(pod, revisions, now, wide)
         row["ordinal"] = ordinal
         row["belowPartition"] = partition_ordinal is not None and ordinal < partition_ordinal
         row["pvcs"] = []
@@ -245,12 +253,13 @@ def build_view(sts, pods, claims, service, events, now, domain="cluster.local", 
     return view
 
 
-def _event_time(ev):
+def _event_time(ev: Obj) -> Optional[str]:
     return ev.get("lastTimestamp") or ev.get("eventTime") or \
         (ev.get("metadata") or {}).get("creationTimestamp")
 
 
-def current_warnings(sts, pods, claims, events, now):
+def current_warnings(sts: Obj, pods: List[Obj], claims: List[Obj], events: List[Obj],
+                     now: Optional[datetime.datetime]) -> List[Obj]:
     """Warning events of the objects that exist now: the set, its pods and its claims, each
     matched by uid when the event names one (so a pod replaced since, with the same name, does
     not count); newest first, with age and count."""
@@ -275,12 +284,12 @@ def current_warnings(sts, pods, claims, events, now):
     return warnings
 
 
-def failing(status, restarts, phase):
+def failing(status: str, restarts: int, phase: Optional[str]) -> bool:
     """A pod that is failing, not just starting: a failing STATUS, a restart, phase Failed."""
     return status in FAILING_STATUSES or restarts > 0 or phase == "Failed"
 
 
-def diagnose_stuck(view):
+def diagnose_stuck(view: View) -> Optional[Obj]:
     """The OrderedReady "forced rollback" case: the lowest unhealthy ordinal is failing (not
     just starting), so the controller will neither continue nor repair it by itself."""
     if view["podManagementPolicy"] != "OrderedReady":
@@ -319,7 +328,7 @@ def diagnose_stuck(view):
     return None
 
 
-def is_healthy(view):
+def is_healthy(view: View) -> bool:
     """Every ordinal exists, is Ready, and runs the update revision (for `--check`)."""
     update = view["revisions"]["update"]
     return view["observed"] and all(
@@ -327,9 +336,9 @@ def is_healthy(view):
         for row in view["ordinals"])
 
 
-# -- text -----------------------------------------------------------------------------------
+# -- the cells of an ordinal's row (laid out by printers/status.py) ------------------------
 
-def _revision_cell(row, revisions):
+def _revision_cell(row: Obj) -> str:
     state = row["revisionState"]
     if state in ("current", "updated"):
         return state
@@ -338,14 +347,14 @@ def _revision_cell(row, revisions):
     return "-"
 
 
-def _pvc_cell(pvc, wide):
+def _pvc_cell(pvc: Obj, wide: bool) -> str:
     if not pvc["exists"]:
         return "%s (missing)" % pvc["name"]
     parts = [pvc["status"], pvc["capacity"]] + ([pvc["storageClass"]] if wide else [])
     return "%s (%s)" % (pvc["name"], ", ".join(p for p in parts if p))
 
 
-def ordinal_headers(view, wide):
+def ordinal_headers(view: View, wide: bool) -> List[str]:
     """The ordinal table's headers. The default fits 120 columns for `web` with one claim
     template; -o wide adds what is least needed (ordinal, node, storage class, IP, images)."""
     templates = [p["template"] for p in view["ordinals"][0]["pvcs"]] if view["ordinals"] else []
@@ -356,13 +365,13 @@ def ordinal_headers(view, wide):
     return headers + (["IP", "CONTAINERS", "IMAGES"] if wide else [])
 
 
-def ordinal_cells(row, revisions, wide):
+def ordinal_cells(row: Obj, wide: bool) -> List[Any]:
     """One ordinal's cells, under ordinal_headers."""
     status = row["status"]
     if row["exists"] and status == "Running":
         status = "Running %s" % row["ready"]
     cells = ([row["ordinal"]] if wide else []) + [
-        row["pod"], status, _revision_cell(row, revisions), row["restarts"], row["age"] or "-"]
+        row["pod"], status, _revision_cell(row), row["restarts"], row["age"] or "-"]
     cells += [row["node"] or "-"] if wide else []
     cells += [_pvc_cell(p, wide) for p in row["pvcs"]]
     cells.append(row["dns"] or "-")
@@ -375,101 +384,7 @@ def ordinal_cells(row, revisions, wide):
     return cells
 
 
-def summary_line(view):
-    """The replica counts in one line (also what `status -w` prints in a pipe when they change)."""
-    r = view["replicas"]
-    return ("%d desired | %d ready | %d available | %d updated | %d current"
-            % (r["desired"], r["ready"], r["available"], r["updated"], r["atCurrentRevision"]))
-
-
-def render_view(view, wide=False):
-    from ..printers.table import table
-    lines = []
-    r, rev, strat = view["replicas"], view["revisions"], view["updateStrategy"]
-    lines.append("StatefulSet %s/%s" % (view["namespace"], view["name"]))
-    lines.append("Replicas:        %s" % summary_line(view))
-    if rev["rolloutInProgress"]:
-        lines.append("Revisions:       current %s, update %s (rollout in progress: %d of %d "
-                     "updated)" % (rev["current"], rev["update"], r["updated"], r["desired"]))
-    else:
-        lines.append("Revision:        %s (up to date)" % (rev["update"] or "<none>"))
-    strategy = strat["type"]
-    if strat["type"] == "RollingUpdate":
-        strategy += ", partition %d" % (strat["partition"] or 0)
-        if strat["maxUnavailable"] is not None:
-            strategy += ", maxUnavailable %s" % strat["maxUnavailable"]
-    else:
-        strategy += " (pods update only when deleted)"
-    lines.append("Update strategy: %s" % strategy)
-    lines.append("Pod management:  %s   minReadySeconds: %d   ordinals start: %d"
-                 % (view["podManagementPolicy"], view["minReadySeconds"], view["ordinalsStart"]))
-    svc = view["service"]
-    if svc is None:
-        lines.append("Service:         <none> (no serviceName: pods have no stable DNS names)")
-    elif not svc["exists"]:
-        lines.append("Service:         %s (MISSING: the headless Service does not exist, so the "
-                     "DNS names below do not resolve)" % svc["name"])
-    else:
-        lines.append("Service:         %s%s" % (svc["name"], " (headless)" if svc["headless"]
-                                                else " (NOT headless: clusterIP is set)"))
-    pol = view["pvcRetentionPolicy"]
-    lines.append("PVC retention:   whenDeleted=%s, whenScaled=%s"
-                 % (pol["whenDeleted"], pol["whenScaled"]))
-    if not view["observed"]:
-        lines.append("Generation:      %d (observed %d: the controller has not caught up yet)"
-                     % (view["generation"], view["observedGeneration"]))
-    lines.append("")
-
-    headers = ordinal_headers(view, wide)
-    separator_at = None
-    if strat["type"] == "RollingUpdate" and 0 < (strat["partition"] or 0) < r["desired"]:
-        separator_at = view["ordinalsStart"] + strat["partition"]
-    rows = []
-    for row in view["ordinals"]:
-        if row["ordinal"] == separator_at:
-            rows.append("--- partition %d: ordinals above this line stay at the current "
-                        "revision, ordinals below it update ---" % strat["partition"])
-        rows.append(ordinal_cells(row, rev, wide))
-    if rows:
-        lines.append(table(headers, rows))
-    else:
-        lines.append("No ordinals: the StatefulSet is scaled to 0.")
-
-    if view["stuck"]:
-        lines.append("")
-        heading = "ROLLOUT STUCK" if view["stuck"]["kind"] == "rollout" else "BLOCKED"
-        lines.append("%s at %s: %s" % (heading, view["stuck"]["pod"], view["stuck"]["message"]))
-    if view["leavingPods"]:
-        lines.append("")
-        lines.append("Pods leaving:")
-        for p in view["leavingPods"]:
-            lines.append("  %s (%s, %s)" % (p["pod"], p["status"], p["reason"]))
-    if view["orphanedPVCs"]:
-        lines.append("")
-        lines.append("Orphaned PVCs (ordinals outside %d..%d, kept by the retention policy or "
-                     "earlier scale-downs):" % (view["ordinalsStart"],
-                                                view["ordinalsStart"] + r["desired"] - 1))
-        orphans = table(["PVC", "ORDINAL", "STATUS", "CAPACITY", "STORAGECLASS", "AGE"],
-                        [[p["name"], p["ordinal"], p["status"], p["capacity"], p["storageClass"],
-                          p["age"]] for p in view["orphanedPVCs"]])
-        lines.extend("  " + line for line in orphans.splitlines())
-    if view["warnings"]:
-        shown = view["warnings"] if wide else view["warnings"][:MAX_WARNINGS]
-        lines.append("")
-        lines.append("Recent warnings:")
-        events = table(["LAST SEEN", "OBJECT", "REASON", "COUNT", "MESSAGE"],
-                       [[w["age"] or "-", w["object"], w["reason"], w["count"], w["message"]]
-                        for w in shown])
-        lines.extend("  " + line for line in events.splitlines())
-        if len(shown) < len(view["warnings"]):
-            lines.append("  (%d older: -o wide shows them)" % (len(view["warnings"]) - len(shown)))
-    for what in view["unreadable"]:
-        lines.append("")
-        lines.append("Not shown: %s" % what)
-    return "\n".join(lines)
-
-
-def list_row(sts, now=None):
+def list_row(sts: Obj, now: Optional[datetime.datetime] = None) -> Obj:
     """One line of `status` without a name: a StatefulSet at a glance."""
     st = sts.get("status") or {}
     replicas = facts.replicas(sts)
@@ -493,19 +408,3 @@ def list_row(sts, now=None):
             "labels": dict(sts["metadata"].get("labels") or {}),
             "createdAt": sts["metadata"].get("creationTimestamp"),
             "age": age(sts["metadata"].get("creationTimestamp"), now)}
-
-
-def render_list(rows, all_namespaces=False, show_labels=False, no_headers=False):
-    """The list view's table, or None when there are no rows."""
-    from ..printers.formats import label_text, without_headers
-    from ..printers.table import table
-    if not rows:
-        return None
-    headers = (["NAMESPACE"] if all_namespaces else []) + [
-        "NAME", "READY", "UPDATED", "REVISION", "PARTITION", "STRATEGY",
-        "PVC POLICY (DELETED/SCALED)", "AGE"] + (["LABELS"] if show_labels else [])
-    keys = (["namespace"] if all_namespaces else []) + [
-        "name", "ready", "updated", "revision", "partition", "strategy", "pvcPolicy", "age"]
-    text = table(headers, [[row[k] for k in keys] + ([label_text(row["labels"])]
-                                                     if show_labels else []) for row in rows])
-    return without_headers(text) if no_headers else text

@@ -9,6 +9,7 @@ a one-line message, the rows still waited for, and when to look again without an
 from typing import Any, Dict, List, Optional
 
 from ..k8s import statefulset as facts
+from ..k8s.conditions import find_condition
 from .pods import is_ready, pod_failure, pod_revision
 
 Obj = Dict[str, Any]
@@ -27,10 +28,12 @@ def progress_signature(sts: Optional[Obj]) -> Any:
 
 
 def _unschedulable(pod: Obj) -> Optional[str]:
-    for cond in (pod.get("status") or {}).get("conditions") or []:
-        if cond.get("type") == "PodScheduled" and cond.get("status") == "False" and \
-                cond.get("reason") == "Unschedulable":
-            return cond.get("message") or "Unschedulable"
+    """The scheduler's message when it cannot place the pod (PodScheduled False,
+    Unschedulable), else None."""
+    cond = find_condition(pod, "PodScheduled")
+    if cond is not None and cond.get("status") == "False" and \
+            cond.get("reason") == "Unschedulable":
+        return cond.get("message") or "Unschedulable"
     return None
 
 

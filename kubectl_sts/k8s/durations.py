@@ -1,12 +1,14 @@
 """Durations as kubectl takes them: `30s`, `5m`, `1h30m`, `250ms`, or a bare number of seconds."""
 
 import re
+from typing import Any
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 
 
-def parse_duration(text):
+def parse_duration(text: Any) -> float:
+    """Seconds; ValueError with the message kubectl sts prints for anything else."""
     text = str(text).strip()
     if re.fullmatch(r"\d+(\.\d+)?", text):
         return float(text)

@@ -1,13 +1,11 @@
 """kubectl's printing rules, shared by the plugin and the sandbox's Table output: ages
-(duration.HumanDuration), RFC3339 timestamps, quantities, access modes, and the pod
-READY/STATUS/RESTARTS computation of `kubectl get pods`. Pure functions, standard library."""
+(duration.HumanDuration), RFC3339 timestamps, access modes, and the pod READY/STATUS/RESTARTS
+computation of `kubectl get pods` (quantities: quantity.py). Pure functions, standard
+library."""
 
 import datetime
 import re
-from typing import Any, Mapping, Optional, Sequence
-
-from .conditions import pod_ready  # noqa: F401 (READY and STATUS read it)
-from .quantity import canonical_quantity  # noqa: F401 (part of the printing rules)
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 
 _RFC3339_RE = re.compile(
@@ -91,7 +89,7 @@ def human_duration(seconds: Any) -> str:
     return "%dy" % (hours // 24 // 365)
 
 
-def since(value, now):
+def since(value: Any, now: datetime.datetime) -> str:
     """translateTimestampSince: age of an RFC3339 timestamp, or ``<unknown>``."""
     t = parse_timestamp(value)
     if t is None:
@@ -99,21 +97,21 @@ def since(value, now):
     return human_duration((now - t).total_seconds())
 
 
-def as_dict(value):
+def as_dict(value: Any) -> Dict[str, Any]:
     """A dict, or an empty one for anything else (a missing/null struct)."""
     return value if isinstance(value, dict) else {}
 
 
-def as_list(value):
+def as_list(value: Any) -> List[Any]:
     return value if isinstance(value, list) else []
 
 
-def as_struct(value):
+def as_struct(value: Any) -> Optional[Dict[str, Any]]:
     """A JSON object standing for a Go pointer to struct: the dict, or None if absent."""
     return value if isinstance(value, dict) else None
 
 
-def as_int(value, default=0):
+def as_int(value: Any, default: int = 0) -> int:
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, int):
@@ -128,17 +126,20 @@ def as_int(value, default=0):
     return default
 
 
-def as_str(value):
+def as_str(value: Any) -> str:
     if value is None:
         return ""
     return value if isinstance(value, str) else str(value)
 
 
-def _is_restartable_init(container):
+def _is_restartable_init(container: Any) -> bool:
     return container is not None and as_dict(container).get("restartPolicy") == "Always"
 
 
-def _condition_true(conditions, ctype):
+def _condition_true(conditions: Any, ctype: str) -> bool:
+    """The printer's isPodInitializedConditionTrue: the first condition of the type decides.
+    (Over a list that may be malformed, as a printer must take it; k8s/conditions.py scans
+    well-formed objects.)"""
     for cond in as_list(conditions):
         cond = as_dict(cond)
         if cond.get("type") == ctype:
@@ -146,7 +147,9 @@ def _condition_true(conditions, ctype):
     return False
 
 
-def _has_pod_ready_condition(conditions):
+def _has_pod_ready_condition(conditions: Any) -> bool:
+    """The printer's hasPodReadyCondition: any Ready condition that is True (unlike
+    podutil.IsPodReady, conditions.pod_ready, where the first one decides)."""
     for cond in as_list(conditions):
         cond = as_dict(cond)
         if cond.get("type") == "Ready" and cond.get("status") == "True":
@@ -154,7 +157,8 @@ def _has_pod_ready_condition(conditions):
     return False
 
 
-def _later(current, candidate):
+def _later(current: Optional[datetime.datetime],
+           candidate: Optional[datetime.datetime]) -> Optional[datetime.datetime]:
     """``if current.Before(candidate) { current = candidate }`` with None as zero time."""
     if candidate is None:
         return current
@@ -163,7 +167,7 @@ def _later(current, candidate):
     return current
 
 
-def pod_summary(pod):
+def pod_summary(pod: Mapping[str, Any]) -> Tuple[int, int, str, int, Optional[datetime.datetime]]:
     """The READY / STATUS / RESTARTS computation of the kubectl pod printer.
 
     Returns ``(ready, total, reason, restarts, last_restart_datetime_or_None)``.
@@ -297,7 +301,7 @@ def access_modes_string(modes: Optional[Sequence[str]]) -> str:
 
 
 
-def age(timestamp, now):
+def age(timestamp: Any, now: Optional[datetime.datetime]) -> str:
     """kubectl's AGE of an RFC3339 timestamp at `now` (an aware datetime; None: no clock,
     as in a decision that does not show ages)."""
     if now is None:

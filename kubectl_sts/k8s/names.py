@@ -5,7 +5,7 @@ friends). One copy serves the plugin's checks of what a user types and the sandb
 validation of objects. Each returns the list of problems (empty: valid)."""
 
 import re
-
+from typing import List
 
 _QUALIFIED_NAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
 _QUALIFIED_NAME_RE = re.compile(_QUALIFIED_NAME_FMT)
@@ -33,16 +33,16 @@ _DNS1123_SUBDOMAIN_ERR = (
 _DNS1123_SUBDOMAIN_MAX = 253
 
 
-def _blen(s):
+def _blen(s: str) -> int:
     # Go measures string length in bytes.
     return len(s.encode("utf-8", "surrogatepass"))
 
 
-def max_len_error(n):
+def max_len_error(n: int) -> str:
     return "must be no more than %d characters" % n
 
 
-def regex_error(msg, fmt, *examples):
+def regex_error(msg: str, fmt: str, *examples: str) -> str:
     if not examples:
         return msg + " (regex used for validation is '" + fmt + "')"
     msg += " (e.g. "
@@ -53,8 +53,8 @@ def regex_error(msg, fmt, *examples):
     return msg + "regex used for validation is '" + fmt + "')"
 
 
-def is_dns1123_subdomain(value):
-    errs = []
+def is_dns1123_subdomain(value: str) -> List[str]:
+    errs: List[str] = []
     if _blen(value) > _DNS1123_SUBDOMAIN_MAX:
         errs.append(max_len_error(_DNS1123_SUBDOMAIN_MAX))
     if not _DNS1123_SUBDOMAIN_RE.fullmatch(value):
@@ -62,9 +62,9 @@ def is_dns1123_subdomain(value):
     return errs
 
 
-def is_qualified_name(value):
+def is_qualified_name(value: str) -> List[str]:
     """validation.IsQualifiedName: the rules for a label key."""
-    errs = []
+    errs: List[str] = []
     parts = value.split("/")
     if len(parts) == 1:
         name = parts[0]
@@ -92,13 +92,14 @@ def is_qualified_name(value):
     return errs
 
 
-def is_valid_label_value(value):
-    errs = []
+def is_valid_label_value(value: str) -> List[str]:
+    errs: List[str] = []
     if _blen(value) > _LABEL_VALUE_MAX:
         errs.append(max_len_error(_LABEL_VALUE_MAX))
     if not _LABEL_VALUE_RE.fullmatch(value):
         errs.append(regex_error(_LABEL_VALUE_ERR, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345"))
     return errs
+
 
 _DNS1123_LABEL_RE = re.compile("^" + _DNS1123_LABEL_FMT + r"\Z")
 _DNS1123_LABEL_MSG = (
@@ -116,8 +117,8 @@ _PERCENT_RE = re.compile("^" + _PERCENT_FMT + r"\Z")
 _PERCENT_MSG = "a valid percent string must be a numeric string followed by an ending '%'"
 
 
-def is_dns1123_label(value):
-    errs = []
+def is_dns1123_label(value: str) -> List[str]:
+    errs: List[str] = []
     if _blen(value) > 63:
         errs.append(max_len_error(63))
     if not _DNS1123_LABEL_RE.match(value):
@@ -128,35 +129,35 @@ def is_dns1123_label(value):
     return errs
 
 
-def is_dns1035_label(value):
-    errs = []
-    if len(value) > 63:
+def is_dns1035_label(value: str) -> List[str]:
+    errs: List[str] = []
+    if _blen(value) > 63:
         errs.append(max_len_error(63))
     if not _DNS1035_LABEL_RE.match(value):
         errs.append(regex_error(_DNS1035_LABEL_MSG, _DNS1035_LABEL_FMT, "my-name", "abc-123"))
     return errs
 
 
-def is_valid_percent(value):
+def is_valid_percent(value: str) -> List[str]:
     if not _PERCENT_RE.match(value):
         return [regex_error(_PERCENT_MSG, _PERCENT_FMT, "1%", "93%")]
     return []
 
 
-def _mask_trailing_dash(name):
+def _mask_trailing_dash(name: str) -> str:
     # apimachinery's maskTrailingDash, used when validating a generateName.
     if len(name) > 1 and name.endswith("-"):
         return name[:-2] + "a"
     return name
 
 
-def name_is_dns_label(name, prefix):
+def name_is_dns_label(name: str, prefix: bool) -> List[str]:
     return is_dns1123_label(_mask_trailing_dash(name) if prefix else name)
 
 
-def name_is_dns_subdomain(name, prefix):
+def name_is_dns_subdomain(name: str, prefix: bool) -> List[str]:
     return is_dns1123_subdomain(_mask_trailing_dash(name) if prefix else name)
 
 
-def name_is_dns1035_label(name, prefix):
+def name_is_dns1035_label(name: str, prefix: bool) -> List[str]:
     return is_dns1035_label(_mask_trailing_dash(name) if prefix else name)

@@ -4,9 +4,10 @@ The table itself is laid out by kubectl_sts.printers.table.table."""
 
 from typing import Any, List, Sequence, Tuple
 
-from .jsonpath import JSONPathError, go_print, parse, relaxed, results
+from .jsonpath import go_print, results
+from .jsonpath_parser import JSONPathError, parse, relaxed
 
-__all__ = ["JSONPathError", "parse_spec", "parse_file", "rows", "cell"]
+__all__ = ["parse_spec", "parse_file", "rows", "cell"]
 
 _FILE_FORMAT = ("Expected format is one line of space separated headers, "
                 "one line of space separated column specs.")

@@ -1,6 +1,6 @@
 """kubectl's output flags over the plugin's documents, pure: which printer `-o` names, and what
 it prints for one document or a list (`-o json|yaml|name|jsonpath=|custom-columns=`,
-`--no-headers`, `--sort-by`, `--show-labels`). Tables are laid out by render.table; the
+`--no-headers`, `--sort-by`, `--show-labels`). Tables are laid out by table.table; the
 documents are the `kubectl-sts/v1` ones (README, "Output documents")."""
 
 import json
@@ -9,7 +9,8 @@ from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tu
 
 from ..errors import StsError, UsageError
 from . import columns as custom
-from .jsonpath import JSONPathError, Template, execute, parse, relaxed, results
+from .jsonpath import execute, results
+from .jsonpath_parser import JSONPathError, Template, parse, relaxed
 
 Doc = Dict[str, Any]
 

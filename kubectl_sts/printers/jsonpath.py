@@ -1,5 +1,6 @@
 """kubectl's JSONPath template dialect (client-go ``util/jsonpath``), as ``kubectl get -o jsonpath=``
-prints it. Pure: no I/O, no third-party imports.
+prints it: the evaluator and Go's formatting of the values (the parser: jsonpath_parser.py).
+Pure: no I/O, no third-party imports.
 
 Data is plain JSON-compatible Python (dict, list, str, int, float, bool, None), as kubectl sees an
 object decoded from the API server (integers stay integers, other numbers are floats). Go walks maps
@@ -9,257 +10,11 @@ in random order (``.*``, ``..``); here map keys are visited in sorted order, as 
 import json
 import re
 from decimal import Decimal
-from typing import Any, Iterator, List, NamedTuple, Tuple, Union
+from typing import Any, Iterator, List, Tuple, Union
 
-__all__ = ["JSONPathError", "Template", "parse", "execute", "render", "relaxed", "go_print", "go_json"]
+from .jsonpath_parser import EngineError, JSONPathError, Node, Template, parse
 
-
-class JSONPathError(ValueError):
-    """A template that does not parse, or fails on the data; ``reason`` is the bare upstream error."""
-
-    def __init__(self, message: str, reason: str = "") -> None:
-        super().__init__(message)
-        self.reason = reason or message
-
-
-class _Err(Exception):
-    """An error of the engine itself, wrapped into JSONPathError with kubectl's prefix."""
-
-
-# ---- nodes: plain tuples, tagged by their first element ---------------------------------------
-Node = Tuple[Any, ...]
-Param = Tuple[bool, int, bool]          # (known, value, derived)
-
-
-class Template(NamedTuple):
-    source: str
-    parts: List[Union[str, List[Node]]]   # text outside braces, or the nodes of one {action}
-
-
-_TERMINATORS = set(" \t\r\n.,[]$@{}")
-_DICT_KEY = re.compile(r"^'([^']*)'$")
-_SLICE = re.compile(r"^(-?[0-9]*)(:-?[0-9]*)?(:-?[0-9]*)?$")
-_FILTER = re.compile(r"^([^!<>=]+)([!<>=]+)(.+?)$")
-_SIMPLE_ESC = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\"}
-
-
-def _alnum(c: str) -> bool:
-    return c == "_" or c.isalpha() or c.isdigit()
-
-
-def _go_rune(c: str) -> str:
-    return "U+%04X '%s'" % (ord(c), c) if c.isprintable() else "U+%04X" % ord(c)
-
-
-def _unquote(s: str) -> str:
-    quote, body, out, i = s[0], s[1:-1], [], 0
-    while i < len(body):
-        c = body[i]
-        if c != "\\":
-            out.append(c)
-            i += 1
-            continue
-        e = body[i + 1:i + 2]
-        if e in _SIMPLE_ESC:
-            out.append(_SIMPLE_ESC[e])
-            i += 2
-        elif e == quote:
-            out.append(e)
-            i += 2
-        elif e in ("x", "u", "U"):
-            n = {"x": 2, "u": 4, "U": 8}[e]
-            digits = body[i + 2:i + 2 + n]
-            if len(digits) != n or not all(d in "0123456789abcdefABCDEF" for d in digits):
-                raise _Err("unquote string %s error invalid syntax" % s)
-            out.append(chr(int(digits, 16)))
-            i += 2 + n
-        elif re.match(r"[0-7]{3}", body[i + 1:i + 4]) and int(body[i + 1:i + 4], 8) < 256:
-            out.append(chr(int(body[i + 1:i + 4], 8)))
-            i += 4
-        else:
-            raise _Err("unquote string %s error invalid syntax" % s)
-    return "".join(out)
-
-
-class _Parser:
-    def __init__(self, text: str) -> None:
-        self.s, self.pos = text, 0
-
-    def peek(self) -> str:
-        return self.s[self.pos:self.pos + 1]
-
-    def template(self) -> List[Union[str, List[Node]]]:
-        parts: List[Union[str, List[Node]]] = []
-        while self.pos < len(self.s):
-            brace = self.s.find("{", self.pos)
-            if brace < 0:
-                parts.append(self.s[self.pos:])
-                break
-            if brace > self.pos:
-                parts.append(self.s[self.pos:brace])
-            self.pos = brace + 1
-            nodes: List[Node] = []
-            self.action(nodes)
-            parts.append(nodes)
-        return parts
-
-    def action(self, cur: List[Node]) -> None:
-        """Parse the inside of one {action} up to and including its closing brace."""
-        while True:
-            rest = self.s[self.pos:]
-            if rest.startswith("}"):
-                self.pos += 1
-                return
-            if rest.startswith("[?("):
-                self.filter(cur)
-                continue
-            if rest.startswith(".."):
-                if cur and cur[-1][0] == "recursive":
-                    raise _Err("invalid multiple recursive descent")
-                self.pos += 2
-                cur.append(("recursive",))
-                if _alnum(self.peek()):
-                    self.field(cur)
-                continue
-            c = self.peek()
-            if c in ("", "\r", "\n"):
-                raise _Err("unclosed action")
-            self.pos += 1
-            if c in " @$":
-                continue
-            if c == "[":
-                self.array(cur)
-            elif c in "\"'":
-                self.quote(cur, c)
-            elif c == ".":
-                self.field(cur)
-            elif c in "+-" or c.isdigit():
-                self.pos -= 1
-                self.number(cur)
-            elif _alnum(c):
-                self.pos -= 1
-                self.identifier(cur)
-            else:
-                raise _Err("unrecognized character in action: %s" % _go_rune(c))
-
-    def word(self) -> str:
-        start = self.pos
-        while self.pos < len(self.s) and self.s[self.pos] not in _TERMINATORS:
-            self.pos += 2 if self.s[self.pos] == "\\" else 1
-        self.pos = min(self.pos, len(self.s))
-        return self.s[start:self.pos]
-
-    def field(self, cur: List[Node]) -> None:
-        value = self.word()
-        cur.append(("wildcard",) if value == "*" else ("field", value.replace("\\", "")))
-
-    def identifier(self, cur: List[Node]) -> None:
-        value = self.word()
-        cur.append(("bool", value == "true") if value in ("true", "false") else ("ident", value))
-
-    def number(self, cur: List[Node]) -> None:
-        start = self.pos
-        if self.peek() in ("+", "-"):
-            self.pos += 1
-        while self.peek() != "" and (self.peek() == "." or self.peek().isdigit()):
-            self.pos += 1
-        value = self.s[start:self.pos]
-        if re.match(r"^[+-]?[0-9]+$", value):
-            cur.append(("int", int(value)))
-            return
-        try:
-            cur.append(("float", float(value)))
-        except ValueError:
-            raise _Err("cannot parse number %s" % value) from None
-
-    def quote(self, cur: List[Node], end: str) -> None:
-        start = self.pos - 1
-        while True:
-            c = self.peek()
-            if c in ("", "\n"):
-                raise _Err("unterminated quoted string")
-            self.pos += 1
-            if c == end and self.s[self.pos - 2] != "\\":
-                break
-        cur.append(("text", _unquote(self.s[start:self.pos])))
-
-    def array(self, cur: List[Node]) -> None:
-        end = self.pos
-        while end < len(self.s) and self.s[end] not in "]\n":
-            end += 1
-        if end >= len(self.s) or self.s[end] == "\n":
-            raise _Err("unterminated array")
-        text, self.pos = self.s[self.pos:end], end + 1
-        text = ":" if text == "*" else text
-        pieces = text.split(",")
-        if len(pieces) > 1:
-            cur.append(("union", [_sub_action("[%s]" % p.strip(" ")) for p in pieces]))
-            return
-        key = _DICT_KEY.match(text)
-        if key:
-            cur.extend(_sub_action("." + key.group(1)))
-            return
-        m = _SLICE.match(text)
-        if not m:
-            raise _Err("invalid array index %s" % text)
-        params: List[Param] = []
-        for i, raw in enumerate(m.groups()):
-            raw = raw or ""
-            if raw:
-                raw = raw[1:] if i > 0 else raw
-                if i > 0 and raw == "":
-                    params.append((False, 0, False))
-                    continue
-                try:
-                    params.append((True, int(raw), False))
-                except ValueError:
-                    raise _Err("array index %s is not a number" % raw) from None
-            elif i == 1:
-                params.append((True, params[0][1] + 1, True))
-            else:
-                params.append((False, 0, False))
-        cur.append(("array", tuple(params)))
-
-    def filter(self, cur: List[Node]) -> None:
-        self.pos += 3
-        start, begin, end, pair = self.pos, False, False, ""
-        while True:
-            c = self.peek()
-            if c in ("", "\n"):
-                raise _Err("unterminated filter")
-            self.pos += 1
-            if c in "\"'":
-                if not begin:
-                    begin, pair = True, c
-                elif self.s[self.pos - 2] != "\\" and c == pair:
-                    end = True
-            elif c == ")" and begin == end:
-                break
-        if self.peek() != "]":
-            raise _Err("unclosed array expect ]")
-        self.pos += 1
-        text = self.s[start:self.pos - 2]
-        m = _FILTER.match(text)
-        if m is None:
-            cur.append(("filter", _sub_action(text), [], "exists"))
-        else:
-            cur.append(("filter", _sub_action(m.group(1)), _sub_action(m.group(3)), m.group(2)))
-
-
-def _sub_action(text: str) -> List[Node]:
-    p = _Parser("{%s}" % text)
-    p.pos = 1
-    nodes: List[Node] = []
-    p.action(nodes)
-    return nodes
-
-
-def parse(template: str) -> Template:
-    """Parse TEMPLATE; JSONPathError carries kubectl's `error parsing jsonpath ...` message."""
-    try:
-        return Template(template, _Parser(template).template())
-    except _Err as e:
-        raise JSONPathError("error parsing jsonpath %s, %s" % (template, e), str(e)) from None
+__all__ = ["execute", "render", "results", "go_print", "go_json"]
 
 
 # ---- Go formatting ---------------------------------------------------------------------------
@@ -287,7 +42,7 @@ def _fmt_e(ds: str, dp: int) -> str:
 def _go_float(f: float, json_style: bool) -> str:
     if f != f or f in (float("inf"), float("-inf")):
         if json_style:
-            raise _Err("json: unsupported value: %s" % _go_float(f, False))
+            raise EngineError("json: unsupported value: %s" % _go_float(f, False))
         return "NaN" if f != f else ("+Inf" if f > 0 else "-Inf")
     sign = "-" if str(f).startswith("-") else ""
     if f == 0:
@@ -379,17 +134,17 @@ def _kind(v: Any) -> str:
         return "float"
     if isinstance(v, str):
         return "string"
-    raise _Err("invalid type for comparison")
+    raise EngineError("invalid type for comparison")
 
 
 def _compare(op: str, left: Any, right: Any) -> bool:
     k1, k2 = _kind(left), _kind(right)
     if k1 != k2:
-        raise _Err("incompatible types for comparison")
+        raise EngineError("incompatible types for comparison")
     if op in ("==", "!="):
         return (left == right) == (op == "==")
     if k1 == "bool":
-        raise _Err("invalid type for comparison")
+        raise EngineError("invalid type for comparison")
     less = left < right
     if op == "<":
         return bool(less)
@@ -399,7 +154,7 @@ def _compare(op: str, left: Any, right: Any) -> bool:
         return bool(less or left == right)
     if op == ">":
         return not (less or left == right)
-    raise _Err("unrecognized filter operator %s" % op)
+    raise EngineError("unrecognized filter operator %s" % op)
 
 
 class _Engine:
@@ -423,15 +178,15 @@ class _Engine:
         if node[1] == "range":
             return values
         if node[1] == "end":
-            raise _Err("not in range, nothing to end")
-        raise _Err("unrecognized identifier %s" % node[1])
+            raise EngineError("not in range, nothing to end")
+        raise EngineError("unrecognized identifier %s" % node[1])
 
     def _field(self, values: List[Any], node: Node) -> List[Any]:
         if not values:
             return []
         out = [v[node[1]] for v in values if isinstance(v, dict) and node[1] in v]
         if not out and not self.allow_missing:
-            raise _Err("%s is not found" % node[1])
+            raise EngineError("%s is not found" % node[1])
         return out
 
     def _wildcard(self, values: List[Any], node: Node) -> List[Any]:
@@ -455,7 +210,7 @@ class _Engine:
             if v is None:
                 continue
             if not isinstance(v, (list, tuple)):
-                raise _Err("%s is not array or slice" % _go_type(v))
+                raise EngineError("%s is not array or slice" % _go_type(v))
             (k0, start, _), (k1, stop, derived), (k2, step, _) = node[1]
             n = len(v)
             start = start if k0 else 0
@@ -465,13 +220,13 @@ class _Engine:
             if stop == start:
                 return out                  # upstream stops at the first empty selection
             if start >= n or start < 0:
-                raise _Err("array index out of bounds: index %d, length %d" % (start, n))
+                raise EngineError("array index out of bounds: index %d, length %d" % (start, n))
             if stop > n or stop < 0:
-                raise _Err("array index out of bounds: index %d, length %d" % (stop - 1, n))
+                raise EngineError("array index out of bounds: index %d, length %d" % (stop - 1, n))
             if start > stop:
-                raise _Err("starting index %d is greater than ending index %d" % (start, stop))
+                raise EngineError("starting index %d is greater than ending index %d" % (start, stop))
             if k2 and step <= 0:
-                raise _Err("step must be > 0")
+                raise EngineError("step must be > 0")
             out.extend(v[start:stop:step if k2 else 1])
         return out
 
@@ -480,22 +235,22 @@ class _Engine:
         out: List[Any] = []
         for v in values:
             if not isinstance(v, (list, tuple)):
-                raise _Err("%s is not array or slice and cannot be filtered" % go_print(v))
+                raise EngineError("%s is not array or slice and cannot be filtered" % go_print(v))
             for item in v:
                 if op == "exists":
                     try:
                         found = self.walk([item], left)
-                    except _Err:
+                    except EngineError:
                         continue
                     if found:
                         out.append(item)
                     continue
                 lefts = self.walk([item], left)
                 if len(lefts) > 1:
-                    raise _Err("can only compare one element at a time")
+                    raise EngineError("can only compare one element at a time")
                 rights = self.walk([item], right) if lefts else []
                 if len(rights) > 1:
-                    raise _Err("can only compare one element at a time")
+                    raise EngineError("can only compare one element at a time")
                 if lefts and rights and _compare(op, lefts[0], rights[0]):
                     out.append(item)
         return out
@@ -537,7 +292,7 @@ def execute(template: Template, data: Any, allow_missing_keys: bool = True) -> s
     tree, _ = _blocks(template.parts, 0, True)
     try:
         return "".join(_run(_Engine(allow_missing_keys), tree, data))
-    except _Err as e:
+    except EngineError as e:
         raise JSONPathError('error executing jsonpath %s: Error executing template: %s. '
                             'Printing more information for debugging the template:'
                             % (json.dumps(template.source), e), str(e)) from None
@@ -545,20 +300,6 @@ def execute(template: Template, data: Any, allow_missing_keys: bool = True) -> s
 
 def render(template: str, data: Any, allow_missing_keys: bool = True) -> str:
     return execute(parse(template), data, allow_missing_keys)
-
-
-_RELAXED = re.compile(r"^\{\.?([^{}]+)\}$|^\.?([^{}]+)$")
-
-
-def relaxed(expr: str) -> str:
-    """kubectl's RelaxedJSONPathExpression: `a.b`, `.a.b`, `{a.b}` and `{.a.b}` all become `{.a.b}`."""
-    if not expr:
-        return expr
-    m = _RELAXED.match(expr)
-    if m is None:
-        raise JSONPathError("unexpected path string, expected a 'name1.name2' or '.name1.name2' or "
-                            "'{name1.name2}' or '{.name1.name2}'")
-    return "{.%s}" % (m.group(1) or m.group(2))
 
 
 def results(template: Template, data: Any, allow_missing_keys: bool = True) -> List[List[Any]]:
@@ -578,6 +319,6 @@ def results(template: Template, data: Any, allow_missing_keys: bool = True) -> L
                 out.append(engine.walk([cur], item))
     try:
         collect(tree, data)
-    except _Err as e:
+    except EngineError as e:
         raise JSONPathError(str(e)) from None
     return out

@@ -7,7 +7,9 @@ from typing import Any, List, Sequence, Union
 Row = Union[str, Sequence[Any]]
 
 
-def _format():
+def _format() -> Any:
+    """tabulate's TableFormat for kubectl's layout (tabulate is imported here, when a table is
+    first printed)."""
     import tabulate as module
     from tabulate import DataRow, TableFormat
     # kubectl pads no header beyond its column and keeps a cell's spaces

@@ -180,7 +180,8 @@ class Rollout:
 
     def report(self, finished):
         """The ordinal table after a run, and the line that says what is done or next."""
-        from ...core.rollout import next_command, render_ordinals, rollout_state
+        from ...core.rollout import next_command, rollout_state
+        from ...printers.rollout import render_ordinals
         sts, pods = self.current()
         state = rollout_state(sts)
         click.echo(render_ordinals(sts, pods, state["effectivePartition"]))

@@ -50,8 +50,9 @@ def hold(run):
 
 
 def show_plan(run):
-    from ...core.rollout import (describe_plan, next_command, render_ordinals, render_plan,
-                                 revision_template, rollout_state, template_diff)
+    from ...core.rollout import (describe_plan, next_command, revision_template, rollout_state,
+                                 template_diff)
+    from ...printers.rollout import render_ordinals, render_plan
     sts = run.read()
     state = rollout_state(sts)
     pods = run.pods(sts)

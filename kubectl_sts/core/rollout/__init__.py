@@ -6,17 +6,18 @@
 - gate.py: when a step is done or failed, the forced-rollback pick, when a follow is done
 - transforms.py: the objects each write PUTs (partition, stage, undo)
 - template.py: template changes, revision templates, diffs
-- text.py: the ordinal table, the plan, a failure's diagnosis, interruption advice"""
+- advice.py: a failed step's diagnosis and what to do next, interruption advice
+(the ordinal table and the plan are laid out by printers/rollout.py)"""
 
 from ...k8s.images import image_problem
 from ...k8s.statefulset import pods_by_ordinal
 from ..pods import is_ready, pod_failure, pod_revision, restarts
+from .advice import failure_text, interruption_advice
 from .gate import evaluate_step, follow_verdict, new_book, stuck, track, undo_victim
 from .plan import (describe_plan, next_command, next_partition, ondelete_next, ordinals_between,
                    plan_partitions, step_line, step_target)
 from .state import STATE_ANNOTATION, annotation, interrupted_target, rollout_state, saved_target
 from .template import change_template, env_name_problem, revision_template, template_diff
-from .text import failure_text, interruption_advice, render_ordinals, render_plan
 from .transforms import applied, restored, staged, with_partition
 
 __all__ = [
@@ -24,7 +25,7 @@ __all__ = [
     "env_name_problem", "evaluate_step", "failure_text", "follow_verdict", "image_problem",
     "interrupted_target", "interruption_advice", "is_ready", "new_book", "next_command",
     "next_partition", "ondelete_next", "ordinals_between", "plan_partitions", "pod_failure",
-    "pod_revision", "pods_by_ordinal", "render_ordinals", "render_plan", "restarts",
+    "pod_revision", "pods_by_ordinal", "restarts",
     "restored", "revision_template", "rollout_state", "saved_target", "staged", "step_line",
     "step_target", "stuck", "template_diff", "track", "undo_victim", "with_partition",
 ]

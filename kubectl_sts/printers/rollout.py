@@ -1,0 +1,70 @@
+"""The text of `rollout`: the ordinal table a step prints (which ordinals run which revision)
+and the plan. (A failed step's diagnosis and the advice after an interruption are decisions:
+core/rollout/advice.py.)"""
+
+from typing import Any, Dict, List, Optional
+
+from ..core.pods import pod_revision, restarts
+from ..core.rollout.state import interrupted_target, rollout_state
+from ..k8s.humanreadable import pod_status_reason
+from ..k8s.statefulset import pods_by_ordinal
+from .table import Row, table
+
+Obj = Dict[str, Any]
+
+
+def render_ordinals(sts: Obj, pods: List[Obj], partition: Optional[int] = None) -> str:
+    """The ordinal table a step prints: which ordinals run which revision."""
+    state = rollout_state(sts)
+    partition = state["effectivePartition"] if partition is None else partition
+    by_ordinal = pods_by_ordinal(state["name"], pods)
+    rows: List[Row] = []   # a row, or a "--- partition N ---" line
+    for ordinal in range(state["start"], state["start"] + state["replicas"]):
+        if partition is not None and state["strategy"] == "RollingUpdate" and \
+                ordinal == state["start"] + partition and 0 < partition:
+            rows.append("--- partition %d ---" % partition)
+        pod = by_ordinal.get(ordinal)
+        if pod is None:
+            rows.append([ordinal, "%s-%d" % (state["name"], ordinal), "Missing", "-", "-"])
+            continue
+        rev = pod_revision(pod)
+        label = "updated" if rev == state["updateRevision"] and \
+            state["updateRevision"] != state["currentRevision"] else \
+            "current" if rev in (state["currentRevision"], state["updateRevision"]) else \
+            rev.rsplit("-", 1)[-1]
+        rows.append([ordinal, pod["metadata"]["name"], pod_status_reason(pod), label,
+                     restarts(pod)])
+    return table(["ORDINAL", "POD", "STATUS", "REVISION", "RESTARTS"], rows)
+
+
+def render_plan(state: Obj, steps: List[Obj], diff: List[str]) -> str:
+    """The plan of `rollout` without flags: the revisions, the partition, the steps a run
+    takes (core.rollout.describe_plan) and the template change (a unified diff)."""
+    lines = ["StatefulSet %s/%s" % (state["namespace"], state["name"])]
+    pending = state["updateRevision"] != state["currentRevision"]
+    lines.append("Current revision: %s" % (state["currentRevision"] or "<none>"))
+    lines.append("Update revision:  %s%s" % (state["updateRevision"] or "<none>",
+                                             "" if pending else " (nothing pending)"))
+    if state["strategy"] != "RollingUpdate":
+        lines.append("Strategy:         OnDelete: partitions do not apply; pods take the update "
+                     "revision only when deleted. `--step` deletes them one at a time, highest "
+                     "ordinal first.")
+    else:
+        lines.append("Partition:        %d of %d replicas (ordinals >= %d update)"
+                     % (state["partition"], state["replicas"],
+                        state["start"] + state["effectivePartition"]))
+    target = interrupted_target(state)
+    if target is not None:
+        lines.append("Interrupted:      a rollout toward partition %d was under way; continue "
+                     "with: kubectl sts rollout %s --to %d" % (target, state["name"], target))
+    if pending and steps:
+        lines.append("")
+        lines.append("Steps (one ordinal each):")
+        for s in steps:
+            lines.append("  partition %d: updates %s" % (
+                s["partition"], ", ".join("%s-%d" % (state["name"], o) for o in s["ordinals"])))
+    if diff:
+        lines.append("")
+        lines.append("Template change:")
+        lines.extend("  " + line for line in diff)
+    return "\n".join(lines)

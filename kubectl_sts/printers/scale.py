@@ -1,0 +1,50 @@
+"""The text of `scale`'s plan (core.scale.plan_scale)."""
+
+from typing import Any, Dict, List
+
+from .table import Row, table
+
+Obj = Dict[str, Any]
+
+
+def render_plan(plan: Obj) -> str:
+    """The plan of `scale` (core.scale.plan_scale) as text: the pods that go or come, what
+    happens to each claim, and the risks."""
+    lines = ["StatefulSet %s/%s: %d -> %d replicas" % (plan["namespace"], plan["name"],
+                                                       plan["from"], plan["to"])]
+    if plan["direction"] == "none":
+        lines.append("Nothing to do: it already has %d replicas." % plan["to"])
+        return "\n".join(lines)
+    if plan["podsLeaving"]:
+        lines.append("Pods removed, in this order: %s" % ", ".join(
+            p["pod"] + ("" if p["exists"] else " (missing)") for p in plan["podsLeaving"]))
+    if plan["podsComing"]:
+        lines.append("Pods created, in this order: %s" % ", ".join(
+            p["pod"] for p in plan["podsComing"]))
+    lines.append("PVC retention policy: whenScaled=%s, whenDeleted=%s"
+                 % (plan["retention"]["whenScaled"], plan["retention"]["whenDeleted"]))
+    if plan["claims"]:
+        rows: List[Row] = []
+        for c in plan["claims"]:
+            action = {"keep": "KEEP", "delete": "DELETE", "reattach": "REATTACH",
+                      "create": "CREATE"}[c["action"]]
+            note = ""
+            if c["action"] in ("delete", "keep") and not c.get("volume"):
+                note = "unbound: no PV, no data"
+            elif c["action"] == "delete":
+                note = "data gone for good (PV reclaimPolicy %s)" % c["reclaimPolicy"] \
+                    if c["dataLoss"] else "PV kept (reclaimPolicy Retain)"
+            elif c["action"] == "reattach":
+                note = "existing data from %s ago is reused" % c["age"]
+            elif c["action"] == "keep":
+                note = "kept with its data (reclaimPolicy %s)" % c["reclaimPolicy"]
+            rows.append([c["name"], action, c.get("capacity", ""), c.get("storageClass", ""),
+                         c.get("age", ""), note])
+        lines.append("")
+        lines.append(table(["PVC", "ACTION", "CAPACITY", "STORAGECLASS", "AGE", "NOTE"], rows))
+    if plan["risks"]:
+        lines.append("")
+        lines.append("Risks:")
+        for r in plan["risks"]:
+            lines.append("  %s %s" % ("REFUSED:" if r["refuses"] else "-", r["message"]))
+    return "\n".join(lines)
