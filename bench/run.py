@@ -22,8 +22,8 @@ same run (median, min, max; ratios of medians):
 - soak: `status --watch` of a 1000-replica set under churn (a pod deleted every 2 s, the set
   scaled by one every minute) for --soak-minutes, RSS sampled every 10 s, next to
   `kubectl get pods -l app=soak -w`.
-Prints a summary and writes bench/results/<timestamp>.json; --readme regenerates README.md's
-performance table from it. Not part of the test suite."""
+Prints a summary and writes bench/results/<timestamp>.json; --readme regenerates the
+performance table of docs/performance.md from it. Not part of the test suite."""
 
 import argparse
 import datetime
@@ -52,6 +52,7 @@ PLUGIN = [sys.executable, "-m", "kubectl_sts"]     # main() replaces it by a pip
 TIME = "/usr/bin/time"
 README_START = "<!-- bench:start -->"
 README_END = "<!-- bench:end -->"
+TABLE_DOC = os.path.join("docs", "performance.md")   # where --readme writes the table
 
 
 # -- measuring -----------------------------------------------------------------------------
@@ -452,7 +453,7 @@ def main():
                         help="sections: status, startup, rollout, soak")
     parser.add_argument("--soak-minutes", type=float, default=30)
     parser.add_argument("--readme", action="store_true",
-                        help="regenerate README.md's performance table from this run")
+                        help="regenerate the performance table in %s from this run" % TABLE_DOC)
     parser.add_argument("--from", dest="from_files", metavar="JSON", nargs="+",
                         help="render (and with --readme write) earlier results, merged (a "
                              "later file's sections win); measure nothing")
@@ -616,18 +617,20 @@ def readme_table(results, source):
     return "\n".join(out)
 
 
-def write_readme(results, source):
-    path = os.path.join(ROOT, "README.md")
+def write_readme(results: dict, source: str) -> None:
+    """Write the table between the bench:start and bench:end markers of docs/performance.md
+    (the flag is still --readme: the table lived in README.md before)."""
+    path = os.path.join(ROOT, TABLE_DOC)
     with open(path) as f:
         text = f.read()
     if README_START not in text or README_END not in text:
-        sys.exit("bench: README.md has no %s ... %s section" % (README_START, README_END))
+        sys.exit("bench: %s has no %s ... %s section" % (TABLE_DOC, README_START, README_END))
     before, rest = text.split(README_START, 1)
     _, after = rest.split(README_END, 1)
     with open(path, "w") as f:
         f.write(before + README_START + "\n" + readme_table(results, source) + "\n" +
                 README_END + after)
-    print("README.md: performance table regenerated")
+    print("%s: performance table regenerated" % TABLE_DOC)
 
 
 if __name__ == "__main__":
