@@ -624,7 +624,7 @@ def test_sdist_carries_the_tests_examples_and_tools(dists):
     sdist, _ = dists
     with tarfile.open(sdist) as tar:
         names = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
-    wanted = _tracked("tests", "examples", "tools", "bench", "bin") + ["krew-manifest.yaml"]
+    wanted = _tracked("tests", "examples", "docs", "tools", "bench", "bin") + ["krew-manifest.yaml"]
     assert "tests/conftest.py" in wanted and "examples/web.yaml" in wanted
     assert sorted(set(wanted) - names) == []
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
