@@ -12,7 +12,7 @@ import threading
 import time
 
 from ..errors import Forbidden, NotFound, StsError, TransportError, Unauthorized
-from .connection import BACKOFF_FIRST, BACKOFF_MAX
+from .retry import BACKOFF_FIRST, BACKOFF_MAX
 
 HOPELESS = (Forbidden, Unauthorized, NotFound)    # no retry can help: the informer stops
 
