@@ -319,7 +319,8 @@ def _rss_mb(pid):
 
 
 def bench_soak(sb, env, minutes, replicas=1000):
-    from kubectl_sts.client.connection import Connection, ConnectionOptions
+    from kubectl_sts.client.connection import Connection
+    from kubectl_sts.client.kubeconfig import ConnectionOptions
     name = "soak"
     create_ready(sb, name, replicas)
     conn = Connection(ConnectionOptions(kubeconfig=sb.kubeconfig))

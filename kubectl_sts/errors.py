@@ -2,7 +2,7 @@
 decided in one table, at the CLI edge (cli/app.py, EXIT_FOR); the EXIT_* numbers are documented
 in README.md."""
 
-from typing import Any, Dict, Optional, Set
+from typing import Any, Dict, Optional, Set, Type
 
 EXIT_OK = 0
 EXIT_ERROR = 1            # any other failure (kubectl's own convention)
@@ -121,7 +121,7 @@ def reworded(exc: StsError, message: str) -> StsError:
     return exc
 
 
-def api_error_class(status: int) -> type:
+def api_error_class(status: int) -> Type[ApiError]:
     """The ApiError subclass of an HTTP status."""
     if status >= 500:
         return ServerError
@@ -136,7 +136,7 @@ class Terminated(KeyboardInterrupt):
     signum = 15
 
 
-def interrupt_code(exc):
+def interrupt_code(exc: Optional[BaseException]) -> int:
     """The exit code of an interruption: 143 for SIGTERM, 130 for SIGINT (Ctrl-C)."""
     while exc is not None:
         if isinstance(exc, Terminated):
@@ -154,7 +154,7 @@ def interrupt_code(exc):
 _SECRETS: Set[str] = set()
 
 
-def register_secret(value):
+def register_secret(value: Any) -> None:
     """Never print `value` (a token, password, key...): redact() replaces it."""
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
@@ -169,7 +169,7 @@ def register_secret(value):
                 _SECRETS.add(line)
 
 
-def redact(text):
+def redact(text: str) -> str:
     """`text` with every registered secret replaced by <redacted>."""
     if not isinstance(text, str) or not _SECRETS:
         return text

@@ -328,8 +328,8 @@ def env(shared, victim, kubeconfig, tmp_path, _session_sandbox):
 def test_bad_input_every_command(cli, writes, env, monkeypatch, case, command):
     setup, codes, pattern = GLOBAL_CASES[case]
     if case in RETRYING_CASES:
-        import kubectl_sts.client.connection
-        monkeypatch.setattr(kubectl_sts.client.connection, "RETRY_BUDGET", 1.0)
+        import kubectl_sts.client.retry
+        monkeypatch.setattr(kubectl_sts.client.retry, "RETRY_BUDGET", 1.0)
     flags, name = setup(env)
     with writes.none(env["shared"], env["victim"]):
         code, out, err = cli(flags + COMMANDS[command](name))

@@ -13,7 +13,8 @@ import yaml
 from kubectl_sts import __version__
 from kubectl_sts.cli.app import main
 from kubectl_sts.errors import EXIT_CONFIG, EXIT_NOT_FOUND, EXIT_UNREACHABLE, EXIT_USAGE
-from kubectl_sts.client.connection import Connection, ConnectionOptions
+from kubectl_sts.client.connection import Connection
+from kubectl_sts.client.kubeconfig import ConnectionOptions
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -21,7 +21,8 @@ import pytest
 import yaml
 
 from kubectl_sts.errors import StsError
-from kubectl_sts.client.connection import Connection, ConnectionOptions
+from kubectl_sts.client.connection import Connection
+from kubectl_sts.client.kubeconfig import ConnectionOptions
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
 
@@ -294,7 +295,7 @@ def test_env_proxies_skip_loopback_servers_as_go_does(servers, files, tmp_path):
     ("https://api.example.com", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "*"}, None),
 ])
 def test_proxy_for(monkeypatch, server, env, expected):
-    from kubectl_sts.client.connection import proxy_for
+    from kubectl_sts.client.proxy import proxy_for
     for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY",
                  "no_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)

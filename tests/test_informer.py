@@ -5,7 +5,8 @@ fresh list taken by a waiter. No server and no sleeping: backoff waits are recor
 import pytest
 
 from kubectl_sts.errors import Forbidden, TransportError
-from kubectl_sts.client.informer import BACKOFF_FIRST, BACKOFF_MAX, Informer
+from kubectl_sts.client.informer import Informer
+from kubectl_sts.client.retry import BACKOFF_FIRST, BACKOFF_MAX
 
 
 def obj(name, rv, **fields):

@@ -197,7 +197,7 @@ def test_reset_mid_response_is_retried(sandbox, hook, apps, namespace, cli):
 def test_a_read_that_keeps_failing_ends_with_one_line(sandbox, hook, apps, namespace, cli,
                                                       monkeypatch):
     create(apps, namespace, replicas=1)
-    monkeypatch.setattr("kubectl_sts.client.connection.RETRY_BUDGET", 1.0)
+    monkeypatch.setattr("kubectl_sts.client.retry.RETRY_BUDGET", 1.0)
     count = []
 
     def fault(handler):
@@ -249,7 +249,8 @@ def test_a_put_answered_500_is_not_retried(sandbox, hook, apps, namespace, cli):
 
 def test_refused_before_sending_is_retried_for_any_method_once_reached(tmp_path):
     from kubectl_sts.errors import StsError
-    from kubectl_sts.client.connection import Connection, ConnectionOptions
+    from kubectl_sts.client.connection import Connection
+    from kubectl_sts.client.kubeconfig import ConnectionOptions
     from kubectl_sts_sandbox import write_kubeconfig
     s = socket.socket()
     s.bind(("127.0.0.1", 0))

@@ -22,7 +22,8 @@ import time
 import pytest
 
 from kubectl_sts.errors import StsError
-from kubectl_sts.client.connection import Connection, ConnectionOptions
+from kubectl_sts.client.connection import Connection
+from kubectl_sts.client.kubeconfig import ConnectionOptions
 
 MERGE = "application/merge-patch+json"
 

@@ -172,7 +172,7 @@ def _group_flags(function):
 @click.pass_context
 def cli(ctx, **options):
     """StatefulSet operations: status, staged rollouts and safe scale-down."""
-    from ..client.connection import ConnectionOptions
+    from ..client.kubeconfig import ConnectionOptions
     if options.get("request_timeout"):
         _check_timeout(options["request_timeout"])
     ctx.obj = ConnectionOptions(**options)

@@ -10,46 +10,56 @@ polling: changes arrive as watch events."""
 
 import threading
 import time
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
 
 from ..errors import Forbidden, NotFound, StsError, TransportError, Unauthorized
-from .connection import BACKOFF_FIRST, BACKOFF_MAX
+from .retry import BACKOFF_FIRST, BACKOFF_MAX
+
+if TYPE_CHECKING:
+    from .connection import Connection
+
+Obj = Dict[str, Any]
 
 HOPELESS = (Forbidden, Unauthorized, NotFound)    # no retry can help: the informer stops
 
 
-def _rv(obj):
+def _rv(obj: Obj) -> Optional[int]:
     """An object's resourceVersion as a number, or None (the API calls it opaque; every real
     server's is etcd's revision, a number)."""
+    value = (obj.get("metadata") or {}).get("resourceVersion")
+    if value is None:
+        return None
     try:
-        return int((obj.get("metadata") or {}).get("resourceVersion"))
+        return int(value)
     except (TypeError, ValueError):
         return None
 
 
 class Informer(threading.Thread):
-    def __init__(self, conn, path, notify, watch_seconds=60, **query):
+    def __init__(self, conn: "Connection", path: str, notify: Callable[["Informer"], None],
+                 watch_seconds: float = 60, **query: Any) -> None:
         super().__init__(daemon=True, name="informer %s" % path)
         self.conn, self.path, self.query = conn, path, query
         self.notify = notify                # called (from this thread) after every change
         self.watch_seconds = watch_seconds
-        self.items = {}
+        self.items: Dict[str, Obj] = {}
         self.synced = threading.Event()
-        self.error = None                   # the last failure (StsError), None when healthy
-        self.error_since = None             # time.time() of the first failure in a row
+        self.error: Optional[StsError] = None   # the last failure, None when healthy
+        self.error_since: Optional[float] = None    # time.time() of the first failure in a row
         self.fatal = False                  # a 403/404: retrying cannot help; stopped
         self.lock = threading.Lock()        # guards items against replace() from a waiter
-        self.floor = None                   # events at or below this rv are in `items` already
+        self.floor: Optional[int] = None    # events at or below this rv are in `items` already
         self._halt = threading.Event()
         self._delay = BACKOFF_FIRST
 
-    def stop(self):
+    def stop(self) -> None:
         self._halt.set()
 
     @property
-    def healthy(self):
+    def healthy(self) -> bool:
         return self.error is None
 
-    def describe_error(self):
+    def describe_error(self) -> Optional[str]:
         """`API server unreachable since 12:00:01 (REASON)`, or None while healthy."""
         error, since = self.error, self.error_since
         if error is None:
@@ -64,7 +74,7 @@ class Informer(threading.Thread):
             return "API server unreachable since %s (%s)" % (when, reason)
         return "API server failing since %s (%s)" % (when, reason)
 
-    def run(self):
+    def run(self) -> None:
         while not self._halt.is_set():
             try:
                 rv = self._list()
@@ -79,7 +89,7 @@ class Informer(threading.Thread):
                                          % (self.path, type(exc).__name__, first))):
                     return
 
-    def _failed(self, exc):
+    def _failed(self, exc: StsError) -> bool:
         """Record a failure and wait before the next list. True when the thread should end."""
         if self._halt.is_set():
             return True
@@ -93,12 +103,12 @@ class Informer(threading.Thread):
         self.notify(self)
         return self._backoff()
 
-    def _backoff(self):
+    def _backoff(self) -> bool:
         delay = self._delay
         self._delay = min(self._delay * 2, BACKOFF_MAX)
         return self._halt.wait(delay)
 
-    def replace(self, listing):
+    def replace(self, listing: Obj) -> None:
         """Take a fresh list (read by a waiter) as the state: watch events it already reflects
         (resourceVersion at or below the list's) are not applied again."""
         items = {o["metadata"]["name"]: o for o in listing.get("items") or []}
@@ -107,7 +117,7 @@ class Informer(threading.Thread):
             self.floor = _rv(listing.get("metadata") or {})
         self.synced.set()
 
-    def _list(self):
+    def _list(self) -> Any:
         listing = self.conn.request("GET", self.path, self.query, retry=False)
         with self.lock:
             self.items = {o["metadata"]["name"]: o for o in listing.get("items") or []}
@@ -118,7 +128,7 @@ class Informer(threading.Thread):
         self.notify(self)
         return listing["metadata"]["resourceVersion"]
 
-    def _watch(self, rv):
+    def _watch(self, rv: Any) -> None:
         """Watch from `rv` until an ERROR event (then return: the caller lists again); a
         stream the server ends is reopened from the last resourceVersion seen."""
         while not self._halt.is_set():

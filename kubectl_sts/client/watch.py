@@ -16,9 +16,13 @@ read is success, not a timeout (a lost watch event cannot make a wait lie).
 
 import threading
 import time
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Tuple
 
 from ..errors import StsError
+
+if TYPE_CHECKING:
+    from .connection import Connection
+    from .informer import Informer
 
 Items = Dict[str, Dict[str, Any]]
 Snapshot = Dict[str, Items]
@@ -77,18 +81,19 @@ CLOCK = Clock()
 class Watch:
     """Informers on named collections, sharing one `changed` event."""
 
-    def __init__(self, conn: Any, clock: Clock = CLOCK,
+    def __init__(self, conn: "Connection", clock: Clock = CLOCK,
                  **collections: Tuple[str, Mapping[str, str]]) -> None:
         from .informer import Informer
         self.conn = conn
         self.clock = clock
         self.changed = threading.Event()
-        self.specs = {key: (path, dict(query)) for key, (path, query) in collections.items()}
+        self.specs: Dict[str, Tuple[str, Dict[str, Any]]] = {
+            key: (path, dict(query)) for key, (path, query) in collections.items()}
         self.informers = {key: Informer(conn, path, self._notify, **query)
                           for key, (path, query) in self.specs.items()}
         self.started = False
 
-    def _notify(self, _informer: Any) -> None:
+    def _notify(self, _informer: "Informer") -> None:
         self.changed.set()
 
     def start(self) -> "Watch":
@@ -131,7 +136,7 @@ class Watch:
                 return informer.error
         return None
 
-    def trouble(self, starting_only: bool = False) -> Optional[Any]:
+    def trouble(self, starting_only: bool = False) -> Optional["Informer"]:
         """The first informer that is not synced or is failing, or None when all are fresh.
         starting_only: only one that has neither listed nor failed yet."""
         for informer in self.informers.values():
@@ -191,7 +196,8 @@ def wait(watch: Watch, judge: Judge, timeout: Optional[float],
             clock.wait(watch.changed, until - now)
 
 
-def _last_look(watch: Watch, judge: Judge, now: float, trouble: Any) -> Outcome:
+def _last_look(watch: Watch, judge: Judge, now: float,
+               trouble: Optional["Informer"]) -> Outcome:
     """The deadline passed: judge a fresh read, so the answer is about the cluster as it is."""
     try:
         snapshot = watch.fresh()

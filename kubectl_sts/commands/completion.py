@@ -184,7 +184,8 @@ FLAG_FIELDS = {"--kubeconfig": "kubeconfig", "--context": "context", "-n": "name
 
 
 def _connection(flags, with_namespace=True):
-    from ..client.connection import Connection, ConnectionOptions
+    from ..client.connection import Connection
+    from ..client.kubeconfig import ConnectionOptions
     options = {field: flags[flag] for flag, field in FLAG_FIELDS.items() if flags.get(flag)}
     if not with_namespace:
         options.pop("namespace", None)
@@ -219,7 +220,7 @@ def namespaces(flags):
 
 def kubeconfig_names(flags, kind):
     try:
-        from ..client.connection import kubeconfig_paths, load_kubeconfig
+        from ..client.kubeconfig import kubeconfig_paths, load_kubeconfig
         explicit = flags.get("--kubeconfig")
         config = load_kubeconfig(kubeconfig_paths(explicit), bool(explicit))
         return sorted({e.get("name") for e in config[kind] if e.get("name")})

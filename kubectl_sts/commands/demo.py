@@ -40,7 +40,8 @@ def demo(keep, step_seconds):
     \b
       # Keep the sandbox running afterwards to try rollout and scale (Ctrl-C stops it)
       kubectl-sts demo --keep"""
-    from ..client.connection import Connection, ConnectionOptions
+    from ..client.connection import Connection
+    from ..client.kubeconfig import ConnectionOptions
     from ..client.paths import path
     from kubectl_sts_sandbox import Sandbox
     from kubectl_sts_sandbox.cluster import Config
