@@ -15,7 +15,8 @@ from . import errors, openapi, protobuf, resources
 from .auth import Access, Attributes
 from .faults import Faults
 from .errors import ApiError
-from kubectl_sts.k8s.patch import PatchError, apply_patch
+from kubectl_sts.k8s.strategicpatch import PatchError
+from .patch import apply_patch
 from .resources import BY_KIND, api_version, lookup
 from kubectl_sts.k8s.selectors import (SelectorError, format_label_selector, matches_fields,
                                        matches_labels, parse_field_selector, parse_label_selector)
