@@ -22,7 +22,7 @@ import re
 import threading
 
 from . import errors
-from kubectl_sts.k8s.params import query_bool
+from .params import query_bool
 
 ADMIN_TOKEN = "sandbox-admin"
 ADMIN_USER = "sandbox-admin"

@@ -18,29 +18,16 @@ from .errors import ApiError
 from kubectl_sts.k8s.strategicpatch import PatchError
 from .patch import apply_patch
 from .resources import BY_KIND, api_version, lookup
-from kubectl_sts.k8s.selectors import (SelectorError, format_label_selector, matches_fields,
-                                       matches_labels, parse_field_selector, parse_label_selector)
+from kubectl_sts.k8s.selectorparser import parse_label_selector
+from kubectl_sts.k8s.selectors import SelectorError, format_label_selector, matches_labels
+from .fieldselectors import matches_fields, parse_field_selector, unsupported_field
 from .tables import to_table
 from .watch import bookmark, watch_event, watch_options
-from kubectl_sts.k8s.params import query_bool
+from .params import query_bool
 
 VERSION = {"major": "1", "minor": "32", "gitVersion": "v1.32.0", "gitCommit": "sandbox",
            "gitTreeState": "clean", "buildDate": "2024-12-11T00:00:00Z", "goVersion": "go1.23.3",
            "compiler": "gc", "platform": "linux/amd64"}
-
-_FIELDS = {
-    "pods": {"spec.nodeName", "spec.restartPolicy", "spec.schedulerName",
-             "spec.serviceAccountName", "spec.hostNetwork", "status.phase", "status.podIP",
-             "status.nominatedNodeName"},
-    "events": {"involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
-               "involvedObject.uid", "involvedObject.apiVersion",
-               "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason",
-               "reportingComponent", "source", "type"},
-    "namespaces": {"status.phase"},
-    "persistentvolumeclaims": {"status.phase"},
-    "secrets": {"type"},
-}
-
 
 # Registries with ReturnDeletedObject (kube-apiserver): an immediate delete answers with the
 # object, not a Status (the official clients deserialize the body as that kind).
@@ -519,10 +506,9 @@ class Handler(BaseHTTPRequestHandler):
             fields = parse_field_selector(self.query.get("fieldSelector") or "")
         except SelectorError as exc:
             raise errors.bad_request(str(exc))
-        allowed = {"metadata.name", "metadata.namespace"} | _FIELDS.get(rt.plural, set())
-        for req in fields:
-            if req.field not in allowed:
-                raise errors.bad_request('field label not supported: %s' % req.field)
+        unsupported = unsupported_field(rt.plural, fields)
+        if unsupported is not None:
+            raise errors.bad_request('field label not supported: %s' % unsupported)
 
         def predicate(obj):
             return (not labels or matches_labels(labels, obj["metadata"].get("labels"))) and \

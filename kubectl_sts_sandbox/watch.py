@@ -19,7 +19,7 @@ import collections
 import copy
 
 from . import errors
-from kubectl_sts.k8s.params import query_bool
+from .params import query_bool
 
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 
