@@ -2,23 +2,67 @@
 (its timeout, the listener closing, an injected fault). What each committed change sends is
 watch.py's (the watch cache's rules, pure); this is the loop that follows the store."""
 
+import io
 import json
+import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Protocol
 
 from . import errors
 from .errors import ApiError
-from .resources import api_version
+from .faults import Plan
+from .resources import ResourceType, api_version
 from .watch import bookmark, watch_event, watch_options
 
 if TYPE_CHECKING:
-    from .resources import ResourceType
-    from .server import Handler
+    from .cluster import Cluster
 
-Predicate = Callable[[Dict[str, Any]], bool]
+Obj = Dict[str, Any]
+Predicate = Callable[[Obj], bool]
 
 
-def serve_watch(handler: "Handler", rt: "ResourceType", ns: Optional[str], name: Optional[str],
+class WatchServer(Protocol):
+    """What a watch needs of the API server (server.ApiServer)."""
+    @property
+    def cluster(self) -> "Cluster": ...
+
+    @property
+    def stopping(self) -> threading.Event: ...
+
+    @property
+    def bookmark_seconds(self) -> float: ...
+
+
+class WatchRequest(Protocol):
+    """What a watch needs of its request's handler (server.Handler)."""
+    close_connection: bool
+
+    @property
+    def server(self) -> WatchServer: ...
+
+    @property
+    def query(self) -> Dict[str, str]: ...
+
+    @property
+    def fault_plan(self) -> Optional[Plan]: ...
+
+    @property
+    def wfile(self) -> io.BufferedIOBase: ...
+
+    def record(self, code: int) -> None: ...
+
+    def send_response(self, code: int, message: Optional[str] = None) -> None: ...
+
+    def send_header(self, keyword: str, value: str) -> None: ...
+
+    def end_headers(self) -> None: ...
+
+    def wants_table(self) -> bool: ...
+
+    def as_table(self, rt: ResourceType, objs: List[Obj]) -> Obj: ...
+
+
+def serve_watch(handler: WatchRequest, rt: ResourceType, ns: Optional[str], name: Optional[str],
                 predicate: Predicate) -> None:
     """One loop, correct by construction: `position` advances only through committed
     changes this watch has examined (sent or filtered out), and a BOOKMARK carries exactly
@@ -55,7 +99,7 @@ def serve_watch(handler: "Handler", rt: "ResourceType", ns: Optional[str], name:
     handler.end_headers()
     wfile = handler.wfile
 
-    def send(etype: str, obj: Dict[str, Any]) -> None:
+    def send(etype: str, obj: Obj) -> None:
         if drop_after is not None and sent[0] >= drop_after and \
                 etype in ("ADDED", "MODIFIED", "DELETED"):
             return                                  # an injected fault: the event is lost
