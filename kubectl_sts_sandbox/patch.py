@@ -12,7 +12,7 @@ mutable state with them.  Objects are plain JSON values as produced by ``json.lo
 
 import copy
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from kubectl_sts.k8s.strategicpatch import PatchError, compact, json_equal, strategic_merge_patch
 
@@ -118,27 +118,38 @@ def _resolve_parent(doc: Any, tokens: List[str], pointer: str, op: str) -> Any:
     return node
 
 
-def _pointer_get(doc: Any, pointer: Any, op: str) -> Any:
+def _locate(doc: Any, pointer: Any, op: str) -> Optional[Tuple[Any, str]]:
+    """The container (a dict or a list) of the value `pointer` names, and the pointer's last
+    token; None when the pointer names the whole document."""
     tokens = _parse_pointer(pointer)
     if not tokens:
-        return doc
-    parent = _resolve_parent(doc, tokens, pointer, op)
-    last = tokens[-1]
+        return None
+    return _resolve_parent(doc, tokens, pointer, op), tokens[-1]
+
+
+def _member(parent: Any, token: str) -> Optional[Union[str, int]]:
+    """The key or index of the existing member `token` of a container, None when it has none."""
     if isinstance(parent, dict):
-        if last not in parent:
-            raise _missing_key(op, pointer)
-        return parent[last]
-    if not _ARRAY_INDEX.match(last) or int(last) >= len(parent):
+        return token if token in parent else None
+    return int(token) if _ARRAY_INDEX.match(token) and int(token) < len(parent) else None
+
+
+def _pointer_get(doc: Any, pointer: Any, op: str) -> Any:
+    found = _locate(doc, pointer, op)
+    if found is None:
+        return doc
+    parent, last = found
+    member = _member(parent, last)
+    if member is None:
         raise _missing_key(op, pointer)
-    return parent[int(last)]
+    return parent[member]
 
 
 def _op_add(doc: Any, pointer: Any, value: Any) -> Any:
-    tokens = _parse_pointer(pointer)
-    if not tokens:
+    found = _locate(doc, pointer, "add")
+    if found is None:
         return value
-    parent = _resolve_parent(doc, tokens, pointer, "add")
-    last = tokens[-1]
+    parent, last = found
     if isinstance(parent, dict):
         parent[last] = value
     elif last == "-":
@@ -149,34 +160,25 @@ def _op_add(doc: Any, pointer: Any, value: Any) -> Any:
 
 
 def _op_remove(doc: Any, pointer: Any) -> Tuple[Any, Any]:
-    tokens = _parse_pointer(pointer)
-    if not tokens:
+    found = _locate(doc, pointer, "remove")
+    if found is None:
         raise PatchError("remove operation does not apply: cannot remove the root of the document")
-    parent = _resolve_parent(doc, tokens, pointer, "remove")
-    last = tokens[-1]
-    if isinstance(parent, dict):
-        if last not in parent:
-            raise PatchError("Unable to remove nonexistent key: %s: missing value" % pointer)
-        return doc, parent.pop(last)
-    if not _ARRAY_INDEX.match(last) or int(last) >= len(parent):
+    parent, last = found
+    member = _member(parent, last)
+    if member is None:
         raise PatchError("Unable to remove nonexistent key: %s: missing value" % pointer)
-    return doc, parent.pop(int(last))
+    return doc, parent.pop(member)
 
 
 def _op_replace(doc: Any, pointer: Any, value: Any) -> Any:
-    tokens = _parse_pointer(pointer)
-    if not tokens:
+    found = _locate(doc, pointer, "replace")
+    if found is None:
         return value
-    parent = _resolve_parent(doc, tokens, pointer, "replace")
-    last = tokens[-1]
-    if isinstance(parent, dict):
-        if last not in parent:
-            raise _missing_key("replace", pointer)
-        parent[last] = value
-    else:
-        if not _ARRAY_INDEX.match(last) or int(last) >= len(parent):
-            raise _missing_key("replace", pointer)
-        parent[int(last)] = value
+    parent, last = found
+    member = _member(parent, last)
+    if member is None:
+        raise _missing_key("replace", pointer)
+    parent[member] = value
     return doc
 
 
