@@ -1,4 +1,9 @@
-"""The sandbox's HTTP API server: Kubernetes REST semantics over the Store."""
+"""The sandbox's HTTP API server: Kubernetes REST semantics over the Store.
+
+ApiServer is the listener and its connections; Handler reads one request, authenticates,
+authorizes and applies the fault rules to it, routes it and dispatches: request bodies are
+bodies.py's, what a resource endpoint answers endpoints.py's, watches watchstream.py's, Tables
+tables.py's."""
 
 import io
 import json
