@@ -10,6 +10,16 @@ import subprocess
 import tempfile
 import threading
 import time
+from typing import (TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence,
+                    Tuple)
+
+if TYPE_CHECKING:
+    import ssl
+
+    from .cluster import Cluster, Config
+    from .faults import Faults
+    from .server import ApiServer
+    from .store import Store
 
 CONTEXT = "kubectl-sts-sandbox"
 ADMIN_TOKEN = "sandbox-admin"
@@ -28,8 +38,12 @@ class Sandbox:
     auth.py); the kubeconfig's `sandbox-admin` token keeps full access. anonymous=False answers
     requests without credentials 401 (by default they have full access, as before)."""
 
-    def __init__(self, port=0, kubeconfig=None, config=None, host="127.0.0.1", namespace="default",
-                 tls=False, tokens=None, anonymous=True, latency=0.0):
+    def __init__(self, port: int = 0, kubeconfig: Optional[str] = None,
+                 config: Optional["Config"] = None, host: str = "127.0.0.1",
+                 namespace: str = "default", tls: bool = False,
+                 tokens: Optional[Mapping[Optional[str], Dict[str, Any]]] = None,
+                 anonymous: bool = True,
+                 latency: float = 0.0) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the sandbox only listens on the loopback interface")
         self.host, self.port = host, port
@@ -37,55 +51,60 @@ class Sandbox:
         self.namespace = namespace
         self.config = config
         self.tls = tls
-        self.tokens = dict(tokens or {})
+        self.tokens: Dict[Optional[str], Dict[str, Any]] = dict(tokens or {})
         self.anonymous = anonymous
         self._latency = float(latency)
-        self.cluster = None
-        self.server = None
-        self.ca_data = None         # PEM bytes of the CA (tls=True)
-        self.ca_file = None
-        self._thread = None
-        self._tmpdir = None
-        self._certdir = None
+        self.cluster: Optional["Cluster"] = None
+        self.server: Optional["ApiServer"] = None
+        self.ca_data: Optional[bytes] = None        # PEM bytes of the CA (tls=True)
+        self.ca_file: Optional[str] = None
+        self._thread: Optional[threading.Thread] = None
+        self._tmpdir: Optional[str] = None
+        self._certdir: Optional[str] = None
         self._server_lock = threading.Lock()
 
+    def _started(self) -> Tuple["ApiServer", "Cluster"]:
+        if self.server is None or self.cluster is None:
+            raise RuntimeError("the sandbox is not started (call start() first)")
+        return self.server, self.cluster
+
     @property
-    def url(self):
+    def url(self) -> str:
         return "%s://%s:%d" % ("https" if self.tls else "http", self.host,
-                               self.server.server_address[1])
+                               self._started()[0].server_address[1])
 
     @property
-    def store(self):
-        return self.cluster.store
+    def store(self) -> "Store":
+        return self._started()[1].store
 
     @property
-    def request_log(self):
-        return self.server.request_log
+    def request_log(self) -> List[Dict[str, Any]]:
+        return self._started()[0].request_log
 
     @property
-    def faults(self):
+    def faults(self) -> "Faults":
         """The fault-injection rules of the API server (see faults.py)."""
-        return self.server.faults
+        return self._started()[0].faults
 
     @property
-    def latency(self):
+    def latency(self) -> float:
         """Seconds of simulated network round trip: every request is answered that much later
         and a new connection costs one more (two over TLS), as a remote API server would be.
         Settable while running."""
         return self._latency
 
     @latency.setter
-    def latency(self, seconds):
+    def latency(self, seconds: float) -> None:
         self._latency = float(seconds)
         if self.server is not None:
             self.server.latency = self._latency
 
     @property
-    def running(self):
+    def running(self) -> bool:
         """Whether the HTTP listener is up (False between stop_server() and start_server())."""
         return self._thread is not None
 
-    def start(self):
+    def start(self) -> "Sandbox":
         from .auth import Access
         from .cluster import Cluster
         from .server import ApiServer
@@ -93,12 +112,12 @@ class Sandbox:
         access = Access(anonymous=self.anonymous)
         for token, spec in self.tokens.items():
             access.grant(token, spec["user"], spec.get("rules", ()), spec.get("groups", ()))
-        self.cluster = Cluster(self.config)
-        self.server = ApiServer((self.host, self.port), self.cluster, ssl_context=ssl_context,
-                                access=access)   # may raise OSError
-        self.server.latency = self._latency
-        self.port = self.server.server_address[1]
-        self.cluster.start()
+        cluster = self.cluster = Cluster(self.config)
+        server = self.server = ApiServer((self.host, self.port), cluster, ssl_context=ssl_context,
+                                         access=access)   # may raise OSError
+        server.latency = self._latency
+        self.port = server.server_address[1]
+        cluster.start()
         self._serve()
         if self.kubeconfig is None:
             self._tmpdir = tempfile.mkdtemp(prefix="kubectl-sts-sandbox-")
@@ -106,13 +125,13 @@ class Sandbox:
         self.write_kubeconfig(self.kubeconfig)
         return self
 
-    def _serve(self):
-        self._thread = threading.Thread(target=self.server.serve_forever,
+    def _serve(self) -> None:
+        self._thread = threading.Thread(target=self._started()[0].serve_forever,
                                         kwargs={"poll_interval": 0.1},
                                         name="sandbox-http", daemon=True)
         self._thread.start()
 
-    def stop_server(self):
+    def stop_server(self) -> None:
         """Stop the HTTP listener: new connections are refused, open connections (and watch
         streams) end. The cluster (store, controller, kubelet, clock) keeps running, as the
         control plane behind a restarting kube-apiserver does; objects and resourceVersions
@@ -120,35 +139,35 @@ class Sandbox:
         with self._server_lock:
             if self._thread is None:
                 return
-            self.server.close_listener()
+            self._started()[0].close_listener()
             self._thread.join(timeout=10)
             self._thread = None
 
-    def start_server(self):
+    def start_server(self) -> None:
         """Listen again on the same port (after stop_server), with the same state, TLS
         certificate, tokens, fault rules and request log."""
         with self._server_lock:
             if self._thread is not None:
                 return
-            self.server.reopen()          # OSError if the port was taken meanwhile
+            self._started()[0].reopen()   # OSError if the port was taken meanwhile
             self._serve()
 
-    def restart(self, down_seconds=0):
+    def restart(self, down_seconds: float = 0) -> None:
         """stop_server(), wait `down_seconds`, start_server()."""
         self.stop_server()
         if down_seconds:
             time.sleep(down_seconds)
         self.start_server()
 
-    def stop_kubelet(self, node):
+    def stop_kubelet(self, node: str) -> None:
         """Stop NODE's kubelet (what the annotation sandbox.kubectl-sts.io/kubelet=stopped
         does): see nodes.py."""
         self._set_kubelet(node, "stopped")
 
-    def start_kubelet(self, node):
+    def start_kubelet(self, node: str) -> None:
         self._set_kubelet(node, None)
 
-    def _set_kubelet(self, node, value):
+    def _set_kubelet(self, node: str, value: Optional[str]) -> None:
         import copy
         from .nodes import KUBELET_ANNOTATION, NODE
         with self.store.cond:
@@ -160,12 +179,13 @@ class Sandbox:
                 annotations[KUBELET_ANNOTATION] = value
             self.store.update(NODE, obj, internal=True)
 
-    def add_node(self, name):
+    def add_node(self, name: str) -> None:
         """Create a node as the sandbox's own (e.g. one a test deleted), Ready."""
         from .cluster import NODE, _node
         self.store.create(NODE, _node(name), internal=True)
 
-    def grant(self, token, user, rules=(), groups=()):
+    def grant(self, token: Optional[str], user: str, rules: Iterable[Mapping[str, Any]] = (),
+              groups: Iterable[str] = ()) -> None:
         """Map bearer `token` to `user` allowed by `rules` (token None: rules only, e.g. for an
         impersonated user). Works before or after start()."""
         if self.server is None:
@@ -175,15 +195,18 @@ class Sandbox:
         else:
             self.server.access.grant(token, user, rules, groups)
 
-    def client_certificate(self, user, groups=(), directory=None):
+    def client_certificate(self, user: str, groups: Sequence[str] = (),
+                           directory: Optional[str] = None) -> Tuple[str, str]:
         """A client certificate and key signed by the sandbox's CA (tls=True) for `user` in
         `groups` (CN and O of the subject). Returns (cert path, key path)."""
         if not self.tls:
             raise ValueError("client certificates need Sandbox(tls=True)")
+        if self._certdir is None:
+            raise RuntimeError("the sandbox is not started (call start() first)")
         return make_client_certificate(directory or self._certdir, self._certdir, user, groups)
 
-    def write_kubeconfig(self, path, with_ca=True, token=ADMIN_TOKEN, insecure=False,
-                         namespace=None):
+    def write_kubeconfig(self, path: str, with_ca: bool = True, token: str = ADMIN_TOKEN,
+                         insecure: bool = False, namespace: Optional[str] = None) -> str:
         """Write a kubeconfig for this sandbox to `path`. With TLS, `with_ca=False` leaves the
         CA out (verification then fails against the system roots) and `insecure=True` sets
         insecure-skip-tls-verify."""
@@ -191,7 +214,7 @@ class Sandbox:
                          ca_data=self.ca_data if with_ca else None, insecure=insecure)
         return path
 
-    def stop(self):
+    def stop(self) -> None:
         if self.server is not None:
             with self._server_lock:
                 if self._thread is not None:
@@ -206,13 +229,13 @@ class Sandbox:
                 shutil.rmtree(getattr(self, attr), ignore_errors=True)
                 setattr(self, attr, None)
 
-    def __enter__(self):
+    def __enter__(self) -> "Sandbox":
         return self.start()
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> None:
         self.stop()
 
-    def _make_tls(self):
+    def _make_tls(self) -> "ssl.SSLContext":
         import ssl
         self._certdir = tempfile.mkdtemp(prefix="kubectl-sts-sandbox-tls-")
         cert, key, self.ca_file = make_certificates(self._certdir)
@@ -226,7 +249,8 @@ class Sandbox:
         context.set_alpn_protocols(["http/1.1"])
         return context
 
-    def apply(self, documents, namespace=None):
+    def apply(self, documents: Iterable[Optional[Dict[str, Any]]],
+              namespace: Optional[str] = None) -> List[Dict[str, Any]]:
         """Create (or replace the spec of) each object in `documents` (dicts, as in a manifest)."""
         from .errors import ApiError
         from .resources import BY_KIND
@@ -234,7 +258,7 @@ class Sandbox:
         for doc in documents:
             if not doc:
                 continue
-            rt = BY_KIND.get(doc.get("kind"))
+            rt = BY_KIND.get(doc.get("kind") or "")
             if rt is None:
                 raise ValueError("the sandbox does not serve kind %r" % doc.get("kind"))
             ns = namespace or doc.get("metadata", {}).get("namespace") or self.namespace
@@ -253,17 +277,19 @@ class Sandbox:
                 out.append(self.store.update(rt, current))
         return out
 
-    def apply_file(self, path, namespace=None):
+    def apply_file(self, path: str, namespace: Optional[str] = None) -> List[Dict[str, Any]]:
         import yaml
         with open(path) as f:
             return self.apply(list(yaml.safe_load_all(f)), namespace)
 
 
-def write_kubeconfig(path, server, namespace="default", token=ADMIN_TOKEN, ca_data=None,
-                     insecure=False):
+def write_kubeconfig(path: str, server: str, namespace: str = "default",
+                     token: Optional[str] = ADMIN_TOKEN, ca_data: Optional[bytes] = None,
+                     insecure: bool = False) -> None:
+    """Write a kubeconfig (mode 0600, atomically) for the API server at URL `server`."""
     import base64
     import yaml
-    cluster = {"server": server}
+    cluster: Dict[str, Any] = {"server": server}
     if ca_data:
         cluster["certificate-authority-data"] = base64.b64encode(ca_data).decode()
     if insecure:
@@ -311,7 +337,8 @@ authorityKeyIdentifier = keyid
 """
 
 
-def make_client_certificate(directory, ca_directory, user, groups=(), days=7):
+def make_client_certificate(directory: str, ca_directory: str, user: str,
+                            groups: Sequence[str] = (), days: int = 7) -> Tuple[str, str]:
     """A client certificate (CN=user, O=each group) signed by the CA in `ca_directory`.
     Returns (cert path, key path)."""
     import re
@@ -329,7 +356,7 @@ def make_client_certificate(directory, ca_directory, user, groups=(), days=7):
     return cert, key
 
 
-def _openssl(args):
+def _openssl(args: List[str]) -> None:
     openssl = shutil.which("openssl")
     if openssl is None:
         raise TLSUnavailable("Sandbox(tls=True) needs the openssl command-line tool on PATH")
@@ -340,7 +367,7 @@ def _openssl(args):
                                                         or done.stdout.strip()))
 
 
-def make_certificates(directory, days=7):
+def make_certificates(directory: str, days: int = 7) -> Tuple[str, str, str]:
     """A private CA and a server certificate for 127.0.0.1, ::1 and localhost, made with the
     openssl command-line tool. Returns (server cert path, server key path, CA cert path)."""
     path = lambda name: os.path.join(directory, name)   # noqa: E731

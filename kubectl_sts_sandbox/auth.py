@@ -20,9 +20,11 @@ groups; `system:masters` among them gives full access.
 
 import re
 import threading
+from email.message import Message
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from . import errors
-from kubectl_sts.k8s.params import query_bool
+from .params import query_bool
 
 ADMIN_TOKEN = "sandbox-admin"
 ADMIN_USER = "sandbox-admin"
@@ -34,21 +36,25 @@ _VERBS = {"GET": "get", "HEAD": "get", "POST": "create", "PUT": "update", "PATCH
 _NAMESPACE_SUBRESOURCES = {"status", "finalize"}
 _NAME_FIELD = re.compile(r"^metadata\.name==?([^,=!]+)$")
 
+Rule = Dict[str, List[str]]
+
 
 class Identity:
-    def __init__(self, user, groups=(), full=False):
+    """Who a request acts as: a user, its groups, and whether it may do everything."""
+
+    def __init__(self, user: str, groups: Iterable[str] = (), full: bool = False) -> None:
         self.user = user
         self.groups = list(groups)
         self.full = full or MASTERS in self.groups
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Identity(%r, %r)" % (self.user, self.groups)
 
 
 class Attributes:
     """What a request asks for, as kube-apiserver's RequestInfo sees it."""
 
-    def __init__(self, method, path, query):
+    def __init__(self, method: str, path: str, query: Mapping[str, str]) -> None:
         self.path = path
         self.verb = _VERBS.get(method, method.lower())
         self.resource = self.subresource = self.namespace = self.name = self.group = ""
@@ -87,27 +93,32 @@ class Attributes:
 
 
 class Access:
-    def __init__(self, anonymous=True):
+    """The tokens the server knows and what their users may do."""
+
+    def __init__(self, anonymous: bool = True) -> None:
         self.anonymous = anonymous      # requests without credentials: full access, or 401
         self._lock = threading.Lock()
-        self._tokens = {ADMIN_TOKEN: (ADMIN_USER, (MASTERS,))}
-        self._rules = {}                # user name -> [rule]
+        self._tokens: Dict[str, Tuple[str, Tuple[str, ...]]] = {
+            ADMIN_TOKEN: (ADMIN_USER, (MASTERS,))}
+        self._rules: Dict[str, List[Rule]] = {}         # user name -> [rule]
 
-    def grant(self, token, user, rules=(), groups=()):
+    def grant(self, token: Optional[str], user: str, rules: Iterable[Mapping[str, Any]] = (),
+              groups: Iterable[str] = ()) -> None:
         """Map `token` (None: no token, only rules for an impersonation target) to `user`,
         and add `rules` to what `user` may do."""
-        rules = [_check_rule(r) for r in rules or ()]
+        checked = [_check_rule(r) for r in rules or ()]
         with self._lock:
             if token is not None:
                 self._tokens[token] = (user, tuple(groups))
-            self._rules.setdefault(user, []).extend(rules)
+            self._rules.setdefault(user, []).extend(checked)
 
-    def revoke(self, token):
+    def revoke(self, token: str) -> None:
         with self._lock:
             self._tokens.pop(token, None)
 
     # -- per request ------------------------------------------------------------------------
-    def authenticate(self, headers, peer=None):
+    def authenticate(self, headers: Message,
+                     peer: Optional[Tuple[str, Sequence[str]]] = None) -> Identity:
         """The Identity of the request, impersonation not yet applied; raises 401. A verified
         client certificate (peer: (user, groups)) authenticates first, as in kube-apiserver's
         union of authenticators; then a bearer token; then anonymous."""
@@ -125,7 +136,8 @@ class Access:
             raise errors.unauthorized()
         return Identity(known[0], tuple(known[1]) + (AUTHENTICATED,))
 
-    def impersonate(self, identity, user, groups):
+    def impersonate(self, identity: Identity, user: Optional[str],
+                    groups: Sequence[str]) -> Identity:
         """The identity the request acts as; raises 403 when `identity` may not impersonate."""
         if not user and not groups:
             return identity
@@ -138,7 +150,8 @@ class Access:
                 raise errors.forbidden_request(identity.user, "impersonate", resource, name=name)
         return Identity(user, tuple(groups) + (AUTHENTICATED,))
 
-    def authorize(self, identity, attrs):
+    def authorize(self, identity: Identity, attrs: Attributes) -> None:
+        """Raise 403 unless the identity may do what the request asks for."""
         if not attrs.is_resource:
             return              # discovery, /version, /healthz, /openapi: system:discovery
         if not self._allowed(identity, attrs.verb, attrs.group, attrs.resource,
@@ -147,7 +160,8 @@ class Access:
                                            attrs.subresource, attrs.group, attrs.namespace,
                                            attrs.name, attrs.path)
 
-    def _allowed(self, identity, verb, group, resource, sub, namespace, name):
+    def _allowed(self, identity: Identity, verb: str, group: str, resource: str, sub: str,
+                 namespace: str, name: str) -> bool:
         if identity.full:
             return True
         with self._lock:
@@ -155,7 +169,7 @@ class Access:
         return any(_rule_allows(r, verb, group, resource, sub, namespace, name) for r in rules)
 
 
-def _check_rule(rule):
+def _check_rule(rule: Any) -> Rule:
     if not isinstance(rule, dict) or not rule.get("verbs") or not rule.get("resources"):
         raise ValueError("a rule needs 'verbs' and 'resources' (lists): %r" % (rule,))
     unknown = set(rule) - {"verbs", "resources", "namespaces", "apiGroups", "resourceNames"}
@@ -164,7 +178,8 @@ def _check_rule(rule):
     return {k: list(v) for k, v in rule.items()}
 
 
-def _rule_allows(rule, verb, group, resource, sub, namespace, name):
+def _rule_allows(rule: Rule, verb: str, group: str, resource: str, sub: str, namespace: str,
+                 name: str) -> bool:
     verbs = rule["verbs"]
     if "*" not in verbs and verb not in verbs:
         return False

@@ -1,73 +1,79 @@
 """Status bodies exactly as a real kube-apiserver sends them, raised as ApiError."""
 
+from typing import Any, Dict, Optional
+
+from .resources import Named, qualified
+
+Obj = Dict[str, Any]
+
 
 class ApiError(Exception):
-    def __init__(self, status):
+    """An answer other than success: `status` is the Status body, `code` its HTTP status."""
+
+    def __init__(self, status: Obj) -> None:
         super().__init__(status.get("message", ""))
         self.status = status
 
     @property
-    def code(self):
+    def code(self) -> int:
         return self.status["code"]
 
 
-def status(code, reason, message, details=None):
-    body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+def status(code: int, reason: str, message: str, details: Optional[Obj] = None) -> Obj:
+    """A failure Status body."""
+    body: Obj = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
             "message": message, "reason": reason, "code": code}
     if details is not None:
         body["details"] = details
     return body
 
 
-def _details(rt, name):
+def _details(rt: Named, name: str) -> Obj:
     details = {"name": name, "kind": rt.plural}
     if rt.group:
         details["group"] = rt.group
     return details
 
 
-def _qualified(rt):
-    return "%s.%s" % (rt.plural, rt.group) if rt.group else rt.plural
-
-
-def not_found(rt, name):
-    return ApiError(status(404, "NotFound", '%s "%s" not found' % (_qualified(rt), name),
+def not_found(rt: Named, name: str) -> ApiError:
+    return ApiError(status(404, "NotFound", '%s "%s" not found' % (qualified(rt), name),
                            _details(rt, name)))
 
 
-def already_exists(rt, name):
-    return ApiError(status(409, "AlreadyExists", '%s "%s" already exists' % (_qualified(rt), name),
+def already_exists(rt: Named, name: str) -> ApiError:
+    return ApiError(status(409, "AlreadyExists", '%s "%s" already exists' % (qualified(rt), name),
                            _details(rt, name)))
 
 
-def conflict(rt, name, why="the object has been modified; please apply your changes to the "
-                          "latest version and try again"):
+def conflict(rt: Named, name: str,
+             why: str = "the object has been modified; please apply your changes to the latest "
+                        "version and try again") -> ApiError:
     return ApiError(status(409, "Conflict", 'Operation cannot be fulfilled on %s "%s": %s'
-                           % (_qualified(rt), name, why), _details(rt, name)))
+                           % (qualified(rt), name, why), _details(rt, name)))
 
 
-def bad_request(message):
+def bad_request(message: str) -> ApiError:
     return ApiError(status(400, "BadRequest", message))
 
 
-def gone(message):
+def gone(message: str) -> ApiError:
     return ApiError(status(410, "Expired", message))
 
 
-def invalid(body):
+def invalid(body: Obj) -> ApiError:
     return ApiError(body)
 
 
-def forbidden(message, rt=None, name=""):
+def forbidden(message: str, rt: Optional[Named] = None, name: str = "") -> ApiError:
     return ApiError(status(403, "Forbidden", message, _details(rt, name) if rt else None))
 
 
-def method_not_allowed():
+def method_not_allowed() -> ApiError:
     return ApiError(status(405, "MethodNotAllowed",
                            "the server does not allow this method on the requested resource"))
 
 
-def unsupported_media_type(content_type):
+def unsupported_media_type(content_type: Optional[str]) -> ApiError:
     return ApiError(status(415, "UnsupportedMediaType",
                            'the body of the request was in an unknown format - accepted media '
                            'types include: application/json-patch+json, application/merge-patch+json,'
@@ -75,21 +81,21 @@ def unsupported_media_type(content_type):
                            if content_type else "unsupported media type"))
 
 
-def terminating_namespace(ns, rt, name):
+def terminating_namespace(ns: str, rt: Named, name: str) -> ApiError:
     return ApiError(status(
         403, "Forbidden",
         '%s "%s" is forbidden: unable to create new content in namespace %s because it is being '
-        'terminated' % (_qualified(rt), name, ns), _details(rt, name)))
+        'terminated' % (qualified(rt), name, ns), _details(rt, name)))
 
 
 # -- authentication, authorization and injected faults (the bodies kube-apiserver sends) ------
 
-def unauthorized():
+def unauthorized() -> ApiError:
     return ApiError(status(401, "Unauthorized", "Unauthorized"))
 
 
-def forbidden_request(user, verb, resource, subresource="", group="", namespace="", name="",
-                      path=""):
+def forbidden_request(user: str, verb: str, resource: str, subresource: str = "", group: str = "",
+                      namespace: str = "", name: str = "", path: str = "") -> ApiError:
     """403 as the authorization filter answers it (apiserver responsewriters.Forbidden)."""
     if not resource:                            # a non-resource URL
         return ApiError(status(403, "Forbidden", 'forbidden: User "%s" cannot %s path "%s"'
@@ -106,7 +112,7 @@ def forbidden_request(user, verb, resource, subresource="", group="", namespace=
         message = '%s "%s" is forbidden: %s' % (qualified, name, why)
     else:
         message = "%s is forbidden: %s" % (qualified, why)
-    details = {}
+    details: Obj = {}
     if name:
         details["name"] = name
     if group:
@@ -115,29 +121,32 @@ def forbidden_request(user, verb, resource, subresource="", group="", namespace=
     return ApiError(status(403, "Forbidden", message, details))
 
 
-def internal_error(message="an error on the server (\"unknown\") has prevented the request "
-                           "from succeeding"):
+def internal_error(message: str = "an error on the server (\"unknown\") has prevented the "
+                                "request from succeeding") -> ApiError:
     return ApiError(status(500, "InternalError", "Internal error occurred: %s" % message,
                            {"causes": [{"message": message}]}))
 
 
-def service_unavailable(message="the server is currently unable to handle the request"):
+def service_unavailable(message: str = "the server is currently unable to handle the request"
+                        ) -> ApiError:
     return ApiError(status(503, "ServiceUnavailable", message))
 
 
-def too_many_requests(message="the server has received too many requests and has asked us to "
-                              "try again later", retry_after=None):
+def too_many_requests(message: str = "the server has received too many requests and has asked "
+                                   "us to try again later",
+                      retry_after: Optional[float] = None) -> ApiError:
     details = {"retryAfterSeconds": int(retry_after)} if retry_after is not None else None
     return ApiError(status(429, "TooManyRequests", message, details))
 
 
-def server_timeout(message="the server was unable to return a response in the time allotted, "
-                           "but may still be processing the request", retry_after=None):
+def server_timeout(message: str = "the server was unable to return a response in the time "
+                                "allotted, but may still be processing the request",
+                   retry_after: Optional[float] = None) -> ApiError:
     details = {"retryAfterSeconds": int(retry_after)} if retry_after is not None else None
     return ApiError(status(504, "Timeout", message, details))
 
 
-def too_large_resource_version(wanted, current):
+def too_large_resource_version(wanted: int, current: int) -> ApiError:
     """A read or watch at a resourceVersion the server has not reached (the watch cache's
     storage.NewTooLargeResourceVersionError)."""
     return ApiError(status(504, "Timeout", "Too large resource version: %d, current: %d"
@@ -152,7 +161,8 @@ _FAULT_REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404:
                   "RequestEntityTooLarge", 415: "UnsupportedMediaType", 422: "Invalid"}
 
 
-def fault_status(code, message=None, retry_after=None):
+def fault_status(code: int, message: Optional[str] = None,
+                 retry_after: Optional[float] = None) -> ApiError:
     """The Status body of an injected error with HTTP status `code`."""
     if code == 500:
         return internal_error(message) if message else internal_error()

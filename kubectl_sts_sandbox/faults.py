@@ -54,24 +54,41 @@ import random
 import re
 import threading
 import time
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Pattern, Sequence, Set, Tuple, Union
 
 from . import errors
+from .errors import ApiError
+
+if TYPE_CHECKING:
+    from .auth import Attributes
+
+Method = Union[None, str, Sequence[str]]
+Query = Union[None, str, Dict[str, Any]]
 
 _UNSET = object()
 WRITE_METHODS = ("PUT", "PATCH")
 
 
 class Rule:
-    def __init__(self, name, method=None, path_regex=None, query=None, watch=None, status=None,
-                 message=None, retry_after=None, latency=None, reset=False,
-                 watch_close_after=None, watch_close_seconds=None, watch_gone=False,
-                 watch_drop_after=None, conflict=None, times=1, probability=None, seed=None):
+    """One fault rule (see the module docstring); `fired` counts its firings."""
+
+    def __init__(self, name: str, method: Method = None, path_regex: Optional[str] = None,
+                 query: Query = None, watch: Optional[bool] = None, status: Optional[int] = None,
+                 message: Optional[str] = None, retry_after: Optional[float] = None,
+                 latency: Optional[float] = None, reset: bool = False,
+                 watch_close_after: Optional[int] = None,
+                 watch_close_seconds: Optional[float] = None, watch_gone: bool = False,
+                 watch_drop_after: Optional[int] = None,
+                 conflict: Optional[Tuple[str, Optional[str], Optional[str], str]] = None,
+                 times: Optional[int] = 1, probability: Optional[float] = None,
+                 seed: Any = None) -> None:
         if isinstance(method, str):
             method = [method]
         self.name = name
-        self.methods = {m.upper() for m in method} if method else None
+        self.methods: Optional[Set[str]] = {m.upper() for m in method} if method else None
         self.path = re.compile(path_regex) if path_regex else None
-        self.query = re.compile(query) if isinstance(query, str) else query
+        self.query: Union[None, Pattern[str], Dict[str, Any]] = \
+            re.compile(query) if isinstance(query, str) else query
         self.status, self.message, self.retry_after = status, message, retry_after
         self.latency, self.reset = latency, reset
         self.watch_close_after, self.watch_close_seconds = watch_close_after, watch_close_seconds
@@ -87,13 +104,14 @@ class Rule:
         self.fired = 0
 
     @property
-    def spent(self):
+    def spent(self) -> bool:
         return self.times is not None and self.fired >= self.times
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<fault rule %s fired %d/%s>" % (self.name, self.fired, self.times)
 
-    def matches(self, method, path, query, raw_query, attrs):
+    def matches(self, method: str, path: str, query: Dict[str, str], raw_query: str,
+                attrs: Optional["Attributes"]) -> bool:
         if self.methods and method not in self.methods:
             return False
         if self.path and not self.path.search(path):
@@ -124,29 +142,33 @@ class Rule:
 class Plan:
     """What the faults do to one request (built under the lock, carried out by the server)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.latency = 0.0
-        self.answer = None          # (rule, ApiError or None for reset)
-        self.reset = None           # the rule
-        self.watch_close_after = None
-        self.watch_close_seconds = None
-        self.watch_gone = None      # the rule
-        self.watch_drop_after = None
-        self.fired = []             # rules that fired
+        self.answer: Optional[Tuple[Rule, Optional[ApiError]]] = None   # None error: reset
+        self.watch_close_after: Optional[int] = None
+        self.watch_close_seconds: Optional[float] = None
+        self.watch_gone: Optional[Rule] = None
+        self.watch_drop_after: Optional[int] = None
+        self.fired: List[Rule] = []             # rules that fired
 
 
 class Faults:
-    def __init__(self):
+    """The fault rules of one API server, and the record of what fired."""
+
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._count = 0
-        self.rules = []
-        self.injected = []
+        self.rules: List[Rule] = []
+        self.injected: List[Dict[str, Any]] = []
 
-    def add(self, status=None, *, retry_after=None, message=None, latency=None, reset=False,
-            watch_close_after=None, watch_close_seconds=None, watch_gone=False,
-            watch_drop_after=None, method=None,
-            path_regex=None, query=None, watch=None, times=_UNSET, probability=None, seed=None,
-            name=None):
+    def add(self, status: Optional[int] = None, *, retry_after: Optional[float] = None,
+            message: Optional[str] = None, latency: Optional[float] = None, reset: bool = False,
+            watch_close_after: Optional[int] = None, watch_close_seconds: Optional[float] = None,
+            watch_gone: bool = False, watch_drop_after: Optional[int] = None,
+            method: Method = None, path_regex: Optional[str] = None, query: Query = None,
+            watch: Optional[bool] = None, times: Any = _UNSET,
+            probability: Optional[float] = None, seed: Any = None,
+            name: Optional[str] = None) -> Rule:
         """Add a rule (see the module docstring); returns it (`rule.fired` counts firings)."""
         kinds = sum(bool(x) for x in (status is not None, reset, watch_gone,
                                       watch_close_after is not None or
@@ -168,7 +190,8 @@ class Faults:
             watch_gone=watch_gone, watch_drop_after=watch_drop_after, times=times,
             probability=probability, seed=seed))
 
-    def conflict_next_write(self, resource, namespace, name, times=1):
+    def conflict_next_write(self, resource: str, namespace: Optional[str], name: str,
+                            times: Optional[int] = 1) -> Rule:
         """The next `times` PUT/PATCH requests to the object get 409 Conflict.
         `resource`: a plural ("statefulsets"), optionally with its group ("statefulsets.apps");
         `namespace`: None or "" for cluster-scoped objects."""
@@ -176,19 +199,19 @@ class Faults:
         return self._add(None, dict(method=list(WRITE_METHODS), times=times,
                                     conflict=(plural, group or None, namespace, name)))
 
-    def _add(self, name, kwargs):
+    def _add(self, name: Optional[str], kwargs: Dict[str, Any]) -> Rule:
         with self._lock:
             self._count += 1
             rule = Rule(name or "fault-%d" % self._count, **kwargs)
             self.rules.append(rule)
         return rule
 
-    def remove(self, rule):
+    def remove(self, rule: Rule) -> None:
         with self._lock:
             if rule in self.rules:
                 self.rules.remove(rule)
 
-    def clear(self, record=True):
+    def clear(self, record: bool = True) -> None:
         """Remove every rule (and, unless record=False, the record of what fired)."""
         with self._lock:
             self.rules = []
@@ -196,7 +219,8 @@ class Faults:
                 self.injected = []
 
     # -- used by the server -------------------------------------------------------------------
-    def plan(self, method, path, query, raw_query, attrs):
+    def plan(self, method: str, path: str, query: Dict[str, str], raw_query: str,
+             attrs: Optional["Attributes"]) -> Optional[Plan]:
         """The faults for one request, or None (the common case: no rules)."""
         if not self.rules:
             return None
@@ -212,7 +236,8 @@ class Faults:
                                          or plan.watch_close_seconds is not None
                                          or plan.watch_drop_after is not None):
                     continue
-                if rule.rng is not None and rule.rng.random() >= rule.probability:
+                if rule.rng is not None and rule.probability is not None and \
+                        rule.rng.random() >= rule.probability:
                     continue
                 rule.fired += 1
                 if rule.spent:
@@ -226,7 +251,9 @@ class Faults:
                                                              rule.retry_after))
                     self._record(rule, "status", rule.status, method, path, raw_query)
                 elif rule.conflict is not None:
-                    plan.answer = (rule, errors.conflict(_Named(attrs.resource, attrs.group), attrs.name))
+                    assert attrs is not None        # a conflict rule matches resources only
+                    plan.answer = (rule, errors.conflict(_Named(attrs.resource, attrs.group),
+                                                         attrs.name))
                     self._record(rule, "conflict", 409, method, path, raw_query)
                 elif rule.reset:
                     plan.answer = (rule, None)
@@ -243,13 +270,14 @@ class Faults:
                     self._record(rule, "watch_close", None, method, path, raw_query)
         return plan if plan.fired else None
 
-    def _record(self, rule, fault, code, method, path, raw_query):
+    def _record(self, rule: Rule, fault: str, code: Optional[int], method: str, path: str,
+                raw_query: str) -> None:
         self.injected.append({"rule": rule.name, "fault": fault, "code": code, "method": method,
                               "path": path, "query": raw_query, "time": time.time()})
 
 
 class _Named:
-    """Enough of a ResourceType for errors.conflict()."""
+    """Enough of a ResourceType for errors.conflict() (a resources.Named)."""
 
-    def __init__(self, plural, group):
+    def __init__(self, plural: str, group: str) -> None:
         self.plural, self.group = plural, group

@@ -10,6 +10,11 @@ types); a structure it does not list (affinity, securityContext, volume sources,
 looked into, so nothing valid is ever dropped.
 """
 
+from typing import Any, Dict, List
+
+from . import errors
+from .resources import ResourceType
+
 OPAQUE = None
 
 _META = {
@@ -20,7 +25,8 @@ _META = {
     "ownerReferences": ["OwnerReference"], "finalizers": OPAQUE, "managedFields": OPAQUE,
 }
 
-SCHEMAS = {
+# type name -> {field: OPAQUE (not looked into), a type name, or [type name] for a list}
+SCHEMAS: Dict[str, Dict[str, Any]] = {
     "ObjectMeta": _META,
     "OwnerReference": dict.fromkeys(
         ["apiVersion", "kind", "name", "uid", "controller", "blockOwnerDeletion"]),
@@ -91,24 +97,44 @@ SCHEMAS = {
 }
 
 
-def unknown_fields(kind, obj):
+def strict_decoding(rt: ResourceType, obj: Any, directive: str, patch: bool = False) -> List[str]:
+    """Fields the type does not declare: decoding drops them (from `obj`, in place);
+    fieldValidation `directive` Strict makes that a 400, Warn (the default) a Warning header
+    each (the texts returned), Ignore nothing (apiserver handlers create.go/update.go/patch.go
+    with runtime strict decoding)."""
+    unknown = unknown_fields(rt.kind, obj)
+    if not unknown:
+        return []
+    texts = ['unknown field "%s"' % path for path in unknown]
+    if directive == "Strict":
+        message = "strict decoding error: " + ", ".join(texts)
+        if not patch:
+            message = '%s in version "%s" cannot be handled as a %s: %s' % (
+                rt.kind, rt.version, rt.kind, message)
+        raise errors.bad_request(message)
+    prune(rt.kind, obj)
+    return texts if directive != "Ignore" else []
+
+
+def unknown_fields(kind: str, obj: Any) -> List[str]:
     """The paths of the fields of `obj` (a `kind` object) that its type does not declare, in
     the form the API server reports them (`spec.template.spec.containers[0].foo`). Kinds the
     sandbox has no schema for give []."""
-    out = []
+    out: List[str] = []
     if kind in SCHEMAS and isinstance(obj, dict):
         _walk(SCHEMAS[kind], obj, "", out, prune=False)
     return out
 
 
-def prune(kind, obj):
+def prune(kind: str, obj: Any) -> Any:
     """Drop the undeclared fields from obj (in place), as decoding into the Go type does."""
     if kind in SCHEMAS and isinstance(obj, dict):
         _walk(SCHEMAS[kind], obj, "", [], prune=True)
     return obj
 
 
-def _walk(schema, obj, path, out, prune):
+def _walk(schema: Dict[str, Any], obj: Dict[str, Any], path: str, out: List[str],
+          prune: bool) -> None:
     for key in list(obj):
         here = key if not path else "%s.%s" % (path, key)
         if key not in schema:

@@ -2,24 +2,28 @@
 server-side field validation (so it does not need client-side schemas). Schemas are not
 served, so `kubectl apply` computes strategic merge patches from its compiled-in types."""
 
+from typing import Any, Dict, Optional
+
 from .resources import GROUPS, RESOURCE_TYPES
 
 _PARAMS = [{"name": name, "in": "query", "schema": {"type": "string", "uniqueItems": True}}
            for name in ("dryRun", "fieldManager", "fieldValidation", "pretty")]
 
 
-def _gv_path(group, version):
+def _gv_path(group: str, version: str) -> str:
     return "api/%s" % version if not group else "apis/%s/%s" % (group, version)
 
 
-def index():
+def index() -> Dict[str, Any]:
+    """The document of /openapi/v3: the path of each group/version."""
     gvs = [("", "v1")] + list(GROUPS)
     return {"paths": {_gv_path(g, v): {"serverRelativeURL": "/openapi/v3/%s?hash=sandbox%s"
                                        % (_gv_path(g, v), v)} for g, v in gvs}}
 
 
-def document(group, version):
-    paths = {}
+def document(group: str, version: str) -> Optional[Dict[str, Any]]:
+    """The document of one group/version, or None when it is not served."""
+    paths: Dict[str, Any] = {}
     for rt in RESOURCE_TYPES:
         if rt.group != group or rt.version != version:
             continue
@@ -28,8 +32,9 @@ def document(group, version):
         ns = "/namespaces/{namespace}" if rt.namespaced else ""
         op = {"x-kubernetes-group-version-kind": gvk, "parameters": _PARAMS,
               "responses": {"200": {"description": "OK"}}}
-        body = {"content": {"application/json": {}, "application/merge-patch+json": {},
-                            "application/json-patch+json": {}}}
+        body: Dict[str, Any] = {"content": {"application/json": {},
+                                            "application/merge-patch+json": {},
+                                            "application/json-patch+json": {}}}
         paths["%s%s/%s" % (prefix, ns, rt.plural)] = {
             "get": dict(op, **{"x-kubernetes-action": "list"}),
             "post": dict(op, **{"x-kubernetes-action": "post", "requestBody": body})}

@@ -1,44 +1,62 @@
 """The resource types the sandbox API server serves, and its discovery documents."""
 
-from collections import namedtuple
+from typing import Any, Dict, List, NamedTuple, Optional, Protocol, Tuple
 
-ResourceType = namedtuple(
-    "ResourceType",
-    "group version kind plural singular namespaced short_names subresources generation",
-)
+
+class ResourceType(NamedTuple):
+    """A resource the server serves (hashable: types are dict keys in the store)."""
+    group: str
+    version: str
+    kind: str
+    plural: str
+    singular: str
+    namespaced: bool
+    short_names: Tuple[str, ...]
+    subresources: Tuple[str, ...]
+    generation: bool           # whether spec changes bump metadata.generation
+
+
+class Named(Protocol):
+    """What errors need of a resource type: its plural and group."""
+    @property
+    def plural(self) -> str: ...
+
+    @property
+    def group(self) -> str: ...
+
+
+Obj = Dict[str, Any]
 
 _ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 
-RESOURCE_TYPES = [
-    ResourceType("", "v1", "Namespace", "namespaces", "namespace", False, ["ns"], ["status"], False),
-    ResourceType("", "v1", "Pod", "pods", "pod", True, ["po"], ["status", "eviction"], False),
+RESOURCE_TYPES: List[ResourceType] = [
+    ResourceType("", "v1", "Namespace", "namespaces", "namespace", False, ("ns",), ("status",),
+                 False),
+    ResourceType("", "v1", "Pod", "pods", "pod", True, ("po",), ("status", "eviction"), False),
     ResourceType("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims",
-                 "persistentvolumeclaim", True, ["pvc"], ["status"], False),
+                 "persistentvolumeclaim", True, ("pvc",), ("status",), False),
     ResourceType("", "v1", "PersistentVolume", "persistentvolumes", "persistentvolume", False,
-                 ["pv"], ["status"], False),
-    ResourceType("", "v1", "Service", "services", "service", True, ["svc"], ["status"], False),
-    ResourceType("", "v1", "Event", "events", "event", True, ["ev"], [], False),
-    ResourceType("", "v1", "Node", "nodes", "node", False, ["no"], ["status"], False),
-    ResourceType("", "v1", "Secret", "secrets", "secret", True, [], [], False),
-    ResourceType("", "v1", "ConfigMap", "configmaps", "configmap", True, ["cm"], [], False),
-    ResourceType("", "v1", "ServiceAccount", "serviceaccounts", "serviceaccount", True, ["sa"],
-                 [], False),
-    ResourceType("apps", "v1", "StatefulSet", "statefulsets", "statefulset", True, ["sts"],
-                 ["status", "scale"], True),
+                 ("pv",), ("status",), False),
+    ResourceType("", "v1", "Service", "services", "service", True, ("svc",), ("status",), False),
+    ResourceType("", "v1", "Event", "events", "event", True, ("ev",), (), False),
+    ResourceType("", "v1", "Node", "nodes", "node", False, ("no",), ("status",), False),
+    ResourceType("", "v1", "Secret", "secrets", "secret", True, (), (), False),
+    ResourceType("", "v1", "ConfigMap", "configmaps", "configmap", True, ("cm",), (), False),
+    ResourceType("", "v1", "ServiceAccount", "serviceaccounts", "serviceaccount", True, ("sa",),
+                 (), False),
+    ResourceType("apps", "v1", "StatefulSet", "statefulsets", "statefulset", True, ("sts",),
+                 ("status", "scale"), True),
     ResourceType("apps", "v1", "ControllerRevision", "controllerrevisions", "controllerrevision",
-                 True, [], [], False),
+                 True, (), (), False),
     ResourceType("autoscaling", "v1", "HorizontalPodAutoscaler", "horizontalpodautoscalers",
-                 "horizontalpodautoscaler", True, ["hpa"], ["status"], False),
+                 "horizontalpodautoscaler", True, ("hpa",), ("status",), False),
     ResourceType("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets",
-                 "poddisruptionbudget", True, ["pdb"], ["status"], True),
+                 "poddisruptionbudget", True, ("pdb",), ("status",), True),
     ResourceType("storage.k8s.io", "v1", "StorageClass", "storageclasses", "storageclass", False,
-                 ["sc"], [], False),
+                 ("sc",), (), False),
     ResourceType("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", "endpointslice",
-                 True, [], [], False),
+                 True, (), (), False),
 ]
-
-RESOURCE_TYPES = [rt._replace(short_names=tuple(rt.short_names), subresources=tuple(rt.subresources))
-                  for rt in RESOURCE_TYPES]   # hashable: types are dict keys in the store
 
 BY_PLURAL = {(rt.group, rt.plural): rt for rt in RESOURCE_TYPES}
 BY_KIND = {rt.kind: rt for rt in RESOURCE_TYPES}
@@ -50,20 +68,22 @@ GROUPS = [("apps", "v1"), ("autoscaling", "v1"), ("policy", "v1"), ("storage.k8s
 _CATEGORIES = {"pods": ["all"], "services": ["all"], "statefulsets": ["all"]}
 
 
-def api_version(rt):
+def api_version(rt: ResourceType) -> str:
+    """The apiVersion of the type's objects: `apps/v1`, `v1`."""
     return "%s/%s" % (rt.group, rt.version) if rt.group else rt.version
 
 
-def qualified(rt):
+def qualified(rt: Named) -> str:
     """The resource name errors use: `statefulsets.apps`, `pods`."""
     return "%s.%s" % (rt.plural, rt.group) if rt.group else rt.plural
 
 
-def lookup(group, plural):
+def lookup(group: str, plural: str) -> Optional[ResourceType]:
     return BY_PLURAL.get((group, plural))
 
 
-def api_versions(address):
+def api_versions(address: str) -> Obj:
+    """The APIVersions document of /api."""
     return {
         "kind": "APIVersions",
         "versions": ["v1"],
@@ -71,7 +91,8 @@ def api_versions(address):
     }
 
 
-def api_group_list():
+def api_group_list() -> Obj:
+    """The APIGroupList document of /apis."""
     groups = []
     for group, version in GROUPS:
         gv = {"groupVersion": "%s/%s" % (group, version), "version": version}
@@ -79,7 +100,8 @@ def api_group_list():
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
 
 
-def api_group(group):
+def api_group(group: str) -> Optional[Obj]:
+    """The APIGroup document of /apis/GROUP, or None when it is not served."""
     for name, version in GROUPS:
         if name == group:
             gv = {"groupVersion": "%s/%s" % (name, version), "version": version}
@@ -88,7 +110,7 @@ def api_group(group):
     return None
 
 
-def resource_list(group, version):
+def resource_list(group: str, version: str) -> Optional[Obj]:
     """The APIResourceList of one group/version, or None when it is not served."""
     if (group, version) not in [("", "v1")] + GROUPS:
         return None
@@ -97,9 +119,7 @@ def resource_list(group, version):
         if rt.group != group or rt.version != version:
             continue
         verbs = list(_ALL_VERBS)
-        if rt.plural == "controllerrevisions" or rt.plural == "events":
-            verbs = list(_ALL_VERBS)
-        entry = {
+        entry: Obj = {
             "name": rt.plural, "singularName": rt.singular, "namespaced": rt.namespaced,
             "kind": rt.kind, "verbs": verbs,
         }
@@ -109,7 +129,7 @@ def resource_list(group, version):
             entry["categories"] = list(_CATEGORIES[rt.plural])
         entries.append(entry)
         for sub in rt.subresources:
-            sub_entry = {"name": "%s/%s" % (rt.plural, sub), "singularName": "",
+            sub_entry: Obj = {"name": "%s/%s" % (rt.plural, sub), "singularName": "",
                          "namespaced": rt.namespaced, "kind": rt.kind,
                          "verbs": ["get", "patch", "update"]}
             if sub == "scale":

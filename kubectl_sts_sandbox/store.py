@@ -9,15 +9,29 @@ import copy
 import random
 import threading
 import uuid
+from typing import (TYPE_CHECKING, Any, Callable, DefaultDict, Deque, Dict, List, NamedTuple,
+                    Optional, Tuple)
 
 from . import errors
-from .resources import api_version
+from .resources import ResourceType, api_version
+
+if TYPE_CHECKING:
+    from .clock import Clock
+
+Obj = Dict[str, Any]
+Key = Tuple[str, str]                   # (namespace, name); "" for cluster-scoped objects
 
 _NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
 # One committed change. `previous` is the stored object it replaced (None for ADDED): a watch
 # with a selector needs both to turn a change of labels into ADDED or DELETED for its client,
 # as the API server's watch cache does.
-WatchEntry = collections.namedtuple("WatchEntry", "rv rt namespace type object previous")
+class WatchEntry(NamedTuple):
+    rv: int
+    rt: ResourceType
+    namespace: str
+    type: str                           # ADDED, MODIFIED, DELETED
+    object: Obj
+    previous: Optional[Obj]
 
 # Resources whose main endpoint ignores status (it is written through /status).
 _STATUS_SUBRESOURCE = {"pods", "persistentvolumeclaims", "persistentvolumes", "services",
@@ -29,7 +43,7 @@ _SERVER_SET_FIELDS = ("uid", "creationTimestamp", "deletionTimestamp", "deletion
                       "generation", "namespace")
 
 
-def _same_apart_from_rv(new, old):
+def _same_apart_from_rv(new: Obj, old: Obj) -> bool:
     if {k: v for k, v in new.items() if k != "metadata"} != \
             {k: v for k, v in old.items() if k != "metadata"}:
         return False
@@ -41,39 +55,46 @@ def _same_apart_from_rv(new, old):
 _OMIT_EMPTY_META = ("ownerReferences", "finalizers", "labels", "annotations", "managedFields")
 
 
-def _omit_empty_meta(meta):
+def _omit_empty_meta(meta: Obj) -> None:
     for field in _OMIT_EMPTY_META:
         if field in meta and meta[field] in ([], {}):
             del meta[field]
 
 
-def random_suffix(n=5, rng=random):
+def random_suffix(n: int = 5, rng: Any = random) -> str:
+    """The random suffix of a generated name (generateName)."""
     return "".join(rng.choice(_NAME_CHARS) for _ in range(n))
 
 
 class Store:
-    def __init__(self, clock, history=50000, admit=None):
+    def __init__(self, clock: "Clock", history: int = 50000,
+                 admit: Optional[Callable[[ResourceType, Obj, Optional[Obj]], None]] = None
+                 ) -> None:
         self.clock = clock
         self.cond = threading.Condition(threading.RLock())
         self.rv = 1
-        self.data = collections.defaultdict(dict)   # rt -> {(ns, name): obj}
-        self.log = collections.deque(maxlen=history)
+        self.data: DefaultDict[ResourceType, Dict[Key, Obj]] = collections.defaultdict(dict)
+        self.log: Deque[WatchEntry] = collections.deque(maxlen=history)
         self.compacted_rv = 0                          # events at or below this are gone
-        self.listeners = []                            # f(rt, type, obj), called under the lock
+        # f(rt, type, obj), called under the lock
+        self.listeners: List[Callable[[ResourceType, str, Obj], None]] = []
         self.admit = admit                             # f(rt, obj, old) -> defaults + validation
 
     # -- reading -----------------------------------------------------------------------------
-    def peek(self, rt, namespace, name):
+    def peek(self, rt: ResourceType, namespace: Optional[str], name: str) -> Optional[Obj]:
+        """The stored object (not a copy: never modify it), or None."""
         with self.cond:
             return self.data[rt].get((namespace or "", name))
 
-    def get(self, rt, namespace, name):
+    def get(self, rt: ResourceType, namespace: Optional[str], name: str) -> Obj:
+        """A copy of the stored object; 404 when there is none."""
         obj = self.peek(rt, namespace, name)
         if obj is None:
             raise errors.not_found(rt, name)
         return copy.deepcopy(obj)
 
-    def list(self, rt, namespace=None, predicate=None):
+    def list(self, rt: ResourceType, namespace: Optional[str] = None,
+             predicate: Optional[Callable[[Obj], bool]] = None) -> Tuple[List[Obj], int]:
         """Objects of one type (sorted by namespace/name) and the store's resourceVersion."""
         with self.cond:
             items = [obj for (ns, _), obj in self.data[rt].items()
@@ -82,7 +103,7 @@ class Store:
         items.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
         return items, rv
 
-    def events_since(self, rv):
+    def events_since(self, rv: int) -> List[WatchEntry]:
         """Watch entries after `rv`; raises 410 Gone when some of them were compacted away."""
         with self.cond:
             if rv < self.compacted_rv:
@@ -90,7 +111,7 @@ class Store:
             if not self.log or self.log[-1].rv <= rv:
                 return []
             # The log is ordered by rv: skip from the right end for the common (recent) case.
-            out = []
+            out: List[WatchEntry] = []
             for entry in reversed(self.log):
                 if entry.rv <= rv:
                     break
@@ -98,14 +119,14 @@ class Store:
             out.reverse()
             return out
 
-    def compact(self):
+    def compact(self) -> None:
         """Forget every watch event so far (tests use it to provoke 410 Gone)."""
         with self.cond:
             self.log.clear()
             self.compacted_rv = self.rv
 
     # -- writing -----------------------------------------------------------------------------
-    def _commit(self, rt, etype, obj, remove=False):
+    def _commit(self, rt: ResourceType, etype: str, obj: Obj, remove: bool = False) -> Obj:
         self.rv += 1
         meta = obj["metadata"]
         meta["resourceVersion"] = str(self.rv)
@@ -123,7 +144,7 @@ class Store:
         self.cond.notify_all()
         return obj
 
-    def _check_namespace(self, rt, obj):
+    def _check_namespace(self, rt: ResourceType, obj: Obj) -> None:
         if not rt.namespaced:
             return
         from .resources import BY_KIND
@@ -134,7 +155,10 @@ class Store:
         if ns_obj["metadata"].get("deletionTimestamp"):
             raise errors.terminating_namespace(ns, rt, obj["metadata"].get("name", ""))
 
-    def create(self, rt, obj, namespace=None, dry_run=False, internal=False):
+    def create(self, rt: ResourceType, obj: Obj, namespace: Optional[str] = None,
+               dry_run: bool = False, internal: bool = False) -> Obj:
+        """POST semantics: the object as stored (`internal`: a controller's write, not
+        admitted)."""
         obj = copy.deepcopy(obj)
         obj["apiVersion"] = api_version(rt)
         obj["kind"] = rt.kind
@@ -168,7 +192,8 @@ class Store:
                 return obj
             return self._commit(rt, "ADDED", obj)
 
-    def update(self, rt, obj, subresource=None, dry_run=False, internal=False):
+    def update(self, rt: ResourceType, obj: Obj, subresource: Optional[str] = None,
+               dry_run: bool = False, internal: bool = False) -> Obj:
         """PUT semantics. `subresource` "status" takes the status (and, from clients, the
         metadata) from obj and keeps the stored spec; the main resource keeps the stored
         status. A resourceVersion in obj is a precondition."""
@@ -226,7 +251,7 @@ class Store:
             return self._commit(rt, "MODIFIED", new)
 
     @staticmethod
-    def _awaiting_kubelet(rt, obj):
+    def _awaiting_kubelet(rt: ResourceType, obj: Obj) -> bool:
         """Deleted but held by something other than metadata.finalizers: a pod in its grace
         period (the kubelet ends it), a namespace with spec.finalizers (its content goes first)."""
         if rt.plural == "pods":
@@ -235,8 +260,9 @@ class Store:
             return bool((obj.get("spec") or {}).get("finalizers"))
         return False
 
-    def delete(self, rt, namespace, name, propagation=None, preconditions=None, grace=None,
-               dry_run=False):
+    def delete(self, rt: ResourceType, namespace: Optional[str], name: str,
+               propagation: Optional[str] = None, preconditions: Optional[Obj] = None,
+               grace: Optional[int] = None, dry_run: bool = False) -> Tuple[Obj, bool]:
         """DELETE semantics: graceful for scheduled pods, finalizers hold an object with a
         deletionTimestamp, Foreground/Orphan add their finalizer for the garbage collector.
         Returns (object, removed_now)."""

@@ -15,19 +15,27 @@ The rules (staging/src/k8s.io/apiserver/pkg/storage/cacher/cache_watcher.go,
   and ends its synthetic ADDED events with a bookmark annotated `k8s.io/initial-events-end`.
 """
 
-import collections
 import copy
+from typing import Any, Callable, Dict, Mapping, NamedTuple, Optional, Tuple
 
 from . import errors
-from kubectl_sts.k8s.params import query_bool
+from .params import query_bool
+from .resources import ResourceType
+from .store import WatchEntry
 
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 
-WatchOptions = collections.namedtuple(
-    "WatchOptions", "since initial initial_end_bookmark bookmarks")
+Obj = Dict[str, Any]
 
 
-def watch_options(query):
+class WatchOptions(NamedTuple):
+    since: Optional[int]            # the resourceVersion to start after; None: the current one
+    initial: bool                   # send the current objects first, as ADDED
+    initial_end_bookmark: bool      # and then a bookmark annotated INITIAL_EVENTS_END
+    bookmarks: bool                 # allowWatchBookmarks
+
+
+def watch_options(query: Mapping[str, str]) -> WatchOptions:
     """Parse and check a watch's query. `since` is the resourceVersion to start after (None:
     the current one), `initial` whether to send the current objects first as ADDED."""
     rv = query.get("resourceVersion") or ""
@@ -68,7 +76,8 @@ def watch_options(query):
     return WatchOptions(since, since is None, False, bookmarks)
 
 
-def watch_event(entry, rt, namespace, predicate):
+def watch_event(entry: WatchEntry, rt: ResourceType, namespace: Optional[str],
+                predicate: Callable[[Obj], bool]) -> Optional[Tuple[str, Obj]]:
     """The (type, object) a watch of `rt` in `namespace` (None: all) with `predicate` sends for
     one committed change, or None when it is not the watch's business."""
     if entry.rt is not rt or (namespace and entry.namespace != namespace):
@@ -82,7 +91,7 @@ def watch_event(entry, rt, namespace, predicate):
     if now and before:
         return "MODIFIED", entry.object
     if before:
-        if entry.type == "DELETED":
+        if entry.type == "DELETED" or entry.previous is None:   # (not DELETED: never None)
             return "DELETED", entry.object
         gone = copy.deepcopy(entry.previous)
         gone["metadata"]["resourceVersion"] = str(entry.rv)
@@ -90,8 +99,10 @@ def watch_event(entry, rt, namespace, predicate):
     return None
 
 
-def bookmark(rt_kind, api_version, position, initial_end=False):
-    meta = {"resourceVersion": str(position)}
+def bookmark(rt_kind: str, api_version: str, position: int, initial_end: bool = False) -> Obj:
+    """A BOOKMARK event's object: the kind with only metadata.resourceVersion (and the
+    initial-events-end annotation)."""
+    meta: Obj = {"resourceVersion": str(position)}
     if initial_end:
         meta["annotations"] = {INITIAL_EVENTS_END: "true"}
     return {"kind": rt_kind, "apiVersion": api_version, "metadata": meta}

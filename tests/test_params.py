@@ -2,7 +2,7 @@
 
 import pytest
 
-from kubectl_sts.k8s.params import query_bool
+from kubectl_sts_sandbox.params import query_bool
 
 
 @pytest.mark.parametrize("query,expected", [

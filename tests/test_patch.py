@@ -1,11 +1,12 @@
-"""Tests for kubectl_sts.k8s.patch: the PATCH semantics of the sandbox API server."""
+"""Tests for the PATCH semantics of the sandbox API server: kubectl_sts_sandbox/patch.py and the
+strategic merge patch of the neutral layer (kubectl_sts/k8s/strategicpatch.py)."""
 
 import copy
 
 import pytest
 
-from kubectl_sts.k8s.patch import (PatchError, apply_patch, json_patch, merge_patch,
-                                   strategic_merge_patch)
+from kubectl_sts.k8s.strategicpatch import PatchError, strategic_merge_patch
+from kubectl_sts_sandbox.patch import apply_patch, json_patch, merge_patch
 
 
 # ---------------------------------------------------------------------------

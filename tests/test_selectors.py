@@ -2,13 +2,14 @@ import copy
 
 import pytest
 
+from kubectl_sts.k8s.selectorparser import parse_label_selector
 from kubectl_sts.k8s.selectors import (DOES_NOT_EXIST, DOUBLE_EQUALS, EQUALS, EXISTS, GREATER_THAN,
-                                       IN, LESS_THAN, NOT_EQUALS, NOT_IN, FieldRequirement,
-                                       Requirement, SelectorError, escape_field_value, field_value,
+                                       IN, LESS_THAN, NOT_EQUALS, NOT_IN, Requirement, SelectorError,
                                        format_label_selector, format_labels, format_requirements,
-                                       matches_fields, matches_labels, parse_field_selector,
-                                       parse_label_selector, selector_from_label_selector,
+                                       matches_labels, selector_from_label_selector,
                                        selector_from_set, validate_label_key, validate_label_value)
+from kubectl_sts_sandbox.fieldselectors import (FieldRequirement, escape_field_value, field_value,
+                                                matches_fields, parse_field_selector)
 
 NAME_REGEX_MSG = (
     "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "

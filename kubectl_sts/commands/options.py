@@ -115,7 +115,8 @@ def list_options(function):
     """The list-view flags kubectl users type: -l, --sort-by, --no-headers, --show-labels."""
     def check_selector(ctx, param, value):
         if value:
-            from ..k8s.selectors import SelectorError, parse_label_selector
+            from ..k8s.selectorparser import parse_label_selector
+            from ..k8s.selectors import SelectorError
             try:
                 parse_label_selector(value)
             except SelectorError as exc:

@@ -29,7 +29,7 @@ def change_template(template: Obj, images: Optional[Dict[str, str]] = None,
     """A new pod template: `images` maps container name -> image; `env` is a list of
     (name, value) set on every container (or only `container`); `patch` is a strategic
     merge patch of the template (the shape of `spec.template` of a StatefulSet)."""
-    from ...k8s.patch import strategic_merge_patch
+    from ...k8s.strategicpatch import strategic_merge_patch
     new = copy.deepcopy(template)
     containers = (new.get("spec") or {}).get("containers") or []
     names = [c.get("name") for c in containers]
