@@ -102,9 +102,9 @@ class Cluster:
 
     # -- admission: defaults, validation, and what admission plugins add -----------------------
     def _admit(self, rt, obj, old):
-        from . import validation
-        validation.drop_disabled_fields(rt.plural, obj, old, self.config.maxunavailable_gate)
-        validation.apply_defaults(rt.plural, obj, self.config.maxunavailable_gate)
+        from . import defaulting, validation
+        defaulting.drop_disabled_fields(rt.plural, obj, old, self.config.maxunavailable_gate)
+        defaulting.apply_defaults(rt.plural, obj, self.config.maxunavailable_gate)
         if rt is SECRET:
             configdata.prepare_secret(obj)
         elif rt is CONFIGMAP:

@@ -171,7 +171,7 @@ def validate_secret(secret: Obj, old: Optional[Obj]) -> list[Cause]:
     out: list[Cause] = []
     if old is not None:
         if secret.get("type") != old.get("type"):
-            from .validation import invalid
+            from .validation.field import invalid
             out.append(invalid("type", secret.get("type"), "field is immutable"))
         out.extend(_immutable_causes(secret, old, ("data",)))
     data = secret.get("data")
