@@ -6,12 +6,13 @@ import threading
 from . import configdata, storageclasses
 from kubectl_sts.k8s.storage import class_of
 from .clock import Clock
-from .controller import StatefulSetController, controller_of
+from .controller import StatefulSetController
 from .disruption import Disruption
 from .endpointslices import EndpointSlices
 from .gc import GarbageCollector
 from .kubelet import NODES, Kubelet
 from .nodes import NodeLifecycle
+from .ownership import controller_of
 from .resizer import Resizer, can_expand
 from .resources import BY_KIND, RESOURCE_TYPES
 from .serviceaccounts import ServiceAccounts

@@ -19,11 +19,12 @@ eviction takes one disruption (disruptedPods) and deletes the pod: 201."""
 import copy
 import math
 
+from kubectl_sts.k8s.conditions import find_condition, pod_ready
+from kubectl_sts.k8s.selectors import matches_labels, selector_from_label_selector
 from . import errors
 from .clock import parse_rfc3339
+from .ownership import controller_of
 from .resources import BY_KIND
-from kubectl_sts.k8s.humanreadable import pod_ready
-from kubectl_sts.k8s.selectors import matches_labels, selector_from_label_selector
 
 PDB = BY_KIND["PodDisruptionBudget"]
 POD = BY_KIND["Pod"]
@@ -91,8 +92,7 @@ class Disruption:
         """The sum of the scale of the pods' controllers (getExpectedScale)."""
         seen, total = set(), 0
         for pod in pods:
-            ref = next((r for r in pod["metadata"].get("ownerReferences") or []
-                        if r.get("controller")), None)
+            ref = controller_of(pod)
             if ref is None:
                 total += 1                 # a bare pod counts for itself
                 continue
@@ -131,8 +131,7 @@ class Disruption:
         condition = {"type": "DisruptionAllowed", "status": "True" if allowed > 0 else "False",
                      "reason": "SufficientPods" if allowed > 0 else "InsufficientPods",
                      "message": "", "observedGeneration": status["observedGeneration"]}
-        previous = next((c for c in old.get("conditions") or []
-                         if c.get("type") == "DisruptionAllowed"), None)
+        previous = find_condition(pdb, "DisruptionAllowed")
         if previous is not None and previous.get("status") == condition["status"] and \
                 previous.get("reason") == condition["reason"]:
             condition["lastTransitionTime"] = previous.get("lastTransitionTime")

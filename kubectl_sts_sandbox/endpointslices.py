@@ -11,7 +11,7 @@ import copy
 import hashlib
 
 from .resources import BY_KIND
-from kubectl_sts.k8s.humanreadable import pod_ready
+from kubectl_sts.k8s.conditions import pod_ready
 
 SERVICE = BY_KIND["Service"]
 POD = BY_KIND["Pod"]

@@ -2,6 +2,8 @@
 
 import copy
 
+from .ownership import without_owner
+
 
 class GarbageCollector:
     def __init__(self, store):
@@ -83,13 +85,8 @@ class GarbageCollector:
                 and any(r.get("uid") == uid for r in d["metadata"].get("ownerReferences") or [])]
         if "orphan" in finalizers:
             for dep in deps:
-                fixed = copy.deepcopy(dep)
-                refs = [r for r in dep["metadata"]["ownerReferences"] if r.get("uid") != uid]
-                if refs:
-                    fixed["metadata"]["ownerReferences"] = refs
-                else:       # ownerReferences is omitempty: the field goes with the last one
-                    del fixed["metadata"]["ownerReferences"]
-                self.store.update(self.live[dep["metadata"]["uid"]][0], fixed, internal=True)
+                self.store.update(self.live[dep["metadata"]["uid"]][0], without_owner(dep, uid),
+                                  internal=True)
             deps = []
             finalizers = [f for f in finalizers if f != "orphan"]
         elif "foregroundDeletion" in finalizers:

@@ -1,6 +1,22 @@
-"""ControllerRevision data, hashing and naming, as the StatefulSet controller computes them."""
+"""ControllerRevision data, hashing and naming, as the StatefulSet controller computes them,
+and the controller's revision history: the current and update revisions of a set, new
+revisions, and the truncation of old ones."""
 
+from __future__ import annotations
+
+import copy
 import json
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+
+from .ownership import claim_objects, owner_ref
+from .resources import BY_KIND
+
+if TYPE_CHECKING:
+    from .store import Store
+
+Obj = Dict[str, Any]
+CR = BY_KIND["ControllerRevision"]
+REVISION_LABEL = "controller-revision-hash"
 
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
@@ -51,3 +67,99 @@ def template_from_data(data):
     template = dict(data["spec"]["template"])
     template.pop("$patch", None)
     return template
+
+
+# ---------------------------------------------------------------------------------------------
+# The StatefulSet controller's revision history (stateful_set_control.go getStatefulSetRevisions,
+# truncateHistory; pkg/controller/history)
+# ---------------------------------------------------------------------------------------------
+
+def pod_revision(pod: Optional[Obj]) -> str:
+    """The name of the revision a pod was made from (its controller-revision-hash label)."""
+    return ((pod or {}).get("metadata", {}).get("labels") or {}).get(REVISION_LABEL, "")
+
+
+def _raw(cr: Obj) -> str:
+    return go_json(cr.get("data"))
+
+
+def claim_revisions(store: Store, sts: Obj, reqs: Any) -> List[Obj]:
+    """The set's revisions (adopted and released as its pods are), oldest first."""
+    revs = claim_objects(store, CR, sts, reqs)
+    revs.sort(key=lambda r: (r.get("revision", 0), r["metadata"]["creationTimestamp"],
+                             r["metadata"]["name"]))
+    return revs
+
+
+def resolve_revisions(store: Store, sts: Obj, revs: List[Obj],
+                      collision: int) -> Tuple[Obj, Obj, int]:
+    """(current revision, update revision, collision count): the update revision is the
+    newest equal to the template (renumbered when older ones follow it) or a new one."""
+    raw = revision_data(sts["spec"]["template"])
+    equal = [r for r in revs if _raw(r) == raw]
+    max_rev = max([r.get("revision", 0) for r in revs] or [0])
+    if equal and equal[-1] is revs[-1]:
+        update_rev = revs[-1]
+    elif equal:
+        renumbered = copy.deepcopy(equal[-1])
+        renumbered["revision"] = max_rev + 1
+        update_rev = store.update(CR, renumbered, internal=True)
+    else:
+        update_rev, collision = _create_revision(store, sts, raw, max_rev + 1, collision)
+    current_name = (sts.get("status") or {}).get("currentRevision")
+    current_rev = update_rev
+    for r in revs:
+        if r["metadata"]["name"] == current_name:
+            current_rev = r
+    if current_name == update_rev["metadata"]["name"]:
+        current_rev = update_rev
+    return current_rev, update_rev, collision
+
+
+def _create_revision(store: Store, sts: Obj, raw: str, number: int,
+                     collision: int) -> Tuple[Obj, int]:
+    ns = sts["metadata"]["namespace"]
+    while True:
+        hash_ = revision_hash(raw, collision)
+        name = revision_name(sts["metadata"]["name"], hash_)
+        existing = store.peek(CR, ns, name)
+        if existing is None:
+            labels = dict(sts["spec"]["template"].get("metadata", {}).get("labels") or {})
+            labels["controller.kubernetes.io/hash"] = hash_
+            cr = {"metadata": {"name": name, "namespace": ns, "labels": labels,
+                               "ownerReferences": [owner_ref(sts)]},
+                  "data": json.loads(raw), "revision": number}
+            if sts["metadata"].get("annotations"):
+                cr["metadata"]["annotations"] = dict(sts["metadata"]["annotations"])
+            return store.create(CR, cr, namespace=ns, internal=True), collision
+        if _raw(existing) == raw:
+            return existing, collision
+        collision += 1
+
+
+def truncate_history(store: Store, sts: Obj, revs: List[Obj], pods: List[Obj],
+                     current_rev: Obj, update_rev: Obj) -> None:
+    """Delete the oldest revisions no pod uses beyond spec.revisionHistoryLimit."""
+    live = {current_rev["metadata"]["name"], update_rev["metadata"]["name"]}
+    live.update(pod_revision(p) for p in pods)
+    history = [r for r in revs if r["metadata"]["name"] not in live]
+    limit = sts["spec"].get("revisionHistoryLimit", 10)
+    for r in history[:max(0, len(history) - limit)]:
+        store.delete(CR, r["metadata"]["namespace"], r["metadata"]["name"])
+
+
+def deleting_revision_names(sts: Obj, revs: List[Obj]) -> Tuple[Optional[str], str, int]:
+    """(current, update revision names, collision count) of a set with a deletionTimestamp,
+    found without writing any: a real controller would (re)create the update revision here,
+    which the garbage collector deletes again; the names it reports are the same."""
+    raw = revision_data(sts["spec"]["template"])
+    collision = (sts.get("status") or {}).get("collisionCount") or 0
+    equal = [r for r in revs if _raw(r) == raw]
+    if equal:
+        upd_name = equal[-1]["metadata"]["name"]
+    else:
+        upd_name = revision_name(sts["metadata"]["name"], revision_hash(raw, collision))
+    cur_name = (sts.get("status") or {}).get("currentRevision")
+    if cur_name not in {r["metadata"]["name"] for r in revs}:
+        cur_name = upd_name
+    return cur_name, upd_name, collision
