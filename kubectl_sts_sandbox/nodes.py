@@ -16,6 +16,7 @@ volumes. Pods bound to a node that was deleted are force-deleted too (pod GC gcO
 
 import copy
 
+from kubectl_sts.k8s.conditions import node_ready
 from .clock import time_to_step
 from .resources import BY_KIND
 
@@ -24,13 +25,6 @@ POD = BY_KIND["Pod"]
 KUBELET_ANNOTATION = "sandbox.kubectl-sts.io/kubelet"
 UNREACHABLE = "node.kubernetes.io/unreachable"
 OUT_OF_SERVICE = "node.kubernetes.io/out-of-service"
-
-
-def ready_status(node):
-    for cond in (node.get("status") or {}).get("conditions") or []:
-        if cond.get("type") == "Ready":
-            return cond.get("status")
-    return "Unknown"
 
 
 def untolerated_taint(node, pod):
@@ -96,7 +90,7 @@ class NodeLifecycle:
                     now - self.stopped[name] >= self.config.node_grace_seconds:
                 self.unreachable.add(name)
                 self._not_ready(node)
-            if ready_status(node) != "True" and any(t.get("key") == OUT_OF_SERVICE for t in (
+            if not node_ready(node) and any(t.get("key") == OUT_OF_SERVICE for t in (
                     node.get("spec") or {}).get("taints") or []):
                 self._shut_down(name)
         for gone in set(self.stopped) - names:

@@ -17,6 +17,7 @@ handle them.
 
 import copy
 
+from kubectl_sts.k8s.conditions import find_condition
 from . import events
 from .clock import time_to_step
 from .nodes import UNREACHABLE, tolerates
@@ -111,7 +112,7 @@ class TaintEviction:
         meta = pod["metadata"]
         updated = copy.deepcopy(pod)
         conditions = updated.setdefault("status", {}).setdefault("conditions", [])
-        if not any(c.get("type") == "DisruptionTarget" for c in conditions):
+        if find_condition(updated, "DisruptionTarget") is None:
             conditions.append({"type": "DisruptionTarget", "status": "True",
                                "reason": "DeletionByTaintManager",
                                "message": "Taint manager: deleting due to NoExecute taint",
