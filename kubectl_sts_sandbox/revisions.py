@@ -21,7 +21,7 @@ REVISION_LABEL = "controller-revision-hash"
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
-def fnv32(data):
+def fnv32(data: bytes) -> int:
     """FNV-1 32-bit (Go's hash/fnv New32), not FNV-1a."""
     h = 0x811C9DC5
     for byte in data:
@@ -30,18 +30,18 @@ def fnv32(data):
     return h
 
 
-def safe_encode(text):
+def safe_encode(text: str) -> str:
     return "".join(_ALPHABET[ord(ch) % len(_ALPHABET)] for ch in text)
 
 
-def revision_data(template):
+def revision_data(template: Obj) -> str:
     """The raw `data` of a revision: a strategic merge patch that replaces spec.template,
     encoded with map keys sorted. Returned as the exact string that is hashed and compared."""
     patch = {"spec": {"template": dict(template, **{"$patch": "replace"})}}
     return go_json(patch)
 
 
-def go_json(value):
+def go_json(value: Any) -> str:
     """JSON as Go's encoding/json writes a map: sorted keys, no spaces, UTF-8 kept, and
     <, >, &, U+2028, U+2029 escaped."""
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -51,18 +51,18 @@ def go_json(value):
     return text
 
 
-def revision_hash(raw, collision_count=None):
+def revision_hash(raw: str, collision_count: Optional[int] = None) -> str:
     data = raw.encode("utf-8")
     if collision_count is not None:
         data += str(collision_count).encode("ascii")
     return safe_encode(str(fnv32(data)))
 
 
-def revision_name(sts_name, hash_):
+def revision_name(sts_name: str, hash_: str) -> str:
     return "%s-%s" % (sts_name[:223], hash_)
 
 
-def template_from_data(data):
+def template_from_data(data: Obj) -> Obj:
     """The pod template a revision's data restores (without the directive)."""
     template = dict(data["spec"]["template"])
     template.pop("$patch", None)
