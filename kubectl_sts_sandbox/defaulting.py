@@ -21,17 +21,17 @@ from .untyped import dict_at, ensure_dict, is_int, list_at, resource_name
 __all__ = ["apply_defaults", "drop_disabled_fields", "uses_max_unavailable"]
 
 
+def _fill(obj: dict, **defaults: Any) -> None:
+    """Set each field that is absent or empty (zero, "", null) to its default, in order."""
+    for key, value in defaults.items():
+        if not obj.get(key):
+            obj[key] = value
+
+
 def _default_probe(probe: Any) -> None:
     if not isinstance(probe, dict):
         return
-    for key, val in (
-        ("timeoutSeconds", 1),
-        ("periodSeconds", 10),
-        ("successThreshold", 1),
-        ("failureThreshold", 3),
-    ):
-        if not probe.get(key):
-            probe[key] = val
+    _fill(probe, timeoutSeconds=1, periodSeconds=10, successThreshold=1, failureThreshold=3)
     _default_handler(probe)
     grpc = probe.get("grpc")
     if isinstance(grpc, dict) and grpc.get("service") is None:
@@ -43,10 +43,7 @@ def _default_handler(handler: Any) -> None:
         return
     http = handler.get("httpGet")
     if isinstance(http, dict):
-        if not http.get("path"):
-            http["path"] = "/"
-        if not http.get("scheme"):
-            http["scheme"] = "HTTP"
+        _fill(http, path="/", scheme="HTTP")
 
 
 def _default_field_ref(holder: Any) -> None:
@@ -61,10 +58,7 @@ def _default_container(c: Any) -> None:
         return
     if not c.get("imagePullPolicy"):
         c["imagePullPolicy"] = "Always" if image_tag(c.get("image")) == "latest" else "IfNotPresent"
-    if not c.get("terminationMessagePath"):
-        c["terminationMessagePath"] = "/dev/termination-log"
-    if not c.get("terminationMessagePolicy"):
-        c["terminationMessagePolicy"] = "File"
+    _fill(c, terminationMessagePath="/dev/termination-log", terminationMessagePolicy="File")
     if not isinstance(c.get("resources"), dict):
         c["resources"] = {}
     for p in list_at(c, "ports"):
@@ -115,16 +109,12 @@ def _default_pod_spec(spec: Any) -> None:
     pods and pod templates."""
     if not isinstance(spec, dict):
         return
-    if not spec.get("dnsPolicy"):
-        spec["dnsPolicy"] = "ClusterFirst"
-    if not spec.get("restartPolicy"):
-        spec["restartPolicy"] = "Always"
+    _fill(spec, dnsPolicy="ClusterFirst", restartPolicy="Always")
     if not isinstance(spec.get("securityContext"), dict):
         spec["securityContext"] = {}
     if spec.get("terminationGracePeriodSeconds") is None:
         spec["terminationGracePeriodSeconds"] = 30
-    if not spec.get("schedulerName"):
-        spec["schedulerName"] = "default-scheduler"
+    _fill(spec, schedulerName="default-scheduler")
     for key in ("initContainers", "containers", "ephemeralContainers"):
         for c in list_at(spec, key):
             _default_container(c)
@@ -167,22 +157,16 @@ def _default_pvc(pvc: Any, with_type_meta: bool = False) -> None:
     if not isinstance(pvc, dict):
         return
     if with_type_meta:
-        if not pvc.get("apiVersion"):
-            pvc["apiVersion"] = "v1"
-        if not pvc.get("kind"):
-            pvc["kind"] = "PersistentVolumeClaim"
+        _fill(pvc, apiVersion="v1", kind="PersistentVolumeClaim")
     spec = ensure_dict(pvc, "spec")
-    if not spec.get("volumeMode"):
-        spec["volumeMode"] = "Filesystem"
+    _fill(spec, volumeMode="Filesystem")
     status = ensure_dict(pvc, "status")
-    if not status.get("phase"):
-        status["phase"] = "Pending"
+    _fill(status, phase="Pending")
 
 
 def _default_statefulset(sts: dict, maxunavailable_gate: bool) -> None:
     spec = ensure_dict(sts, "spec")
-    if not spec.get("podManagementPolicy"):
-        spec["podManagementPolicy"] = "OrderedReady"
+    _fill(spec, podManagementPolicy="OrderedReady")
     strategy = ensure_dict(spec, "updateStrategy")
     if not strategy.get("type"):
         strategy["type"] = "RollingUpdate"
@@ -195,10 +179,7 @@ def _default_statefulset(sts: dict, maxunavailable_gate: bool) -> None:
         if maxunavailable_gate and ru.get("maxUnavailable") is None:
             ru["maxUnavailable"] = 1
     policy = ensure_dict(spec, "persistentVolumeClaimRetentionPolicy")
-    if not policy.get("whenDeleted"):
-        policy["whenDeleted"] = "Retain"
-    if not policy.get("whenScaled"):
-        policy["whenScaled"] = "Retain"
+    _fill(policy, whenDeleted="Retain", whenScaled="Retain")
     if spec.get("replicas") is None:
         spec["replicas"] = 1
     if spec.get("revisionHistoryLimit") is None:
@@ -217,22 +198,19 @@ def _default_statefulset(sts: dict, maxunavailable_gate: bool) -> None:
 
 def _default_service(svc: dict) -> None:
     spec = ensure_dict(svc, "spec")
-    if not spec.get("sessionAffinity"):
-        spec["sessionAffinity"] = "None"
+    _fill(spec, sessionAffinity="None")
     if spec["sessionAffinity"] == "None":
         spec.pop("sessionAffinityConfig", None)
     elif spec["sessionAffinity"] == "ClientIP":
         cfg = dict_at(spec, "sessionAffinityConfig")
         if dict_at(cfg, "clientIP").get("timeoutSeconds") is None:
             spec["sessionAffinityConfig"] = {"clientIP": {"timeoutSeconds": 10800}}
-    if not spec.get("type"):
-        spec["type"] = "ClusterIP"
+    _fill(spec, type="ClusterIP")
     stype = spec["type"]
     for p in list_at(spec, "ports"):
         if not isinstance(p, dict):
             continue
-        if not p.get("protocol"):
-            p["protocol"] = "TCP"
+        _fill(p, protocol="TCP")
         if p.get("targetPort") in (None, 0, "") and p.get("port") is not None:
             p["targetPort"] = p["port"]
     externally_accessible = stype in ("LoadBalancer", "NodePort") or (
@@ -250,8 +228,7 @@ def _default_service(svc: dict) -> None:
         headless_no_selector = spec.get("clusterIP") == "None" and not spec.get("selector")
         if spec.get("ipFamilyPolicy") is None:
             spec["ipFamilyPolicy"] = "RequireDualStack" if headless_no_selector else "SingleStack"
-        if not spec.get("ipFamilies"):
-            spec["ipFamilies"] = ["IPv4"]
+        _fill(spec, ipFamilies=["IPv4"])
 
 
 def _default_namespace(ns: dict) -> None:
@@ -261,11 +238,9 @@ def _default_namespace(ns: dict) -> None:
         labels = ensure_dict(meta, "labels")
         labels["kubernetes.io/metadata.name"] = name
     spec = ensure_dict(ns, "spec")
-    if not spec.get("finalizers"):
-        spec["finalizers"] = ["kubernetes"]
+    _fill(spec, finalizers=["kubernetes"])
     status = ensure_dict(ns, "status")
-    if not status.get("phase"):
-        status["phase"] = "Active"
+    _fill(status, phase="Active")
 
 
 def apply_defaults(resource: str, obj: Any, maxunavailable_gate: bool = False) -> None:

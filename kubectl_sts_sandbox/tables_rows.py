@@ -22,6 +22,11 @@ Row = Tuple[List[Any], Optional[List[Dict[str, Any]]]]
 RowPrinter = Callable[[Dict[str, Any], datetime.datetime], Row]
 
 
+def _parts(obj: Dict[str, Any]) -> Tuple[Dict[str, Any], Dict[str, Any], Dict[str, Any]]:
+    """The object's metadata, spec and status (empty dicts for missing ones)."""
+    return as_dict(obj.get("metadata")), as_dict(obj.get("spec")), as_dict(obj.get("status"))
+
+
 def _layout_containers(containers: List[Any]) -> Tuple[str, str]:
     names = ",".join(as_str(as_dict(c).get("name")) for c in containers)
     images = ",".join(as_str(as_dict(c).get("image")) for c in containers)
@@ -54,9 +59,7 @@ _POD_FAILED_CONDITIONS = [
 
 
 def _pod_row(pod: Dict[str, Any], now: datetime.datetime) -> Row:
-    meta = as_dict(pod.get("metadata"))
-    spec = as_dict(pod.get("spec"))
-    status = as_dict(pod.get("status"))
+    meta, spec, status = _parts(pod)
     ready, total, reason, restarts, last_restart = pod_summary(pod)
     restarts_str = str(restarts)
     if restarts != 0 and last_restart is not None:
@@ -97,9 +100,7 @@ def _pod_row(pod: Dict[str, Any], now: datetime.datetime) -> Row:
 
 
 def _statefulset_row(obj: Dict[str, Any], now: datetime.datetime) -> Row:
-    meta = as_dict(obj.get("metadata"))
-    spec = as_dict(obj.get("spec"))
-    status = as_dict(obj.get("status"))
+    meta, spec, status = _parts(obj)
     replicas = spec.get("replicas")
     desired = 1 if replicas is None else as_int(replicas)  # the server defaults replicas to 1
     template_spec = as_dict(as_dict(spec.get("template")).get("spec"))
@@ -113,10 +114,20 @@ def _statefulset_row(obj: Dict[str, Any], now: datetime.datetime) -> Row:
     ], None
 
 
+def _storage_class(meta: Dict[str, Any], spec: Dict[str, Any]) -> str:
+    """GetPersistentVolume(Claim)Class: the beta annotation, else spec.storageClassName."""
+    annotations = as_dict(meta.get("annotations"))
+    if BETA_CLASS_ANNOTATION in annotations:
+        return as_str(annotations[BETA_CLASS_ANNOTATION])
+    return as_str(spec.get("storageClassName"))
+
+
+def _or_unset(value: Any) -> str:
+    return "<unset>" if value is None else as_str(value)
+
+
 def _pvc_row(obj: Dict[str, Any], now: datetime.datetime) -> Row:
-    meta = as_dict(obj.get("metadata"))
-    spec = as_dict(obj.get("spec"))
-    status = as_dict(obj.get("status"))
+    meta, spec, status = _parts(obj)
     phase = as_str(status.get("phase"))
     if meta.get("deletionTimestamp") is not None:
         phase = "Terminating"
@@ -126,30 +137,21 @@ def _pvc_row(obj: Dict[str, Any], now: datetime.datetime) -> Row:
     if volume_name:
         access_modes = access_modes_string(status.get("accessModes"))
         capacity = canonical_quantity(as_dict(status.get("capacity")).get("storage"))
-    annotations = as_dict(meta.get("annotations"))
-    if BETA_CLASS_ANNOTATION in annotations:
-        storage_class = as_str(annotations[BETA_CLASS_ANNOTATION])
-    else:
-        storage_class = as_str(spec.get("storageClassName"))
-    vac = spec.get("volumeAttributesClassName")
-    volume_mode = spec.get("volumeMode")
     return [
         as_str(meta.get("name")),
         phase,
         volume_name,
         capacity,
         access_modes,
-        storage_class,
-        "<unset>" if vac is None else as_str(vac),
+        _storage_class(meta, spec),
+        _or_unset(spec.get("volumeAttributesClassName")),
         since(meta.get("creationTimestamp"), now),
-        "<unset>" if volume_mode is None else as_str(volume_mode),
+        _or_unset(spec.get("volumeMode")),
     ], None
 
 
 def _pv_row(obj: Dict[str, Any], now: datetime.datetime) -> Row:
-    meta = as_dict(obj.get("metadata"))
-    spec = as_dict(obj.get("spec"))
-    status = as_dict(obj.get("status"))
+    meta, spec, status = _parts(obj)
     claim = ""
     claim_ref = as_struct(spec.get("claimRef"))
     if claim_ref is not None:
@@ -157,13 +159,6 @@ def _pv_row(obj: Dict[str, Any], now: datetime.datetime) -> Row:
     phase = as_str(status.get("phase"))
     if meta.get("deletionTimestamp") is not None:
         phase = "Terminating"
-    annotations = as_dict(meta.get("annotations"))
-    if BETA_CLASS_ANNOTATION in annotations:
-        storage_class = as_str(annotations[BETA_CLASS_ANNOTATION])
-    else:
-        storage_class = as_str(spec.get("storageClassName"))
-    vac = spec.get("volumeAttributesClassName")
-    volume_mode = spec.get("volumeMode")
     return [
         as_str(meta.get("name")),
         canonical_quantity(as_dict(spec.get("capacity")).get("storage")),
@@ -171,11 +166,11 @@ def _pv_row(obj: Dict[str, Any], now: datetime.datetime) -> Row:
         as_str(spec.get("persistentVolumeReclaimPolicy")),
         phase,
         claim,
-        storage_class,
-        "<unset>" if vac is None else as_str(vac),
+        _storage_class(meta, spec),
+        _or_unset(spec.get("volumeAttributesClassName")),
         as_str(status.get("reason")),
         since(meta.get("creationTimestamp"), now),
-        "<unset>" if volume_mode is None else as_str(volume_mode),
+        _or_unset(spec.get("volumeMode")),
     ], None
 
 
@@ -203,9 +198,7 @@ def _service_external_ip(spec: Dict[str, Any], status: Dict[str, Any]) -> str:
 
 
 def _service_row(obj: Dict[str, Any], now: datetime.datetime) -> Row:
-    meta = as_dict(obj.get("metadata"))
-    spec = as_dict(obj.get("spec"))
-    status = as_dict(obj.get("status"))
+    meta, spec, status = _parts(obj)
     internal_ip = "<none>"
     cluster_ips = as_list(spec.get("clusterIPs"))
     if cluster_ips:
@@ -314,7 +307,7 @@ def _namespace_row(obj: Dict[str, Any], now: datetime.datetime) -> Row:
 def _node_row(obj: Dict[str, Any], now: datetime.datetime) -> Row:
     """printNode: Ready or NotReady (Unknown without conditions), SchedulingDisabled when
     cordoned; roles from the node-role.kubernetes.io/ labels."""
-    meta, spec, status = (as_dict(obj.get(k)) for k in ("metadata", "spec", "status"))
+    meta, spec, status = _parts(obj)
     ready = find_condition(obj, "Ready")
     states = ["Unknown"] if ready is None else \
         ["Ready" if ready.get("status") == "True" else "NotReady"]

@@ -18,10 +18,10 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from kubectl_sts.k8s.gostrings import go_quote
-from ..untyped import dict_at, resource_name
+from ..untyped import resource_name
 from .claims import validate_pvc
 from .field import Cause, Causes, required
-from .meta import name_func, validate_object_meta, validate_object_meta_update
+from .meta import name_func, validate_meta
 from .pods import validate_pod
 from .statefulsets import validate_statefulset
 
@@ -47,9 +47,7 @@ def validate(resource: str, obj: Any, old: Optional[dict] = None,
         return validate_pod(obj, old)
     if res == "persistentvolumeclaims":
         return validate_pvc(obj, old)
-    if old is None:
-        return validate_object_meta(obj.get("metadata"), name_func(res))
-    return validate_object_meta_update(obj.get("metadata"), dict_at(old, "metadata"))
+    return validate_meta(obj, old, name_func(res))
 
 
 def _cause_error_string(cause: Cause) -> str:

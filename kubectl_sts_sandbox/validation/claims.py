@@ -11,7 +11,7 @@ from kubectl_sts.k8s.quantity import quantity_value
 from kubectl_sts.k8s.storage import BETA_CLASS_ANNOTATION
 from ..untyped import dict_at, list_at
 from .field import Causes, forbidden, invalid, not_supported, required, semantic_equal, spec_diff
-from .meta import validate_label_selector, validate_object_meta, validate_object_meta_update
+from .meta import validate_label_selector, validate_meta
 
 _ACCESS_MODES = ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"]
 _VOLUME_MODES = ["Block", "Filesystem"]
@@ -52,11 +52,7 @@ def validate_pvc_spec(spec: Any, path: str = "spec") -> Causes:
 
 
 def validate_pvc(pvc: dict, old: Optional[dict]) -> Causes:
-    errs: Causes = []
-    if old is None:
-        errs.extend(validate_object_meta(pvc.get("metadata"), name_is_dns_subdomain))
-    else:
-        errs.extend(validate_object_meta_update(pvc.get("metadata"), dict_at(old, "metadata")))
+    errs = validate_meta(pvc, old, name_is_dns_subdomain)
     errs.extend(validate_pvc_spec(pvc.get("spec")))
     if old is None:
         return errs

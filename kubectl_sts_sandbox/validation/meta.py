@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, List, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 from kubectl_sts.k8s.names import (is_qualified_name, is_valid_label_value, name_is_dns1035_label,
                                    name_is_dns_label, name_is_dns_subdomain)
@@ -93,6 +93,14 @@ def validate_object_meta_update(meta: Any, old_meta: Any, path: str = "metadata"
     errs.extend(validate_labels(meta.get("labels"), path + ".labels"))
     errs.extend(validate_annotations(meta.get("annotations"), path + ".annotations"))
     return errs
+
+
+def validate_meta(obj: dict, old: Optional[dict], name_fn: NameFunc) -> Causes:
+    """The object's metadata: ValidateObjectMeta on create (`old` None), else
+    ValidateObjectMetaUpdate against the stored object's."""
+    if old is None:
+        return validate_object_meta(obj.get("metadata"), name_fn)
+    return validate_object_meta_update(obj.get("metadata"), dict_at(old, "metadata"))
 
 
 def validate_label_selector(sel: Any, path: str) -> Tuple[Causes, bool]:

@@ -11,7 +11,7 @@ from kubectl_sts.k8s.names import is_dns1123_label, max_len_error, name_is_dns_s
 from ..untyped import dict_at, is_int, list_at
 from .field import (MAX_INT32, Causes, duplicate, forbidden, inclusive_range_error, invalid,
                     not_supported, required, semantic_equal, spec_diff)
-from .meta import validate_object_meta, validate_object_meta_update
+from .meta import validate_meta
 
 _RESTART_POLICIES = ["Always", "OnFailure", "Never"]
 _DNS_POLICIES = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"]
@@ -20,6 +20,15 @@ _TERMINATION_MESSAGE_POLICIES = ["File", "FallbackToLogsOnError"]
 _PROTOCOLS = ["SCTP", "TCP", "UDP"]
 _PORT_NAME_CHARS = re.compile("^[-a-z0-9]+$")
 _PORT_NAME_LETTER = re.compile("[a-z]")
+
+
+def _one_of(value: Any, path: str, supported: List[str]) -> Causes:
+    """Required, and one of `supported`."""
+    if not value:
+        return [required(path)]
+    if value not in supported:
+        return [not_supported(path, value, supported)]
+    return []
 
 
 def is_valid_port_name(port: str) -> List[str]:
@@ -62,11 +71,7 @@ def _validate_ports(ports: List[Any], path: str) -> Causes:
         hport = port.get("hostPort")
         if is_int(hport) and hport != 0 and not 1 <= hport <= 65535:
             errs.append(invalid(p + ".hostPort", hport, inclusive_range_error(1, 65535)))
-        proto = port.get("protocol")
-        if not proto:
-            errs.append(required(p + ".protocol"))
-        elif proto not in _PROTOCOLS:
-            errs.append(not_supported(p + ".protocol", proto, _PROTOCOLS))
+        errs.extend(_one_of(port.get("protocol"), p + ".protocol", _PROTOCOLS))
     return errs
 
 
@@ -84,17 +89,10 @@ def _validate_container(c: Any, path: str, full: bool) -> Causes:
         errs.append(required(path + ".image"))
     if not full:
         return errs
-    tmp = c.get("terminationMessagePolicy")
-    if not tmp:
-        errs.append(required(path + ".terminationMessagePolicy"))
-    elif tmp not in _TERMINATION_MESSAGE_POLICIES:
-        errs.append(not_supported(path + ".terminationMessagePolicy", tmp, _TERMINATION_MESSAGE_POLICIES))
+    errs.extend(_one_of(c.get("terminationMessagePolicy"), path + ".terminationMessagePolicy",
+                        _TERMINATION_MESSAGE_POLICIES))
     errs.extend(_validate_ports(list_at(c, "ports"), path + ".ports"))
-    pull = c.get("imagePullPolicy")
-    if not pull:
-        errs.append(required(path + ".imagePullPolicy"))
-    elif pull not in _PULL_POLICIES:
-        errs.append(not_supported(path + ".imagePullPolicy", pull, _PULL_POLICIES))
+    errs.extend(_one_of(c.get("imagePullPolicy"), path + ".imagePullPolicy", _PULL_POLICIES))
     return errs
 
 
@@ -140,16 +138,8 @@ def validate_pod_spec(spec: Any, path: str = "spec") -> Causes:
         name = c.get("name") if isinstance(c, dict) else None
         if isinstance(name, str) and name and name in regular:
             errs.append(duplicate("%s.initContainers[%d].name" % (path, i), name))
-    rp = spec.get("restartPolicy")
-    if not rp:
-        errs.append(required(path + ".restartPolicy"))
-    elif rp not in _RESTART_POLICIES:
-        errs.append(not_supported(path + ".restartPolicy", rp, _RESTART_POLICIES))
-    dp = spec.get("dnsPolicy")
-    if not dp:
-        errs.append(required(path + ".dnsPolicy"))
-    elif dp not in _DNS_POLICIES:
-        errs.append(not_supported(path + ".dnsPolicy", dp, _DNS_POLICIES))
+    errs.extend(_one_of(spec.get("restartPolicy"), path + ".restartPolicy", _RESTART_POLICIES))
+    errs.extend(_one_of(spec.get("dnsPolicy"), path + ".dnsPolicy", _DNS_POLICIES))
     ads = spec.get("activeDeadlineSeconds")
     if is_int(ads) and not 1 <= ads <= MAX_INT32:
         errs.append(invalid(path + ".activeDeadlineSeconds", ads, inclusive_range_error(1, MAX_INT32)))
@@ -260,11 +250,7 @@ def _validate_pod_update(pod: dict, old: dict) -> Causes:
 
 
 def validate_pod(pod: dict, old: Optional[dict]) -> Causes:
-    errs: Causes = []
-    if old is None:
-        errs.extend(validate_object_meta(pod.get("metadata"), name_is_dns_subdomain))
-    else:
-        errs.extend(validate_object_meta_update(pod.get("metadata"), dict_at(old, "metadata")))
+    errs = validate_meta(pod, old, name_is_dns_subdomain)
     errs.extend(validate_pod_spec(pod.get("spec")))
     if old is not None:
         errs.extend(_validate_pod_update(pod, old))

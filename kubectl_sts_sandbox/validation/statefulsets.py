@@ -12,7 +12,7 @@ from ..untyped import dict_at, is_int, list_at
 from .field import (IS_NEGATIVE_MSG, Causes, GoRepr, forbidden, go_map_repr, invalid,
                     not_supported, required, semantic_equal)
 from .meta import (selector_is_empty, selector_matches, validate_annotations, validate_label_selector,
-                   validate_labels, validate_object_meta, validate_object_meta_update)
+                   validate_labels, validate_meta)
 from .pods import validate_containers
 
 # The real v1.32 server does NOT validate the pod spec inside a StatefulSet
@@ -257,12 +257,8 @@ def _validate_statefulset_spec(spec: Any, check_max_unavailable: bool) -> Causes
 
 
 def validate_statefulset(sts: dict, old: Optional[dict], maxunavailable_gate: bool) -> Causes:
-    errs: Causes = []
     check_mu = bool(maxunavailable_gate) or uses_max_unavailable(old)
-    if old is None:
-        errs.extend(validate_object_meta(sts.get("metadata"), name_is_dns_label))
-    else:
-        errs.extend(validate_object_meta_update(sts.get("metadata"), dict_at(old, "metadata")))
+    errs = validate_meta(sts, old, name_is_dns_label)
     errs.extend(_validate_statefulset_spec(sts.get("spec"), check_mu))
     if old is not None:
         new_spec = dict(dict_at(sts, "spec"))
