@@ -24,7 +24,6 @@ from . import events
 from .clock import rfc3339
 
 if TYPE_CHECKING:
-    from .cluster import Config
     from .store import Store
 
 Obj = Dict[str, Any]
@@ -55,7 +54,7 @@ def container_behavior(pod: Obj, container: Obj) -> str:
     return "ok"
 
 
-def start_container(store: Store, config: Config, pod: Obj, container: Obj, cs: Obj,
+def start_container(store: Store, config: Any, pod: Obj, container: Obj, cs: Obj,
                     now: float) -> None:
     """Pull, create and start a container (the events a kubelet records), or fail the pull."""
     image = container.get("image", "")
@@ -89,7 +88,7 @@ def start_container(store: Store, config: Config, pod: Obj, container: Obj, cs: 
                       field)
 
 
-def cycle(store: Store, config: Config, pod: Obj, container: Obj, cs: Obj, now: float) -> None:
+def cycle(store: Store, config: Any, pod: Obj, container: Obj, cs: Obj, now: float) -> None:
     """A timed transition of a failing container: crash, back-off, restart, re-pull."""
     cname = container["name"]
     field = "spec.containers{%s}" % cname

@@ -20,7 +20,6 @@ from .podconfig import ConfigGate
 from .resources import BY_KIND
 
 if TYPE_CHECKING:
-    from .cluster import Config
     from .nodes import NodeLifecycle
     from .storage import Storage
     from .store import Store
@@ -55,7 +54,7 @@ class _PodState:
 
 
 class Kubelet(ConfigGate):
-    def __init__(self, store: Store, config: Config, storage: Storage) -> None:
+    def __init__(self, store: Store, config: Any, storage: Storage) -> None:
         self.store = store
         self.config = config
         self.storage = storage
@@ -434,7 +433,7 @@ class Kubelet(ConfigGate):
         self.store.update(POD, updated, subresource="status", internal=True)
 
 
-def _ready_seconds(pod: Obj, cfg: Config) -> float:
+def _ready_seconds(pod: Obj, cfg: Any) -> float:
     text = (pod["metadata"].get("annotations") or {}).get(READY_AFTER_ANNOTATION)
     if text:
         from kubectl_sts.k8s.durations import parse_duration

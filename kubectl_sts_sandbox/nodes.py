@@ -24,7 +24,6 @@ from .clock import time_to_step
 from .resources import BY_KIND
 
 if TYPE_CHECKING:
-    from .cluster import Config
     from .resources import ResourceType
     from .store import Store
 
@@ -58,7 +57,7 @@ def tolerates(toleration: Obj, taint: Obj) -> bool:
 
 
 class NodeLifecycle:
-    def __init__(self, store: Store, config: Config,
+    def __init__(self, store: Store, config: Any,
                  on_pods_changed: Callable[[str], None]) -> None:
         self.store = store
         self.config = config

@@ -30,7 +30,6 @@ from . import events, storageclasses
 from .resources import BY_KIND
 
 if TYPE_CHECKING:
-    from .cluster import Config
     from .resources import ResourceType
     from .store import Store
 
@@ -56,7 +55,7 @@ def _target(claim: Obj) -> Optional[str]:
 
 
 class Resizer:
-    def __init__(self, store: Store, config: Config) -> None:
+    def __init__(self, store: Store, config: Any) -> None:
         self.store = store
         self.config = config
         self.dirty: Set[Key] = set()        # (ns, name) of claims to look at
