@@ -1,19 +1,23 @@
 """The simulated cluster: the store plus the control loops that run against it."""
 
+from __future__ import annotations
+
 import copy
 import threading
+from typing import Any, Dict, Optional, Set, Tuple
 
-from . import configdata, storageclasses
 from kubectl_sts.k8s.storage import class_of
+from . import configdata, storageclasses
 from .clock import Clock
-from .controller import StatefulSetController, controller_of
+from .controller import StatefulSetController
 from .disruption import Disruption
 from .endpointslices import EndpointSlices
 from .gc import GarbageCollector
 from .kubelet import NODES, Kubelet
 from .nodes import NodeLifecycle
+from .ownership import controller_of
 from .resizer import Resizer, can_expand
-from .resources import BY_KIND, RESOURCE_TYPES
+from .resources import BY_KIND, RESOURCE_TYPES, ResourceType
 from .serviceaccounts import ServiceAccounts
 from .storage import Storage
 from .store import Store
@@ -29,15 +33,19 @@ NODE = BY_KIND["Node"]
 SECRET = BY_KIND["Secret"]
 CONFIGMAP = BY_KIND["ConfigMap"]
 SC = BY_KIND["StorageClass"]
+Obj = Dict[str, Any]
 
 
 class Config:
     """Timings in simulated seconds. The defaults are fast, for tests; `demo()` is lifelike."""
 
-    def __init__(self, speed=1.0, start_seconds=0.02, ready_seconds=0.02, terminate_seconds=0.02,
-                 crash_seconds=0.05, backoff_seconds=0.2, maxunavailable_gate=False,
-                 watch_history=50000, reclaim_policy="Delete", validate=True,
-                 resize_seconds=0.05, node_grace_seconds=0.2, default_toleration_seconds=300):
+    def __init__(self, speed: float = 1.0, start_seconds: float = 0.02,
+                 ready_seconds: float = 0.02, terminate_seconds: float = 0.02,
+                 crash_seconds: float = 0.05, backoff_seconds: float = 0.2,
+                 maxunavailable_gate: bool = False, watch_history: int = 50000,
+                 reclaim_policy: str = "Delete", validate: bool = True,
+                 resize_seconds: float = 0.05, node_grace_seconds: float = 0.2,
+                 default_toleration_seconds: float = 300) -> None:
         self.speed = speed
         self.start_seconds = start_seconds
         self.ready_seconds = ready_seconds
@@ -55,16 +63,16 @@ class Config:
         self.default_toleration_seconds = default_toleration_seconds
 
     @classmethod
-    def demo(cls, **overrides):
-        values = dict(start_seconds=1.0, ready_seconds=1.0, terminate_seconds=1.0,
-                      crash_seconds=3.0, backoff_seconds=10.0, resize_seconds=2.0,
-                      node_grace_seconds=40.0)
+    def demo(cls, **overrides: Any) -> Config:
+        values: Dict[str, Any] = dict(start_seconds=1.0, ready_seconds=1.0, terminate_seconds=1.0,
+                                      crash_seconds=3.0, backoff_seconds=10.0,
+                                      resize_seconds=2.0, node_grace_seconds=40.0)
         values.update(overrides)
         return cls(**values)
 
 
 class Cluster:
-    def __init__(self, config=None):
+    def __init__(self, config: Optional[Config] = None) -> None:
         self.config = config or Config()
         self.clock = Clock(self.config.speed)
         self.store = Store(self.clock, history=self.config.watch_history, admit=self._admit)
@@ -79,12 +87,12 @@ class Cluster:
         self.kubelet.nodes = self.nodes
         self.serviceaccounts = ServiceAccounts(self.store)
         self.controller = StatefulSetController(self.store, self.config.maxunavailable_gate)
-        self.dirty = set()            # (ns, name) of StatefulSets to sync
-        self.requeue = {}             # (ns, name) -> simulated time
-        self.terminating_ns = set()
+        self.dirty: Set[Tuple[str, str]] = set()      # (ns, name) of StatefulSets to sync
+        self.requeue: Dict[Tuple[str, str], float] = {}   # (ns, name) -> simulated time
+        self.terminating_ns: Set[str] = set()
         self._kick = True
         self._stop = threading.Event()
-        self._thread = None
+        self._thread: Optional[threading.Thread] = None
         self._service_ips = 0
         for listener in (self._on_change, self.kubelet.on_change, self.gc.on_change,
                          self.storage.on_change, self.serviceaccounts.on_change,
@@ -101,10 +109,10 @@ class Cluster:
             self.store.create(NODE, _node(node), internal=True)
 
     # -- admission: defaults, validation, and what admission plugins add -----------------------
-    def _admit(self, rt, obj, old):
-        from . import validation
-        validation.drop_disabled_fields(rt.plural, obj, old, self.config.maxunavailable_gate)
-        validation.apply_defaults(rt.plural, obj, self.config.maxunavailable_gate)
+    def _admit(self, rt: ResourceType, obj: Obj, old: Optional[Obj]) -> None:
+        from . import defaulting, validation
+        defaulting.drop_disabled_fields(rt.plural, obj, old, self.config.maxunavailable_gate)
+        defaulting.apply_defaults(rt.plural, obj, self.config.maxunavailable_gate)
         if rt is SECRET:
             configdata.prepare_secret(obj)
         elif rt is CONFIGMAP:
@@ -146,7 +154,7 @@ class Cluster:
         if rt is PVC and old is not None:
             self._admit_resize(obj, old)
 
-    def _admit_resize(self, claim, old):
+    def _admit_resize(self, claim: Obj, old: Obj) -> None:
         """The PersistentVolumeClaimResize admission plugin (validating, so after the
         registry's validation: plugin/pkg/admission/storage/persistentvolume/resize)."""
         from kubectl_sts.k8s.quantity import quantity_value
@@ -169,7 +177,7 @@ class Cluster:
         raise forbidden('persistentvolumeclaims "%s" is forbidden: %s' % (name, reason), PVC,
                         name)
 
-    def _allocate_cluster_ip(self, svc):
+    def _allocate_cluster_ip(self, svc: Obj) -> None:
         spec = svc.setdefault("spec", {})
         if spec.get("clusterIP") in (None, ""):
             self._service_ips += 1
@@ -177,7 +185,7 @@ class Cluster:
         spec["clusterIPs"] = [spec["clusterIP"]]
 
     # -- change tracking -----------------------------------------------------------------------
-    def _on_change(self, rt, etype, obj):
+    def _on_change(self, rt: ResourceType, etype: str, obj: Obj) -> None:
         meta = obj["metadata"]
         ns = meta.get("namespace", "")
         if rt is STS:
@@ -194,24 +202,24 @@ class Cluster:
             self.terminating_ns.add(meta["name"])
         self._kick = True
 
-    def _all_sets_dirty(self, ns):
+    def _all_sets_dirty(self, ns: str) -> None:
         for (sns, name) in list(self.store.data[STS].keys()):
             if sns == ns:
                 self.dirty.add((sns, name))
 
     # -- the loop --------------------------------------------------------------------------------
-    def start(self):
+    def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="sandbox-cluster", daemon=True)
         self._thread.start()
 
-    def stop(self):
+    def stop(self) -> None:
         self._stop.set()
         with self.store.cond:
             self.store.cond.notify_all()
         if self._thread:
             self._thread.join(timeout=5)
 
-    def _run(self):
+    def _run(self) -> None:
         cond = self.store.cond
         while not self._stop.is_set():
             with cond:
@@ -233,7 +241,7 @@ class Cluster:
                     import traceback
                     traceback.print_exc()
 
-    def step(self):
+    def step(self) -> None:
         """One pass of every control loop (under the store lock)."""
         now = self.clock.now()
         self._namespaces()
@@ -247,9 +255,9 @@ class Cluster:
         work = sorted(self.dirty)
         self.dirty.clear()
         for ns, name in work:
-            when = self.controller.sync(ns, name)
-            if when is not None:
-                self.requeue[(ns, name)] = when
+            again = self.controller.sync(ns, name)
+            if again is not None:
+                self.requeue[(ns, name)] = again
         self.kubelet.step(self.clock.now())
         self.resizer.step(self.clock.now())
         self.disruption.step()
@@ -257,7 +265,7 @@ class Cluster:
         self.nodes.step(self.clock.now())
         self.endpointslices.step()
 
-    def _namespaces(self):
+    def _namespaces(self) -> None:
         for name in list(self.terminating_ns):
             ns = self.store.peek(NS, "", name)
             if ns is None:
@@ -279,7 +287,7 @@ class Cluster:
                 self.terminating_ns.discard(name)
 
 
-def _node(name):
+def _node(name: str) -> Obj:
     tail = name.rsplit("-", 1)[-1]
     number = int(tail) if tail.isdigit() else 0
     zone = "zone-b" if name.endswith("-3") else "zone-a"

@@ -118,7 +118,7 @@ def _cause(reason: str, field: str, message: str) -> Cause:
 
 def _key_causes(values: Any, path: str) -> list[Cause]:
     from kubectl_sts.k8s.gostrings import go_quote
-    out = []
+    out: list[Cause] = []
     if not isinstance(values, dict):
         return out
     for key in sorted(values):
@@ -171,7 +171,7 @@ def validate_secret(secret: Obj, old: Optional[Obj]) -> list[Cause]:
     out: list[Cause] = []
     if old is not None:
         if secret.get("type") != old.get("type"):
-            from .validation import invalid
+            from .validation.field import invalid
             out.append(invalid("type", secret.get("type"), "field is immutable"))
         out.extend(_immutable_causes(secret, old, ("data",)))
     data = secret.get("data")
@@ -182,13 +182,17 @@ def validate_secret(secret: Obj, old: Optional[Obj]) -> list[Cause]:
     return out
 
 
+_TYPED_SECRET_KEYS: dict[Any, tuple[str, ...]] = {
+    "kubernetes.io/tls": ("tls.crt", "tls.key"),
+    "kubernetes.io/dockerconfigjson": (".dockerconfigjson",),
+    "kubernetes.io/dockercfg": (".dockercfg",),
+    "kubernetes.io/ssh-auth": ("ssh-privatekey",)}
+
+
 def _typed_secret_causes(secret: Obj) -> list[Cause]:
     """The per-type required keys of ValidateSecret (the common types)."""
     data = secret.get("data") or {}
-    required = {"kubernetes.io/tls": ("tls.crt", "tls.key"),
-                "kubernetes.io/dockerconfigjson": (".dockerconfigjson",),
-                "kubernetes.io/dockercfg": (".dockercfg",),
-                "kubernetes.io/ssh-auth": ("ssh-privatekey",)}.get(secret.get("type"), ())
+    required = _TYPED_SECRET_KEYS.get(secret.get("type"), ())
     return [_cause("FieldValueRequired", "data[%s]" % key, "Required value")
             for key in required if key not in data]
 

@@ -1,96 +1,79 @@
 """The simulated StatefulSet controller (kube-controller-manager v1.32 behaviour; see
-shared/docs/statefulset-semantics.md sections 1-6). One `sync` is one reconcile of one set."""
+shared/docs/statefulset-semantics.md sections 1-6). One `sync` is one reconcile of one set:
+the pod loop and the status are here; adopting and releasing is ownership.py, the revision
+history revisions.py, the claims of each ordinal volumeclaims.py."""
+
+from __future__ import annotations
 
 import copy
-import json
 import re
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
+from kubectl_sts.k8s.conditions import find_condition, pod_ready
+from kubectl_sts.k8s.selectors import selector_from_label_selector
+from kubectl_sts.k8s.statefulset import claim_name
 from . import events, revisions
 from .clock import parse_rfc3339
+from .ownership import claim_objects, owner_ref
 from .resources import BY_KIND
-from kubectl_sts.k8s.selectors import matches_labels, selector_from_label_selector
+from .revisions import REVISION_LABEL, pod_revision
+from .volumeclaims import claims_stale, create_claims, fix_claim_refs
 
+if TYPE_CHECKING:
+    from .store import Store
+
+Obj = Dict[str, Any]
 STS = BY_KIND["StatefulSet"]
 POD = BY_KIND["Pod"]
-PVC = BY_KIND["PersistentVolumeClaim"]
-CR = BY_KIND["ControllerRevision"]
 
 _NAME_RE = re.compile(r"^(.*)-([0-9]+)$")
-REVISION_LABEL = "controller-revision-hash"
 POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
 POD_INDEX_LABEL = "apps.kubernetes.io/pod-index"
 COMPONENT = "statefulset-controller"
 
 
-def parse_ordinal(name):
+def parse_ordinal(name: str) -> Tuple[Optional[str], int]:
+    """(set name, ordinal) of a pod named `<set>-<ordinal>`, or (None, -1)."""
     m = _NAME_RE.match(name)
     return (m.group(1), int(m.group(2))) if m else (None, -1)
 
 
-def is_created(pod):
+def is_created(pod: Optional[Obj]) -> bool:
     return pod is not None and bool((pod.get("status") or {}).get("phase"))
 
 
-def is_terminating(pod):
+def is_terminating(pod: Optional[Obj]) -> bool:
     return pod is not None and bool(pod["metadata"].get("deletionTimestamp"))
 
 
-def ready_condition(pod):
-    for cond in (pod.get("status") or {}).get("conditions") or []:
-        if cond.get("type") == "Ready":
-            return cond
-    return None
-
-
-def is_running_ready(pod):
+def is_running_ready(pod: Optional[Obj]) -> bool:
     if pod is None or (pod.get("status") or {}).get("phase") != "Running":
         return False
-    cond = ready_condition(pod)
-    return cond is not None and cond.get("status") == "True"
+    return pod_ready(pod)
 
 
-def available_at(pod, min_ready):
+def available_at(pod: Optional[Obj], min_ready: float) -> float:
     """Simulated time from which a Running&Ready pod counts as available."""
-    cond = ready_condition(pod)
+    cond = find_condition(pod, "Ready")
     since = parse_rfc3339(cond.get("lastTransitionTime")) if cond else None
     return (since or 0) + min_ready
 
 
-def is_available(pod, min_ready, now):
+def is_available(pod: Optional[Obj], min_ready: float, now: float) -> bool:
     if not is_running_ready(pod):
         return False
     return min_ready <= 0 or available_at(pod, min_ready) <= now
 
 
-def is_unhealthy(pod):
+def is_unhealthy(pod: Optional[Obj]) -> bool:
     return not is_running_ready(pod) or is_terminating(pod)
 
 
-def pod_revision(pod):
-    return ((pod or {}).get("metadata", {}).get("labels") or {}).get(REVISION_LABEL, "")
-
-
-def owner_ref(obj, block=True):
-    return {"apiVersion": obj["apiVersion"], "kind": obj["kind"], "name": obj["metadata"]["name"],
-            "uid": obj["metadata"]["uid"], "controller": True, "blockOwnerDeletion": block}
-
-
-def controller_of(obj):
-    for ref in obj["metadata"].get("ownerReferences") or []:
-        if ref.get("controller"):
-            return ref
-    return None
-
-
-def start_ordinal(sts):
+def start_ordinal(sts: Obj) -> int:
     return ((sts["spec"].get("ordinals") or {}).get("start") or 0)
 
 
-def claim_name(template_name, sts_name, ordinal):
-    return "%s-%s-%d" % (template_name, sts_name, ordinal)
-
-
-def resolve_max_unavailable(value, replicas):
+def resolve_max_unavailable(value: Any, replicas: int) -> int:
     if value is None:
         return 1
     if isinstance(value, str) and value.endswith("%"):
@@ -101,21 +84,22 @@ def resolve_max_unavailable(value, replicas):
 
 
 class StatefulSetController:
-    def __init__(self, store, maxunavailable_gate=False):
+    def __init__(self, store: Store, maxunavailable_gate: bool = False) -> None:
         self.store = store
         self.maxunavailable_gate = maxunavailable_gate
-        self.failures = {}        # (ns, name) -> failed syncs in a row (the rate limiter's count)
+        # (ns, name) -> failed syncs in a row (the rate limiter's count)
+        self.failures: Dict[Tuple[str, str], int] = {}
         self._failed = False      # whether the sync under way hit an error
 
     # -- entry point --------------------------------------------------------------------------
-    def sync(self, namespace, name):
+    def sync(self, namespace: str, name: str) -> Optional[float]:
         """Reconcile one StatefulSet. Returns a simulated time at which to sync again, or None."""
         sts = self.store.peek(STS, namespace, name)
         if sts is None:
             self.failures.pop((namespace, name), None)
             return None
         reqs = selector_from_label_selector(sts["spec"].get("selector"))
-        revs = self._claim_revisions(sts, reqs)
+        revs = revisions.claim_revisions(self.store, sts, reqs)
         pods = self._claim_pods(sts, reqs)
         if sts["metadata"].get("deletionTimestamp"):
             # stateful_set_control.go updateStatefulSet: a set being deleted gets its status
@@ -123,7 +107,8 @@ class StatefulSetController:
             self._write_deleting_status(sts, revs, pods)
             return None
         collision = (sts.get("status") or {}).get("collisionCount") or 0
-        current_rev, update_rev, collision = self._resolve_revisions(sts, revs, collision)
+        current_rev, update_rev, collision = revisions.resolve_revisions(self.store, sts, revs,
+                                                                         collision)
         self._failed = False
         requeue = self._reconcile(sts, pods, current_rev, update_rev, collision)
         self._prune_revisions(sts, reqs, current_rev, update_rev)
@@ -140,102 +125,25 @@ class StatefulSetController:
             self.failures.pop(key, None)                # queue.Forget
         return requeue
 
-    # -- ownership ----------------------------------------------------------------------------
-    def _claim(self, rt, sts, reqs, accept_name=None):
-        uid = sts["metadata"]["uid"]
-        items, _ = self.store.list(rt, sts["metadata"]["namespace"])
-        owned = []
-        for obj in items:
-            if accept_name is not None and not accept_name(obj):
-                continue                # ClaimPods' filter (isMemberOf): neither kept nor released
-            ref = controller_of(obj)
-            selected = bool(reqs) and matches_labels(reqs, obj["metadata"].get("labels"))
-            if ref is not None and ref.get("uid") == uid:
-                if selected or sts["metadata"].get("deletionTimestamp"):
-                    owned.append(obj)
-                else:                                  # release what stopped matching
-                    obj = copy.deepcopy(obj)
-                    refs = [r for r in obj["metadata"]["ownerReferences"] if r.get("uid") != uid]
-                    if refs:
-                        obj["metadata"]["ownerReferences"] = refs
-                    else:                              # omitempty: no empty list is served
-                        del obj["metadata"]["ownerReferences"]
-                    self.store.update(rt, obj, internal=True)
-            elif ref is None and selected and not obj["metadata"].get("deletionTimestamp") and \
-                    not sts["metadata"].get("deletionTimestamp"):
-                obj = copy.deepcopy(obj)             # adopt an orphan
-                obj["metadata"].setdefault("ownerReferences", []).append(owner_ref(sts))
-                owned.append(self.store.update(rt, obj, internal=True))
-        return owned
-
-    def _claim_revisions(self, sts, reqs):
-        revs = self._claim(CR, sts, reqs)
-        revs.sort(key=lambda r: (r.get("revision", 0), r["metadata"]["creationTimestamp"],
-                                 r["metadata"]["name"]))
-        return revs
-
-    def _claim_pods(self, sts, reqs):
+    # -- ownership and history ---------------------------------------------------------------
+    def _claim_pods(self, sts: Obj, reqs: Any) -> List[Obj]:
         name = sts["metadata"]["name"]
-        pods = self._claim(POD, sts, reqs,
-                           accept_name=lambda p: parse_ordinal(p["metadata"]["name"])[0] == name)
+        pods = claim_objects(self.store, POD, sts, reqs,
+                             accept=lambda p: parse_ordinal(p["metadata"]["name"])[0] == name)
         return [p for p in pods if parse_ordinal(p["metadata"]["name"])[0] == name]
 
-    # -- revisions (section 2) ----------------------------------------------------------------
-    def _resolve_revisions(self, sts, revs, collision):
-        raw = revisions.revision_data(sts["spec"]["template"])
-        equal = [r for r in revs if _raw(r) == raw]
-        max_rev = max([r.get("revision", 0) for r in revs] or [0])
-        if equal and equal[-1] is revs[-1]:
-            update_rev = revs[-1]
-        elif equal:
-            renumbered = copy.deepcopy(equal[-1])
-            renumbered["revision"] = max_rev + 1
-            update_rev = self.store.update(CR, renumbered, internal=True)
-        else:
-            update_rev, collision = self._create_revision(sts, raw, max_rev + 1, collision)
-        current_name = (sts.get("status") or {}).get("currentRevision")
-        current_rev = update_rev
-        for r in revs:
-            if r["metadata"]["name"] == current_name:
-                current_rev = r
-        if current_name == update_rev["metadata"]["name"]:
-            current_rev = update_rev
-        return current_rev, update_rev, collision
-
-    def _create_revision(self, sts, raw, number, collision):
-        ns = sts["metadata"]["namespace"]
-        while True:
-            hash_ = revisions.revision_hash(raw, collision)
-            name = revisions.revision_name(sts["metadata"]["name"], hash_)
-            existing = self.store.peek(CR, ns, name)
-            if existing is None:
-                labels = dict(sts["spec"]["template"].get("metadata", {}).get("labels") or {})
-                labels["controller.kubernetes.io/hash"] = hash_
-                cr = {"metadata": {"name": name, "namespace": ns, "labels": labels,
-                                   "ownerReferences": [owner_ref(sts)]},
-                      "data": json.loads(raw), "revision": number}
-                if sts["metadata"].get("annotations"):
-                    cr["metadata"]["annotations"] = dict(sts["metadata"]["annotations"])
-                return self.store.create(CR, cr, namespace=ns, internal=True), collision
-            if _raw(existing) == raw:
-                return existing, collision
-            collision += 1
-
-    def _prune_revisions(self, sts, reqs, current_rev, update_rev):
+    def _prune_revisions(self, sts: Obj, reqs: Any, current_rev: Obj, update_rev: Obj) -> None:
+        """Truncate the history of the set as it is after the sync."""
         sts = self.store.peek(STS, sts["metadata"]["namespace"], sts["metadata"]["name"])
         if sts is None:
             return
-        revs = self._claim_revisions(sts, reqs)
-        pods = self._claim_pods(sts, reqs)
-        live = {current_rev["metadata"]["name"], update_rev["metadata"]["name"]}
-        live.update(pod_revision(p) for p in pods)
-        history = [r for r in revs if r["metadata"]["name"] not in live]
-        limit = sts["spec"].get("revisionHistoryLimit", 10)
-        for r in history[:max(0, len(history) - limit)]:
-            self.store.delete(CR, r["metadata"]["namespace"], r["metadata"]["name"])
+        revs = revisions.claim_revisions(self.store, sts, reqs)
+        revisions.truncate_history(self.store, sts, revs, self._claim_pods(sts, reqs), current_rev,
+                                   update_rev)
 
     # -- the reconcile loop (section 3) -------------------------------------------------------
-    def _reconcile(self, sts, pods, current_rev, update_rev, collision):
+    def _reconcile(self, sts: Obj, pods: List[Obj], current_rev: Obj, update_rev: Obj,
+                   collision: int) -> Optional[float]:
         spec = sts["spec"]
         now = self.store.clock.now()
         min_ready = spec.get("minReadySeconds") or 0
@@ -244,8 +152,8 @@ class StatefulSetController:
         monotonic = spec.get("podManagementPolicy", "OrderedReady") != "Parallel"
         cur_name, upd_name = current_rev["metadata"]["name"], update_rev["metadata"]["name"]
 
-        replicas = [None] * count
-        condemned = []
+        replicas: List[Any] = [None] * count   # a pod, None (missing), "created" (by _act)
+        condemned: List[Obj] = []
         for pod in pods:
             ordinal = parse_ordinal(pod["metadata"]["name"])[1]
             if start <= ordinal < start + count:
@@ -276,7 +184,8 @@ class StatefulSetController:
             requeue = min(waits) if waits else None
         return requeue
 
-    def _act(self, ctx, replicas, condemned, first_unhealthy):
+    def _act(self, ctx: _Context, replicas: List[Any], condemned: List[Obj],
+             first_unhealthy: Optional[Obj]) -> None:
         sts = ctx.sts
         for i in range(len(replicas)):
             pod = replicas[i]
@@ -295,14 +204,15 @@ class StatefulSetController:
                 replicas[i] = "created"
                 continue
             if pod.get("status", {}).get("phase") == "Pending":
-                self._create_claims(sts, pod, ordinal)
+                create_claims(self.store, sts, pod, ordinal, self._event)
             if ctx.monotonic and (is_terminating(pod) or not is_running_ready(pod) or
                                   not is_available(pod, ctx.min_ready, ctx.now)):
                 return
             self._fix_identity(ctx, pod, ordinal)
 
         for pod in condemned:
-            self._fix_claim_refs(sts, pod, condemned=True)
+            fix_claim_refs(self.store, sts, pod, parse_ordinal(pod["metadata"]["name"])[1],
+                           True, self._event)
         for pod in condemned:
             if is_terminating(pod):
                 if ctx.monotonic:
@@ -337,7 +247,8 @@ class StatefulSetController:
             if is_unhealthy(pod):
                 return
 
-    def _rolling_max_unavailable(self, ctx, replicas, update_min, rolling):
+    def _rolling_max_unavailable(self, ctx: _Context, replicas: List[Any], update_min: int,
+                                 rolling: Obj) -> None:
         upd_name = ctx.update_rev["metadata"]["name"]
         max_unavailable = resolve_max_unavailable(rolling.get("maxUnavailable"), len(replicas))
         unavailable = sum(1 for p in replicas if not isinstance(p, dict) or is_terminating(p)
@@ -357,7 +268,7 @@ class StatefulSetController:
                 ctx.status["currentReplicas"] -= 1
 
     # -- pods and claims ----------------------------------------------------------------------
-    def _new_pod(self, ctx, ordinal):
+    def _new_pod(self, ctx: _Context, ordinal: int) -> Obj:
         sts = ctx.sts
         strategy = sts["spec"].get("updateStrategy") or {}
         rolling = strategy.get("rollingUpdate")
@@ -393,14 +304,14 @@ class StatefulSetController:
             spec["volumes"] = volumes
         return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
 
-    def _create_pod(self, ctx, ordinal):
+    def _create_pod(self, ctx: _Context, ordinal: int) -> bool:
         sts = ctx.sts
         pod = self._new_pod(ctx, ordinal)
         name = pod["metadata"]["name"]
         policy = sts["spec"].get("persistentVolumeClaimRetentionPolicy") or {}
-        if policy.get("whenScaled") == "Delete" and self._claims_stale(sts, name, ordinal):
+        if policy.get("whenScaled") == "Delete" and claims_stale(self.store, sts, name, ordinal):
             return False
-        error = self._create_claims(sts, pod, ordinal)
+        error = create_claims(self.store, sts, pod, ordinal, self._event)
         if error is None:
             try:
                 # through admission, as a real controller's create is: the pod gets the API
@@ -421,77 +332,10 @@ class StatefulSetController:
             return False
         self._event(sts, "Normal", "SuccessfulCreate", "create Pod %s in StatefulSet %s successful"
                     % (name, sts["metadata"]["name"]))
-        self._fix_claim_refs(sts, pod, condemned=False)
+        fix_claim_refs(self.store, sts, pod, ordinal, False, self._event)
         return True
 
-    def _claims(self, sts, ordinal):
-        for tmpl in sts["spec"].get("volumeClaimTemplates") or []:
-            yield tmpl, claim_name(tmpl["metadata"]["name"], sts["metadata"]["name"], ordinal)
-
-    def _claims_stale(self, sts, pod_name, ordinal):
-        for _, cname in self._claims(sts, ordinal):
-            claim = self.store.peek(PVC, sts["metadata"]["namespace"], cname)
-            for ref in (claim or {}).get("metadata", {}).get("ownerReferences") or []:
-                if ref.get("kind") == "Pod" and ref.get("name") == pod_name:
-                    return True
-        return False
-
-    def _create_claims(self, sts, pod, ordinal):
-        ns = sts["metadata"]["namespace"]
-        for tmpl, cname in self._claims(sts, ordinal):
-            claim = self.store.peek(PVC, ns, cname)
-            if claim is not None:
-                if claim["metadata"].get("deletionTimestamp"):
-                    return "pvc %s is being deleted" % cname
-                continue
-            labels = dict(tmpl["metadata"].get("labels") or {})
-            labels.update((sts["spec"].get("selector") or {}).get("matchLabels") or {})
-            meta = {"name": cname, "namespace": ns, "labels": labels}
-            if tmpl["metadata"].get("annotations"):
-                meta["annotations"] = dict(tmpl["metadata"]["annotations"])
-            claim = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": meta,
-                     "spec": copy.deepcopy(tmpl.get("spec") or {})}
-            try:
-                self.store.create(PVC, claim, namespace=ns)
-            except Exception as exc:
-                return str(exc)
-            self._event(sts, "Normal", "SuccessfulCreate",
-                        "create Claim %s Pod %s in StatefulSet %s success"
-                        % (cname, pod["metadata"]["name"], sts["metadata"]["name"]))
-        return None
-
-    def _fix_claim_refs(self, sts, pod, condemned):
-        policy = sts["spec"].get("persistentVolumeClaimRetentionPolicy") or {}
-        when_deleted = policy.get("whenDeleted", "Retain")
-        when_scaled = policy.get("whenScaled", "Retain")
-        ordinal = parse_ordinal(pod["metadata"]["name"])[1]
-        sts_uid = sts["metadata"]["uid"]
-        pod_uid = pod["metadata"].get("uid")
-        wanted = []
-        if condemned and when_scaled == "Delete":
-            wanted = [owner_ref(pod)]
-        elif when_deleted == "Delete":
-            wanted = [owner_ref(sts)]
-        for _, cname in self._claims(sts, ordinal):
-            claim = self.store.peek(PVC, sts["metadata"]["namespace"], cname)
-            if claim is None or claim["metadata"].get("deletionTimestamp"):
-                continue
-            refs = claim["metadata"].get("ownerReferences") or []
-            ours = [r for r in refs if r.get("uid") in (sts_uid, pod_uid)]
-            others = [r for r in refs if r.get("uid") not in (sts_uid, pod_uid)]
-            if any(r.get("controller") and not _stale_pod_ref(r, pod) for r in others):
-                self._event(sts, "Warning", "ConflictingController",
-                            "found a conflicting controller reference on claim %s" % cname)
-                continue
-            if _ref_keys(ours) == _ref_keys(wanted):
-                continue
-            claim = copy.deepcopy(claim)
-            claim["metadata"]["ownerReferences"] = others + wanted
-            if not claim["metadata"]["ownerReferences"]:
-                del claim["metadata"]["ownerReferences"]
-            self.store.update(PVC, claim, internal=True)
-
-    def _fix_identity(self, ctx, pod, ordinal):
+    def _fix_identity(self, ctx: _Context, pod: Obj, ordinal: int) -> None:
         labels = pod["metadata"].get("labels") or {}
         name = pod["metadata"]["name"]
         # stateful_set_utils.go identityMatches checks the pod-name label, not the pod-index
@@ -503,9 +347,9 @@ class StatefulSetController:
             self.store.update(POD, fixed, internal=True)
             self._event(ctx.sts, "Normal", "SuccessfulUpdate", "update Pod %s in StatefulSet %s "
                         "successful" % (name, ctx.sts["metadata"]["name"]))
-        self._fix_claim_refs(ctx.sts, pod, condemned=False)
+        fix_claim_refs(self.store, ctx.sts, pod, ordinal, False, self._event)
 
-    def _delete_pod(self, sts, pod):
+    def _delete_pod(self, sts: Obj, pod: Obj) -> None:
         name = pod["metadata"]["name"]
         try:
             self.store.delete(POD, pod["metadata"]["namespace"], name)
@@ -514,30 +358,19 @@ class StatefulSetController:
         self._event(sts, "Normal", "SuccessfulDelete", "delete Pod %s in StatefulSet %s successful"
                     % (name, sts["metadata"]["name"]))
 
-    def _event(self, sts, etype, reason, message):
+    def _event(self, sts: Obj, etype: str, reason: str, message: str) -> None:
         events.record(self.store, sts, etype, reason, message, COMPONENT)
 
     # -- status (section 5) -------------------------------------------------------------------
-    def _write_deleting_status(self, sts, revs, pods):
-        """The status of a set with a deletionTimestamp. The revisions are found without
-        writing any: a real controller would (re)create the update revision here, which the
-        garbage collector deletes again; the names it reports are the same."""
-        raw = revisions.revision_data(sts["spec"]["template"])
-        collision = (sts.get("status") or {}).get("collisionCount") or 0
-        equal = [r for r in revs if _raw(r) == raw]
-        if equal:
-            upd_name = equal[-1]["metadata"]["name"]
-        else:
-            upd_name = revisions.revision_name(sts["metadata"]["name"],
-                                               revisions.revision_hash(raw, collision))
-        cur_name = (sts.get("status") or {}).get("currentRevision")
-        if cur_name not in {r["metadata"]["name"] for r in revs}:
-            cur_name = upd_name
+    def _write_deleting_status(self, sts: Obj, revs: List[Obj], pods: List[Obj]) -> None:
+        """The status of a set with a deletionTimestamp (its revisions are found without
+        writing any)."""
+        cur_name, upd_name, collision = revisions.deleting_revision_names(sts, revs)
         status = _count_status(sts, pods, cur_name, upd_name, collision, self.store.clock.now())
         _complete_rolling_update(sts, status)
         self._write_status(sts, status)
 
-    def _write_status(self, sts, status):
+    def _write_status(self, sts: Obj, status: Obj) -> None:
         fresh = self.store.peek(STS, sts["metadata"]["namespace"], sts["metadata"]["name"])
         if fresh is None:
             return
@@ -545,10 +378,10 @@ class StatefulSetController:
         keys = ("replicas", "readyReplicas", "currentReplicas", "updatedReplicas",
                 "availableReplicas", "currentRevision", "updateRevision")
         if status["observedGeneration"] <= (old.get("observedGeneration") or 0) and \
-                all(status[k] == (old.get(k) or (0 if k.endswith("Replicas") or k == "replicas" else ""))
-                    for k in keys):
+                all(status[k] == (old.get(k) or (0 if k.endswith("Replicas") or k == "replicas"
+                                                 else "")) for k in keys):
             return
-        out = {}
+        out: Obj = {}
         for key, value in status.items():
             if key in ("replicas", "availableReplicas", "collisionCount") or value:
                 out[key] = value
@@ -557,13 +390,14 @@ class StatefulSetController:
         self.store.update(STS, updated, subresource="status", internal=True)
 
 
-def _count_status(sts, pods, cur_name, upd_name, collision, now):
+def _count_status(sts: Obj, pods: List[Obj], cur_name: Optional[str], upd_name: str,
+                  collision: int, now: float) -> Obj:
     """stateful_set_control.go computeReplicaStatus over the set's pods."""
     min_ready = sts["spec"].get("minReadySeconds") or 0
-    status = {"observedGeneration": sts["metadata"].get("generation", 1), "replicas": 0,
-              "readyReplicas": 0, "currentReplicas": 0, "updatedReplicas": 0,
-              "availableReplicas": 0, "currentRevision": cur_name, "updateRevision": upd_name,
-              "collisionCount": collision}
+    status: Obj = {"observedGeneration": sts["metadata"].get("generation", 1), "replicas": 0,
+                   "readyReplicas": 0, "currentReplicas": 0, "updatedReplicas": 0,
+                   "availableReplicas": 0, "currentRevision": cur_name,
+                   "updateRevision": upd_name, "collisionCount": collision}
     for pod in pods:
         if is_created(pod):
             status["replicas"] += 1
@@ -579,7 +413,7 @@ def _count_status(sts, pods, cur_name, upd_name, collision, now):
     return status
 
 
-def _complete_rolling_update(sts, status):
+def _complete_rolling_update(sts: Obj, status: Obj) -> None:
     """stateful_set_utils.go completeRollingUpdate (called by updateStatefulSetStatus)."""
     count = sts["spec"].get("replicas", 1)
     if sts["spec"].get("updateStrategy", {}).get("type") == "RollingUpdate" and \
@@ -590,18 +424,9 @@ def _complete_rolling_update(sts, status):
 
 
 class _Context:
-    def __init__(self, sts, current_rev, update_rev, status, now, min_ready, start, monotonic):
+    """What one sync's pod loop works with."""
+
+    def __init__(self, sts: Obj, current_rev: Obj, update_rev: Obj, status: Obj, now: float,
+                 min_ready: float, start: int, monotonic: bool) -> None:
         self.sts, self.current_rev, self.update_rev, self.status = sts, current_rev, update_rev, status
         self.now, self.min_ready, self.start, self.monotonic = now, min_ready, start, monotonic
-
-
-def _raw(cr):
-    return revisions.go_json(cr.get("data"))
-
-
-def _ref_keys(refs):
-    return sorted((r.get("kind"), r.get("uid")) for r in refs)
-
-
-def _stale_pod_ref(ref, pod):
-    return ref.get("kind") == "Pod" and ref.get("name") == pod["metadata"]["name"]

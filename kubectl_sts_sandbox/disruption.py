@@ -16,14 +16,24 @@ already being deleted goes without a budget check; more than one budget is a 500
 yet observed, or with no disruption allowed, is 429 with the DisruptionBudget cause; an allowed
 eviction takes one disruption (disruptedPods) and deletes the pod: 201."""
 
+from __future__ import annotations
+
 import copy
 import math
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple
 
+from kubectl_sts.k8s.conditions import find_condition, pod_ready
+from kubectl_sts.k8s.selectors import matches_labels, selector_from_label_selector
 from . import errors
 from .clock import parse_rfc3339
+from .ownership import controller_of
 from .resources import BY_KIND
-from kubectl_sts.k8s.conditions import pod_ready
-from kubectl_sts.k8s.selectors import matches_labels, selector_from_label_selector
+
+if TYPE_CHECKING:
+    from .resources import ResourceType
+    from .store import Store
+
+Obj = Dict[str, Any]
 
 PDB = BY_KIND["PodDisruptionBudget"]
 POD = BY_KIND["Pod"]
@@ -32,7 +42,7 @@ DELETION_TIMEOUT = 120.0          # disruptedPods entries expire after 2 minutes
 TOO_MANY = "Cannot evict pod as it would violate the pod's disruption budget."
 
 
-def _selects(pdb, pod):
+def _selects(pdb: Obj, pod: Obj) -> bool:
     selector = (pdb.get("spec") or {}).get("selector")
     if selector is None:
         return False               # policy/v1: a nil selector selects nothing
@@ -40,7 +50,7 @@ def _selects(pdb, pod):
                           pod["metadata"].get("labels") or {})
 
 
-def _scaled(value, total, round_up):
+def _scaled(value: Any, total: int, round_up: bool) -> int:
     """intstr.GetScaledValueFromIntOrPercent."""
     if isinstance(value, int):
         return value
@@ -52,15 +62,15 @@ def _scaled(value, total, round_up):
 
 
 class Disruption:
-    def __init__(self, store):
+    def __init__(self, store: Store) -> None:
         self.store = store
-        self.dirty = set()            # namespaces to sync
+        self.dirty: Set[str] = set()          # namespaces to sync
 
-    def on_change(self, rt, etype, obj):
+    def on_change(self, rt: ResourceType, etype: str, obj: Obj) -> None:
         if rt in (PDB, POD, STS):
             self.dirty.add(obj["metadata"].get("namespace", ""))
 
-    def step(self):
+    def step(self) -> None:
         work, self.dirty = self.dirty, set()
         for ns in sorted(work):
             pdbs, _ = self.store.list(PDB, ns)
@@ -72,7 +82,7 @@ class Disruption:
                     self._sync(pdb, pods)
 
     # -- the controller -------------------------------------------------------------------------
-    def _expected(self, pdb, pods):
+    def _expected(self, pdb: Obj, pods: List[Obj]) -> Tuple[int, int]:
         """(expectedPods, desiredHealthy)."""
         spec = pdb.get("spec") or {}
         if spec.get("maxUnavailable") is not None:
@@ -87,12 +97,11 @@ class Disruption:
             expected, desired = len(pods), 0
         return expected, desired
 
-    def _scale(self, pods):
+    def _scale(self, pods: List[Obj]) -> int:
         """The sum of the scale of the pods' controllers (getExpectedScale)."""
         seen, total = set(), 0
         for pod in pods:
-            ref = next((r for r in pod["metadata"].get("ownerReferences") or []
-                        if r.get("controller")), None)
+            ref = controller_of(pod)
             if ref is None:
                 total += 1                 # a bare pod counts for itself
                 continue
@@ -104,7 +113,7 @@ class Disruption:
             total += ((owner or {}).get("spec") or {}).get("replicas", 1) if owner else 1
         return total
 
-    def _sync(self, pdb, all_pods):
+    def _sync(self, pdb: Obj, all_pods: List[Obj]) -> None:
         now = self.store.clock.now()
         pods = [p for p in all_pods if _selects(pdb, p)]
         expected, desired = self._expected(pdb, pods)
@@ -131,8 +140,7 @@ class Disruption:
         condition = {"type": "DisruptionAllowed", "status": "True" if allowed > 0 else "False",
                      "reason": "SufficientPods" if allowed > 0 else "InsufficientPods",
                      "message": "", "observedGeneration": status["observedGeneration"]}
-        previous = next((c for c in old.get("conditions") or []
-                         if c.get("type") == "DisruptionAllowed"), None)
+        previous = find_condition(pdb, "DisruptionAllowed")
         if previous is not None and previous.get("status") == condition["status"] and \
                 previous.get("reason") == condition["reason"]:
             condition["lastTransitionTime"] = previous.get("lastTransitionTime")
@@ -145,7 +153,7 @@ class Disruption:
             self.store.update(PDB, updated, subresource="status", internal=True)
 
     # -- the eviction subresource ---------------------------------------------------------------
-    def evict(self, ns, name, eviction, dry_run=False):
+    def evict(self, ns: str, name: str, eviction: Optional[Obj], dry_run: bool = False) -> Obj:
         """POST pods/NAME/eviction. Returns the 201 Status body; raises ApiError."""
         meta = (eviction or {}).get("metadata") or {}
         if meta.get("name") not in (None, name):
@@ -165,7 +173,7 @@ class Disruption:
             self._take_disruption(pdbs[0], pod, dry_run)
         return self._delete(pod, options, preconditions, dry_run)
 
-    def _take_disruption(self, pdb, pod, dry_run):
+    def _take_disruption(self, pdb: Obj, pod: Obj, dry_run: bool) -> None:
         status = pdb.get("status") or {}
         name = pdb["metadata"]["name"]
         if status.get("observedGeneration", 0) < pdb["metadata"].get("generation", 1):
@@ -187,7 +195,7 @@ class Disruption:
             self.store.clock.stamp()
         self.store.update(PDB, updated, subresource="status", internal=True)
 
-    def _delete(self, pod, options, preconditions, dry_run):
+    def _delete(self, pod: Obj, options: Obj, preconditions: Optional[Obj], dry_run: bool) -> Obj:
         grace = options.get("gracePeriodSeconds")
         self.store.delete(POD, pod["metadata"]["namespace"], pod["metadata"]["name"],
                           preconditions=preconditions, grace=grace, dry_run=dry_run)
@@ -195,6 +203,6 @@ class Disruption:
                 "code": 201}
 
 
-def _too_many(cause):
+def _too_many(cause: str) -> errors.ApiError:
     return errors.ApiError(errors.status(429, "TooManyRequests", TOO_MANY, {
         "causes": [{"reason": "DisruptionBudget", "message": cause}]}))

@@ -7,11 +7,20 @@ its address, `conditions` (ready: the pod is Ready and not terminating, or the S
 `spec.subdomain` names the Service (the per-pod DNS records of a headless Service), `nodeName`,
 `zone` and `targetRef`; and the Service's ports."""
 
+from __future__ import annotations
+
 import copy
 import hashlib
+from typing import TYPE_CHECKING, Any, Dict, List, Set
 
-from .resources import BY_KIND
 from kubectl_sts.k8s.conditions import pod_ready
+from .resources import BY_KIND
+
+if TYPE_CHECKING:
+    from .resources import ResourceType
+    from .store import Store
+
+Obj = Dict[str, Any]
 
 SERVICE = BY_KIND["Service"]
 POD = BY_KIND["Pod"]
@@ -21,15 +30,15 @@ MANAGED_BY = "endpointslice-controller.k8s.io"
 
 
 class EndpointSlices:
-    def __init__(self, store):
+    def __init__(self, store: Store) -> None:
         self.store = store
-        self.dirty = set()
+        self.dirty: Set[str] = set()          # namespaces to sync
 
-    def on_change(self, rt, etype, obj):
+    def on_change(self, rt: ResourceType, etype: str, obj: Obj) -> None:
         if rt in (SERVICE, POD):
             self.dirty.add(obj["metadata"].get("namespace", ""))
 
-    def step(self):
+    def step(self) -> None:
         work, self.dirty = self.dirty, set()
         for ns in sorted(work):
             services, _ = self.store.list(SERVICE, ns)
@@ -60,7 +69,7 @@ class EndpointSlices:
                         updated["ports"] = body["ports"]
                     self.store.update(SLICE, updated, internal=True)
 
-    def _slice(self, svc, pods, selector):
+    def _slice(self, svc: Obj, pods: List[Obj], selector: Dict[str, str]) -> Obj:
         meta = svc["metadata"]
         publish = bool((svc.get("spec") or {}).get("publishNotReadyAddresses"))
         endpoints = []

@@ -1,11 +1,19 @@
 """Recording core/v1 Events as kubelets and controllers do (repeats are counted, not copied)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
+
 from .resources import BY_KIND, api_version
+
+if TYPE_CHECKING:
+    from .store import Store
 
 EVENT = BY_KIND["Event"]
 
 
-def record(store, involved, etype, reason, message, component, host=None, field_path=None):
+def record(store: Store, involved: Dict[str, Any], etype: str, reason: str, message: str,
+           component: str, host: Optional[str] = None, field_path: Optional[str] = None) -> None:
     meta = involved["metadata"]
     ns = meta.get("namespace", "default")
     now = store.clock.stamp()
@@ -41,7 +49,8 @@ def record(store, involved, etype, reason, message, component, host=None, field_
         _index(store)[key] = name
 
 
-def _index(store):
+def _index(store: Any) -> Dict[Tuple[Any, str, str], str]:
+    """(involved uid, reason, message) -> the name of the Event that counts them."""
     if not hasattr(store, "_event_index"):
         store._event_index = {}
     return store._event_index

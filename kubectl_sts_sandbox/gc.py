@@ -1,17 +1,30 @@
 """The garbage collector: ownerReference cascades (Background, Foreground, Orphan)."""
 
+from __future__ import annotations
+
 import copy
+from typing import TYPE_CHECKING, Any, Dict, Optional, Set, Tuple
+
+from .ownership import without_owner
+
+if TYPE_CHECKING:
+    from .resources import ResourceType
+    from .store import Store
+
+Obj = Dict[str, Any]
 
 
 class GarbageCollector:
-    def __init__(self, store):
+    def __init__(self, store: Store) -> None:
         self.store = store
-        self.live = {}            # uid -> (rt, ns, name)
-        self.dependents = {}      # owner uid -> set of dependent uids
-        self.check = set()        # dependent uids to look at
-        self.owners_waiting = set()   # uids of owners with foregroundDeletion/orphan finalizers
+        # uid -> (rt, ns, name)
+        self.live: Dict[Optional[str], Tuple[ResourceType, str, str]] = {}
+        self.dependents: Dict[str, Set[str]] = {}   # owner uid -> set of dependent uids
+        self.check: Set[str] = set()        # dependent uids to look at
+        # uids of owners with foregroundDeletion/orphan finalizers
+        self.owners_waiting: Set[str] = set()
 
-    def on_change(self, rt, etype, obj):
+    def on_change(self, rt: ResourceType, etype: str, obj: Obj) -> None:
         meta = obj["metadata"]
         uid = meta.get("uid")
         if etype == "DELETED":
@@ -30,11 +43,11 @@ class GarbageCollector:
                                               "orphan" in finalizers):
             self.owners_waiting.add(uid)
 
-    def _obj(self, uid):
+    def _obj(self, uid: Optional[str]) -> Optional[Obj]:
         where = self.live.get(uid)
         return self.store.peek(*where) if where else None
 
-    def step(self):
+    def step(self) -> None:
         for uid in list(self.owners_waiting):
             self._finish_owner(uid)
         work = list(self.check)
@@ -56,7 +69,7 @@ class GarbageCollector:
                 fixed["metadata"]["ownerReferences"] = solid
                 self.store.update(self.live[uid][0], fixed, internal=True)
 
-    def _owner_alive(self, ref, dependent):
+    def _owner_alive(self, ref: Obj, dependent: Obj) -> bool:
         owner = self._obj(ref.get("uid"))
         if owner is None:
             return False
@@ -64,7 +77,7 @@ class GarbageCollector:
         # _finish_owner, not here
         return owner["metadata"]["name"] == ref.get("name")
 
-    def _has_dependents(self, uid):
+    def _has_dependents(self, uid: str) -> bool:
         for dep_uid in self.dependents.get(uid, ()):
             dep = self._obj(dep_uid)
             if dep is not None and any(r.get("uid") == uid for r in
@@ -72,7 +85,7 @@ class GarbageCollector:
                 return True
         return False
 
-    def _finish_owner(self, uid):
+    def _finish_owner(self, uid: str) -> None:
         owner = self._obj(uid)
         if owner is None:
             self.owners_waiting.discard(uid)
@@ -83,13 +96,8 @@ class GarbageCollector:
                 and any(r.get("uid") == uid for r in d["metadata"].get("ownerReferences") or [])]
         if "orphan" in finalizers:
             for dep in deps:
-                fixed = copy.deepcopy(dep)
-                refs = [r for r in dep["metadata"]["ownerReferences"] if r.get("uid") != uid]
-                if refs:
-                    fixed["metadata"]["ownerReferences"] = refs
-                else:       # ownerReferences is omitempty: the field goes with the last one
-                    del fixed["metadata"]["ownerReferences"]
-                self.store.update(self.live[dep["metadata"]["uid"]][0], fixed, internal=True)
+                self.store.update(self.live[dep["metadata"]["uid"]][0], without_owner(dep, uid),
+                                  internal=True)
             deps = []
             finalizers = [f for f in finalizers if f != "orphan"]
         elif "foregroundDeletion" in finalizers:

@@ -1,26 +1,30 @@
 """A simulated scheduler + kubelet: binds pods to nodes, starts containers after configured
 delays, reports readiness, and fails on request, with the events a real kubelet records.
+How a container asks to fail, and its state machine: containers.py; Secrets and ConfigMaps
+it waits for: podconfig.py.
 
-How a container asks to fail (documented in README). The first three fail the same way on a
-real cluster, so tests written with them run on kind too:
-- an image under the reserved `.invalid` domain or named `no-such-image` -> image-pull-error
-  (ErrImagePull, then ImagePullBackOff);
-- a command/args that run `exit 1` (e.g. `["sh", "-c", "exit 1"]`) -> crashloop;
-- a readinessProbe whose exec command is `false` (or `/bin/false`) -> never-ready;
-- sandbox only: the annotation `sandbox.kubectl-sts.io/behavior` on the pod (template) with
-  `crashloop`, `image-pull-error` or `never-ready`, for every container; or an image name
-  containing `crashloop` or `never-ready`.
 A slow start (sandbox only): the annotation `sandbox.kubectl-sts.io/ready-after` (a duration,
 e.g. `5s`) makes the pod Ready that long after its containers start, instead of
 Config.ready_seconds.
 """
 
+from __future__ import annotations
+
 import copy
+from typing import TYPE_CHECKING, Any, Dict, Iterator, Optional, Set, Tuple, Union
 
 from . import events
 from .clock import rfc3339
+from .containers import container_behavior, cycle
 from .podconfig import ConfigGate
 from .resources import BY_KIND
+
+if TYPE_CHECKING:
+    from .nodes import NodeLifecycle
+    from .storage import Storage
+    from .store import Store
+
+Obj = Dict[str, Any]
 
 POD = BY_KIND["Pod"]
 PVC = BY_KIND["PersistentVolumeClaim"]
@@ -28,67 +32,48 @@ PV = BY_KIND["PersistentVolume"]
 NODE = BY_KIND["Node"]
 SC = BY_KIND["StorageClass"]
 CONFIG_KINDS = (BY_KIND["Secret"], BY_KIND["ConfigMap"])
-BEHAVIOR_ANNOTATION = "sandbox.kubectl-sts.io/behavior"
 READY_AFTER_ANNOTATION = "sandbox.kubectl-sts.io/ready-after"
-BEHAVIORS = ("ok", "crashloop", "image-pull-error", "never-ready")
 NODES = ["sandbox-node-1", "sandbox-node-2", "sandbox-node-3"]
 
 
-def container_behavior(pod, container):
-    ann = (pod["metadata"].get("annotations") or {}).get(BEHAVIOR_ANNOTATION)
-    if ann in BEHAVIORS:
-        return ann
-    image = container.get("image") or ""
-    host = image.split("/")[0] if "/" in image else ""
-    if "no-such-image" in image or host.endswith(".invalid"):
-        return "image-pull-error"
-    script = " ".join(str(part) for part in (container.get("command") or []) +
-                      (container.get("args") or []))
-    if "exit 1" in script:
-        return "crashloop"
-    probe = ((container.get("readinessProbe") or {}).get("exec") or {}).get("command") or []
-    if probe in (["false"], ["/bin/false"]):
-        return "never-ready"
-    if "crashloop" in image:
-        return "crashloop"
-    if "never-ready" in image:
-        return "never-ready"
-    return "ok"
-
-
 class _PodState:
-    def __init__(self, node, ip, now):
+    """What the kubelet knows of one pod it runs."""
+
+    def __init__(self, pod: Obj, node: str, ip: str, now: float) -> None:
+        self.ns: str = pod["metadata"]["namespace"]
+        self.name: str = pod["metadata"]["name"]
         self.node, self.ip = node, ip
         self.scheduled_at = now
         self.started = False
-        self.ready_since = None
-        self.terminating_since = None
+        self.started_at = now         # set again when the containers start
+        self.ready_since: Optional[float] = None
+        self.terminating_since: Optional[float] = None
         self.stopped = False          # the containers were stopped (the pod is terminal)
-        self.containers = {}          # name -> dict(kind, restarts, running, next, reason, last)
-        self.mount_error = None       # the FailedMount message last recorded
+        self.containers: Dict[str, Obj] = {}    # name -> its state (containers.py)
+        self.mount_error: Optional[str] = None  # the FailedMount message last recorded
 
 
 class Kubelet(ConfigGate):
-    def __init__(self, store, config, storage):
+    def __init__(self, store: Store, config: Any, storage: Storage) -> None:
         self.store = store
         self.config = config
         self.storage = storage
-        self.pods = {}                # uid -> _PodState
-        self.due = {}                 # uid -> sim time of the next transition
-        self.dirty = set()            # (ns, name)
+        self.pods: Dict[str, _PodState] = {}    # uid -> _PodState
+        self.due: Dict[str, float] = {}         # uid -> sim time of the next transition
+        self.dirty: Set[Tuple[str, str]] = set()   # (ns, name)
         self._ips = 0
         self._claims_changed = False
-        self.waiting_config = set()   # uids of pods waiting for a Secret or ConfigMap
-        self.dirty_uids = set()
-        self.nodes = None             # the NodeLifecycle (set by the cluster)
+        self.waiting_config: Set[str] = set()   # uids of pods waiting for a Secret or ConfigMap
+        self.dirty_uids: Set[str] = set()
+        self.nodes: Optional[NodeLifecycle] = None   # set by the cluster
 
-    def node_resumed(self, node):
+    def node_resumed(self, node: str) -> None:
         """A stopped kubelet starts again: it syncs every pod bound to its node."""
         pods, _ = self.store.list(POD)
         self.dirty.update((p["metadata"]["namespace"], p["metadata"]["name"]) for p in pods
                           if p.get("spec", {}).get("nodeName") == node)
 
-    def on_change(self, rt, etype, obj):
+    def on_change(self, rt: Any, etype: str, obj: Obj) -> None:
         if rt is POD and etype != "DELETED":
             self.dirty.add((obj["metadata"]["namespace"], obj["metadata"]["name"]))
         elif rt is POD:
@@ -102,11 +87,11 @@ class Kubelet(ConfigGate):
             # the kubelet's secret/configmap managers see the object: retry waiting pods
             self.dirty_uids |= self.waiting_config
 
-    def next_due(self):
+    def next_due(self) -> Optional[float]:
         return min(self.due.values()) if self.due else None
 
-    def step(self, now):
-        keys = set(self.dirty)
+    def step(self, now: float) -> None:
+        keys: Set[Union[str, Tuple[str, str]]] = set(self.dirty)
         self.dirty.clear()
         keys |= self.dirty_uids
         self.dirty_uids = set()
@@ -127,14 +112,14 @@ class Kubelet(ConfigGate):
             if pod is not None:
                 self._sync(pod, now)
 
-    def _pod_by_uid(self, uid):
+    def _pod_by_uid(self, uid: str) -> Optional[Obj]:
         state = self.pods.get(uid)
         if state is None:
             return None
         return self.store.peek(POD, state.ns, state.name)
 
     # -- one pod ------------------------------------------------------------------------------
-    def _sync(self, pod, now):
+    def _sync(self, pod: Obj, now: float) -> None:
         meta = pod["metadata"]
         uid = meta["uid"]
         state = self.pods.get(uid)
@@ -154,21 +139,20 @@ class Kubelet(ConfigGate):
             state = self._new_state(pod, pod["spec"]["nodeName"], now)
         self._advance(pod, state, now)
 
-    def _new_state(self, pod, node, now):
+    def _new_state(self, pod: Obj, node: str, now: float) -> _PodState:
         self._ips += 1
         ip = "10.244.%d.%d" % (1 + (self._ips // 250) % 250, 2 + self._ips % 250)
-        state = _PodState(node, ip, now)
-        state.ns, state.name = pod["metadata"]["namespace"], pod["metadata"]["name"]
+        state = _PodState(pod, node, ip, now)
         self.pods[pod["metadata"]["uid"]] = state
         return state
 
-    def _claims_of(self, pod):
+    def _claims_of(self, pod: Obj) -> Iterator[str]:
         for vol in pod.get("spec", {}).get("volumes") or []:
             claim = vol.get("persistentVolumeClaim")
             if claim:
                 yield claim.get("claimName")
 
-    def _schedule(self, pod, now):
+    def _schedule(self, pod: Obj, now: float) -> None:
         ns = pod["metadata"]["namespace"]
         for cname in self._claims_of(pod):
             claim = self.store.peek(PVC, ns, cname)
@@ -187,6 +171,7 @@ class Kubelet(ConfigGate):
         node, problem = self._pick_node(pod)
         if problem:
             return self._unschedulable(pod, problem, now)
+        assert node is not None           # _pick_node gives a node or a problem
         for cname in self._claims_of(pod):
             self.storage.bind(self.store.peek(PVC, ns, cname), node)
         fresh = copy.deepcopy(self.store.peek(POD, ns, pod["metadata"]["name"]))
@@ -202,7 +187,7 @@ class Kubelet(ConfigGate):
         self._write(pod, self._render(pod, state, now))
         self.due[pod["metadata"]["uid"]] = now + self.config.start_seconds
 
-    def _unschedulable(self, pod, problem, now):
+    def _unschedulable(self, pod: Obj, problem: str, now: float) -> None:
         """The scheduler's answer for a pod no node can take: PodScheduled False,
         Unschedulable, and a FailedScheduling event, in its words."""
         message = "0/%d nodes are available: %s. preemption: 0/%d nodes are available: " \
@@ -215,7 +200,7 @@ class Kubelet(ConfigGate):
         events.record(self.store, pod, "Warning", "FailedScheduling", message,
                       "default-scheduler")
 
-    def _pick_node(self, pod):
+    def _pick_node(self, pod: Obj) -> Tuple[Optional[str], Optional[str]]:
         """(node, None), or (None, the scheduler's reasons): a bound claim's PV restricts the
         pod to the nodes its node affinity selects (volume node affinity); a node must exist
         and its NoSchedule/NoExecute taints be tolerated."""
@@ -253,7 +238,7 @@ class Kubelet(ConfigGate):
             reasons.append("%d node(s) had volume node affinity conflict" % conflict)
         return None, ", ".join(reasons) or "no nodes available"
 
-    def _advance(self, pod, state, now):
+    def _advance(self, pod: Obj, state: _PodState, now: float) -> None:
         cfg = self.config
         uid = pod["metadata"]["uid"]
         nexts = []
@@ -276,7 +261,7 @@ class Kubelet(ConfigGate):
             if cs.get("reason") == "CreateContainerConfigError":
                 self._create_container(pod, c, cs, state, now)
             if cs.get("next") is not None and cs["next"] <= now:
-                self._cycle(pod, c, cs, now)
+                cycle(self.store, self.config, pod, c, cs, now)
             if cs.get("next") is not None:
                 nexts.append(cs["next"])
         all_ready = all(cs["kind"] == "ok" and cs["running"] for cs in state.containers.values())
@@ -290,79 +275,7 @@ class Kubelet(ConfigGate):
             self.due[uid] = min(nexts)
         self._write(pod, self._render(pod, state, now))
 
-    def _start_container(self, pod, container, cs, now):
-        image = container.get("image", "")
-        cname = container["name"]
-        field = "spec.containers{%s}" % cname
-        host = pod["spec"].get("nodeName")
-        if cs["kind"] == "image-pull-error":
-            events.record(self.store, pod, "Normal", "Pulling", 'Pulling image "%s"' % image,
-                          "kubelet", host, field)
-            events.record(self.store, pod, "Warning", "Failed", 'Failed to pull image "%s": rpc '
-                          'error: code = NotFound desc = failed to pull and unpack image "%s": '
-                          'not found' % (image, image), "kubelet", host, field)
-            events.record(self.store, pod, "Warning", "Failed", "Error: ErrImagePull", "kubelet",
-                          host, field)
-            cs.update(running=False, reason="ErrImagePull",
-                      message='rpc error: code = NotFound desc = failed to pull and unpack image '
-                              '"%s": not found' % image, next=now + self.config.backoff_seconds)
-            return
-        events.record(self.store, pod, "Normal", "Pulled", 'Container image "%s" already present '
-                      'on machine' % image, "kubelet", host, field)
-        events.record(self.store, pod, "Normal", "Created", "Created container %s" % cname,
-                      "kubelet", host, field)
-        events.record(self.store, pod, "Normal", "Started", "Started container %s" % cname,
-                      "kubelet", host, field)
-        cs.update(running=True, reason=None, message=None, started_at=now, next=None)
-        if cs["kind"] == "crashloop":
-            cs["next"] = now + self.config.crash_seconds
-        elif cs["kind"] == "never-ready":
-            events.record(self.store, pod, "Warning", "Unhealthy", "Readiness probe failed: "
-                          "sandbox: container %s never becomes ready" % cname, "kubelet", host,
-                          field)
-
-    def _cycle(self, pod, container, cs, now):
-        """A timed transition of a failing container: crash, back-off, restart, re-pull."""
-        cfg = self.config
-        cname = container["name"]
-        field = "spec.containers{%s}" % cname
-        host = pod["spec"].get("nodeName")
-        backoff = min(cfg.backoff_seconds * (2 ** cs["backoff"]), cfg.backoff_seconds * 30)
-        if cs["kind"] == "crashloop":
-            if cs["running"]:                            # the container exits with an error
-                cs["last"] = {"terminated": {"exitCode": 1, "reason": "Error",
-                                             "startedAt": rfc3339(cs["started_at"]),
-                                             "finishedAt": rfc3339(now),
-                                             "containerID": "containerd://sandbox"}}
-                cs["restarts"] += 1
-                cs.update(running=False, reason="CrashLoopBackOff",
-                          message="back-off %ds restarting failed container=%s pod=%s_%s(%s)" % (
-                              max(1, int(backoff)), cname, pod["metadata"]["name"],
-                              pod["metadata"]["namespace"], pod["metadata"]["uid"]),
-                          next=now + backoff)
-                cs["backoff"] += 1
-                events.record(self.store, pod, "Warning", "BackOff",
-                              "Back-off restarting failed container %s in pod %s_%s(%s)" % (
-                                  cname, pod["metadata"]["name"], pod["metadata"]["namespace"],
-                                  pod["metadata"]["uid"]), "kubelet", host, field)
-            else:
-                self._start_container(pod, container, cs, now)
-        elif cs["kind"] == "image-pull-error":
-            cs["backoff"] += 1
-            if cs["reason"] == "ErrImagePull":
-                cs.update(reason="ImagePullBackOff",
-                          message='Back-off pulling image "%s"' % container.get("image"))
-                events.record(self.store, pod, "Normal", "BackOff", 'Back-off pulling image "%s"'
-                              % container.get("image"), "kubelet", host, field)
-                events.record(self.store, pod, "Warning", "Failed", "Error: ImagePullBackOff",
-                              "kubelet", host, field)
-            else:
-                cs["reason"] = "ErrImagePull"
-                events.record(self.store, pod, "Warning", "Failed", "Error: ErrImagePull",
-                              "kubelet", host, field)
-            cs["next"] = now + backoff
-
-    def _terminate(self, pod, state, now):
+    def _terminate(self, pod: Obj, state: Optional[_PodState], now: float) -> None:
         uid = pod["metadata"]["uid"]
         ns, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
         if state is None:
@@ -390,7 +303,7 @@ class Kubelet(ConfigGate):
         else:
             self.due[uid] = done_at
 
-    def _stop_terminal(self, pod, state, now):
+    def _stop_terminal(self, pod: Obj, state: Optional[_PodState], now: float) -> None:
         """A pod whose API phase is already Failed/Succeeded (evicted, rejected): the kubelet
         never moves it out of that phase (kubelet_pods.go generateAPIPodStatus) and stops its
         containers."""
@@ -399,7 +312,7 @@ class Kubelet(ConfigGate):
             state.stopped = True
             self.due.pop(pod["metadata"]["uid"], None)
 
-    def _render_stopped(self, pod, state, now, killed):
+    def _render_stopped(self, pod: Obj, state: _PodState, now: float, killed: bool) -> Obj:
         """The status once every container has stopped: containers terminated (exit 0 when
         they stopped within the grace period, 137 when killed at its end; never-started ones
         as status_manager.go TerminatePod leaves them), not ready, not started; phase from
@@ -450,7 +363,7 @@ class Kubelet(ConfigGate):
         return status
 
     # -- status -------------------------------------------------------------------------------
-    def _render(self, pod, state, now):
+    def _render(self, pod: Obj, state: _PodState, now: float) -> Obj:
         statuses = []
         for c in pod["spec"].get("containers") or []:
             cs = state.containers.get(c["name"]) or {}
@@ -509,7 +422,7 @@ class Kubelet(ConfigGate):
             del status["podIP"]
         return status
 
-    def _write(self, pod, status):
+    def _write(self, pod: Obj, status: Obj) -> None:
         current = self.store.peek(POD, pod["metadata"]["namespace"], pod["metadata"]["name"])
         if current is None or current["metadata"]["uid"] != pod["metadata"]["uid"]:
             return
@@ -520,7 +433,7 @@ class Kubelet(ConfigGate):
         self.store.update(POD, updated, subresource="status", internal=True)
 
 
-def _ready_seconds(pod, cfg):
+def _ready_seconds(pod: Obj, cfg: Any) -> float:
     text = (pod["metadata"].get("annotations") or {}).get(READY_AFTER_ANNOTATION)
     if text:
         from kubectl_sts.k8s.durations import parse_duration

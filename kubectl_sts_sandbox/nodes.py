@@ -14,10 +14,20 @@ The non-graceful node shutdown (KEP-2268, GA 1.28): a node that is not Ready and
 controller, tainteviction.py) and force-deleted (pod GC gcTerminating), which frees their
 volumes. Pods bound to a node that was deleted are force-deleted too (pod GC gcOrphaned)."""
 
-import copy
+from __future__ import annotations
 
+import copy
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Set
+
+from kubectl_sts.k8s.conditions import node_ready
 from .clock import time_to_step
 from .resources import BY_KIND
+
+if TYPE_CHECKING:
+    from .resources import ResourceType
+    from .store import Store
+
+Obj = Dict[str, Any]
 
 NODE = BY_KIND["Node"]
 POD = BY_KIND["Pod"]
@@ -26,14 +36,7 @@ UNREACHABLE = "node.kubernetes.io/unreachable"
 OUT_OF_SERVICE = "node.kubernetes.io/out-of-service"
 
 
-def ready_status(node):
-    for cond in (node.get("status") or {}).get("conditions") or []:
-        if cond.get("type") == "Ready":
-            return cond.get("status")
-    return "Unknown"
-
-
-def untolerated_taint(node, pod):
+def untolerated_taint(node: Obj, pod: Obj) -> Optional[Obj]:
     """The first NoSchedule/NoExecute taint of the node the pod does not tolerate."""
     tolerations = (pod.get("spec") or {}).get("tolerations") or []
     for taint in (node.get("spec") or {}).get("taints") or []:
@@ -44,7 +47,7 @@ def untolerated_taint(node, pod):
     return None
 
 
-def tolerates(toleration, taint):
+def tolerates(toleration: Obj, taint: Obj) -> bool:
     if toleration.get("effect") not in (None, "", taint.get("effect")):
         return False
     if toleration.get("operator") == "Exists":
@@ -54,27 +57,28 @@ def tolerates(toleration, taint):
 
 
 class NodeLifecycle:
-    def __init__(self, store, config, on_pods_changed):
+    def __init__(self, store: Store, config: Any,
+                 on_pods_changed: Callable[[str], None]) -> None:
         self.store = store
         self.config = config
-        self.stopped = {}             # node name -> sim time its kubelet stopped
-        self.unreachable = set()      # nodes marked NotReady by the lifecycle controller
+        self.stopped: Dict[str, float] = {}   # node name -> sim time its kubelet stopped
+        self.unreachable: Set[str] = set()    # nodes marked NotReady by the lifecycle controller
         self.on_pods_changed = on_pods_changed      # f(node): its kubelet resumed
         self.dirty = True
 
-    def on_change(self, rt, etype, obj):
+    def on_change(self, rt: ResourceType, etype: str, obj: Obj) -> None:
         if rt is NODE or (rt is POD and obj.get("spec", {}).get("nodeName") in self.stopped):
             self.dirty = True
 
-    def kubelet_stopped(self, node_name):
+    def kubelet_stopped(self, node_name: str) -> bool:
         return node_name in self.stopped
 
-    def next_due(self):
+    def next_due(self) -> Optional[float]:
         pending = [t + self.config.node_grace_seconds for n, t in self.stopped.items()
                    if n not in self.unreachable]
         return min(pending) if pending else None
 
-    def step(self, now):
+    def step(self, now: float) -> None:
         if not time_to_step(self, now):
             return
         nodes, _ = self.store.list(NODE)
@@ -96,7 +100,7 @@ class NodeLifecycle:
                     now - self.stopped[name] >= self.config.node_grace_seconds:
                 self.unreachable.add(name)
                 self._not_ready(node)
-            if ready_status(node) != "True" and any(t.get("key") == OUT_OF_SERVICE for t in (
+            if not node_ready(node) and any(t.get("key") == OUT_OF_SERVICE for t in (
                     node.get("spec") or {}).get("taints") or []):
                 self._shut_down(name)
         for gone in set(self.stopped) - names:
@@ -105,7 +109,7 @@ class NodeLifecycle:
         self._orphaned(names)
 
     # -- what the controllers write ---------------------------------------------------------------
-    def _not_ready(self, node):
+    def _not_ready(self, node: Obj) -> None:
         node = copy.deepcopy(node)
         stamp = self.store.clock.stamp()
         for cond in node.setdefault("status", {}).setdefault("conditions", []):
@@ -130,7 +134,7 @@ class NodeLifecycle:
                     cond.update(status="False", lastTransitionTime=stamp)
             self.store.update(POD, pod, subresource="status", internal=True)
 
-    def _ready_again(self, node):
+    def _ready_again(self, node: Obj) -> None:
         node = copy.deepcopy(node)
         for cond in node.setdefault("status", {}).setdefault("conditions", []):
             if cond.get("type") == "Ready":
@@ -145,7 +149,7 @@ class NodeLifecycle:
             node.get("spec", {}).pop("taints", None)
         self.store.update(NODE, node, internal=True)
 
-    def _orphaned(self, names):
+    def _orphaned(self, names: Set[str]) -> None:
         """Pod GC gcOrphaned: pods bound to a node that no longer exists are force-deleted."""
         pods, _ = self.store.list(POD)
         for pod in pods:
@@ -154,7 +158,7 @@ class NodeLifecycle:
                 self.store.delete(POD, pod["metadata"]["namespace"], pod["metadata"]["name"],
                                   grace=0)
 
-    def _shut_down(self, name):
+    def _shut_down(self, name: str) -> None:
         """Pod GC gcTerminating: the pods the taint eviction controller deleted from a node
         that is out of service are force-deleted (their volumes are detached at once)."""
         pods, _ = self.store.list(POD)

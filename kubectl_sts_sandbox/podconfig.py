@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any, Iterator, Optional
 
 from . import events
+from .containers import start_container
 from .resources import BY_KIND
 
 SECRET = BY_KIND["Secret"]
@@ -100,10 +101,11 @@ def env_error(store: Any, pod: dict, container: dict) -> Optional[str]:
 
 
 class ConfigGate:
-    """The kubelet's side (a mixin of Kubelet: self.store, self.waiting_config and
-    self._start_container): wait, record the events, and start once the objects exist."""
+    """The kubelet's side (a mixin of Kubelet: self.store, self.config and
+    self.waiting_config): wait, record the events, and start once the objects exist."""
 
     store: Any
+    config: Any
     waiting_config: set
 
     def _mount_failed(self, pod: dict, state: Any) -> bool:
@@ -132,7 +134,7 @@ class ConfigGate:
         if problem is None:
             if cs.get("reason") == "CreateContainerConfigError":
                 state.started_at = now        # readiness counts from the real start
-            self._start_container(pod, container, cs, now)
+            start_container(self.store, self.config, pod, container, cs, now)
             if not any(c.get("reason") == "CreateContainerConfigError"
                        for c in state.containers.values()):
                 self.waiting_config.discard(uid)

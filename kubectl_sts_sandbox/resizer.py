@@ -19,12 +19,22 @@ Sandbox-only switches, the claim's annotation `sandbox.kubectl-sts.io/resize`:
   until a pod that mounts the claim starts again (a new pod, not the one running when the
   volume grew)."""
 
-import copy
+from __future__ import annotations
 
-from . import events, storageclasses
-from kubectl_sts.k8s.storage import claim_capacity, claim_request, class_of, storage_of
-from .resources import BY_KIND
+import copy
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
+
 from kubectl_sts.k8s.quantity import quantity_value as parse_quantity
+from kubectl_sts.k8s.storage import claim_capacity, claim_request, class_of, storage_of
+from . import events, storageclasses
+from .resources import BY_KIND
+
+if TYPE_CHECKING:
+    from .resources import ResourceType
+    from .store import Store
+
+Obj = Dict[str, Any]
+Key = Tuple[str, str]
 
 PVC = BY_KIND["PersistentVolumeClaim"]
 PV = BY_KIND["PersistentVolume"]
@@ -39,20 +49,21 @@ PENDING_MESSAGE = ("Waiting for user to (re-)start a pod to finish file system r
                    "volume on node.")
 
 
-def _target(claim):
+def _target(claim: Obj) -> Optional[str]:
     """The size being expanded to: what the resizer allocated, else the request."""
     return storage_of(claim, "status", "allocatedResources", "storage") or claim_request(claim)
 
 
 class Resizer:
-    def __init__(self, store, config):
+    def __init__(self, store: Store, config: Any) -> None:
         self.store = store
         self.config = config
-        self.dirty = set()            # (ns, name) of claims to look at
-        self.due = {}                 # (ns, name) -> sim time of the next step
-        self.mounted_when_grown = {}  # (ns, name) -> uids of the pods mounting it then
+        self.dirty: Set[Key] = set()        # (ns, name) of claims to look at
+        self.due: Dict[Key, float] = {}     # (ns, name) -> sim time of the next step
+        # (ns, name) -> uids of the pods mounting it then
+        self.mounted_when_grown: Dict[Key, Set[str]] = {}
 
-    def on_change(self, rt, etype, obj):
+    def on_change(self, rt: ResourceType, etype: str, obj: Obj) -> None:
         meta = obj["metadata"]
         if rt is PVC and etype != "DELETED":
             self.dirty.add((meta["namespace"], meta["name"]))
@@ -65,10 +76,10 @@ class Resizer:
                 if claim:
                     self.dirty.add((meta["namespace"], claim))
 
-    def next_due(self):
+    def next_due(self) -> Optional[float]:
         return min(self.due.values()) if self.due else None
 
-    def step(self, now):
+    def step(self, now: float) -> None:
         keys = set(self.dirty)
         self.dirty.clear()
         for key, when in list(self.due.items()):
@@ -81,7 +92,7 @@ class Resizer:
                 self._sync(claim, now)
 
     # -- one claim ------------------------------------------------------------------------------
-    def _sync(self, claim, now):
+    def _sync(self, claim: Obj, now: float) -> None:
         status = claim.get("status") or {}
         if status.get("phase") != "Bound":
             return
@@ -108,7 +119,7 @@ class Resizer:
             # the user lowered the request back (recovery from a failed expansion)
             self._clear(claim)
 
-    def _start(self, claim, now, key):
+    def _start(self, claim: Obj, now: float, key: Key) -> None:
         size = claim_request(claim)
         pv_name = claim["spec"].get("volumeName", "")
         if self._mode(claim) == "fail":
@@ -120,7 +131,7 @@ class Resizer:
                          .update(storage=INFEASIBLE))
             return
 
-        def mark(st):
+        def mark(st: Obj) -> None:
             _set_condition(st, "Resizing", None)
             st.setdefault("allocatedResources", {})["storage"] = size
             st.setdefault("allocatedResourceStatuses", {})["storage"] = IN_PROGRESS
@@ -129,7 +140,7 @@ class Resizer:
                       "External resizer is resizing volume %s" % pv_name, RESIZER)
         self.due[key] = now + self.config.resize_seconds
 
-    def _expand_volume(self, claim, now, key):
+    def _expand_volume(self, claim: Obj, now: float, key: Key) -> None:
         size = _target(claim)
         pv = self.store.peek(PV, "", claim["spec"].get("volumeName", ""))
         if pv is not None:
@@ -137,7 +148,7 @@ class Resizer:
             pv["spec"].setdefault("capacity", {})["storage"] = size
             self.store.update(PV, pv, internal=True)
 
-        def pending(st):
+        def pending(st: Obj) -> None:
             st["conditions"] = [c for c in st.get("conditions") or [] if c.get("type") !=
                                 "Resizing"]
             _set_condition(st, "FileSystemResizePending", PENDING_MESSAGE)
@@ -149,10 +160,10 @@ class Resizer:
         self.due[key] = now + self.config.resize_seconds
         self.mounted_when_grown[key] = set(self._running_pods(claim))
 
-    def _finish(self, claim):
+    def _finish(self, claim: Obj) -> None:
         size = _target(claim)
 
-        def done(st):
+        def done(st: Obj) -> None:
             st["capacity"] = dict(st.get("capacity") or {}, storage=size)
             st["conditions"] = [c for c in st.get("conditions") or [] if c.get("type") not in
                                 ("Resizing", "FileSystemResizePending")]
@@ -165,11 +176,11 @@ class Resizer:
                       'MountVolume.NodeExpandVolume succeeded for volume "%s" %s'
                       % (claim["spec"].get("volumeName", ""), node or ""), "kubelet", host=node)
 
-    def _clear(self, claim):
+    def _clear(self, claim: Obj) -> None:
         self._status(claim, lambda st: st.pop("allocatedResourceStatuses", None))
 
     # -- helpers --------------------------------------------------------------------------------
-    def _status(self, claim, change):
+    def _status(self, claim: Obj, change: Callable[[Obj], Any]) -> None:
         updated = copy.deepcopy(claim)
         status = updated.setdefault("status", {})
         change(status)
@@ -179,7 +190,7 @@ class Resizer:
                 condition["lastTransitionTime"] = self.store.clock.stamp()
         self.store.update(PVC, updated, subresource="status", internal=True)
 
-    def _pods_mounting(self, claim):
+    def _pods_mounting(self, claim: Obj) -> Iterator[Obj]:
         ns, name = claim["metadata"]["namespace"], claim["metadata"]["name"]
         pods, _ = self.store.list(POD, ns)
         for pod in pods:
@@ -187,16 +198,16 @@ class Resizer:
                 if (vol.get("persistentVolumeClaim") or {}).get("claimName") == name:
                     yield pod
 
-    def _running_pods(self, claim):
+    def _running_pods(self, claim: Obj) -> List[str]:
         return [pod["metadata"]["uid"] for pod in self._pods_mounting(claim)
                 if (pod.get("status") or {}).get("phase") == "Running" and
                 not pod["metadata"].get("deletionTimestamp")]
 
     @staticmethod
-    def _mode(claim):
+    def _mode(claim: Obj) -> Optional[str]:
         return (claim["metadata"].get("annotations") or {}).get(FAIL_ANNOTATION)
 
-    def _node_of(self, claim):
+    def _node_of(self, claim: Obj) -> Optional[str]:
         for pod in self._pods_mounting(claim):
             node = (pod.get("spec") or {}).get("nodeName")
             if node:
@@ -204,7 +215,7 @@ class Resizer:
         return None
 
 
-def _set_condition(status, ctype, message):
+def _set_condition(status: Obj, ctype: str, message: Optional[str]) -> None:
     conditions = [c for c in status.get("conditions") or [] if c.get("type") != ctype]
     condition = {"type": ctype, "status": "True", "lastProbeTime": None,
                  "lastTransitionTime": None}
@@ -214,7 +225,7 @@ def _set_condition(status, ctype, message):
     status["conditions"] = conditions
 
 
-def can_expand(store, claim):
+def can_expand(store: Store, claim: Obj) -> bool:
     """PersistentVolumeClaimResize admission: the claim's class (the same before and after)
     exists and has allowVolumeExpansion: true."""
     name = class_of(claim)

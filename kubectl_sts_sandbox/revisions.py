@@ -1,11 +1,27 @@
-"""ControllerRevision data, hashing and naming, as the StatefulSet controller computes them."""
+"""ControllerRevision data, hashing and naming, as the StatefulSet controller computes them,
+and the controller's revision history: the current and update revisions of a set, new
+revisions, and the truncation of old ones."""
 
+from __future__ import annotations
+
+import copy
 import json
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+
+from .ownership import claim_objects, owner_ref
+from .resources import BY_KIND
+
+if TYPE_CHECKING:
+    from .store import Store
+
+Obj = Dict[str, Any]
+CR = BY_KIND["ControllerRevision"]
+REVISION_LABEL = "controller-revision-hash"
 
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
-def fnv32(data):
+def fnv32(data: bytes) -> int:
     """FNV-1 32-bit (Go's hash/fnv New32), not FNV-1a."""
     h = 0x811C9DC5
     for byte in data:
@@ -14,18 +30,18 @@ def fnv32(data):
     return h
 
 
-def safe_encode(text):
+def safe_encode(text: str) -> str:
     return "".join(_ALPHABET[ord(ch) % len(_ALPHABET)] for ch in text)
 
 
-def revision_data(template):
+def revision_data(template: Obj) -> str:
     """The raw `data` of a revision: a strategic merge patch that replaces spec.template,
     encoded with map keys sorted. Returned as the exact string that is hashed and compared."""
     patch = {"spec": {"template": dict(template, **{"$patch": "replace"})}}
     return go_json(patch)
 
 
-def go_json(value):
+def go_json(value: Any) -> str:
     """JSON as Go's encoding/json writes a map: sorted keys, no spaces, UTF-8 kept, and
     <, >, &, U+2028, U+2029 escaped."""
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -35,19 +51,115 @@ def go_json(value):
     return text
 
 
-def revision_hash(raw, collision_count=None):
+def revision_hash(raw: str, collision_count: Optional[int] = None) -> str:
     data = raw.encode("utf-8")
     if collision_count is not None:
         data += str(collision_count).encode("ascii")
     return safe_encode(str(fnv32(data)))
 
 
-def revision_name(sts_name, hash_):
+def revision_name(sts_name: str, hash_: str) -> str:
     return "%s-%s" % (sts_name[:223], hash_)
 
 
-def template_from_data(data):
+def template_from_data(data: Obj) -> Obj:
     """The pod template a revision's data restores (without the directive)."""
     template = dict(data["spec"]["template"])
     template.pop("$patch", None)
     return template
+
+
+# ---------------------------------------------------------------------------------------------
+# The StatefulSet controller's revision history (stateful_set_control.go getStatefulSetRevisions,
+# truncateHistory; pkg/controller/history)
+# ---------------------------------------------------------------------------------------------
+
+def pod_revision(pod: Optional[Obj]) -> str:
+    """The name of the revision a pod was made from (its controller-revision-hash label)."""
+    return ((pod or {}).get("metadata", {}).get("labels") or {}).get(REVISION_LABEL, "")
+
+
+def _raw(cr: Obj) -> str:
+    return go_json(cr.get("data"))
+
+
+def claim_revisions(store: Store, sts: Obj, reqs: Any) -> List[Obj]:
+    """The set's revisions (adopted and released as its pods are), oldest first."""
+    revs = claim_objects(store, CR, sts, reqs)
+    revs.sort(key=lambda r: (r.get("revision", 0), r["metadata"]["creationTimestamp"],
+                             r["metadata"]["name"]))
+    return revs
+
+
+def resolve_revisions(store: Store, sts: Obj, revs: List[Obj],
+                      collision: int) -> Tuple[Obj, Obj, int]:
+    """(current revision, update revision, collision count): the update revision is the
+    newest equal to the template (renumbered when older ones follow it) or a new one."""
+    raw = revision_data(sts["spec"]["template"])
+    equal = [r for r in revs if _raw(r) == raw]
+    max_rev = max([r.get("revision", 0) for r in revs] or [0])
+    if equal and equal[-1] is revs[-1]:
+        update_rev = revs[-1]
+    elif equal:
+        renumbered = copy.deepcopy(equal[-1])
+        renumbered["revision"] = max_rev + 1
+        update_rev = store.update(CR, renumbered, internal=True)
+    else:
+        update_rev, collision = _create_revision(store, sts, raw, max_rev + 1, collision)
+    current_name = (sts.get("status") or {}).get("currentRevision")
+    current_rev = update_rev
+    for r in revs:
+        if r["metadata"]["name"] == current_name:
+            current_rev = r
+    if current_name == update_rev["metadata"]["name"]:
+        current_rev = update_rev
+    return current_rev, update_rev, collision
+
+
+def _create_revision(store: Store, sts: Obj, raw: str, number: int,
+                     collision: int) -> Tuple[Obj, int]:
+    ns = sts["metadata"]["namespace"]
+    while True:
+        hash_ = revision_hash(raw, collision)
+        name = revision_name(sts["metadata"]["name"], hash_)
+        existing = store.peek(CR, ns, name)
+        if existing is None:
+            labels = dict(sts["spec"]["template"].get("metadata", {}).get("labels") or {})
+            labels["controller.kubernetes.io/hash"] = hash_
+            cr = {"metadata": {"name": name, "namespace": ns, "labels": labels,
+                               "ownerReferences": [owner_ref(sts)]},
+                  "data": json.loads(raw), "revision": number}
+            if sts["metadata"].get("annotations"):
+                cr["metadata"]["annotations"] = dict(sts["metadata"]["annotations"])
+            return store.create(CR, cr, namespace=ns, internal=True), collision
+        if _raw(existing) == raw:
+            return existing, collision
+        collision += 1
+
+
+def truncate_history(store: Store, sts: Obj, revs: List[Obj], pods: List[Obj],
+                     current_rev: Obj, update_rev: Obj) -> None:
+    """Delete the oldest revisions no pod uses beyond spec.revisionHistoryLimit."""
+    live = {current_rev["metadata"]["name"], update_rev["metadata"]["name"]}
+    live.update(pod_revision(p) for p in pods)
+    history = [r for r in revs if r["metadata"]["name"] not in live]
+    limit = sts["spec"].get("revisionHistoryLimit", 10)
+    for r in history[:max(0, len(history) - limit)]:
+        store.delete(CR, r["metadata"]["namespace"], r["metadata"]["name"])
+
+
+def deleting_revision_names(sts: Obj, revs: List[Obj]) -> Tuple[Optional[str], str, int]:
+    """(current, update revision names, collision count) of a set with a deletionTimestamp,
+    found without writing any: a real controller would (re)create the update revision here,
+    which the garbage collector deletes again; the names it reports are the same."""
+    raw = revision_data(sts["spec"]["template"])
+    collision = (sts.get("status") or {}).get("collisionCount") or 0
+    equal = [r for r in revs if _raw(r) == raw]
+    if equal:
+        upd_name = equal[-1]["metadata"]["name"]
+    else:
+        upd_name = revision_name(sts["metadata"]["name"], revision_hash(raw, collision))
+    cur_name = (sts.get("status") or {}).get("currentRevision")
+    if cur_name not in {r["metadata"]["name"] for r in revs}:
+        cur_name = upd_name
+    return cur_name, upd_name, collision

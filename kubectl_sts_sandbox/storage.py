@@ -7,11 +7,20 @@ never provisioned: the PV controller records ProvisioningFailed with the lister'
 error (pv_controller.go provisionClaim -> findProvisionablePlugin) and the scheduler keeps its
 pods Pending, until the class is created."""
 
-import copy
+from __future__ import annotations
 
-from . import events, storageclasses
+import copy
+from typing import TYPE_CHECKING, Any, Dict, Optional, Set, Tuple
+
 from kubectl_sts.k8s.storage import class_of
+from . import events, storageclasses
 from .resources import BY_KIND
+
+if TYPE_CHECKING:
+    from .resources import ResourceType
+    from .store import Store
+
+Obj = Dict[str, Any]
 
 PVC = BY_KIND["PersistentVolumeClaim"]
 PV = BY_KIND["PersistentVolume"]
@@ -25,12 +34,13 @@ DEFAULT_CLASS = "standard"
 
 
 class Storage:
-    def __init__(self, store, reclaim_policy="Delete"):
+    def __init__(self, store: Store, reclaim_policy: str = "Delete") -> None:
         self.store = store
         self.reclaim_policy = reclaim_policy
-        self.dirty = set()
+        # (ns, claim name, what happened: NEW, MODIFIED, DELETED or POD, claim uid)
+        self.dirty: Set[Tuple[str, str, str, Optional[str]]] = set()
 
-    def on_change(self, rt, etype, obj):
+    def on_change(self, rt: ResourceType, etype: str, obj: Obj) -> None:
         if rt is PVC and etype == "ADDED":
             self.dirty.add((obj["metadata"]["namespace"], obj["metadata"]["name"], "NEW",
                             obj["metadata"]["uid"]))
@@ -43,7 +53,7 @@ class Storage:
                     self.dirty.add((obj["metadata"]["namespace"],
                                     vol["persistentVolumeClaim"]["claimName"], "POD", None))
 
-    def admit_claim(self, claim):
+    def admit_claim(self, claim: Obj) -> None:
         """What admission does to a new claim: the default class (DefaultStorageClass) and the
         protection finalizer."""
         storageclasses.admit_claim(self.store, claim)
@@ -51,7 +61,7 @@ class Storage:
         if PROTECTION not in finalizers:
             finalizers.append(PROTECTION)
 
-    def step(self):
+    def step(self) -> None:
         work = list(self.dirty)
         self.dirty.clear()
         for ns, name, etype, uid in work:
@@ -66,17 +76,17 @@ class Storage:
                               'storageclass.storage.k8s.io "%s" not found'
                               % class_of(claim), "persistentvolume-controller")
 
-    def class_for(self, claim):
+    def class_for(self, claim: Obj) -> Optional[Obj]:
         name = class_of(claim)
         return self.store.peek(SC, "", name) if name else None
 
-    def can_provision(self, claim):
+    def can_provision(self, claim: Obj) -> bool:
         """A bound claim, a claim without class (served as before), or one whose class exists."""
         if claim["spec"].get("volumeName") or not class_of(claim):
             return True
         return self.class_for(claim) is not None
 
-    def _in_use(self, claim):
+    def _in_use(self, claim: Obj) -> bool:
         ns, name = claim["metadata"]["namespace"], claim["metadata"]["name"]
         pods, _ = self.store.list(POD, ns)
         for pod in pods:
@@ -87,7 +97,7 @@ class Storage:
                     return True
         return False
 
-    def _release_protection(self, claim):
+    def _release_protection(self, claim: Obj) -> None:
         if PROTECTION not in (claim["metadata"].get("finalizers") or []) or self._in_use(claim):
             return
         claim = copy.deepcopy(claim)
@@ -95,7 +105,7 @@ class Storage:
                                            if f != PROTECTION]
         self.store.update(PVC, claim, internal=True)
 
-    def _reclaim(self, claim_uid):
+    def _reclaim(self, claim_uid: Optional[str]) -> None:
         pvs, _ = self.store.list(PV)
         for pv in pvs:
             if (pv["spec"].get("claimRef") or {}).get("uid") != claim_uid:
@@ -107,7 +117,7 @@ class Storage:
                 released["status"] = {"phase": "Released"}
                 self.store.update(PV, released, subresource="status", internal=True)
 
-    def _topology(self, sc, node):
+    def _topology(self, sc: Obj, node: str) -> Obj:
         """The PV's node affinity: the node itself for a `topology: node` class, else its
         zone."""
         if (sc.get("parameters") or {}).get("topology") == "node":
@@ -116,7 +126,7 @@ class Storage:
             "labels") or {}
         return {"key": ZONE, "operator": "In", "values": [labels.get(ZONE, "zone-a")]}
 
-    def bind(self, claim, node):
+    def bind(self, claim: Optional[Obj], node: str) -> None:
         """Provision a PV for a Pending claim and bind both (called when a pod is scheduled)."""
         if claim is None or claim["spec"].get("volumeName"):
             return

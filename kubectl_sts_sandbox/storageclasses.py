@@ -52,7 +52,7 @@ def apply_defaults(sc: Obj) -> None:
 
 def validate(sc: Obj, old: Optional[Obj]) -> list[dict[str, Any]]:
     from kubectl_sts.k8s.names import is_qualified_name
-    from .validation import forbidden, invalid, not_supported, required
+    from .validation.field import forbidden, invalid, not_supported, required
     out = []
     provisioner = sc.get("provisioner")
     if not provisioner:

@@ -15,12 +15,22 @@ handle them.
   kubelet is gone the pod then stays Terminating. A scheduled deletion whose taint goes away
   is cancelled, with an event too."""
 
-import copy
+from __future__ import annotations
 
+import copy
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple
+
+from kubectl_sts.k8s.conditions import find_condition
 from . import events
 from .clock import time_to_step
 from .nodes import UNREACHABLE, tolerates
 from .resources import BY_KIND
+
+if TYPE_CHECKING:
+    from .resources import ResourceType
+    from .store import Store
+
+Obj = Dict[str, Any]
 
 NODE = BY_KIND["Node"]
 POD = BY_KIND["Pod"]
@@ -28,7 +38,7 @@ NOT_READY = "node.kubernetes.io/not-ready"
 COMPONENT = "taint-eviction-controller"
 
 
-def add_default_tolerations(pod, seconds):
+def add_default_tolerations(pod: Obj, seconds: float) -> None:
     """DefaultTolerationSeconds, on a pod being created."""
     spec = pod.setdefault("spec", {})
     tolerations = spec.get("tolerations") or []
@@ -40,7 +50,7 @@ def add_default_tolerations(pod, seconds):
     spec["tolerations"] = tolerations
 
 
-def eviction_delay(taints, tolerations):
+def eviction_delay(taints: List[Obj], tolerations: List[Obj]) -> Optional[float]:
     """Seconds until a pod with these tolerations is deleted from a node with these NoExecute
     taints: 0 at once (a taint it does not tolerate, or a toleration of 0 or less), None never."""
     used = []
@@ -56,22 +66,23 @@ def eviction_delay(taints, tolerations):
 
 
 class TaintEviction:
-    def __init__(self, store):
+    def __init__(self, store: Store) -> None:
         self.store = store
-        self.scheduled = {}           # (ns, name, uid) -> (first seen tainted, delay)
-        self.tainted = set()          # nodes with a NoExecute taint, at the last step
+        # (ns, name, uid) -> (first seen tainted, delay)
+        self.scheduled: Dict[Tuple[str, str, str], Tuple[float, float]] = {}
+        self.tainted: Set[str] = set()      # nodes with a NoExecute taint, at the last step
         self.dirty = True
 
-    def on_change(self, rt, etype, obj):
+    def on_change(self, rt: ResourceType, etype: str, obj: Obj) -> None:
         if rt is NODE or (rt is POD and (obj.get("spec") or {}).get("nodeName") in
                           self.tainted):
             self.dirty = True
 
-    def next_due(self):
+    def next_due(self) -> Optional[float]:
         due = [start + delay for start, delay in self.scheduled.values()]
         return min(due) if due else None
 
-    def step(self, now):
+    def step(self, now: float) -> None:
         if not time_to_step(self, now):
             return
         nodes, _ = self.store.list(NODE)
@@ -88,10 +99,10 @@ class TaintEviction:
         wanted = {}
         for pod in pods:
             meta = pod["metadata"]
-            taints = tainted.get((pod.get("spec") or {}).get("nodeName"))
-            if not taints or meta.get("deletionTimestamp"):
+            node_taints = tainted.get((pod.get("spec") or {}).get("nodeName"))
+            if not node_taints or meta.get("deletionTimestamp"):
                 continue
-            delay = eviction_delay(taints, (pod.get("spec") or {}).get("tolerations") or [])
+            delay = eviction_delay(node_taints, (pod.get("spec") or {}).get("tolerations") or [])
             if delay is None:
                 continue
             key = (meta["namespace"], meta["name"], meta.get("uid"))
@@ -107,11 +118,11 @@ class TaintEviction:
                 self._event(pod, "Cancelling deletion of Pod %s/%s" % key[:2])
         self.scheduled = wanted
 
-    def _delete(self, pod):
+    def _delete(self, pod: Obj) -> None:
         meta = pod["metadata"]
         updated = copy.deepcopy(pod)
         conditions = updated.setdefault("status", {}).setdefault("conditions", [])
-        if not any(c.get("type") == "DisruptionTarget" for c in conditions):
+        if find_condition(updated, "DisruptionTarget") is None:
             conditions.append({"type": "DisruptionTarget", "status": "True",
                                "reason": "DeletionByTaintManager",
                                "message": "Taint manager: deleting due to NoExecute taint",
@@ -120,5 +131,5 @@ class TaintEviction:
         self._event(pod, "Marking for deletion Pod %s/%s" % (meta["namespace"], meta["name"]))
         self.store.delete(POD, meta["namespace"], meta["name"])
 
-    def _event(self, pod, message):
+    def _event(self, pod: Obj, message: str) -> None:
         events.record(self.store, pod, "Normal", "TaintManagerEviction", message, COMPONENT)

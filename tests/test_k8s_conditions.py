@@ -22,6 +22,9 @@ def obj(*conditions):
     (None, "Ready", None),
     ({"status": {"conditions": ["junk", {"type": "Ready", "status": "True"}]}}, "Ready", "True"),
     (obj(("Ready", "False"), ("Ready", "True")), "Ready", "False"),     # the first one counts
+    ({"status": "junk"}, "Ready", None),                                # malformed: no condition
+    ({"status": {"conditions": {"type": "Ready"}}}, "Ready", None),
+    ("junk", "Ready", None),
 ])
 def test_condition_status(thing, ctype, status):
     assert condition_status(thing, ctype) == status

@@ -3,9 +3,10 @@ import datetime
 
 import pytest
 
-from kubectl_sts_sandbox.tables import (access_modes_string, canonical_quantity,
-                                        column_definitions, human_duration, parse_timestamp,
-                                        pod_status_reason, to_table)
+from kubectl_sts.k8s.humanreadable import (access_modes_string, human_duration, parse_timestamp,
+                                           pod_status_reason)
+from kubectl_sts.k8s.quantity import canonical_quantity
+from kubectl_sts_sandbox.tables import column_definitions, to_table
 
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2024, 1, 10, 12, 0, 0, tzinfo=UTC)

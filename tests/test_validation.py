@@ -4,9 +4,9 @@ import copy
 
 import pytest
 
-from kubectl_sts_sandbox import validation as v
-from kubectl_sts_sandbox.validation import (apply_defaults, drop_disabled_fields, invalid_status,
-                                            validate)
+from kubectl_sts_sandbox.defaulting import apply_defaults, drop_disabled_fields
+from kubectl_sts_sandbox.validation import invalid_status, validate
+from kubectl_sts_sandbox.validation import statefulsets as v
 
 DNS_LABEL_MSG = (
     "a lowercase RFC 1123 label must consist of lower case alphanumeric characters "

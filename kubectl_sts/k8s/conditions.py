@@ -8,9 +8,9 @@ from typing import Any, Mapping, Optional
 def find_condition(obj: Optional[Mapping[str, Any]], ctype: str) -> Optional[Mapping[str, Any]]:
     """The first condition of type `ctype` in obj's status.conditions, or None
     (podutil.GetPodConditionFromList, nodeutil.GetNodeCondition)."""
-    if not obj:
-        return None
-    for cond in (obj.get("status") or {}).get("conditions") or []:
+    status = obj.get("status") if isinstance(obj, Mapping) else None
+    conditions = status.get("conditions") if isinstance(status, Mapping) else None
+    for cond in conditions if isinstance(conditions, list) else ():
         if isinstance(cond, Mapping) and cond.get("type") == ctype:
             return cond
     return None
