@@ -134,12 +134,12 @@ class StatefulSetController:
 
     def _prune_revisions(self, sts: Obj, reqs: Any, current_rev: Obj, update_rev: Obj) -> None:
         """Truncate the history of the set as it is after the sync."""
-        sts = self.store.peek(STS, sts["metadata"]["namespace"], sts["metadata"]["name"])
-        if sts is None:
+        live = self.store.peek(STS, sts["metadata"]["namespace"], sts["metadata"]["name"])
+        if live is None:
             return
-        revs = revisions.claim_revisions(self.store, sts, reqs)
-        revisions.truncate_history(self.store, sts, revs, self._claim_pods(sts, reqs), current_rev,
-                                   update_rev)
+        revs = revisions.claim_revisions(self.store, live, reqs)
+        revisions.truncate_history(self.store, live, revs, self._claim_pods(live, reqs),
+                                   current_rev, update_rev)
 
     # -- the reconcile loop (section 3) -------------------------------------------------------
     def _reconcile(self, sts: Obj, pods: List[Obj], current_rev: Obj, update_rev: Obj,

@@ -118,7 +118,10 @@ class GarbageCollector:
         else:
             self.owners_waiting.discard(uid)
             return
-        fixed = copy.deepcopy(self.store.peek(*self.live[uid]))
+        current = self.store.peek(*self.live[uid])
+        if current is None:
+            return
+        fixed = copy.deepcopy(current)
         fixed["metadata"]["finalizers"] = finalizers
         if not finalizers:
             del fixed["metadata"]["finalizers"]

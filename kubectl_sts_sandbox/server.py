@@ -348,7 +348,7 @@ class Handler(BaseHTTPRequestHandler):
             if sub == "scale":
                 return self._send_json(200, endpoints.scale_of(obj))
             return self._send_object(200, rt, obj)
-        if method == "POST" and sub == "eviction" and name is not None:
+        if method == "POST" and sub == "eviction" and name is not None and ns is not None:
             body = self._body_object()
             return self._send_json(201, self.server.cluster.disruption.evict(
                 ns, name, body, dry_run or "All" in ((body.get("deleteOptions") or {})

@@ -313,10 +313,10 @@ class Store:
             if dry_run:
                 return new, False
             if rt.plural == "pods":
-                meta["deletionGracePeriodSeconds"] = grace if graceful else 0
+                seconds = (grace or 0) if graceful else 0
+                meta["deletionGracePeriodSeconds"] = seconds
                 if not meta.get("deletionTimestamp") or graceful:
-                    meta["deletionTimestamp"] = self.clock.stamp(
-                        self.clock.now() + (grace if graceful else 0))
+                    meta["deletionTimestamp"] = self.clock.stamp(self.clock.now() + seconds)
             elif not meta.get("deletionTimestamp"):
                 meta["deletionTimestamp"] = self.clock.stamp()
                 meta["deletionGracePeriodSeconds"] = 0

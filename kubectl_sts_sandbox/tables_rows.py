@@ -77,8 +77,8 @@ def _pod_row(pod: Dict[str, Any], now: datetime.datetime) -> Row:
     readiness_gates = "<none>"
     gates = as_list(spec.get("readinessGates"))
     if gates:
-        true_conditions = sum(1 for gate in gates
-                              if is_condition_true(pod, as_dict(gate).get("conditionType")))
+        true_conditions = len([gate for gate in gates
+                               if is_condition_true(pod, as_str(as_dict(gate).get("conditionType")))])
         readiness_gates = "%d/%d" % (true_conditions, len(gates))
 
     cells = [

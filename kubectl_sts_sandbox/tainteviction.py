@@ -112,10 +112,10 @@ class TaintEviction:
                 self._delete(pod)
                 wanted.pop(key)
         for key in set(self.scheduled) - set(wanted):
-            pod = self.store.peek(POD, key[0], key[1])
-            if pod is not None and pod["metadata"].get("uid") == key[2] and \
-                    not pod["metadata"].get("deletionTimestamp"):
-                self._event(pod, "Cancelling deletion of Pod %s/%s" % key[:2])
+            live = self.store.peek(POD, key[0], key[1])
+            if live is not None and live["metadata"].get("uid") == key[2] and \
+                    not live["metadata"].get("deletionTimestamp"):
+                self._event(live, "Cancelling deletion of Pod %s/%s" % key[:2])
         self.scheduled = wanted
 
     def _delete(self, pod: Obj) -> None:
