@@ -21,8 +21,9 @@ def terminal_width():
     except ValueError:
         columns = 0
     if columns <= 0:
+        stdout = sys.__stdout__           # None without a console (pythonw, a daemon)
         try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+            columns = os.get_terminal_size(stdout.fileno()).columns if stdout else 0
         except (AttributeError, ValueError, OSError):
             columns = 0
     return columns or 80
