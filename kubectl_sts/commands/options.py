@@ -91,7 +91,7 @@ def output_option(formats=("wide", "json", "yaml")):
     def check(ctx, param, value):
         from ..printers.formats import parse_output
         return parse_output(value, formats)
-    check.choices = allowed(formats)  # kubectl completes the names, without "="
+    setattr(check, "choices", allowed(formats))  # kubectl completes the names, without "="
     shown = "|".join(f + ("=..." if f in _TEMPLATED else "") for f in allowed(formats))
     return click.option("-o", "--output", "output", metavar="FORMAT", callback=check,
                         help="Output format: %s." % shown)

@@ -1,8 +1,6 @@
 """`scale`: which pods go, which claims are kept or deleted, and the risks, computed by pure
 functions from the plain API objects. (The claims' view and `pvc`'s decisions: pvc.py.)"""
 
-import datetime
-
 from ..k8s import statefulset as facts
 from .labels import selector_matches
 from .pods import is_ready
@@ -155,7 +153,3 @@ def render_plan(plan):
         for r in plan["risks"]:
             lines.append("  %s %s" % ("REFUSED:" if r["refuses"] else "-", r["message"]))
     return "\n".join(lines)
-
-
-def utcnow():
-    return datetime.datetime.now(datetime.timezone.utc)
