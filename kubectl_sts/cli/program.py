@@ -5,7 +5,7 @@ import os
 import sys
 
 
-def prog_name():
+def prog_name() -> str:
     """`kubectl sts` when started as a kubectl plugin, else the executable's name."""
     base = os.path.basename(sys.argv[0] or "kubectl-sts")
     if base.startswith("kubectl-") or os.environ.get("KUBECTL_PATH") or os.environ.get(
@@ -14,7 +14,7 @@ def prog_name():
     return "kubectl-sts" if base in ("", "__main__.py", "-c") else base
 
 
-def terminal_width():
+def terminal_width() -> int:
     """The columns click formats help for (what shutil.get_terminal_size reports)."""
     try:
         columns = int(os.environ.get("COLUMNS", "0"))

@@ -124,7 +124,7 @@ class Rollout:
         goes on with what it sees)."""
         from ...client.watch import Verdict, wait
 
-        def judge(snapshot, now):
+        def judge(snapshot: "Snapshot", now: float) -> Verdict:
             sts, _ = self.current(snapshot)
             st = sts.get("status") or {}
             return Verdict(done=st.get("observedGeneration", 0) >=
@@ -137,7 +137,7 @@ class Rollout:
         from ...client.watch import Verdict, wait
         uid = pod["metadata"]["uid"]
 
-        def judge(snapshot, now):
+        def judge(snapshot: "Snapshot", now: float) -> Verdict:
             seen = snapshot["pods"].get(pod["metadata"]["name"])
             return Verdict(done=seen is None or seen["metadata"]["uid"] != uid or
                            bool(seen["metadata"].get("deletionTimestamp")))
