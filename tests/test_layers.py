@@ -98,18 +98,7 @@ def test_the_rules_see_imports():
         layer(m) for m in MODULES}
 
 
-# broken rules still being mended in this restructuring (strict: a mended one fails here
-# until it leaves this list)
-KNOWN = {"kubectl_sts.commands.demo", "kubectl_sts.commands.pvc", "kubectl_sts.commands.repair",
-         "kubectl_sts.commands.resize", "kubectl_sts.commands.restart"}
-
-
-def known(modules):
-    return [pytest.param(m, marks=pytest.mark.xfail(strict=True)) if m in KNOWN else m
-            for m in modules]
-
-
-@pytest.mark.parametrize("module", known(m for name in sorted(MAY_IMPORT) for m in in_layer(name)))
+@pytest.mark.parametrize("module", [m for name in sorted(MAY_IMPORT) for m in in_layer(name)])
 def test_each_layer_imports_only_the_layers_below_it(module):
     allowed = MAY_IMPORT[layer(module)] | {layer(module)}
     outside = {m for m in imports_of(module) if layer(m) not in allowed}
@@ -136,7 +125,7 @@ def verb(module):
     return module.split(".")[2]
 
 
-@pytest.mark.parametrize("module", known(sorted(m for m in MODULES if verb(m))))
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if verb(m)))
 def test_no_verb_imports_another_verb(module):
     others = {m for m in imports_of(module) if verb(m) and verb(m) != verb(module)}
     assert others == set()

@@ -1,6 +1,6 @@
 """kubectl's conventions as pure functions, table-driven, no server: the -o printers
 (output.py), TYPE/NAME arguments (names.statefulset_ref), pflag's argument forms and
-kubectl's usage wordings (cli.kubectl_args, cli.usage_words), and what `status --watch`
+kubectl's usage wordings (flags.kubectl_args, flags.usage_words), and what `status --watch`
 prints on a change (status_watch)."""
 
 import json
@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from kubectl_sts.cli import app as cli
+from kubectl_sts.cli import flags
 from kubectl_sts.errors import StsError, UsageError
 from kubectl_sts.printers.formats import (Output, OutputError, TemplateFailed, label_text,
                                           parse_output, print_document, sort_items,
@@ -194,13 +195,13 @@ PARAMS = [click.Option(["-o", "--output"]), click.Option(["-n", "--namespace"]),
     (["-x=1"], ["-x=1"]),                               # unknown: click says so
 ])
 def test_kubectl_args(args, expected):
-    assert cli.kubectl_args(args, PARAMS) == expected
+    assert flags.kubectl_args(args, PARAMS) == expected
 
 
 def test_a_bad_boolean_is_pflags_error():
     with pytest.raises(UsageError, match=r'invalid argument "maybe" for "-A" flag: '
                                          r'strconv.ParseBool: parsing "maybe": invalid syntax'):
-        cli.kubectl_args(["-A=maybe"], PARAMS)
+        flags.kubectl_args(["-A=maybe"], PARAMS)
 
 
 @pytest.mark.parametrize("args, message", [
@@ -221,9 +222,9 @@ def test_a_bad_boolean_is_pflags_error():
 ])
 def test_usage_errors_in_kubectls_words(args, message):
     with pytest.raises(click.UsageError) as info:
-        cli.cli.main(args=cli.kubectl_args(args, cli._params(args)), prog_name="kubectl sts",
-                     standalone_mode=False)
-    assert cli.usage_words(info.value) == message
+        cli.cli.main(args=flags.kubectl_args(args, flags.command_params(cli.cli, args)),
+                     prog_name="kubectl sts", standalone_mode=False)
+    assert flags.usage_words(info.value) == message
 
 
 def test_an_unknown_command_is_cobras_error():

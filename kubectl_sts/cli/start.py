@@ -3,8 +3,10 @@ without importing click (most of the start-up time), then hands everything else 
 
 The top-level help is rendered by click once and kept in kubectl's cache directory
 ($KUBECACHEDIR, else ~/.kube/cache), keyed by everything it depends on: the version, the
-command-line module (cli/app.py: the commands, the global flags), the program name and the
-terminal width. Any doubt (no cache, unreadable) and click renders it."""
+modules it is made from (HELP_SOURCES), the program name and the terminal width. Any doubt (no
+cache, unreadable) and click renders it."""
+
+from __future__ import annotations  # annotations are never evaluated: no typing import
 
 import os
 import sys
@@ -12,10 +14,14 @@ import sys
 from .. import __version__
 from .program import prog_name, terminal_width
 
-HELP_ARGS = ([], ["--help"], ["-h"])
+HELP_ARGS: tuple[list[str], ...] = ([], ["--help"], ["-h"])
+
+# The modules the top-level help is made from, next to this one: the group, its help and the
+# command table (app.py), the global flags (flags.py). The kept help's key moves with each.
+HELP_SOURCES = ("app.py", "flags.py")
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args == ["--version"]:
         sys.stdout.write("kubectl-sts %s\n" % __version__)
@@ -26,24 +32,28 @@ def main(argv=None):
     return cli_main(args)
 
 
-def run():
+def run() -> None:
     sys.exit(main())
 
 
-def help_cache_path(prog, width):
+def help_cache_path(prog: str, width: int) -> str | None:
+    """Where the top-level help for this program name and width is kept; None when a module
+    it is made from cannot be read (then it is not kept)."""
     from ..client.cache import cache_dir
-    cli_file = os.path.join(os.path.dirname(os.path.abspath(__file__)), "app.py")
-    try:
-        stat = os.stat(cli_file)
-    except OSError:
-        return None
+    here = os.path.dirname(os.path.abspath(__file__))
+    stamps = []
+    for source in HELP_SOURCES:
+        try:
+            stat = os.stat(os.path.join(here, source))
+        except OSError:
+            return None
+        stamps.append("%d-%d" % (stat.st_mtime_ns, stat.st_size))
     # prog is "kubectl sts" or an executable's base name (no separator)
-    name = "%s-%d-%d-%d-%s.txt" % (__version__, stat.st_mtime_ns, stat.st_size, width,
-                                   prog.replace(" ", "_"))
+    name = "%s-%s-%d-%s.txt" % (__version__, "-".join(stamps), width, prog.replace(" ", "_"))
     return os.path.join(cache_dir(None), "kubectl-sts", "help", name)
 
 
-def _help():
+def _help() -> int:
     path = help_cache_path(prog_name(), terminal_width())
     if path:
         try:

@@ -8,6 +8,7 @@ subcommands, flags, choices, contexts and namespaces, and StatefulSet names read
 cluster. A cluster that cannot be read gives no names, never an error."""
 
 import sys
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import click
 
@@ -23,10 +24,16 @@ FILE_FLAGS = {"--kubeconfig", "--certificate-authority", "--client-certificate",
               "--client-key", "--patch", "-f", "--filename"}
 
 
+class CompletionOptions(NamedTuple):
+    shell: str              # bash, zsh, fish, or __complete (the protocol, for the scripts)
+    words: Tuple[str, ...]  # __complete's: -- ARGS... PARTIAL
+
+
 @click.command(context_settings={"ignore_unknown_options": True})
 @click.argument("shell", metavar="bash|zsh|fish")
 @click.argument("words", nargs=-1, type=click.UNPROCESSED)
-def completion(shell, words):
+@click.pass_context
+def completion(ctx: click.Context, **flags: Any) -> int:
     """Print a shell completion script (bash, zsh or fish).
 
     \b
@@ -39,25 +46,36 @@ def completion(shell, words):
 
     `kubectl sts <TAB>` is completed by kubectl itself through the `kubectl_complete-sts`
     executable (installed by pip; see the README for krew)."""
-    if shell == "__complete":     # the protocol, for the scripts: __complete -- ARGS... PARTIAL
-        words = list(words)
-        root = click.get_current_context().find_root().command
+    options = validate(CompletionOptions(**flags))
+    return run(ctx.find_root().command, options)
+
+
+def validate(options: CompletionOptions) -> CompletionOptions:
+    if options.shell == "__complete":
+        return options
+    if options.shell not in SHELLS:
+        raise click.UsageError("unsupported shell %r: choose bash, zsh or fish" % options.shell)
+    if options.words:
+        raise click.UsageError("unexpected arguments: %s" % " ".join(options.words))
+    return options
+
+
+def run(root: click.Command, options: CompletionOptions) -> int:
+    """The script of a shell, or (__complete) the candidates for the words, over `root`."""
+    if options.shell == "__complete":
+        words = list(options.words)
         click.echo(format_completions(*complete(root, words[:-1], words[-1] if words else "")),
                    nl=False)
         return 0
-    if shell not in SHELLS:
-        raise click.UsageError("unsupported shell %r: choose bash, zsh or fish" % shell)
-    if words:
-        raise click.UsageError("unexpected arguments: %s" % " ".join(words))
-    click.echo(SCRIPTS[shell].strip("\n"))
+    click.echo(SCRIPTS[options.shell].strip("\n"))
     return 0
 
 
-def format_completions(candidates, directive):
+def format_completions(candidates: Sequence[str], directive: int) -> str:
     return "".join(c + "\n" for c in candidates) + ":%d\n" % directive
 
 
-def main(root, argv=None):
+def main(root: click.Command, argv: Optional[List[str]] = None) -> int:
     """`kubectl_complete-sts ARGS... PARTIAL`: kubectl's plugin completion protocol, over the
     command tree `root` (cli.complete_main passes it: this module never imports the CLI)."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -75,12 +93,12 @@ def main(root, argv=None):
 
 # -- the completer --------------------------------------------------------------------------
 
-def _takes_value(param):
+def _takes_value(param: click.Parameter) -> bool:
     return isinstance(param, click.Option) and not param.is_flag and not param.count
 
 
-def _option_names(command):
-    names = []
+def _option_names(command: click.Command) -> List[str]:
+    names: List[str] = []
     for param in command.params:
         if isinstance(param, click.Option):
             names.extend(param.opts)
@@ -89,20 +107,20 @@ def _option_names(command):
     return names
 
 
-def _find_option(command, name):
+def _find_option(command: click.Command, name: str) -> Optional[click.Option]:
     for param in command.params:
         if isinstance(param, click.Option) and name in param.opts + param.secondary_opts:
             return param
     return None
 
 
-def complete(root, args, partial):
+def complete(root: click.Command, args: List[str], partial: str) -> Tuple[List[str], int]:
     """(candidates, directive) for the words `args` already typed and the word `partial`,
     over the command tree `root`."""
     ctx = click.Context(root, info_name="kubectl-sts", resilient_parsing=True)
     command, chain = root, [root]
-    positionals = []
-    flags = {}                 # option name -> value, for the connection (-n, --context...)
+    positionals: List[str] = []
+    flags: Dict[str, str] = {}  # option name -> value, for the connection (-n, --context...)
     i = 0
     only_args = False
     while i < len(args):
@@ -158,7 +176,8 @@ def complete(root, args, partial):
     return [], DIRECTIVE_NO_FILE
 
 
-def _option_values(option, name, partial, flags):
+def _option_values(option: click.Option, name: str, partial: str,
+                   flags: Dict[str, str]) -> Tuple[List[str], int]:
     if name in FILE_FLAGS or isinstance(option.type, (click.Path, click.File)):
         return [], DIRECTIVE_DEFAULT
     choices = getattr(option.callback, "choices", None) or \
@@ -183,7 +202,7 @@ FLAG_FIELDS = {"--kubeconfig": "kubeconfig", "--context": "context", "-n": "name
                "--client-certificate": "client_certificate", "--client-key": "client_key"}
 
 
-def _connection(flags, with_namespace=True):
+def _connection(flags: Dict[str, str], with_namespace: bool = True) -> Any:
     from ..client.connection import Connection
     from ..client.kubeconfig import ConnectionOptions
     options = {field: flags[flag] for flag, field in FLAG_FIELDS.items() if flags.get(flag)}
@@ -193,12 +212,12 @@ def _connection(flags, with_namespace=True):
     return Connection(ConnectionOptions(**options))
 
 
-def _names(conn, url):
+def _names(conn: Any, url: str) -> List[str]:
     payload = conn.get(url, limit="500")
     return sorted(item["metadata"]["name"] for item in payload.get("items") or [])
 
 
-def statefulset_names(flags):
+def statefulset_names(flags: Dict[str, str]) -> List[str]:
     """Names of the StatefulSets of the namespace in use; [] when the cluster can't say."""
     try:
         from ..core.names import check_namespace
@@ -210,7 +229,7 @@ def statefulset_names(flags):
         return []
 
 
-def namespaces(flags):
+def namespaces(flags: Dict[str, str]) -> List[str]:
     try:
         from ..client.paths import path
         return _names(_connection(flags, with_namespace=False), path("namespaces"))
@@ -218,7 +237,7 @@ def namespaces(flags):
         return []
 
 
-def kubeconfig_names(flags, kind):
+def kubeconfig_names(flags: Dict[str, str], kind: str) -> List[str]:
     try:
         from ..client.kubeconfig import kubeconfig_paths, load_kubeconfig
         explicit = flags.get("--kubeconfig")
@@ -290,7 +309,3 @@ complete -c kubectl-sts -f -a '(__kubectl_sts_complete)'
 '''
 
 SCRIPTS = {"bash": BASH, "zsh": ZSH, "fish": FISH}
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -4,10 +4,16 @@ import os
 import shutil
 import tempfile
 import threading
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, NamedTuple
 
 import click
 
-DEMO_MANIFEST = [
+from .shell import read_view
+
+if TYPE_CHECKING:
+    from ..client.connection import Connection
+
+DEMO_MANIFEST: List[Dict[str, Any]] = [
     {"apiVersion": "v1", "kind": "Service",
      "metadata": {"name": "web", "labels": {"app": "web"}},
      "spec": {"clusterIP": "None", "selector": {"app": "web"},
@@ -26,11 +32,16 @@ DEMO_MANIFEST = [
 ]
 
 
+class DemoOptions(NamedTuple):
+    keep: bool
+    step_seconds: float
+
+
 @click.command()
 @click.option("--keep", is_flag=True, help="Keep the sandbox running afterwards (Ctrl-C stops it).")
 @click.option("--step-seconds", type=float, default=0.3, show_default=True,
               help="How long each pod takes to start and to become ready (simulated seconds).")
-def demo(keep, step_seconds):
+def demo(**flags: Any) -> int:
     """Start the sandbox cluster, create a StatefulSet and show it with `status`.
 
     \b
@@ -40,13 +51,23 @@ def demo(keep, step_seconds):
     \b
       # Keep the sandbox running afterwards to try rollout and scale (Ctrl-C stops it)
       kubectl-sts demo --keep"""
+    options = validate(DemoOptions(**flags))
+    return run(options)
+
+
+def validate(options: DemoOptions) -> DemoOptions:
+    return options          # click checks each flag; no combination is refused
+
+
+def run(options: DemoOptions) -> int:
+    """Start the sandbox, create the manifest, wait, show `status`; with --keep, serve on."""
     from ..client.connection import Connection
     from ..client.kubeconfig import ConnectionOptions
     from ..client.paths import path
     from kubectl_sts_sandbox import Sandbox
     from kubectl_sts_sandbox.cluster import Config
     from ..printers.status import render_view
-    from .status import read_view
+    keep, step_seconds = options.keep, options.step_seconds
     workdir = tempfile.mkdtemp(prefix="kubectl-sts-demo-")
     kubeconfig = os.path.join(workdir, "kubeconfig")
     config = Config.demo(start_seconds=step_seconds, ready_seconds=step_seconds,
@@ -75,7 +96,7 @@ def demo(keep, step_seconds):
     return 0
 
 
-def next_steps(kubeconfig, keep):
+def next_steps(kubeconfig: str, keep: bool) -> str:
     """What to try next: against this sandbox while it runs (--keep), or how to keep it."""
     if not keep:
         return ("The sandbox has stopped. Run `kubectl-sts demo --keep` to keep it running and\n"
@@ -91,8 +112,8 @@ def next_steps(kubeconfig, keep):
         "  kubectl --kubeconfig %s get sts,pods,pvc" % kubeconfig])
 
 
-def _wait_ready(conn, name, replicas, timeout):
-    """Wait (watches, wait.py) until the set reports `replicas` pods Ready."""
+def _wait_ready(conn: "Connection", name: str, replicas: int, timeout: float) -> None:
+    """Wait (watches, client/watch.py) until the set reports `replicas` pods Ready."""
     from ..errors import StsError
     from ..client.paths import path
     from ..client.watch import Verdict, Watch, wait
@@ -104,5 +125,5 @@ def _wait_ready(conn, name, replicas, timeout):
         raise StsError("error: timed out waiting for the demo StatefulSet to become ready")
 
 
-def _ready(items, replicas):
+def _ready(items: Iterable[Dict[str, Any]], replicas: int) -> bool:
     return any((s.get("status") or {}).get("readyReplicas", 0) >= replicas for s in items)

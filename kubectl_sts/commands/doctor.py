@@ -3,11 +3,25 @@ in the namespace (-A: in every namespace), from one list per resource kind (Stat
 PVCs, PVs, StorageClasses, Services, PodDisruptionBudgets, EndpointSlices), all in flight at
 once."""
 
+from typing import TYPE_CHECKING, Any, Callable, List, NamedTuple, Optional, TypeVar
+
 import click
 
 from ..errors import Forbidden, HazardsFound, UsageError
 from .shell import connect, core_path, get_statefulset, sts_path
 from .options import name_argument, output_option
+
+if TYPE_CHECKING:
+    from ..client.connection import Connection
+    from ..printers.formats import Output
+
+T = TypeVar("T")
+
+
+class DoctorOptions(NamedTuple):
+    name: Optional[str]
+    all_namespaces: bool
+    output: "Output"
 
 
 @click.command()
@@ -16,7 +30,7 @@ from .options import name_argument, output_option
               "namespace.")
 @output_option(("json", "yaml"))
 @click.pass_context
-def doctor(ctx, name, all_namespaces, output):
+def doctor(ctx: click.Context, **flags: Any) -> int:
     """Find the hazards in StatefulSets' configuration that bite later.
 
     Each finding has a severity (error, warning, info), the evidence and the fix: no headless
@@ -34,23 +48,32 @@ def doctor(ctx, name, all_namespaces, output):
     \b
       # Every set of the namespace, as JSON
       kubectl sts doctor -o json"""
+    options = validate(DoctorOptions(**flags))
+    return run(connect(ctx), options)
+
+
+def validate(options: DoctorOptions) -> DoctorOptions:
+    if options.name and options.all_namespaces:
+        raise UsageError("error: a resource cannot be retrieved by name across all namespaces")
+    return options
+
+
+def run(conn: "Connection", options: DoctorOptions) -> int:
     from ..core.doctor import findings
     from ..client.connection import concurrently
     from ..client.paths import path
-    if name and all_namespaces:
-        raise UsageError("error: a resource cannot be retrieved by name across all namespaces")
-    conn = connect(ctx)
+    name, all_namespaces, output = options.name, options.all_namespaces, options.output
     ns = None if all_namespaces else conn.namespace
-    notes = []
+    notes: List[str] = []
 
-    def optional(what, fn):
-        def run():
+    def optional(what: str, fn: Callable[[], T]) -> Callable[[], Optional[T]]:
+        def read() -> Optional[T]:
             try:
                 return fn()
             except Forbidden:
                 notes.append("%s not read (forbidden)" % what)
                 return None
-        return run
+        return read
     sets, pods, claims, pvs, classes, services, pdbs, slices = concurrently(
         (lambda: [get_statefulset(conn, ns, name)]) if name else
         (lambda: conn.get(sts_path(ns))["items"]),
@@ -68,7 +91,7 @@ def doctor(ctx, name, all_namespaces, output):
                                            s["metadata"]["name"])):
         here = sts["metadata"].get("namespace")
 
-        def local(items):
+        def local(items: List[Any]) -> List[Any]:
             return [i for i in items if i["metadata"].get("namespace") == here]
         report += findings(sts, local(pods), local(claims), pv_by_name, classes or [],
                            {s["metadata"]["name"]: s for s in local(services)},

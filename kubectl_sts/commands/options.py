@@ -2,19 +2,25 @@
 supports, TYPE/NAME arguments, the list-view flags (-l, --sort-by, --no-headers,
 --show-labels), and flag values checked with kubectl's words (pflag's `invalid argument`)."""
 
+from typing import Any, Callable, List, Optional, Sequence, TypeVar
+
 import click
 
 from ..errors import UsageError
+
+F = TypeVar("F", bound=Callable[..., Any])
+Param = Optional[click.Parameter]
+Ctx = Optional[click.Context]
 
 
 class Integer(click.ParamType):
     """An integer flag value; a bad one is pflag's `invalid argument ... strconv.ParseInt`."""
     name = "integer"
 
-    def __init__(self, min=None):
+    def __init__(self, min: Optional[int] = None) -> None:
         self.min = min
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: Any, param: Param, ctx: Ctx) -> int:
         if isinstance(value, int):
             number = value
         else:
@@ -32,7 +38,7 @@ class Integer(click.ParamType):
 class Number(click.ParamType):
     name = "float"
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: Any, param: Param, ctx: Ctx) -> float:
         try:
             return float(value)
         except (TypeError, ValueError):
@@ -44,7 +50,7 @@ class Duration(click.ParamType):
     """A duration flag value (`30s`, `5m`, `1h30m`, `250ms`, bare seconds), in seconds."""
     name = "duration"
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: Any, param: Param, ctx: Ctx) -> float:
         if isinstance(value, (int, float)):
             return float(value)
         from ..k8s.durations import parse_duration
@@ -59,7 +65,7 @@ class Duration(click.ParamType):
 class OneOf(click.Choice):
     """A choice flag; a bad value names the allowed ones as kubectl does."""
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: Any, param: Param, ctx: Ctx) -> Any:
         if value in self.choices:
             return value
         if _flag(param) == "--dry-run":
@@ -69,12 +75,14 @@ class OneOf(click.Choice):
                   % (value, _flag(param), ", ".join(self.choices)), param, ctx)
 
 
-def _flag(param):
-    longs = [o for o in getattr(param, "opts", []) if o.startswith("--")]
-    return (longs or getattr(param, "opts", None) or [param.name])[0]
+def _flag(param: Param) -> str:
+    """The flag a value was given to, as pflag names it: the long name, else the short one."""
+    opts: List[str] = getattr(param, "opts", None) or []
+    longs = [o for o in opts if o.startswith("--")]
+    return (longs or opts or [str(getattr(param, "name", ""))])[0]
 
 
-def dry_run_option(help):
+def dry_run_option(help: str) -> Callable[[F], F]:
     return click.option("--dry-run", type=OneOf(["none", "client", "server"]), is_flag=False,
                         flag_value="client", default="none", help=help)
 
@@ -83,15 +91,15 @@ _TEMPLATED = ("jsonpath", "jsonpath-file", "jsonpath-as-json", "custom-columns",
               "custom-columns-file")
 
 
-def output_option(formats=("wide", "json", "yaml")):
+def output_option(formats: Sequence[str] = ("wide", "json", "yaml")) -> Callable[[F], F]:
     """-o/--output: `formats` plus the template printers they imply (jsonpath=, jsonpath-file=,
     custom-columns=, ...). The command receives an output.Output, checked before any request."""
     from ..printers.formats import allowed
 
-    def check(ctx, param, value):
+    def check(ctx: click.Context, param: click.Parameter, value: Optional[str]) -> Any:
         from ..printers.formats import parse_output
         return parse_output(value, formats)
-    check.choices = allowed(formats)  # kubectl completes the names, without "="
+    setattr(check, "choices", allowed(formats))  # kubectl completes the names, without "="
     shown = "|".join(f + ("=..." if f in _TEMPLATED else "") for f in allowed(formats))
     return click.option("-o", "--output", "output", metavar="FORMAT", callback=check,
                         help="Output format: %s." % shown)
@@ -101,19 +109,20 @@ class StatefulSetRef(click.ParamType):
     """NAME or TYPE/NAME (sts/web, statefulset/web, statefulsets.apps/web)."""
     name = "name"
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: Any, param: Param, ctx: Ctx) -> str:
         from ..core.names import statefulset_ref
         return statefulset_ref(value)
 
 
-def name_argument(required=True):
+def name_argument(required: bool = True) -> Callable[[F], F]:
     return click.argument("name", type=StatefulSetRef(), required=required,
                           metavar="NAME" if required else "[NAME]")
 
 
-def list_options(function):
+def list_options(function: F) -> F:
     """The list-view flags kubectl users type: -l, --sort-by, --no-headers, --show-labels."""
-    def check_selector(ctx, param, value):
+    def check_selector(ctx: click.Context, param: click.Parameter,
+                       value: Optional[str]) -> Optional[str]:
         if value:
             from ..k8s.selectorparser import parse_label_selector
             from ..k8s.selectors import SelectorError
@@ -123,7 +132,8 @@ def list_options(function):
                 raise UsageError("error: %s" % exc)
         return value
 
-    def check_sort(ctx, param, value):
+    def check_sort(ctx: click.Context, param: click.Parameter,
+                   value: Optional[str]) -> Optional[str]:
         from ..printers.formats import sort_key_template
         sort_key_template(value)
         return value

@@ -1,11 +1,26 @@
 """`kubectl sts pvc NAME [--prune]`: the claims of every ordinal, and pruning orphans."""
 
+from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional
+
 import click
 
 from ..errors import Conflict, NotFound, UsageError
-from .shell import connect, core_path
+from .shell import confirm, connect, core_path, now_utc, read_set
 from .options import Integer, dry_run_option, name_argument, output_option
-from .scale import confirm, read_set
+
+if TYPE_CHECKING:
+    from ..client.connection import Connection
+    from ..printers.formats import Output
+
+
+class PvcOptions(NamedTuple):
+    name: str
+    prune: bool
+    ordinal: Optional[int]
+    yes: bool
+    dry_run: str
+    output: "Output"
+    no_headers: bool
 
 
 @click.command()
@@ -18,7 +33,7 @@ from .scale import confirm, read_set
 @output_option(("wide", "json", "yaml", "name", "jsonpath", "custom-columns"))
 @click.option("--no-headers", is_flag=True, help="Print no header line.")
 @click.pass_context
-def pvc(ctx, name, prune, ordinal, yes, dry_run, output, no_headers):
+def pvc(ctx: click.Context, **flags: Any) -> int:
     """List the PVCs of every ordinal (in range, orphaned, unbound); --prune deletes orphans.
 
     A claim is pruned only when it is outside the ordinal range and no pod mounts it; the plan
@@ -34,34 +49,55 @@ def pvc(ctx, name, prune, ordinal, yes, dry_run, output, no_headers):
     \b
       # Delete the orphaned claims of ordinal 3 only
       kubectl sts pvc web --prune --ordinal 3"""
-    from ..k8s import statefulset as facts
-    from ..core.pvc import list_claims, prunable
-    from ..printers.pvc import render_claims
-    from ..core.scale import utcnow
-    if ordinal is not None and not prune:
+    options = validate(PvcOptions(**flags))
+    return run(connect(ctx), options)
+
+
+def validate(options: PvcOptions) -> PvcOptions:
+    if options.ordinal is not None and not options.prune:
         raise UsageError("error: --ordinal only applies to --prune")
-    conn = connect(ctx)
-    sts, _, claims, pvs, _, notes = read_set(conn, name)
+    return options
+
+
+def run(conn: "Connection", options: PvcOptions) -> int:
+    from ..core.pvc import list_claims
+    sts, _, claims, pvs, _, notes = read_set(conn, options.name)
     # every pod of the namespace, not only the set's: a claim mounted by any pod is in use
     pods = conn.get(core_path(conn.namespace, "pods"))["items"]
-    entries = list_claims(sts, claims, pods, pvs, utcnow())
-    if not prune:
-        if not output.table:
-            from ..printers.formats import print_document
-            text = print_document({"apiVersion": "kubectl-sts/v1", "kind": "ClaimList",
-                                   "items": entries}, output,
-                                  lambda e: "persistentvolumeclaim/%s" % e["name"], no_headers)
-            if text:
-                click.echo(text)
-        elif entries:
-            from ..printers.formats import without_headers
-            text = render_claims(entries, wide=output.kind == "wide")
-            click.echo(without_headers(text) if no_headers else text)
-        else:
-            click.echo("No PVCs found for %s." % name, err=True)
-        for note in notes:
-            click.echo("Note: %s" % note, err=True)
-        return 0
+    entries = list_claims(sts, claims, pods, pvs, now_utc())
+    if not options.prune:
+        return _show(entries, notes, options)
+    return _prune(conn, sts, entries, options)
+
+
+def _show(entries: List[Dict[str, Any]], notes: List[str], options: PvcOptions) -> int:
+    from ..printers.pvc import render_claims
+    output = options.output
+    if not output.table:
+        from ..printers.formats import print_document
+        text = print_document({"apiVersion": "kubectl-sts/v1", "kind": "ClaimList",
+                               "items": entries}, output,
+                              lambda e: "persistentvolumeclaim/%s" % e["name"],
+                              options.no_headers)
+        if text:
+            click.echo(text)
+    elif entries:
+        from ..printers.formats import without_headers
+        text = render_claims(entries, wide=output.kind == "wide")
+        click.echo(without_headers(text) if options.no_headers else text)
+    else:
+        click.echo("No PVCs found for %s." % options.name, err=True)
+    for note in notes:
+        click.echo("Note: %s" % note, err=True)
+    return 0
+
+
+def _prune(conn: "Connection", sts: Dict[str, Any], entries: List[Dict[str, Any]],
+           options: PvcOptions) -> int:
+    from ..k8s import statefulset as facts
+    from ..core.pvc import prunable
+    from ..printers.pvc import render_claims
+    name, ordinal, dry_run = options.name, options.ordinal, options.dry_run
     if ordinal is not None and ordinal in facts.ordinals(sts):
         raise UsageError("error: ordinal %d is inside the range of %s: its claims are never "
                          "pruned" % (ordinal, name))
@@ -79,7 +115,7 @@ def pvc(ctx, name, prune, ordinal, yes, dry_run, output, no_headers):
         for v in victims:
             click.echo("dry-run (client): would delete pvc %s" % v["name"])
         return 0
-    if dry_run == "none" and not confirm("delete %d PVC(s)?" % len(victims), yes):
+    if dry_run == "none" and not confirm("delete %d PVC(s)?" % len(victims), options.yes):
         click.echo("nothing deleted")
         return 0
     for v in victims:

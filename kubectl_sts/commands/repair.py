@@ -8,17 +8,38 @@ pod deleted with grace period 0 (uid precondition); or, with --fresh-volume, the
 Retain, then the claims and the pod deleted (uid preconditions); or the pod deleted (the
 forced-rollback trap)."""
 
+import functools
 import time
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 
 import click
 
 from ..errors import NotFound, PodFailed, Refused, StsError, UsageError, WaitTimeout
-from .shell import connect, core_path, delete_options, get_statefulset
+from .shell import (confirm, connect, core_path, delete_options, get_statefulset,
+                    wait_new_incarnation)
 from .options import Duration, Integer, dry_run_option, name_argument
-from .scale import confirm
+
+if TYPE_CHECKING:
+    from ..client.connection import Connection
+
+Obj = Dict[str, Any]
+Step = Tuple[str, Callable[[bool], Any]]      # what the plan says, and the write (dry: bool)
 
 TAINT = {"key": "node.kubernetes.io/out-of-service", "value": "nodeshutdown",
          "effect": "NoExecute"}
+
+
+class RepairOptions(NamedTuple):
+    name: str
+    ordinal: int
+    min_down: float
+    force_delete: bool
+    fresh_volume: bool
+    keep_volume: bool
+    untaint: bool
+    timeout_s: float
+    yes: bool
+    dry_run: str
 
 
 @click.command()
@@ -42,8 +63,7 @@ TAINT = {"key": "node.kubernetes.io/out-of-service", "value": "nodeshutdown",
 @dry_run_option("Show the diagnosis and plan only (client), or also send the writes with "
                 "dryRun=All (server).")
 @click.pass_context
-def repair(ctx, name, ordinal, min_down, force_delete, fresh_volume, keep_volume, untaint,
-           timeout_s, yes, dry_run):
+def repair(ctx: click.Context, **flags: Any) -> int:
     """Diagnose one stuck ordinal and apply the remedy.
 
     The diagnosis (always first, read only) follows the chain pod -> node -> PVC -> PV and
@@ -62,20 +82,77 @@ def repair(ctx, name, ordinal, min_down, force_delete, fresh_volume, keep_volume
     \b
       # A node is back: remove the out-of-service taint
       kubectl sts repair web --ordinal 0 --untaint --yes"""
-    if force_delete and fresh_volume:
+    options = validate(RepairOptions(**flags))
+    return run(connect(ctx), options)
+
+
+def validate(options: RepairOptions) -> RepairOptions:
+    if options.force_delete and options.fresh_volume:
         raise UsageError("error: --force-delete and --fresh-volume cannot be used together")
-    conn = connect(ctx)
-    return Repair(conn, name, ordinal, timeout_s).run(min_down, force_delete, fresh_volume,
-                                                      keep_volume, untaint, yes, dry_run)
+    return options
+
+
+def run(conn: "Connection", options: RepairOptions) -> int:
+    """Read, diagnose (core.repair), show the plan, ask, write, wait until Ready again."""
+    from ..core.repair import diagnose
+    from ..core.rollout.gate import stuck
+    session = Repair(conn, options.name, options.ordinal, options.timeout_s)
+    pod_name, dry_run = session.pod_name, options.dry_run
+    sts, pod, nodes, pvs, events, pods, claims = session.read()
+    if options.untaint:
+        return session.untaint(nodes, options.yes, dry_run)
+    found = diagnose(sts, options.ordinal, pod, claims, pvs, nodes, events, time.time(),
+                     options.min_down, stuck(sts, pods))
+    click.echo("Diagnosis of %s/%s:" % (session.ns, pod_name))
+    for line in found["evidence"]:
+        click.echo("  " + line)
+    click.echo(found["text"])
+    remedy = found["remedy"]
+    if remedy == "taint" and options.force_delete:
+        remedy = "force-delete"
+    if remedy == "fresh-volume" and not options.fresh_volume:
+        raise Refused("error: refused: %s needs --fresh-volume (it deletes the data of its "
+                      "claims); nothing was changed" % pod_name)
+    if remedy is None:
+        if found["problem"] == "healthy":
+            return 0
+        raise StsError("error: no remedy applies to %s (%s); nothing was changed"
+                       % (pod_name, found["problem"]))
+    plan = session.plan(remedy, pod, claims, pvs, options.keep_volume)
+    node = ((pod or {}).get("spec") or {}).get("nodeName")    # taint, force-delete: the pod's
+    click.echo("Plan:")
+    for step in plan:
+        click.echo("  " + step[0])
+    if remedy == "force-delete":
+        click.echo("Warning: a StatefulSet runs at most one pod per ordinal only if the old "
+                   "one is really stopped: make sure node %s is off" % node)
+    if dry_run == "client":
+        click.echo("dry-run (client): nothing was sent")
+        return 0
+    if dry_run == "none" and not confirm("apply the remedy to %s?" % pod_name, options.yes):
+        click.echo("nothing changed")
+        return 0
+    for _, write in plan:
+        write(dry_run == "server")
+    if dry_run == "server":
+        click.echo("dry-run (server): the API server accepted the writes; nothing changed")
+        return 0
+    if remedy == "taint":
+        click.echo("when node %s is back, remove the taint: kubectl sts repair %s --ordinal "
+                   "%d --untaint" % (node, options.name, options.ordinal))
+    return session.wait_ready((pod or {}).get("metadata", {}).get("uid"))
 
 
 class Repair:
-    def __init__(self, conn, name, ordinal, timeout):
+    """One ordinal's repair: its reads, the remedies' writes, and the wait."""
+
+    def __init__(self, conn: "Connection", name: str, ordinal: int, timeout: float) -> None:
         self.conn, self.name, self.ordinal, self.timeout = conn, name, ordinal, timeout
         self.ns = conn.namespace
         self.pod_name = "%s-%d" % (name, ordinal)
 
-    def read(self):
+    def read(self) -> Tuple[Obj, Optional[Obj], List[Obj], Dict[str, Obj], List[Obj],
+                            List[Obj], List[Obj]]:
         from ..k8s import statefulset as facts
         from ..client.connection import concurrently
         from ..client.paths import path
@@ -84,14 +161,14 @@ class Repair:
             raise UsageError("error: ordinal %d is outside the range of %s" % (self.ordinal,
                                                                               self.name))
 
-        def pod():
+        def pod() -> Optional[Obj]:
             try:
                 return self.conn.get(core_path(self.ns, "pods", self.pod_name))
             except NotFound:
                 return None
 
-        def claim(cname):
-            def get():
+        def claim(cname: str) -> Callable[[], Optional[Obj]]:
+            def get() -> Optional[Obj]:
                 try:
                     return self.conn.get(core_path(self.ns, "persistentvolumeclaims", cname))
                 except NotFound:
@@ -111,90 +188,53 @@ class Repair:
         events.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "")
         return sts, the_pod, nodes, {p["metadata"]["name"]: p for p in pvs}, events, pods, claims
 
-    def run(self, min_down, force_delete, fresh_volume, keep_volume, untaint, yes, dry_run):
-        from ..core.repair import diagnose
-        from ..core.rollout.gate import stuck
-        sts, pod, nodes, pvs, events, pods, claims = self.read()
-        if untaint:
-            return self.untaint(nodes, yes, dry_run)
-        found = diagnose(sts, self.ordinal, pod, claims, pvs, nodes, events, time.time(),
-                         min_down, stuck(sts, pods))
-        click.echo("Diagnosis of %s/%s:" % (self.ns, self.pod_name))
-        for line in found["evidence"]:
-            click.echo("  " + line)
-        click.echo(found["text"])
-        remedy = found["remedy"]
-        if remedy == "taint" and force_delete:
-            remedy = "force-delete"
-        if remedy == "fresh-volume" and not fresh_volume:
-            raise Refused("error: refused: %s needs --fresh-volume (it deletes the data of its "
-                          "claims); nothing was changed" % self.pod_name)
-        if remedy is None:
-            if found["problem"] == "healthy":
-                return 0
-            raise StsError("error: no remedy applies to %s (%s); nothing was changed"
-                           % (self.pod_name, found["problem"]))
-        plan = self.plan(remedy, pod, claims, pvs, keep_volume)
-        click.echo("Plan:")
-        for step in plan:
-            click.echo("  " + step[0])
-        if remedy == "force-delete":
-            click.echo("Warning: a StatefulSet runs at most one pod per ordinal only if the old "
-                       "one is really stopped: make sure node %s is off" % (
-                           pod["spec"].get("nodeName")))
-        if dry_run == "client":
-            click.echo("dry-run (client): nothing was sent")
-            return 0
-        if dry_run == "none" and not confirm("apply the remedy to %s?" % self.pod_name, yes):
-            click.echo("nothing changed")
-            return 0
-        for _, write in plan:
-            write(dry_run == "server")
-        if dry_run == "server":
-            click.echo("dry-run (server): the API server accepted the writes; nothing changed")
-            return 0
-        if remedy == "taint":
-            click.echo("when node %s is back, remove the taint: kubectl sts repair %s --ordinal "
-                       "%d --untaint" % (pod["spec"]["nodeName"], self.name, self.ordinal))
-        return self.wait_ready((pod or {}).get("metadata", {}).get("uid"))
-
     # -- the remedies ---------------------------------------------------------------------------
-    def plan(self, remedy, pod, claims, pvs, keep_volume):
-        from ..client.paths import path
-        steps = []
+    def plan(self, remedy: str, pod: Optional[Obj], claims: List[Obj], pvs: Dict[str, Obj],
+             keep_volume: bool) -> List[Step]:
+        steps: List[Step] = []
+        # the diagnosis names taint, force-delete and delete-pod for a pod it has read (one on
+        # a node, or the forced-rollback trap's)
         if remedy == "taint":
+            assert pod is not None
             node = pod["spec"]["nodeName"]
             steps.append(("taint node %s %s=%s:%s" % (node, TAINT["key"], TAINT["value"],
                                                       TAINT["effect"]),
-                          lambda dry: self.taint(node, dry)))
+                          functools.partial(self.taint, node)))
         elif remedy in ("force-delete", "delete-pod"):
+            assert pod is not None
             grace = 0 if remedy == "force-delete" else None
             steps.append(("delete pod %s%s (uid %s)" % (
                 self.pod_name, " --grace-period=0 --force" if grace == 0 else "",
-                pod["metadata"]["uid"]), lambda dry: self.delete_pod(pod, grace, dry)))
+                pod["metadata"]["uid"]), functools.partial(self.delete_pod, pod, grace)))
         elif remedy == "fresh-volume":
             for claim in claims:
                 volume = claim["spec"].get("volumeName")
                 if keep_volume and volume in pvs:
                     steps.append(("set PV %s persistentVolumeReclaimPolicy=Retain" % volume,
-                                  lambda dry, v=volume: self.conn.request(
-                                      "PATCH", path("persistentvolumes", None, v),
-                                      {"dryRun": "All"} if dry else None, body={
-                                          "spec": {"persistentVolumeReclaimPolicy": "Retain"}},
-                                      content_type="application/merge-patch+json")))
+                                  functools.partial(self.retain, volume)))
                 steps.append(("delete PVC %s (uid %s): its data stays on PV %s%s" % (
                     claim["metadata"]["name"], claim["metadata"]["uid"], volume,
                     "" if keep_volume else ", which is then deleted"),
-                    lambda dry, c=claim: self.delete(core_path(
-                        self.ns, "persistentvolumeclaims", c["metadata"]["name"]),
-                        c["metadata"]["uid"], None, dry)))
+                    functools.partial(self.delete_claim, claim)))
             if pod is not None:
                 steps.append(("delete pod %s (uid %s): it comes back with a new, empty claim"
                               % (self.pod_name, pod["metadata"]["uid"]),
-                              lambda dry: self.delete_pod(pod, None, dry)))
+                              functools.partial(self.delete_pod, pod, None)))
         return steps
 
-    def taint(self, node_name, dry):
+    def retain(self, volume: str, dry: bool) -> None:
+        """The PV's reclaim policy set to Retain: its data outlives the claim."""
+        from ..client.paths import path
+        self.conn.request("PATCH", path("persistentvolumes", None, volume),
+                          {"dryRun": "All"} if dry else None,
+                          body={"spec": {"persistentVolumeReclaimPolicy": "Retain"}},
+                          content_type="application/merge-patch+json")
+
+    def delete_claim(self, claim: Obj, dry: bool) -> None:
+        self.delete(core_path(self.ns, "persistentvolumeclaims", claim["metadata"]["name"]),
+                    claim["metadata"]["uid"], None, dry)
+
+    def taint(self, node_name: str, dry: bool) -> None:
         from ..client.paths import path
         node = self.conn.get(path("nodes", None, node_name))
         taints = [t for t in (node.get("spec") or {}).get("taints") or []
@@ -208,17 +248,17 @@ class Repair:
             click.echo("node/%s tainted %s=%s:%s" % (node_name, TAINT["key"], TAINT["value"],
                                                     TAINT["effect"]))
 
-    def delete_pod(self, pod, grace, dry):
+    def delete_pod(self, pod: Obj, grace: Optional[int], dry: bool) -> None:
         self.delete(core_path(self.ns, "pods", self.pod_name), pod["metadata"]["uid"], grace,
                     dry)
 
-    def delete(self, where, uid, grace, dry):
+    def delete(self, where: str, uid: str, grace: Optional[int], dry: bool) -> None:
         self.conn.request("DELETE", where, {"dryRun": "All"} if dry else None,
                           body=delete_options(uid, grace=grace))
         if not dry:
             click.echo("%s deleted" % where.rsplit("/", 2)[-1])
 
-    def untaint(self, nodes, yes, dry_run):
+    def untaint(self, nodes: List[Obj], yes: bool, dry_run: str) -> int:
         from ..client.paths import path
         from ..core.repair import down_for, out_of_service
         back = [n for n in nodes if out_of_service(n) and down_for(n, time.time()) is None]
@@ -249,24 +289,24 @@ class Repair:
             click.echo("node/%s untainted" % node["metadata"]["name"])
         return 0
 
-    def wait_ready(self, old_uid):
-        from .restart import wait_new_incarnation
+    def wait_ready(self, old_uid: Optional[str]) -> int:
         outcome = wait_new_incarnation(self.conn, self.ns, self.pod_name, old_uid, 0,
                                        self.timeout, lambda line: click.echo(line, err=True),
                                        count_restarts=False)
+        if outcome.state not in ("done", "failed"):
+            raise WaitTimeout("error: timed out after %gs: %s" % (
+                self.timeout, outcome.verdict.line if outcome.verdict else outcome.why))
+        assert outcome.verdict is not None      # done or failed: the verdict says how
         if outcome.state == "failed":
             failure = outcome.verdict.failed
             raise PodFailed("error: %s came back but fails: %s: %s" % (
                 self.pod_name, failure["reason"], failure.get("message") or "no message"))
-        if outcome.state != "done":
-            raise WaitTimeout("error: timed out after %gs: %s" % (
-                self.timeout, outcome.verdict.line if outcome.verdict else outcome.why))
         click.echo("%s is Ready again (node %s)" % (self.pod_name,
                                                    outcome.verdict.result["spec"]["nodeName"]))
         return 0
 
 
-def _selector(sts):
+def _selector(sts: Obj) -> str:
     from ..core.labels import selector_string
     return selector_string(sts["spec"].get("selector"))
 

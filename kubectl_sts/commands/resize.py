@@ -9,15 +9,35 @@ preconditions; POST of the set with the new claim size. Waits with watches throu
 import functools
 import json
 import os
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional
 
 import click
 
 from ..errors import (Conflict, NotFound, PodFailed, Refused, StsError, UsageError, WaitTimeout,
-                      reworded)
+                      interrupt_code, reworded)
 from ..client.paths import path
-from .shell import connect, core_path, delete_options, get_statefulset, sts_path
+from .shell import confirm, connect, core_path, delete_options, get_statefulset, sts_path
 from .options import Duration, dry_run_option, name_argument, output_option
-from .scale import confirm
+
+if TYPE_CHECKING:
+    from ..client.connection import Connection
+    from ..printers.formats import Output
+
+Obj = Dict[str, Any]
+
+
+class ResizeOptions(NamedTuple):
+    name: str
+    size: str
+    template: Optional[str]
+    include_orphans: bool
+    force: bool
+    yes: bool
+    dry_run: str
+    output: "Output"
+    timeout_s: float
+    backup_file: Optional[str]
+    resume: bool
 
 
 @click.command()
@@ -42,8 +62,7 @@ from .scale import confirm
 @click.option("--resume", is_flag=True, help="Finish an interrupted run: create the set again "
               "from its backup.")
 @click.pass_context
-def resize(ctx, name, size, template, include_orphans, force, yes, dry_run, output, timeout_s,
-           backup_file, resume):
+def resize(ctx: click.Context, **flags: Any) -> int:
     """Grow a StatefulSet's volumes without restarting a pod.
 
     Every claim of the template's ordinals is expanded (its StorageClass must allow volume
@@ -60,20 +79,91 @@ def resize(ctx, name, size, template, include_orphans, force, yes, dry_run, outp
     \b
       # Grow every volume of web to 2Gi, without asking
       kubectl sts resize web --size 2Gi --yes"""
-    conn = connect(ctx)
-    document = not output.table
-    say = functools.partial(click.echo, err=document)
-    backup = backup_file or default_backup(conn, name)
-    run = Resize(conn, name, size, template, timeout_s, backup, say)
+    options = validate(ResizeOptions(**flags))
+    return run(connect(ctx), options)
+
+
+def validate(options: ResizeOptions) -> ResizeOptions:
+    return options          # the size is judged with the plan (core.resize.plan)
+
+
+def run(conn: "Connection", options: ResizeOptions) -> int:
+    # with -o json|yaml stdout carries the plan document only; progress goes to stderr
+    say = functools.partial(click.echo, err=not options.output.table)
+    backup = options.backup_file or default_backup(conn, options.name)
+    session = Resize(conn, options.name, options.size, options.template, options.timeout_s,
+                     backup, say)
     try:
-        return run.main(include_orphans, force, yes, dry_run, output, resume)
-    except (KeyboardInterrupt, click.exceptions.Abort) as exc:
-        from ..errors import interrupt_code
-        run.explain_interruption()
+        return _resize(session, options)
+    except (KeyboardInterrupt, click.exceptions.Abort) as exc:   # Ctrl-C, SIGTERM (cli.main)
+        session.explain_interruption()
         return interrupt_code(exc)
 
 
-def default_backup(conn, name):
+def _resize(session: "Resize", options: ResizeOptions) -> int:
+    """Plan, ask, grow the claims, wait, then make the template match (or finish an
+    interrupted run from its backup)."""
+    from ..client.connection import concurrently
+    from ..core.resize import GROWING, PlanError, plan
+    conn, name, say = session.conn, session.name, session.say
+    dry_run = options.dry_run
+    try:
+        sts, classes = concurrently(
+            lambda: get_statefulset(conn, session.ns, name),
+            lambda: conn.get(path("storageclasses"))["items"])
+    except NotFound:
+        saved = session.load_backup()
+        if saved is None:
+            raise
+        return session.resume(saved)
+    if options.resume:
+        say("statefulset %s exists: nothing to resume; planning the resize" % name)
+    claims = session.claims(sts)
+    try:
+        the_plan = plan(sts, claims, classes, session.size, session.template,
+                        options.include_orphans, options.force)
+    except PlanError as exc:
+        raise UsageError("error: %s" % exc)
+    session.template = the_plan["template"]
+    session.show(the_plan, options.output)
+    if the_plan["refusals"]:
+        more = len(the_plan["refusals"]) - 1
+        raise Refused("error: refused: %s%s; nothing was changed" % (
+            the_plan["refusals"][0], " (and %d more, listed above)" % more if more else ""))
+    if the_plan["nothingToDo"]:
+        say("nothing to do: every PVC of %s has %s and the template asks for %s"
+            % (name, the_plan["size"], the_plan["size"]))
+        return 0
+    if dry_run == "client":
+        say("dry-run (client): nothing was sent")
+        return 0
+    if dry_run == "none" and not confirm("resize the volumes of %s to %s?"
+                                         % (name, the_plan["size"]), options.yes):
+        say("nothing changed")
+        return 0
+    server_dry = dry_run == "server"
+    by_name = {c["metadata"]["name"]: c for c in claims}
+    grow = [r["name"] for r in the_plan["claims"] if r["action"] == "expand"]
+    awaited = [r["name"] for r in the_plan["claims"] if r["action"] in GROWING]
+    session.stage = "expanding"
+    for cname in grow:
+        session.patch_claim(by_name[cname], the_plan["size"], server_dry)
+    if server_dry:
+        if the_plan["templateChange"]:
+            session.delete_set(sts, dry_run=True)
+        say("dry-run (server): the API server accepted %d claim patch(es)%s; nothing "
+            "changed" % (len(grow), " and the delete" if the_plan["templateChange"] else ""))
+        return 0
+    before = {c: by_name[c] for c in awaited}
+    if awaited:
+        session.wait_expanded(sts, awaited)
+    if the_plan["templateChange"]:
+        session.recreate(sts)
+    session.report(the_plan, before)
+    return 0
+
+
+def default_backup(conn: "Connection", name: str) -> str:
     from ..client.cache import server_directory
     base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local",
                                                             "state")
@@ -82,82 +172,25 @@ def default_backup(conn, name):
 
 
 class Resize:
-    def __init__(self, conn, name, size, template, timeout, backup, say):
+    """One run of resize: where it stands (`stage`, for Ctrl-C), what it knows (the pods before
+    the set was deleted, the template and size, from the plan or the backup), and its steps."""
+
+    def __init__(self, conn: "Connection", name: str, size: str, template: Optional[str],
+                 timeout: float, backup: str, say: Callable[..., None]) -> None:
         self.conn, self.name, self.size, self.template = conn, name, size, template
         self.timeout, self.backup, self.say = timeout, backup, say
         self.ns = conn.namespace
         self.stage = "reading"
-        self.pods_before = {}         # name -> uid, read before the set is deleted
+        self.pods_before: Dict[str, str] = {}   # name -> uid, read before the set is deleted
 
-    # -- the run --------------------------------------------------------------------------------
-    def main(self, include_orphans, force, yes, dry_run, output, resume):
-        from ..client.connection import concurrently
-        from ..core.resize import PlanError, plan
-        try:
-            sts, classes = concurrently(
-                lambda: get_statefulset(self.conn, self.ns, self.name),
-                lambda: self.conn.get(path("storageclasses"))["items"])
-        except NotFound:
-            saved = self.load_backup()
-            if saved is None:
-                raise
-            return self.resume(saved)
-        if resume:
-            self.say("statefulset %s exists: nothing to resume; planning the resize" % self.name)
-        claims = self.claims(sts)
-        try:
-            the_plan = plan(sts, claims, classes, self.size, self.template, include_orphans,
-                            force)
-        except PlanError as exc:
-            raise UsageError("error: %s" % exc)
-        self.template = the_plan["template"]
-        self.show(the_plan, output)
-        if the_plan["refusals"]:
-            more = len(the_plan["refusals"]) - 1
-            raise Refused("error: refused: %s%s; nothing was changed" % (
-                the_plan["refusals"][0], " (and %d more, listed above)" % more if more else ""))
-        if the_plan["nothingToDo"]:
-            self.say("nothing to do: every PVC of %s has %s and the template asks for %s"
-                     % (self.name, the_plan["size"], the_plan["size"]))
-            return 0
-        if dry_run == "client":
-            self.say("dry-run (client): nothing was sent")
-            return 0
-        if dry_run == "none" and not confirm("resize the volumes of %s to %s?"
-                                             % (self.name, the_plan["size"]), yes):
-            self.say("nothing changed")
-            return 0
-        server_dry = dry_run == "server"
-        by_name = {c["metadata"]["name"]: c for c in claims}
-        from ..core.resize import GROWING
-        grow = [r["name"] for r in the_plan["claims"] if r["action"] == "expand"]
-        awaited = [r["name"] for r in the_plan["claims"] if r["action"] in GROWING]
-        self.stage = "expanding"
-        for cname in grow:
-            self.patch_claim(by_name[cname], the_plan["size"], server_dry)
-        if server_dry:
-            if the_plan["templateChange"]:
-                self.delete_set(sts, dry_run=True)
-            self.say("dry-run (server): the API server accepted %d claim patch(es)%s; nothing "
-                     "changed" % (len(grow), " and the delete" if the_plan["templateChange"]
-                                  else ""))
-            return 0
-        before = {c: by_name[c] for c in awaited}
-        if awaited:
-            self.wait_expanded(sts, awaited)
-        if the_plan["templateChange"]:
-            self.recreate(sts)
-        self.report(the_plan, before)
-        return 0
-
-    def claims(self, sts):
+    def claims(self, sts: Obj) -> List[Obj]:
         from ..core.labels import selector_string
         labels = (sts["spec"].get("selector") or {}).get("matchLabels") or {}
         found = self.conn.get(core_path(self.ns, "persistentvolumeclaims"),
                               labelSelector=selector_string({"matchLabels": labels}) or None)
         return found["items"]
 
-    def show(self, the_plan, output):
+    def show(self, the_plan: Obj, output: "Output") -> None:
         if not output.table:
             from ..printers.formats import print_document
             click.echo(print_document(the_plan, output, lambda _: "statefulset.apps/%s"
@@ -180,7 +213,7 @@ class Resize:
             self.say("Refused: %s" % refusal)
 
     # -- step 1: the claims ---------------------------------------------------------------------
-    def patch_claim(self, claim, size, server_dry):
+    def patch_claim(self, claim: Obj, size: str, server_dry: bool) -> None:
         meta = claim["metadata"]
         body = {"metadata": {"resourceVersion": meta["resourceVersion"]},
                 "spec": {"resources": {"requests": {"storage": size}}}}
@@ -195,7 +228,7 @@ class Resize:
         if not server_dry:
             self.say("persistentvolumeclaim/%s: requested %s" % (meta["name"], size))
 
-    def wait_expanded(self, sts, names):
+    def wait_expanded(self, sts: Obj, names: List[str]) -> None:
         from ..core.labels import selector_string
         from ..core.resize import expansion
         from ..client.watch import Verdict, Watch, wait
@@ -205,9 +238,9 @@ class Resize:
                               {"labelSelector": selector_string({"matchLabels": labels})}),
                       events=(core_path(self.ns, "events"),
                               {"fieldSelector": "reason=VolumeResizeFailed"}))
-        seen = {}
+        seen: Dict[str, Any] = {}
 
-        def judge(snapshot, now):
+        def judge(snapshot: Dict[str, Dict[str, Obj]], now: float) -> Verdict:
             states = {}
             for cname in names:
                 claim = snapshot["claims"].get(cname)
@@ -233,6 +266,7 @@ class Resize:
             baseline = set(watch.snapshot()["events"])
             outcome = wait(watch, judge, self.timeout, self.say)
         if outcome.state == "failed":
+            assert outcome.verdict is not None
             raise PodFailed("error: volume expansion failed: %s; the template was not changed"
                             % outcome.verdict.failed)
         if outcome.state != "done":
@@ -242,7 +276,7 @@ class Resize:
                                   else outcome.why))
 
     # -- step 2: the template -------------------------------------------------------------------
-    def recreate(self, sts):
+    def recreate(self, sts: Obj) -> None:
         from ..core.labels import selector_string
         live = get_statefulset(self.conn, self.ns, self.name)     # fresh preconditions
         if live["metadata"]["uid"] != sts["metadata"]["uid"] or \
@@ -264,7 +298,7 @@ class Resize:
         self.wait_adopted(created, live)
         self.stage = "done"
 
-    def delete_set(self, live, dry_run=False):
+    def delete_set(self, live: Obj, dry_run: bool = False) -> None:
         body = delete_options(live["metadata"]["uid"], live["metadata"]["resourceVersion"],
                               propagation="Orphan")
         try:
@@ -278,12 +312,12 @@ class Resize:
             self.say("statefulset.apps/%s deleted (--cascade=orphan: its pods keep running)"
                      % self.name)
 
-    def wait_gone(self, uid):
+    def wait_gone(self, uid: str) -> None:
         from ..client.watch import Verdict, Watch, wait
         watch = Watch(self.conn, sets=(sts_path(self.ns),
                                        {"fieldSelector": "metadata.name=%s" % self.name}))
 
-        def judge(snapshot, now):
+        def judge(snapshot: Dict[str, Dict[str, Obj]], now: float) -> Verdict:
             current = snapshot["sets"].get(self.name)
             gone = current is None or current["metadata"].get("uid") != uid
             return Verdict(done=gone, line="waiting for statefulset %s to be gone" % self.name)
@@ -294,9 +328,11 @@ class Resize:
                               "with: kubectl sts resize %s --size %s --resume"
                               % (self.name, self.timeout, self.name, self.size))
 
-    def create(self, live):
+    def create(self, live: Obj) -> Obj:
         from ..core.resize import recreated
-        body = recreated(live, self.template, self.size)
+        template = self.template
+        assert template is not None             # named by the plan, or by the backup
+        body = recreated(live, template, self.size)
         try:
             created = self.conn.request("POST", sts_path(self.ns), body=body)
         except StsError as exc:
@@ -304,7 +340,7 @@ class Resize:
                        "%s; creating it again as it was" % (self.name, exc.message), err=True)
             try:
                 self.conn.request("POST", sts_path(self.ns), body=recreated(
-                    live, self.template, None))
+                    live, template, None))
             except StsError as again:
                 raise reworded(again, "error: statefulset %s is deleted and could not be "
                                "created again (%s); its pods keep running; finish with: "
@@ -318,7 +354,7 @@ class Resize:
             self.name, self.template, self.size))
         return created
 
-    def wait_adopted(self, created, live):
+    def wait_adopted(self, created: Obj, live: Obj) -> None:
         from ..core.labels import selector_string
         from ..core.resize import adoption_problems
         from ..client.watch import Verdict, Watch, wait
@@ -328,7 +364,7 @@ class Resize:
                       sets=(sts_path(self.ns), {"fieldSelector": "metadata.name=%s" % self.name}))
         current = (live.get("status") or {}).get("currentRevision")
 
-        def judge(snapshot, now):
+        def judge(snapshot: Dict[str, Dict[str, Obj]], now: float) -> Verdict:
             new = snapshot["sets"].get(self.name) or created
             problems = adoption_problems(new, self.pods_before, list(snapshot["pods"].values()),
                                          current)
@@ -341,7 +377,7 @@ class Resize:
                                                         if outcome.verdict else outcome.why))
 
     # -- the backup, and resuming ---------------------------------------------------------------
-    def save_backup(self, live):
+    def save_backup(self, live: Obj) -> None:
         doc = {"apiVersion": "kubectl-sts/v1", "kind": "ResizeBackup", "size": self.size,
                "template": self.template, "pods": self.pods_before, "statefulSet": live}
         os.makedirs(os.path.dirname(os.path.abspath(self.backup)), exist_ok=True)
@@ -351,7 +387,7 @@ class Resize:
         os.replace(temporary, self.backup)
         self.say("backup of statefulset %s: %s" % (self.name, self.backup))
 
-    def load_backup(self):
+    def load_backup(self) -> Optional[Obj]:
         try:
             with open(self.backup, encoding="utf-8") as f:
                 doc = json.load(f)
@@ -362,7 +398,7 @@ class Resize:
             return None
         return doc
 
-    def resume(self, saved):
+    def resume(self, saved: Obj) -> int:
         live = saved["statefulSet"]
         self.template, self.size = saved["template"], saved["size"]
         self.pods_before = saved.get("pods") or {}
@@ -376,7 +412,7 @@ class Resize:
         self.say("resumed: statefulset %s has its pods back; no pod restarted" % self.name)
         return 0
 
-    def explain_interruption(self):
+    def explain_interruption(self) -> None:
         say = functools.partial(click.echo, err=True)
         say("")
         if self.stage in ("reading", "expanding"):
@@ -390,7 +426,7 @@ class Resize:
             say("interrupted while the new statefulset %s adopts its pods: the controller "
                 "finishes on its own; see with: kubectl sts status %s" % (self.name, self.name))
 
-    def report(self, the_plan, before):
+    def report(self, the_plan: Obj, before: Dict[str, Obj]) -> None:
         from ..core.resize import GROWING, claim_capacity, expansion
         grown = [r for r in the_plan["claims"] if r["action"] in GROWING]
         now = {c["metadata"]["name"]: c for c in self.conn.get(

@@ -7,22 +7,41 @@ POST pods/NAME/eviction per ordinal, with the pod's uid as precondition."""
 
 import functools
 import time
+from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Tuple
 
 import click
 
 from ..errors import (Conflict, NotFound, PodFailed, Refused, TooManyRequests, UsageError,
-                      WaitTimeout)
-from .shell import connect, core_path, delete_options, get_statefulset
+                      WaitTimeout, interrupt_code)
+from .shell import (confirm, connect, core_path, delete_options, get_statefulset,
+                    wait_new_incarnation)
 from .options import Duration, OneOf, dry_run_option, name_argument
-from .scale import confirm
+
+if TYPE_CHECKING:
+    from ..client.connection import Connection
+
+Obj = Dict[str, Any]
 
 BACKOFF_FIRST, BACKOFF_MAX = 1.0, 10.0
 
 
+class RestartOptions(NamedTuple):
+    name: str
+    ordinals_text: Optional[str]
+    all_: bool
+    order: str
+    settle: float
+    timeout_s: float
+    force: bool
+    yes: bool
+    dry_run: str
+    ordinals: Optional[List[int]] = None    # --ordinals parsed (validate); None: all
+
+
 @click.command()
 @name_argument()
-@click.option("--ordinals", metavar="LIST", help="The ordinals to restart, in this order "
-              "(e.g. 3,1); default: all.")
+@click.option("--ordinals", "ordinals_text", metavar="LIST", help="The ordinals to restart, "
+              "in this order (e.g. 3,1); default: all.")
 @click.option("--all", "all_", is_flag=True, help="Every ordinal (the default).")
 @click.option("--order", type=OneOf(["desc", "asc"]), default="desc", show_default=True,
               help="The order of --all: highest ordinal first (as the controller updates), or "
@@ -38,7 +57,7 @@ BACKOFF_FIRST, BACKOFF_MAX = 1.0, 10.0
 @dry_run_option("Show the plan only (client), or also send each eviction with dryRun=All "
                 "(server).")
 @click.pass_context
-def restart(ctx, name, ordinals, all_, order, settle, timeout_s, force, yes, dry_run):
+def restart(ctx: click.Context, **flags: Any) -> int:
     """Restart a StatefulSet's pods one at a time, through the Eviction API.
 
     Each pod is evicted (a PodDisruptionBudget that allows no disruption now is waited for,
@@ -55,83 +74,93 @@ def restart(ctx, name, ordinals, all_, order, settle, timeout_s, force, yes, dry
     \b
       # Two ordinals in this order; each must stay Ready 1s
       kubectl sts restart web --ordinals 2,0 --settle 1s --yes"""
+    options = validate(RestartOptions(**flags))
+    return run(connect(ctx), options)
+
+
+def validate(options: RestartOptions) -> RestartOptions:
     from ..core.restart import PlanError, parse_ordinals
-    if all_ and ordinals:
+    if options.all_ and options.ordinals_text:
         raise UsageError("error: --all and --ordinals cannot be used together")
     try:
-        chosen = parse_ordinals(ordinals)
+        return options._replace(ordinals=parse_ordinals(options.ordinals_text))
     except PlanError as exc:
         raise UsageError("error: %s" % exc)
-    conn = connect(ctx)
-    run = Restart(conn, name, settle, timeout_s, force)
+
+
+def run(conn: "Connection", options: RestartOptions) -> int:
+    session = Restart(conn, options.name, options.settle, options.timeout_s)
     try:
-        return run.main(chosen, order, yes, dry_run)
-    except (KeyboardInterrupt, click.exceptions.Abort) as exc:
-        from ..errors import interrupt_code
-        run.explain_interruption()
+        return _restart(session, options)
+    except (KeyboardInterrupt, click.exceptions.Abort) as exc:   # Ctrl-C, SIGTERM (cli.main)
+        session.explain_interruption()
         return interrupt_code(exc)
 
 
+def _restart(session: "Restart", options: RestartOptions) -> int:
+    """Plan, ask, then one ordinal at a time: evict (or delete), wait for the new pod."""
+    from ..client.connection import concurrently
+    from ..client.paths import path
+    from ..core.labels import selector_string
+    from ..core.restart import PlanError, plan
+    conn, ns, name, say = session.conn, session.ns, session.name, session.say
+    dry_run = options.dry_run
+    sts = get_statefulset(conn, ns, name)
+    selector = selector_string(sts["spec"]["selector"])
+    pods, pdbs = concurrently(
+        lambda: conn.get(core_path(ns, "pods"), labelSelector=selector)["items"],
+        lambda: conn.get(path("poddisruptionbudgets", ns))["items"])
+    try:
+        the_plan = plan(sts, pods, pdbs, options.ordinals, options.order)
+    except PlanError as exc:
+        raise UsageError("error: %s" % exc)
+    session.show(the_plan)
+    if the_plan["refusals"] and not (options.force and all(
+            "PodDisruptionBudget" in r for r in the_plan["refusals"])):
+        raise Refused("error: refused: %s; nothing was changed" % the_plan["refusals"][0])
+    if dry_run == "client":
+        say("dry-run (client): nothing was sent")
+        return 0
+    if dry_run == "none" and not confirm("restart %d pod(s) of %s, one at a time?"
+                                         % (len(the_plan["pods"]), name), options.yes):
+        say("nothing changed")
+        return 0
+    session.order = [row["ordinal"] for row in the_plan["pods"]]
+    blocked = {b["name"] for b in the_plan["budgets"] if b["neverAllows"]}
+    for row in the_plan["pods"]:
+        session.current = (row["ordinal"], "evicting")
+        if dry_run == "server":
+            session.evict(row, dry_run=True)
+            continue
+        if options.force and blocked & set(row["budgets"]):
+            session.delete(row)
+        else:
+            session.evict(row)
+        session.current = (row["ordinal"], "coming back")
+        session.wait_back(row)
+        session.done.append(row["ordinal"])
+        session.current = None
+    if dry_run == "server":
+        say("dry-run (server): the API server accepted %d eviction(s); nothing changed"
+            % len(the_plan["pods"]))
+        return 0
+    say("restart of %s complete: %s restarted, one at a time" % (
+        name, ", ".join(row["pod"] for row in the_plan["pods"])))
+    return 0
+
+
 class Restart:
-    def __init__(self, conn, name, settle, timeout, force):
+    """One run of restart: where it stands (for Ctrl-C) and the steps of one ordinal."""
+
+    def __init__(self, conn: "Connection", name: str, settle: float, timeout: float) -> None:
         self.conn, self.name, self.settle, self.timeout = conn, name, settle, timeout
-        self.force = force
         self.ns = conn.namespace
-        self.done = []                  # ordinals restarted
-        self.current = None             # (ordinal, "evicting" | "coming back")
-        self.order = []
+        self.done: List[int] = []                               # ordinals restarted
+        self.current: Optional[Tuple[int, str]] = None  # (ordinal, "evicting" | "coming back")
+        self.order: List[int] = []
         self.say = functools.partial(click.echo)
 
-    def main(self, chosen, order, yes, dry_run):
-        from ..client.connection import concurrently
-        from ..core.labels import selector_string
-        from ..client.paths import path
-        from ..core.restart import PlanError, plan
-        sts = get_statefulset(self.conn, self.ns, self.name)
-        self.selector = selector_string(sts["spec"]["selector"])
-        pods, pdbs = concurrently(
-            lambda: self.conn.get(core_path(self.ns, "pods"),
-                                  labelSelector=self.selector)["items"],
-            lambda: self.conn.get(path("poddisruptionbudgets", self.ns))["items"])
-        try:
-            the_plan = plan(sts, pods, pdbs, chosen, order)
-        except PlanError as exc:
-            raise UsageError("error: %s" % exc)
-        self.show(the_plan)
-        if the_plan["refusals"] and not (self.force and all(
-                "PodDisruptionBudget" in r for r in the_plan["refusals"])):
-            raise Refused("error: refused: %s; nothing was changed" % the_plan["refusals"][0])
-        if dry_run == "client":
-            self.say("dry-run (client): nothing was sent")
-            return 0
-        if dry_run == "none" and not confirm("restart %d pod(s) of %s, one at a time?"
-                                             % (len(the_plan["pods"]), self.name), yes):
-            self.say("nothing changed")
-            return 0
-        self.order = [row["ordinal"] for row in the_plan["pods"]]
-        blocked = {b["name"] for b in the_plan["budgets"] if b["neverAllows"]}
-        for row in the_plan["pods"]:
-            self.current = (row["ordinal"], "evicting")
-            if dry_run == "server":
-                self.evict(row, dry_run=True)
-                continue
-            if self.force and blocked & set(row["budgets"]):
-                self.delete(row)
-            else:
-                self.evict(row)
-            self.current = (row["ordinal"], "coming back")
-            self.wait_back(row)
-            self.done.append(row["ordinal"])
-            self.current = None
-        if dry_run == "server":
-            self.say("dry-run (server): the API server accepted %d eviction(s); nothing "
-                     "changed" % len(the_plan["pods"]))
-            return 0
-        self.say("restart of %s complete: %s restarted, one at a time" % (
-            self.name, ", ".join(row["pod"] for row in the_plan["pods"])))
-        return 0
-
-    def show(self, the_plan):
+    def show(self, the_plan: Obj) -> None:
         from ..printers.table import table
         self.say("Restart plan for statefulset %s/%s, one ordinal at a time (eviction):"
                  % (self.ns, self.name))
@@ -150,10 +179,10 @@ class Restart:
             self.say("Refused: %s" % refusal)
 
     # -- one ordinal -----------------------------------------------------------------------------
-    def evict(self, row, dry_run=False):
-        body = {"apiVersion": "policy/v1", "kind": "Eviction",
-                "metadata": {"name": row["pod"], "namespace": self.ns},
-                "deleteOptions": {"preconditions": {"uid": row["uid"]}}}
+    def evict(self, row: Obj, dry_run: bool = False) -> None:
+        body: Obj = {"apiVersion": "policy/v1", "kind": "Eviction",
+                     "metadata": {"name": row["pod"], "namespace": self.ns},
+                     "deleteOptions": {"preconditions": {"uid": row["uid"]}}}
         if dry_run:
             body["deleteOptions"]["dryRun"] = ["All"]
         deadline = time.monotonic() + self.timeout
@@ -184,7 +213,7 @@ class Restart:
         if not dry_run:
             self.say("pod/%s evicted" % row["pod"])
 
-    def delete(self, row):
+    def delete(self, row: Obj) -> None:
         try:
             self.conn.request("DELETE", core_path(self.ns, "pods", row["pod"]),
                               body=delete_options(row["uid"]))
@@ -194,10 +223,11 @@ class Restart:
         self.say("pod/%s deleted (--force: its PodDisruptionBudget allows no eviction)"
                  % row["pod"])
 
-    def wait_back(self, row):
+    def wait_back(self, row: Obj) -> None:
         outcome = wait_new_incarnation(self.conn, self.ns, row["pod"], row["uid"], self.settle,
                                        self.timeout)
         if outcome.state == "failed":
+            assert outcome.verdict is not None
             failure = outcome.verdict.failed
             raise PodFailed("error: %s failed after its restart: %s%s: %s; the next ordinals "
                             "were not restarted" % (
@@ -211,7 +241,7 @@ class Restart:
         self.say("pod/%s is back (new uid, Ready%s)" % (
             row["pod"], ", stayed Ready %gs" % self.settle if self.settle else ""))
 
-    def explain_interruption(self):
+    def explain_interruption(self) -> None:
         say = functools.partial(click.echo, err=True)
         say("")
         left = [o for o in self.order if o not in self.done]
@@ -228,35 +258,7 @@ class Restart:
             say("nothing is left to restart")
 
 
-def wait_new_incarnation(conn, namespace, pod_name, old_uid, settle, timeout, progress=None,
-                         count_restarts=True):
-    """Watch pod POD_NAME until an incarnation other than `old_uid` is Ready and has stayed
-    Ready for `settle` (restart.settled judges; the gate's bookkeeping tracks it). A restart
-    meanwhile fails it when `count_restarts`. Returns the wait's Outcome; its verdict's result
-    is the pod."""
-    from ..core.restart import settled
-    from ..core.rollout.gate import new_book, track_pods
-    from ..client.watch import Verdict, Watch, wait
-    book = [new_book()]
-
-    def judge(snapshot, now):
-        pod = snapshot["pods"].get(pod_name)
-        uid = (pod or {}).get("metadata", {}).get("uid")
-        if pod is not None and uid != old_uid:
-            book[0] = track_pods(book[0], [pod], now)
-        state = settled(old_uid, pod, book[0]["readySince"].get(uid), now, settle,
-                        book[0]["baseline"].get(uid) if count_restarts else None)
-        if state["state"] == "failed":
-            return Verdict(failed=state["failure"])
-        return Verdict(done=state["state"] == "done", wake=state["wake"], result=pod,
-                       line="%s: %s" % (pod_name, state["why"]))
-    watch = Watch(conn, pods=(core_path(namespace, "pods"),
-                              {"fieldSelector": "metadata.name=%s" % pod_name}))
-    with watch:
-        return wait(watch, judge, timeout, progress)
-
-
-def _cause(exc):
+def _cause(exc: TooManyRequests) -> Optional[str]:
     """The first cause of a refusal (the budget's words: needs N healthy pods, has M)."""
     causes = (exc.details or {}).get("causes") or []
     return causes[0].get("message") if causes and isinstance(causes[0], dict) else None

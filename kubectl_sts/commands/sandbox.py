@@ -2,10 +2,21 @@
 
 import signal
 import threading
+from typing import Any, NamedTuple, Tuple
 
 import click
 
 from .options import Duration, Integer
+
+
+class SandboxOptions(NamedTuple):
+    port: int
+    kubeconfig_out: str
+    manifests: Tuple[str, ...]
+    speed: float
+    fast: bool
+    max_unavailable_gate: bool
+    latency: float
 
 
 @click.command()
@@ -25,7 +36,7 @@ from .options import Duration, Integer
 @click.option("--latency", type=Duration(), default="0s", show_default=True, metavar="DURATION",
               help="Simulated network round trip: every response comes this much later (a new "
               "connection costs one more), as from a remote API server.")
-def sandbox(port, kubeconfig_out, manifests, speed, fast, max_unavailable_gate, latency):
+def sandbox(**flags: Any) -> int:
     """Run the local sandbox API server (for tests and trying things out).
 
     Prints one line with the address and the kubeconfig path once it accepts requests,
@@ -41,14 +52,26 @@ def sandbox(port, kubeconfig_out, manifests, speed, fast, max_unavailable_gate, 
     \b
       # A cloud cluster seen from a laptop: 50 ms per round trip
       kubectl-sts sandbox --latency 50ms"""
+    options = validate(SandboxOptions(**flags))
+    return run(options)
+
+
+def validate(options: SandboxOptions) -> SandboxOptions:
+    return options          # click checks each flag; no combination is refused
+
+
+def run(options: SandboxOptions) -> int:
+    """Start the server, apply the manifests, serve until SIGINT/SIGTERM."""
     from kubectl_sts_sandbox import Sandbox
     from kubectl_sts_sandbox.cluster import Config
-    config = (Config if fast else Config.demo)(speed=speed,
-                                               maxunavailable_gate=max_unavailable_gate)
+    port = options.port
+    config = (Config if options.fast else Config.demo)(
+        speed=options.speed, maxunavailable_gate=options.max_unavailable_gate)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    sb = Sandbox(port=port, kubeconfig=kubeconfig_out, config=config, latency=latency)
+    sb = Sandbox(port=port, kubeconfig=options.kubeconfig_out, config=config,
+                 latency=options.latency)
     try:
         sb.start()
     except OSError as exc:
@@ -56,7 +79,7 @@ def sandbox(port, kubeconfig_out, manifests, speed, fast, max_unavailable_gate, 
         raise StsError("error: cannot listen on 127.0.0.1:%d: %s" % (port, exc.strerror))
     try:
         click.echo("sandbox: serving %s, kubeconfig %s" % (sb.url, sb.kubeconfig))
-        for path in manifests:
+        for path in options.manifests:
             for obj in sb.apply_file(path):
                 click.echo("%s/%s created" % (obj["kind"].lower(), obj["metadata"]["name"]))
         while not stop.wait(0.5):

@@ -5,50 +5,34 @@ PodDisruptionBudgets; shows the plan; asks; writes `replicas` through the /scale
 with the resourceVersion the plan was made from; waits with watches; reports every claim."""
 
 import functools
-import sys
 import time
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional
 
 import click
 
-from ..errors import (Conflict, Forbidden, PodFailed, Refused, ServerError, StsError,
-                      TransportError, UsageError, WaitTimeout, interrupt_code, reworded)
+from ..errors import (Conflict, PodFailed, Refused, ServerError, StsError, TransportError,
+                      WaitTimeout, interrupt_code, reworded)
 from ..core.pods import is_ready
-from ..client.paths import path
-from .shell import connect, core_path, get_statefulset, sts_path
+from .shell import confirm, connect, core_path, now_utc, read_set, sts_path
 from .options import Duration, Integer, dry_run_option, name_argument, output_option
 
+if TYPE_CHECKING:
+    from ..client.connection import Connection
+    from ..printers.formats import Output
 
-def read_set(conn, name):
-    """The set and what scale/pvc plans need: (sts, pods, claims, pvs or None, pdbs, notes)."""
-    from ..core.labels import selector_string
-    ns = conn.namespace
-    sts = get_statefulset(conn, ns, name)
-    pods = conn.get(core_path(ns, "pods"),
-                    labelSelector=selector_string(sts["spec"]["selector"]))["items"]
-    claims = conn.get(core_path(ns, "persistentvolumeclaims"))["items"] \
-        if sts["spec"].get("volumeClaimTemplates") else []
-    notes = []
-    try:
-        pvs = {pv["metadata"]["name"]: pv
-               for pv in conn.get(path("persistentvolumes"))["items"]}
-    except Forbidden:
-        pvs = None
-        notes.append("PV reclaim policies unknown (persistentvolumes: forbidden)")
-    try:
-        pdbs = conn.get(path("poddisruptionbudgets", ns))["items"]
-    except Forbidden:
-        pdbs = []
-        notes.append("PodDisruptionBudgets not checked (forbidden)")
-    return sts, pods, claims, pvs, pdbs, notes
+Obj = Dict[str, Any]
 
 
-def confirm(question, yes):
-    if yes:
-        return True
-    if not sys.stdin.isatty():
-        raise UsageError("error: refusing to ask \"%s\": stdin is not a terminal; pass --yes"
-                         % question)
-    return click.confirm(question, default=False)
+class ScaleOptions(NamedTuple):
+    name: str
+    replicas: int
+    min_replicas: Optional[int]
+    force: bool
+    yes: bool
+    dry_run: str
+    output: "Output"
+    timeout_s: float
+    wait: bool
 
 
 @click.command()
@@ -68,7 +52,7 @@ def confirm(question, yes):
 @click.option("--wait/--no-wait", default=True, show_default=True,
               help="Wait until the controller has finished.")
 @click.pass_context
-def scale(ctx, name, replicas, min_replicas, force, yes, dry_run, output, timeout_s, wait):
+def scale(ctx: click.Context, **flags: Any) -> int:
     """Scale safely: which pods go, which PVCs are kept or deleted, then wait.
 
     The plan (pods removed, claims kept or deleted by the retention policy, PDBs, quorum) is
@@ -85,18 +69,26 @@ def scale(ctx, name, replicas, min_replicas, force, yes, dry_run, output, timeou
     \b
       # Refuse to go below a quorum of 2; no question asked
       kubectl sts scale web --replicas 1 --min-replicas 2 --yes"""
-    conn = connect(ctx)
-    conn.retry_budget = timeout_s or conn.retry_budget   # an API server restart is waited for
+    options = validate(ScaleOptions(**flags))
+    return run(connect(ctx), options)
+
+
+def validate(options: ScaleOptions) -> ScaleOptions:
+    return options          # click checks each flag; no combination is refused
+
+
+def run(conn: "Connection", options: ScaleOptions) -> int:
+    # an API server restart is waited for
+    conn.retry_budget = options.timeout_s or conn.retry_budget
     progress = {"write": "not sent"}
     try:
-        return _scale(conn, name, replicas, min_replicas, force, yes, dry_run, output,
-                      timeout_s, wait, progress)
+        return _scale(conn, options, progress)
     except (KeyboardInterrupt, click.exceptions.Abort) as exc:   # Ctrl-C, SIGTERM (cli.main)
-        explain_interruption(conn, name, replicas, progress["write"])
+        explain_interruption(conn, options.name, options.replicas, progress["write"])
         return interrupt_code(exc)
 
 
-def explain_interruption(conn, name, replicas, write):
+def explain_interruption(conn: "Connection", name: str, replicas: int, write: str) -> None:
     """Where the set stands after Ctrl-C/SIGTERM, and the command that continues."""
     click.echo("", err=True)
     if write == "not sent":
@@ -122,12 +114,13 @@ def explain_interruption(conn, name, replicas, write):
                "kubectl sts status %s" % (replicas, name), err=True)
 
 
-def _scale(conn, name, replicas, min_replicas, force, yes, dry_run, output, timeout_s, wait,
-           progress):
-    from ..core.scale import plan_scale, utcnow
+def _scale(conn: "Connection", options: ScaleOptions, progress: Dict[str, str]) -> int:
+    from ..core.scale import plan_scale
     from ..printers.scale import render_plan
+    name, replicas, dry_run, output = options.name, options.replicas, options.dry_run, \
+        options.output
     sts, pods, claims, pvs, pdbs, notes = read_set(conn, name)
-    plan = plan_scale(sts, pods, claims, pvs, pdbs, replicas, utcnow(), min_replicas)
+    plan = plan_scale(sts, pods, claims, pvs, pdbs, replicas, now_utc(), options.min_replicas)
     plan["notes"] = notes
     document = not output.table
     if document:
@@ -141,15 +134,15 @@ def _scale(conn, name, replicas, min_replicas, force, yes, dry_run, output, time
     say = functools.partial(click.echo, err=document)
     if plan["direction"] == "none":
         return 0
-    if plan["refused"] and not force:
+    if plan["refused"] and not options.force:
         raise Refused("error: refused: %s (use --force to override)"
                       % plan["refused"][0]["message"])
     if dry_run == "client":
         say("dry-run (client): would PUT %s/scale replicas=%d (resourceVersion %s)"
-                   % (sts_path(conn.namespace, name), replicas, plan["resourceVersion"]))
+            % (sts_path(conn.namespace, name), replicas, plan["resourceVersion"]))
         return 0
     if dry_run == "none" and not confirm("scale %s from %d to %d replicas?"
-                                         % (name, plan["from"], replicas), yes):
+                                         % (name, plan["from"], replicas), options.yes):
         say("nothing changed")
         return 0
     if dry_run == "none":
@@ -158,16 +151,15 @@ def _scale(conn, name, replicas, min_replicas, force, yes, dry_run, output, time
     if dry_run == "none":
         progress["write"] = "done"
     if dry_run == "server":
-        say("dry-run (server): the API server accepted replicas=%d; nothing changed"
-                   % replicas)
+        say("dry-run (server): the API server accepted replicas=%d; nothing changed" % replicas)
         return 0
     say("statefulset.apps/%s scaled to %d" % (name, replicas))
-    if not wait:
+    if not options.wait:
         return 0
-    return Waiter(conn, sts, plan, timeout_s, say).run()
+    return wait_scaled(conn, sts, plan, options.timeout_s, say)
 
 
-def write_scale(conn, sts, replicas, server_dry_run):
+def write_scale(conn: "Connection", sts: Obj, replicas: int, server_dry_run: bool) -> None:
     meta = sts["metadata"]
     body = {"apiVersion": "autoscaling/v1", "kind": "Scale",
             "metadata": {"name": meta["name"], "namespace": meta["namespace"],
@@ -188,100 +180,102 @@ def write_scale(conn, sts, replicas, server_dry_run):
         raise
 
 
-class Waiter:
+def wait_scaled(conn: "Connection", sts: Obj, plan: Obj, timeout: float,
+                say: Callable[..., None] = click.echo) -> int:
     """Wait, with watches, until the controller has done what the plan says; report."""
+    from ..core.labels import selector_string
+    from ..k8s.statefulset import pod_ordinal
+    from ..client.watch import Verdict, Watch, wait
+    ns, name = plan["namespace"], plan["name"]
+    watch = Watch(conn,
+                  pods=(core_path(ns, "pods"),
+                        {"labelSelector": selector_string(sts["spec"]["selector"])}),
+                  claims=(core_path(ns, "persistentvolumeclaims"), {}))
+    start, to = plan["ordinalsStart"], plan["to"]
 
-    def __init__(self, conn, sts, plan, timeout, say=click.echo):
-        self.conn, self.sts, self.plan, self.timeout = conn, sts, plan, timeout
-        self.say = say
+    def settled(snapshot: Dict[str, Dict[str, Obj]], now: float) -> Verdict:
+        current = {pod_ordinal(name, p["metadata"]["name"]): p
+                   for p in snapshot["pods"].values()}
+        leaving = sorted((o for o in current if o is not None and
+                          not start <= o < start + to), reverse=True)
+        missing = [o for o in range(start, start + to)
+                   if o not in current or not is_ready(current[o])]
+        if not leaving and not missing:
+            return Verdict(done=True)
+        return Verdict(failed=blocker(plan, current, leaving, missing), line="waiting: %s" %
+                       "; ".join(["%s-%d leaving" % (name, o) for o in leaving] +
+                                 ["%s-%d not Ready" % (name, o) for o in missing]))
 
-    def run(self):
-        from ..core.labels import selector_string
-        from ..k8s.statefulset import pod_ordinal
-        from ..client.watch import Verdict, Watch, wait
-        ns, name = self.plan["namespace"], self.plan["name"]
-        watch = Watch(self.conn,
-                      pods=(core_path(ns, "pods"),
-                            {"labelSelector": selector_string(self.sts["spec"]["selector"])}),
-                      claims=(core_path(ns, "persistentvolumeclaims"), {}))
-        start, to = self.plan["ordinalsStart"], self.plan["to"]
+    # claims the policy deletes go after their pods: wait for them too (bounded)
+    doomed = {c["name"] for c in plan["claims"] if c["action"] == "delete"}
 
-        def settled(snapshot, now):
-            current = {pod_ordinal(name, p["metadata"]["name"]): p
-                       for p in snapshot["pods"].values()}
-            leaving = sorted((o for o in current if o is not None and
-                              not start <= o < start + to), reverse=True)
-            missing = [o for o in range(start, start + to)
-                       if o not in current or not is_ready(current[o])]
-            if not leaving and not missing:
-                return Verdict(done=True)
-            return Verdict(failed=self.blocker(current, leaving, missing), line="waiting: %s" %
-                           "; ".join(["%s-%d leaving" % (name, o) for o in leaving] +
-                                     ["%s-%d not Ready" % (name, o) for o in missing]))
+    def claims_gone(snapshot: Dict[str, Dict[str, Obj]], now: float) -> Verdict:
+        return Verdict(done=not doomed & set(snapshot["claims"]))
 
-        # claims the policy deletes go after their pods: wait for them too (bounded)
-        doomed = {c["name"] for c in self.plan["claims"] if c["action"] == "delete"}
+    deadline = time.monotonic() + timeout
+    with watch:
+        outcome = wait(watch, settled, timeout, say)
+        if outcome.state == "unreachable":
+            assert outcome.error is not None        # an unreachable wait says how
+            raise reworded(outcome.error, "error: gave up after %gs: %s; replicas is %d; the "
+                           "controller continues on its own; watch with kubectl sts "
+                           "status %s" % (timeout, outcome.why or "no answer", to, name))
+        if outcome.state == "failed":
+            assert outcome.verdict is not None
+            report_claims(plan, watch.snapshot()["claims"], say)
+            raise PodFailed("error: %s" % outcome.verdict.failed)
+        if outcome.state == "timeout":
+            assert outcome.verdict is not None and outcome.verdict.line is not None
+            report_claims(plan, watch.snapshot()["claims"], say)
+            raise WaitTimeout("error: timed out: %s"
+                              % outcome.verdict.line[len("waiting: "):])
+        if doomed:
+            wait(watch, claims_gone, max(0.0, deadline - time.monotonic()))
+        report_claims(plan, watch.snapshot()["claims"], say)
+        return 0
 
-        def claims_gone(snapshot, now):
-            return Verdict(done=not doomed & set(snapshot["claims"]))
 
-        deadline = time.monotonic() + self.timeout
-        with watch:
-            outcome = wait(watch, settled, self.timeout, self.say)
-            if outcome.state == "unreachable":
-                raise reworded(outcome.error, "error: gave up after %gs: %s; replicas is %d; the "
-                               "controller continues on its own; watch with kubectl sts "
-                               "status %s" % (self.timeout, outcome.why or "no answer", to,
-                                              name))
-            if outcome.state == "failed":
-                self.report(watch.snapshot()["claims"])
-                raise PodFailed("error: %s" % outcome.verdict.failed)
-            if outcome.state == "timeout":
-                self.report(watch.snapshot()["claims"])
-                raise WaitTimeout("error: timed out: %s"
-                                  % outcome.verdict.line[len("waiting: "):])
-            if doomed:
-                wait(watch, claims_gone, max(0.0, deadline - time.monotonic()))
-            self.report(watch.snapshot()["claims"])
-            return 0
-
-    def blocker(self, current, leaving, missing):
-        """The unhealthy-pod case: under OrderedReady a failing remaining pod blocks the
-        controller from removing any pod; say which."""
-        from ..core.rollout import pod_failure
-        if not leaving or self.plan["podManagementPolicy"] != "OrderedReady":
-            return None
-        for ordinal in missing:
-            pod = current.get(ordinal)
-            failure = pod_failure(pod) if pod is not None else None
-            if failure:
-                return ("blocked: the controller will not remove %s while %s is not Ready "
-                        "(%s). Fix %s (or delete it) and the scale-down continues by itself."
-                        % (", ".join("%s-%d" % (self.plan["name"], o) for o in leaving),
-                           pod["metadata"]["name"], failure["reason"], pod["metadata"]["name"]))
+def blocker(plan: Obj, current: Dict[Optional[int], Obj], leaving: List[int],
+            missing: List[int]) -> Optional[str]:
+    """The unhealthy-pod case: under OrderedReady a failing remaining pod blocks the
+    controller from removing any pod; say which."""
+    from ..core.rollout import pod_failure
+    if not leaving or plan["podManagementPolicy"] != "OrderedReady":
         return None
+    for ordinal in missing:
+        pod = current.get(ordinal)
+        if pod is None:
+            continue
+        failure = pod_failure(pod)
+        if failure:
+            return ("blocked: the controller will not remove %s while %s is not Ready "
+                    "(%s). Fix %s (or delete it) and the scale-down continues by itself."
+                    % (", ".join("%s-%d" % (plan["name"], o) for o in leaving),
+                       pod["metadata"]["name"], failure["reason"], pod["metadata"]["name"]))
+    return None
 
-    def report(self, live_claims):
-        ns = self.plan["namespace"]
-        lines = []
-        for c in self.plan["claims"]:
-            live = live_claims.get(c["name"])
-            if c["action"] == "keep":
-                if live is None:
-                    lines.append("  %s: GONE although the plan kept it (deleted by someone "
-                                 "else?)" % c["name"])
-                else:
-                    lines.append("  %s: retained (%s); remove it with: kubectl delete pvc %s "
-                                 "-n %s" % (c["name"], c.get("capacity") or "?", c["name"], ns))
-            elif c["action"] == "delete":
-                if live is None:
-                    lines.append("  %s: deleted" % c["name"])
-                else:
-                    lines.append("  %s: still terminating (deleted after its pod is gone)"
-                                 % c["name"])
-            elif c["action"] == "reattach":
-                lines.append("  %s: reattached (data from %s ago)" % (c["name"], c["age"]))
-        if lines:
-            self.say("PVCs:")
-            self.say("\n".join(lines))
 
+def report_claims(plan: Obj, live_claims: Dict[str, Obj], say: Callable[..., None]) -> None:
+    """What became of every claim of the plan."""
+    ns = plan["namespace"]
+    lines = []
+    for c in plan["claims"]:
+        live = live_claims.get(c["name"])
+        if c["action"] == "keep":
+            if live is None:
+                lines.append("  %s: GONE although the plan kept it (deleted by someone "
+                             "else?)" % c["name"])
+            else:
+                lines.append("  %s: retained (%s); remove it with: kubectl delete pvc %s "
+                             "-n %s" % (c["name"], c.get("capacity") or "?", c["name"], ns))
+        elif c["action"] == "delete":
+            if live is None:
+                lines.append("  %s: deleted" % c["name"])
+            else:
+                lines.append("  %s: still terminating (deleted after its pod is gone)"
+                             % c["name"])
+        elif c["action"] == "reattach":
+            lines.append("  %s: reattached (data from %s ago)" % (c["name"], c["age"]))
+    if lines:
+        say("PVCs:")
+        say("\n".join(lines))

@@ -1,13 +1,30 @@
 """`kubectl sts wait NAME`: a CI gate. Watches the set, its pods and its claims until the core
-(waiting.judge) says done (exit 0), failed (exit 9, fast), stalled or timed out (exit 10), or,
-under OnDelete with --ondelete=report, which pods still wait to be deleted (exit 12).
+(core/wait.judge) says done (exit 0), failed (exit 9, fast), stalled or timed out (exit 10),
+or, under OnDelete with --ondelete=report, which pods still wait to be deleted (exit 12).
 Progress goes to stderr; stdout carries only the result."""
+
+from typing import TYPE_CHECKING, Any, Dict, NamedTuple, Optional
 
 import click
 
 from ..errors import DeletePending, NotFound, PodFailed, WaitTimeout
 from .shell import Progress, connect, core_path, get_statefulset, sts_path
 from .options import Duration, OneOf, name_argument, output_option
+
+if TYPE_CHECKING:
+    from ..client.connection import Connection
+    from ..printers.formats import Output
+
+Obj = Dict[str, Any]
+
+
+class WaitOptions(NamedTuple):
+    name: str
+    mode: str
+    timeout_s: float
+    deadline_s: float
+    ondelete: str
+    output: "Output"
 
 
 @click.command()
@@ -26,7 +43,7 @@ from .options import Duration, OneOf, name_argument, output_option
               "exit 12.")
 @output_option(("json", "yaml"))
 @click.pass_context
-def wait(ctx, name, mode, timeout_s, deadline_s, ondelete, output):
+def wait(ctx: click.Context, **flags: Any) -> int:
     """Wait until a StatefulSet's rollout is done; fail fast when it cannot be (for CI).
 
     Done (exit 0) when the controller has observed the latest generation and every ordinal
@@ -44,99 +61,103 @@ def wait(ctx, name, mode, timeout_s, deadline_s, ondelete, output):
     \b
       # Every ordinal Ready, whatever the revision; a JSON result
       kubectl sts wait web --for ready -o json"""
-    conn = connect(ctx)
-    return Waiter(conn, name, mode, timeout_s, deadline_s, ondelete, output).run()
+    options = validate(WaitOptions(**flags))
+    return run(connect(ctx), options)
 
 
-class Waiter:
-    def __init__(self, conn, name, mode, timeout, deadline, ondelete, output):
-        self.conn, self.name, self.mode = conn, name, mode
-        self.timeout, self.deadline, self.ondelete = timeout, deadline, ondelete
-        self.output = output
-        self.progress = Progress(err=True)
+def validate(options: WaitOptions) -> WaitOptions:
+    return options          # click checks each flag; no combination is refused
 
-    def run(self):
-        from ..core.labels import selector_string
-        from ..client.watch import Verdict, Watch, wait
-        from ..core.wait import judge, new_book
-        ns = self.conn.namespace
-        try:
-            sts = get_statefulset(self.conn, ns, self.name)
-        except NotFound:
-            if self.mode == "deleted":
-                return self.finish({"state": "done", "message": "deleted"}, None)
-            raise
-        selector = sts["spec"].get("selector") or {}
-        collections = {"sets": (sts_path(ns), {"fieldSelector": "metadata.name=%s"
-                                               % self.name})}
-        if self.mode != "deleted":
-            collections["pods"] = (core_path(ns, "pods"),
-                                   {"labelSelector": selector_string(selector)})
-            collections["claims"] = (core_path(ns, "persistentvolumeclaims"), {
-                "labelSelector": selector_string({"matchLabels": selector.get("matchLabels")
-                                                  or {}})})
-        book = new_book()
-        last = {}
 
-        def judged(snapshot, now):
-            current = snapshot["sets"].get(self.name)
-            result = judge(current, list(snapshot.get("pods", {}).values()),
-                           list(snapshot.get("claims", {}).values()), self.mode,
-                           self.ondelete, now, book, self.deadline)
-            last["result"], last["sts"] = result, current
-            if result["state"] in ("failed", "stalled", "pending-delete"):
-                return Verdict(failed=result)
-            return Verdict(done=result["state"] == "done", line=result["message"],
-                           wake=result["wake"], result=result)
-        with Watch(self.conn, **collections) as watch:
-            outcome = wait(watch, judged, self.timeout, self.progress)
-        self.progress(None)
-        if outcome.state == "done":
-            return self.finish(outcome.verdict.result or last.get("result"), last.get("sts"))
-        if outcome.state == "failed":
-            return self.finish(outcome.verdict.failed, last.get("sts"))
-        result = (outcome.verdict.result if outcome.verdict else None) or last.get("result") \
-            or {"state": "waiting", "message": outcome.why or "no answer"}
-        return self.finish(dict(result, state="timeout", message="timed out after %gs: %s"
-                                % (self.timeout, result["message"])), last.get("sts"))
+def run(conn: "Connection", options: WaitOptions) -> int:
+    from ..client.watch import Verdict, Watch, wait
+    from ..core.labels import selector_string
+    from ..core.wait import judge, new_book
+    name, mode = options.name, options.mode
+    ns = conn.namespace
+    progress = Progress(err=True)
+    try:
+        sts = get_statefulset(conn, ns, name)
+    except NotFound:
+        if mode == "deleted":
+            return finish(conn, options, {"state": "done", "message": "deleted"}, None)
+        raise
+    selector = sts["spec"].get("selector") or {}
+    collections: Dict[str, Any] = {
+        "sets": (sts_path(ns), {"fieldSelector": "metadata.name=%s" % name})}
+    if mode != "deleted":
+        collections["pods"] = (core_path(ns, "pods"),
+                               {"labelSelector": selector_string(selector)})
+        collections["claims"] = (core_path(ns, "persistentvolumeclaims"), {
+            "labelSelector": selector_string({"matchLabels": selector.get("matchLabels")
+                                              or {}})})
+    book = new_book()
+    last: Dict[str, Any] = {}
 
-    def finish(self, result, sts):
-        state = result["state"]
-        if not self.output.table:
-            from ..printers.formats import print_document
-            doc = {"apiVersion": "kubectl-sts/v1", "kind": "WaitResult", "name": self.name,
-                   "namespace": self.conn.namespace, "for": self.mode, "result": state,
-                   "message": result["message"],
-                   "waiting": [w for w in result.get("waiting") or []],
-                   "failure": result.get("failure"), "toDelete": result.get("toDelete", []),
-                   "revision": ((sts or {}).get("status") or {}).get("updateRevision")}
-            click.echo(print_document(doc, self.output, lambda _: "statefulset.apps/%s"
-                                      % self.name))
-        if state == "done":
-            if self.output.table and self.mode == "deleted":
-                click.echo("statefulset.apps/%s deleted" % self.name)
-            elif self.output.table:
-                click.echo("statefulset.apps/%s %s: %s" % (
-                    self.name, "rolled out" if self.mode == "rollout" else "ready",
-                    result["message"]))
-            return 0
-        if state == "failed":
-            raise PodFailed("error: %s%s" % (result["message"], self.last_events(result)))
-        if state == "pending-delete":
-            raise DeletePending("error: %s" % result["message"])
-        raise WaitTimeout("error: %s" % result["message"])
+    def judged(snapshot: Dict[str, Dict[str, Obj]], now: float) -> Verdict:
+        current = snapshot["sets"].get(name)
+        result = judge(current, list(snapshot.get("pods", {}).values()),
+                       list(snapshot.get("claims", {}).values()), mode,
+                       options.ondelete, now, book, options.deadline_s)
+        last["result"], last["sts"] = result, current
+        if result["state"] in ("failed", "stalled", "pending-delete"):
+            return Verdict(failed=result)
+        return Verdict(done=result["state"] == "done", line=result["message"],
+                       wake=result["wake"], result=result)
+    with Watch(conn, **collections) as watch:
+        outcome = wait(watch, judged, options.timeout_s, progress)
+    progress(None)
+    if outcome.state == "done":
+        assert outcome.verdict is not None
+        return finish(conn, options, outcome.verdict.result or last["result"], last.get("sts"))
+    if outcome.state == "failed":
+        assert outcome.verdict is not None
+        return finish(conn, options, outcome.verdict.failed, last.get("sts"))
+    result = (outcome.verdict.result if outcome.verdict else None) or last.get("result") \
+        or {"state": "waiting", "message": outcome.why or "no answer"}
+    return finish(conn, options, dict(result, state="timeout", message="timed out after %gs: %s"
+                                      % (options.timeout_s, result["message"])),
+                  last.get("sts"))
 
-    def last_events(self, result):
-        """The failing pod's last warning events, in one clause (one GET)."""
-        pod = (result.get("failure") or {}).get("pod")
-        if not pod:
-            return ""
-        try:
-            events = self.conn.get(core_path(self.conn.namespace, "events"), fieldSelector=(
-                "involvedObject.name=%s,type=Warning" % pod))["items"]
-        except Exception:
-            return ""
-        events.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "")
-        recent = ["%s: %s" % (e.get("reason"), (e.get("message") or "").strip())
-                  for e in events[-2:]]
-        return "; last events: %s" % " | ".join(recent) if recent else ""
+
+def finish(conn: "Connection", options: WaitOptions, result: Obj, sts: Optional[Obj]) -> int:
+    """Print the result (a WaitResult document with -o); its exit code, or its error."""
+    name, mode, output = options.name, options.mode, options.output
+    state = result["state"]
+    if not output.table:
+        from ..printers.formats import print_document
+        doc = {"apiVersion": "kubectl-sts/v1", "kind": "WaitResult", "name": name,
+               "namespace": conn.namespace, "for": mode, "result": state,
+               "message": result["message"],
+               "waiting": [w for w in result.get("waiting") or []],
+               "failure": result.get("failure"), "toDelete": result.get("toDelete", []),
+               "revision": ((sts or {}).get("status") or {}).get("updateRevision")}
+        click.echo(print_document(doc, output, lambda _: "statefulset.apps/%s" % name))
+    if state == "done":
+        if output.table and mode == "deleted":
+            click.echo("statefulset.apps/%s deleted" % name)
+        elif output.table:
+            click.echo("statefulset.apps/%s %s: %s" % (
+                name, "rolled out" if mode == "rollout" else "ready", result["message"]))
+        return 0
+    if state == "failed":
+        raise PodFailed("error: %s%s" % (result["message"], last_events(conn, result)))
+    if state == "pending-delete":
+        raise DeletePending("error: %s" % result["message"])
+    raise WaitTimeout("error: %s" % result["message"])
+
+
+def last_events(conn: "Connection", result: Obj) -> str:
+    """The failing pod's last warning events, in one clause (one GET)."""
+    pod = (result.get("failure") or {}).get("pod")
+    if not pod:
+        return ""
+    try:
+        events = conn.get(core_path(conn.namespace, "events"), fieldSelector=(
+            "involvedObject.name=%s,type=Warning" % pod))["items"]
+    except Exception:
+        return ""
+    events.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "")
+    recent = ["%s: %s" % (e.get("reason"), (e.get("message") or "").strip())
+              for e in events[-2:]]
+    return "; last events: %s" % " | ".join(recent) if recent else ""

@@ -123,5 +123,3 @@ def scale_risks(sts: Obj, by_ordinal: Dict[int, Obj], pdbs: List[Obj], replicas:
     return risks
 
 
-def utcnow():
-    return datetime.datetime.now(datetime.timezone.utc)

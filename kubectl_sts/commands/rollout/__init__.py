@@ -4,23 +4,61 @@ State lives on the StatefulSet only (the partition, and the annotation
 `kubectl-sts.io/rollout` with the target this tool was driving toward), so an interrupted
 run is explained by `kubectl sts rollout NAME` and continued by `--step`, `--to` or `--undo`.
 
-Flags -> options -> validation (before any request) -> one action module: stage.py (stage,
---hold, the plan), step.py (--step/--to/--all), ondelete.py, undo.py, follow.py (--status);
-gate.py is the health gate they share, session.py the requests. Decisions live in
-kubectl_sts/core/rollout/."""
+The shape of every verb (commands/__init__.py): flags -> RolloutOptions -> validate (before
+any request) -> run, which makes the run's session (session.py: its reads, watches and writes)
+and hands it to one action module: stage.py (stage, --hold, the plan), step.py
+(--step/--to/--all), ondelete.py, undo.py, follow.py (--status); gate.py is the health gate
+they share. Decisions live in kubectl_sts/core/rollout/."""
 
 import sys
+from typing import (IO, TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Sequence,
+                    Tuple)
 
 import click
 
 from ...errors import EXIT_ROLLOUT_FAILED, UsageError, interrupt_code
 from ..options import Duration, Integer, OneOf, dry_run_option, name_argument
+from ..shell import connect
 from .session import Rollout, StepFailed
+
+if TYPE_CHECKING:
+    from ...client.connection import Connection
 
 __all__ = ["rollout", "Rollout"]
 
 
-def _key_value(ctx, param, values):
+class RolloutOptions(NamedTuple):
+    name: str
+    images: List[Tuple[str, str]]
+    env: List[Tuple[str, str]]
+    container: Optional[str]
+    patch_file: Optional[IO[str]]
+    hold: bool
+    step: Optional[int]
+    to: Optional[int]
+    all_: bool
+    undo: bool
+    follow: bool
+    pause: Optional[float]
+    interactive: bool
+    settle: float
+    timeout: float
+    on_failure: str
+    dry_run: str
+    yes: bool
+    patch: Optional[Dict[str, Any]] = None      # --patch's file, read (validate)
+
+    @property
+    def staging(self) -> bool:
+        return bool(self.images or self.env or self.patch_file)
+
+    @property
+    def stepping(self) -> bool:
+        return self.step is not None or self.to is not None or self.all_
+
+
+def _key_value(ctx: click.Context, param: click.Parameter,
+               values: Sequence[str]) -> List[Tuple[str, str]]:
     out = []
     for item in values:
         key, sep, value = item.partition("=")
@@ -30,7 +68,7 @@ def _key_value(ctx, param, values):
     return out
 
 
-def _load_patch(patch_file):
+def _load_patch(patch_file: Optional[IO[str]]) -> Optional[Dict[str, Any]]:
     if patch_file is None:
         return None
     import yaml
@@ -76,8 +114,7 @@ def _load_patch(patch_file):
                 "waiting.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_context
-def rollout(ctx, name, images, env, container, patch_file, hold, step, to, all_, undo, follow,
-            pause, interactive, settle, timeout, on_failure, dry_run, yes):
+def rollout(ctx: click.Context, **flags: Any) -> int:
     """Staged partition rollouts: stage a change, step through the ordinals, undo safely.
 
     Staging writes the new template with the partition held at the replica count, so no
@@ -102,55 +139,64 @@ def rollout(ctx, name, images, env, container, patch_file, hold, step, to, all_,
       # Restore the current revision's template and bring updated ordinals back
       kubectl sts rollout web --undo
     """
-    staging = bool(images or env or patch_file)
-    actions = [a for a, on in (("stage", staging), ("--hold", hold), ("--step", step is not None),
-                               ("--to", to is not None), ("--all", all_), ("--undo", undo),
-                               ("--status", follow)) if on]
+    options = validate(RolloutOptions(**flags))
+    return run(connect(ctx), options)
+
+
+def validate(options: RolloutOptions) -> RolloutOptions:
+    """One action at a time; --container with --env; an undo that could not ask is refused
+    now; --patch's file read (a file that is not a mapping of YAML or JSON is refused)."""
+    actions = [a for a, on in (("stage", options.staging), ("--hold", options.hold),
+                               ("--step", options.step is not None),
+                               ("--to", options.to is not None), ("--all", options.all_),
+                               ("--undo", options.undo), ("--status", options.follow)) if on]
     if len(actions) > 1:
         raise click.UsageError("choose one of %s" % ", ".join(actions))
-    if container and not env:
+    if options.container and not options.env:
         raise click.UsageError("--container only applies to --env")
-    stepping = step is not None or to is not None or all_
-    if stepping and on_failure == "undo" and dry_run == "none" and not yes and \
-            not sys.stdin.isatty():
+    if options.stepping and options.on_failure == "undo" and options.dry_run == "none" and \
+            not options.yes and not sys.stdin.isatty():
         # an undo may have to delete the failed pod: ask now, never after the first write
         raise UsageError("error: --on-failure=undo may have to delete a failed pod and cannot "
                          "ask (stdin is not a terminal); pass --yes")
-    patch = _load_patch(patch_file)
-    run = Rollout.from_context(ctx, name, settle=settle or 0, timeout=timeout, pause=pause,
-                               interactive=interactive, dry_run=dry_run, yes=yes,
-                               on_failure=on_failure)
+    return options._replace(patch=_load_patch(options.patch_file))
+
+
+def run(conn: "Connection", options: RolloutOptions) -> int:
+    session = Rollout(conn, options.name, settle=options.settle or 0, timeout=options.timeout,
+                      pause=options.pause, interactive=options.interactive,
+                      dry_run=options.dry_run, yes=options.yes, on_failure=options.on_failure)
     try:
-        return _dispatch(run, staging, dict(images), env, container, patch, hold, follow, undo,
-                         stepping, step, to, all_)
+        return _dispatch(session, options)
     except (KeyboardInterrupt, click.exceptions.Abort) as exc:   # Ctrl-C, SIGTERM (cli.main)
-        run.explain_interruption()
+        session.explain_interruption()
         return interrupt_code(exc)
     finally:
-        run.close()
+        session.close()
 
 
-def _dispatch(run, staging, images, env, container, patch, hold, follow, undo, stepping, step,
-              to, all_):
-    from . import follow as following, stage as staging_, step as stepping_, undo as undoing
-    if staging:
-        return staging_.stage(run, images, env, container, patch)
-    if hold:
-        return staging_.hold(run)
-    if follow:
-        return following.follow(run)
+def _dispatch(session: Rollout, options: RolloutOptions) -> int:
+    from . import follow as following, stage as staging, step as stepping, undo as undoing
+    if options.staging:
+        return staging.stage(session, dict(options.images), options.env, options.container,
+                             options.patch)
+    if options.hold:
+        return staging.hold(session)
+    if options.follow:
+        return following.follow(session)
     try:
-        if undo:
-            return undoing.undo(run)
-        if stepping:
-            return stepping_.advance(run, step=step or 1, to=to, all_=all_,
-                                     single=step is not None)
+        if options.undo:
+            return undoing.undo(session)
+        if options.stepping:
+            return stepping.advance(session, step=options.step or 1, to=options.to,
+                                    all_=options.all_, single=options.step is not None)
     except StepFailed as failed:
-        return _failed(run, failed, then_undo=run.on_failure == "undo" and not undo)
-    return staging_.show_plan(run)
+        return _failed(session, failed,
+                       then_undo=session.on_failure == "undo" and not options.undo)
+    return staging.show_plan(session)
 
 
-def _failed(run, failed, then_undo):
+def _failed(run: Rollout, failed: StepFailed, then_undo: bool) -> int:
     """Print the diagnosis of a failed step; with --on-failure=undo, undo (once)."""
     from ...core.rollout import failure_text, rollout_state
     from .undo import undo

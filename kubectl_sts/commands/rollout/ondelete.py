@@ -1,12 +1,15 @@
 """`--step` / `--all` under OnDelete: delete outdated pods one at a time, highest ordinal
 first, each replacement behind the health gate."""
 
+from typing import Any, Dict, Optional
+
 import click
 
 from .gate import gate
+from .session import Rollout
 
 
-def advance_ondelete(run, sts, count):
+def advance_ondelete(run: Rollout, sts: Dict[str, Any], count: Optional[int]) -> int:
     from ...k8s.statefulset import pod_ordinal
     from ...core.rollout import ondelete_next, rollout_state
     click.echo("%s uses OnDelete: partitions do not apply; deleting outdated pods one at a "

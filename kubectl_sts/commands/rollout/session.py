@@ -3,56 +3,63 @@ questions it may ask. The actions (stage.py, step.py, undo.py, ondelete.py, foll
 the core (kubectl_sts/core/rollout/) for every decision and this for every request."""
 
 import sys
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 import click
 
 from ...errors import (Conflict, NotFound, StsError, TransportError, UsageError, WaitTimeout,
                        reworded)
-from ..shell import Progress, connect, core_path, get_statefulset, sts_path
+from ..shell import Progress, core_path, get_statefulset, sts_path
+
+if TYPE_CHECKING:
+    from ...client.watch import Snapshot, Watch
+
+Obj = Dict[str, Any]
 
 
 class StepFailed(Exception):
     """A step failed its health gate: the set as judged, and the core's diagnosis."""
 
-    def __init__(self, sts, failure):
+    def __init__(self, sts: Obj, failure: Obj) -> None:
         super().__init__(failure.get("reason"))
         self.sts, self.failure = sts, failure
 
 
 class Rollout:
-    def __init__(self, conn, name, settle, timeout, pause, interactive, dry_run, yes,
-                 on_failure):
+    """The session of one run: its options, its watches, what it wrote last and where it
+    stands (for Ctrl-C)."""
+
+    def __init__(self, conn: Any, name: str, settle: float, timeout: Optional[float],
+                 pause: Optional[float], interactive: bool, dry_run: str, yes: bool,
+                 on_failure: str) -> None:
         self.conn, self.name, self.ns = conn, name, conn.namespace
         self.settle, self.timeout, self.pause = settle, timeout, pause
         self.interactive, self.dry_run, self.yes = interactive, dry_run, yes
         self.on_failure = on_failure
         self.progress = Progress()
-        self.watcher = None         # the Watch on the set and its pods (wait.py), once started
-        self.last_written = None
-        self.gating = None          # the partition whose health gate is being waited for
-        self.target = None          # the partition this run drives toward
+        # the Watch on the set and its pods (client/watch.py), once started
+        self.watcher: Optional["Watch"] = None
+        self.last_written: Optional[Obj] = None
+        self.gating: Optional[int] = None   # the partition whose health gate is waited for
+        self.target: Optional[int] = None   # the partition this run drives toward
         # a request may retry (an API server restarting) for as long as a step may take
         conn.retry_budget = timeout or conn.retry_budget
 
-    @classmethod
-    def from_context(cls, ctx, name, **options):
-        return cls(connect(ctx), name, **options)
-
-    def close(self):
+    def close(self) -> None:
         """Stop the watches this run started."""
         if self.watcher is not None:
             self.watcher.stop()
 
     # -- reading ------------------------------------------------------------------------------
-    def read(self):
+    def read(self) -> Obj:
         return get_statefulset(self.conn, self.ns, self.name)
 
-    def pods(self, sts):
+    def pods(self, sts: Obj) -> List[Obj]:
         from ...core.labels import selector_string
         return self.conn.get(core_path(self.ns, "pods"),
                              labelSelector=selector_string(sts["spec"]["selector"]))["items"]
 
-    def revisions(self, sts):
+    def revisions(self, sts: Obj) -> Dict[str, Obj]:
         """{name: ControllerRevision} of the revisions the set controls."""
         from ...core.labels import selector_string
         from ...client.paths import path
@@ -63,7 +70,7 @@ class Rollout:
                 if any(ref.get("uid") == uid and ref.get("controller")
                        for ref in r["metadata"].get("ownerReferences") or [])}
 
-    def pod_events(self, pod_name):
+    def pod_events(self, pod_name: str) -> List[Obj]:
         try:
             items = self.conn.get(core_path(self.ns, "events"),
                                   fieldSelector="involvedObject.name=%s" % pod_name)["items"]
@@ -72,7 +79,7 @@ class Rollout:
         items.sort(key=lambda e: e.get("lastTimestamp") or "")
         return items
 
-    def watch(self, sts):
+    def watch(self, sts: Obj) -> "Watch":
         """Start informers on the set and its pods (once); waits use their events."""
         if self.watcher is None:
             from ...core.labels import selector_string
@@ -92,10 +99,10 @@ class Rollout:
                 raise WaitTimeout(message)
         return self.watcher
 
-    def current(self, snapshot=None):
+    def current(self, snapshot: Optional["Snapshot"] = None) -> Tuple[Obj, List[Obj]]:
         """The set and its pods as the watches (or `snapshot`, a wait's view) show them."""
         if snapshot is None:
-            snapshot = self.watcher.snapshot()
+            snapshot = self.watching().snapshot()
         sts = snapshot["sts"].get(self.name)
         if sts is None:
             raise NotFound('statefulset "%s" was deleted' % self.name)
@@ -107,32 +114,37 @@ class Rollout:
             sts = written
         return sts, list(snapshot["pods"].values())
 
-    def wait_observed(self):
+    def watching(self) -> "Watch":
+        """The watches watch() started (every wait of a run comes after it)."""
+        assert self.watcher is not None, "watch() first"
+        return self.watcher
+
+    def wait_observed(self) -> None:
         """Until the controller has seen the latest generation (or the timeout: the caller
         goes on with what it sees)."""
         from ...client.watch import Verdict, wait
 
-        def judge(snapshot, now):
+        def judge(snapshot: "Snapshot", now: float) -> Verdict:
             sts, _ = self.current(snapshot)
             st = sts.get("status") or {}
             return Verdict(done=st.get("observedGeneration", 0) >=
                            sts["metadata"].get("generation", 1))
-        wait(self.watcher, judge, self.timeout or 300)
+        wait(self.watching(), judge, self.timeout or 300)
 
-    def wait_gone(self, pod):
+    def wait_gone(self, pod: Obj) -> None:
         """Until the pod watch shows our DELETE (the pod terminating, or another incarnation,
         or none): the gate must not judge the pod as it was before the delete."""
         from ...client.watch import Verdict, wait
         uid = pod["metadata"]["uid"]
 
-        def judge(snapshot, now):
+        def judge(snapshot: "Snapshot", now: float) -> Verdict:
             seen = snapshot["pods"].get(pod["metadata"]["name"])
             return Verdict(done=seen is None or seen["metadata"]["uid"] != uid or
                            bool(seen["metadata"].get("deletionTimestamp")))
-        wait(self.watcher, judge, self.timeout or 300)
+        wait(self.watching(), judge, self.timeout or 300)
 
     # -- writing --------------------------------------------------------------------------------
-    def write(self, sts, change, describe):
+    def write(self, sts: Obj, change: Callable[[Obj], Obj], describe: str) -> Obj:
         """Apply `change(fresh_sts) -> new_sts` (a core transform) and PUT it with the
         resourceVersion it was computed from. On 409, re-read and let `change` re-check the
         plan on the fresh object."""
@@ -167,18 +179,19 @@ class Rollout:
             return written
         raise Conflict("error: the StatefulSet kept changing under us (5 conflicts); re-run")
 
-    def set_partition(self, sts, expected_old, value, target, undo=False):
+    def set_partition(self, sts: Obj, expected_old: int, value: int, target: Optional[int],
+                      undo: bool = False) -> Obj:
         from ...core.rollout import with_partition
         return self.write(sts, lambda fresh: with_partition(fresh, expected_old, value, target,
                                                             undo), "set partition %d" % value)
 
-    def delete_pod(self, pod):
+    def delete_pod(self, pod: Obj) -> None:
         """DELETE one pod with its uid as precondition (never another incarnation)."""
         query = {"dryRun": "All"} if self.dry_run == "server" else {}
         self.conn.request("DELETE", core_path(self.ns, "pods", pod["metadata"]["name"]), query,
                           body={"preconditions": {"uid": pod["metadata"]["uid"]}})
 
-    def report(self, finished):
+    def report(self, finished: bool) -> None:
         """The ordinal table after a run, and the line that says what is done or next."""
         from ...core.rollout import next_command, rollout_state
         from ...printers.rollout import render_ordinals
@@ -188,10 +201,10 @@ class Rollout:
         click.echo(next_command(state, finished=finished))
 
     # -- the terminal ---------------------------------------------------------------------------
-    def can_ask(self):
+    def can_ask(self) -> bool:
         return self.yes or sys.stdin.isatty()
 
-    def confirm(self, question):
+    def confirm(self, question: str) -> bool:
         """True to go on. Without a terminal and without --yes: a UsageError; callers ask
         before any write, so the refusal never leaves a half-done change."""
         if self.yes:
@@ -201,7 +214,7 @@ class Rollout:
                              % question.rstrip("?"))
         return click.confirm(question, default=False)
 
-    def explain_interruption(self):
+    def explain_interruption(self) -> None:
         """After Ctrl-C or SIGTERM: where the set stands (read again: a write in flight either
         happened or not) and the command that continues. Quick even with the API server
         down: a few seconds of retries, then the last partition this run wrote."""
@@ -227,7 +240,7 @@ class Rollout:
             click.echo(line, err=True)
 
 
-def fmt(seconds):
+def fmt(seconds: Optional[float]) -> str:
     if seconds is None:
         return "-"
     return "%gs" % seconds if seconds < 120 else "%gm" % (seconds / 60)

@@ -1,11 +1,17 @@
 """Staging a change (`--image`, `--env`, `--patch`), `--hold`, and the plan (`rollout NAME`)."""
 
+from typing import Any, Dict, List, Optional, Tuple
+
 import click
 
 from ...errors import StsError, UsageError
+from .session import Rollout
+
+Obj = Dict[str, Any]
 
 
-def stage(run, images, env, container, patch):
+def stage(run: Rollout, images: Dict[str, str], env: List[Tuple[str, str]],
+          container: Optional[str], patch: Optional[Obj]) -> int:
     from ...core.rollout import change_template, rollout_state, staged
     sts = run.read()
     if rollout_state(sts)["strategy"] != "RollingUpdate":
@@ -13,7 +19,7 @@ def stage(run, images, env, container, patch):
                        "they are deleted; stage it with kubectl and use `kubectl sts "
                        "rollout %s --step`" % (run.name, run.name))
 
-    def change(fresh):
+    def change(fresh: Obj) -> Obj:
         try:
             template = change_template(fresh["spec"]["template"], images, env, container,
                                        patch)
@@ -30,7 +36,7 @@ def stage(run, images, env, container, patch):
     return 0
 
 
-def hold(run):
+def hold(run: Rollout) -> int:
     from ...core.rollout import rollout_state
     sts = run.read()
     state = rollout_state(sts)
@@ -49,7 +55,7 @@ def hold(run):
     return 0
 
 
-def show_plan(run):
+def show_plan(run: Rollout) -> int:
     from ...core.rollout import (describe_plan, next_command, revision_template, rollout_state,
                                  template_diff)
     from ...printers.rollout import render_ordinals, render_plan

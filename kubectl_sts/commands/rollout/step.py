@@ -5,12 +5,14 @@ import time
 
 import click
 
+from typing import Optional
+
 from ...errors import UsageError
 from .gate import gate
-from .session import fmt
+from .session import Rollout, fmt
 
 
-def advance(run, step, to, all_, single):
+def advance(run: Rollout, step: int, to: Optional[int], all_: bool, single: bool) -> int:
     from ...core.rollout import plan_partitions, rollout_state, step_line, step_target
     sts = run.read()
     state = rollout_state(sts)

@@ -2,12 +2,17 @@
 the controller would wait for forever (the forced rollback, asked before any write), then
 bring the updated ordinals back step by step."""
 
+from typing import Any, Dict
+
 import click
 
 from ...errors import EXIT_ROLLOUT_FAILED, Refused, StsError
+from .session import Rollout
+
+Obj = Dict[str, Any]
 
 
-def _blocker_line(run, pod, policy):
+def _blocker_line(run: Rollout, pod: Obj, policy: str) -> str:
     from ...core.rollout import pod_failure, pod_revision
     why = pod_failure(pod)
     return ("%s runs revision %s and is not Ready (%s); the controller will not replace it "
@@ -15,7 +20,7 @@ def _blocker_line(run, pod, policy):
                                      why["reason"] if why else "not Ready", policy))
 
 
-def undo(run):
+def undo(run: Rollout) -> int:
     from ...core.rollout import restored, revision_template, rollout_state, undo_victim
     from .step import advance
     sts = run.read()
@@ -72,7 +77,7 @@ def undo(run):
     return advance(run, step=1, to=0, all_=False, single=False)
 
 
-def _revision(run, sts, name):
+def _revision(run: Rollout, sts: Obj, name: str) -> Obj:
     revision = run.revisions(sts).get(name)
     if revision is None:
         raise StsError("error: the current revision %s no longer exists; cannot undo" % name)
