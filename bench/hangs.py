@@ -54,7 +54,8 @@ class Lane:
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                                   env=env_for(self.code), cwd=self.dir, stdin=subprocess.DEVNULL)
-            rc, err = proc.returncode, proc.stderr.strip().splitlines()[-1:] or [""]
+            rc: "int | str" = proc.returncode
+            err = proc.stderr.strip().splitlines()[-1:] or [""]
         except subprocess.TimeoutExpired:
             rc, err = "killed", ["killed after %ds" % timeout]
         took = time.monotonic() - start
@@ -75,10 +76,12 @@ class Lane:
                                  os.path.join(ROOT, "examples", "web.yaml")],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env_for(self.code),
             cwd=self.dir)
-        for line in self.sandbox.stdout:
+        output = self.sandbox.stdout
+        assert output is not None
+        for line in output:
             if "statefulset/web created" in line:
                 break
-        threading.Thread(target=lambda: [None for _ in self.sandbox.stdout], daemon=True).start()
+        threading.Thread(target=lambda: [None for _ in output], daemon=True).start()
         ready = self.kubectl("rollout", "status", "sts/web", "--timeout=60s")
         if ready.returncode != 0:
             self.results.append({"lane": self.index, "command": "setup", "rc": ready.returncode,
@@ -98,6 +101,7 @@ class Lane:
                             r"\| %d current" % (n, n, n, n, n))
 
         def read():
+            assert proc.stdout is not None
             for line in proc.stdout:
                 if wanted.search(line):
                     seen.set()
@@ -137,7 +141,7 @@ def main():
     parser.add_argument("--code", default=ROOT, help="checkout whose plugin and sandbox to run")
     parser.add_argument("--json", help="write every run here")
     args = parser.parse_args()
-    results = []
+    results: list = []
     lanes = [Lane(os.path.abspath(args.code), i, results) for i in range(args.lanes)]
 
     def drive(lane):
@@ -154,7 +158,7 @@ def main():
     for thread in threads:
         thread.join()
     wall = time.monotonic() - started
-    by_command = {}
+    by_command: dict = {}
     for r in results:
         by_command.setdefault(r["command"], []).append(r)
     print("%d lanes x %d rounds, %.0f s, code %s" % (args.lanes, args.rounds, wall, args.code))

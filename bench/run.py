@@ -38,6 +38,7 @@ import sys
 import tempfile
 import threading
 import time
+from typing import Any, Dict, List
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -145,9 +146,9 @@ def bench_status(sb, sizes, latencies, latency_sizes, repeat, env):
             # one warm-up of each (the selector cache, kubectl's discovery cache, page cache)
             run_measured(plugin, warm)
             run_measured(kubectl_a, env)
-            t = {"warm": [], "cold": [], "kubectl": []}
-            mem = {"warm": [], "cold": [], "kubectl": []}
-            req = {"warm": [], "cold": [], "kubectl": []}
+            t: Dict[str, List[float]] = {"warm": [], "cold": [], "kubectl": []}
+            mem: Dict[str, List[float]] = {"warm": [], "cold": [], "kubectl": []}
+            req: Dict[str, List[int]] = {"warm": [], "cold": [], "kubectl": []}
             for _ in range(repeat):
                 for label in ("warm", "cold"):
                     run_env = warm if label == "warm" else dict(
@@ -253,7 +254,7 @@ def bench_rollout(sb, env, replicas, latency):
     """Delay between the last pod of a step becoming Ready and the next partition write."""
     name = "roll%d-%d" % (replicas, latency)
     create_ready(sb, name, replicas, policy="OrderedReady")
-    ready_at = {}              # pod name -> when it became Ready at the update revision
+    ready_at: Dict[str, float] = {}   # pod name -> when it became Ready at the update revision
     partition_at = []          # (when the write was applied, new partition)
     state = {"partition": None}
 
@@ -460,7 +461,7 @@ def main():
                              "later file's sections win); measure nothing")
     args = parser.parse_args()
     if args.from_files:
-        results = {}
+        results: Dict[str, Any] = {}
         for name in args.from_files:
             with open(name) as f:
                 part = json.load(f)

@@ -284,7 +284,10 @@ def build_tar_gz(members, epoch):
 
 def version():
     text = open(os.path.join(ROOT, "kubectl_sts", "__init__.py")).read()
-    return re.search(r'^__version__ = "([^"]+)"', text, re.M).group(1)
+    found = re.search(r'^__version__ = "([^"]+)"', text, re.M)
+    if found is None:
+        sys.exit("build: no __version__ in kubectl_sts/__init__.py")
+    return found.group(1)
 
 
 def render_manifest(sha256, ver):
