@@ -153,3 +153,24 @@ def test_no_import_cycles():
         if module not in state:
             visit(module, [])
     assert cycles == []
+
+
+def test_the_module_map_names_every_module_once():
+    """docs/development.md's module map has one line for every module (a package's
+    __init__.py may go without one: its folder's heading stands for it), and none for a module
+    that is gone."""
+    import re
+    with open(os.path.join(ROOT, "docs", "development.md"), encoding="utf-8") as f:
+        text = f.read()
+    listed, folder = [], None
+    for line in text[text.index("## Module map"):].splitlines():
+        heading = re.match(r"^`([\w/]+/)`", line)
+        entry = re.match(r"^- `([\w/]+\.py)`:", line)
+        if heading:
+            folder = heading.group(1)
+        elif entry and folder:
+            listed.append(folder + entry.group(1))
+    present = sorted(os.path.relpath(path, ROOT).replace(os.sep, "/") for path in MODULES.values())
+    assert len(listed) == len(set(listed))
+    assert set(listed) <= set(present)
+    assert [p for p in present if p not in listed and not p.endswith("/__init__.py")] == []
