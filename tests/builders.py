@@ -283,7 +283,7 @@ def claim(name: str = "data-web-0", size: Optional[str] = "1Gi", *,
           status: Optional[Obj] = None) -> Obj:
     """A PersistentVolumeClaim requesting `size`. `volume`: the volumeName (True: "pv-<name>"
     once Bound). Status only with a `phase`; a Bound claim reports `capacity` (else its
-    size)."""
+    size, if any)."""
     body: Obj = {}
     if access_modes is not None:
         body["accessModes"] = list(access_modes)
@@ -297,7 +297,7 @@ def claim(name: str = "data-web-0", size: Optional[str] = "1Gi", *,
     built: Obj = {}
     if phase is not None:
         built["phase"] = phase
-        if phase == "Bound":
+        if phase == "Bound" and (capacity or size):
             built["capacity"] = {"storage": capacity or size}
     return _object("v1", "PersistentVolumeClaim",
                    _meta(name, namespace, uid, resource_version, None, created, labels,
