@@ -182,15 +182,22 @@ def statefulset(name: str = "web", replicas: int = 3, *, namespace: Optional[str
                    ("spec", body), ("status", _section(built, status)))
 
 
-def _claim_template(name: str, size: Optional[str], access_modes: Optional[Sequence[str]],
-                    storage_class: Optional[str]) -> Obj:
+def _claim_spec(size: Optional[str], access_modes: Optional[Sequence[str]],
+                storage_class: Optional[str]) -> Obj:
+    """What a claim (or a claim template) asks for."""
     spec: Obj = {}
     if access_modes is not None:
         spec["accessModes"] = list(access_modes)
     if size is not None:
         spec["resources"] = {"requests": {"storage": size}}
     _put(spec, "storageClassName", storage_class)
+    return spec
+
+
+def _claim_template(name: str, size: Optional[str], access_modes: Optional[Sequence[str]],
+                    storage_class: Optional[str]) -> Obj:
     template: Obj = {"metadata": {"name": name}}
+    spec = _claim_spec(size, access_modes, storage_class)
     if spec:
         template["spec"] = spec
     return template
@@ -284,12 +291,7 @@ def claim(name: str = "data-web-0", size: Optional[str] = "1Gi", *,
     """A PersistentVolumeClaim requesting `size`. `volume`: the volumeName (True: "pv-<name>"
     once Bound). Status only with a `phase`; a Bound claim reports `capacity` (else its
     size, if any)."""
-    body: Obj = {}
-    if access_modes is not None:
-        body["accessModes"] = list(access_modes)
-    if size is not None:
-        body["resources"] = {"requests": {"storage": size}}
-    _put(body, "storageClassName", storage_class)
+    body = _claim_spec(size, access_modes, storage_class)
     if volume is True:
         volume = "pv-" + name if phase == "Bound" else None
     _put(body, "volumeName", volume)
@@ -366,16 +368,16 @@ def node(name: str = "n1", ready: str = "True", *, transition: Optional[str] = N
 
 def event(kind: str, name: str, reason: str, message: str, at: Optional[str] = None, *,
           type: str = "Warning", count: Optional[int] = 1,
-          namespace: Optional[str] = "default", when: str = "lastTimestamp",
-          event_name: Optional[str] = None, api_version: Optional[str] = None,
-          source: Optional[Obj] = None) -> Obj:
-    """An Event about the `kind` object `name` in `namespace`, seen `at` (a timestamp) in its
-    `when` field: lastTimestamp, eventTime or creationTimestamp. Its own name: `event_name`,
-    else "<name>.event"."""
+          namespace: Optional[str] = "default", object_namespace: Optional[str] = _NAME,
+          when: str = "lastTimestamp", event_name: Optional[str] = None,
+          api_version: Optional[str] = None, source: Optional[Obj] = None) -> Obj:
+    """An Event in `namespace` about the `kind` object `name` (in `object_namespace`, by
+    default the same), seen `at` (a timestamp) in its `when` field: lastTimestamp, eventTime
+    or creationTimestamp. Its own name: `event_name`, else "<name>.event"."""
     involved: Obj = {}
     _put(involved, "apiVersion", api_version)
     involved.update(kind=kind, name=name)
-    _put(involved, "namespace", namespace)
+    _put(involved, "namespace", namespace if object_namespace is _NAME else object_namespace)
     meta = _meta(event_name or name + ".event", namespace,
                  created=at if when == "creationTimestamp" else None)
     obj = _object("v1", "Event", meta, ("type", type), ("reason", reason),

@@ -5,7 +5,8 @@ sandbox only; the rest runs as written on a real cluster."""
 
 import json
 
-from helpers import create, hold, node_ready_is, pod_ready, settle, statefulset, wait_for
+from builders import statefulset
+from helpers import create, hold, node_ready_is, pod_ready, settle, wait_for
 
 STOP = "sandbox.kubectl-sts.io/kubelet=stopped"
 DRAIN = "example.com/drain=now:NoExecute"
