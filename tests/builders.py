@@ -19,6 +19,8 @@ import copy
 from functools import partial
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
 
+from kubectl_sts.k8s.storage import BETA_DEFAULT_ANNOTATION, DEFAULT_ANNOTATION
+
 Obj = Dict[str, Any]
 
 REV_A = "web-5d8f7c9b6"     # a set's current revision
@@ -27,8 +29,6 @@ REV_C = "web-1a2b3c4d5"     # an older revision
 
 DELETED_AT = "2024-06-01T12:00:00Z"   # the deletionTimestamp of deleting=True
 REVISION_LABEL = "controller-revision-hash"
-DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class"
-BETA_DEFAULT_CLASS = "storageclass.beta.kubernetes.io/is-default-class"
 
 _NAME: Any = object()       # a default that follows the object's name
 
@@ -158,28 +158,38 @@ def statefulset(name: str = "web", replicas: int = 3, *, namespace: Optional[str
             body.pop(key, None)
         else:
             body[key] = value
-    reported = set(STATUS_COUNTS if counts is True else counts or ())
-    update = current if update is None else update
-    ready_count = replicas if ready is None else ready
-    values = {"replicas": replicas, "readyReplicas": ready_count,
-              "availableReplicas": ready_count if available is None else available,
-              "updatedReplicas": (replicas if current == update else 0) if updated is None
-              else updated,
-              "currentReplicas": replicas if at_current is None else at_current}
-    given = {"readyReplicas": ready, "availableReplicas": available,
-             "updatedReplicas": updated, "currentReplicas": at_current}
-    built: Obj = {}
-    if observed is not None:
-        built["observedGeneration"] = generation if observed is True else observed
-    for count in STATUS_COUNTS:
-        if count in reported or given.get(count) is not None:
-            built[count] = values[count]
-    if current is not None or update is not None:
-        built.update(currentRevision=current, updateRevision=update)
+    built = _statefulset_status(replicas, generation, current, update, observed, counts,
+                                {"readyReplicas": ready, "availableReplicas": available,
+                                 "updatedReplicas": updated, "currentReplicas": at_current})
     return _object("apps/v1", "StatefulSet",
                    _meta(name, namespace, uid, resource_version, generation, created, labels,
                          annotations, owners, finalizers, None, metadata),
                    ("spec", body), ("status", _section(built, status)))
+
+
+def _statefulset_status(replicas: int, generation: Optional[int], current: Optional[str],
+                        update: Optional[str], observed: Union[None, bool, int],
+                        counts: Union[bool, Iterable[str]], given: Dict[str, Optional[int]]) -> Obj:
+    """See statefulset(): the status keywords; `given` the counts given, by field."""
+    built: Obj = {}
+    if observed is not None:
+        built["observedGeneration"] = generation if observed is True else observed
+    update = current if update is None else update
+    ready = given["readyReplicas"]
+    derived = {"replicas": replicas,
+               "readyReplicas": replicas if ready is None else ready,
+               "availableReplicas": replicas if ready is None else ready,
+               "updatedReplicas": replicas if current == update else 0,
+               "currentReplicas": replicas}
+    reported = set(STATUS_COUNTS if counts is True else counts or ())
+    for count in STATUS_COUNTS:
+        if given.get(count) is not None:
+            built[count] = given[count]
+        elif count in reported:
+            built[count] = derived[count]
+    if current is not None or update is not None:
+        built.update(currentRevision=current, updateRevision=update)
+    return built
 
 
 def _claim_spec(size: Optional[str], access_modes: Optional[Sequence[str]],
@@ -324,7 +334,8 @@ def storage_class(name: str = "standard", *, created: Optional[str] = None,
                   reclaim: Optional[str] = None, binding: Optional[str] = None) -> Obj:
     """A StorageClass; `default`: annotated as the default class (`beta`: with the beta
     annotation); `expand` its allowVolumeExpansion; `binding` its volumeBindingMode."""
-    annotations = {BETA_DEFAULT_CLASS if beta else DEFAULT_CLASS: "true"} if default else None
+    annotations = {BETA_DEFAULT_ANNOTATION if beta else DEFAULT_ANNOTATION: "true"} \
+        if default else None
     return _object("storage.k8s.io/v1", "StorageClass",
                    _meta(name, created=created, annotations=annotations),
                    ("provisioner", provisioner), ("allowVolumeExpansion", expand),

@@ -9,7 +9,7 @@ still exist with the same uid and without a deletionTimestamp."""
 
 import json
 
-from builders import pdb, service, statefulset
+from builders import claim, pdb, pod, service, statefulset
 from helpers import sts_settled, wait_for
 from kubectl_sts.cli.app import main
 
@@ -494,17 +494,11 @@ def orphaned_world(apps, core, namespace):
     apps.patch_namespaced_stateful_set("web", namespace, {"spec": {"replicas": 2}})
     wait_for(core.list_namespaced_pod, lambda items: sorted(items) == ["web-0", "web-1"],
              namespace=namespace)
-    core.create_namespaced_persistent_volume_claim(namespace, {
-        "apiVersion": "v1", "kind": "PersistentVolumeClaim",
-        "metadata": {"name": "data-web-6"},
-        "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "kubectl-sts-test-none",
-                 "resources": {"requests": {"storage": "1Gi"}}}})
-    core.create_namespaced_pod(namespace, {
-        "apiVersion": "v1", "kind": "Pod",
-        "metadata": {"name": "inspect", "labels": {"role": "debug"}},
-        "spec": {"terminationGracePeriodSeconds": 1,
-                 "containers": [{"name": "sh", "image": "nginx:1.27"}],
-                 "volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "data-web-3"}}]}})
+    core.create_namespaced_persistent_volume_claim(namespace, claim(
+        "data-web-6", storage_class="kubectl-sts-test-none"))
+    core.create_namespaced_pod(namespace, pod(
+        "inspect", labels={"role": "debug"}, container="sh", image="nginx:1.27", grace=1,
+        volumes=[{"name": "d", "persistentVolumeClaim": {"claimName": "data-web-3"}}]))
     claims = claims_now(core, namespace)
     assert sorted(claims) == ["data-web-0", "data-web-1", "data-web-2", "data-web-3",
                               "data-web-6"]
