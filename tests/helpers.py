@@ -87,7 +87,9 @@ def merge_patch(method, name, namespace, body, content_type=MERGE):
 
     from kubernetes.client.exceptions import ApiException
     api = method.__self__
-    kind, sub = re.match(r"patch_namespaced_(\w+?)(_status|_scale)?$", method.__name__).groups()
+    match = re.match(r"patch_namespaced_(\w+?)(_status|_scale)?$", method.__name__)
+    assert match, method.__name__
+    kind, sub = match.groups()
     plural = kind.replace("_", "")
     plural += "" if plural.endswith("s") else "s"
     path = "%s/namespaces/%s/%s/%s%s" % (_API_PATHS[type(api).__name__], namespace, plural,
@@ -109,6 +111,7 @@ def api_error(fn, *args, **kwargs):
     from kubernetes.client.exceptions import ApiException
     with pytest.raises(ApiException) as info:
         fn(*args, **kwargs)
+    assert info.value.body is not None
     return info.value.status, json.loads(info.value.body)
 
 

@@ -469,7 +469,7 @@ def test_pod_init_crash_loop_counts_init_restarts():
 
 
 def test_pod_init_terminated_with_error():
-    base = dict(phase="Pending", init_containers=TWO_INITS, statuses=[waiting("PodInitializing")])
+    base: dict = dict(phase="Pending", init_containers=TWO_INITS, statuses=[waiting("PodInitializing")])
     assert pod_status_reason(make_pod(init_statuses=[terminated("init-a", exit_code=1, reason="Error")], **base)) == "Init:Error"
     assert pod_status_reason(make_pod(init_statuses=[terminated("init-a", exit_code=2)], **base)) == "Init:ExitCode:2"
     assert pod_status_reason(make_pod(init_statuses=[terminated("init-a", exit_code=2, signal=15)], **base)) == "Init:Signal:15"
