@@ -1,54 +1,10 @@
-"""Helpers for integration tests: manifests and watch-based waits (no sleep loops)."""
+"""Helpers for integration tests: creating what builders.py builds, watch-based waits (no
+sleep loops), raw requests."""
 
-import copy
 import os
 import time
 
-
-def statefulset(name="web", replicas=3, image="nginx:1.27", claims=("data",), service=None,
-                policy=None, partition=None, strategy=None, pod_management=None,
-                min_ready=None, start=None, labels=None, containers=None, retention=None,
-                storage_class=None, annotations=None):
-    """A StatefulSet manifest (a dict) with sensible defaults for tests. `storage_class`:
-    the claim templates' class; `annotations`: the pod template's."""
-    labels = labels or {"app": name}
-    spec = {
-        "serviceName": name if service is None else service,
-        "replicas": replicas,
-        "selector": {"matchLabels": dict(labels)},
-        "template": {"metadata": {"labels": dict(labels)},
-                     "spec": {"containers": containers or [{"name": "app", "image": image}],
-                              "terminationGracePeriodSeconds": 1}},
-        "volumeClaimTemplates": [
-            {"metadata": {"name": c},
-             "spec": {"accessModes": ["ReadWriteOnce"],
-                      "resources": {"requests": {"storage": "1Gi"}}}} for c in claims],
-    }
-    if strategy == "OnDelete":
-        spec["updateStrategy"] = {"type": "OnDelete"}
-    elif partition is not None:
-        spec["updateStrategy"] = {"type": "RollingUpdate", "rollingUpdate": {"partition": partition}}
-    if pod_management:
-        spec["podManagementPolicy"] = pod_management
-    if min_ready is not None:
-        spec["minReadySeconds"] = min_ready
-    if start is not None:
-        spec["ordinals"] = {"start": start}
-    if retention:
-        spec["persistentVolumeClaimRetentionPolicy"] = dict(retention)
-    if storage_class:
-        for claim in spec["volumeClaimTemplates"]:
-            claim["spec"]["storageClassName"] = storage_class
-    if annotations:
-        spec["template"]["metadata"]["annotations"] = dict(annotations)
-    return {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": name},
-            "spec": copy.deepcopy(spec)}
-
-
-def headless_service(name="web", labels=None):
-    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
-            "spec": {"clusterIP": "None", "selector": labels or {"app": name},
-                     "ports": [{"name": "http", "port": 80}]}}
+import builders
 
 
 def watch_items(list_fn, seconds, resource_version=None, **kwargs):
@@ -131,7 +87,9 @@ def merge_patch(method, name, namespace, body, content_type=MERGE):
 
     from kubernetes.client.exceptions import ApiException
     api = method.__self__
-    kind, sub = re.match(r"patch_namespaced_(\w+?)(_status|_scale)?$", method.__name__).groups()
+    match = re.match(r"patch_namespaced_(\w+?)(_status|_scale)?$", method.__name__)
+    assert match, method.__name__
+    kind, sub = match.groups()
     plural = kind.replace("_", "")
     plural += "" if plural.endswith("s") else "s"
     path = "%s/namespaces/%s/%s/%s%s" % (_API_PATHS[type(api).__name__], namespace, plural,
@@ -153,6 +111,7 @@ def api_error(fn, *args, **kwargs):
     from kubernetes.client.exceptions import ApiException
     with pytest.raises(ApiException) as info:
         fn(*args, **kwargs)
+    assert info.value.body is not None
     return info.value.status, json.loads(info.value.body)
 
 
@@ -204,9 +163,9 @@ def create(apps, core, namespace, sts, service=True):
     """Create `sts` and (unless service=False) the headless Service its serviceName names,
     selecting its pods."""
     if service:
-        core.create_namespaced_service(namespace, headless_service(
+        core.create_namespaced_service(namespace, builders.service(
             sts["spec"]["serviceName"] or sts["metadata"]["name"],
-            labels=sts["spec"]["selector"]["matchLabels"]))
+            selector=sts["spec"]["selector"]["matchLabels"]))
     apps.create_namespaced_stateful_set(namespace, sts)
 
 
@@ -217,9 +176,9 @@ def settle(apps, namespace, name, replicas, timeout=60):
 
 
 def create_settled(apps, core, namespace, with_service=True, **kwargs):
-    """A StatefulSet made by statefulset(**kwargs), its headless Service (unless
+    """A StatefulSet made by builders.statefulset(**kwargs), its headless Service (unless
     with_service=False), created and settled; returns the set as the API serves it."""
-    sts = statefulset(**kwargs)
+    sts = builders.statefulset(**kwargs)
     create(apps, core, namespace, sts, service=with_service)
     return settle(apps, namespace, sts["metadata"]["name"], sts["spec"]["replicas"])
 

@@ -25,7 +25,9 @@ import uuid
 import pytest
 import yaml
 
-from helpers import headless_service, statefulset, sts_settled, wait_for
+import builders
+from builders import statefulset
+from helpers import sts_settled, wait_for
 from kubectl_sts.cli.app import main
 from kubectl_sts.errors import (EXIT_CONFIG, EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK, EXIT_UNREACHABLE,
                                 EXIT_USAGE)
@@ -98,7 +100,7 @@ def _namespace_with(core, apps, sets, service=True):
     core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
     try:
         if service:
-            core.create_namespaced_service(name, headless_service("web"))
+            core.create_namespaced_service(name, builders.service("web"))
         for make in sets.values():
             apps.create_namespaced_stateful_set(name, make())
         for sts_name, make in sets.items():

@@ -18,8 +18,8 @@ import time
 import pytest
 from kubernetes import client, watch
 
-from helpers import (headless_service, hold, merge_patch, pod_ready, statefulset, sts_settled,
-                     wait_for)
+from builders import service, statefulset
+from helpers import hold, merge_patch, pod_ready, sts_settled, wait_for
 
 REAL = bool(os.environ.get("KUBECTL_STS_TEST_KUBECONFIG"))
 T = 180 if REAL else 20          # how long a wait may take
@@ -240,7 +240,7 @@ def own_sandbox(**settings):
 
 def test_identity_of_pods_claims_and_revision(apps, core, namespace):
     ns = namespace
-    core.create_namespaced_service(ns, headless_service("web"))
+    core.create_namespaced_service(ns, service("web"))
     create(apps, ns, statefulset("web", replicas=2, image=IMAGE))
     sts = settle(apps, ns, 2)
     st = status(sts)

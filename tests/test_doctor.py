@@ -1,46 +1,27 @@
 """The `doctor` core (kubectl_sts/core/doctor.py), table-driven over plain objects: no server."""
 
 import json
+from functools import partial
 
 import pytest
 
 from kubectl_sts.core.doctor import findings
 
-
-def sts(**spec_overrides):
-    spec = {"replicas": 2, "serviceName": "web", "selector": {"matchLabels": {"app": "web"}},
-            "updateStrategy": {"type": "RollingUpdate"},
-            "template": {"metadata": {"labels": {"app": "web"}},
-                         "spec": {"containers": [{"name": "app", "image": "nginx"}]}},
-            "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {
-                "resources": {"requests": {"storage": "1Gi"}}}}]}
-    meta = spec_overrides.pop("metadata", {})
-    spec.update(spec_overrides)
-    return {"metadata": dict({"name": "web", "namespace": "default"}, **meta), "spec": spec,
-            "status": {"currentRevision": "web-1", "updateRevision": "web-1"}}
+from builders import claim, pod, service, statefulset, storage_class, volume
 
 
-def pod(o):
-    return {"metadata": {"name": "web-%d" % o, "uid": "u%d" % o, "labels": {
-        "app": "web", "controller-revision-hash": "web-1"}},
-        "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}}
+# the set as served, its ready pods and bound claims
+sts = partial(statefulset, replicas=2, namespace="default", strategy="RollingUpdate",
+              image="nginx", grace=None, access_modes=None, current="web-1")
+ready_pod = partial(pod, revision="web-1", labels={"app": "web"}, uid="u{ordinal}", ready=True)
+bound_claim = partial(claim, access_modes=None, storage_class="standard", volume=True,
+                      phase="Bound")
 
-
-def claim(o, size="1Gi", sc="standard"):
-    return {"metadata": {"name": "data-web-%d" % o}, "spec": {
-        "storageClassName": sc, "volumeName": "pv-%d" % o,
-        "resources": {"requests": {"storage": size}}},
-        "status": {"phase": "Bound", "capacity": {"storage": size}}}
-
-
-SERVICE = {"web": {"metadata": {"name": "web"}, "spec": {"clusterIP": "None",
-                                                          "selector": {"app": "web"}}}}
-CLASSES = [{"metadata": {"name": "standard", "annotations": {
-    "storageclass.kubernetes.io/is-default-class": "true"}}, "allowVolumeExpansion": True},
-    {"metadata": {"name": "fixed"}}]
-PVS = {"pv-%d" % o: {"spec": {"persistentVolumeReclaimPolicy": "Delete"}} for o in range(3)}
-PODS = [pod(0), pod(1)]
-CLAIMS = [claim(0), claim(1)]
+SERVICE = {"web": service(ports=None)}
+CLASSES = [storage_class("standard", default=True, expand=True), storage_class("fixed")]
+PVS = {"pv-data-web-%d" % o: volume("pv-data-web-%d" % o) for o in range(3)}
+PODS = [ready_pod(0), ready_pod(1)]
+CLAIMS = [bound_claim("data-web-0"), bound_claim("data-web-1")]
 
 
 def checks(the_sts, pods=PODS, claims=CLAIMS, services=SERVICE, pdbs=(), pvs=PVS):
@@ -69,12 +50,15 @@ def test_clean():
     ("grace", sts(template={"metadata": {"labels": {"app": "web"}}, "spec": {
         "terminationGracePeriodSeconds": 0, "containers": []}}), {},
      [("warning", "zero-grace-period")]),
-    ("fixed-class", sts(), {"claims": [claim(0, sc="fixed"), claim(1, sc="fixed")]},
+    ("fixed-class", sts(), {"claims": [bound_claim("data-web-0", storage_class="fixed"),
+                                       bound_claim("data-web-1", storage_class="fixed")]},
      [("info", "class-cannot-expand")]),
-    ("no-class", sts(), {"claims": [claim(0, sc=""), claim(1)]},
+    ("no-class", sts(), {"claims": [bound_claim("data-web-0", storage_class=""),
+                                    bound_claim("data-web-1")]},
      [("info", "class-cannot-expand")]),
-    ("drift", sts(), {"claims": [claim(0, "2Gi"), claim(1)]}, [("info", "claim-drift")]),
-    ("orphans", sts(), {"claims": CLAIMS + [claim(2)]}, [("info", "orphaned-pvcs")]),
+    ("drift", sts(), {"claims": [bound_claim("data-web-0", "2Gi"), bound_claim("data-web-1")]},
+     [("info", "claim-drift")]),
+    ("orphans", sts(), {"claims": CLAIMS + [bound_claim("data-web-2")]}, [("info", "orphaned-pvcs")]),
     ("dropped", sts(metadata={"annotations": {
         "kubectl.kubernetes.io/last-applied-configuration": json.dumps({"spec": {
             "updateStrategy": {"rollingUpdate": {"maxUnavailable": 2}}}})}}), {},
@@ -104,7 +88,7 @@ def _slice(*hostnames, ready=True):
     (PODS, [_slice("web-0", "web-1")], []),
     (PODS, None, []),                                   # EndpointSlices not readable
     (PODS, [_slice("web-0")], [("warning", "no-dns-record")]),
-    ([pod(0), dict(pod(1), status={"phase": "Running", "conditions": [
+    ([ready_pod(0), dict(ready_pod(1), status={"phase": "Running", "conditions": [
         {"type": "Ready", "status": "False"}]})], [_slice("web-0")],
      [("info", "not-ready-not-in-dns")]),
 ])

@@ -4,20 +4,19 @@ import json
 
 import pytest
 
-from helpers import (create, create_settled, headless_service, settle, statefulset,
-                     sts_settled, wait_for)
+import builders
+from helpers import create, create_settled, settle, sts_settled, wait_for
 from kubectl_sts.cli.app import main
 from kubectl_sts.errors import EXIT_HAZARDS
 
 def _create(apps, core, namespace, replicas=2, service="headless", **kwargs):
     kwargs.setdefault("pod_management", "Parallel")
     if service == "clusterip":
-        core.create_namespaced_service(namespace, {
-            "metadata": {"name": "web"}, "spec": {"selector": {"app": "web"},
-                                                  "ports": [{"port": 80}]}})
+        core.create_namespaced_service(namespace, builders.service(
+            "web", cluster_ip=None, ports=[{"port": 80}]))
     elif service == "wrong-selector":
-        core.create_namespaced_service(namespace, headless_service("web",
-                                                                   labels={"app": "other"}))
+        core.create_namespaced_service(namespace, builders.service("web",
+                                                                   selector={"app": "other"}))
     return create_settled(apps, core, namespace, with_service=service == "headless",
                           replicas=replicas, **kwargs)
 
@@ -74,8 +73,7 @@ def test_a_stale_partition(apps, core, namespace, kubeconfig, capsys):
 def test_a_budget_that_blocks_every_drain(apps, core, namespace, kubeconfig, kubectl, capsys):
     from kubernetes import client
     _create(apps, core, namespace)
-    doc = {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "web"},
-           "spec": {"maxUnavailable": 0, "selector": {"matchLabels": {"app": "web"}}}}
+    doc = builders.pdb(max_unavailable=0)
     assert kubectl("create", "-f", "-", input=json.dumps(doc)).returncode == 0
     wait_for(client.PolicyV1Api(apps.api_client).list_namespaced_pod_disruption_budget,
              lambda items: (items["web"].get("status") or {}).get("currentHealthy") == 2,
@@ -93,10 +91,8 @@ def test_a_class_that_cannot_expand(sandbox, apps, core, namespace, kubeconfig, 
 
 def test_max_unavailable_dropped_by_the_server(sandbox, apps, core, namespace, kubeconfig,
                                               kubectl, capsys):
-    sts = statefulset(replicas=1)
-    sts["spec"]["updateStrategy"] = {"type": "RollingUpdate",
-                                     "rollingUpdate": {"maxUnavailable": 2}}
-    core.create_namespaced_service(namespace, headless_service("web", labels={"app": "web"}))
+    sts = builders.statefulset(replicas=1, max_unavailable=2)
+    core.create_namespaced_service(namespace, builders.service("web", selector={"app": "web"}))
     assert kubectl("apply", "-f", "-", input=json.dumps(sts)).returncode == 0
     wait_for(apps.list_namespaced_stateful_set, sts_settled("web", 1), namespace=namespace)
     _, found = _checks(capsys, kubeconfig, namespace)
@@ -105,8 +101,7 @@ def test_max_unavailable_dropped_by_the_server(sandbox, apps, core, namespace, k
 
 
 def test_a_zero_grace_period(apps, core, namespace, kubeconfig, capsys):
-    sts = statefulset(replicas=1)
-    sts["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] = 0
+    sts = builders.statefulset(replicas=1, grace=0)
     create(apps, core, namespace, sts)
     settle(apps, namespace, "web", 1)
     _, found = _checks(capsys, kubeconfig, namespace)

@@ -97,7 +97,7 @@ def test_completion_with_a_hostile_namespace_asks_nothing_and_names_nothing(sand
 
 
 def test_completion_names_the_sets_of_a_good_namespace(sandbox, kubeconfig, namespace, apps):
-    from helpers import statefulset
+    from builders import statefulset
     apps.create_namespaced_stateful_set(namespace, statefulset("web", replicas=0, claims=()))
     requests = requests_during(sandbox, lambda: None)
     candidates, _ = complete(cli, ["--kubeconfig", kubeconfig, "-n", namespace, "status"], "")

@@ -1,23 +1,24 @@
 """StorageClass and claim facts of the neutral layer (kubectl_sts/k8s/storage.py), used by the
 plugin and the sandbox alike."""
 
+from functools import partial
+
 import pytest
 
 from kubectl_sts.k8s.storage import class_of, default_class
 
+from builders import storage_class
 
-def sc(name, created, default=True, beta=False):
-    key = "storageclass.%skubernetes.io/is-default-class" % ("beta." if beta else "")
-    return {"metadata": {"name": name, "creationTimestamp": created,
-                         "annotations": {key: "true"} if default else {}}}
+
+sc = partial(storage_class, default=True)
 
 
 @pytest.mark.parametrize("classes, expected", [
     ([], None),
-    ([sc("a", "2026-01-01T00:00:00Z", default=False)], None),
-    ([sc("old", "2026-01-01T00:00:00Z"), sc("new", "2026-02-01T00:00:00Z")], "new"),
-    ([sc("b", "2026-01-01T00:00:00Z"), sc("a", "2026-01-01T00:00:00Z")], "a"),   # name first
-    ([sc("beta", "2026-01-01T00:00:00Z", beta=True)], "beta"),
+    ([sc("a", created="2026-01-01T00:00:00Z", default=False)], None),
+    ([sc("old", created="2026-01-01T00:00:00Z"), sc("new", created="2026-02-01T00:00:00Z")], "new"),
+    ([sc("b", created="2026-01-01T00:00:00Z"), sc("a", created="2026-01-01T00:00:00Z")], "a"),   # name first
+    ([sc("beta", created="2026-01-01T00:00:00Z", beta=True)], "beta"),
 ])
 def test_the_default_class_is_the_newest_then_the_first_name(classes, expected):
     found = default_class(classes)

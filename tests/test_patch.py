@@ -2,11 +2,14 @@
 strategic merge patch of the neutral layer (kubectl_sts/k8s/strategicpatch.py)."""
 
 import copy
+from functools import partial
 
 import pytest
 
 from kubectl_sts.k8s.strategicpatch import PatchError, strategic_merge_patch
 from kubectl_sts_sandbox.patch import apply_patch, json_patch, merge_patch
+
+from builders import pod, statefulset
 
 
 # ---------------------------------------------------------------------------
@@ -14,110 +17,72 @@ from kubectl_sts_sandbox.patch import apply_patch, json_patch, merge_patch
 # ---------------------------------------------------------------------------
 
 
-def make_sts():
-    """A StatefulSet as the API server would store it."""
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "StatefulSet",
-        "metadata": {
-            "name": "web",
-            "namespace": "default",
-            "uid": "0b5c7f0e-1111-2222-3333-444455556666",
-            "resourceVersion": "1000",
-            "labels": {"app": "web", "tier": "frontend"},
-            "annotations": {"team": "storage", "owner": "alice"},
-            "finalizers": ["example.com/protect"],
-        },
-        "spec": {
-            "replicas": 2,
-            "serviceName": "web",
-            "selector": {"matchLabels": {"app": "web"}},
-            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}},
-            "template": {
-                "metadata": {"labels": {"app": "web"}},
-                "spec": {
-                    "containers": [
-                        {
-                            "name": "nginx",
-                            "image": "nginx:1.24",
-                            "ports": [
-                                {"containerPort": 80, "name": "web"},
-                                {"containerPort": 443, "name": "tls"},
-                            ],
-                            "env": [
-                                {"name": "A", "value": "1"},
-                                {"name": "B", "value": "2"},
-                                {"name": "C", "value": "3"},
-                            ],
-                            "envFrom": [{"configMapRef": {"name": "web-env"}}],
-                            "volumeMounts": [
-                                {"name": "www", "mountPath": "/usr/share/nginx/html"},
-                                {"name": "config", "mountPath": "/etc/nginx/conf.d"},
-                            ],
-                            "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}},
-                        },
-                        {
-                            "name": "sidecar",
-                            "image": "busybox:1.36",
-                            "command": ["sh", "-c"],
-                            "args": ["sleep infinity"],
-                        },
-                    ],
-                    "volumes": [
-                        {"name": "config", "configMap": {"name": "web-config"}},
-                        {"name": "cache", "emptyDir": {}},
-                    ],
-                    "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "web", "effect": "NoSchedule"}],
-                    "terminationGracePeriodSeconds": 30,
-                },
-            },
-            "volumeClaimTemplates": [
-                {
-                    "metadata": {"name": "www"},
-                    "spec": {
-                        "accessModes": ["ReadWriteOnce"],
-                        "resources": {"requests": {"storage": "1Gi"}},
-                    },
-                }
+# a StatefulSet as the API server would store it, and one of its pods
+make_sts = partial(
+    statefulset, replicas=2, namespace="default", uid="0b5c7f0e-1111-2222-3333-444455556666",
+    resource_version="1000", labels={"app": "web", "tier": "frontend"},
+    annotations={"team": "storage", "owner": "alice"}, finalizers=["example.com/protect"],
+    partition=0,
+    containers=[
+        {
+            "name": "nginx",
+            "image": "nginx:1.24",
+            "ports": [
+                {"containerPort": 80, "name": "web"},
+                {"containerPort": 443, "name": "tls"},
             ],
-        },
-        "status": {"replicas": 2, "readyReplicas": 2, "currentRevision": "web-abc", "updateRevision": "web-abc"},
-    }
-
-
-def make_pod():
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {
-            "name": "web-0",
-            "namespace": "default",
-            "labels": {"app": "web"},
-            "ownerReferences": [
-                {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "web", "uid": "u-1", "controller": True},
+            "env": [
+                {"name": "A", "value": "1"},
+                {"name": "B", "value": "2"},
+                {"name": "C", "value": "3"},
             ],
-        },
-        "spec": {
-            "containers": [{"name": "nginx", "image": "nginx:1.24"}],
-            "initContainers": [{"name": "init", "image": "busybox", "command": ["true"]}],
-            "volumes": [{"name": "www", "persistentVolumeClaim": {"claimName": "www-web-0"}}],
-            "imagePullSecrets": [{"name": "regcred"}],
-            "hostAliases": [{"ip": "10.0.0.1", "hostnames": ["db"]}],
-            "topologySpreadConstraints": [
-                {"topologyKey": "zone", "maxSkew": 1, "whenUnsatisfiable": "DoNotSchedule"},
+            "envFrom": [{"configMapRef": {"name": "web-env"}}],
+            "volumeMounts": [
+                {"name": "www", "mountPath": "/usr/share/nginx/html"},
+                {"name": "config", "mountPath": "/etc/nginx/conf.d"},
             ],
-            "schedulingGates": [{"name": "gate-a"}],
-            "resourceClaims": [{"name": "gpu", "resourceClaimName": "gpu-claim"}],
+            "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}},
         },
-        "status": {
-            "phase": "Running",
-            "conditions": [
-                {"type": "Initialized", "status": "True"},
-                {"type": "Ready", "status": "True"},
-            ],
-            "podIPs": [{"ip": "10.1.0.5"}],
+        {
+            "name": "sidecar",
+            "image": "busybox:1.36",
+            "command": ["sh", "-c"],
+            "args": ["sleep infinity"],
         },
-    }
+    ],
+    grace=None,
+    pod_spec={
+        "volumes": [
+            {"name": "config", "configMap": {"name": "web-config"}},
+            {"name": "cache", "emptyDir": {}},
+        ],
+        "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "web", "effect": "NoSchedule"}],
+        "terminationGracePeriodSeconds": 30,
+    },
+    claims=("www",), current="web-abc", counts=("replicas", "readyReplicas"))
+make_pod = partial(
+    pod, namespace="default", labels={"app": "web"},
+    owners=[{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "web", "uid": "u-1", "controller": True}],
+    container="nginx", image="nginx:1.24",
+    init_containers=[{"name": "init", "image": "busybox", "command": ["true"]}],
+    volumes=[{"name": "www", "persistentVolumeClaim": {"claimName": "www-web-0"}}],
+    spec={
+        "imagePullSecrets": [{"name": "regcred"}],
+        "hostAliases": [{"ip": "10.0.0.1", "hostnames": ["db"]}],
+        "topologySpreadConstraints": [
+            {"topologyKey": "zone", "maxSkew": 1, "whenUnsatisfiable": "DoNotSchedule"},
+        ],
+        "schedulingGates": [{"name": "gate-a"}],
+        "resourceClaims": [{"name": "gpu", "resourceClaimName": "gpu-claim"}],
+    },
+    phase="Running",
+    status={
+        "conditions": [
+            {"type": "Initialized", "status": "True"},
+            {"type": "Ready", "status": "True"},
+        ],
+        "podIPs": [{"ip": "10.1.0.5"}],
+    })
 
 
 def template_spec(obj):

@@ -2,7 +2,8 @@
 
 import json
 
-from helpers import create, create_settled, node_ready_is, settle, statefulset, wait_for
+from builders import statefulset
+from helpers import create, create_settled, node_ready_is, settle, wait_for
 from kubectl_sts.cli.app import main
 from kubectl_sts.errors import EXIT_REFUSED
 

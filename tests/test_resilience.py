@@ -19,7 +19,8 @@ import uuid
 
 import pytest
 
-from helpers import statefulset, sts_settled, wait_for
+from builders import statefulset
+from helpers import sts_settled, wait_for
 from kubectl_sts.cli.app import main
 from kubectl_sts.errors import (EXIT_ERROR, EXIT_FORBIDDEN, EXIT_INTERRUPTED, EXIT_TERMINATED,
                                 EXIT_TIMEOUT, EXIT_UNREACHABLE, TransportError)

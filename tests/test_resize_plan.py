@@ -1,56 +1,26 @@
 """The `resize` core (kubectl_sts/core/resize.py), table-driven over plain API objects: no server."""
 
 import copy
+from functools import partial
 
 import pytest
 
 from kubectl_sts.core.resize import (PlanError, adoption_problems, expansion, managers, plan,
                                      recreated)
 
-
-def sts(replicas=2, templates=("data",), size="1Gi", start=None, labels=None,
-        annotations=None, owner=None, current="web-1", update="web-1"):
-    spec = {"replicas": replicas, "serviceName": "web",
-            "selector": {"matchLabels": {"app": "web"}},
-            "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [
-                {"name": "app", "image": "nginx"}]}},
-            "volumeClaimTemplates": [{"metadata": {"name": t}, "spec": {
-                "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}}}
-                for t in templates]}
-    if start is not None:
-        spec["ordinals"] = {"start": start}
-    meta = {"name": "web", "namespace": "default", "uid": "u-1", "resourceVersion": "7",
-            "generation": 3, "creationTimestamp": "2026-01-01T00:00:00Z",
-            "managedFields": [{"manager": "kubectl"}], "labels": labels or {"app": "web"}}
-    if annotations:
-        meta["annotations"] = annotations
-    if owner:
-        meta["ownerReferences"] = [{"kind": owner, "name": "db", "controller": True}]
-    return {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": meta, "spec": spec,
-            "status": {"currentRevision": current, "updateRevision": update}}
+import builders
 
 
-def claim(name, capacity="1Gi", request=None, phase="Bound", sc="standard"):
-    c = {"metadata": {"name": name, "uid": "c-" + name, "resourceVersion": "1"},
-         "spec": {"resources": {"requests": {"storage": request or capacity}}},
-         "status": {"phase": phase}}
-    if sc:
-        c["spec"]["storageClassName"] = sc
-    if phase == "Bound":
-        c["status"]["capacity"] = {"storage": capacity}
-    return c
-
-
-def sc(name, expand=True, default=False):
-    out = {"metadata": {"name": name, "creationTimestamp": "2026-01-01T00:00:00Z"},
-           "provisioner": "rancher.io/local-path"}
-    if expand is not None:
-        out["allowVolumeExpansion"] = expand
-    if default:
-        out["metadata"]["annotations"] = {"storageclass.kubernetes.io/is-default-class": "true"}
-    return out
-
-
+CREATED = "2026-01-01T00:00:00Z"
+DATABASE = [{"kind": "Database", "name": "db", "controller": True}]     # an owner
+sts = partial(builders.statefulset, replicas=2, namespace="default", uid="u-1",
+              resource_version="7", generation=3, created=CREATED, labels={"app": "web"},
+              metadata={"managedFields": [{"manager": "kubectl"}]}, image="nginx", grace=None,
+              current="web-1")
+claim = partial(builders.claim, uid="c-{name}", resource_version="1", access_modes=None,
+                storage_class="standard", phase="Bound")
+sc = partial(builders.storage_class, created=CREATED, provisioner="rancher.io/local-path",
+             expand=True)
 CLASSES = [sc("standard", default=True), sc("fixed", expand=False)]
 TWO = [claim("data-web-0"), claim("data-web-1")]
 
@@ -62,16 +32,16 @@ TWO = [claim("data-web-0"), claim("data-web-1")]
      "PVC data-web-1 is Pending, not Bound"),
     ("shrink", sts(), [claim("data-web-0", "5Gi"), TWO[1]], "2Gi",
      "PVC data-web-0 already has 5Gi: volumes cannot shrink"),
-    ("fixed-class", sts(), [claim("data-web-0", sc="fixed"), TWO[1]], "2Gi",
+    ("fixed-class", sts(), [claim("data-web-0", storage_class="fixed"), TWO[1]], "2Gi",
      "StorageClass fixed of PVC data-web-0 does not allow volume expansion "
      "(allowVolumeExpansion is not true)"),
-    ("unknown-class", sts(), [claim("data-web-0", sc="gold"), TWO[1]], "2Gi",
+    ("unknown-class", sts(), [claim("data-web-0", storage_class="gold"), TWO[1]], "2Gi",
      "PVC data-web-0: StorageClass gold does not exist"),
     # admission refuses a claim without a class, whatever the default class is
-    ("no-class", sts(), [claim("data-web-0", sc=None), TWO[1]], "2Gi",
+    ("no-class", sts(), [claim("data-web-0", storage_class=None), TWO[1]], "2Gi",
      "PVC data-web-0 has no StorageClass: the API server expands only claims of a class that "
      "allows it"),
-    ("owned", sts(owner="Database"), TWO, "2Gi",
+    ("owned", sts(owners=DATABASE), TWO, "2Gi",
      "StatefulSet web is controlled by Database db, which would undo the change "
      "(--force to go ahead)"),
     ("mid-rollout", sts(update="web-2"), TWO, "2Gi", "a rollout is in progress (current "
@@ -85,7 +55,7 @@ def test_refusals(case, the_set, claims, size, refusal):
 
 
 def test_force_overrides_only_the_owner():
-    result = plan(sts(owner="Database"), TWO, CLASSES, "2Gi", force=True)
+    result = plan(sts(owners=DATABASE), TWO, CLASSES, "2Gi", force=True)
     assert result["refusals"] == []
 
 
@@ -101,7 +71,7 @@ def test_the_plan_names_every_claim_and_the_template_change():
 def test_a_claim_asked_for_already_is_waited_for_not_written_again():
     """A rerun while an expansion is under way (request at SIZE, capacity not yet): patching
     it again would only race the resizer's status writes (409)."""
-    result = plan(sts(), [claim("data-web-0", "1Gi", request="2Gi"), TWO[1]], CLASSES, "2Gi")
+    result = plan(sts(), [claim("data-web-0", "2Gi", capacity="1Gi"), TWO[1]], CLASSES, "2Gi")
     assert [(r["name"], r["request"], r["action"]) for r in result["claims"]] == [
         ("data-web-0", "2Gi", "growing"), ("data-web-1", "1Gi", "expand")]
     assert result["refusals"] == [] and result["nothingToDo"] is False
@@ -109,7 +79,7 @@ def test_a_claim_asked_for_already_is_waited_for_not_written_again():
 
 def test_rerun_after_success_has_nothing_to_do():
     grown = [claim("data-web-0", "2Gi"), claim("data-web-1", "2Gi")]
-    result = plan(sts(size="2Gi"), grown, CLASSES, "2Gi")
+    result = plan(sts(claim_size="2Gi"), grown, CLASSES, "2Gi")
     assert result["nothingToDo"] is True and result["templateChange"] is None
 
 
@@ -123,10 +93,10 @@ def test_orphans_only_when_asked():
 
 
 @pytest.mark.parametrize("the_set, template, message", [
-    (sts(templates=("data", "logs")), None,
+    (sts(claims=("data", "logs")), None,
      "StatefulSet web has 2 claim templates (data, logs): choose one with --claim"),
     (sts(), "logs", 'StatefulSet web has no claim template "logs" (templates: data)'),
-    (sts(templates=()), None, "StatefulSet web has no volumeClaimTemplates: nothing to resize"),
+    (sts(claims=()), None, "StatefulSet web has no volumeClaimTemplates: nothing to resize"),
 ])
 def test_template_choice(the_set, template, message):
     with pytest.raises(PlanError, match="^%s$" % message.replace("(", r"\(").replace(")", r"\)")):
@@ -148,7 +118,7 @@ def test_a_size_must_be_a_positive_quantity(size):
     ({"app": "web"}, {}, []),
 ])
 def test_managers_are_named_and_warned_about(labels, annotations, expected):
-    the_set = sts(labels=labels, annotations=annotations)
+    the_set = sts(labels=labels or {"app": "web"}, annotations=annotations)
     assert managers(the_set) == expected
     warnings = plan(the_set, TWO, CLASSES, "2Gi")["warnings"]
     assert len(warnings) == len(expected)
@@ -189,26 +159,21 @@ def test_recreated_is_the_live_set_without_server_fields_and_with_the_new_size()
     assert live["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"][
         "storage"] == "1Gi"                  # the live object is left alone
     # without a size: the set as it was (the fallback when the new one cannot be created)
-    odd = sts(size="1024Mi")
+    odd = sts(claim_size="1024Mi")
     assert recreated(odd, "data", None)["spec"] == odd["spec"]
 
 
-def _pod(name, uid, owner_uid=None):
-    meta = {"name": name, "uid": uid}
-    if owner_uid:
-        meta["ownerReferences"] = [{"kind": "StatefulSet", "uid": owner_uid,
-                                    "controller": True}]
-    return {"metadata": meta}
+adopted = partial(builders.pod, owners=[{"kind": "StatefulSet", "uid": "new", "controller": True}])
 
 
 @pytest.mark.parametrize("pods, current, problems", [
-    ([_pod("web-0", "p0", "new"), _pod("web-1", "p1", "new")], "web-1", []),
-    ([_pod("web-0", "p0", "new"), _pod("web-1", "p1")], "web-1",
+    ([adopted("web-0", uid="p0"), adopted("web-1", uid="p1")], "web-1", []),
+    ([adopted("web-0", uid="p0"), builders.pod("web-1", uid="p1")], "web-1",
      ["pod web-1 is not adopted yet"]),
-    ([_pod("web-0", "p0", "new"), _pod("web-1", "p9", "new")], "web-1",
+    ([adopted("web-0", uid="p0"), adopted("web-1", uid="p9")], "web-1",
      ["pod web-1 was replaced"]),
-    ([_pod("web-0", "p0", "new")], "web-1", ["pod web-1 is gone"]),
-    ([_pod("web-0", "p0", "new"), _pod("web-1", "p1", "new")], None,
+    ([adopted("web-0", uid="p0")], "web-1", ["pod web-1 is gone"]),
+    ([adopted("web-0", uid="p0"), adopted("web-1", uid="p1")], None,
      ["current revision is not set yet, not web-1"]),
 ])
 def test_adoption(pods, current, problems):

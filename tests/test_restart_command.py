@@ -2,6 +2,7 @@
 
 import json
 
+from builders import pdb
 from helpers import create_settled, wait_for
 from kubectl_sts.cli.app import main
 from kubectl_sts.errors import EXIT_REFUSED, EXIT_ROLLOUT_FAILED
@@ -29,8 +30,7 @@ def _revisions(apps, namespace):
 
 
 def _pdb(kubectl, **spec):
-    doc = {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "web"},
-           "spec": dict({"selector": {"matchLabels": {"app": "web"}}}, **spec)}
+    doc = pdb(**spec)
     assert kubectl("create", "-f", "-", input=json.dumps(doc)).returncode == 0
 
 
@@ -133,7 +133,7 @@ SLOW = {"sandbox.kubectl-sts.io/ready-after": "3s"}
 
 def _slow_set(apps, core, namespace, replicas):
     create_settled(apps, core, namespace, replicas=replicas, pod_management="Parallel",
-                   annotations=SLOW)
+                   pod_annotations=SLOW)
 
 
 def test_a_budget_that_refuses_for_now_is_waited_for(sandbox, apps, core, namespace,

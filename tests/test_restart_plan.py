@@ -1,36 +1,19 @@
 """The `restart` core (kubectl_sts/core/restart.py), table-driven: no server."""
 
+from functools import partial
+
 import pytest
 
 from kubectl_sts.core.restart import (PlanError, comes_back_at, never_allows, parse_ordinals, plan,
                                       settled)
 
-
-def sts(replicas=4, partition=None, strategy="RollingUpdate", start=None):
-    spec = {"replicas": replicas, "selector": {"matchLabels": {"app": "web"}},
-            "updateStrategy": {"type": strategy}}
-    if partition is not None:
-        spec["updateStrategy"]["rollingUpdate"] = {"partition": partition}
-    if start is not None:
-        spec["ordinals"] = {"start": start}
-    return {"metadata": {"name": "web", "namespace": "default"}, "spec": spec,
-            "status": {"currentRevision": "web-1", "updateRevision": "web-2"}}
+import builders
 
 
-def pod(ordinal, revision="web-1", ready=True, uid=None):
-    return {"metadata": {"name": "web-%d" % ordinal, "uid": uid or "u%d" % ordinal,
-                         "labels": {"app": "web", "controller-revision-hash": revision}},
-            "status": {"phase": "Running", "conditions": [
-                {"type": "Ready", "status": "True" if ready else "False"}]}}
-
-
-def pdb(name="web", allowed=1, healthy=4, desired=3, expected=4, **spec):
-    return {"metadata": {"name": name}, "spec": dict({"selector": {"matchLabels": {
-        "app": "web"}}}, **spec), "status": {"disruptionsAllowed": allowed,
-                                             "currentHealthy": healthy,
-                                             "desiredHealthy": desired, "expectedPods": expected}}
-
-
+sts = partial(builders.statefulset, replicas=4, namespace="default", strategy="RollingUpdate",
+              current="web-1", update="web-2", service=None, claims=None, template=None)
+pod = partial(builders.pod, revision="web-1", labels={"app": "web"}, uid="u{ordinal}", ready=True)
+pdb = partial(builders.pdb, allowed=1, healthy=4, desired=3, expected=4)
 PODS = [pod(o) for o in range(4)]
 
 

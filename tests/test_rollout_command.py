@@ -12,7 +12,8 @@ import sys
 
 import pytest
 
-from helpers import statefulset, sts_settled, wait_for
+from builders import statefulset
+from helpers import sts_settled, wait_for
 from kubectl_sts.cli.app import main
 from kubectl_sts.errors import (EXIT_CONFLICT, EXIT_INTERRUPTED, EXIT_ROLLOUT_FAILED, EXIT_TIMEOUT,
                                 EXIT_USAGE)
@@ -601,17 +602,13 @@ def test_the_command_reads_its_own_write_until_the_watch_delivers_it():
     class Conn:
         namespace = "ns"
 
-    def sts(generation, partition):
-        return {"metadata": {"name": "web", "generation": generation},
-                "spec": {"updateStrategy": {"rollingUpdate": {"partition": partition}}},
-                "status": {"observedGeneration": 2}}
     run = Rollout(Conn(), "web", settle=0, timeout=1, pause=None, interactive=False,
                   dry_run="none", yes=False, on_failure="stop")
-    seen = {"sts": {"web": sts(2, 3)}, "pods": {}}
+    seen = {"sts": {"web": statefulset(generation=2, partition=3, observed=2)}, "pods": {}}
     assert partition(run.current(seen)[0]) == 3
-    run.last_written = sts(3, 2)
+    run.last_written = statefulset(generation=3, partition=2, observed=2)
     assert partition(run.current(seen)[0]) == 2
-    seen["sts"]["web"] = sts(3, 2)
+    seen["sts"]["web"] = statefulset(generation=3, partition=2, observed=2)
     assert run.current(seen)[0] is seen["sts"]["web"]
-    seen["sts"]["web"] = sts(4, 1)         # someone else wrote after us
+    seen["sts"]["web"] = statefulset(generation=4, partition=1, observed=2)  # someone else wrote after us
     assert partition(run.current(seen)[0]) == 1

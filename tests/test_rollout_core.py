@@ -12,7 +12,7 @@ from kubectl_sts.core.rollout import (STATE_ANNOTATION, annotation, evaluate_ste
                                       next_command, restored, rollout_state, staged,
                                       step_line, track, undo_victim, with_partition)
 from kubectl_sts.printers.rollout import render_plan
-from rollout_builders import REV_A, REV_B, REV_C, make_pod, make_sts, pods_at
+from builders import REV_A, REV_B, REV_C, pods_at, rollout_pod, rollout_set
 
 
 def saved(target, revision, undo=False):
@@ -22,19 +22,19 @@ def saved(target, revision, undo=False):
 # -- 1. whether the annotation describes the current update revision ---------------------------
 
 @pytest.mark.parametrize("name,sts,expected", [
-    ("a run toward 0 stopped at 2", make_sts(partition=2, annotations=saved(0, REV_B)), 0),
-    ("a run toward 1 stopped at 3", make_sts(partition=3, annotations=saved(1, REV_B)), 1),
+    ("a run toward 0 stopped at 2", rollout_set(partition=2, annotations=saved(0, REV_B)), 0),
+    ("a run toward 1 stopped at 3", rollout_set(partition=3, annotations=saved(1, REV_B)), 1),
     ("wrong answer 1: a finished rollout, then a new change staged",
-     make_sts(partition=5, annotations=saved(0, REV_A)), None),
-    ("the run reached its target", make_sts(partition=0, annotations=saved(0, REV_B)), None),
-    ("hold: no target", make_sts(partition=5, annotations=saved(None, REV_B)), None),
-    ("no annotation", make_sts(partition=2), None),
-    ("garbage annotation", make_sts(partition=2, annotations={STATE_ANNOTATION: "{"}), None),
-    ("a boolean is no target", make_sts(partition=2, annotations={
+     rollout_set(partition=5, annotations=saved(0, REV_A)), None),
+    ("the run reached its target", rollout_set(partition=0, annotations=saved(0, REV_B)), None),
+    ("hold: no target", rollout_set(partition=5, annotations=saved(None, REV_B)), None),
+    ("no annotation", rollout_set(partition=2), None),
+    ("garbage annotation", rollout_set(partition=2, annotations={STATE_ANNOTATION: "{"}), None),
+    ("a boolean is no target", rollout_set(partition=2, annotations={
         STATE_ANNOTATION: json.dumps({"target": True, "updateRevision": REV_B})}), None),
-    ("OnDelete", make_sts(strategy="OnDelete", annotations=saved(0, REV_B)), None),
-    ("not observed yet: no update revision", make_sts(partition=2, update="",
-                                                      annotations=saved(0, "")), None),
+    ("OnDelete", rollout_set(strategy="OnDelete", annotations=saved(0, REV_B)), None),
+    ("not observed yet: no update revision", rollout_set(partition=2, update="",
+                                                         annotations=saved(0, "")), None),
 ])
 def test_interrupted_target(name, sts, expected):
     assert interrupted_target(rollout_state(sts)) == expected, name
@@ -42,22 +42,22 @@ def test_interrupted_target(name, sts, expected):
 
 def test_the_plan_after_a_finished_rollout_and_a_new_stage_is_not_interrupted():
     """Wrong answer 1: the plan offered `--to 0` for an unreviewed change."""
-    state = rollout_state(make_sts(partition=5, annotations=saved(0, REV_A)))
+    state = rollout_state(rollout_set(partition=5, annotations=saved(0, REV_A)))
     text = render_plan(state, [], [])
     assert "Interrupted" not in text
-    state = rollout_state(make_sts(partition=3, annotations=saved(0, REV_B)))
+    state = rollout_state(rollout_set(partition=3, annotations=saved(0, REV_B)))
     assert "Interrupted:      a rollout toward partition 0 was under way; continue with: " \
            "kubectl sts rollout web --to 0" in render_plan(state, [], [])
 
 
 def test_interruption_advice_ignores_a_stale_annotation():
-    stale = rollout_state(make_sts(partition=5, annotations=saved(0, REV_A)))
+    stale = rollout_state(rollout_set(partition=5, annotations=saved(0, REV_A)))
     assert interruption_advice(stale, None, "none")[-1] == \
         "see the plan with: kubectl sts rollout web"
-    live = rollout_state(make_sts(partition=3, annotations=saved(0, REV_B)))
+    live = rollout_state(rollout_set(partition=3, annotations=saved(0, REV_B)))
     assert interruption_advice(live, None, "none")[-1] == \
         "continue with: kubectl sts rollout web --to 0"
-    gating = rollout_state(make_sts(partition=3))
+    gating = rollout_state(rollout_set(partition=3))
     assert interruption_advice(gating, 3, "none")[-1].startswith(
         "continue with: kubectl sts rollout web --to 3")
 
@@ -65,7 +65,7 @@ def test_interruption_advice_ignores_a_stale_annotation():
 # -- the transforms -----------------------------------------------------------------------------
 
 def test_staging_drops_the_target_of_an_earlier_change_and_holds_the_partition():
-    sts = make_sts(replicas=3, partition=0, annotations=saved(0, REV_A))
+    sts = rollout_set(replicas=3, partition=0, annotations=saved(0, REV_A))
     template = {"spec": {"containers": [{"name": "app", "image": "nginx:1.28"}]}}
     new = staged(sts, template)
     assert STATE_ANNOTATION not in new["metadata"]["annotations"]
@@ -80,7 +80,7 @@ def test_staging_drops_the_target_of_an_earlier_change_and_holds_the_partition()
     (1, 3, 2, Conflict),           # someone else moved it
 ])
 def test_with_partition(live, expected_old, value, outcome):
-    sts = make_sts(partition=live)
+    sts = rollout_set(partition=live)
     if outcome is Conflict:
         with pytest.raises(Conflict, match="someone changed the partition of web from 3 to 1"):
             with_partition(sts, expected_old, value, 0)
@@ -93,11 +93,11 @@ def test_with_partition(live, expected_old, value, outcome):
 
 def test_with_partition_refuses_an_ondelete_set():
     with pytest.raises(Refused):
-        with_partition(make_sts(strategy="OnDelete"), 3, 2, 0)
+        with_partition(rollout_set(strategy="OnDelete"), 3, 2, 0)
 
 
 def test_restored_checks_the_update_revision_it_was_planned_for():
-    sts = make_sts(replicas=3, partition=2)
+    sts = rollout_set(replicas=3, partition=2)
     new = restored(sts, {"spec": {}}, REV_B, REV_A)
     assert new["spec"]["updateStrategy"]["rollingUpdate"]["partition"] == 3
     assert json.loads(new["metadata"]["annotations"][STATE_ANNOTATION]) == \
@@ -115,24 +115,24 @@ def gate(sts, pods, partition):
 
 @pytest.mark.parametrize("name,pods,policy,fails,waits_for", [
     ("wrong answer 3: after an undo, the broken pod at the old revision blocks the controller",
-     [make_pod(0, REV_A), make_pod(1, REV_A), make_pod(2, REV_B, ready=False,
-                                                       waiting="ImagePullBackOff")],
+     [rollout_pod(0, REV_A), rollout_pod(1, REV_A), rollout_pod(2, REV_B, ready=False,
+                                                                waiting="ImagePullBackOff")],
      "OrderedReady", "web-2", None),
-    ("crash-looping at an older revision", [make_pod(0, REV_A), make_pod(1, REV_C, ready=False,
-                                                                        waiting="CrashLoopBackOff"),
-                                            make_pod(2, REV_A)],
+    ("crash-looping at an older revision",
+     [rollout_pod(0, REV_A), rollout_pod(1, REV_C, ready=False, waiting="CrashLoopBackOff"),
+      rollout_pod(2, REV_A)],
      "OrderedReady", "web-1", None),
     ("Parallel: the controller replaces it by itself",
-     [make_pod(0, REV_A), make_pod(1, REV_A), make_pod(2, REV_B, ready=False,
-                                                       waiting="ImagePullBackOff")],
+     [rollout_pod(0, REV_A), rollout_pod(1, REV_A), rollout_pod(2, REV_B, ready=False,
+                                                                waiting="ImagePullBackOff")],
      "Parallel", None, "web-2"),
-    ("merely starting at the old revision: wait", [make_pod(0, REV_A), make_pod(1, REV_A),
-                                                   make_pod(2, REV_B, ready=False)],
+    ("merely starting at the old revision: wait", [rollout_pod(0, REV_A), rollout_pod(1, REV_A),
+                                                   rollout_pod(2, REV_B, ready=False)],
      "OrderedReady", None, "web-2"),
 ])
 def test_the_gate_fails_fast_in_the_forced_rollback_trap(name, pods, policy, fails, waits_for):
     # the template was restored: REV_A is current and update again, the partition is 0
-    sts = make_sts(replicas=3, partition=0, current=REV_A, update=REV_A, pod_management=policy)
+    sts = rollout_set(replicas=3, partition=0, current=REV_A, update=REV_A, pod_management=policy)
     result = gate(sts, pods, 0)
     if fails:
         assert result["failed"]["pod"] == fails, name
@@ -144,43 +144,43 @@ def test_the_gate_fails_fast_in_the_forced_rollback_trap(name, pods, policy, fai
 
 
 def test_the_gate_reports_a_failing_updated_pod_before_the_trap():
-    sts = make_sts(replicas=3, partition=2)
-    pods = pods_at(3, 3)[:2] + [make_pod(2, REV_B, ready=False, waiting="CrashLoopBackOff")]
+    sts = rollout_set(replicas=3, partition=2)
+    pods = pods_at(3, 3)[:2] + [rollout_pod(2, REV_B, ready=False, waiting="CrashLoopBackOff")]
     failed = gate(sts, pods, 2)["failed"]
     assert failed["pod"] == "web-2" and failed["reason"] == "CrashLoopBackOff"
     assert "stuck" not in failed
 
 
 def test_track_restarts_the_settle_time_of_a_pod_that_stops_being_ready():
-    ready = make_pod(2, REV_B, uid="u2", restarts=1)
-    book = track(new_book(), [ready, make_pod(1, REV_A, uid="u1")], REV_B, 5.0)
+    ready = rollout_pod(2, REV_B, uid="u2", restarts=1)
+    book = track(new_book(), [ready, rollout_pod(1, REV_A, uid="u1")], REV_B, 5.0)
     assert book == {"readySince": {"u2": 5.0}, "baseline": {"u2": 1}}
     assert track(book, [ready], REV_B, 9.0)["readySince"] == {"u2": 5.0}
-    unready = make_pod(2, REV_B, uid="u2", ready=False, restarts=2)
+    unready = rollout_pod(2, REV_B, uid="u2", ready=False, restarts=2)
     assert track(book, [unready], REV_B, 9.0) == {"readySince": {}, "baseline": {"u2": 1}}
 
 
 # -- the pod undo deletes ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("name,pods,restored_revision,policy,expected", [
-    ("the updated pod that never got Ready", [make_pod(0), make_pod(1),
-                                              make_pod(2, REV_B, ready=False)], REV_A,
+    ("the updated pod that never got Ready", [rollout_pod(0, REV_A), rollout_pod(1, REV_A),
+                                              rollout_pod(2, REV_B, ready=False)], REV_A,
      "OrderedReady", "web-2"),
-    ("the lowest one blocks first", [make_pod(0), make_pod(1, REV_B, ready=False),
-                                     make_pod(2, REV_B, ready=False)], REV_A,
+    ("the lowest one blocks first", [rollout_pod(0, REV_A), rollout_pod(1, REV_B, ready=False),
+                                     rollout_pod(2, REV_B, ready=False)], REV_A,
      "OrderedReady", "web-1"),
-    ("at the restored revision: starting", [make_pod(0), make_pod(1),
-                                            make_pod(2, REV_A, ready=False)], REV_A,
+    ("at the restored revision: starting", [rollout_pod(0, REV_A), rollout_pod(1, REV_A),
+                                            rollout_pod(2, REV_A, ready=False)], REV_A,
      "OrderedReady", None),
-    ("terminating: already going", [make_pod(0), make_pod(1),
-                                    make_pod(2, REV_B, ready=False, deleting=True)], REV_A,
+    ("terminating: already going", [rollout_pod(0, REV_A), rollout_pod(1, REV_A),
+                                    rollout_pod(2, REV_B, ready=False, deleting=True)], REV_A,
      "OrderedReady", None),
-    ("Parallel never needs it", [make_pod(0), make_pod(1), make_pod(2, REV_B, ready=False)],
-     REV_A, "Parallel", None),
+    ("Parallel never needs it", [rollout_pod(0, REV_A), rollout_pod(1, REV_A),
+                                 rollout_pod(2, REV_B, ready=False)], REV_A, "Parallel", None),
     ("all Ready", pods_at(3, 2), REV_A, "OrderedReady", None),
 ])
 def test_undo_victim(name, pods, restored_revision, policy, expected):
-    state = rollout_state(make_sts(replicas=3, partition=2, pod_management=policy))
+    state = rollout_state(rollout_set(replicas=3, partition=2, pod_management=policy))
     victim = undo_victim(state, pods, restored_revision)
     assert (victim["metadata"]["name"] if victim else None) == expected, name
 
@@ -191,14 +191,14 @@ def test_undo_victim(name, pods, restored_revision, policy, expected):
     ("a normal step", 3, 2, pods_at(3, 3), "partition 3 -> 2: updating web-2"),
     ("a bigger step", 3, 1, pods_at(3, 3), "partition 3 -> 1: updating web-2, web-1"),
     ("wrong answer 4: undo's lower ordinals already run the restored revision", 2, 1,
-     [make_pod(0, REV_B), make_pod(1, REV_B), make_pod(2, REV_B)],
+     [rollout_pod(0, REV_B), rollout_pod(1, REV_B), rollout_pod(2, REV_B)],
      "partition 2 -> 1: no pod changes (web-1 already at revision %s)" % REV_B),
     ("a missing pod is created at the update revision", 3, 2, pods_at(2, 2),
      "partition 3 -> 2: updating web-2"),
     ("a partition above replicas", 9, 2, pods_at(3, 3), "partition 3 -> 2: updating web-2"),
 ])
 def test_step_line(name, old, new, pods, expected):
-    state = rollout_state(make_sts(replicas=3, partition=old))
+    state = rollout_state(rollout_set(replicas=3, partition=old))
     assert step_line(state, pods, old, new) == expected, name
 
 
@@ -206,22 +206,22 @@ def test_step_line(name, old, new, pods, expected):
 
 @pytest.mark.parametrize("name,sts,finished,expected", [
     ("wrong answer 5: --all passed its last gate, currentRevision not moved yet",
-     make_sts(replicas=3, partition=0), True,
+     rollout_set(replicas=3, partition=0), True,
      "rollout of web complete: all 3 ordinals run revision %s" % REV_B),
     ("wrong answer 5: --all passed its last gate, the controller caught up",
-     make_sts(replicas=3, partition=0, current=REV_B), True,
+     rollout_set(replicas=3, partition=0, current=REV_B), True,
      "rollout of web complete: all 3 ordinals run revision %s" % REV_B),
-    ("nothing was pending", make_sts(replicas=3, partition=0, current=REV_B), False,
+    ("nothing was pending", rollout_set(replicas=3, partition=0, current=REV_B), False,
      "Nothing pending: stage a change with kubectl sts rollout web --image CONTAINER=IMAGE"),
-    ("a plan at partition 0 mid-rollout", make_sts(replicas=3, partition=0), False,
+    ("a plan at partition 0 mid-rollout", rollout_set(replicas=3, partition=0), False,
      "All ordinals are at partition 0; watch with: kubectl sts rollout web --status"),
-    ("--to 1 reached", make_sts(replicas=3, partition=1), True,
+    ("--to 1 reached", rollout_set(replicas=3, partition=1), True,
      "partition 1 reached; next: kubectl sts rollout web --step   (or --all, --undo)"),
-    ("a plan mid-rollout", make_sts(replicas=3, partition=1), False,
+    ("a plan mid-rollout", rollout_set(replicas=3, partition=1), False,
      "next: kubectl sts rollout web --step   (or --all, --undo)"),
-    ("OnDelete, every pod updated", make_sts(strategy="OnDelete"), True,
+    ("OnDelete, every pod updated", rollout_set(strategy="OnDelete"), True,
      "rollout of web complete: every pod runs revision %s" % REV_B),
-    ("OnDelete, more to do", make_sts(strategy="OnDelete"), False,
+    ("OnDelete, more to do", rollout_set(strategy="OnDelete"), False,
      "next: kubectl sts rollout web --step"),
 ])
 def test_next_command(name, sts, finished, expected):
@@ -240,7 +240,7 @@ def test_next_command(name, sts, finished, expected):
                       "updatedReplicas": 3, "observedGeneration": 1}, False),
 ])
 def test_follow_verdict(name, status, done):
-    sts = make_sts(replicas=3, partition=0)
+    sts = rollout_set(replicas=3, partition=0)
     sts["status"] = status
     assert follow_verdict(sts)[0] is done, name
     assert follow_verdict(sts)[1].startswith("partition 0: %d/3 updated, %d/3 ready"

@@ -13,14 +13,14 @@ from kubectl_sts.core.rollout import (STATE_ANNOTATION, change_template, describ
                                       template_diff)
 from kubectl_sts.printers.rollout import render_ordinals, render_plan
 
-from rollout_builders import REV_A, REV_B, REV_C, make_pod, make_sts, pods_at  # noqa: F401
+from builders import REV_A, REV_B, REV_C, pods_at, rollout_pod, rollout_set  # noqa: F401
 
 
 # -- rollout_state -------------------------------------------------------------------------------
 
 def test_state_of_a_rolling_update_set():
-    state = rollout_state(make_sts(replicas=5, partition=3, start=10, max_unavailable=2,
-                                   pod_management="Parallel", min_ready=7))
+    state = rollout_state(rollout_set(replicas=5, partition=3, start=10, max_unavailable=2,
+                                      pod_management="Parallel", min_ready=7))
     assert state["name"] == "web" and state["namespace"] == "ns"
     assert state["replicas"] == 5 and state["start"] == 10
     assert state["strategy"] == "RollingUpdate"
@@ -35,7 +35,7 @@ def test_state_of_a_rolling_update_set():
 
 
 def test_state_defaults():
-    sts = make_sts(rolling=False)
+    sts = rollout_set(strategy=None)
     del sts["spec"]["replicas"]
     sts["status"] = {}
     state = rollout_state(sts)
@@ -50,31 +50,31 @@ def test_state_defaults():
 
 
 def test_state_partition_above_replicas_is_capped_in_the_effective_partition():
-    state = rollout_state(make_sts(replicas=3, partition=8))
+    state = rollout_state(rollout_set(replicas=3, partition=8))
     assert state["partition"] == 8
     assert state["effectivePartition"] == 3
 
 
 def test_state_of_an_ondelete_set_has_no_partition():
-    state = rollout_state(make_sts(strategy="OnDelete"))
+    state = rollout_state(rollout_set(strategy="OnDelete"))
     assert state["strategy"] == "OnDelete"
     assert state["partition"] is None and state["effectivePartition"] is None
 
 
 def test_state_not_observed_until_the_controller_catches_up():
-    assert rollout_state(make_sts(generation=4, observed=3))["observed"] is False
-    assert rollout_state(make_sts(generation=4, observed=4))["observed"] is True
+    assert rollout_state(rollout_set(generation=4, observed=3))["observed"] is False
+    assert rollout_state(rollout_set(generation=4, observed=4))["observed"] is True
 
 
 def test_saved_target_round_trip_and_garbage():
     data = {"target": 0, "updateRevision": REV_B, "undo": False}
-    sts = make_sts(annotations={STATE_ANNOTATION: json.dumps(data)})
+    sts = rollout_set(annotations={STATE_ANNOTATION: json.dumps(data)})
     assert saved_target(sts) == data
     assert rollout_state(sts)["saved"] == data
-    assert saved_target(make_sts(annotations={STATE_ANNOTATION: "{not json"})) is None
-    assert saved_target(make_sts(annotations={STATE_ANNOTATION: "[1, 2]"})) is None
-    assert saved_target(make_sts(annotations={STATE_ANNOTATION: ""})) is None
-    assert saved_target(make_sts()) is None
+    assert saved_target(rollout_set(annotations={STATE_ANNOTATION: "{not json"})) is None
+    assert saved_target(rollout_set(annotations={STATE_ANNOTATION: "[1, 2]"})) is None
+    assert saved_target(rollout_set(annotations={STATE_ANNOTATION: ""})) is None
+    assert saved_target(rollout_set()) is None
 
 
 # -- next_partition / plan_partitions -----------------------------------------------------------
@@ -153,26 +153,26 @@ def test_ordinals_between(start, new, old, replicas, expected):
 
 
 def test_describe_plan_one_ordinal_per_step_in_reverse_order():
-    steps = describe_plan(rollout_state(make_sts(replicas=5, partition=5)))
+    steps = describe_plan(rollout_state(rollout_set(replicas=5, partition=5)))
     assert steps == [{"partition": 4, "ordinals": [4]}, {"partition": 3, "ordinals": [3]},
                      {"partition": 2, "ordinals": [2]}, {"partition": 1, "ordinals": [1]},
                      {"partition": 0, "ordinals": [0]}]
 
 
 def test_describe_plan_with_start_ordinals():
-    steps = describe_plan(rollout_state(make_sts(replicas=3, partition=3, start=5)))
+    steps = describe_plan(rollout_state(rollout_set(replicas=3, partition=3, start=5)))
     assert [s["ordinals"] for s in steps] == [[7], [6], [5]]
     assert [s["partition"] for s in steps] == [2, 1, 0]
 
 
 def test_describe_plan_partition_above_replicas_starts_at_the_highest_ordinal():
-    steps = describe_plan(rollout_state(make_sts(replicas=3, partition=10)))
+    steps = describe_plan(rollout_state(rollout_set(replicas=3, partition=10)))
     assert steps == [{"partition": 2, "ordinals": [2]}, {"partition": 1, "ordinals": [1]},
                      {"partition": 0, "ordinals": [0]}]
 
 
 def test_describe_plan_with_bigger_steps_and_a_target():
-    state = rollout_state(make_sts(replicas=6, partition=6))
+    state = rollout_state(rollout_set(replicas=6, partition=6))
     assert describe_plan(state, step=2) == [{"partition": 4, "ordinals": [5, 4]},
                                             {"partition": 2, "ordinals": [3, 2]},
                                             {"partition": 0, "ordinals": [1, 0]}]
@@ -181,9 +181,9 @@ def test_describe_plan_with_bigger_steps_and_a_target():
 
 
 def test_describe_plan_mid_rollout_covers_only_the_ordinals_left():
-    steps = describe_plan(rollout_state(make_sts(replicas=5, partition=2)))
+    steps = describe_plan(rollout_state(rollout_set(replicas=5, partition=2)))
     assert steps == [{"partition": 1, "ordinals": [1]}, {"partition": 0, "ordinals": [0]}]
-    assert describe_plan(rollout_state(make_sts(replicas=5, partition=0))) == []
+    assert describe_plan(rollout_state(rollout_set(replicas=5, partition=0))) == []
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -193,14 +193,14 @@ def test_describe_plan_mid_rollout_covers_only_the_ordinals_left():
 def test_plan_is_the_same_under_max_unavailable_and_parallel(kwargs):
     """The partition decides which ordinals may update; maxUnavailable and Parallel only
     decide how many the controller updates at once inside it, so the plan is the same."""
-    plain = describe_plan(rollout_state(make_sts(replicas=5, partition=5)))
-    assert describe_plan(rollout_state(make_sts(replicas=5, partition=5, **kwargs))) == plain
-    assert describe_plan(rollout_state(make_sts(replicas=5, partition=5, **kwargs)), step=3) == \
+    plain = describe_plan(rollout_state(rollout_set(replicas=5, partition=5)))
+    assert describe_plan(rollout_state(rollout_set(replicas=5, partition=5, **kwargs))) == plain
+    assert describe_plan(rollout_state(rollout_set(replicas=5, partition=5, **kwargs)), step=3) == \
         [{"partition": 2, "ordinals": [4, 3, 2]}, {"partition": 0, "ordinals": [1, 0]}]
 
 
 def test_describe_plan_is_empty_under_ondelete():
-    assert describe_plan(rollout_state(make_sts(strategy="OnDelete"))) == []
+    assert describe_plan(rollout_state(rollout_set(strategy="OnDelete"))) == []
 
 
 # -- pod_failure ------------------------------------------------------------------------------
@@ -208,17 +208,17 @@ def test_describe_plan_is_empty_under_ondelete():
 @pytest.mark.parametrize("reason", ["CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull",
                                     "InvalidImageName", "CreateContainerConfigError"])
 def test_pod_failure_on_failing_waiting_reasons(reason):
-    failure = pod_failure(make_pod(0, ready=False, waiting=reason))
+    failure = pod_failure(rollout_pod(0, REV_A, ready=False, waiting=reason))
     assert failure == {"container": "app", "reason": reason, "message": "why: " + reason}
 
 
 @pytest.mark.parametrize("reason", ["ContainerCreating", "PodInitializing"])
 def test_starting_is_not_a_failure(reason):
-    assert pod_failure(make_pod(0, ready=False, waiting=reason)) is None
+    assert pod_failure(rollout_pod(0, REV_A, ready=False, waiting=reason)) is None
 
 
 def test_failed_phase_is_a_failure():
-    pod = make_pod(0, ready=False, phase="Failed")
+    pod = rollout_pod(0, REV_A, ready=False, phase="Failed")
     pod["status"]["reason"] = "Evicted"
     assert pod_failure(pod)["reason"] == "Evicted"
     del pod["status"]["reason"]
@@ -226,7 +226,7 @@ def test_failed_phase_is_a_failure():
 
 
 def test_restarts_rising_over_the_baseline_is_a_failure():
-    pod = make_pod(0, restarts=3)
+    pod = rollout_pod(0, REV_A, restarts=3)
     assert pod_failure(pod) is None
     assert pod_failure(pod, baseline_restarts=3) is None
     failure = pod_failure(pod, baseline_restarts=2)
@@ -245,21 +245,21 @@ def ready_map(pods, since=0.0):
 
 
 def test_step_done_when_every_ordinal_at_or_above_the_partition_is_updated_and_ready():
-    sts, pods = make_sts(replicas=5, partition=3), pods_at(5, 3)
+    sts, pods = rollout_set(replicas=5, partition=3), pods_at(5, 3)
     result = evaluate_step(sts, pods, 3, ready_map(pods), now=10, settle=0)
     assert result == {"done": True, "failed": None, "waiting": [], "wake": None}
 
 
 def test_ordinals_below_the_partition_are_not_judged():
-    sts = make_sts(replicas=5, partition=3)
+    sts = rollout_set(replicas=5, partition=3)
     pods = pods_at(5, 3)
-    pods[0] = make_pod(0, REV_A, ready=False, waiting="CrashLoopBackOff")
+    pods[0] = rollout_pod(0, REV_A, ready=False, waiting="CrashLoopBackOff")
     result = evaluate_step(sts, pods, 3, ready_map(pods), now=10, settle=0)
     assert result["done"] is True and result["failed"] is None
 
 
 def test_step_waits_for_a_pod_not_yet_updated():
-    sts = make_sts(replicas=5, partition=3)
+    sts = rollout_set(replicas=5, partition=3)
     pods = pods_at(5, 4)                        # web-3 still runs the current revision
     result = evaluate_step(sts, pods, 3, ready_map(pods), now=10, settle=0)
     assert not result["done"]
@@ -268,12 +268,12 @@ def test_step_waits_for_a_pod_not_yet_updated():
 
 @pytest.mark.parametrize("pod, why", [
     (None, "not created yet"),
-    (make_pod(4, REV_A, deleting=True), "terminating"),
-    (make_pod(4, REV_B, ready=False), "not Ready"),
-    (make_pod(4, REV_B, ready=False, waiting="ContainerCreating"), "not Ready"),
+    (rollout_pod(4, REV_A, deleting=True), "terminating"),
+    (rollout_pod(4, REV_B, ready=False), "not Ready"),
+    (rollout_pod(4, REV_B, ready=False, waiting="ContainerCreating"), "not Ready"),
 ])
 def test_step_waiting_reasons(pod, why):
-    sts = make_sts(replicas=5, partition=4)
+    sts = rollout_set(replicas=5, partition=4)
     pods = pods_at(4, 5) + ([pod] if pod else [])
     result = evaluate_step(sts, pods, 4, {}, now=10, settle=0)
     assert not result["done"] and result["failed"] is None
@@ -281,9 +281,9 @@ def test_step_waiting_reasons(pod, why):
 
 
 def test_step_fails_on_a_crash_looping_updated_pod():
-    sts = make_sts(replicas=5, partition=3)
+    sts = rollout_set(replicas=5, partition=3)
     pods = pods_at(5, 3)
-    pods[3] = make_pod(3, REV_B, ready=False, waiting="CrashLoopBackOff", restarts=2)
+    pods[3] = rollout_pod(3, REV_B, ready=False, waiting="CrashLoopBackOff", restarts=2)
     result = evaluate_step(sts, pods, 3, ready_map(pods), now=10, settle=0)
     assert not result["done"]
     assert result["failed"] == {"container": "app", "reason": "CrashLoopBackOff",
@@ -292,9 +292,9 @@ def test_step_fails_on_a_crash_looping_updated_pod():
 
 
 def test_step_fails_when_an_updated_pod_restarts_while_settling():
-    sts = make_sts(replicas=3, partition=2)
+    sts = rollout_set(replicas=3, partition=2)
     pods = pods_at(3, 2)
-    pods[2] = make_pod(2, REV_B, restarts=1)
+    pods[2] = rollout_pod(2, REV_B, restarts=1)
     uid = pods[2]["metadata"]["uid"]
     result = evaluate_step(sts, pods, 2, {uid: 0.0}, now=1, settle=5, baseline={uid: 0})
     assert result["failed"]["reason"] == "Restarted" and result["failed"]["ordinal"] == 2
@@ -303,7 +303,7 @@ def test_step_fails_when_an_updated_pod_restarts_while_settling():
 
 
 def test_step_settles_before_done_and_says_when_to_look_again():
-    sts = make_sts(replicas=3, partition=2)
+    sts = rollout_set(replicas=3, partition=2)
     pods = pods_at(3, 2)
     uid = pods[2]["metadata"]["uid"]
     result = evaluate_step(sts, pods, 2, {uid: 100.0}, now=101.0, settle=5)
@@ -317,7 +317,7 @@ def test_step_settles_before_done_and_says_when_to_look_again():
 
 
 def test_step_wakes_for_the_earliest_settling_pod():
-    sts = make_sts(replicas=3, partition=0)
+    sts = rollout_set(replicas=3, partition=0)
     pods = pods_at(3, 0)
     since = {p["metadata"]["uid"]: t for p, t in zip(pods, (3.0, 1.0, 2.0))}
     result = evaluate_step(sts, pods, 0, since, now=3.0, settle=4)
@@ -325,7 +325,7 @@ def test_step_wakes_for_the_earliest_settling_pod():
 
 
 def test_step_waits_until_the_controller_observed_the_spec():
-    sts = make_sts(replicas=3, partition=2, generation=5, observed=4)
+    sts = rollout_set(replicas=3, partition=2, generation=5, observed=4)
     pods = pods_at(3, 2)
     result = evaluate_step(sts, pods, 2, ready_map(pods), now=10, settle=0)
     assert not result["done"]
@@ -334,7 +334,7 @@ def test_step_waits_until_the_controller_observed_the_spec():
 
 
 def test_step_with_start_ordinals():
-    sts = make_sts(replicas=3, partition=1, start=5)
+    sts = rollout_set(replicas=3, partition=1, start=5)
     pods = pods_at(3, 1, start=5)
     assert evaluate_step(sts, pods, 1, ready_map(pods), now=1, settle=0)["done"] is True
     pods = pods_at(3, 2, start=5)              # web-6 not updated yet
@@ -343,13 +343,13 @@ def test_step_with_start_ordinals():
 
 
 def test_step_at_a_partition_above_replicas_judges_no_ordinal():
-    sts = make_sts(replicas=3, partition=7)
+    sts = rollout_set(replicas=3, partition=7)
     pods = pods_at(3, 3)
     assert evaluate_step(sts, pods, 7, {}, now=1, settle=0)["done"] is True
 
 
 def test_parallel_step_judges_every_ordinal_it_covers():
-    sts = make_sts(replicas=4, partition=0, pod_management="Parallel", max_unavailable=4)
+    sts = rollout_set(replicas=4, partition=0, pod_management="Parallel", max_unavailable=4)
     pods = pods_at(4, 0, ready=False)
     result = evaluate_step(sts, pods, 0, {}, now=1, settle=0)
     assert [w["ordinal"] for w in result["waiting"]] == [0, 1, 2, 3]
@@ -422,28 +422,28 @@ def test_template_diff_shows_the_changed_lines_with_the_revision_names():
 # -- ondelete_next ------------------------------------------------------------------------------
 
 def test_ondelete_next_is_the_highest_outdated_pod():
-    sts = make_sts(strategy="OnDelete", replicas=4)
+    sts = rollout_set(strategy="OnDelete", replicas=4)
     pods = pods_at(4, 4)
     assert ondelete_next(sts, pods)["metadata"]["name"] == "web-3"
     pods = pods_at(4, 2)
     assert ondelete_next(sts, pods)["metadata"]["name"] == "web-1"
-    pods[1] = make_pod(1, REV_A, deleting=True)       # already going: the next one
+    pods[1] = rollout_pod(1, REV_A, deleting=True)       # already going: the next one
     assert ondelete_next(sts, pods)["metadata"]["name"] == "web-0"
     assert ondelete_next(sts, pods_at(4, 0)) is None
     assert ondelete_next(sts, []) is None
 
 
 def test_ondelete_next_with_start_ordinals():
-    sts = make_sts(strategy="OnDelete", replicas=3, start=7)
+    sts = rollout_set(strategy="OnDelete", replicas=3, start=7)
     assert ondelete_next(sts, pods_at(3, 3, start=7))["metadata"]["name"] == "web-9"
 
 
 # -- text ---------------------------------------------------------------------------------------
 
 def test_render_ordinals_marks_the_partition_and_revisions():
-    sts = make_sts(replicas=4, partition=2)
+    sts = rollout_set(replicas=4, partition=2)
     pods = pods_at(4, 2)
-    pods[0] = make_pod(0, REV_C)
+    pods[0] = rollout_pod(0, REV_C)
     del pods[1]
     text = render_ordinals(sts, pods)
     lines = text.splitlines()
@@ -455,7 +455,7 @@ def test_render_ordinals_marks_the_partition_and_revisions():
 
 
 def test_render_ordinals_without_partition_mark_at_0_and_with_start():
-    sts = make_sts(replicas=2, partition=0, start=3, current=REV_A, update=REV_A)
+    sts = rollout_set(replicas=2, partition=0, start=3, current=REV_A, update=REV_A)
     lines = render_ordinals(sts, pods_at(2, 2, start=3)).splitlines()
     assert not [line for line in lines if "partition" in line]
     assert [line.split()[1] for line in lines[1:]] == ["web-3", "web-4"]
@@ -463,7 +463,7 @@ def test_render_ordinals_without_partition_mark_at_0_and_with_start():
 
 
 def test_render_plan_lists_revisions_steps_and_diff():
-    state = rollout_state(make_sts(replicas=3, partition=3))
+    state = rollout_state(rollout_set(replicas=3, partition=3))
     text = render_plan(state, describe_plan(state), ["--- a", "+++ b", "-x", "+y"])
     assert "Current revision: %s" % REV_A in text
     assert "Update revision:  %s" % REV_B in text
@@ -475,23 +475,23 @@ def test_render_plan_lists_revisions_steps_and_diff():
 
 
 def test_render_plan_nothing_pending():
-    state = rollout_state(make_sts(replicas=3, partition=0, update=REV_A))
+    state = rollout_state(rollout_set(replicas=3, partition=0, update=REV_A))
     text = render_plan(state, describe_plan(state), [])
     assert "(nothing pending)" in text and "Steps" not in text and "Template" not in text
 
 
 def test_render_plan_explains_an_interrupted_rollout():
     saved = json.dumps({"target": 0, "updateRevision": REV_B, "undo": False})
-    state = rollout_state(make_sts(replicas=5, partition=3,
-                                   annotations={STATE_ANNOTATION: saved}))
+    state = rollout_state(rollout_set(replicas=5, partition=3,
+                                      annotations={STATE_ANNOTATION: saved}))
     text = render_plan(state, describe_plan(state), [])
     assert "continue with: kubectl sts rollout web --to 0" in text
-    done = rollout_state(make_sts(replicas=5, partition=0,
-                                  annotations={STATE_ANNOTATION: saved}))
+    done = rollout_state(rollout_set(replicas=5, partition=0,
+                                     annotations={STATE_ANNOTATION: saved}))
     assert "Interrupted" not in render_plan(done, [], [])
 
 
 def test_render_plan_under_ondelete():
-    state = rollout_state(make_sts(strategy="OnDelete"))
+    state = rollout_state(rollout_set(strategy="OnDelete"))
     text = render_plan(state, describe_plan(state), [])
     assert "OnDelete: partitions do not apply" in text and "Partition:" not in text

@@ -14,14 +14,16 @@ import json
 import re
 import time
 import uuid
+from functools import partial
 
 import pytest
 from kubernetes import client, watch
 from kubernetes.client.exceptions import ApiException
 from kubernetes.watch.watch import iter_resp_lines
 
-from helpers import (MERGE, api_error, headless_service, merge_patch, pod_ready, raw,
-                     statefulset, wait_for)
+import builders
+from builders import pod, service, statefulset
+from helpers import MERGE, api_error, merge_patch, pod_ready, raw, wait_for
 
 JSON_PATCH = "application/json-patch+json"
 STRATEGIC = "application/strategic-merge-patch+json"
@@ -56,10 +58,8 @@ def rv(obj):
     return int(obj["metadata"]["resourceVersion"])
 
 
-def sts(name="web", replicas=0, **kwargs):
-    """A StatefulSet manifest without claims (no PVCs to clean up), 0 replicas by default."""
-    kwargs.setdefault("claims", ())
-    return statefulset(name, replicas=replicas, **kwargs)
+# a StatefulSet manifest without claims (no PVCs to clean up), 0 replicas by default
+sts = partial(statefulset, replicas=0, claims=())
 
 
 def create_sts(apps, namespace, manifest=None):
@@ -90,25 +90,12 @@ def wait_observed(apps, namespace, name="web"):
                     namespace=namespace, field_selector="metadata.name=" + name)[name]
 
 
-def pod(name, labels=None, claim=None, grace=1):
-    """A bare pod; `claim` mounts a PVC of that name (a missing one keeps the pod Pending)."""
-    spec = {"containers": [{"name": "app", "image": "nginx:1.27"}],
-            "terminationGracePeriodSeconds": grace}
-    if claim:
-        spec["volumes"] = [{"name": "data", "persistentVolumeClaim": {"claimName": claim}}]
-        spec["containers"][0]["volumeMounts"] = [{"name": "data", "mountPath": "/data"}]
-    return {"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": name, "labels": dict(labels or {})}, "spec": spec}
-
-
-def service(name, labels=None, finalizers=None, owner=None):
-    svc = headless_service(name)
-    svc["metadata"]["labels"] = dict(labels or {})
-    if finalizers:
-        svc["metadata"]["finalizers"] = list(finalizers)
-    if owner:
-        svc["metadata"]["ownerReferences"] = [owner_ref(owner)]
-    return svc
+# a bare pod; one mounting a claim that does not exist stays Pending
+bare_pod = partial(pod, labels={}, image="nginx:1.27", grace=1)
+unbound_pod = partial(bare_pod, containers=[
+    {"name": "app", "image": "nginx:1.27", "volumeMounts": [{"name": "data", "mountPath": "/data"}]}],
+    volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "no-such-claim"}}])
+labelled_service = partial(service, labels={})
 
 
 def owner_ref(owner, controller=False):
@@ -245,24 +232,22 @@ def test_unknown_group_is_404(api_client):
 # ---------------------------------------------------------------------------------------------
 
 def _event(namespace):
-    return {"apiVersion": "v1", "kind": "Event", "metadata": {"name": "crud"},
-            "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": "p",
-                               "namespace": namespace},
-            "reason": "Testing", "message": "hello", "type": "Normal",
-            "source": {"component": "test"}}
+    return builders.event("Pod", "p", "Testing", "hello", type="Normal", count=None,
+                          namespace=None, object_namespace=namespace, event_name="crud",
+                          api_version="v1", source={"component": "test"})
 
 
 # kind -> (api fixture, method suffix, qualified resource, apiVersion, manifest(namespace))
 CRUD = {
     "Pod": ("core", "namespaced_pod", "pods", "v1",
-            lambda ns: pod("crud", {"app": "crud"})),
+            lambda ns: bare_pod("crud", labels={"app": "crud"})),
     "PersistentVolumeClaim": ("core", "namespaced_persistent_volume_claim",
                               "persistentvolumeclaims", "v1",
                               lambda ns: {"metadata": {"name": "crud"}, "spec": {
                                   "accessModes": ["ReadWriteOnce"],
                                   "resources": {"requests": {"storage": "1Gi"}}}}),
     "Service": ("core", "namespaced_service", "services", "v1",
-                lambda ns: headless_service("crud")),
+                lambda ns: service("crud")),
     "StatefulSet": ("apps", "namespaced_stateful_set", "statefulsets.apps", "apps/v1",
                     lambda ns: sts("crud")),
     "ControllerRevision": ("apps", "namespaced_controller_revision", "controllerrevisions.apps",
@@ -338,14 +323,14 @@ def test_generate_name(core, namespace):
 
 def test_resource_version_is_one_counter_across_kinds(core, apps, policy, namespace):
     objs = [
-        body_of(core.create_namespaced_service(namespace, headless_service("a"),
+        body_of(core.create_namespaced_service(namespace, service("a"),
                                                _preload_content=False)),
         body_of(apps.create_namespaced_stateful_set(namespace, sts("b"), _preload_content=False)),
         body_of(policy.create_namespaced_pod_disruption_budget(
             namespace, {"metadata": {"name": "c"},
                         "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "b"}}}},
             _preload_content=False)),
-        body_of(core.create_namespaced_service(namespace, headless_service("d"),
+        body_of(core.create_namespaced_service(namespace, service("d"),
                                                _preload_content=False)),
     ]
     versions = [rv(o) for o in objs]
@@ -418,7 +403,7 @@ def test_update_that_changes_nothing_is_not_written(apps, core, namespace):
     replaced = body_of(apps.replace_namespaced_stateful_set("web", namespace, before,
                                                             _preload_content=False))
     assert rv(replaced) == rv(before)
-    svc = body_of(core.create_namespaced_service(namespace, service("quiet"),
+    svc = body_of(core.create_namespaced_service(namespace, labelled_service("quiet"),
                                                  _preload_content=False))
     merge_patch(core.patch_namespaced_service, "quiet", namespace, {"metadata": {"labels": {}}})
     merge_patch(core.patch_namespaced_service, "quiet", namespace, {"metadata": {"labels": {"x": "1"}}})
@@ -500,7 +485,7 @@ LABELLED = {"a": {"app": "web", "tier": "fe"}, "b": {"app": "web", "tier": "be"}
 @pytest.fixture
 def labelled_pods(core, namespace):
     for name, labels in sorted(LABELLED.items()):
-        core.create_namespaced_pod(namespace, pod(name, labels))
+        core.create_namespaced_pod(namespace, bare_pod(name, labels=labels))
     return namespace
 
 
@@ -541,8 +526,8 @@ def test_field_selector_name_and_namespace(core, labelled_pods):
 
 
 def test_field_selector_status_phase(core, namespace):
-    core.create_namespaced_pod(namespace, pod("stuck", claim="no-such-claim"))
-    core.create_namespaced_pod(namespace, pod("runs"))
+    core.create_namespaced_pod(namespace, unbound_pod("stuck"))
+    core.create_namespaced_pod(namespace, bare_pod("runs"))
     wait_for(core.list_namespaced_pod,
              lambda items: (items.get("runs", {}).get("status") or {}).get("phase") == "Running",
              timeout=60, namespace=namespace)
@@ -565,7 +550,7 @@ def test_unsupported_field_selector_is_400(core, apps, namespace):
 def test_paging_with_limit_and_continue(core, namespace):
     expected = ["p%d" % i for i in range(7)]
     for name in expected:
-        core.create_namespaced_pod(namespace, pod(name))
+        core.create_namespaced_pod(namespace, bare_pod(name))
     seen, pages, token = [], [], None
     while True:
         kwargs = {"limit": 3}
@@ -595,10 +580,10 @@ def test_invalid_continue_token_is_400(core, namespace):
 # ---------------------------------------------------------------------------------------------
 
 def test_watch_from_listed_resource_version(core, namespace):
-    core.create_namespaced_service(namespace, service("before"))
+    core.create_namespaced_service(namespace, labelled_service("before"))
     start = body_of(core.list_namespaced_service(namespace, _preload_content=False))
     start_rv = start["metadata"]["resourceVersion"]
-    core.create_namespaced_service(namespace, service("w1"))
+    core.create_namespaced_service(namespace, labelled_service("w1"))
     merge_patch(core.patch_namespaced_service, "w1", namespace, {"metadata": {"labels": {"step": "2"}}})
     core.delete_namespaced_service("w1", namespace)
 
@@ -618,7 +603,7 @@ def test_watch_from_listed_resource_version(core, namespace):
 
 def test_watch_without_resource_version_starts_with_the_current_state(core, namespace):
     for name in ("x", "y"):
-        core.create_namespaced_service(namespace, service(name))
+        core.create_namespaced_service(namespace, labelled_service(name))
     events = stream(core.list_namespaced_service, namespace,
                     until=lambda ev: len(ev) == 2, timeout=5)
     assert sorted(summary(events)) == [("ADDED", "x"), ("ADDED", "y")]
@@ -650,7 +635,7 @@ def test_watch_bookmark(core, namespace):
 def test_watch_with_label_selector(core, namespace):
     listing = body_of(core.list_namespaced_service(namespace, _preload_content=False))
     for name, tier in (("n1", "web"), ("m1", "db"), ("n2", "web"), ("m2", "db")):
-        core.create_namespaced_service(namespace, service(name, {"tier": tier}))
+        core.create_namespaced_service(namespace, labelled_service(name, labels={"tier": tier}))
     merge_patch(core.patch_namespaced_service, "n1", namespace, {"metadata": {"labels": {"x": "y"}}})
     merge_patch(core.patch_namespaced_service, "m1", namespace, {"metadata": {"labels": {"x": "y"}}})
     events = stream(core.list_namespaced_service, namespace, label_selector="tier=db",
@@ -662,7 +647,7 @@ def test_watch_with_label_selector(core, namespace):
 def test_watch_with_field_selector(core, namespace):
     listing = body_of(core.list_namespaced_service(namespace, _preload_content=False))
     for name in ("s1", "s2", "s3"):
-        core.create_namespaced_service(namespace, service(name))
+        core.create_namespaced_service(namespace, labelled_service(name))
     for name in ("s1", "s2", "s3"):
         core.delete_namespaced_service(name, namespace)
     events = stream(core.list_namespaced_service, namespace, field_selector="metadata.name=s2",
@@ -674,7 +659,7 @@ def test_watch_with_field_selector(core, namespace):
 def test_watch_too_old_resource_version_is_gone(core, namespace, sandbox):
     listing = body_of(core.list_namespaced_service(namespace, _preload_content=False))
     old = listing["metadata"]["resourceVersion"]
-    core.create_namespaced_service(namespace, service("later"))
+    core.create_namespaced_service(namespace, labelled_service("later"))
     sandbox.store.compact()
 
     events = stream(core.list_namespaced_service, namespace, resource_version=old,
@@ -706,7 +691,7 @@ def test_watch_too_old_resource_version_is_gone(core, namespace, sandbox):
 # ---------------------------------------------------------------------------------------------
 
 def test_merge_patch(apps, namespace):
-    create_sts(apps, namespace, sts(labels={"app": "web"}))
+    create_sts(apps, namespace, sts(pod_labels={"app": "web"}))
     patch_sts(apps, namespace, {"metadata": {"labels": {"a": "1", "b": "2"}}})
     patched = patch_sts(apps, namespace, {"metadata": {"labels": {"a": None, "c": "3"}},
                                           "spec": {"minReadySeconds": 3}})
@@ -988,7 +973,7 @@ def test_delete_foreground_waits_for_dependents(apps, core, namespace):
     owner = create_sts(apps, namespace)
     # a Service without a selector: no EndpointSlice, so it has no dependents of its own
     # (with one, the garbage collector deletes it in the foreground too)
-    selectorless = service("dep", finalizers=[HOLD], owner=owner)
+    selectorless = labelled_service("dep", finalizers=[HOLD], owners=[owner_ref(owner)])
     selectorless["spec"].pop("selector", None)
     dep = body_of(core.create_namespaced_service(namespace, selectorless,
                                                  _preload_content=False))
@@ -1018,7 +1003,7 @@ def test_delete_foreground_waits_for_dependents(apps, core, namespace):
 
 
 def test_custom_finalizer_holds_the_object(core, namespace):
-    core.create_namespaced_service(namespace, service("held", finalizers=[HOLD]))
+    core.create_namespaced_service(namespace, labelled_service("held", finalizers=[HOLD]))
     result = body_of(core.delete_namespaced_service("held", namespace, _preload_content=False))
     assert result["metadata"]["deletionTimestamp"]
     assert result["metadata"]["finalizers"] == [HOLD]
@@ -1041,7 +1026,7 @@ def test_custom_finalizer_holds_the_object(core, namespace):
 
 
 def test_delete_pod_is_graceful(core, namespace):
-    core.create_namespaced_pod(namespace, pod("victim", grace=1))
+    core.create_namespaced_pod(namespace, bare_pod("victim", grace=1))
     wait_for(core.list_namespaced_pod,
              lambda items: (items.get("victim", {}).get("spec") or {}).get("nodeName"),
              timeout=30, namespace=namespace)
@@ -1055,14 +1040,14 @@ def test_delete_pod_is_graceful(core, namespace):
 
 def test_delete_unscheduled_pod_is_immediate(core, namespace):
     # a pod that is never bound (its claim does not exist) has nothing to stop
-    core.create_namespaced_pod(namespace, pod("idle", claim="no-such-claim"))
+    core.create_namespaced_pod(namespace, unbound_pod("idle"))
     core.delete_namespaced_pod("idle", namespace)
     status, _ = api_error(core.read_namespaced_pod, "idle", namespace)
     assert status == 404
 
 
 def test_delete_preconditions(core, namespace):
-    created = body_of(core.create_namespaced_service(namespace, service("guarded"),
+    created = body_of(core.create_namespaced_service(namespace, labelled_service("guarded"),
                                                      _preload_content=False))
     uid = created["metadata"]["uid"]
     wrong = str(uuid.uuid4())
@@ -1088,7 +1073,7 @@ def test_delete_preconditions(core, namespace):
 
 
 def test_dry_run_delete_keeps_the_object(core, namespace):
-    core.create_namespaced_service(namespace, service("kept"))
+    core.create_namespaced_service(namespace, labelled_service("kept"))
     core.delete_namespaced_service("kept", namespace, dry_run="All")
     obj = body_of(core.read_namespaced_service("kept", namespace, _preload_content=False))
     assert not obj["metadata"].get("deletionTimestamp")
@@ -1122,7 +1107,7 @@ def test_statefulset_table(api_client, apps, namespace):
 
 
 def test_pod_table(api_client, core, namespace):
-    core.create_namespaced_pod(namespace, pod("tabled"))
+    core.create_namespaced_pod(namespace, bare_pod("tabled"))
     _, table = raw(api_client, "GET", "/api/v1/namespaces/%s/pods" % namespace,
                    headers={"Accept": TABLE})
     assert table["kind"] == "Table"
@@ -1139,8 +1124,8 @@ def test_pod_table(api_client, core, namespace):
 
 def test_namespace_deletion_removes_content_then_namespace(apps, core, namespace):
     create_sts(apps, namespace, sts(replicas=1))
-    core.create_namespaced_service(namespace, service("plain"))
-    core.create_namespaced_service(namespace, service("held", finalizers=[HOLD]))
+    core.create_namespaced_service(namespace, labelled_service("plain"))
+    core.create_namespaced_service(namespace, labelled_service("held", finalizers=[HOLD]))
     core.create_namespaced_persistent_volume_claim(namespace, CRUD["PersistentVolumeClaim"][4](
         namespace))
 
@@ -1160,7 +1145,7 @@ def test_namespace_deletion_removes_content_then_namespace(apps, core, namespace
 
     ns = body_of(core.read_namespace(namespace, _preload_content=False))
     assert ns["status"]["phase"] == "Terminating"
-    status, body = api_error(core.create_namespaced_service, namespace, service("late"))
+    status, body = api_error(core.create_namespaced_service, namespace, labelled_service("late"))
     assert status == 403
     assert body["reason"] == "Forbidden"
     assert body["message"] == ('services "late" is forbidden: unable to create new content in '

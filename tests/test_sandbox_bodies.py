@@ -11,10 +11,12 @@ import base64
 import http.client
 import json
 import os
+from functools import partial
 
 import pytest
 
-from helpers import http_connection, open_socket, statefulset
+from builders import service, statefulset
+from helpers import http_connection, open_socket
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "kubectl_protobuf.json")
 PROTOBUF = "application/vnd.kubernetes.protobuf"
@@ -307,9 +309,8 @@ def request(sandbox, method, path, body=None, headers=None):
         conn.close()
 
 
-def service_json(name):
-    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
-            "spec": {"selector": {"app": name}, "ports": [{"port": 80}]}}
+# a Service without clusterIP, as a JSON body
+service_json = partial(service, cluster_ip=None, ports=[{"port": 80}])
 
 
 def test_chunked_body_with_extension_and_trailer_then_pipelined_request(sandbox, namespace):

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from builders import pdb
 from helpers import create_settled, raw, wait_for
 
 SLOW = {"sandbox.kubectl-sts.io/ready-after": "4s"}
@@ -14,13 +15,11 @@ SLOW = {"sandbox.kubectl-sts.io/ready-after": "4s"}
 
 def _set(apps, core, namespace, replicas=3, annotations=None):
     create_settled(apps, core, namespace, replicas=replicas, pod_management="Parallel",
-                   annotations=annotations)
+                   pod_annotations=annotations)
 
 
 def _pdb(kubectl, name="web", **spec):
-    doc = {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
-           "metadata": {"name": name},
-           "spec": dict({"selector": {"matchLabels": {"app": "web"}}}, **spec)}
+    doc = pdb(name, **spec)
     out = kubectl("create", "-f", "-", input=json.dumps(doc))
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "poddisruptionbudget.policy/%s created" % name

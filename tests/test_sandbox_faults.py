@@ -16,7 +16,8 @@ import urllib3
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
-from helpers import statefulset, sts_settled, wait_for
+from builders import service, statefulset
+from helpers import sts_settled, wait_for
 from kubectl_sts_sandbox.resources import BY_KIND
 
 pytestmark = pytest.mark.skipif(bool(os.environ.get("KUBECTL_STS_TEST_KUBECONFIG")),
@@ -66,9 +67,7 @@ def watch_lines(http, url, timeout=20):
 
 
 def make_services(sandbox, namespace, names):
-    return sandbox.apply([{"apiVersion": "v1", "kind": "Service", "metadata": {"name": n},
-                           "spec": {"clusterIP": "None", "selector": {"app": n},
-                                    "ports": [{"port": 80}]}} for n in names], namespace)
+    return sandbox.apply([service(n, ports=[{"port": 80}]) for n in names], namespace)
 
 
 # -- status faults --------------------------------------------------------------------------------
@@ -211,8 +210,7 @@ def test_reset_mid_response_is_a_protocol_error(sandbox, faults, http, namespace
 
 def test_reset_write_still_happens(sandbox, faults, http, namespace):
     faults.add(reset=True, method="POST")
-    body = json.dumps({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "lost"},
-                       "spec": {"clusterIP": "None", "ports": [{"port": 80}]}})
+    body = json.dumps(service("lost", selector=None, ports=[{"port": 80}]))
     with pytest.raises(urllib3.exceptions.ProtocolError):
         http.request("POST", sandbox.url + "/api/v1/namespaces/%s/services" % namespace,
                      body=body, headers=dict(ADMIN, **{"Content-Type": "application/json"}))

@@ -9,10 +9,12 @@ watch-based (helpers.wait_for / hold); nothing sleeps.
 
 import json
 import os
+from functools import partial
 
 import pytest
 
-from helpers import hold, merge_patch, pod_ready, statefulset, wait_for, watch_items
+from builders import statefulset
+from helpers import hold, merge_patch, pod_ready, wait_for, watch_items
 
 REAL = bool(os.environ.get("KUBECTL_STS_TEST_KUBECONFIG"))
 T = 180 if REAL else 20            # how long a wait may take
@@ -180,9 +182,8 @@ def test_a_pod_in_its_grace_period_stays_ready_until_its_containers_stop(namespa
         api = client.ApiClient(configuration)
         try:
             apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
-            manifest = statefulset("web", replicas=1, image=IMAGE, claims=())
-            manifest["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] = 30
-            apps.create_namespaced_stateful_set("default", manifest)
+            apps.create_namespaced_stateful_set("default", statefulset(
+                "web", replicas=1, image=IMAGE, claims=(), grace=30))
             settle(apps, "default", 1)
             core.delete_namespaced_pod("web-0", "default")
             pod = body(core.read_namespaced_pod("web-0", "default", _preload_content=False))
@@ -373,11 +374,9 @@ def test_a_removed_pod_index_label_is_not_restored(kubectl, apps, core, namespac
 # five more scenarios from test/e2e/apps/statefulset.go
 # ---------------------------------------------------------------------------------------------
 
-def e2e_statefulset(name, replicas, labels, claims=()):
-    """e2estatefulset.NewStatefulSet: a webserver container named "webserver"."""
-    manifest = statefulset(name, replicas=replicas, service="test", labels=labels,
-                           claims=claims, containers=[{"name": "webserver", "image": IMAGE}])
-    return manifest
+# e2estatefulset.NewStatefulSet: a webserver container named "webserver"
+e2e_statefulset = partial(statefulset, service="test", claims=(),
+                          containers=[{"name": "webserver", "image": IMAGE}])
 
 
 def test_e2e_should_validate_statefulset_status_endpoints(apps, namespace):
@@ -387,7 +386,7 @@ def test_e2e_should_validate_statefulset_status_endpoints(apps, namespace):
     UpdateStatefulSetStatus replaces the whole status; it writes only when
     stateful_set_utils.go inconsistentStatus sees a change, which conditions are not.)"""
     ns = namespace
-    apps.create_namespaced_stateful_set(ns, e2e_statefulset("ss", 1, {"foo": "bar"}))
+    apps.create_namespaced_stateful_set(ns, e2e_statefulset("ss", 1, pod_labels={"foo": "bar"}))
     settle(apps, ns, 1, name="ss")
     apps.patch_namespaced_stateful_set("ss", ns, {"metadata": {"labels": {"e2e": "testing"}}})
     got = body(apps.read_namespaced_stateful_set_status("ss", ns, _preload_content=False))
@@ -424,7 +423,7 @@ def test_e2e_should_list_patch_and_delete_a_collection_of_statefulsets(apps, cor
     ns = namespace
     selector = "test-ss=patched-" + ns
     labels = {"name": "sample-pod", "pod": "httpd"}
-    apps.create_namespaced_stateful_set(ns, e2e_statefulset("test-ss", 1, labels))
+    apps.create_namespaced_stateful_set(ns, e2e_statefulset("test-ss", 1, pod_labels=labels))
     settle(apps, ns, 1, name="test-ss")
     apps.patch_namespaced_stateful_set("test-ss", ns, {
         "metadata": {"labels": {"test-ss": "patched-" + ns}},
@@ -460,7 +459,7 @@ def test_e2e_should_delete_pvcs_after_adopting_pod_when_scaled(kubectl, apps, co
     UpdatePodClaimForRetentionPolicy gives them the pod as owner)."""
     ns = namespace
     labels = {"foo": "bar", "baz": "blah"}
-    manifest = e2e_statefulset("ss", 3, labels, claims=("datadir",))
+    manifest = e2e_statefulset("ss", 3, pod_labels=labels, claims=("datadir",))
     manifest["spec"]["persistentVolumeClaimRetentionPolicy"] = {"whenScaled": "Delete"}
     apps.create_namespaced_stateful_set(ns, manifest)
     settle(apps, ns, 3, name="ss")
@@ -491,7 +490,7 @@ def test_e2e_should_recreate_evicted_statefulset(core, apps, namespace):
     no deletionTimestamp -> DeleteStatefulPod) and created again with a new uid. The kubelet
     never moves the pod out of the terminal phase (kubelet_pods.go generateAPIPodStatus)."""
     ns = namespace
-    apps.create_namespaced_stateful_set(ns, e2e_statefulset("ss", 1, {"foo": "bar"}))
+    apps.create_namespaced_stateful_set(ns, e2e_statefulset("ss", 1, pod_labels={"foo": "bar"}))
     settle(apps, ns, 1, name="ss")
     pod = body(core.read_namespaced_pod("ss-0", ns, _preload_content=False))
     since = body(core.list_namespaced_pod(ns, _preload_content=False))["metadata"][
@@ -525,7 +524,7 @@ def test_e2e_scaling_statefulset_start_ordinal(apps, core, namespace, start, cha
     """"Scaling StatefulSetStartOrdinal": changing .spec.ordinals.start replaces the pods
     outside the new range; the pods inside it are kept (same uid)."""
     ns = namespace
-    apps.create_namespaced_stateful_set(ns, e2e_statefulset("ss", 2, {"foo": "bar"}))
+    apps.create_namespaced_stateful_set(ns, e2e_statefulset("ss", 2, pod_labels={"foo": "bar"}))
     apps.patch_namespaced_stateful_set("ss", ns, {"spec": {"ordinals": {"start": start}}})
     pods = wait_pods(core, ns, all_healthy(before))
     settle(apps, ns, 2, name="ss")
@@ -576,7 +575,7 @@ def test_an_evicted_pod_held_by_a_finalizer_keeps_its_phase_and_reason(kubectl, 
     terminal phase and its reason (kubelet_pods.go generateAPIPodStatus), and the pod is not
     ready (status/generate.go: PodFailed)."""
     ns = namespace
-    apps.create_namespaced_stateful_set(ns, e2e_statefulset("ss", 1, {"foo": "bar"}))
+    apps.create_namespaced_stateful_set(ns, e2e_statefulset("ss", 1, pod_labels={"foo": "bar"}))
     settle(apps, ns, 1, name="ss")
     add_finalizer(kubectl, "ss-0")
     pod = body(core.read_namespaced_pod("ss-0", ns, _preload_content=False))
@@ -630,8 +629,8 @@ def test_e2e_should_adopt_matching_orphans_and_release_non_matching_pods(apps, c
     matching orphan); labels = nil -> released (the field goes: omitempty); labels back ->
     adopted again. The pod keeps its uid throughout."""
     ns = namespace
-    sts = apps.create_namespaced_stateful_set(ns, e2e_statefulset("ss", 1, {"foo": "bar",
-                                                                           "baz": "blah"}))
+    sts = apps.create_namespaced_stateful_set(ns, e2e_statefulset(
+        "ss", 1, pod_labels={"foo": "bar", "baz": "blah"}))
     settle(apps, ns, 1, name="ss")
     pod = body(core.read_namespaced_pod("ss-0", ns, _preload_content=False))
     [ref] = pod["metadata"]["ownerReferences"]

@@ -13,7 +13,8 @@ import time
 import pytest
 import yaml
 
-from helpers import headless_service, pod_ready, statefulset, wait_for
+from builders import service, statefulset
+from helpers import pod_ready, wait_for
 
 pytestmark = pytest.mark.kubectl
 
@@ -36,7 +37,7 @@ ROLLOUT_LINES = [
 # --------------------------------------------------------------------------------------------
 
 def write_manifest(tmp_path, name="web.yaml", **sts_kwargs):
-    docs = [statefulset(**sts_kwargs), headless_service()]
+    docs = [statefulset(**sts_kwargs), service()]
     path = tmp_path / name
     path.write_text(yaml.safe_dump_all(docs, default_flow_style=False))
     return str(path)

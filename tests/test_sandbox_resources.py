@@ -8,11 +8,13 @@ import base64
 import json
 import os
 import uuid
+from functools import partial
 
 import pytest
 import yaml
 from kubernetes.client.exceptions import ApiException
 
+from builders import claim, pod, storage_class
 from helpers import api_error, pod_ready, raw, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -32,12 +34,8 @@ def b64(text):
     return base64.b64encode(text.encode()).decode()
 
 
-def pod(name, containers=None, volumes=None):
-    spec = {"containers": containers or [{"name": "app", "image": "nginx:1.27"}],
-            "terminationGracePeriodSeconds": 1}
-    if volumes:
-        spec["volumes"] = volumes
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": spec}
+# a pod of one container (or `containers`) and `volumes`
+bare_pod = partial(pod, image="nginx:1.27", grace=1)
 
 
 def waiting(pod_obj, container="app"):
@@ -84,7 +82,7 @@ def test_mysql_example_waits_for_its_secret(kubectl, core, namespace):
 
 def test_missing_key_names_the_secret(kubectl, core, namespace):
     ok(kubectl("create", "secret", "generic", "db", "--from-literal=user=root"))
-    core.create_namespaced_pod(namespace, pod("app", [{
+    core.create_namespaced_pod(namespace, bare_pod("app", containers=[{
         "name": "app", "image": "nginx:1.27",
         "env": [{"name": "PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db",
                                                                      "key": "password"}}}]}]))
@@ -98,7 +96,7 @@ def test_missing_key_names_the_secret(kubectl, core, namespace):
 
 def test_envfrom_and_configmap_key_refs(kubectl, core, namespace):
     """envFrom before env, in order; optional references (env, envFrom, volume) never block."""
-    core.create_namespaced_pod(namespace, pod("app", [{
+    core.create_namespaced_pod(namespace, bare_pod("app", containers=[{
         "name": "app", "image": "nginx:1.27",
         "envFrom": [{"configMapRef": {"name": "settings"}},
                     {"secretRef": {"name": "absent", "optional": True}}],
@@ -120,7 +118,7 @@ def test_envfrom_and_configmap_key_refs(kubectl, core, namespace):
 
 
 def test_configmap_volume_waits_in_container_creating(kubectl, core, namespace):
-    core.create_namespaced_pod(namespace, pod("app", [{
+    core.create_namespaced_pod(namespace, bare_pod("app", containers=[{
         "name": "app", "image": "nginx:1.27",
         "volumeMounts": [{"name": "config", "mountPath": "/etc/app"}]}],
         volumes=[{"name": "config", "configMap": {"name": "settings"}}]))
@@ -137,7 +135,7 @@ def test_configmap_volume_waits_in_container_creating(kubectl, core, namespace):
 
 
 def test_secret_volume_waits_in_container_creating(kubectl, core, namespace):
-    core.create_namespaced_pod(namespace, pod("app", volumes=[
+    core.create_namespaced_pod(namespace, bare_pod("app", volumes=[
         {"name": "tls", "secret": {"secretName": "certs"}}]))
     [mount] = events_of(core, namespace, "app", "FailedMount")
     assert mount["message"] == \
@@ -300,7 +298,7 @@ def test_new_namespace_gets_the_default_service_account(kubectl, core):
 
 
 def test_pods_run_as_the_default_service_account(core, namespace):
-    created = core.create_namespaced_pod(namespace, pod("app"))
+    created = core.create_namespaced_pod(namespace, bare_pod("app"))
     assert created.spec.service_account_name == "default"
     assert created.spec.service_account == "default"
 
@@ -330,27 +328,19 @@ def default_class(api_client):
     pytest.skip("the cluster has no default StorageClass")
 
 
-def claim(name, storage_class=None):
-    spec = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}
-    if storage_class is not None:
-        spec["storageClassName"] = storage_class
-    return {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": name},
-            "spec": spec}
-
-
 def test_claim_without_class_gets_the_default(api_client, core, namespace):
     default = default_class(api_client)["metadata"]["name"]
     created = core.create_namespaced_persistent_volume_claim(namespace, claim("data"))
     assert created.spec.storage_class_name == default
-    empty = core.create_namespaced_persistent_volume_claim(namespace, claim("static", ""))
+    empty = core.create_namespaced_persistent_volume_claim(namespace, claim("static", storage_class=""))
     assert empty.spec.storage_class_name == ""
 
 
 def test_claim_with_missing_class_waits_for_it(api_client, kubectl, core, namespace, tmp_path):
     template = default_class(api_client)
     name = "late-" + namespace
-    core.create_namespaced_persistent_volume_claim(namespace, claim("data", name))
-    core.create_namespaced_pod(namespace, pod("app", volumes=[
+    core.create_namespaced_persistent_volume_claim(namespace, claim("data", storage_class=name))
+    core.create_namespaced_pod(namespace, bare_pod("app", volumes=[
         {"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]))
     [failed] = events_of(core, namespace, "data", "ProvisioningFailed")
     assert failed["type"] == "Warning"
@@ -365,10 +355,9 @@ def test_claim_with_missing_class_waits_for_it(api_client, kubectl, core, namesp
         "data", namespace, _preload_content=False).data)["status"]["phase"] == "Pending"
 
     manifest = tmp_path / "class.yaml"
-    manifest.write_text(yaml.safe_dump({
-        "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": name},
-        "provisioner": template["provisioner"], "reclaimPolicy": "Delete",
-        "volumeBindingMode": "WaitForFirstConsumer"}))
+    manifest.write_text(yaml.safe_dump(storage_class(
+        name, provisioner=template["provisioner"], reclaim="Delete",
+        binding="WaitForFirstConsumer")))
     assert ok(kubectl("create", "-f", str(manifest), namespaced=False)) == \
         "storageclass.storage.k8s.io/%s created\n" % name
     try:

@@ -5,7 +5,8 @@ sandbox only; the rest runs as written on a real cluster."""
 
 import json
 
-from helpers import create, hold, node_ready_is, pod_ready, settle, statefulset, wait_for
+from builders import pod, statefulset
+from helpers import create, hold, node_ready_is, pod_ready, settle, wait_for
 
 STOP = "sandbox.kubectl-sts.io/kubelet=stopped"
 DRAIN = "example.com/drain=now:NoExecute"
@@ -54,10 +55,8 @@ def test_every_pod_gets_the_default_tolerations_unless_it_has_its_own(
          "tolerationSeconds": 300}]
     own = {"key": UNREACHABLE, "operator": "Exists", "effect": "NoExecute",
            "tolerationSeconds": 5}
-    done = kubectl("apply", "-f", "-", input=json.dumps({
-        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "solo"},
-        "spec": {"containers": [{"name": "app", "image": "nginx:1.27"}],
-                 "tolerations": [own]}}))
+    done = kubectl("apply", "-f", "-", input=json.dumps(pod(
+        "solo", image="nginx:1.27", spec={"tolerations": [own]})))
     assert done.returncode == 0, done.stderr
     assert _pod(kubectl, "solo")["spec"]["tolerations"] == [own, {
         "key": NOT_READY, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}]

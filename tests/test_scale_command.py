@@ -9,7 +9,8 @@ still exist with the same uid and without a deletionTimestamp."""
 
 import json
 
-from helpers import headless_service, statefulset, sts_settled, wait_for
+from builders import claim, pdb, pod, service, statefulset
+from helpers import sts_settled, wait_for
 from kubectl_sts.cli.app import main
 
 FAILING_PULL = ("ErrImagePull", "ImagePullBackOff")
@@ -33,7 +34,7 @@ def split_json(out, err):
 
 def create_settled(apps, core, namespace, **kwargs):
     sts = statefulset(**kwargs)
-    core.create_namespaced_service(namespace, headless_service(sts["metadata"]["name"]))
+    core.create_namespaced_service(namespace, service(sts["metadata"]["name"]))
     apps.create_namespaced_stateful_set(namespace, sts)
     return settle(apps, namespace, sts["metadata"]["name"], sts["spec"]["replicas"])
 
@@ -259,11 +260,8 @@ def test_blocked_by_a_failing_remaining_pod(capsys, kubeconfig, apps, core, name
 
 def create_pdb(api_client, namespace, **budget):
     from kubernetes import client
-    spec = {"selector": {"matchLabels": {"app": "web"}}}
-    spec.update(budget)
-    client.PolicyV1Api(api_client).create_namespaced_pod_disruption_budget(namespace, {
-        "apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
-        "metadata": {"name": "web-pdb"}, "spec": spec})
+    client.PolicyV1Api(api_client).create_namespaced_pod_disruption_budget(
+        namespace, pdb("web-pdb", **budget))
 
 
 def test_pdb_that_forbids_the_change_refuses_unless_forced(capsys, kubeconfig, apps, core,
@@ -496,17 +494,11 @@ def orphaned_world(apps, core, namespace):
     apps.patch_namespaced_stateful_set("web", namespace, {"spec": {"replicas": 2}})
     wait_for(core.list_namespaced_pod, lambda items: sorted(items) == ["web-0", "web-1"],
              namespace=namespace)
-    core.create_namespaced_persistent_volume_claim(namespace, {
-        "apiVersion": "v1", "kind": "PersistentVolumeClaim",
-        "metadata": {"name": "data-web-6"},
-        "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "kubectl-sts-test-none",
-                 "resources": {"requests": {"storage": "1Gi"}}}})
-    core.create_namespaced_pod(namespace, {
-        "apiVersion": "v1", "kind": "Pod",
-        "metadata": {"name": "inspect", "labels": {"role": "debug"}},
-        "spec": {"terminationGracePeriodSeconds": 1,
-                 "containers": [{"name": "sh", "image": "nginx:1.27"}],
-                 "volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "data-web-3"}}]}})
+    core.create_namespaced_persistent_volume_claim(namespace, claim(
+        "data-web-6", storage_class="kubectl-sts-test-none"))
+    core.create_namespaced_pod(namespace, pod(
+        "inspect", labels={"role": "debug"}, container="sh", image="nginx:1.27", grace=1,
+        volumes=[{"name": "d", "persistentVolumeClaim": {"claimName": "data-web-3"}}]))
     claims = claims_now(core, namespace)
     assert sorted(claims) == ["data-web-0", "data-web-1", "data-web-2", "data-web-3",
                               "data-web-6"]

@@ -5,6 +5,7 @@ missing or unbound, PV reclaim policies, every risk (unready, PDB, --min-replica
 rollout in progress), scale-up reattachment, and the pvc listing / prune selection."""
 
 import datetime
+from functools import partial
 
 import pytest
 
@@ -12,6 +13,8 @@ from kubectl_sts.core.pvc import claims_of, list_claims, prunable
 from kubectl_sts.core.scale import plan_scale
 from kubectl_sts.printers.pvc import render_claims
 from kubectl_sts.printers.scale import render_plan
+
+import builders
 
 NOW = datetime.datetime(2024, 5, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
 
@@ -21,53 +24,14 @@ def ts(seconds_ago):
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def sts(name="web", replicas=5, start=None, templates=("data",), when_scaled=None,
-        when_deleted=None, pmp=None, partition=None, current="web-aaa", update="web-aaa",
-        labels=None):
-    labels = labels or {"app": name}
-    spec = {"replicas": replicas, "selector": {"matchLabels": dict(labels)},
-            "template": {"metadata": {"labels": dict(labels)},
-                         "spec": {"containers": [{"name": "app", "image": "nginx"}]}},
-            "volumeClaimTemplates": [{"metadata": {"name": t}} for t in templates]}
-    if start is not None:
-        spec["ordinals"] = {"start": start}
-    if when_scaled or when_deleted:
-        spec["persistentVolumeClaimRetentionPolicy"] = {
-            "whenScaled": when_scaled or "Retain", "whenDeleted": when_deleted or "Retain"}
-    if pmp:
-        spec["podManagementPolicy"] = pmp
-    if partition is not None:
-        spec["updateStrategy"] = {"type": "RollingUpdate",
-                                  "rollingUpdate": {"partition": partition}}
-    return {"metadata": {"name": name, "namespace": "ns1", "resourceVersion": "42"},
-            "spec": spec, "status": {"currentRevision": current, "updateRevision": update}}
-
-
-def pod(name, ready=True, claims=()):
-    return {"metadata": {"name": name},
-            "spec": {"volumes": [{"name": "v%d" % i, "persistentVolumeClaim": {"claimName": c}}
-                                 for i, c in enumerate(claims)]},
-            "status": {"phase": "Running", "conditions": [
-                {"type": "Ready", "status": "True" if ready else "False"}]}}
-
-
-def claim(name, bound=True, age=3600, terminating=False):
-    c = {"metadata": {"name": name, "uid": "uid-" + name, "resourceVersion": "7",
-                      "creationTimestamp": ts(age)},
-         "spec": {"storageClassName": "standard",
-                  "resources": {"requests": {"storage": "1Gi"}}},
-         "status": {"phase": "Pending"}}
-    if bound:
-        c["spec"]["volumeName"] = "pv-" + name
-        c["status"] = {"phase": "Bound", "capacity": {"storage": "1024Mi"}}
-    if terminating:
-        c["metadata"]["deletionTimestamp"] = ts(1)
-    return c
-
-
-def pv(claim_name, policy="Delete"):
-    return {"metadata": {"name": "pv-" + claim_name},
-            "spec": {"persistentVolumeReclaimPolicy": policy}}
+sts = partial(builders.statefulset, replicas=5, namespace="ns1", resource_version="42",
+              service=None, image="nginx", grace=None, claim_size=None, access_modes=None,
+              current="web-aaa")
+DELETE_WHEN_SCALED = {"whenScaled": "Delete", "whenDeleted": "Retain"}
+pod = partial(builders.pod, claims=(), ready=True)
+claim = partial(builders.claim, uid="uid-{name}", resource_version="7", created=ts(3600),
+                access_modes=None, storage_class="standard", volume=True, phase="Bound",
+                capacity="1024Mi")
 
 
 def world(name="web", ordinals=range(5), templates=("data",), unready=(), policies=None):
@@ -78,7 +42,7 @@ def world(name="web", ordinals=range(5), templates=("data",), unready=(), polici
         pods.append(pod("%s-%d" % (name, o), ready=o not in unready, claims=names))
         for n in names:
             claims.append(claim(n))
-            p = pv(n, (policies or {}).get(n, "Delete"))
+            p = builders.volume("pv-" + n, policy=(policies or {}).get(n, "Delete"))
             pvs[p["metadata"]["name"]] = p
     return pods, claims, pvs
 
@@ -119,7 +83,7 @@ def test_scale_down_retain_keeps_every_leaving_claim():
 
 
 def test_scale_down_delete_policy_carries_each_pv_reclaim_policy():
-    s = sts(when_scaled="Delete")
+    s = sts(retention=DELETE_WHEN_SCALED)
     pods, claims, pvs = world(policies={"data-web-3": "Retain"})
     p = plan(s, pods, claims, pvs, 2)
     assert p["retention"]["whenScaled"] == "Delete"
@@ -136,7 +100,7 @@ def test_scale_down_delete_policy_carries_each_pv_reclaim_policy():
 
 
 def test_pvs_unreadable_means_reclaim_unknown_and_counted_as_data_loss():
-    s = sts(when_scaled="Delete")
+    s = sts(retention=DELETE_WHEN_SCALED)
     pods, claims, _ = world()
     p = plan(s, pods, claims, None, 4)
     (c,) = p["claims"]
@@ -165,7 +129,7 @@ def test_start_ordinal_claims_below_start_are_not_leaving():
 
 
 def test_two_templates_each_ordinal_has_both_claims():
-    s = sts(templates=("data", "logs"), when_scaled="Delete")
+    s = sts(claims=("data", "logs"), retention=DELETE_WHEN_SCALED)
     pods, claims, pvs = world(templates=("data", "logs"))
     p = plan(s, pods, claims, pvs, 3)
     assert [c["name"] for c in p["claims"]] == ["data-web-4", "logs-web-4",
@@ -175,7 +139,7 @@ def test_two_templates_each_ordinal_has_both_claims():
 
 
 def test_missing_pod_and_missing_claim_on_the_way_down():
-    s = sts(templates=("data", "logs"))
+    s = sts(claims=("data", "logs"))
     pods, claims, pvs = world(templates=("data", "logs"))
     pods = [x for x in pods if x["metadata"]["name"] != "web-3"]
     claims = [c for c in claims if c["metadata"]["name"] != "logs-web-4"]
@@ -188,9 +152,9 @@ def test_missing_pod_and_missing_claim_on_the_way_down():
 
 
 def test_unbound_claim_has_no_pv_to_report():
-    s = sts(when_scaled="Delete")
+    s = sts(retention=DELETE_WHEN_SCALED)
     pods, claims, pvs = world(ordinals=range(4))
-    claims.append(claim("data-web-4", bound=False))
+    claims.append(claim("data-web-4", phase="Pending"))
     p = plan(s, pods, claims, pvs, 4)
     (c,) = p["claims"]
     assert c["phase"] == "Pending" and c["volume"] == ""
@@ -246,10 +210,11 @@ def test_scale_to_zero_is_a_risk_but_not_refused():
 
 @pytest.mark.parametrize("when_scaled", ["Retain", "Delete"])
 def test_scale_up_reattaches_existing_claims_with_their_age(when_scaled):
-    s = sts(replicas=2, start=1, templates=("data", "logs"), when_scaled=when_scaled)
+    s = sts(replicas=2, start=1, claims=("data", "logs"),
+            retention={"whenScaled": when_scaled, "whenDeleted": "Retain"})
     pods, claims, pvs = world(ordinals=range(1, 3), templates=("data", "logs"))
-    claims.append(claim("data-web-3", age=2 * 86400))
-    claims.append(claim("logs-web-3", bound=False, age=300))
+    claims.append(claim("data-web-3", created=ts(2 * 86400)))
+    claims.append(claim("logs-web-3", phase="Pending", created=ts(300)))
     p = plan(s, pods, claims, pvs, 4)
     assert p["direction"] == "up"
     assert p["podsLeaving"] == []
@@ -291,18 +256,12 @@ def test_missing_remaining_pod_is_unready():
 
 
 def test_unready_is_no_risk_with_parallel_management():
-    s = sts(pmp="Parallel")
+    s = sts(pod_management="Parallel")
     pods, claims, pvs = world(unready=(0,))
     assert plan(s, pods, claims, pvs, 2)["risks"] == []
 
 
-def pdb(name="web-pdb", min_available=None, max_unavailable=None, labels=None, allowed=1):
-    spec = {"selector": {"matchLabels": labels or {"app": "web"}}}
-    if min_available is not None:
-        spec["minAvailable"] = min_available
-    if max_unavailable is not None:
-        spec["maxUnavailable"] = max_unavailable
-    return {"metadata": {"name": name}, "spec": spec, "status": {"disruptionsAllowed": allowed}}
+pdb = partial(builders.pdb, name="web-pdb", allowed=1)
 
 
 def test_pdb_min_available_above_new_replicas_refuses():
@@ -388,11 +347,11 @@ def test_several_risks_at_once():
 # -- pvc listing and pruning -------------------------------------------------------------------
 
 def test_list_claims_places_claims_and_marks_mounts():
-    s = sts(replicas=2, start=1, templates=("data", "logs"))
+    s = sts(replicas=2, start=1, claims=("data", "logs"))
     pods, claims, pvs = world(ordinals=range(1, 3), templates=("data", "logs"))
-    claims += [claim("data-web-3"), claim("logs-web-3", bound=False),
-               claim("data-web-0", terminating=True)]
-    pvs["pv-data-web-3"] = pv("data-web-3", "Retain")
+    claims += [claim("data-web-3"), claim("logs-web-3", phase="Pending"),
+               claim("data-web-0", deleting=ts(1))]
+    pvs["pv-data-web-3"] = builders.volume("pv-data-web-3", policy="Retain")
     # a leaving pod still mounts its claim while it terminates
     pods.append(pod("web-4", claims=["data-web-4"]))
     claims.append(claim("data-web-4"))

@@ -14,6 +14,7 @@ import random
 
 import pytest
 
+from builders import statefulset
 from kubectl_sts.cli.app import main
 from kubectl_sts.errors import EXIT_CONFLICT, EXIT_ROLLOUT_FAILED, EXIT_TIMEOUT, EXIT_UNREACHABLE
 
@@ -49,15 +50,7 @@ def test_soak_rollouts_and_undos_under_random_faults(soak_sandbox, capsys):
     sb = soak_sandbox
     sts_rt, pod_rt, pvc_rt = BY_KIND["StatefulSet"], BY_KIND["Pod"], BY_KIND["PersistentVolumeClaim"]
     rng = random.Random(SEED)
-    sb.apply([{
-        "apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db"},
-        "spec": {"serviceName": "db", "replicas": REPLICAS, "podManagementPolicy": "Parallel",
-                 "selector": {"matchLabels": {"app": "db"}},
-                 "template": {"metadata": {"labels": {"app": "db"}},
-                              "spec": {"containers": [{"name": "app", "image": "db:1"}]}},
-                 "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {
-                     "accessModes": ["ReadWriteOnce"],
-                     "resources": {"requests": {"storage": "1Gi"}}}}]}}])
+    sb.apply([statefulset("db", REPLICAS, pod_management="Parallel", image="db:1", grace=None)])
 
     # what the store sees, in order: the invariants are checked on these events
     violations = []

@@ -17,7 +17,8 @@ import pytest
 
 import yaml
 
-from helpers import create, create_settled, settle, statefulset, wait_for
+from builders import statefulset
+from helpers import create, create_settled, settle, wait_for
 from kubectl_sts.cli.app import main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -612,7 +613,7 @@ def test_a_wrong_cached_guess_is_read_again(sandbox, kubeconfig, apps, core, nam
     apps.delete_namespaced_stateful_set("web", namespace, propagation_policy="Foreground")
     wait_for(core.list_namespaced_pod, lambda pods: not pods, timeout=60, namespace=namespace,
              label_selector="app=web")
-    create(apps, core, namespace, statefulset(replicas=2, labels={"app": "db"}, service="db"))
+    create(apps, core, namespace, statefulset(replicas=2, pod_labels={"app": "db"}, service="db"))
     settle(apps, namespace, "web", 2)
     _, out, answered = _status_rounds(sandbox, capsys, argv, namespace, 0.2)
     assert "web-1.db.%s.svc.cluster.local" % namespace in out

@@ -4,6 +4,7 @@ No cluster, no clock: every object is built here and `now` is fixed."""
 
 import datetime
 import json
+from functools import partial
 
 import pytest
 
@@ -11,10 +12,9 @@ from kubectl_sts.core.status import (build_view, diagnose_stuck, is_healthy, lis
                                      status_claim, status_pod, status_reads)
 from kubectl_sts.printers.status import MAX_WARNINGS, render_list, render_view
 
+from builders import REV_A, REV_B, REV_C, claim, event, pod, service, statefulset
+
 NOW = datetime.datetime(2024, 6, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
-REV_A = "web-5d8f7c9b6"     # the original revision
-REV_B = "web-7f6c4d8b9"     # the update revision of a rollout
-REV_C = "web-1a2b3c4d5"     # some third, older revision
 
 PARTITION_MARK = "--- partition "
 
@@ -25,136 +25,32 @@ def ts(seconds_ago):
     return (NOW - datetime.timedelta(seconds=seconds_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def make_sts(name="web", namespace="default", replicas=3, start=None, partition=None,
-             strategy=None, max_unavailable=None, pod_management=None, templates=("data",),
-             service="web", current=REV_A, update=None, generation=1, observed=None,
-             ready=None, updated=None, at_current=None, retention=None, min_ready=None,
-             containers=1):
-    update = update or current
-    spec = {
-        "replicas": replicas,
-        "selector": {"matchLabels": {"app": name}},
-        "template": {"metadata": {"labels": {"app": name}},
-                     "spec": {"containers": [{"name": "c%d" % i, "image": "nginx:1.27"}
-                                             for i in range(containers)]}},
-        "volumeClaimTemplates": [{"metadata": {"name": t},
-                                  "spec": {"resources": {"requests": {"storage": "1Gi"}}}}
-                                 for t in templates],
-    }
-    if service:
-        spec["serviceName"] = service
-    if start is not None:
-        spec["ordinals"] = {"start": start}
-    if strategy == "OnDelete":
-        spec["updateStrategy"] = {"type": "OnDelete"}
-    elif partition is not None or max_unavailable is not None:
-        rolling = {}
-        if partition is not None:
-            rolling["partition"] = partition
-        if max_unavailable is not None:
-            rolling["maxUnavailable"] = max_unavailable
-        spec["updateStrategy"] = {"type": "RollingUpdate", "rollingUpdate": rolling}
-    if pod_management:
-        spec["podManagementPolicy"] = pod_management
-    if min_ready is not None:
-        spec["minReadySeconds"] = min_ready
-    if retention:
-        spec["persistentVolumeClaimRetentionPolicy"] = dict(retention)
-    status = {"observedGeneration": generation if observed is None else observed,
-              "replicas": replicas,
-              "readyReplicas": replicas if ready is None else ready,
-              "availableReplicas": replicas if ready is None else ready,
-              "updatedReplicas": (replicas if current == update else 0) if updated is None
-              else updated,
-              "currentReplicas": replicas if at_current is None else at_current,
-              "currentRevision": current, "updateRevision": update}
-    return {"apiVersion": "apps/v1", "kind": "StatefulSet",
-            "metadata": {"name": name, "namespace": namespace, "generation": generation,
-                         "uid": "uid-%s" % name},
-            "spec": spec, "status": status}
-
-
-def make_pod(name, revision=REV_A, ready=True, waiting=None, restarts=0, phase=None,
-             deleting=False, node="node-1", namespace="default", age=60, ip="10.0.0.1",
-             app="web", image="nginx:1.27", statuses=True):
-    """A pod as the kubelet reports it. `waiting`: a waiting reason (CrashLoopBackOff,
-    ContainerCreating, ImagePullBackOff...): the container is not running."""
-    meta = {"name": name, "namespace": namespace, "uid": "uid-%s" % name,
-            "creationTimestamp": ts(age), "labels": {"app": app}}
-    if revision:
-        meta["labels"]["controller-revision-hash"] = revision
-    if deleting:
-        meta["deletionTimestamp"] = ts(0)
-    if waiting:
-        state = {"waiting": {"reason": waiting, "message": "%s happened" % waiting}}
-        ready = False
-    else:
-        state = {"running": {"startedAt": ts(age)}}
-    if phase is None:
-        phase = "Pending" if waiting in ("ContainerCreating", "ErrImagePull",
-                                         "ImagePullBackOff") else "Running"
-    status = {"phase": phase, "podIP": ip,
-              "conditions": [{"type": "Ready", "status": "True" if ready else "False"}]}
-    if statuses:
-        status["containerStatuses"] = [{"name": "c0", "image": image, "ready": ready,
-                                        "restartCount": restarts, "state": state}]
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta,
-            "spec": {"nodeName": node, "containers": [{"name": "c0", "image": image}]},
-            "status": status}
-
-
-def make_pvc(name, phase="Bound", capacity="1Gi", storage_class="standard", deleting=False,
-             age=60, volume=None, namespace="default"):
-    meta = {"name": name, "namespace": namespace, "creationTimestamp": ts(age)}
-    if deleting:
-        meta["deletionTimestamp"] = ts(0)
-    spec = {"accessModes": ["ReadWriteOnce"],
-            "resources": {"requests": {"storage": capacity}}}
-    if storage_class:
-        spec["storageClassName"] = storage_class
-    status = {"phase": phase}
-    if phase == "Bound":
-        spec["volumeName"] = volume or "pv-%s" % name
-        status["capacity"] = {"storage": capacity}
-    return {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": meta,
-            "spec": spec, "status": status}
-
-
-def make_event(kind, name, reason, message, seconds_ago, type="Warning", count=1,
-               when="lastTimestamp"):
-    ev = {"apiVersion": "v1", "kind": "Event", "type": type, "reason": reason,
-          "message": message, "count": count,
-          "metadata": {"name": "%s.%d" % (name, seconds_ago), "namespace": "default"},
-          "involvedObject": {"kind": kind, "name": name, "namespace": "default"}}
-    if when == "lastTimestamp":
-        ev["lastTimestamp"] = ts(seconds_ago)
-    elif when == "eventTime":
-        ev["eventTime"] = ts(seconds_ago)
-    else:
-        ev["metadata"]["creationTimestamp"] = ts(seconds_ago)
-    return ev
-
-
-def make_service(name="web", headless=True):
-    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
-            "spec": {"clusterIP": "None" if headless else "10.96.0.12",
-                     "selector": {"app": name}}}
+# the objects as the API serves them: uids, timestamps, a reported status
+served_sts = partial(statefulset, namespace="default", service="web", uid="uid-{name}",
+                     generation=1, observed=True, current=REV_A, counts=True, container="c0",
+                     grace=None, access_modes=None)
+served_pod = partial(pod, revision=REV_A, namespace="default", uid="uid-{name}", created=ts(60),
+                     labels={"app": "web"}, node="node-1", image="nginx:1.27", container="c0",
+                     ready=True, ip="10.0.0.1", statuses=True)
+served_claim = partial(claim, namespace="default", created=ts(60), storage_class="standard",
+                       phase="Bound", volume=True)
+served_service = partial(service, ports=None)
 
 
 def healthy_set(replicas=3, start=0, templates=("data",), name="web", **sts_kwargs):
-    sts = make_sts(name=name, replicas=replicas, start=start or None, templates=templates,
-                   **sts_kwargs)
+    sts = served_sts(name=name, replicas=replicas, start=start or None, claims=templates,
+                     **sts_kwargs)
     rev = sts["status"]["updateRevision"]
     ordinals = range(start, start + replicas)
-    pods = [make_pod("%s-%d" % (name, o), revision=rev, app=name) for o in ordinals]
-    claims = [make_pvc("%s-%s-%d" % (t, name, o)) for o in ordinals for t in templates]
+    pods = [served_pod("%s-%d" % (name, o), revision=rev, labels={"app": name}) for o in ordinals]
+    claims = [served_claim("%s-%s-%d" % (t, name, o)) for o in ordinals for t in templates]
     return sts, pods, claims
 
 
 def view_of(sts, pods=(), claims=(), service="default", events=(), domain="cluster.local",
             wide=False, unreadable=()):
     if service == "default":
-        service = make_service(sts["spec"].get("serviceName") or "web")
+        service = served_service(sts["spec"].get("serviceName") or "web")
     return build_view(sts, list(pods), list(claims), service, list(events), NOW, domain, wide,
                       unreadable)
 
@@ -253,15 +149,16 @@ def test_missing_ordinals_are_rows_with_status_missing():
 
 
 def test_missing_row_counts_the_template_containers():
-    sts = make_sts(replicas=1, containers=2)
+    sts = served_sts(replicas=1, containers=[{"name": "c0", "image": "nginx:1.27"},
+                                             {"name": "c1", "image": "nginx:1.27"}])
     view = view_of(sts, [], [])
     assert view["ordinals"][0]["ready"] == "0/2"
 
 
 def test_pods_of_other_sets_and_strangers_are_ignored():
     sts, pods, claims = healthy_set(replicas=2)
-    others = [make_pod("web-db-0", app="web-db"), make_pod("webx-1", app="webx"),
-              make_pod("web", app="web"), make_pod("web-abc", app="web")]
+    others = [served_pod("web-db-0", labels={"app": "web-db"}), served_pod("webx-1", labels={"app": "webx"}),
+              served_pod("web", labels={"app": "web"}), served_pod("web-abc", labels={"app": "web"})]
     view = view_of(sts, pods + others, claims)
     assert [r["pod"] for r in view["ordinals"]] == ["web-0", "web-1"]
     assert view["leavingPods"] == []
@@ -271,12 +168,12 @@ def test_pods_of_other_sets_and_strangers_are_ignored():
 
 def rollout_set(replicas=3, partition=None, start=0, **kwargs):
     """A rollout from REV_A to REV_B: the top ordinals are updated (as the controller does)."""
-    sts = make_sts(replicas=replicas, partition=partition, start=start or None, current=REV_A,
-                   update=REV_B, **kwargs)
+    sts = served_sts(replicas=replicas, partition=partition, start=start or None, current=REV_A,
+                     update=REV_B, **kwargs)
     first_updated = start + (partition or 0)
-    pods = [make_pod("web-%d" % o, revision=REV_B if o >= first_updated else REV_A)
+    pods = [served_pod("web-%d" % o, revision=REV_B if o >= first_updated else REV_A)
             for o in range(start, start + replicas)]
-    claims = [make_pvc("data-web-%d" % o) for o in range(start, start + replicas)]
+    claims = [served_claim("data-web-%d" % o) for o in range(start, start + replicas)]
     sts["status"]["updatedReplicas"] = sum(1 for p in pods if
                                            p["metadata"]["labels"]["controller-revision-hash"]
                                            == REV_B)
@@ -285,9 +182,9 @@ def rollout_set(replicas=3, partition=None, start=0, **kwargs):
 
 
 def test_revision_states_current_updated_other():
-    sts = make_sts(replicas=4, current=REV_A, update=REV_B, updated=1, at_current=2)
-    pods = [make_pod("web-0", revision=REV_A), make_pod("web-1", revision=REV_C),
-            make_pod("web-2", revision=REV_A), make_pod("web-3", revision=REV_B)]
+    sts = served_sts(replicas=4, current=REV_A, update=REV_B, updated=1, at_current=2)
+    pods = [served_pod("web-0", revision=REV_A), served_pod("web-1", revision=REV_C),
+            served_pod("web-2", revision=REV_A), served_pod("web-3", revision=REV_B)]
     view = view_of(sts, pods)
     assert view["revisions"] == {"current": REV_A, "update": REV_B, "rolloutInProgress": True}
     assert [r["revisionState"] for r in view["ordinals"]] == [
@@ -310,15 +207,15 @@ def test_without_rollout_the_update_revision_is_current():
 
 
 def test_a_pod_without_revision_label_is_unknown():
-    sts = make_sts(replicas=1)
-    view = view_of(sts, [make_pod("web-0", revision=None)])
+    sts = served_sts(replicas=1)
+    view = view_of(sts, [served_pod("web-0", revision=None)])
     assert view["ordinals"][0]["revisionState"] == "unknown"
     assert column(render_view(view), "REVISION", "web-0") == "-"
     assert view["healthy"] is False
 
 
 def test_a_set_without_status_yet():
-    sts = make_sts(replicas=1)
+    sts = served_sts(replicas=1)
     del sts["status"]
     view = view_of(sts, [])
     assert view["revisions"] == {"current": "", "update": "", "rolloutInProgress": False}
@@ -434,11 +331,11 @@ def test_one_template_header_is_pvc_and_none_has_no_pvc_column():
 
 
 def test_pvc_cells_pending_terminating_and_canonical_capacity():
-    sts = make_sts(replicas=3)
-    pods = [make_pod("web-%d" % i) for i in range(3)]
-    claims = [make_pvc("data-web-0", phase="Pending", storage_class=None),
-              make_pvc("data-web-1", capacity="1024Mi"),
-              make_pvc("data-web-2", deleting=True)]
+    sts = served_sts(replicas=3)
+    pods = [served_pod("web-%d" % i) for i in range(3)]
+    claims = [served_claim("data-web-0", phase="Pending", storage_class=None),
+              served_claim("data-web-1", size="1024Mi"),
+              served_claim("data-web-2", deleting=True)]
     view = view_of(sts, pods, claims)
     text = render_view(view)
     assert column(text, "PVC", "web-0") == "data-web-0 (Pending, 1Gi)"
@@ -451,17 +348,17 @@ def test_pvc_cells_pending_terminating_and_canonical_capacity():
 
 
 def test_claims_of_other_sets_or_odd_names_do_not_match():
-    sts = make_sts(replicas=2)
-    claims = [make_pvc("data-web-db-0"), make_pvc("data-web-01"), make_pvc("logs-web-0"),
-              make_pvc("data-webx-1"), make_pvc("data-web-1")]
-    view = view_of(sts, [make_pod("web-0"), make_pod("web-1")], claims)
+    sts = served_sts(replicas=2)
+    claims = [served_claim("data-web-db-0"), served_claim("data-web-01"), served_claim("logs-web-0"),
+              served_claim("data-webx-1"), served_claim("data-web-1")]
+    view = view_of(sts, [served_pod("web-0"), served_pod("web-1")], claims)
     assert [p["exists"] for r in view["ordinals"] for p in r["pvcs"]] == [False, True]
     assert view["orphanedPVCs"] == []
 
 
 def test_orphaned_pvcs_above_the_range_after_a_scale_down():
     sts, pods, claims = healthy_set(replicas=3)
-    claims += [make_pvc("data-web-4", age=7200), make_pvc("data-web-3", phase="Released")]
+    claims += [served_claim("data-web-4", created=ts(7200)), served_claim("data-web-3", phase="Released")]
     view = view_of(sts, pods, claims)
     assert [(p["name"], p["ordinal"], p["template"]) for p in view["orphanedPVCs"]] == [
         ("data-web-3", 3, "data"), ("data-web-4", 4, "data")]
@@ -479,9 +376,9 @@ def test_orphaned_pvcs_above_the_range_after_a_scale_down():
 
 
 def test_orphaned_pvcs_below_a_raised_start_ordinal_with_two_templates():
-    sts = make_sts(replicas=2, start=2, templates=("data", "logs"))
-    pods = [make_pod("web-2"), make_pod("web-3")]
-    claims = [make_pvc("%s-web-%d" % (t, o)) for o in range(4) for t in ("logs", "data")]
+    sts = served_sts(replicas=2, start=2, claims=("data", "logs"))
+    pods = [served_pod("web-2"), served_pod("web-3")]
+    claims = [served_claim("%s-web-%d" % (t, o)) for o in range(4) for t in ("logs", "data")]
     view = view_of(sts, pods, claims)
     assert [p["name"] for p in view["orphanedPVCs"]] == [
         "data-web-0", "logs-web-0", "data-web-1", "logs-web-1"]
@@ -495,9 +392,9 @@ def test_no_orphan_section_without_orphans():
 
 def test_leaving_pods_outside_the_range_and_terminating():
     sts, pods, claims = healthy_set(replicas=3)
-    pods[1] = make_pod("web-1", deleting=True)
-    pods.append(make_pod("web-3", deleting=True))
-    pods.append(make_pod("web-4"))
+    pods[1] = served_pod("web-1", deleting=True)
+    pods.append(served_pod("web-3", deleting=True))
+    pods.append(served_pod("web-4"))
     view = view_of(sts, pods, claims)
     assert view["leavingPods"] == [
         {"pod": "web-1", "ordinal": 1, "status": "Terminating", "reason": "being deleted"},
@@ -522,7 +419,7 @@ def test_leaving_pods_outside_the_range_and_terminating():
 
 def test_dns_names_with_a_custom_domain_and_namespace():
     sts, pods, claims = healthy_set(replicas=2, namespace="shop", service="web-hl")
-    view = view_of(sts, pods, claims, service=make_service("web-hl"), domain="corp.example")
+    view = view_of(sts, pods, claims, service=served_service("web-hl"), domain="corp.example")
     assert [r["dns"] for r in view["ordinals"]] == [
         "web-0.web-hl.shop.svc.corp.example", "web-1.web-hl.shop.svc.corp.example"]
     assert view["service"] == {"name": "web-hl", "exists": True, "headless": True}
@@ -534,7 +431,7 @@ def test_dns_names_with_a_custom_domain_and_namespace():
 
 def test_default_domain_is_cluster_local():
     sts, pods, claims = healthy_set(replicas=1)
-    view = build_view(sts, pods, claims, make_service(), [], NOW)
+    view = build_view(sts, pods, claims, served_service(), [], NOW)
     assert view["ordinals"][0]["dns"] == "web-0.web.default.svc.cluster.local"
 
 
@@ -559,7 +456,7 @@ def test_missing_service_is_called_out():
 
 def test_non_headless_service_is_called_out():
     sts, pods, claims = healthy_set(replicas=1)
-    view = view_of(sts, pods, claims, service=make_service(headless=False))
+    view = view_of(sts, pods, claims, service=served_service(cluster_ip="10.96.0.12"))
     assert view["service"] == {"name": "web", "exists": True, "headless": False}
     assert "Service:         web (NOT headless: clusterIP is set)" in render_view(view)
 
@@ -572,27 +469,27 @@ def warning(obj, reason, message, seconds_ago, count=1, age=None):
 
 
 @pytest.mark.parametrize("case, event, shown", [
-    ("a pod of the set", make_event("Pod", "web-1", "BackOff", "m", 30, count=4), True),
-    ("the set", make_event("StatefulSet", "web", "FailedCreate", "m", 20), True),
-    ("a claim of the set", make_event("PersistentVolumeClaim", "data-web-0",
-                                      "ProvisioningFailed", "m", 5), True),
-    ("a pod matched by uid", dict(make_event("Pod", "web-0", "BackOff", "m", 5),
+    ("a pod of the set", event("Pod", "web-1", "BackOff", "m", ts(30), count=4), True),
+    ("the set", event("StatefulSet", "web", "FailedCreate", "m", ts(20)), True),
+    ("a claim of the set", event("PersistentVolumeClaim", "data-web-0",
+                                 "ProvisioningFailed", "m", ts(5)), True),
+    ("a pod matched by uid", dict(event("Pod", "web-0", "BackOff", "m", ts(5)),
                                   involvedObject={"kind": "Pod", "name": "web-0",
                                                   "uid": "uid-web-0"}), True),
-    ("an earlier pod of the same name", dict(make_event("Pod", "web-0", "BackOff", "m", 5),
+    ("an earlier pod of the same name", dict(event("Pod", "web-0", "BackOff", "m", ts(5)),
                                              involvedObject={"kind": "Pod", "name": "web-0",
                                                              "uid": "uid-replaced"}), False),
-    ("an earlier set of the same name", dict(make_event("StatefulSet", "web", "X", "m", 5),
+    ("an earlier set of the same name", dict(event("StatefulSet", "web", "X", "m", ts(5)),
                                              involvedObject={"kind": "StatefulSet", "name": "web",
                                                              "uid": "uid-deleted"}), False),
-    ("a pod of the set that no longer exists", make_event("Pod", "web-7", "Failed", "m", 25),
+    ("a pod of the set that no longer exists", event("Pod", "web-7", "Failed", "m", ts(25)),
      False),
-    ("a Normal event", make_event("Pod", "web-0", "Pulled", "m", 10, type="Normal"), False),
-    ("another set", make_event("StatefulSet", "web-db", "FailedCreate", "m", 5), False),
-    ("a pod of another set", make_event("Pod", "web-db-0", "BackOff", "m", 5), False),
-    ("a stranger", make_event("Pod", "other", "BackOff", "m", 5), False),
-    ("a claim of another ordinal range", make_event("PersistentVolumeClaim", "data-web-9",
-                                                    "X", "m", 5), False),
+    ("a Normal event", event("Pod", "web-0", "Pulled", "m", ts(10), type="Normal"), False),
+    ("another set", event("StatefulSet", "web-db", "FailedCreate", "m", ts(5)), False),
+    ("a pod of another set", event("Pod", "web-db-0", "BackOff", "m", ts(5)), False),
+    ("a stranger", event("Pod", "other", "BackOff", "m", ts(5)), False),
+    ("a claim of another ordinal range", event("PersistentVolumeClaim", "data-web-9",
+                                               "X", "m", ts(5)), False),
 ])
 def test_warnings_are_those_of_the_objects_that_exist_now(case, event, shown):
     sts, pods, claims = healthy_set(replicas=2)
@@ -602,9 +499,9 @@ def test_warnings_are_those_of_the_objects_that_exist_now(case, event, shown):
 
 def test_warnings_newest_first_with_age_and_count():
     sts, pods, claims = healthy_set(replicas=2)
-    events = [make_event("Pod", "web-1", "BackOff", "Back-off restarting failed container", 30,
-                         count=4),
-              make_event("StatefulSet", "web", "FailedCreate", "create Pod web-2 failed", 20)]
+    events = [event("Pod", "web-1", "BackOff", "Back-off restarting failed container", ts(30),
+                    count=4),
+              event("StatefulSet", "web", "FailedCreate", "create Pod web-2 failed", ts(20))]
     view = view_of(sts, pods, claims, events=events)
     assert view["warnings"] == [
         warning("statefulset/web", "FailedCreate", "create Pod web-2 failed", 20),
@@ -619,7 +516,7 @@ def test_warnings_newest_first_with_age_and_count():
 
 def test_three_warning_lines_unless_wide():
     sts, pods, claims = healthy_set(replicas=1)
-    events = [make_event("Pod", "web-0", "BackOff", "number %d" % n, 100 - n)
+    events = [event("Pod", "web-0", "BackOff", "number %d" % n, ts(100 - n))
               for n in (3, 0, 6, 1, 5, 2, 4)]       # shuffled
     view = view_of(sts, pods, claims, events=events)
     assert MAX_WARNINGS == 3
@@ -636,9 +533,9 @@ def test_three_warning_lines_unless_wide():
 
 def test_warning_time_falls_back_to_event_time_and_creation():
     sts, pods, claims = healthy_set(replicas=1)
-    events = [make_event("Pod", "web-0", "A", "newest", 1, when="eventTime"),
-              make_event("Pod", "web-0", "B", "oldest", 50, when="creationTimestamp"),
-              make_event("Pod", "web-0", "C", "middle", 20)]
+    events = [event("Pod", "web-0", "A", "newest", ts(1), when="eventTime"),
+              event("Pod", "web-0", "B", "oldest", ts(50), when="creationTimestamp"),
+              event("Pod", "web-0", "C", "middle", ts(20))]
     view = view_of(sts, pods, claims, events=events)
     assert [(w["reason"], w["lastSeen"], w["age"]) for w in view["warnings"]] == [
         ("A", ts(1), "1s"), ("C", ts(20), "20s"), ("B", ts(50), "50s")]
@@ -690,8 +587,8 @@ def test_header_lines():
 
 
 def test_zero_replicas():
-    sts = make_sts(replicas=0)
-    view = view_of(sts, [], [make_pvc("data-web-0")])
+    sts = served_sts(replicas=0)
+    view = view_of(sts, [], [served_claim("data-web-0")])
     assert view["ordinals"] == [] and view["healthy"] is True
     assert [p["name"] for p in view["orphanedPVCs"]] == ["data-web-0"]
     text = render_view(view)
@@ -700,10 +597,10 @@ def test_zero_replicas():
 
 
 def test_wide_adds_ip_containers_and_images():
-    sts = make_sts(replicas=3, current=REV_A, update=REV_A)
-    pods = [make_pod("web-0", ip="10.1.2.3"),
-            make_pod("web-1", waiting="ImagePullBackOff", image="registry.invalid/x:1"),
-            make_pod("web-2", waiting="ContainerCreating", statuses=False, ip="")]
+    sts = served_sts(replicas=3, current=REV_A, update=REV_A)
+    pods = [served_pod("web-0", ip="10.1.2.3"),
+            served_pod("web-1", waiting="ImagePullBackOff", image="registry.invalid/x:1", phase="Pending"),
+            served_pod("web-2", waiting="ContainerCreating", statuses=False, ip="", phase="Pending")]
     view = view_of(sts, pods, wide=True)
     row0, row1, row2 = view["ordinals"]
     assert row0["ip"] == "10.1.2.3"
@@ -748,9 +645,9 @@ def test_view_is_json_serialisable_with_the_documented_keys():
 # -- stuck rollouts -------------------------------------------------------------------------------
 
 def test_crash_loop_at_the_update_revision_is_a_stuck_rollout():
-    sts = make_sts(replicas=3, current=REV_A, update=REV_B, ready=2, updated=1, at_current=2)
-    pods = [make_pod("web-0", revision=REV_A), make_pod("web-1", revision=REV_A),
-            make_pod("web-2", revision=REV_B, waiting="CrashLoopBackOff", restarts=4)]
+    sts = served_sts(replicas=3, current=REV_A, update=REV_B, ready=2, updated=1, at_current=2)
+    pods = [served_pod("web-0", revision=REV_A), served_pod("web-1", revision=REV_A),
+            served_pod("web-2", revision=REV_B, waiting="CrashLoopBackOff", restarts=4)]
     view = view_of(sts, pods)
     stuck = view["stuck"]
     assert stuck["pod"] == "web-2" and stuck["ordinal"] == 2
@@ -768,9 +665,9 @@ def test_crash_loop_at_the_update_revision_is_a_stuck_rollout():
 
 
 def test_image_pull_failure_without_restarts_is_stuck_too():
-    sts = make_sts(replicas=3, current=REV_A, update=REV_B)
-    pods = [make_pod("web-0", revision=REV_A), make_pod("web-1", revision=REV_A),
-            make_pod("web-2", revision=REV_B, waiting="ImagePullBackOff")]
+    sts = served_sts(replicas=3, current=REV_A, update=REV_B)
+    pods = [served_pod("web-0", revision=REV_A), served_pod("web-1", revision=REV_A),
+            served_pod("web-2", revision=REV_B, waiting="ImagePullBackOff", phase="Pending")]
     stuck = view_of(sts, pods)["stuck"]
     assert (stuck["pod"], stuck["status"], stuck["kind"]) == (
         "web-2", "ImagePullBackOff", "rollout")
@@ -778,9 +675,9 @@ def test_image_pull_failure_without_restarts_is_stuck_too():
 
 def test_failing_pod_at_an_old_revision_after_a_revert_must_be_deleted():
     # the template went back to REV_A; web-2 still runs the bad REV_B and crash-loops
-    sts = make_sts(replicas=3, current=REV_A, update=REV_A, ready=2)
-    pods = [make_pod("web-0", revision=REV_A), make_pod("web-1", revision=REV_A),
-            make_pod("web-2", revision=REV_B, waiting="CrashLoopBackOff", restarts=2)]
+    sts = served_sts(replicas=3, current=REV_A, update=REV_A, ready=2)
+    pods = [served_pod("web-0", revision=REV_A), served_pod("web-1", revision=REV_A),
+            served_pod("web-2", revision=REV_B, waiting="CrashLoopBackOff", restarts=2)]
     view = view_of(sts, pods)
     stuck = view["stuck"]
     assert stuck["pod"] == "web-2" and stuck["atUpdateRevision"] is False
@@ -791,8 +688,8 @@ def test_failing_pod_at_an_old_revision_after_a_revert_must_be_deleted():
 
 
 def test_failing_pod_without_a_rollout_blocks_progress():
-    sts = make_sts(replicas=3, ready=1)
-    pods = [make_pod("web-0"), make_pod("web-1", waiting="CrashLoopBackOff", restarts=3)]
+    sts = served_sts(replicas=3, ready=1)
+    pods = [served_pod("web-0"), served_pod("web-1", waiting="CrashLoopBackOff", restarts=3)]
     view = view_of(sts, pods)
     stuck = view["stuck"]
     assert (stuck["pod"], stuck["kind"], stuck["atUpdateRevision"]) == ("web-1", "progress", True)
@@ -800,27 +697,27 @@ def test_failing_pod_without_a_rollout_blocks_progress():
 
 
 def test_failed_phase_counts_as_failing():
-    sts = make_sts(replicas=1, current=REV_A, update=REV_B)
-    pod = make_pod("web-0", revision=REV_B, ready=False, phase="Failed")
+    sts = served_sts(replicas=1, current=REV_A, update=REV_B)
+    pod = served_pod("web-0", revision=REV_B, ready=False, phase="Failed")
     assert view_of(sts, [pod])["stuck"]["pod"] == "web-0"
 
 
 def test_the_lowest_unready_ordinal_decides():
-    sts = make_sts(replicas=3, current=REV_A, update=REV_B)
-    pods = [make_pod("web-0", revision=REV_A),
-            make_pod("web-1", revision=REV_A, waiting="ContainerCreating"),
-            make_pod("web-2", revision=REV_B, waiting="CrashLoopBackOff", restarts=5)]
+    sts = served_sts(replicas=3, current=REV_A, update=REV_B)
+    pods = [served_pod("web-0", revision=REV_A),
+            served_pod("web-1", revision=REV_A, waiting="ContainerCreating", phase="Pending"),
+            served_pod("web-2", revision=REV_B, waiting="CrashLoopBackOff", restarts=5)]
     assert view_of(sts, pods)["stuck"] is None
 
 
 @pytest.mark.parametrize("pod", [
-    make_pod("web-2", revision=REV_B, waiting="ContainerCreating"),
-    make_pod("web-2", revision=REV_B, ready=False),          # running, readiness pending
-    make_pod("web-2", revision=REV_B, deleting=True, ready=False),
+    served_pod("web-2", revision=REV_B, waiting="ContainerCreating", phase="Pending"),
+    served_pod("web-2", revision=REV_B, ready=False),          # running, readiness pending
+    served_pod("web-2", revision=REV_B, deleting=True, ready=False),
 ], ids=["creating", "not-ready-yet", "terminating"])
 def test_a_merely_starting_pod_is_not_stuck(pod):
-    sts = make_sts(replicas=3, current=REV_A, update=REV_B)
-    pods = [make_pod("web-0", revision=REV_A), make_pod("web-1", revision=REV_A), pod]
+    sts = served_sts(replicas=3, current=REV_A, update=REV_B)
+    pods = [served_pod("web-0", revision=REV_A), served_pod("web-1", revision=REV_A), pod]
     view = view_of(sts, pods)
     assert view["stuck"] is None
     text = render_view(view)
@@ -828,16 +725,16 @@ def test_a_merely_starting_pod_is_not_stuck(pod):
 
 
 def test_a_missing_ordinal_is_not_stuck():
-    sts = make_sts(replicas=3, current=REV_A, update=REV_B)
-    pods = [make_pod("web-0", revision=REV_A),
-            make_pod("web-2", revision=REV_B, waiting="CrashLoopBackOff", restarts=1)]
+    sts = served_sts(replicas=3, current=REV_A, update=REV_B)
+    pods = [served_pod("web-0", revision=REV_A),
+            served_pod("web-2", revision=REV_B, waiting="CrashLoopBackOff", restarts=1)]
     assert view_of(sts, pods)["stuck"] is None
 
 
 def test_parallel_is_never_stuck():
-    sts = make_sts(replicas=3, current=REV_A, update=REV_B, pod_management="Parallel")
-    pods = [make_pod("web-0", revision=REV_A), make_pod("web-1", revision=REV_A),
-            make_pod("web-2", revision=REV_B, waiting="CrashLoopBackOff", restarts=4)]
+    sts = served_sts(replicas=3, current=REV_A, update=REV_B, pod_management="Parallel")
+    pods = [served_pod("web-0", revision=REV_A), served_pod("web-1", revision=REV_A),
+            served_pod("web-2", revision=REV_B, waiting="CrashLoopBackOff", restarts=4)]
     view = view_of(sts, pods)
     assert view["podManagementPolicy"] == "Parallel"
     assert view["stuck"] is None and diagnose_stuck(view) is None
@@ -862,14 +759,14 @@ def test_is_healthy():
         return is_healthy(view_of(s, p, c))
 
     assert not healthy_with(lambda s, p: p.pop())                            # missing
-    assert not healthy_with(lambda s, p: p.__setitem__(1, make_pod("web-1", ready=False)))
-    assert not healthy_with(lambda s, p: p.__setitem__(1, make_pod("web-1", deleting=True)))
-    assert not healthy_with(lambda s, p: p.__setitem__(1, make_pod("web-1", revision=REV_C)))
+    assert not healthy_with(lambda s, p: p.__setitem__(1, served_pod("web-1", ready=False)))
+    assert not healthy_with(lambda s, p: p.__setitem__(1, served_pod("web-1", deleting=True)))
+    assert not healthy_with(lambda s, p: p.__setitem__(1, served_pod("web-1", revision=REV_C)))
     assert not healthy_with(lambda s, p: s["status"].update(observedGeneration=0))
     # a finished rollout (every pod at the update revision) is healthy
-    sts = make_sts(replicas=2, current=REV_B, update=REV_B)
-    assert is_healthy(view_of(sts, [make_pod("web-0", revision=REV_B),
-                                    make_pod("web-1", revision=REV_B)]))
+    sts = served_sts(replicas=2, current=REV_B, update=REV_B)
+    assert is_healthy(view_of(sts, [served_pod("web-0", revision=REV_B),
+                                    served_pod("web-1", revision=REV_B)]))
     # mid-rollout with a partition: pods below it are not at the update revision
     sts, pods, claims = rollout_set(replicas=3, partition=1)
     assert view_of(sts, pods, claims)["healthy"] is False
@@ -903,29 +800,29 @@ def test_a_thousand_replicas():
 # -- list mode ----------------------------------------------------------------------------------
 
 def test_list_row():
-    sts = make_sts(replicas=3)
+    sts = served_sts(replicas=3)
     sts["metadata"].update(creationTimestamp=ts(7200), labels={"app": "web"})
     assert list_row(sts, NOW) == {
         "namespace": "default", "name": "web", "ready": "3/3", "updated": "3/3",
         "revision": "up to date", "partition": 0, "strategy": "RollingUpdate",
         "pvcPolicy": "Retain/Retain", "replicas": 3, "readyReplicas": 3,
         "labels": {"app": "web"}, "createdAt": ts(7200), "age": "120m"}
-    rolling = make_sts(replicas=4, partition=2, current=REV_A, update=REV_B, updated=2, ready=3,
-                       retention={"whenDeleted": "Delete", "whenScaled": "Delete"})
+    rolling = served_sts(replicas=4, partition=2, current=REV_A, update=REV_B, updated=2, ready=3,
+                         retention={"whenDeleted": "Delete", "whenScaled": "Delete"})
     row = list_row(rolling)
     assert (row["ready"], row["updated"], row["revision"], row["partition"], row["pvcPolicy"]) \
         == ("3/4", "2/4", "rolling (2/4 updated)", 2, "Delete/Delete")
-    on_delete = list_row(make_sts(strategy="OnDelete"))
+    on_delete = list_row(served_sts(strategy="OnDelete"))
     assert (on_delete["partition"], on_delete["strategy"]) == ("-", "OnDelete")
-    fresh = make_sts(replicas=2)
+    fresh = served_sts(replicas=2)
     del fresh["status"]
     assert list_row(fresh)["revision"] == "unknown"
     assert list_row(fresh)["ready"] == "0/2"
 
 
 def test_render_list():
-    web, db = make_sts(name="web", namespace="a"), make_sts(name="db", namespace="b", replicas=1,
-                                                         strategy="OnDelete")
+    web, db = served_sts(name="web", namespace="a"), served_sts(name="db", namespace="b", replicas=1,
+                                                                strategy="OnDelete")
     web["metadata"].update(creationTimestamp=ts(90), labels={"tier": "fe", "app": "web"})
     db["metadata"]["creationTimestamp"] = ts(3 * 86400)
     rows = [list_row(web, NOW), list_row(db, NOW)]
@@ -948,17 +845,17 @@ def test_render_list():
 
 def test_failing_pod_below_the_partition_at_the_current_revision_blocks_progress():
     # deleting web-0 would bring it back at the current revision: no "delete it" advice
-    sts = make_sts(replicas=3, partition=2, current=REV_A, update=REV_B, updated=1)
-    pods = [make_pod("web-0", revision=REV_A, waiting="CrashLoopBackOff", restarts=3),
-            make_pod("web-1", revision=REV_A), make_pod("web-2", revision=REV_B)]
+    sts = served_sts(replicas=3, partition=2, current=REV_A, update=REV_B, updated=1)
+    pods = [served_pod("web-0", revision=REV_A, waiting="CrashLoopBackOff", restarts=3),
+            served_pod("web-1", revision=REV_A), served_pod("web-2", revision=REV_B)]
     stuck = view_of(sts, pods)["stuck"]
     assert (stuck["pod"], stuck["kind"], stuck["atUpdateRevision"]) == ("web-0", "progress", False)
     assert "kubectl delete pod" not in stuck["message"]
     # above the partition, a pod left at an old revision is one to delete
-    sts = make_sts(replicas=3, partition=1, current=REV_A, update=REV_B, updated=1)
-    pods = [make_pod("web-0", revision=REV_A),
-            make_pod("web-1", revision=REV_C, waiting="CrashLoopBackOff", restarts=3),
-            make_pod("web-2", revision=REV_B)]
+    sts = served_sts(replicas=3, partition=1, current=REV_A, update=REV_B, updated=1)
+    pods = [served_pod("web-0", revision=REV_A),
+            served_pod("web-1", revision=REV_C, waiting="CrashLoopBackOff", restarts=3),
+            served_pod("web-2", revision=REV_B)]
     stuck = view_of(sts, pods)["stuck"]
     assert (stuck["pod"], stuck["kind"]) == ("web-1", "rollout")
     assert "kubectl delete pod web-1" in stuck["message"]
@@ -1012,9 +909,9 @@ def _heavy(obj):
 def _pods_of_every_kind():
     sts, pods, claims = healthy_set(replicas=3)
     rev = sts["status"]["updateRevision"]
-    pods += [make_pod("web-3", revision=rev, waiting="CrashLoopBackOff", restarts=4),
-             make_pod("web-4", revision=REV_C, deleting=True),
-             make_pod("web-5", revision=rev, waiting="ContainerCreating", statuses=False)]
+    pods += [served_pod("web-3", revision=rev, waiting="CrashLoopBackOff", restarts=4),
+             served_pod("web-4", revision=REV_C, deleting=True),
+             served_pod("web-5", revision=rev, waiting="ContainerCreating", statuses=False, phase="Pending")]
     pods[-1]["spec"]["initContainers"] = [{"name": "init", "image": "busybox"},
                                           {"name": "proxy", "image": "envoy",
                                            "restartPolicy": "Always"}]
@@ -1026,8 +923,8 @@ def _pods_of_every_kind():
     pods[0]["status"]["conditions"].append({"type": "example.com/ready", "status": "False",
                                             "reason": "Waiting", "lastProbeTime": None})
     sts["spec"]["replicas"] = 6
-    claims += [make_pvc("data-web-3", phase="Pending"), make_pvc("data-web-9"),
-               make_pvc("data-web-4", deleting=True)]
+    claims += [served_claim("data-web-3", phase="Pending"), served_claim("data-web-9"),
+               served_claim("data-web-4", deleting=True)]
     return sts, pods, claims
 
 
@@ -1035,7 +932,7 @@ def _pods_of_every_kind():
 def test_reduced_pods_and_claims_give_the_same_view(wide):
     sts, pods, claims = _pods_of_every_kind()
     pods, claims = [_heavy(p) for p in pods], [_heavy(c) for c in claims]
-    events = [make_event("Pod", "web-3", "BackOff", "Back-off restarting", 5)]
+    events = [event("Pod", "web-3", "BackOff", "Back-off restarting", ts(5))]
     full = view_of(sts, pods, claims, events=events, wide=wide)
     reduced = view_of(sts, [status_pod(p) for p in pods], [status_claim(c) for c in claims],
                       events=events, wide=wide)

@@ -1,5 +1,6 @@
 import copy
 import datetime
+from functools import partial
 
 import pytest
 
@@ -7,6 +8,8 @@ from kubectl_sts.k8s.humanreadable import (access_modes_string, human_duration, 
                                            pod_status_reason)
 from kubectl_sts.k8s.quantity import canonical_quantity
 from kubectl_sts_sandbox.tables import column_definitions, to_table
+
+from builders import claim, pod, service
 
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2024, 1, 10, 12, 0, 0, tzinfo=UTC)
@@ -275,24 +278,8 @@ def test_statefulset_defaults():
 # ---------------------------------------------------------------------------
 
 
-def make_pod(phase="Running", statuses=None, init_statuses=None, init_containers=None, containers=None, **extra):
-    pod = {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": "web-0", "namespace": "default", "creationTimestamp": ts(10 * MIN)},
-        "spec": {"containers": containers or [{"name": "app", "image": "app:1"}]},
-        "status": {"phase": phase},
-    }
-    if init_containers is not None:
-        pod["spec"]["initContainers"] = init_containers
-    if statuses is not None:
-        pod["status"]["containerStatuses"] = statuses
-    if init_statuses is not None:
-        pod["status"]["initContainerStatuses"] = init_statuses
-    for key, value in extra.items():
-        section, _, field = key.partition("__")
-        pod[section][field] = value
-    return pod
+make_pod = partial(pod, "web-0", namespace="default", created=ts(10 * MIN), image="app:1",
+                   phase="Running")
 
 
 def running(name="app", ready=True, restarts=0, last_finished=None):
@@ -339,8 +326,8 @@ def test_pod_columns():
 
 
 def test_pod_running_full_row():
-    pod = make_pod(statuses=[running()], status__conditions=READY_COND, status__podIPs=[{"ip": "10.1.0.5"}],
-                   spec__nodeName="node-1")
+    pod = make_pod(statuses=[running()], status={"conditions": READY_COND, "podIPs": [{"ip": "10.1.0.5"}]},
+                   spec={"nodeName": "node-1"})
     assert cells("pods", pod) == ["web-0", "1/1", "Running", "0", "10m", "10.1.0.5", "node-1", "<none>", "<none>"]
 
 
@@ -379,7 +366,7 @@ def test_pod_restarts_use_latest_termination_across_containers():
 
 
 def test_pod_terminating():
-    pod = make_pod(statuses=[running()], status__conditions=READY_COND)
+    pod = make_pod(statuses=[running()], status={"conditions": READY_COND})
     pod["metadata"]["deletionTimestamp"] = ts(0)
     assert cells("pods", pod)[1:3] == ["1/1", "Terminating"]
 
@@ -391,7 +378,7 @@ def test_pod_terminating_not_shown_for_terminal_phase():
 
 
 def test_pod_node_lost_while_deleting_is_unknown():
-    pod = make_pod(statuses=[running()], status__reason="NodeLost")
+    pod = make_pod(statuses=[running()], status={"reason": "NodeLost"})
     pod["metadata"]["deletionTimestamp"] = ts(0)
     assert pod_status_reason(pod) == "Unknown"
 
@@ -425,9 +412,9 @@ def test_pod_terminated_without_reason():
 def test_pod_completed_with_running_container_is_running_or_not_ready():
     statuses = [running("a"), terminated("b", reason="Completed")]
     containers = [{"name": "a"}, {"name": "b"}]
-    ready_pod = make_pod(containers=containers, statuses=statuses, status__conditions=READY_COND)
+    ready_pod = make_pod(containers=containers, statuses=statuses, status={"conditions": READY_COND})
     assert cells("pods", ready_pod)[1:3] == ["1/2", "Running"]
-    not_ready = make_pod(containers=containers, statuses=statuses, status__conditions=[{"type": "Ready", "status": "False"}])
+    not_ready = make_pod(containers=containers, statuses=statuses, status={"conditions": [{"type": "Ready", "status": "False"}]})
     assert cells("pods", not_ready)[1:3] == ["1/2", "NotReady"]
 
 
@@ -443,12 +430,12 @@ def test_pod_running_but_not_ready_container():
 
 
 def test_pod_status_reason_overrides_phase():
-    pod = make_pod(phase="Failed", status__reason="Evicted")
+    pod = make_pod(phase="Failed", status={"reason": "Evicted"})
     assert pod_status_reason(pod) == "Evicted"
 
 
 def test_pod_scheduling_gated():
-    pod = make_pod(phase="Pending", status__conditions=[{"type": "PodScheduled", "status": "False", "reason": "SchedulingGated"}])
+    pod = make_pod(phase="Pending", status={"conditions": [{"type": "PodScheduled", "status": "False", "reason": "SchedulingGated"}]})
     assert pod_status_reason(pod) == "SchedulingGated"
 
 
@@ -483,7 +470,7 @@ def test_pod_init_crash_loop_counts_init_restarts():
 
 
 def test_pod_init_terminated_with_error():
-    base = dict(phase="Pending", init_containers=TWO_INITS, statuses=[waiting("PodInitializing")])
+    base: dict = dict(phase="Pending", init_containers=TWO_INITS, statuses=[waiting("PodInitializing")])
     assert pod_status_reason(make_pod(init_statuses=[terminated("init-a", exit_code=1, reason="Error")], **base)) == "Init:Error"
     assert pod_status_reason(make_pod(init_statuses=[terminated("init-a", exit_code=2)], **base)) == "Init:ExitCode:2"
     assert pod_status_reason(make_pod(init_statuses=[terminated("init-a", exit_code=2, signal=15)], **base)) == "Init:Signal:15"
@@ -506,7 +493,7 @@ def test_pod_restartable_init_sidecar_counts():
         init_containers=init,
         init_statuses=[dict(running("proxy", restarts=1, last_finished=ts(300)), started=True)],
         statuses=[running()],
-        status__conditions=READY_COND,
+        status={"conditions": READY_COND},
     )
     assert cells("pods", pod)[1:4] == ["2/2", "Running", "1 (5m ago)"]
 
@@ -525,14 +512,11 @@ def test_pod_restartable_init_not_started_blocks_init():
 def test_pod_wide_columns_and_readiness_gates():
     pod = make_pod(
         statuses=[running()],
-        spec__nodeName="node-2",
-        spec__readinessGates=[{"conditionType": "example.com/a"}, {"conditionType": "example.com/b"}],
-        status__conditions=READY_COND + [
+        spec={"nodeName": "node-2", "readinessGates": [{"conditionType": "example.com/a"}, {"conditionType": "example.com/b"}]},
+        status={"conditions": READY_COND + [
             {"type": "example.com/a", "status": "True"},
             {"type": "example.com/b", "status": "False"},
-        ],
-        status__podIP="10.9.9.9",
-        status__nominatedNodeName="node-3",
+        ], "podIP": "10.9.9.9", "nominatedNodeName": "node-3"},
     )
     assert cells("pods", pod)[5:] == ["10.9.9.9", "node-2", "node-3", "1/2"]
 
@@ -568,31 +552,14 @@ def test_pvc_columns():
     ]
 
 
-def pvc(**kw):
-    obj = {
-        "apiVersion": "v1",
-        "kind": "PersistentVolumeClaim",
-        "metadata": {"name": "data-web-0", "namespace": "default", "creationTimestamp": ts(2 * DAY + 3 * HOUR)},
-        "spec": {
-            "accessModes": ["ReadWriteOnce"],
-            "resources": {"requests": {"storage": "1Gi"}},
-            "storageClassName": "standard",
-            "volumeMode": "Filesystem",
-        },
-        "status": {"phase": "Pending"},
-    }
-    for key, value in kw.items():
-        section, _, field = key.partition("__")
-        obj[section][field] = value
-    return obj
+pvc = partial(claim, "data-web-0", namespace="default", created=ts(2 * DAY + 3 * HOUR),
+              storage_class="standard", volume_mode="Filesystem", phase="Pending")
 
 
 def test_pvc_bound():
     claim = pvc(
-        spec__volumeName="pvc-123",
-        status__phase="Bound",
-        status__capacity={"storage": "1024Mi"},
-        status__accessModes=["ReadWriteMany", "ReadWriteOnce"],
+        spec={"volumeName": "pvc-123"},
+        status={"phase": "Bound", "capacity": {"storage": "1024Mi"}, "accessModes": ["ReadWriteMany", "ReadWriteOnce"]},
     )
     assert cells("persistentvolumeclaims", claim) == [
         "data-web-0", "Bound", "pvc-123", "1Gi", "RWO,RWX", "standard", "<unset>", "2d3h", "Filesystem",
@@ -606,7 +573,7 @@ def test_pvc_pending_shows_no_capacity_or_modes():
 
 
 def test_pvc_terminating_annotation_class_and_vac():
-    claim = pvc(spec__volumeAttributesClassName="gold", spec__volumeName="pv-1", status__phase="Bound")
+    claim = pvc(spec={"volumeAttributesClassName": "gold", "volumeName": "pv-1"}, status={"phase": "Bound"})
     del claim["spec"]["volumeMode"]
     claim["metadata"]["deletionTimestamp"] = ts(0)
     claim["metadata"]["annotations"] = {"volume.beta.kubernetes.io/storage-class": "legacy"}
@@ -658,12 +625,8 @@ def test_pv_columns_and_cells():
 # ---------------------------------------------------------------------------
 
 
-def svc(spec, status=None):
-    return {
-        "metadata": {"name": "web", "creationTimestamp": ts(45)},
-        "spec": spec,
-        "status": status or {},
-    }
+svc = partial(service, "web", created=ts(45), cluster_ip=None, selector=None, ports=None,
+              status={})
 
 
 def test_service_columns():
@@ -673,29 +636,29 @@ def test_service_columns():
 
 
 def test_headless_cluster_ip_service():
-    s = svc({"type": "ClusterIP", "clusterIP": "None", "clusterIPs": ["None"],
-             "ports": [{"name": "http", "port": 80, "protocol": "TCP"}], "selector": {"app": "web", "a": "b"}})
+    s = svc(spec={"type": "ClusterIP", "clusterIP": "None", "clusterIPs": ["None"],
+                  "ports": [{"name": "http", "port": 80, "protocol": "TCP"}], "selector": {"app": "web", "a": "b"}})
     assert cells("services", s) == ["web", "ClusterIP", "None", "<none>", "80/TCP", "45s", "a=b,app=web"]
 
 
 def test_node_port_service_with_external_ips():
-    s = svc({"type": "NodePort", "clusterIP": "10.96.0.10", "externalIPs": ["1.2.3.4", "5.6.7.8"],
-             "ports": [{"port": 80, "nodePort": 30080, "protocol": "TCP"}, {"port": 53, "protocol": "UDP"}]})
+    s = svc(spec={"type": "NodePort", "clusterIP": "10.96.0.10", "externalIPs": ["1.2.3.4", "5.6.7.8"],
+                  "ports": [{"port": 80, "nodePort": 30080, "protocol": "TCP"}, {"port": 53, "protocol": "UDP"}]})
     assert cells("services", s) == ["web", "NodePort", "10.96.0.10", "1.2.3.4,5.6.7.8", "80:30080/TCP,53/UDP", "45s", "<none>"]
 
 
 def test_load_balancer_service():
-    pending = svc({"type": "LoadBalancer", "clusterIPs": ["10.0.0.1"], "ports": [{"port": 443, "nodePort": 31000}]})
+    pending = svc(spec={"type": "LoadBalancer", "clusterIPs": ["10.0.0.1"], "ports": [{"port": 443, "nodePort": 31000}]})
     assert cells("services", pending)[2:5] == ["10.0.0.1", "<pending>", "443:31000/TCP"]
     ready = svc(
-        {"type": "LoadBalancer", "clusterIPs": ["10.0.0.1"], "externalIPs": ["9.9.9.9"]},
-        {"loadBalancer": {"ingress": [{"hostname": "lb.example.com"}, {"ip": "3.3.3.3"}]}},
+        spec={"type": "LoadBalancer", "clusterIPs": ["10.0.0.1"], "externalIPs": ["9.9.9.9"]},
+        status={"loadBalancer": {"ingress": [{"hostname": "lb.example.com"}, {"ip": "3.3.3.3"}]}},
     )
     assert cells("services", ready)[3:5] == ["3.3.3.3,lb.example.com,9.9.9.9", "<none>"]
 
 
 def test_external_name_service():
-    s = svc({"type": "ExternalName", "externalName": "db.example.com"})
+    s = svc(spec={"type": "ExternalName", "externalName": "db.example.com"})
     assert cells("services", s)[1:5] == ["ExternalName", "<none>", "db.example.com", "<none>"]
 
 

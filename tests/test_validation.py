@@ -1,12 +1,15 @@
 """Tests for kubectl_sts_sandbox.validation (defaults, validation, 422 bodies)."""
 
 import copy
+from functools import partial
 
 import pytest
 
 from kubectl_sts_sandbox.defaulting import apply_defaults, drop_disabled_fields
 from kubectl_sts_sandbox.validation import invalid_status, validate
 from kubectl_sts_sandbox.validation import statefulsets as v
+
+from builders import claim, pod, statefulset
 
 DNS_LABEL_MSG = (
     "a lowercase RFC 1123 label must consist of lower case alphanumeric characters "
@@ -42,59 +45,14 @@ POD_FORBIDDEN_PREFIX = (
 # ---------------------------------------------------------------------------
 
 
-def make_sts(**spec_overrides):
-    sts = {
-        "apiVersion": "apps/v1",
-        "kind": "StatefulSet",
-        "metadata": {"name": "web", "namespace": "default"},
-        "spec": {
-            "serviceName": "nginx",
-            "replicas": 3,
-            "selector": {"matchLabels": {"app": "nginx"}},
-            "template": {
-                "metadata": {"labels": {"app": "nginx"}},
-                "spec": {
-                    "containers": [
-                        {
-                            "name": "nginx",
-                            "image": "registry.k8s.io/nginx-slim:0.8",
-                            "ports": [{"containerPort": 80, "name": "web"}],
-                            "volumeMounts": [{"name": "www", "mountPath": "/usr/share/nginx/html"}],
-                        }
-                    ]
-                },
-            },
-            "volumeClaimTemplates": [
-                {
-                    "metadata": {"name": "www"},
-                    "spec": {
-                        "accessModes": ["ReadWriteOnce"],
-                        "resources": {"requests": {"storage": "1Gi"}},
-                    },
-                }
-            ],
-        },
-    }
-    sts["spec"].update(spec_overrides)
-    return sts
-
-
-def make_pod(name="web-0"):
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": name, "namespace": "default", "labels": {"app": "nginx"}},
-        "spec": {"containers": [{"name": "nginx", "image": "nginx:1.25"}]},
-    }
-
-
-def make_pvc(name="www-web-0"):
-    return {
-        "apiVersion": "v1",
-        "kind": "PersistentVolumeClaim",
-        "metadata": {"name": name, "namespace": "default"},
-        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
-    }
+NGINX = {"name": "nginx", "image": "registry.k8s.io/nginx-slim:0.8",
+         "ports": [{"containerPort": 80, "name": "web"}],
+         "volumeMounts": [{"name": "www", "mountPath": "/usr/share/nginx/html"}]}
+make_sts = partial(statefulset, namespace="default", service="nginx", pod_labels={"app": "nginx"},
+                   containers=[NGINX], grace=None, claims=("www",))
+make_pod = partial(pod, namespace="default", labels={"app": "nginx"}, container="nginx",
+                   image="nginx:1.25")
+make_pvc = partial(claim, name="www-web-0", namespace="default")
 
 
 def defaulted(resource, obj, gate=False):
@@ -403,8 +361,8 @@ class TestMetadata:
         assert errors("pods", make_pod("Web_0")) == ['metadata.name: Invalid value: "Web_0": ' + DNS_SUBDOMAIN_MSG]
 
     def test_pvc_name_is_dns_subdomain(self):
-        assert errors("persistentvolumeclaims", make_pvc("data.web-0")) == []
-        assert errors("persistentvolumeclaims", make_pvc("-x")) == [
+        assert errors("persistentvolumeclaims", make_pvc(name="data.web-0")) == []
+        assert errors("persistentvolumeclaims", make_pvc(name="-x")) == [
             'metadata.name: Invalid value: "-x": ' + DNS_SUBDOMAIN_MSG
         ]
 

@@ -8,7 +8,8 @@ import subprocess
 import sys
 import threading
 
-from helpers import headless_service, statefulset, sts_settled, wait_for
+from builders import service, statefulset
+from helpers import sts_settled, wait_for
 
 HOLD = "kubectl-sts.test/hold"
 
@@ -20,7 +21,7 @@ def plugin(kubeconfig, namespace, *args):
 
 
 def create_settled(apps, core, namespace, replicas):
-    core.create_namespaced_service(namespace, headless_service("web"))
+    core.create_namespaced_service(namespace, service("web"))
     apps.create_namespaced_stateful_set(namespace, statefulset(replicas=replicas, claims=()))
     wait_for(apps.list_namespaced_stateful_set, sts_settled("web", replicas), timeout=60,
              namespace=namespace)

@@ -1,39 +1,21 @@
 """The `wait` core (kubectl_sts/core/wait.py), table-driven over plain objects: no server."""
 
+from functools import partial
+
 import pytest
 
 from kubectl_sts.core.wait import judge, new_book
 
+from builders import pod, statefulset
+
 UPDATE, OLD = "web-2", "web-1"
 
 
-def sts(replicas=3, partition=None, strategy="RollingUpdate", generation=2, observed=2,
-        update=UPDATE, current=OLD, available=None, policy="OrderedReady"):
-    spec = {"replicas": replicas, "podManagementPolicy": policy,
-            "updateStrategy": {"type": strategy}}
-    if partition is not None:
-        spec["updateStrategy"]["rollingUpdate"] = {"partition": partition}
-    return {"metadata": {"name": "web", "generation": generation}, "spec": spec,
-            "status": {"observedGeneration": observed, "updateRevision": update,
-                       "currentRevision": current, "replicas": replicas,
-                       "availableReplicas": replicas if available is None else available}}
-
-
-def pod(ordinal, revision=UPDATE, ready=True, waiting=None, unschedulable=False):
-    status = {"phase": "Running", "conditions": [
-        {"type": "Ready", "status": "True" if ready else "False"}]}
-    if waiting:
-        status["containerStatuses"] = [{"name": "app", "ready": False, "restartCount": 0,
-                                        "state": {"waiting": {"reason": waiting,
-                                                              "message": "boom"}}}]
-        status["phase"] = "Pending"
-    if unschedulable:
-        status = {"phase": "Pending", "conditions": [{
-            "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
-            "message": "0/3 nodes are available"}]}
-    return {"metadata": {"name": "web-%d" % ordinal, "uid": "u%d" % ordinal,
-                         "labels": {"controller-revision-hash": revision}},
-            "status": status}
+sts = partial(statefulset, generation=2, observed=2, current=OLD, update=UPDATE,
+              counts=("replicas", "availableReplicas"), strategy="RollingUpdate",
+              pod_management="OrderedReady", service=None, claims=None, selector=None,
+              template=None)
+web_pod = partial(pod, revision=UPDATE, uid="u{ordinal}", ready=True, message="boom")
 
 
 def run(the_sts, pods, claims=(), mode="rollout", ondelete="wait", now=0.0, book=None,
@@ -42,28 +24,31 @@ def run(the_sts, pods, claims=(), mode="rollout", ondelete="wait", now=0.0, book
                  deadline)
 
 
-ALL = [pod(0), pod(1), pod(2)]
+ALL = [web_pod(0), web_pod(1), web_pod(2)]
 
 
 @pytest.mark.parametrize("case, the_sts, pods, mode, state, message", [
     ("done", sts(), ALL, "rollout", "done", "3/3 Ready at revision web-2"),
-    ("ready-any-revision", sts(), [pod(0, OLD), pod(1), pod(2)], "ready", "done", "3/3 Ready"),
-    ("old-pod", sts(), [pod(0, OLD), pod(1), pod(2)], "rollout", "waiting",
+    ("ready-any-revision", sts(), [web_pod(0, revision=OLD), web_pod(1), web_pod(2)], "ready",
+     "done", "3/3 Ready"),
+    ("old-pod", sts(), [web_pod(0, revision=OLD), web_pod(1), web_pod(2)], "rollout", "waiting",
      "web-0 not updated (revision web-1)"),
-    ("below-partition", sts(partition=1), [pod(0, OLD), pod(1), pod(2)], "rollout", "done",
-     "3/3 Ready at revision web-2"),
+    ("below-partition", sts(partition=1), [web_pod(0, revision=OLD), web_pod(1), web_pod(2)],
+     "rollout", "done", "3/3 Ready at revision web-2"),
     ("not-observed", sts(observed=1), ALL, "rollout", "waiting",
      "the controller has not observed the latest spec"),
     ("missing", sts(), ALL[:2], "rollout", "waiting", "web-2 missing"),
     ("not-available", sts(available=2), ALL, "rollout", "waiting",
      "2 of 3 available (minReadySeconds 0)"),
-    ("crashloop", sts(), [pod(0), pod(1), pod(2, waiting="CrashLoopBackOff", ready=False)],
+    ("crashloop", sts(), [web_pod(0), web_pod(1), web_pod(2, waiting="CrashLoopBackOff",
+                                                          ready=False, phase="Pending")],
      "rollout", "failed", "web-2 CrashLoopBackOff (container app): boom"),
-    ("image", sts(policy="Parallel"), [pod(0), pod(1), pod(2, waiting="ImagePullBackOff",
-                                                       ready=False)],
+    ("image", sts(pod_management="Parallel"),
+     [web_pod(0), web_pod(1), web_pod(2, waiting="ImagePullBackOff", ready=False, phase="Pending")],
      "rollout", "failed", "web-2 ImagePullBackOff (container app): boom"),
-    ("failing-old-pod-is-not-a-failure", sts(policy="Parallel"),
-     [pod(0), pod(1), pod(2, OLD, waiting="CrashLoopBackOff", ready=False)], "rollout",
+    ("failing-old-pod-is-not-a-failure", sts(pod_management="Parallel"),
+     [web_pod(0), web_pod(1), web_pod(2, revision=OLD, waiting="CrashLoopBackOff", ready=False,
+                                      phase="Pending")], "rollout",
      "waiting", "web-2 not Ready"),
     ("deleted-done", None, [], "deleted", "done", "deleted"),
     ("deleted-waiting", sts(), [], "deleted", "waiting", "statefulset web still exists"),
@@ -76,7 +61,7 @@ def test_states(case, the_sts, pods, mode, state, message):
 
 def test_ondelete_report_lists_the_pods_to_delete():
     the_sts = sts(strategy="OnDelete")
-    pods = [pod(0, OLD), pod(1), pod(2, OLD)]
+    pods = [web_pod(0, revision=OLD), web_pod(1), web_pod(2, revision=OLD)]
     result = run(the_sts, pods, ondelete="report")
     assert result["state"] == "pending-delete"
     assert result["message"] == "OnDelete: delete these pods to update them: web-0 web-2"
@@ -85,7 +70,7 @@ def test_ondelete_report_lists_the_pods_to_delete():
 
 def test_no_progress_for_the_deadline_is_stalled():
     book = new_book()
-    pods = [pod(0), pod(1), pod(2, ready=False)]
+    pods = [web_pod(0), web_pod(1), web_pod(2, ready=False)]
     first = run(sts(), pods, now=0.0, book=book, deadline=10)
     assert first["state"] == "waiting" and first["wake"] == 10.0
     assert run(sts(), pods, now=9.0, book=book, deadline=10)["state"] == "waiting"
@@ -99,7 +84,7 @@ def test_no_progress_for_the_deadline_is_stalled():
 
 def test_unschedulable_and_pending_claims_fail_after_the_deadline():
     book = new_book()
-    pods = [pod(0), pod(1), pod(2, unschedulable=True)]
+    pods = [web_pod(0), web_pod(1), web_pod(2, unschedulable="0/3 nodes are available")]
     assert run(sts(), pods, now=0.0, book=book, deadline=5)["state"] == "waiting"
     failed = run(sts(), pods, now=5.0, book=book, deadline=5)
     assert failed["state"] == "failed"

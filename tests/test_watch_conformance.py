@@ -21,6 +21,7 @@ import time
 
 import pytest
 
+from builders import service
 from kubectl_sts.errors import StsError
 from kubectl_sts.client.connection import Connection
 from kubectl_sts.client.kubeconfig import ConnectionOptions
@@ -35,13 +36,6 @@ def conn(kubeconfig):
 
 def services(ns):
     return "/api/v1/namespaces/%s/services" % ns
-
-
-def service(name, group):
-    return {"apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": name, "labels": {"group": group}},
-            "spec": {"clusterIP": "None", "selector": {"app": name},
-                     "ports": [{"name": "http", "port": 80}]}}
 
 
 def rv(obj):
@@ -145,7 +139,7 @@ def test_every_watcher_sees_every_event_in_order_from_concurrent_writers(conn, n
                 if not live or (rng.random() < 0.45 and len(live) < 4):
                     name = "w%d-%d" % (index, step)
                     group = rng.choice("ab")
-                    obj = conn.request("POST", path, body=service(name, group))
+                    obj = conn.request("POST", path, body=service(name, labels={"group": group}))
                     op, before, after = "create", None, group
                     live[name] = group
                 elif rng.random() < 0.6:
@@ -172,7 +166,7 @@ def test_every_watcher_sees_every_event_in_order_from_concurrent_writers(conn, n
         t.join(60)
     assert not failures, failures
     # a last write every watcher selects: once it arrived, everything before it has too
-    marker = conn.request("POST", path, body=service("marker", "a"))
+    marker = conn.request("POST", path, body=service("marker", labels={"group": "a"}))
     for w in watchers:
         assert w.wait_for(lambda evs: any(e["type"] != "ERROR" and rv(e["object"]) >= rv(marker)
                                           for e in evs), 30), \
@@ -203,7 +197,7 @@ def test_every_watcher_sees_every_event_in_order_from_concurrent_writers(conn, n
 def test_a_label_change_is_added_or_deleted_for_a_selecting_watch(conn, namespace):
     path = services(namespace)
     since = conn.get(path)["metadata"]["resourceVersion"]
-    conn.request("POST", path, body=service("s", "a"))
+    conn.request("POST", path, body=service("s", labels={"group": "a"}))
     conn.request("PATCH", path + "/s", content_type=MERGE,
                  body={"metadata": {"labels": {"group": "b"}}})
     conn.request("PATCH", path + "/s", content_type=MERGE,
@@ -223,7 +217,7 @@ def test_a_label_change_is_added_or_deleted_for_a_selecting_watch(conn, namespac
 def test_send_initial_events_ends_with_an_annotated_bookmark(conn, namespace):
     path = services(namespace)
     for name in ("i1", "i2"):
-        conn.request("POST", path, body=service(name, "a"))
+        conn.request("POST", path, body=service(name, labels={"group": "a"}))
     head = conn.get(path)["metadata"]["resourceVersion"]
     w = Watcher(conn, path, "", 10, sendInitialEvents="true",
                 resourceVersionMatch="NotOlderThan")
@@ -266,7 +260,8 @@ def test_a_bookmark_never_skips_an_event_committed_while_the_watch_waits(conn, n
         server.bookmark_seconds = period
     store = sandbox.store
     with store.cond:                      # the watch now waits on the condition
-        created = store.create(BY_KIND["Service"], service("held", "a"), namespace=namespace)
+        created = store.create(BY_KIND["Service"], service("held", labels={"group": "a"}),
+                               namespace=namespace)
         time.sleep(0.6)                   # hold the lock across the next bookmark tick
     assert w.wait_for(lambda evs: any(e["type"] == "BOOKMARK" and rv(e["object"]) >= rv(created)
                                       for e in evs), 10), w.events
@@ -278,14 +273,14 @@ def test_a_bookmark_never_skips_an_event_committed_while_the_watch_waits(conn, n
 def test_a_watch_from_a_compacted_version_is_gone_and_a_list_resumes(conn, namespace, sandbox):
     path = services(namespace)
     since = conn.get(path)["metadata"]["resourceVersion"]
-    conn.request("POST", path, body=service("c1", "a"))
+    conn.request("POST", path, body=service("c1", labels={"group": "a"}))
     sandbox.store.compact()
     events = list(conn.watch(path, timeout_seconds=2, retry=False, resourceVersion=since))
     assert [e["type"] for e in events] == ["ERROR"]
     assert events[0]["object"]["code"] == 410
     listing = conn.get(path)
     assert [o["metadata"]["name"] for o in listing["items"]] == ["c1"]
-    conn.request("POST", path, body=service("c2", "a"))
+    conn.request("POST", path, body=service("c2", labels={"group": "a"}))
     w = Watcher(conn, path, listing["metadata"]["resourceVersion"], 10)
     w.start()
     assert w.wait_for(lambda evs: delivered(evs), 10)
@@ -297,7 +292,7 @@ def test_watch_events_are_json_lines(conn, namespace):
     """Each event is one JSON document on its own line (kubectl's decoder reads frames)."""
     path = services(namespace)
     since = conn.get(path)["metadata"]["resourceVersion"]
-    conn.request("POST", path, body=service("j", "a"))
+    conn.request("POST", path, body=service("j", labels={"group": "a"}))
     response = conn.request("GET", path, {"watch": "true", "resourceVersion": since,
                                           "timeoutSeconds": "1"}, stream=True, retry=False)
     data = b"".join(response.stream(65536, decode_content=False))
