@@ -6,17 +6,16 @@ history revisions.py, the claims of each ordinal volumeclaims.py."""
 from __future__ import annotations
 
 import copy
-import re
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from kubectl_sts.k8s.conditions import find_condition, pod_ready
 from kubectl_sts.k8s.selectors import selector_from_label_selector
-from kubectl_sts.k8s.statefulset import claim_name
+from kubectl_sts.k8s.statefulset import (POD_INDEX_LABEL, POD_NAME_LABEL, REVISION_LABEL, claim_name,
+                                          parent_and_ordinal, pod_revision)
 from . import events, revisions
 from .clock import parse_rfc3339
 from .ownership import claim_objects, owner_ref
 from .resources import BY_KIND
-from .revisions import REVISION_LABEL, pod_revision
 from .volumeclaims import claims_stale, create_claims, fix_claim_refs
 
 if TYPE_CHECKING:
@@ -26,16 +25,7 @@ Obj = Dict[str, Any]
 STS = BY_KIND["StatefulSet"]
 POD = BY_KIND["Pod"]
 
-_NAME_RE = re.compile(r"^(.*)-([0-9]+)$")
-POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
-POD_INDEX_LABEL = "apps.kubernetes.io/pod-index"
 COMPONENT = "statefulset-controller"
-
-
-def parse_ordinal(name: str) -> Tuple[Optional[str], int]:
-    """(set name, ordinal) of a pod named `<set>-<ordinal>`, or (None, -1)."""
-    m = _NAME_RE.match(name)
-    return (m.group(1), int(m.group(2))) if m else (None, -1)
 
 
 def is_created(pod: Optional[Obj]) -> bool:
@@ -129,8 +119,8 @@ class StatefulSetController:
     def _claim_pods(self, sts: Obj, reqs: Any) -> List[Obj]:
         name = sts["metadata"]["name"]
         pods = claim_objects(self.store, POD, sts, reqs,
-                             accept=lambda p: parse_ordinal(p["metadata"]["name"])[0] == name)
-        return [p for p in pods if parse_ordinal(p["metadata"]["name"])[0] == name]
+                             accept=lambda p: parent_and_ordinal(p["metadata"]["name"])[0] == name)
+        return [p for p in pods if parent_and_ordinal(p["metadata"]["name"])[0] == name]
 
     def _prune_revisions(self, sts: Obj, reqs: Any, current_rev: Obj, update_rev: Obj) -> None:
         """Truncate the history of the set as it is after the sync."""
@@ -155,12 +145,12 @@ class StatefulSetController:
         replicas: List[Any] = [None] * count   # a pod, None (missing), "created" (by _act)
         condemned: List[Obj] = []
         for pod in pods:
-            ordinal = parse_ordinal(pod["metadata"]["name"])[1]
+            ordinal = parent_and_ordinal(pod["metadata"]["name"])[1]
             if start <= ordinal < start + count:
                 replicas[ordinal - start] = pod
             else:
                 condemned.append(pod)
-        condemned.sort(key=lambda p: -parse_ordinal(p["metadata"]["name"])[1])
+        condemned.sort(key=lambda p: -parent_and_ordinal(p["metadata"]["name"])[1])
 
         status = _count_status(sts, pods, cur_name, upd_name, collision, now)
 
@@ -211,7 +201,7 @@ class StatefulSetController:
             self._fix_identity(ctx, pod, ordinal)
 
         for pod in condemned:
-            fix_claim_refs(self.store, sts, pod, parse_ordinal(pod["metadata"]["name"])[1],
+            fix_claim_refs(self.store, sts, pod, parent_and_ordinal(pod["metadata"]["name"])[1],
                            True, self._event)
         for pod in condemned:
             if is_terminating(pod):

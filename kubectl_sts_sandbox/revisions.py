@@ -8,6 +8,7 @@ import copy
 import json
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
+from kubectl_sts.k8s.statefulset import pod_revision
 from .ownership import claim_objects, owner_ref
 from .resources import BY_KIND
 
@@ -16,7 +17,6 @@ if TYPE_CHECKING:
 
 Obj = Dict[str, Any]
 CR = BY_KIND["ControllerRevision"]
-REVISION_LABEL = "controller-revision-hash"
 
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
@@ -73,11 +73,6 @@ def template_from_data(data: Obj) -> Obj:
 # The StatefulSet controller's revision history (stateful_set_control.go getStatefulSetRevisions,
 # truncateHistory; pkg/controller/history)
 # ---------------------------------------------------------------------------------------------
-
-def pod_revision(pod: Optional[Obj]) -> str:
-    """The name of the revision a pod was made from (its controller-revision-hash label)."""
-    return ((pod or {}).get("metadata", {}).get("labels") or {}).get(REVISION_LABEL, "")
-
 
 def _raw(cr: Obj) -> str:
     return go_json(cr.get("data"))

@@ -1,11 +1,11 @@
-"""Facts about one pod that every command needs: ready, restarts, revision, failing."""
+"""Facts about one pod that every command needs: ready, restarts, failing. (Its revision:
+k8s/statefulset.pod_revision.)"""
 
 from typing import Any, Dict, Optional
 
 from ..k8s.conditions import pod_ready
 
 Obj = Dict[str, Any]
-REVISION_LABEL = "controller-revision-hash"
 # container waiting reasons that mean "failing", not "starting"
 FAILING_REASONS = frozenset({
     "CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "InvalidImageName",
@@ -20,11 +20,6 @@ def restarts(pod: Obj) -> int:
     """The sum of the containers' restartCounts."""
     return sum(cs.get("restartCount", 0)
                for cs in (pod.get("status") or {}).get("containerStatuses") or [])
-
-
-def pod_revision(pod: Obj) -> str:
-    """The controller-revision-hash label: the revision the pod runs ("" without one)."""
-    return (pod["metadata"].get("labels") or {}).get(REVISION_LABEL, "")
 
 
 def pod_failure(pod: Obj, baseline_restarts: Optional[int] = None) -> Optional[Obj]:

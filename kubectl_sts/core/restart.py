@@ -7,7 +7,8 @@ from typing import Any, Dict, List, Optional
 
 from ..k8s import statefulset as facts
 from .labels import selector_matches
-from .pods import is_ready, pod_failure, pod_revision, restarts
+from ..k8s.statefulset import pod_revision
+from .pods import is_ready, pod_failure, restarts
 
 Obj = Dict[str, Any]
 

@@ -9,6 +9,7 @@ import sys
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from ..k8s import statefulset as facts
+from ..k8s.statefulset import REVISION_LABEL
 from ..k8s.humanreadable import age
 from ..k8s.humanreadable import pod_summary as _pod_summary
 from .pods import FAILING_REASONS, is_ready
@@ -117,7 +118,7 @@ def strategy_of(sts: Obj) -> Obj:
 def _pod_view(pod: Obj, revisions: Obj, now: Optional[datetime.datetime], wide: bool) -> Obj:
     ready, total, reason, restarts, _ = _pod_summary(pod)
     meta, status = pod["metadata"], pod.get("status") or {}
-    revision = (meta.get("labels") or {}).get("controller-revision-hash", "")
+    revision = (meta.get("labels") or {}).get(REVISION_LABEL, "")
     view: Obj = {"pod": meta["name"], "exists": True, "uid": meta.get("uid"),
             "phase": status.get("phase", ""), "status": reason,
             "ready": "%d/%d" % (ready, total), "isReady": is_ready(pod),

@@ -10,7 +10,8 @@ from typing import Any, Dict, List, Optional
 
 from ..k8s import statefulset as facts
 from ..k8s.conditions import find_condition
-from .pods import is_ready, pod_failure, pod_revision
+from ..k8s.statefulset import pod_revision
+from .pods import is_ready, pod_failure
 
 Obj = Dict[str, Any]
 

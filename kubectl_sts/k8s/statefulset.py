@@ -5,11 +5,17 @@ getOrdinal). Pure functions over the StatefulSet dict as the API serves it."""
 
 import functools
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 Obj = Dict[str, Any]
 
 _ORDINAL_RE = re.compile(r"^(.*)-([0-9]+)$")
+# the labels the controller puts on every pod it makes (stateful_set_utils.go
+# updateIdentity, apps/v1 ControllerRevisionHashLabelKey, StatefulSetPodNameLabel,
+# PodIndexLabel)
+REVISION_LABEL = "controller-revision-hash"
+POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
+POD_INDEX_LABEL = "apps.kubernetes.io/pod-index"
 
 
 def spec(sts: Obj) -> Obj:
@@ -85,6 +91,18 @@ def claim_name(template: str, set_name: str, ordinal: int) -> str:
 
 
 @functools.lru_cache(maxsize=65536)
+def parent_and_ordinal(name: str) -> Tuple[Optional[str], int]:
+    """(set name, ordinal) of a pod named `<set>-<ordinal>`, or (None, -1)
+    (getParentNameAndOrdinal)."""
+    m = _ORDINAL_RE.match(name)
+    return (m.group(1), int(m.group(2))) if m else (None, -1)
+
+
+def pod_revision(pod: Optional[Obj]) -> str:
+    """The revision a pod was made from, its controller-revision-hash label ("" without one)."""
+    return (((pod or {}).get("metadata") or {}).get("labels") or {}).get(REVISION_LABEL, "")
+
+
 def pod_ordinal(set_name: str, name: str) -> Optional[int]:
     """The ordinal of a pod named `<set>-<ordinal>`, or None. Cached: a rollout's gate asks
     it for every pod at every watch event, and the names do not change."""

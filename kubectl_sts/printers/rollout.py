@@ -4,7 +4,8 @@ core/rollout/advice.py.)"""
 
 from typing import Any, Dict, List, Optional
 
-from ..core.pods import pod_revision, restarts
+from ..core.pods import restarts
+from ..k8s.statefulset import pod_revision
 from ..core.rollout.state import interrupted_target, rollout_state
 from ..k8s.humanreadable import pod_status_reason
 from ..k8s.statefulset import pods_by_ordinal

@@ -10,7 +10,7 @@ from .session import Rollout
 
 
 def advance_ondelete(run: Rollout, sts: Dict[str, Any], count: Optional[int]) -> int:
-    from ...k8s.statefulset import pod_ordinal
+    from ...k8s.statefulset import REVISION_LABEL, pod_ordinal
     from ...core.rollout import ondelete_next, rollout_state
     click.echo("%s uses OnDelete: partitions do not apply; deleting outdated pods one at a "
                "time, highest ordinal first" % run.name)
@@ -31,7 +31,7 @@ def advance_ondelete(run: Rollout, sts: Dict[str, Any], count: Optional[int]) ->
             return 0
         run.delete_pod(victim)
         click.echo("deleted pod %s (revision %s)" % (
-            name, victim["metadata"]["labels"].get("controller-revision-hash")))
+            name, victim["metadata"]["labels"].get(REVISION_LABEL)))
         if run.dry_run == "server":
             return 0
         run.wait_gone(victim)

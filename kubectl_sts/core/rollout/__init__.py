@@ -11,7 +11,8 @@
 
 from ...k8s.images import image_problem
 from ...k8s.statefulset import pods_by_ordinal
-from ..pods import is_ready, pod_failure, pod_revision, restarts
+from ..pods import is_ready, pod_failure, restarts
+from ...k8s.statefulset import pod_revision
 from .advice import failure_text, interruption_advice
 from .gate import evaluate_step, follow_verdict, new_book, stuck, track, undo_victim
 from .plan import (describe_plan, next_command, next_partition, ondelete_next, ordinals_between,

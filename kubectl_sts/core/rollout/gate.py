@@ -5,7 +5,8 @@ is the caller's (`now`, monotonic seconds), so the server's clock never matters.
 from typing import Any, Dict, List, Optional, Tuple
 
 from ...k8s.statefulset import pods_by_ordinal
-from ..pods import is_ready, pod_failure, pod_revision, restarts
+from ..pods import is_ready, pod_failure, restarts
+from ...k8s.statefulset import pod_revision
 from .state import rollout_state
 
 Obj = Dict[str, Any]

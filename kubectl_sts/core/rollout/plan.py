@@ -7,7 +7,7 @@ stateful_set_control.go, updateStatefulSet). A step lowers P."""
 from typing import Any, Dict, List, Optional
 
 from ...k8s.statefulset import pods_by_ordinal
-from ..pods import pod_revision
+from ...k8s.statefulset import pod_revision
 from .state import rollout_state
 
 Obj = Dict[str, Any]
