@@ -215,11 +215,8 @@ def resolve(o: ConnectionOptions) -> Resolved:
         user.pop("client-key-data", None)
     for key in ("token", "password", "client-key-data"):
         register_secret(user.get(key))
-    if user.get("client-key-data"):
-        try:
-            register_secret(b64_text(user["client-key-data"]))
-        except (ValueError, UnicodeDecodeError):
-            pass
+    if user.get("client-key-data") and is_tls(cluster.get("server", "")):
+        register_secret(b64_text(user["client-key-data"], "client-key-data"))
     if not is_tls(cluster.get("server", "")):
         # kubectl reads a user's credentials and a cluster's TLS settings only for an
         # https:// server (client-go tools/clientcmd/client_config.go,
@@ -238,27 +235,29 @@ def resolve(o: ConnectionOptions) -> Resolved:
 
 # -- credential data ---------------------------------------------------------------------------
 
-def b64_text(text: str) -> str:
-    """A kubeconfig's inline base64 *-data as text (PEM)."""
+def b64_text(text: str, field: str = "certificate-authority-data") -> str:
+    """A kubeconfig's inline base64 *-data as text (PEM); ConfigError naming `field` when it
+    is not base64 PEM. Line breaks are ignored, as Go's base64 decoder ignores them."""
     import base64
     import binascii
     try:
-        return base64.b64decode(text, validate=True).decode("ascii")
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise ConfigError("error: invalid kubeconfig: certificate-authority-data is not base64 "
-                       "PEM")
+        return base64.b64decode(text.replace("\r", "").replace("\n", ""),
+                                validate=True).decode("ascii")
+    except (binascii.Error, ValueError, UnicodeDecodeError, TypeError):
+        raise ConfigError("error: invalid kubeconfig: %s is not base64 PEM" % field)
 
 
-def data_file(data: Optional[str]) -> Optional[str]:
-    """A kubeconfig's inline *-data as a private temporary file (urllib3 wants paths)."""
+def data_file(data: Optional[str], field: str) -> Optional[str]:
+    """A kubeconfig's inline *-data (`field`) as a private temporary file (urllib3 wants
+    paths)."""
     if not data:
         return None
     import atexit
-    import base64
     import tempfile
+    pem = b64_text(data, field).encode("ascii")
     fd, path = tempfile.mkstemp(prefix="kubectl-sts-", suffix=".pem")
     with os.fdopen(fd, "wb") as f:
-        f.write(base64.b64decode(data))
+        f.write(pem)
 
     def remove() -> None:
         if os.path.exists(path):

@@ -69,8 +69,9 @@ def fast_transport(config: Kubeconfig) -> Transport:
                 kwargs["ca_certs"] = cluster["certificate-authority"]
             if cluster.get("tls-server-name"):
                 kwargs["server_hostname"] = cluster["tls-server-name"]
-        cert = user.get("client-certificate") or data_file(user.get("client-certificate-data"))
-        key = user.get("client-key") or data_file(user.get("client-key-data"))
+        cert = user.get("client-certificate") or data_file(user.get("client-certificate-data"),
+                                                           "client-certificate-data")
+        key = user.get("client-key") or data_file(user.get("client-key-data"), "client-key-data")
         if cert:
             kwargs["cert_file"], kwargs["key_file"] = cert, key
     headers: Headers = {}
