@@ -238,8 +238,7 @@ def wait_new_incarnation(conn: "Connection", namespace: str, pod_name: str,
         uid = (pod or {}).get("metadata", {}).get("uid")
         if pod is not None and uid != old_uid:
             book[0] = track_pods(book[0], [pod], now)
-        # old_uid None (no pod was there): core.restart.settled takes it, its annotation not
-        state = settled(old_uid, pod, book[0]["readySince"].get(uid), now,  # type: ignore[arg-type]
+        state = settled(old_uid, pod, book[0]["readySince"].get(uid), now,
                         settle, book[0]["baseline"].get(uid) if count_restarts else None)
         if state["state"] == "failed":
             return Verdict(failed=state["failure"])

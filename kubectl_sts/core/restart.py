@@ -113,8 +113,8 @@ def _budget_spec(pdb: Obj) -> str:
     return "minAvailable: %s" % spec.get("minAvailable")
 
 
-def settled(old_uid: str, pod: Optional[Obj], ready_since: Optional[float], now: float,
-            settle: float, baseline: Optional[int]) -> Obj:
+def settled(old_uid: Optional[str], pod: Optional[Obj], ready_since: Optional[float],
+            now: float, settle: float, baseline: Optional[int]) -> Obj:
     """Where one restarted ordinal stands: state "done" (a new incarnation, Ready, for
     `settle` seconds, no restart since first seen), "failed" (with the failure), or
     "waiting" (with why, and when to look again)."""
