@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optiona
 
 import click
 
-from ..errors import NotFound, PodFailed, Refused, StsError, UsageError, WaitTimeout
+from ..errors import Conflict, NotFound, PodFailed, Refused, StsError, UsageError, WaitTimeout
 from .shell import (confirm, connect, core_path, delete_options, get_statefulset,
                     wait_new_incarnation)
 from .options import Duration, Integer, dry_run_option, name_argument
@@ -193,7 +193,11 @@ class Repair:
              keep_volume: bool) -> List[Step]:
         steps: List[Step] = []
         # the diagnosis names taint, force-delete and delete-pod for a pod it has read (one on
-        # a node, or the forced-rollback trap's)
+        # a node, or the forced-rollback trap's); gone between the list and the GET, it changed
+        # under the plan
+        if remedy in ("taint", "force-delete", "delete-pod") and pod is None:
+            raise Conflict('error: pod %s is gone since the diagnosis read it; run the command '
+                           'again' % self.pod_name, 409)
         if remedy == "taint":
             assert pod is not None
             node = pod["spec"]["nodeName"]
