@@ -21,6 +21,7 @@ import socket
 import subprocess
 import sys
 import uuid
+from typing import Dict, Tuple
 
 import pytest
 import yaml
@@ -60,7 +61,7 @@ NOT_A_LABEL = (EXIT_USAGE, EXIT_NOT_FOUND)    # a client-side check (2) or the s
 
 
 # Every case below must pass; a regression shows as a plain failure.
-KNOWN_BUGS = {}
+KNOWN_BUGS: Dict[Tuple[str, str], str] = {}     # (case, command) -> reason
 RETRYING_CASES = {"kubeconfig-server-not-a-url"}    # run with a 1 s retry budget (speed only)
 
 

@@ -204,6 +204,7 @@ def test_sandbox_command_serves_kubectl_until_sigterm(tmp_path, kubectl_bin):
                              "--kubeconfig", str(kubeconfig), "-f", manifest], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=dict(os.environ, PYTHONPATH=ROOT))
+    assert proc.stdout is not None
     try:
         first = proc.stdout.readline()
         assert first.startswith("sandbox: serving http://127.0.0.1:")

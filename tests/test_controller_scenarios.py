@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import time
+from typing import Any, Dict, List, Tuple
 
 import pytest
 from kubernetes import client, watch
@@ -145,7 +146,7 @@ def watch_log(list_fn, since, predicate, timeout=T, **kwargs):
     predicate(items) holds. Returns (items, log): items maps name -> object, log is every
     ADDED/MODIFIED/DELETED event in order as (type, object)."""
     rv, items = since[0], dict(since[1])
-    log = []
+    log: List[Tuple[str, Dict[str, Any]]] = []
     if predicate(items):
         return items, log
     deadline = time.monotonic() + timeout
@@ -331,7 +332,7 @@ def test_ordered_ready_creates_each_pod_after_its_predecessor_is_running_and_rea
     create(apps, ns, statefulset("web", replicas=3, image=IMAGE))
     _, log = watch_log(core.list_namespaced_pod, since,
                        all_healthy(["web-0", "web-1", "web-2"]), namespace=ns)
-    state = {}
+    state: Dict[str, Dict[str, Any]] = {}
     creations = []
     for etype, obj in log:
         name = obj["metadata"]["name"]
@@ -838,8 +839,10 @@ def test_min_ready_seconds_available_lags_ready():
         pods = pods_now(core, ns)
         ready0 = [c for c in pods["web-0"]["status"]["conditions"] if c["type"] == "Ready"][0]
         from kubectl_sts_sandbox.clock import parse_rfc3339
-        gap = parse_rfc3339(pods["web-1"]["metadata"]["creationTimestamp"]) - \
-            parse_rfc3339(ready0["lastTransitionTime"])
+        created = parse_rfc3339(pods["web-1"]["metadata"]["creationTimestamp"])
+        became_ready = parse_rfc3339(ready0["lastTransitionTime"])
+        assert created is not None and became_ready is not None
+        gap = created - became_ready
         assert gap >= 9      # whole-second timestamps
 
 

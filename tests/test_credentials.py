@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import uuid
+from typing import Any, Dict, Optional
 
 import pytest
 import yaml
@@ -35,8 +36,9 @@ ALL = [{"verbs": ["*"], "resources": ["*"]}]
 def servers():
     """An https sandbox and a plain http one, with the same tokens."""
     from kubectl_sts_sandbox import Sandbox
-    tokens = {TOKEN: {"user": "token-user", "rules": ALL},
-              EXEC_TOKEN: {"user": "exec-user", "rules": ALL}}
+    tokens: Dict[Optional[str], Dict[str, Any]] = {
+        TOKEN: {"user": "token-user", "rules": ALL},
+        EXEC_TOKEN: {"user": "exec-user", "rules": ALL}}
     with Sandbox(tls=True, tokens=tokens) as https, Sandbox(tokens=tokens) as http:
         yield {"https": https, "http": http}
 
@@ -118,7 +120,7 @@ def kubeconfig(tmp_path, server, user, cluster_kind, files, proxy=None):
 def probe_plugin(path, marker, official):
     conn = Connection(ConnectionOptions(kubeconfig=path))
     if official:
-        conn._fast_path = lambda: False     # the transport exec plugins and auth providers use
+        setattr(conn, "_fast_path", lambda: False)  # the transport exec plugins and auth providers use
     try:
         conn.request("GET", "/api/v1/namespaces/default/configmaps",
                      query={"labelSelector": "probe=" + marker}, retry=False)

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tarfile
 import zipfile
+from typing import Dict, Tuple
 
 import pytest
 import yaml
@@ -24,6 +25,13 @@ from kubectl_sts import __version__
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import build_release  # noqa: E402
+
+
+def _member(tar: tarfile.TarFile, name: str) -> bytes:
+    """The bytes of the regular file `name` in `tar` (None from extractfile would be a failure)."""
+    f = tar.extractfile(name)
+    assert f is not None, name
+    return f.read()
 
 
 def _extract(tar, dest):
@@ -100,9 +108,9 @@ def test_archive_holds_the_executable_the_licence_and_the_readme(built):
             assert m.isreg() and m.uid == 0 and m.gid == 0 and m.mtime == members[0].mtime
         modes = {m.name: m.mode for m in members}
         assert modes == {"LICENSE": 0o644, "README.md": 0o644, "kubectl-sts": 0o755}
-        assert tar.extractfile("LICENSE").read() == read(os.path.join(ROOT, "LICENSE"))
-        assert tar.extractfile("README.md").read() == read(os.path.join(ROOT, "README.md"))
-        assert tar.extractfile("kubectl-sts").read() == read(built["zipapp"])
+        assert _member(tar, "LICENSE") == read(os.path.join(ROOT, "LICENSE"))
+        assert _member(tar, "README.md") == read(os.path.join(ROOT, "README.md"))
+        assert _member(tar, "kubectl-sts") == read(built["zipapp"])
 
 
 def test_zipapp_is_self_contained_and_pure(built):
@@ -258,7 +266,7 @@ def validate_manifest(doc, filename="sts.yaml", archives=None):
     if not isinstance(platforms, list) or not platforms:
         errors.append("rule 6: no platforms")
         return errors
-    seen = {}
+    seen: Dict[Tuple[str, str], int] = {}
     for n, p in enumerate(platforms):
         where = "platform %d" % n
         errors += _unknown(where, p, FIELDS["platform"])
@@ -603,7 +611,7 @@ def test_sdist_metadata_and_contents(dists):
         names = [n.split("/", 1)[1] for n in tar.getnames() if "/" in n]
         top = tar.getnames()[0].split("/")[0]
         meta = email.parser.Parser().parsestr(
-            tar.extractfile(top + "/PKG-INFO").read().decode())
+            _member(tar, top + "/PKG-INFO").decode())
     for required in ("LICENSE", "README.md", "setup.cfg", "pyproject.toml",
                      "kubectl_sts/cli/app.py", "kubectl_sts/commands/completion.py",
                      "kubectl_sts_sandbox/__init__.py"):

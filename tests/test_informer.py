@@ -30,8 +30,11 @@ def scripted(mocker):
         conn.request.side_effect = list(lists)
         informer = Informer(conn, "/api/v1/namespaces/ns/pods", mocker.Mock())
         waits = []
-        mocker.patch.object(informer._halt, "wait", side_effect=lambda d: waits.append(d)
-                            or informer._halt.is_set())
+
+        def halt_wait(d):
+            waits.append(d)
+            return informer._halt.is_set()
+        mocker.patch.object(informer._halt, "wait", side_effect=halt_wait)
         remaining = list(streams)
 
         def watch(*args, **kwargs):

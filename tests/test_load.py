@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from typing import Any, List, Tuple
 
 import pytest
 
@@ -30,6 +31,7 @@ def lane(index, results):
     config = Config.demo()         # what `kubectl-sts sandbox` runs: 1 s per pod step
     with Sandbox(config=config) as sb:
         sb.apply_file(os.path.join(ROOT, "examples", "web.yaml"))
+        assert sb.kubeconfig is not None
         base = [sys.executable, "-m", "kubectl_sts", "--kubeconfig", sb.kubeconfig]
         wait = ["--timeout", "%ds" % TIMEOUT]
         steps = [
@@ -47,6 +49,7 @@ def lane(index, results):
             results.append((index, name, proc.returncode, time.monotonic() - started,
                             proc.stderr.strip().splitlines()[-1:]))
         sts = sb.store.peek(_sts_type(), "default", "web")
+        assert sts is not None
         results.append((index, "final", sts["status"].get("updatedReplicas"),
                         sts["status"].get("readyReplicas"), []))
 
@@ -57,7 +60,7 @@ def _sts_type():
 
 
 def test_many_sandboxes_and_commands_at_once_never_wait_past_the_settled_cluster():
-    results = []
+    results: List[Tuple[Any, ...]] = []
     threads = [threading.Thread(target=lane, args=(i, results)) for i in range(LANES)]
     for t in threads:
         t.start()

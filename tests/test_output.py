@@ -4,6 +4,7 @@ kubectl's usage wordings (flags.kubectl_args, flags.usage_words), and what `stat
 prints on a change (status_watch)."""
 
 import json
+from typing import Any, Dict
 
 import click
 import pytest
@@ -17,7 +18,7 @@ from kubectl_sts.printers.formats import (Output, OutputError, TemplateFailed, l
                                           sort_key_template)
 
 FORMATS = ("wide", "json", "yaml", "name", "jsonpath", "custom-columns")
-LIST = {"apiVersion": "kubectl-sts/v1", "kind": "StatefulSetList", "items": [
+LIST: Dict[str, Any] = {"apiVersion": "kubectl-sts/v1", "kind": "StatefulSetList", "items": [
     {"name": "web-10", "ready": "1/3", "replicas": 3, "labels": {"app": "web", "tier": "fe"}},
     {"name": "db", "ready": "2/2", "replicas": 2, "labels": {}},
     {"name": "web-2", "ready": "0/1", "replicas": 1}]}

@@ -3,6 +3,7 @@ strategic merge patch of the neutral layer (kubectl_sts/k8s/strategicpatch.py)."
 
 import copy
 from functools import partial
+from typing import Any
 
 import pytest
 
@@ -1122,6 +1123,7 @@ def test_smp_new_list_field_is_merged_as_empty():
 
 
 def test_smp_rejects_non_object_patch():
+    bad: Any
     for bad in ([], "x", None, 1):
         with pytest.raises(PatchError):
             strategic_merge_patch(make_sts(), bad, "StatefulSet")

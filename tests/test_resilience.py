@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import uuid
+from typing import List
 
 import pytest
 
@@ -135,7 +136,7 @@ def finish(proc, timeout=60):
 
 def test_status_succeeds_through_two_503s_with_retry_after(sandbox, hook, apps, namespace, cli):
     create(apps, namespace, replicas=1)
-    answered = []
+    answered: List[float] = []
 
     def fault(handler):
         if ours(handler, namespace, "GET", "/statefulsets/web") and len(answered) < 2:
@@ -158,7 +159,7 @@ def test_status_succeeds_through_two_503s_with_retry_after(sandbox, hook, apps, 
 
 def test_status_succeeds_through_429(sandbox, hook, apps, namespace, cli):
     create(apps, namespace, replicas=1)
-    answered = []
+    answered: List[int] = []
 
     def fault(handler):
         if ours(handler, namespace, "GET", "/pods") and not answered:
@@ -180,7 +181,7 @@ def test_status_succeeds_through_429(sandbox, hook, apps, namespace, cli):
 
 def test_reset_mid_response_is_retried(sandbox, hook, apps, namespace, cli):
     create(apps, namespace, replicas=1)
-    answered = []
+    answered: List[int] = []
 
     def fault(handler):
         if ours(handler, namespace, "GET", "/pods") and not answered:
@@ -280,7 +281,7 @@ def test_rollout_all_survives_an_early_close_and_a_410(sandbox, hook, apps, name
     create(apps, namespace, replicas=3)
     code, out, err = cli("rollout", "web", "--image", "app=" + NEW)
     assert code == 0, err
-    fired = []
+    fired: List[str] = []
 
     def fault(handler):
         if not ours(handler, namespace, "GET", "/pods", watch=True):

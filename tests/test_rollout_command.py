@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+from typing import List
 
 import pytest
 
@@ -475,7 +476,7 @@ def concurrent_change(sandbox, namespace, mutate):
     from kubectl_sts_sandbox.resources import BY_KIND
     rt = BY_KIND["StatefulSet"]
     path = "/apis/apps/v1/namespaces/%s/statefulsets/web" % namespace
-    fired = []
+    fired: List[bool] = []
 
     def hook(handler):
         if handler.command == "PUT" and handler.url.path == path and not fired:
@@ -573,6 +574,7 @@ def test_status_follows_until_the_rollout_completes(apps, core, namespace, kubec
          "rollout", "web", "--status"],
         cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT), stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
     try:
         first = proc.stdout.readline()            # it follows before anything moves
         assert first.startswith("partition 3: 0/3 updated"), first

@@ -3,6 +3,7 @@
 No cluster and no clock: every object is built here, and `now` is a number."""
 
 import json
+from typing import Any, Dict
 
 import pytest
 
@@ -220,9 +221,11 @@ def test_starting_is_not_a_failure(reason):
 def test_failed_phase_is_a_failure():
     pod = rollout_pod(0, REV_A, ready=False, phase="Failed")
     pod["status"]["reason"] = "Evicted"
-    assert pod_failure(pod)["reason"] == "Evicted"
+    failure = pod_failure(pod)
+    assert failure is not None and failure["reason"] == "Evicted"
     del pod["status"]["reason"]
-    assert pod_failure(pod)["reason"] == "Failed"
+    failure = pod_failure(pod)
+    assert failure is not None and failure["reason"] == "Failed"
 
 
 def test_restarts_rising_over_the_baseline_is_a_failure():
@@ -230,7 +233,7 @@ def test_restarts_rising_over_the_baseline_is_a_failure():
     assert pod_failure(pod) is None
     assert pod_failure(pod, baseline_restarts=3) is None
     failure = pod_failure(pod, baseline_restarts=2)
-    assert failure["reason"] == "Restarted"
+    assert failure is not None and failure["reason"] == "Restarted"
     assert "from 2 to 3" in failure["message"]
 
 
@@ -359,11 +362,11 @@ def test_parallel_step_judges_every_ordinal_it_covers():
 
 # -- change_template / revision_template / template_diff ----------------------------------------
 
-TEMPLATE = {"metadata": {"labels": {"app": "web"}},
-            "spec": {"containers": [
-                {"name": "app", "image": "nginx:1.27",
-                 "env": [{"name": "MODE", "valueFrom": {"fieldRef": {"fieldPath": "x"}}}]},
-                {"name": "side", "image": "busybox:1.36"}]}}
+TEMPLATE: Dict[str, Any] = {"metadata": {"labels": {"app": "web"}},
+                            "spec": {"containers": [
+                                {"name": "app", "image": "nginx:1.27",
+                                 "env": [{"name": "MODE", "valueFrom": {"fieldRef": {"fieldPath": "x"}}}]},
+                                {"name": "side", "image": "busybox:1.36"}]}}
 
 
 def test_change_template_sets_images_without_touching_the_input():
@@ -421,21 +424,28 @@ def test_template_diff_shows_the_changed_lines_with_the_revision_names():
 
 # -- ondelete_next ------------------------------------------------------------------------------
 
+def next_name(sts, pods):
+    """The name of the pod ondelete_next picks, where it must pick one."""
+    chosen = ondelete_next(sts, pods)
+    assert chosen is not None
+    return chosen["metadata"]["name"]
+
+
 def test_ondelete_next_is_the_highest_outdated_pod():
     sts = rollout_set(strategy="OnDelete", replicas=4)
     pods = pods_at(4, 4)
-    assert ondelete_next(sts, pods)["metadata"]["name"] == "web-3"
+    assert next_name(sts, pods) == "web-3"
     pods = pods_at(4, 2)
-    assert ondelete_next(sts, pods)["metadata"]["name"] == "web-1"
+    assert next_name(sts, pods) == "web-1"
     pods[1] = rollout_pod(1, REV_A, deleting=True)       # already going: the next one
-    assert ondelete_next(sts, pods)["metadata"]["name"] == "web-0"
+    assert next_name(sts, pods) == "web-0"
     assert ondelete_next(sts, pods_at(4, 0)) is None
     assert ondelete_next(sts, []) is None
 
 
 def test_ondelete_next_with_start_ordinals():
     sts = rollout_set(strategy="OnDelete", replicas=3, start=7)
-    assert ondelete_next(sts, pods_at(3, 3, start=7))["metadata"]["name"] == "web-9"
+    assert next_name(sts, pods_at(3, 3, start=7)) == "web-9"
 
 
 # -- text ---------------------------------------------------------------------------------------

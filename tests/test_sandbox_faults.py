@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import threading
 import time
+from typing import Any, Dict, List, Optional, Union
 
 import pytest
 import urllib3
@@ -53,6 +54,18 @@ def client_for(kubeconfig):
     configuration = client.Configuration()
     config.load_kube_config(config_file=str(kubeconfig), client_configuration=configuration)
     return client.ApiClient(configuration)
+
+
+def error_body(exc: ApiException) -> Any:
+    """The decoded Status body of an error the official client raised (the sandbox sends one)."""
+    assert exc.body is not None
+    return json.loads(exc.body)
+
+
+def name_of(obj):
+    """metadata.name of an object the official client read (the sandbox always sends metadata)."""
+    assert obj.metadata is not None
+    return obj.metadata.name
 
 
 def watch_lines(http, url, timeout=20):
@@ -127,8 +140,8 @@ def test_429_seen_by_the_official_client(sandbox, faults, kubeconfig, namespace)
         api.close()
     exc = info.value
     assert exc.status == 429
-    assert exc.headers["Retry-After"] == "2"
-    body = json.loads(exc.body)
+    assert exc.headers is not None and exc.headers["Retry-After"] == "2"
+    body = error_body(exc)
     assert body["reason"] == "TooManyRequests"
     assert body["message"] == ("the server has received too many requests and has asked us "
                                "to try again later")
@@ -276,7 +289,7 @@ def test_conflict_next_write(sandbox, faults, apps, namespace):
     assert apps.read_namespaced_stateful_set("web", namespace).metadata.name == "web"  # a read
     with pytest.raises(ApiException) as info:
         apps.patch_namespaced_stateful_set("web", namespace, patch)
-    body = json.loads(info.value.body)
+    body = error_body(info.value)
     assert info.value.status == 409
     assert body["reason"] == "Conflict"
     assert body["message"] == 'Operation cannot be fulfilled on statefulsets.apps "web": ' + \
@@ -310,13 +323,14 @@ def test_conflict_on_the_scale_subresource_put(sandbox, faults, apps, namespace)
 def test_restart_keeps_state_and_port(tmp_path, http):
     from kubectl_sts_sandbox import Sandbox
     with Sandbox() as sb:
+        assert sb.server is not None
         port, url = sb.server.server_address[1], sb.url
         make_services(sb, "default", ["kept"])
         rv = json.loads(get(http, url, "/api/v1/namespaces/default/services/kept").data)[
             "metadata"]["resourceVersion"]
         watch = http.request("GET", url + "/api/v1/namespaces/default/pods?watch=1"
                              "&timeoutSeconds=60", headers=ADMIN, preload_content=False)
-        ended = []
+        ended: List[Union[Exception, str]] = []
 
         def drain():
             try:
@@ -357,10 +371,10 @@ def test_restart_keeps_state_and_port(tmp_path, http):
 @pytest.fixture(scope="module")
 def rbac_sandbox():
     from kubectl_sts_sandbox import Sandbox
-    tokens = {"viewer-token": {"user": "viewer", "rules": VIEWER_RULES},
-              "pods-token": {"user": "pod-reader", "rules": [
-                  {"verbs": ["get", "list"], "resources": ["pods"],
-                   "namespaces": ["default"]}]}}
+    tokens: Dict[Optional[str], Dict[str, Any]] = {
+        "viewer-token": {"user": "viewer", "rules": VIEWER_RULES},
+        "pods-token": {"user": "pod-reader", "rules": [
+            {"verbs": ["get", "list"], "resources": ["pods"], "namespaces": ["default"]}]}}
     with Sandbox(tokens=tokens) as sb:
         sb.apply([statefulset(name="web", replicas=0)])
         yield sb
@@ -384,7 +398,7 @@ def test_viewer_reads_but_cannot_write(rbac_sandbox, http, tmp_path):
     api = client_for(kubeconfig)
     apps = client.AppsV1Api(api)
     try:
-        assert apps.read_namespaced_stateful_set("web", "default").metadata.name == "web"
+        assert name_of(apps.read_namespaced_stateful_set("web", "default")) == "web"
         with pytest.raises(ApiException) as info:
             apps.patch_namespaced_stateful_set("web", "default", {"spec": {"replicas": 1}})
         with pytest.raises(ApiException) as scale_info:
@@ -392,13 +406,13 @@ def test_viewer_reads_but_cannot_write(rbac_sandbox, http, tmp_path):
     finally:
         api.close()
     assert info.value.status == 403
-    assert json.loads(info.value.body) == {
+    assert error_body(info.value) == {
         "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
         "message": 'statefulsets.apps "web" is forbidden: User "viewer" cannot patch resource '
                    '"statefulsets" in API group "apps" in the namespace "default"',
         "reason": "Forbidden", "details": {"name": "web", "group": "apps",
                                            "kind": "statefulsets"}, "code": 403}
-    assert json.loads(scale_info.value.body)["message"] == (
+    assert error_body(scale_info.value)["message"] == (
         'statefulsets.apps "web" is forbidden: User "viewer" cannot patch resource '
         '"statefulsets/scale" in API group "apps" in the namespace "default"')
     assert sb.store.get(BY_KIND["StatefulSet"], "default", "web")["spec"]["replicas"] == 0
@@ -486,7 +500,7 @@ def test_https_with_the_ca_verifies(tls_sandbox):
     api = client_for(sb.kubeconfig)
     try:
         assert api.configuration.verify_ssl
-        names = [n.metadata.name for n in client.CoreV1Api(api).list_namespace().items]
+        names = [name_of(n) for n in client.CoreV1Api(api).list_namespace().items]
     finally:
         api.close()
     assert "default" in names
@@ -502,11 +516,11 @@ def test_https_without_the_ca_fails_verification(tls_sandbox, tmp_path):
     api = client_for(sb.write_kubeconfig(str(tmp_path / "no-ca"), with_ca=False))
     api.configuration.retries = False
     try:
-        with pytest.raises(urllib3.exceptions.MaxRetryError) as info:
+        with pytest.raises(urllib3.exceptions.MaxRetryError) as retried:
             client.CoreV1Api(api).list_namespace(_request_timeout=5)
     finally:
         api.close()
-    assert "CERTIFICATE_VERIFY_FAILED" in str(info.value)
+    assert "CERTIFICATE_VERIFY_FAILED" in str(retried.value)
     api = client_for(sb.write_kubeconfig(str(tmp_path / "insecure"), with_ca=False,
                                          insecure=True))
     try:

@@ -10,6 +10,7 @@ watch-based (helpers.wait_for / hold); nothing sleeps.
 import json
 import os
 from functools import partial
+from typing import Any, cast
 
 import pytest
 
@@ -182,8 +183,8 @@ def test_a_pod_in_its_grace_period_stays_ready_until_its_containers_stop(namespa
         api = client.ApiClient(configuration)
         try:
             apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
-            apps.create_namespaced_stateful_set("default", statefulset(
-                "web", replicas=1, image=IMAGE, claims=(), grace=30))
+            apps.create_namespaced_stateful_set("default", cast(Any, statefulset(  # a dict body
+                "web", replicas=1, image=IMAGE, claims=(), grace=30)))
             settle(apps, "default", 1)
             core.delete_namespaced_pod("web-0", "default")
             pod = body(core.read_namespaced_pod("web-0", "default", _preload_content=False))

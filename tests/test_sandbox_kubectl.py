@@ -9,6 +9,7 @@ the watch-based helpers, never with sleeps.
 import json
 import re
 import time
+from typing import Any, Dict, List, Tuple
 
 import pytest
 import yaml
@@ -115,7 +116,7 @@ def follow(list_fn, items, since, predicate, timeout=60, **kwargs):
     """Replay the watch events after resourceVersion `since` onto `items` until
     predicate(items); returns the (type, name) events seen, in order."""
     from kubernetes import watch
-    events = []
+    events: List[Tuple[str, str]] = []
     if predicate(items):
         return events
     deadline = time.monotonic() + timeout
@@ -315,7 +316,7 @@ def test_patch_types(kubectl, manifest):
     deploy(kubectl, manifest)
 
     # strategic merge (the default): containers merge by name, the image is kept
-    patch = {"spec": {"template": {"spec": {"containers": [
+    patch: Dict[str, Any] = {"spec": {"template": {"spec": {"containers": [
         {"name": "app", "env": [{"name": "MODE", "value": "a"}]}]}}}}
     assert ok(kubectl("patch", "sts", "web", "-p", json.dumps(patch))) == \
         "statefulset.apps/web patched\n"

@@ -8,6 +8,7 @@ exist after it: each one the plan did not mark "delete" (or that prune did not n
 still exist with the same uid and without a deletionTimestamp."""
 
 import json
+from typing import Any, List, cast
 
 from builders import claim, pdb, pod, service, statefulset
 from helpers import sts_settled, wait_for
@@ -261,7 +262,7 @@ def test_blocked_by_a_failing_remaining_pod(capsys, kubeconfig, apps, core, name
 def create_pdb(api_client, namespace, **budget):
     from kubernetes import client
     client.PolicyV1Api(api_client).create_namespaced_pod_disruption_budget(
-        namespace, pdb("web-pdb", **budget))
+        namespace, cast(Any, pdb("web-pdb", **budget)))     # the client takes a dict body
 
 
 def test_pdb_that_forbids_the_change_refuses_unless_forced(capsys, kubeconfig, apps, core,
@@ -452,7 +453,7 @@ def test_concurrent_replicas_change_aborts_and_loses_nothing(capsys, kubeconfig,
     before = claims_now(core, namespace)
     pods_before = {n: p["metadata"]["uid"] for n, p in pods_now(core, namespace).items()}
     scale_path = "/apis/apps/v1/namespaces/%s/statefulsets/web/scale" % namespace
-    bumped = []
+    bumped: List[str] = []
 
     def hook(handler):
         if handler.command == "PUT" and handler.url.path == scale_path and not bumped:

@@ -1,4 +1,5 @@
 import copy
+from typing import Any, List, cast
 
 import pytest
 
@@ -128,7 +129,7 @@ def test_parse_empty_selectors(text):
 def test_parse_returns_fresh_immutable_requirements():
     reqs = parse_label_selector("a in (x,y)")
     assert isinstance(reqs[0].values, tuple)
-    reqs.append("junk")
+    cast(List[Any], reqs).append("junk")       # not a Requirement: any change to the list
     assert parse_label_selector("a in (x,y)") == [R("a", IN, "x", "y")]
 
 

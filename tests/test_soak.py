@@ -11,6 +11,7 @@ test command runs every test). The figures are printed at the end (`pytest -s` s
 
 import json
 import random
+from typing import Any, Dict
 
 import pytest
 
@@ -54,7 +55,7 @@ def test_soak_rollouts_and_undos_under_random_faults(soak_sandbox, capsys):
 
     # what the store sees, in order: the invariants are checked on these events
     violations = []
-    state = {"partition": None, "floor": None, "deleted_pvcs": 0, "replaced": set()}
+    state: Dict[str, Any] = {"partition": None, "floor": None, "deleted_pvcs": 0, "replaced": set()}
 
     def listener(rt, etype, obj):
         if rt is sts_rt and obj["metadata"]["name"] == "db":

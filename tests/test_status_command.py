@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from typing import Any, Dict, List, Optional
 
 import pytest
 
@@ -380,7 +381,7 @@ def test_list_mode_in_an_empty_namespace(capsys, kubeconfig, namespace):
 # -- processes ---------------------------------------------------------------------------------
 
 def _line_reader(stream):
-    lines = queue.Queue()
+    lines: "queue.Queue[Optional[str]]" = queue.Queue()
 
     def pump():
         for line in iter(stream.readline, ""):
@@ -392,7 +393,7 @@ def _line_reader(stream):
 
 def _read_until(lines, predicate, timeout=30):
     """Read lines until predicate(line); returns everything read (fails at EOF/timeout)."""
-    seen = []
+    seen: List[str] = []
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -440,6 +441,7 @@ def test_watch_redraws_and_stops_on_sigint(kubeconfig, apps, core, namespace):
             _read_until(lines, lambda ln: True, timeout=2.5)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=20) == 130
+        assert proc.stderr is not None
         err = proc.stderr.read()
         assert "Traceback" not in err
     finally:
@@ -564,7 +566,7 @@ def _status_rounds(sandbox, capsys, argv, namespace, delay):
         sandbox.faults.remove(rule)
     out, err = capsys.readouterr()
     assert code == 0, err
-    answered = {}
+    answered: Dict[str, List[Any]] = {}
     for e in sandbox.request_log[before:]:
         if namespace in e["path"]:
             parts = e["path"].split("/")

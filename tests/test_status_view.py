@@ -820,24 +820,30 @@ def test_list_row():
     assert list_row(fresh)["ready"] == "0/2"
 
 
+def rendered_lines(rows, **flags):
+    """render_list's lines, for rows it must render (it answers None only for no rows)."""
+    text = render_list(rows, **flags)
+    assert text is not None
+    return text.splitlines()
+
+
 def test_render_list():
     web, db = served_sts(name="web", namespace="a"), served_sts(name="db", namespace="b", replicas=1,
                                                                 strategy="OnDelete")
     web["metadata"].update(creationTimestamp=ts(90), labels={"tier": "fe", "app": "web"})
     db["metadata"]["creationTimestamp"] = ts(3 * 86400)
     rows = [list_row(web, NOW), list_row(db, NOW)]
-    text = render_list(rows)
-    lines = text.splitlines()
+    lines = rendered_lines(rows)
     assert cells(lines[0]) == ["NAME", "READY", "UPDATED", "REVISION", "PARTITION", "STRATEGY",
                                "PVC POLICY (DELETED/SCALED)", "AGE"]
     assert cells(lines[1]) == ["web", "3/3", "3/3", "up to date", "0", "RollingUpdate",
                                "Retain/Retain", "90s"]
     assert cells(lines[2]) == ["db", "1/1", "1/1", "up to date", "-", "OnDelete",
                                "Retain/Retain", "3d"]
-    labelled = render_list(rows, show_labels=True, no_headers=True).splitlines()
+    labelled = rendered_lines(rows, show_labels=True, no_headers=True)
     assert [cells(line)[-1] for line in labelled] == ["app=web,tier=fe", "<none>"]
-    assert cells(render_list(rows, all_namespaces=True).splitlines()[1])[:2] == ["a", "web"]
-    all_ns = render_list(rows, all_namespaces=True).splitlines()
+    assert cells(rendered_lines(rows, all_namespaces=True)[1])[:2] == ["a", "web"]
+    all_ns = rendered_lines(rows, all_namespaces=True)
     assert cells(all_ns[0])[:2] == ["NAMESPACE", "NAME"]
     assert cells(all_ns[1])[:2] == ["a", "web"] and cells(all_ns[2])[:2] == ["b", "db"]
     assert render_list([]) is None

@@ -1,6 +1,7 @@
 import copy
 import datetime
 from functools import partial
+from typing import Any, Dict
 
 import pytest
 
@@ -149,7 +150,7 @@ def test_access_modes_string_fixed_order_and_dedup():
 # Table envelope
 # ---------------------------------------------------------------------------
 
-STS = {
+STS: Dict[str, Any] = {
     "apiVersion": "apps/v1",
     "kind": "StatefulSet",
     "metadata": {"name": "web", "namespace": "default", "uid": "u1", "creationTimestamp": ts(3 * HOUR + 5 * MIN)},
@@ -267,7 +268,7 @@ def test_statefulset_cells():
 
 
 def test_statefulset_defaults():
-    sts = {"metadata": {"name": "bare"}, "spec": {}, "status": {}}
+    sts: Dict[str, Any] = {"metadata": {"name": "bare"}, "spec": {}, "status": {}}
     assert cells("statefulsets", sts) == ["bare", "0/1", "<unknown>", "", ""]
     sts["spec"]["replicas"] = 0
     assert cells("statefulsets", sts)[1] == "0/0"

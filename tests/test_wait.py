@@ -3,10 +3,12 @@ scripted informer states and event streams, a fake clock. Table-driven where the
 alike, as kubectl's rollout_status_test.go is."""
 
 import threading
+from typing import List, Optional, cast
 
 import pytest
 
 from kubectl_sts.errors import Forbidden, StsError, TransportError
+from kubectl_sts.client.connection import Connection
 from kubectl_sts.client.informer import Informer
 from kubectl_sts.client.watch import Clock, Verdict, Watch, wait
 
@@ -76,7 +78,7 @@ def pod(name, ready):
 
 
 def make_watch(clock, conn=None, **informers):
-    watch = Watch(conn or FakeConn(), clock=clock,
+    watch = Watch(cast(Connection, conn or FakeConn()), clock=clock,
                   **{key: ("/" + key, {}) for key in informers})
     watch.informers = dict(informers)
     watch.started = True
@@ -115,6 +117,7 @@ def test_outcomes(name, informer, fresh, want_state, want_fresh, want_line):
     assert outcome.state == want_state, name
     assert outcome.fresh == want_fresh, name
     if want_line is not None:
+        assert outcome.verdict is not None, name
         assert outcome.verdict.line == want_line, name
     if want_state == "unreachable":
         assert outcome.why == "API server unreachable since 12:00:00 (down)"
@@ -133,7 +136,7 @@ def test_waits_for_the_event_and_judges_each_change_with_progress_once_per_chang
         informer.items = next(steps)
         event.set()
     clock = FakeClock(script)
-    lines = []
+    lines: List[str] = []
     outcome = wait(make_watch(clock, pods=informer), all_ready, timeout=30,
                    progress=lines.append)
     assert outcome.state == "done" and not outcome.fresh
@@ -145,7 +148,8 @@ def test_a_failed_verdict_ends_the_wait_at_once():
     clock = FakeClock()
     watch = make_watch(clock, pods=FakeInformer({"a": pod("a", False)}))
     outcome = wait(watch, lambda s, now: Verdict(failed="crash loop"), timeout=30)
-    assert outcome.state == "failed" and outcome.verdict.failed == "crash loop"
+    assert outcome.state == "failed" and outcome.verdict is not None
+    assert outcome.verdict.failed == "crash loop"
     assert clock.waits == []
 
 
@@ -195,10 +199,11 @@ class ScriptedConn:
     def __init__(self, lists, watches):
         self.lists, self.watches = list(lists), list(watches)
         self.watch_calls = []
-        self.informer = None
+        self.informer: Optional[Informer] = None
 
     def request(self, method, path, query=None, **kwargs):
         if not self.lists:
+            assert self.informer is not None
             self.informer.stop()
             raise TransportError("error: script over")
         answer = self.lists.pop(0)
@@ -209,6 +214,7 @@ class ScriptedConn:
     def watch(self, path, timeout_seconds=60, retry=True, **query):
         self.watch_calls.append(query.get("resourceVersion"))
         if not self.watches:
+            assert self.informer is not None
             self.informer.stop()
             return
         answer = self.watches.pop(0)
@@ -224,10 +230,10 @@ def obj(name, rv):
 
 def run_informer(lists, watches):
     conn = ScriptedConn(lists, watches)
-    informer = Informer(conn, "/api/v1/namespaces/x/pods", lambda _: None)
+    informer = Informer(cast(Connection, conn), "/api/v1/namespaces/x/pods", lambda _: None)
     conn.informer = informer
     informer._delay = 0.0
-    informer._backoff = lambda: informer._halt.is_set()      # no real sleeping
+    setattr(informer, "_backoff", lambda: informer._halt.is_set())      # no real sleeping
     informer.run()
     return informer, conn
 
@@ -269,7 +275,7 @@ def test_informer_stops_on_forbidden_and_says_so():
 
 def test_informer_ignores_events_a_fresh_list_already_reflects():
     conn = ScriptedConn([listing(obj("a", 3))], [])
-    informer = Informer(conn, "/p", lambda _: None)
+    informer = Informer(cast(Connection, conn), "/p", lambda _: None)
     conn.informer = informer
     informer._list()
     informer.replace({"metadata": {"resourceVersion": "20"}, "items": [obj("a", 18)]})

@@ -18,6 +18,7 @@ import json
 import random
 import threading
 import time
+from typing import Any, Dict, List
 
 import pytest
 
@@ -127,12 +128,13 @@ def test_every_watcher_sees_every_event_in_order_from_concurrent_writers(conn, n
         [Watcher(conn, path, since, 60, labelSelector="group=a") for _ in range(2)]
     for w in watchers:
         w.start()
-    writes, lock = [], threading.Lock()
+    writes: List[Any] = []          # [rv, op, name, before, after] rows, then tuples
+    lock = threading.Lock()
     failures = []
 
     def writer(index, seed):
         rng = random.Random(seed)
-        live = {}                   # name -> group
+        live: Dict[str, str] = {}   # name -> group
         try:
             for step in range(14):
                 time.sleep(rng.choice((0.0, 0.05, 0.3, 0.9, 1.0, 1.1)))   # around the period
