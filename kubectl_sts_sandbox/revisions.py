@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Union
 
 from kubectl_sts.k8s.statefulset import pod_revision
 from .ownership import claim_objects, owner_ref
@@ -21,7 +21,7 @@ CR = BY_KIND["ControllerRevision"]
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
-def fnv32(data: bytes) -> int:
+def fnv32(data: Union[bytes, bytearray]) -> int:
     """FNV-1 32-bit (Go's hash/fnv New32), not FNV-1a."""
     h = 0x811C9DC5
     for byte in data:
