@@ -6,22 +6,20 @@ The top-level help is rendered by click once and kept in kubectl's cache directo
 modules it is made from (HELP_SOURCES), the program name and the terminal width. Any doubt (no
 cache, unreadable) and click renders it."""
 
-from __future__ import annotations  # annotations are never evaluated: no typing import
-
 import os
 import sys
 
 from .. import __version__
-from .program import prog_name, terminal_width
 
-HELP_ARGS: tuple[list[str], ...] = ([], ["--help"], ["-h"])
+# annotations are strings, never evaluated: this path imports neither typing nor __future__
+HELP_ARGS: "tuple[list[str], ...]" = ([], ["--help"], ["-h"])
 
 # The modules the top-level help is made from, next to this one: the group, its help and the
 # command table (app.py), the global flags (flags.py). The kept help's key moves with each.
 HELP_SOURCES = ("app.py", "flags.py")
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: "list[str] | None" = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args == ["--version"]:
         sys.stdout.write("kubectl-sts %s\n" % __version__)
@@ -36,7 +34,7 @@ def run() -> None:
     sys.exit(main())
 
 
-def help_cache_path(prog: str, width: int) -> str | None:
+def help_cache_path(prog: str, width: int) -> "str | None":
     """Where the top-level help for this program name and width is kept; None when a module
     it is made from cannot be read (then it is not kept)."""
     from ..client.cache import cache_dir
@@ -54,6 +52,7 @@ def help_cache_path(prog: str, width: int) -> str | None:
 
 
 def _help() -> int:
+    from .program import prog_name, terminal_width     # not for --version
     path = help_cache_path(prog_name(), terminal_width())
     if path:
         try:

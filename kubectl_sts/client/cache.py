@@ -8,15 +8,10 @@ server answered and redoes the reads when it was wrong. An entry that cannot be 
 written is treated as absent, silently. Imports stay light: the executable's start (start.py)
 reads the help text from here before anything else is loaded."""
 
-from __future__ import annotations       # annotations unevaluated: no typing import
-
 import os
-import re
-
-_UNSAFE = re.compile(r"[^\w.]")
 
 
-def cache_dir(flag: str | None = None) -> str:
+def cache_dir(flag: "str | None" = None) -> str:   # a string: no typing import
     """The cache directory kubectl would use."""
     return flag or os.environ.get("KUBECACHEDIR") or os.path.join(
         os.path.expanduser("~"), ".kube", "cache")
@@ -25,12 +20,14 @@ def cache_dir(flag: str | None = None) -> str:
 def server_directory(server: str) -> str:
     """One directory name per API server, as kubectl names its discovery cache directories:
     the URL without its scheme, every character other than a word character or `.` as `_`."""
+    import re          # not at the top: the help's path (cache_dir) needs no re
     host = re.sub(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", "", server or "")
-    return _UNSAFE.sub("_", host) or "_"
+    return re.sub(r"[^\w.]", "_", host) or "_"
 
 
 def entry_path(root: str, server: str, *parts: str) -> str:
     """Where the entry named by `parts` (DNS labels: kinds, namespaces, names) lives."""
+    import re
     safe = [re.sub(r"[^\w.-]", "_", part) for part in parts]
     return os.path.join(root, "kubectl-sts", server_directory(server), *safe) + ".json"
 
