@@ -182,7 +182,7 @@ class Sandbox:
     def add_node(self, name: str) -> None:
         """Create a node as the sandbox's own (e.g. one a test deleted), Ready."""
         from .cluster import NODE, _node
-        self.store.create(NODE, _node(name), internal=True)
+        self.store.create(NODE, _node(name, self.store.clock.stamp()), internal=True)
 
     def grant(self, token: Optional[str], user: str, rules: Iterable[Mapping[str, Any]] = (),
               groups: Iterable[str] = ()) -> None:

@@ -14,6 +14,7 @@ from .disruption import Disruption
 from .endpointslices import EndpointSlices
 from .gc import GarbageCollector
 from .kubelet import NODES, Kubelet
+from .nodekubelet import kubelet_conditions
 from .nodes import NodeLifecycle
 from .ownership import controller_of
 from .resizer import Resizer, can_expand
@@ -57,7 +58,9 @@ class Config:
         self.reclaim_policy = reclaim_policy
         self.validate = validate
         self.resize_seconds = resize_seconds      # each step of a volume expansion
-        self.node_grace_seconds = node_grace_seconds  # node-monitor-grace-period
+        # node-monitor-grace-period (50 s from 1.32, kubernetes #126287), at least twice the
+        # node lease renewal interval (nodekubelet.timings)
+        self.node_grace_seconds = node_grace_seconds
         # kube-apiserver --default-not-ready-toleration-seconds and
         # --default-unreachable-toleration-seconds (whole seconds, as in the pod spec)
         self.default_toleration_seconds = default_toleration_seconds
@@ -66,7 +69,7 @@ class Config:
     def demo(cls, **overrides: Any) -> Config:
         values: Dict[str, Any] = dict(start_seconds=1.0, ready_seconds=1.0, terminate_seconds=1.0,
                                       crash_seconds=3.0, backoff_seconds=10.0,
-                                      resize_seconds=2.0, node_grace_seconds=40.0)
+                                      resize_seconds=2.0, node_grace_seconds=50.0)
         values.update(overrides)
         return cls(**values)
 
@@ -106,7 +109,7 @@ class Cluster:
             self.store.create(SC, sc)
         self.serviceaccounts.step()       # `default` exists before the first request
         for node in NODES:
-            self.store.create(NODE, _node(node), internal=True)
+            self.store.create(NODE, _node(node, self.clock.stamp()), internal=True)
 
     # -- admission: defaults, validation, and what admission plugins add -----------------------
     def _admit(self, rt: ResourceType, obj: Obj, old: Optional[Obj]) -> None:
@@ -287,17 +290,23 @@ class Cluster:
                 self.terminating_ns.discard(name)
 
 
-def _node(name: str) -> Obj:
+def _node(name: str, stamp: str) -> Obj:
+    """The node NAME's kubelet registers at `stamp` (kubelet_node_status.go initialNode and
+    setNodeStatus; nodekubelet.py): its labels (the zone and region are the sandbox's), the
+    controller-managed attach-detach annotation, its addresses, capacity, system info,
+    kubelet port and four conditions."""
     tail = name.rsplit("-", 1)[-1]
     number = int(tail) if tail.isdigit() else 0
     zone = "zone-b" if name.endswith("-3") else "zone-a"
-    return {"metadata": {"name": name, "labels": {"kubernetes.io/hostname": name,
-                                                  "kubernetes.io/os": "linux",
-                                                  "topology.kubernetes.io/region": "sandbox",
-                                                  "topology.kubernetes.io/zone": zone}},
+    labels = {"beta.kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux",
+              "kubernetes.io/arch": "amd64", "kubernetes.io/hostname": name,
+              "kubernetes.io/os": "linux", "topology.kubernetes.io/region": "sandbox",
+              "topology.kubernetes.io/zone": zone}
+    return {"metadata": {"name": name, "labels": labels, "annotations": {
+                "volumes.kubernetes.io/controller-managed-attach-detach": "true"}},
             "spec": {},
-            "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady",
-                                       "message": "kubelet is posting ready status"}],
+            "status": {"conditions": kubelet_conditions([], stamp)[0],
+                       "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
                        "addresses": [{"type": "InternalIP", "address": "172.18.0.%d" % (1 + number)},
                                      {"type": "Hostname", "address": name}],
                        "capacity": {"cpu": "8", "memory": "16Gi", "pods": "110",

@@ -27,9 +27,13 @@ def record(store: Store, involved: Dict[str, Any], etype: str, reason: str, mess
                 updated["metadata"] = dict(current["metadata"])
                 store.update(EVENT, updated, internal=True)
                 return
-        ref = {"kind": involved.get("kind"), "namespace": ns, "name": meta["name"],
-               "uid": meta.get("uid"), "apiVersion": involved.get("apiVersion"),
+        # a cluster-scoped object's Event lives in "default", its reference has no namespace
+        # (client-go tools/record makeEvent); an ObjectReference omits empty fields
+        ref = {"kind": involved.get("kind"), "namespace": meta.get("namespace"),
+               "name": meta["name"], "uid": meta.get("uid"),
+               "apiVersion": involved.get("apiVersion"),
                "resourceVersion": meta.get("resourceVersion")}
+        ref = {key: value for key, value in ref.items() if value}
         if field_path:
             ref["fieldPath"] = field_path
         source = {"component": component}

@@ -56,14 +56,18 @@ RESOURCE_TYPES: List[ResourceType] = [
                  ("sc",), (), False),
     ResourceType("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", "endpointslice",
                  True, (), (), False),
+    # the kubelets' node leases in kube-node-lease (nodekubelet.py)
+    ResourceType("coordination.k8s.io", "v1", "Lease", "leases", "lease", True, (), (), False),
 ]
 
 BY_PLURAL = {(rt.group, rt.plural): rt for rt in RESOURCE_TYPES}
 BY_KIND = {rt.kind: rt for rt in RESOURCE_TYPES}
 
-# Groups in discovery order; autoscaling/v1 only carries the Scale kind of statefulsets/scale.
+# Groups in discovery order (kube-apiserver's apiVersionPriorities: storage.k8s.io 16800,
+# coordination.k8s.io 16500, discovery.k8s.io 16200); autoscaling/v1 only carries the Scale
+# kind of statefulsets/scale.
 GROUPS = [("apps", "v1"), ("autoscaling", "v1"), ("policy", "v1"), ("storage.k8s.io", "v1"),
-          ("discovery.k8s.io", "v1")]
+          ("coordination.k8s.io", "v1"), ("discovery.k8s.io", "v1")]
 
 _CATEGORIES = {"pods": ["all"], "services": ["all"], "statefulsets": ["all"]}
 

@@ -383,6 +383,14 @@ COLUMNS: Dict[str, List[Column]] = {
              "the storage class allow volume expand."),
         _age_col(),
     ],
+    # printers.go leaseColumnDefinitions
+    "leases": [
+        _name_col(),
+        _col("Holder", description="holderIdentity contains the identity of the holder of a "
+             "current lease. If Coordinated Leader Election is used, the holder identity must "
+             "be equal to the elected LeaseCandidate.metadata.name field."),
+        _age_col(),
+    ],
 }
 
 DEFAULT_COLUMNS = [

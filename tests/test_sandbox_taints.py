@@ -86,7 +86,10 @@ def test_a_dead_node_evicts_its_pods_after_their_toleration_and_they_stay_termin
     node = old["spec"]["nodeName"]
     try:
         assert kubectl("annotate", "node", node, STOP, namespaced=False).returncode == 0
-        nodes = wait_for(core.list_node, node_ready_is(node, "Unknown"), timeout=30)
+        # the controller writes the Unknown status, then the taints (node_lifecycle_controller.go)
+        nodes = wait_for(core.list_node, lambda nodes: node_ready_is(node, "Unknown")(nodes) and
+                         any(t["key"] == UNREACHABLE and t["effect"] == "NoExecute"
+                             for t in nodes[node]["spec"].get("taints") or []), timeout=30)
         # within the toleration the pod is only NotReady
         assert not _pod(kubectl, "web-0")["metadata"].get("deletionTimestamp")
         pods = wait_for(core.list_namespaced_pod, lambda pods: pods["web-0"]["metadata"].get(
