@@ -383,6 +383,12 @@ COLUMNS: Dict[str, List[Column]] = {
              "the storage class allow volume expand."),
         _age_col(),
     ],
+    # printers.go volumeAttributesClassColumnDefinitions
+    "volumeattributesclasses": [
+        _name_col(),
+        _col("DriverName", description="Name of the CSI driver This field is immutable."),
+        _age_col(),
+    ],
 }
 
 DEFAULT_COLUMNS = [
