@@ -181,6 +181,9 @@ class StatefulSetController:
     def _act(self, ctx: _Context, replicas: List[Any], condemned: List[Obj],
              first_unhealthy: Optional[Obj]) -> None:
         sts = ctx.sts
+        if (sts["spec"].get("updateStrategy") or {}).get("type") == "Recreate" and \
+                self._recreate(ctx, replicas + condemned):
+            return
         for i in range(len(replicas)):
             pod = replicas[i]
             ordinal = ctx.start + i
@@ -240,6 +243,20 @@ class StatefulSetController:
                 return
             if is_unhealthy(pod):
                 return
+
+    def _recreate(self, ctx: _Context, pods: List[Any]) -> bool:
+        """updateStrategy Recreate (KEP-3541, alpha in 1.37, #137187; the StatefulSet page of
+        the docs, website #56326): every pod of another revision is deleted at once, and no
+        pod is created until all of them are gone, so two revisions never run together.
+        Whether the sync stops here (old pods remain)."""
+        upd_name = ctx.update_rev["metadata"]["name"]
+        old = [p for p in pods if isinstance(p, dict) and pod_revision(p) != upd_name]
+        for pod in old:
+            if not is_terminating(pod):
+                self._delete_pod(ctx.sts, pod)
+                if pod_revision(pod) == ctx.current_rev["metadata"]["name"]:
+                    ctx.status["currentReplicas"] -= 1
+        return bool(old)
 
     def _rolling_max_unavailable(self, ctx: _Context, replicas: List[Any], update_min: int,
                                  rolling: Obj) -> None:
@@ -423,7 +440,8 @@ def _count_status(sts: Obj, pods: List[Obj], cur_name: Optional[str], upd_name: 
 def _complete_rolling_update(sts: Obj, status: Obj) -> None:
     """stateful_set_utils.go completeRollingUpdate (called by updateStatefulSetStatus)."""
     count = sts["spec"].get("replicas", 1)
-    if sts["spec"].get("updateStrategy", {}).get("type") == "RollingUpdate" and \
+    # Recreate completes as RollingUpdate does (KEP-3541: the same status fields)
+    if sts["spec"].get("updateStrategy", {}).get("type") in ("RollingUpdate", "Recreate") and \
             status["updatedReplicas"] == count and status["readyReplicas"] == count and \
             status["replicas"] == count:
         status["currentRevision"] = status["updateRevision"]

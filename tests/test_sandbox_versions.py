@@ -197,6 +197,41 @@ def test_the_recreate_strategy_needs_its_alpha_gate(kubectl_bin, gates, accepted
         assert "must be 'RollingUpdate' or 'OnDelete'" in out.stderr
 
 
+def test_recreate_deletes_every_pod_before_creating_the_new_revision(kubectl_bin):
+    sts = builders.statefulset("web", replicas=3, strategy="Recreate")
+    with _sandbox(feature_gates={"StatefulSetRecreateStrategy": True}) as sb:
+        kubectl = _kubectl(kubectl_bin, sb.kubeconfig)
+        _apply(kubectl, builders.service("web", selector={"app": "web"}), sts)
+        ready = kubectl("wait", "sts/web", "--for=jsonpath={.status.readyReplicas}=3",
+                        "--timeout=30s")
+        assert ready.returncode == 0, ready.stderr
+        old = set(kubectl("get", "pods", "-o", "jsonpath={.items[*].metadata.uid}").stdout.split())
+        watch = subprocess.Popen([kubectl_bin, "--kubeconfig", sb.kubeconfig, "get", "pods",
+                                  "--watch", "--output-watch-events", "--no-headers", "-o",
+                                  "custom-columns=EVENT:.type,NAME:.object.metadata.name,"
+                                  "UID:.object.metadata.uid"],
+                                 stdout=subprocess.PIPE, text=True)
+        try:
+            out = kubectl("set", "image", "sts/web", "app=nginx:1.28")
+            assert out.returncode == 0, out.stderr
+            done = kubectl("wait", "sts/web", "--for=jsonpath={.status.updatedReplicas}=3",
+                           "--timeout=30s")
+            assert done.returncode == 0, done.stderr
+            ready = kubectl("wait", "sts/web", "--for=jsonpath={.status.readyReplicas}=3",
+                            "--timeout=30s")
+            assert ready.returncode == 0, ready.stderr
+            status = json.loads(kubectl("get", "sts", "web", "-o", "json").stdout)["status"]
+        finally:
+            watch.terminate()
+            lines, _ = watch.communicate(timeout=10)
+    events = [line.split() for line in lines.splitlines()]
+    deleted = [i for i, (kind, _, uid) in enumerate(events) if kind == "DELETED" and uid in old]
+    added = [i for i, (kind, _, uid) in enumerate(events) if kind == "ADDED" and uid not in old]
+    assert len(deleted) == 3 and len(added) == 3, events
+    assert max(deleted) < min(added), events           # never two revisions at once
+    assert status["currentRevision"] == status["updateRevision"]
+
+
 # -- image pulls ------------------------------------------------------------------------------
 
 def test_missing_images_fail_to_pull_as_on_a_cluster(kubectl_bin):
