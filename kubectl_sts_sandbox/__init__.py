@@ -36,16 +36,36 @@ class Sandbox:
     goes into the kubeconfig as certificate-authority-data. tokens={TOKEN: {"user": NAME,
     "rules": [RULE, ...], "groups": [...]}} adds bearer tokens with limited permissions (see
     auth.py); the kubeconfig's `sandbox-admin` token keeps full access. anonymous=False answers
-    requests without credentials 401 (by default they have full access, as before)."""
+    requests without credentials 401 (by default they have full access, as before).
+
+    kubernetes_version ("1.32" to "1.37", default the newest), feature_gates ({NAME: bool},
+    as kube-apiserver's --feature-gates) and missing_images (globs of image references that
+    fail to pull) are Config's (cluster.py, versions.py); give them here or in `config`, not
+    both. A gate kube-apiserver would refuse raises versions.FeatureGateError (a ValueError)."""
 
     def __init__(self, port: int = 0, kubeconfig: Optional[str] = None,
                  config: Optional["Config"] = None, host: str = "127.0.0.1",
                  namespace: str = "default", tls: bool = False,
                  tokens: Optional[Mapping[Optional[str], Dict[str, Any]]] = None,
                  anonymous: bool = True,
-                 latency: float = 0.0) -> None:
+                 latency: float = 0.0, kubernetes_version: Optional[str] = None,
+                 feature_gates: Optional[Mapping[str, bool]] = None,
+                 missing_images: Sequence[str] = ()) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the sandbox only listens on the loopback interface")
+        cluster_options: Dict[str, Any] = {}
+        if kubernetes_version is not None:
+            cluster_options["kubernetes_version"] = kubernetes_version
+        if feature_gates:
+            cluster_options["feature_gates"] = feature_gates
+        if missing_images:
+            cluster_options["missing_images"] = tuple(missing_images)
+        if cluster_options:
+            if config is not None:
+                raise ValueError("give kubernetes_version, feature_gates and missing_images "
+                                 "to Config when you pass a config")
+            from .cluster import Config
+            config = Config(**cluster_options)
         self.host, self.port = host, port
         self.kubeconfig = kubeconfig
         self.namespace = namespace
@@ -182,7 +202,9 @@ class Sandbox:
     def add_node(self, name: str) -> None:
         """Create a node as the sandbox's own (e.g. one a test deleted), Ready."""
         from .cluster import NODE, _node
-        self.store.create(NODE, _node(name, self.store.clock.stamp()), internal=True)
+        self.store.create(NODE, _node(name, self.store.clock.stamp(),
+                                      self._started()[1].config.kubernetes_version),
+                          internal=True)
 
     def grant(self, token: Optional[str], user: str, rules: Iterable[Mapping[str, Any]] = (),
               groups: Iterable[str] = ()) -> None:
@@ -253,13 +275,14 @@ class Sandbox:
               namespace: Optional[str] = None) -> List[Dict[str, Any]]:
         """Create (or replace the spec of) each object in `documents` (dicts, as in a manifest)."""
         from .errors import ApiError
-        from .resources import BY_KIND
+        from .resources import BY_KIND, served
+        minor = self._started()[1].config.features.minor
         out = []
         for doc in documents:
             if not doc:
                 continue
             rt = BY_KIND.get(doc.get("kind") or "")
-            if rt is None:
+            if rt is None or not served(rt, minor):
                 raise ValueError("the sandbox does not serve kind %r" % doc.get("kind"))
             ns = namespace or doc.get("metadata", {}).get("namespace") or self.namespace
             try:
@@ -337,6 +360,10 @@ authorityKeyIdentifier = keyid
 """
 
 
+# ECDSA P-256 keys (see make_certificates)
+_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
+
+
 def make_client_certificate(directory: str, ca_directory: str, user: str,
                             groups: Sequence[str] = (), days: int = 7) -> Tuple[str, str]:
     """A client certificate (CN=user, O=each group) signed by the CA in `ca_directory`.
@@ -347,7 +374,7 @@ def make_client_certificate(directory: str, ca_directory: str, user: str,
     csr = cert[:-3] + "csr"
     subject = "/CN=%s" % user + "".join("/O=%s" % g for g in groups)
     ca = lambda name: os.path.join(ca_directory, name)   # noqa: E731
-    _openssl(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr,
+    _openssl(["req", "-new", *_KEY, "-nodes", "-keyout", key, "-out", csr,
               "-config", ca("openssl.cnf"), "-subj", subject])
     _openssl(["x509", "-req", "-in", csr, "-CA", ca("ca.crt"), "-CAkey", ca("ca.key"),
               "-set_serial", str(int.from_bytes(os.urandom(8), "big")), "-sha256", "-days",
@@ -369,15 +396,18 @@ def _openssl(args: List[str]) -> None:
 
 def make_certificates(directory: str, days: int = 7) -> Tuple[str, str, str]:
     """A private CA and a server certificate for 127.0.0.1, ::1 and localhost, made with the
-    openssl command-line tool. Returns (server cert path, server key path, CA cert path)."""
+    openssl command-line tool. Returns (server cert path, server key path, CA cert path).
+    Keys are ECDSA P-256 (kubeadm's ClusterConfiguration encryptionAlgorithm ECDSA-P256):
+    making them takes milliseconds where RSA-2048 keys took about 0.1 s each, which made
+    a --tls sandbox start about 0.5 s later."""
     path = lambda name: os.path.join(directory, name)   # noqa: E731
     with open(path("openssl.cnf"), "w") as f:
         f.write(_OPENSSL_CONFIG)
     steps = [
-        ["req", "-x509", "-new", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", str(days),
+        ["req", "-x509", "-new", *_KEY, "-nodes", "-sha256", "-days", str(days),
          "-keyout", path("ca.key"), "-out", path("ca.crt"), "-config", path("openssl.cnf"),
          "-extensions", "ca", "-subj", "/CN=kubectl-sts-sandbox-ca"],
-        ["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", path("server.key"),
+        ["req", "-new", *_KEY, "-nodes", "-keyout", path("server.key"),
          "-out", path("server.csr"), "-config", path("openssl.cnf"),
          "-subj", "/CN=kubectl-sts-sandbox"],
         ["x509", "-req", "-in", path("server.csr"), "-CA", path("ca.crt"), "-CAkey",

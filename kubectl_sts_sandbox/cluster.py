@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import copy
 import threading
-from typing import Any, Dict, Optional, Set, Tuple
+from typing import Any, Dict, Mapping, Optional, Sequence, Set, Tuple
 
 from kubectl_sts.k8s.storage import class_of
-from . import configdata, storageclasses
+from . import configdata, storageclasses, versions
 from .clock import Clock
 from .controller import StatefulSetController
 from .disruption import Disruption
@@ -43,17 +43,29 @@ class Config:
     def __init__(self, speed: float = 1.0, start_seconds: float = 0.02,
                  ready_seconds: float = 0.02, terminate_seconds: float = 0.02,
                  crash_seconds: float = 0.05, backoff_seconds: float = 0.2,
-                 maxunavailable_gate: bool = False, watch_history: int = 50000,
+                 maxunavailable_gate: Optional[bool] = None, watch_history: int = 50000,
                  reclaim_policy: str = "Delete", validate: bool = True,
                  resize_seconds: float = 0.05, node_grace_seconds: float = 0.2,
-                 default_toleration_seconds: float = 300) -> None:
+                 default_toleration_seconds: float = 300,
+                 kubernetes_version: str = versions.DEFAULT,
+                 feature_gates: Optional[Mapping[str, bool]] = None,
+                 missing_images: Sequence[str] = ()) -> None:
         self.speed = speed
         self.start_seconds = start_seconds
         self.ready_seconds = ready_seconds
         self.terminate_seconds = terminate_seconds
         self.crash_seconds = crash_seconds
         self.backoff_seconds = backoff_seconds
-        self.maxunavailable_gate = maxunavailable_gate
+        # the release played and its feature gates (versions.py): FeatureGateError (a
+        # ValueError) for a gate kube-apiserver would refuse; maxunavailable_gate is the old
+        # spelling of MaxUnavailableStatefulSet (an explicit feature_gates entry wins)
+        gates = dict(feature_gates or {})
+        if maxunavailable_gate is not None:
+            gates.setdefault("MaxUnavailableStatefulSet", bool(maxunavailable_gate))
+        self.features = versions.FeatureGates(kubernetes_version, gates)
+        self.kubernetes_version = self.features.version
+        # image references (globs) that fail to pull as a missing image (containers.py)
+        self.missing_images: Tuple[str, ...] = tuple(missing_images)
         self.watch_history = watch_history
         self.reclaim_policy = reclaim_policy
         self.validate = validate
@@ -64,6 +76,11 @@ class Config:
         # kube-apiserver --default-not-ready-toleration-seconds and
         # --default-unreachable-toleration-seconds (whole seconds, as in the pod spec)
         self.default_toleration_seconds = default_toleration_seconds
+
+    @property
+    def maxunavailable_gate(self) -> bool:
+        """Whether MaxUnavailableStatefulSet is on (the release's default unless set)."""
+        return self.features.enabled("MaxUnavailableStatefulSet")
 
     @classmethod
     def demo(cls, **overrides: Any) -> Config:
@@ -89,7 +106,8 @@ class Cluster:
         self.taint_eviction = TaintEviction(self.store)
         self.kubelet.nodes = self.nodes
         self.serviceaccounts = ServiceAccounts(self.store)
-        self.controller = StatefulSetController(self.store, self.config.maxunavailable_gate)
+        self.controller = StatefulSetController(self.store, self.config.maxunavailable_gate,
+                                                parallel_broken_first=self.config.features.minor >= 37)
         self.dirty: Set[Tuple[str, str]] = set()      # (ns, name) of StatefulSets to sync
         self.requeue: Dict[Tuple[str, str], float] = {}   # (ns, name) -> simulated time
         self.terminating_ns: Set[str] = set()
@@ -109,12 +127,15 @@ class Cluster:
             self.store.create(SC, sc)
         self.serviceaccounts.step()       # `default` exists before the first request
         for node in NODES:
-            self.store.create(NODE, _node(node, self.clock.stamp()), internal=True)
+            self.store.create(NODE, _node(node, self.clock.stamp(), self.config.kubernetes_version),
+                              internal=True)
 
     # -- admission: defaults, validation, and what admission plugins add -----------------------
     def _admit(self, rt: ResourceType, obj: Obj, old: Optional[Obj]) -> None:
         from . import defaulting, validation
-        defaulting.drop_disabled_fields(rt.plural, obj, old, self.config.maxunavailable_gate)
+        gates = self.config.features.as_dict()
+        defaulting.drop_disabled_fields(rt.plural, obj, old, self.config.maxunavailable_gate,
+                                        gates)
         defaulting.apply_defaults(rt.plural, obj, self.config.maxunavailable_gate)
         if rt is SECRET:
             configdata.prepare_secret(obj)
@@ -143,7 +164,8 @@ class Cluster:
             elif rt is NS:
                 obj["status"] = {"phase": "Active"}
         if self.config.validate:
-            causes = validation.validate(rt.plural, obj, old, self.config.maxunavailable_gate)
+            causes = validation.validate(rt.plural, obj, old, self.config.maxunavailable_gate,
+                                         gates)
             if rt is SECRET:
                 causes += configdata.validate_secret(obj, old)
             elif rt is CONFIGMAP:
@@ -290,11 +312,15 @@ class Cluster:
                 self.terminating_ns.discard(name)
 
 
-def _node(name: str, stamp: str) -> Obj:
-    """The node NAME's kubelet registers at `stamp` (kubelet_node_status.go initialNode and
-    setNodeStatus; nodekubelet.py): its labels (the zone and region are the sandbox's), the
-    controller-managed attach-detach annotation, its addresses, capacity, system info,
-    kubelet port and four conditions."""
+def _node(name: str, stamp: str, version: str = versions.DEFAULT) -> Obj:
+    """The node NAME's kubelet of release `version` registers at `stamp`
+    (kubelet_node_status.go initialNode and setNodeStatus; nodekubelet.py): its labels (the
+    zone and region are the sandbox's), the controller-managed attach-detach annotation, its
+    addresses, capacity, system info, kubelet port and four conditions. The kubelet reports
+    kubeProxyVersion only while DisableNodeKubeProxyVersion is off, i.e. up to 1.32
+    (pkg/kubelet/nodestatus/setters.go VersionInfo; the gate is on from 1.33)."""
+    git_version = versions.RELEASES[versions.normalize(version)].git_version
+    proxy_version = git_version if versions.minor_of(version) < 33 else ""
     tail = name.rsplit("-", 1)[-1]
     number = int(tail) if tail.isdigit() else 0
     zone = "zone-b" if name.endswith("-3") else "zone-a"
@@ -314,8 +340,8 @@ def _node(name: str, stamp: str) -> Obj:
                        "allocatable": {"cpu": "8", "memory": "16Gi", "pods": "110",
                                        "ephemeral-storage": "100Gi"},
                        # every field of NodeSystemInfo is required (clients validate it)
-                       "nodeInfo": {"kubeletVersion": "v1.32.0", "operatingSystem": "linux",
-                                    "architecture": "amd64", "kubeProxyVersion": "v1.32.0",
+                       "nodeInfo": {"kubeletVersion": git_version, "operatingSystem": "linux",
+                                    "architecture": "amd64", "kubeProxyVersion": proxy_version,
                                     "containerRuntimeVersion": "containerd://1.7.24",
                                     "kernelVersion": "6.1.0-sandbox",
                                     "osImage": "Debian GNU/Linux 12 (bookworm)",

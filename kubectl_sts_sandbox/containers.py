@@ -10,7 +10,14 @@ real cluster, so tests written with them run on kind too:
 - a readinessProbe whose exec command is `false` (or `/bin/false`) -> never-ready;
 - sandbox only: the annotation `sandbox.kubectl-sts.io/behavior` on the pod (template) with
   `crashloop`, `image-pull-error` or `never-ready`, for every container; or an image name
-  containing `crashloop` or `never-ready`.
+  containing `crashloop` or `never-ready`;
+- sandbox only: an image whose reference, as written or normalized as containerd does
+  (`mysql:8` -> `docker.io/library/mysql:8`), matches a glob of `Config.missing_images`
+  (`kubectl-sts sandbox --missing-images '*:doesnotexist'`) is missing from its registry.
+Every other image "pulls" (nothing is pulled). A missing image fails as containerd and the
+kubelet report a tag or repository the registry does not have (pkg/kubelet/images/
+image_manager.go EnsureImageExists: Pulling, Failed `Failed to pull image "X": ERR`, the
+container waits with ErrImagePull, then Back-off pulling image "X" and ImagePullBackOff).
 
 A container's state `cs` is a dict: kind (the behavior), restarts, running, reason, message,
 last (lastState), started_at, next (sim time of its next transition), backoff (its count).
@@ -18,7 +25,8 @@ last (lastState), started_at, next (sim time of its next transition), backoff (i
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING, Any, Dict, Sequence
 
 from . import events
 from .clock import rfc3339
@@ -54,6 +62,38 @@ def container_behavior(pod: Obj, container: Obj) -> str:
     return "ok"
 
 
+def normalized_reference(image: str) -> str:
+    """The reference containerd pulls (distribution/reference ParseNormalizedNamed and
+    TagNameOnly): `mysql` -> `docker.io/library/mysql:latest`, `bitnami/mysql:8` ->
+    `docker.io/bitnami/mysql:8`; a first component with `.` or `:`, or `localhost`, is a
+    registry host."""
+    name, digest = (image.split("@", 1) + [""])[:2]
+    first, _, rest = name.partition("/")
+    if not rest:
+        name = "docker.io/library/" + name
+    elif not ("." in first or ":" in first or first == "localhost"):
+        name = "docker.io/" + name
+    if not digest and ":" not in name.rsplit("/", 1)[-1]:
+        name += ":latest"
+    return name + ("@" + digest if digest else "")
+
+
+def is_missing(image: str, patterns: Sequence[str]) -> bool:
+    """Whether a glob of `patterns` matches the reference as written or normalized."""
+    if not patterns or not image:
+        return False
+    full = normalized_reference(image)
+    return any(fnmatchcase(image, p) or fnmatchcase(full, p) for p in patterns)
+
+
+def pull_error(image: str) -> str:
+    """containerd's error for a reference its registry does not have (the CRI's NotFound),
+    as the kubelet's Failed event and the waiting container show it."""
+    full = normalized_reference(image)
+    return ('rpc error: code = NotFound desc = failed to pull and unpack image "%s": failed '
+            'to resolve reference "%s": %s: not found' % (full, full, full))
+
+
 def start_container(store: Store, config: Any, pod: Obj, container: Obj, cs: Obj,
                     now: float) -> None:
     """Pull, create and start a container (the events a kubelet records), or fail the pull."""
@@ -61,17 +101,18 @@ def start_container(store: Store, config: Any, pod: Obj, container: Obj, cs: Obj
     cname = container["name"]
     field = "spec.containers{%s}" % cname
     host = pod["spec"].get("nodeName")
+    if cs["kind"] == "ok" and is_missing(image, getattr(config, "missing_images", ())):
+        cs["kind"] = "image-pull-error"
     if cs["kind"] == "image-pull-error":
+        error = pull_error(image)
         events.record(store, pod, "Normal", "Pulling", 'Pulling image "%s"' % image,
                       "kubelet", host, field)
-        events.record(store, pod, "Warning", "Failed", 'Failed to pull image "%s": rpc '
-                      'error: code = NotFound desc = failed to pull and unpack image "%s": '
-                      'not found' % (image, image), "kubelet", host, field)
+        events.record(store, pod, "Warning", "Failed", 'Failed to pull image "%s": %s'
+                      % (image, error), "kubelet", host, field)
         events.record(store, pod, "Warning", "Failed", "Error: ErrImagePull", "kubelet",
                       host, field)
-        cs.update(running=False, reason="ErrImagePull",
-                  message='rpc error: code = NotFound desc = failed to pull and unpack image '
-                          '"%s": not found' % image, next=now + config.backoff_seconds)
+        cs.update(running=False, reason="ErrImagePull", message=error,
+                  next=now + config.backoff_seconds)
         return
     events.record(store, pod, "Normal", "Pulled", 'Container image "%s" already present '
                   'on machine' % image, "kubelet", host, field)

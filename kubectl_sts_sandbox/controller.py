@@ -74,9 +74,13 @@ def resolve_max_unavailable(value: Any, replicas: int) -> int:
 
 
 class StatefulSetController:
-    def __init__(self, store: Store, maxunavailable_gate: bool = False) -> None:
+    def __init__(self, store: Store, maxunavailable_gate: bool = False,
+                 parallel_broken_first: bool = True) -> None:
         self.store = store
         self.maxunavailable_gate = maxunavailable_gate
+        # #137666 (1.37): under Parallel, old-revision pods already unavailable are replaced
+        # first and do not spend the maxUnavailable budget; 1.35 lacks it (#137409)
+        self.parallel_broken_first = parallel_broken_first
         # (ns, name) -> failed syncs in a row (the rate limiter's count)
         self.failures: Dict[Tuple[str, str], int] = {}
         self._failed = False      # whether the sync under way hit an error
@@ -177,6 +181,9 @@ class StatefulSetController:
     def _act(self, ctx: _Context, replicas: List[Any], condemned: List[Obj],
              first_unhealthy: Optional[Obj]) -> None:
         sts = ctx.sts
+        if (sts["spec"].get("updateStrategy") or {}).get("type") == "Recreate" and \
+                self._recreate(ctx, replicas + condemned):
+            return
         for i in range(len(replicas)):
             pod = replicas[i]
             ordinal = ctx.start + i
@@ -237,21 +244,48 @@ class StatefulSetController:
             if is_unhealthy(pod):
                 return
 
+    def _recreate(self, ctx: _Context, pods: List[Any]) -> bool:
+        """updateStrategy Recreate (KEP-3541, alpha in 1.37, #137187; the StatefulSet page of
+        the docs, website #56326): every pod of another revision is deleted at once, and no
+        pod is created until all of them are gone, so two revisions never run together.
+        Whether the sync stops here (old pods remain)."""
+        upd_name = ctx.update_rev["metadata"]["name"]
+        old = [p for p in pods if isinstance(p, dict) and pod_revision(p) != upd_name]
+        for pod in old:
+            if not is_terminating(pod):
+                self._delete_pod(ctx.sts, pod)
+                if pod_revision(pod) == ctx.current_rev["metadata"]["name"]:
+                    ctx.status["currentReplicas"] -= 1
+        return bool(old)
+
     def _rolling_max_unavailable(self, ctx: _Context, replicas: List[Any], update_min: int,
                                  rolling: Obj) -> None:
         upd_name = ctx.update_rev["metadata"]["name"]
         max_unavailable = resolve_max_unavailable(rolling.get("maxUnavailable"), len(replicas))
-        unavailable = sum(1 for p in replicas if not isinstance(p, dict) or is_terminating(p)
-                          or not is_available(p, ctx.min_ready, ctx.now))
-        if unavailable >= max_unavailable:
-            return
-        doomed = []
+
+        def broken_old(p: Any) -> bool:
+            return isinstance(p, dict) and pod_revision(p) != upd_name and \
+                not is_terminating(p) and not is_available(p, ctx.min_ready, ctx.now)
+        fix = not ctx.monotonic and self.parallel_broken_first
+        doomed: List[Obj] = []
+        if fix:
+            # stateful_set_control.go (#137666), Parallel: phase 1 replaces the pods of an old
+            # revision that are unavailable already (highest first, at most maxUnavailable a
+            # sync); they do not count against the budget of phase 2
+            doomed = [p for p in reversed(replicas[update_min:]) if broken_old(p)]
+            doomed = doomed[:max_unavailable]
+        unavailable = sum(1 for p in replicas if not (fix and broken_old(p)) and (
+            not isinstance(p, dict) or is_terminating(p)
+            or not is_available(p, ctx.min_ready, ctx.now)))
+        budget = max_unavailable - unavailable
         for target in range(len(replicas) - 1, update_min - 1, -1):
-            pod = replicas[target]
-            if isinstance(pod, dict) and pod_revision(pod) != upd_name and not is_terminating(pod):
-                doomed.append(pod)
-            if len(doomed) >= max_unavailable - unavailable:
+            if budget <= 0:
                 break
+            pod = replicas[target]
+            if isinstance(pod, dict) and pod_revision(pod) != upd_name and \
+                    not is_terminating(pod) and not (fix and broken_old(pod)):
+                doomed.append(pod)
+                budget -= 1
         for pod in doomed:
             self._delete_pod(ctx.sts, pod)
             if pod_revision(pod) == ctx.current_rev["metadata"]["name"]:
@@ -406,7 +440,8 @@ def _count_status(sts: Obj, pods: List[Obj], cur_name: Optional[str], upd_name: 
 def _complete_rolling_update(sts: Obj, status: Obj) -> None:
     """stateful_set_utils.go completeRollingUpdate (called by updateStatefulSetStatus)."""
     count = sts["spec"].get("replicas", 1)
-    if sts["spec"].get("updateStrategy", {}).get("type") == "RollingUpdate" and \
+    # Recreate completes as RollingUpdate does (KEP-3541: the same status fields)
+    if sts["spec"].get("updateStrategy", {}).get("type") in ("RollingUpdate", "Recreate") and \
             status["updatedReplicas"] == count and status["readyReplicas"] == count and \
             status["replicas"] == count:
         status["currentRevision"] = status["updateRevision"]

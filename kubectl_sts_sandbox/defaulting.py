@@ -13,7 +13,7 @@ functions change them in place. Validation (validation/) runs on the result.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 from kubectl_sts.k8s.images import image_tag
 from .untyped import dict_at, ensure_dict, is_int, list_at, resource_name
@@ -271,16 +271,27 @@ def apply_defaults(resource: str, obj: Any, maxunavailable_gate: bool = False) -
 
 
 def drop_disabled_fields(resource: str, obj: Any, old: Optional[dict] = None,
-                         maxunavailable_gate: bool = False) -> None:
+                         maxunavailable_gate: bool = False,
+                         gates: Optional[Mapping[str, bool]] = None) -> None:
     """Clear fields of disabled feature gates, in place, like the registry
     strategy's PrepareForCreate/PrepareForUpdate.  Call it before
     :func:`apply_defaults`.
 
-    StatefulSets: with MaxUnavailableStatefulSet off (the v1.32 default),
-    ``spec.updateStrategy.rollingUpdate.maxUnavailable`` is dropped unless
-    the stored object ``old`` already uses it.
+    StatefulSets: with MaxUnavailableStatefulSet off (the default of 1.32 to
+    1.34 and 1.36), ``spec.updateStrategy.rollingUpdate.maxUnavailable`` is
+    dropped unless the stored object ``old`` already uses it.
+    PersistentVolumeClaims and PersistentVolumes: with VolumeAttributesClass off
+    (the default before 1.34), ``spec.volumeAttributesClassName`` is dropped
+    unless ``old`` has it (pkg/api/persistentvolumeclaim/util.go
+    DropDisabledSpecFields, pkg/api/persistentvolume/util.go DropDisabledSpecFields).
     """
-    if resource_name(resource) != "statefulsets" or maxunavailable_gate:
+    res = resource_name(resource)
+    if res in ("persistentvolumeclaims", "persistentvolumes"):
+        if not (gates or {}).get("VolumeAttributesClass", True) and \
+                dict_at(old, "spec").get("volumeAttributesClassName") is None:
+            dict_at(obj, "spec").pop("volumeAttributesClassName", None)
+        return
+    if res != "statefulsets" or maxunavailable_gate:
         return
     if uses_max_unavailable(old):
         return

@@ -4,7 +4,7 @@ served, so `kubectl apply` computes strategic merge patches from its compiled-in
 
 from typing import Any, Dict, Optional
 
-from .resources import GROUPS, RESOURCE_TYPES
+from .resources import RESOURCE_TYPES, served, served_groups
 
 _PARAMS = [{"name": name, "in": "query", "schema": {"type": "string", "uniqueItems": True}}
            for name in ("dryRun", "fieldManager", "fieldValidation", "pretty")]
@@ -14,18 +14,19 @@ def _gv_path(group: str, version: str) -> str:
     return "api/%s" % version if not group else "apis/%s/%s" % (group, version)
 
 
-def index() -> Dict[str, Any]:
-    """The document of /openapi/v3: the path of each group/version."""
-    gvs = [("", "v1")] + list(GROUPS)
+def index(minor: Optional[int] = None) -> Dict[str, Any]:
+    """The document of /openapi/v3: the path of each group/version (release 1.<minor>)."""
+    gvs = [("", "v1")] + served_groups(minor)
     return {"paths": {_gv_path(g, v): {"serverRelativeURL": "/openapi/v3/%s?hash=sandbox%s"
                                        % (_gv_path(g, v), v)} for g, v in gvs}}
 
 
-def document(group: str, version: str) -> Optional[Dict[str, Any]]:
-    """The document of one group/version, or None when it is not served."""
+def document(group: str, version: str, minor: Optional[int] = None,
+             git_version: str = "v1.32.0") -> Optional[Dict[str, Any]]:
+    """The document of one group/version (release 1.<minor>), or None when it is not served."""
     paths: Dict[str, Any] = {}
     for rt in RESOURCE_TYPES:
-        if rt.group != group or rt.version != version:
+        if rt.group != group or rt.version != version or not served(rt, minor):
             continue
         gvk = {"group": group, "version": version, "kind": rt.kind}
         prefix = "/" + _gv_path(group, version)
@@ -43,7 +44,7 @@ def document(group: str, version: str) -> Optional[Dict[str, Any]]:
             "put": dict(op, **{"x-kubernetes-action": "put", "requestBody": body}),
             "patch": dict(op, **{"x-kubernetes-action": "patch", "requestBody": body}),
             "delete": dict(op, **{"x-kubernetes-action": "delete"})}
-    if not paths and (group, version) not in GROUPS:
+    if not paths and (group, version) not in served_groups(minor):
         return None
-    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "v1.32.0"},
+    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": git_version},
             "paths": paths, "components": {"schemas": {}}}

@@ -58,7 +58,18 @@ RESOURCE_TYPES: List[ResourceType] = [
                  True, (), (), False),
     # the kubelets' node leases in kube-node-lease (nodekubelet.py)
     ResourceType("coordination.k8s.io", "v1", "Lease", "leases", "lease", True, (), (), False),
+    # stored only (no CSI driver modifies volumes): storage.k8s.io/v1 from 1.34, SERVED_FROM
+    ResourceType("storage.k8s.io", "v1", "VolumeAttributesClass", "volumeattributesclasses",
+                 "volumeattributesclass", False, ("vac",), (), False),
 ]
+
+# (group, plural) -> the first minor release whose kube-apiserver serves it by default; the
+# others are served by every release the sandbox plays (1.32 on). VolumeAttributesClass:
+# storage.k8s.io/v1 is GA in 1.34 (KEP-3751; pkg/registry/storage/rest/storage_storage.go
+# serves v1 from 1.34); before, only v1beta1 (1.31), off by default as every beta API since
+# 1.24 (pkg/controlplane/apiserver/options: DefaultAPIResourceConfigSource), so a 1.32 or 1.33
+# cluster does not serve it unless --runtime-config asks.
+SERVED_FROM: Dict[Tuple[str, str], int] = {("storage.k8s.io", "volumeattributesclasses"): 34}
 
 BY_PLURAL = {(rt.group, rt.plural): rt for rt in RESOURCE_TYPES}
 BY_KIND = {rt.kind: rt for rt in RESOURCE_TYPES}
@@ -82,8 +93,22 @@ def qualified(rt: Named) -> str:
     return "%s.%s" % (rt.plural, rt.group) if rt.group else rt.plural
 
 
-def lookup(group: str, plural: str) -> Optional[ResourceType]:
-    return BY_PLURAL.get((group, plural))
+def served(rt: ResourceType, minor: Optional[int] = None) -> bool:
+    """Whether release 1.<minor> serves the type (None: any release the sandbox plays)."""
+    return minor is None or minor >= SERVED_FROM.get((rt.group, rt.plural), 0)
+
+
+def lookup(group: str, plural: str, minor: Optional[int] = None) -> Optional[ResourceType]:
+    """The type served at GROUP/PLURAL by release 1.<minor> (None: by any)."""
+    rt = BY_PLURAL.get((group, plural))
+    return rt if rt is not None and served(rt, minor) else None
+
+
+def served_groups(minor: Optional[int] = None) -> List[Tuple[str, str]]:
+    """GROUPS less those with no type release 1.<minor> serves."""
+    return [(g, v) for g, v in GROUPS
+            if any(rt.group == g and rt.version == v and served(rt, minor)
+                   for rt in RESOURCE_TYPES)]
 
 
 def api_versions(address: str) -> Obj:
@@ -95,18 +120,18 @@ def api_versions(address: str) -> Obj:
     }
 
 
-def api_group_list() -> Obj:
-    """The APIGroupList document of /apis."""
+def api_group_list(minor: Optional[int] = None) -> Obj:
+    """The APIGroupList document of /apis (release 1.<minor>)."""
     groups = []
-    for group, version in GROUPS:
+    for group, version in served_groups(minor):
         gv = {"groupVersion": "%s/%s" % (group, version), "version": version}
         groups.append({"name": group, "versions": [gv], "preferredVersion": gv})
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
 
 
-def api_group(group: str) -> Optional[Obj]:
+def api_group(group: str, minor: Optional[int] = None) -> Optional[Obj]:
     """The APIGroup document of /apis/GROUP, or None when it is not served."""
-    for name, version in GROUPS:
+    for name, version in served_groups(minor):
         if name == group:
             gv = {"groupVersion": "%s/%s" % (name, version), "version": version}
             return {"kind": "APIGroup", "apiVersion": "v1", "name": name, "versions": [gv],
@@ -114,13 +139,14 @@ def api_group(group: str) -> Optional[Obj]:
     return None
 
 
-def resource_list(group: str, version: str) -> Optional[Obj]:
-    """The APIResourceList of one group/version, or None when it is not served."""
-    if (group, version) not in [("", "v1")] + GROUPS:
+def resource_list(group: str, version: str, minor: Optional[int] = None) -> Optional[Obj]:
+    """The APIResourceList of one group/version (release 1.<minor>), or None when it is not
+    served."""
+    if (group, version) not in [("", "v1")] + served_groups(minor):
         return None
     entries = []
     for rt in RESOURCE_TYPES:
-        if rt.group != group or rt.version != version:
+        if rt.group != group or rt.version != version or not served(rt, minor):
             continue
         verbs = list(_ALL_VERBS)
         entry: Obj = {

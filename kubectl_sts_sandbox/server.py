@@ -18,7 +18,7 @@ from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from kubectl_sts.k8s.selectorparser import parse_label_selector
 from kubectl_sts.k8s.selectors import SelectorError, matches_labels
-from . import bodies, endpoints, errors, openapi, resources
+from . import bodies, endpoints, errors, openapi, resources, versions
 from .auth import Access, Attributes, Identity
 from .errors import ApiError
 from .faults import Faults, Plan
@@ -35,9 +35,8 @@ if TYPE_CHECKING:
 Obj = Dict[str, Any]
 Peer = Tuple[str, Tuple[str, ...]]          # (user, groups) of a client certificate
 
-VERSION = {"major": "1", "minor": "32", "gitVersion": "v1.32.0", "gitCommit": "sandbox",
-           "gitTreeState": "clean", "buildDate": "2024-12-11T00:00:00Z", "goVersion": "go1.23.3",
-           "compiler": "gc", "platform": "linux/amd64"}
+# /version answers the release the cluster plays (versions.version_info: major, minor,
+# gitVersion vX.Y.0, the goVersion of that release); discovery lists what it serves
 
 
 class ApiServer(ThreadingHTTPServer):
@@ -271,8 +270,9 @@ class Handler(BaseHTTPRequestHandler):
     def _route(self) -> None:
         path = self.url.path.rstrip("/")
         parts = [p for p in path.split("/") if p]
+        features = self.server.cluster.config.features
         if path == "/version":
-            return self._send_json(200, VERSION)
+            return self._send_json(200, versions.version_info(features.version))
         if path in ("/healthz", "/livez", "/readyz"):
             data = b"ok"
             self.record(200)
@@ -283,14 +283,16 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
             return None
         if path == "/openapi/v3":
-            return self._send_json(200, openapi.index())
+            return self._send_json(200, openapi.index(features.minor))
         if path.startswith("/openapi/v3/"):
             rest = parts[2:]
             doc = None
             if rest[:1] == ["api"] and len(rest) == 2:
-                doc = openapi.document("", rest[1])
+                doc = openapi.document("", rest[1], features.minor,
+                                       versions.version_info(features.version)["gitVersion"])
             elif rest[:1] == ["apis"] and len(rest) == 3:
-                doc = openapi.document(rest[1], rest[2])
+                doc = openapi.document(rest[1], rest[2], features.minor,
+                                       versions.version_info(features.version)["gitVersion"])
             if doc is None:
                 raise _not_found()
             return self._send_json(200, doc)
@@ -298,7 +300,7 @@ class Handler(BaseHTTPRequestHandler):
             host, port = cast(Tuple[str, int], self.server.server_address)[:2]
             return self._send_json(200, resources.api_versions("%s:%d" % (host, port)))
         if path == "/apis":
-            return self._send_json(200, resources.api_group_list())
+            return self._send_json(200, resources.api_group_list(features.minor))
         if not parts or parts[0] not in ("api", "apis"):
             raise _not_found()
         if parts[0] == "api":
@@ -306,13 +308,13 @@ class Handler(BaseHTTPRequestHandler):
         else:
             group, rest = parts[1], parts[2:]
             if not rest:
-                body = resources.api_group(group)
+                body = resources.api_group(group, features.minor)
                 if body is None:
                     raise _not_found()
                 return self._send_json(200, body)
         version, rest = rest[0], rest[1:]
         if not rest:
-            body = resources.resource_list(group, version)
+            body = resources.resource_list(group, version, features.minor)
             if body is None:
                 raise _not_found()
             return self._send_json(200, body)
@@ -323,7 +325,7 @@ class Handler(BaseHTTPRequestHandler):
         if rest and rest[0] == "namespaces" and len(rest) >= 3 and not (
                 group == "" and len(rest) == 3 and rest[2] in ("status", "finalize")):
             namespace, rest = rest[1], rest[2:]
-        rt = lookup(group, rest[0]) if rest else None
+        rt = lookup(group, rest[0], features.minor) if rest else None
         if rt is None or rt.version != version or len(rest) > 3:
             raise _not_found()
         name = rest[1] if len(rest) > 1 else None

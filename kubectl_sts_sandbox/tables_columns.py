@@ -391,6 +391,12 @@ COLUMNS: Dict[str, List[Column]] = {
              "be equal to the elected LeaseCandidate.metadata.name field."),
         _age_col(),
     ],
+    # printers.go volumeAttributesClassColumnDefinitions
+    "volumeattributesclasses": [
+        _name_col(),
+        _col("DriverName", description="Name of the CSI driver This field is immutable."),
+        _age_col(),
+    ],
 }
 
 DEFAULT_COLUMNS = [

@@ -403,6 +403,13 @@ def _lease_row(obj: Dict[str, Any], now: datetime.datetime) -> Row:
             since(meta.get("creationTimestamp"), now)], None
 
 
+def _volumeattributesclass_row(obj: Dict[str, Any], now: datetime.datetime) -> Row:
+    """printers.go printVolumeAttributesClass: name, driver, age."""
+    meta = as_dict(obj.get("metadata"))
+    return [as_str(meta.get("name")), as_str(obj.get("driverName")),
+            since(meta.get("creationTimestamp"), now)], None
+
+
 ROW_PRINTERS: Dict[str, RowPrinter] = {
     "statefulsets": _statefulset_row,
     "pods": _pod_row,
@@ -420,4 +427,5 @@ ROW_PRINTERS: Dict[str, RowPrinter] = {
     "serviceaccounts": _serviceaccount_row,
     "storageclasses": _storageclass_row,
     "leases": _lease_row,
+    "volumeattributesclasses": _volumeattributesclass_row,
 }

@@ -73,6 +73,18 @@ def raw(api_client, method, path, query=None, headers=None, body=None,
     return response.status, json.loads(response.data)
 
 
+def max_unavailable_by_default(api_client):
+    """Whether the cluster under test keeps and defaults a StatefulSet's
+    rollingUpdate.maxUnavailable: MaxUnavailableStatefulSet's default in the release /version
+    names (kube_features.go, as kubectl_sts_sandbox/versions.py has it: on in 1.35 and 1.37)."""
+    import re
+    from kubectl_sts_sandbox import versions
+    _, body = raw(api_client, "GET", "/version")
+    found = re.match(r"\d+", body["minor"])
+    assert found is not None, body
+    return versions.spec_at("MaxUnavailableStatefulSet", int(found.group())).default
+
+
 MERGE = "application/merge-patch+json"
 _API_PATHS = {"CoreV1Api": "/api/v1", "AppsV1Api": "/apis/apps/v1",
               "PolicyV1Api": "/apis/policy/v1", "StorageV1Api": "/apis/storage.k8s.io/v1"}

@@ -146,10 +146,10 @@ def test_version(api_client):
     assert body["gitVersion"].startswith("v1.")
 
 
-def test_sandbox_version_is_1_32(api_client, sandbox):
+def test_sandbox_version_is_the_newest_by_default(api_client, sandbox):
     _, body = raw(api_client, "GET", "/version")
-    assert (body["major"], body["minor"]) == ("1", "32")
-    assert body["gitVersion"].startswith("v1.32.")
+    assert (body["major"], body["minor"]) == ("1", "37")
+    assert body["gitVersion"] == "v1.37.0"
 
 
 def test_core_api_versions(api_client):

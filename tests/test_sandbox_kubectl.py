@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from builders import service, statefulset
-from helpers import pod_ready, wait_for
+from helpers import max_unavailable_by_default, pod_ready, wait_for
 
 pytestmark = pytest.mark.kubectl
 
@@ -258,7 +258,10 @@ def test_get_sts_json(kubectl, manifest, apps, namespace):
     assert spec["replicas"] == 3
     assert spec["podManagementPolicy"] == "OrderedReady"
     assert spec["revisionHistoryLimit"] == 10
-    assert spec["updateStrategy"] == {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}
+    rolling = {"partition": 0}
+    if max_unavailable_by_default(apps.api_client):
+        rolling["maxUnavailable"] = 1       # defaults.go, with the gate on (1.35, 1.37)
+    assert spec["updateStrategy"] == {"type": "RollingUpdate", "rollingUpdate": rolling}
     assert spec["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Retain",
                                                            "whenScaled": "Retain"}
     pod_spec = spec["template"]["spec"]

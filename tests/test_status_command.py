@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from builders import statefulset
-from helpers import create, create_settled, settle, wait_for
+from helpers import create, create_settled, max_unavailable_by_default, settle, wait_for
 from kubectl_sts.cli.app import main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -87,7 +87,8 @@ def test_healthy_set(capsys, kubeconfig, apps, core, namespace):
     assert lines[0] == "StatefulSet %s/web" % namespace
     assert lines[1] == "Replicas:        2 desired | 2 ready | 2 available | 2 updated | 2 current"
     assert lines[2].startswith("Revision:        web-") and lines[2].endswith("(up to date)")
-    assert lines[3] == "Update strategy: RollingUpdate, partition 0"
+    assert lines[3] == "Update strategy: RollingUpdate, partition 0" + (
+        ", maxUnavailable 1" if max_unavailable_by_default(apps.api_client) else "")
     assert lines[4] == "Pod management:  OrderedReady   minReadySeconds: 0   ordinals start: 0"
     assert lines[5] == "Service:         web (headless)"
     assert lines[6] == "PVC retention:   whenDeleted=Retain, whenScaled=Retain"
@@ -142,7 +143,9 @@ def test_rollout_with_a_partition(capsys, kubeconfig, apps, core, namespace):
     assert code == 0, err
     assert ("Revisions:       current %s, update %s (rollout in progress: 1 of 3 updated)"
             % (old_revision, new_revision)) in out.splitlines()
-    assert "Update strategy: RollingUpdate, partition 2" in out.splitlines()
+    assert "Update strategy: RollingUpdate, partition 2" + (
+        ", maxUnavailable 1" if max_unavailable_by_default(apps.api_client) else "") \
+        in out.splitlines()
     rows, table = table_rows(out)
     assert [line.split()[0] for line in table[1:]] == ["web-0", "web-1", "---", "web-2"]
     assert table[3] == ("--- partition 2: ordinals above this line stay at the current "

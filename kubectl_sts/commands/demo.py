@@ -35,12 +35,16 @@ DEMO_MANIFEST: List[Dict[str, Any]] = [
 class DemoOptions(NamedTuple):
     keep: bool
     step_seconds: float
+    tls: bool
 
 
 @click.command()
 @click.option("--keep", is_flag=True, help="Keep the sandbox running afterwards (Ctrl-C stops it).")
 @click.option("--step-seconds", type=float, default=0.3, show_default=True,
               help="How long each pod takes to start and to become ready (simulated seconds).")
+@click.option("--tls/--no-tls", default=True, show_default=True,
+              help="Serve HTTPS with a CA made for this sandbox, as every real cluster does "
+              "(plain HTTP when the openssl tool is missing).")
 def demo(**flags: Any) -> int:
     """Start the sandbox cluster, create a StatefulSet and show it with `status`.
 
@@ -72,7 +76,10 @@ def run(options: DemoOptions) -> int:
     kubeconfig = os.path.join(workdir, "kubeconfig")
     config = Config.demo(start_seconds=step_seconds, ready_seconds=step_seconds,
                          terminate_seconds=step_seconds)
-    with Sandbox(kubeconfig=kubeconfig, config=config) as sb:
+    tls = options.tls and shutil.which("openssl") is not None
+    if options.tls and not tls:
+        click.echo("sandbox: the openssl tool is missing: serving plain HTTP", err=True)
+    with Sandbox(kubeconfig=kubeconfig, config=config, tls=tls) as sb:
         click.echo("sandbox: serving %s, kubeconfig %s" % (sb.url, kubeconfig))
         conn = Connection(ConnectionOptions(kubeconfig=kubeconfig))
         for obj in DEMO_MANIFEST:

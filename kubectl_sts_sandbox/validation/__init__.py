@@ -15,7 +15,7 @@ here changes them.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 from kubectl_sts.k8s.gostrings import go_quote
 from ..untyped import resource_name
@@ -29,9 +29,12 @@ __all__ = ["validate", "invalid_status"]
 
 
 def validate(resource: str, obj: Any, old: Optional[dict] = None,
-             maxunavailable_gate: bool = False) -> Causes:
+             maxunavailable_gate: bool = False,
+             gates: Optional[Mapping[str, bool]] = None) -> Causes:
     """Validate ``obj`` (already defaulted) as the API server would on create
-    (``old is None``) or update (``old`` is the stored object).
+    (``old is None``) or update (``old`` is the stored object). ``gates``: the
+    feature gates in force (versions.FeatureGates.as_dict(); absent ones take
+    their newest default).
 
     Returns a list of cause dicts ``{"reason", "message", "field"}``, in the
     server's order; empty when the object is valid.
@@ -42,11 +45,13 @@ def validate(resource: str, obj: Any, old: Optional[dict] = None,
     if old is not None and not isinstance(old, dict):
         old = None
     if res == "statefulsets":
-        return validate_statefulset(obj, old, maxunavailable_gate)
+        return validate_statefulset(obj, old, maxunavailable_gate,
+                                    recreate=bool((gates or {}).get("StatefulSetRecreateStrategy")))
     if res == "pods":
         return validate_pod(obj, old)
     if res == "persistentvolumeclaims":
-        return validate_pvc(obj, old)
+        return validate_pvc(obj, old, recover=(gates or {}).get("RecoverVolumeExpansionFailure",
+                                                               True))
     return validate_meta(obj, old, name_func(res))
 
 

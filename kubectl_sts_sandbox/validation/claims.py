@@ -51,7 +51,9 @@ def validate_pvc_spec(spec: Any, path: str = "spec") -> Causes:
     return errs
 
 
-def validate_pvc(pvc: dict, old: Optional[dict]) -> Causes:
+def validate_pvc(pvc: dict, old: Optional[dict], recover: bool = True) -> Causes:
+    """`recover`: RecoverVolumeExpansionFailure (validation.go ValidatePersistentVolumeClaimUpdate
+    with EnableRecoverFromExpansionFailure: off, a request can never go down)."""
     errs = validate_meta(pvc, old, name_is_dns_subdomain)
     errs.extend(validate_pvc_spec(pvc.get("spec")))
     if old is None:
@@ -101,7 +103,10 @@ def validate_pvc(pvc: dict, old: Optional[dict]) -> Causes:
     new_size = quantity_value(dict_at(dict_at(dict_at(pvc, "spec"), "resources"), "requests").get("storage"))
     capacity = quantity_value(dict_at(dict_at(old, "status"), "capacity").get("storage"))
     if old_size is not None and new_size is not None and new_size < old_size:
-        if capacity is None or new_size <= capacity:
+        if not recover:
+            errs.append(forbidden("spec.resources.requests.storage",
+                                  "field can not be less than previous value"))
+        elif capacity is None or new_size <= capacity:
             errs.append(forbidden("spec.resources.requests.storage",
                                   "field can not be less than status.capacity"))
     return errs

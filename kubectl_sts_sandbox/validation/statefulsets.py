@@ -134,7 +134,8 @@ def _validate_max_unavailable(mu: Any, path: str) -> Causes:
     return errs
 
 
-def _validate_statefulset_spec(spec: Any, check_max_unavailable: bool) -> Causes:
+def _validate_statefulset_spec(spec: Any, check_max_unavailable: bool,
+                               allow_recreate: bool = False) -> Causes:
     spec = spec if isinstance(spec, dict) else {}
     errs: Causes = []
     p = "spec"
@@ -150,7 +151,7 @@ def _validate_statefulset_spec(spec: Any, check_max_unavailable: bool) -> Causes
     ru = strategy.get("rollingUpdate")
     if not stype:
         errs.append(required(p + ".updateStrategy"))
-    elif stype == "OnDelete":
+    elif stype == "OnDelete" or (stype == "Recreate" and allow_recreate):
         if ru is not None:
             ru_shown = dict(ru) if isinstance(ru, dict) else {}
             if not check_max_unavailable:
@@ -256,10 +257,16 @@ def _validate_statefulset_spec(spec: Any, check_max_unavailable: bool) -> Causes
     return errs
 
 
-def validate_statefulset(sts: dict, old: Optional[dict], maxunavailable_gate: bool) -> Causes:
+def validate_statefulset(sts: dict, old: Optional[dict], maxunavailable_gate: bool,
+                         recreate: bool = False) -> Causes:
+    """`recreate`: StatefulSetRecreateStrategy (KEP-3541, alpha in 1.37, #137187): the
+    strategy type Recreate is accepted with the gate on, or on an update of a set that
+    already has it (the registry strategy's opts, as for other gated values)."""
     check_mu = bool(maxunavailable_gate) or uses_max_unavailable(old)
+    allow_recreate = recreate or (
+        dict_at(dict_at(old, "spec"), "updateStrategy").get("type") == "Recreate")
     errs = validate_meta(sts, old, name_is_dns_label)
-    errs.extend(_validate_statefulset_spec(sts.get("spec"), check_mu))
+    errs.extend(_validate_statefulset_spec(sts.get("spec"), check_mu, allow_recreate))
     if old is not None:
         new_spec = dict(dict_at(sts, "spec"))
         old_spec = dict(dict_at(old, "spec"))
