@@ -4,7 +4,7 @@ updateStatefulSet, processReplica, processCondemned, runForAll, slowStartBatch,
 updateStatefulSetStatus; stateful_pod_control.go CreateStatefulPod, UpdateStatefulPod,
 DeleteStatefulPod, recordPodEvent). One `sync` is one reconcile of one set: the pod loop and
 the status are here; adopting and releasing is ownership.py, the revision history
-revisions.py, the pods as built statefulpod.py, the claims of each ordinal volumeclaims.py."""
+revisions.py, the pods as built and the claims of each ordinal volumeclaims.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 from kubectl_sts.k8s.conditions import find_condition, pod_ready
 from kubectl_sts.k8s.selectors import selector_from_label_selector
 from kubectl_sts.k8s.statefulset import parent_and_ordinal, pod_revision
-from . import events, revisions, statefulpod, volumeclaims
+from . import events, revisions, volumeclaims
 from .clock import parse_rfc3339
 from .ownership import claim_objects
 from .resources import BY_KIND
@@ -257,7 +257,7 @@ class StatefulSetController:
         if ctx.monotonic and (is_terminating(pod) or not is_running_ready(pod) or
                               not is_available(pod, ctx.min_ready, ctx.now)):
             return True, None
-        if statefulpod.identity_matches(sts, pod) and statefulpod.storage_matches(sts, pod) and \
+        if volumeclaims.identity_matches(sts, pod) and volumeclaims.storage_matches(sts, pod) and \
                 volumeclaims.claims_match_retention_policy(self.store, sts, pod):
             return False, None
         error = self._update_stateful_pod(sts, pod)
@@ -318,7 +318,7 @@ class StatefulSetController:
         claims' owner references with the pod as built (no uid yet), and only then the
         create's event. AlreadyExists is an error without an event ("sinks")."""
         sts = ctx.sts
-        pod = statefulpod.new_pod(sts, ctx.current_rev, ctx.update_rev, ctx.start, ordinal)
+        pod = volumeclaims.new_pod(sts, ctx.current_rev, ctx.update_rev, ctx.start, ordinal)
         name = pod["metadata"]["name"]
         error = volumeclaims.create_claims(self.store, sts, pod, ordinal, self._event)
         if error is None:
@@ -346,11 +346,11 @@ class StatefulSetController:
         for _ in range(4):                      # retry.RetryOnConflict(retry.DefaultBackoff)
             new = copy.deepcopy(pod)
             consistent = True
-            if not statefulpod.identity_matches(sts, new):
-                statefulpod.update_identity(sts, new)
+            if not volumeclaims.identity_matches(sts, new):
+                volumeclaims.update_identity(sts, new)
                 consistent = False
-            if not statefulpod.storage_matches(sts, new):
-                statefulpod.update_storage(sts, new)
+            if not volumeclaims.storage_matches(sts, new):
+                volumeclaims.update_storage(sts, new)
                 consistent = False
                 error = volumeclaims.create_claims(self.store, sts, new,
                                                    parent_and_ordinal(name)[1], self._event)

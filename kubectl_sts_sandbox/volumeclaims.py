@@ -1,12 +1,18 @@
-"""The StatefulSet controller's PersistentVolumeClaims: one per volumeClaimTemplate and
-ordinal, created before the pod, with owner references that follow the
-persistentVolumeClaimRetentionPolicy (StatefulSetAutoDeletePVC, GA and always on in 1.32).
+"""The StatefulSet controller's pods as it builds and checks them, and its
+PersistentVolumeClaims: one per volumeClaimTemplate and ordinal, created before the pod, with
+owner references that follow the persistentVolumeClaimRetentionPolicy (StatefulSetAutoDeletePVC,
+GA and always on in 1.32).
+
+Pods (v1.32 stateful_set_utils.go newVersionedStatefulSetPod, newStatefulSetPod, initIdentity,
+updateIdentity, identityMatches, updateStorage, storageMatches; the template's labels,
+annotations and finalizers from pkg/controller/controller_utils.go GetPodFromTemplate).
 
 Upstream (v1.32): stateful_pod_control.go createPersistentVolumeClaims,
 ClaimsMatchRetentionPolicy, UpdatePodClaimForRetentionPolicy, PodClaimIsStale,
 recordClaimEvent; stateful_set_utils.go getPersistentVolumeClaims, isClaimOwnerUpToDate,
 updateClaimOwnerRefForSetAndPod, hasUnexpectedController, hasNonControllerOwner,
-hasStaleOwnerRef, hasOwnerRef, matchesRef, addControllerRef (kubernetes #122499, in 1.31).
+hasStaleOwnerRef, hasOwnerRef, matchesRef, addControllerRef (kubernetes #122499, and its
+cherry-pick #126581).
 Claim names come from kubectl_sts.k8s.statefulset."""
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Tuple
 
-from kubectl_sts.k8s.statefulset import claim_name
+from kubectl_sts.k8s.statefulset import (POD_INDEX_LABEL, POD_NAME_LABEL, REVISION_LABEL, claim_name,
+                                          parent_and_ordinal)
+from . import revisions
 from .ownership import owner_ref
 from .resources import BY_KIND
 
@@ -28,12 +36,96 @@ PVC = BY_KIND["PersistentVolumeClaim"]
 SET_KIND = ("apps/v1", "StatefulSet")      # controllerKind
 POD_KIND = ("v1", "Pod")                   # podKind
 RETAIN, DELETE = "Retain", "Delete"
+_POLICIES = {(RETAIN, RETAIN), (RETAIN, DELETE), (DELETE, RETAIN), (DELETE, DELETE)}
 
 
 def _claims(sts: Obj, ordinal: int) -> Iterator[Tuple[Obj, str]]:
     for tmpl in sts["spec"].get("volumeClaimTemplates") or []:
         yield tmpl, claim_name(tmpl["metadata"]["name"], sts["metadata"]["name"], ordinal)
 
+
+# -- the pods -----------------------------------------------------------------------------------
+
+def new_pod(sts: Obj, current_rev: Obj, update_rev: Obj, start: int, ordinal: int) -> Obj:
+    """newVersionedStatefulSetPod: the ordinal's pod at the current revision below the
+    partition (or, with no rollingUpdate, below status.currentReplicas), else at the update
+    revision."""
+    strategy = sts["spec"].get("updateStrategy") or {}
+    rolling = strategy.get("rollingUpdate")
+    current_count = (sts.get("status") or {}).get("currentReplicas") or 0
+    use_current = (strategy.get("type") == "RollingUpdate" and rolling is None and
+                   ordinal < start + current_count) or \
+        (rolling is not None and ordinal < start + (rolling.get("partition") or 0))
+    rev = current_rev if use_current else update_rev
+    template = revisions.template_from_data(rev["data"])
+    tmeta = template.get("metadata") or {}
+    name = "%s-%d" % (sts["metadata"]["name"], ordinal)
+    meta: Obj = {"name": name, "generateName": sts["metadata"]["name"] + "-",
+                 "namespace": sts["metadata"]["namespace"],
+                 "labels": dict(tmeta.get("labels") or {}), "ownerReferences": [owner_ref(sts)]}
+    for field in ("annotations", "finalizers"):
+        if tmeta.get(field):
+            meta[field] = copy.deepcopy(tmeta[field])
+    pod: Obj = {"apiVersion": "v1", "kind": "Pod", "metadata": meta,
+                "spec": copy.deepcopy(template.get("spec") or {})}
+    update_identity(sts, pod)
+    # initIdentity: hostname and subdomain only at creation (subdomain omitempty)
+    pod["spec"]["hostname"] = name
+    if sts["spec"].get("serviceName"):
+        pod["spec"]["subdomain"] = sts["spec"]["serviceName"]
+    update_storage(sts, pod)
+    meta["labels"][REVISION_LABEL] = rev["metadata"]["name"]        # setPodRevision
+    return pod
+
+
+def identity_matches(sts: Obj, pod: Obj) -> bool:
+    """The pod's name and namespace are the set's and its pod-name label is its name (the
+    pod-index label is not checked)."""
+    parent, ordinal = parent_and_ordinal(pod["metadata"]["name"])
+    return ordinal >= 0 and parent == sts["metadata"]["name"] and \
+        pod["metadata"].get("namespace") == sts["metadata"]["namespace"] and \
+        (pod["metadata"].get("labels") or {}).get(POD_NAME_LABEL) == pod["metadata"]["name"]
+
+
+def update_identity(sts: Obj, pod: Obj) -> None:
+    """The pod-name and pod-index labels (PodIndexLabel is GA in 1.32)."""
+    ordinal = parent_and_ordinal(pod["metadata"]["name"])[1]
+    labels = pod["metadata"].setdefault("labels", {})
+    labels[POD_NAME_LABEL] = pod["metadata"]["name"]
+    labels[POD_INDEX_LABEL] = str(ordinal)
+
+
+def _claim_volumes(sts: Obj, ordinal: int) -> List[Obj]:
+    return [{"name": c["metadata"]["name"], "persistentVolumeClaim": {
+        "claimName": claim_name(c["metadata"]["name"], sts["metadata"]["name"], ordinal)}}
+        for c in sts["spec"].get("volumeClaimTemplates") or []]
+
+
+def storage_matches(sts: Obj, pod: Obj) -> bool:
+    """Every claim template has a volume of its name using the ordinal's claim."""
+    ordinal = parent_and_ordinal(pod["metadata"]["name"])[1]
+    if ordinal < 0:
+        return False
+    volumes = {v.get("name"): v for v in (pod.get("spec") or {}).get("volumes") or []}
+    for wanted in _claim_volumes(sts, ordinal):
+        source = (volumes.get(wanted["name"]) or {}).get("persistentVolumeClaim")
+        if not source or source.get("claimName") != wanted["persistentVolumeClaim"]["claimName"]:
+            return False
+    return True
+
+
+def update_storage(sts: Obj, pod: Obj) -> None:
+    """The claims' volumes first (upstream ranges over a map: template order here), then the
+    pod's other volumes; a volume named like a claim template is replaced."""
+    ordinal = parent_and_ordinal(pod["metadata"]["name"])[1]
+    claims = _claim_volumes(sts, ordinal)
+    names = {v["name"] for v in claims}
+    others = [v for v in pod["spec"].get("volumes") or [] if v.get("name") not in names]
+    if claims or others:
+        pod["spec"]["volumes"] = claims + others
+
+
+# -- the claims ----------------------------------------------------------------------------------
 
 def aggregate(errors: List[str]) -> Optional[str]:
     """utilerrors.NewAggregate(errs).Error(): one message as it is, several (duplicates
@@ -136,7 +228,6 @@ def _policy(sts: Obj) -> Tuple[str, str]:
 
 
 def _ordinal(pod: Obj) -> int:
-    from kubectl_sts.k8s.statefulset import parent_and_ordinal
     return parent_and_ordinal(pod["metadata"]["name"])[1]
 
 
@@ -201,14 +292,14 @@ def is_claim_owner_up_to_date(claim: Obj, sts: Obj, pod: Obj) -> bool:
     if any(r.get("uid") in (sts_uid, pod_uid) and r.get("uid") is not None and
            not r.get("controller") for r in _refs(claim)):           # hasNonControllerOwner
         return False
-    when_deleted, when_scaled = _policy(sts)
     set_ref, pod_ref = _has_owner(claim, sts_uid), _has_owner(claim, pod_uid)
     scaled_down = _scaled_down(sts, pod)
-    if when_scaled == DELETE and when_deleted == DELETE:
+    policy = _policy(sts)                                     # (whenDeleted, whenScaled)
+    if policy == (DELETE, DELETE):
         return scaled_down != set_ref and scaled_down == pod_ref
-    if when_scaled == DELETE:
+    if policy == (RETAIN, DELETE):
         return not set_ref and scaled_down == pod_ref
-    if when_deleted == DELETE:
+    if policy == (DELETE, RETAIN):
         return set_ref and not pod_ref
     return not set_ref and not pod_ref          # Retain/Retain (and unknown values)
 
@@ -220,12 +311,12 @@ def update_claim_owner_refs(claim: Obj, sts: Obj, pod: Obj) -> None:
     unexpected = has_unexpected_controller(claim, sts, pod)
     refs = [r for r in _refs(claim) if not _matches(r, sts["metadata"]["name"], SET_KIND) and
             not _matches(r, pod["metadata"]["name"], POD_KIND)]
-    if not unexpected:
-        when_deleted, when_scaled = _policy(sts)
+    policy = _policy(sts)
+    if not unexpected and policy != (RETAIN, RETAIN) and policy in _POLICIES:
         scaled_down = _scaled_down(sts, pod)
-        if when_scaled == DELETE and scaled_down:
+        if policy[1] == DELETE and scaled_down:
             refs = _add_controller(refs, pod)
-        if when_deleted == DELETE and not (when_scaled == DELETE and scaled_down):
+        if policy[0] == DELETE and not (policy[1] == DELETE and scaled_down):
             refs = _add_controller(refs, sts)
     if refs:
         claim["metadata"]["ownerReferences"] = refs
