@@ -1,62 +1,35 @@
-"""The simulated StatefulSet controller (kube-controller-manager v1.32 behaviour; see
-shared/docs/statefulset-semantics.md sections 1-6). One `sync` is one reconcile of one set:
-the pod loop and the status are here; adopting and releasing is ownership.py, the revision
-history revisions.py, the claims of each ordinal volumeclaims.py."""
+"""The simulated StatefulSet controller (kube-controller-manager v1.32:
+pkg/controller/statefulset/stateful_set.go sync; stateful_set_control.go UpdateStatefulSet,
+updateStatefulSet, processReplica, processCondemned, runForAll, slowStartBatch,
+updateStatefulSetStatus; stateful_pod_control.go CreateStatefulPod, UpdateStatefulPod,
+DeleteStatefulPod, recordPodEvent). One `sync` is one reconcile of one set: the pod loop and
+the status are here; adopting and releasing is ownership.py, the revision history
+revisions.py, the pods as built and the claims of each ordinal volumeclaims.py."""
 
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
-from kubectl_sts.k8s.conditions import find_condition, pod_ready
 from kubectl_sts.k8s.selectors import selector_from_label_selector
-from kubectl_sts.k8s.statefulset import (POD_INDEX_LABEL, POD_NAME_LABEL, REVISION_LABEL, claim_name,
-                                          parent_and_ordinal, pod_revision)
-from . import events, revisions
-from .clock import parse_rfc3339
-from .ownership import claim_objects, owner_ref
+from kubectl_sts.k8s.statefulset import parent_and_ordinal, pod_revision
+from . import events, revisions, volumeclaims
+from .podstates import (available_at, is_available, is_created, is_running_ready,
+                        is_terminating, is_unhealthy)
+from .ownership import claim_objects
 from .resources import BY_KIND
-from .volumeclaims import claims_stale, create_claims, fix_claim_refs
 
 if TYPE_CHECKING:
     from .store import Store
 
 Obj = Dict[str, Any]
+# what one replica's step returns: (whether a monotonic sync stops there, its error or None)
+Step = Tuple[bool, Optional[str]]
 STS = BY_KIND["StatefulSet"]
 POD = BY_KIND["Pod"]
+MAX_BATCH = 500                # stateful_set_control.go MaxBatchSize
 
 COMPONENT = "statefulset-controller"
-
-
-def is_created(pod: Optional[Obj]) -> bool:
-    return pod is not None and bool((pod.get("status") or {}).get("phase"))
-
-
-def is_terminating(pod: Optional[Obj]) -> bool:
-    return pod is not None and bool(pod["metadata"].get("deletionTimestamp"))
-
-
-def is_running_ready(pod: Optional[Obj]) -> bool:
-    if pod is None or (pod.get("status") or {}).get("phase") != "Running":
-        return False
-    return pod_ready(pod)
-
-
-def available_at(pod: Optional[Obj], min_ready: float) -> float:
-    """Simulated time from which a Running&Ready pod counts as available."""
-    cond = find_condition(pod, "Ready")
-    since = parse_rfc3339(cond.get("lastTransitionTime")) if cond else None
-    return (since or 0) + min_ready
-
-
-def is_available(pod: Optional[Obj], min_ready: float, now: float) -> bool:
-    if not is_running_ready(pod):
-        return False
-    return min_ready <= 0 or available_at(pod, min_ready) <= now
-
-
-def is_unhealthy(pod: Optional[Obj]) -> bool:
-    return not is_running_ready(pod) or is_terminating(pod)
 
 
 def start_ordinal(sts: Obj) -> int:
@@ -105,7 +78,10 @@ class StatefulSetController:
                                                                          collision)
         self._failed = False
         requeue = self._reconcile(sts, pods, current_rev, update_rev, collision)
-        self._prune_revisions(sts, reqs, current_rev, update_rev)
+        # UpdateStatefulSet: truncateHistory with the revisions listed and the pods claimed
+        # before the update (a revision this sync made is the update revision: live)
+        if revisions.truncate_history(self.store, sts, revs, pods, current_rev, update_rev):
+            self._failed = True
         key = (namespace, name)
         if self._failed:
             # a sync that returned an error is retried with the workqueue's per-item
@@ -119,21 +95,11 @@ class StatefulSetController:
             self.failures.pop(key, None)                # queue.Forget
         return requeue
 
-    # -- ownership and history ---------------------------------------------------------------
     def _claim_pods(self, sts: Obj, reqs: Any) -> List[Obj]:
         name = sts["metadata"]["name"]
         pods = claim_objects(self.store, POD, sts, reqs,
                              accept=lambda p: parent_and_ordinal(p["metadata"]["name"])[0] == name)
         return [p for p in pods if parent_and_ordinal(p["metadata"]["name"])[0] == name]
-
-    def _prune_revisions(self, sts: Obj, reqs: Any, current_rev: Obj, update_rev: Obj) -> None:
-        """Truncate the history of the set as it is after the sync."""
-        live = self.store.peek(STS, sts["metadata"]["namespace"], sts["metadata"]["name"])
-        if live is None:
-            return
-        revs = revisions.claim_revisions(self.store, live, reqs)
-        revisions.truncate_history(self.store, live, revs, self._claim_pods(live, reqs),
-                                   current_rev, update_rev)
 
     # -- the reconcile loop (section 3) -------------------------------------------------------
     def _reconcile(self, sts: Obj, pods: List[Obj], current_rev: Obj, update_rev: Obj,
@@ -180,55 +146,28 @@ class StatefulSetController:
 
     def _act(self, ctx: _Context, replicas: List[Any], condemned: List[Obj],
              first_unhealthy: Optional[Obj]) -> None:
-        sts = ctx.sts
-        if (sts["spec"].get("updateStrategy") or {}).get("type") == "Recreate" and \
+        """updateStatefulSet after the status is counted: each replica (processReplica),
+        the claims of the condemned pods (fixPodClaim), the condemned pods
+        (processCondemned), then the rolling update."""
+        if (ctx.sts["spec"].get("updateStrategy") or {}).get("type") == "Recreate" and \
                 self._recreate(ctx, replicas + condemned):
             return
-        for i in range(len(replicas)):
-            pod = replicas[i]
-            ordinal = ctx.start + i
-            if pod is not None and pod.get("status", {}).get("phase") in ("Failed", "Succeeded"):
-                if not is_terminating(pod):
-                    self._delete_pod(sts, pod)
-                if ctx.monotonic:
-                    return
-                continue
-            if pod is None:
-                if not self._create_pod(ctx, ordinal):
-                    return
-                if ctx.monotonic:
-                    return
-                replicas[i] = "created"
-                continue
-            if pod.get("status", {}).get("phase") == "Pending":
-                create_claims(self.store, sts, pod, ordinal, self._event)
-            if ctx.monotonic and (is_terminating(pod) or not is_running_ready(pod) or
-                                  not is_available(pod, ctx.min_ready, ctx.now)):
-                return
-            self._fix_identity(ctx, pod, ordinal)
+        if self._run_for_all(len(replicas), lambda i: self._process_replica(ctx, replicas, i),
+                             ctx.monotonic):
+            return
+        if self._run_for_all(len(condemned), lambda i: self._fix_condemned(ctx, condemned[i]),
+                             ctx.monotonic):
+            return
+        if self._run_for_all(len(condemned), lambda i: self._process_condemned(
+                ctx, condemned[i], first_unhealthy), ctx.monotonic):
+            return
 
-        for pod in condemned:
-            fix_claim_refs(self.store, sts, pod, parent_and_ordinal(pod["metadata"]["name"])[1],
-                           True, self._event)
-        for pod in condemned:
-            if is_terminating(pod):
-                if ctx.monotonic:
-                    return
-                continue
-            if ctx.monotonic and pod is not first_unhealthy and (
-                    not is_running_ready(pod) or not is_available(pod, ctx.min_ready, ctx.now)):
-                return
-            self._delete_pod(sts, pod)
-            if ctx.monotonic:
-                return
-
-        strategy = sts["spec"].get("updateStrategy") or {}
+        strategy = ctx.sts["spec"].get("updateStrategy") or {}
         if strategy.get("type") == "OnDelete":
             return
         rolling = strategy.get("rollingUpdate")
         update_min = (rolling or {}).get("partition") or 0 if rolling is not None else 0
         upd_name = ctx.update_rev["metadata"]["name"]
-        cur_name = ctx.current_rev["metadata"]["name"]
         if self.maxunavailable_gate and rolling is not None:
             self._rolling_max_unavailable(ctx, replicas, update_min, rolling)
             return
@@ -237,12 +176,86 @@ class StatefulSetController:
             if not isinstance(pod, dict):
                 return                                  # created in this sync: wait for it
             if pod_revision(pod) != upd_name and not is_terminating(pod):
-                self._delete_pod(sts, pod)
-                if pod_revision(pod) == cur_name:
-                    ctx.status["currentReplicas"] -= 1
+                self._delete_for_update(ctx, pod)
                 return
             if is_unhealthy(pod):
                 return
+
+    def _run_for_all(self, count: int, fn: Callable[[int], Step], monotonic: bool) -> bool:
+        """runForAll: in order, stopping at the first item that blocks or fails (monotonic),
+        else slowStartBatch's batches of 1, 2, 4, ... (at most 500) where only a failure
+        stops, after its batch. True when the sync goes no further; a failure fails it."""
+        if monotonic:
+            for i in range(count):
+                stop, error = fn(i)
+                if error is not None:
+                    self._failed = True
+                if stop or error is not None:
+                    return True
+            return False
+        done, batch = 0, 1
+        while done < count:
+            size = min(batch, count - done)
+            failed = [e for e in (fn(i)[1] for i in range(done, done + size)) if e is not None]
+            if failed:
+                self._failed = True
+                return True
+            done += size
+            batch = min(2 * size, MAX_BATCH)
+        return False
+
+    def _process_replica(self, ctx: _Context, replicas: List[Any], i: int) -> Step:
+        """processReplica: (whether a monotonic sync stops here, the error)."""
+        sts, pod, ordinal = ctx.sts, replicas[i], ctx.start + i
+        if pod is not None and pod.get("status", {}).get("phase") in ("Failed", "Succeeded"):
+            failed = None if is_terminating(pod) else self._delete_pod(sts, pod)
+            return True, None if failed is None else str(failed)  # made again once it is gone
+        if pod is None:
+            name = "%s-%d" % (sts["metadata"]["name"], ordinal)
+            if volumeclaims.pod_claim_is_stale(self.store, sts, name, ordinal):
+                return True, None
+            created = self._create_pod(ctx, ordinal)
+            if created is not None:
+                return True, created
+            replicas[i] = "created"
+            return ctx.monotonic, None  # as built it matches its identity, storage and claims
+        error: Optional[str] = None
+        if pod.get("status", {}).get("phase") == "Pending":
+            # createMissingPersistentVolumeClaims: the claims, then their owner references
+            error = volumeclaims.create_claims(self.store, sts, pod, ordinal, self._event)
+            if error is None:
+                error = volumeclaims.update_claims_for_retention_policy(self.store, sts, pod,
+                                                                        self._event)
+                if error is not None:
+                    self._pod_event(sts, "update", pod["metadata"]["name"], error)
+            if error is not None:
+                return True, error
+        if ctx.monotonic and (is_terminating(pod) or not is_running_ready(pod) or
+                              not is_available(pod, ctx.min_ready, ctx.now)):
+            return True, None
+        if volumeclaims.identity_matches(sts, pod) and volumeclaims.storage_matches(sts, pod) and \
+                volumeclaims.claims_match_retention_policy(self.store, sts, pod):
+            return False, None
+        error = self._update_stateful_pod(sts, pod)
+        return error is not None, error
+
+    def _fix_condemned(self, ctx: _Context, pod: Obj) -> Step:
+        """fixPodClaim: the owner references of a condemned pod's claims (no event)."""
+        if volumeclaims.claims_match_retention_policy(self.store, ctx.sts, pod):
+            return False, None
+        error = volumeclaims.update_claims_for_retention_policy(self.store, ctx.sts, pod,
+                                                                self._event)
+        return error is not None, error
+
+    def _process_condemned(self, ctx: _Context, pod: Obj,
+                           first_unhealthy: Optional[Obj]) -> Step:
+        if is_terminating(pod):
+            return ctx.monotonic, None
+        if ctx.monotonic and pod is not first_unhealthy and (
+                not is_running_ready(pod) or not is_available(pod, ctx.min_ready, ctx.now)):
+            return True, None
+        error = self._delete_pod(ctx.sts, pod)
+        return True, None if error is None else str(error)
 
     def _recreate(self, ctx: _Context, pods: List[Any]) -> bool:
         """updateStrategy Recreate (KEP-3541, alpha in 1.37, #137187; the StatefulSet page of
@@ -252,10 +265,8 @@ class StatefulSetController:
         upd_name = ctx.update_rev["metadata"]["name"]
         old = [p for p in pods if isinstance(p, dict) and pod_revision(p) != upd_name]
         for pod in old:
-            if not is_terminating(pod):
-                self._delete_pod(ctx.sts, pod)
-                if pod_revision(pod) == ctx.current_rev["metadata"]["name"]:
-                    ctx.status["currentReplicas"] -= 1
+            if not is_terminating(pod) and self._delete_for_update(ctx, pod):
+                break
         return bool(old)
 
     def _rolling_max_unavailable(self, ctx: _Context, replicas: List[Any], update_min: int,
@@ -287,100 +298,109 @@ class StatefulSetController:
                 doomed.append(pod)
                 budget -= 1
         for pod in doomed:
-            self._delete_pod(ctx.sts, pod)
-            if pod_revision(pod) == ctx.current_rev["metadata"]["name"]:
-                ctx.status["currentReplicas"] -= 1
+            if self._delete_for_update(ctx, pod):
+                return
 
-    # -- pods and claims ----------------------------------------------------------------------
-    def _new_pod(self, ctx: _Context, ordinal: int) -> Obj:
-        sts = ctx.sts
-        strategy = sts["spec"].get("updateStrategy") or {}
-        rolling = strategy.get("rollingUpdate")
-        current_count = (sts.get("status") or {}).get("currentReplicas") or 0
-        use_current = (strategy.get("type") == "RollingUpdate" and rolling is None and
-                       ordinal < ctx.start + current_count) or \
-            (rolling is not None and ordinal < ctx.start + (rolling.get("partition") or 0))
-        rev = ctx.current_rev if use_current else ctx.update_rev
-        template = revisions.template_from_data(rev["data"])
-        name = "%s-%d" % (sts["metadata"]["name"], ordinal)
-        tmeta = template.get("metadata") or {}
-        labels = dict(tmeta.get("labels") or {})
-        labels[REVISION_LABEL] = rev["metadata"]["name"]
-        labels[POD_NAME_LABEL] = name
-        labels[POD_INDEX_LABEL] = str(ordinal)
-        meta = {"name": name, "generateName": sts["metadata"]["name"] + "-",
-                "namespace": sts["metadata"]["namespace"], "labels": labels,
-                "ownerReferences": [owner_ref(sts)]}
-        for field in ("annotations", "finalizers"):
-            if tmeta.get(field):
-                meta[field] = copy.deepcopy(tmeta[field])
-        spec = copy.deepcopy(template.get("spec") or {})
-        spec["hostname"] = name
-        if sts["spec"].get("serviceName"):
-            spec["subdomain"] = sts["spec"]["serviceName"]
-        claims = sts["spec"].get("volumeClaimTemplates") or []
-        claim_names = {c["metadata"]["name"] for c in claims}
-        volumes = [v for v in spec.get("volumes") or [] if v.get("name") not in claim_names]
-        for c in claims:
-            volumes.append({"name": c["metadata"]["name"], "persistentVolumeClaim": {
-                "claimName": claim_name(c["metadata"]["name"], sts["metadata"]["name"], ordinal)}})
-        if volumes:
-            spec["volumes"] = volumes
-        return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
+    def _delete_for_update(self, ctx: _Context, pod: Obj) -> bool:
+        """Delete a pod not at the update revision; True when that failed. currentReplicas
+        goes down by one whatever the pod's revision (a pod of a third revision was never
+        counted: upstream decrements unconditionally); a pod already gone is no error."""
+        error = self._delete_pod(ctx.sts, pod)
+        if error is not None and getattr(error, "code", None) != 404:
+            self._failed = True
+            return True
+        ctx.status["currentReplicas"] -= 1
+        return False
 
-    def _create_pod(self, ctx: _Context, ordinal: int) -> bool:
+    # -- pods and claims (stateful_pod_control.go) --------------------------------------------
+    def _create_pod(self, ctx: _Context, ordinal: int) -> Optional[str]:
+        """CreateStatefulPod: the claims, then the pod (through admission, as a real
+        controller's create is: it gets the API defaults and status.phase Pending), then the
+        claims' owner references with the pod as built (no uid yet), and only then the
+        create's event. AlreadyExists is an error without an event ("sinks")."""
         sts = ctx.sts
-        pod = self._new_pod(ctx, ordinal)
+        pod = volumeclaims.new_pod(sts, ctx.current_rev, ctx.update_rev, ctx.start, ordinal)
         name = pod["metadata"]["name"]
-        policy = sts["spec"].get("persistentVolumeClaimRetentionPolicy") or {}
-        if policy.get("whenScaled") == "Delete" and claims_stale(self.store, sts, name, ordinal):
-            return False
-        error = create_claims(self.store, sts, pod, ordinal, self._event)
+        error = volumeclaims.create_claims(self.store, sts, pod, ordinal, self._event)
         if error is None:
             try:
-                # through admission, as a real controller's create is: the pod gets the API
-                # defaults (e.g. enableServiceLinks) and status.phase Pending
-                pod = self.store.create(POD, pod, namespace=sts["metadata"]["namespace"])
+                self.store.create(POD, pod, namespace=sts["metadata"]["namespace"])
             except Exception as exc:                   # e.g. the namespace is terminating
-                error = str(exc)
                 if getattr(exc, "code", None) == 409:
-                    # stateful_pod_control.go CreateStatefulPod "sinks" AlreadyExists: the
-                    # error is returned (the sync is retried) but no event is recorded
-                    self._failed = True
-                    return False
-        if error is not None:
-            self._failed = True
-            self._event(sts, "Warning", "FailedCreate",
-                        "create Pod %s in StatefulSet %s failed error: %s"
-                        % (name, sts["metadata"]["name"], error))
-            return False
-        self._event(sts, "Normal", "SuccessfulCreate", "create Pod %s in StatefulSet %s successful"
-                    % (name, sts["metadata"]["name"]))
-        fix_claim_refs(self.store, sts, pod, ordinal, False, self._event)
-        return True
+                    return str(exc)
+                error = str(exc)
+            claims_error = volumeclaims.update_claims_for_retention_policy(self.store, sts, pod,
+                                                                           self._event)
+            if claims_error is not None:
+                self._pod_event(sts, "update", name, claims_error)
+                return claims_error
+        self._pod_event(sts, "create", name, error)
+        return error
 
-    def _fix_identity(self, ctx: _Context, pod: Obj, ordinal: int) -> None:
-        labels = pod["metadata"].get("labels") or {}
-        name = pod["metadata"]["name"]
-        # stateful_set_utils.go identityMatches checks the pod-name label, not the pod-index
-        # label; updateIdentity then writes both
-        if labels.get(POD_NAME_LABEL) != name:
-            fixed = copy.deepcopy(pod)
-            fixed["metadata"].setdefault("labels", {}).update(
-                {POD_NAME_LABEL: name, POD_INDEX_LABEL: str(ordinal)})
-            self.store.update(POD, fixed, internal=True)
-            self._event(ctx.sts, "Normal", "SuccessfulUpdate", "update Pod %s in StatefulSet %s "
-                        "successful" % (name, ctx.sts["metadata"]["name"]))
-        fix_claim_refs(self.store, ctx.sts, pod, ordinal, False, self._event)
+    def _update_stateful_pod(self, sts: Obj, pod: Obj) -> Optional[str]:
+        """UpdateStatefulPod: the identity labels, the claim volumes (and missing claims), the
+        claims' owner references; then one PUT of the pod, retried on conflicts, and one
+        SuccessfulUpdate (or FailedUpdate) event, also when only the claims changed (the PUT
+        of an unchanged pod writes nothing: it is skipped here)."""
+        name, ns = pod["metadata"]["name"], pod["metadata"]["namespace"]
+        error: Optional[str] = None
+        for _ in range(4):                      # retry.RetryOnConflict(retry.DefaultBackoff)
+            new = copy.deepcopy(pod)
+            consistent = True
+            if not volumeclaims.identity_matches(sts, new):
+                volumeclaims.update_identity(sts, new)
+                consistent = False
+            if not volumeclaims.storage_matches(sts, new):
+                volumeclaims.update_storage(sts, new)
+                consistent = False
+                error = volumeclaims.create_claims(self.store, sts, new,
+                                                   parent_and_ordinal(name)[1], self._event)
+                if error is not None:
+                    self._pod_event(sts, "update", name, error)
+                    return error
+            if not volumeclaims.claims_match_retention_policy(self.store, sts, new):
+                error = volumeclaims.update_claims_for_retention_policy(self.store, sts, new,
+                                                                        self._event)
+                if error is not None:
+                    self._pod_event(sts, "update", name, error)
+                    return error
+                consistent = False
+            if consistent:
+                return None
+            try:
+                if new != pod:
+                    self.store.update(POD, new)     # a PUT: validated as any pod update
+                error = None
+                break
+            except Exception as exc:
+                error = str(exc)
+                fresh = self.store.peek(POD, ns, name)
+                if getattr(exc, "code", None) != 409 or fresh is None:
+                    break
+                pod = fresh
+        self._pod_event(sts, "update", name, error)
+        return error
 
-    def _delete_pod(self, sts: Obj, pod: Obj) -> None:
+    def _delete_pod(self, sts: Obj, pod: Obj) -> Optional[Exception]:
+        """DeleteStatefulPod: the delete and its event, SuccessfulDelete or FailedDelete."""
         name = pod["metadata"]["name"]
         try:
             self.store.delete(POD, pod["metadata"]["namespace"], name)
-        except Exception:
-            return
-        self._event(sts, "Normal", "SuccessfulDelete", "delete Pod %s in StatefulSet %s successful"
-                    % (name, sts["metadata"]["name"]))
+        except Exception as exc:
+            self._pod_event(sts, "delete", name, str(exc))
+            return exc
+        self._pod_event(sts, "delete", name)
+        return None
+
+    def _pod_event(self, sts: Obj, verb: str, pod_name: str, error: Optional[str] = None) -> None:
+        """recordPodEvent: Successful<Verb> "<verb> Pod P in StatefulSet S successful", or
+        Warning Failed<Verb> "... failed error: <error>"."""
+        if error is None:
+            self._event(sts, "Normal", "Successful" + verb.title(), "%s Pod %s in StatefulSet "
+                        "%s successful" % (verb, pod_name, sts["metadata"]["name"]))
+        else:
+            self._event(sts, "Warning", "Failed" + verb.title(), "%s Pod %s in StatefulSet %s "
+                        "failed error: %s" % (verb, pod_name, sts["metadata"]["name"], error))
 
     def _event(self, sts: Obj, etype: str, reason: str, message: str) -> None:
         events.record(self.store, sts, etype, reason, message, COMPONENT)
@@ -404,6 +424,11 @@ class StatefulSetController:
         if status["observedGeneration"] <= (old.get("observedGeneration") or 0) and \
                 all(status[k] == (old.get(k) or (0 if k.endswith("Replicas") or k == "replicas"
                                                  else "")) for k in keys):
+            return
+        if any(status[k] < 0 for k in keys if k.endswith("eplicas")):
+            # ValidateStatefulSetStatus refuses a negative count (currentReplicas after the
+            # decrement for a pod of a third revision): the update fails, the sync is retried
+            self._failed = True
             return
         out: Obj = {}
         for key, value in status.items():

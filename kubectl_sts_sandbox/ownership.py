@@ -43,11 +43,14 @@ def without_owner(obj: Obj, uid: str) -> Obj:
 
 
 def claim_objects(store: Store, rt: ResourceType, owner: Obj, reqs: Any,
-                  accept: Optional[Callable[[Obj], bool]] = None) -> List[Obj]:
+                  accept: Optional[Callable[[Obj], bool]] = None,
+                  release: bool = True) -> List[Obj]:
     """The objects of type `rt` in the owner's namespace that the owner controls, after
     adopting the orphans its selector (the requirements `reqs`) matches and releasing the
     ones it controls that stopped matching. `accept` filters first (ClaimPods' isMemberOf):
-    what it rejects is neither kept nor released."""
+    what it rejects is neither kept nor released. What stopped matching is not returned, and
+    left as it is while the owner is being deleted or with release=False (the StatefulSet
+    controller's revisions)."""
     uid = owner["metadata"]["uid"]
     deleting = owner["metadata"].get("deletionTimestamp")
     items, _ = store.list(rt, owner["metadata"]["namespace"])
@@ -58,9 +61,9 @@ def claim_objects(store: Store, rt: ResourceType, owner: Obj, reqs: Any,
         ref = controller_of(obj)
         selected = bool(reqs) and matches_labels(reqs, obj["metadata"].get("labels"))
         if ref is not None and ref.get("uid") == uid:
-            if selected or deleting:
+            if selected:
                 owned.append(obj)
-            else:                                      # release what stopped matching
+            elif release and not deleting:             # release what stopped matching
                 store.update(rt, without_owner(obj, uid), internal=True)
         elif ref is None and selected and not obj["metadata"].get("deletionTimestamp") and \
                 not deleting:

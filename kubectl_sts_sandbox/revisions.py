@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 Obj = Dict[str, Any]
 CR = BY_KIND["ControllerRevision"]
+HASH_LABEL = "controller.kubernetes.io/hash"     # history.ControllerRevisionHashLabel
 
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
@@ -79,8 +80,12 @@ def _raw(cr: Obj) -> str:
 
 
 def claim_revisions(store: Store, sts: Obj, reqs: Any) -> List[Obj]:
-    """The set's revisions (adopted and released as its pods are), oldest first."""
-    revs = claim_objects(store, CR, sts, reqs)
+    """The set's revisions, oldest first (SortControllerRevisions: by revision, then
+    creation, then name): the ones its selector matches that it controls, after adopting
+    the orphans among them (stateful_set.go adoptOrphanRevisions,
+    ListControllerRevisions). Unlike pods, a revision that stops matching is never released:
+    it keeps its owner reference and is no longer listed."""
+    revs = claim_objects(store, CR, sts, reqs, release=False)
     revs.sort(key=lambda r: (r.get("revision", 0), r["metadata"]["creationTimestamp"],
                              r["metadata"]["name"]))
     return revs
@@ -113,14 +118,17 @@ def resolve_revisions(store: Store, sts: Obj, revs: List[Obj],
 
 def _create_revision(store: Store, sts: Obj, raw: str, number: int,
                      collision: int) -> Tuple[Obj, int]:
+    """newRevision, then history.CreateControllerRevision: the name takes the hash with the
+    collision count, counted up while the name is taken by a revision with other data (one
+    with the same data is returned as it is). The hash label keeps the hash of the count
+    the controller started with (NewControllerRevision sets it once; the retries rename)."""
     ns = sts["metadata"]["namespace"]
+    labels = dict(sts["spec"]["template"].get("metadata", {}).get("labels") or {})
+    labels[HASH_LABEL] = revision_hash(raw, collision)
     while True:
-        hash_ = revision_hash(raw, collision)
-        name = revision_name(sts["metadata"]["name"], hash_)
+        name = revision_name(sts["metadata"]["name"], revision_hash(raw, collision))
         existing = store.peek(CR, ns, name)
         if existing is None:
-            labels = dict(sts["spec"]["template"].get("metadata", {}).get("labels") or {})
-            labels["controller.kubernetes.io/hash"] = hash_
             cr = {"metadata": {"name": name, "namespace": ns, "labels": labels,
                                "ownerReferences": [owner_ref(sts)]},
                   "data": json.loads(raw), "revision": number}
@@ -133,14 +141,22 @@ def _create_revision(store: Store, sts: Obj, raw: str, number: int,
 
 
 def truncate_history(store: Store, sts: Obj, revs: List[Obj], pods: List[Obj],
-                     current_rev: Obj, update_rev: Obj) -> None:
-    """Delete the oldest revisions no pod uses beyond spec.revisionHistoryLimit."""
+                     current_rev: Obj, update_rev: Obj) -> bool:
+    """truncateHistory: delete the oldest revisions that are not live (the current and update
+    revisions, any pod's) beyond spec.revisionHistoryLimit. True when a delete failed (the
+    sync's error)."""
     live = {current_rev["metadata"]["name"], update_rev["metadata"]["name"]}
     live.update(pod_revision(p) for p in pods)
     history = [r for r in revs if r["metadata"]["name"] not in live]
     limit = sts["spec"].get("revisionHistoryLimit", 10)
-    for r in history[:max(0, len(history) - limit)]:
-        store.delete(CR, r["metadata"]["namespace"], r["metadata"]["name"])
+    if limit < 0 or len(history) <= limit:
+        return False
+    for r in history[:len(history) - limit]:
+        try:
+            store.delete(CR, r["metadata"]["namespace"], r["metadata"]["name"])
+        except Exception:
+            return True
+    return False
 
 
 def deleting_revision_names(sts: Obj, revs: List[Obj]) -> Tuple[Optional[str], str, int]:
