@@ -48,7 +48,8 @@ class Config:
                  resize_seconds: float = 0.05, node_grace_seconds: float = 0.2,
                  default_toleration_seconds: float = 300,
                  pod_initial_backoff_seconds: float = 1.0, pod_max_backoff_seconds: float = 10.0,
-                 pod_max_in_unschedulable_seconds: float = 300.0) -> None:
+                 pod_max_in_unschedulable_seconds: float = 300.0,
+                 scheduler_pop_from_backoff: bool = False) -> None:
         self.speed = speed
         self.start_seconds = start_seconds
         self.ready_seconds = ready_seconds
@@ -69,6 +70,8 @@ class Config:
         self.pod_initial_backoff_seconds = pod_initial_backoff_seconds
         self.pod_max_backoff_seconds = pod_max_backoff_seconds
         self.pod_max_in_unschedulable_seconds = pod_max_in_unschedulable_seconds
+        # the SchedulerPopFromBackoffQ feature gate (off in 1.32, on by default from 1.33)
+        self.scheduler_pop_from_backoff = scheduler_pop_from_backoff
 
     @classmethod
     def demo(cls, **overrides: Any) -> Config:

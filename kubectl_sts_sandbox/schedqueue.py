@@ -15,6 +15,9 @@ activeQ, backoffQ and the unschedulable pod pool, on the sandbox's simulated clo
   are moved as by an event every plugin wants (flushUnschedulablePodsLeftover,
   UnschedulableTimeout).
 - activeQ pops by priority, then by Timestamp (queuesort PrioritySort).
+- SchedulerPopFromBackoffQ (beta, on by default from 1.33; off in 1.32): when activeQ is
+  empty the scheduler pops from backoffQ before the backoff ends (active_queue.go pop,
+  backoff_queue.go: podBackoffQ only, not the error backoff of pods no plugin rejected).
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ class QueuedPod:
 
 class SchedulingQueue:
     def __init__(self, initial_backoff: float, max_backoff: float,
-                 max_unschedulable: float, now: float) -> None:
+                 max_unschedulable: float, now: float, pop_from_backoff: bool = False) -> None:
+        self.pop_from_backoff = pop_from_backoff
         self.initial_backoff = initial_backoff
         self.max_backoff = max_backoff
         self.max_unschedulable = max_unschedulable
@@ -123,8 +127,17 @@ class SchedulingQueue:
             if now - q.timestamp > self.max_unschedulable:
                 self.requeue(uid, now)
 
+    def _early(self) -> List[str]:
+        """The backoffQ pods SchedulerPopFromBackoffQ may pop while activeQ is empty."""
+        if not self.pop_from_backoff or self.active:
+            return []
+        return [uid for uid in self.backoff if self.pods[uid].rejectors]
+
     def pop_all(self) -> List[QueuedPod]:
         """Everything in activeQ, in PrioritySort's order; each pop is an attempt."""
+        for uid in self._early():
+            del self.backoff[uid]
+            self.active.add(uid)
         popped = sorted((self.pods[uid] for uid in self.active),
                         key=lambda q: (-q.priority, q.timestamp, q.ns, q.name))
         self.active.clear()
@@ -134,7 +147,7 @@ class SchedulingQueue:
 
     def next_due(self) -> Optional[float]:
         due = list(self.backoff.values())
-        if self.active:
+        if self.active or self._early():
             due.append(0.0)
         if self.unschedulable:
             due.append(self.next_flush)

@@ -64,7 +64,8 @@ class Scheduler:
         now = store.clock.now()
         self.queue = SchedulingQueue(config.pod_initial_backoff_seconds,
                                      config.pod_max_backoff_seconds,
-                                     config.pod_max_in_unschedulable_seconds, now)
+                                     config.pod_max_in_unschedulable_seconds, now,
+                                     config.scheduler_pop_from_backoff)
         self.nodes: Dict[str, Obj] = {n["metadata"]["name"]: n for n in store.list(NODE)[0]}
         self.cache: Dict[Tuple[str, str, str], Obj] = {}   # (kind, ns, name) -> volume or class
         self.in_flight: Optional[str] = None    # the uid of the pod being scheduled
