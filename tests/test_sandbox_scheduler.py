@@ -14,6 +14,7 @@ import re
 from datetime import datetime
 from typing import Any, Dict, List, Tuple
 
+import helpers
 import pytest
 from builders import pdb, pod, statefulset
 from helpers import create, hold, node_ready_is, pod_ready, settle, wait_for
@@ -285,22 +286,12 @@ def own_sandbox(**settings):
     """A Sandbox of the test's own with Config(**settings); yields (sandbox, kubectl, core)."""
     import subprocess
 
-    from kubernetes import client, config as kube_config
-    from kubectl_sts_sandbox import Sandbox
-    from kubectl_sts_sandbox.cluster import Config
-    with Sandbox(config=Config(**settings)) as sb:
-        configuration = client.Configuration()
-        kube_config.load_kube_config(config_file=sb.kubeconfig,
-                                     client_configuration=configuration)
-        api = client.ApiClient(configuration)
-
+    from kubernetes import client
+    with helpers.own_sandbox(**settings) as (sb, api):
         def kubectl(*args, input=None, namespaced=True):
             return subprocess.run(["kubectl", "--kubeconfig", sb.kubeconfig] + list(args),
                                   input=input, capture_output=True, text=True, timeout=60)
-        try:
-            yield sb, kubectl, client.CoreV1Api(api)
-        finally:
-            api.close()
+        yield sb, kubectl, client.CoreV1Api(api)
 
 
 def _retried(backoff, pop_from_backoff):
@@ -364,43 +355,48 @@ def allowing(api_client, namespace, disruptions):
                  "disruptionsAllowed") == disruptions, namespace=namespace)
 
 
+def with_budget(api_client, apps, core, namespace, kubectl, replicas, budget, allowed):
+    """A set of `replicas` pods (no claims) and the PodDisruptionBudget `budget` over them,
+    once it allows `allowed` disruptions; returns its last pod as served."""
+    create(apps, core, namespace, statefulset(replicas=replicas, claims=(),
+                                              pod_management="Parallel"))
+    settle(apps, namespace, "web", replicas)
+    ok(kubectl("apply", "-f", "-", input=json.dumps(budget)))
+    allowing(api_client, namespace, allowed)
+    return json.loads(ok(kubectl("get", "pod", "web-%d" % (replicas - 1), "-o", "json")))
+
+
+def drain(kubectl, node, timeout):
+    return kubectl("drain", node, "--ignore-daemonsets", "--timeout=" + timeout,
+                   namespaced=False, timeout=90)
+
+
 def test_drain_evicts_through_the_budget_and_the_pod_moves(sandbox, api_client, apps, core,
                                                            namespace, kubectl):
-    create(apps, core, namespace, statefulset(replicas=3, claims=(), pod_management="Parallel"))
-    settle(apps, namespace, "web", 3)
-    ok(kubectl("apply", "-f", "-", input=json.dumps(pdb(max_unavailable=1))))
-    allowing(api_client, namespace, 1)
-    old = json.loads(ok(kubectl("get", "pod", "web-0", "-o", "json")))
+    old = with_budget(api_client, apps, core, namespace, kubectl, 2, pdb(max_unavailable=1), 1)
     node = old["spec"]["nodeName"]
     with restored(kubectl):
-        done = kubectl("drain", node, "--ignore-daemonsets", "--timeout=60s", namespaced=False,
-                       timeout=90)
+        done = drain(kubectl, node, "60s")
         assert done.returncode == 0, done.stderr
         out = done.stdout + done.stderr
-        for line in ("node/%s cordoned" % node, "evicting pod %s/web-0" % namespace,
-                     "pod/web-0 evicted", "node/%s drained" % node):
+        for line in ("node/%s cordoned" % node, "evicting pod %s/web-1" % namespace,
+                     "pod/web-1 evicted", "node/%s drained" % node):
             assert line in out.splitlines(), out
-        # the StatefulSet makes web-0 again, and the scheduler keeps it off the drained node
-        new_node = running_on(core, namespace, "web-0")
-        assert new_node != node
-        assert uid_of(kubectl, "web-0") != old["metadata"]["uid"]
+        # the StatefulSet makes web-1 again, and the scheduler keeps it off the drained node
+        assert running_on(core, namespace, "web-1") != node
+        assert uid_of(kubectl, "web-1") != old["metadata"]["uid"]
         assert json.loads(node_cmd(kubectl, "get", "node", node, "-o", "json"))["spec"][
             "unschedulable"] is True
-        settle(apps, namespace, "web", 3)
+        settle(apps, namespace, "web", 2)
         assert node not in {p.spec.node_name for p in core.list_namespaced_pod(namespace).items}
 
 
 def test_drain_reports_a_budget_that_allows_no_disruption(sandbox, api_client, apps, core,
                                                           namespace, kubectl):
-    create(apps, core, namespace, statefulset(replicas=2, claims=(), pod_management="Parallel"))
-    settle(apps, namespace, "web", 2)
-    ok(kubectl("apply", "-f", "-", input=json.dumps(pdb(min_available=2))))
-    allowing(api_client, namespace, 0)
-    old = json.loads(ok(kubectl("get", "pod", "web-1", "-o", "json")))
+    old = with_budget(api_client, apps, core, namespace, kubectl, 2, pdb(min_available=2), 0)
     node = old["spec"]["nodeName"]
     with restored(kubectl):
-        done = kubectl("drain", node, "--ignore-daemonsets", "--timeout=6s", namespaced=False,
-                       timeout=60)
+        done = drain(kubectl, node, "6s")
         assert done.returncode == 1
         err = done.stderr
         assert ('error when evicting pods/"web-1" -n "%s" (will retry after 5s): Cannot evict '
