@@ -36,17 +36,6 @@ UNREACHABLE = "node.kubernetes.io/unreachable"
 OUT_OF_SERVICE = "node.kubernetes.io/out-of-service"
 
 
-def untolerated_taint(node: Obj, pod: Obj) -> Optional[Obj]:
-    """The first NoSchedule/NoExecute taint of the node the pod does not tolerate."""
-    tolerations = (pod.get("spec") or {}).get("tolerations") or []
-    for taint in (node.get("spec") or {}).get("taints") or []:
-        if taint.get("effect") not in ("NoSchedule", "NoExecute"):
-            continue
-        if not any(tolerates(t, taint) for t in tolerations):
-            return taint
-    return None
-
-
 def tolerates(toleration: Obj, taint: Obj) -> bool:
     if toleration.get("effect") not in (None, "", taint.get("effect")):
         return False

@@ -29,7 +29,7 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, NamedTu
 
 from kubectl_sts.k8s import selectors
 from kubectl_sts.k8s.storage import class_of
-from .nodes import tolerates, untolerated_taint
+from .nodes import tolerates
 from .resources import BY_KIND
 
 if TYPE_CHECKING:
@@ -89,6 +89,17 @@ class CycleState:
         self.bound: List[Obj] = []                     # the PVs of bound claims
         self.delayed: List[Obj] = []                   # unbound claims to provision
         self.zones: List[Tuple[str, FrozenSet[str]]] = []   # VolumeZone's (label, values)
+
+
+def untolerated_taint(node: Obj, pod: Obj) -> Optional[Obj]:
+    """v1helper.FindMatchingUntoleratedTaint with DoNotScheduleTaintsFilterFunc: the first
+    NoSchedule or NoExecute taint of the node no toleration of the pod tolerates."""
+    tolerations = (pod.get("spec") or {}).get("tolerations") or []
+    for taint in (node.get("spec") or {}).get("taints") or []:
+        if taint.get("effect") in ("NoSchedule", "NoExecute") and \
+                not any(tolerates(t, taint) for t in tolerations):
+            return taint
+    return None
 
 
 # -- node affinity (k8s.io/component-helpers/scheduling/corev1/nodeaffinity) -------------------

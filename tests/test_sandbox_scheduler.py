@@ -250,7 +250,7 @@ def test_a_pinned_volume_waits_for_its_node(sandbox, apps, core, namespace, kube
 
 def test_a_zone_labelled_volume_keeps_its_pod_in_the_zone(sandbox, core, namespace, kubectl):
     """VolumeZone: a PV labelled topology.kubernetes.io/zone=zone-b takes its pod to the
-    zone-b node only."""
+    zone-b node only; relabelled, to the zone-a nodes."""
     pv_name = "zoned-" + namespace
     volume = {"apiVersion": "v1", "kind": "PersistentVolume",
               "metadata": {"name": pv_name, "labels": {"topology.kubernetes.io/zone": "zone-b"}},
@@ -273,6 +273,11 @@ def test_a_zone_labelled_volume_keeps_its_pod_in_the_zone(sandbox, core, namespa
             assert unschedulable(core, namespace, "web-1")["message"] == (
                 "0/3 nodes are available: 1 node(s) were unschedulable, 2 node(s) had no "
                 "available volume zone." + NO_PREEMPTION)
+            # a PV update that changes its zone is an event VolumeZone's hint queues it for
+            uid = uid_of(kubectl, "web-1")
+            node_cmd(kubectl, "label", "pv", pv_name, "--overwrite",
+                     "topology.kubernetes.io/zone=zone-a")
+            assert running_on(core, namespace, "web-1", uid) in NODES[:2]
     finally:
         kubectl("delete", "pod", "--all", "--wait=false")
         kubectl("delete", "pvc", "data", "--wait=false")
