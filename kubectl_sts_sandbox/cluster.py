@@ -19,6 +19,7 @@ from .nodes import NodeLifecycle
 from .ownership import controller_of
 from .resizer import Resizer, can_expand
 from .resources import BY_KIND, RESOURCE_TYPES, ResourceType
+from .scheduler import Scheduler
 from .serviceaccounts import ServiceAccounts
 from .storage import Storage
 from .store import Store
@@ -49,7 +50,10 @@ class Config:
                  default_toleration_seconds: float = 300,
                  kubernetes_version: str = versions.DEFAULT,
                  feature_gates: Optional[Mapping[str, bool]] = None,
-                 missing_images: Sequence[str] = ()) -> None:
+                 missing_images: Sequence[str] = (),
+                 pod_initial_backoff_seconds: float = 1.0, pod_max_backoff_seconds: float = 10.0,
+                 pod_max_in_unschedulable_seconds: float = 300.0,
+                 scheduler_pop_from_backoff: Optional[bool] = None) -> None:
         self.speed = speed
         self.start_seconds = start_seconds
         self.ready_seconds = ready_seconds
@@ -76,6 +80,22 @@ class Config:
         # kube-apiserver --default-not-ready-toleration-seconds and
         # --default-unreachable-toleration-seconds (whole seconds, as in the pod spec)
         self.default_toleration_seconds = default_toleration_seconds
+        # kube-scheduler's podInitialBackoffSeconds, podMaxBackoffSeconds and its queue's
+        # podMaxInUnschedulablePodsDuration (scheduler.py, schedqueue.py)
+        self.pod_initial_backoff_seconds = pod_initial_backoff_seconds
+        self.pod_max_backoff_seconds = pod_max_backoff_seconds
+        self.pod_max_in_unschedulable_seconds = pod_max_in_unschedulable_seconds
+        # the SchedulerPopFromBackoffQ feature gate (beta and on from 1.33: versions.py); an
+        # explicit value here wins over the release's default
+        self._pop_from_backoff = scheduler_pop_from_backoff
+
+    @property
+    def scheduler_pop_from_backoff(self) -> bool:
+        """Whether an idle scheduler pops pods from the backoff queue at once
+        (SchedulerPopFromBackoffQ)."""
+        if self._pop_from_backoff is not None:
+            return self._pop_from_backoff
+        return self.features.enabled("SchedulerPopFromBackoffQ")
 
     @property
     def maxunavailable_gate(self) -> bool:
@@ -97,7 +117,8 @@ class Cluster:
         self.clock = Clock(self.config.speed)
         self.store = Store(self.clock, history=self.config.watch_history, admit=self._admit)
         self.storage = Storage(self.store, self.config.reclaim_policy)
-        self.kubelet = Kubelet(self.store, self.config, self.storage)
+        self.kubelet = Kubelet(self.store, self.config)
+        self.scheduler = Scheduler(self.store, self.config, self.storage, self.kubelet.pod_bound)
         self.gc = GarbageCollector(self.store)
         self.resizer = Resizer(self.store, self.config)
         self.disruption = Disruption(self.store)
@@ -115,7 +136,8 @@ class Cluster:
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
         self._service_ips = 0
-        for listener in (self._on_change, self.kubelet.on_change, self.gc.on_change,
+        for listener in (self._on_change, self.scheduler.on_change, self.kubelet.on_change,
+                         self.gc.on_change,
                          self.storage.on_change, self.serviceaccounts.on_change,
                          self.resizer.on_change, self.disruption.on_change,
                          self.nodes.on_change, self.taint_eviction.on_change,
@@ -249,7 +271,8 @@ class Cluster:
         while not self._stop.is_set():
             with cond:
                 now = self.clock.now()
-                due = [t for t in list(self.requeue.values()) + [self.kubelet.next_due(),
+                due = [t for t in list(self.requeue.values()) + [self.scheduler.next_due(),
+                                                                 self.kubelet.next_due(),
                                                                  self.resizer.next_due(),
                                                                  self.nodes.next_due(),
                                                                  self.taint_eviction.next_due()]
@@ -283,6 +306,7 @@ class Cluster:
             again = self.controller.sync(ns, name)
             if again is not None:
                 self.requeue[(ns, name)] = again
+        self.scheduler.step(self.clock.now())
         self.kubelet.step(self.clock.now())
         self.resizer.step(self.clock.now())
         self.disruption.step()

@@ -1,5 +1,6 @@
-"""A simulated scheduler + kubelet: binds pods to nodes, starts containers after configured
-delays, reports readiness, and fails on request, with the events a real kubelet records.
+"""A simulated kubelet: runs the pods the scheduler (scheduler.py) bound to its node, starts
+containers after configured delays, reports readiness, and fails on request, with the events
+a real kubelet records.
 How a container asks to fail, and its state machine: containers.py; Secrets and ConfigMaps
 it waits for: podconfig.py.
 
@@ -10,8 +11,7 @@ Config.ready_seconds.
 
 from __future__ import annotations
 
-import copy
-from typing import TYPE_CHECKING, Any, Dict, Iterator, Optional, Set, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Optional, Set, Tuple, Union
 
 from . import events
 from .clock import rfc3339
@@ -21,16 +21,11 @@ from .resources import BY_KIND
 
 if TYPE_CHECKING:
     from .nodes import NodeLifecycle
-    from .storage import Storage
     from .store import Store
 
 Obj = Dict[str, Any]
 
 POD = BY_KIND["Pod"]
-PVC = BY_KIND["PersistentVolumeClaim"]
-PV = BY_KIND["PersistentVolume"]
-NODE = BY_KIND["Node"]
-SC = BY_KIND["StorageClass"]
 CONFIG_KINDS = (BY_KIND["Secret"], BY_KIND["ConfigMap"])
 READY_AFTER_ANNOTATION = "sandbox.kubectl-sts.io/ready-after"
 NODES = ["sandbox-node-1", "sandbox-node-2", "sandbox-node-3"]
@@ -54,15 +49,13 @@ class _PodState:
 
 
 class Kubelet(ConfigGate):
-    def __init__(self, store: Store, config: Any, storage: Storage) -> None:
+    def __init__(self, store: Store, config: Any) -> None:
         self.store = store
         self.config = config
-        self.storage = storage
         self.pods: Dict[str, _PodState] = {}    # uid -> _PodState
         self.due: Dict[str, float] = {}         # uid -> sim time of the next transition
         self.dirty: Set[Tuple[str, str]] = set()   # (ns, name)
         self._ips = 0
-        self._claims_changed = False
         self.waiting_config: Set[str] = set()   # uids of pods waiting for a Secret or ConfigMap
         self.dirty_uids: Set[str] = set()
         self.nodes: Optional[NodeLifecycle] = None   # set by the cluster
@@ -80,9 +73,6 @@ class Kubelet(ConfigGate):
             self.pods.pop(obj["metadata"]["uid"], None)
             self.due.pop(obj["metadata"]["uid"], None)
             self.waiting_config.discard(obj["metadata"]["uid"])
-        elif (rt is PVC or rt is SC) and etype == "ADDED":
-            # a claim (or the class it names) appearing can unblock scheduling
-            self._claims_changed = True
         elif rt in CONFIG_KINDS and etype != "DELETED":
             # the kubelet's secret/configmap managers see the object: retry waiting pods
             self.dirty_uids |= self.waiting_config
@@ -99,11 +89,6 @@ class Kubelet(ConfigGate):
             if when <= now:
                 del self.due[uid]
                 keys.add(uid)
-        if self._claims_changed:
-            self._claims_changed = False
-            pods, _ = self.store.list(POD)
-            keys.update((p["metadata"]["namespace"], p["metadata"]["name"]) for p in pods
-                        if not p.get("spec", {}).get("nodeName"))
         for key in keys:
             if isinstance(key, tuple):
                 pod = self.store.peek(POD, key[0], key[1])
@@ -132,9 +117,8 @@ class Kubelet(ConfigGate):
         if (pod.get("status") or {}).get("phase") in ("Failed", "Succeeded"):
             self._stop_terminal(pod, state, now)
             return
-        if not pod.get("spec", {}).get("nodeName"):
-            self._schedule(pod, now)
-            return
+        if not node:
+            return                 # not bound yet: the scheduler's (scheduler.py)
         if state is None:          # bound elsewhere (created with nodeName): adopt it
             state = self._new_state(pod, pod["spec"]["nodeName"], now)
         self._advance(pod, state, now)
@@ -146,97 +130,18 @@ class Kubelet(ConfigGate):
         self.pods[pod["metadata"]["uid"]] = state
         return state
 
-    def _claims_of(self, pod: Obj) -> Iterator[str]:
-        for vol in pod.get("spec", {}).get("volumes") or []:
-            claim = vol.get("persistentVolumeClaim")
-            if claim:
-                yield claim.get("claimName")
-
-    def _schedule(self, pod: Obj, now: float) -> None:
-        ns = pod["metadata"]["namespace"]
-        for cname in self._claims_of(pod):
-            claim = self.store.peek(PVC, ns, cname)
-            problem = None
-            if claim is None:
-                problem = 'persistentvolumeclaim "%s" not found' % cname
-            elif claim["metadata"].get("deletionTimestamp"):
-                problem = 'persistentvolumeclaim "%s" is being deleted' % cname
-            elif not self.storage.can_provision(claim):
-                # volumebinding PreFilter: a class that does not exist is not
-                # WaitForFirstConsumer (IsDelayBindingMode), so the claim counts as an unbound
-                # immediate claim: UnschedulableAndUnresolvable ErrUnboundImmediatePVC
-                problem = "pod has unbound immediate PersistentVolumeClaims"
-            if problem:
-                return self._unschedulable(pod, problem, now)
-        node, problem = self._pick_node(pod)
-        if problem:
-            return self._unschedulable(pod, problem, now)
-        assert node is not None           # _pick_node gives a node or a problem
-        for cname in self._claims_of(pod):
-            self.storage.bind(self.store.peek(PVC, ns, cname), node)
-        fresh = copy.deepcopy(self.store.peek(POD, ns, pod["metadata"]["name"]))
-        fresh["spec"]["nodeName"] = node
-        pod = self.store.update(POD, fresh, internal=True)
+    def pod_bound(self, pod: Obj, node: str, now: float) -> None:
+        """The scheduler bound the pod to `node` (scheduler.py): its kubelet admits it, the
+        containers are being created."""
+        if self.nodes is not None and self.nodes.kubelet_stopped(node):
+            return                 # it syncs the pod when it comes back (node_resumed)
         state = self._new_state(pod, node, now)
         for c in pod["spec"].get("containers") or []:
             state.containers[c["name"]] = {"kind": container_behavior(pod, c), "restarts": 0,
                                            "running": False, "reason": "ContainerCreating",
                                            "last": None, "started_at": None, "backoff": 0}
-        events.record(self.store, pod, "Normal", "Scheduled", "Successfully assigned %s/%s to %s"
-                      % (ns, pod["metadata"]["name"], node), "default-scheduler")
         self._write(pod, self._render(pod, state, now))
         self.due[pod["metadata"]["uid"]] = now + self.config.start_seconds
-
-    def _unschedulable(self, pod: Obj, problem: str, now: float) -> None:
-        """The scheduler's answer for a pod no node can take: PodScheduled False,
-        Unschedulable, and a FailedScheduling event, in its words."""
-        message = "0/%d nodes are available: %s. preemption: 0/%d nodes are available: " \
-                  "%d Preemption is not helpful for scheduling." % (
-                      len(NODES), problem, len(NODES), len(NODES))
-        self._write(pod, {"phase": "Pending", "qosClass": "BestEffort", "conditions": [
-            {"type": "PodScheduled", "status": "False", "lastProbeTime": None,
-             "lastTransitionTime": rfc3339(now), "reason": "Unschedulable",
-             "message": message}]})
-        events.record(self.store, pod, "Warning", "FailedScheduling", message,
-                      "default-scheduler")
-
-    def _pick_node(self, pod: Obj) -> Tuple[Optional[str], Optional[str]]:
-        """(node, None), or (None, the scheduler's reasons): a bound claim's PV restricts the
-        pod to the nodes its node affinity selects (volume node affinity); a node must exist
-        and its NoSchedule/NoExecute taints be tolerated."""
-        from .nodes import untolerated_taint
-        nodes = {n["metadata"]["name"]: n for n in self.store.list(NODE)[0]}
-        required = []
-        for cname in self._claims_of(pod):
-            claim = self.store.peek(PVC, pod["metadata"]["namespace"], cname) or {}
-            pv = self.store.peek(PV, "", (claim.get("spec") or {}).get("volumeName") or "")
-            for term in ((((pv or {}).get("spec") or {}).get("nodeAffinity") or {})
-                         .get("required") or {}).get("nodeSelectorTerms") or []:
-                required += [(e.get("key"), e.get("values") or [])
-                             for e in term.get("matchExpressions") or []]
-        digits = "".join(ch for ch in pod["metadata"]["name"] if ch.isdigit()) or "0"
-        order = [NODES[(int(digits[-3:]) + i) % len(NODES)] for i in range(len(NODES))]
-        order += sorted(set(nodes) - set(order))
-        tainted, conflict = [], 0
-        for name in order:
-            node = nodes.get(name)
-            if node is None:
-                continue
-            labels = node["metadata"].get("labels") or {}
-            if any(labels.get(key) not in values for key, values in required):
-                conflict += 1
-                continue
-            taint = untolerated_taint(node, pod)
-            if taint is None:
-                return name, None
-            tainted.append(taint)
-        reasons = []
-        if tainted:
-            reasons.append("%d node(s) had untolerated taint {%s: %s}" % (
-                len(tainted), tainted[0]["key"], tainted[0].get("value", "")))
-        if conflict:
-            reasons.append("%d node(s) had volume node affinity conflict" % conflict)
-        return None, ", ".join(reasons) or "no nodes available"
 
     def _advance(self, pod: Obj, state: _PodState, now: float) -> None:
         cfg = self.config

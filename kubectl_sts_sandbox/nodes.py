@@ -47,7 +47,7 @@ Obj = Dict[str, Any]
 
 NODE = BY_KIND["Node"]
 POD = BY_KIND["Pod"]
-__all__ = ["KUBELET_ANNOTATION", "NODE", "NodeLifecycle", "untolerated_taint", "tolerates"]
+__all__ = ["KUBELET_ANNOTATION", "NODE", "NodeLifecycle", "tolerates"]
 UNREACHABLE = "node.kubernetes.io/unreachable"
 NOT_READY = "node.kubernetes.io/not-ready"
 UNSCHEDULABLE = "node.kubernetes.io/unschedulable"
@@ -62,17 +62,6 @@ CONDITION_TAINTS = {("Ready", "False"): NOT_READY, ("Ready", "Unknown"): UNREACH
 _PASS_KEYS = set(CONDITION_TAINTS.values()) | {UNSCHEDULABLE}
 # the conditions tryUpdateNodeHealth turns Unknown (NetworkUnavailable is the cloud's)
 HEALTH_CONDITIONS = ("Ready", "MemoryPressure", "DiskPressure", "PIDPressure")
-
-
-def untolerated_taint(node: Obj, pod: Obj) -> Optional[Obj]:
-    """The first NoSchedule/NoExecute taint of the node the pod does not tolerate."""
-    tolerations = (pod.get("spec") or {}).get("tolerations") or []
-    for taint in (node.get("spec") or {}).get("taints") or []:
-        if taint.get("effect") not in ("NoSchedule", "NoExecute"):
-            continue
-        if not any(tolerates(t, taint) for t in tolerations):
-            return taint
-    return None
 
 
 def tolerates(toleration: Obj, taint: Obj) -> bool:

@@ -72,6 +72,9 @@ FEATURES: Dict[str, Tuple[Spec, ...]] = {
     # KEP-3541: updateStrategy.type Recreate. Alpha in 1.37 (#137187; the website's
     # StatefulSet page names the gate StatefulSetRecreateStrategy, #56326/#57543).
     "StatefulSetRecreateStrategy": (Spec(37, False, ALPHA),),
+    # kube-scheduler: an idle scheduler pops pods from the backoff queue at once. Beta and on
+    # from 1.33 (kube_features.go; scheduler.py, schedqueue.py).
+    "SchedulerPopFromBackoffQ": (Spec(33, True, BETA),),
 }
 META_GATES = ("AllAlpha", "AllBeta")
 _BOOL_TRUE = ("1", "t", "T", "TRUE", "true", "True")

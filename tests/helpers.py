@@ -1,6 +1,7 @@
 """Helpers for integration tests: creating what builders.py builds, watch-based waits (no
 sleep loops), raw requests."""
 
+import contextlib
 import os
 import time
 
@@ -234,3 +235,21 @@ def http_connection(sandbox, timeout=20):
     if context:
         return http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
     return http.client.HTTPConnection(host, port, timeout=timeout)
+
+
+@contextlib.contextmanager
+def own_sandbox(**settings):
+    """A Sandbox of the test's own with Config(**settings), started; yields (sandbox, an
+    official ApiClient for it)."""
+    from kubernetes import client, config as kube_config
+    from kubectl_sts_sandbox import Sandbox
+    from kubectl_sts_sandbox.cluster import Config
+    with Sandbox(config=Config(**settings)) as sb:
+        configuration = client.Configuration()
+        kube_config.load_kube_config(config_file=sb.kubeconfig,
+                                     client_configuration=configuration)
+        api = client.ApiClient(configuration)
+        try:
+            yield sb, api
+        finally:
+            api.close()

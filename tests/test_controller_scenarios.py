@@ -19,6 +19,7 @@ from typing import Any, Dict, List, Tuple
 import pytest
 from kubernetes import client, watch
 
+import helpers
 from builders import service, statefulset
 from helpers import hold, merge_patch, pod_ready, sts_settled, wait_for
 
@@ -221,18 +222,8 @@ def messages(events, etype=None):
 @contextlib.contextmanager
 def own_sandbox(**settings):
     """A Sandbox of this test's own with Config(**settings); yields (apps, core, namespace)."""
-    from kubernetes import config as kube_config
-    from kubectl_sts_sandbox import Sandbox
-    from kubectl_sts_sandbox.cluster import Config
-    with Sandbox(config=Config(**settings)) as sb:
-        configuration = client.Configuration()
-        kube_config.load_kube_config(config_file=sb.kubeconfig,
-                                     client_configuration=configuration)
-        api = client.ApiClient(configuration)
-        try:
-            yield client.AppsV1Api(api), client.CoreV1Api(api), "default"
-        finally:
-            api.close()
+    with helpers.own_sandbox(**settings) as (_, api):
+        yield client.AppsV1Api(api), client.CoreV1Api(api), "default"
 
 
 # ---------------------------------------------------------------------------------------------
