@@ -54,6 +54,8 @@ RESOURCE_TYPES: List[ResourceType] = [
                  "poddisruptionbudget", True, ("pdb",), ("status",), True),
     ResourceType("storage.k8s.io", "v1", "StorageClass", "storageclasses", "storageclass", False,
                  ("sc",), (), False),
+    ResourceType("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", "priorityclass",
+                 False, ("pc",), (), False),
     ResourceType("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", "endpointslice",
                  True, (), (), False),
 ]
@@ -63,7 +65,7 @@ BY_KIND = {rt.kind: rt for rt in RESOURCE_TYPES}
 
 # Groups in discovery order; autoscaling/v1 only carries the Scale kind of statefulsets/scale.
 GROUPS = [("apps", "v1"), ("autoscaling", "v1"), ("policy", "v1"), ("storage.k8s.io", "v1"),
-          ("discovery.k8s.io", "v1")]
+          ("scheduling.k8s.io", "v1"), ("discovery.k8s.io", "v1")]
 
 _CATEGORIES = {"pods": ["all"], "services": ["all"], "statefulsets": ["all"]}
 

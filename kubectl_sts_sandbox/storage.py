@@ -1,11 +1,30 @@
-"""Simulated dynamic provisioning (a local-path provisioner, WaitForFirstConsumer), the
-pvc-protection finalizer, and PV reclaim.
+"""Simulated dynamic provisioning (a local-path provisioner, WaitForFirstConsumer), the PV
+controller's binding and reclaim, and the pvc-protection and pv-protection controllers.
 
-A claim is provisioned when the first pod using it is scheduled, by the class it names: the PV
-takes the class's provisioner and reclaimPolicy. A claim naming a class that does not exist is
-never provisioned: the PV controller records ProvisioningFailed with the lister's NotFound
-error (pv_controller.go provisionClaim -> findProvisionablePlugin) and the scheduler keeps its
-pods Pending, until the class is created."""
+- Provisioning: a claim is provisioned when the first pod using it is scheduled, by the class
+  it names: the PV takes the class's provisioner and reclaimPolicy. A claim naming a class that
+  does not exist is never provisioned: the PV controller records ProvisioningFailed with the
+  lister's NotFound error (pv_controller.go provisionClaim -> findProvisionablePlugin) and the
+  scheduler keeps its pods Pending, until the class is created.
+- The PV controller (pkg/controller/volume/persistentvolume/pv_controller.go syncVolume): a
+  volume without a claimRef, or reserved for a claim not bound yet (claimRef without uid), is
+  Available; one whose claim is gone (or whose claim is bound to another volume:
+  isVolumeReleased) becomes Released, and reclaimVolume applies its reclaim policy: Retain
+  leaves it Released with its claimRef, Delete deletes it (deleteVolumeOperation: the
+  provisioner deletes the storage, then the PV object is deleted). A deleted claim queues the
+  volume it was bound to (pv_controller_base.go deleteClaim). Each phase change stamps
+  status.lastPhaseTransitionTime (PersistentVolumeLastPhaseTransitionTime, GA in 1.31:
+  pkg/registry/core/persistentvolume/strategy.go).
+- pvc-protection (pkg/controller/volume/pvcprotection/pvc_protection_controller.go
+  processPVC): a claim being deleted keeps kubernetes.io/pvc-protection while a pod uses it;
+  podUsesPVC counts every scheduled pod whose volumes name the claim, whatever its phase (a
+  Failed or Succeeded pod keeps the claim until the pod is deleted); an unscheduled pod does
+  not count. Pods are found through an index of claim -> pods (common.PodPVCIndexFunc), and a
+  pod deleted, terminated or not scheduled queues its claims (enqueuePVCs).
+- pv-protection (pkg/controller/volume/pvprotection/pv_protection_controller.go processPV):
+  a volume being deleted keeps kubernetes.io/pv-protection while it is Bound (isBeingUsed).
+- Both controllers add their finalizer to a live object that lacks it (NeedToAddFinalizer);
+  admission adds it at creation (admission.py, StorageObjectInUseProtection)."""
 
 from __future__ import annotations
 
@@ -21,11 +40,13 @@ if TYPE_CHECKING:
     from .store import Store
 
 Obj = Dict[str, Any]
+Key = Tuple[str, str]                     # (namespace, name)
 
 PVC = BY_KIND["PersistentVolumeClaim"]
 PV = BY_KIND["PersistentVolume"]
 POD = BY_KIND["Pod"]
-PROTECTION = "kubernetes.io/pvc-protection"
+PROTECTION = "kubernetes.io/pvc-protection"           # volumeutil.PVCProtectionFinalizer
+PV_PROTECTION = "kubernetes.io/pv-protection"         # volumeutil.PVProtectionFinalizer
 SC = BY_KIND["StorageClass"]
 NODE = BY_KIND["Node"]
 ZONE = "topology.kubernetes.io/zone"
@@ -33,48 +54,166 @@ PROVISIONER = storageclasses.PROVISIONER
 DEFAULT_CLASS = "standard"
 
 
+def _claims_of(pod: Obj) -> Set[str]:
+    return {vol["persistentVolumeClaim"].get("claimName", "")
+            for vol in (pod.get("spec") or {}).get("volumes") or []
+            if isinstance(vol, dict) and isinstance(vol.get("persistentVolumeClaim"), dict)}
+
+
+def _deleting(obj: Obj) -> bool:
+    return bool(obj["metadata"].get("deletionTimestamp"))
+
+
+def _has(obj: Obj, finalizer: str) -> bool:
+    return finalizer in (obj["metadata"].get("finalizers") or [])
+
+
 class Storage:
     def __init__(self, store: Store, reclaim_policy: str = "Delete") -> None:
         self.store = store
         self.reclaim_policy = reclaim_policy
-        # (ns, claim name, what happened: NEW, MODIFIED, DELETED or POD, claim uid)
-        self.dirty: Set[Tuple[str, str, str, Optional[str]]] = set()
+        self.new_claims: Set[Key] = set()     # claims just created: can they be provisioned?
+        self.claims: Set[Key] = set()         # claims for pvc-protection
+        self.volumes: Set[str] = set()        # volumes for the PV controller and pv-protection
+        self.users: Dict[Key, Set[str]] = {}  # (ns, claim) -> names of the pods naming it
 
     def on_change(self, rt: ResourceType, etype: str, obj: Obj) -> None:
-        if rt is PVC and etype == "ADDED":
-            self.dirty.add((obj["metadata"]["namespace"], obj["metadata"]["name"], "NEW",
-                            obj["metadata"]["uid"]))
-        elif rt is PVC:
-            self.dirty.add((obj["metadata"]["namespace"], obj["metadata"]["name"], etype,
-                            obj["metadata"]["uid"]))
-        elif rt is POD and (etype == "DELETED" or obj["metadata"].get("deletionTimestamp")):
-            for vol in obj.get("spec", {}).get("volumes") or []:
-                if vol.get("persistentVolumeClaim"):
-                    self.dirty.add((obj["metadata"]["namespace"],
-                                    vol["persistentVolumeClaim"]["claimName"], "POD", None))
+        meta = obj["metadata"]
+        if rt is PVC:
+            key = (meta["namespace"], meta["name"])
+            if etype == "DELETED":
+                if (obj.get("spec") or {}).get("volumeName"):
+                    self.volumes.add(obj["spec"]["volumeName"])
+                return
+            if etype == "ADDED":
+                self.new_claims.add(key)
+            # pvcAddedUpdated: NeedToAddFinalizer || IsDeletionCandidate
+            if _deleting(obj) or not _has(obj, PROTECTION):
+                self.claims.add(key)
+        elif rt is PV and etype != "DELETED":
+            self.volumes.add(meta["name"])
+        elif rt is POD:
+            self._index_pod(etype, obj)
+
+    def _index_pod(self, etype: str, pod: Obj) -> None:
+        """The claim -> pods index (PodPVCIndex), and the claims a pod that can no longer hold
+        them queues (enqueuePVCs: deleted, terminated, or not scheduled)."""
+        meta = pod["metadata"]
+        ns, name = meta["namespace"], meta["name"]
+        names = _claims_of(pod)
+        if not names:
+            return
+        for claim in names:
+            if etype == "DELETED":
+                users = self.users.get((ns, claim))
+                if users is not None:
+                    users.discard(name)
+                    if not users:
+                        del self.users[(ns, claim)]
+            else:
+                self.users.setdefault((ns, claim), set()).add(name)
+        status = pod.get("status") or {}
+        if etype == "DELETED" or status.get("phase") in ("Succeeded", "Failed") or \
+                not (pod.get("spec") or {}).get("nodeName"):
+            self.claims.update((ns, claim) for claim in names)
 
     def admit_claim(self, claim: Obj) -> None:
-        """What admission does to a new claim: the default class (DefaultStorageClass) and the
-        protection finalizer."""
+        """What the DefaultStorageClass admission plugin does to a new claim (the protection
+        finalizer is StorageObjectInUseProtection's, in admission.py)."""
         storageclasses.admit_claim(self.store, claim)
-        finalizers = claim["metadata"].setdefault("finalizers", [])
-        if PROTECTION not in finalizers:
-            finalizers.append(PROTECTION)
 
     def step(self) -> None:
-        work = list(self.dirty)
-        self.dirty.clear()
-        for ns, name, etype, uid in work:
-            if etype == "DELETED":
-                self._reclaim(uid)
-                continue
+        new_claims, self.new_claims = self.new_claims, set()
+        claims, self.claims = self.claims, set()
+        volumes, self.volumes = self.volumes, set()
+        for ns, name in sorted(new_claims):
             claim = self.store.peek(PVC, ns, name)
-            if claim is not None and claim["metadata"].get("deletionTimestamp"):
-                self._release_protection(claim)
-            elif claim is not None and etype == "NEW" and not self.can_provision(claim):
+            if claim is not None and not _deleting(claim) and not self.can_provision(claim):
                 events.record(self.store, claim, "Warning", "ProvisioningFailed",
                               'storageclass.storage.k8s.io "%s" not found'
                               % class_of(claim), "persistentvolume-controller")
+        for ns, name in sorted(claims):
+            self._protect_claim(ns, name)
+        for name in sorted(volumes):
+            self._sync_volume(name)
+            self._protect_volume(name)
+
+    # -- pvc-protection ------------------------------------------------------------------------
+    def _in_use(self, claim: Obj) -> bool:
+        """podUsesPVC over the pods the index names: scheduled, whatever their phase."""
+        ns, name = claim["metadata"]["namespace"], claim["metadata"]["name"]
+        for pod_name in self.users.get((ns, name), ()):
+            pod = self.store.peek(POD, ns, pod_name)
+            if pod is not None and (pod.get("spec") or {}).get("nodeName") and \
+                    name in _claims_of(pod):
+                return True
+        return False
+
+    def _protect_claim(self, ns: str, name: str) -> None:
+        claim = self.store.peek(PVC, ns, name)
+        if claim is None:
+            return
+        if _deleting(claim):
+            if _has(claim, PROTECTION) and not self._in_use(claim):
+                self._set_finalizer(PVC, claim, PROTECTION, False)
+        elif not _has(claim, PROTECTION):
+            self._set_finalizer(PVC, claim, PROTECTION, True)
+
+    def _set_finalizer(self, rt: ResourceType, obj: Obj, finalizer: str, present: bool) -> None:
+        obj = copy.deepcopy(obj)
+        finalizers = [f for f in obj["metadata"].get("finalizers") or [] if f != finalizer]
+        if present:
+            finalizers.append(finalizer)
+        obj["metadata"]["finalizers"] = finalizers
+        self.store.update(rt, obj, internal=True)
+
+    # -- the PV controller and pv-protection ---------------------------------------------------
+    def _set_phase(self, pv: Obj, phase: str) -> Obj:
+        """updateVolumePhase, with the status strategy's lastPhaseTransitionTime."""
+        updated = copy.deepcopy(pv)
+        updated["status"] = dict(updated.get("status") or {}, phase=phase,
+                                 lastPhaseTransitionTime=self.store.clock.stamp())
+        return self.store.update(PV, updated, subresource="status", internal=True)
+
+    def _released(self, pv: Obj) -> bool:
+        """isVolumeReleased: its claim is gone, is another claim of that name, or is bound to
+        another volume."""
+        ref = pv["spec"].get("claimRef") or {}
+        claim = self.store.peek(PVC, ref.get("namespace", ""), ref.get("name", ""))
+        if claim is None or claim["metadata"]["uid"] != ref.get("uid"):
+            return True
+        bound_to = (claim.get("spec") or {}).get("volumeName")
+        return bool(bound_to) and bound_to != pv["metadata"]["name"]
+
+    def _sync_volume(self, name: str) -> None:
+        pv = self.store.peek(PV, "", name)
+        if pv is None:
+            return
+        phase = (pv.get("status") or {}).get("phase")
+        ref = pv["spec"].get("claimRef")
+        if not ref or not ref.get("uid"):
+            # unused, or reserved for a claim that has not bound yet
+            if phase not in ("Available", "Released", "Failed"):
+                self._set_phase(pv, "Available")
+            return
+        if not self._released(pv):
+            return
+        if phase not in ("Released", "Failed"):
+            pv = self._set_phase(pv, "Released")
+        if pv["spec"].get("persistentVolumeReclaimPolicy") == "Delete" and not _deleting(pv):
+            # deleteVolumeOperation: the provisioner deletes the storage, then the object
+            self.store.delete(PV, "", name)
+        # Retain: nothing to do; Recycle (deprecated) is not simulated and stays Released
+
+    def _protect_volume(self, name: str) -> None:
+        pv = self.store.peek(PV, "", name)
+        if pv is None:
+            return
+        if _deleting(pv):
+            if _has(pv, PV_PROTECTION) and (pv.get("status") or {}).get("phase") != "Bound":
+                self._set_finalizer(PV, pv, PV_PROTECTION, False)
+        elif not _has(pv, PV_PROTECTION):
+            self._set_finalizer(PV, pv, PV_PROTECTION, True)
 
     def class_for(self, claim: Obj) -> Optional[Obj]:
         name = class_of(claim)
@@ -85,37 +224,6 @@ class Storage:
         if claim["spec"].get("volumeName") or not class_of(claim):
             return True
         return self.class_for(claim) is not None
-
-    def _in_use(self, claim: Obj) -> bool:
-        ns, name = claim["metadata"]["namespace"], claim["metadata"]["name"]
-        pods, _ = self.store.list(POD, ns)
-        for pod in pods:
-            if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
-                continue
-            for vol in pod.get("spec", {}).get("volumes") or []:
-                if (vol.get("persistentVolumeClaim") or {}).get("claimName") == name:
-                    return True
-        return False
-
-    def _release_protection(self, claim: Obj) -> None:
-        if PROTECTION not in (claim["metadata"].get("finalizers") or []) or self._in_use(claim):
-            return
-        claim = copy.deepcopy(claim)
-        claim["metadata"]["finalizers"] = [f for f in claim["metadata"]["finalizers"]
-                                           if f != PROTECTION]
-        self.store.update(PVC, claim, internal=True)
-
-    def _reclaim(self, claim_uid: Optional[str]) -> None:
-        pvs, _ = self.store.list(PV)
-        for pv in pvs:
-            if (pv["spec"].get("claimRef") or {}).get("uid") != claim_uid:
-                continue
-            if pv["spec"].get("persistentVolumeReclaimPolicy") == "Delete":
-                self.store.delete(PV, "", pv["metadata"]["name"])
-            else:
-                released = copy.deepcopy(pv)
-                released["status"] = {"phase": "Released"}
-                self.store.update(PV, released, subresource="status", internal=True)
 
     def _topology(self, sc: Obj, node: str) -> Obj:
         """The PV's node affinity: the node itself for a `topology: node` class, else its
@@ -139,7 +247,7 @@ class Storage:
         provisioner = sc.get("provisioner") or PROVISIONER
         pv = {"metadata": {"name": pv_name,
                            "annotations": {"pv.kubernetes.io/provisioned-by": provisioner},
-                           "finalizers": ["kubernetes.io/pv-protection"]},
+                           "finalizers": [PV_PROTECTION]},
               "spec": {"capacity": {"storage": size}, "accessModes": modes,
                        "persistentVolumeReclaimPolicy": sc.get("reclaimPolicy")
                        or self.reclaim_policy,
@@ -153,9 +261,7 @@ class Storage:
                        "nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [
                            self._topology(sc, node)]}]}}}}
         pv = self.store.create(PV, pv, internal=True)
-        pv = copy.deepcopy(pv)
-        pv["status"] = {"phase": "Bound"}
-        self.store.update(PV, pv, subresource="status", internal=True)
+        self._set_phase(pv, "Bound")
         bound = copy.deepcopy(claim)
         bound["spec"]["volumeName"] = pv_name
         bound["metadata"].setdefault("annotations", {}).update({

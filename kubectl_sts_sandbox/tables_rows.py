@@ -396,6 +396,13 @@ def _storageclass_row(obj: Dict[str, Any], now: datetime.datetime) -> Row:
             since(meta.get("creationTimestamp"), now)], None
 
 
+def _priorityclass_row(obj: Dict[str, Any], now: datetime.datetime) -> Row:
+    meta = as_dict(obj.get("metadata"))
+    return [as_str(meta.get("name")), obj.get("value") or 0, bool(obj.get("globalDefault")),
+            since(meta.get("creationTimestamp"), now),
+            as_str(obj.get("preemptionPolicy")) or "Unknown"], None
+
+
 ROW_PRINTERS: Dict[str, RowPrinter] = {
     "statefulsets": _statefulset_row,
     "pods": _pod_row,
@@ -412,4 +419,5 @@ ROW_PRINTERS: Dict[str, RowPrinter] = {
     "configmaps": _configmap_row,
     "serviceaccounts": _serviceaccount_row,
     "storageclasses": _storageclass_row,
+    "priorityclasses": _priorityclass_row,
 }
