@@ -189,23 +189,22 @@ def _resolve(cluster: Cluster, pod: Obj) -> Tuple[str, int, Optional[str]]:
 
 
 def _priority(cluster: Cluster, pod: Obj) -> None:
-    spec = pod["spec"]
     name, priority, policy = _resolve(cluster, pod)
     if name:
-        spec["priorityClassName"] = name
-    given = spec.get("priority")
-    if given is not None and given != priority:
-        raise _reject(pod, "the integer value of priority (%s) must not be provided in pod "
-                           "spec; priority admission controller computed %d from the given "
-                           "PriorityClass name" % (given, priority))
-    spec["priority"] = priority
+        pod["spec"]["priorityClassName"] = name
+    _computed(pod, "priority", priority, "integer value of priority")
     if policy is not None:
-        given = spec.get("preemptionPolicy")
-        if given is not None and given != policy:
-            raise _reject(pod, "the string value of PreemptionPolicy (%s) must not be provided "
-                               "in pod spec; priority admission controller computed %s from "
-                               "the given PriorityClass name" % (given, policy))
-        spec["preemptionPolicy"] = policy
+        _computed(pod, "preemptionPolicy", policy, "string value of PreemptionPolicy")
+
+
+def _computed(pod: Obj, field: str, value: Any, what: str) -> None:
+    """Set what the class gives; a different value in the spec is a 403."""
+    given = pod["spec"].get(field)
+    if given is not None and given != value:
+        raise _reject(pod, "the %s (%s) must not be provided in pod spec; priority admission "
+                           "controller computed %s from the given PriorityClass name"
+                      % (what, given, value))
+    pod["spec"][field] = value
 
 
 def _keep_priority(pod: Obj, old: Obj) -> None:

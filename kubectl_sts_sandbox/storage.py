@@ -24,11 +24,18 @@ controller's binding and reclaim, and the pvc-protection and pv-protection contr
 - pv-protection (pkg/controller/volume/pvprotection/pv_protection_controller.go processPV):
   a volume being deleted keeps kubernetes.io/pv-protection while it is Bound (isBeingUsed).
 - Both controllers add their finalizer to a live object that lacks it (NeedToAddFinalizer);
-  admission adds it at creation (admission.py, StorageObjectInUseProtection)."""
+  admission adds it at creation (admission.py, StorageObjectInUseProtection).
+- The events a claim records: WaitForFirstConsumer (or WaitForPodScheduled naming the pods
+  not scheduled yet) from the PV controller's first sync of an unbound claim of a
+  WaitForFirstConsumer class (emitEventForUnboundDelayBindingClaim), then ExternalProvisioning
+  (provisionClaimOperationExternal) and the provisioner's Provisioning and
+  ProvisioningSucceeded (sig-storage-lib-external-provisioner controller.go, its identity
+  `<provisioner>_<host>_<uuid>`)."""
 
 from __future__ import annotations
 
 import copy
+import uuid
 from typing import TYPE_CHECKING, Any, Dict, Optional, Set, Tuple
 
 from kubectl_sts.k8s.storage import class_of
@@ -50,8 +57,10 @@ PV_PROTECTION = "kubernetes.io/pv-protection"         # volumeutil.PVProtectionF
 SC = BY_KIND["StorageClass"]
 NODE = BY_KIND["Node"]
 ZONE = "topology.kubernetes.io/zone"
+SELECTED_NODE = "volume.kubernetes.io/selected-node"
 PROVISIONER = storageclasses.PROVISIONER
 DEFAULT_CLASS = "standard"
+CONTROLLER = "persistentvolume-controller"
 
 
 def _claims_of(pod: Obj) -> Set[str]:
@@ -76,6 +85,9 @@ class Storage:
         self.claims: Set[Key] = set()         # claims for pvc-protection
         self.volumes: Set[str] = set()        # volumes for the PV controller and pv-protection
         self.users: Dict[Key, Set[str]] = {}  # (ns, claim) -> names of the pods naming it
+        # the provisioner's identity in its events: <provisioner>_<host>_<uuid>, as
+        # sig-storage-lib-external-provisioner's controller names itself
+        self.identity = "%s_local-path-provisioner-sandbox_" + str(uuid.uuid4())
 
     def on_change(self, rt: ResourceType, etype: str, obj: Obj) -> None:
         meta = obj["metadata"]
@@ -128,10 +140,14 @@ class Storage:
         volumes, self.volumes = self.volumes, set()
         for ns, name in sorted(new_claims):
             claim = self.store.peek(PVC, ns, name)
-            if claim is not None and not _deleting(claim) and not self.can_provision(claim):
+            if claim is None or _deleting(claim) or claim["spec"].get("volumeName"):
+                continue
+            if not self.can_provision(claim):
                 events.record(self.store, claim, "Warning", "ProvisioningFailed",
                               'storageclass.storage.k8s.io "%s" not found'
-                              % class_of(claim), "persistentvolume-controller")
+                              % class_of(claim), CONTROLLER)
+            elif self._delay_binding(claim):
+                self._waiting_for_consumer(claim)
         for ns, name in sorted(claims):
             self._protect_claim(ns, name)
         for name in sorted(volumes):
@@ -192,8 +208,9 @@ class Storage:
         phase = (pv.get("status") or {}).get("phase")
         ref = pv["spec"].get("claimRef")
         if not ref or not ref.get("uid"):
-            # unused, or reserved for a claim that has not bound yet
-            if phase not in ("Available", "Released", "Failed"):
+            # unused (a Released volume whose claimRef an admin removed, too), or reserved
+            # for a claim that has not bound yet
+            if phase != "Available":
                 self._set_phase(pv, "Available")
             return
         if not self._released(pv):
@@ -214,6 +231,54 @@ class Storage:
                 self._set_finalizer(PV, pv, PV_PROTECTION, False)
         elif not _has(pv, PV_PROTECTION):
             self._set_finalizer(PV, pv, PV_PROTECTION, True)
+
+    # -- the PV controller's events on claims ----------------------------------------------------
+    def _delay_binding(self, claim: Obj) -> bool:
+        """IsDelayBindingMode and not yet IsDelayBindingProvisioning."""
+        sc = self.class_for(claim)
+        return (sc or {}).get("volumeBindingMode") == "WaitForFirstConsumer" and \
+            SELECTED_NODE not in (claim["metadata"].get("annotations") or {})
+
+    def _waiting_for_consumer(self, claim: Obj, pods_seen: bool = True) -> None:
+        """emitEventForUnboundDelayBindingClaim: WaitForFirstConsumer, or WaitForPodScheduled
+        naming the pods that use the claim and are not scheduled yet (`pods_seen` False: the
+        sync came before any pod was made)."""
+        ns, name = claim["metadata"]["namespace"], claim["metadata"]["name"]
+        waiting = []
+        for pod_name in sorted(self.users.get((ns, name), ()) if pods_seen else ()):
+            pod = self.store.peek(POD, ns, pod_name)
+            if pod is not None and not (pod.get("spec") or {}).get("nodeName") and \
+                    (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed"):
+                waiting.append(pod_name)
+        if not waiting:
+            events.record(self.store, claim, "Normal", "WaitForFirstConsumer",
+                          "waiting for first consumer to be created before binding", CONTROLLER)
+        else:
+            events.record(self.store, claim, "Normal", "WaitForPodScheduled",
+                          "waiting for pod%s %s to be scheduled" % (
+                              "s" if len(waiting) > 1 else "", ",".join(waiting)), CONTROLLER)
+
+    def _provisioning_events(self, claim: Obj, provisioner: str, pv_name: str) -> None:
+        """What a claim records while an external provisioner makes its volume: the PV
+        controller's ExternalProvisioning (provisionClaimOperationExternal), then the
+        provisioner's Provisioning and ProvisioningSucceeded."""
+        ns, name = claim["metadata"]["namespace"], claim["metadata"]["name"]
+        if (ns, name) in self.new_claims and self._delay_binding(claim):
+            # made in this very pass with its pod (a StatefulSet makes the claim first): the
+            # PV controller's first sync of the claim came before there was a consumer
+            self.new_claims.discard((ns, name))
+            self._waiting_for_consumer(claim, pods_seen=False)
+        events.record(self.store, claim, "Normal", "ExternalProvisioning",
+                      "Waiting for a volume to be created either by the external provisioner "
+                      "'%s' or manually by the system administrator. If volume creation is "
+                      "delayed, please verify that the provisioner is running and correctly "
+                      "registered." % provisioner, CONTROLLER)
+        identity = self.identity % provisioner
+        events.record(self.store, claim, "Normal", "Provisioning",
+                      'External provisioner is provisioning volume for claim "%s/%s"'
+                      % (ns, name), identity)
+        events.record(self.store, claim, "Normal", "ProvisioningSucceeded",
+                      "Successfully provisioned volume %s" % pv_name, identity)
 
     def class_for(self, claim: Obj) -> Optional[Obj]:
         name = class_of(claim)
@@ -245,6 +310,7 @@ class Storage:
         pv_name = "pvc-%s" % uid
         sc = self.class_for(claim) or {}
         provisioner = sc.get("provisioner") or PROVISIONER
+        self._provisioning_events(claim, provisioner, pv_name)
         pv = {"metadata": {"name": pv_name,
                            "annotations": {"pv.kubernetes.io/provisioned-by": provisioner},
                            "finalizers": [PV_PROTECTION]},
@@ -269,7 +335,7 @@ class Storage:
             "pv.kubernetes.io/bound-by-controller": "yes",
             "volume.beta.kubernetes.io/storage-provisioner": provisioner,
             "volume.kubernetes.io/storage-provisioner": provisioner,
-            "volume.kubernetes.io/selected-node": node})
+            SELECTED_NODE: node})
         bound = self.store.update(PVC, bound, internal=True)
         bound = copy.deepcopy(bound)
         bound["status"] = {"phase": "Bound", "accessModes": modes, "capacity": {"storage": size}}

@@ -44,6 +44,16 @@ def _gone(core, pv):
 
 def test_claims_and_volumes_carry_their_protection_finalizers(kubectl, core, namespace):
     pv = _bound(kubectl, core, namespace)
+    # the claim's story: no consumer yet, then the external provisioner makes the volume
+    events = {e["reason"]: e for e in _get(kubectl, "events", "--field-selector",
+                                           "involvedObject.name=data")["items"]}
+    assert {"WaitForFirstConsumer", "ExternalProvisioning", "Provisioning",
+            "ProvisioningSucceeded"} <= set(events)
+    assert events["WaitForFirstConsumer"]["message"] == \
+        "waiting for first consumer to be created before binding"
+    assert events["ProvisioningSucceeded"]["message"] == "Successfully provisioned volume " + pv
+    assert events["Provisioning"]["message"] == \
+        'External provisioner is provisioning volume for claim "%s/data"' % namespace
     assert _get(kubectl, "pvc", "data")["metadata"]["finalizers"] == [PVC_PROTECTION]
     provisioned = _get(kubectl, "pv", pv, namespaced=False)
     assert provisioned["metadata"]["finalizers"] == [PV_PROTECTION]
@@ -64,6 +74,18 @@ def test_claims_and_volumes_carry_their_protection_finalizers(kubectl, core, nam
         kubectl("delete", "pv", name, "--wait=false", namespaced=False)
     # an unbound volume is not in use: deleting it removes it
     _gone(core, name)
+
+
+def test_a_claim_made_after_its_pod_waits_for_the_pod_to_be_scheduled(kubectl, core,
+                                                                       namespace):
+    _apply(kubectl, pod("user", image="nginx:1.27", claims=["data"]))
+    _apply(kubectl, claim("data"))
+    wait_for(core.list_namespaced_persistent_volume_claim, lambda items: (
+        items.get("data") or {}).get("status", {}).get("phase") == "Bound", timeout=60,
+        namespace=namespace)
+    reasons = {e["reason"]: e["message"] for e in _get(
+        kubectl, "events", "--field-selector", "involvedObject.name=data")["items"]}
+    assert reasons.get("WaitForPodScheduled") == "waiting for pod user to be scheduled"
 
 
 def test_a_claim_in_use_stays_terminating_until_its_pod_is_gone(kubectl, core, namespace):
