@@ -81,6 +81,8 @@ def admit(cluster: Cluster, rt: ResourceType, obj: Obj, old: Optional[Obj]) -> N
     """Run the admission plugins on `obj` (`old`: the stored object of an update), in place;
     raises a 403 ApiError when a plugin rejects it."""
     if rt is POD:
+        if not isinstance(obj.get("spec"), dict):
+            return          # not a pod spec: validation answers it
         if old is None:
             _service_account(cluster, obj)
             _priority(cluster, obj)
@@ -122,8 +124,7 @@ def _live_namespace(cluster: Cluster, ns: str) -> bool:
 
 
 def _service_account(cluster: Cluster, pod: Obj) -> None:
-    meta = pod["metadata"]
-    spec = pod.setdefault("spec", {})
+    meta, spec = pod["metadata"], pod["spec"]
     if not spec.get("serviceAccountName") and spec.get("serviceAccount"):
         spec["serviceAccountName"] = spec["serviceAccount"]
     if MIRROR_ANNOTATION in (meta.get("annotations") or {}):
@@ -134,7 +135,7 @@ def _service_account(cluster: Cluster, pod: Obj) -> None:
         spec["serviceAccountName"] = DEFAULT_ACCOUNT
     spec["serviceAccount"] = spec["serviceAccountName"]     # the v1 alias, on encoding
     ns, name = meta.get("namespace") or "default", spec["serviceAccountName"]
-    if not _live_namespace(cluster, ns):
+    if not _live_namespace(cluster, ns) or not isinstance(name, str):
         return
     account = cluster.store.peek(SA, ns, name)
     if account is None and name == DEFAULT_ACCOUNT:
@@ -155,14 +156,21 @@ def _service_account(cluster: Cluster, pod: Obj) -> None:
 def _mount_token(spec: Obj) -> None:
     """mountServiceAccountToken."""
     volumes: List[Obj] = spec.get("volumes") or []
-    existing = next((v.get("name") for v in volumes
-                     if str(v.get("name", "")).startswith(TOKEN_VOLUME_PREFIX)), None)
+    if not isinstance(volumes, list):
+        return
+    existing = next((v.get("name") for v in volumes if isinstance(v, dict) and
+                     str(v.get("name", "")).startswith(TOKEN_VOLUME_PREFIX)), None)
     name = existing or TOKEN_VOLUME_PREFIX + random_suffix()
     needed = False
     for key in ("initContainers", "containers"):
-        for container in spec.get(key) or []:
+        containers = spec.get(key) or []
+        for container in containers if isinstance(containers, list) else []:
+            if not isinstance(container, dict):
+                continue
             mounts = container.get("volumeMounts") or []
-            if any(m.get("mountPath") == TOKEN_MOUNT_PATH for m in mounts):
+            if not isinstance(mounts, list) or any(
+                    isinstance(m, dict) and m.get("mountPath") == TOKEN_MOUNT_PATH
+                    for m in mounts):
                 continue
             mounts.append({"name": name, "readOnly": True, "mountPath": TOKEN_MOUNT_PATH})
             container["volumeMounts"] = mounts
