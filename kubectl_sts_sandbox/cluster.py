@@ -7,7 +7,7 @@ import threading
 from typing import Any, Dict, Mapping, Optional, Sequence, Set, Tuple
 
 from kubectl_sts.k8s.storage import class_of
-from . import configdata, storageclasses, versions
+from . import configdata, priorityclasses, storageclasses, versions
 from .clock import Clock
 from .controller import StatefulSetController
 from .disruption import Disruption
@@ -19,6 +19,7 @@ from .nodes import NodeLifecycle
 from .ownership import controller_of
 from .resizer import Resizer, can_expand
 from .resources import BY_KIND, RESOURCE_TYPES, ResourceType
+from .rootca import RootCAPublisher
 from .scheduler import Scheduler
 from .serviceaccounts import ServiceAccounts
 from .storage import Storage
@@ -112,7 +113,7 @@ class Config:
 
 
 class Cluster:
-    def __init__(self, config: Optional[Config] = None) -> None:
+    def __init__(self, config: Optional[Config] = None, root_ca: Optional[bytes] = None) -> None:
         self.config = config or Config()
         self.clock = Clock(self.config.speed)
         self.store = Store(self.clock, history=self.config.watch_history, admit=self._admit)
@@ -127,6 +128,7 @@ class Cluster:
         self.taint_eviction = TaintEviction(self.store)
         self.kubelet.nodes = self.nodes
         self.serviceaccounts = ServiceAccounts(self.store)
+        self.rootca = RootCAPublisher(self.store, root_ca)     # root_ca: PEM of the TLS CA
         self.controller = StatefulSetController(self.store, self.config.maxunavailable_gate,
                                                 parallel_broken_first=self.config.features.minor >= 37)
         self.dirty: Set[Tuple[str, str]] = set()      # (ns, name) of StatefulSets to sync
@@ -139,6 +141,7 @@ class Cluster:
         for listener in (self._on_change, self.scheduler.on_change, self.kubelet.on_change,
                          self.gc.on_change,
                          self.storage.on_change, self.serviceaccounts.on_change,
+                         self.rootca.on_change,
                          self.resizer.on_change, self.disruption.on_change,
                          self.nodes.on_change, self.taint_eviction.on_change,
                          self.endpointslices.on_change):
@@ -147,14 +150,17 @@ class Cluster:
             self.store.create(NS, {"metadata": {"name": ns}})
         for sc in storageclasses.initial_classes(self.config.reclaim_policy):
             self.store.create(SC, sc)
+        for pc in priorityclasses.SYSTEM_CLASSES:
+            self.store.create(BY_KIND["PriorityClass"], pc)
         self.serviceaccounts.step()       # `default` exists before the first request
+        self.rootca.step()                # and kube-root-ca.crt
         for node in NODES:
             self.store.create(NODE, _node(node, self.clock.stamp(), self.config.kubernetes_version),
                               internal=True)
 
     # -- admission: defaults, validation, and what admission plugins add -----------------------
     def _admit(self, rt: ResourceType, obj: Obj, old: Optional[Obj]) -> None:
-        from . import defaulting, validation
+        from . import admission, defaulting, validation
         gates = self.config.features.as_dict()
         defaulting.drop_disabled_fields(rt.plural, obj, old, self.config.maxunavailable_gate,
                                         gates)
@@ -166,12 +172,6 @@ class Cluster:
         elif rt is SC:
             storageclasses.apply_defaults(obj)
         elif rt is POD and old is None:
-            # the ServiceAccount admission plugin names the default account; the v1
-            # conversion mirrors it into the deprecated spec.serviceAccount
-            spec = obj.setdefault("spec", {})
-            if not spec.get("serviceAccountName"):
-                spec["serviceAccountName"] = spec.get("serviceAccount") or "default"
-            spec["serviceAccount"] = spec["serviceAccountName"]
             add_default_tolerations(obj, self.config.default_toleration_seconds)
         if old is None:
             if rt is PVC:
@@ -185,6 +185,7 @@ class Cluster:
                 self._allocate_cluster_ip(obj)
             elif rt is NS:
                 obj["status"] = {"phase": "Active"}
+        admission.admit(self, rt, obj, old)     # ServiceAccount, Priority, storage protection
         if self.config.validate:
             causes = validation.validate(rt.plural, obj, old, self.config.maxunavailable_gate,
                                          gates)
@@ -294,6 +295,7 @@ class Cluster:
         now = self.clock.now()
         self._namespaces()
         self.serviceaccounts.step()
+        self.rootca.step()
         self.gc.step()
         self.storage.step()
         for key, when in list(self.requeue.items()):

@@ -413,6 +413,10 @@ SCHEMA: Dict[str, Dict[int, Field]] = {
                        f8="allowedTopologies TopologySelectorTerm r"),
     "TopologySelectorTerm": _m(f1="matchLabelExpressions TopologySelectorLabelRequirement r"),
     "TopologySelectorLabelRequirement": _m(f1="key s k", f2="values s r"),
+
+    # scheduling/v1 --------------------------------------------------------------------------
+    "PriorityClass": _m(f1="metadata ObjectMeta", f2="value i k", f3="globalDefault b",
+                        f4="description s", f5="preemptionPolicy s"),
 }
 
 # The envelope's (apiVersion, kind) -> message: the kinds the sandbox serves (and Secret,
@@ -423,9 +427,9 @@ KINDS = {(api_version, kind): kind for api_version, kind in [
     ("v1", "ConfigMap"), ("v1", "ServiceAccount"), ("apps/v1", "StatefulSet"),
     ("apps/v1", "ControllerRevision"), ("policy/v1", "PodDisruptionBudget"),
     ("autoscaling/v1", "HorizontalPodAutoscaler"), ("autoscaling/v1", "Scale"),
-    ("storage.k8s.io/v1", "StorageClass"),
+    ("storage.k8s.io/v1", "StorageClass"), ("scheduling.k8s.io/v1", "PriorityClass"),
 ]}
 for _version in ("v1", "meta.k8s.io/v1", "policy/v1", "apps/v1", "autoscaling/v1",
-                 "storage.k8s.io/v1"):
+                 "storage.k8s.io/v1", "scheduling.k8s.io/v1"):
     KINDS[(_version, "DeleteOptions")] = "DeleteOptions"
 

@@ -54,6 +54,8 @@ RESOURCE_TYPES: List[ResourceType] = [
                  "poddisruptionbudget", True, ("pdb",), ("status",), True),
     ResourceType("storage.k8s.io", "v1", "StorageClass", "storageclasses", "storageclass", False,
                  ("sc",), (), False),
+    ResourceType("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", "priorityclass",
+                 False, ("pc",), (), False),
     ResourceType("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", "endpointslice",
                  True, (), (), False),
     # the kubelets' node leases in kube-node-lease (nodekubelet.py)
@@ -75,10 +77,10 @@ BY_PLURAL = {(rt.group, rt.plural): rt for rt in RESOURCE_TYPES}
 BY_KIND = {rt.kind: rt for rt in RESOURCE_TYPES}
 
 # Groups in discovery order (kube-apiserver's apiVersionPriorities: storage.k8s.io 16800,
-# coordination.k8s.io 16500, discovery.k8s.io 16200); autoscaling/v1 only carries the Scale
-# kind of statefulsets/scale.
+# scheduling.k8s.io 16600, coordination.k8s.io 16500, discovery.k8s.io 16200); autoscaling/v1
+# only carries the Scale kind of statefulsets/scale.
 GROUPS = [("apps", "v1"), ("autoscaling", "v1"), ("policy", "v1"), ("storage.k8s.io", "v1"),
-          ("coordination.k8s.io", "v1"), ("discovery.k8s.io", "v1")]
+          ("scheduling.k8s.io", "v1"), ("coordination.k8s.io", "v1"), ("discovery.k8s.io", "v1")]
 
 _CATEGORIES = {"pods": ["all"], "services": ["all"], "statefulsets": ["all"]}
 

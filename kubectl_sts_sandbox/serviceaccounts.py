@@ -6,7 +6,7 @@ its namespace)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from .errors import ApiError
 from .resources import BY_KIND
@@ -31,13 +31,21 @@ class ServiceAccounts:
     def step(self) -> None:
         work, self.dirty = self.dirty, set()
         for ns in sorted(work):
-            namespace = self.store.peek(NS, "", ns)
-            if namespace is None or namespace["metadata"].get("deletionTimestamp"):
-                continue
-            if self.store.peek(SA, ns, DEFAULT) is not None:
-                continue
-            try:
-                self.store.create(SA, {"metadata": {"name": DEFAULT}}, namespace=ns,
-                                  internal=True)
-            except ApiError:         # the namespace began terminating meanwhile
-                continue
+            self.ensure_default(ns)
+
+    def ensure_default(self, ns: str) -> Optional[dict]:
+        """syncNamespace for one namespace: its `default` account, made if it is missing and
+        the namespace is active; None otherwise. The ServiceAccount admission plugin calls it
+        for a pod naming `default` that it cannot find, as its retries would see this
+        controller make it."""
+        namespace = self.store.peek(NS, "", ns)
+        if namespace is None or namespace["metadata"].get("deletionTimestamp"):
+            return None
+        account = self.store.peek(SA, ns, DEFAULT)
+        if account is not None:
+            return account
+        try:
+            return self.store.create(SA, {"metadata": {"name": DEFAULT}}, namespace=ns,
+                                     internal=True)
+        except ApiError:         # the namespace began terminating meanwhile
+            return None

@@ -397,6 +397,23 @@ COLUMNS: Dict[str, List[Column]] = {
         _col("DriverName", description="Name of the CSI driver This field is immutable."),
         _age_col(),
     ],
+    # printers.go priorityClassColumnDefinitions
+    "priorityclasses": [
+        _name_col(),
+        _col("Value", "integer", description="value represents the integer value of this "
+             "priority class. This is the actual priority that pods receive when they have the "
+             "name of this class in their pod spec."),
+        _col("Global-Default", "boolean", description="globalDefault specifies whether this "
+             "PriorityClass should be considered as the default priority for pods that do not "
+             "have any priority class. Only one PriorityClass can be marked as `globalDefault`. "
+             "However, if more than one PriorityClasses exists with their `globalDefault` field "
+             "set to true, the smallest value of such global default PriorityClasses will be "
+             "used as the default priority."),
+        _age_col(),
+        _col("PreemptionPolicy", description="preemptionPolicy is the Policy for preempting "
+             "pods with lower priority. One of Never, PreemptLowerPriority. Defaults to "
+             "PreemptLowerPriority if unset."),
+    ],
 }
 
 DEFAULT_COLUMNS = [

@@ -410,6 +410,13 @@ def _volumeattributesclass_row(obj: Dict[str, Any], now: datetime.datetime) -> R
             since(meta.get("creationTimestamp"), now)], None
 
 
+def _priorityclass_row(obj: Dict[str, Any], now: datetime.datetime) -> Row:
+    meta = as_dict(obj.get("metadata"))
+    return [as_str(meta.get("name")), obj.get("value") or 0, bool(obj.get("globalDefault")),
+            since(meta.get("creationTimestamp"), now),
+            as_str(obj.get("preemptionPolicy")) or "Unknown"], None
+
+
 ROW_PRINTERS: Dict[str, RowPrinter] = {
     "statefulsets": _statefulset_row,
     "pods": _pod_row,
@@ -428,4 +435,5 @@ ROW_PRINTERS: Dict[str, RowPrinter] = {
     "storageclasses": _storageclass_row,
     "leases": _lease_row,
     "volumeattributesclasses": _volumeattributesclass_row,
+    "priorityclasses": _priorityclass_row,
 }

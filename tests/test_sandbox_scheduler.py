@@ -212,12 +212,22 @@ def test_node_affinity_to_a_node_that_does_not_exist(sandbox, core, namespace, k
     assert unschedulable(core, namespace, "gone")["message"] == (
         "0/3 nodes are available: 3 node(s) didn't satisfy plugin(s) [NodeAffinity]."
         + NO_PREEMPTION)
-    run_pod(kubectl, "conflict", preemptionPolicy="Never", affinity=_required({"matchFields": [
-        {"key": "metadata.name", "operator": "In", "values": [NODES[0]]},
-        {"key": "metadata.name", "operator": "In", "values": [NODES[1]]}]}))
-    assert unschedulable(core, namespace, "conflict")["message"] == (
-        "0/3 nodes are available: pod affinity terms conflict. "
-        "preemption: not eligible due to preemptionPolicy=Never.")
+    # a pod takes preemptionPolicy Never from its PriorityClass (Priority admission refuses one
+    # written in the spec that the class does not give)
+    ok(kubectl("apply", "-f", "-", namespaced=False, input=json.dumps({
+        "apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass",
+        "metadata": {"name": "no-preemption-" + namespace}, "value": 0,
+        "preemptionPolicy": "Never"})))
+    try:
+        run_pod(kubectl, "conflict", priorityClassName="no-preemption-" + namespace,
+                affinity=_required({"matchFields": [
+                    {"key": "metadata.name", "operator": "In", "values": [NODES[0]]},
+                    {"key": "metadata.name", "operator": "In", "values": [NODES[1]]}]}))
+        assert unschedulable(core, namespace, "conflict")["message"] == (
+            "0/3 nodes are available: pod affinity terms conflict. "
+            "preemption: not eligible due to preemptionPolicy=Never.")
+    finally:
+        kubectl("delete", "priorityclass", "no-preemption-" + namespace, namespaced=False)
     with restored(kubectl):
         node_cmd(kubectl, "cordon", NODES[0])
         run_pod(kubectl, "pinned", affinity=_required({"matchFields": [
