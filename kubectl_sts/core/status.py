@@ -271,7 +271,7 @@ def current_warnings(sts: Obj, pods: List[Obj], claims: List[Obj], events: List[
     warnings = []
     for ev in events:
         ref = ev.get("involvedObject") or {}
-        key = (ref.get("kind"), ref.get("name"))
+        key = (str(ref.get("kind")), ref.get("name"))
         if ev.get("type") != "Warning" or key not in objects:
             continue
         if ref.get("uid") and objects[key] and ref["uid"] != objects[key]:
