@@ -18,6 +18,8 @@ Upstream:
 
 from typing import Dict, List, Mapping, NamedTuple, Optional, Tuple
 
+from kubectl_sts.k8s.gostrings import parse_bool
+
 
 class Release(NamedTuple):
     minor: int
@@ -77,8 +79,6 @@ FEATURES: Dict[str, Tuple[Spec, ...]] = {
     "SchedulerPopFromBackoffQ": (Spec(33, True, BETA),),
 }
 META_GATES = ("AllAlpha", "AllBeta")
-_BOOL_TRUE = ("1", "t", "T", "TRUE", "true", "True")
-_BOOL_FALSE = ("0", "f", "F", "FALSE", "false", "False")
 
 
 class FeatureGateError(ValueError):
@@ -113,15 +113,6 @@ def spec_at(name: str, minor: int) -> Spec:
         if spec.since <= minor:
             found = spec
     return found
-
-
-def parse_bool(text: str) -> Optional[bool]:
-    """Go's strconv.ParseBool; None when it fails."""
-    if text in _BOOL_TRUE:
-        return True
-    if text in _BOOL_FALSE:
-        return False
-    return None
 
 
 def parse_feature_gates(value: str) -> Dict[str, bool]:

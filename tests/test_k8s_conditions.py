@@ -5,7 +5,7 @@ import pytest
 
 from kubectl_sts.k8s.conditions import (condition_status, find_condition, is_condition_true,
                                         node_ready, pod_ready)
-from kubectl_sts.k8s.gostrings import go_quote
+from kubectl_sts.k8s.gostrings import go_quote, parse_bool
 
 
 def obj(*conditions):
@@ -45,3 +45,13 @@ def test_condition_status(thing, ctype, status):
 ])
 def test_go_quote(text, quoted):
     assert go_quote(text) == quoted
+
+
+@pytest.mark.parametrize("text, value", [
+    ("1", True), ("t", True), ("T", True), ("TRUE", True), ("true", True), ("True", True),
+    ("0", False), ("f", False), ("F", False), ("FALSE", False), ("false", False),
+    ("False", False),
+    ("", None), ("yes", None), ("tRUE", None), (" true", None), ("2", None),
+])
+def test_parse_bool_is_strconv_parse_bool(text, value):
+    assert parse_bool(text) is value

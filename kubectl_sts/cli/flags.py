@@ -8,6 +8,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 import click
 
 from ..errors import UsageError
+from ..k8s.gostrings import parse_bool
 
 # kubectl's global flags: (declarations, keyword arguments). They are accepted before the
 # subcommand and after it (`kubectl sts status web -n prod`), as kubectl users expect.
@@ -77,8 +78,6 @@ def group_flags(function: Callable[..., Any]) -> Callable[..., Any]:
 
 # -- kubectl's (pflag's) command-line forms -------------------------------------------------
 
-GO_TRUE = {"1", "t", "T", "TRUE", "true", "True"}      # strconv.ParseBool
-GO_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
 
 
 def command_params(group: click.Group, args: Sequence[str]) -> List[click.Parameter]:
@@ -123,10 +122,11 @@ def kubectl_args(args: List[str], params: Sequence[click.Parameter]) -> List[str
             out.append(word)
         elif flag in booleans:
             yes, no = booleans[flag]
-            if value not in GO_TRUE | GO_FALSE:
+            parsed = parse_bool(value)
+            if parsed is None:
                 raise UsageError('error: invalid argument "%s" for "%s" flag: strconv.ParseBool: '
                                  'parsing "%s": invalid syntax' % (value, flag, value))
-            if value in GO_TRUE:
+            if parsed:
                 out.append(yes)
             elif no:
                 out.append(no)

@@ -1,5 +1,8 @@
-"""Go's string formatting where the API server's messages use it: `%q` (strconv.Quote), the
-one home of it for the plugin and the sandbox."""
+"""Go's strconv where kubectl and the API server use it: `%q` (strconv.Quote) in messages and
+strconv.ParseBool for boolean flag values, the one home of both for the plugin and the
+sandbox."""
+
+from typing import Optional
 
 _SIMPLE_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r",
                    "\t": "\\t", "\v": "\\v", "\\": "\\\\", '"': '\\"'}
@@ -25,3 +28,17 @@ def go_quote(s: str) -> str:
                 out.append("\\U%08x" % code)
     out.append('"')
     return "".join(out)
+
+
+_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
+
+
+def parse_bool(text: str) -> Optional[bool]:
+    """Go's strconv.ParseBool: True or False, None for any other text (pflag's and
+    featuregate's "invalid syntax")."""
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return None
