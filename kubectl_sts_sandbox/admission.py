@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Protocol, Tuple
 from . import priorityclasses
 from .errors import forbidden
 from .resources import BY_KIND
+from .storage import PROTECTION as PVC_PROTECTION, PV_PROTECTION
 from .store import random_suffix
 
 if TYPE_CHECKING:
@@ -73,8 +74,7 @@ TOKEN_MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
 TOKEN_EXPIRATION_SECONDS = 3607       # serviceaccount.WarnOnlyBoundTokenExpirationSeconds
 ROOT_CA_CONFIGMAP = "kube-root-ca.crt"
 MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
-FINALIZERS = {"persistentvolumeclaims": "kubernetes.io/pvc-protection",
-              "persistentvolumes": "kubernetes.io/pv-protection"}
+FINALIZERS = {"persistentvolumeclaims": PVC_PROTECTION, "persistentvolumes": PV_PROTECTION}
 
 
 def admit(cluster: Cluster, rt: ResourceType, obj: Obj, old: Optional[Obj]) -> None:

@@ -34,6 +34,7 @@ import copy
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Set, Tuple
 
 from kubectl_sts.k8s.conditions import node_ready
+from kubectl_sts.k8s.taints import NOT_READY, OUT_OF_SERVICE, UNREACHABLE, UNSCHEDULABLE
 from . import events
 from .nodekubelet import (KUBELET_ANNOTATION, LEASE, LEASE_NAMESPACE, NodeKubelets, parse_time,
                           timings)
@@ -48,10 +49,6 @@ Obj = Dict[str, Any]
 NODE = BY_KIND["Node"]
 POD = BY_KIND["Pod"]
 __all__ = ["KUBELET_ANNOTATION", "NODE", "NodeLifecycle", "tolerates"]
-UNREACHABLE = "node.kubernetes.io/unreachable"
-NOT_READY = "node.kubernetes.io/not-ready"
-UNSCHEDULABLE = "node.kubernetes.io/unschedulable"
-OUT_OF_SERVICE = "node.kubernetes.io/out-of-service"
 COMPONENT = "node-controller"
 # nodeConditionToTaintKeyStatusMap: (condition type, status) -> NoSchedule taint key
 CONDITION_TAINTS = {("Ready", "False"): NOT_READY, ("Ready", "Unknown"): UNREACHABLE,

@@ -29,6 +29,7 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, NamedTu
 
 from kubectl_sts.k8s import selectors
 from kubectl_sts.k8s.storage import class_of
+from kubectl_sts.k8s.taints import UNSCHEDULABLE as UNSCHEDULABLE_TAINT
 from .nodes import tolerates
 from .resources import BY_KIND
 
@@ -48,7 +49,6 @@ TAINT_TOLERATION = "TaintToleration"
 NODE_AFFINITY = "NodeAffinity"
 VOLUME_BINDING = "VolumeBinding"
 VOLUME_ZONE = "VolumeZone"
-UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"
 
 # framework ActionType bits (pkg/scheduler/framework/types.go)
 ADD, DELETE = 1, 2

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple
 from kubectl_sts.k8s.conditions import find_condition
 from . import events
 from .clock import time_to_step
-from .nodes import UNREACHABLE, tolerates
+from kubectl_sts.k8s.taints import NOT_READY, UNREACHABLE
+from .nodes import tolerates
 from .resources import BY_KIND
 
 if TYPE_CHECKING:
@@ -34,7 +35,6 @@ Obj = Dict[str, Any]
 
 NODE = BY_KIND["Node"]
 POD = BY_KIND["Pod"]
-NOT_READY = "node.kubernetes.io/not-ready"
 COMPONENT = "taint-eviction-controller"
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optiona
 import click
 
 from ..errors import Conflict, NotFound, PodFailed, Refused, StsError, UsageError, WaitTimeout
+from ..k8s.taints import OUT_OF_SERVICE
 from .shell import (confirm, connect, core_path, delete_options, get_statefulset,
                     wait_new_incarnation)
 from .options import Duration, Integer, dry_run_option, name_argument
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 Obj = Dict[str, Any]
 Step = Tuple[str, Callable[[bool], Any]]      # what the plan says, and the write (dry: bool)
 
-TAINT = {"key": "node.kubernetes.io/out-of-service", "value": "nodeshutdown",
+TAINT = {"key": OUT_OF_SERVICE, "value": "nodeshutdown",
          "effect": "NoExecute"}
 
 

@@ -5,10 +5,10 @@ from typing import Any, Dict, List, Optional
 
 from ..k8s.conditions import find_condition
 from ..k8s.humanreadable import parse_timestamp
+from ..k8s.taints import OUT_OF_SERVICE
 from .pods import is_ready
 
 Obj = Dict[str, Any]
-OUT_OF_SERVICE = "node.kubernetes.io/out-of-service"
 
 
 def down_for(node: Optional[Obj], now: float) -> Optional[float]:
