@@ -212,7 +212,7 @@ def test_the_forced_rollback_trap_is_repaired_by_deleting_the_pod(apps, core, na
     code, out, err = _repair(capsys, kubeconfig, namespace, "--ordinal", "1", "--yes",
                              "--timeout", "60s")
     assert code == 0, err
-    assert "no longer the update revision" in out
+    assert "the controller will not replace it by itself" in out
     assert "delete pod web-1 (uid %s)" % stuck.metadata.uid in out
     assert "web-1 is Ready again" in out
     assert core.read_namespaced_pod("web-1", namespace).spec.containers[0].image == good

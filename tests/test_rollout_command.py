@@ -358,6 +358,10 @@ def test_forced_rollback_of_a_stuck_rollout(apps, core, namespace, sts_cli, tmp_
     assert code == EXIT_TIMEOUT, (out, err)
     assert "timed out after 2s waiting for partition 2: web-2 not Ready" in err
     before = uids(core, namespace)
+    # the probe has failed failureThreshold (3) times: web-2 is not starting any more, it fails
+    wait_for(core.list_namespaced_event, lambda events: sum(
+        e.get("count") or 1 for e in events.values() if e.get("reason") == "Unhealthy" and
+        e["involvedObject"]["name"] == "web-2") > 3, timeout=30, namespace=namespace)
     # without --yes (stdin is not a terminal) the stuck pod is left alone
     staged_sts = get_sts(apps, namespace)
     code, out, err = sts_cli("web", "--undo")

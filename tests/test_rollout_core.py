@@ -10,7 +10,7 @@ from kubectl_sts.errors import Conflict, Refused
 from kubectl_sts.core.rollout import (STATE_ANNOTATION, annotation, evaluate_step, follow_verdict,
                                       interrupted_target, interruption_advice, new_book,
                                       next_command, restored, rollout_state, staged,
-                                      step_line, track, undo_victim, with_partition)
+                                      step_line, track, undo_victims, with_partition)
 from kubectl_sts.printers.rollout import render_plan
 from builders import REV_A, REV_B, REV_C, pods_at, rollout_pod, rollout_set
 
@@ -137,7 +137,7 @@ def test_the_gate_fails_fast_in_the_forced_rollback_trap(name, pods, policy, fai
     if fails:
         assert result["failed"]["pod"] == fails, name
         assert result["failed"]["stuck"] and not result["done"]
-        assert "no longer the update revision" in result["failed"]["message"]
+        assert "the controller will not replace it by itself" in result["failed"]["message"]
     else:
         assert result["failed"] is None, name
         assert [w["pod"] for w in result["waiting"]] == [waits_for]
@@ -160,29 +160,51 @@ def test_track_restarts_the_settle_time_of_a_pod_that_stops_being_ready():
     assert track(book, [unready], REV_B, 9.0) == {"readySince": {}, "baseline": {"u2": 1}}
 
 
-# -- the pod undo deletes ---------------------------------------------------------------------
+# -- the pods undo deletes ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("name,pods,restored_revision,policy,expected", [
-    ("the updated pod that never got Ready", [rollout_pod(0, REV_A), rollout_pod(1, REV_A),
-                                              rollout_pod(2, REV_B, ready=False)], REV_A,
-     "OrderedReady", "web-2"),
-    ("the lowest one blocks first", [rollout_pod(0, REV_A), rollout_pod(1, REV_B, ready=False),
-                                     rollout_pod(2, REV_B, ready=False)], REV_A,
-     "OrderedReady", "web-1"),
-    ("at the restored revision: starting", [rollout_pod(0, REV_A), rollout_pod(1, REV_A),
-                                            rollout_pod(2, REV_A, ready=False)], REV_A,
-     "OrderedReady", None),
+def failing_pod(ordinal, revision, **kwargs):
+    return rollout_pod(ordinal, revision, ready=False, waiting="ErrImagePull", **kwargs)
+
+
+@pytest.mark.parametrize("name,pods,restored_revision,policy,max_unavailable,minor,expected", [
+    ("the updated pod that fails", [rollout_pod(0, REV_A), rollout_pod(1, REV_A),
+                                    failing_pod(2, REV_B)], REV_A, "OrderedReady", None, 37,
+     ["web-2"]),
+    ("every failing one, lowest first", [rollout_pod(0, REV_A), failing_pod(1, REV_B),
+                                         failing_pod(2, REV_B)], REV_A, "OrderedReady", 2, 37,
+     ["web-1", "web-2"]),
+    ("wrong answer 6: a starting pod is no victim",
+     [rollout_pod(0, REV_A), rollout_pod(1, REV_B, ready=False, waiting="ContainerCreating"),
+      failing_pod(2, REV_B)], REV_A, "OrderedReady", 2, 37, ["web-2"]),
+    ("not Ready without a failure: starting", [rollout_pod(0, REV_A), rollout_pod(1, REV_A),
+                                               rollout_pod(2, REV_B, ready=False)], REV_A,
+     "OrderedReady", None, 37, []),
+    ("at the restored revision: not one to delete", [rollout_pod(0, REV_A),
+                                                     rollout_pod(1, REV_A),
+                                                     failing_pod(2, REV_A)], REV_A,
+     "OrderedReady", None, 37, []),
     ("terminating: already going", [rollout_pod(0, REV_A), rollout_pod(1, REV_A),
-                                    rollout_pod(2, REV_B, ready=False, deleting=True)], REV_A,
-     "OrderedReady", None),
-    ("Parallel never needs it", [rollout_pod(0, REV_A), rollout_pod(1, REV_A),
-                                 rollout_pod(2, REV_B, ready=False)], REV_A, "Parallel", None),
-    ("all Ready", pods_at(3, 2), REV_A, "OrderedReady", None),
+                                    failing_pod(2, REV_B, deleting=True)], REV_A,
+     "OrderedReady", None, 37, []),
+    ("Parallel, gate off: the controller replaces it", [
+        rollout_pod(0, REV_A), rollout_pod(1, REV_A), failing_pod(2, REV_B)], REV_A,
+     "Parallel", None, 37, []),
+    ("Parallel, maxUnavailable spent, before 1.37: stuck", [
+        rollout_pod(0, REV_A), rollout_pod(1, REV_A), failing_pod(2, REV_B)], REV_A,
+     "Parallel", 1, 36, ["web-2"]),
+    ("Parallel, maxUnavailable, 1.37 (#137666): broken old pods replaced first", [
+        rollout_pod(0, REV_A), rollout_pod(1, REV_A), failing_pod(2, REV_B)], REV_A,
+     "Parallel", 1, 37, []),
+    ("Parallel, maxUnavailable left, before 1.37: replaced", [
+        rollout_pod(0, REV_A), rollout_pod(1, REV_A), failing_pod(2, REV_B)], REV_A,
+     "Parallel", 2, 36, []),
+    ("all Ready", pods_at(3, 2), REV_A, "OrderedReady", None, 37, []),
 ])
-def test_undo_victim(name, pods, restored_revision, policy, expected):
-    state = rollout_state(rollout_set(replicas=3, partition=2, pod_management=policy))
-    victim = undo_victim(state, pods, restored_revision)
-    assert (victim["metadata"]["name"] if victim else None) == expected, name
+def test_undo_victims(name, pods, restored_revision, policy, max_unavailable, minor, expected):
+    sts = rollout_set(replicas=3, partition=2, pod_management=policy,
+                      max_unavailable=max_unavailable)
+    victims = undo_victims(sts, pods, restored_revision, minor)
+    assert [v["metadata"]["name"] for v in victims] == expected, name
 
 
 # -- 4. a step names only the pods it changes --------------------------------------------------

@@ -193,7 +193,7 @@ def test_stuck_rollout(capsys, kubeconfig, apps, core, namespace):
     assert len(stuck_lines) == 1
     assert stuck_lines[0].startswith("ROLLOUT STUCK at web-2: web-2 runs the update revision")
     rows, _ = table_rows(out)
-    assert rows["web-2"]["STATUS"] in FAILING_PULL
+    assert rows["web-2"]["STATUS"] in [s + " FAILING" for s in FAILING_PULL]
     assert rows["web-2"]["REVISION"] == "updated"
     assert rows["web-0"]["REVISION"] == rows["web-1"]["REVISION"] == "current"
 
@@ -505,7 +505,15 @@ def test_request_count_does_not_grow_with_replicas(capsys, sandbox, kubeconfig, 
         requests = _status_requests(sandbox, before, namespace)
         assert all(r["method"] == "GET" for r in requests)
         counts[name] = len(requests)
-    assert counts == {"small": 5, "big": 5}
+        # the diagnosis reads the nodes of the pods, a GET each, and the server's version
+        nodes = {p.spec.node_name for p in core.list_namespaced_pod(
+            namespace, label_selector="app=%s" % name).items}
+        cluster = [r["path"] for r in sandbox.request_log[before:]
+                   if r["user_agent"].startswith("kubectl-sts/") and
+                   "/namespaces/" not in r["path"]]
+        assert sorted(cluster) == sorted(["/version"] + ["/api/v1/nodes/%s" % n
+                                                         for n in nodes]), cluster
+    assert counts == {"small": 6, "big": 6}
 
 
 def test_forbidden_events_are_noted_not_fatal(capsys, sandbox, kubeconfig, apps, core,
@@ -590,20 +598,20 @@ def test_independent_reads_are_in_flight_together(sandbox, kubeconfig, apps, cor
             "status", "web"]
     _, out, answered = _status_rounds(sandbox, capsys, argv, namespace, delay)
     assert "web-1   Running 1/1" in out
-    assert sorted(answered) == ["events", "persistentvolumeclaims", "pods", "services",
-                                "statefulsets"], answered
+    assert sorted(answered) == ["events", "persistentvolumeclaims", "poddisruptionbudgets",
+                                "pods", "services", "statefulsets"], answered
     assert all(len(times) == 1 for times in answered.values()), answered
-    first = answered["statefulsets"] + answered["events"]
+    first = answered["statefulsets"] + answered["events"] + answered["poddisruptionbudgets"]
     second = answered["pods"] + answered["persistentvolumeclaims"] + answered["services"]
     assert max(first) - min(first) < delay / 2
     assert max(second) - min(second) < delay / 2
     assert min(second) - max(first) >= delay * 0.9      # the second round needs the first
-    # the next run: one round trip, the same five requests, the same view
+    # the next run: one round trip, the same six requests, the same view
     _, again, answered = _status_rounds(sandbox, capsys, argv, namespace, delay)
     assert _without_ages(again) == _without_ages(out)
     assert all(len(times) == 1 for times in answered.values()), answered
     every = [t for times in answered.values() for t in times]
-    assert len(every) == 5 and max(every) - min(every) < delay / 2
+    assert len(every) == 6 and max(every) - min(every) < delay / 2
 
 
 def test_a_wrong_cached_guess_is_read_again(sandbox, kubeconfig, apps, core, namespace,

@@ -8,7 +8,7 @@ from functools import partial
 
 import pytest
 
-from kubectl_sts.core.status import (build_view, diagnose_stuck, is_healthy, list_row,
+from kubectl_sts.core.status import (build_view, is_healthy, list_row,
                                      status_claim, status_pod, status_reads)
 from kubectl_sts.printers.status import MAX_WARNINGS, render_list, render_view
 
@@ -655,13 +655,14 @@ def test_crash_loop_at_the_update_revision_is_a_stuck_rollout():
     assert stuck["revision"] == REV_B and stuck["atUpdateRevision"] is True
     assert stuck["kind"] == "rollout"
     assert "update revision %s" % REV_B in stuck["message"]
-    assert "undo the rollout" in stuck["message"] and "delete web-2" in stuck["message"]
-    assert diagnose_stuck(view) == stuck
+    assert "kubectl sts rollout web --undo" in stuck["message"]
+    assert "deletes web-2" in stuck["message"]
+    assert view["stuck"] == stuck
     text = render_view(view)
     assert "ROLLOUT STUCK at web-2: " + stuck["message"] in text.splitlines()
     assert view["ordinals"][2]["restarts"] == 4
     assert column(text, "RESTARTS", "web-2") == "4"
-    assert column(text, "STATUS", "web-2") == "CrashLoopBackOff"
+    assert column(text, "STATUS", "web-2") == "CrashLoopBackOff FAILING"
 
 
 def test_image_pull_failure_without_restarts_is_stuck_too():
@@ -682,8 +683,8 @@ def test_failing_pod_at_an_old_revision_after_a_revert_must_be_deleted():
     stuck = view["stuck"]
     assert stuck["pod"] == "web-2" and stuck["atUpdateRevision"] is False
     assert stuck["kind"] == "rollout"
-    assert "kubectl delete pod web-2" in stuck["message"]
-    assert "no longer the update revision" in stuck["message"]
+    assert "kubectl sts repair web --ordinal 2" in stuck["message"]
+    assert "the controller no longer wants" in stuck["message"]
     assert "ROLLOUT STUCK at web-2" in render_view(view)
 
 
@@ -702,12 +703,16 @@ def test_failed_phase_counts_as_failing():
     assert view_of(sts, [pod])["stuck"]["pod"] == "web-0"
 
 
-def test_the_lowest_unready_ordinal_decides():
+def test_a_failing_updated_pod_stops_the_rollout_whatever_is_below_it():
+    # the controller waits for web-1 first, then for web-2, which never gets Ready: no other
+    # ordinal is updated until the template is fixed or undone
     sts = served_sts(replicas=3, current=REV_A, update=REV_B)
     pods = [served_pod("web-0", revision=REV_A),
             served_pod("web-1", revision=REV_A, waiting="ContainerCreating", phase="Pending"),
             served_pod("web-2", revision=REV_B, waiting="CrashLoopBackOff", restarts=5)]
-    assert view_of(sts, pods)["stuck"] is None
+    stuck = view_of(sts, pods)["stuck"]
+    assert (stuck["pod"], stuck["kind"]) == ("web-2", "rollout")
+    assert "kubectl sts rollout web --undo" in stuck["message"]
 
 
 @pytest.mark.parametrize("pod", [
@@ -724,21 +729,34 @@ def test_a_merely_starting_pod_is_not_stuck(pod):
     assert "STUCK" not in text and "BLOCKED" not in text
 
 
-def test_a_missing_ordinal_is_not_stuck():
+def test_a_missing_ordinal_is_not_the_stuck_one():
     sts = served_sts(replicas=3, current=REV_A, update=REV_B)
     pods = [served_pod("web-0", revision=REV_A),
             served_pod("web-2", revision=REV_B, waiting="CrashLoopBackOff", restarts=1)]
-    assert view_of(sts, pods)["stuck"] is None
+    view = view_of(sts, pods)
+    assert view["stuck"]["pod"] == "web-2"
+    assert view["ordinals"][1]["verdict"] == "progressing"
 
 
-def test_parallel_is_never_stuck():
+def test_parallel_stops_at_a_failing_updated_pod_too():
+    # the rolling update goes from the highest ordinal down and returns at an unhealthy pod
+    # of the update revision (stateful_set_control.go, updateStatefulSet)
     sts = served_sts(replicas=3, current=REV_A, update=REV_B, pod_management="Parallel")
     pods = [served_pod("web-0", revision=REV_A), served_pod("web-1", revision=REV_A),
             served_pod("web-2", revision=REV_B, waiting="CrashLoopBackOff", restarts=4)]
     view = view_of(sts, pods)
     assert view["podManagementPolicy"] == "Parallel"
-    assert view["stuck"] is None and diagnose_stuck(view) is None
-    assert "STUCK" not in render_view(view)
+    assert view["stuck"]["pod"] == "web-2"
+    assert "ROLLOUT STUCK at web-2" in render_view(view)
+
+
+def test_parallel_replaces_a_failing_old_pod_by_itself():
+    # gate off: the rolling update deletes a pod of another revision when it reaches it
+    sts = served_sts(replicas=3, current=REV_B, update=REV_B, pod_management="Parallel")
+    pods = [served_pod("web-0", revision=REV_B), served_pod("web-1", revision=REV_B),
+            served_pod("web-2", revision=REV_A, waiting="CrashLoopBackOff", restarts=4)]
+    view = view_of(sts, pods)
+    assert view["stuck"] is None and view["ordinals"][2]["verdict"] == "failing"
 
 
 def test_healthy_set_is_not_stuck():
@@ -864,7 +882,7 @@ def test_failing_pod_below_the_partition_at_the_current_revision_blocks_progress
             served_pod("web-2", revision=REV_B)]
     stuck = view_of(sts, pods)["stuck"]
     assert (stuck["pod"], stuck["kind"]) == ("web-1", "rollout")
-    assert "kubectl delete pod web-1" in stuck["message"]
+    assert "kubectl sts repair web --ordinal 1" in stuck["message"]
 
 
 # -- what status reads besides the set (cached between runs) ------------------------------------
@@ -907,7 +925,7 @@ def _heavy(obj):
     obj["metadata"]["ownerReferences"] = [{"kind": "StatefulSet", "name": "web"}]
     for c in obj["spec"].get("containers") or []:
         c.update(env=[{"name": "A", "value": "1"}], ports=[{"containerPort": 80}],
-                 readinessProbe={"httpGet": {"path": "/", "port": 80}})
+                 livenessProbe={"httpGet": {"path": "/", "port": 80}})
     obj["status"]["hostIP"] = "172.18.0.2"
     return obj
 
@@ -945,7 +963,7 @@ def test_reduced_pods_and_claims_give_the_same_view(wide):
     assert reduced == full
     assert render_view(reduced, wide) == render_view(full, wide)
     assert "managedFields" not in json.dumps([status_pod(p) for p in pods])
-    assert "readinessProbe" not in json.dumps([status_pod(p) for p in pods])
+    assert "livenessProbe" not in json.dumps([status_pod(p) for p in pods])
 
 
 def test_reduced_pods_share_their_repeated_strings():

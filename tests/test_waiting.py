@@ -49,7 +49,7 @@ ALL = [web_pod(0), web_pod(1), web_pod(2)]
     ("failing-old-pod-is-not-a-failure", sts(pod_management="Parallel"),
      [web_pod(0), web_pod(1), web_pod(2, revision=OLD, waiting="CrashLoopBackOff", ready=False,
                                       phase="Pending")], "rollout",
-     "waiting", "web-2 not Ready"),
+     "waiting", "web-2 failing: CrashLoopBackOff in container app: boom"),
     ("deleted-done", None, [], "deleted", "done", "deleted"),
     ("deleted-waiting", sts(), [], "deleted", "waiting", "statefulset web still exists"),
     ("gone-while-waiting", None, [], "rollout", "failed", "the StatefulSet was deleted"),

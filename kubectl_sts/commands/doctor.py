@@ -1,7 +1,8 @@
 """`kubectl sts doctor [NAME]`: every configuration hazard of one StatefulSet, or of every set
-in the namespace (-A: in every namespace), from one list per resource kind (StatefulSets, pods,
-PVCs, PVs, StorageClasses, Services, PodDisruptionBudgets, EndpointSlices), all in flight at
-once."""
+in the namespace (-A: in every namespace), and what the one diagnosis (core/diagnosis.py) says
+of its ordinals, from one list per resource kind (StatefulSets, pods, PVCs, PVs,
+StorageClasses, Services, PodDisruptionBudgets, EndpointSlices, Nodes, Warning events) and the
+server's version, all in flight at once."""
 
 from typing import TYPE_CHECKING, Any, Callable, List, NamedTuple, Optional, TypeVar
 
@@ -59,7 +60,10 @@ def validate(options: DoctorOptions) -> DoctorOptions:
 
 
 def run(conn: "Connection", options: DoctorOptions) -> int:
+    import time
+    from ..core.diagnosis import Facts, diagnose
     from ..core.doctor import findings
+    from .shell import server_minor
     from ..client.connection import concurrently
     from ..client.paths import path
     name, all_namespaces, output = options.name, options.all_namespaces, options.output
@@ -74,7 +78,8 @@ def run(conn: "Connection", options: DoctorOptions) -> int:
                 notes.append("%s not read (forbidden)" % what)
                 return None
         return read
-    sets, pods, claims, pvs, classes, services, pdbs, slices = concurrently(
+    sets, pods, claims, pvs, classes, services, pdbs, slices, nodes, events, version = \
+        concurrently(
         (lambda: [get_statefulset(conn, ns, name)]) if name else
         (lambda: conn.get(sts_path(ns))["items"]),
         lambda: conn.get(core_path(ns, "pods"))["items"],
@@ -84,8 +89,13 @@ def run(conn: "Connection", options: DoctorOptions) -> int:
         lambda: conn.get(core_path(ns, "services"))["items"],
         optional("PodDisruptionBudgets",
                  lambda: conn.get(path("poddisruptionbudgets", ns))["items"]),
-        optional("EndpointSlices", lambda: conn.get(path("endpointslices", ns))["items"]))
+        optional("EndpointSlices", lambda: conn.get(path("endpointslices", ns))["items"]),
+        optional("Nodes", lambda: conn.get(path("nodes"))["items"]),
+        optional("Events", lambda: conn.get(core_path(ns, "events"),
+                                            fieldSelector="type=Warning")["items"]),
+        optional("the server version", lambda: conn.get("/version")))
     pv_by_name = {p["metadata"]["name"]: p for p in pvs} if pvs is not None else None
+    node_by_name = {n["metadata"]["name"]: n for n in nodes} if nodes is not None else None
     report = []
     for sts in sorted(sets, key=lambda s: (s["metadata"].get("namespace") or "",
                                            s["metadata"]["name"])):
@@ -93,9 +103,15 @@ def run(conn: "Connection", options: DoctorOptions) -> int:
 
         def local(items: List[Any]) -> List[Any]:
             return [i for i in items if i["metadata"].get("namespace") == here]
+        diagnosis = diagnose(Facts(sts=sts, pods=local(pods), claims=local(claims),
+                                   pvs=pv_by_name, nodes=node_by_name,
+                                   events=local(events or []),
+                                   pdbs=None if pdbs is None else local(pdbs), now=time.time(),
+                                   server_minor=server_minor(version)))
         report += findings(sts, local(pods), local(claims), pv_by_name, classes or [],
                            {s["metadata"]["name"]: s for s in local(services)},
-                           local(pdbs or []), None if slices is None else local(slices))
+                           local(pdbs or []), None if slices is None else local(slices),
+                           diagnosis)
     errors = sum(1 for f in report if f["severity"] == "error")
     if not output.table:
         from ..printers.formats import print_document

@@ -93,32 +93,72 @@ def validate(options: RepairOptions) -> RepairOptions:
     return options
 
 
+REMEDIES = ("taint", "force-delete", "delete-pod", "fresh-volume")   # what repair can apply
+
+
+def choose(row: Obj, force_delete: bool, fresh_volume: bool) -> Tuple[Optional[str], str]:
+    """The remedy repair applies for a verdict of the one diagnosis (core.diagnosis), or None
+    with why: only one the diagnosis says can work; --force-delete prefers the grace-0
+    delete to the taint; --fresh-volume is applied only when asked for (it loses data)."""
+    works = {r["kind"]: r for r in row["remedies"] if r["works"] and r["kind"] in REMEDIES}
+    if fresh_volume:
+        if "fresh-volume" in works:
+            return "fresh-volume", ""
+        return None, "--fresh-volume does not apply to %s" % row["pod"]
+    for kind in (("force-delete", "taint") if force_delete else ("taint",)) + ("delete-pod",):
+        if kind in works:
+            return kind, ""
+    if "fresh-volume" in works:
+        return None, "needs --fresh-volume"
+    return None, "no remedy applies"
+
+
+def ways_out(row: Obj) -> List[str]:
+    """The lines that say what can work and, for what cannot, why not."""
+    lines = []
+    for r in row["remedies"]:
+        if r["works"]:
+            lines.append("  - %s%s" % (r["text"], ": %s" % r["command"] if r["command"] else ""))
+        else:
+            lines.append("  - not %s: %s" % (r["kind"], r["why"]))
+    return lines
+
+
 def run(conn: "Connection", options: RepairOptions) -> int:
-    """Read, diagnose (core.repair), show the plan, ask, write, wait until Ready again."""
-    from ..core.repair import diagnose
-    from ..core.rollout.gate import stuck
+    """Read, diagnose (core.diagnosis), show the plan, ask, write, wait until Ready again."""
+    from ..core.diagnosis import Facts, diagnose
+    from .shell import server_minor
     session = Repair(conn, options.name, options.ordinal, options.timeout_s)
     pod_name, dry_run = session.pod_name, options.dry_run
-    sts, pod, nodes, pvs, events, pods, claims = session.read()
+    sts, pod, nodes, pvs, events, pods, claims, pdbs, version = session.read()
     if options.untaint:
         return session.untaint(nodes, options.yes, dry_run)
-    found = diagnose(sts, options.ordinal, pod, claims, pvs, nodes, events, time.time(),
-                     options.min_down, stuck(sts, pods))
+    diagnosis = diagnose(Facts(sts=sts, pods=pods, claims=claims, pvs=pvs,
+                               nodes={n["metadata"]["name"]: n for n in nodes}, events=events,
+                               pdbs=pdbs, now=time.time(), server_minor=server_minor(version),
+                               min_down=options.min_down))
+    row = next(r for r in diagnosis["ordinals"] if r["ordinal"] == options.ordinal)
     click.echo("Diagnosis of %s/%s:" % (session.ns, pod_name))
-    for line in found["evidence"]:
-        click.echo("  " + line)
-    click.echo(found["text"])
-    remedy = found["remedy"]
-    if remedy == "taint" and options.force_delete:
-        remedy = "force-delete"
-    if remedy == "fresh-volume" and not options.fresh_volume:
-        raise Refused("error: refused: %s needs --fresh-volume (it deletes the data of its "
-                      "claims); nothing was changed" % pod_name)
+    for link in row["chain"]:
+        kind, _, name = link["object"].partition("/")
+        click.echo("  %s %s: %s" % ("PVC" if kind == "pvc" else kind, name, link["text"]))
+    for ev in row["evidence"]:
+        click.echo("  event %s %s (%s ago): %s" % (ev["type"], ev["reason"], ev["age"] or "?",
+                                                   ev["message"][:160]))
+    if row["verdict"] == "healthy":
+        click.echo("%s is Ready: nothing to repair" % pod_name)
+        return 0
+    click.echo("%s %s: %s" % (pod_name, row["verdict"], row["cause"]))
+    remedy, why = choose(row, options.force_delete, options.fresh_volume)
     if remedy is None:
-        if found["problem"] == "healthy":
-            return 0
-        raise StsError("error: no remedy applies to %s (%s); nothing was changed"
-                       % (pod_name, found["problem"]))
+        for line in ["What can work, and what cannot:"] + ways_out(row):
+            click.echo(line)
+        if why == "needs --fresh-volume":
+            raise Refused("error: refused: %s needs --fresh-volume to start again on an "
+                          "empty volume (the data of its claims is lost), or its node back; "
+                          "nothing was changed" % pod_name)
+        raise StsError("error: %s to %s (%s); nothing was changed" % (why, pod_name,
+                                                                     row["verdict"]))
     plan = session.plan(remedy, pod, claims, pvs, options.keep_volume)
     node = ((pod or {}).get("spec") or {}).get("nodeName")    # taint, force-delete: the pod's
     click.echo("Plan:")
@@ -153,10 +193,11 @@ class Repair:
         self.pod_name = "%s-%d" % (name, ordinal)
 
     def read(self) -> Tuple[Obj, Optional[Obj], List[Obj], Dict[str, Obj], List[Obj],
-                            List[Obj], List[Obj]]:
+                            List[Obj], List[Obj], Optional[List[Obj]], Optional[Obj]]:
         from ..k8s import statefulset as facts
         from ..client.connection import concurrently
         from ..client.paths import path
+        from .shell import first_reads
         sts = get_statefulset(self.conn, self.ns, self.name)
         if self.ordinal not in facts.ordinals(sts):
             raise UsageError("error: ordinal %d is outside the range of %s" % (self.ordinal,
@@ -183,11 +224,13 @@ class Repair:
                 "involvedObject.name=%s" % self.pod_name))["items"],
             lambda: self.conn.get(core_path(self.ns, "pods"), labelSelector=_selector(sts))[
                 "items"],
+            *first_reads(self.conn, self.ns),
             *[claim(c) for c in names])
-        the_pod, nodes, pvs, events, pods = results[:5]
-        claims = [c for c in results[5:] if c is not None]
+        the_pod, nodes, pvs, events, pods, pdbs, version = results[:7]
+        claims = [c for c in results[7:] if c is not None]
         events.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "")
-        return sts, the_pod, nodes, {p["metadata"]["name"]: p for p in pvs}, events, pods, claims
+        return sts, the_pod, nodes, {p["metadata"]["name"]: p for p in pvs}, events, pods, \
+            claims, pdbs, version
 
     # -- the remedies ---------------------------------------------------------------------------
     def plan(self, remedy: str, pod: Optional[Obj], claims: List[Obj], pvs: Dict[str, Obj],
@@ -265,7 +308,7 @@ class Repair:
 
     def untaint(self, nodes: List[Obj], yes: bool, dry_run: str) -> int:
         from ..client.paths import path
-        from ..core.repair import down_for, out_of_service
+        from ..k8s.nodes import down_for, out_of_service
         back = [n for n in nodes if out_of_service(n) and down_for(n, time.time()) is None]
         still = [n["metadata"]["name"] for n in nodes if out_of_service(n) and n not in back]
         for name in still:

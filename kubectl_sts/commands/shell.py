@@ -1,7 +1,8 @@
 """What the verbs share (a verb imports no other verb): the connection from the global flags,
-the paths and the one GET of a set, the clock, the reads of a set for a plan (read_set) and for
-its status view (read_view), confirmation, delete options, waiting for a new pod incarnation,
-and the progress line of a wait."""
+the paths and the one GET of a set, the clock, the reads of a set for a plan (read_set), for
+its status view (read_view) and for the one diagnosis (read_facts, diagnose_set),
+confirmation, delete options, waiting for a new pod incarnation, and the progress line of a
+wait."""
 
 import datetime
 import sys
@@ -9,11 +10,12 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 import click
 
-from ..errors import Forbidden, NotFound, UsageError
+from ..errors import Forbidden, NotFound, StsError, UsageError
 
 if TYPE_CHECKING:
     from ..client.connection import Connection
     from ..client.watch import Outcome
+    from ..core.diagnosis import Facts
 
 Obj = Dict[str, Any]
 
@@ -115,10 +117,16 @@ def read_set(conn: "Connection", name: str) -> Tuple[Obj, List[Obj], List[Obj],
 
 def read_view(conn: "Connection", namespace: str, name: str, domain: str,
               wide: bool = False) -> Obj:
-    """The status view of one set (core.status.build_view), from read_objects."""
+    """The status view of one set (core.status.build_view), from read_objects and the one
+    diagnosis (commands/diagnose.py: the nodes, PVs and budgets it reads besides)."""
     from ..core.status import build_view
-    sts, pods, claims, service, events, unreadable = read_objects(conn, namespace, name)
-    return build_view(sts, pods, claims, service, events, now_utc(), domain, wide, unreadable)
+    from ..client.connection import concurrently
+    results = concurrently(lambda: read_objects(conn, namespace, name),
+                           *first_reads(conn, namespace))
+    sts, pods, claims, service, events, unreadable = results[0]
+    diagnosis, more = diagnose_set(conn, sts, pods, claims, events, early=results[1:])
+    return build_view(sts, pods, claims, service, events, now_utc(), domain, wide,
+                      sorted(unreadable + more), diagnosis)
 
 
 def read_objects(conn: "Connection", namespace: str, name: str) -> Tuple[
@@ -269,3 +277,149 @@ class Progress:
         elif line is not None:
             click.echo(line, err=self.err)
         self.shown = line
+
+
+# -- the reads of the one diagnosis (core/diagnosis.py) ------------------------------------
+# Shared by every view that renders it: status, rollout (the plan, --status, the gate), wait,
+# repair and doctor. Given the set and its pods, one round of reads in flight together: the
+# nodes of its pods (a GET each; one list when an ordinal is not Ready, since a pinned volume
+# may name another node, or when the pods are on many nodes), the PVs of the claims of the
+# ordinals that are not Ready, the namespace's PodDisruptionBudgets and the server's version
+# (first_reads, which a caller may send with its own first round). What is forbidden is left
+# out and named; nothing here fails a view.
+
+MAX_NODE_GETS = 20          # more distinct nodes than this: one list instead
+
+
+def first_reads(conn: "Connection", namespace: str) -> List[Callable[[], Any]]:
+    """The reads that depend on nothing (the namespace's PodDisruptionBudgets, the server's
+    version), for a caller to send with its own first round; their results go to read_facts
+    as `early` (a 403 gives None)."""
+    from ..client.paths import path
+    return [_tolerant(lambda: conn.get(path("poddisruptionbudgets", namespace))["items"]),
+            _tolerant(lambda: conn.get("/version"))]
+
+
+def _tolerant(fn: Callable[[], Any]) -> Callable[[], Any]:
+    def read() -> Any:
+        try:
+            return fn()
+        except StsError:
+            return None
+    return read
+
+
+def read_facts(conn: "Connection", sts: Obj, pods: List[Obj],
+               claims: Optional[List[Obj]] = None, events: Optional[List[Obj]] = None,
+               min_down: Optional[float] = None,
+               early: Optional[List[Any]] = None) -> Tuple["Facts", List[str]]:
+    """The diagnosis's Facts for `sts` and `pods`, and what could not be read. `early`: the
+    results of first_reads, when the caller sent them already."""
+    import time
+    from ..client.connection import concurrently
+    from ..client.paths import path
+    from ..core.diagnosis import DEFAULT_MIN_DOWN, Facts
+    from ..core.labels import selector_string
+    from ..k8s import statefulset as facts
+    from ..k8s.conditions import pod_ready
+    ns = sts["metadata"].get("namespace") or conn.namespace
+    unreadable: List[str] = []
+    node_names = sorted({str((p.get("spec") or {}).get("nodeName"))
+                         for p in pods if (p.get("spec") or {}).get("nodeName")})
+    unready = {facts.pod_ordinal(sts["metadata"]["name"], p["metadata"]["name"])
+               for p in pods if not pod_ready(p) or p["metadata"].get("deletionTimestamp")}
+    by_ordinal = facts.pods_by_ordinal(sts["metadata"]["name"], pods)
+    unready |= {o for o in facts.ordinals(sts) if o not in by_ordinal}
+    list_nodes = bool(unready) or len(node_names) > MAX_NODE_GETS
+
+    def optional(what: str, fn: Callable[[], Any]) -> Callable[[], Any]:
+        def read() -> Any:
+            try:
+                return fn()
+            except Forbidden:
+                unreadable.append("%s (forbidden)" % what)
+            except StsError:
+                pass            # a view goes on without it
+            return None
+        return read
+
+    def node(name: str) -> Callable[[], Optional[Obj]]:
+        def get() -> Optional[Obj]:
+            try:
+                return conn.get(path("nodes", None, name))
+            except NotFound:
+                return None
+        return get
+
+    calls: List[Callable[[], Any]] = [
+        (lambda: early[0]) if early is not None else optional(
+            "poddisruptionbudgets", lambda: conn.get(path("poddisruptionbudgets", ns))["items"]),
+        (lambda: early[1]) if early is not None else optional(
+            "version", lambda: conn.get("/version")),
+        (lambda: claims) if claims is not None else optional(
+            "persistentvolumeclaims", lambda: conn.get(
+                core_path(ns, "persistentvolumeclaims"), labelSelector=selector_string(
+                    {"matchLabels": (sts["spec"].get("selector") or {}).get("matchLabels")
+                     or {}}))["items"] if facts.claim_templates(sts) else []),
+        (lambda: events) if events is not None else optional(
+            "events", lambda: conn.get(core_path(ns, "events"),
+                                       fieldSelector="type=Warning")["items"])]
+    if list_nodes:
+        calls.append(optional("nodes", lambda: conn.get(path("nodes"))["items"]))
+    else:
+        calls += [optional("nodes", node(name)) for name in node_names]
+    results = concurrently(*calls)
+    pdbs, version, claims, events = results[:4]
+    nodes: Optional[Dict[str, Obj]] = None
+    if "nodes (forbidden)" not in unreadable:
+        found = results[4] if list_nodes else [n for n in results[4:] if n is not None]
+        nodes = {n["metadata"]["name"]: n for n in found or []}
+    mine = claims or []
+    volumes = sorted({str((c.get("spec") or {}).get("volumeName")) for c in mine
+                      if _claim_ordinal(sts, c) in unready and
+                      (c.get("spec") or {}).get("volumeName")})
+    pvs: Optional[Dict[str, Obj]] = {}
+    if volumes:
+        got = concurrently(*[optional("persistentvolumes", _pv(conn, v)) for v in volumes])
+        pvs = None if "persistentvolumes (forbidden)" in unreadable else {
+            p["metadata"]["name"]: p for p in got if p is not None}
+    return Facts(sts=sts, pods=pods, claims=mine, pvs=pvs, nodes=nodes, events=events or [],
+                 pdbs=pdbs, now=time.time(), server_minor=server_minor(version),
+                 min_down=DEFAULT_MIN_DOWN if min_down is None else min_down), unreadable
+
+
+def _pv(conn: "Connection", name: str) -> Callable[[], Optional[Obj]]:
+    from ..client.paths import path
+
+    def get() -> Optional[Obj]:
+        try:
+            return conn.get(path("persistentvolumes", None, name))
+        except NotFound:
+            return None
+    return get
+
+
+def _claim_ordinal(sts: Obj, claim: Obj) -> Optional[int]:
+    from ..k8s import statefulset as facts
+    for template in facts.claim_templates(sts):
+        ordinal = facts.claim_ordinal(template, sts["metadata"]["name"],
+                                      claim["metadata"]["name"])
+        if ordinal is not None:
+            return ordinal
+    return None
+
+
+def server_minor(version: Optional[Obj]) -> Optional[int]:
+    """The minor version of a /version answer ("37", "37+"), or None."""
+    digits = "".join(ch for ch in str((version or {}).get("minor") or "") if ch.isdigit())
+    return int(digits) if digits else None
+
+
+def diagnose_set(conn: "Connection", sts: Obj, pods: List[Obj],
+                 claims: Optional[List[Obj]] = None, events: Optional[List[Obj]] = None,
+                 min_down: Optional[float] = None,
+                 early: Optional[List[Any]] = None) -> Tuple[Obj, List[str]]:
+    """Read (read_facts) and diagnose: the diagnosis and what could not be read."""
+    from ..core.diagnosis import diagnose
+    found, unreadable = read_facts(conn, sts, pods, claims, events, min_down, early)
+    return diagnose(found), unreadable

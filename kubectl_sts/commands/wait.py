@@ -100,6 +100,8 @@ def run(conn: "Connection", options: WaitOptions) -> int:
                        list(snapshot.get("claims", {}).values()), mode,
                        options.ondelete, now, book, options.deadline_s)
         last["result"], last["sts"] = result, current
+        last["pods"] = list(snapshot.get("pods", {}).values())
+        last["claims"] = list(snapshot.get("claims", {}).values())
         if result["state"] in ("failed", "stalled", "pending-delete"):
             return Verdict(failed=result)
         return Verdict(done=result["state"] == "done", line=result["message"],
@@ -109,15 +111,48 @@ def run(conn: "Connection", options: WaitOptions) -> int:
     progress(None)
     if outcome.state == "done":
         assert outcome.verdict is not None
-        return finish(conn, options, outcome.verdict.result or last["result"], last.get("sts"))
+        return finish(conn, options, explain(conn, last, outcome.verdict.result or
+                                             last["result"]), last.get("sts"))
     if outcome.state == "failed":
         assert outcome.verdict is not None
-        return finish(conn, options, outcome.verdict.failed, last.get("sts"))
-    result = (outcome.verdict.result if outcome.verdict else None) or last.get("result") \
-        or {"state": "waiting", "message": outcome.why or "no answer"}
+        return finish(conn, options, explain(conn, last, outcome.verdict.failed),
+                      last.get("sts"))
+    result = explain(conn, last, (outcome.verdict.result if outcome.verdict else None) or
+                     last.get("result") or {"state": "waiting",
+                                            "message": outcome.why or "no answer"})
     return finish(conn, options, dict(result, state="timeout", message="timed out after %gs: %s"
                                       % (options.timeout_s, result["message"])),
                   last.get("sts"))
+
+
+def explain(conn: "Connection", last: Dict[str, Any], result: Obj) -> Obj:
+    """The result with what the watches cannot see: the one diagnosis over the nodes, PVs and
+    budgets too (commands/diagnose.py), read once at the end. A pod waited for gets its
+    verdict's cause (a down node, a pinned volume); when done, the problems of pods that are
+    Ready (a drain a budget blocks) become notes."""
+    from ..core.diagnosis import headline
+    sts = last.get("sts")
+    if sts is None or result.get("state") == "failed" and result.get("failure") is None:
+        return result
+    from .shell import diagnose_set
+    diagnosis, _ = diagnose_set(conn, sts, last.get("pods") or [], last.get("claims"))
+    problems = {row["pod"]: row for row in diagnosis["problems"]
+                if row["verdict"] in ("failing", "blocked", "down", "stuck")}
+    if result.get("state") == "done":
+        return dict(result, notes=[headline(row) for row in problems.values()])
+    waiting = [dict(w, why="%s: %s" % (problems[w["pod"]]["verdict"],
+                                       problems[w["pod"]]["cause"]))
+               if w.get("pod") in problems else w for w in result.get("waiting") or []]
+    if result.get("state") == "failed":
+        return result
+    line = "; ".join("%s %s" % (w["pod"], w["why"]) if w["pod"] else w["why"]
+                     for w in waiting[:4]) + (" (+%d more)" % (len(waiting) - 4)
+                                              if len(waiting) > 4 else "")
+    message = result["message"]
+    if line and waiting != (result.get("waiting") or []):
+        prefix = message.split(": ", 1)[0] + ": " if message.startswith("no progress") else ""
+        message = prefix + line
+    return dict(result, waiting=waiting, message=message)
 
 
 def finish(conn: "Connection", options: WaitOptions, result: Obj, sts: Optional[Obj]) -> int:
@@ -131,9 +166,12 @@ def finish(conn: "Connection", options: WaitOptions, result: Obj, sts: Optional[
                "message": result["message"],
                "waiting": [w for w in result.get("waiting") or []],
                "failure": result.get("failure"), "toDelete": result.get("toDelete", []),
+               "notes": result.get("notes", []),
                "revision": ((sts or {}).get("status") or {}).get("updateRevision")}
         click.echo(print_document(doc, output, lambda _: "statefulset.apps/%s" % name))
     if state == "done":
+        for note in result.get("notes") or []:
+            click.echo("note: %s" % note, err=True)
         if output.table and mode == "deleted":
             click.echo("statefulset.apps/%s deleted" % name)
         elif output.table:

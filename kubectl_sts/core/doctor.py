@@ -126,13 +126,17 @@ def check_retention(sts: Obj, claims: List[Obj], pvs: Optional[Dict[str, Obj]]) 
                      "policy to Retain, unless losing the data is intended")]
 
 
-def check_partition(sts: Obj) -> List[Obj]:
+def check_partition(sts: Obj, pods: List[Obj]) -> List[Obj]:
+    """A partition left above 0 with nothing pending: every pod runs the update revision (a
+    pod left at another one, stuck after an undo, is pending: check_incidents names it)."""
+    from ..k8s.statefulset import pod_revision
     partition = facts.partition(sts) or 0
     status = sts.get("status") or {}
     if facts.strategy_type(sts) != "RollingUpdate" or partition <= 0:
         return []
     if status.get("currentRevision") and status.get("currentRevision") == \
-            status.get("updateRevision"):
+            status.get("updateRevision") and all(
+                pod_revision(p) == status["updateRevision"] for p in pods):
         return [_finding(sts, "warning", "stale-partition", "partition is %d with nothing "
                          "pending: the next template change skips ordinals below %d silently"
                          % (partition, facts.start(sts) + partition),
@@ -241,28 +245,54 @@ def check_orphans(sts: Obj, claims: List[Obj]) -> List[Obj]:
                      "a scale-up reuses them" % sts["metadata"]["name"])]
 
 
-def check_stuck(sts: Obj, pods: List[Obj]) -> List[Obj]:
-    from .rollout.gate import stuck
-    trap = stuck(sts, pods)
-    if trap is None:
+def check_incidents(sts: Obj, diagnosis: Optional[Obj]) -> List[Obj]:
+    """The one diagnosis's verdicts (core.diagnosis), as findings: the set's (a stuck
+    rollout) and each ordinal's that is failing, blocked, down or stuck, with the remedy
+    that can work."""
+    from .diagnosis import remedy_line
+    from .rollout.stuck import rollout_verdict
+    if diagnosis is None:
         return []
-    return [_finding(sts, "error", "stuck", trap["message"], "see kubectl sts status %s"
-                     % sts["metadata"]["name"])]
+    name = sts["metadata"]["name"]
+    status = sts.get("status") or {}
+    update, current = status.get("updateRevision") or "", status.get("currentRevision") or ""
+    verdict = rollout_verdict(name, {"update": update, "current": current,
+                                     "rolloutInProgress": bool(update and update != current)},
+                              diagnosis)
+    out = []
+    if verdict is not None:
+        out.append(_finding(sts, "error", "stuck", "%s at %s: %s" % (
+            "ROLLOUT STUCK" if verdict["kind"] == "rollout" else "BLOCKED", verdict["pod"],
+            verdict["message"]), "see the message; kubectl sts status %s shows every ordinal"
+            % name))
+    for row in diagnosis["problems"]:
+        if row["verdict"] == "progressing" or verdict is not None and \
+                row["pod"] == verdict["pod"]:
+            continue
+        fix = remedy_line(row) or next((r["text"] for r in row["remedies"] if r["works"]),
+                                       "see kubectl sts repair %s --ordinal %d --dry-run"
+                                       % (name, row["ordinal"]))
+        out.append(_finding(sts, "warning" if row["verdict"] == "blocked" else "error",
+                            "ordinal-%s" % row["verdict"], "%s %s: %s" % (
+                                row["pod"], row["verdict"], row["cause"]), fix))
+    return out
 
 
 def findings(sts: Obj, pods: List[Obj], claims: List[Obj], pvs: Optional[Dict[str, Obj]],
              classes: List[Obj], services: Dict[str, Obj], pdbs: List[Obj],
-             slices: Optional[List[Obj]] = None) -> List[Obj]:
+             slices: Optional[List[Obj]] = None,
+             diagnosis: Optional[Obj] = None) -> List[Obj]:
     """Every finding for one set. `pods`, `claims`: the namespace's (filtered here);
     `pvs`: by name (None when not readable); `services`: the namespace's, by name;
-    `slices`: the namespace's EndpointSlices (None when not readable)."""
+    `slices`: the namespace's EndpointSlices (None when not readable); `diagnosis`: the one
+    diagnosis of the set (core.diagnosis; None: no incident findings)."""
     selector = facts.spec(sts).get("selector") or {}
     mine = [p for p in pods if selector_matches(selector, p["metadata"].get("labels"))
             and facts.pod_ordinal(sts["metadata"]["name"], p["metadata"]["name"]) is not None]
     owned = _owned_claims(sts, claims)
-    out = (check_stuck(sts, mine) + check_service(sts, mine, services) +
+    out = (check_incidents(sts, diagnosis) + check_service(sts, mine, services) +
            check_dns(sts, mine, services, slices) +
-           check_retention(sts, owned, pvs) + check_partition(sts) +
+           check_retention(sts, owned, pvs) + check_partition(sts, mine) +
            check_budgets(sts, mine, pdbs) + check_max_unavailable(sts) + check_grace(sts) +
            check_expansion(sts, owned, classes) + check_claim_drift(sts, owned) +
            check_orphans(sts, owned))

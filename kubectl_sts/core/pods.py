@@ -39,3 +39,37 @@ def pod_failure(pod: Obj, baseline_restarts: Optional[int] = None) -> Optional[O
                 "message": "restartCount rose from %d to %d while settling"
                            % (baseline_restarts, restarts(pod))}
     return None
+
+
+def readiness_deadline(pod: Obj) -> Optional[float]:
+    """When (epoch seconds) a running container that is not ready will have had time to fail
+    its readiness probe failureThreshold times since it started (initialDelaySeconds +
+    periodSeconds x failureThreshold, the probe's defaults 0, 10 and 3:
+    pkg/kubelet/prober/worker.go); None when no container waits on a probe."""
+    from ..k8s.humanreadable import parse_timestamp
+    status = pod.get("status") or {}
+    if status.get("phase") != "Running":
+        return None
+    probes = {c.get("name"): c.get("readinessProbe") for c in
+              (pod.get("spec") or {}).get("containers") or []}
+    due = None
+    for cs in status.get("containerStatuses") or []:
+        probe = probes.get(cs.get("name"))
+        running = (cs.get("state") or {}).get("running")
+        started = parse_timestamp((running or {}).get("startedAt"))
+        if cs.get("ready") or not probe or started is None:
+            continue
+        at = started.timestamp() + (probe.get("initialDelaySeconds") or 0) + \
+            (probe.get("periodSeconds") or 10) * (probe.get("failureThreshold") or 3)
+        due = at if due is None else min(due, at)
+    return due
+
+
+def readiness_failing(pod: Obj, now: Optional[float]) -> Optional[Obj]:
+    """A running container not ready past its readiness_deadline: the pod does not get Ready
+    by itself. None when it may still be starting (or `now` is unknown)."""
+    due = readiness_deadline(pod)
+    if now is None or due is None or now <= due:
+        return None
+    return {"container": None, "reason": "ReadinessProbeFailing",
+            "message": "not Ready %ds after its readiness probe could have passed" % (now - due)}

@@ -10,9 +10,10 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from ..k8s import statefulset as facts
 from ..k8s.statefulset import REVISION_LABEL
-from ..k8s.humanreadable import age
+from ..k8s.humanreadable import age, parse_timestamp
 from ..k8s.humanreadable import pod_summary as _pod_summary
-from .pods import FAILING_REASONS, is_ready
+from .events import ready_since
+from .pods import is_ready
 from .pvc import claim_view, claims_of
 
 Obj = Dict[str, Any]
@@ -22,8 +23,6 @@ View = Dict[str, Any]
 Fields = Mapping[str, Mapping[str, Optional[Tuple[str, ...]]]]
 
 VIEW_VERSION = "kubectl-sts/v1"
-# pod STATUS strings (as kubectl prints them) that mean "failing", not "starting"
-FAILING_STATUSES = FAILING_REASONS | {"Error", "OOMKilled", "ContainerStatusUnknown"}
 
 
 def status_reads(sts: Obj) -> Dict[str, Optional[str]]:
@@ -47,11 +46,11 @@ _POD_FIELDS: Fields = {
     "metadata": {"name": None, "namespace": None, "uid": None, "labels": None,
                  "creationTimestamp": None, "deletionTimestamp": None},
     "spec": {"nodeName": None,
-             "containers": ("name", "image"),
+             "containers": ("name", "image", "readinessProbe"),
              "initContainers": ("name", "image", "restartPolicy"),
              "volumes": ("name", "persistentVolumeClaim")},
-    "status": {"phase": None, "reason": None, "podIP": None,
-               "conditions": ("type", "status", "reason"),
+    "status": {"phase": None, "reason": None, "message": None, "podIP": None,
+               "conditions": ("type", "status", "reason", "message", "lastTransitionTime"),
                "containerStatuses": ("name", "image", "ready", "started", "restartCount",
                                      "state"),
                "initContainerStatuses": ("name", "image", "ready", "started", "restartCount",
@@ -158,10 +157,18 @@ def _revision_state(revision: str, revisions: Obj) -> str:
 
 def build_view(sts: Obj, pods: List[Obj], claims: List[Obj], service: Optional[Obj],
                events: List[Obj], now: Optional[datetime.datetime], domain: str = "cluster.local",
-               wide: bool = False, unreadable: Iterable[str] = ()) -> View:
+               wide: bool = False, unreadable: Iterable[str] = (),
+               diagnosis: Optional[Obj] = None) -> View:
     """The status of one StatefulSet. `pods`, `claims`, `events` are lists of API dicts (the
     caller may pass more than belong to the set: they are filtered here); `service` is the
-    Service dict or None; `unreadable` names what could not be read (e.g. forbidden)."""
+    Service dict or None; `unreadable` names what could not be read (e.g. forbidden);
+    `diagnosis` is core.diagnosis.diagnose's for the set (None: made here from the pods,
+    claims and events alone, without nodes, PVs or budgets)."""
+    if diagnosis is None:
+        from .diagnosis import Facts, diagnose
+        diagnosis = diagnose(Facts(sts=sts, pods=pods, claims=claims, events=events,
+                                   now=now.timestamp() if now is not None else None))
+    verdicts = {row["ordinal"]: row for row in diagnosis["ordinals"]}
     meta, spec, st = sts["metadata"], sts["spec"], sts.get("status") or {}
     name, ns = meta["name"], meta.get("namespace", "default")
     replicas = facts.replicas(sts)
@@ -193,6 +200,10 @@ def build_view(sts: Obj, pods: List[Obj], claims: List[Obj], service: Optional[O
         else:
             row = _pod_view(pod, revisions, now, wide)
         row["ordinal"] = ordinal
+        verdict = verdicts.get(ordinal) or {}
+        row["verdict"] = verdict.get("verdict", "healthy")
+        row["cause"] = verdict.get("cause", "")
+        row["next"] = next_step(verdict) if verdict else None
         row["belowPartition"] = partition_ordinal is not None and ordinal < partition_ordinal
         row["pvcs"] = []
         for template in templates:
@@ -249,7 +260,10 @@ def build_view(sts: Obj, pods: List[Obj], claims: List[Obj], service: Optional[O
         "warnings": warnings,
         "unreadable": list(unreadable),
     }
-    view["stuck"] = diagnose_stuck(view)
+    view["problems"] = [{"pod": r["pod"], "ordinal": r["ordinal"], "verdict": r["verdict"],
+                         "cause": r["cause"], "next": r["next"]}
+                        for r in rows if r["verdict"] in PROBLEMS]
+    view["stuck"] = stuck_summary(view, diagnosis)
     view["healthy"] = is_healthy(view)
     return view
 
@@ -263,8 +277,12 @@ def current_warnings(sts: Obj, pods: List[Obj], claims: List[Obj], events: List[
                      now: Optional[datetime.datetime]) -> List[Obj]:
     """Warning events of the objects that exist now: the set, its pods and its claims, each
     matched by uid when the event names one (so a pod replaced since, with the same name, does
-    not count); newest first, with age and count."""
+    not count), and, for a pod that is Ready, seen after it became Ready (a `secret not
+    found` from before the secret was created is history); newest first, with age and
+    count."""
     objects = {("StatefulSet", sts["metadata"]["name"]): sts["metadata"].get("uid")}
+    ready_at = {("Pod", p["metadata"]["name"]): at for p, at in
+                ((p, ready_since(p)) for p in pods) if at is not None}
     for kind, items in (("Pod", pods), ("PersistentVolumeClaim", claims)):
         for obj in items:
             objects[(kind, obj["metadata"]["name"])] = obj["metadata"].get("uid")
@@ -277,6 +295,9 @@ def current_warnings(sts: Obj, pods: List[Obj], claims: List[Obj], events: List[
         if ref.get("uid") and objects[key] and ref["uid"] != objects[key]:
             continue                            # an earlier object of the same name
         seen = _event_time(ev)
+        if key in ready_at and seen and (parse_timestamp(seen) or ready_at[key]) <= \
+                ready_at[key]:
+            continue                            # history: the pod has been Ready since
         warnings.append({"object": "%s/%s" % (key[0].lower(), key[1]),
                          "reason": ev.get("reason", ""), "message": ev.get("message", ""),
                          "count": ev.get("count") or 1, "lastSeen": seen,
@@ -285,48 +306,20 @@ def current_warnings(sts: Obj, pods: List[Obj], claims: List[Obj], events: List[
     return warnings
 
 
-def failing(status: str, restarts: int, phase: Optional[str]) -> bool:
-    """A pod that is failing, not just starting: a failing STATUS, a restart, phase Failed."""
-    return status in FAILING_STATUSES or restarts > 0 or phase == "Failed"
+# the verdicts (core.diagnosis) a status view lists under its table, with what to do
+PROBLEMS = ("failing", "blocked", "down", "stuck")
 
 
-def diagnose_stuck(view: View) -> Optional[Obj]:
-    """The OrderedReady "forced rollback" case: the lowest unhealthy ordinal is failing (not
-    just starting), so the controller will neither continue nor repair it by itself."""
-    if view["podManagementPolicy"] != "OrderedReady":
-        return None
-    revisions = view["revisions"]
-    for row in view["ordinals"]:
-        if not row["exists"] or row["terminating"]:
-            return None
-        if row["isReady"]:
-            continue
-        if not failing(row["status"], row["restarts"], row["phase"]):
-            return None
-        at_update = row["revision"] == revisions["update"]
-        # below a partition the current revision is the one the controller wants: deleting
-        # such a pod brings it back at the same revision, so it only blocks progress
-        at_expected = at_update or (row["belowPartition"] and
-                                    row["revision"] == revisions["current"])
-        if at_update and revisions["rolloutInProgress"]:
-            why = ("%s runs the update revision %s and is not Ready (%s). Under OrderedReady "
-                   "the controller will not touch any other pod until it is. Fix the template, "
-                   "or undo the rollout and then delete %s so it is recreated from the "
-                   "restored template." % (row["pod"], revisions["update"], row["status"],
-                                           row["pod"]))
-        elif not at_expected:
-            why = ("%s runs revision %s, which is no longer the update revision, and is not "
-                   "Ready (%s). The controller will not replace it by itself: delete it "
-                   "(kubectl delete pod %s) so it is recreated from the current template."
-                   % (row["pod"], row["revision"] or "?", row["status"], row["pod"]))
-        else:
-            why = ("%s is not Ready (%s); under OrderedReady the controller waits for it "
-                   "before touching any higher ordinal." % (row["pod"], row["status"]))
-        rollout = (at_update and revisions["rolloutInProgress"]) or not at_expected
-        return {"pod": row["pod"], "ordinal": row["ordinal"], "status": row["status"],
-                "revision": row["revision"], "atUpdateRevision": at_update,
-                "kind": "rollout" if rollout else "progress", "message": why}
-    return None
+def next_step(verdict: Obj) -> Optional[str]:
+    """The command of the first remedy of a verdict that can work, or None."""
+    from .diagnosis import remedy_line
+    return remedy_line(verdict) if verdict.get("verdict") in PROBLEMS else None
+
+
+def stuck_summary(view: View, diagnosis: Obj) -> Optional[Obj]:
+    """The set-level verdict under the table (core.diagnosis.rollout_verdict), or None."""
+    from .rollout.stuck import rollout_verdict
+    return rollout_verdict(view["name"], view["revisions"], diagnosis)
 
 
 def is_healthy(view: View) -> bool:
@@ -371,6 +364,11 @@ def ordinal_cells(row: Obj, wide: bool) -> List[Any]:
     status = row["status"]
     if row["exists"] and status == "Running":
         status = "Running %s" % row["ready"]
+        ready, _, total = row["ready"].partition("/")
+        if not row["isReady"] and ready == total:
+            status += " not Ready"          # the node lifecycle controller's mark, a probe
+    if row.get("verdict") in PROBLEMS:
+        status += " " + row["verdict"].upper()
     cells = ([row["ordinal"]] if wide else []) + [
         row["pod"], status, _revision_cell(row), row["restarts"], row["age"] or "-"]
     cells += [row["node"] or "-"] if wide else []

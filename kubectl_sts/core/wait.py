@@ -67,25 +67,23 @@ def judge(sts: Optional[Obj], pods: List[Obj], claims: List[Obj], mode: str, ond
     first_updated = facts.start(sts) + partition
     waiting: List[Obj] = []
 
-    # fail fast: an updated pod that fails, the forced-rollback trap
-    for ordinal in ordinals:
-        pod = by_ordinal.get(ordinal)
-        if pod is None or pod["metadata"].get("deletionTimestamp"):
-            continue
-        if update and pod_revision(pod) == update:
-            failure = pod_failure(pod)
-            if failure:
-                return _failed(pod, failure, "%s %s%s: %s" % (
-                    pod["metadata"]["name"], failure["reason"],
-                    " (container %s)" % failure["container"] if failure["container"] else "",
-                    failure["message"] or "no message"))
-    from .rollout.gate import stuck
-    trap = stuck(sts, pods)
-    if trap is not None:
-        return _failed(by_ordinal.get(trap["ordinal"]), {"reason": trap["status"],
-                                                         "container": None,
-                                                         "message": trap["message"]},
-                       "%s is stuck: %s" % (trap["pod"], trap["message"]))
+    # fail fast on what the one diagnosis says fails fast: an updated pod that fails, a pod
+    # the controller will not replace by itself (the forced-rollback trap)
+    from .diagnosis import Facts, diagnose, fails_fast
+    diagnosis = diagnose(Facts(sts=sts, pods=pods, claims=claims))
+    verdicts = {row["ordinal"]: row for row in diagnosis["ordinals"]}
+    row = fails_fast(diagnosis)
+    if row is not None:
+        failed_pod = by_ordinal[row["ordinal"]]
+        failure = pod_failure(failed_pod) or {"reason": row["verdict"], "container": None,
+                                       "message": row["cause"]}
+        if row["verdict"] == "stuck":
+            return _failed(failed_pod, dict(failure, message=row["cause"]),
+                           "%s is stuck: %s" % (row["pod"], row["cause"]))
+        return _failed(failed_pod, failure, "%s %s%s: %s" % (
+            row["pod"], failure["reason"],
+            " (container %s)" % failure["container"] if failure["container"] else "",
+            failure["message"] or "no message"))
 
     # what takes longer than the progress deadline fails too: unschedulable pods, claims
     # that stay Pending
@@ -122,7 +120,10 @@ def judge(sts: Optional[Obj], pods: List[Obj], claims: List[Obj], mode: str, ond
         elif pod["metadata"].get("deletionTimestamp"):
             waiting.append({"pod": pod_name, "why": "terminating"})
         elif not is_ready(pod):
-            waiting.append({"pod": pod_name, "why": "not Ready"})
+            verdict = verdicts.get(ordinal) or {}
+            waiting.append({"pod": pod_name, "why": "not Ready" if verdict.get(
+                "verdict") in (None, "progressing", "healthy") else "%s: %s" % (
+                    verdict["verdict"], verdict["cause"])})
         elif mode == "rollout" and ordinal >= first_updated and pod_revision(pod) != update:
             if on_delete:
                 to_delete.append(pod_name)

@@ -14,8 +14,11 @@ from .table import Row, table
 Obj = Dict[str, Any]
 
 
-def render_ordinals(sts: Obj, pods: List[Obj], partition: Optional[int] = None) -> str:
-    """The ordinal table a step prints: which ordinals run which revision."""
+def render_ordinals(sts: Obj, pods: List[Obj], partition: Optional[int] = None,
+                    diagnosis: Optional[Obj] = None) -> str:
+    """The ordinal table a step prints: which ordinals run which revision; with the one
+    diagnosis (core.diagnosis), an ordinal that is failing, blocked, down or stuck says so."""
+    verdicts = {row["ordinal"]: row["verdict"] for row in (diagnosis or {}).get("ordinals", [])}
     state = rollout_state(sts)
     partition = state["effectivePartition"] if partition is None else partition
     by_ordinal = pods_by_ordinal(state["name"], pods)
@@ -33,8 +36,10 @@ def render_ordinals(sts: Obj, pods: List[Obj], partition: Optional[int] = None) 
             state["updateRevision"] != state["currentRevision"] else \
             "current" if rev in (state["currentRevision"], state["updateRevision"]) else \
             rev.rsplit("-", 1)[-1]
-        rows.append([ordinal, pod["metadata"]["name"], pod_status_reason(pod), label,
-                     restarts(pod)])
+        status = pod_status_reason(pod)
+        if verdicts.get(ordinal) in ("failing", "blocked", "down", "stuck"):
+            status += " " + verdicts[ordinal].upper()
+        rows.append([ordinal, pod["metadata"]["name"], status, label, restarts(pod)])
     return table(["ORDINAL", "POD", "STATUS", "REVISION", "RESTARTS"], rows)
 
 

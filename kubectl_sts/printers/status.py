@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Optional
 
 from ..core.status import ordinal_cells, ordinal_headers
 from ..core.status_watch import changed, without_ages
+from .diagnosis import problem_lines, verdict_line
 from .formats import label_text, without_headers
 from .table import Row, table
 
@@ -21,12 +22,6 @@ def summary_line(view: View) -> str:
             % (r["desired"], r["ready"], r["available"], r["updated"], r["atCurrentRevision"]))
 
 
-def stuck_line(stuck: View) -> str:
-    """The line of a stuck diagnosis (core.status.diagnose_stuck)."""
-    heading = "ROLLOUT STUCK" if stuck["kind"] == "rollout" else "BLOCKED"
-    return "%s at %s: %s" % (heading, stuck["pod"], stuck["message"])
-
-
 def render_view(view: View, wide: bool = False) -> str:
     """The text view of one StatefulSet: its settings, the ordinal table, then what needs a
     look (a stuck rollout, leaving pods, orphaned claims, warnings, what was not readable)."""
@@ -38,7 +33,11 @@ def render_view(view: View, wide: bool = False) -> str:
         lines.append("Revisions:       current %s, update %s (rollout in progress: %d of %d "
                      "updated)" % (rev["current"], rev["update"], r["updated"], r["desired"]))
     else:
-        lines.append("Revision:        %s (up to date)" % (rev["update"] or "<none>"))
+        behind = [row["pod"] for row in view["ordinals"]
+                  if row["exists"] and row["revision"] != rev["update"]]
+        lines.append("Revision:        %s (%s)" % (rev["update"] or "<none>", "up to date"
+                                                  if not behind else "%s not at it yet"
+                                                  % ", ".join(behind)))
     strategy = strat["type"]
     if strat["type"] == "RollingUpdate":
         strategy += ", partition %d" % (strat["partition"] or 0)
@@ -83,7 +82,11 @@ def render_view(view: View, wide: bool = False) -> str:
 
     if view["stuck"]:
         lines.append("")
-        lines.append(stuck_line(view["stuck"]))
+        lines.append(verdict_line(view["stuck"]))
+    problems = problem_lines(view.get("problems") or [], view["stuck"])
+    if problems:
+        lines.append("")
+        lines.extend(problems)
     if view["leavingPods"]:
         lines.append("")
         lines.append("Pods leaving:")
@@ -151,5 +154,5 @@ def stream_lines(previous: Optional[View], view: View, wide: bool = False) -> Li
         lines.append("%s: ordinal %d is gone (scaled down)" % (name, ordinal))
     stuck = view.get("stuck")
     if stuck and stuck != previous.get("stuck"):
-        lines.append(stuck_line(stuck))
+        lines.append(verdict_line(stuck))
     return lines

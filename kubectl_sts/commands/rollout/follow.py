@@ -1,20 +1,30 @@
-"""`--status` / `--watch`: follow a rollout someone else drives, until it is complete."""
+"""`--status` / `--watch`: follow a rollout someone else drives, until it is complete. It fails
+fast (exit 9) on what `wait` fails fast on (core.diagnosis.fails_fast: an updated pod that
+fails, a pod the controller will not replace), and a timeout names what the one diagnosis
+says of the ordinals still waited for."""
 
 from typing import Any, Dict, List
 
 import click
 
-from ...errors import WaitTimeout, reworded
+from ...errors import PodFailed, WaitTimeout, reworded
 from .session import Rollout, fmt
 
 
 def follow(run: Rollout) -> int:
+    from ...core.diagnosis import Facts, diagnose, fails_fast, headline, remedy_line
     from ...core.rollout import follow_verdict
     from ...client.watch import Verdict, wait
     run.watch(run.read())
+    minor = run.server_minor()
 
     def judge(snapshot: Dict[str, Dict[str, Any]], now: float) -> Verdict:
-        done, line = follow_verdict(run.current(snapshot)[0])
+        sts, pods = run.current(snapshot)
+        done, line = follow_verdict(sts)
+        if not done:
+            row = fails_fast(diagnose(Facts(sts=sts, pods=pods, server_minor=minor)))
+            if row is not None:
+                return Verdict(failed=row, line=line)
         return Verdict(done=done, line=line)
 
     printed: List[str] = []
@@ -29,10 +39,27 @@ def follow(run: Rollout) -> int:
             click.echo(outcome.verdict.line)
         click.echo("rollout of %s complete" % run.name)
         return 0
+    if outcome.state == "failed":
+        assert outcome.verdict is not None
+        row = outcome.verdict.failed
+        fix = remedy_line(row)
+        raise PodFailed("error: the rollout of %s cannot complete: %s%s" % (
+            run.name, headline(row), "; next: %s" % fix if fix else ""))
     if outcome.state == "unreachable":
         assert outcome.error is not None
         raise reworded(outcome.error, "error: gave up after %s following the rollout of %s: "
                        "%s" % (fmt(run.timeout), run.name, outcome.why or "no answer"))
     assert outcome.verdict is not None
-    raise WaitTimeout("error: timed out after %s following the rollout of %s (%s)"
-                      % (fmt(run.timeout), run.name, outcome.verdict.line))
+    raise WaitTimeout("error: timed out after %s following the rollout of %s (%s)%s"
+                      % (fmt(run.timeout), run.name, outcome.verdict.line, _problems(run)))
+
+
+def _problems(run: Rollout) -> str:
+    """What the one diagnosis (with nodes, PVs and budgets) says of the ordinals that are not
+    healthy, as a clause."""
+    from ...core.diagnosis import headline
+    from ..shell import diagnose_set
+    sts, pods = run.current()
+    diagnosis, _ = diagnose_set(run.conn, sts, pods)
+    rows = [r for r in diagnosis["problems"] if r["verdict"] != "progressing"]
+    return "; " + "; ".join(headline(r) for r in rows[:3]) if rows else ""

@@ -1,7 +1,11 @@
 """The health gate of one step: wait (the one wait primitive, client/watch.py) until the core's
-evaluate_step says done or failed."""
+evaluate_step says done or failed. During an undo, a pod the controller will not replace by
+itself (core.diagnosis: stuck) is deleted, when agreed, and the wait goes on."""
 
+import time
 from typing import Any, Dict
+
+import click
 
 from ...errors import WaitTimeout, reworded
 from .session import Rollout, StepFailed, fmt
@@ -9,11 +13,12 @@ from .session import Rollout, StepFailed, fmt
 
 def gate(run: Rollout, partition: int) -> None:
     """Wait until the ordinals >= partition pass the health gate; StepFailed when a pod fails
-    it (or the set is in the forced-rollback trap), WaitTimeout at --timeout."""
+    it (or the controller will not replace a pod by itself), WaitTimeout at --timeout."""
     from ...core.rollout import evaluate_step, new_book, rollout_state, track
     from ...client.watch import Verdict, wait
     book = [new_book()]
     run.gating = partition
+    minor = run.server_minor()
 
     def judge(snapshot: Dict[str, Dict[str, Any]], now: float) -> Verdict:
         sts, pods = run.current(snapshot)
@@ -21,7 +26,7 @@ def gate(run: Rollout, partition: int) -> None:
         book[0] = track(book[0], pods, state["updateRevision"], now)
         settle = max(run.settle, state["minReadySeconds"])
         result = evaluate_step(sts, pods, partition, book[0]["readySince"], now, settle,
-                               book[0]["baseline"])
+                               book[0]["baseline"], minor, time.time())
         if result["failed"]:
             return Verdict(failed=(sts, result["failed"]))
         if result["done"]:
@@ -30,11 +35,16 @@ def gate(run: Rollout, partition: int) -> None:
             "%s %s" % (w["pod"], w["why"]) if w["pod"] else w["why"]
             for w in result["waiting"]), wake=result["wake"])
 
-    outcome = wait(run.watching(), judge, run.timeout or 300, run.progress)
-    run.progress(None)
-    if outcome.state == "failed":
+    while True:
+        outcome = wait(run.watching(), judge, run.timeout or 300, run.progress)
+        run.progress(None)
+        if outcome.state != "failed":
+            break
         assert outcome.verdict is not None
-        raise StepFailed(*outcome.verdict.failed)
+        sts, failure = outcome.verdict.failed
+        if not (failure.get("stuck") and run.undoing and _may_delete(run, failure)):
+            raise StepFailed(sts, failure)
+        _delete_stuck(run, failure)
     if outcome.ok:
         run.gating = None
         return
@@ -49,3 +59,24 @@ def gate(run: Rollout, partition: int) -> None:
     assert outcome.verdict is not None and outcome.verdict.line is not None
     raise WaitTimeout("error: timed out after %s waiting for partition %d: %s"
                       % (fmt(run.timeout), partition, outcome.verdict.line[len("waiting: "):]))
+
+
+def _may_delete(run: Rollout, failure: Dict[str, Any]) -> bool:
+    """An undo deletes a stuck pod agreed to before the first write, any with --yes, or one
+    the user agrees to now (at a terminal)."""
+    if run.yes or failure.get("uid") in run.agreed:
+        return True
+    if not run.can_ask():
+        return False
+    return click.confirm("%s; delete it so it is recreated from the restored template?"
+                         % failure["message"], default=False)
+
+
+def _delete_stuck(run: Rollout, failure: Dict[str, Any]) -> None:
+    _, pods = run.current()
+    pod = next((p for p in pods if p["metadata"]["uid"] == failure.get("uid")), None)
+    if pod is None:
+        return                              # gone meanwhile: judge again
+    run.delete_pod(pod)
+    click.echo('pod "%s" deleted: %s' % (failure["pod"], failure["message"]))
+    run.wait_gone(pod)

@@ -42,6 +42,11 @@ class Rollout:
         self.last_written: Optional[Obj] = None
         self.gating: Optional[int] = None   # the partition whose health gate is waited for
         self.target: Optional[int] = None   # the partition this run drives toward
+        # an undo: the gate deletes the pods the controller will not replace (undo.py), those
+        # agreed to (uids) or any with --yes
+        self.undoing = False
+        self.agreed: set = set()
+        self._minor: List[Optional[int]] = []
         # a request may retry (an API server restarting) for as long as a step may take
         conn.retry_budget = timeout or conn.retry_budget
 
@@ -69,6 +74,17 @@ class Rollout:
         return {r["metadata"]["name"]: r for r in items
                 if any(ref.get("uid") == uid and ref.get("controller")
                        for ref in r["metadata"].get("ownerReferences") or [])}
+
+    def server_minor(self) -> Optional[int]:
+        """The API server's minor version (what the controller does differs by release), read
+        once; None when it cannot be read."""
+        if not self._minor:
+            from ..shell import server_minor
+            try:
+                self._minor.append(server_minor(self.conn.get("/version")))
+            except StsError:
+                self._minor.append(None)
+        return self._minor[0]
 
     def pod_events(self, pod_name: str) -> List[Obj]:
         try:
@@ -198,7 +214,7 @@ class Rollout:
         sts, pods = self.current()
         state = rollout_state(sts)
         click.echo(render_ordinals(sts, pods, state["effectivePartition"]))
-        click.echo(next_command(state, finished=finished))
+        click.echo(next_command(state, finished=finished, undone=self.undoing))
 
     # -- the terminal ---------------------------------------------------------------------------
     def can_ask(self) -> bool:

@@ -58,7 +58,11 @@ def hold(run: Rollout) -> int:
 def show_plan(run: Rollout) -> int:
     from ...core.rollout import (describe_plan, next_command, revision_template, rollout_state,
                                  template_diff)
+    from ...core.diagnosis import remedy_line
+    from ...core.rollout.stuck import rollout_verdict
+    from ...printers.diagnosis import problem_lines, verdict_line
     from ...printers.rollout import render_ordinals, render_plan
+    from ..shell import diagnose_set
     sts = run.read()
     state = rollout_state(sts)
     pods = run.pods(sts)
@@ -69,9 +73,19 @@ def show_plan(run: Rollout) -> int:
         if old and new:
             diff = template_diff(revision_template(old), revision_template(new),
                                  state["currentRevision"], state["updateRevision"])
+    diagnosis, _ = diagnose_set(run.conn, sts, pods)
     click.echo(render_plan(state, describe_plan(state), diff))
     click.echo("")
-    click.echo(render_ordinals(sts, pods))
+    click.echo(render_ordinals(sts, pods, diagnosis=diagnosis))
     click.echo("")
-    click.echo(next_command(state))
+    verdict = rollout_verdict(state["name"], {
+        "current": state["currentRevision"], "update": state["updateRevision"],
+        "rolloutInProgress": state["currentRevision"] != state["updateRevision"]}, diagnosis)
+    lines = ([verdict_line(verdict), ""] if verdict else []) + problem_lines(
+        [dict(row, next=remedy_line(row)) for row in diagnosis["problems"]
+         if row["verdict"] != "progressing"], verdict)
+    for line in lines + ([""] if lines and lines[-1] else []):
+        click.echo(line)
+    if verdict is None:
+        click.echo(next_command(state))
     return 0

@@ -1,27 +1,30 @@
-"""`--undo` (and `--on-failure=undo`): restore the current revision's template, delete the pod
-the controller would wait for forever (the forced rollback, asked before any write), then
-bring the updated ordinals back step by step."""
+"""`--undo` (and `--on-failure=undo`): restore the current revision's template, then bring the
+updated ordinals back step by step. The pods the controller would wait for forever (they fail
+at the revision being undone: core.diagnosis, stuck) are deleted, after one question asked
+before any write; a pod that is only starting is left to start, and deleted by the gate only
+if it fails too (gate.py)."""
 
-from typing import Any, Dict
+import time
+from typing import Any, Dict, List
 
 import click
 
-from ...errors import EXIT_ROLLOUT_FAILED, Refused, StsError
+from ...errors import Refused, StsError
 from .session import Rollout
 
 Obj = Dict[str, Any]
 
 
-def _blocker_line(run: Rollout, pod: Obj, policy: str) -> str:
+def blocker_line(pod: Obj, policy: str) -> str:
     from ...core.rollout import pod_failure, pod_revision
     why = pod_failure(pod)
-    return ("%s runs revision %s and is not Ready (%s); the controller will not replace it "
-            "by itself under %s." % (pod["metadata"]["name"], pod_revision(pod) or "?",
-                                     why["reason"] if why else "not Ready", policy))
+    return ("%s runs revision %s and fails (%s); the controller will not replace it by "
+            "itself under %s." % (pod["metadata"]["name"], pod_revision(pod) or "?",
+                                  why["reason"] if why else "not Ready", policy))
 
 
 def undo(run: Rollout) -> int:
-    from ...core.rollout import restored, revision_template, rollout_state, undo_victim
+    from ...core.rollout import restored, revision_template, rollout_state, undo_victims
     from .step import advance
     sts = run.read()
     state = rollout_state(sts)
@@ -30,18 +33,24 @@ def undo(run: Rollout) -> int:
                        "rollout undo, then step with --step" % run.name)
     pending = state["updateRevision"] != state["currentRevision"]
     restored_revision = state["currentRevision"] if pending else state["updateRevision"]
-    # The plan, and the question, come before any write: the pod this undo will have to
-    # delete is the one that blocks the controller now (it runs the revision being undone).
-    victim = undo_victim(state, run.pods(sts), restored_revision)
-    agreed = None
-    if victim is not None:
-        click.echo(_blocker_line(run, victim, state["podManagementPolicy"]))
-        if run.dry_run == "none":
-            question = "undo will delete pod %s so it is recreated from the restored " \
-                       "template; go on?" % victim["metadata"]["name"]
-            if not run.confirm(question):
-                raise Refused("error: undo cancelled; nothing was changed")
-            agreed = victim["metadata"]["uid"]
+    # The plan, and the question, come before any write: the pods this undo will have to
+    # delete are those that fail at the revision being undone.
+    victims: List[Obj] = undo_victims(sts, run.pods(sts), restored_revision,
+                                      run.server_minor(), time.time())
+    if not pending and not victims and state["effectivePartition"] == 0:
+        click.echo("nothing to undo: %s has no rollout in progress and no ordinal the "
+                   "controller waits for" % run.name)
+        return 0
+    for victim in victims:
+        click.echo(blocker_line(victim, state["podManagementPolicy"]))
+    if victims and run.dry_run == "none":
+        names = ", ".join(v["metadata"]["name"] for v in victims)
+        if not run.confirm("undo will delete pod%s %s so %s recreated from the restored "
+                           "template; go on?" % ("s" if len(victims) > 1 else "", names,
+                                                 "they are" if len(victims) > 1 else "it is")):
+            raise Refused("error: undo cancelled; nothing was changed")
+        run.agreed |= {v["metadata"]["uid"] for v in victims}
+    run.undoing = True
     if pending:
         template = revision_template(_revision(run, sts, state["currentRevision"]))
         run.write(sts, lambda fresh: restored(fresh, template, state["updateRevision"],
@@ -58,22 +67,6 @@ def undo(run: Rollout) -> int:
         return 0
     run.watch(run.read())
     run.wait_observed()
-    sts, pods = run.current()
-    state = rollout_state(sts)
-    victim = undo_victim(state, pods, state["updateRevision"])
-    if victim is not None:
-        name = victim["metadata"]["name"]
-        if agreed != victim["metadata"]["uid"]:
-            click.echo(_blocker_line(run, victim, state["podManagementPolicy"]))
-            if not (run.yes or (run.can_ask() and click.confirm(
-                    "delete pod %s so it is recreated from the restored template?" % name,
-                    default=False))):
-                click.echo("left %s in place; finish the undo with: kubectl sts rollout %s "
-                           "--undo --yes" % (name, run.name), err=True)
-                return EXIT_ROLLOUT_FAILED
-        run.delete_pod(victim)
-        click.echo('pod "%s" deleted' % name)
-        run.wait_gone(victim)
     return advance(run, step=1, to=0, all_=False, single=False)
 
 

@@ -3,7 +3,7 @@
 
 - state.py: what the set says, and this tool's annotation (the run's target)
 - plan.py: the partitions a run writes, the ordinals each step updates, what to say next
-- gate.py: when a step is done or failed, the forced-rollback pick, when a follow is done
+- gate.py: when a step is done or failed, which pods an undo deletes, when a follow is done
 - transforms.py: the objects each write PUTs (partition, stage, undo)
 - template.py: template changes, revision templates, diffs
 - advice.py: a failed step's diagnosis and what to do next, interruption advice
@@ -14,7 +14,7 @@ from ...k8s.statefulset import pods_by_ordinal
 from ..pods import is_ready, pod_failure, restarts
 from ...k8s.statefulset import pod_revision
 from .advice import failure_text, interruption_advice
-from .gate import evaluate_step, follow_verdict, new_book, stuck, track, undo_victim
+from .gate import evaluate_step, follow_verdict, new_book, track, undo_victims
 from .plan import (describe_plan, next_command, next_partition, ondelete_next, ordinals_between,
                    plan_partitions, step_line, step_target)
 from .state import STATE_ANNOTATION, annotation, interrupted_target, rollout_state, saved_target
@@ -28,5 +28,5 @@ __all__ = [
     "next_partition", "ondelete_next", "ordinals_between", "plan_partitions", "pod_failure",
     "pod_revision", "pods_by_ordinal", "restarts",
     "restored", "revision_template", "rollout_state", "saved_target", "staged", "step_line",
-    "step_target", "stuck", "template_diff", "track", "undo_victim", "with_partition",
+    "step_target", "template_diff", "track", "undo_victims", "with_partition",
 ]

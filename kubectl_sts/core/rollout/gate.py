@@ -5,8 +5,9 @@ is the caller's (`now`, monotonic seconds), so the server's clock never matters.
 from typing import Any, Dict, List, Optional, Tuple
 
 from ...k8s.statefulset import pods_by_ordinal
-from ..pods import is_ready, pod_failure, restarts
+from ..pods import is_ready, pod_failure, readiness_deadline, restarts
 from ...k8s.statefulset import pod_revision
+from .stuck import stuck_pods
 from .state import rollout_state
 
 Obj = Dict[str, Any]
@@ -37,32 +38,9 @@ def track_pods(book: Obj, pods: List[Obj], now: float) -> Obj:
     return {"readySince": ready_since, "baseline": baseline}
 
 
-def stuck(sts: Obj, pods: List[Obj]) -> Optional[Obj]:
-    """`status`'s diagnosis of the OrderedReady forced-rollback trap (status.diagnose_stuck),
-    from the set and its pods alone: the one home of that decision. The trap needs its lowest
-    unhealthy ordinal to exist and be failing; only then is the view (O(replicas) work, at
-    every watch event of a step) built."""
-    from ...k8s.humanreadable import pod_summary
-    from ...k8s.statefulset import ordinals, pod_management
-    from ..status import build_view, diagnose_stuck, failing
-    if pod_management(sts) != "OrderedReady":
-        return None
-    by_ordinal = pods_by_ordinal(sts["metadata"]["name"], pods)
-    for ordinal in ordinals(sts):
-        pod = by_ordinal.get(ordinal)
-        if pod is None or pod["metadata"].get("deletionTimestamp"):
-            return None
-        if is_ready(pod):
-            continue
-        _, _, reason, restart_count, _ = pod_summary(pod)
-        if not failing(reason, restart_count, (pod.get("status") or {}).get("phase")):
-            return None
-        return diagnose_stuck(build_view(sts, pods, [], None, [], None))
-    return None
-
-
 def evaluate_step(sts: Obj, pods: List[Obj], partition: int, ready_since: Dict[str, float],
-                  now: float, settle: float, baseline: Optional[Dict[str, int]] = None) -> Obj:
+                  now: float, settle: float, baseline: Optional[Dict[str, int]] = None,
+                  server_minor: Optional[int] = None, wall: Optional[float] = None) -> Obj:
     """Where a step stands: every ordinal >= start+partition must run the update revision, be
     Ready and have stayed Ready (without a restart) for `settle` (max of minReadySeconds and
     --settle). Returns done, failed (a diagnosis or None), waiting (rows), wake (the clock
@@ -104,29 +82,35 @@ def evaluate_step(sts: Obj, pods: List[Obj], partition: int, ready_since: Dict[s
         if "why" in row:
             waiting.append(row)
     if failed is None and state["observed"]:
-        trap = stuck(sts, pods)
-        if trap is not None and trap["kind"] == "rollout":
-            failed = {"pod": trap["pod"], "ordinal": trap["ordinal"], "container": None,
-                      "reason": trap["status"], "message": trap["message"], "stuck": True}
+        # a pod the controller will not replace by itself (core.diagnosis: the
+        # forced-rollback trap, and the maxUnavailable budget a broken pod spends)
+        for stuck in stuck_pods(sts, pods, server_minor, wall):
+            blocker = by_ordinal[stuck["ordinal"]]
+            failed = {"pod": stuck["pod"], "ordinal": stuck["ordinal"], "container": None,
+                      "reason": (pod_failure(blocker) or {}).get("reason") or "Stuck",
+                      "message": stuck["cause"], "stuck": True, "uid": stuck["uid"]}
+            break
+    if failed is None and wall is not None:
+        # judge again when a readiness probe has failed for long enough to call a pod stuck
+        for pod in pods:
+            probe_due = None if is_ready(pod) else readiness_deadline(pod)
+            if probe_due is not None and probe_due > wall:
+                again = now + probe_due - wall + 0.5
+                wake = again if wake is None else min(wake, again)
     return {"done": not waiting and failed is None, "failed": failed, "waiting": waiting,
             "wake": wake}
 
 
-def undo_victim(state: Obj, pods: List[Obj], restored_revision: str) -> Optional[Obj]:
-    """The pod an undo must delete under OrderedReady: the lowest ordinal that is not Ready,
-    not terminating, and does not run `restored_revision`. The controller waits for it to be
-    Ready before it touches any pod (stateful_set_control.go, the monotonic loop of
-    updateStatefulSet), so it would block the undo for good. None when no pod blocks (a pod
-    at the restored revision that is not Ready yet is starting; the gate waits for it)."""
-    if state["podManagementPolicy"] != "OrderedReady" or state["strategy"] != "RollingUpdate":
-        return None
-    by_ordinal = pods_by_ordinal(state["name"], pods)
-    for ordinal in range(state["start"], state["start"] + state["replicas"]):
-        pod = by_ordinal.get(ordinal)
-        if pod is None or is_ready(pod) or pod["metadata"].get("deletionTimestamp"):
-            continue
-        return None if pod_revision(pod) == restored_revision else pod
-    return None
+def undo_victims(sts: Obj, pods: List[Obj], restored_revision: str,
+                 server_minor: Optional[int] = None, now: Optional[float] = None) -> List[Obj]:
+    """The pods an undo will have to delete: those that, once the template of
+    `restored_revision` is written, the controller will not replace by itself (they fail at
+    the revision being undone; core.diagnosis). A pod that is only starting is not one: if it
+    fails later, the undo's gate finds it stuck then."""
+    from .stuck import after_undo
+    by_name = {p["metadata"]["name"]: p for p in pods}
+    return [by_name[row["pod"]] for row in stuck_pods(after_undo(sts, restored_revision), pods,
+                                                        server_minor, now)]
 
 
 def follow_verdict(sts: Obj) -> Tuple[bool, str]:

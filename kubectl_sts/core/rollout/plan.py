@@ -97,10 +97,14 @@ def ondelete_next(sts: Obj, pods: List[Obj]) -> Optional[Obj]:
     return None
 
 
-def next_command(state: Obj, finished: bool = False) -> str:
+def next_command(state: Obj, finished: bool = False, undone: bool = False) -> str:
     """The line after a plan or a run: what is done, or what to type next. `finished`: this
-    run's last step passed its health gate."""
+    run's last step passed its health gate; `undone`: the run was an undo (it never says
+    complete: the rollout it undid is not)."""
     name = state["name"]
+    if undone and finished and state["effectivePartition"] == 0:
+        return "rolled back %s: all %d ordinals run revision %s" % (
+            name, state["replicas"], state["updateRevision"])
     if state["strategy"] != "RollingUpdate":
         if finished:
             return "rollout of %s complete: every pod runs revision %s" % (
