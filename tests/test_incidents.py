@@ -12,6 +12,7 @@ FILE as JSON lines. The stopped kubelet is sandbox only (the `sandbox` fixture).
 ImagePullBackOff); the session sandbox is told the same for the test's duration
 (Config.missing_images, kubectl_sts_sandbox/containers.py)."""
 
+import contextlib
 import json
 import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
@@ -21,7 +22,6 @@ import pytest
 from builders import statefulset
 from helpers import (create, max_unavailable_by_default, node_ready_is, pod_ready, ready_status,
                      settle, sts_settled, wait_for, watch_items)
-from kubectl_sts.cli.app import main
 from kubectl_sts.errors import EXIT_REFUSED, EXIT_ROLLOUT_FAILED
 
 # -- the views, and what the scenarios share --------------------------------------------------
@@ -188,14 +188,9 @@ def missing_tag(_session_sandbox):
 
 
 @pytest.fixture
-def sts(kubeconfig, namespace, capsys, missing_tag):
-    """Run `kubectl sts ARGS...` in-process; returns (exit code, stdout, stderr)."""
-    def run(*args):
-        capsys.readouterr()
-        code = main(["--kubeconfig", kubeconfig, "-n", namespace] + list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-    return run
+def sts(cli, missing_tag):
+    """`kubectl sts ARGS...` in-process (conftest's cli), with `*:no-such-tag` missing."""
+    return cli
 
 
 def _sts(apps, namespace, name):
@@ -223,31 +218,31 @@ def _pdbs(core):
     return client.PolicyV1Api(core.api_client).list_namespaced_pod_disruption_budget
 
 
+@contextlib.contextmanager
 def _dead_node_under_mysql_2(core, kubectl, namespace):
     """mysql-2's node stops (its kubelet stops posting status): the node goes Ready=Unknown,
     the node lifecycle controller marks its pods not Ready (pkg/controller/util/node/
-    controller_utils.go MarkPodsNotReady, from node_lifecycle_controller.go). Returns the
-    node's name."""
+    controller_utils.go MarkPodsNotReady, from node_lifecycle_controller.go). Yields the
+    node's name; the node is restored on the way out."""
     node = node_of(core, namespace, "mysql-2")
-    stop_kubelet(core, kubectl, node)
-    wait_for(core.list_namespaced_pod, lambda pods: ready_status(pods["mysql-2"]) == "False",
-             timeout=30, namespace=namespace)
-    return node
+    try:
+        stop_kubelet(core, kubectl, node)
+        wait_for(core.list_namespaced_pod, lambda pods: ready_status(pods["mysql-2"]) ==
+                 "False", timeout=30, namespace=namespace)
+        yield node
+    finally:
+        restore_node(core, kubectl, node)
 
 
 def test_a_dead_node_under_a_zonal_volume(sandbox, apps, core, namespace, kubectl, sts):
     """Scenario 1: the default class's volume is zonal; mysql-2's node is down. Every view
     names mysql-2 and its node."""
     mysql(kubectl, apps, namespace)
-    node = node_of(core, namespace, "mysql-2")
     found = Findings("dead node, zonal volume")
-    try:
-        _dead_node_under_mysql_2(core, kubectl, namespace)
+    with _dead_node_under_mysql_2(core, kubectl, namespace) as node:
         seen = views(sts, "mysql", 2)
-        found.dump("views", seen)
         found.tokens(seen, ["mysql-2", "node %s is not Ready" % node])
-    finally:
-        restore_node(core, kubectl, node)
+    found.dump("views", seen)
     found.verify()
 
 
@@ -258,29 +253,24 @@ def test_a_dead_node_under_a_node_local_volume(sandbox, apps, core, namespace, k
     out-of-service taint would only leave the pod Pending on `volume node affinity conflict`:
     the volume cannot follow it), naming --fresh-volume and the data lost with it."""
     mysql(kubectl, apps, namespace, storage_class="local")
-    node = node_of(core, namespace, "mysql-2")
     found = Findings("dead node, node-local volume")
-    try:
-        _dead_node_under_mysql_2(core, kubectl, namespace)
+    with _dead_node_under_mysql_2(core, kubectl, namespace) as node:
         seen = views(sts, "mysql", 2)
-        found.dump("views", seen)
         found.tokens(seen, ["mysql-2", "node %s is not Ready" % node, "pinned to %s" % node])
         # --timeout bounds today's behaviour (taint, then wait for a pod that cannot come)
         shown = sts("repair", "mysql", "--ordinal", "2", "--yes", "--min-down", "0s",
                     "--timeout", "5s")
-        found.dump("repair --yes", {"repair --yes --min-down 0s": shown})
-        code, out, err = shown
-        found.check(code == EXIT_REFUSED, "`repair mysql --ordinal 2 --yes --min-down 0s` "
-                    "exits %d, not %d (refused)" % (code, EXIT_REFUSED), shown)
         applied = [t for t in taints(kubectl, node) if t["key"] == OUT_OF_SERVICE]
-        found.check(not applied, "repair wrote to node %s before refusing: %s" % (node, applied))
-        found.check("--fresh-volume" in out + err, "repair's refusal does not name "
-                    "--fresh-volume", shown)
-        found.check([line for line in (out + err).splitlines() if "lost" in line.lower() and
-                     "data" in line.lower()],
-                    "repair's refusal does not say the data is lost with a fresh volume", shown)
-    finally:
-        restore_node(core, kubectl, node)
+    found.dump("views", dict(seen, **{"repair --yes --min-down 0s": shown}))
+    code, out, err = shown
+    found.check(code == EXIT_REFUSED, "`repair mysql --ordinal 2 --yes --min-down 0s` exits "
+                "%d, not %d (refused)" % (code, EXIT_REFUSED), shown)
+    found.check(not applied, "repair wrote to node %s before refusing: %s" % (node, applied))
+    found.check("--fresh-volume" in out + err, "repair's refusal does not name --fresh-volume",
+                shown)
+    found.check([line for line in (out + err).splitlines() if "lost" in line.lower() and
+                 "data" in line.lower()],
+                "repair's refusal does not say the data is lost with a fresh volume", shown)
     found.verify()
 
 
