@@ -114,3 +114,17 @@ def kubectl(kubectl_bin, kubeconfig, namespace):
         return subprocess.run(cmd + list(args), input=input, capture_output=True, text=True,
                               timeout=timeout)
     return run
+
+
+@pytest.fixture
+def cli(kubeconfig, namespace, capsys):
+    """Run `kubectl sts ARGS...` in-process, in the test's namespace; returns (exit code,
+    stdout, stderr)."""
+    from kubectl_sts.cli.app import main
+
+    def run(*args):
+        capsys.readouterr()
+        code = main(["--kubeconfig", kubeconfig, "-n", namespace] + list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+    return run

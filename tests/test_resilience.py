@@ -44,17 +44,6 @@ def hook(sandbox):
         sandbox.server.fault_hook = None
 
 
-@pytest.fixture
-def cli(kubeconfig, namespace, capsys):
-    """Run `kubectl sts ...` in-process; returns (exit code, stdout, stderr)."""
-    def run(*args):
-        capsys.readouterr()
-        code = main(["--kubeconfig", kubeconfig, "-n", namespace] + list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-    return run
-
-
 def ours(handler, namespace, method=None, contains=None, watch=None):
     """Whether the request is this plugin's, in `namespace`, and matches the filters."""
     if not handler.headers.get("User-Agent", "").startswith("kubectl-sts/"):
