@@ -21,6 +21,7 @@ from .options import Duration, dry_run_option, name_argument, output_option
 
 if TYPE_CHECKING:
     from ..client.connection import Connection
+    from ..client.watch import Watch
     from ..printers.formats import Output
 
 Obj = Dict[str, Any]
@@ -225,7 +226,7 @@ class Resize:
         if not server_dry:
             self.say("persistentvolumeclaim/%s: requested %s" % (meta["name"], size))
 
-    def watch_claims(self, sts: Obj, **more: Any) -> Any:
+    def watch_claims(self, sts: Obj, **more: Any) -> "Watch":
         """A Watch over the set's claims and pods (and `more`)."""
         from ..core.labels import selector_string
         from ..client.watch import Watch
@@ -241,7 +242,7 @@ class Resize:
         """Until every claim's file system has grown where a running pod mounts it (the
         kubelet grows it online), or the claim says it grows only when a pod starts or mounts
         it (core.resize.expansion); fails fast on a failed expansion."""
-        from ..core.resize import expansion, expansion_verdict, failed_events
+        from ..core.resize import FAILED, expansion, expansion_verdict, failed_events
         from ..client.watch import Verdict, wait
         watch = self.watch_claims(sts, events=(core_path(self.ns, "events"),
                                                {"fieldSelector": "reason=VolumeResizeFailed"}))
@@ -250,7 +251,7 @@ class Resize:
             pods = list(snapshot["pods"].values())
             states = {c: expansion(snapshot["claims"][c], self.size, pods)
                       if c in snapshot["claims"] else
-                      {"state": "failed", "step": "", "message": "deleted", "pods": []}
+                      {"state": FAILED, "step": "", "message": "deleted", "pods": []}
                       for c in names}
             verdict = expansion_verdict(states, failed_events(snapshot["events"].values(),
                                                               baseline))
