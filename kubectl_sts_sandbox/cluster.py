@@ -127,6 +127,7 @@ class Cluster:
         self.nodes = NodeLifecycle(self.store, self.config, self.kubelet.node_resumed)
         self.taint_eviction = TaintEviction(self.store)
         self.kubelet.nodes = self.nodes
+        self.resizer.nodes = self.nodes        # a stopped kubelet grows no file system
         self.serviceaccounts = ServiceAccounts(self.store)
         self.rootca = RootCAPublisher(self.store, root_ca)     # root_ca: PEM of the TLS CA
         self.controller = StatefulSetController(self.store, self.config.maxunavailable_gate,

@@ -15,9 +15,18 @@ When a bound claim's `spec.resources.requests.storage` exceeds its `status.capac
 Sandbox-only switches, the claim's annotation `sandbox.kubectl-sts.io/resize`:
 - `fail`: the driver cannot grow the volume: event VolumeResizeFailed and
   ControllerResizeInfeasible (the driver's OutOfRange); the capacity stays;
-- `offline`: the driver expands only unmounted file systems: FileSystemResizePending stays
-  until a pod that mounts the claim starts again (a new pod, not the one running when the
-  volume grew)."""
+- `offline`: the driver expands only unmounted file systems. The kubelet of a running pod
+  that mounts the claim tries once: the driver answers FailedPrecondition, the kubelet marks
+  the claim NodeResizeInProgress with the condition NodeResizeError ("failed to expand pvc
+  with Expander.NodeExpand failed to expand the volume : rpc error: code = FailedPrecondition
+  ...") and, as upstream, records no event and does not retry while the volume stays mounted
+  (kubernetes pkg/volume/csi/expander.go NodeExpand inUseError;
+  pkg/volume/util/operationexecutor/node_expander.go expandOnPlugin: MarkForInUseExpansionError;
+  pkg/volume/util/resize_util.go MarkNodeExpansionFailedCondition). A pod that starts after the
+  volume grew expands it at mount, which clears every resize condition
+  (MarkNodeExpansionFinishedWithRecovery).
+
+A kubelet that is stopped (nodes.py) expands nothing until it starts again."""
 
 from __future__ import annotations
 
@@ -25,11 +34,15 @@ import copy
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 from kubectl_sts.k8s.quantity import quantity_value as parse_quantity
-from kubectl_sts.k8s.storage import claim_capacity, claim_request, class_of, storage_of
+from kubectl_sts.k8s.storage import (CONTROLLER_RESIZE_IN_PROGRESS, CONTROLLER_RESIZE_INFEASIBLE,
+                                     NODE_RESIZE_IN_PROGRESS, NODE_RESIZE_PENDING,
+                                     RESIZE_CONDITIONS, claim_capacity, claim_request, class_of,
+                                     storage_of)
 from . import events, storageclasses
 from .resources import BY_KIND
 
 if TYPE_CHECKING:
+    from .nodes import NodeLifecycle
     from .resources import ResourceType
     from .store import Store
 
@@ -40,13 +53,17 @@ PVC = BY_KIND["PersistentVolumeClaim"]
 PV = BY_KIND["PersistentVolume"]
 POD = BY_KIND["Pod"]
 SC = BY_KIND["StorageClass"]
+NODE = BY_KIND["Node"]
 FAIL_ANNOTATION = "sandbox.kubectl-sts.io/resize"
 RESIZER = "external-resizer %s" % storageclasses.PROVISIONER
-IN_PROGRESS = "ControllerResizeInProgress"
-NODE_PENDING = "NodeResizePending"
-INFEASIBLE = "ControllerResizeInfeasible"
+IN_PROGRESS = CONTROLLER_RESIZE_IN_PROGRESS
+NODE_PENDING = NODE_RESIZE_PENDING
+INFEASIBLE = CONTROLLER_RESIZE_INFEASIBLE
 PENDING_MESSAGE = ("Waiting for user to (re-)start a pod to finish file system resize of "
                    "volume on node.")
+OFFLINE_MESSAGE = ("failed to expand pvc with Expander.NodeExpand failed to expand the volume : "
+                   "rpc error: code = FailedPrecondition desc = volume %s is in use: driver %s "
+                   "expands only unmounted volumes")
 
 
 def _target(claim: Obj) -> Optional[str]:
@@ -62,6 +79,8 @@ class Resizer:
         self.due: Dict[Key, float] = {}     # (ns, name) -> sim time of the next step
         # (ns, name) -> uids of the pods mounting it then
         self.mounted_when_grown: Dict[Key, Set[str]] = {}
+        self.node_step: Set[Key] = set()    # claims waiting for a kubelet
+        self.nodes: Optional[NodeLifecycle] = None     # set by the cluster
 
     def on_change(self, rt: ResourceType, etype: str, obj: Obj) -> None:
         meta = obj["metadata"]
@@ -69,6 +88,9 @@ class Resizer:
             self.dirty.add((meta["namespace"], meta["name"]))
         elif rt is PVC:
             self.due.pop((meta["namespace"], meta["name"]), None)
+            self.node_step.discard((meta["namespace"], meta["name"]))
+        elif rt is NODE:
+            self.dirty |= self.node_step    # a kubelet may have started again
         elif rt is POD and etype != "DELETED":
             # a pod that starts running may finish a pending file-system expansion
             for vol in (obj.get("spec") or {}).get("volumes") or []:
@@ -107,13 +129,19 @@ class Resizer:
                 self._start(claim, now, key)
         elif state == IN_PROGRESS and key not in self.due:
             self._expand_volume(claim, now, key)
-        elif state == NODE_PENDING and key not in self.due:
+        elif state in (NODE_PENDING, NODE_RESIZE_IN_PROGRESS) and key not in self.due:
+            self.node_step.add(key)
             running = self._running_pods(claim)
             if self._mode(claim) == "offline":
-                running = [uid for uid in running
-                           if uid not in self.mounted_when_grown.get(key, ())]
+                mounted_then = self.mounted_when_grown.get(key, set())
+                started_since = [uid for uid in running if uid not in mounted_then]
+                if not started_since:
+                    if running and state == NODE_PENDING:
+                        self._refuse_online(claim)
+                    return
             if running:
                 self.mounted_when_grown.pop(key, None)
+                self.node_step.discard(key)
                 self._finish(claim)
         elif state == INFEASIBLE and wanted <= have:
             # the user lowered the request back (recovery from a failed expansion)
@@ -160,13 +188,23 @@ class Resizer:
         self.due[key] = now + self.config.resize_seconds
         self.mounted_when_grown[key] = set(self._running_pods(claim))
 
+    def _refuse_online(self, claim: Obj) -> None:
+        """The kubelet's one try at a mounted volume of an offline-only driver."""
+        message = OFFLINE_MESSAGE % (claim["spec"].get("volumeName", ""),
+                                     storageclasses.PROVISIONER)
+
+        def refused(st: Obj) -> None:
+            st["allocatedResourceStatuses"]["storage"] = NODE_RESIZE_IN_PROGRESS
+            _set_condition(st, "NodeResizeError", message)
+        self._status(claim, refused)
+
     def _finish(self, claim: Obj) -> None:
         size = _target(claim)
 
         def done(st: Obj) -> None:
             st["capacity"] = dict(st.get("capacity") or {}, storage=size)
             st["conditions"] = [c for c in st.get("conditions") or [] if c.get("type") not in
-                                ("Resizing", "FileSystemResizePending")]
+                                RESIZE_CONDITIONS]
             if not st["conditions"]:
                 st.pop("conditions")
             st.pop("allocatedResourceStatuses", None)
@@ -185,8 +223,8 @@ class Resizer:
         status = updated.setdefault("status", {})
         change(status)
         for condition in status.get("conditions") or []:
-            if condition.get("lastTransitionTime") is None and condition.get("type") in (
-                    "Resizing", "FileSystemResizePending"):
+            if condition.get("lastTransitionTime") is None and \
+                    condition.get("type") in RESIZE_CONDITIONS:
                 condition["lastTransitionTime"] = self.store.clock.stamp()
         self.store.update(PVC, updated, subresource="status", internal=True)
 
@@ -199,9 +237,12 @@ class Resizer:
                     yield pod
 
     def _running_pods(self, claim: Obj) -> List[str]:
+        """The uids of the running pods that mount the claim on a node whose kubelet runs."""
         return [pod["metadata"]["uid"] for pod in self._pods_mounting(claim)
                 if (pod.get("status") or {}).get("phase") == "Running" and
-                not pod["metadata"].get("deletionTimestamp")]
+                not pod["metadata"].get("deletionTimestamp") and
+                not (self.nodes is not None and
+                     self.nodes.kubelet_stopped((pod.get("spec") or {}).get("nodeName", "")))]
 
     @staticmethod
     def _mode(claim: Obj) -> Optional[str]:

@@ -56,16 +56,15 @@ def test_resize_grows_every_volume_and_keeps_every_pod(apps, core, namespace, ku
     assert code == 0, err
     assert "data-web-0  " in out and "expand" in out
     assert "Template data: storage 1Gi -> 2Gi" in out
-    # the command goes on once only the node's file-system step is left (the kubelet finishes
-    # it online, without a restart): each claim is reported as grown or as waiting for that
+    # a running pod mounts each claim: the kubelet grows its file system online, and resize
+    # waits for it (within --timeout): `complete` means every file system has SIZE
     for ordinal in range(3):
-        assert ("data-web-%d: 1Gi -> 2Gi" % ordinal in out) != (
-            "data-web-%d: the volume has 2Gi, the file system not yet" % ordinal in out), out
+        assert "data-web-%d: 1Gi -> 2Gi" % ordinal in out, out
+    assert "file system not yet" not in out
     assert "no pod restarted (3 pods, the same uids, adopted by the new set)" in out
     assert out.rstrip().endswith("resize of web complete")
-    wait_for(core.list_namespaced_persistent_volume_claim, lambda claims: {
-        n: (c["status"].get("capacity") or {}).get("storage") for n, c in claims.items()} == {
-        "data-web-0": "2Gi", "data-web-1": "2Gi", "data-web-2": "2Gi"}, namespace=namespace)
+    assert _sizes(core, namespace) == {"data-web-0": "2Gi", "data-web-1": "2Gi",
+                                       "data-web-2": "2Gi"}
     after = apps.read_namespaced_stateful_set("web", namespace)
     assert after.metadata.uid != before["metadata"]["uid"]
     assert after.spec.volume_claim_templates[0].spec.resources.requests == {"storage": "2Gi"}
@@ -120,9 +119,16 @@ def test_a_file_system_that_grows_only_on_restart_is_reported(sandbox, apps, cor
     code, out, err = _resize(capsys, kubeconfig, namespace, tmp_path, "--size", "2Gi", "--yes",
                              "--timeout", "30s")
     assert code == 0, err
-    assert "data-web-0: the volume has 2Gi, the file system not yet (Waiting for user to " \
-        "(re-)start a pod to finish file system resize of volume on node.); it grows when " \
-        "the kubelet expands it, or when web-0 restarts" in out
+    # the kubelet tried online and the driver refused (FailedPrecondition): only then, and
+    # with the claim's own words, a restart is named
+    lines = out.rstrip().splitlines()
+    assert "data-web-0: the volume has 2Gi, its file system not yet: the driver grows it " \
+        "only offline (failed to expand pvc with Expander.NodeExpand failed to expand the " \
+        "volume : rpc error: code = FailedPrecondition desc = " in out
+    assert "); it grows when web-0 starts again: kubectl sts restart web --ordinals 0" in out
+    assert lines[-1] == "resize of web: the volumes and the template have 2Gi; 1 file " \
+        "system not yet (1 needs a pod restart, above)"
+    assert "resize of web complete" not in out
     assert _sizes(core, namespace) == {"data-web-0": "1Gi"}
     core.delete_namespaced_pod("web-0", namespace)
     wait_for(core.list_namespaced_persistent_volume_claim,
@@ -143,11 +149,19 @@ def test_a_class_that_cannot_expand_is_refused_before_any_write(sandbox, apps, c
     assert not (tmp_path / "web.json").exists()
 
 
-def test_shrinking_is_refused(apps, core, namespace, kubeconfig, capsys, tmp_path):
+@pytest.mark.parametrize("flags", [["--yes"], ["--dry-run"], ["--dry-run", "-o", "json"]])
+def test_shrinking_is_refused_before_any_plan_line(sandbox, apps, core, namespace, kubeconfig,
+                                                   capsys, tmp_path, flags):
     _create(apps, core, namespace)
-    code, out, err = _resize(capsys, kubeconfig, namespace, tmp_path, "--size", "512Mi", "--yes")
+    mark = len(sandbox.request_log)
+    code, out, err = _resize(capsys, kubeconfig, namespace, tmp_path, "--size", "500Mi",
+                             *flags)
     assert code == EXIT_REFUSED
-    assert "PVC data-web-0 already has 1Gi: volumes cannot shrink" in err
+    assert out == ""                            # no plan, no ACTION expand
+    assert err.splitlines() == [
+        "error: refused: 500Mi is smaller than the capacity of PVC data-web-0 (1Gi), "
+        "data-web-1 (1Gi): volumes cannot shrink; nothing was changed"]
+    assert _writes(sandbox, mark) == []
 
 
 def test_dry_runs_change_nothing(sandbox, apps, core, namespace, kubeconfig, capsys, tmp_path):

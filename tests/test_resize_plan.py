@@ -5,7 +5,7 @@ from functools import partial
 
 import pytest
 
-from kubectl_sts.core.resize import (PlanError, adoption_problems, expansion, managers, plan,
+from kubectl_sts.core.resize import (PlanError, PlanRefused, adoption_problems, managers, plan,
                                      recreated)
 
 import builders
@@ -30,8 +30,6 @@ TWO = [claim("data-web-0"), claim("data-web-1")]
     ("missing", sts(), TWO[:1], "2Gi", "PVC data-web-1 of ordinal 1 does not exist"),
     ("pending", sts(), [TWO[0], claim("data-web-1", phase="Pending")], "2Gi",
      "PVC data-web-1 is Pending, not Bound"),
-    ("shrink", sts(), [claim("data-web-0", "5Gi"), TWO[1]], "2Gi",
-     "PVC data-web-0 already has 5Gi: volumes cannot shrink"),
     ("fixed-class", sts(), [claim("data-web-0", storage_class="fixed"), TWO[1]], "2Gi",
      "StorageClass fixed of PVC data-web-0 does not allow volume expansion "
      "(allowVolumeExpansion is not true)"),
@@ -127,23 +125,24 @@ def test_managers_are_named_and_warned_about(labels, annotations, expected):
                                   "(volumeClaimTemplates[data] storage: 1Gi -> 2Gi)")
 
 
-@pytest.mark.parametrize("status, state", [
-    ({"phase": "Bound", "capacity": {"storage": "2Gi"}}, "done"),
-    ({"phase": "Bound", "capacity": {"storage": "1Gi"}}, "requested"),
-    ({"phase": "Bound", "capacity": {"storage": "1Gi"},
-      "allocatedResourceStatuses": {"storage": "ControllerResizeInProgress"},
-      "conditions": [{"type": "Resizing", "status": "True"}]}, "resizing"),
-    ({"phase": "Bound", "capacity": {"storage": "1Gi"},
-      "allocatedResourceStatuses": {"storage": "NodeResizePending"},
-      "conditions": [{"type": "FileSystemResizePending", "status": "True",
-                      "message": "Waiting for user to (re-)start a pod"}]}, "file-system"),
-    ({"phase": "Bound", "capacity": {"storage": "1Gi"},
-      "allocatedResourceStatuses": {"storage": "ControllerResizeInfeasible"}}, "failed"),
-    ({"phase": "Bound", "capacity": {"storage": "1Gi"},
-      "allocatedResourceStatuses": {"storage": "NodeResizeInfeasible"}}, "failed"),
+@pytest.mark.parametrize("claims, size", [
+    ([claim("data-web-0", "5Gi"), TWO[1]], "2Gi"),
+    # a shrink refuses even where the plan has other refusals (a missing claim, a fixed class)
+    ([claim("data-web-0", storage_class="fixed")], "512Mi"),
 ])
-def test_expansion_progress(status, state):
-    assert expansion({"status": status}, "2Gi")["state"] == state
+def test_a_shrink_is_refused_before_any_plan(claims, size):
+    """No plan document (no row with ACTION expand) for what can never be done."""
+    with pytest.raises(PlanRefused) as refused:
+        plan(sts(), claims, CLASSES, size)
+    capacity = claims[0]["status"]["capacity"]["storage"]
+    assert str(refused.value) == "%s is smaller than the capacity of PVC data-web-0 (%s): " \
+        "volumes cannot shrink" % (size, capacity)
+
+
+def test_every_claim_that_would_shrink_is_named():
+    with pytest.raises(PlanRefused, match=r"^512Mi is smaller than the capacity of PVC "
+                       r"data-web-0 \(1Gi\), data-web-1 \(1Gi\): volumes cannot shrink$"):
+        plan(sts(), TWO, CLASSES, "512Mi")
 
 
 def test_recreated_is_the_live_set_without_server_fields_and_with_the_new_size():

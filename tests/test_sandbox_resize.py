@@ -5,7 +5,7 @@ The failure switch and the class without expansion are the sandbox's."""
 
 import json
 
-from helpers import create_settled, wait_for
+from helpers import create_settled, hold, wait_for
 
 GROW = json.dumps({"spec": {"resources": {"requests": {"storage": "2Gi"}}}})
 
@@ -141,3 +141,62 @@ def test_kubectl_describe_shows_the_conditions(sandbox, apps, core, namespace, k
     assert out.returncode == 0, out.stderr
     assert "FileSystemResizePending" in out.stdout
     assert "FileSystemResizeRequired" in out.stdout
+
+
+def _resource_status(items, name="data-web-0"):
+    return ((items.get(name, {}).get("status") or {}).get("allocatedResourceStatuses") or {}) \
+        .get("storage")
+
+
+def test_an_offline_only_driver_refuses_the_mounted_volume_until_the_pod_starts_again(
+        sandbox, apps, core, namespace, kubectl):
+    """The kubelet tries the running pod's volume once: FailedPrecondition, recorded on the
+    claim as NodeResizeError, and not retried while the volume stays mounted; a new pod
+    expands it at mount, which clears every resize condition."""
+    _set(apps, core, namespace)
+    uid = json.loads(kubectl("get", "pod", "web-0", "-o", "json").stdout)["metadata"]["uid"]
+    assert kubectl("annotate", "pvc", "data-web-0",
+                   "sandbox.kubectl-sts.io/resize=offline").returncode == 0
+    assert kubectl("patch", "pvc", "data-web-0", "-p", GROW).returncode == 0
+    claim = wait_for(core.list_namespaced_persistent_volume_claim,
+                     lambda items: _resource_status(items) == "NodeResizeInProgress",
+                     timeout=30, namespace=namespace)["data-web-0"]
+    conditions = {c["type"]: c for c in claim["status"]["conditions"]}
+    assert set(conditions) == {"FileSystemResizePending", "NodeResizeError"}
+    assert conditions["NodeResizeError"]["status"] == "True"
+    assert conditions["NodeResizeError"]["message"].startswith(
+        "failed to expand pvc with Expander.NodeExpand failed to expand the volume : rpc "
+        "error: code = FailedPrecondition desc = ")
+    assert conditions["NodeResizeError"]["lastTransitionTime"]
+    assert claim["status"]["capacity"]["storage"] == "1Gi"
+    assert _reasons(kubectl)[-2:] == ["Resizing", "FileSystemResizeRequired"]
+    described = kubectl("describe", "pvc", "data-web-0")
+    assert "NodeResizeError" in described.stdout
+    pod = json.loads(kubectl("get", "pod", "web-0", "-o", "json").stdout)
+    assert pod["metadata"]["uid"] == uid
+    assert kubectl("delete", "pod", "web-0").returncode == 0
+    claim = _capacity_reaches(core, namespace, "data-web-0", "2Gi", timeout=60)
+    assert not claim["status"].get("conditions")
+    assert "allocatedResourceStatuses" not in claim["status"]
+    assert _reasons(kubectl)[-1] == "FileSystemResizeSuccessful"
+
+
+def test_a_stopped_kubelet_grows_no_file_system(sandbox, apps, core, namespace, kubectl):
+    _set(apps, core, namespace)
+    node = json.loads(kubectl("get", "pod", "web-0", "-o", "json").stdout)["spec"]["nodeName"]
+    stop = kubectl("annotate", "node", node, "sandbox.kubectl-sts.io/kubelet=stopped",
+                   namespaced=False)
+    assert stop.returncode == 0, stop.stderr
+    try:
+        assert kubectl("patch", "pvc", "data-web-0", "-p", GROW).returncode == 0
+        wait_for(core.list_namespaced_persistent_volume_claim,
+                 lambda items: _resource_status(items) == "NodeResizePending", timeout=30,
+                 namespace=namespace)
+        # nothing moves the claim on while that kubelet is away (watched for HOLD seconds,
+        # many times Config.resize_seconds)
+        hold(core.list_namespaced_persistent_volume_claim,
+             lambda items: _resource_status(items) != "NodeResizePending", namespace=namespace)
+        assert _claim(kubectl)["status"]["capacity"]["storage"] == "1Gi"
+    finally:
+        kubectl("annotate", "node", node, "sandbox.kubectl-sts.io/kubelet-", namespaced=False)
+    _capacity_reaches(core, namespace, "data-web-0", "2Gi")

@@ -148,7 +148,10 @@ def test_scale_down_retain_keeps_claims_and_reports_them(capsys, kubeconfig, app
     assert "statefulset.apps/web scaled to 2" in rest
     for i in (2, 3, 4):
         assert "data-web-%d: retained" % i in rest
-        assert "kubectl delete pvc data-web-%d -n %s" % (i, namespace) in rest
+        # the plugin's safe command (orphans only, none mounted, after a confirmation)
+        assert "data-web-%d: retained (1Gi); remove it with: kubectl sts pvc web --prune " \
+            "--ordinal %d -n %s" % (i, i, namespace) in rest
+    assert "kubectl delete pvc" not in rest
     assert "GONE" not in rest
 
     # the command returned only once the pods had gone, highest ordinal first
@@ -422,7 +425,8 @@ def test_scale_up_reuses_retained_claims(capsys, kubeconfig, apps, core, namespa
     for name in ("data-web-2", "data-web-3"):
         assert actions[name]["uid"] == retained[name]["metadata"]["uid"]
         assert actions[name]["age"] and actions[name]["age"] != "<unknown>"
-        assert "%s: reattached (data from %s ago)" % (name, actions[name]["age"]) in rest
+        assert "%s: reattached (the claim created %s ago, with the data it holds)" % (
+            name, actions[name]["age"]) in rest
     pods = pods_now(core, namespace)
     assert ordinals_of(pods) == [0, 1, 2, 3, 4]
     for i in (2, 3):
@@ -441,7 +445,8 @@ def test_scale_up_reuses_retained_claims(capsys, kubeconfig, apps, core, namespa
     code, out, err = run(capsys, kubeconfig, namespace, "scale", "web", "--replicas", "3",
                          "--dry-run")
     assert code == 0, err
-    assert "REATTACH" in out and "existing data from" in out
+    assert "REATTACH" in out and "reused with the data it holds (claim created " in out
+    assert "existing data from" not in out
 
 
 # -- a concurrent change between plan and write (sandbox only) -------------------------------------
@@ -597,3 +602,27 @@ def test_pvc_prune_one_ordinal(capsys, kubeconfig, apps, core, namespace):
     code, out, err = run(capsys, kubeconfig, namespace, "pvc", "web", "--ordinal", "3")
     assert code == 2 and "--ordinal only applies to --prune" in err
     assert_nothing_lost(before, claims_now(core, namespace), deleted={"data-web-2"})
+
+
+# -- progress --------------------------------------------------------------------------------------
+
+SLOW = {"sandbox.kubectl-sts.io/ready-after": "2s"}
+
+
+def test_scale_up_progress_names_only_pods_that_exist_or_come_next(sandbox, capsys, kubeconfig,
+                                                                   apps, core, namespace):
+    """Under OrderedReady the controller creates web-2 only once web-1 is Ready: while web-1
+    starts, web-2 is named as next, never as a pod that is not Ready."""
+    create_settled(apps, core, namespace, replicas=1, pod_annotations=SLOW)
+    code, out, err = run(capsys, kubeconfig, namespace, "scale", "web", "--replicas", "3",
+                         "--yes")
+    assert code == 0, err
+    waiting = [line for line in out.splitlines() if line.startswith("waiting: ")]
+    assert "waiting: web-1 not Ready (Running); web-2 next, once web-1 is Ready" in waiting, out
+    for line in waiting:
+        for part in line[len("waiting: "):].split("; "):
+            assert part in ("web-1 not created yet", "web-2 next, once web-1 is Ready",
+                            "web-2 not created yet") or \
+                (part.startswith(("web-1 not Ready (", "web-2 not Ready (")) and
+                 part.endswith(")")), line
+    assert ordinals_of(pods_now(core, namespace)) == [0, 1, 2]

@@ -10,9 +10,9 @@ from functools import partial
 import pytest
 
 from kubectl_sts.core.pvc import claims_of, list_claims, prunable
-from kubectl_sts.core.scale import plan_scale
+from kubectl_sts.core.scale import plan_scale, scale_progress
 from kubectl_sts.printers.pvc import render_claims
-from kubectl_sts.printers.scale import render_plan
+from kubectl_sts.printers.scale import render_claims_report, render_plan
 
 import builders
 
@@ -230,7 +230,10 @@ def test_scale_up_reattaches_existing_claims_with_their_age(when_scaled):
     assert p["risks"] == []
     text = render_plan(p)
     assert "Pods created, in this order: web-3, web-4" in text
-    assert "REATTACH" in text and "existing data from 2d ago is reused" in text
+    assert "REATTACH" in text and "reused with the data it holds (claim created 2d ago)" in text
+    assert render_claims_report(p, {}) == [
+        "  data-web-3: reattached (the claim created 2d ago, with the data it holds)",
+        "  logs-web-3: reattached (the claim created 5m ago, with the data it holds)"]
     assert text.count("CREATE") == 2
 
 
@@ -390,3 +393,52 @@ def test_prunable_never_returns_in_range_claims():
     entries = list_claims(s, claims, [], pvs, NOW)      # even with no pods mounting them
     assert all(e["inRange"] for e in entries)
     assert prunable(entries) == []
+
+
+# -- the report and the progress of the wait ------------------------------------------------
+
+def test_the_claims_report_names_the_plugins_prune_for_a_retained_claim():
+    s = sts(retention=DELETE_WHEN_SCALED)
+    pods, claims, pvs = world()
+    deleting = plan(s, pods, claims, pvs, 3)
+    kept = plan(sts(), pods, claims, pvs, 3)
+    live = {c["metadata"]["name"]: c for c in claims if c["metadata"]["name"] != "data-web-4"}
+    assert render_claims_report(deleting, live) == [
+        "  data-web-4: deleted", "  data-web-3: still terminating (deleted after its pod is "
+        "gone)"]
+    assert render_claims_report(kept, live) == [
+        "  data-web-4: GONE although the plan kept it (deleted by someone else?)",
+        "  data-web-3: retained (1Gi); remove it with: kubectl sts pvc web --prune "
+        "--ordinal 3 -n ns1"]
+
+
+P = "waiting: "
+
+
+@pytest.mark.parametrize("case, policy, replicas, ordinals, unready, line", [
+    # scale 1 -> 3: nothing created yet
+    ("ordered, none yet", "OrderedReady", 3, [0], [], P + "web-1 not created yet"),
+    ("parallel, none yet", "Parallel", 3, [0], [],
+     P + "web-1 not created yet; web-2 not created yet"),
+    # web-1 exists and starts: under OrderedReady web-2 comes only after it
+    ("ordered, starting", "OrderedReady", 3, [0, 1], [1],
+     P + "web-1 not Ready (Running); web-2 next, once web-1 is Ready"),
+    ("parallel, starting", "Parallel", 3, [0, 1], [1],
+     P + "web-1 not Ready (Running); web-2 not created yet"),
+    ("ordered, two missing", "OrderedReady", 4, [0, 1], [1],
+     P + "web-1 not Ready (Running); web-2 next, once web-1 is Ready"),
+    # a hole: web-1 gone, web-2 still there
+    ("ordered, a hole", "OrderedReady", 3, [0, 2], [2],
+     P + "web-1 not created yet; web-2 not Ready (Running)"),
+    # scale-down: the pods that go, highest first
+    ("down", "OrderedReady", 1, [0, 1, 2], [], P + "web-2 leaving; web-1 leaving"),
+    ("done", "OrderedReady", 2, [0, 1], [], P),
+])
+def test_progress_names_only_pods_that_exist_or_come_next(case, policy, replicas, ordinals,
+                                                         unready, line):
+    s = sts(replicas=1, pod_management=policy)
+    the_plan = plan(s, [], [], {}, replicas)
+    pods = [pod("web-%d" % o, ready=o not in unready, phase="Running") for o in ordinals]
+    progress = scale_progress(the_plan, pods)
+    assert progress["line"] == line, case
+    assert progress["done"] == (line == P)

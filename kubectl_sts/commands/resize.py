@@ -21,6 +21,7 @@ from .options import Duration, dry_run_option, name_argument, output_option
 
 if TYPE_CHECKING:
     from ..client.connection import Connection
+    from ..client.watch import Watch
     from ..printers.formats import Output
 
 Obj = Dict[str, Any]
@@ -84,7 +85,12 @@ def resize(ctx: click.Context, **flags: Any) -> int:
 
 
 def validate(options: ResizeOptions) -> ResizeOptions:
-    return options          # the size is judged with the plan (core.resize.plan)
+    from ..core.resize import PlanError, parse_size
+    try:
+        parse_size(options.size)
+    except PlanError as exc:
+        raise UsageError("error: %s" % exc)
+    return options
 
 
 def run(conn: "Connection", options: ResizeOptions) -> int:
@@ -104,7 +110,8 @@ def _resize(session: "Resize", options: ResizeOptions) -> int:
     """Plan, ask, grow the claims, wait, then make the template match (or finish an
     interrupted run from its backup)."""
     from ..client.connection import concurrently
-    from ..core.resize import GROWING, PlanError, plan
+    from ..k8s.storage import claim_capacity
+    from ..core.resize import GROWING, PlanError, PlanRefused, plan
     conn, name, say = session.conn, session.name, session.say
     dry_run = options.dry_run
     try:
@@ -124,6 +131,8 @@ def _resize(session: "Resize", options: ResizeOptions) -> int:
                         options.include_orphans, options.force)
     except PlanError as exc:
         raise UsageError("error: %s" % exc)
+    except PlanRefused as exc:          # before any line of the plan
+        raise Refused("error: refused: %s; nothing was changed" % exc)
     session.template = the_plan["template"]
     session.show(the_plan, options.output)
     if the_plan["refusals"]:
@@ -154,12 +163,12 @@ def _resize(session: "Resize", options: ResizeOptions) -> int:
         say("dry-run (server): the API server accepted %d claim patch(es)%s; nothing "
             "changed" % (len(grow), " and the delete" if the_plan["templateChange"] else ""))
         return 0
-    before = {c: by_name[c] for c in awaited}
+    before = {c: claim_capacity(by_name[c]) for c in awaited}
     if awaited:
         session.wait_expanded(sts, awaited)
     if the_plan["templateChange"]:
         session.recreate(sts)
-    session.report(the_plan, before)
+    session.report(sts, the_plan, before)
     return 0
 
 
@@ -182,6 +191,7 @@ class Resize:
         self.ns = conn.namespace
         self.stage = "reading"
         self.pods_before: Dict[str, str] = {}   # name -> uid, read before the set is deleted
+        self.applied_from: Optional[str] = None  # the size kubectl's annotation said before
 
     def claims(self, sts: Obj) -> List[Obj]:
         from ..core.labels import selector_string
@@ -196,21 +206,9 @@ class Resize:
             click.echo(print_document(the_plan, output, lambda _: "statefulset.apps/%s"
                                       % self.name))
             return
-        from ..printers.table import table
-        rows = [[r["name"], r["ordinal"], r["request"] or "-", r["capacity"] or "-",
-                 r["storageClass"] or "-", r["size"], r["action"]] for r in the_plan["claims"]]
-        self.say("Resize plan for statefulset %s/%s:" % (self.ns, self.name))
-        self.say(table(["PVC", "ORDINAL", "REQUEST", "CAPACITY", "CLASS", "NEW", "ACTION"],
-                       rows))
-        change = the_plan["templateChange"]
-        if change:
-            self.say("Template %s: storage %s -> %s, by deleting the StatefulSet with "
-                     "--cascade=orphan (its pods keep running) and creating it again; backup: "
-                     "%s" % (change["template"], change["from"], change["to"], self.backup))
-        for warning in the_plan["warnings"]:
-            self.say("Warning: %s" % warning)
-        for refusal in the_plan["refusals"]:
-            self.say("Refused: %s" % refusal)
+        from ..printers.resize import render_plan
+        for line in render_plan(the_plan, self.ns, self.backup):
+            self.say(line)
 
     # -- step 1: the claims ---------------------------------------------------------------------
     def patch_claim(self, claim: Obj, size: str, server_dry: bool) -> None:
@@ -228,42 +226,39 @@ class Resize:
         if not server_dry:
             self.say("persistentvolumeclaim/%s: requested %s" % (meta["name"], size))
 
-    def wait_expanded(self, sts: Obj, names: List[str]) -> None:
+    def watch_claims(self, sts: Obj, **more: Any) -> "Watch":
+        """A Watch over the set's claims and pods (and `more`)."""
         from ..core.labels import selector_string
-        from ..core.resize import expansion
-        from ..client.watch import Verdict, Watch, wait
+        from ..client.watch import Watch
         labels = (sts["spec"].get("selector") or {}).get("matchLabels") or {}
-        watch = Watch(self.conn,
-                      claims=(core_path(self.ns, "persistentvolumeclaims"),
-                              {"labelSelector": selector_string({"matchLabels": labels})}),
-                      events=(core_path(self.ns, "events"),
-                              {"fieldSelector": "reason=VolumeResizeFailed"}))
-        seen: Dict[str, Any] = {}
+        return Watch(self.conn,
+                     claims=(core_path(self.ns, "persistentvolumeclaims"),
+                             {"labelSelector": selector_string({"matchLabels": labels})}),
+                     pods=(core_path(self.ns, "pods"),
+                           {"labelSelector": selector_string(sts["spec"]["selector"])}),
+                     **more)
+
+    def wait_expanded(self, sts: Obj, names: List[str]) -> None:
+        """Until every claim's file system has grown where a running pod mounts it (the
+        kubelet grows it online), or the claim says it grows only when a pod starts or mounts
+        it (core.resize.expansion); fails fast on a failed expansion."""
+        from ..core.resize import FAILED, expansion, expansion_verdict, failed_events
+        from ..client.watch import Verdict, wait
+        watch = self.watch_claims(sts, events=(core_path(self.ns, "events"),
+                                               {"fieldSelector": "reason=VolumeResizeFailed"}))
 
         def judge(snapshot: Dict[str, Dict[str, Obj]], now: float) -> Verdict:
-            states = {}
-            for cname in names:
-                claim = snapshot["claims"].get(cname)
-                states[cname] = expansion(claim, self.size) if claim else \
-                    {"state": "failed", "message": "deleted"}
-            for event in snapshot["events"].values():
-                target = (event.get("involvedObject") or {}).get("name")
-                if target in states and states[target]["state"] != "done":
-                    key = event["metadata"]["name"]
-                    if seen.setdefault(key, event.get("count", 1)) != event.get("count", 1) or \
-                            key not in baseline:
-                        states[target] = {"state": "failed", "message": event.get("message")}
-            failed = ["%s: %s" % (c, s["message"]) for c, s in states.items()
-                      if s["state"] == "failed"]
-            if failed:
-                return Verdict(failed="; ".join(failed))
-            # the volume has grown once only the file system is left: the kubelet finishes
-            # that online, or (some drivers) when the pod restarts; the report says which
-            waiting = ["%s %s" % (c, s["state"]) for c, s in states.items()
-                       if s["state"] not in ("done", "file-system")]
-            return Verdict(done=not waiting, line="expanding: %s" % ", ".join(waiting))
+            pods = list(snapshot["pods"].values())
+            states = {c: expansion(snapshot["claims"][c], self.size, pods)
+                      if c in snapshot["claims"] else
+                      {"state": FAILED, "step": "", "message": "deleted", "pods": []}
+                      for c in names}
+            verdict = expansion_verdict(states, failed_events(snapshot["events"].values(),
+                                                              baseline))
+            return Verdict(done=verdict["done"], failed=verdict["failed"],
+                           line=verdict["line"])
         with watch:
-            baseline = set(watch.snapshot()["events"])
+            baseline = {k: e.get("count") or 1 for k, e in watch.snapshot()["events"].items()}
             outcome = wait(watch, judge, self.timeout, self.say)
         if outcome.state == "failed":
             assert outcome.verdict is not None
@@ -333,6 +328,7 @@ class Resize:
         template = self.template
         assert template is not None             # named by the plan, or by the backup
         body = recreated(live, template, self.size)
+        self.applied_from = self.update_applied(body, live, template)
         try:
             created = self.conn.request("POST", sts_path(self.ns), body=body)
         except StsError as exc:
@@ -353,6 +349,18 @@ class Resize:
         self.say("statefulset.apps/%s created (claim template %s: %s)" % (
             self.name, self.template, self.size))
         return created
+
+    def update_applied(self, body: Obj, live: Obj, template: str) -> Optional[str]:
+        """kubectl's last-applied-configuration in `body` with the new size (that field
+        only), encoded as kubectl writes it; returns the size it said before, or None when
+        the set has none (or it does not name the template)."""
+        from ..core.resize import LAST_APPLIED, applied_configuration
+        from ..printers.jsonpath import go_json
+        applied = applied_configuration(live, template, self.size)
+        if applied is None:
+            return None
+        body["metadata"]["annotations"][LAST_APPLIED] = go_json(applied["document"]) + "\n"
+        return applied["from"] or "-"
 
     def wait_adopted(self, created: Obj, live: Obj) -> None:
         from ..core.labels import selector_string
@@ -426,26 +434,26 @@ class Resize:
             say("interrupted while the new statefulset %s adopts its pods: the controller "
                 "finishes on its own; see with: kubectl sts status %s" % (self.name, self.name))
 
-    def report(self, the_plan: Obj, before: Dict[str, Obj]) -> None:
-        from ..core.resize import GROWING, claim_capacity, expansion
+    def report(self, sts: Obj, the_plan: Obj, before: Dict[str, Optional[str]]) -> None:
+        """Each claim as it is now (read fresh), the template and the manifest, and
+        `complete` only when every file system has grown."""
+        from ..core.resize import GROWING, expansion
+        from ..printers.resize import claim_line, final_line, manifest_lines
         grown = [r for r in the_plan["claims"] if r["action"] in GROWING]
-        now = {c["metadata"]["name"]: c for c in self.conn.get(
-            core_path(self.ns, "persistentvolumeclaims"))["items"]} if grown else {}
-        for row in grown:
-            state = expansion(now.get(row["name"]) or {}, the_plan["size"])
-            if state["state"] == "done":
-                self.say("%s: %s -> %s" % (row["name"], claim_capacity(before[row["name"]]),
-                                           the_plan["size"]))
-            else:
-                pod = "%s-%d" % (self.name, row["ordinal"])
-                self.say("%s: the volume has %s, the file system not yet (%s); it grows when "
-                         "the kubelet expands it, or when %s restarts" % (
-                             row["name"], the_plan["size"], state["message"] or state["state"],
-                             pod))
+        states = []
+        if grown:
+            from ..core.labels import selector_string
+            claims = {c["metadata"]["name"]: c for c in self.claims(sts)}
+            pods = self.conn.get(core_path(self.ns, "pods"), labelSelector=selector_string(
+                sts["spec"]["selector"]))["items"]
+            for row in grown:
+                state = expansion(claims.get(row["name"]) or {}, the_plan["size"], pods)
+                states.append(state)
+                self.say(claim_line(row, state, before.get(row["name"]), self.name))
         change = the_plan["templateChange"]
         if change:
-            self.say("template %s: %s -> %s" % (change["template"], change["from"],
-                                                change["to"]))
+            for line in manifest_lines(change, self.applied_from):
+                self.say(line)
             self.say("no pod restarted (%d pods, the same uids, adopted by the new set)"
                      % len(self.pods_before))
-        self.say("resize of %s complete" % self.name)
+        self.say(final_line(self.name, the_plan["size"], states))

@@ -12,7 +12,6 @@ import click
 
 from ..errors import (Conflict, PodFailed, Refused, ServerError, StsError, TransportError,
                       WaitTimeout, interrupt_code, reworded)
-from ..core.pods import is_ready
 from .shell import confirm, connect, core_path, now_utc, read_set, sts_path
 from .options import Duration, Integer, dry_run_option, name_argument, output_option
 
@@ -184,6 +183,7 @@ def wait_scaled(conn: "Connection", sts: Obj, plan: Obj, timeout: float,
                 say: Callable[..., None] = click.echo) -> int:
     """Wait, with watches, until the controller has done what the plan says; report."""
     from ..core.labels import selector_string
+    from ..core.scale import scale_progress
     from ..k8s.statefulset import pod_ordinal
     from ..client.watch import Verdict, Watch, wait
     ns, name = plan["namespace"], plan["name"]
@@ -191,20 +191,15 @@ def wait_scaled(conn: "Connection", sts: Obj, plan: Obj, timeout: float,
                   pods=(core_path(ns, "pods"),
                         {"labelSelector": selector_string(sts["spec"]["selector"])}),
                   claims=(core_path(ns, "persistentvolumeclaims"), {}))
-    start, to = plan["ordinalsStart"], plan["to"]
 
     def settled(snapshot: Dict[str, Dict[str, Obj]], now: float) -> Verdict:
+        progress = scale_progress(plan, snapshot["pods"].values())
+        if progress["done"]:
+            return Verdict(done=True)
         current = {pod_ordinal(name, p["metadata"]["name"]): p
                    for p in snapshot["pods"].values()}
-        leaving = sorted((o for o in current if o is not None and
-                          not start <= o < start + to), reverse=True)
-        missing = [o for o in range(start, start + to)
-                   if o not in current or not is_ready(current[o])]
-        if not leaving and not missing:
-            return Verdict(done=True)
-        return Verdict(failed=blocker(plan, current, leaving, missing), line="waiting: %s" %
-                       "; ".join(["%s-%d leaving" % (name, o) for o in leaving] +
-                                 ["%s-%d not Ready" % (name, o) for o in missing]))
+        return Verdict(failed=blocker(plan, current, progress["leaving"], progress["unready"]),
+                       line=progress["line"])
 
     # claims the policy deletes go after their pods: wait for them too (bounded)
     doomed = {c["name"] for c in plan["claims"] if c["action"] == "delete"}
@@ -219,7 +214,7 @@ def wait_scaled(conn: "Connection", sts: Obj, plan: Obj, timeout: float,
             assert outcome.error is not None        # an unreachable wait says how
             raise reworded(outcome.error, "error: gave up after %gs: %s; replicas is %d; the "
                            "controller continues on its own; watch with kubectl sts "
-                           "status %s" % (timeout, outcome.why or "no answer", to, name))
+                           "status %s" % (timeout, outcome.why or "no answer", plan["to"], name))
         if outcome.state == "failed":
             assert outcome.verdict is not None
             report_claims(plan, watch.snapshot()["claims"], say)
@@ -257,25 +252,8 @@ def blocker(plan: Obj, current: Dict[Optional[int], Obj], leaving: List[int],
 
 def report_claims(plan: Obj, live_claims: Dict[str, Obj], say: Callable[..., None]) -> None:
     """What became of every claim of the plan."""
-    ns = plan["namespace"]
-    lines = []
-    for c in plan["claims"]:
-        live = live_claims.get(c["name"])
-        if c["action"] == "keep":
-            if live is None:
-                lines.append("  %s: GONE although the plan kept it (deleted by someone "
-                             "else?)" % c["name"])
-            else:
-                lines.append("  %s: retained (%s); remove it with: kubectl delete pvc %s "
-                             "-n %s" % (c["name"], c.get("capacity") or "?", c["name"], ns))
-        elif c["action"] == "delete":
-            if live is None:
-                lines.append("  %s: deleted" % c["name"])
-            else:
-                lines.append("  %s: still terminating (deleted after its pod is gone)"
-                             % c["name"])
-        elif c["action"] == "reattach":
-            lines.append("  %s: reattached (data from %s ago)" % (c["name"], c["age"]))
+    from ..printers.scale import render_claims_report
+    lines = render_claims_report(plan, live_claims)
     if lines:
         say("PVCs:")
         say("\n".join(lines))

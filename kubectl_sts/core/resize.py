@@ -4,12 +4,13 @@ Pure functions over plain API objects: the plan (which claims grow, what refuses
 warn about), the progress of one claim's expansion, the body the set is created again with,
 and the check that the new set adopted every pod without restarting one."""
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterable, List, Optional
 
 from ..k8s import statefulset as facts
 from ..k8s.conditions import find_condition, is_condition_true
 from ..k8s.quantity import canonical_quantity, quantity_value
-from ..k8s.storage import claim_capacity, claim_request, class_of, storage_of
+from ..k8s.storage import (NODE_RESIZE_IN_PROGRESS, NODE_RESIZE_PENDING, claim_capacity,
+                           claim_request, class_of, storage_of)
 
 Obj = Dict[str, Any]
 # metadata the API server sets; a created object must not carry them
@@ -18,8 +19,25 @@ SERVER_METADATA = ("uid", "resourceVersion", "creationTimestamp", "generation",
                    "deletionGracePeriodSeconds")
 
 
+# kubectl apply's annotation (k8s.io/api core/v1 annotation_key_constants.go
+# LastAppliedConfigAnnotation)
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
 class PlanError(Exception):
     """The arguments cannot make a plan (a usage error: the message says why)."""
+
+
+class PlanRefused(Exception):
+    """No plan is shown: what was asked can never be done (a volume cannot shrink)."""
+
+
+def parse_size(size: str) -> str:
+    """SIZE in its canonical form; PlanError unless it is a positive quantity."""
+    wanted = quantity_value(size)
+    if wanted is None or wanted <= 0:
+        raise PlanError('invalid size "%s": use a quantity such as 20Gi' % size)
+    return canonical_quantity(size)
 
 
 def template_of(sts: Obj, name: Optional[str]) -> Obj:
@@ -69,10 +87,11 @@ def plan(sts: Obj, claims: List[Obj], classes: List[Obj], size: str,
          template_name: Optional[str] = None, include_orphans: bool = False,
          force: bool = False) -> Obj:
     """What `resize` would do. `claims`: the namespace's claims (any); `classes`: the
-    StorageClasses. Returns the plan document; `refusals` non-empty means it must not run."""
+    StorageClasses. Returns the plan document; `refusals` non-empty means it must not run.
+    PlanRefused, before any plan, when SIZE is below a claim's capacity."""
+    parse_size(size)
     wanted = quantity_value(size)
-    if wanted is None or wanted <= 0:
-        raise PlanError('invalid size "%s": use a quantity such as 20Gi' % size)
+    assert wanted is not None
     template = template_of(sts, template_name)
     tname = template["metadata"]["name"]
     name = sts["metadata"]["name"]
@@ -80,6 +99,7 @@ def plan(sts: Obj, claims: List[Obj], classes: List[Obj], size: str,
     by_name = {c["metadata"]["name"]: c for c in claims}
     class_by_name = {c["metadata"]["name"]: c for c in classes}
     refusals: List[str] = []
+    shrinks: List[str] = []
     rows = []
     ordinals = sorted(in_range)
     if include_orphans:
@@ -107,12 +127,12 @@ def plan(sts: Obj, claims: List[Obj], classes: List[Obj], size: str,
             refusals.append("PVC %s is %s, not Bound" % (cname, phase or "Pending"))
         capacity = quantity_value(row["capacity"])
         if capacity is not None and wanted < capacity:
-            refusals.append("PVC %s already has %s: volumes cannot shrink" % (
-                cname, canonical_quantity(row["capacity"])))
-        elif capacity is not None and wanted == capacity:
+            shrinks.append("%s (%s)" % (cname, canonical_quantity(row["capacity"])))
+            continue
+        if capacity is not None and wanted == capacity:
             row["action"] = "done"
             continue
-        elif quantity_value(row["request"]) == wanted:
+        if quantity_value(row["request"]) == wanted:
             # asked for already (an earlier run): wait for it, do not write it again
             row["action"] = "growing"
         sc = class_by_name.get(sc_name or "")
@@ -123,6 +143,9 @@ def plan(sts: Obj, claims: List[Obj], classes: List[Obj], size: str,
         elif sc.get("allowVolumeExpansion") is not True:
             refusals.append("StorageClass %s of PVC %s does not allow volume expansion "
                             "(allowVolumeExpansion is not true)" % (sc_name, cname))
+    if shrinks:
+        raise PlanRefused("%s is smaller than the capacity of PVC %s: volumes cannot shrink"
+                          % (canonical_quantity(size), ", ".join(shrinks)))
     owner = next((r for r in (sts["metadata"].get("ownerReferences") or [])
                   if r.get("controller")), None)
     if owner is not None and not force:
@@ -152,26 +175,98 @@ def plan(sts: Obj, claims: List[Obj], classes: List[Obj], size: str,
             all(r["action"] == "done" for r in rows)}
 
 
-def expansion(claim: Obj, size: str) -> Obj:
-    """Where one claim's expansion stands: state "done" (capacity reached), "failed"
-    (the resizer gave up: infeasible), or "resizing" / "file-system" / "requested", with the
-    condition message when there is one."""
+# where one claim's expansion stands (expansion()); SETTLED: resize goes on (the file system
+# has grown, or will grow only when a pod starts or mounts it: nothing to wait for)
+DONE, EXPANDING, RESTART, UNMOUNTED, FAILED = "done", "expanding", "needs-restart", \
+    "unmounted", "failed"
+SETTLED = (DONE, RESTART, UNMOUNTED)
+# the gRPC code a CSI driver answers NodeExpandVolume with when it grows only unmounted file
+# systems: kubernetes pkg/volume/csi/expander.go NodeExpand (inUseError) turns it into a
+# FailedPreconditionError, which operationexecutor/node_expander.go expandOnPlugin records on
+# the claim (resize_util.go MarkNodeExpansionFailedCondition: condition NodeResizeError,
+# "failed to expand pvc with ... code = FailedPrecondition ..."), then marks the mounted volume
+# (actual_state_of_world MarkForInUseExpansionError) so the kubelet does not retry while it
+# stays mounted: the file system grows at the next mount, when a pod starts again
+OFFLINE_ONLY = "FailedPrecondition"
+
+
+def running_mounts(claim_name: str, pods: Iterable[Obj]) -> List[Obj]:
+    """The pods that mount the claim and run (phase Running, not being deleted): a kubelet
+    expands the file system of a mounted volume online (volumemanager reconciler ->
+    operation_generator GenerateExpandInUseVolumeFunc)."""
+    return [p for p in pods if (p.get("status") or {}).get("phase") == "Running" and
+            not (p.get("metadata") or {}).get("deletionTimestamp") and
+            any((v.get("persistentVolumeClaim") or {}).get("claimName") == claim_name
+                for v in (p.get("spec") or {}).get("volumes") or [])]
+
+
+def expansion(claim: Obj, size: str, pods: Iterable[Obj] = ()) -> Obj:
+    """Where one claim's expansion to `size` stands: {"state", "step", "message", "pods"}.
+
+    state: DONE (status.capacity reached); FAILED (an ...Infeasible resource status: the
+    resizer or the kubelet gave up); RESTART (the driver refused to grow the mounted file
+    system, FailedPrecondition: it grows when the pod starts again); UNMOUNTED (only the
+    node's step is left and no running pod mounts the claim: the kubelet grows it when a pod
+    mounts it); EXPANDING, with step "requested" (the resizer has not marked it yet),
+    "resizing" (ControllerResizeInProgress: the volume grows) or "file-system" (the node's
+    step: FileSystemResizePending, NodeResizePending/InProgress, which the kubelet of the
+    running pod finishes online). `pods`: the namespace's pods (those that mount it count)."""
     status = claim.get("status") or {}
     capacity = quantity_value(claim_capacity(claim))
     wanted = quantity_value(size)
+    mounted = [p["metadata"]["name"] for p in running_mounts(claim["metadata"]["name"], pods)] \
+        if claim.get("metadata") else []
+    out = {"state": EXPANDING, "step": "requested", "message": "", "pods": mounted}
     if capacity is not None and wanted is not None and capacity >= wanted:
-        return {"state": "done", "message": ""}
-    resource = ((status.get("allocatedResourceStatuses") or {}).get("storage") or "")
-    file_system = find_condition(claim, "FileSystemResizePending") or {}
-    if file_system.get("status") != "True":
-        file_system = {}
+        return dict(out, state=DONE, step="")
+    resource = storage_of(status, "allocatedResourceStatuses", "storage") or ""
+    node_error = find_condition(claim, "NodeResizeError") or {}
+    node_error = node_error if node_error.get("status") == "True" else {}
     if resource.endswith("Infeasible"):
-        return {"state": "failed", "message": resource}
-    if file_system or resource == "NodeResizePending":
-        return {"state": "file-system", "message": file_system.get("message", "")}
+        error = node_error or find_condition(claim, "ControllerResizeError") or {}
+        return dict(out, state=FAILED, step="", message=error.get("message") or resource)
+    node_step = is_condition_true(claim, "FileSystemResizePending") or resource in (
+        NODE_RESIZE_PENDING, NODE_RESIZE_IN_PROGRESS)
+    if node_step:
+        message = node_error.get("message", "")
+        if OFFLINE_ONLY in message:
+            return dict(out, state=RESTART, step="file-system", message=message)
+        if not mounted:
+            return dict(out, state=UNMOUNTED, step="file-system", message=message)
+        return dict(out, step="file-system", message=message)
     if is_condition_true(claim, "Resizing") or resource.startswith("Controller"):
-        return {"state": "resizing", "message": ""}
-    return {"state": "requested", "message": ""}
+        return dict(out, step="resizing")
+    return out
+
+
+def failed_events(events: Iterable[Obj], baseline: Dict[str, int]) -> Dict[str, str]:
+    """{claim name: message} of the VolumeResizeFailed events that are new since `baseline`
+    ({event name: count} when the wait began) or counted again since: the resizer's failures
+    (external-resizer controller.go resizePVC: Warning VolumeResizeFailed on the claim)."""
+    out = {}
+    for event in events:
+        target = event.get("involvedObject") or {}
+        if event.get("reason") != "VolumeResizeFailed" or \
+                target.get("kind", "PersistentVolumeClaim") != "PersistentVolumeClaim":
+            continue
+        key, count = event["metadata"]["name"], event.get("count") or 1
+        if key not in baseline or count > baseline[key]:
+            out[str(target.get("name"))] = str(event.get("message") or "")
+    return out
+
+
+def expansion_verdict(states: Dict[str, Obj], failures: Dict[str, str]) -> Obj:
+    """The wait over every claim: {"done", "failed", "line"}. Done when each claim is DONE,
+    RESTART or UNMOUNTED; failed (a message) when one is FAILED, or has a new failure event
+    and is not done."""
+    failed = ["%s: %s" % (name, s["message"]) for name, s in states.items()
+              if s["state"] == FAILED]
+    failed += ["%s: %s" % (name, failures[name]) for name, s in states.items()
+               if name in failures and s["state"] not in (DONE, FAILED)]
+    growing = ["%s %s" % (name, s["step"]) + (" (%s)" % s["message"] if s["message"] else "")
+               for name, s in states.items() if s["state"] not in SETTLED + (FAILED,)]
+    return {"done": not failed and not growing, "failed": "; ".join(failed) or None,
+            "line": "expanding: %s" % ", ".join(growing)}
 
 
 def recreated(live: Obj, template_name: str, size: Optional[str]) -> Obj:
@@ -190,6 +285,36 @@ def recreated(live: Obj, template_name: str, size: Optional[str]) -> Obj:
             template.setdefault("spec", {}).setdefault("resources", {}).setdefault(
                 "requests", {})["storage"] = canonical_quantity(size)
     return body
+
+
+def applied_configuration(live: Obj, template_name: str, size: str) -> Optional[Obj]:
+    """kubectl's last-applied-configuration of the set (what the last `kubectl apply` sent,
+    which the next one computes its three-way patch from: kubectl apply/patcher.go,
+    util.GetOriginalConfiguration) with only volumeClaimTemplates[template_name]
+    spec.resources.requests.storage set to `size`: {"document": the new document (the caller
+    encodes it as kubectl does, Go's JSON), "from": the size it said}. None: no annotation,
+    not a JSON object, or no such template in it (then it is left as it is)."""
+    import json
+    text = ((live.get("metadata") or {}).get("annotations") or {}).get(LAST_APPLIED)
+    try:
+        doc = json.loads(text) if text else None
+    except ValueError:
+        return None
+    spec = doc.get("spec") if isinstance(doc, dict) else None
+    templates = spec.get("volumeClaimTemplates") if isinstance(spec, dict) else None
+    for template in templates if isinstance(templates, list) else []:
+        if not isinstance(template, dict) or \
+                (template.get("metadata") or {}).get("name") != template_name:
+            continue
+        old = storage_of(template, "spec", "resources", "requests", "storage")
+        requests: Any = template.setdefault("spec", {})
+        for key in ("resources", "requests"):
+            requests = requests.setdefault(key, {}) if isinstance(requests, dict) else None
+        if not isinstance(requests, dict):
+            return None
+        requests["storage"] = canonical_quantity(size)
+        return {"document": doc, "from": old}
+    return None
 
 
 def adoption_problems(new_sts: Obj, pods_before: Dict[str, str], pods_now: List[Obj],

@@ -3,9 +3,10 @@ functions from the plain API objects. (The claims' view and `pvc`'s decisions: p
 plan's text: printers/scale.py.)"""
 
 import datetime
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterable, List, Optional
 
 from ..k8s import statefulset as facts
+from ..k8s.humanreadable import pod_status_reason
 from .labels import selector_matches
 from .pods import is_ready
 from .pvc import claim_view, claims_of
@@ -123,3 +124,36 @@ def scale_risks(sts: Obj, by_ordinal: Dict[int, Obj], pdbs: List[Obj], replicas:
     return risks
 
 
+
+
+def scale_progress(plan: Obj, pods: Iterable[Obj]) -> Obj:
+    """Where a scale stands while the controller works (the judge of scale's wait):
+    {"done", "leaving": ordinals of pods still there above the range, highest first,
+    "unready": ordinals of the range without a Ready pod, "line": the progress text}.
+
+    The line names only pods that exist (with their kubectl STATUS) and those the controller
+    creates next: under Parallel every missing ordinal at once; under OrderedReady only the
+    lowest missing one, which it creates once every pod below it is Running and Ready
+    (stateful_set_control.go updateStatefulSet: with monotonic it stops at the first pod that
+    is not)."""
+    name, start, to = plan["name"], plan["ordinalsStart"], plan["to"]
+    current = facts.pods_by_ordinal(name, list(pods))
+    leaving = sorted((o for o in current if not start <= o < start + to), reverse=True)
+    unready = [o for o in range(start, start + to)
+               if o not in current or not is_ready(current[o])]
+    parts = ["%s leaving" % facts.pod_name(name, o) for o in leaving]
+    ordered = plan["podManagementPolicy"] == "OrderedReady"
+    named_next = False
+    for ordinal in unready:
+        pod = current.get(ordinal)
+        if pod is not None:
+            parts.append("%s not Ready (%s)" % (facts.pod_name(name, ordinal),
+                                                pod_status_reason(pod)))
+        elif not (ordered and named_next):      # under OrderedReady the rest come after it
+            below = [o for o in unready if o < ordinal]
+            parts.append("%s next, once %s is Ready" % (
+                facts.pod_name(name, ordinal), facts.pod_name(name, below[0]))
+                if ordered and below else "%s not created yet" % facts.pod_name(name, ordinal))
+            named_next = True
+    return {"done": not leaving and not unready, "leaving": leaving, "unready": unready,
+            "line": "waiting: %s" % "; ".join(parts)}

@@ -47,3 +47,15 @@ def claim_request(claim: Obj) -> Optional[str]:
 
 def claim_capacity(claim: Obj) -> Optional[str]:
     return storage_of(claim, "status", "capacity", "storage")
+
+
+# A claim's volume expansion (KEP-1790, RecoverVolumeExpansionFailure: beta and on in 1.32):
+# status.allocatedResourceStatuses.storage (core/v1 types.go ClaimResourceStatus) and the
+# resize conditions (PersistentVolumeClaimConditionType; resize_util.go knownResizeConditions)
+CONTROLLER_RESIZE_IN_PROGRESS = "ControllerResizeInProgress"
+CONTROLLER_RESIZE_INFEASIBLE = "ControllerResizeInfeasible"
+NODE_RESIZE_PENDING = "NodeResizePending"
+NODE_RESIZE_IN_PROGRESS = "NodeResizeInProgress"
+NODE_RESIZE_INFEASIBLE = "NodeResizeInfeasible"
+RESIZE_CONDITIONS = ("Resizing", "FileSystemResizePending", "ControllerResizeError",
+                     "NodeResizeError")

@@ -1,4 +1,4 @@
-"""The text of `scale`'s plan (core.scale.plan_scale)."""
+"""The text of `scale`: its plan (core.scale.plan_scale) and what became of each claim."""
 
 from typing import Any, Dict, List
 
@@ -35,7 +35,7 @@ def render_plan(plan: Obj) -> str:
                 note = "data gone for good (PV reclaimPolicy %s)" % c["reclaimPolicy"] \
                     if c["dataLoss"] else "PV kept (reclaimPolicy Retain)"
             elif c["action"] == "reattach":
-                note = "existing data from %s ago is reused" % c["age"]
+                note = "reused with the data it holds (claim created %s ago)" % c["age"]
             elif c["action"] == "keep":
                 note = "kept with its data (reclaimPolicy %s)" % c["reclaimPolicy"]
             rows.append([c["name"], action, c.get("capacity", ""), c.get("storageClass", ""),
@@ -48,3 +48,28 @@ def render_plan(plan: Obj) -> str:
         for r in plan["risks"]:
             lines.append("  %s %s" % ("REFUSED:" if r["refuses"] else "-", r["message"]))
     return "\n".join(lines)
+
+
+def render_claims_report(plan: Obj, live_claims: Dict[str, Obj]) -> List[str]:
+    """What became of every claim of the plan once the controller is done (`live_claims`:
+    name -> claim as it is now). A retained claim names the plugin's safe way to remove it
+    (`pvc NAME --prune`: only orphans no pod mounts, after a confirmation)."""
+    lines = []
+    for c in plan["claims"]:
+        live = live_claims.get(c["name"])
+        if c["action"] == "keep":
+            if live is None:
+                lines.append("  %s: GONE although the plan kept it (deleted by someone "
+                             "else?)" % c["name"])
+            else:
+                lines.append("  %s: retained (%s); remove it with: kubectl sts pvc %s --prune "
+                             "--ordinal %d -n %s" % (c["name"], c.get("capacity") or "?",
+                                                     plan["name"], c["ordinal"],
+                                                     plan["namespace"]))
+        elif c["action"] == "delete":
+            lines.append("  %s: %s" % (c["name"], "deleted" if live is None else
+                                       "still terminating (deleted after its pod is gone)"))
+        elif c["action"] == "reattach":
+            lines.append("  %s: reattached (the claim created %s ago, with the data it holds)"
+                         % (c["name"], c["age"]))
+    return lines
