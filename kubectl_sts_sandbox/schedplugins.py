@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import (TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, NamedTuple, Optional,
                     Set, Tuple)
 
-from kubectl_sts.k8s import selectors
+from kubectl_sts.k8s.nodes import terms_match
 from kubectl_sts.k8s.storage import class_of
 from kubectl_sts.k8s.taints import UNSCHEDULABLE as UNSCHEDULABLE_TAINT
 from .nodes import tolerates
@@ -102,57 +102,7 @@ def untolerated_taint(node: Obj, pod: Obj) -> Optional[Obj]:
     return None
 
 
-# -- node affinity (k8s.io/component-helpers/scheduling/corev1/nodeaffinity) -------------------
-_OPERATORS = {"In": selectors.IN, "NotIn": selectors.NOT_IN, "Exists": selectors.EXISTS,
-              "DoesNotExist": selectors.DOES_NOT_EXIST, "Gt": selectors.GREATER_THAN,
-              "Lt": selectors.LESS_THAN}
-
-
-def _label_requirements(expressions: List[Obj]) -> Optional[List[selectors.Requirement]]:
-    """nodeSelectorRequirementsAsSelector; None when one does not parse (the term then
-    matches nothing by its labels)."""
-    out = []
-    for expr in expressions:
-        op = _OPERATORS.get(str(expr.get("operator")))
-        if op is None:
-            return None
-        try:
-            out.append(selectors.new_requirement(str(expr.get("key") or ""), op,
-                                                 [str(v) for v in expr.get("values") or []]))
-        except selectors.SelectorError:
-            return None
-    return out
-
-
-def _term_matches(term: Obj, node: Obj, with_fields: bool = True) -> bool:
-    """nodeSelectorTerm.match: ANDed expressions and fields; an empty term matches nothing.
-    Fields (only metadata.name, In/NotIn with one value) count when the node has a name."""
-    expressions = term.get("matchExpressions") or []
-    fields = term.get("matchFields") or []
-    if not expressions and not fields:
-        return False
-    labels = (node.get("metadata") or {}).get("labels") or {}
-    if expressions:
-        requirements = _label_requirements(expressions)
-        if requirements is None or not selectors.matches_labels(requirements, labels):
-            return False
-    name = (node.get("metadata") or {}).get("name")
-    if fields and with_fields and name:
-        for expr in fields:
-            values = expr.get("values") or []
-            if len(values) != 1 or expr.get("operator") not in ("In", "NotIn"):
-                return False
-            have = name if expr.get("key") == "metadata.name" else ""
-            if (have == values[0]) != (expr.get("operator") == "In"):
-                return False
-    return True
-
-
-def terms_match(terms: List[Obj], node: Obj, with_fields: bool = True) -> bool:
-    """MatchNodeSelectorTerms: the terms are ORed."""
-    return any(_term_matches(t or {}, node, with_fields) for t in terms)
-
-
+# -- node affinity: kubectl_sts/k8s/nodes.py (terms_match) ----------------------------------
 def required_affinity(pod: Obj) -> Tuple[Dict[str, str], Optional[List[Obj]]]:
     """GetRequiredNodeAffinity: the nodeSelector, and the required terms (None: none)."""
     spec = pod.get("spec") or {}

@@ -251,9 +251,10 @@ def test_demo_shows_three_ready_ordinals():
     assert "Replicas:        3 desired | 3 ready" in result.stdout
     for ordinal in range(3):
         assert "web-%d.web.default.svc.cluster.local" % ordinal in result.stdout
-    # it ends with the next step: how to keep the sandbox to try a rollout and a scale-down
-    assert result.stdout.rstrip().splitlines()[-3].startswith("The sandbox has stopped. Run "
-                                                              "`kubectl-sts demo --keep`")
+    # it ends with the next step: how to keep the sandbox, and the whole commands to try then
+    lines = result.stdout.rstrip().splitlines()
+    assert lines[-5].startswith("The sandbox has stopped. Run `kubectl-sts demo --keep`")
+    assert lines[-3].startswith("  kubectl-sts --kubeconfig FILE rollout web --image ")
 
 
 def test_demo_keep_prints_the_commands_for_this_sandbox():

@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 import threading
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Tuple
 
 import click
 
@@ -79,6 +79,17 @@ COMMANDS = {
                 "safely."),
     "sandbox": ("kubectl_sts.commands.sandbox", "sandbox",
                 "Run the local sandbox API server (for tests and trying things out)."),
+    "version": ("kubectl_sts.commands.version", "version",
+                "Print the plugin's version, and the Kubernetes version of the server."),
+    "help": ("kubectl_sts.cli.app", "help_command", "Help about any command."),
+}
+
+# cobra's SuggestFor: words that are no command's name but should suggest it after `unknown
+# command` (what kubectl users type for these verbs).
+SUGGEST_FOR = {
+    "status": ("get", "describe", "list", "ls", "show"),
+    "rollout": ("update", "upgrade", "deploy"),
+    "version": ("info",),
 }
 
 
@@ -87,7 +98,11 @@ class LazyGroup(click.Group):
 
     def resolve_command(self, ctx: click.Context, args: List[str]) -> Any:
         if args and args[0] not in COMMANDS and not args[0].startswith("-"):
-            raise UsageError('error: unknown command "%s" for "%s"' % (args[0], ctx.command_path))
+            from .cobra import unknown_command
+            # the help command is never suggested (cobra's IsAvailableCommand)
+            available = [name for name in self.list_commands(ctx) if name != "help"]
+            raise UsageError("error: " + unknown_command(args[0], ctx.command_path, available,
+                                                         SUGGEST_FOR))
         return super().resolve_command(ctx, args)
 
     def list_commands(self, ctx: click.Context) -> List[str]:
@@ -123,6 +138,41 @@ def cli(ctx: click.Context, **options: Any) -> None:
     ctx.obj = ConnectionOptions(**options)
     if ctx.invoked_subcommand is None:      # `kubectl sts` alone: its help, as kubectl does
         click.echo(ctx.get_help())
+
+
+@click.command("help", context_settings={"ignore_unknown_options": True})
+@click.argument("topic", nargs=-1, type=click.UNPROCESSED, metavar="[COMMAND]")
+@click.pass_context
+def help_command(ctx: click.Context, topic: Tuple[str, ...]) -> int:
+    """Help about any command.
+
+    `kubectl sts help COMMAND` prints what `kubectl sts COMMAND --help` prints; alone, the
+    help of `kubectl sts` (as cobra's help command: spf13/cobra command.go,
+    InitDefaultHelpCmd).
+
+    \b
+    Examples:
+      # The flags and examples of rollout
+      kubectl sts help rollout
+    \b
+      # Every command
+      kubectl sts help"""
+    root = ctx.find_root()
+    group = root.command
+    assert isinstance(group, click.Group)
+    command = group.get_command(root, topic[0]) if topic else None
+    if not topic:
+        click.echo(root.get_help())
+    elif command is None:
+        # cobra: the topic, then the root's usage, on stderr; the exit code stays 0
+        from .cobra import unknown_help_topic
+        click.echo(unknown_help_topic(topic), err=True)
+        click.echo(root.get_help(), err=True)
+    else:
+        # what `--help` prints: the help of the command's context under the root's
+        with command.make_context(topic[0], [], parent=root, resilient_parsing=True) as sub:
+            click.echo(sub.get_help())
+    return 0
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:

@@ -1,5 +1,6 @@
 """The `kubectl-sts` executable's entry point: answers `--version` and the top-level help
-without importing click (most of the start-up time), then hands everything else to cli.main.
+(`kubectl sts`, `--help`, `-h`, `help`) without importing click (most of the start-up time),
+then hands everything else to cli.main.
 
 The top-level help is rendered by click once and kept in kubectl's cache directory
 ($KUBECACHEDIR, else ~/.kube/cache), keyed by everything it depends on: the version, the
@@ -12,7 +13,8 @@ import sys
 from .. import __version__
 
 # annotations are strings, never evaluated: this path imports neither typing nor __future__
-HELP_ARGS: "tuple[list[str], ...]" = ([], ["--help"], ["-h"])
+# (`help` alone is the help command's answer: the same text, app.py's help_command)
+HELP_ARGS: "tuple[list[str], ...]" = ([], ["--help"], ["-h"], ["help"])
 
 # The modules the top-level help is made from, next to this one: the group, its help and the
 # command table (app.py), the global flags (flags.py). The kept help's key moves with each.

@@ -24,6 +24,9 @@ RESOURCES = {
     "endpointslices": ("/apis/discovery.k8s.io/v1", True),
 }
 
+# the server's version.Info (what `kubectl version` reads: discovery's ServerVersion)
+VERSION_PATH = "/version"
+
 
 class PathError(ValueError):
     """A value that cannot be a path segment."""

@@ -5,7 +5,8 @@ command. `kubectl sts <TAB>` itself is completed by kubectl (1.26 and newer), wh
 `kubectl_complete-sts ARGS... PARTIAL` from PATH and reads one candidate per line and a last
 line `:<directive>` (cobra's ShellCompDirective). Both go through `complete()` here:
 subcommands, flags, choices, contexts and namespaces, and StatefulSet names read from the
-cluster. A cluster that cannot be read gives no names, never an error."""
+cluster, and the commands after `help`. A cluster that cannot be read gives no names, never
+an error."""
 
 import sys
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
@@ -173,6 +174,9 @@ def complete(root: click.Command, args: List[str], partial: str) -> Tuple[List[s
         return [n for n in statefulset_names(flags) if n.startswith(partial)], DIRECTIVE_NO_FILE
     if command.name == "completion" and not positionals:
         return [s for s in SHELLS if s.startswith(partial)], DIRECTIVE_NO_FILE
+    if command.name == "help" and not positionals and isinstance(root, click.Group):
+        # cobra's help command completes the commands, itself included (InitDefaultHelpCmd)
+        return [n for n in root.list_commands(ctx) if n.startswith(partial)], DIRECTIVE_NO_FILE
     return [], DIRECTIVE_NO_FILE
 
 

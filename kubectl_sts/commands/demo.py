@@ -103,20 +103,25 @@ def run(options: DemoOptions) -> int:
     return 0
 
 
+# what to try on the demo's set, each a whole command but for the program and its kubeconfig
+TRIES = (("rollout web --image nginx=nginx:1.28", "stage: nothing restarts"),
+         ("rollout web --step --yes", "update web-2, health-gated"),
+         ("scale web --replicas 2 --yes", "scale down, volumes kept"),
+         ("status web", "every ordinal at a glance"))
+
+
 def next_steps(kubeconfig: str, keep: bool) -> str:
-    """What to try next: against this sandbox while it runs (--keep), or how to keep it."""
+    """What to try next, as whole commands: against this sandbox while it runs (--keep), or
+    how to keep it and what to run on it then (FILE: the kubeconfig that run prints)."""
+    sts = "kubectl-sts --kubeconfig %s " % (kubeconfig if keep else "FILE")
+    tries = ["  %s%-38s # %s" % (sts, command, what) for command, what in TRIES]
     if not keep:
-        return ("The sandbox has stopped. Run `kubectl-sts demo --keep` to keep it running and\n"
-                "try a staged rollout (rollout web --image nginx=nginx:1.28, then --step) and a\n"
-                "scale-down that keeps the volumes (scale web --replicas 2) on it.")
-    sts = "kubectl-sts --kubeconfig %s " % kubeconfig
-    return "\n".join([
-        "The sandbox keeps running (Ctrl-C stops it). In another terminal, try:",
-        "  %srollout web --image nginx=nginx:1.28   # stage: nothing restarts" % sts,
-        "  %srollout web --step --yes               # update web-2, health-gated" % sts,
-        "  %sscale web --replicas 2 --yes           # scale down, volumes kept" % sts,
-        "  %sstatus web                             # every ordinal at a glance" % sts,
-        "  kubectl --kubeconfig %s get sts,pods,pvc" % kubeconfig])
+        return "\n".join([
+            "The sandbox has stopped. Run `kubectl-sts demo --keep` to keep it running, then",
+            "try on it (FILE: the kubeconfig it prints):"] + tries[:3])
+    return "\n".join(
+        ["The sandbox keeps running (Ctrl-C stops it). In another terminal, try:"] + tries +
+        ["  kubectl --kubeconfig %s get sts,pods,pvc" % kubeconfig])
 
 
 def _wait_ready(conn: "Connection", name: str, replicas: int, timeout: float) -> None:

@@ -1,6 +1,7 @@
 """kubectl's flags and arguments as click declarations: -o with every printer a command
-supports, TYPE/NAME arguments, the list-view flags (-l, --sort-by, --no-headers,
---show-labels), and flag values checked with kubectl's words (pflag's `invalid argument`)."""
+supports, TYPE/NAME arguments, the list-view flags (-l, --sort-by, --show-labels),
+--no-headers for every command that prints a table, and flag values checked with kubectl's
+words (pflag's `invalid argument`)."""
 
 from typing import Any, Callable, List, Optional, Sequence, TypeVar
 
@@ -119,6 +120,19 @@ def name_argument(required: bool = True) -> Callable[[F], F]:
                           metavar="NAME" if required else "[NAME]")
 
 
+def no_headers_option(function: F) -> F:
+    """--no-headers, on every command that prints a table: no table it prints has a header
+    row (printers/table.py honours it, for the whole command). As kubectl's: it changes the
+    default and `-o wide` tables and custom columns, never a document."""
+    def apply(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+        if not ctx.resilient_parsing:
+            from ..printers.table import show_headers
+            ctx.call_on_close(show_headers(not value))
+        return value
+    return click.option("--no-headers", is_flag=True, expose_value=False, callback=apply,
+                        help="Print the tables without their header row.")(function)
+
+
 def list_options(function: F) -> F:
     """The list-view flags kubectl users type: -l, --sort-by, --no-headers, --show-labels."""
     def check_selector(ctx: click.Context, param: click.Parameter,
@@ -143,7 +157,7 @@ def list_options(function: F) -> F:
             click.option("--sort-by", metavar="JSONPATH", callback=check_sort,
                          help="Sort the rows by this field of the list items "
                          "(e.g. --sort-by=.age or '{.ready}')."),
-            click.option("--no-headers", is_flag=True, help="Print no header line."),
+            no_headers_option,
             click.option("--show-labels", is_flag=True, help="Show the labels as a last "
                          "column.")]):
         function = option(function)

@@ -6,7 +6,7 @@ import click
 
 from ..errors import Conflict, NotFound, UsageError
 from .shell import confirm, connect, core_path, now_utc, read_set
-from .options import Integer, dry_run_option, name_argument, output_option
+from .options import Integer, dry_run_option, name_argument, no_headers_option, output_option
 
 if TYPE_CHECKING:
     from ..client.connection import Connection
@@ -20,7 +20,6 @@ class PvcOptions(NamedTuple):
     yes: bool
     dry_run: str
     output: "Output"
-    no_headers: bool
 
 
 @click.command()
@@ -31,7 +30,7 @@ class PvcOptions(NamedTuple):
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @dry_run_option("Show (client) or send with dryRun=All (server) the deletions only.")
 @output_option(("wide", "json", "yaml", "name", "jsonpath", "custom-columns"))
-@click.option("--no-headers", is_flag=True, help="Print no header line.")
+@no_headers_option
 @click.pass_context
 def pvc(ctx: click.Context, **flags: Any) -> int:
     """List the PVCs of every ordinal (in range, orphaned, unbound); --prune deletes orphans.
@@ -77,14 +76,11 @@ def _show(entries: List[Dict[str, Any]], notes: List[str], options: PvcOptions) 
         from ..printers.formats import print_document
         text = print_document({"apiVersion": "kubectl-sts/v1", "kind": "ClaimList",
                                "items": entries}, output,
-                              lambda e: "persistentvolumeclaim/%s" % e["name"],
-                              options.no_headers)
+                              lambda e: "persistentvolumeclaim/%s" % e["name"])
         if text:
             click.echo(text)
     elif entries:
-        from ..printers.formats import without_headers
-        text = render_claims(entries, wide=output.kind == "wide")
-        click.echo(without_headers(text) if options.no_headers else text)
+        click.echo(render_claims(entries, wide=output.kind == "wide"))
     else:
         click.echo("No PVCs found for %s." % options.name, err=True)
     for note in notes:

@@ -17,7 +17,7 @@ from ..errors import (Conflict, NotFound, PodFailed, Refused, StsError, UsageErr
                       interrupt_code, reworded)
 from ..client.paths import path
 from .shell import confirm, connect, core_path, delete_options, get_statefulset, sts_path
-from .options import Duration, dry_run_option, name_argument, output_option
+from .options import Duration, dry_run_option, name_argument, no_headers_option, output_option
 
 if TYPE_CHECKING:
     from ..client.connection import Connection
@@ -62,6 +62,7 @@ class ResizeOptions(NamedTuple):
               "before it is deleted (default: under ~/.local/state/kubectl-sts/resize/).")
 @click.option("--resume", is_flag=True, help="Finish an interrupted run: create the set again "
               "from its backup.")
+@no_headers_option
 @click.pass_context
 def resize(ctx: click.Context, **flags: Any) -> int:
     """Grow a StatefulSet's volumes without restarting a pod.

@@ -15,7 +15,7 @@ from ..errors import (Conflict, NotFound, PodFailed, Refused, TooManyRequests, U
                       WaitTimeout, interrupt_code)
 from .shell import (confirm, connect, core_path, delete_options, get_statefulset,
                     wait_new_incarnation)
-from .options import Duration, OneOf, dry_run_option, name_argument
+from .options import Duration, OneOf, dry_run_option, name_argument, no_headers_option
 
 if TYPE_CHECKING:
     from ..client.connection import Connection
@@ -56,6 +56,7 @@ class RestartOptions(NamedTuple):
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @dry_run_option("Show the plan only (client), or also send each eviction with dryRun=All "
                 "(server).")
+@no_headers_option
 @click.pass_context
 def restart(ctx: click.Context, **flags: Any) -> int:
     """Restart a StatefulSet's pods one at a time, through the Eviction API.

@@ -13,7 +13,7 @@ import click
 from ..errors import (Conflict, PodFailed, Refused, ServerError, StsError, TransportError,
                       WaitTimeout, interrupt_code, reworded)
 from .shell import confirm, connect, core_path, now_utc, read_set, sts_path
-from .options import Duration, Integer, dry_run_option, name_argument, output_option
+from .options import Duration, Integer, dry_run_option, name_argument, no_headers_option, output_option
 
 if TYPE_CHECKING:
     from ..client.connection import Connection
@@ -50,6 +50,7 @@ class ScaleOptions(NamedTuple):
               help="How long to wait for the pods to go.")
 @click.option("--wait/--no-wait", default=True, show_default=True,
               help="Wait until the controller has finished.")
+@no_headers_option
 @click.pass_context
 def scale(ctx: click.Context, **flags: Any) -> int:
     """Scale safely: which pods go, which PVCs are kept or deleted, then wait.

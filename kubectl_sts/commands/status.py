@@ -26,7 +26,6 @@ class StatusOptions(NamedTuple):
     output: "Output"
     selector: Optional[str]
     sort_by: Optional[str]
-    no_headers: bool
     show_labels: bool
     all_namespaces: bool
     watch: bool
@@ -51,6 +50,10 @@ def status(ctx: click.Context, **flags: Any) -> int:
 
     Without NAME, list the StatefulSets of the namespace (or all of them with -A).
 
+    Over one set, -o custom-columns gives one row per ordinal: its expressions are evaluated
+    on each item of the view's `ordinals` (as `-o json` prints them: pod, node, revision,
+    ...). Without NAME they are evaluated on each set's item of the list.
+
     \b
     Examples:
       # Every ordinal of web: its pod, revision, PVCs and stable DNS name
@@ -64,6 +67,9 @@ def status(ctx: click.Context, **flags: Any) -> int:
     \b
       # Follow it from watch events (in a pipe: one line per change)
       kubectl sts status web --watch
+    \b
+      # One row per ordinal: its pod, node and revision
+      kubectl sts status web -o custom-columns=POD:.pod,NODE:.node,REVISION:.revisionState
     \b
       # The DNS name of every ordinal, one per line
       kubectl sts status web -o jsonpath='{range .ordinals[*]}{.dns}{"\\n"}{end}'
@@ -105,6 +111,9 @@ def format_view(view: Dict[str, Any], output: "Output") -> str:
     from ..printers.status import render_view
     if output.table:
         return render_view(view, wide=output.kind == "wide")
+    if output.kind == "custom-columns":
+        # one row per ordinal, over the rows of the view (README: the `ordinals` items)
+        return print_document({"items": view["ordinals"]}, output, _name)
     return print_document(view, output, _name)
 
 
@@ -123,11 +132,11 @@ def _list(conn: "Connection", options: StatusOptions) -> int:
     rows = sort_items([list_row(s, now) for s in items], sort_key_template(options.sort_by))
     if not output.table:
         text = print_document({"apiVersion": "kubectl-sts/v1", "kind": "StatefulSetList",
-                               "items": rows}, output, _name, options.no_headers)
+                               "items": rows}, output, _name)
         if text:
             click.echo(text)
         return 0
-    table = render_list(rows, all_namespaces, options.show_labels, options.no_headers)
+    table = render_list(rows, all_namespaces, options.show_labels)
     if table is None:
         where = "any namespace" if all_namespaces else "%s namespace" % conn.namespace
         click.echo("No StatefulSets found in %s." % where, err=True)

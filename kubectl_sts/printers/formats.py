@@ -110,7 +110,9 @@ def dump(data: Any, fmt: str) -> str:
 def print_document(doc: Any, out: Output, name: Callable[[Doc], str],
                    no_headers: bool = False) -> str:
     """One document (or a list document: its `items` are the rows and the names) in a
-    non-table format. `name` gives an item's `-o name` (e.g. statefulset.apps/web)."""
+    non-table format. `name` gives an item's `-o name` (e.g. statefulset.apps/web). Custom
+    columns have a header row unless --no-headers was given (printers/table.py) or
+    `no_headers`."""
     items = doc.get("items") if isinstance(doc, dict) and "items" in doc else None
     if out.kind in ("json", "yaml"):
         return dump(doc, out.kind)
@@ -119,8 +121,7 @@ def print_document(doc: Any, out: Output, name: Callable[[Doc], str],
     if out.kind == "custom-columns":
         from .table import table
         rows = custom.rows(out.columns, items if items is not None else [doc])
-        text = table([h for h, _ in out.columns], rows)
-        return without_headers(text) if no_headers else text
+        return table([h for h, _ in out.columns], rows, header=False if no_headers else None)
     if out.kind == "jsonpath-as-json":
         assert out.template is not None
         found = [v for group in _results(out.template, doc) for v in group]
@@ -139,7 +140,7 @@ def _results(template: Template, doc: Any) -> List[List[Any]]:
         raise TemplateFailed("error: %s" % exc)
 
 
-# -- list views: --sort-by, --show-labels, --no-headers ------------------------------------
+# -- list views: --sort-by, --show-labels --------------------------------------------------
 
 def sort_key_template(expr: Optional[str]) -> Optional[Template]:
     """The --sort-by expression (kubectl's relaxed form: `.a.b`, `{.a.b}`, `a.b`), parsed."""
@@ -189,8 +190,3 @@ def label_text(labels: Optional[Dict[str, str]]) -> str:
     if not labels:
         return "<none>"
     return ",".join("%s=%s" % (k, labels[k]) for k in sorted(labels))
-
-
-def without_headers(text: str) -> str:
-    """A table without its header line (--no-headers)."""
-    return text.split("\n", 1)[1] if "\n" in text else ""

@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional
 from ..core.status import ordinal_cells, ordinal_headers
 from ..core.status_watch import changed, without_ages
 from .diagnosis import problem_lines, verdict_line
-from .formats import label_text, without_headers
+from .formats import label_text
 from .table import Row, table
 
 View = Dict[str, Any]
@@ -24,7 +24,8 @@ def summary_line(view: View) -> str:
 
 def render_view(view: View, wide: bool = False) -> str:
     """The text view of one StatefulSet: its settings, the ordinal table, then what needs a
-    look (a stuck rollout, leaving pods, orphaned claims, warnings, what was not readable)."""
+    look (a stuck rollout, leaving pods, orphaned claims, warnings, what was not readable).
+    Under --no-headers its tables have no header row (printers/table.py)."""
     lines: List[str] = []
     r, rev, strat = view["replicas"], view["revisions"], view["updateStrategy"]
     lines.append("StatefulSet %s/%s" % (view["namespace"], view["name"]))
@@ -129,9 +130,9 @@ def render_list(rows: List[View], all_namespaces: bool = False, show_labels: boo
         "PVC POLICY (DELETED/SCALED)", "AGE"] + (["LABELS"] if show_labels else [])
     keys = (["namespace"] if all_namespaces else []) + [
         "name", "ready", "updated", "revision", "partition", "strategy", "pvcPolicy", "age"]
-    text = table(headers, [[row[k] for k in keys] + ([label_text(row["labels"])]
-                                                     if show_labels else []) for row in rows])
-    return without_headers(text) if no_headers else text
+    return table(headers, [[row[k] for k in keys] + ([label_text(row["labels"])]
+                                                     if show_labels else []) for row in rows],
+                 header=False if no_headers else None)
 
 
 def stream_lines(previous: Optional[View], view: View, wide: bool = False) -> List[str]:
@@ -149,7 +150,8 @@ def stream_lines(previous: Optional[View], view: View, wide: bool = False) -> Li
             if before.get(row["ordinal"]) != without_ages(row)]
     now = {row["ordinal"] for row in view["ordinals"]}
     if rows:
-        lines.extend(table(ordinal_headers(view, wide), rows).split("\n")[1:])
+        # the rows as wide as under the header the first view printed
+        lines.extend(table(ordinal_headers(view, wide), rows, header=True).split("\n")[1:])
     for ordinal in sorted(set(before) - now):
         lines.append("%s: ordinal %d is gone (scaled down)" % (name, ordinal))
     stuck = view.get("stuck")

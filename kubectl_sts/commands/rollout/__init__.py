@@ -17,7 +17,7 @@ from typing import (IO, TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Se
 import click
 
 from ...errors import EXIT_ROLLOUT_FAILED, UsageError, interrupt_code
-from ..options import Duration, Integer, OneOf, dry_run_option, name_argument
+from ..options import Duration, Integer, OneOf, dry_run_option, name_argument, no_headers_option
 from ..shell import connect
 from .session import Rollout, StepFailed
 
@@ -113,6 +113,7 @@ def _load_patch(patch_file: Optional[IO[str]]) -> Optional[Dict[str, Any]]:
 @dry_run_option("Print (client) or send with dryRun=All (server) the writes, without "
                 "waiting.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@no_headers_option
 @click.pass_context
 def rollout(ctx: click.Context, **flags: Any) -> int:
     """Staged partition rollouts: stage a change, step through the ordinals, undo safely.
@@ -144,8 +145,8 @@ def rollout(ctx: click.Context, **flags: Any) -> int:
 
 
 def validate(options: RolloutOptions) -> RolloutOptions:
-    """One action at a time; --container with --env; an undo that could not ask is refused
-    now; --patch's file read (a file that is not a mapping of YAML or JSON is refused)."""
+    """One action at a time; --container with --env; an undo or --interactive that could not
+    ask is refused now; --patch's file read (a file that is not a mapping of YAML or JSON is refused)."""
     actions = [a for a, on in (("stage", options.staging), ("--hold", options.hold),
                                ("--step", options.step is not None),
                                ("--to", options.to is not None), ("--all", options.all_),
@@ -154,6 +155,12 @@ def validate(options: RolloutOptions) -> RolloutOptions:
         raise click.UsageError("choose one of %s" % ", ".join(actions))
     if options.container and not options.env:
         raise click.UsageError("--container only applies to --env")
+    if options.interactive and (options.stepping or options.undo) and \
+            options.dry_run != "client" and not sys.stdin.isatty():
+        # it would ask before each step and read the end of the file: refuse before any
+        # request, as every question without a terminal is refused (shell.confirm)
+        raise UsageError("error: --interactive asks before each step and cannot ask (stdin is "
+                         "not a terminal); run it at a terminal, or without --interactive")
     if options.stepping and options.on_failure == "undo" and options.dry_run == "none" and \
             not options.yes and not sys.stdin.isatty():
         # an undo may have to delete the failed pod: ask now, never after the first write
