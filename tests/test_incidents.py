@@ -219,15 +219,15 @@ def _pdbs(core):
 
 
 @contextlib.contextmanager
-def _dead_node_under_mysql_2(core, kubectl, namespace):
-    """mysql-2's node stops (its kubelet stops posting status): the node goes Ready=Unknown,
-    the node lifecycle controller marks its pods not Ready (pkg/controller/util/node/
+def _dead_node_under(core, kubectl, namespace, pod):
+    """POD's node stops (its kubelet stops posting status): the node goes Ready=Unknown, the
+    node lifecycle controller marks its pods not Ready (pkg/controller/util/node/
     controller_utils.go MarkPodsNotReady, from node_lifecycle_controller.go). Yields the
     node's name; the node is restored on the way out."""
-    node = node_of(core, namespace, "mysql-2")
+    node = node_of(core, namespace, pod)
     try:
         stop_kubelet(core, kubectl, node)
-        wait_for(core.list_namespaced_pod, lambda pods: ready_status(pods["mysql-2"]) ==
+        wait_for(core.list_namespaced_pod, lambda pods: ready_status(pods[pod]) ==
                  "False", timeout=30, namespace=namespace)
         yield node
     finally:
@@ -235,14 +235,28 @@ def _dead_node_under_mysql_2(core, kubectl, namespace):
 
 
 def test_a_dead_node_under_a_zonal_volume(sandbox, apps, core, namespace, kubectl, sts):
-    """Scenario 1: the default class's volume is zonal; mysql-2's node is down. Every view
-    names mysql-2 and its node."""
+    """Scenario 1: the default class's volume is zonal (docs/sandbox.md: sandbox-node-1 and -2
+    share zone-a); the node of the ordinal in zone-a is down. Every view names the pod and its
+    node; the volume can follow the pod to the other node of its zone, so repair (past
+    --min-down) taints the node out-of-service and the ordinal comes back there."""
     mysql(kubectl, apps, namespace)
+    ordinal = next(o for o in range(3) if node_of(core, namespace, "mysql-%d" % o) in
+                   ("sandbox-node-1", "sandbox-node-2"))
+    pod = "mysql-%d" % ordinal
     found = Findings("dead node, zonal volume")
-    with _dead_node_under_mysql_2(core, kubectl, namespace) as node:
-        seen = views(sts, "mysql", 2)
-        found.tokens(seen, ["mysql-2", "node %s is not Ready" % node])
-    found.dump("views", seen)
+    with _dead_node_under(core, kubectl, namespace, pod) as node:
+        seen = views(sts, "mysql", ordinal)
+        found.tokens(seen, [pod, "node %s is not Ready" % node])
+        for view, shown in seen.items():
+            found.check("pinned" not in shown[1] + shown[2], "`kubectl sts %s` calls a zonal "
+                        "volume with another node in its zone pinned" % view, shown)
+        healed = sts("repair", "mysql", "--ordinal", str(ordinal), "--yes", "--min-down",
+                     "0s", "--timeout", "60s")
+        found.check(healed[0] == 0 and "%s is Ready again" % pod in healed[1],
+                    "repair --min-down 0s does not bring %s back" % pod, healed)
+        found.check(node_of(core, namespace, pod) != node,
+                    "%s came back on the dead node" % pod, healed)
+    found.dump("views", dict(seen, **{"repair --yes --min-down 0s": healed}))
     found.verify()
 
 
@@ -254,7 +268,7 @@ def test_a_dead_node_under_a_node_local_volume(sandbox, apps, core, namespace, k
     the volume cannot follow it), naming --fresh-volume and the data lost with it."""
     mysql(kubectl, apps, namespace, storage_class="local")
     found = Findings("dead node, node-local volume")
-    with _dead_node_under_mysql_2(core, kubectl, namespace) as node:
+    with _dead_node_under(core, kubectl, namespace, "mysql-2") as node:
         seen = views(sts, "mysql", 2)
         found.tokens(seen, ["mysql-2", "node %s is not Ready" % node, "pinned to %s" % node])
         # --timeout bounds today's behaviour (taint, then wait for a pod that cannot come)

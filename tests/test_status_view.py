@@ -975,3 +975,46 @@ def test_reduced_pods_share_their_repeated_strings():
     key = next(iter(a["metadata"]["labels"]))
     assert next(k for k in b["metadata"]["labels"] if k == key) is key
     assert a["spec"]["containers"][0]["image"] is b["spec"]["containers"][0]["image"]
+
+
+# -- issue 26: what status says must still be true --------------------------------------------
+
+def test_a_warning_the_pod_has_outlived_is_not_shown():
+    """The secret was missing, then created: the same pod (same uid) started and is Ready
+    since; `Error: secret "mysql-secrets" not found` is history, not a recent warning."""
+    sts, pods, claims = healthy_set(replicas=1)
+    pods[0]["status"]["conditions"][0]["lastTransitionTime"] = ts(30)
+    stale = event("Pod", "web-0", "Failed", 'Error: secret "mysql-secrets" not found', ts(90))
+    stale["involvedObject"]["uid"] = pods[0]["metadata"]["uid"]
+    fresh = event("Pod", "web-0", "Unhealthy", "Readiness probe failed", ts(10))
+    view = view_of(sts, pods, claims, events=[stale, fresh])
+    assert [w["reason"] for w in view["warnings"]] == ["Unhealthy"]
+    assert "mysql-secrets" not in render_view(view)
+
+
+def test_a_down_ordinal_is_marked_with_a_line_about_its_node():
+    from kubectl_sts.core.diagnosis import Facts, diagnose
+    sts, pods, claims = healthy_set(replicas=2)
+    pods[1]["status"]["conditions"][0]["status"] = "False"       # MarkPodsNotReady
+    nodes = {"node-1": {"metadata": {"name": "node-1"}, "spec": {}, "status": {"conditions": [
+        {"type": "Ready", "status": "Unknown", "reason": "NodeStatusUnknown",
+         "lastTransitionTime": ts(120)}]}}}
+    diagnosis = diagnose(Facts(sts=sts, pods=pods, claims=claims, nodes=nodes,
+                               now=NOW.timestamp()))
+    view = build_view(sts, pods, claims, served_service("web"), [], NOW, diagnosis=diagnosis)
+    text = render_view(view)
+    assert column(text, "STATUS", "web-1") == "Running 1/1 not Ready DOWN"
+    assert "  web-1 down: node node-1 is not Ready (Unknown for 2m: NodeStatusUnknown)" in \
+        text.splitlines()
+    assert view["ordinals"][1]["verdict"] == "down"
+    # web-0 is on the same node, and still says Ready: it is down too
+    assert column(text, "STATUS", "web-0") == "Running 1/1 DOWN"
+
+
+def test_the_revision_line_is_up_to_date_only_when_every_pod_runs_it():
+    sts = served_sts(replicas=2, current=REV_A, update=REV_A)
+    pods = [served_pod("web-0"), served_pod("web-1", revision=REV_B, ready=False,
+                                            waiting="ErrImagePull")]
+    text = render_view(view_of(sts, pods))
+    assert "Revision:        %s (web-1 not at it yet)" % REV_A in text.splitlines()
+    assert "ROLLOUT STUCK at web-1" in text

@@ -127,6 +127,7 @@ def ways_out(row: Obj) -> List[str]:
 def run(conn: "Connection", options: RepairOptions) -> int:
     """Read, diagnose (core.diagnosis), show the plan, ask, write, wait until Ready again."""
     from ..core.diagnosis import Facts, diagnose
+    from ..core.rollout.stuck import set_verdict, verdict_text
     from .shell import server_minor
     session = Repair(conn, options.name, options.ordinal, options.timeout_s)
     pod_name, dry_run = session.pod_name, options.dry_run
@@ -149,6 +150,9 @@ def run(conn: "Connection", options: RepairOptions) -> int:
         click.echo("%s is Ready: nothing to repair" % pod_name)
         return 0
     click.echo("%s %s: %s" % (pod_name, row["verdict"], row["cause"]))
+    verdict = set_verdict(sts, diagnosis)
+    if verdict is not None and verdict["pod"] == pod_name:
+        click.echo(verdict_text(verdict))
     remedy, why = choose(row, options.force_delete, options.fresh_volume)
     if remedy is None:
         for line in ["What can work, and what cannot:"] + ways_out(row):

@@ -210,6 +210,8 @@ def _node_remedies(o: _Ordinal, pinned: List[Tuple[Obj, str, List[str]]]) -> Non
     elif not o.node_gone and (o.down or 0) < o.f.min_down:
         why = "node %s has not been Ready for %s only (--min-down %s): it may come back" % (
             o.node_name, duration(o.down), duration(o.f.min_down))
+        o.remedies[-1]["text"] += " (or, once it has been down for %s: %s)" % (
+            duration(o.f.min_down), cmd)
     o.remedy("taint", not why, cmd, "taint node %s %s=nodeshutdown:NoExecute (make sure it "
              "is really off first), so its pods are force-deleted and %s is made again "
              "elsewhere" % (o.node_name, OUT_OF_SERVICE, o.name), why)
@@ -441,11 +443,17 @@ def headline(row: Obj) -> str:
 
 
 def remedy_line(row: Obj) -> Optional[str]:
-    """The first remedy that works and has a command, as `next: COMMAND   (what it does)`."""
-    for remedy in row["remedies"]:
-        if remedy["works"] and remedy["command"]:
+    """What to do next, in one line: the first remedy that works and has a command, as
+    `COMMAND   (what it does)`; never a destructive one first: when only waiting and
+    `--fresh-volume` work, both, the wait first. None when nothing works."""
+    works = [r for r in row["remedies"] if r["works"]]
+    for remedy in works:
+        if remedy["command"] and remedy["kind"] != "fresh-volume":
             return "%s   (%s)" % (remedy["command"], remedy["text"])
-    return None
+    parts = [r["text"] for r in works if r["kind"] == "wait"]
+    parts += ["or, giving up its data: %s" % r["command"] for r in works
+              if r["kind"] == "fresh-volume"]
+    return "; ".join(parts) or None
 
 
 def fails_fast(result: Obj) -> Optional[Obj]:

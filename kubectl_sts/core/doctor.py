@@ -250,21 +250,15 @@ def check_incidents(sts: Obj, diagnosis: Optional[Obj]) -> List[Obj]:
     rollout) and each ordinal's that is failing, blocked, down or stuck, with the remedy
     that can work."""
     from .diagnosis import remedy_line
-    from .rollout.stuck import rollout_verdict
+    from .rollout.stuck import set_verdict, verdict_text
     if diagnosis is None:
         return []
     name = sts["metadata"]["name"]
-    status = sts.get("status") or {}
-    update, current = status.get("updateRevision") or "", status.get("currentRevision") or ""
-    verdict = rollout_verdict(name, {"update": update, "current": current,
-                                     "rolloutInProgress": bool(update and update != current)},
-                              diagnosis)
+    verdict = set_verdict(sts, diagnosis)
     out = []
     if verdict is not None:
-        out.append(_finding(sts, "error", "stuck", "%s at %s: %s" % (
-            "ROLLOUT STUCK" if verdict["kind"] == "rollout" else "BLOCKED", verdict["pod"],
-            verdict["message"]), "see the message; kubectl sts status %s shows every ordinal"
-            % name))
+        out.append(_finding(sts, "error", "stuck", verdict_text(verdict), "see the message; "
+                            "kubectl sts status %s shows every ordinal" % name))
     for row in diagnosis["problems"]:
         if row["verdict"] == "progressing" or verdict is not None and \
                 row["pod"] == verdict["pod"]:

@@ -74,9 +74,13 @@ def judge(sts: Optional[Obj], pods: List[Obj], claims: List[Obj], mode: str, ond
     verdicts = {row["ordinal"]: row for row in diagnosis["ordinals"]}
     row = fails_fast(diagnosis)
     if row is not None:
+        from .rollout.stuck import set_verdict, verdict_text
         failed_pod = by_ordinal[row["ordinal"]]
         failure = pod_failure(failed_pod) or {"reason": row["verdict"], "container": None,
-                                       "message": row["cause"]}
+                                              "message": row["cause"]}
+        verdict = set_verdict(sts, diagnosis)
+        if verdict is not None and verdict["pod"] == row["pod"]:
+            return _failed(failed_pod, failure, verdict_text(verdict))
         if row["verdict"] == "stuck":
             return _failed(failed_pod, dict(failure, message=row["cause"]),
                            "%s is stuck: %s" % (row["pod"], row["cause"]))

@@ -9,8 +9,8 @@ Obj = Dict[str, Any]
 
 def verdict_line(verdict: Obj) -> str:
     """The line of the set's verdict (core.rollout.stuck.rollout_verdict)."""
-    heading = "ROLLOUT STUCK" if verdict["kind"] == "rollout" else "BLOCKED"
-    return "%s at %s: %s" % (heading, verdict["pod"], verdict["message"])
+    from ..core.rollout.stuck import verdict_text
+    return verdict_text(verdict)
 
 
 def problem_lines(problems: List[Obj], verdict: Optional[Obj] = None) -> List[str]:

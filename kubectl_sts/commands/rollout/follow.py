@@ -14,6 +14,7 @@ from .session import Rollout, fmt
 def follow(run: Rollout) -> int:
     from ...core.diagnosis import Facts, diagnose, fails_fast, headline, remedy_line
     from ...core.rollout import follow_verdict
+    from ...core.rollout.stuck import set_verdict, verdict_text
     from ...client.watch import Verdict, wait
     run.watch(run.read())
     minor = run.server_minor()
@@ -38,10 +39,17 @@ def follow(run: Rollout) -> int:
         if not printed or printed[-1] != outcome.verdict.line:
             click.echo(outcome.verdict.line)
         click.echo("rollout of %s complete" % run.name)
+        for note in _problems(run):
+            click.echo("note: %s" % note, err=True)
         return 0
     if outcome.state == "failed":
         assert outcome.verdict is not None
         row = outcome.verdict.failed
+        sts, pods = run.current()
+        verdict = set_verdict(sts, diagnose(Facts(sts=sts, pods=pods, server_minor=minor)))
+        if verdict is not None and verdict["pod"] == row["pod"]:
+            raise PodFailed("error: the rollout of %s cannot complete: %s" % (
+                run.name, verdict_text(verdict)))
         fix = remedy_line(row)
         raise PodFailed("error: the rollout of %s cannot complete: %s%s" % (
             run.name, headline(row), "; next: %s" % fix if fix else ""))
@@ -50,16 +58,17 @@ def follow(run: Rollout) -> int:
         raise reworded(outcome.error, "error: gave up after %s following the rollout of %s: "
                        "%s" % (fmt(run.timeout), run.name, outcome.why or "no answer"))
     assert outcome.verdict is not None
+    problems = _problems(run)
     raise WaitTimeout("error: timed out after %s following the rollout of %s (%s)%s"
-                      % (fmt(run.timeout), run.name, outcome.verdict.line, _problems(run)))
+                      % (fmt(run.timeout), run.name, outcome.verdict.line,
+                         "; " + "; ".join(problems[:3]) if problems else ""))
 
 
-def _problems(run: Rollout) -> str:
-    """What the one diagnosis (with nodes, PVs and budgets) says of the ordinals that are not
-    healthy, as a clause."""
+def _problems(run: Rollout) -> List[str]:
+    """What the one diagnosis (with nodes, PVs and budgets) says of the ordinals that are
+    failing, blocked, down or stuck, a line each."""
     from ...core.diagnosis import headline
     from ..shell import diagnose_set
     sts, pods = run.current()
     diagnosis, _ = diagnose_set(run.conn, sts, pods)
-    rows = [r for r in diagnosis["problems"] if r["verdict"] != "progressing"]
-    return "; " + "; ".join(headline(r) for r in rows[:3]) if rows else ""
+    return [headline(r) for r in diagnosis["problems"] if r["verdict"] != "progressing"]

@@ -78,3 +78,18 @@ def rollout_verdict(name: str, revisions: Obj, diagnosis: Obj) -> Optional[Obj]:
                            "waits for it before touching any higher ordinal" % (
                                row["pod"], row["cause"]))
     return None
+
+
+def verdict_text(verdict: Obj) -> str:
+    """The line of the set's verdict: `ROLLOUT STUCK at web-2: ...` or `BLOCKED at ...`."""
+    heading = "ROLLOUT STUCK" if verdict["kind"] == "rollout" else "BLOCKED"
+    return "%s at %s: %s" % (heading, verdict["pod"], verdict["message"])
+
+
+def set_verdict(sts: Obj, diagnosis: Obj) -> Optional[Obj]:
+    """rollout_verdict for a set as the API serves it."""
+    status = sts.get("status") or {}
+    update, current = status.get("updateRevision") or "", status.get("currentRevision") or ""
+    return rollout_verdict(sts["metadata"]["name"], {
+        "update": update, "current": current,
+        "rolloutInProgress": bool(update and update != current)}, diagnosis)
