@@ -37,15 +37,21 @@ ALL = [web_pod(0), web_pod(1), web_pod(2)]
      "rollout", "done", "3/3 Ready at revision web-2"),
     ("not-observed", sts(observed=1), ALL, "rollout", "waiting",
      "the controller has not observed the latest spec"),
-    ("missing", sts(), ALL[:2], "rollout", "waiting", "web-2 missing"),
+    ("missing", sts(), ALL[:2], "rollout", "waiting", "web-2 not created yet"),
     ("not-available", sts(available=2), ALL, "rollout", "waiting",
      "2 of 3 available (minReadySeconds 0)"),
     ("crashloop", sts(), [web_pod(0), web_pod(1), web_pod(2, waiting="CrashLoopBackOff",
                                                           ready=False, phase="Pending")],
-     "rollout", "failed", "web-2 CrashLoopBackOff (container app): boom"),
+     "rollout", "failed", "ROLLOUT STUCK at web-2: web-2 runs the update revision web-2 and "
+     "fails (CrashLoopBackOff in container app: boom); the controller updates no other ordinal "
+     "until it is Ready. Undo: kubectl sts rollout web --undo (restores the template and "
+     "deletes web-2), or fix the template and stage it again"),
     ("image", sts(pod_management="Parallel"),
      [web_pod(0), web_pod(1), web_pod(2, waiting="ImagePullBackOff", ready=False, phase="Pending")],
-     "rollout", "failed", "web-2 ImagePullBackOff (container app): boom"),
+     "rollout", "failed", "ROLLOUT STUCK at web-2: web-2 runs the update revision web-2 and "
+     "fails (ImagePullBackOff in container app: boom); the controller updates no other ordinal "
+     "until it is Ready. Undo: kubectl sts rollout web --undo (restores the template and "
+     "deletes web-2), or fix the template and stage it again"),
     ("failing-old-pod-is-not-a-failure", sts(pod_management="Parallel"),
      [web_pod(0), web_pod(1), web_pod(2, revision=OLD, waiting="CrashLoopBackOff", ready=False,
                                       phase="Pending")], "rollout",
@@ -94,3 +100,13 @@ def test_unschedulable_and_pending_claims_fail_after_the_deadline():
     assert run(sts(), ALL[:2], claims, now=0.0, book=book, deadline=5)["state"] == "waiting"
     assert run(sts(), ALL[:2], claims, now=6.0, book=book, deadline=5)["message"] == \
         "PVC data-web-2 has been Pending for 6s"
+
+
+def test_progress_names_only_pods_that_exist_or_come_next():
+    """Issue 26: `waiting: mysql-1 not Ready; mysql-2 not Ready` before mysql-2 existed. Under
+    OrderedReady the controller makes web-2 only once web-1 is Ready: only web-1 is named."""
+    pods = [web_pod(0), web_pod(1, ready=False, waiting="ContainerCreating", phase="Pending")]
+    assert run(sts(), pods)["message"] == "web-1 not Ready"
+    # under Parallel every missing ordinal is being made
+    parallel = run(sts(pod_management="Parallel"), pods)["message"]
+    assert parallel == "web-1 not Ready; web-2 not created yet"

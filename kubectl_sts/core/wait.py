@@ -116,14 +116,22 @@ def judge(sts: Optional[Obj], pods: List[Obj], claims: List[Obj], mode: str, ond
     if status.get("observedGeneration", 0) < sts["metadata"].get("generation", 1):
         waiting.append({"pod": None, "why": "the controller has not observed the latest spec"})
     to_delete = []
+    # progress names only pods that exist or come next: under OrderedReady the controller
+    # makes a missing ordinal only once every ordinal below it is Ready
+    ordered = facts.pod_management(sts) != "Parallel"
+    held = None
     for ordinal in ordinals:
         pod = by_ordinal.get(ordinal)
         pod_name = facts.pod_name(name, ordinal)
         if pod is None:
-            waiting.append({"pod": pod_name, "why": "missing"})
+            if not (ordered and held):
+                waiting.append({"pod": pod_name, "why": "not created yet"})
+            held = held or pod_name
         elif pod["metadata"].get("deletionTimestamp"):
+            held = held or pod_name
             waiting.append({"pod": pod_name, "why": "terminating"})
         elif not is_ready(pod):
+            held = held or pod_name
             verdict = verdicts.get(ordinal) or {}
             waiting.append({"pod": pod_name, "why": "not Ready" if verdict.get(
                 "verdict") in (None, "progressing", "healthy") else "%s: %s" % (
