@@ -148,7 +148,7 @@ def test_a_node_down_past_min_down_can_be_tainted():
     assert row["verdict"] == "down"
     assert row["cause"] == "node n1 is not Ready (Unknown for 10m: NodeStatusUnknown)"
     assert remedies(row) == {"wait": True, "taint": True, "force-delete": True}
-    assert remedy_line(row).startswith("kubectl sts repair web --ordinal 0   (taint node n1 ")
+    assert str(remedy_line(row)).startswith("kubectl sts repair web --ordinal 0   (taint node n1 ")
 
 
 def test_a_node_down_for_less_than_min_down_may_come_back():
@@ -217,7 +217,7 @@ def test_a_cordoned_node_with_a_budget_at_zero_blocks_its_drain():
     assert row["verdict"] == "blocked"
     assert "node n2 is cordoned and PodDisruptionBudget web-pdb allows no disruption" in \
         row["cause"]
-    assert remedy_line(row).startswith("kubectl uncordon n2")
+    assert str(remedy_line(row)).startswith("kubectl uncordon n2")
 
 
 def test_nodes_unread_conclude_nothing_about_nodes():
@@ -245,6 +245,7 @@ def test_the_sets_verdict_names_the_plugins_undo_mid_rollout():
                                                            failing_pod(2, REV_B)], NODES)
     verdict = rollout_verdict("web", {"current": REV_A, "update": REV_B,
                                       "rolloutInProgress": True}, result)
+    assert verdict is not None
     assert verdict["kind"] == "rollout" and verdict["pod"] == "web-2"
     assert "kubectl sts rollout web --undo (restores the template and deletes web-2)" in \
         verdict["message"]
