@@ -422,7 +422,7 @@ def test_the_trap_after_a_restored_template_fails_fast_and_undo_yes_heals_it(
     code, out, err = sts_cli("web", "--to", "0", "--timeout", "60s")
     assert code == EXIT_ROLLOUT_FAILED, (out, err)        # not EXIT_TIMEOUT: no waiting
     assert "error: step failed: web-2 (ordinal 2)" in err
-    assert "which is no longer the update revision" in err
+    assert "which the controller no longer wants" in err
     assert "next: kubectl sts rollout web --undo --yes" in err
     kept = uids(core, namespace)
     code, out, err = sts_cli("web", "--undo", "--yes", "--timeout", "60s")

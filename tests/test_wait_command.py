@@ -57,9 +57,9 @@ def test_a_bad_image_fails_within_seconds(apps, core, namespace, kubeconfig, cap
     assert code == EXIT_ROLLOUT_FAILED, err
     assert out == ""
     line = err.strip().splitlines()[-1]
-    assert line.startswith("error: web-2 ")
+    assert line.startswith("error: ROLLOUT STUCK at web-2: web-2 runs the update revision ")
     assert "ErrImagePull" in line or "ImagePullBackOff" in line
-    assert "(container app)" in line
+    assert "in container app" in line
     assert took < 30          # no hang: it fails as soon as the pod shows the error
 
 
