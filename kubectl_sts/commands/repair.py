@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optiona
 
 import click
 
-from ..errors import Conflict, NotFound, PodFailed, Refused, StsError, UsageError, WaitTimeout
+from ..errors import Conflict, PodFailed, Refused, StsError, UsageError, WaitTimeout
 from ..k8s.taints import OUT_OF_SERVICE
 from .shell import (confirm, connect, core_path, delete_options, get_statefulset,
                     wait_new_incarnation)
@@ -201,35 +201,24 @@ class Repair:
         from ..k8s import statefulset as facts
         from ..client.connection import concurrently
         from ..client.paths import path
-        from .shell import first_reads
+        from .shell import first_reads, get_or_none
         sts = get_statefulset(self.conn, self.ns, self.name)
         if self.ordinal not in facts.ordinals(sts):
             raise UsageError("error: ordinal %d is outside the range of %s" % (self.ordinal,
                                                                               self.name))
 
-        def pod() -> Optional[Obj]:
-            try:
-                return self.conn.get(core_path(self.ns, "pods", self.pod_name))
-            except NotFound:
-                return None
-
-        def claim(cname: str) -> Callable[[], Optional[Obj]]:
-            def get() -> Optional[Obj]:
-                try:
-                    return self.conn.get(core_path(self.ns, "persistentvolumeclaims", cname))
-                except NotFound:
-                    return None
-            return get
         names = [facts.claim_name(t, self.name, self.ordinal) for t in facts.claim_templates(sts)]
         results = concurrently(
-            pod, lambda: self.conn.get(path("nodes"))["items"],
+            get_or_none(self.conn, core_path(self.ns, "pods", self.pod_name)),
+            lambda: self.conn.get(path("nodes"))["items"],
             lambda: self.conn.get(path("persistentvolumes"))["items"],
             lambda: self.conn.get(core_path(self.ns, "events"), fieldSelector=(
                 "involvedObject.name=%s" % self.pod_name))["items"],
             lambda: self.conn.get(core_path(self.ns, "pods"), labelSelector=_selector(sts))[
                 "items"],
             *first_reads(self.conn, self.ns),
-            *[claim(c) for c in names])
+            *[get_or_none(self.conn, core_path(self.ns, "persistentvolumeclaims", c))
+              for c in names])
         the_pod, nodes, pvs, events, pods, pdbs, version = results[:7]
         claims = [c for c in results[7:] if c is not None]
         events.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "")

@@ -343,14 +343,6 @@ def read_facts(conn: "Connection", sts: Obj, pods: List[Obj],
             return None
         return read
 
-    def node(name: str) -> Callable[[], Optional[Obj]]:
-        def get() -> Optional[Obj]:
-            try:
-                return conn.get(path("nodes", None, name))
-            except NotFound:
-                return None
-        return get
-
     calls: List[Callable[[], Any]] = [
         (lambda: early[0]) if early is not None else optional(
             "poddisruptionbudgets", lambda: conn.get(path("poddisruptionbudgets", ns))["items"]),
@@ -367,7 +359,8 @@ def read_facts(conn: "Connection", sts: Obj, pods: List[Obj],
     if list_nodes:
         calls.append(optional("nodes", lambda: conn.get(path("nodes"))["items"]))
     else:
-        calls += [optional("nodes", node(name)) for name in node_names]
+        calls += [optional("nodes", get_or_none(conn, path("nodes", None, name)))
+                  for name in node_names]
     results = concurrently(*calls)
     pdbs, version, claims, events = results[:4]
     nodes: Optional[Dict[str, Obj]] = None
@@ -380,7 +373,8 @@ def read_facts(conn: "Connection", sts: Obj, pods: List[Obj],
                       (c.get("spec") or {}).get("volumeName")})
     pvs: Optional[Dict[str, Obj]] = {}
     if volumes:
-        got = concurrently(*[optional("persistentvolumes", _pv(conn, v)) for v in volumes])
+        got = concurrently(*[optional("persistentvolumes", get_or_none(
+            conn, path("persistentvolumes", None, v))) for v in volumes])
         pvs = None if "persistentvolumes (forbidden)" in unreadable else {
             p["metadata"]["name"]: p for p in got if p is not None}
     return Facts(sts=sts, pods=pods, claims=mine, pvs=pvs, nodes=nodes, events=events or [],
@@ -388,12 +382,11 @@ def read_facts(conn: "Connection", sts: Obj, pods: List[Obj],
                  min_down=DEFAULT_MIN_DOWN if min_down is None else min_down), unreadable
 
 
-def _pv(conn: "Connection", name: str) -> Callable[[], Optional[Obj]]:
-    from ..client.paths import path
-
+def get_or_none(conn: "Connection", where: str) -> Callable[[], Optional[Obj]]:
+    """A GET of one object for `concurrently`: the object, or None when it does not exist."""
     def get() -> Optional[Obj]:
         try:
-            return conn.get(path("persistentvolumes", None, name))
+            return conn.get(where)
         except NotFound:
             return None
     return get
