@@ -567,8 +567,8 @@ def _without_ages(text):
 def _status_rounds(sandbox, capsys, argv, namespace, delay):
     """Run status with every namespaced GET delayed by `delay`; return (exit code, stdout,
     {resource: [when each of its requests was answered]})."""
-    rule = sandbox.faults.add(latency=delay, path_regex=r"/namespaces/%s/" % namespace,
-                              method="GET", watch=False, times=None)
+    rule = sandbox.faults.add(latency=delay, path_regex=r"/namespaces/%s/|^/api/v1/nodes/"
+                              % namespace, method="GET", watch=False, times=None)
     try:
         before = len(sandbox.request_log)
         capsys.readouterr()
@@ -583,6 +583,8 @@ def _status_rounds(sandbox, capsys, argv, namespace, delay):
             parts = e["path"].split("/")
             kind = parts[parts.index("namespaces") + 2]
             answered.setdefault(kind, []).append(e["wall"])
+        elif e["path"].startswith("/api/v1/nodes/"):
+            answered.setdefault("nodes", []).append(e["wall"])
     return code, out, answered
 
 
@@ -598,6 +600,7 @@ def test_independent_reads_are_in_flight_together(sandbox, kubeconfig, apps, cor
             "status", "web"]
     _, out, answered = _status_rounds(sandbox, capsys, argv, namespace, delay)
     assert "web-1   Running 1/1" in out
+    nodes = answered.pop("nodes")
     assert sorted(answered) == ["events", "persistentvolumeclaims", "poddisruptionbudgets",
                                 "pods", "services", "statefulsets"], answered
     assert all(len(times) == 1 for times in answered.values()), answered
@@ -606,12 +609,14 @@ def test_independent_reads_are_in_flight_together(sandbox, kubeconfig, apps, cor
     assert max(first) - min(first) < delay / 2
     assert max(second) - min(second) < delay / 2
     assert min(second) - max(first) >= delay * 0.9      # the second round needs the first
-    # the next run: one round trip, the same six requests, the same view
+    assert min(nodes) - max(second) >= delay * 0.9      # the nodes of the pods, a third round
+    # the next run: one round trip, the same six requests and the nodes guessed from the last
+    # run, the same view
     _, again, answered = _status_rounds(sandbox, capsys, argv, namespace, delay)
     assert _without_ages(again) == _without_ages(out)
-    assert all(len(times) == 1 for times in answered.values()), answered
+    assert len(answered["nodes"]) == len(nodes), answered
     every = [t for times in answered.values() for t in times]
-    assert len(every) == 6 and max(every) - min(every) < delay / 2
+    assert len(every) == 6 + len(nodes) and max(every) - min(every) < delay / 2
 
 
 def test_a_wrong_cached_guess_is_read_again(sandbox, kubeconfig, apps, core, namespace,
@@ -633,9 +638,12 @@ def test_a_wrong_cached_guess_is_read_again(sandbox, kubeconfig, apps, core, nam
     assert "web-0   Running 1/1" in out and "web-1   Running 1/1" in out
     assert len(answered["pods"]) == 2 and len(answered["services"]) == 2, answered
     assert len(answered["statefulsets"]) == 1, answered
-    # the cache now holds the new guess: one round again
+    # the cache now holds the new guess: one round again (one GET per node of the pods)
     _, _, answered = _status_rounds(sandbox, capsys, argv, namespace, 0.2)
+    nodes = answered.pop("nodes")
     assert all(len(times) == 1 for times in answered.values()), answered
+    every = [t for times in answered.values() for t in times] + nodes
+    assert max(every) - min(every) < 0.1, answered
 
 
 def test_an_unreadable_cache_is_no_cache(kubeconfig, apps, core, namespace, capsys, tmp_path):
@@ -643,7 +651,7 @@ def test_an_unreadable_cache_is_no_cache(kubeconfig, apps, core, namespace, caps
     argv = ["--kubeconfig", kubeconfig, "-n", namespace, "--cache-dir", str(tmp_path),
             "status", "web"]
     assert main(argv) == 0
-    entries = list(tmp_path.rglob("web.json"))
+    entries = [e for e in tmp_path.rglob("web.json") if "statefulsets" in str(e)]
     assert len(entries) == 1 and namespace in str(entries[0])
     entries[0].write_text("{not json")
     code, out, err = run_status(capsys, kubeconfig, namespace, "--cache-dir", str(tmp_path),

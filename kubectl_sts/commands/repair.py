@@ -137,7 +137,7 @@ def run(conn: "Connection", options: RepairOptions) -> int:
     diagnosis = diagnose(Facts(sts=sts, pods=pods, claims=claims, pvs=pvs,
                                nodes={n["metadata"]["name"]: n for n in nodes}, events=events,
                                pdbs=pdbs, now=time.time(), server_minor=server_minor(version),
-                               min_down=options.min_down))
+                               min_down=options.min_down, explain=options.ordinal))
     row = next(r for r in diagnosis["ordinals"] if r["ordinal"] == options.ordinal)
     click.echo("Diagnosis of %s/%s:" % (session.ns, pod_name))
     for link in row["chain"]:

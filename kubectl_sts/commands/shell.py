@@ -120,11 +120,29 @@ def read_view(conn: "Connection", namespace: str, name: str, domain: str,
     """The status view of one set (core.status.build_view), from read_objects and the one
     diagnosis (commands/diagnose.py: the nodes, PVs and budgets it reads besides)."""
     from ..core.status import build_view
+    from ..client import cache
     from ..client.connection import concurrently
+    from ..client.paths import path
+    from ..k8s.names import is_dns1123_subdomain
+    # the nodes the pods ran on last time, read with the first round (a guess: a node not
+    # guessed is read after the pods; the cache only ever names nodes to GET)
+    entry = cache.entry_path(cache.cache_dir(conn.options.cache_dir), conn.server,
+                             "statefulset-nodes", namespace, name)
+    guess = cache.load(entry)
+    guessed = sorted({n for n in guess if isinstance(n, str) and not is_dns1123_subdomain(n)}
+                     )[:MAX_NODE_GETS] if isinstance(guess, list) else []
     results = concurrently(lambda: read_objects(conn, namespace, name),
-                           *first_reads(conn, namespace))
+                           *first_reads(conn, namespace),
+                           *[_attempt(get_or_none(conn, path("nodes", None, n)))
+                             for n in guessed])
     sts, pods, claims, service, events, unreadable = results[0]
-    diagnosis, more = diagnose_set(conn, sts, pods, claims, events, early=results[1:])
+    known = {n: value for n, (ok, value) in zip(guessed, results[3:]) if ok}
+    diagnosis, more = diagnose_set(conn, sts, pods, claims, events, early=results[1:3],
+                                   known_nodes=known)
+    now_on = sorted({str(p["spec"]["nodeName"]) for p in pods
+                     if (p.get("spec") or {}).get("nodeName")})
+    if now_on != guessed and len(now_on) <= MAX_NODE_GETS:
+        cache.store(entry, now_on)
     return build_view(sts, pods, claims, service, events, now_utc(), domain, wide,
                       sorted(unreadable + more), diagnosis)
 
@@ -311,10 +329,12 @@ def _tolerant(fn: Callable[[], Any]) -> Callable[[], Any]:
 
 def read_facts(conn: "Connection", sts: Obj, pods: List[Obj],
                claims: Optional[List[Obj]] = None, events: Optional[List[Obj]] = None,
-               min_down: Optional[float] = None,
-               early: Optional[List[Any]] = None) -> Tuple["Facts", List[str]]:
+               min_down: Optional[float] = None, early: Optional[List[Any]] = None,
+               known_nodes: Optional[Dict[str, Optional[Obj]]] = None
+               ) -> Tuple["Facts", List[str]]:
     """The diagnosis's Facts for `sts` and `pods`, and what could not be read. `early`: the
-    results of first_reads, when the caller sent them already."""
+    results of first_reads, when the caller sent them already; `known_nodes`: nodes read
+    already, by name (None: it does not exist)."""
     import time
     from ..client.connection import concurrently
     from ..client.paths import path
@@ -360,17 +380,18 @@ def read_facts(conn: "Connection", sts: Obj, pods: List[Obj],
         calls.append(optional("nodes", lambda: conn.get(path("nodes"))["items"]))
     else:
         calls += [optional("nodes", get_or_none(conn, path("nodes", None, name)))
-                  for name in node_names]
+                  for name in node_names if name not in (known_nodes or {})]
     results = concurrently(*calls)
     pdbs, version, claims, events = results[:4]
     nodes: Optional[Dict[str, Obj]] = None
     if "nodes (forbidden)" not in unreadable:
-        found = results[4] if list_nodes else [n for n in results[4:] if n is not None]
+        found = results[4] if list_nodes else [n for n in results[4:] if n is not None] + [
+            n for name, n in (known_nodes or {}).items() if name in node_names and n is not None]
         nodes = {n["metadata"]["name"]: n for n in found or []}
     mine = claims or []
     volumes = sorted({str((c.get("spec") or {}).get("volumeName")) for c in mine
-                      if _claim_ordinal(sts, c) in unready and
-                      (c.get("spec") or {}).get("volumeName")})
+                      if (c.get("spec") or {}).get("volumeName") and
+                      _claim_ordinal(sts, c) in unready}) if unready else []
     pvs: Optional[Dict[str, Obj]] = {}
     if volumes:
         got = concurrently(*[optional("persistentvolumes", get_or_none(
@@ -410,9 +431,11 @@ def server_minor(version: Optional[Obj]) -> Optional[int]:
 
 def diagnose_set(conn: "Connection", sts: Obj, pods: List[Obj],
                  claims: Optional[List[Obj]] = None, events: Optional[List[Obj]] = None,
-                 min_down: Optional[float] = None,
-                 early: Optional[List[Any]] = None) -> Tuple[Obj, List[str]]:
+                 min_down: Optional[float] = None, early: Optional[List[Any]] = None,
+                 known_nodes: Optional[Dict[str, Optional[Obj]]] = None
+                 ) -> Tuple[Obj, List[str]]:
     """Read (read_facts) and diagnose: the diagnosis and what could not be read."""
     from ..core.diagnosis import diagnose
-    found, unreadable = read_facts(conn, sts, pods, claims, events, min_down, early)
+    found, unreadable = read_facts(conn, sts, pods, claims, events, min_down, early,
+                                   known_nodes)
     return diagnose(found), unreadable

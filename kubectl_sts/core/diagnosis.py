@@ -40,7 +40,9 @@ class Facts(NamedTuple):
     """What the diagnosis reads. `pvs`, `nodes`: by name, None when they could not be read
     (then nothing is concluded from them); `pdbs`: None when unreadable; `server_minor`: the
     API server's minor version (None: unknown); `now`: epoch seconds (None: no clock, ages
-    are not shown and durations are unknown)."""
+    are not shown and durations are unknown). A healthy ordinal's chain is left empty (it is
+    shown only by repair, which names the ordinal in `explain`): 10 000 healthy pods cost
+    no chain."""
     sts: Obj
     pods: List[Obj]
     claims: List[Obj] = []
@@ -51,6 +53,7 @@ class Facts(NamedTuple):
     now: Optional[float] = None
     server_minor: Optional[int] = None
     min_down: float = DEFAULT_MIN_DOWN
+    explain: Optional[int] = None       # an ordinal whose chain is wanted even when healthy
 
 
 # -- small facts ---------------------------------------------------------------------------
@@ -87,12 +90,20 @@ class _Ordinal:
         self.set_name = f.sts["metadata"]["name"]
         self.chain: List[Obj] = []
         self.remedies: List[Obj] = []
+        self._summary: Optional[Tuple[int, int, str, int, Any]] = None
         self.node_name = ((pod or {}).get("spec") or {}).get("nodeName") or ""
         self.node = (f.nodes or {}).get(self.node_name) if self.node_name else None
         self.node_known = bool(self.node_name) and f.nodes is not None
         self.node_gone = self.node_known and self.node is None
         self.down = None if not self.node_known or self.node_gone else \
             down_for(self.node, f.now)
+
+    @property
+    def summary(self) -> Tuple[int, int, str, int, Any]:
+        """kubectl's READY/STATUS/RESTARTS of the pod (humanreadable.pod_summary), once."""
+        if self._summary is None:
+            self._summary = pod_summary(self.pod or {})
+        return self._summary
 
     def link(self, obj: str, text: str) -> None:
         self.chain.append({"object": obj, "text": text})
@@ -135,12 +146,16 @@ class _Ordinal:
 
 def _row(o: _Ordinal, verdict: str, cause: str, fails_fast: bool = False,
          evidence: Optional[List[Obj]] = None) -> Obj:
+    if verdict != "healthy" or o.f.explain == o.ordinal:
+        _pod_chain(o)
+        _volume_chain(o)
     return {"ordinal": o.ordinal, "pod": o.name, "exists": o.pod is not None,
             "uid": (o.pod or {}).get("metadata", {}).get("uid"), "verdict": verdict,
             "cause": cause, "chain": o.chain, "evidence": evidence or [],
             "remedies": o.remedies, "failsFast": fails_fast,
             "revision": pod_revision(o.pod) if o.pod is not None else "",
-            "status": pod_summary(o.pod)[2] if o.pod is not None else "Missing",
+            "status": "" if verdict == "healthy" else o.summary[2] if o.pod is not None
+            else "Missing",
             "node": o.node_name}
 
 
@@ -167,7 +182,7 @@ def _pod_chain(o: _Ordinal) -> None:
     if pod is None:
         o.link("pod/%s" % o.name, "does not exist")
         return
-    _, _, reason, _, _ = pod_summary(pod)
+    _, _, reason, _, _ = o.summary
     state = "Terminating" if pod["metadata"].get("deletionTimestamp") else \
         (pod.get("status") or {}).get("phase", "?")
     target = find_condition(pod, "DisruptionTarget")
@@ -286,18 +301,22 @@ def _pdb_blocking(f: Facts, pod: Obj) -> Optional[Obj]:
     return None
 
 
-def _diagnose_ordinal(f: Facts, o: _Ordinal, waits_on: Optional[str], unavailable: int) -> Obj:
+def meta_name(obj: Obj) -> str:
+    return obj["metadata"]["name"]
+
+
+def _diagnose_ordinal(f: Facts, o: _Ordinal, waits_on: Optional[str], unavailable: int,
+                      index: Dict[Any, List[Obj]]) -> Obj:
     sts, pod, now = f.sts, o.pod, f.now
-    _pod_chain(o)
-    _volume_chain(o)
     if pod is None:
         if waits_on:
             return _row(o, "progressing", "not created yet: the controller makes it after %s "
                         "is Ready (OrderedReady)" % waits_on)
         return _row(o, "progressing", "not created yet")
-    events = current_events(pod, "Pod", f.events)
+    events = current_events(pod, "Pod", index.get(("Pod", meta_name(pod)), []))
     for claim in o.claims:
-        events += current_events(claim, "PersistentVolumeClaim", f.events)
+        events += current_events(claim, "PersistentVolumeClaim", index.get(
+            ("PersistentVolumeClaim", meta_name(claim)), []))
     evidence = [evidence_row(ev, now) for ev in events[-5:]]
     meta, status = pod["metadata"], pod.get("status") or {}
     ready = is_ready(pod)
@@ -324,7 +343,7 @@ def _diagnose_ordinal(f: Facts, o: _Ordinal, waits_on: Optional[str], unavailabl
                             o.node_name, pdb["metadata"]["name"], _pdb_text(pdb), o.name,
                             o.node_name), evidence=evidence)
         return _row(o, "healthy", "", evidence=evidence)
-    _, _, reason, restarts, _ = pod_summary(pod)
+    _, _, reason, restarts, _ = o.summary
     failure = pod_failure(pod)
     probe = readiness_failing(pod, now) if failure is None else None
     revision, wanted = pod_revision(pod), wanted_revision(sts, o.ordinal)
@@ -417,18 +436,21 @@ def diagnose(f: Facts) -> Obj:
     for (_, ordinal), claim in sorted(claims_by_key.items()):
         claims_of_ordinal.setdefault(ordinal, []).append(claim)
     ordered = facts.pod_management(sts) != "Parallel"
-    unavailable = sum(1 for o in facts.ordinals(sts) if by_ordinal.get(o) is None or
-                      by_ordinal[o]["metadata"].get("deletionTimestamp") or
-                      not is_ready(by_ordinal[o]))
+    # each ordinal's pod is up: it exists, is not terminating and is Ready (computed once)
+    up = {o: p is not None and not p["metadata"].get("deletionTimestamp") and is_ready(p)
+          for o, p in ((o, by_ordinal.get(o)) for o in facts.ordinals(sts))}
+    unavailable = sum(1 for ok in up.values() if not ok)
+    index: Dict[Any, List[Obj]] = {}        # the events by the object they are about
+    for ev in f.events:
+        ref = ev.get("involvedObject") or {}
+        index.setdefault((ref.get("kind"), ref.get("name")), []).append(ev)
     rows = []
     waits_on: Optional[str] = None
     for ordinal in facts.ordinals(sts):
         o = _Ordinal(f, ordinal, by_ordinal.get(ordinal), claims_of_ordinal.get(ordinal, []))
-        row = _diagnose_ordinal(f, o, waits_on, unavailable)
+        row = _diagnose_ordinal(f, o, waits_on, unavailable, index)
         rows.append(row)
-        pod = o.pod
-        if ordered and waits_on is None and (pod is None or not is_ready(pod) or
-                                             pod["metadata"].get("deletionTimestamp")):
+        if ordered and waits_on is None and not up[ordinal]:
             waits_on = row["pod"]
     problems = [r for r in rows if r["verdict"] != "healthy"]
     return {"ordinals": rows, "problems": problems,
