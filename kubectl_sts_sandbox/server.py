@@ -42,6 +42,10 @@ Peer = Tuple[str, Tuple[str, ...]]          # (user, groups) of a client certifi
 class ApiServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # the listen backlog: socketserver's default of 5 drops the SYNs of a client opening more
+    # connections at once (the kernel retransmits them a second later); kube-apiserver's Go
+    # listener takes the kernel's maximum (net.Listen: /proc/sys/net/core/somaxconn)
+    request_queue_size = socket.SOMAXCONN
     block_on_close = False          # close() drops the connections instead of waiting for them
 
     def __init__(self, address: Tuple[str, int], cluster: "Cluster",

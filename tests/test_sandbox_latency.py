@@ -71,3 +71,12 @@ def test_sandbox_command_takes_latency_as_a_kubectl_duration():
     assert bad.returncode == 2
     assert bad.stderr.strip().splitlines()[0] == (
         'error: invalid argument "soon" for "--latency" flag: time: invalid duration "soon"')
+
+
+def test_the_listen_backlog_is_the_kernels_as_kube_apiservers(sandbox):
+    """socketserver's default backlog of 5 dropped the SYNs of a client opening ten
+    connections at once (status, the diagnosis's reads in flight together): the kernel
+    retransmits them a second later. kube-apiserver's Go listener takes the kernel's maximum
+    (net.Listen: somaxconn)."""
+    import socket
+    assert sandbox.server.request_queue_size == socket.SOMAXCONN
