@@ -55,3 +55,14 @@ def test_every_example_runs_on_examples_web_yaml(web, kubeconfig, namespace, cap
         assert "Traceback" not in err and not re.search(r"internal error", err), example
         ran.append(example)
     assert len(ran) >= 10, ran
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS) + [None])
+def test_help_prints_no_control_characters(name, capsys):
+    """click takes `\\b` as "do not rewrap" only at the head of a paragraph: one in the middle
+    of an example block was printed as a backspace (^H) by click 8.2 and later."""
+    capsys.readouterr()
+    assert main(([name] if name else []) + ["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "Usage:" in out
+    assert not [c for c in out if ord(c) < 32 and c not in "\n\t"], repr(out)

@@ -154,6 +154,7 @@ def help_command(ctx: click.Context, topic: Tuple[str, ...]) -> int:
     Examples:
       # The flags and examples of rollout
       kubectl sts help rollout
+
     \b
       # Every command
       kubectl sts help"""

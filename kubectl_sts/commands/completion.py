@@ -41,6 +41,7 @@ def completion(ctx: click.Context, **flags: Any) -> int:
     Examples:
       # Load completion into the current bash (or zsh) session
       source <(kubectl-sts completion bash)
+
     \b
       # fish
       kubectl-sts completion fish | source

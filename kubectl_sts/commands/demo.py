@@ -52,6 +52,7 @@ def demo(**flags: Any) -> int:
     Examples:
       # The whole tour, then the sandbox stops
       kubectl-sts demo
+
     \b
       # Keep the sandbox running afterwards to try rollout and scale (Ctrl-C stops it)
       kubectl-sts demo --keep"""

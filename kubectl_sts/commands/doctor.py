@@ -46,6 +46,7 @@ def doctor(ctx: click.Context, **flags: Any) -> int:
     Examples:
       # One set
       kubectl sts doctor web
+
     \b
       # Every set of the namespace, as JSON
       kubectl sts doctor -o json"""

@@ -42,9 +42,11 @@ def pvc(ctx: click.Context, **flags: Any) -> int:
     Examples:
       # The claims of web: bound, pending, orphaned
       kubectl sts pvc web
+
     \b
       # What --prune would delete, without deleting
       kubectl sts pvc web --prune --dry-run
+
     \b
       # Delete the orphaned claims of ordinal 3 only
       kubectl sts pvc web --prune --ordinal 3"""

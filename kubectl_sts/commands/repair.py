@@ -80,6 +80,7 @@ def repair(ctx: click.Context, **flags: Any) -> int:
     Examples:
       # What is wrong with web-0 (no remedy applied without --yes at a terminal)
       kubectl sts repair web --ordinal 0 --dry-run
+
     \b
       # A node is back: remove the out-of-service taint
       kubectl sts repair web --ordinal 0 --untaint --yes"""

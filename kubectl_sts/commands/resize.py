@@ -78,6 +78,7 @@ def resize(ctx: click.Context, **flags: Any) -> int:
     Examples:
       # The plan only
       kubectl sts resize web --size 2Gi --dry-run
+
     \b
       # Grow every volume of web to 2Gi, without asking
       kubectl sts resize web --size 2Gi --yes"""

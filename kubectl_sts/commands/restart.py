@@ -72,6 +72,7 @@ def restart(ctx: click.Context, **flags: Any) -> int:
     Examples:
       # Every ordinal, highest first, without asking
       kubectl sts restart web --yes
+
     \b
       # Two ordinals in this order; each must stay Ready 1s
       kubectl sts restart web --ordinals 2,0 --settle 1s --yes"""

@@ -96,16 +96,20 @@ def sandbox(**flags: Any) -> int:
     Examples:
       # Serve with examples/web.yaml applied; kubectl and kubectl sts use the kubeconfig
       kubectl-sts sandbox -f examples/web.yaml --kubeconfig ./sandbox.kubeconfig
+
     \b
       # Test timings (pods Ready in milliseconds)
       kubectl-sts sandbox --fast
+
     \b
       # A 1.34 cluster with MaxUnavailableStatefulSet on, over HTTPS
       kubectl-sts sandbox --kubernetes-version 1.34 --feature-gates \
 MaxUnavailableStatefulSet=true --tls
+
     \b
       # Rehearse a bad rollout: this tag does not exist
       kubectl-sts sandbox --missing-images 'mysql:doesnotexist'
+
     \b
       # A cloud cluster seen from a laptop: 50 ms per round trip
       kubectl-sts sandbox --latency 50ms"""

@@ -63,9 +63,11 @@ def scale(ctx: click.Context, **flags: Any) -> int:
     Examples:
       # Scale web down to 2 replicas, after showing the plan
       kubectl sts scale web --replicas 2
+
     \b
       # The plan only
       kubectl sts scale web --replicas 2 --dry-run
+
     \b
       # Refuse to go below a quorum of 2; no question asked
       kubectl sts scale web --replicas 1 --min-replicas 2 --yes"""

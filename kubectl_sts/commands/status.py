@@ -58,21 +58,27 @@ def status(ctx: click.Context, **flags: Any) -> int:
     Examples:
       # Every ordinal of web: its pod, revision, PVCs and stable DNS name
       kubectl sts status web
+
     \b
       # The same as a document for scripts (kubectl-sts/v1 StatefulSetStatus)
       kubectl sts status web -o json
+
     \b
       # Fail a script (exit 8) unless every ordinal is Ready at the update revision
       kubectl sts status web --check
+
     \b
       # Follow it from watch events (in a pipe: one line per change)
       kubectl sts status web --watch
+
     \b
       # One row per ordinal: its pod, node and revision
       kubectl sts status web -o custom-columns=POD:.pod,NODE:.node,REVISION:.revisionState
+
     \b
       # The DNS name of every ordinal, one per line
       kubectl sts status web -o jsonpath='{range .ordinals[*]}{.dns}{"\\n"}{end}'
+
     \b
       # List the StatefulSets of every namespace, with their labels, oldest first
       kubectl sts status -A --show-labels --sort-by=.createdAt"""

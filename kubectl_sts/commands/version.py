@@ -57,9 +57,11 @@ def version(ctx: click.Context, **flags: Any) -> int:
     Examples:
       # The plugin's version and the server's
       kubectl sts version
+
     \b
       # Only the plugin's, without a cluster
       kubectl sts version --client
+
     \b
       # Both as a document for a script
       kubectl sts version -o json"""

@@ -58,6 +58,7 @@ def wait(ctx: click.Context, **flags: Any) -> int:
     Examples:
       # A CI step after `kubectl apply`
       kubectl sts wait web --timeout 10m
+
     \b
       # Every ordinal Ready, whatever the revision; a JSON result
       kubectl sts wait web --for ready -o json"""

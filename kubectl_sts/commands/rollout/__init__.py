@@ -127,15 +127,19 @@ def rollout(ctx: click.Context, **flags: Any) -> int:
     Examples:
       # Stage a new image: nothing restarts yet
       kubectl sts rollout web --image nginx=nginx:1.28
+
     \b
       # Show the plan, the template diff and which ordinal runs which revision
       kubectl sts rollout web
+
     \b
       # Update the highest ordinal and wait until it is healthy for 30 seconds
       kubectl sts rollout web --step --settle 30s
+
     \b
       # Step down to partition 0, undoing by itself if a step fails
       kubectl sts rollout web --all --on-failure=undo --yes
+
     \b
       # Restore the current revision's template and bring updated ordinals back
       kubectl sts rollout web --undo
