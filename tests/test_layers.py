@@ -7,7 +7,7 @@ inside functions included):
 - kubectl_sts/client (the connection) imports only k8s and errors: no core;
 - kubectl_sts/printers (output) imports k8s, errors and core: no client, no command, no cli;
 - kubectl_sts/commands (the shells): a verb imports no other verb, only the shared shell
-  modules (commands.shell, commands.options) and its own folder;
+  modules (commands.shell, commands.options, commands.locking) and its own folder;
 - kubectl_sts_sandbox imports nothing of the plugin but the neutral layer;
 - the plugin imports the sandbox only in `demo` and `sandbox`;
 - no import cycles between modules."""
@@ -115,7 +115,8 @@ def test_the_plugin_imports_the_sandbox_only_in_demo_and_sandbox(module):
         assert uses == set()
 
 
-SHARED_SHELL = {"kubectl_sts.commands", "kubectl_sts.commands.shell", "kubectl_sts.commands.options"}
+SHARED_SHELL = {"kubectl_sts.commands", "kubectl_sts.commands.shell", "kubectl_sts.commands.options",
+                "kubectl_sts.commands.locking"}
 
 
 def verb(module):

@@ -22,6 +22,7 @@ RESOURCES = {
     "nodes": ("/api/v1", False),
     "storageclasses": ("/apis/storage.k8s.io/v1", False),
     "endpointslices": ("/apis/discovery.k8s.io/v1", True),
+    "leases": ("/apis/coordination.k8s.io/v1", True),
 }
 
 # the server's version.Info (what `kubectl version` reads: discovery's ServerVersion)

@@ -162,3 +162,19 @@ def list_options(function: F) -> F:
                          "column.")]):
         function = option(function)
     return function
+
+
+def lock_options(force: bool) -> Callable[[F], F]:
+    """`--wait-lock DURATION` (and `--force` when the command has none of its own): what a
+    writing command does when another kubectl-sts holds the set's lock (commands/locking.py)."""
+    def decorate(function: F) -> F:
+        function = click.option(
+            "--wait-lock", "wait_lock", type=Duration(), default=None, metavar="DURATION",
+            help="When another kubectl-sts operation holds the set's lock, wait up to this "
+                 "long for it instead of refusing (exit 6).")(function)
+        if force:
+            function = click.option(
+                "--force", is_flag=True, help="Take over the set's lock from another "
+                "kubectl-sts operation (its Lease) instead of refusing.")(function)
+        return function
+    return decorate

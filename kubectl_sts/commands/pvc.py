@@ -6,7 +6,8 @@ import click
 
 from ..errors import Conflict, NotFound, UsageError
 from .shell import confirm, connect, core_path, now_utc, read_set
-from .options import Integer, dry_run_option, name_argument, no_headers_option, output_option
+from .options import (Integer, dry_run_option, lock_options, name_argument, no_headers_option,
+                      output_option)
 
 if TYPE_CHECKING:
     from ..client.connection import Connection
@@ -20,6 +21,8 @@ class PvcOptions(NamedTuple):
     yes: bool
     dry_run: str
     output: "Output"
+    wait_lock: Optional[float] = None
+    force: bool = False
 
 
 @click.command()
@@ -31,6 +34,7 @@ class PvcOptions(NamedTuple):
 @dry_run_option("Show (client) or send with dryRun=All (server) the deletions only.")
 @output_option(("wide", "json", "yaml", "name", "jsonpath", "custom-columns"))
 @no_headers_option
+@lock_options(force=True)
 @click.pass_context
 def pvc(ctx: click.Context, **flags: Any) -> int:
     """List the PVCs of every ordinal (in range, orphaned, unbound); --prune deletes orphans.
@@ -61,6 +65,16 @@ def validate(options: PvcOptions) -> PvcOptions:
 
 
 def run(conn: "Connection", options: PvcOptions) -> int:
+    """`--prune` holds the set's lock (commands/locking.py); the list only reads."""
+    if not options.prune:
+        return _run(conn, options)
+    from .locking import holding
+    with holding(conn, options.name, "pvc %s --prune" % options.name, options.force,
+                 options.wait_lock, options.dry_run):
+        return _run(conn, options)
+
+
+def _run(conn: "Connection", options: PvcOptions) -> int:
     from ..core.pvc import list_claims
     sts, _, claims, pvs, _, notes = read_set(conn, options.name)
     # every pod of the namespace, not only the set's: a claim mounted by any pod is in use

@@ -13,7 +13,8 @@ import click
 from ..errors import (Conflict, PodFailed, Refused, ServerError, StsError, TransportError,
                       WaitTimeout, interrupt_code, reworded)
 from .shell import confirm, connect, core_path, now_utc, read_set, sts_path
-from .options import Duration, Integer, dry_run_option, name_argument, no_headers_option, output_option
+from .options import (Duration, Integer, dry_run_option, lock_options, name_argument,
+                      no_headers_option, output_option)
 
 if TYPE_CHECKING:
     from ..client.connection import Connection
@@ -32,6 +33,7 @@ class ScaleOptions(NamedTuple):
     output: "Output"
     timeout_s: float
     wait: bool
+    wait_lock: Optional[float] = None
 
 
 @click.command()
@@ -41,7 +43,8 @@ class ScaleOptions(NamedTuple):
 @click.option("--min-replicas", type=Integer(min=0),
               help="Refuse to go below this many replicas (quorum) unless --force.")
 @click.option("--force", is_flag=True, help="Go ahead despite a refusing risk (PDB, "
-              "--min-replicas).")
+              "--min-replicas), and take over the set's lock from another kubectl-sts "
+              "operation.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @dry_run_option("Show the plan only (client), or also send the write with dryRun=All.")
 @output_option(("json", "yaml", "name", "jsonpath"))
@@ -51,6 +54,7 @@ class ScaleOptions(NamedTuple):
 @click.option("--wait/--no-wait", default=True, show_default=True,
               help="Wait until the controller has finished.")
 @no_headers_option
+@lock_options(force=False)
 @click.pass_context
 def scale(ctx: click.Context, **flags: Any) -> int:
     """Scale safely: which pods go, which PVCs are kept or deleted, then wait.
@@ -80,6 +84,14 @@ def validate(options: ScaleOptions) -> ScaleOptions:
 
 
 def run(conn: "Connection", options: ScaleOptions) -> int:
+    """Hold the set's lock (commands/locking.py) while scaling."""
+    from .locking import holding
+    with holding(conn, options.name, "scale %s --replicas %d" % (options.name, options.replicas),
+                 options.force, options.wait_lock, options.dry_run):
+        return _run(conn, options)
+
+
+def _run(conn: "Connection", options: ScaleOptions) -> int:
     # an API server restart is waited for
     conn.retry_budget = options.timeout_s or conn.retry_budget
     progress = {"write": "not sent"}

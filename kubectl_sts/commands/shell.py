@@ -6,6 +6,7 @@ wait."""
 
 import datetime
 import sys
+import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 import click
@@ -131,20 +132,27 @@ def read_view(conn: "Connection", namespace: str, name: str, domain: str,
     guess = cache.load(entry)
     guessed = sorted({n for n in guess if isinstance(n, str) and not is_dns1123_subdomain(n)}
                      )[:MAX_NODE_GETS] if isinstance(guess, list) else []
+    from ..core.lock import holder_of, lease_name
     results = concurrently(lambda: read_objects(conn, namespace, name),
                            *first_reads(conn, namespace),
+                           _attempt(get_or_none(conn, path("leases", namespace,
+                                                           lease_name(name)))),
                            *[_attempt(get_or_none(conn, path("nodes", None, n)))
                              for n in guessed])
     sts, pods, claims, service, events, unreadable = results[0]
-    known = {n: value for n, (ok, value) in zip(guessed, results[3:]) if ok}
+    lease_read, lease = results[3]
+    known = {n: value for n, (ok, value) in zip(guessed, results[4:]) if ok}
     diagnosis, more = diagnose_set(conn, sts, pods, claims, events, early=results[1:3],
                                    known_nodes=known)
     now_on = sorted({str(p["spec"]["nodeName"]) for p in pods
                      if (p.get("spec") or {}).get("nodeName")})
     if now_on != guessed and len(now_on) <= MAX_NODE_GETS:
         cache.store(entry, now_on)
-    return build_view(sts, pods, claims, service, events, now_utc(), domain, wide,
+    view = build_view(sts, pods, claims, service, events, now_utc(), domain, wide,
                       sorted(unreadable + more), diagnosis)
+    # another kubectl-sts operation on the set (commands/locking.py): who, doing what
+    view["lock"] = holder_of(lease, time.time()) if lease_read and lease else None
+    return view
 
 
 def read_objects(conn: "Connection", namespace: str, name: str) -> Tuple[

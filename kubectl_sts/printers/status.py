@@ -61,6 +61,9 @@ def render_view(view: View, wide: bool = False) -> str:
     pol = view["pvcRetentionPolicy"]
     lines.append("PVC retention:   whenDeleted=%s, whenScaled=%s"
                  % (pol["whenDeleted"], pol["whenScaled"]))
+    if view.get("lock"):
+        from ..core.lock import held_text
+        lines.append("Operation:       %s" % held_text(view["name"], view["lock"]))
     if not view["observed"]:
         lines.append("Generation:      %d (observed %d: the controller has not caught up yet)"
                      % (view["generation"], view["observedGeneration"]))

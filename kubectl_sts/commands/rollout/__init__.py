@@ -17,7 +17,7 @@ from typing import (IO, TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Se
 import click
 
 from ...errors import EXIT_ROLLOUT_FAILED, UsageError, interrupt_code
-from ..options import Duration, Integer, OneOf, dry_run_option, name_argument, no_headers_option
+from ..options import Duration, Integer, OneOf, dry_run_option, lock_options, name_argument, no_headers_option
 from ..shell import connect
 from .session import Rollout, StepFailed
 
@@ -47,6 +47,8 @@ class RolloutOptions(NamedTuple):
     dry_run: str
     yes: bool
     patch: Optional[Dict[str, Any]] = None      # --patch's file, read (validate)
+    wait_lock: Optional[float] = None
+    force: bool = False
 
     @property
     def staging(self) -> bool:
@@ -114,6 +116,7 @@ def _load_patch(patch_file: Optional[IO[str]]) -> Optional[Dict[str, Any]]:
                 "waiting.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @no_headers_option
+@lock_options(force=True)
 @click.pass_context
 def rollout(ctx: click.Context, **flags: Any) -> int:
     """Staged partition rollouts: stage a change, step through the ordinals, undo safely.
@@ -178,12 +181,27 @@ def run(conn: "Connection", options: RolloutOptions) -> int:
                       pause=options.pause, interactive=options.interactive,
                       dry_run=options.dry_run, yes=options.yes, on_failure=options.on_failure)
     try:
-        return _dispatch(session, options)
+        if not (options.staging or options.hold or options.stepping or options.undo):
+            return _dispatch(session, options)        # the plan, --status: they only read
+        from ..locking import holding
+        with holding(conn, options.name, _operation(options), options.force,
+                     options.wait_lock, options.dry_run):
+            return _dispatch(session, options)
     except (KeyboardInterrupt, click.exceptions.Abort) as exc:   # Ctrl-C, SIGTERM (cli.main)
         session.explain_interruption()
         return interrupt_code(exc)
     finally:
         session.close()
+
+
+def _operation(options: RolloutOptions) -> str:
+    """What the set's lock says this run does (`rollout web --all`, ...)."""
+    what = [flag for flag, on in (("--image", options.images), ("--env", options.env),
+                                  ("--patch", options.patch_file), ("--hold", options.hold),
+                                  ("--step", options.step is not None),
+                                  ("--to %s" % options.to, options.to is not None),
+                                  ("--all", options.all_), ("--undo", options.undo)) if on]
+    return "rollout %s %s" % (options.name, " ".join(what))
 
 
 def _dispatch(session: Rollout, options: RolloutOptions) -> int:

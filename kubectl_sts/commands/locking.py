@@ -1,0 +1,151 @@
+"""One plugin operation at a time per StatefulSet (core/lock.py): the writing commands hold
+the set's Lease while they run. Shared by the verbs, as shell.py is.
+
+`holding(conn, sts, operation, ...)` takes the lock (a Lease created, or taken over when it
+expired or with `--force`), renews it every DURATION/3 seconds from a daemon thread while the
+command runs, and deletes it at the end (uid and resourceVersion preconditions: never one
+another run took over). Held by another live run: a Conflict (exit 6) naming the holder and
+the operation, or, with `--wait-lock`, a wait (watch) until it is released or expires. A dry
+run takes no lock (it writes nothing). Leases a Role forbids: a warning, and the command goes
+on without the lock."""
+
+import contextlib
+import os
+import socket
+import threading
+import time
+from typing import TYPE_CHECKING, Any, Dict, Iterator, Optional
+
+import click
+
+from ..errors import Conflict, Forbidden, NotFound, StsError, WaitTimeout
+from .shell import delete_options
+
+if TYPE_CHECKING:
+    from ..client.connection import Connection
+
+Obj = Dict[str, Any]
+
+
+def _lease_path(namespace: str, name: Optional[str] = None) -> str:
+    from ..client.paths import path
+    return path("leases", namespace, name)
+
+
+def holder_identity() -> str:
+    """Who holds it: the plugin, the host and the process (what a refusal names)."""
+    return "kubectl-sts@%s/%d" % (socket.gethostname(), os.getpid())
+
+
+def read_lock(conn: "Connection", namespace: str, set_name: str) -> Optional[Obj]:
+    """The set's lease, or None (absent; or unreadable: the lock is advisory)."""
+    from ..core.lock import lease_name
+    try:
+        return conn.get(_lease_path(namespace, lease_name(set_name)))
+    except (NotFound, Forbidden):
+        return None
+
+
+@contextlib.contextmanager
+def holding(conn: "Connection", name: str, operation: str, force: bool = False,
+            wait_lock: Optional[float] = None, dry_run: str = "none") -> Iterator[None]:
+    """Hold the lock of set NAME around a writing command (see the module's docstring)."""
+    from .shell import get_statefulset
+    if dry_run != "none":
+        yield
+        return
+    sts = get_statefulset(conn, conn.namespace, name)
+    lease = _acquire(conn, sts, operation, force, wait_lock)
+    if lease is None:
+        yield
+        return
+    stop = threading.Event()
+    current = [lease]
+    thread = threading.Thread(target=_renew, args=(conn, current, stop), daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        _release(conn, current[0])
+
+
+def _acquire(conn: "Connection", sts: Obj, operation: str, force: bool,
+             wait_lock: Optional[float]) -> Optional[Obj]:
+    from ..core.lock import acquired, held_text, holder_of, lease_name
+    ns, name = sts["metadata"].get("namespace") or conn.namespace, sts["metadata"]["name"]
+    me = holder_identity()
+    deadline = None if wait_lock is None else time.monotonic() + wait_lock
+    for _ in range(100):
+        try:
+            lease = conn.get(_lease_path(ns, lease_name(name)))
+        except NotFound:
+            lease = None
+        except Forbidden as exc:
+            click.echo("warning: %s: no lock is held, another kubectl-sts may change "
+                       "statefulset %s at the same time" % (exc.message, name), err=True)
+            return None
+        state = holder_of(lease, time.time())
+        if state is not None and not force:
+            if deadline is None:
+                raise Conflict("error: statefulset %s is being changed by another kubectl-sts: "
+                               "%s (the lock: lease %s/%s); wait for it with --wait-lock "
+                               "DURATION, or take it over with --force"
+                               % (name, held_text(name, state), ns, lease_name(name)), 409)
+            if time.monotonic() >= deadline:
+                raise WaitTimeout("error: timed out after %gs waiting for the lock of %s: %s"
+                                  % (wait_lock or 0, name, held_text(name, state)))
+            _wait_change(conn, ns, lease_name(name), lease, min(
+                state["expiresIn"] + 0.5, max(0.1, deadline - time.monotonic())))
+            continue
+        body = acquired(sts, lease, me, operation, time.time())
+        try:
+            if lease is None:
+                return conn.request("POST", _lease_path(ns), body=body)
+            return conn.request("PUT", _lease_path(ns, lease_name(name)), body=body)
+        except Conflict:
+            continue                 # another run took it (or created it) meanwhile: again
+        except Forbidden as exc:
+            click.echo("warning: %s: no lock is held, another kubectl-sts may change "
+                       "statefulset %s at the same time" % (exc.message, name), err=True)
+            return None
+    raise Conflict("error: the lock of %s kept changing under us; run the command again"
+                   % name, 409)
+
+
+def _wait_change(conn: "Connection", ns: str, lease: str, seen: Optional[Obj],
+                 seconds: float) -> None:
+    """Until the lease changes (released, renewed, taken) or `seconds` pass: a watch."""
+    from ..client.watch import Verdict, Watch, wait
+    version = (seen or {}).get("metadata", {}).get("resourceVersion")
+
+    def judge(snapshot: Dict[str, Dict[str, Obj]], now: float) -> Verdict:
+        got = snapshot["lease"].get(lease)
+        return Verdict(done=(got or {}).get("metadata", {}).get("resourceVersion") != version)
+    with Watch(conn, lease=(_lease_path(ns), {"fieldSelector": "metadata.name=%s" % lease})) \
+            as watch:
+        wait(watch, judge, seconds)
+
+
+def _renew(conn: "Connection", current: list, stop: threading.Event) -> None:
+    from ..core.lock import DURATION, renewed
+    while not stop.wait(DURATION / 3):
+        lease = current[0]
+        try:
+            current[0] = conn.request("PUT", _lease_path(lease["metadata"]["namespace"],
+                                                         lease["metadata"]["name"]),
+                                      body=renewed(lease, time.time()))
+        except StsError:
+            # taken over (--force) or the server is away: the run goes on; the lease
+            # expires by itself if nobody renews it
+            continue
+
+
+def _release(conn: "Connection", lease: Obj) -> None:
+    meta = lease["metadata"]
+    try:
+        conn.request("DELETE", _lease_path(meta["namespace"], meta["name"]),
+                     body=delete_options(meta.get("uid"), meta.get("resourceVersion")))
+    except StsError:
+        pass                         # taken over, or gone: it expires by itself
