@@ -513,7 +513,7 @@ def test_request_count_does_not_grow_with_replicas(capsys, sandbox, kubeconfig, 
                    "/namespaces/" not in r["path"]]
         assert sorted(cluster) == sorted(["/version"] + ["/api/v1/nodes/%s" % n
                                                          for n in nodes]), cluster
-    assert counts == {"small": 6, "big": 6}
+    assert counts == {"small": 7, "big": 7}       # with the set's lock (a Lease)
 
 
 def test_forbidden_events_are_noted_not_fatal(capsys, sandbox, kubeconfig, apps, core,
@@ -601,22 +601,24 @@ def test_independent_reads_are_in_flight_together(sandbox, kubeconfig, apps, cor
     _, out, answered = _status_rounds(sandbox, capsys, argv, namespace, delay)
     assert "web-1   Running 1/1" in out
     nodes = answered.pop("nodes")
-    assert sorted(answered) == ["events", "persistentvolumeclaims", "poddisruptionbudgets",
-                                "pods", "services", "statefulsets"], answered
+    assert sorted(answered) == ["events", "leases", "persistentvolumeclaims",
+                                "poddisruptionbudgets", "pods", "services", "statefulsets"], \
+        answered
     assert all(len(times) == 1 for times in answered.values()), answered
-    first = answered["statefulsets"] + answered["events"] + answered["poddisruptionbudgets"]
+    first = answered["statefulsets"] + answered["events"] + answered["poddisruptionbudgets"] + \
+        answered["leases"]
     second = answered["pods"] + answered["persistentvolumeclaims"] + answered["services"]
     assert max(first) - min(first) < delay / 2
     assert max(second) - min(second) < delay / 2
     assert min(second) - max(first) >= delay * 0.9      # the second round needs the first
     assert min(nodes) - max(second) >= delay * 0.9      # the nodes of the pods, a third round
-    # the next run: one round trip, the same six requests and the nodes guessed from the last
+    # the next run: one round trip, the same seven requests and the nodes guessed from the last
     # run, the same view
     _, again, answered = _status_rounds(sandbox, capsys, argv, namespace, delay)
     assert _without_ages(again) == _without_ages(out)
     assert len(answered["nodes"]) == len(nodes), answered
     every = [t for times in answered.values() for t in times]
-    assert len(every) == 6 + len(nodes) and max(every) - min(every) < delay / 2
+    assert len(every) == 7 + len(nodes) and max(every) - min(every) < delay / 2
 
 
 def test_a_wrong_cached_guess_is_read_again(sandbox, kubeconfig, apps, core, namespace,
