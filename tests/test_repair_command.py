@@ -226,17 +226,22 @@ def test_the_forced_rollback_trap_is_repaired_by_deleting_the_pod(apps, core, na
     assert core.read_namespaced_pod("web-1", namespace).spec.containers[0].image == good
 
 
+def _repair_with_fault(sandbox, capsys, kubeconfig, namespace, **fault):
+    """`repair web --ordinal 1 --yes` while the first DELETE of pod web-1 meets `fault`."""
+    rule = sandbox.faults.add(method="DELETE", path_regex=r"/namespaces/%s/pods/web-1$"
+                              % namespace, **fault)
+    try:
+        return _repair(capsys, kubeconfig, namespace, "--ordinal", "1", "--yes", "--timeout",
+                       "60s")
+    finally:
+        sandbox.faults.remove(rule)
+
+
 def test_a_500_on_the_remedy_says_what_was_done_and_how_to_continue(
         sandbox, apps, core, namespace, kubeconfig, capsys):
     from kubectl_sts.errors import EXIT_ERROR
     stuck = _trap(apps, core, namespace)
-    rule = sandbox.faults.add(status=500, method="DELETE",
-                              path_regex=r"/namespaces/%s/pods/web-1$" % namespace)
-    try:
-        code, out, err = _repair(capsys, kubeconfig, namespace, "--ordinal", "1", "--yes",
-                                 "--timeout", "60s")
-    finally:
-        sandbox.faults.remove(rule)
+    code, out, err = _repair_with_fault(sandbox, capsys, kubeconfig, namespace, status=500)
     assert code == EXIT_ERROR, err
     assert err.strip().splitlines()[-1].endswith(
         "; delete pod web-1 (uid %s): not done; done: nothing; continue with: kubectl sts "
@@ -247,13 +252,7 @@ def test_a_500_on_the_remedy_says_what_was_done_and_how_to_continue(
 def test_a_remedy_whose_answer_is_lost_is_read_again_and_the_repair_goes_on(
         sandbox, apps, core, namespace, kubeconfig, capsys):
     stuck = _trap(apps, core, namespace)
-    rule = sandbox.faults.add(reset=True, method="DELETE",
-                              path_regex=r"/namespaces/%s/pods/web-1$" % namespace)
-    try:
-        code, out, err = _repair(capsys, kubeconfig, namespace, "--ordinal", "1", "--yes",
-                                 "--timeout", "60s")
-    finally:
-        sandbox.faults.remove(rule)
+    code, out, err = _repair_with_fault(sandbox, capsys, kubeconfig, namespace, reset=True)
     assert code == 0, err
     assert "delete pod web-1 (uid %s): the answer was lost (" % stuck.metadata.uid in err
     assert "but a fresh read shows it was applied" in err

@@ -14,7 +14,7 @@ import pytest
 
 from builders import statefulset
 from helpers import create_settled
-from kubectl_sts.cli.app import main
+from test_resize_command import _resize
 from kubectl_sts.core.resize import backup_verdict, lost_create, lost_delete
 from kubectl_sts.errors import EXIT_CONFLICT, EXIT_ERROR, EXIT_NOT_FOUND, EXIT_USAGE
 
@@ -71,14 +71,6 @@ def test_lost_create(current, size, want):
 
 
 # -- end to end -----------------------------------------------------------------------------------
-
-def _resize(capsys, kubeconfig, namespace, tmp_path, *args):
-    capsys.readouterr()
-    code = main(["--kubeconfig", kubeconfig, "-n", namespace, "resize", "web",
-                 "--backup", str(tmp_path / "web.json")] + list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
 
 def _writes(sandbox, since):
     return [(e["method"], e["path"]) for e in sandbox.request_log[since:]
@@ -189,17 +181,23 @@ def test_a_second_run_refuses_the_backup_a_running_one_holds(sandbox, apps, core
     assert code == 0, err
 
 
-def test_a_delete_whose_answer_is_lost_is_read_again_and_the_run_goes_on(
-        sandbox, apps, core, namespace, kubeconfig, capsys, tmp_path):
+@pytest.mark.parametrize("method, where, said", [
+    ("DELETE", "statefulsets/web$", "the answer to the delete of statefulset web was lost"),
+    ("POST", "statefulsets$", "the answer to creating statefulset web was lost"),
+])
+def test_a_write_whose_answer_is_lost_is_read_again_and_the_run_goes_on(
+        sandbox, apps, core, namespace, kubeconfig, capsys, tmp_path, method, where, said):
+    # the write is applied, then the connection is reset before the answer
     create_settled(apps, core, namespace, replicas=2)
-    code, out, err = _faulty(sandbox, capsys, kubeconfig, namespace, tmp_path, "DELETE",
-                             "statefulsets/web$", reset=True)
+    code, out, err = _faulty(sandbox, capsys, kubeconfig, namespace, tmp_path, method, where,
+                             reset=True)
     assert code == 0, err
-    assert "the answer to the delete of statefulset web was lost" in err
-    assert "but a fresh read shows it was applied" in err
+    assert said in err and "but a fresh read shows it was" in err
+    assert "could not be created again" not in err
     assert out.rstrip().endswith("resize of web complete")
     sts = apps.read_namespaced_stateful_set("web", namespace)
     assert sts.spec.volume_claim_templates[0].spec.resources.requests == {"storage": "2Gi"}
+    assert json.loads((tmp_path / "web.json").read_text())["state"] == "spent"
 
 
 def test_a_delete_answered_503_that_was_not_applied_says_so(sandbox, apps, core, namespace,
@@ -216,17 +214,3 @@ def test_a_delete_answered_503_that_was_not_applied_says_so(sandbox, apps, core,
         before["metadata"]["uid"]
     code, out, err = _resize(capsys, kubeconfig, namespace, tmp_path, "--size", "2Gi", "--yes")
     assert code == 0, err
-
-
-def test_a_create_whose_answer_is_lost_is_read_again_and_the_run_goes_on(
-        sandbox, apps, core, namespace, kubeconfig, capsys, tmp_path):
-    create_settled(apps, core, namespace, replicas=2)
-    code, out, err = _faulty(sandbox, capsys, kubeconfig, namespace, tmp_path, "POST",
-                             "statefulsets$", reset=True)
-    assert code == 0, err
-    assert "the answer to creating statefulset web was lost" in err
-    assert "could not be created again" not in err
-    assert out.rstrip().endswith("resize of web complete")
-    sts = apps.read_namespaced_stateful_set("web", namespace)
-    assert sts.spec.volume_claim_templates[0].spec.resources.requests == {"storage": "2Gi"}
-    assert json.loads((tmp_path / "web.json").read_text())["state"] == "spent"
