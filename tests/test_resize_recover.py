@@ -214,3 +214,18 @@ def test_a_delete_answered_503_that_was_not_applied_says_so(sandbox, apps, core,
         before["metadata"]["uid"]
     code, out, err = _resize(capsys, kubeconfig, namespace, tmp_path, "--size", "2Gi", "--yes")
     assert code == 0, err
+
+
+def test_a_claim_patch_whose_answer_is_lost_says_a_rerun_continues(
+        sandbox, apps, core, namespace, kubeconfig, capsys, tmp_path):
+    from kubectl_sts.errors import EXIT_UNREACHABLE
+    create_settled(apps, core, namespace, replicas=2)
+    code, out, err = _faulty(sandbox, capsys, kubeconfig, namespace, tmp_path, "PATCH",
+                             "persistentvolumeclaims/data-web-1$", reset=True)
+    assert code == EXIT_UNREACHABLE, err
+    assert err.strip().splitlines()[-1].endswith(
+        "; the patch of PVC data-web-1 may have been applied; the template is unchanged: run "
+        "the same command again")
+    code, out, err = _resize(capsys, kubeconfig, namespace, tmp_path, "--size", "2Gi", "--yes")
+    assert code == 0, err
+    assert out.rstrip().endswith("resize of web complete")

@@ -237,6 +237,12 @@ class Resize:
         except Conflict as exc:
             raise Conflict("error: PVC %s changed after the plan was made; run the command "
                            "again" % meta["name"], status=409, reason=exc.reason) from exc
+        except StsError as exc:         # its answer lost: a rerun waits for what was applied
+            from ...core.lost import may_have_been_applied
+            if not server_dry and may_have_been_applied(exc):
+                reworded(exc, "%s; the patch of PVC %s may have been applied; the template is "
+                         "unchanged: run the same command again" % (exc.message, meta["name"]))
+            raise
         if not server_dry:
             self.say("persistentvolumeclaim/%s: requested %s" % (meta["name"], size))
 

@@ -72,10 +72,9 @@ def missing(session: "Resize", options: "ResizeOptions", exc: NotFound) -> int:
     session.say("statefulset %s is missing; the backup of an interrupted resize (run %s, "
                 "size %s) is %s" % (session.name, doc.get("run") or "?", size, session.backup))
     if options.dry_run != "none":
-        session.say("dry-run (%s): nothing was sent; %s would create it again with %s for %s; "
-                    "finish with: %s" % (options.dry_run, "--resume" if options.resume else
-                                         "after a confirmation, resize", size,
-                                         doc.get("template"), resume))
+        session.say("dry-run (%s): nothing was sent; finish with: %s (it creates the set "
+                    "again with %s for %s)" % (options.dry_run, resume, size,
+                                               doc.get("template")))
         return 0
     if parse_size(options.size) != size:
         raise UsageError("error: the interrupted run grew the volumes to %s, not %s: finish "
