@@ -212,6 +212,8 @@ def test_a_delete_answered_503_that_was_not_applied_says_so(sandbox, apps, core,
                          "command again")
     assert apps.read_namespaced_stateful_set("web", namespace).metadata.uid == \
         before["metadata"]["uid"]
+    # the set was not deleted: its backup is spent (no later --resume creates it from there)
+    assert json.loads((tmp_path / "web.json").read_text())["state"] == "spent"
     code, out, err = _resize(capsys, kubeconfig, namespace, tmp_path, "--size", "2Gi", "--yes")
     assert code == 0, err
 

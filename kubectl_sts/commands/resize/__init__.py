@@ -200,8 +200,9 @@ class Resize:
         self.ns = conn.namespace
         self.stage = "reading"
         self.pods_before: Dict[str, str] = {}   # name -> uid, read before the set is deleted
-        # the set exists again (created by this run); --force: take over another run's backup
-        self.recreated, self.force = False, False
+        # the set exists again (created by this run); --force: take over another run's backup;
+        # the DELETE was sent, and not known to have failed (then only --resume uses the backup)
+        self.recreated, self.force, self.delete_sent = False, False, False
         self.applied_from: Optional[str] = None  # the size kubectl's annotation said before
         self.run_id = "%s-%d-%s" % (time.strftime("%Y%m%dT%H%M%S", time.gmtime()), os.getpid(),
                                     os.urandom(2).hex())        # named in its backup
@@ -306,7 +307,7 @@ class Resize:
         from .recover import check_busy  # another run may have begun meanwhile
         check_busy(self, live)
         self.save_backup(live)
-        self.stage = "deleting"
+        self.stage, self.delete_sent = "deleting", True
         self.delete_set(live)
         self.wait_gone(live["metadata"]["uid"])
         self.stage = "creating"
@@ -322,6 +323,7 @@ class Resize:
             self.conn.request("DELETE", sts_path(self.ns, self.name),
                               {"dryRun": "All"} if dry_run else None, body=body)
         except Conflict as exc:
+            self.delete_sent = False
             raise Conflict("error: statefulset %s changed after it was read; the volumes have "
                            "the new size, the template not: run the command again"
                            % self.name, status=409, reason=exc.reason) from exc

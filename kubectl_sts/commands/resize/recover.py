@@ -93,12 +93,14 @@ def missing(session: "Resize", options: "ResizeOptions", exc: NotFound) -> int:
 
 
 def release(session: "Resize") -> None:
-    """When a run ends: the backup it holds is spent once the set exists again, else
-    interrupted (only --resume uses it then)."""
+    """When a run ends: the backup it holds is interrupted when the run deleted the set (or
+    may have) and did not create it again: only --resume uses it then; else it is spent (a
+    set deleted later by someone else is never created again from it)."""
     from ...core.resize import INTERRUPTED, SPENT
     if session.saved is not None:
+        interrupted = session.delete_sent and not session.recreated
         try:
-            session.save_backup(session.saved, SPENT if session.recreated else INTERRUPTED)
+            session.save_backup(session.saved, INTERRUPTED if interrupted else SPENT)
         except OSError as exc:
             click.echo("warning: the backup %s could not be marked: %s" % (session.backup,
                                                                           exc), err=True)
@@ -118,6 +120,7 @@ def after_lost_delete(session: "Resize", live: Obj, exc: StsError) -> None:
                                                   session.backup))
         raise exc
     if not lost_delete(current, uid):
+        session.delete_sent = False
         reworded(exc, "error: the delete of statefulset %s was not applied (%s); the "
                        "volumes have the new size, the template not: run the same command "
                        "again" % (name, exc.message))
