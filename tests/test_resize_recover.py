@@ -231,3 +231,31 @@ def test_a_claim_patch_whose_answer_is_lost_says_a_rerun_continues(
     code, out, err = _resize(capsys, kubeconfig, namespace, tmp_path, "--size", "2Gi", "--yes")
     assert code == 0, err
     assert out.rstrip().endswith("resize of web complete")
+
+
+def test_a_run_refuses_to_start_while_another_live_run_holds_the_backup(
+        sandbox, apps, core, namespace, kubeconfig, capsys, tmp_path):
+    import socket
+    create_settled(apps, core, namespace, replicas=2)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (tmp_path / "web.json").write_text(json.dumps({
+            "kind": "ResizeBackup", "state": "running", "run": "other-run", "pid": other.pid,
+            "host": socket.gethostname(), "size": "2Gi", "template": "data",
+            "statefulSet": {"metadata": {"name": "web"}}}))
+        mark = len(sandbox.request_log)
+        code, out, err = _resize(capsys, kubeconfig, namespace, tmp_path, "--size", "2Gi",
+                                 "--yes")
+        assert code == EXIT_CONFLICT, out + err
+        assert err.strip().splitlines()[-1] == (
+            "error: another resize of web (run other-run, pid %d on %s, size 2Gi) holds its "
+            "backup %s: wait for it to finish, or take over with --force if it no longer "
+            "runs; nothing was changed" % (other.pid, socket.gethostname(),
+                                           tmp_path / "web.json"))
+        assert _writes(sandbox, mark) == []
+    finally:
+        other.kill()
+        other.wait()
+    # its process is gone: the backup is stale, the run goes on
+    code, out, err = _resize(capsys, kubeconfig, namespace, tmp_path, "--size", "2Gi", "--yes")
+    assert code == 0, err

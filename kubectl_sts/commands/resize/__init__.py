@@ -305,7 +305,7 @@ class Resize:
         self.pods_before = {p["metadata"]["name"]: p["metadata"]["uid"] for p in pods
                             if not p["metadata"].get("deletionTimestamp")}
         from .recover import check_busy  # another run may have begun meanwhile
-        check_busy(self, live)
+        check_busy(self, live, "the volumes have the new size, the template not")
         self.save_backup(live)
         self.stage, self.delete_sent = "deleting", True
         self.delete_set(live)
@@ -448,7 +448,7 @@ class Resize:
     def resume(self, saved: Obj) -> int:
         live = saved["statefulSet"]
         self.template, self.size = saved["template"], saved["size"]
-        self.pods_before = saved.get("pods") or {}
+        self.pods_before, self.delete_sent = saved.get("pods") or {}, True   # set is deleted
         self.save_backup(live)                  # this run holds it now
         self.say("creating statefulset %s again with %s for %s" % (self.name, self.size,
                                                                      self.template))

@@ -22,15 +22,18 @@ Obj = Dict[str, Any]
 def writer_alive(doc: Obj) -> bool:
     """Whether the process that wrote the backup still runs: its pid on this host (a backup
     written on another host, which cannot be checked, counts as alive: --force takes it)."""
+    pid = doc.get("pid")
     if doc.get("host") != socket.gethostname():
         return True
+    if not isinstance(pid, int) or pid <= 0:
+        return False
     try:
-        os.kill(int(doc.get("pid") or 0), 0)
+        os.kill(pid, 0)                 # signal 0: only whether the process exists
     except ProcessLookupError:
         return False
-    except (PermissionError, OverflowError, ValueError):
-        return doc.get("pid") is not None
-    return bool(doc.get("pid"))
+    except (PermissionError, OverflowError):
+        return True                     # another user's process, or not one of ours
+    return True
 
 
 def holder(session: "Resize", doc: Obj) -> str:
@@ -45,14 +48,15 @@ def verdict(session: "Resize", doc: Optional[Obj], live_uid: Optional[str]) -> s
                           doc is not None and writer_alive(doc))
 
 
-def check_busy(session: "Resize", sts: Obj) -> None:
-    """Before a run that writes: refuse (exit 6) when another run that still runs holds the
-    backup (it deletes and creates this set again); --force takes it over."""
+def check_busy(session: "Resize", sts: Obj, changed: str = "nothing was changed") -> None:
+    """Before a run that writes (and again before it saves its backup): refuse (exit 6) when
+    another run that still runs holds the backup (it deletes and creates this set again);
+    --force takes it over. `changed`: what this run changed so far."""
     doc = session.load_backup()
     if verdict(session, doc, sts["metadata"]["uid"]) == "busy" and not session.force:
         assert doc is not None
         raise Conflict("error: %s: wait for it to finish, or take over with --force if it "
-                       "no longer runs; nothing was changed" % holder(session, doc), 409)
+                       "no longer runs; %s" % (holder(session, doc), changed), 409)
 
 
 def missing(session: "Resize", options: "ResizeOptions", exc: NotFound) -> int:
