@@ -175,9 +175,11 @@ def _span(ordinals: List[int]) -> str:
 def _held_message(message: str, update: str, partition: int, first_updated: int,
                   ordinals: List[int], by_ordinal: Dict[int, Obj]) -> Optional[str]:
     """The done line of a rollout that a partition holds back: which ordinals run the update
-    revision and which stay at their revision (the controller updates only the ordinals >=
-    the partition: kubernetes pkg/controller/statefulset/stateful_set_control.go
-    updateStatefulSet, `getStartOrdinal(set) + partition`). None: every ordinal runs it."""
+    revision and which stay at their revision (the controller replaces only the pods from the
+    partition up: kubernetes pkg/controller/statefulset/stateful_set_control.go
+    updateStatefulSet, `for target := len(replicas) - 1; target >= updateMin` with updateMin
+    the partition, an index into replicas, which begin at the start ordinal). None: every
+    ordinal runs it."""
     held = [o for o in ordinals if o < first_updated]
     revisions = sorted({pod_revision(by_ordinal[o]) or "?" for o in held if o in by_ordinal})
     if not held or revisions in ([], [update]):
