@@ -188,10 +188,9 @@ def test_a_volume_pinned_to_a_deleted_node_gets_a_fresh_volume(sandbox, apps, co
         sandbox.start_kubelet(node)
 
 
-def test_the_forced_rollback_trap_is_repaired_by_deleting_the_pod(apps, core, namespace,
-                                                                  kubeconfig, capsys):
-    """OrderedReady: a bad image reaches web-1, the template is put back, and web-1 (at the
-    bad revision, never Ready) is never replaced by the controller: repair deletes it."""
+def _trap(apps, core, namespace):
+    """The forced-rollback trap on web-1 (a bad image reached it, the template was put back:
+    the controller never replaces it by itself); returns the stuck pod."""
     good = create_settled(apps, core, namespace, replicas=2)["spec"]["template"]["spec"][
         "containers"][0]["image"]
 
@@ -208,7 +207,16 @@ def test_the_forced_rollback_trap_is_repaired_by_deleting_the_pod(apps, core, na
     wait_for(apps.list_namespaced_stateful_set, lambda items: (items["web"].get("status") or {})
              .get("observedGeneration") == items["web"]["metadata"]["generation"], timeout=30,
              namespace=namespace)
-    stuck = core.read_namespaced_pod("web-1", namespace)
+    return core.read_namespaced_pod("web-1", namespace)
+
+
+def test_the_forced_rollback_trap_is_repaired_by_deleting_the_pod(apps, core, namespace,
+                                                                  kubeconfig, capsys):
+    """OrderedReady: a bad image reaches web-1, the template is put back, and web-1 (at the
+    bad revision, never Ready) is never replaced by the controller: repair deletes it."""
+    stuck = _trap(apps, core, namespace)
+    good = apps.read_namespaced_stateful_set("web", namespace).spec.template.spec.containers[
+        0].image
     code, out, err = _repair(capsys, kubeconfig, namespace, "--ordinal", "1", "--yes",
                              "--timeout", "60s")
     assert code == 0, err
@@ -216,3 +224,36 @@ def test_the_forced_rollback_trap_is_repaired_by_deleting_the_pod(apps, core, na
     assert "delete pod web-1 (uid %s)" % stuck.metadata.uid in out
     assert "web-1 is Ready again" in out
     assert core.read_namespaced_pod("web-1", namespace).spec.containers[0].image == good
+
+
+def _repair_with_fault(sandbox, capsys, kubeconfig, namespace, **fault):
+    """`repair web --ordinal 1 --yes` while the first DELETE of pod web-1 meets `fault`."""
+    rule = sandbox.faults.add(method="DELETE", path_regex=r"/namespaces/%s/pods/web-1$"
+                              % namespace, **fault)
+    try:
+        return _repair(capsys, kubeconfig, namespace, "--ordinal", "1", "--yes", "--timeout",
+                       "60s")
+    finally:
+        sandbox.faults.remove(rule)
+
+
+def test_a_500_on_the_remedy_says_what_was_done_and_how_to_continue(
+        sandbox, apps, core, namespace, kubeconfig, capsys):
+    from kubectl_sts.errors import EXIT_ERROR
+    stuck = _trap(apps, core, namespace)
+    code, out, err = _repair_with_fault(sandbox, capsys, kubeconfig, namespace, status=500)
+    assert code == EXIT_ERROR, err
+    assert err.strip().splitlines()[-1].endswith(
+        "; delete pod web-1 (uid %s): not done; done: nothing; continue with: kubectl sts "
+        "repair web --ordinal 1" % stuck.metadata.uid), err
+    assert core.read_namespaced_pod("web-1", namespace).metadata.uid == stuck.metadata.uid
+
+
+def test_a_remedy_whose_answer_is_lost_is_read_again_and_the_repair_goes_on(
+        sandbox, apps, core, namespace, kubeconfig, capsys):
+    stuck = _trap(apps, core, namespace)
+    code, out, err = _repair_with_fault(sandbox, capsys, kubeconfig, namespace, reset=True)
+    assert code == 0, err
+    assert "delete pod web-1 (uid %s): the answer was lost (" % stuck.metadata.uid in err
+    assert "but a fresh read shows it was applied" in err
+    assert "web-1 is Ready again" in out

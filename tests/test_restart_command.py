@@ -180,3 +180,40 @@ def test_an_interrupted_restart_says_what_is_left(sandbox, apps, core, namespace
         in err
     assert "continue with: kubectl sts restart web --ordinals 1,0" in err
     assert "Traceback" not in err
+
+
+def _restart_with_fault(sandbox, capsys, kubeconfig, namespace, **fault):
+    """`restart web --yes` while the first eviction of web-1 meets `fault`."""
+    rule = sandbox.faults.add(method="POST", path_regex=r"/namespaces/%s/pods/web-1/eviction$"
+                              % namespace, **fault)
+    try:
+        return _restart(capsys, kubeconfig, namespace, "--yes", "--timeout", "60s")
+    finally:
+        sandbox.faults.remove(rule)
+
+
+def test_an_eviction_whose_answer_is_lost_says_what_was_done_and_how_to_continue(
+        sandbox, apps, core, namespace, kubeconfig, capsys):
+    # the eviction of web-1 is applied, then its connection is reset before the answer: it
+    # may have been applied, so the pod is read again (it was), and the advice leaves it out
+    from kubectl_sts.errors import EXIT_UNREACHABLE
+    _create(apps, core, namespace, replicas=3)
+    code, out, err = _restart_with_fault(sandbox, capsys, kubeconfig, namespace, reset=True)
+    assert code == EXIT_UNREACHABLE, err
+    assert "pod/web-2 is back" in out
+    assert err.strip().splitlines()[-1].endswith(
+        "; web-1 was evicted all the same (the controller recreates it); restarted: web-2; "
+        "continue with: kubectl sts restart web --ordinals 0"), err
+
+
+def test_a_500_mid_run_says_what_was_done_and_how_to_continue(sandbox, apps, core, namespace,
+                                                              kubeconfig, capsys):
+    from kubectl_sts.errors import EXIT_ERROR
+    _create(apps, core, namespace, replicas=3)
+    before = _uids(core, namespace)
+    code, out, err = _restart_with_fault(sandbox, capsys, kubeconfig, namespace, status=500)
+    assert code == EXIT_ERROR, err
+    assert err.strip().splitlines()[-1].endswith(
+        "; web-1 was not evicted; restarted: web-2; continue with: kubectl sts restart web "
+        "--ordinals 1,0"), err
+    assert _uids(core, namespace)["web-1"] == before["web-1"]

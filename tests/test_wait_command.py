@@ -105,3 +105,14 @@ def test_for_deleted(apps, core, namespace, kubeconfig, capsys):
                               "--timeout", "30s")
     assert code == 0, err
     assert out == "statefulset.apps/web deleted\n"
+
+
+def test_after_one_step_of_a_rollout_it_says_which_ordinals_run_the_update(
+        apps, core, namespace, kubeconfig, capsys):
+    before = _create(apps, core, namespace, replicas=4, partition=2)
+    _image(apps, namespace, "nginx:1.28")
+    code, out, err, _ = _wait(capsys, kubeconfig, namespace, "--timeout", "60s")
+    assert code == 0, err
+    update = apps.read_namespaced_stateful_set("web", namespace).status.update_revision
+    assert out == "statefulset.apps/web rolled out: 4/4 Ready; ordinals 2.. at revision %s, " \
+        "0..1 held at %s by partition 2\n" % (update, before["status"]["currentRevision"])

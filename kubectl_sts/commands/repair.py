@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optiona
 
 import click
 
-from ..errors import Conflict, PodFailed, Refused, StsError, UsageError, WaitTimeout
+from ..errors import (ApiError, Conflict, PodFailed, Refused, StsError, TransportError,
+                      UsageError, WaitTimeout, reworded)
 from ..k8s.taints import OUT_OF_SERVICE
 from .shell import (confirm, connect, core_path, delete_options, get_statefulset,
                     wait_new_incarnation)
@@ -178,8 +179,11 @@ def run(conn: "Connection", options: RepairOptions) -> int:
     if dry_run == "none" and not confirm("apply the remedy to %s?" % pod_name, options.yes):
         click.echo("nothing changed")
         return 0
-    for _, write in plan:
-        write(dry_run == "server")
+    if dry_run == "server":
+        for _, write in plan:
+            write(True)
+    else:
+        session.apply(plan, continue_with(options))
     if dry_run == "server":
         click.echo("dry-run (server): the API server accepted the writes; nothing changed")
         return 0
@@ -189,6 +193,14 @@ def run(conn: "Connection", options: RepairOptions) -> int:
     return session.wait_ready((pod or {}).get("metadata", {}).get("uid"))
 
 
+def continue_with(options: RepairOptions) -> str:
+    """The command that continues a repair stopped mid-way (it diagnoses again)."""
+    return "kubectl sts repair %s --ordinal %d%s%s%s" % (
+        options.name, options.ordinal, " --force-delete" if options.force_delete else "",
+        " --fresh-volume" if options.fresh_volume else "",
+        " --no-keep-volume" if options.fresh_volume and not options.keep_volume else "")
+
+
 class Repair:
     """One ordinal's repair: its reads, the remedies' writes, and the wait."""
 
@@ -196,6 +208,7 @@ class Repair:
         self.conn, self.name, self.ordinal, self.timeout = conn, name, ordinal, timeout
         self.ns = conn.namespace
         self.pod_name = "%s-%d" % (name, ordinal)
+        self.deleting: Optional[Tuple[str, str]] = None     # the DELETE being sent: path, uid
 
     def read(self) -> Tuple[Obj, Optional[Obj], List[Obj], Dict[str, Obj], List[Obj],
                             List[Obj], List[Obj], Optional[List[Obj]], Optional[Obj]]:
@@ -264,6 +277,44 @@ class Repair:
                               functools.partial(self.delete_pod, pod, None)))
         return steps
 
+    def apply(self, plan: List[Step], command: str) -> None:
+        """The plan's writes in order. One that fails (a reset, a 5xx, a refusal) ends the
+        run with what was done and the command that continues; a delete whose answer was lost
+        is read again to tell whether it was applied (then the run goes on: core.lost)."""
+        from ..core.lost import may_have_been_applied
+        done: List[str] = []
+        for text, write in plan:
+            self.deleting = None
+            try:
+                write(False)
+            except (ApiError, TransportError) as exc:
+                state = "not done"
+                if may_have_been_applied(exc):
+                    state = self.lost_delete() or "may have been applied"
+                if state == "applied all the same":     # the answer only was lost: go on
+                    click.echo("%s: the answer was lost (%s), but a fresh read shows it was "
+                               "applied" % (text, exc.message), err=True)
+                    done.append(text)
+                    continue
+                raise reworded(exc, "%s; %s: %s; done: %s; continue with: %s" % (
+                    exc.message.rstrip("."), text, state, "; ".join(done) or "nothing",
+                    command))
+            done.append(text)
+
+    def lost_delete(self) -> Optional[str]:
+        """After a DELETE whose answer was lost: "applied all the same", "not done", or
+        None when it cannot be told (not a delete, or the read fails too)."""
+        from ..core.lost import pod_went
+        from .shell import get_or_none
+        if self.deleting is None:
+            return None
+        where, uid = self.deleting
+        try:
+            went = pod_went(get_or_none(self.conn, where)(), uid)
+        except StsError:
+            return None
+        return "applied all the same" if went else "not done"
+
     def retain(self, volume: str, dry: bool) -> None:
         """The PV's reclaim policy set to Retain: its data outlives the claim."""
         from ..client.paths import path
@@ -295,6 +346,7 @@ class Repair:
                     dry)
 
     def delete(self, where: str, uid: str, grace: Optional[int], dry: bool) -> None:
+        self.deleting = (where, uid)
         self.conn.request("DELETE", where, {"dryRun": "All"} if dry else None,
                           body=delete_options(uid, grace=grace))
         if not dry:

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Tuple
 
 import click
 
-from ..errors import (Conflict, NotFound, PodFailed, Refused, TooManyRequests, UsageError,
-                      WaitTimeout, interrupt_code)
+from ..errors import (ApiError, Conflict, NotFound, PodFailed, Refused, StsError,
+                      TooManyRequests, TransportError, UsageError, WaitTimeout, interrupt_code,
+                      reworded)
 from .shell import (confirm, connect, core_path, delete_options, get_statefulset,
                     wait_new_incarnation)
 from .options import Duration, OneOf, dry_run_option, name_argument, no_headers_option
@@ -97,6 +98,11 @@ def run(conn: "Connection", options: RestartOptions) -> int:
     except (KeyboardInterrupt, click.exceptions.Abort) as exc:   # Ctrl-C, SIGTERM (cli.main)
         session.explain_interruption()
         return interrupt_code(exc)
+    except (ApiError, TransportError) as exc:    # a reset, a 5xx... after the writes began
+        if not session.order or options.dry_run != "none":
+            raise
+        raise reworded(exc, "%s; %s" % (exc.message.rstrip("."),
+                                        "; ".join(session.progress(exc))))
 
 
 def _restart(session: "Restart", options: RestartOptions) -> int:
@@ -128,6 +134,7 @@ def _restart(session: "Restart", options: RestartOptions) -> int:
         say("nothing changed")
         return 0
     session.order = [row["ordinal"] for row in the_plan["pods"]]
+    session.rows = {row["ordinal"]: row for row in the_plan["pods"]}
     blocked = {b["name"] for b in the_plan["budgets"] if b["neverAllows"]}
     for row in the_plan["pods"]:
         session.current = (row["ordinal"], "evicting")
@@ -160,6 +167,7 @@ class Restart:
         self.done: List[int] = []                               # ordinals restarted
         self.current: Optional[Tuple[int, str]] = None  # (ordinal, "evicting" | "coming back")
         self.order: List[int] = []
+        self.rows: Dict[int, Obj] = {}                          # ordinal -> the plan's row
         self.say = functools.partial(click.echo)
 
     def show(self, the_plan: Obj) -> None:
@@ -246,18 +254,52 @@ class Restart:
     def explain_interruption(self) -> None:
         say = functools.partial(click.echo, err=True)
         say("")
-        left = [o for o in self.order if o not in self.done]
         if self.current and self.current[1] == "coming back":
             say("interrupted while %s-%d comes back (it was evicted; the controller recreates "
                 "it)" % (self.name, self.current[0]))
+        for line in self.progress():
+            say(line)
+
+    def progress(self, failure: Optional[StsError] = None) -> List[str]:
+        """What was restarted and the command that continues (after Ctrl-C, or after
+        `failure`, a write or read that failed mid-run). An eviction whose answer was lost
+        may have been applied: the pod is read again to tell (core.lost)."""
+        from ..core.lost import may_have_been_applied, pod_went
+        from .shell import get_or_none
+        lines = []
+        left = [o for o in self.order if o not in self.done]
+        if self.current and self.current[1] == "coming back":
             left = [o for o in left if o != self.current[0]]
+            if failure is not None:
+                lines.append("%s-%d was evicted (the controller recreates it)"
+                             % (self.name, self.current[0]))
+        elif self.current and failure is not None and may_have_been_applied(failure):
+            ordinal = self.current[0]
+            row = self.rows.get(ordinal) or {}
+            try:
+                pod = get_or_none(self.conn, core_path(self.ns, "pods", row.get("pod", "")))()
+                went: Optional[bool] = pod_went(pod, row.get("uid", ""))
+            except StsError:
+                went = None
+            if went:
+                left = [o for o in left if o != ordinal]
+                lines.append("%s-%d was evicted all the same (the controller recreates it)"
+                             % (self.name, ordinal))
+            else:
+                lines.append("%s-%d %s" % (self.name, ordinal, "was not evicted" if went is False
+                                           else "may have been evicted (it could not be read "
+                                           "again)"))
         if self.done:
-            say("restarted: %s" % ", ".join("%s-%d" % (self.name, o) for o in self.done))
+            lines.append("restarted: %s" % ", ".join("%s-%d" % (self.name, o)
+                                                     for o in self.done))
+        elif failure is not None:
+            lines.append("restarted: none")
         if left:
-            say("continue with: kubectl sts restart %s --ordinals %s" % (
+            lines.append("continue with: kubectl sts restart %s --ordinals %s" % (
                 self.name, ",".join(map(str, left))))
         else:
-            say("nothing is left to restart")
+            lines.append("nothing is left to restart")
+        return lines
 
 
 def _cause(exc: TooManyRequests) -> Optional[str]:

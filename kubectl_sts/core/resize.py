@@ -342,3 +342,55 @@ def adoption_problems(new_sts: Obj, pods_before: Dict[str, str], pods_now: List[
         problems.append("current revision is %s, not %s" % (current or "not set yet",
                                                               old_current_revision))
     return problems
+
+
+# the state a backup records (commands/resize/__init__.py save_backup): its run is going on, the run
+# ended before the set was created again (`--resume` finishes it), or it is of no further use
+RUNNING, INTERRUPTED, SPENT = "running", "interrupted", "spent"
+
+
+def backup_verdict(doc: Optional[Obj], live_uid: Optional[str], own_run: str,
+                   writer_alive: bool) -> str:
+    """What a backup found when a run starts means. `doc`: the backup (None: none, or not
+    this set's); `live_uid`: the set's uid (None: the set is missing); `writer_alive`: the
+    process that wrote it still runs. Returns "none" (nothing to use: none, or spent),
+    "busy" (another run that still runs holds it: refuse, naming it), "stale" (the set exists:
+    the backup is of no use to this run, which writes its own), or "resumable" (the set is
+    missing and the run that deleted it ended: only --resume, or a confirmation, uses it).
+    A backup without a state (written before states were recorded) counts as interrupted."""
+    if doc is None or doc.get("state") == SPENT:
+        return "none"
+    if doc.get("state") == RUNNING and doc.get("run") != own_run and writer_alive:
+        return "busy"
+    return "stale" if live_uid is not None else "resumable"
+
+
+def lost_delete(current: Optional[Obj], uid: str) -> bool:
+    """Whether the orphan DELETE of the set of uid `uid`, whose answer was lost, was applied,
+    from a fresh read (`current`: the set of that name now, or None): gone, another set, or
+    being deleted (its orphan finalizer pending)."""
+    if current is None:
+        return True
+    meta = current.get("metadata") or {}
+    return meta.get("uid") != uid or bool(meta.get("deletionTimestamp"))
+
+
+def lost_create(current: Optional[Obj], old_uid: str, template_name: str,
+                size: Optional[str]) -> str:
+    """After a POST of the set whose answer was lost (or AlreadyExists), from a fresh read:
+    "created" (a new set whose claim template asks for `size`; None: any size), "absent"
+    (not created: the POST may be sent again), or "other" (a set that is not the one sent: the
+    old one, or another size)."""
+    if current is None:
+        return "absent"
+    if current["metadata"].get("uid") == old_uid or \
+            current["metadata"].get("deletionTimestamp"):
+        return "other"
+    if size is None:
+        return "created"
+    try:
+        template = template_of(current, template_name)
+    except PlanError:
+        return "other"
+    asked = storage_of(template, "spec", "resources", "requests", "storage")
+    return "created" if quantity_value(asked) == quantity_value(size) else "other"

@@ -149,6 +149,9 @@ def judge(sts: Optional[Obj], pods: List[Obj], claims: List[Obj], mode: str, ond
     if not waiting:
         message = "%d/%d Ready%s" % (len(ordinals), len(ordinals),
                                      " at revision %s" % update if mode == "rollout" else "")
+        if mode == "rollout" and not on_delete:
+            message = _held_message(message, update, partition, first_updated, ordinals,
+                                    by_ordinal) or message
         return {"state": "done", "message": message, "waiting": [], "wake": None}
     if on_delete and mode == "rollout" and ondelete == "report" and to_delete and \
             len(to_delete) == len([w for w in waiting if w["pod"]]):
@@ -163,6 +166,34 @@ def judge(sts: Optional[Obj], pods: List[Obj], claims: List[Obj], mode: str, ond
             now - book["changed"], line), "waiting": waiting, "wake": None}
     return {"state": "waiting", "message": line, "waiting": waiting,
             "wake": _sooner(wake, book["changed"] + progress_deadline)}
+
+
+def _span(ordinals: List[int]) -> str:
+    return "%d" % ordinals[0] if len(ordinals) == 1 else "%d..%d" % (ordinals[0], ordinals[-1])
+
+
+def _held_message(message: str, update: str, partition: int, first_updated: int,
+                  ordinals: List[int], by_ordinal: Dict[int, Obj]) -> Optional[str]:
+    """The done line of a rollout that a partition holds back: which ordinals run the update
+    revision and which stay at their revision (the controller replaces only the pods from the
+    partition up: kubernetes pkg/controller/statefulset/stateful_set_control.go
+    updateStatefulSet, `for target := len(replicas) - 1; target >= updateMin` with updateMin
+    the partition, an index into replicas, which begin at the start ordinal). None: every
+    ordinal runs it."""
+    held = [o for o in ordinals if o < first_updated]
+    revisions = sorted({pod_revision(by_ordinal[o]) or "?" for o in held if o in by_ordinal})
+    if not held or revisions in ([], [update]):
+        return None
+    count = message.split(" ", 1)[0]
+    updated = [o for o in ordinals if o >= first_updated]
+    if not updated:
+        head = "none at revision %s:" % update
+    elif len(updated) == 1:
+        head = "ordinal %d at revision %s," % (updated[0], update)
+    else:
+        head = "ordinals %d.. at revision %s," % (updated[0], update)
+    return "%s Ready; %s %s held at %s by partition %d" % (
+        count, head, _span(held), ", ".join(revisions), partition)
 
 
 def _sooner(a: Optional[float], b: float) -> float:

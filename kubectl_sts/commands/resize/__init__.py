@@ -9,20 +9,21 @@ preconditions; POST of the set with the new claim size. Waits with watches throu
 import functools
 import json
 import os
+import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional
 
 import click
 
-from ..errors import (Conflict, NotFound, PodFailed, Refused, StsError, UsageError, WaitTimeout,
+from ...errors import (Conflict, NotFound, PodFailed, Refused, StsError, UsageError, WaitTimeout,
                       interrupt_code, reworded)
-from ..client.paths import path
-from .shell import confirm, connect, core_path, delete_options, get_statefulset, sts_path
-from .options import Duration, dry_run_option, name_argument, no_headers_option, output_option
+from ...client.paths import path
+from ..shell import confirm, connect, core_path, delete_options, get_statefulset, sts_path
+from ..options import Duration, dry_run_option, name_argument, no_headers_option, output_option
 
 if TYPE_CHECKING:
-    from ..client.connection import Connection
-    from ..client.watch import Watch
-    from ..printers.formats import Output
+    from ...client.connection import Connection
+    from ...client.watch import Watch
+    from ...printers.formats import Output
 
 Obj = Dict[str, Any]
 
@@ -71,8 +72,9 @@ def resize(ctx: click.Context, **flags: Any) -> int:
     expansion) and waited for until its capacity is SIZE; then the StatefulSet, whose
     volumeClaimTemplates are immutable, is deleted with --cascade=orphan and created again
     with the new size: its pods keep running, are adopted by the new set, and nothing
-    restarts. The set is saved to a backup file first; an interrupted run is finished by
-    running the same command again (or with --resume).
+    restarts. The set is saved to a backup file first; a run interrupted after the set was
+    deleted is finished with --resume (a dry run never uses the backup, nor a run another
+    process still holds).
 
     \b
     Examples:
@@ -87,7 +89,7 @@ def resize(ctx: click.Context, **flags: Any) -> int:
 
 
 def validate(options: ResizeOptions) -> ResizeOptions:
-    from ..core.resize import PlanError, parse_size
+    from ...core.resize import PlanError, parse_size
     try:
         parse_size(options.size)
     except PlanError as exc:
@@ -106,27 +108,32 @@ def run(conn: "Connection", options: ResizeOptions) -> int:
     except (KeyboardInterrupt, click.exceptions.Abort) as exc:   # Ctrl-C, SIGTERM (cli.main)
         session.explain_interruption()
         return interrupt_code(exc)
+    finally:
+        from .recover import release
+        release(session)
 
 
 def _resize(session: "Resize", options: ResizeOptions) -> int:
     """Plan, ask, grow the claims, wait, then make the template match (or finish an
     interrupted run from its backup)."""
-    from ..client.connection import concurrently
-    from ..k8s.storage import claim_capacity
-    from ..core.resize import GROWING, PlanError, PlanRefused, plan
+    from ...client.connection import concurrently
+    from ...k8s.storage import claim_capacity
+    from ...core.resize import GROWING, PlanError, PlanRefused, plan
     conn, name, say = session.conn, session.name, session.say
     dry_run = options.dry_run
     try:
         sts, classes = concurrently(
             lambda: get_statefulset(conn, session.ns, name),
             lambda: conn.get(path("storageclasses"))["items"])
-    except NotFound:
-        saved = session.load_backup()
-        if saved is None:
-            raise
-        return session.resume(saved)
+    except NotFound as exc:
+        from .recover import missing
+        return missing(session, options, exc)
     if options.resume:
         say("statefulset %s exists: nothing to resume; planning the resize" % name)
+    session.force = options.force
+    if dry_run == "none":
+        from .recover import check_busy
+        check_busy(session, sts)
     claims = session.claims(sts)
     try:
         the_plan = plan(sts, claims, classes, session.size, session.template,
@@ -175,7 +182,7 @@ def _resize(session: "Resize", options: ResizeOptions) -> int:
 
 
 def default_backup(conn: "Connection", name: str) -> str:
-    from ..client.cache import server_directory
+    from ...client.cache import server_directory
     base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local",
                                                             "state")
     return os.path.join(base, "kubectl-sts", "resize", server_directory(conn.server),
@@ -193,10 +200,16 @@ class Resize:
         self.ns = conn.namespace
         self.stage = "reading"
         self.pods_before: Dict[str, str] = {}   # name -> uid, read before the set is deleted
+        # the set exists again (created by this run); --force: take over another run's backup;
+        # the DELETE was sent, and not known to have failed (then only --resume uses the backup)
+        self.recreated, self.force, self.delete_sent = False, False, False
         self.applied_from: Optional[str] = None  # the size kubectl's annotation said before
+        self.run_id = "%s-%d-%s" % (time.strftime("%Y%m%dT%H%M%S", time.gmtime()), os.getpid(),
+                                    os.urandom(2).hex())        # named in its backup
+        self.saved: Optional[Obj] = None        # the set of the backup this run holds
 
     def claims(self, sts: Obj) -> List[Obj]:
-        from ..core.labels import selector_string
+        from ...core.labels import selector_string
         labels = (sts["spec"].get("selector") or {}).get("matchLabels") or {}
         found = self.conn.get(core_path(self.ns, "persistentvolumeclaims"),
                               labelSelector=selector_string({"matchLabels": labels}) or None)
@@ -204,11 +217,11 @@ class Resize:
 
     def show(self, the_plan: Obj, output: "Output") -> None:
         if not output.table:
-            from ..printers.formats import print_document
+            from ...printers.formats import print_document
             click.echo(print_document(the_plan, output, lambda _: "statefulset.apps/%s"
                                       % self.name))
             return
-        from ..printers.resize import render_plan
+        from ...printers.resize import render_plan
         for line in render_plan(the_plan, self.ns, self.backup):
             self.say(line)
 
@@ -225,13 +238,19 @@ class Resize:
         except Conflict as exc:
             raise Conflict("error: PVC %s changed after the plan was made; run the command "
                            "again" % meta["name"], status=409, reason=exc.reason) from exc
+        except StsError as exc:         # its answer lost: a rerun waits for what was applied
+            from ...core.lost import may_have_been_applied
+            if not server_dry and may_have_been_applied(exc):
+                reworded(exc, "%s; the patch of PVC %s may have been applied; the template is "
+                         "unchanged: run the same command again" % (exc.message, meta["name"]))
+            raise
         if not server_dry:
             self.say("persistentvolumeclaim/%s: requested %s" % (meta["name"], size))
 
     def watch_claims(self, sts: Obj, **more: Any) -> "Watch":
         """A Watch over the set's claims and pods (and `more`)."""
-        from ..core.labels import selector_string
-        from ..client.watch import Watch
+        from ...core.labels import selector_string
+        from ...client.watch import Watch
         labels = (sts["spec"].get("selector") or {}).get("matchLabels") or {}
         return Watch(self.conn,
                      claims=(core_path(self.ns, "persistentvolumeclaims"),
@@ -244,8 +263,8 @@ class Resize:
         """Until every claim's file system has grown where a running pod mounts it (the
         kubelet grows it online), or the claim says it grows only when a pod starts or mounts
         it (core.resize.expansion); fails fast on a failed expansion."""
-        from ..core.resize import FAILED, expansion, expansion_verdict, failed_events
-        from ..client.watch import Verdict, wait
+        from ...core.resize import FAILED, expansion, expansion_verdict, failed_events
+        from ...client.watch import Verdict, wait
         watch = self.watch_claims(sts, events=(core_path(self.ns, "events"),
                                                {"fieldSelector": "reason=VolumeResizeFailed"}))
 
@@ -274,7 +293,7 @@ class Resize:
 
     # -- step 2: the template -------------------------------------------------------------------
     def recreate(self, sts: Obj) -> None:
-        from ..core.labels import selector_string
+        from ...core.labels import selector_string
         live = get_statefulset(self.conn, self.ns, self.name)     # fresh preconditions
         if live["metadata"]["uid"] != sts["metadata"]["uid"] or \
                 live["metadata"].get("generation") != sts["metadata"].get("generation"):
@@ -285,8 +304,10 @@ class Resize:
                              labelSelector=selector_string(live["spec"]["selector"]))["items"]
         self.pods_before = {p["metadata"]["name"]: p["metadata"]["uid"] for p in pods
                             if not p["metadata"].get("deletionTimestamp")}
+        from .recover import check_busy  # another run may have begun meanwhile
+        check_busy(self, live, "the volumes have the new size, the template not")
         self.save_backup(live)
-        self.stage = "deleting"
+        self.stage, self.delete_sent = "deleting", True
         self.delete_set(live)
         self.wait_gone(live["metadata"]["uid"])
         self.stage = "creating"
@@ -302,15 +323,22 @@ class Resize:
             self.conn.request("DELETE", sts_path(self.ns, self.name),
                               {"dryRun": "All"} if dry_run else None, body=body)
         except Conflict as exc:
+            self.delete_sent = False
             raise Conflict("error: statefulset %s changed after it was read; the volumes have "
                            "the new size, the template not: run the command again"
                            % self.name, status=409, reason=exc.reason) from exc
+        except StsError as exc:
+            from ...core.lost import may_have_been_applied
+            from .recover import after_lost_delete
+            if dry_run or not may_have_been_applied(exc):
+                raise
+            after_lost_delete(self, live, exc)        # applied: go on; else it raises
         if not dry_run:
             self.say("statefulset.apps/%s deleted (--cascade=orphan: its pods keep running)"
                      % self.name)
 
     def wait_gone(self, uid: str) -> None:
-        from ..client.watch import Verdict, Watch, wait
+        from ...client.watch import Verdict, Watch, wait
         watch = Watch(self.conn, sets=(sts_path(self.ns),
                                        {"fieldSelector": "metadata.name=%s" % self.name}))
 
@@ -326,19 +354,20 @@ class Resize:
                               % (self.name, self.timeout, self.name, self.size))
 
     def create(self, live: Obj) -> Obj:
-        from ..core.resize import recreated
+        from ...core.resize import recreated
+        from .recover import post
         template = self.template
         assert template is not None             # named by the plan, or by the backup
         body = recreated(live, template, self.size)
         self.applied_from = self.update_applied(body, live, template)
         try:
-            created = self.conn.request("POST", sts_path(self.ns), body=body)
+            created = post(self, live, body, self.size)
         except StsError as exc:
             click.echo("error: creating statefulset %s with the new claim template failed: "
                        "%s; creating it again as it was" % (self.name, exc.message), err=True)
             try:
-                self.conn.request("POST", sts_path(self.ns), body=recreated(
-                    live, template, None))
+                post(self, live, recreated(live, template, None), None)
+                self.recreated = True
             except StsError as again:
                 raise reworded(again, "error: statefulset %s is deleted and could not be "
                                "created again (%s); its pods keep running; finish with: "
@@ -348,6 +377,7 @@ class Resize:
             raise reworded(exc, "error: statefulset %s is back as it was (its volumes have the "
                            "new size, its template not): run the same command again to retry"
                            % self.name)
+        self.recreated = True
         self.say("statefulset.apps/%s created (claim template %s: %s)" % (
             self.name, self.template, self.size))
         return created
@@ -356,8 +386,8 @@ class Resize:
         """kubectl's last-applied-configuration in `body` with the new size (that field
         only), encoded as kubectl writes it; returns the size it said before, or None when
         the set has none (or it does not name the template)."""
-        from ..core.resize import LAST_APPLIED, applied_configuration
-        from ..printers.jsonpath import go_json
+        from ...core.resize import LAST_APPLIED, applied_configuration
+        from ...printers.jsonpath import go_json
         applied = applied_configuration(live, template, self.size)
         if applied is None:
             return None
@@ -365,9 +395,9 @@ class Resize:
         return applied["from"] or "-"
 
     def wait_adopted(self, created: Obj, live: Obj) -> None:
-        from ..core.labels import selector_string
-        from ..core.resize import adoption_problems
-        from ..client.watch import Verdict, Watch, wait
+        from ...core.labels import selector_string
+        from ...core.resize import adoption_problems
+        from ...client.watch import Verdict, Watch, wait
         watch = Watch(self.conn,
                       pods=(core_path(self.ns, "pods"),
                             {"labelSelector": selector_string(live["spec"]["selector"])}),
@@ -387,15 +417,22 @@ class Resize:
                                                         if outcome.verdict else outcome.why))
 
     # -- the backup, and resuming ---------------------------------------------------------------
-    def save_backup(self, live: Obj) -> None:
+    def save_backup(self, live: Obj, state: str = "running") -> None:
+        """The backup file: the set, the pods, the size, and the run that holds it (its id,
+        pid, host and state: core.resize RUNNING, INTERRUPTED, SPENT); every write of it."""
+        import socket
         doc = {"apiVersion": "kubectl-sts/v1", "kind": "ResizeBackup", "size": self.size,
-               "template": self.template, "pods": self.pods_before, "statefulSet": live}
+               "template": self.template, "pods": self.pods_before, "statefulSet": live,
+               "uid": live["metadata"].get("uid"), "run": self.run_id, "pid": os.getpid(),
+               "host": socket.gethostname(), "state": state}
         os.makedirs(os.path.dirname(os.path.abspath(self.backup)), exist_ok=True)
         temporary = self.backup + ".tmp"
         with open(temporary, "w", encoding="utf-8") as f:
             json.dump(doc, f, indent=1, sort_keys=True)
         os.replace(temporary, self.backup)
-        self.say("backup of statefulset %s: %s" % (self.name, self.backup))
+        self.saved = live if state == "running" else None
+        if state == "running":
+            self.say("backup of statefulset %s: %s" % (self.name, self.backup))
 
     def load_backup(self) -> Optional[Obj]:
         try:
@@ -411,9 +448,10 @@ class Resize:
     def resume(self, saved: Obj) -> int:
         live = saved["statefulSet"]
         self.template, self.size = saved["template"], saved["size"]
-        self.pods_before = saved.get("pods") or {}
-        self.say("statefulset %s is missing and its backup is %s: creating it again with %s "
-                 "for %s" % (self.name, self.backup, self.size, self.template))
+        self.pods_before, self.delete_sent = saved.get("pods") or {}, True   # set is deleted
+        self.save_backup(live)                  # this run holds it now
+        self.say("creating statefulset %s again with %s for %s" % (self.name, self.size,
+                                                                     self.template))
         self.stage = "creating"
         created = self.create(live)
         self.stage = "adopting"
@@ -439,12 +477,12 @@ class Resize:
     def report(self, sts: Obj, the_plan: Obj, before: Dict[str, Optional[str]]) -> None:
         """Each claim as it is now (read fresh), the template and the manifest, and
         `complete` only when every file system has grown."""
-        from ..core.resize import GROWING, expansion
-        from ..printers.resize import claim_line, final_line, manifest_lines
+        from ...core.resize import GROWING, expansion
+        from ...printers.resize import claim_line, final_line, manifest_lines
         grown = [r for r in the_plan["claims"] if r["action"] in GROWING]
         states = []
         if grown:
-            from ..core.labels import selector_string
+            from ...core.labels import selector_string
             claims = {c["metadata"]["name"]: c for c in self.claims(sts)}
             pods = self.conn.get(core_path(self.ns, "pods"), labelSelector=selector_string(
                 sts["spec"]["selector"]))["items"]
