@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tarfile
 import zipfile
-from typing import Dict, Tuple
+from typing import Any, Dict, Tuple
 
 import pytest
 import yaml
@@ -214,7 +214,7 @@ def _reseal(built, folder, build):
     bootstrap's own code."""
     with zipfile.ZipFile(built["zipapp"]) as zf:
         main = zf.read("__main__.py").decode()
-    namespace = {"__name__": "bootstrap"}
+    namespace: Dict[str, Any] = {"__name__": "bootstrap"}
     exec(main.split("\n_archive = ")[0], namespace)
     namespace["BUILD"] = build
     seal = namespace["_seal"](str(folder)) if "_seal" in namespace else ""

@@ -26,14 +26,11 @@ def _mode(path):
     return stat.S_IMODE(os.lstat(path).st_mode)
 
 
-def _plant(tmp_path, final):
-    """A victim file elsewhere, and symlinks to it at `final`.tmp and at `final`."""
+def _victim(tmp_path):
+    """A file of the user's elsewhere, that planted links point to."""
     victim = tmp_path / "victim.txt"
     victim.write_text(VICTIM_TEXT)
     victim.chmod(0o644)
-    os.makedirs(os.path.dirname(final), exist_ok=True)
-    os.symlink(str(victim), final + ".tmp")
-    os.symlink(str(victim), final)
     return victim
 
 
@@ -58,11 +55,7 @@ WRITERS = {
 @pytest.mark.parametrize("writer", sorted(WRITERS))
 def test_a_planted_symlink_is_never_written_through(tmp_path, writer):
     final = str(tmp_path / "a" / "b" / "file")
-    victim = _plant(tmp_path, final)
-    os.unlink(final + ".tmp")
-    os.unlink(final)
-    os.rmdir(str(tmp_path / "a" / "b"))
-    os.rmdir(str(tmp_path / "a"))
+    victim = _victim(tmp_path)
     WRITERS[writer](final)                      # new folders a/ and a/b/: 0700
     assert _mode(str(tmp_path / "a")) == 0o700 and _mode(str(tmp_path / "a" / "b")) == 0o700
     os.unlink(final)
@@ -86,27 +79,30 @@ def test_a_planted_cache_entry_is_not_trusted(tmp_path):
     assert cache.load(path) is None
 
 
-def test_resize_backup_is_private_and_no_planted_symlink_is_followed(
-        sandbox, apps, core, namespace, kubeconfig, capsys, tmp_path):
-    create_settled(apps, core, namespace, replicas=2)
-    final = str(tmp_path / "state" / "deep" / "web.json")
-    victim = tmp_path / "victim.txt"
-    victim.write_text(VICTIM_TEXT)
-    victim.chmod(0o644)
-    os.makedirs(str(tmp_path / "state"))
-    os.chmod(str(tmp_path / "state"), 0o700)
-    # the backup's folder does not exist yet: resize creates it; links planted in a folder
-    # the user already has are the case below
+def _failed_resize(sandbox, capsys, kubeconfig, namespace, size, backup):
+    """`resize web` whose creates of the set fail: its backup is kept for --resume."""
     rule = sandbox.faults.add(status=500, method="POST", times=2,
                               path_regex=r"/namespaces/%s/statefulsets$" % namespace)
     try:
         capsys.readouterr()
         code = main(["--kubeconfig", kubeconfig, "-n", namespace, "resize", "web", "--size",
-                     "2Gi", "--yes", "--backup", final])
-        out, err = capsys.readouterr()
+                     size, "--yes", "--backup", backup])
+        err = capsys.readouterr().err
     finally:
         sandbox.faults.remove(rule)
-    assert code == EXIT_ERROR and "--resume (backup: %s)" % final in err
+    assert code == EXIT_ERROR and "--resume (backup: %s)" % backup in err
+
+
+def test_resize_backup_is_private_and_no_planted_symlink_is_followed(
+        sandbox, apps, core, namespace, kubeconfig, capsys, tmp_path):
+    create_settled(apps, core, namespace, replicas=2)
+    final = str(tmp_path / "state" / "deep" / "web.json")
+    victim = _victim(tmp_path)
+    os.makedirs(str(tmp_path / "state"))
+    os.chmod(str(tmp_path / "state"), 0o700)
+    # the backup's folder does not exist yet: resize creates it; links planted in a folder
+    # the user already has are the case below
+    _failed_resize(sandbox, capsys, kubeconfig, namespace, "2Gi", final)
     assert _mode(final) == 0o600 and _mode(os.path.dirname(final)) == 0o700
     # again, with links planted at web.json.tmp and web.json: the backup is written, the
     # file they point to is not
@@ -114,16 +110,7 @@ def test_resize_backup_is_private_and_no_planted_symlink_is_followed(
     os.unlink(final)
     os.symlink(str(victim), final + ".tmp")
     os.symlink(str(victim), final)
-    rule = sandbox.faults.add(status=500, method="POST", times=2,
-                              path_regex=r"/namespaces/%s/statefulsets$" % namespace)
-    try:
-        capsys.readouterr()
-        code = main(["--kubeconfig", kubeconfig, "-n", namespace, "resize", "web", "--size",
-                     "3Gi", "--yes", "--backup", final])
-        out, err = capsys.readouterr()
-    finally:
-        sandbox.faults.remove(rule)
-    assert code == EXIT_ERROR and "--resume (backup: %s)" % final in err
+    _failed_resize(sandbox, capsys, kubeconfig, namespace, "3Gi", final)
     _assert_private(tmp_path, victim, final, [os.path.dirname(final)])
     with open(final, encoding="utf-8") as f:
         assert json.load(f)["kind"] == "ResizeBackup"
