@@ -156,11 +156,11 @@ def _read_seal(folders, target):
         with os.fdopen(fd) as f:
             lines = f.read().splitlines()
         names = {_top(name) for name in os.listdir(target) if name != ".complete"}
+        packages = dict(line.split(" ", 1) for line in lines[1:])
     except (OSError, ValueError):
         return None
     if not lines or lines[0] != BUILD:
         return None
-    packages = dict(line.split(" ", 1) for line in lines[1:])
     return packages if set(packages) == names else None
 
 
