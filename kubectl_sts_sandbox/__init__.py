@@ -13,6 +13,8 @@ import time
 from typing import (TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence,
                     Tuple)
 
+from kubectl_sts.k8s.privatefiles import write_private
+
 if TYPE_CHECKING:
     import ssl
 
@@ -309,7 +311,8 @@ class Sandbox:
 def write_kubeconfig(path: str, server: str, namespace: str = "default",
                      token: Optional[str] = ADMIN_TOKEN, ca_data: Optional[bytes] = None,
                      insecure: bool = False) -> None:
-    """Write a kubeconfig (mode 0600, atomically) for the API server at URL `server`."""
+    """Write a kubeconfig (mode 0600, folders 0700, atomically: k8s/privatefiles.py) for the
+    API server at URL `server`."""
     import base64
     import yaml
     cluster: Dict[str, Any] = {"server": server}
@@ -325,13 +328,8 @@ def write_kubeconfig(path: str, server: str, namespace: str = "default",
                                                   "namespace": namespace}}],
         "current-context": CONTEXT,
     }
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    tmp = str(path) + ".tmp"
-    with open(tmp, "w") as f:
-        yaml.safe_dump(doc, f, sort_keys=False)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    # a new 0600 file in the final folder, never through a planted symlink, then renamed
+    write_private(str(path), yaml.safe_dump(doc, sort_keys=False))
 
 
 _OPENSSL_CONFIG = """\

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tarfile
 import zipfile
-from typing import Dict, Tuple
+from typing import Any, Dict, Tuple
 
 import pytest
 import yaml
@@ -183,6 +183,90 @@ def test_zipapp_unpacks_once_and_runs_compiled_from_its_cache(built, tmp_path):
     fallback = subprocess.run([python, built["zipapp"], "status", "--help"], capture_output=True,
                               text=True, env=env, timeout=60, cwd=str(tmp_path))
     assert fallback.returncode == 0 and "Examples:" in fallback.stdout, fallback.stderr
+
+
+def _unpack_once(built, tmp_path):
+    """Run the zipapp once with its cache under tmp_path; the environment and the unpacked
+    copy of the build."""
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"),
+               KUBECACHEDIR=str(tmp_path / "kube"))
+    env.pop("PYTHONPATH", None)
+    first = subprocess.run([system_python(), built["zipapp"], "--version"], capture_output=True,
+                           text=True, env=env, timeout=120, cwd=str(tmp_path))
+    assert first.returncode == 0, first.stderr
+    base = tmp_path / "cache" / "kubectl-sts" / "zipapp"
+    (unpacked,) = list(base.iterdir())
+    return env, unpacked
+
+
+PLANTED_START = "import sys\ndef run():\n    print('PLANTED')\n    sys.exit(0)\n"
+
+
+def _plant_start(folder):
+    """A modified start.py in an unpacked copy (its bytecode removed, so it runs)."""
+    (folder / "kubectl_sts" / "cli" / "start.py").write_text(PLANTED_START)
+    for pyc in (folder / "kubectl_sts" / "cli" / "__pycache__").glob("start.*"):
+        pyc.unlink()
+
+
+def _reseal(built, folder, build):
+    """What one who can write the folder would do: seal the modified tree again, with the
+    bootstrap's own code."""
+    with zipfile.ZipFile(built["zipapp"]) as zf:
+        main = zf.read("__main__.py").decode()
+    namespace: Dict[str, Any] = {"__name__": "bootstrap"}
+    exec(main.split("\n_archive = ")[0], namespace)
+    namespace["BUILD"] = build
+    seal = namespace["_seal"](str(folder)) if "_seal" in namespace else ""
+    (folder / ".complete").write_text(seal)
+
+
+def _version(built, env, tmp_path):
+    out = subprocess.run([system_python(), built["zipapp"], "--version"], capture_output=True,
+                         text=True, env=env, timeout=120, cwd=str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_zipapp_cache_is_private_and_sealed(built, tmp_path):
+    env, unpacked = _unpack_once(built, tmp_path)
+    for folder in (unpacked, unpacked.parent, unpacked.parent.parent):
+        assert os.stat(str(folder)).st_mode & 0o777 == 0o700, folder
+    assert (unpacked / ".complete").read_text().splitlines()[0] == unpacked.name
+    assert _version(built, env, tmp_path) == "kubectl-sts %s\n" % __version__
+
+
+def test_a_tampered_zipapp_cache_does_not_run(built, tmp_path):
+    """A changed start.py in the unpacked copy: the seal no longer matches, it runs from the
+    zip."""
+    env, unpacked = _unpack_once(built, tmp_path)
+    _plant_start(unpacked)
+    assert _version(built, env, tmp_path) == "kubectl-sts %s\n" % __version__
+
+
+@pytest.mark.parametrize("how", ["group writable", "world writable", "symlink", "another build"])
+def test_a_planted_zipapp_cache_does_not_run(built, tmp_path, how):
+    """A copy others could write, or planted as a symlink, or another build's copy under this
+    build's name: not used, even sealed anew."""
+    env, unpacked = _unpack_once(built, tmp_path)
+    if how == "symlink":
+        planted = tmp_path / "planted"
+        shutil.copytree(str(unpacked), str(planted))
+        shutil.rmtree(str(unpacked))
+        os.symlink(str(planted), str(unpacked))
+        _plant_start(planted)
+        _reseal(built, planted, unpacked.name)
+    elif how == "another build":
+        _plant_start(unpacked)
+        _reseal(built, unpacked, unpacked.name.rsplit("-", 1)[0] + "-0123456789abcdef")
+    else:
+        _plant_start(unpacked)
+        _reseal(built, unpacked, unpacked.name)
+        unpacked.chmod(0o770 if how == "group writable" else 0o707)
+    assert _version(built, env, tmp_path) == "kubectl-sts %s\n" % __version__
+    if how.endswith("writable"):        # the same copy, private again: the user's own, used
+        unpacked.chmod(0o700)
+        assert _version(built, env, tmp_path) == "PLANTED\n"
 
 
 def test_zipapp_refuses_an_old_python_clearly():

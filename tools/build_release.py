@@ -77,9 +77,13 @@ MAIN = '''\
 
 Python caches no bytecode for what it imports from a zip, so every start would compile the
 plugin and click anew. The first run unpacks the archive once into a directory named after
-this build (under $XDG_CACHE_HOME or ~/.cache, kubectl-sts/zipapp/) and compiles what every
-command imports; later runs import from there. If that directory cannot be written, it runs
-from the zip."""
+this build (under $XDG_CACHE_HOME or ~/.cache, kubectl-sts/zipapp/), compiles it all and
+seals it: .complete holds the build and, per top-level package, a digest of its files'
+names, modes, sizes and times. Later runs use it only if it and the folders above it that
+the bootstrap made are this user's, writable by nobody else and no symlink, and it holds the
+build's packages and no other; each package's files are checked against the seal before
+its first import (the start path checks only what it imports). Anything else, or a folder
+that cannot be written, and it runs from the zip."""
 import os
 import sys
 
@@ -87,43 +91,144 @@ if sys.version_info < (3, 9):
     sys.exit("kubectl-sts needs python3 >= 3.9 (this is %d.%d)" % sys.version_info[:2])
 
 BUILD = "{build}"
-# what every command imports (the kubernetes client, for exec credentials only, compiles
-# when first imported)
-COMPILED = ("kubectl_sts", "kubectl_sts_sandbox", "click", "yaml", "tabulate", "urllib3")
+
+
+def _private(path):
+    """A folder (not a symlink) of this user's that nobody else may write."""
+    import stat
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return (stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+            and not info.st_mode & 0o022)
+
+
+def _top(name):
+    """The import name a top-level entry serves: six.py -> six, yaml -> yaml."""
+    return name.split(".")[0]
+
+
+def _digest(root, top):
+    """A digest of the top-level entries serving `top` and every file under them: paths,
+    modes, sizes, modification times; None if one is neither a file nor a folder."""
+    import hashlib
+    import stat
+    digest = hashlib.sha256()
+    pending = sorted((name for name in os.listdir(root)
+                      if _top(name) == top and name != ".complete"), reverse=True)
+    while pending:
+        name = pending.pop()
+        info = os.lstat(os.path.join(root, name))
+        if stat.S_ISDIR(info.st_mode):
+            digest.update(repr((name, "dir")).encode())
+            pending.extend(sorted((os.path.join(name, child) for child in
+                                   os.listdir(os.path.join(root, name))), reverse=True))
+        elif stat.S_ISREG(info.st_mode):
+            digest.update(repr((name, info.st_mode, info.st_size,
+                                info.st_mtime_ns)).encode())
+        else:
+            return None
+    return digest.hexdigest()
+
+
+def _seal(root):
+    """What .complete holds: the build (a digest of the archive's entries, from the archive
+    running now), then each top-level package and the digest of its files."""
+    lines = [BUILD]
+    for top in sorted({_top(name) for name in os.listdir(root) if name != ".complete"}):
+        digest = _digest(root, top)
+        if digest is None:
+            return None
+        lines.append("%s %s" % (top, digest))
+    return "\\n".join(lines) + "\\n"
+
+
+def _read_seal(folders, target):
+    """{package: digest} from a sealed copy of this build, or None: it or a folder above it
+    is someone else's, writable by others, a symlink; or it is another build's, or holds a
+    top-level entry the seal does not name."""
+    if not all(_private(folder) for folder in folders + (target,)):
+        return None
+    try:
+        fd = os.open(os.path.join(target, ".complete"),
+                     os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd) as f:
+            lines = f.read().splitlines()
+        names = {_top(name) for name in os.listdir(target) if name != ".complete"}
+        packages = dict(line.split(" ", 1) for line in lines[1:])
+    except (OSError, ValueError):
+        return None
+    if not lines or lines[0] != BUILD:
+        return None
+    return packages if set(packages) == names else None
+
+
+class _Verified:
+    """Before the first import of a top-level package from the unpacked copy, its files are
+    compared with the seal; on a difference every later import comes from the zip."""
+
+    def __init__(self, archive, target, packages):
+        self.archive, self.target, self.pending = archive, target, packages
+
+    def find_spec(self, name, path=None, target=None):
+        expected = self.pending.pop(name.partition(".")[0], None)
+        if (expected is not None and self.target in sys.path
+                and _digest(self.target, name.partition(".")[0]) != expected):
+            sys.path[sys.path.index(self.target)] = self.archive
+            self.pending = {}
+        return None
 
 
 def _unpacked(archive):
-    base = os.path.join(os.environ.get("XDG_CACHE_HOME") or
-                        os.path.join(os.path.expanduser("~"), ".cache"), "kubectl-sts", "zipapp")
-    target = os.path.join(base, BUILD)
-    if os.path.isfile(os.path.join(target, ".complete")):
-        return target
+    """The sealed copy of this build and its packages' digests, unpacked if need be; None:
+    run from the zip."""
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folders = (os.path.join(cache, "kubectl-sts"), os.path.join(cache, "kubectl-sts", "zipapp"))
+    target = os.path.join(folders[1], BUILD)
+    if os.path.lexists(target):
+        return target, _read_seal(folders, target)
     import shutil
     import tempfile
     import zipfile
     try:
-        os.makedirs(base, exist_ok=True)
-        staging = tempfile.mkdtemp(dir=base, prefix=".unpack-")
+        os.makedirs(cache, exist_ok=True)
+        for folder in folders:          # private: 0700, whatever the umask lets through
+            try:
+                os.mkdir(folder, 0o700)
+            except FileExistsError:
+                pass
+        if not all(_private(folder) for folder in folders):
+            return target, None
+        staging = tempfile.mkdtemp(dir=folders[1], prefix=".unpack-")      # 0700
         try:
             with zipfile.ZipFile(archive) as zf:
                 zf.extractall(staging)
-            import compileall
-            for package in COMPILED:            # bytecode even under PYTHONDONTWRITEBYTECODE
-                compileall.compile_dir(os.path.join(staging, package), quiet=2)
-            open(os.path.join(staging, ".complete"), "w").close()
+            import compileall       # all of it, even under PYTHONDONTWRITEBYTECODE: no
+            compileall.compile_dir(staging, quiet=2)    # bytecode is written later
+            seal = _seal(staging)
+            if seal is None:
+                return target, None
+            fd = os.open(os.path.join(staging, ".complete"),
+                         os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
+                         0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(seal)
             os.rename(staging, target)          # atomic; another run may have won the race
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     except (OSError, zipfile.BadZipFile):
         pass
-    return target if os.path.isfile(os.path.join(target, ".complete")) else None
+    return target, _read_seal(folders, target)
 
 
 _archive = os.path.dirname(os.path.abspath(__file__))
 if os.path.isfile(_archive) and sys.path and os.path.abspath(sys.path[0]) == _archive:
-    _target = _unpacked(_archive)
-    if _target:
+    _target, _packages = _unpacked(_archive)
+    if _packages is not None:
         sys.path[0] = _target
+        sys.dont_write_bytecode = True      # the sealed copy stays as sealed
+        sys.meta_path.insert(0, _Verified(_archive, _target, _packages))
 
 if os.path.basename(sys.argv[0]) == "kubectl_complete-sts":
     # kubectl's plugin completion: the same file linked as kubectl_complete-sts
@@ -233,8 +338,9 @@ def source_date_epoch():
 
 
 def build_id(entries):
-    """Names the unpacked copy of a build: a digest of every entry but __main__.py."""
-    digest = hashlib.sha256()
+    """Names the unpacked copy of a build: a digest of every entry but __main__.py, and of
+    the bootstrap's code (a new bootstrap never takes an older one's unpacked copy)."""
+    digest = hashlib.sha256(MAIN.encode())
     for name, data in sorted(entries):
         digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
     return "%s-%s" % (version(), digest.hexdigest()[:16])

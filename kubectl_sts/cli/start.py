@@ -5,7 +5,7 @@ then hands everything else to cli.main.
 The top-level help is rendered by click once and kept in kubectl's cache directory
 ($KUBECACHEDIR, else ~/.kube/cache), keyed by everything it depends on: the version, the
 modules it is made from (HELP_SOURCES), the program name and the terminal width. Any doubt (no
-cache, unreadable) and click renders it."""
+cache, unreadable, not trusted, a control character in it) and click renders it."""
 
 import os
 import sys
@@ -57,19 +57,29 @@ def _help() -> int:
     from .program import prog_name, terminal_width     # not for --version
     path = help_cache_path(prog_name(), terminal_width())
     if path:
-        try:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-        except (OSError, ValueError):
-            text = None
+        text = _kept_help(path)
         if text:
             sys.stdout.write(text)
             return 0
     from . import app as cli
     from ..client.cache import store_text
+    from ..k8s.privatefiles import printable
     with cli.cli.make_context(prog_name(), [], resilient_parsing=True) as ctx:
-        text = ctx.get_help() + "\n"
+        text = printable(ctx.get_help() + "\n")
     sys.stdout.write(text)
     if path:
         store_text(path, text)
     return 0
+
+
+def _kept_help(path: str) -> "str | None":
+    """The kept help at `path`, only from a trusted entry (a regular file of this user that
+    nobody else may write: the cache folder may be shared) holding no terminal control
+    character (click's help has none: such an entry was planted). None: render it anew."""
+    from ..k8s.privatefiles import printable, read_trusted
+    data = read_trusted(path)
+    try:
+        text = None if data is None else data.decode("utf-8")
+    except ValueError:
+        return None
+    return text if text and printable(text) == text else None

@@ -10,6 +10,8 @@ reads the help text from here before anything else is loaded."""
 
 import os
 
+from ..k8s.privatefiles import read_trusted, write_private
+
 
 def cache_dir(flag: "str | None" = None) -> str:   # a string: no typing import
     """The cache directory kubectl would use."""
@@ -33,11 +35,13 @@ def entry_path(root: str, server: str, *parts: str) -> str:
 
 
 def load(path: str) -> object:
+    """The entry at `path`; None when absent, unreadable, or not trusted (a symlink, someone
+    else's, writable by others: a shared cache folder may hold planted entries)."""
     import json
+    data = read_trusted(path)
     try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError):
+        return None if data is None else json.loads(data.decode("utf-8"))
+    except ValueError:
         return None
 
 
@@ -49,17 +53,9 @@ def store(path: str, value: object) -> None:
 
 
 def store_text(path: str, text: str) -> None:
-    import tempfile
+    """Write `text` as a private file (0600, folders 0700, no symlink followed); failures
+    are ignored."""
     try:
-        directory = os.path.dirname(path)
-        os.makedirs(directory, mode=0o750, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        write_private(path, text)
     except OSError:
         pass

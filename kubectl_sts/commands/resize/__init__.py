@@ -17,6 +17,7 @@ import click
 from ...errors import (Conflict, NotFound, PodFailed, Refused, StsError, UsageError, WaitTimeout,
                       interrupt_code, reworded)
 from ...client.paths import path
+from ...k8s.privatefiles import write_private
 from ..shell import confirm, connect, core_path, delete_options, get_statefulset, sts_path
 from ..options import Duration, dry_run_option, name_argument, no_headers_option, output_option
 
@@ -425,11 +426,8 @@ class Resize:
                "template": self.template, "pods": self.pods_before, "statefulSet": live,
                "uid": live["metadata"].get("uid"), "run": self.run_id, "pid": os.getpid(),
                "host": socket.gethostname(), "state": state}
-        os.makedirs(os.path.dirname(os.path.abspath(self.backup)), exist_ok=True)
-        temporary = self.backup + ".tmp"
-        with open(temporary, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=1, sort_keys=True)
-        os.replace(temporary, self.backup)
+        # 0600 in 0700 folders (it holds the pod template), no planted symlink followed
+        write_private(self.backup, json.dumps(doc, indent=1, sort_keys=True))
         self.saved = live if state == "running" else None
         if state == "running":
             self.say("backup of statefulset %s: %s" % (self.name, self.backup))
