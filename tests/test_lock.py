@@ -133,3 +133,19 @@ def test_each_writing_run_holds_the_lease_while_it_runs(sandbox, apps, core, nam
     finally:
         step.kill()
         step.wait()
+
+
+@pytest.mark.parametrize("argv", [
+    ["restart", "web", "--yes"],
+    ["repair", "web", "--ordinal", "0", "--yes"],
+    ["resize", "web", "--size", "2Gi", "--yes"],
+    ["pvc", "web", "--prune", "--yes"],
+], ids=["restart", "repair", "resize", "pvc --prune"])
+def test_every_writing_command_respects_the_lock(argv, apps, core, namespace, kubectl, cli):
+    """Issue 27, item 4: `restart` during `rollout --all` took web-0 and web-2 down together;
+    now each writing command refuses while another run holds the set (exit 6)."""
+    create_settled(apps, core, namespace, replicas=1)
+    _plant(kubectl, namespace)
+    code, out, err = cli(*argv)
+    assert code == EXIT_CONFLICT, (argv, out, err)
+    assert "being changed by another kubectl-sts: rollout web --all" in err

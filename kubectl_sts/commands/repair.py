@@ -19,7 +19,7 @@ from ..errors import (ApiError, Conflict, PodFailed, Refused, StsError, Transpor
 from ..k8s.taints import OUT_OF_SERVICE
 from .shell import (confirm, connect, core_path, delete_options, get_statefulset,
                     wait_new_incarnation)
-from .options import Duration, Integer, dry_run_option, name_argument
+from .options import Duration, Integer, dry_run_option, lock_options, name_argument
 
 if TYPE_CHECKING:
     from ..client.connection import Connection
@@ -42,6 +42,8 @@ class RepairOptions(NamedTuple):
     timeout_s: float
     yes: bool
     dry_run: str
+    wait_lock: Optional[float] = None
+    force: bool = False
 
 
 @click.command()
@@ -64,6 +66,7 @@ class RepairOptions(NamedTuple):
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @dry_run_option("Show the diagnosis and plan only (client), or also send the writes with "
                 "dryRun=All (server).")
+@lock_options(force=True)
 @click.pass_context
 def repair(ctx: click.Context, **flags: Any) -> int:
     """Diagnose one stuck ordinal and apply the remedy.
@@ -127,6 +130,14 @@ def ways_out(row: Obj) -> List[str]:
 
 
 def run(conn: "Connection", options: RepairOptions) -> int:
+    """Hold the set's lock (commands/locking.py) while it runs."""
+    from .locking import holding
+    with holding(conn, options.name, "repair %s --ordinal %d" % (options.name, options.ordinal),
+                 options.force, options.wait_lock, options.dry_run):
+        return _run(conn, options)
+
+
+def _run(conn: "Connection", options: RepairOptions) -> int:
     """Read, diagnose (core.diagnosis), show the plan, ask, write, wait until Ready again."""
     from ..core.diagnosis import Facts, diagnose
     from ..core.rollout.stuck import set_verdict, verdict_text

@@ -16,7 +16,8 @@ from ..errors import (ApiError, Conflict, NotFound, PodFailed, Refused, StsError
                       reworded)
 from .shell import (confirm, connect, core_path, delete_options, get_statefulset,
                     wait_new_incarnation)
-from .options import Duration, OneOf, dry_run_option, name_argument, no_headers_option
+from .options import (Duration, OneOf, dry_run_option, lock_options, name_argument,
+                      no_headers_option)
 
 if TYPE_CHECKING:
     from ..client.connection import Connection
@@ -37,6 +38,7 @@ class RestartOptions(NamedTuple):
     yes: bool
     dry_run: str
     ordinals: Optional[List[int]] = None    # --ordinals parsed (validate); None: all
+    wait_lock: Optional[float] = None
 
 
 @click.command()
@@ -53,11 +55,13 @@ class RestartOptions(NamedTuple):
               metavar="DURATION", help="How long one ordinal may take (the eviction's wait "
               "for a budget included).")
 @click.option("--force", is_flag=True, help="Delete the pod (uid precondition) when no "
-              "eviction can pass its PodDisruptionBudget.")
+              "eviction can pass its PodDisruptionBudget; take over the set's lock from "
+              "another kubectl-sts operation.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @dry_run_option("Show the plan only (client), or also send each eviction with dryRun=All "
                 "(server).")
 @no_headers_option
+@lock_options(force=False)
 @click.pass_context
 def restart(ctx: click.Context, **flags: Any) -> int:
     """Restart a StatefulSet's pods one at a time, through the Eviction API.
@@ -92,6 +96,14 @@ def validate(options: RestartOptions) -> RestartOptions:
 
 
 def run(conn: "Connection", options: RestartOptions) -> int:
+    """Hold the set's lock (commands/locking.py) while it runs."""
+    from .locking import holding
+    with holding(conn, options.name, "restart %s" % options.name, options.force,
+                 options.wait_lock, options.dry_run):
+        return _run(conn, options)
+
+
+def _run(conn: "Connection", options: RestartOptions) -> int:
     session = Restart(conn, options.name, options.settle, options.timeout_s)
     try:
         return _restart(session, options)

@@ -19,7 +19,8 @@ from ...errors import (Conflict, NotFound, PodFailed, Refused, StsError, UsageEr
 from ...client.paths import path
 from ...k8s.privatefiles import write_private
 from ..shell import confirm, connect, core_path, delete_options, get_statefulset, sts_path
-from ..options import Duration, dry_run_option, name_argument, no_headers_option, output_option
+from ..options import (Duration, dry_run_option, lock_options, name_argument, no_headers_option,
+                       output_option)
 
 if TYPE_CHECKING:
     from ...client.connection import Connection
@@ -41,6 +42,7 @@ class ResizeOptions(NamedTuple):
     timeout_s: float
     backup_file: Optional[str]
     resume: bool
+    wait_lock: Optional[float] = None
 
 
 @click.command()
@@ -52,7 +54,7 @@ class ResizeOptions(NamedTuple):
 @click.option("--include-orphans", is_flag=True, help="Also grow the claims of ordinals "
               "outside the range (kept by a scale-down).")
 @click.option("--force", is_flag=True, help="Go ahead although another controller owns the "
-              "StatefulSet.")
+              "StatefulSet; take over its lock from another kubectl-sts operation.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @dry_run_option("Show the plan only (client), or also send the claim patches and the delete "
                 "with dryRun=All (server).")
@@ -65,6 +67,7 @@ class ResizeOptions(NamedTuple):
 @click.option("--resume", is_flag=True, help="Finish an interrupted run: create the set again "
               "from its backup.")
 @no_headers_option
+@lock_options(force=False)
 @click.pass_context
 def resize(ctx: click.Context, **flags: Any) -> int:
     """Grow a StatefulSet's volumes without restarting a pod.
@@ -99,8 +102,16 @@ def validate(options: ResizeOptions) -> ResizeOptions:
 
 
 def run(conn: "Connection", options: ResizeOptions) -> int:
+    from ..locking import holding        # the set's lock, held while resizing
+    with holding(conn, options.name, "resize %s --size %s" % (options.name, options.size),
+                 options.force, options.wait_lock, options.dry_run):
+        return _run(conn, options)
+
+
+def _run(conn: "Connection", options: ResizeOptions) -> int:
     # with -o json|yaml stdout carries the plan document only; progress goes to stderr
     say = functools.partial(click.echo, err=not options.output.table)
+    from .recover import default_backup
     backup = options.backup_file or default_backup(conn, options.name)
     session = Resize(conn, options.name, options.size, options.template, options.timeout_s,
                      backup, say)
@@ -180,14 +191,6 @@ def _resize(session: "Resize", options: ResizeOptions) -> int:
         session.recreate(sts)
     session.report(sts, the_plan, before)
     return 0
-
-
-def default_backup(conn: "Connection", name: str) -> str:
-    from ...client.cache import server_directory
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local",
-                                                            "state")
-    return os.path.join(base, "kubectl-sts", "resize", server_directory(conn.server),
-                        conn.namespace, "%s.json" % name)
 
 
 class Resize:

@@ -14,6 +14,7 @@ from ...errors import Conflict, NotFound, StsError, UsageError, reworded
 from ..shell import confirm, get_statefulset, sts_path
 
 if TYPE_CHECKING:
+    from ...client.connection import Connection
     from . import Resize, ResizeOptions
 
 Obj = Dict[str, Any]
@@ -177,3 +178,11 @@ def post(session: "Resize", live: Obj, body: Obj, size: Optional[str]) -> Obj:
         if found is None:
             raise
         return found
+
+
+def default_backup(conn: "Connection", name: str) -> str:
+    from ...client.cache import server_directory
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local",
+                                                            "state")
+    return os.path.join(base, "kubectl-sts", "resize", server_directory(conn.server),
+                        conn.namespace, "%s.json" % name)
