@@ -8,7 +8,6 @@
   exit code N`), exit 4, the plugin's stderr passed through, and no stray log line."""
 
 import os
-import socket
 import stat
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import sys
 import pytest
 import yaml
 
+from helpers import closed_port
 from kubectl_sts.errors import EXIT_CONFIG, EXIT_FORBIDDEN, EXIT_UNREACHABLE, redact, redact_url
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -41,14 +41,6 @@ def test_redact_url(url, shown):
     assert redact_url(url) == shown
     assert redact("error: cannot reach %s: refused" % url) == "error: cannot reach %s: refused" \
         % shown
-
-
-def closed_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def plugin(*args, kubeconfig, env=None):
