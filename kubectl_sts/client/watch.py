@@ -129,10 +129,10 @@ class Watch:
                 out[key] = dict(informer.items)
         return out
 
-    def fresh(self) -> Snapshot:
+    def fresh(self, retry_budget: float = 5) -> Snapshot:
         """Every collection listed again now; the informers take the fresh state too (so what
         a command reads after the wait agrees with what the wait judged)."""
-        listings = {key: self.conn.request("GET", path, query, retry_budget=5)
+        listings = {key: self.conn.request("GET", path, query, retry_budget=retry_budget)
                     for key, (path, query) in self.specs.items()}
         for key, listing in listings.items():
             self.informers[key].replace(listing)
@@ -252,7 +252,8 @@ def _last_look(watch: Watch, judge: Judge, now: float,
     """The deadline passed: judge a fresh read, so the answer is about the cluster as it is."""
     failing = watch.failing()
     try:
-        snapshot = watch.fresh()
+        # one attempt when the watches are failing: the wait ends at its deadline, not later
+        snapshot = watch.fresh(retry_budget=0 if failing is not None else 5)
     except StsError as exc:
         if trouble is not None and trouble.error is not None:
             return Outcome("unreachable", error=given_up(trouble.error, _since(trouble),
