@@ -91,6 +91,7 @@ def test_status_watch_in_a_pipe_ends_with_exit_5(sandbox, namespace, down, apps,
     code, out, err = finished(run)
     assert code == EXIT_UNREACHABLE, (out, err)
     assert "web-0" in out                                 # the view came first
+    assert "\nNot shown: error: cannot reach the cluster at " in out   # then the outage
     assert the_message(err, server_of(kubeconfig)).endswith(", gave up after 2s)")
 
 
