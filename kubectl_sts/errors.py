@@ -2,6 +2,7 @@
 decided in one table, at the CLI edge (cli/app.py, EXIT_FOR); the EXIT_* numbers are documented
 in README.md."""
 
+import re
 from typing import Any, Dict, Optional, Set, Type
 
 EXIT_OK = 0
@@ -58,6 +59,10 @@ class NotFound(ApiError):
 
 class Unauthorized(ApiError):
     """401: no valid credentials."""
+
+
+class CredentialsFailed(Unauthorized):
+    """The kubeconfig's exec credential plugin failed: no request was sent (exit 4, as 401)."""
 
 
 class Forbidden(ApiError):
@@ -169,10 +174,47 @@ def register_secret(value: Any) -> None:
                 _SECRETS.add(line)
 
 
+# a URL in a message, and the query parameters whose values are credentials (access_token,
+# id_token, X-Amz-Signature, sig, password, api_key, client_secret, ...)
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]*[^\s\"'<>.,;:)\]]")
+_SECRET_PARAM = re.compile(r"token|passw|pwd|secret|key|sig|auth|credential|session|code",
+                           re.IGNORECASE)
+
+
+def redact_url(url: str) -> str:
+    """`url` as it may be printed: a password in its userinfo as `***` (`https://admin:***@h`,
+    what kubectl prints: Go's net/http stripPassword), a userinfo without a password (which may
+    be a token) as `***`, and the values of token-like query parameters as `***`. Every message
+    that names a URL prints it through this (redact() applies it to any text)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    cut = min([i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0],
+              default=len(rest))
+    authority, tail = rest[:cut], rest[cut:]
+    if "@" in authority:
+        userinfo, host = authority.rsplit("@", 1)
+        user, colon, _ = userinfo.partition(":")
+        authority = "%s:***@%s" % (user, host) if colon else "***@%s" % host
+    path, qmark, query = tail.partition("?")
+    if qmark:
+        query, hash_, fragment = query.partition("#")
+        params = []
+        for param in query.split("&"):
+            name, eq, value = param.partition("=")
+            params.append("%s=***" % name if eq and value and _SECRET_PARAM.search(name)
+                          else param)
+        tail = path + "?" + "&".join(params) + hash_ + fragment
+    return "%s://%s%s" % (scheme, authority, tail)
+
+
 def redact(text: str) -> str:
-    """`text` with every registered secret replaced by <redacted>."""
-    if not isinstance(text, str) or not _SECRETS:
+    """`text` with every registered secret replaced by <redacted>, and every URL in it passed
+    through redact_url()."""
+    if not isinstance(text, str):
         return text
+    if "://" in text:
+        text = _URL.sub(lambda m: redact_url(m.group(0)), text)
     for secret in sorted(_SECRETS, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, "<redacted>")

@@ -3,6 +3,7 @@ sleep loops), raw requests."""
 
 import contextlib
 import os
+import socket
 import time
 
 import builders
@@ -253,3 +254,10 @@ def own_sandbox(**settings):
             yield sb, api
         finally:
             api.close()
+
+
+def closed_port():
+    """A local TCP port nothing listens on (bound once, then closed)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

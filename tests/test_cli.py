@@ -10,6 +10,7 @@ import sys
 import pytest
 import yaml
 
+from helpers import closed_port
 from kubectl_sts import __version__
 from kubectl_sts.cli.app import main
 from kubectl_sts.errors import EXIT_CONFIG, EXIT_NOT_FOUND, EXIT_UNREACHABLE, EXIT_USAGE
@@ -45,14 +46,6 @@ def write_kubeconfig(path, contexts, current=None, server="http://127.0.0.1:1"):
            "current-context": current or next(iter(contexts))}
     path.write_text(yaml.safe_dump(doc))
     return str(path)
-
-
-def closed_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 # -- help, version, start-up ------------------------------------------------------------------

@@ -188,6 +188,34 @@ def test_judge_failing_shows_what_it_can_while_a_watch_fails():
     assert seen == [["events", "pods"]]
 
 
+@pytest.mark.parametrize("timeout, judge_failing, want_waited", [
+    (None, True, 60.0),         # status --watch: no deadline, the budget ends it
+    (600, False, 60.0),         # a long --timeout: the budget first
+    (20, False, 20.0),          # a short --timeout: the deadline first
+])
+def test_a_watch_failing_for_the_unreachable_budget_ends_the_wait(timeout, judge_failing,
+                                                                  want_waited):
+    clock = FakeClock()
+    down = TransportError("error: cannot reach the cluster at https://h:6443: connection "
+                          "refused")
+    conn = FakeConn({"/pods": TransportError("error: cannot reach the cluster at "
+                                             "https://h:6443: connection refused")})
+    watch = make_watch(clock, conn, pods=FakeInformer({"a": pod("a", False)}, error=down))
+    ended = []
+    runner = threading.Thread(target=lambda: ended.append(
+        wait(watch, all_ready, timeout=timeout, judge_failing=judge_failing)), daemon=True)
+    runner.start()
+    runner.join(10)                             # without the budget, it waits forever
+    assert ended, "the wait did not end"
+    outcome = ended[0]
+    assert outcome.state == "unreachable"
+    assert clock.t == 1000.0 + want_waited
+    assert isinstance(outcome.error, TransportError)
+    assert outcome.error.message.startswith("error: cannot reach the cluster at https://h:6443: "
+                                            "connection refused (unreachable since ")
+    assert outcome.error.message.endswith(", gave up after %gs)" % want_waited)
+
+
 # ---------------------------------------------------------------------------------------------
 # the informer, with scripted list and watch answers
 # ---------------------------------------------------------------------------------------------

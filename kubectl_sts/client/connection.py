@@ -10,7 +10,7 @@ import json
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
-from ..errors import ServerError
+from ..errors import ServerError, StsError, redact_url
 from . import retry
 from .httperrors import api_error, connection_error, parse_retry_after, transport_error
 from .kubeconfig import ConnectionOptions, resolve
@@ -36,6 +36,7 @@ class Connection:
         self.reached = False                # the server has answered once: refusals = restart
         self.retries = 0                    # requests repeated so far (for diagnostics)
         self._built: Optional[Transport] = None
+        self._build_failed: Optional[StsError] = None
         resolved = resolve(options)
         self.context, self.namespace = resolved.context, resolved.namespace
         self.server = resolved.server
@@ -50,8 +51,14 @@ class Connection:
         built = self._built
         if built is None:
             with _TRANSPORT_LOCK:
+                if self._build_failed is not None:
+                    raise self._build_failed    # once: an exec plugin is not run again
                 if self._built is None:
-                    self._built = self._build_transport()
+                    try:
+                        self._built = self._build_transport()
+                    except StsError as exc:
+                        self._build_failed = exc
+                        raise
                 built = self._built
         return built
 
@@ -162,7 +169,7 @@ class Connection:
                 return json.loads(payload) if payload else {}
         except ValueError:
             raise ServerError("error: the server at %s did not answer JSON for %s %s"
-                           % (self.server, method, path))
+                           % (redact_url(self.server), method, path))
 
     def get(self, path: str, **query: Any) -> Any:
         return self.request("GET", path, query)

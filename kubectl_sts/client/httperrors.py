@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any, Dict, Mapping, Optional
 
-from ..errors import ApiError, TransportError, api_error_class, redact
+from ..errors import ApiError, TransportError, api_error_class, redact, redact_url
 
 
 def first_line(exc: BaseException) -> str:
@@ -110,6 +110,7 @@ def parse_retry_after(value: Any) -> Optional[float]:
 def connection_error(exc: BaseException, server: str) -> TransportError:
     """A failed or broken connection to `server` as one line (its phase unknown: None)."""
     text = first_line(exc)
+    server = redact_url(server)
     if "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text:
         message = "error: TLS verification failed for %s: %s" % (server, _tls_reason(text))
     elif "timed out" in text.lower() or "timeout" in type(exc).__name__.lower():

@@ -5,7 +5,8 @@ Gone: the resourceVersion is too old), a stream broken in the middle, or a faile
 informer lists again and watches from there, with bounded exponential backoff, for as long as
 it runs: an API server that restarts, or stays down, is waited for. Waiters read `error`
 (the last failure, None once a list succeeded again) and `error_since` (when the failures
-began) to say "API server unreachable since ..." and give up at their own deadline. No
+began) to say "API server unreachable since ..." and give up at their own deadline, or once
+it has failed for retry.UNREACHABLE_BUDGET seconds in a row (client/watch.py). No
 polling: changes arrive as watch events."""
 
 import threading

@@ -6,7 +6,12 @@ Failures that are safe to repeat:
 - any method: 429 (the server refused before doing anything), and a connection that could
   not be opened (refused, connect timeout) once this process has reached the server (a
   restart); the first contact fails at once (a wrong address).
-Writes are never repeated after a 5xx or a reset: the write may have been applied."""
+Writes are never repeated after a 5xx or a reset: the write may have been applied.
+
+An API server that cannot be reached (refused, reset, timed out) is waited for at most
+UNREACHABLE_BUDGET seconds, whatever the command's --timeout: a request's retries, and a wait
+whose watches keep failing (client/watch.py), give up then with the connection's one line
+(exit 5). A restart takes seconds; a server gone for a minute is not coming back soon."""
 
 import time
 from typing import Callable, Optional, TypeVar, Union
@@ -15,12 +20,14 @@ from ..errors import ApiError, StsError, TransportError, reworded
 
 # The first wait, its doubling cap, the default budget of one request's retries (commands
 # with a --timeout use that instead; read at run time: tests lower it), the longest
-# Retry-After honoured, and the answers worth repeating for a read.
+# Retry-After honoured, the answers worth repeating for a read, and how long an unreachable
+# API server is waited for at most (by a request or a wait; read at run time too).
 BACKOFF_FIRST = 0.2
 BACKOFF_MAX = 5.0
 RETRY_BUDGET = 30.0
 RETRY_AFTER_MAX = 30.0
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+UNREACHABLE_BUDGET = 60.0
 
 
 class _Backoff:
@@ -44,6 +51,12 @@ def retry_wait(exc: StsError, method: str) -> Union[float, _Backoff, None]:
     return None
 
 
+def unreachable_budget() -> float:
+    """Seconds an unreachable API server is waited for, at most (UNREACHABLE_BUDGET, read now:
+    tests lower it)."""
+    return UNREACHABLE_BUDGET
+
+
 def retrying(attempt: Callable[[], T], method: str, budget: Callable[[], Optional[float]],
              on_retry: Callable[[], None]) -> T:
     """`attempt()`, repeated while it fails in a way worth repeating, until `budget()`
@@ -64,7 +77,10 @@ def retrying(attempt: Callable[[], T], method: str, budget: Callable[[], Optiona
             now = time.monotonic()
             if started is None:
                 started = now
-            deadline = started + (budget() or 0)
+            allowed = budget() or 0
+            if isinstance(exc, TransportError):
+                allowed = min(allowed, unreachable_budget())
+            deadline = started + allowed
             left = deadline - now
             if left <= 0:
                 if attempts > 1:

@@ -3,15 +3,16 @@ TLS settings and proxy), the base URL and the auth headers every request carries
 
 The common kubeconfigs (bearer token, client certificate, basic auth; a CA file or data) are
 served by a urllib3 pool built here, without importing the official client, which costs
-~180 ms at start-up. Exec credential plugins and auth providers go through the official
-client's loader, which knows how to run and refresh them."""
+~180 ms at start-up. Auth providers go through the official client's loader, which knows how
+to run and refresh them; an exec credential plugin is run as kubectl runs it (execcred.py) and
+the loader is given what it answered."""
 
 from __future__ import annotations       # the urllib3 types are named, never imported early
 
 import os
 from typing import TYPE_CHECKING, Any, Dict, Tuple
 
-from ..errors import ConfigError, register_secret
+from ..errors import ConfigError, redact_url, register_secret
 from .httperrors import first_line
 from .kubeconfig import (ConnectionOptions, Kubeconfig, b64_text, cluster_of, data_file, is_tls,
                          read_token_file, user_of)
@@ -55,7 +56,7 @@ def fast_transport(config: Kubeconfig) -> Transport:
         valid = False
     if not valid:
         raise ConfigError('error: invalid server URL "%s" in the kubeconfig (want https://host[:port])'
-                       % server[:100])
+                       % redact_url(server)[:100])
     kwargs: Dict[str, Any] = {"num_pools": 4, "maxsize": 8}
     if is_tls(server):
         if cluster.get("insecure-skip-tls-verify"):
@@ -133,6 +134,11 @@ def official_client(config: Kubeconfig) -> Any:
         token = read_token_file(user["tokenFile"])
         resolved = dict(config, users=[{"name": "user", "user": dict(
             {k: v for k, v in user.items() if k != "tokenFile"}, token=token)}])
+    if isinstance(user.get("exec"), dict) and not user.get("token"):
+        # run here, as kubectl runs it (execcred.py): a failure stops the command before any
+        # request; the loader gets the credential the plugin gave instead of the plugin
+        resolved = dict(resolved, users=[{"name": "user", "user": with_exec_credential(
+            user_of(resolved), cluster_of(config))}])
     try:
         k8s_config.load_kube_config_from_dict(resolved, client_configuration=configuration,
                                               persist_config=False)
@@ -141,6 +147,23 @@ def official_client(config: Kubeconfig) -> Any:
     cluster = cluster_of(config)
     configuration.proxy = proxy_for(cluster.get("server", ""), cluster.get("proxy-url"))
     return k8s_client.ApiClient(configuration)
+
+
+def with_exec_credential(user: Dict[str, Any], cluster: Dict[str, Any]) -> Dict[str, Any]:
+    """The kubeconfig user with its exec plugin replaced by what the plugin answered (a token,
+    or a client certificate and key)."""
+    import base64
+    from .execcred import exec_credentials
+    status = exec_credentials(user["exec"], cluster)
+    out = {k: v for k, v in user.items() if k != "exec"}
+    if status.get("clientCertificateData"):
+        for field, key in (("client-certificate-data", "clientCertificateData"),
+                           ("client-key-data", "clientKeyData")):
+            out[field] = base64.b64encode(str(status[key]).encode()).decode()
+            out.pop(field[:-len("-data")], None)
+    if status.get("token"):
+        out["token"] = status["token"]
+    return out
 
 
 def impersonation(options: ConnectionOptions, config: Kubeconfig) -> Headers:

@@ -12,13 +12,20 @@ verdict's `wake` time. When the deadline passes, the collections are listed once
 from the API server, and judged again, as client-go's wait helpers do: a timeout message
 always describes the state the cluster is really in, and a condition that holds in the fresh
 read is success, not a timeout (a lost watch event cannot make a wait lie).
+
+An API server that cannot be reached ends a wait as "unreachable" at its deadline, or sooner:
+once a watch has failed without a break for retry.UNREACHABLE_BUDGET seconds, whatever the
+deadline (none, for `status --watch`). The outcome's `error` is then the one message every
+command prints: the connection's line (`error: cannot reach the cluster at URL: REASON`), since
+when, and how long it was waited for.
 """
 
+import re
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Tuple
 
-from ..errors import StsError
+from ..errors import StsError, TransportError, reworded
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -47,7 +54,9 @@ class Verdict:
 
 class Outcome:
     """How a wait ended: "done", "failed", "timeout" (the verdict on the fresh read), or
-    "unreachable" (the API server failed until the deadline; `error` says how)."""
+    "unreachable" (the API server failed until the deadline, or for UNREACHABLE_BUDGET;
+    `error` says how, in the one message of server loss: commands raise it, perhaps with
+    their advice appended)."""
 
     __slots__ = ("state", "verdict", "error", "fresh", "why")
 
@@ -120,10 +129,10 @@ class Watch:
                 out[key] = dict(informer.items)
         return out
 
-    def fresh(self) -> Snapshot:
+    def fresh(self, retry_budget: float = 5) -> Snapshot:
         """Every collection listed again now; the informers take the fresh state too (so what
         a command reads after the wait agrees with what the wait judged)."""
-        listings = {key: self.conn.request("GET", path, query, retry_budget=5)
+        listings = {key: self.conn.request("GET", path, query, retry_budget=retry_budget)
                     for key, (path, query) in self.specs.items()}
         for key, listing in listings.items():
             self.informers[key].replace(listing)
@@ -147,6 +156,13 @@ class Watch:
                 return informer
         return None
 
+    def failing(self) -> Optional["Informer"]:
+        """The first informer whose last list or watch failed (not yet listed again)."""
+        for informer in self.informers.values():
+            if informer.error is not None:
+                return informer
+        return None
+
     def errors(self) -> Dict[str, StsError]:
         """The collections whose watch is failing now, and how."""
         return {key: i.error for key, i in self.informers.items() if i.error is not None}
@@ -159,19 +175,28 @@ def wait(watch: Watch, judge: Judge, timeout: Optional[float],
          progress: Optional[Callable[[str], None]] = None,
          judge_failing: bool = False) -> Outcome:
     """Judge every change until the verdict is done or failed, or `timeout` seconds pass
-    (None: forever). Progress lines are passed on when they change. A 403/404 on a watch is
+    (None: forever), or a watch has failed for retry.UNREACHABLE_BUDGET seconds in a row
+    ("unreachable"). Progress lines are passed on when they change. A 403/404 on a watch is
     raised (StsError). judge_failing: judge also while a watch fails (the judge shows what
     it can, e.g. a status view listing what could not be read), once each has started."""
+    from .retry import unreachable_budget
     clock = watch.clock
     watch.start()
     deadline = None if timeout is None else clock.now() + timeout
     last_line = None
+    failing_since: Optional[float] = None       # clock time the watches began to fail
     while True:
         watch.changed.clear()
         fatal = watch.fatal()
         if fatal is not None:
             raise fatal
         now = clock.now()
+        failing = watch.failing()
+        if failing is None:
+            failing_since = None
+        elif failing_since is None:
+            failing_since = now
+        give_up = None if failing_since is None else failing_since + unreachable_budget()
         trouble = watch.trouble(starting_only=judge_failing)
         wake = None
         if trouble is None:
@@ -188,25 +213,56 @@ def wait(watch: Watch, judge: Judge, timeout: Optional[float],
             progress(line)
             last_line = line
         if deadline is not None and now >= deadline:
-            return _last_look(watch, judge, now, trouble)
-        until = deadline if wake is None else (wake if deadline is None else min(wake, deadline))
+            return _last_look(watch, judge, now, trouble, timeout or 0)
+        if failing is not None and give_up is not None and now >= give_up \
+                and failing.error is not None:
+            return Outcome("unreachable", error=given_up(failing.error, _since(failing),
+                                                         unreachable_budget()),
+                           why=failing.describe_error())
+        until = min([t for t in (deadline, wake, give_up) if t is not None], default=None)
         if until is None:
             watch.changed.wait()
         else:
             clock.wait(watch.changed, until - now)
 
 
+def given_up(error: StsError, since: Optional[float], waited: float) -> StsError:
+    """The one message of server loss: `error: cannot reach the cluster at URL: REASON
+    (unreachable since 12:00:01, gave up after 60s)` (a copy of `error`, of its type: the
+    same exit code). `since`: time.time() of the first failure."""
+    import copy
+    head = re.sub(r" \(gave up after \d+ attempts in [0-9.]+s\)$", "", error.message)
+    when = time.strftime("%H:%M:%S", time.localtime(since if since else time.time()))
+    state = "unreachable" if isinstance(error, TransportError) else "failing"
+    return reworded(copy.copy(error), "%s (%s since %s, gave up after %s)"
+                    % (head, state, when, _seconds(waited)))
+
+
+def _since(informer: "Informer") -> Optional[float]:
+    since: Optional[float] = getattr(informer, "error_since", None)
+    return since
+
+
+def _seconds(seconds: float) -> str:
+    return "%gs" % round(seconds, 1) if seconds < 120 else "%gm" % round(seconds / 60, 1)
+
+
 def _last_look(watch: Watch, judge: Judge, now: float,
-               trouble: Optional["Informer"]) -> Outcome:
+               trouble: Optional["Informer"], waited: float) -> Outcome:
     """The deadline passed: judge a fresh read, so the answer is about the cluster as it is."""
+    failing = watch.failing()
     try:
-        snapshot = watch.fresh()
+        # one attempt when the watches are failing: the wait ends at its deadline, not later
+        snapshot = watch.fresh(retry_budget=0 if failing is not None else 5)
     except StsError as exc:
         if trouble is not None and trouble.error is not None:
-            return Outcome("unreachable", error=trouble.error, why=trouble.describe_error())
+            return Outcome("unreachable", error=given_up(trouble.error, _since(trouble),
+                                                         waited),
+                           why=trouble.describe_error())
         reason = exc.message[len("error: "):] if exc.message.startswith("error: ") else \
             exc.message
-        return Outcome("unreachable", error=exc, why=reason)
+        since = _since(failing) if failing is not None else None
+        return Outcome("unreachable", error=given_up(exc, since, waited), why=reason)
     verdict = judge(snapshot, now)
     if verdict.done:
         return Outcome("done", verdict, fresh=True)

@@ -227,9 +227,9 @@ def wait_scaled(conn: "Connection", sts: Obj, plan: Obj, timeout: float,
         outcome = wait(watch, settled, timeout, say)
         if outcome.state == "unreachable":
             assert outcome.error is not None        # an unreachable wait says how
-            raise reworded(outcome.error, "error: gave up after %gs: %s; replicas is %d; the "
-                           "controller continues on its own; watch with kubectl sts "
-                           "status %s" % (timeout, outcome.why or "no answer", plan["to"], name))
+            raise reworded(outcome.error, "%s; replicas is %d; the controller continues on "
+                           "its own; watch with kubectl sts status %s"
+                           % (outcome.error.message, plan["to"], name))
         if outcome.state == "failed":
             assert outcome.verdict is not None
             report_claims(plan, watch.snapshot()["claims"], say)

@@ -210,5 +210,8 @@ def watch_status(conn: "Connection", name: str, output: "Output", domain: str) -
 
     with watch:
         outcome = wait(watch, judge, None, show, judge_failing=True)
-    assert outcome.verdict is not None      # no deadline: it ends only on a failed verdict
+    if outcome.state == "unreachable":      # the watches failed for UNREACHABLE_BUDGET
+        assert outcome.error is not None
+        raise outcome.error
+    assert outcome.verdict is not None      # no deadline: else only a failed verdict ends it
     raise outcome.verdict.failed

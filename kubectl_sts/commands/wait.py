@@ -110,6 +110,9 @@ def run(conn: "Connection", options: WaitOptions) -> int:
     with Watch(conn, **collections) as watch:
         outcome = wait(watch, judged, options.timeout_s, progress)
     progress(None)
+    if outcome.state == "unreachable":
+        assert outcome.error is not None    # the one message of server loss (exit 5)
+        raise outcome.error
     if outcome.state == "done":
         assert outcome.verdict is not None
         return finish(conn, options, explain(conn, last, outcome.verdict.result or

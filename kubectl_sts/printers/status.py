@@ -160,4 +160,7 @@ def stream_lines(previous: Optional[View], view: View, wide: bool = False) -> Li
     stuck = view.get("stuck")
     if stuck and stuck != previous.get("stuck"):
         lines.append(verdict_line(stuck))
+    # what could no longer be read (a watch failing: the API server gone), as a terminal shows it
+    lines.extend("Not shown: %s" % what for what in view.get("unreadable") or []
+                 if what not in (previous.get("unreadable") or []))
     return lines

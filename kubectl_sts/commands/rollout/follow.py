@@ -7,7 +7,7 @@ from typing import Any, Dict, List
 
 import click
 
-from ...errors import PodFailed, WaitTimeout, reworded
+from ...errors import PodFailed, WaitTimeout
 from .session import Rollout, fmt
 
 
@@ -55,8 +55,7 @@ def follow(run: Rollout) -> int:
             run.name, headline(row), "; next: %s" % fix if fix else ""))
     if outcome.state == "unreachable":
         assert outcome.error is not None
-        raise reworded(outcome.error, "error: gave up after %s following the rollout of %s: "
-                       "%s" % (fmt(run.timeout), run.name, outcome.why or "no answer"))
+        raise outcome.error
     assert outcome.verdict is not None
     problems = _problems(run)
     raise WaitTimeout("error: timed out after %s following the rollout of %s (%s)%s"

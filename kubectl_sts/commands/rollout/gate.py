@@ -51,11 +51,10 @@ def gate(run: Rollout, partition: int) -> None:
     if outcome.state == "unreachable":
         # the API server restarts (or is gone) and stayed so until the deadline
         assert outcome.error is not None
-        raise reworded(outcome.error, "error: gave up after %s waiting for partition %d: %s; "
-                       "the partition stays at %d as written; continue with: kubectl sts "
-                       "rollout %s %s" % (fmt(run.timeout), partition, outcome.why or "no "
-                                          "answer", partition, run.name, "--to %d" % run.target
-                                          if run.target is not None else "--step"))
+        raise reworded(outcome.error, "%s; the partition stays at %d as written; continue "
+                       "with: kubectl sts rollout %s %s" % (
+                           outcome.error.message, partition, run.name, "--to %d" % run.target
+                           if run.target is not None else "--step"))
     assert outcome.verdict is not None and outcome.verdict.line is not None
     raise WaitTimeout("error: timed out after %s waiting for partition %d: %s"
                       % (fmt(run.timeout), partition, outcome.verdict.line[len("waiting: "):]))

@@ -107,6 +107,9 @@ class Rollout:
                       {"labelSelector": selector_string(sts["spec"]["selector"])}))
             outcome = wait(self.watcher, lambda snapshot, now: Verdict(done=True),
                            self.timeout or 300)
+            if outcome.state == "unreachable":
+                assert outcome.error is not None
+                raise outcome.error
             if not outcome.ok:
                 message = "error: timed out after %s starting to watch %s: %s" % (
                     fmt(self.timeout), self.name, outcome.why or "no answer")
