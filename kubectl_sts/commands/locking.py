@@ -133,19 +133,51 @@ def _renew(conn: "Connection", current: list, stop: threading.Event) -> None:
     while not stop.wait(DURATION / 3):
         lease = current[0]
         try:
-            current[0] = conn.request("PUT", _lease_path(lease["metadata"]["namespace"],
-                                                         lease["metadata"]["name"]),
-                                      body=renewed(lease, time.time()))
+            try:
+                current[0] = conn.request("PUT", _lease_path(lease["metadata"]["namespace"],
+                                                             lease["metadata"]["name"]),
+                                          body=renewed(lease, time.time()))
+            except Conflict:
+                fresh = _still_ours(conn, lease)
+                if fresh is not None:
+                    current[0] = conn.request("PUT", _lease_path(
+                        lease["metadata"]["namespace"], lease["metadata"]["name"]),
+                        body=renewed(fresh, time.time()))
         except StsError:
             # taken over (--force) or the server is away: the run goes on; the lease
             # expires by itself if nobody renews it
             continue
 
 
-def _release(conn: "Connection", lease: Obj) -> None:
+def _still_ours(conn: "Connection", lease: Obj) -> Optional[Obj]:
+    """The lease read again when only its metadata changed under us (the same object, still
+    held by this run), else None. The garbage collector writes it when resize deletes the set
+    with --cascade=orphan: it strips the owner reference (kubernetes/kubernetes
+    pkg/controller/garbagecollector/garbagecollector.go, orphanDependents), so the
+    resourceVersion this run kept is stale though the lock is still its own."""
     meta = lease["metadata"]
     try:
-        conn.request("DELETE", _lease_path(meta["namespace"], meta["name"]),
-                     body=delete_options(meta.get("uid"), meta.get("resourceVersion")))
+        fresh = conn.get(_lease_path(meta["namespace"], meta["name"]))
     except StsError:
-        pass                         # taken over, or gone: it expires by itself
+        return None
+    if fresh["metadata"].get("uid") != meta.get("uid") or \
+            (fresh.get("spec") or {}).get("holderIdentity") != \
+            (lease.get("spec") or {}).get("holderIdentity"):
+        return None
+    return fresh
+
+
+def _release(conn: "Connection", lease: Obj) -> None:
+    for _ in range(3):
+        meta = lease["metadata"]
+        try:
+            conn.request("DELETE", _lease_path(meta["namespace"], meta["name"]),
+                         body=delete_options(meta.get("uid"), meta.get("resourceVersion")))
+            return
+        except Conflict:
+            fresh = _still_ours(conn, lease)
+            if fresh is None:
+                return               # taken over: not ours to delete
+            lease = fresh
+        except StsError:
+            return                   # gone, or the server is away: it expires by itself
