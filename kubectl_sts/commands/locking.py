@@ -54,7 +54,14 @@ def holding(conn: "Connection", name: str, operation: str, force: bool = False,
     if dry_run != "none":
         yield
         return
-    sts = get_statefulset(conn, conn.namespace, name)
+    try:
+        sts = get_statefulset(conn, conn.namespace, name)
+    except NotFound:
+        # no set, no lock (the lease is owned by the set): the command says what a missing
+        # set means to it (resize: finish an interrupted run with --resume, which its own
+        # backup guards against a second run)
+        yield
+        return
     lease = _acquire(conn, sts, operation, force, wait_lock)
     if lease is None:
         yield
