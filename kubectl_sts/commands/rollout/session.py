@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 import click
 
-from ...errors import (Conflict, NotFound, StsError, TransportError, UsageError, WaitTimeout,
-                       reworded)
+from ...errors import (Conflict, NotFound, ServerError, StsError, TransportError, UsageError,
+                       WaitTimeout, reworded)
 from ..shell import Progress, core_path, get_statefulset, sts_path
 
 if TYPE_CHECKING:
@@ -167,7 +167,9 @@ class Rollout:
         """Apply `change(fresh_sts) -> new_sts` (a core transform) and PUT it with the
         resourceVersion it was computed from. On 409, re-read and let `change` re-check the
         plan on the fresh object."""
+        from ...core.lost import may_have_been_applied
         from ...core.rollout import applied
+        lost: Optional[StsError] = None
         for _ in range(5):
             new = change(sts)
             if self.dry_run == "client":
@@ -181,11 +183,12 @@ class Rollout:
             except Conflict:
                 sts = self.read()
                 continue
-            except TransportError as exc:
-                if exc.phase == "sent" and self.dry_run == "none":
-                    # the connection broke after the PUT was sent: it may have been applied.
-                    # Re-read: if it was, go on; if not, the PUT (with the resourceVersion it
-                    # is computed from) is safe to send again.
+            except (TransportError, ServerError) as exc:
+                if may_have_been_applied(exc) and self.dry_run == "none":
+                    # the connection broke after the PUT was sent, or a 5xx: it may have been
+                    # applied. Re-read: if it was, go on; if not, the PUT (with the
+                    # resourceVersion it is computed from) is safe to send again.
+                    lost = exc
                     sts = self.read()
                     if applied(sts, change(sts)):
                         self.last_written = sts
@@ -196,6 +199,9 @@ class Rollout:
                 click.echo("dry-run (server): %s accepted" % describe)
             self.last_written = written
             return written
+        if lost is not None:
+            raise reworded(lost, "%s; %s: not applied (5 tries); see where it stands with: "
+                                 "kubectl sts rollout %s" % (lost.message, describe, self.name))
         raise Conflict("error: the StatefulSet kept changing under us (5 conflicts); re-run")
 
     def set_partition(self, sts: Obj, expected_old: int, value: int, target: Optional[int],
