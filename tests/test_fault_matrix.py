@@ -217,7 +217,8 @@ PARTITION = r"/namespaces/NS/statefulsets/web$"
 
 @pytest.mark.parametrize("method, path, fault, code, says", _matrix(
     ("PUT", PARTITION, "reset", 0, "rollout of web complete: all 3 ordinals run revision"),
-    ("PUT", PARTITION, "503", 0, "rollout of web complete: all 3 ordinals run revision"),
+    ("PUT", PARTITION, "503", EXIT_ERROR, "; set partition 2 was not applied: web stays at "
+     "partition 3; run the same command again to go on"),
     ("PUT", PARTITION, "kill-2nd", EXIT_CONFLICT, LOCKED)))
 def test_rollout(method, path, fault, code, says, sandbox, apps, core, namespace,
                  kubeconfig):

@@ -167,9 +167,7 @@ class Rollout:
         """Apply `change(fresh_sts) -> new_sts` (a core transform) and PUT it with the
         resourceVersion it was computed from. On 409, re-read and let `change` re-check the
         plan on the fresh object."""
-        from ...core.lost import may_have_been_applied
-        from ...core.rollout import applied
-        lost: Optional[StsError] = None
+        from ...core.rollout import applied, rollout_state
         for _ in range(5):
             new = change(sts)
             if self.dry_run == "client":
@@ -183,25 +181,37 @@ class Rollout:
             except Conflict:
                 sts = self.read()
                 continue
-            except (TransportError, ServerError) as exc:
-                if may_have_been_applied(exc) and self.dry_run == "none":
-                    # the connection broke after the PUT was sent, or a 5xx: it may have been
-                    # applied. Re-read: if it was, go on; if not, the PUT (with the
-                    # resourceVersion it is computed from) is safe to send again.
-                    lost = exc
+            except TransportError as exc:
+                if exc.phase == "sent" and self.dry_run == "none":
+                    # the connection broke after the PUT was sent: it may have been applied.
+                    # Re-read: if it was, go on; if not, the PUT (with the resourceVersion it
+                    # is computed from) is safe to send again.
                     sts = self.read()
                     if applied(sts, change(sts)):
                         self.last_written = sts
                         return sts
                     continue
                 raise
+            except ServerError as exc:
+                if self.dry_run != "none":
+                    raise
+                # a 5xx may have been applied too (issue 27): re-read; applied, go on; not
+                # applied, the write is not sent again (a 5xx is not retried) and a stepping
+                # run says where the set stands and how to go on
+                sts = self.read()
+                if applied(sts, change(sts)):
+                    self.last_written = sts
+                    return sts
+                if self.target is not None:
+                    raise reworded(exc, "%s; %s was not applied: %s stays at partition %s; "
+                                        "run the same command again to go on"
+                                   % (exc.message, describe, self.name,
+                                      rollout_state(sts)["partition"]))
+                raise
             if self.dry_run == "server":
                 click.echo("dry-run (server): %s accepted" % describe)
             self.last_written = written
             return written
-        if lost is not None:
-            raise reworded(lost, "%s; %s: not applied (5 tries); see where it stands with: "
-                                 "kubectl sts rollout %s" % (lost.message, describe, self.name))
         raise Conflict("error: the StatefulSet kept changing under us (5 conflicts); re-run")
 
     def set_partition(self, sts: Obj, expected_old: int, value: int, target: Optional[int],
