@@ -87,10 +87,11 @@ def advice(out, err):
     return None
 
 
-def follow(kubeconfig, namespace, argv, code, out, err, killed):
+def follow(kubeconfig, namespace, argv, code, out, err, killed, take=("--force",)):
     """What a user does next: a killed run is run again (the same command); a failed one is
     continued with the command its output gives. The lock a killed run leaves is refused with
-    advice (--wait-lock or --force); that advice is followed too (--force: the holder is dead).
+    advice (--wait-lock DURATION or --force); that advice is followed too with `take`
+    (--force: the holder is dead; or --wait-lock 40s: its lease expires within 30 s).
     Returns the list of (argv, exit code, stdout, stderr) run after the first."""
     steps: List[Tuple[List[str], int, str, str]] = []
     if code == 0 and not killed:
@@ -106,9 +107,10 @@ def follow(kubeconfig, namespace, argv, code, out, err, killed):
         steps.append((nxt, code, out, err))
         if code == 0:
             return steps
-        if "being changed by another kubectl-sts" in err and "--force" not in nxt:
-            assert "--wait-lock" in err and "--force" in err, err
-            nxt = nxt + ["--force"]
+        if "being changed by another kubectl-sts" in err and take[0] not in nxt:
+            assert "wait for it with --wait-lock DURATION, or take it over with --force" in \
+                err, err
+            nxt = nxt + list(take)
             continue
         after = advice(out, err)
         assert after is not None, "no advice printed (exit %d):\n%s\n%s" % (code, out, err)

@@ -75,7 +75,9 @@ def _outcome(sandbox, kubeconfig, namespace, argv, fault, method, path, expect):
         nth = 2 if fault == "kill-2nd" else 1
         code, pid = killed_while_held(sandbox, kubeconfig, namespace, argv, method, path, nth)
         assert code == -9
-        steps = follow(kubeconfig, namespace, argv, code, "", "", killed=True)
+        # one case waits for the dead run's lock to expire, the others take it over
+        take = ["--wait-lock", "40s"] if argv[0] == "restart" else ["--force"]
+        steps = follow(kubeconfig, namespace, argv, code, "", "", killed=True, take=take)
     else:
         kinds: Dict[str, Dict[str, Any]] = {"reset": {"reset": True}, "503": {"status": 503}}
         kind = kinds[fault]
