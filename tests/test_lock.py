@@ -149,3 +149,15 @@ def test_every_writing_command_respects_the_lock(argv, apps, core, namespace, ku
     code, out, err = cli(*argv)
     assert code == EXIT_CONFLICT, (argv, out, err)
     assert "being changed by another kubectl-sts: rollout web --all" in err
+
+
+def test_a_command_that_refuses_its_plan_takes_no_lock(sandbox, apps, core, namespace, cli):
+    """The lock is written only before the command's first write: a refusal after reading
+    (here `--to` above the replica count) writes nothing, not even a lease."""
+    create_settled(apps, core, namespace, replicas=1)
+    before = len(sandbox.request_log)
+    code, out, err = cli("rollout", "web", "--to", "5")
+    assert code == 2, err
+    writes = [(e["method"], e["path"]) for e in sandbox.request_log[before:]
+              if e["method"] != "GET" and namespace in e["path"]]
+    assert writes == []

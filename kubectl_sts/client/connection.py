@@ -35,6 +35,9 @@ class Connection:
         self.retry_budget: Optional[float] = retry.RETRY_BUDGET
         self.reached = False                # the server has answered once: refusals = restart
         self.retries = 0                    # requests repeated so far (for diagnostics)
+        # called once before the first write (not a GET, not a lease, not a dry run): the
+        # set's lock is taken then (commands/locking.py)
+        self.before_write: Optional[Callable[[], None]] = None
         self._built: Optional[Transport] = None
         self._build_failed: Optional[StsError] = None
         resolved = resolve(options)
@@ -99,6 +102,12 @@ class Connection:
         self.retry_budget) have passed since the first failure; retry=False: never.
         `project`: for a list, a function applied to each item as it is decoded (the items
         are then only its results; see k8s/listjson.py)."""
+        hook = self.before_write
+        if hook is not None and method not in ("GET", "HEAD") and \
+                "/apis/coordination.k8s.io/" not in path and not (query or {}).get("dryRun"):
+            self.before_write = None
+            hook()                          # the set's lock, before the first write
+
         def attempt() -> Any:
             return self._request_once(method, path, query, body, content_type, stream,
                                       timeout, project)

@@ -62,20 +62,65 @@ def holding(conn: "Connection", name: str, operation: str, force: bool = False,
         # backup guards against a second run)
         yield
         return
-    lease = _acquire(conn, sts, operation, force, wait_lock)
-    if lease is None:
+    # refuse (or wait) now, before the command reads and plans; write the lease only before
+    # the command's first write (Connection.before_write), so a command that refuses its
+    # plan writes nothing at all
+    if not _free(conn, sts, force, wait_lock):
         yield
         return
     stop = threading.Event()
-    current = [lease]
-    thread = threading.Thread(target=_renew, args=(conn, current, stop), daemon=True)
-    thread.start()
+    current: list = []
+    guard = threading.Lock()
+
+    def take() -> None:
+        with guard:
+            if current:
+                return
+            lease = _acquire(conn, sts, operation, force, wait_lock)
+            if lease is None:
+                current.append(None)
+                return
+            current.append(lease)
+            threading.Thread(target=_renew, args=(conn, current, stop), daemon=True).start()
+    conn.before_write = take
     try:
         yield
     finally:
+        conn.before_write = None
         stop.set()
-        thread.join(timeout=5)
-        _release(conn, current[0])
+        if current and current[0] is not None:
+            _release(conn, current[0])
+
+
+def _free(conn: "Connection", sts: Obj, force: bool, wait_lock: Optional[float]) -> bool:
+    """Whether this run may take the lock: True when free (or --force), after waiting with
+    --wait-lock; a Conflict when another live run holds it; False when leases are forbidden
+    (warned: the command goes on without a lock)."""
+    from ..core.lock import held_text, holder_of, lease_name
+    ns, name = sts["metadata"].get("namespace") or conn.namespace, sts["metadata"]["name"]
+    deadline = None if wait_lock is None else time.monotonic() + wait_lock
+    while True:
+        try:
+            lease = conn.get(_lease_path(ns, lease_name(name)))
+        except NotFound:
+            return True
+        except Forbidden as exc:
+            click.echo("warning: %s: no lock is held, another kubectl-sts may change "
+                       "statefulset %s at the same time" % (exc.message, name), err=True)
+            return False
+        state = holder_of(lease, time.time())
+        if state is None or force:
+            return True
+        if deadline is None:
+            raise Conflict("error: statefulset %s is being changed by another kubectl-sts: "
+                           "%s (the lock: lease %s/%s); wait for it with --wait-lock "
+                           "DURATION, or take it over with --force"
+                           % (name, held_text(name, state), ns, lease_name(name)), 409)
+        if time.monotonic() >= deadline:
+            raise WaitTimeout("error: timed out after %gs waiting for the lock of %s: %s"
+                              % (wait_lock or 0, name, held_text(name, state)))
+        _wait_change(conn, ns, lease_name(name), lease, min(
+            state["expiresIn"] + 0.5, max(0.1, deadline - time.monotonic())))
 
 
 def _acquire(conn: "Connection", sts: Obj, operation: str, force: bool,
