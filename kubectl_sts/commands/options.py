@@ -3,6 +3,8 @@ supports, TYPE/NAME arguments, the list-view flags (-l, --sort-by, --show-labels
 --no-headers for every command that prints a table, and flag values checked with kubectl's
 words (pflag's `invalid argument`)."""
 
+import re
+import threading
 from typing import Any, Callable, List, Optional, Sequence, TypeVar
 
 import click
@@ -14,8 +16,15 @@ Param = Optional[click.Parameter]
 Ctx = Optional[click.Context]
 
 
+INT32_MIN, INT32_MAX = -2 ** 31, 2 ** 31 - 1
+_DECIMAL = re.compile(r"[+-]?[0-9]+")
+
+
 class Integer(click.ParamType):
-    """An integer flag value; a bad one is pflag's `invalid argument ... strconv.ParseInt`."""
+    """An integer flag value, an int32 as the API takes counts (replicas, partition,
+    ordinals); a bad one is pflag's `invalid argument ... strconv.ParseInt` (spf13/pflag
+    int32.go int32Value.Set: strconv.ParseInt(s, 0, 32), whose range error is `value out of
+    range`), never an int of a thousand digits."""
     name = "integer"
 
     def __init__(self, min: Optional[int] = None) -> None:
@@ -25,11 +34,15 @@ class Integer(click.ParamType):
         if isinstance(value, int):
             number = value
         else:
-            try:
-                number = int(str(value).strip(), 10)
-            except ValueError:
+            text = str(value).strip()
+            if not _DECIMAL.fullmatch(text):
                 self.fail('invalid argument "%s" for "%s" flag: strconv.ParseInt: parsing "%s": '
                           'invalid syntax' % (value, _flag(param), value), param, ctx)
+            digits = text.lstrip("+-").lstrip("0")
+            number = int(text, 10) if len(digits) <= 10 else INT32_MAX + 1
+        if not INT32_MIN <= number <= INT32_MAX:
+            self.fail('invalid argument "%s" for "%s" flag: strconv.ParseInt: parsing "%s": '
+                      'value out of range' % (value, _flag(param), value), param, ctx)
         if self.min is not None and number < self.min:
             self.fail('invalid argument "%s" for "%s" flag: must be at least %d'
                       % (value, _flag(param), self.min), param, ctx)
@@ -48,7 +61,9 @@ class Number(click.ParamType):
 
 
 class Duration(click.ParamType):
-    """A duration flag value (`30s`, `5m`, `1h30m`, `250ms`, bare seconds), in seconds."""
+    """A duration flag value (`30s`, `5m`, `1h30m`, `250ms`, bare seconds), in seconds, within
+    Go's time.Duration (k8s/durations.py). The few nanoseconds of Go's range beyond what
+    Python's waits take (threading.TIMEOUT_MAX, 292 years) are cut to it."""
     name = "duration"
 
     def convert(self, value: Any, param: Param, ctx: Ctx) -> float:
@@ -56,7 +71,7 @@ class Duration(click.ParamType):
             return float(value)
         from ..k8s.durations import parse_duration
         try:
-            return parse_duration(value)
+            return min(parse_duration(value), threading.TIMEOUT_MAX)
         except ValueError:
             # pflag's wording around Go's time.ParseDuration error
             self.fail('invalid argument "%s" for "%s" flag: time: invalid duration "%s"'

@@ -8,7 +8,7 @@ from typing import Any, Dict, Iterable, List, Optional
 
 from ..k8s import statefulset as facts
 from ..k8s.conditions import find_condition, is_condition_true
-from ..k8s.quantity import canonical_quantity, quantity_value
+from ..k8s.quantity import canonical_quantity, quantity_capped, quantity_value
 from ..k8s.storage import (NODE_RESIZE_IN_PROGRESS, NODE_RESIZE_PENDING, claim_capacity,
                            claim_request, class_of, storage_of)
 
@@ -37,6 +37,9 @@ def parse_size(size: str) -> str:
     wanted = quantity_value(size)
     if wanted is None or wanted <= 0:
         raise PlanError('invalid size "%s": use a quantity such as 20Gi' % size)
+    if quantity_capped(size):       # resource.ParseQuantity would store 2^63-1 instead
+        raise PlanError('invalid size "%s": larger than a quantity holds (at most '
+                        '9223372036854775807, about 8Ei)' % size)
     return canonical_quantity(size)
 
 

@@ -3,7 +3,7 @@ functions from the plain API objects. (The claims' view and `pvc`'s decisions: p
 plan's text: printers/scale.py.)"""
 
 import datetime
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from ..k8s import statefulset as facts
 from ..k8s.humanreadable import pod_status_reason
@@ -12,6 +12,8 @@ from .pods import is_ready
 from .pvc import claim_view, claims_of
 
 Obj = Dict[str, Any]
+PLAN_LIMIT = 500        # entries per list of a plan document; the rest are counted
+NAMED = 20              # pods named in one message or progress line; the rest are counted
 
 
 def plan_scale(sts: Obj, pods: List[Obj], claims: List[Obj], pvs: Optional[Dict[str, Obj]],
@@ -34,14 +36,18 @@ def plan_scale(sts: Obj, pods: List[Obj], claims: List[Obj], pvs: Optional[Dict[
             "podManagementPolicy": facts.pod_management(sts),
             "resourceVersion": sts["metadata"].get("resourceVersion"),
             "podsLeaving": [], "podsComing": [], "claims": [], "risks": []}
-    leaving = list(range(start + old - 1, start + replicas - 1, -1))
-    coming = list(range(start + old, start + replicas))
-    for ordinal in leaving:
+    # ranges, never lists: a set scaled to a million (or 2^31-1) replicas costs what is
+    # listed (PLAN_LIMIT entries per list, the rest counted in "omitted"), not its size
+    leaving = range(start + old - 1, start + replicas - 1, -1)
+    coming = range(start + old, start + replicas)
+    plan["omitted"] = {"podsLeaving": max(0, len(leaving) - PLAN_LIMIT),
+                       "podsComing": max(0, len(coming) - PLAN_LIMIT), "claims": 0}
+    for ordinal in leaving[:PLAN_LIMIT]:
         pod = by_ordinal.get(ordinal)
         plan["podsLeaving"].append({
             "ordinal": ordinal, "pod": facts.pod_name(name, ordinal), "exists": pod is not None,
             "ready": bool(pod and is_ready(pod))})
-    for ordinal in coming:
+    for ordinal in coming[:PLAN_LIMIT]:
         plan["podsComing"].append({"ordinal": ordinal, "pod": facts.pod_name(name, ordinal)})
     for (template, ordinal), claim in sorted(owned.items(), key=lambda kv: (-kv[0][1], kv[0][0])):
         if ordinal in leaving:
@@ -54,12 +60,20 @@ def plan_scale(sts: Obj, pods: List[Obj], claims: List[Obj], pvs: Optional[Dict[
             entry["action"] = "reattach"
             entry["dataLoss"] = False
             plan["claims"].append(entry)
+    templates = facts.claim_templates(sts)
+    to_create = len(coming) * len(templates) - sum(
+        1 for (template, ordinal) in owned if ordinal in coming and template in templates)
+    created = 0
     for ordinal in coming:
-        for template in facts.claim_templates(sts):
-            if (template, ordinal) not in owned:
+        if created >= PLAN_LIMIT:
+            break
+        for template in templates:
+            if (template, ordinal) not in owned and created < PLAN_LIMIT:
                 plan["claims"].append({"name": facts.claim_name(template, name, ordinal),
                                        "template": template, "ordinal": ordinal,
                                        "action": "create", "dataLoss": False})
+                created += 1
+    plan["omitted"]["claims"] = to_create - created
     plan["risks"] = scale_risks(sts, by_ordinal, pdbs, replicas, min_replicas, plan)
     plan["refused"] = [r for r in plan["risks"] if r["refuses"]]
     return plan
@@ -74,14 +88,13 @@ def scale_risks(sts: Obj, by_ordinal: Dict[int, Obj], pdbs: List[Obj], replicas:
     old = plan["from"]
     risks: List[Obj] = []
     if plan["direction"] == "down":
-        unready = [o for o in range(start, start + replicas)
-                   if o not in by_ordinal or not is_ready(by_ordinal[o])]
+        unready, count = _unready(by_ordinal, start, replicas, PLAN_LIMIT)
         if unready and plan["podManagementPolicy"] == "OrderedReady":
             risks.append({"kind": "unready", "refuses": False, "pods": [
                 "%s-%d" % (name, o) for o in unready],
                 "message": "%s not Ready: under OrderedReady the controller removes no pod "
                            "while a remaining ordinal is unhealthy, so the scale-down would "
-                           "wait for it" % ", ".join("%s-%d" % (name, o) for o in unready)})
+                           "wait for it" % _names(name, unready, count)})
         if min_replicas is not None and replicas < min_replicas:
             risks.append({"kind": "min-replicas", "refuses": True,
                           "message": "%d replicas is below --min-replicas %d (quorum)"
@@ -126,6 +139,28 @@ def scale_risks(sts: Obj, by_ordinal: Dict[int, Obj], pdbs: List[Obj], replicas:
 
 
 
+def _unready(by_ordinal: Dict[int, Obj], start: int, count: int,
+             limit: int) -> Tuple[List[int], int]:
+    """The first LIMIT ordinals of [start, start+count) without a Ready pod, and how many
+    there are in all: the cost is the pods that exist plus LIMIT, not COUNT."""
+    first: List[int] = []
+    for ordinal in range(start, start + count):
+        if len(first) >= limit:
+            break
+        pod = by_ordinal.get(ordinal)
+        if pod is None or not is_ready(pod):
+            first.append(ordinal)
+    ready = sum(1 for o, p in by_ordinal.items()
+                if o is not None and start <= o < start + count and is_ready(p))
+    return first, count - ready
+
+
+def _names(name: str, ordinals: List[int], count: int) -> str:
+    """The first NAMED pods, and how many more."""
+    names = ", ".join(facts.pod_name(name, o) for o in ordinals[:NAMED])
+    return names + (" and %d more" % (count - NAMED) if count > NAMED else "")
+
+
 def scale_progress(plan: Obj, pods: Iterable[Obj]) -> Obj:
     """Where a scale stands while the controller works (the judge of scale's wait):
     {"done", "leaving": ordinals of pods still there above the range, highest first,
@@ -139,21 +174,26 @@ def scale_progress(plan: Obj, pods: Iterable[Obj]) -> Obj:
     name, start, to = plan["name"], plan["ordinalsStart"], plan["to"]
     current = facts.pods_by_ordinal(name, list(pods))
     leaving = sorted((o for o in current if not start <= o < start + to), reverse=True)
-    unready = [o for o in range(start, start + to)
-               if o not in current or not is_ready(current[o])]
-    parts = ["%s leaving" % facts.pod_name(name, o) for o in leaving]
+    unready, waiting = _unready(current, start, to, PLAN_LIMIT)
+    parts = ["%s leaving" % facts.pod_name(name, o) for o in leaving[:NAMED]]
     ordered = plan["podManagementPolicy"] == "OrderedReady"
     named_next = False
     for ordinal in unready:
+        if len(parts) >= NAMED:
+            break
         pod = current.get(ordinal)
         if pod is not None:
             parts.append("%s not Ready (%s)" % (facts.pod_name(name, ordinal),
                                                 pod_status_reason(pod)))
         elif not (ordered and named_next):      # under OrderedReady the rest come after it
-            below = [o for o in unready if o < ordinal]
+            first = unready[0]                  # the lowest unready ordinal, below this one?
             parts.append("%s next, once %s is Ready" % (
-                facts.pod_name(name, ordinal), facts.pod_name(name, below[0]))
-                if ordered and below else "%s not created yet" % facts.pod_name(name, ordinal))
+                facts.pod_name(name, ordinal), facts.pod_name(name, first))
+                if ordered and first < ordinal else
+                "%s not created yet" % facts.pod_name(name, ordinal))
             named_next = True
-    return {"done": not leaving and not unready, "leaving": leaving, "unready": unready,
+    more = len(leaving) + waiting - len(parts)
+    if more > 0 and len(parts) >= NAMED:
+        parts.append("%d more pods" % more)
+    return {"done": not leaving and not waiting, "leaving": leaving, "unready": unready,
             "line": "waiting: %s" % "; ".join(parts)}

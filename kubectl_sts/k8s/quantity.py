@@ -2,6 +2,7 @@
 string form `Quantity.String()` gives. Pure functions, standard library."""
 
 import re
+from decimal import ROUND_UP, Decimal, localcontext
 from fractions import Fraction
 from typing import Any, Optional, Tuple
 
@@ -19,9 +20,29 @@ _DECIMAL_BY_EXP = {v: k for k, v in _DECIMAL_SUFFIXES.items()}
 _BINARY_BY_EXP = {0: "", 1: "Ki", 2: "Mi", 3: "Gi", 4: "Ti", 5: "Pi", 6: "Ei"}
 
 
+MAX_QUANTITY = 2 ** 63 - 1     # resource.ParseQuantity caps every value here (maxAllowed)
+_NANO = Decimal("1e-9")
+
+
 def parse_quantity(text: str) -> Optional[Tuple[Fraction, str]]:
     """(value, format) of a quantity string, or None when it is not one. The format is
-    BinarySI, DecimalSI or DecimalExponent, as the suffix says."""
+    BinarySI, DecimalSI or DecimalExponent, as the suffix says. Bounded as
+    apimachinery's resource.ParseQuantity bounds it (quantity.go): an exponent must be an
+    int64 (suffix.go interpret, then truncated to int32), non-zero values finer than a
+    nano are rounded up to one, and the magnitude is capped at 2^63-1 (maxAllowed); no
+    digit count or exponent makes it compute a huge number."""
+    parsed = _parse(text)
+    return None if parsed is None else (parsed[0], parsed[1])
+
+
+def quantity_capped(text: str) -> bool:
+    """Whether TEXT is a quantity beyond what the API keeps: ParseQuantity silently caps it
+    at 2^63-1, so what the server stores is not what was asked."""
+    parsed = _parse(text)
+    return parsed is not None and parsed[2]
+
+
+def _parse(text: str) -> Optional[Tuple[Fraction, str, bool]]:
     m = _QUANTITY_RE.fullmatch(text.strip())
     if not m:
         return None
@@ -29,26 +50,39 @@ def parse_quantity(text: str) -> Optional[Tuple[Fraction, str]]:
     frac = frac or ""
     if not whole and not frac:
         return None
-    number = Fraction(int(whole or "0")) + (Fraction(int(frac), 10 ** len(frac)) if frac else 0)
+    exponent, multiplier = 0, 1
     if suffix in _BINARY_SUFFIXES:
-        fmt = "BinarySI"
-        value = number * (1024 ** _BINARY_SUFFIXES[suffix])
+        fmt, multiplier = "BinarySI", 1024 ** _BINARY_SUFFIXES[suffix]
     elif suffix in _DECIMAL_SUFFIXES:
-        fmt = "DecimalSI"
-        value = number * Fraction(10) ** _DECIMAL_SUFFIXES[suffix]
+        fmt, exponent = "DecimalSI", _DECIMAL_SUFFIXES[suffix]
     elif re.fullmatch(r"[eE][+-]?\d+", suffix):
-        fmt = "DecimalExponent"
-        value = number * Fraction(10) ** int(suffix[1:])
+        digits = suffix[1:].lstrip("+-").lstrip("0")
+        if len(digits) > 19 or int(digits or "0") > (2 ** 63 if suffix[1] == "-" else 2 ** 63 - 1):
+            return None                          # strconv.ParseInt(..., 10, 64) fails
+        fmt, exponent = "DecimalExponent", int(suffix[1:])
+        exponent = (exponent + 2 ** 31) % 2 ** 32 - 2 ** 31       # int32(parsed)
     else:
         return None
+    # exact: Decimal from a string keeps every digit and any exponent without computing it
+    magnitude = Decimal("%s.%sE%d" % (whole or "0", frac or "0", exponent))
+    capped = False
+    if magnitude.is_zero():
+        value = Fraction(0)
+    elif magnitude.adjusted() > 19:             # past 2^63 whatever the suffix
+        value, capped = Fraction(MAX_QUANTITY), True
+    else:
+        with localcontext() as ctx:
+            ctx.prec = len(whole) + len(frac) + 60          # exact: every digit kept
+            amount = magnitude * multiplier
+            if amount.adjusted() < -10:         # non-zero below a nano: one nano
+                value = Fraction(1, 10 ** 9)
+            else:
+                value = Fraction(amount.quantize(_NANO, rounding=ROUND_UP))
+        if value > MAX_QUANTITY:
+            value, capped = Fraction(MAX_QUANTITY), True
     if sign == "-":
         value = -value
-    # Quantities keep nano precision; anything finer is rounded up (away from zero).
-    scaled = value * 10 ** 9
-    if scaled.denominator != 1:
-        magnitude = -(-abs(scaled.numerator) // scaled.denominator)
-        value = Fraction(magnitude if value > 0 else -magnitude, 10 ** 9)
-    return value, fmt
+    return value, fmt, capped
 
 
 def canonical_quantity(value: Any) -> str:

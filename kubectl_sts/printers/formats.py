@@ -4,6 +4,7 @@ it prints for one document or a list (`-o json|yaml|name|jsonpath=|custom-column
 documents are the `kubectl-sts/v1` ones (README, "Output documents")."""
 
 import json
+import os
 import re
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
@@ -64,8 +65,30 @@ def allowed(formats: Sequence[str]) -> List[str]:
     return [f for f in KUBECTL_FORMATS if f in names]
 
 
+MAX_TEMPLATE_BYTES = 1024 * 1024
+
+
+def read_template(path: str) -> str:
+    """A -file template (-o jsonpath-file=, custom-columns-file=): at most MAX_TEMPLATE_BYTES
+    read, whatever the file (kubectl's os.ReadFile reads all of /dev/zero, for ever); a
+    device refused, a pipe (`<(...)`) read like a file. OutputError in kubectl's words."""
+    import stat
+    with open(path, "rb") as f:
+        mode = os.fstat(f.fileno()).st_mode
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISSOCK(mode):
+            raise OutputError("error reading template %s, not a regular file" % path)
+        data = f.read(MAX_TEMPLATE_BYTES + 1)
+    if len(data) > MAX_TEMPLATE_BYTES:
+        raise OutputError("error reading template %s, larger than %d bytes"
+                          % (path, MAX_TEMPLATE_BYTES))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise OutputError("error reading template %s, not UTF-8 text" % path) from None
+
+
 def parse_output(value: Optional[str], formats: Sequence[str],
-                 read: Callable[[str], str] = lambda path: open(path).read()) -> Output:
+                 read: Callable[[str], str] = read_template) -> Output:
     """The printer for an -o value; `formats` are those the command supports, `read` reads a
     -file template. Raises OutputError before any request is made."""
     if not value:

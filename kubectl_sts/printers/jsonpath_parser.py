@@ -102,14 +102,15 @@ class _Parser:
     def action(self, cur: List[Node]) -> None:
         """Parse the inside of one {action} up to and including its closing brace."""
         while True:
-            rest = self.s[self.pos:]
-            if rest.startswith("}"):
+            # startswith at pos, never a copy of the rest: a copy per token made a long
+            # template quadratic (500 000 actions took minutes)
+            if self.s.startswith("}", self.pos):
                 self.pos += 1
                 return
-            if rest.startswith("[?("):
+            if self.s.startswith("[?(", self.pos):
                 self.filter(cur)
                 continue
-            if rest.startswith(".."):
+            if self.s.startswith("..", self.pos):
                 if cur and cur[-1][0] == "recursive":
                     raise EngineError("invalid multiple recursive descent")
                 self.pos += 2
@@ -250,10 +251,30 @@ def _sub_action(text: str) -> List[Node]:
     return nodes
 
 
+MAX_RANGE_DEPTH = 100
+
+
+def _check_depth(parts: List[Union[str, List[Node]]]) -> None:
+    """Nested {range} are evaluated recursively: more than MAX_RANGE_DEPTH is refused here
+    with a clear error (upstream's Go stack takes thousands; Python's would overflow)."""
+    depth = 0
+    for part in parts:
+        if isinstance(part, str) or not part:
+            continue
+        if part[0] == ("ident", "range"):
+            depth += 1
+            if depth > MAX_RANGE_DEPTH:
+                raise EngineError("more than %d nested range actions" % MAX_RANGE_DEPTH)
+        elif part == [("ident", "end")] and depth:
+            depth -= 1
+
+
 def parse(template: str) -> Template:
     """Parse TEMPLATE; JSONPathError carries kubectl's `error parsing jsonpath ...` message."""
     try:
-        return Template(template, _Parser(template).template())
+        parts = _Parser(template).template()
+        _check_depth(parts)
+        return Template(template, parts)
     except EngineError as e:
         raise JSONPathError("error parsing jsonpath %s, %s" % (template, e), str(e)) from None
 

@@ -5,6 +5,14 @@ from typing import Any, Dict, List
 from .table import Row, table
 
 Obj = Dict[str, Any]
+TABLE_ROWS = 200        # claims shown in the plan's table; the rest are counted
+POD_NAMES = 20          # pods named on a line; the rest are counted
+
+
+def _first(names: List[str], omitted: int) -> str:
+    """The first POD_NAMES names, and how many more."""
+    more = len(names) - POD_NAMES + omitted if len(names) > POD_NAMES else omitted
+    return ", ".join(names[:POD_NAMES]) + (", ... and %d more" % more if more else "")
 
 
 def render_plan(plan: Obj) -> str:
@@ -15,17 +23,19 @@ def render_plan(plan: Obj) -> str:
     if plan["direction"] == "none":
         lines.append("Nothing to do: it already has %d replicas." % plan["to"])
         return "\n".join(lines)
+    omitted = plan.get("omitted") or {}
     if plan["podsLeaving"]:
-        lines.append("Pods removed, in this order: %s" % ", ".join(
-            p["pod"] + ("" if p["exists"] else " (missing)") for p in plan["podsLeaving"]))
+        lines.append("Pods removed, in this order: %s" % _first(
+            [p["pod"] + ("" if p["exists"] else " (missing)") for p in plan["podsLeaving"]],
+            omitted.get("podsLeaving", 0)))
     if plan["podsComing"]:
-        lines.append("Pods created, in this order: %s" % ", ".join(
-            p["pod"] for p in plan["podsComing"]))
+        lines.append("Pods created, in this order: %s" % _first(
+            [p["pod"] for p in plan["podsComing"]], omitted.get("podsComing", 0)))
     lines.append("PVC retention policy: whenScaled=%s, whenDeleted=%s"
                  % (plan["retention"]["whenScaled"], plan["retention"]["whenDeleted"]))
     if plan["claims"]:
         rows: List[Row] = []
-        for c in plan["claims"]:
+        for c in plan["claims"][:TABLE_ROWS]:
             action = {"keep": "KEEP", "delete": "DELETE", "reattach": "REATTACH",
                       "create": "CREATE"}[c["action"]]
             note = ""
@@ -42,6 +52,9 @@ def render_plan(plan: Obj) -> str:
                          c.get("age", ""), note])
         lines.append("")
         lines.append(table(["PVC", "ACTION", "CAPACITY", "STORAGECLASS", "AGE", "NOTE"], rows))
+        left = len(plan["claims"]) - len(rows) + omitted.get("claims", 0)
+        if left:
+            lines.append("... and %d more PVCs not shown" % left)
     if plan["risks"]:
         lines.append("")
         lines.append("Risks:")
