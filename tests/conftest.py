@@ -128,3 +128,15 @@ def cli(kubeconfig, namespace, capsys):
         out, err = capsys.readouterr()
         return code, out, err
     return run
+
+
+@pytest.fixture(autouse=True)
+def _one_process_of_secrets():
+    """Each test is one run of the plugin: the credentials a run registers for redaction
+    (kubectl_sts.errors.register_secret) do not outlive it, as they do not outlive a process
+    (a test's token "other" would otherwise redact "another" in every later test's output)."""
+    from kubectl_sts import errors
+    kept = set(errors._SECRETS)
+    yield
+    errors._SECRETS.clear()
+    errors._SECRETS.update(kept)
