@@ -91,7 +91,7 @@ def follow(kubeconfig, namespace, argv, code, out, err, killed, take=("--force",
     """What a user does next: a killed run is run again (the same command); a failed one is
     continued with the command its output gives. The lock a killed run leaves is refused with
     advice (--wait-lock DURATION or --force); that advice is followed too with `take`
-    (--force: the holder is dead; or --wait-lock 40s: its lease expires within 30 s).
+    (--force: the holder is dead).
     Returns the list of (argv, exit code, stdout, stderr) run after the first."""
     steps: List[Tuple[List[str], int, str, str]] = []
     if code == 0 and not killed:
