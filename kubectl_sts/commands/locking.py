@@ -14,7 +14,7 @@ import os
 import socket
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, Optional, TYPE_CHECKING, Tuple
 
 import click
 
@@ -65,7 +65,7 @@ def holding(conn: "Connection", name: str, operation: str, force: bool = False,
     # refuse (or wait) now, before the command reads and plans; write the lease only before
     # the command's first write (Connection.before_write), so a command that refuses its
     # plan writes nothing at all
-    if not _free(conn, sts, force, wait_lock):
+    if not _free(conn, sts, force, wait_lock)[0]:
         yield
         return
     stop = threading.Event()
@@ -92,10 +92,12 @@ def holding(conn: "Connection", name: str, operation: str, force: bool = False,
             _release(conn, current[0])
 
 
-def _free(conn: "Connection", sts: Obj, force: bool, wait_lock: Optional[float]) -> bool:
-    """Whether this run may take the lock: True when free (or --force), after waiting with
-    --wait-lock; a Conflict when another live run holds it; False when leases are forbidden
-    (warned: the command goes on without a lock)."""
+def _free(conn: "Connection", sts: Obj, force: bool,
+          wait_lock: Optional[float]) -> Tuple[bool, Optional[Obj]]:
+    """Whether this run may take the lock, and the lease as read: (True, lease or None) when
+    free (or --force), after waiting with --wait-lock; a Conflict when another live run holds
+    it; (False, None) when leases are forbidden (warned: the command goes on without a
+    lock)."""
     from ..core.lock import held_text, holder_of, lease_name
     ns, name = sts["metadata"].get("namespace") or conn.namespace, sts["metadata"]["name"]
     deadline = None if wait_lock is None else time.monotonic() + wait_lock
@@ -103,14 +105,14 @@ def _free(conn: "Connection", sts: Obj, force: bool, wait_lock: Optional[float])
         try:
             lease = conn.get(_lease_path(ns, lease_name(name)))
         except NotFound:
-            return True
+            return True, None
         except Forbidden as exc:
             click.echo("warning: %s: no lock is held, another kubectl-sts may change "
                        "statefulset %s at the same time" % (exc.message, name), err=True)
-            return False
+            return False, None
         state = holder_of(lease, time.time())
         if state is None or force:
-            return True
+            return True, lease
         if deadline is None:
             raise Conflict("error: statefulset %s is being changed by another kubectl-sts: "
                            "%s (the lock: lease %s/%s); wait for it with --wait-lock "
@@ -125,32 +127,15 @@ def _free(conn: "Connection", sts: Obj, force: bool, wait_lock: Optional[float])
 
 def _acquire(conn: "Connection", sts: Obj, operation: str, force: bool,
              wait_lock: Optional[float]) -> Optional[Obj]:
-    from ..core.lock import acquired, held_text, holder_of, lease_name
+    """Write the lease (create, or take over a free or --force'd one); None when leases are
+    forbidden. A race with another run (409) reads and judges again."""
+    from ..core.lock import acquired, lease_name
     ns, name = sts["metadata"].get("namespace") or conn.namespace, sts["metadata"]["name"]
     me = holder_identity()
-    deadline = None if wait_lock is None else time.monotonic() + wait_lock
     for _ in range(100):
-        try:
-            lease = conn.get(_lease_path(ns, lease_name(name)))
-        except NotFound:
-            lease = None
-        except Forbidden as exc:
-            click.echo("warning: %s: no lock is held, another kubectl-sts may change "
-                       "statefulset %s at the same time" % (exc.message, name), err=True)
+        free, lease = _free(conn, sts, force, wait_lock)
+        if not free:
             return None
-        state = holder_of(lease, time.time())
-        if state is not None and not force:
-            if deadline is None:
-                raise Conflict("error: statefulset %s is being changed by another kubectl-sts: "
-                               "%s (the lock: lease %s/%s); wait for it with --wait-lock "
-                               "DURATION, or take it over with --force"
-                               % (name, held_text(name, state), ns, lease_name(name)), 409)
-            if time.monotonic() >= deadline:
-                raise WaitTimeout("error: timed out after %gs waiting for the lock of %s: %s"
-                                  % (wait_lock or 0, name, held_text(name, state)))
-            _wait_change(conn, ns, lease_name(name), lease, min(
-                state["expiresIn"] + 0.5, max(0.1, deadline - time.monotonic())))
-            continue
         body = acquired(sts, lease, me, operation, time.time())
         try:
             if lease is None:
