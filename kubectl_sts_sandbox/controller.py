@@ -12,7 +12,7 @@ import copy
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 from kubectl_sts.k8s.selectors import selector_from_label_selector
-from kubectl_sts.k8s.statefulset import parent_and_ordinal, pod_revision
+from kubectl_sts.k8s.statefulset import parent_and_ordinal, pod_revision, resolve_max_unavailable
 from . import events, revisions, volumeclaims
 from .podstates import (available_at, is_available, is_created, is_running_ready,
                         is_terminating, is_unhealthy)
@@ -34,16 +34,6 @@ COMPONENT = "statefulset-controller"
 
 def start_ordinal(sts: Obj) -> int:
     return ((sts["spec"].get("ordinals") or {}).get("start") or 0)
-
-
-def resolve_max_unavailable(value: Any, replicas: int) -> int:
-    if value is None:
-        return 1
-    if isinstance(value, str) and value.endswith("%"):
-        result = int(replicas * int(value[:-1]) / 100)   # rounded down in code
-    else:
-        result = int(value)
-    return max(1, result)
 
 
 class StatefulSetController:

@@ -131,27 +131,24 @@ def run(conn: "Connection", options: WaitOptions) -> int:
 
 def explain(conn: "Connection", last: Dict[str, Any], result: Obj) -> Obj:
     """The result with what the watches cannot see: the one diagnosis over the nodes, PVs and
-    budgets too (commands/diagnose.py), read once at the end. A pod waited for gets its
+    budgets too (shell.diagnose_set), read once at the end. A pod waited for gets its
     verdict's cause (a down node, a pinned volume); when done, the problems of pods that are
-    Ready (a drain a budget blocks) become notes."""
+    Ready (a drain a budget blocks) become notes. A failure says its cause already."""
     from ..core.diagnosis import headline
+    from ..core.status import PROBLEMS
+    from ..core.wait import waiting_line
     sts = last.get("sts")
-    if sts is None or result.get("state") == "failed" and result.get("failure") is None:
+    if sts is None or result.get("state") == "failed":
         return result
     from .shell import diagnose_set
     diagnosis, _ = diagnose_set(conn, sts, last.get("pods") or [], last.get("claims"))
-    problems = {row["pod"]: row for row in diagnosis["problems"]
-                if row["verdict"] in ("failing", "blocked", "down", "stuck")}
+    problems = {row["pod"]: row for row in diagnosis["problems"] if row["verdict"] in PROBLEMS}
     if result.get("state") == "done":
         return dict(result, notes=[headline(row) for row in problems.values()])
     waiting = [dict(w, why="%s: %s" % (problems[w["pod"]]["verdict"],
                                        problems[w["pod"]]["cause"]))
                if w.get("pod") in problems else w for w in result.get("waiting") or []]
-    if result.get("state") == "failed":
-        return result
-    line = "; ".join("%s %s" % (w["pod"], w["why"]) if w["pod"] else w["why"]
-                     for w in waiting[:4]) + (" (+%d more)" % (len(waiting) - 4)
-                                              if len(waiting) > 4 else "")
+    line = waiting_line(waiting)
     message = result["message"]
     if line and waiting != (result.get("waiting") or []):
         prefix = message.split(": ", 1)[0] + ": " if message.startswith("no progress") else ""

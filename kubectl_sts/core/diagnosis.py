@@ -24,6 +24,7 @@ from ..k8s.nodes import cordoned, down_for, out_of_service, pv_allowed_nodes
 from ..k8s.taints import OUT_OF_SERVICE
 from .events import current_events, evidence_row
 from .labels import selector_matches
+from .restart import comes_back_at
 from .pods import FAILING_REASONS, is_ready, pod_failure, readiness_failing
 
 Obj = Dict[str, Any]
@@ -65,18 +66,6 @@ def failing(status: str, restarts: int, phase: Optional[str]) -> bool:
 
 def duration(seconds: Optional[float]) -> str:
     return human_duration(seconds) if seconds is not None else "an unknown time"
-
-
-def wanted_revision(sts: Obj, ordinal: int) -> str:
-    """The revision the controller makes this ordinal's pod at: the update revision from the
-    partition up (and under OnDelete), the current revision below it."""
-    status = sts.get("status") or {}
-    update = status.get("updateRevision") or ""
-    if facts.strategy_type(sts) == "OnDelete":
-        return update
-    if ordinal >= facts.start(sts) + (facts.effective_partition(sts) or 0):
-        return update
-    return status.get("currentRevision") or update
 
 
 # -- the verdict of one ordinal ------------------------------------------------------------
@@ -276,19 +265,11 @@ def _controller_replaces(f: Facts, o: _Ordinal, unavailable: int) -> bool:
         return True                          # gate off: deleted when the loop reaches it
     if f.server_minor is not None and f.server_minor >= 37:
         return True                          # #137666: broken old pods are replaced first
-    return unavailable < _resolve(max_unavailable, facts.replicas(sts))
-
-
-def _resolve(value: Any, replicas: int) -> int:
-    if isinstance(value, str) and value.endswith("%"):
-        try:
-            return max(1, int(replicas * int(value[:-1]) / 100))
-        except ValueError:
-            return 1
     try:
-        return max(1, int(value))
-    except (TypeError, ValueError):
-        return 1
+        budget = facts.resolve_max_unavailable(max_unavailable, facts.replicas(sts))
+    except ValueError:
+        budget = 1                           # not as the API validates it: the default
+    return unavailable < budget
 
 
 def _pdb_blocking(f: Facts, pod: Obj) -> Optional[Obj]:
@@ -346,7 +327,7 @@ def _diagnose_ordinal(f: Facts, o: _Ordinal, waits_on: Optional[str], unavailabl
     _, _, reason, restarts, _ = o.summary
     failure = pod_failure(pod)
     probe = readiness_failing(pod, now) if failure is None else None
-    revision, wanted = pod_revision(pod), wanted_revision(sts, o.ordinal)
+    revision, wanted = pod_revision(pod), comes_back_at(sts, o.ordinal)
     update = (sts.get("status") or {}).get("updateRevision") or ""
     if failure is not None or probe is not None or failing(reason, restarts,
                                                            status.get("phase")):

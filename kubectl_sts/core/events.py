@@ -30,26 +30,32 @@ def ready_since(pod: Obj) -> Optional[datetime.datetime]:
     return parse_timestamp(cond.get("lastTransitionTime"))
 
 
+def describes(ev: Obj, uid: Optional[str], ready_at: Optional[datetime.datetime]) -> bool:
+    """Whether an event already matched to an object by kind and name still describes it:
+    the same object (the uid, when the event names one: not an earlier object of that name)
+    and, for a pod Ready since `ready_at`, seen after that (a `secret not found` from before
+    the secret was created is history; so is an event whose time cannot be read)."""
+    ref_uid = (ev.get("involvedObject") or {}).get("uid")
+    if ref_uid and uid and ref_uid != uid:
+        return False
+    if ready_at is not None:
+        seen = parse_timestamp(event_time(ev))
+        if seen is None or seen <= ready_at:
+            return False
+    return True
+
+
 def current_events(obj: Optional[Obj], kind: str, events: List[Obj]) -> List[Obj]:
-    """The events of `obj` (matched by kind, name and, when the event names one, uid) that
-    still describe it: for a pod that is Ready, only those seen after it became Ready (a
-    `secret not found` from before the secret was created is history). Oldest first."""
+    """The events of `obj` (matched by kind and name) that still describe it (describes).
+    Oldest first."""
     if obj is None:
         return []
     meta = obj["metadata"]
     ready_at = ready_since(obj) if kind == "Pod" else None
-    out = []
-    for ev in events:
-        ref = ev.get("involvedObject") or {}
-        if ref.get("kind") != kind or ref.get("name") != meta["name"]:
-            continue
-        if ref.get("uid") and meta.get("uid") and ref["uid"] != meta["uid"]:
-            continue                            # an earlier object of the same name
-        if ready_at is not None:
-            seen = parse_timestamp(event_time(ev))
-            if seen is not None and seen <= ready_at:
-                continue
-        out.append(ev)
+    out = [ev for ev in events
+           if (ev.get("involvedObject") or {}).get("kind") == kind and
+           (ev.get("involvedObject") or {}).get("name") == meta["name"] and
+           describes(ev, meta.get("uid"), ready_at)]
     out.sort(key=lambda e: event_time(e) or "")
     return out
 

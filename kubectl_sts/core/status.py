@@ -10,9 +10,9 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from ..k8s import statefulset as facts
 from ..k8s.statefulset import REVISION_LABEL
-from ..k8s.humanreadable import age, parse_timestamp
+from ..k8s.humanreadable import age
 from ..k8s.humanreadable import pod_summary as _pod_summary
-from .events import ready_since
+from .events import describes, event_time, ready_since
 from .pods import is_ready
 from .pvc import claim_view, claims_of
 
@@ -268,11 +268,6 @@ def build_view(sts: Obj, pods: List[Obj], claims: List[Obj], service: Optional[O
     return view
 
 
-def _event_time(ev: Obj) -> Optional[str]:
-    return ev.get("lastTimestamp") or ev.get("eventTime") or \
-        (ev.get("metadata") or {}).get("creationTimestamp")
-
-
 def current_warnings(sts: Obj, pods: List[Obj], claims: List[Obj], events: List[Obj],
                      now: Optional[datetime.datetime]) -> List[Obj]:
     """Warning events of the objects that exist now: the set, its pods and its claims, each
@@ -292,12 +287,9 @@ def current_warnings(sts: Obj, pods: List[Obj], claims: List[Obj], events: List[
         key = (str(ref.get("kind")), ref.get("name"))
         if ev.get("type") != "Warning" or key not in objects:
             continue
-        if ref.get("uid") and objects[key] and ref["uid"] != objects[key]:
-            continue                            # an earlier object of the same name
-        seen = _event_time(ev)
-        if key in ready_at and seen and (parse_timestamp(seen) or ready_at[key]) <= \
-                ready_at[key]:
-            continue                            # history: the pod has been Ready since
+        if not describes(ev, objects[key], ready_at.get(key)):
+            continue                            # an earlier object, or history
+        seen = event_time(ev)
         warnings.append({"object": "%s/%s" % (key[0].lower(), key[1]),
                          "reason": ev.get("reason", ""), "message": ev.get("message", ""),
                          "count": ev.get("count") or 1, "lastSeen": seen,

@@ -158,9 +158,7 @@ def judge(sts: Optional[Obj], pods: List[Obj], claims: List[Obj], mode: str, ond
         return {"state": "pending-delete", "message": "OnDelete: delete these pods to update "
                 "them: %s" % " ".join(to_delete), "waiting": waiting, "wake": None,
                 "toDelete": to_delete}
-    line = "; ".join("%s %s" % (w["pod"], w["why"]) if w["pod"] else w["why"]
-                     for w in waiting[:4]) + (" (+%d more)" % (len(waiting) - 4)
-                                              if len(waiting) > 4 else "")
+    line = waiting_line(waiting)
     if now - book["changed"] >= progress_deadline:
         return {"state": "stalled", "message": "no progress for %.0fs: %s" % (
             now - book["changed"], line), "waiting": waiting, "wake": None}
@@ -194,6 +192,14 @@ def _held_message(message: str, update: str, partition: int, first_updated: int,
         head = "ordinals %d.. at revision %s," % (updated[0], update)
     return "%s Ready; %s %s held at %s by partition %d" % (
         count, head, _span(held), ", ".join(revisions), partition)
+
+
+def waiting_line(waiting: List[Obj]) -> str:
+    """What is still waited for, in one line: the first four rows (`web-2 not Ready`), and how
+    many more."""
+    return "; ".join("%s %s" % (w["pod"], w["why"]) if w["pod"] else w["why"]
+                     for w in waiting[:4]) + (" (+%d more)" % (len(waiting) - 4)
+                                              if len(waiting) > 4 else "")
 
 
 def _sooner(a: Optional[float], b: float) -> float:

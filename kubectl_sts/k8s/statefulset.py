@@ -62,6 +62,20 @@ def max_unavailable(sts: Obj) -> Any:
     return rolling_update(sts).get("maxUnavailable")
 
 
+def resolve_max_unavailable(value: Any, replicas: int) -> int:
+    """maxUnavailable as the controller applies it: 1 when unset, a percentage of the
+    replicas rounded down (the API comment says up; the code rounds down), at least 1
+    (stateful_set_control.go, intstrutil.GetScaledValueFromIntOrPercent). ValueError for a
+    value the API would not have accepted."""
+    if value is None:
+        return 1
+    if isinstance(value, str) and value.endswith("%"):
+        result = int(replicas * int(value[:-1]) / 100)
+    else:
+        result = int(value)
+    return max(1, result)
+
+
 def pod_management(sts: Obj) -> str:
     return spec(sts).get("podManagementPolicy") or "OrderedReady"
 

@@ -5,6 +5,7 @@ core/rollout/advice.py.)"""
 from typing import Any, Dict, List, Optional
 
 from ..core.pods import restarts
+from ..core.status import PROBLEMS
 from ..k8s.statefulset import pod_revision
 from ..core.rollout.state import interrupted_target, rollout_state
 from ..k8s.humanreadable import pod_status_reason
@@ -37,7 +38,7 @@ def render_ordinals(sts: Obj, pods: List[Obj], partition: Optional[int] = None,
             "current" if rev in (state["currentRevision"], state["updateRevision"]) else \
             rev.rsplit("-", 1)[-1]
         status = pod_status_reason(pod)
-        if verdicts.get(ordinal) in ("failing", "blocked", "down", "stuck"):
+        if verdicts.get(ordinal) in PROBLEMS:
             status += " " + verdicts[ordinal].upper()
         rows.append([ordinal, pod["metadata"]["name"], status, label, restarts(pod)])
     return table(["ORDINAL", "POD", "STATUS", "REVISION", "RESTARTS"], rows)
