@@ -27,23 +27,33 @@ class Named(Protocol):
 
 Obj = Dict[str, Any]
 
+# connect subresources (served by connect.py's table) and their verbs in discovery
+_CONNECT_VERBS = {"log": ("get",), "exec": ("create", "get"), "attach": ("create", "get"),
+                  "portforward": ("create", "get"),
+                  "proxy": ("create", "delete", "get", "patch", "update"), "token": ("create",)}
+_CONNECT_KINDS = {"log": "Pod", "exec": "PodExecOptions", "attach": "PodAttachOptions",
+                  "portforward": "PodPortForwardOptions", "token": "TokenRequest"}
+CONNECT_SUBRESOURCES = frozenset(_CONNECT_VERBS)
+
 _ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 
 RESOURCE_TYPES: List[ResourceType] = [
     ResourceType("", "v1", "Namespace", "namespaces", "namespace", False, ("ns",), ("status",),
                  False),
-    ResourceType("", "v1", "Pod", "pods", "pod", True, ("po",), ("status", "eviction"), False),
+    ResourceType("", "v1", "Pod", "pods", "pod", True, ("po",),
+                 ("status", "eviction", "log", "exec", "attach", "portforward", "proxy"), False),
     ResourceType("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims",
                  "persistentvolumeclaim", True, ("pvc",), ("status",), False),
     ResourceType("", "v1", "PersistentVolume", "persistentvolumes", "persistentvolume", False,
                  ("pv",), ("status",), False),
-    ResourceType("", "v1", "Service", "services", "service", True, ("svc",), ("status",), False),
+    ResourceType("", "v1", "Service", "services", "service", True, ("svc",), ("status", "proxy"),
+                 False),
     ResourceType("", "v1", "Event", "events", "event", True, ("ev",), (), False),
     ResourceType("", "v1", "Node", "nodes", "node", False, ("no",), ("status",), False),
     ResourceType("", "v1", "Secret", "secrets", "secret", True, (), (), False),
     ResourceType("", "v1", "ConfigMap", "configmaps", "configmap", True, ("cm",), (), False),
     ResourceType("", "v1", "ServiceAccount", "serviceaccounts", "serviceaccount", True, ("sa",),
-                 (), False),
+                 ("token",), False),
     ResourceType("apps", "v1", "StatefulSet", "statefulsets", "statefulset", True, ("sts",),
                  ("status", "scale"), True),
     ResourceType("apps", "v1", "ControllerRevision", "controllerrevisions", "controllerrevision",
@@ -169,6 +179,11 @@ def resource_list(group: str, version: str, minor: Optional[int] = None) -> Opti
             elif sub == "eviction":
                 sub_entry.update(group="policy", version="v1", kind="Eviction",
                                  verbs=["create"])
+            elif sub in _CONNECT_VERBS:     # as kube-apiserver's discovery lists them
+                sub_entry.update(kind=_CONNECT_KINDS.get(sub, rt.kind + "ProxyOptions"),
+                                 verbs=list(_CONNECT_VERBS[sub]))
+                if sub == "token":
+                    sub_entry.update(group="authentication.k8s.io", version="v1")
             entries.append(sub_entry)
     gv = "%s/%s" % (group, version) if group else version
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": entries}

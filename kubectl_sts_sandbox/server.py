@@ -18,7 +18,7 @@ from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from kubectl_sts.k8s.selectorparser import parse_label_selector
 from kubectl_sts.k8s.selectors import SelectorError, matches_labels
-from . import bodies, endpoints, errors, openapi, resources, versions
+from . import bodies, connect, endpoints, errors, resources, routes
 from .auth import Access, Attributes, Identity
 from .errors import ApiError
 from .faults import Faults, Plan
@@ -175,7 +175,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send_json(self, code: int, body: Any, content_type: str = "application/json",
                    headers: Optional[Dict[str, str]] = None) -> None:
-        data = json.dumps(body, separators=(",", ":")).encode()
+        self.send_bytes(code, json.dumps(body, separators=(",", ":")).encode(), content_type,
+                        headers)
+
+    send_json = _send_json
+
+    def send_bytes(self, code: int, data: bytes, content_type: str,
+                   headers: Optional[Dict[str, str]] = None) -> None:
+        """Answer with `data` (the request logged first, the Warning headers sent)."""
         self.record(code)       # before the response leaves: a client never sees an unlogged one
         self.send_response(code)
         for key, value in (headers or {}).items():
@@ -275,31 +282,8 @@ class Handler(BaseHTTPRequestHandler):
         path = self.url.path.rstrip("/")
         parts = [p for p in path.split("/") if p]
         features = self.server.cluster.config.features
-        if path == "/version":
-            return self._send_json(200, versions.version_info(features.version))
-        if path in ("/healthz", "/livez", "/readyz"):
-            data = b"ok"
-            self.record(200)
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain")
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(data)
+        if routes.nonresource(self, path, parts):
             return None
-        if path == "/openapi/v3":
-            return self._send_json(200, openapi.index(features.minor))
-        if path.startswith("/openapi/v3/"):
-            rest = parts[2:]
-            doc = None
-            if rest[:1] == ["api"] and len(rest) == 2:
-                doc = openapi.document("", rest[1], features.minor,
-                                       versions.version_info(features.version)["gitVersion"])
-            elif rest[:1] == ["apis"] and len(rest) == 3:
-                doc = openapi.document(rest[1], rest[2], features.minor,
-                                       versions.version_info(features.version)["gitVersion"])
-            if doc is None:
-                raise _not_found()
-            return self._send_json(200, doc)
         if path == "/api":
             host, port = cast(Tuple[str, int], self.server.server_address)[:2]
             return self._send_json(200, resources.api_versions("%s:%d" % (host, port)))
@@ -330,14 +314,20 @@ class Handler(BaseHTTPRequestHandler):
                 group == "" and len(rest) == 3 and rest[2] in ("status", "finalize")):
             namespace, rest = rest[1], rest[2:]
         rt = lookup(group, rest[0], features.minor) if rest else None
-        if rt is None or rt.version != version or len(rest) > 3:
+        sub = rest[2] if len(rest) > 2 else None
+        if rt is None or rt.version != version or (
+                len(rest) > 3 and sub not in connect.TAIL_SUBRESOURCES):
             raise _not_found()
         name = rest[1] if len(rest) > 1 else None
-        sub = rest[2] if len(rest) > 2 else None
         if sub is not None and sub not in rt.subresources:
             raise _not_found()
         if rt.namespaced and name is not None and namespace is None:
             raise _not_found()
+        special = connect.find(rt.group, rt.plural, sub)
+        if special is not None and not watch:
+            return special(self, rt, namespace, name, sub, rest[3:])
+        if sub in resources.CONNECT_SUBRESOURCES:
+            raise _not_found()          # not served yet
         self._serve(rt, namespace, name, sub, watch or query_bool(self.query, "watch"))
 
     def _serve(self, rt: ResourceType, ns: Optional[str], name: Optional[str], sub: Optional[str],

@@ -1,0 +1,96 @@
+"""Endpoints beside the stored objects, found before the store is asked.
+
+- Non-resource paths: /version, /healthz (/livez, /readyz), /openapi/v3 and its documents
+  (`nonresource`).
+- Connect subresources and create-only resources (a pod's log, exec, attach, portforward and
+  proxy, a service's proxy, a service account's token, the authorization and authentication
+  reviews) are served by their own modules, each a function of the `Serve` shape over a
+  `Request`; `connect.py` is their table.
+"""
+
+import io
+from email.message import Message
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Protocol
+from urllib.parse import SplitResult
+
+from . import openapi, versions
+
+if TYPE_CHECKING:
+    from .auth import Identity
+    from .cluster import Cluster
+    from .resources import ResourceType
+
+
+class Server(Protocol):
+    @property
+    def cluster(self) -> "Cluster": ...
+
+
+class Request(Protocol):
+    """What an endpoint needs of its request's handler (server.Handler): the request as read
+    (its body read whole, before routing), who sends it, and its connection."""
+    close_connection: bool
+    command: str
+    headers: Message
+    url: SplitResult
+    query: Dict[str, str]
+    raw_body: bytes
+    identity: Optional["Identity"]
+
+    @property
+    def server(self) -> Server: ...
+
+    @property
+    def connection(self) -> Any: ...
+
+    @property
+    def rfile(self) -> io.BufferedIOBase: ...
+
+    @property
+    def wfile(self) -> io.BufferedIOBase: ...
+
+    def record(self, code: int) -> None: ...
+
+    def send_json(self, code: int, body: Any, content_type: str = "application/json",
+                  headers: Optional[Dict[str, str]] = None) -> None: ...
+
+    def send_bytes(self, code: int, data: bytes, content_type: str,
+                   headers: Optional[Dict[str, str]] = None) -> None: ...
+
+    def send_response(self, code: int, message: Optional[str] = None) -> None: ...
+
+    def send_header(self, keyword: str, value: str) -> None: ...
+
+    def end_headers(self) -> None: ...
+
+
+# f(request, resource type, namespace, name, subresource, the path after the subresource)
+Serve = Callable[[Request, "ResourceType", Optional[str], Optional[str], Optional[str],
+                  List[str]], None]
+
+
+def nonresource(handler: Request, path: str, parts: List[str]) -> bool:
+    """Answer a non-resource path other than discovery; False when `path` is not one."""
+    features = handler.server.cluster.config.features
+    if path == "/version":
+        handler.send_json(200, versions.version_info(features.version))
+        return True
+    if path in ("/healthz", "/livez", "/readyz"):
+        handler.send_bytes(200, b"ok", "text/plain; charset=utf-8")
+        return True
+    if path == "/openapi/v3":
+        handler.send_json(200, openapi.index(features.minor))
+        return True
+    if path.startswith("/openapi/v3/"):
+        rest = parts[2:]
+        git_version = versions.version_info(features.version)["gitVersion"]
+        doc = None
+        if rest[:1] == ["api"] and len(rest) == 2:
+            doc = openapi.document("", rest[1], features.minor, git_version)
+        elif rest[:1] == ["apis"] and len(rest) == 3:
+            doc = openapi.document(rest[1], rest[2], features.minor, git_version)
+        if doc is None:
+            return False
+        handler.send_json(200, doc)
+        return True
+    return False
