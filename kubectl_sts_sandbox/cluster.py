@@ -16,6 +16,7 @@ from .gc import GarbageCollector
 from .kubelet import NODES, Kubelet
 from .nodekubelet import kubelet_conditions
 from .nodes import NodeLifecycle
+from .podaccess import PodAccess
 from .ownership import controller_of
 from .resizer import Resizer, can_expand
 from .resources import BY_KIND, RESOURCE_TYPES, ResourceType
@@ -54,8 +55,12 @@ class Config:
                  missing_images: Sequence[str] = (),
                  pod_initial_backoff_seconds: float = 1.0, pod_max_backoff_seconds: float = 10.0,
                  pod_max_in_unschedulable_seconds: float = 300.0,
-                 scheduler_pop_from_backoff: Optional[bool] = None) -> None:
+                 scheduler_pop_from_backoff: Optional[bool] = None,
+                 pod_access: Optional[PodAccess] = None) -> None:
         self.speed = speed
+        # what pods answer to logs, exec, port-forward and proxy beyond the kubelet's own
+        # lines (podaccess.py: kwok's Logs, Exec, PortForward kinds)
+        self.pod_access = pod_access or PodAccess()
         self.start_seconds = start_seconds
         self.ready_seconds = ready_seconds
         self.terminate_seconds = terminate_seconds
