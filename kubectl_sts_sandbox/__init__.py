@@ -135,6 +135,7 @@ class Sandbox:
         for token, spec in self.tokens.items():
             access.grant(token, spec["user"], spec.get("rules", ()), spec.get("groups", ()))
         cluster = self.cluster = Cluster(self.config, root_ca=self.ca_data)
+        access.attach(cluster)      # RBAC reads the cluster's store; the default policy
         server = self.server = ApiServer((self.host, self.port), cluster, ssl_context=ssl_context,
                                          access=access)   # may raise OSError
         server.latency = self._latency

@@ -1,8 +1,13 @@
-"""Bearer-token authentication, RBAC-like authorization and impersonation for the sandbox.
+"""Authentication, authorization and impersonation for the sandbox, as kube-apiserver's filters
+chain them: who a request is (a client certificate, a bearer token, or anonymous), who it acts
+as (impersonation), and whether that identity may do what it asks (the authorizers).
 
 The admin token written into every sandbox kubeconfig (`sandbox-admin`) is the user
-`sandbox-admin` in the group `system:masters` (full access). Other tokens are granted with
-`Access.grant(token, user, rules)`; a rule is a dict
+`sandbox-admin` in the group `system:masters` (full access). Every other identity is
+authorized as kube-apiserver authorizes it: `system:masters` first (the privileged-group
+authorizer), then RBAC over the stored Roles, ClusterRoles and bindings (rbac.py; the default
+policy of bootstrappolicy.py is there from the start), then the sandbox's own grants:
+`Access.grant(token, user, rules)` maps a token to a user and adds rules, each a dict
 
     {"verbs": ["get", "list", "watch"],          # or ["*"]; "impersonate" for --as
      "resources": ["pods", "statefulsets/scale"],  # "*", "pods", "*/scale", "statefulsets/*"
@@ -10,45 +15,63 @@ The admin token written into every sandbox kubeconfig (`sandbox-admin`) is the u
      "apiGroups": ["apps"],                      # optional: only these groups ("" = core)
      "resourceNames": ["web"]}                   # optional: only these names
 
-Like kube-apiserver: an unknown token is 401 Unauthorized; a request no rule allows is 403 with
-the real Status body and message; discovery, /version, /healthz and /openapi (non-resource
-URLs) are open to every authenticated user. `Impersonate-User` / `Impersonate-Group` need the
-verb `impersonate` on `users` / `groups` (the admin has it), and the request is then checked as
-the impersonated user (whose rules come from grants to that user name) with the impersonated
-groups; `system:masters` among them gives full access.
+Like kube-apiserver: an unknown token is 401 Unauthorized; a request no authorizer allows is
+403 with the real Status body and message. A request without credentials is `system:anonymous`
+in `system:unauthenticated`, authorized like any other (the default policy lets it read
+/healthz, /livez, /readyz and /version); Access(anonymous=False) answers it 401, as
+--anonymous-auth=false does. Impersonation: impersonation.py.
 """
 
 import re
 import threading
 from email.message import Message
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import (TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, NamedTuple, Optional,
+                    Sequence, Tuple)
 
-from . import errors
+from . import errors, rbac
 from .params import query_bool
+
+if TYPE_CHECKING:
+    from .cluster import Cluster
 
 ADMIN_TOKEN = "sandbox-admin"
 ADMIN_USER = "sandbox-admin"
 MASTERS = "system:masters"
 AUTHENTICATED = "system:authenticated"
+UNAUTHENTICATED = "system:unauthenticated"
+ANONYMOUS = "system:anonymous"
 
 _VERBS = {"GET": "get", "HEAD": "get", "POST": "create", "PUT": "update", "PATCH": "patch",
           "DELETE": "delete"}
 _NAMESPACE_SUBRESOURCES = {"status", "finalize"}
 _NAME_FIELD = re.compile(r"^metadata\.name==?([^,=!]+)$")
+# a non-resource request's verb is its method in lower case (RequestInfoFactory)
+_NONRESOURCE_VERBS = {"create": "post", "update": "put"}
 
 Rule = Dict[str, List[str]]
 
 
 class Identity:
-    """Who a request acts as: a user, its groups, and whether it may do everything."""
+    """Who a request acts as (user.Info): a user, its groups, uid and extra, and whether it may
+    do everything."""
 
-    def __init__(self, user: str, groups: Iterable[str] = (), full: bool = False) -> None:
+    def __init__(self, user: str, groups: Iterable[str] = (), full: bool = False, uid: str = "",
+                 extra: Optional[Mapping[str, Sequence[str]]] = None) -> None:
         self.user = user
         self.groups = list(groups)
         self.full = full or MASTERS in self.groups
+        self.uid = uid
+        self.extra: Dict[str, List[str]] = {k: list(v) for k, v in (extra or {}).items()}
 
     def __repr__(self) -> str:
         return "Identity(%r, %r)" % (self.user, self.groups)
+
+
+class Decision(NamedTuple):
+    """An authorizer's answer (authorizer.Decision and its reason)."""
+    allowed: bool
+    denied: bool
+    reason: str
 
 
 class Attributes:
@@ -92,15 +115,35 @@ class Attributes:
             self.verb = "deletecollection"
 
 
+def attributes(verb: str, group: str = "", resource: str = "", subresource: str = "",
+               namespace: str = "", name: str = "", path: str = "") -> Attributes:
+    """The Attributes of a check that is not a request (a review, impersonation, escalation):
+    a resource request when `resource` is given, else one for the non-resource `path`."""
+    attrs = Attributes.__new__(Attributes)
+    attrs.path, attrs.verb, attrs.watch = path, verb, False
+    attrs.group, attrs.resource, attrs.subresource = group, resource, subresource
+    attrs.namespace, attrs.name = namespace, name
+    attrs.is_resource = bool(resource)
+    return attrs
+
+
 class Access:
-    """The tokens the server knows and what their users may do."""
+    """The tokens the server knows, and the authorizers (system:masters, RBAC, grants)."""
 
     def __init__(self, anonymous: bool = True) -> None:
-        self.anonymous = anonymous      # requests without credentials: full access, or 401
+        self.anonymous = anonymous      # requests without credentials: system:anonymous, or 401
+        self.cluster: Optional["Cluster"] = None        # whose store RBAC reads (attach)
         self._lock = threading.Lock()
         self._tokens: Dict[str, Tuple[str, Tuple[str, ...]]] = {
             ADMIN_TOKEN: (ADMIN_USER, (MASTERS,))}
         self._rules: Dict[str, List[Rule]] = {}         # user name -> [rule]
+
+    def attach(self, cluster: "Cluster") -> None:
+        """Authorize with the RBAC objects of `cluster`'s store (and write the default policy
+        there when missing)."""
+        from . import bootstrappolicy
+        self.cluster = cluster
+        bootstrappolicy.ensure(cluster.store)
 
     def grant(self, token: Optional[str], user: str, rules: Iterable[Mapping[str, Any]] = (),
               groups: Iterable[str] = ()) -> None:
@@ -121,52 +164,75 @@ class Access:
                      peer: Optional[Tuple[str, Sequence[str]]] = None) -> Identity:
         """The Identity of the request, impersonation not yet applied; raises 401. A verified
         client certificate (peer: (user, groups)) authenticates first, as in kube-apiserver's
-        union of authenticators; then a bearer token; then anonymous."""
+        union of authenticators; then a bearer token (a granted one, or a service account's
+        from the TokenRequest API: tokens.py); then anonymous."""
         if peer is not None:
             return Identity(peer[0], tuple(peer[1]) + (AUTHENTICATED,))
         auth = headers.get("Authorization") or ""
         if not auth:
             if self.anonymous:
-                return Identity("system:anonymous", ("system:unauthenticated",), full=True)
+                return Identity(ANONYMOUS, (UNAUTHENTICATED,), full=True)
             raise errors.unauthorized()
         scheme, _, token = auth.partition(" ")
-        with self._lock:
-            known = self._tokens.get(token.strip()) if scheme.lower() == "bearer" else None
-        if known is None:
+        if scheme.lower() != "bearer":
             raise errors.unauthorized()
-        return Identity(known[0], tuple(known[1]) + (AUTHENTICATED,))
-
-    def impersonate(self, identity: Identity, user: Optional[str],
-                    groups: Sequence[str]) -> Identity:
-        """The identity the request acts as; raises 403 when `identity` may not impersonate."""
-        if not user and not groups:
-            return identity
-        if not user:
-            raise errors.internal_error("requested %s without impersonating a user"
-                                        % ", ".join("{Group %s}" % g for g in groups))
-        checks = [("users", user)] + [("groups", g) for g in groups]
-        for resource, name in checks:
-            if not self._allowed(identity, "impersonate", "", resource, "", "", name):
-                raise errors.forbidden_request(identity.user, "impersonate", resource, name=name)
-        return Identity(user, tuple(groups) + (AUTHENTICATED,))
+        token = token.strip()
+        with self._lock:
+            known = self._tokens.get(token)
+        if known is not None:
+            return Identity(known[0], tuple(known[1]) + (AUTHENTICATED,))
+        if self.cluster is not None:
+            from . import tokens
+            account = tokens.authenticate(self.cluster, token)
+            if account is not None:
+                user, groups, uid, extra = account
+                return Identity(user, groups, uid=uid, extra=extra)
+        raise errors.unauthorized()
 
     def authorize(self, identity: Identity, attrs: Attributes) -> None:
         """Raise 403 unless the identity may do what the request asks for."""
-        if not attrs.is_resource:
-            return              # discovery, /version, /healthz, /openapi: system:discovery
-        if not self._allowed(identity, attrs.verb, attrs.group, attrs.resource,
-                             attrs.subresource, attrs.namespace, attrs.name):
+        decision = self.decide(identity, attrs)
+        if not decision.allowed:
             raise errors.forbidden_request(identity.user, attrs.verb, attrs.resource,
                                            attrs.subresource, attrs.group, attrs.namespace,
-                                           attrs.name, attrs.path)
+                                           attrs.name, attrs.path, decision.reason)
+
+    def decide(self, identity: Identity, attrs: Attributes) -> Decision:
+        """The union of the authorizers, in kube-apiserver's order: the privileged group
+        system:masters, RBAC, the sandbox's grants; the first that allows decides, else the
+        reasons of those that had none (union.go unionAuthzHandler.Authorize)."""
+        if not attrs.is_resource and attrs.verb in _NONRESOURCE_VERBS:
+            attrs = attributes(_NONRESOURCE_VERBS[attrs.verb], path=attrs.path)
+        if identity.full:
+            return Decision(True, False, "")
+        reasons = []
+        if self.cluster is not None:
+            allowed, reason = rbac.authorize(self.cluster.store, identity.user, identity.groups,
+                                             attrs)
+            if allowed:
+                return Decision(True, False, reason)
+            if reason:
+                reasons.append(reason)
+        with self._lock:
+            rules = list(self._rules.get(identity.user, ()))
+        if attrs.is_resource and any(_rule_allows(r, attrs.verb, attrs.group, attrs.resource,
+                                                  attrs.subresource, attrs.namespace,
+                                                  attrs.name) for r in rules):
+            return Decision(True, False, 'sandbox: allowed by a grant to User "%s"'
+                            % identity.user)
+        if not attrs.is_resource and self.cluster is None:
+            return Decision(True, False, "")        # no policy to read: discovery stays open
+        return Decision(False, False, "\n".join(reasons))
+
+    def grants_of(self, user: str) -> List[Rule]:
+        """The sandbox grants of `user` (for SelfSubjectRulesReview)."""
+        with self._lock:
+            return list(self._rules.get(user, ()))
 
     def _allowed(self, identity: Identity, verb: str, group: str, resource: str, sub: str,
                  namespace: str, name: str) -> bool:
-        if identity.full:
-            return True
-        with self._lock:
-            rules = list(self._rules.get(identity.user, ()))
-        return any(_rule_allows(r, verb, group, resource, sub, namespace, name) for r in rules)
+        return self.decide(identity, attributes(verb, group, resource, sub, namespace,
+                                                name)).allowed
 
 
 def _check_rule(rule: Any) -> Rule:

@@ -95,11 +95,15 @@ def unauthorized() -> ApiError:
 
 
 def forbidden_request(user: str, verb: str, resource: str, subresource: str = "", group: str = "",
-                      namespace: str = "", name: str = "", path: str = "") -> ApiError:
-    """403 as the authorization filter answers it (apiserver responsewriters.Forbidden)."""
+                      namespace: str = "", name: str = "", path: str = "",
+                      reason: str = "") -> ApiError:
+    """403 as the authorization filter answers it (apiserver endpoints/handlers/
+    responsewriters/errors.go ForbiddenStatusError: forbiddenMessage, then ": " and the
+    authorizers' reason when there is one; apierrors.NewForbidden)."""
     if not resource:                            # a non-resource URL
-        return ApiError(status(403, "Forbidden", 'forbidden: User "%s" cannot %s path "%s"'
-                               % (user, verb, path), {}))
+        why = 'User "%s" cannot %s path "%s"' % (user, verb, path)
+        return ApiError(status(403, "Forbidden", "forbidden: %s%s"
+                               % (why, ": " + reason if reason else ""), {}))
     full = resource + ("/" + subresource if subresource else "")
     if namespace:
         why = 'User "%s" cannot %s resource "%s" in API group "%s" in the namespace "%s"' % (
@@ -107,6 +111,8 @@ def forbidden_request(user: str, verb: str, resource: str, subresource: str = ""
     else:
         why = 'User "%s" cannot %s resource "%s" in API group "%s" at the cluster scope' % (
             user, verb, full, group)
+    if reason:
+        why += ": " + reason
     qualified = "%s.%s" % (resource, group) if group else resource
     if name:
         message = '%s "%s" is forbidden: %s' % (qualified, name, why)

@@ -73,7 +73,31 @@ RESOURCE_TYPES: List[ResourceType] = [
     # stored only (no CSI driver modifies volumes): storage.k8s.io/v1 from 1.34, SERVED_FROM
     ResourceType("storage.k8s.io", "v1", "VolumeAttributesClass", "volumeattributesclasses",
                  "volumeattributesclass", False, ("vac",), (), False),
+    # RBAC (rbac.py authorizes with them; bootstrappolicy.py writes the defaults)
+    ResourceType("rbac.authorization.k8s.io", "v1", "Role", "roles", "role", True, (), (), False),
+    ResourceType("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", "clusterrole",
+                 False, (), (), False),
+    ResourceType("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", "rolebinding",
+                 True, (), (), False),
+    ResourceType("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings",
+                 "clusterrolebinding", False, (), (), False),
+    # create-only, never stored (CREATE_ONLY; served by reviews.py through connect.SPECIAL)
+    ResourceType("authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews",
+                 "selfsubjectreview", False, (), (), False),
+    ResourceType("authorization.k8s.io", "v1", "SelfSubjectAccessReview",
+                 "selfsubjectaccessreviews", "selfsubjectaccessreview", False, (), (), False),
+    ResourceType("authorization.k8s.io", "v1", "SelfSubjectRulesReview",
+                 "selfsubjectrulesreviews", "selfsubjectrulesreview", False, (), (), False),
+    ResourceType("authorization.k8s.io", "v1", "SubjectAccessReview", "subjectaccessreviews",
+                 "subjectaccessreview", False, (), (), False),
 ]
+
+# resources that only take a POST of the collection and store nothing (the reviews): discovery
+# lists them with the verb create alone, as kube-apiserver does
+CREATE_ONLY = frozenset({("authentication.k8s.io", "selfsubjectreviews"),
+                         ("authorization.k8s.io", "selfsubjectaccessreviews"),
+                         ("authorization.k8s.io", "selfsubjectrulesreviews"),
+                         ("authorization.k8s.io", "subjectaccessreviews")})
 
 # (group, plural) -> the first minor release whose kube-apiserver serves it by default; the
 # others are served by every release the sandbox plays (1.32 on). VolumeAttributesClass:
@@ -86,11 +110,15 @@ SERVED_FROM: Dict[Tuple[str, str], int] = {("storage.k8s.io", "volumeattributesc
 BY_PLURAL = {(rt.group, rt.plural): rt for rt in RESOURCE_TYPES}
 BY_KIND = {rt.kind: rt for rt in RESOURCE_TYPES}
 
-# Groups in discovery order (kube-apiserver's apiVersionPriorities: storage.k8s.io 16800,
+# Groups in discovery order (kube-apiserver's apiVersionPriorities, pkg/controlplane/apiserver/
+# aggregator.go: apps 17800, authentication.k8s.io 17700, authorization.k8s.io 17600,
+# autoscaling 17500, policy 17100, rbac.authorization.k8s.io 17000, storage.k8s.io 16800,
 # scheduling.k8s.io 16600, coordination.k8s.io 16500, discovery.k8s.io 16200); autoscaling/v1
 # only carries the Scale kind of statefulsets/scale.
-GROUPS = [("apps", "v1"), ("autoscaling", "v1"), ("policy", "v1"), ("storage.k8s.io", "v1"),
-          ("scheduling.k8s.io", "v1"), ("coordination.k8s.io", "v1"), ("discovery.k8s.io", "v1")]
+GROUPS = [("apps", "v1"), ("authentication.k8s.io", "v1"), ("authorization.k8s.io", "v1"),
+          ("autoscaling", "v1"), ("policy", "v1"), ("rbac.authorization.k8s.io", "v1"),
+          ("storage.k8s.io", "v1"), ("scheduling.k8s.io", "v1"), ("coordination.k8s.io", "v1"),
+          ("discovery.k8s.io", "v1")]
 
 _CATEGORIES = {"pods": ["all"], "services": ["all"], "statefulsets": ["all"]}
 
@@ -160,7 +188,7 @@ def resource_list(group: str, version: str, minor: Optional[int] = None) -> Opti
     for rt in RESOURCE_TYPES:
         if rt.group != group or rt.version != version or not served(rt, minor):
             continue
-        verbs = list(_ALL_VERBS)
+        verbs = ["create"] if (rt.group, rt.plural) in CREATE_ONLY else list(_ALL_VERBS)
         entry: Obj = {
             "name": rt.plural, "singularName": rt.singular, "namespaced": rt.namespaced,
             "kind": rt.kind, "verbs": verbs,

@@ -22,6 +22,7 @@ from . import bodies, connect, endpoints, errors, resources, routes
 from .auth import Access, Attributes, Identity
 from .errors import ApiError
 from .faults import Faults, Plan
+from .impersonation import impersonate
 from .fields import strict_decoding
 from .fieldselectors import matches_fields, parse_field_selector, unsupported_field
 from .params import query_bool
@@ -220,8 +221,7 @@ class Handler(BaseHTTPRequestHandler):
         try:
             access = self.server.access
             identity = self.identity = access.authenticate(self.headers, self.peer)
-            self.identity = access.impersonate(identity, self.headers.get("Impersonate-User"),
-                                               self.headers.get_all("Impersonate-Group") or [])
+            self.identity = impersonate(access, identity, self.headers)
             attrs = Attributes(self.command, self.url.path, self.query)
             access.authorize(self.identity, attrs)
             if self.server.fault_hook and self.server.fault_hook(self):
