@@ -53,6 +53,7 @@ class Identity:
 
 class Attributes:
     """What a request asks for, as kube-apiserver's RequestInfo sees it."""
+    also: Tuple[str, ...] = ()      # verbs checked after `verb`
 
     def __init__(self, method: str, path: str, query: Mapping[str, str]) -> None:
         self.path = path
@@ -90,6 +91,12 @@ class Attributes:
                 self.name = match.group(1)
         if not self.name and self.verb == "delete":
             self.verb = "deletecollection"
+        # a pod's exec, attach and portforward asked with GET (the WebSocket upgrade) need
+        # `create` too, from 1.35 (AuthorizePodWebsocketUpgradeCreatePermission, beta, on):
+        # pkg/registry/core/pod/rest/subresources.go, ensureAuthorizedForVerb
+        self.also = ("create",) if (
+            self.verb == "get" and not self.group and self.resource == "pods"
+            and self.subresource in ("exec", "attach", "portforward")) else ()
 
 
 class Access:
@@ -154,11 +161,12 @@ class Access:
         """Raise 403 unless the identity may do what the request asks for."""
         if not attrs.is_resource:
             return              # discovery, /version, /healthz, /openapi: system:discovery
-        if not self._allowed(identity, attrs.verb, attrs.group, attrs.resource,
-                             attrs.subresource, attrs.namespace, attrs.name):
-            raise errors.forbidden_request(identity.user, attrs.verb, attrs.resource,
-                                           attrs.subresource, attrs.group, attrs.namespace,
-                                           attrs.name, attrs.path)
+        for verb in (attrs.verb,) + attrs.also:
+            if not self._allowed(identity, verb, attrs.group, attrs.resource,
+                                 attrs.subresource, attrs.namespace, attrs.name):
+                raise errors.forbidden_request(identity.user, verb, attrs.resource,
+                                               attrs.subresource, attrs.group, attrs.namespace,
+                                               attrs.name, attrs.path)
 
     def _allowed(self, identity: Identity, verb: str, group: str, resource: str, sub: str,
                  namespace: str, name: str) -> bool:

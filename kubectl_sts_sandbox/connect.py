@@ -4,10 +4,14 @@ account's token) and create-only resources (the reviews). Each entry is a `route
 
 from typing import Dict, Optional, Tuple
 
+from .logendpoint import serve_log
+from .podexec import serve_exec
 from .routes import Serve
 
 # (group, plural, subresource or None for the collection) -> what serves it; one line each
 SPECIAL: Dict[Tuple[str, str, Optional[str]], Serve] = {
+    ("", "pods", "log"): serve_log,
+    ("", "pods", "exec"): serve_exec,
 }
 
 # subresources whose URL goes on after the subresource (pods/NAME/proxy/PATH)
