@@ -59,7 +59,7 @@ class LogOptions:
         self.since_seconds = _int(last, "sinceSeconds")
         self.tail_lines = _int(last, "tailLines")
         self.limit_bytes = _int(last, "limitBytes")
-        self.since_time: Optional[float] = None
+        self.since_time: Optional[int] = None      # nanoseconds
         if last.get("sinceTime"):
             self.since_time = parse_time(last["sinceTime"])
             if self.since_time is None:
@@ -93,8 +93,9 @@ def _int(query: Dict[str, str], key: str) -> Optional[int]:
         raise errors.bad_request('strconv.ParseInt: parsing "%s": invalid syntax' % text)
 
 
-def parse_time(text: str) -> Optional[float]:
-    """An RFC 3339 time, with up to nine fractional digits (Python before 3.11 takes six)."""
+def parse_time(text: str) -> Optional[int]:
+    """An RFC 3339 time in nanoseconds since the epoch, with up to nine fractional digits
+    (Python before 3.11 takes six)."""
     m = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$", text)
     if not m:
         return None
@@ -103,7 +104,7 @@ def parse_time(text: str) -> Optional[float]:
             "+00:00" if m.group(3) == "Z" else m.group(3))).timestamp()
     except ValueError:
         return None
-    return base + (float("0." + m.group(2)) if m.group(2) else 0.0)
+    return int(base) * 1000000000 + int(((m.group(2) or "") + "000000000")[:9])
 
 
 def choose_container(pod: Obj, container: str) -> str:
@@ -180,7 +181,7 @@ def read_file(path: str, offset: int = 0) -> Tuple[List[Line], int]:
     them."""
     try:
         with open(path, "rb") as f:
-            mtime = os.fstat(f.fileno()).st_mtime
+            mtime = os.fstat(f.fileno()).st_mtime_ns
             f.seek(offset)
             data = f.read()
     except OSError as exc:
@@ -203,13 +204,13 @@ def read_file(path: str, offset: int = 0) -> Tuple[List[Line], int]:
     return lines, offset + end
 
 
-def render(lines: Iterable[Line], opts: LogOptions, since: Optional[float]) -> bytes:
+def render(lines: Iterable[Line], opts: LogOptions, since: Optional[int]) -> bytes:
     out = []
     for line in lines:
-        if since is not None and line.time < since:
+        if since is not None and line.nanos < since:
             continue
         text = line.text + "\n"
-        out.append((stamp(line.time) + " " + text) if opts.timestamps else text)
+        out.append((stamp(line.nanos) + " " + text) if opts.timestamps else text)
     return "".join(out).encode()
 
 
@@ -255,7 +256,8 @@ class _Stream:
         self.left = opts.limit_bytes
         clock = handler.server.cluster.clock
         self.since = opts.since_time if opts.since_time is not None else (
-            clock.now() - opts.since_seconds if opts.since_seconds is not None else None)
+            int((clock.now() - opts.since_seconds) * 1e9) if opts.since_seconds is not None
+            else None)
 
     def _send(self, data: bytes) -> bool:
         """Write a chunk; False once the limit is reached."""

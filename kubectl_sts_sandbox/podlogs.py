@@ -22,7 +22,7 @@ REVISION_LABEL = "controller-revision-hash"
 
 
 class Line(NamedTuple):
-    time: float         # seconds since the epoch, on the cluster's clock
+    nanos: int          # nanoseconds since the epoch, on the cluster's clock
     text: str           # without its newline
 
 
@@ -51,7 +51,7 @@ class LogBook:
                 runs[0], runs[1] = runs[1], Instance()
             current = runs[1]
             assert current is not None
-            current.lines.append(Line(now, text))
+            current.lines.append(Line(int(round(now * 1e9)), text))
             if end:
                 current.ended = True
             self.cond.notify_all()
@@ -118,12 +118,9 @@ def note_container(book: LogBook, pod: Obj, container: Obj, cs: Obj, was_running
                    int(last.get("exitCode", 1)))
 
 
-def stamp(at: float) -> str:
+def stamp(nanos: int) -> str:
     """RFC 3339 with nine fractional digits, in UTC (the kubelet's timeFormatOut)."""
-    whole = int(at)
-    nanos = int(round((at - whole) * 1e9))
-    if nanos >= 1000000000:
-        whole, nanos = whole + 1, nanos - 1000000000
+    whole, frac = divmod(nanos, 1000000000)
     text = datetime.datetime.fromtimestamp(whole, datetime.timezone.utc).strftime(
         "%Y-%m-%dT%H:%M:%S")
-    return "%s.%09dZ" % (text, nanos)
+    return "%s.%09dZ" % (text, frac)
