@@ -16,11 +16,11 @@
 - `follow` streams (chunked, text/plain) until the instance ends, the pod goes, the client
   goes or the sandbox stops, waiting on the store's condition.
 - A Logs/ClusterLogs mapping (podaccess.py; kwok's pkg/kwok/server/debugging_logs.go
-  getPodLogs and findLogInLogs: the entry naming the container, else the first entry without
-  containers) serves a local file as the current instance's log: lines in the CRI log format
-  (`TIME STREAM TAG TEXT`, what kwok's crilogs.ReadLogs reads) keep their times, other lines
-  are served as they are, stamped with the file's modification time. With `follow: true` the
-  file is read again for new lines while `kubectl logs -f` waits.
+  getPodLogs, findLogInLogs: podaccess.entry_for) serves a local file as the current
+  instance's log: lines in the CRI log format (`TIME STREAM TAG TEXT`, what kwok's
+  crilogs.ReadLogs reads) keep their times, other lines are served as they are, stamped with
+  the file's modification time. With `follow: true` the file is read again for new lines
+  while `kubectl logs -f` waits.
 """
 
 import datetime
@@ -34,6 +34,7 @@ from urllib.parse import parse_qs
 from . import errors
 from .errors import ApiError
 from .params import query_bool
+from .podaccess import entry_for
 from .podlogs import Instance, Line, stamp
 from .resources import BY_KIND
 from .routes import Request
@@ -161,21 +162,6 @@ def kubelet_refusal(pod: Obj, cname: str, previous: bool) -> Optional[str]:
     return 'container "%s" in pod "%s" is waiting to start - no logs yet' % (cname, name)
 
 
-def mapped_file(spec: Optional[Obj], cname: str) -> Optional[Obj]:
-    """kwok's findLogInLogs: the entry naming the container, else the first without
-    containers."""
-    default = None
-    for entry in (spec or {}).get("logs") or []:
-        if not isinstance(entry, dict):
-            continue
-        containers = entry.get("containers") or []
-        if not containers and default is None:
-            default = entry
-        elif cname in containers:
-            return entry
-    return default
-
-
 def read_file(path: str, offset: int = 0) -> Tuple[List[Line], int]:
     """The lines of a mapped file from byte `offset` (whole lines only), and the offset after
     them."""
@@ -238,8 +224,8 @@ def serve_log(handler: Request, rt: Any, ns: Optional[str], name: Optional[str],
         raise ApiError(errors.status(400, "BadRequest", refusal, {
             "name": name, "kind": "pods/log",
             "causes": [{"reason": "UnexpectedServerResponse", "message": refusal}]}))
-    mapping = None if opts.previous else mapped_file(
-        cluster.config.pod_access.spec_for("Logs", pod), cname)
+    mapping = None if opts.previous else entry_for(
+        cluster.config.pod_access.spec_for("Logs", pod), "Logs", cname)
     _Stream(handler, opts, instance or Instance(), mapping).run()
 
 

@@ -15,11 +15,11 @@ kubelet and containerd answer it; the command runs on the host only where the us
   connection: ...`. SPDY (a POST asking to upgrade to SPDY/3.1, kubectl's fallback) is not
   served: it is refused before the upgrade as a server without SPDY would.
 - the runtime: a command without an Exec/ClusterExec mapping (podaccess.py; kwok's
-  pkg/kwok/server/debugging_exec.go getExecTarget and findContainerInExecs: the entry naming
-  the container, else the first without containers; `local: {workDir, envs}`) fails as
-  containerd and runc fail for a binary the image lacks (`OCI runtime exec failed: exec
-  failed: unable to start container process: exec: "ls": executable file not found in $PATH:
-  unknown`, which kubectl prints after `Internal error occurred: ` twice). A mapped command
+  pkg/kwok/server/debugging_exec.go getExecTarget, findContainerInExecs: podaccess.entry_for;
+  `local: {workDir, envs}`) fails as containerd and runc fail for a binary the image lacks
+  (`OCI runtime exec failed: exec failed: unable to start container process: exec: "ls":
+  executable file not found in $PATH: unknown`, which kubectl prints after `Internal error
+  occurred: ` twice). A mapped command
   runs on the host (argv, no shell) in the host's environment plus the container's (the pod
   spec's env and envFrom, Secrets and ConfigMaps resolved: podenv.py) plus the mapping's envs,
   as kwok's exec does with its envs.
@@ -39,6 +39,7 @@ from websocket import ABNF
 from . import errors, podenv, wsframes
 from .logendpoint import choose_container
 from .params import query_bool
+from .podaccess import entry_for
 from .resources import BY_KIND
 from .routes import Request
 
@@ -50,20 +51,6 @@ KUBELET_PROTOCOLS = {"v4.channel.k8s.io": True, "v4.base64.channel.k8s.io": Fals
                      "channel.k8s.io": True, "base64.channel.k8s.io": False, "": True}
 STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
 FINISH_SECONDS = 30.0       # how long the client may take to close after the status
-
-
-def mapped_exec(spec: Optional[Obj], cname: str) -> Optional[Obj]:
-    """kwok's findContainerInExecs."""
-    default = None
-    for entry in (spec or {}).get("execs") or []:
-        if not isinstance(entry, dict):
-            continue
-        containers = entry.get("containers") or []
-        if not containers and default is None:
-            default = entry
-        elif cname in containers:
-            return entry
-    return default
 
 
 def missing_binary(argv: List[str]) -> str:
@@ -127,7 +114,7 @@ def serve_exec(handler: Request, rt: Any, ns: Optional[str], name: Optional[str]
     if translated and not running:
         return session.finish(internal_error(
             'unable to upgrade connection: container not found ("%s")' % cname))
-    entry = mapped_exec(cluster.config.pod_access.spec_for("Exec", pod), cname)
+    entry = entry_for(cluster.config.pod_access.spec_for("Exec", pod), "Exec", cname)
     if entry is None or not argv:
         message = missing_binary(argv) if argv else "error executing command in container: " \
             "no command given"

@@ -149,3 +149,14 @@ def test_sandbox_command_refuses_a_bad_config(tmp_path):
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip() == ("error: --config %s: not a pod access document: "
                                      "apiVersion 'v1', kind 'Pod'" % config)
+
+
+def test_the_entry_for_a_container():
+    from kubectl_sts_sandbox.podaccess import entry_for
+    spec = {"execs": [{"containers": ["db"], "local": {"workDir": "/db"}},
+                      {"local": {"workDir": "/any"}}, {"local": {"workDir": "/later"}},
+                      {"containers": ["app"], "local": {"workDir": "/app"}}]}
+    # kwok's findContainerInExecs: the entry naming the container, else the first naming none
+    assert [(entry_for(spec, "Exec", c) or {}).get("local") for c in ("app", "db", "side")] \
+        == [{"workDir": "/app"}, {"workDir": "/db"}, {"workDir": "/any"}]
+    assert entry_for({"logs": [{"containers": ["db"], "logsFile": "/f"}]}, "Logs", "x") is None
