@@ -275,6 +275,7 @@ class _Session:
         """The status on the error channel (a text before v4, none on success), then the
         close; wait for the client to close its side (streamtranslator.go finish)."""
         self.done.set()
+        self.started.set()          # no process (any more): stdin goes nowhere
         if self.v4:
             self.send(ERROR, json.dumps(status, separators=(",", ":")).encode())
         elif status.get("status") != "Success":

@@ -135,34 +135,92 @@ def test_the_websocket_get_needs_create(kubectl_bin, sandbox, mapped, namespace,
     assert ("GET", 101, "creator") in log
 
 
-def test_status_on_the_error_channel_of_v4(sandbox, mapped, namespace):
-    """A client speaking v4.channel.k8s.io (the kubelet's protocol, through the API server):
-    the Status JSON of a non-zero exit, with its ExitCode cause."""
+def _raw_exec(sandbox, namespace, protocol, code):
+    """Exec `python -c 'print(1); exit(code)'` in pod p as a client of `protocol`; the
+    messages received, decoded to (channel, data)."""
+    import base64
     import ssl
 
     import websocket
     host = sandbox.url.split("://", 1)[1]
     scheme = "wss" if sandbox.url.startswith("https") else "ws"
-    query = "command=%s&command=-c&command=import+sys%%3Bsys.exit(4)&stdout=true" % (
-        sys.executable)
+    query = "command=%s&command=-c&command=print(1)%%3Bexit(%d)&stdout=true" % (
+        sys.executable, code)
     ws = websocket.create_connection(
         "%s://%s/api/v1/namespaces/%s/pods/p/exec?%s" % (scheme, host, namespace, query),
-        subprotocols=["v4.channel.k8s.io"], header=["Authorization: Bearer sandbox-admin"],
+        subprotocols=[protocol], header=["Authorization: Bearer sandbox-admin"],
         sslopt={"cert_reqs": ssl.CERT_NONE}, timeout=30)
+    messages = []
     try:
-        assert ws.getsubprotocol() == "v4.channel.k8s.io"
-        frames = []
+        assert ws.getsubprotocol() == protocol
         while True:
             data = ws.recv()
             if not data:
                 break
-            frames.append(data)
-            if data[:1] == b"\x03":
-                break
+            if isinstance(data, str):          # the base64 protocols send text
+                messages.append((int(data[0]), base64.b64decode(data[1:])))
+            else:
+                messages.append((data[0], data[1:]))
+    except websocket.WebSocketConnectionClosedException:
+        pass
     finally:
         ws.close()
-    assert frames[0] == b"\x01"          # the stream is open
-    status = json.loads(frames[-1][1:])
+    return messages
+
+
+def _stdout(messages):
+    return b"".join(data for channel, data in messages if channel == 1)
+
+
+def test_the_kubelets_protocols(sandbox, mapped, namespace):
+    """Clients of v4.channel.k8s.io and the older protocols, which kube-apiserver passes to
+    the kubelet: v4's error channel carries the Status JSON with the ExitCode cause, the
+    older ones the error's text, and nothing on success."""
+    v4 = _raw_exec(sandbox, namespace, "v4.channel.k8s.io", 4)
+    assert v4[0] == (1, b"")                          # the stream is open
+    assert _stdout(v4) == b"1\n"
+    status = json.loads(v4[-1][1])
+    assert v4[-1][0] == 3
     assert status["status"] == "Failure" and status["reason"] == "NonZeroExitCode"
     assert status["details"]["causes"] == [{"reason": "ExitCode", "message": "4"}]
     assert os.path.basename(sys.executable) in status["message"]
+    assert json.loads(_raw_exec(sandbox, namespace, "v4.channel.k8s.io", 0)[-1][1]) == \
+        {"metadata": {}, "status": "Success"}
+    old = _raw_exec(sandbox, namespace, "base64.channel.k8s.io", 4)
+    assert old[0] == (1, b"") and _stdout(old) == b"1\n"
+    assert old[-1][0] == 3 and old[-1][1].startswith(
+        b"command terminated with non-zero exit code: ")
+    plain = _raw_exec(sandbox, namespace, "channel.k8s.io", 0)
+    assert _stdout(plain) == b"1\n" and {c for c, _ in plain} == {1}
+
+
+# -- the container's environment (podenv.py) ----------------------------------------------------
+
+class _Store:
+    def __init__(self, objects):
+        self.objects = objects
+
+    def peek(self, rt, namespace, name):
+        return self.objects.get((rt.kind, name))
+
+
+def test_environment_as_the_kubelet_makes_it():
+    from kubectl_sts_sandbox.podenv import container_env
+    store = _Store({
+        ("Secret", "creds"): {"data": {"password": "czNjcjN0", "bad key": "eA=="}},
+        ("ConfigMap", "settings"): {"data": {"mode": "primary"}}})
+    pod_obj = {"metadata": {"name": "db-0", "namespace": "prod", "labels": {"tier": "db"}},
+               "spec": {"nodeName": "n1"}, "status": {"podIP": "10.0.0.7"}}
+    container = {"name": "db", "envFrom": [{"secretRef": {"name": "creds"}, "prefix": "DB_"},
+                                           {"configMapRef": {"name": "absent",
+                                                             "optional": True}}],
+                 "env": [{"name": "MODE", "valueFrom": {"configMapKeyRef": {
+                     "name": "settings", "key": "mode"}}},
+                         {"name": "URL", "value": "$(DB_password)@$(MODE):$$(NOT) $(UNSET)"},
+                         {"name": "TIER", "valueFrom": {"fieldRef": {
+                             "fieldPath": "metadata.labels['tier']"}}},
+                         {"name": "IP", "valueFrom": {"fieldRef": {
+                             "fieldPath": "status.podIP"}}}]}
+    assert container_env(store, pod_obj, container) == {
+        "DB_password": "s3cr3t", "MODE": "primary", "URL": "s3cr3t@primary:$(NOT) $(UNSET)",
+        "TIER": "db", "IP": "10.0.0.7"}
