@@ -42,8 +42,10 @@ class Sandbox:
 
     kubernetes_version ("1.32" to "1.37", default the newest), feature_gates ({NAME: bool},
     as kube-apiserver's --feature-gates) and missing_images (globs of image references that
-    fail to pull) are Config's (cluster.py, versions.py); give them here or in `config`, not
-    both. A gate kube-apiserver would refuse raises versions.FeatureGateError (a ValueError)."""
+    fail to pull) and pod_access (what pods answer to logs and exec beyond the kubelet's own:
+    a PodAccess or its documents, podaccess.py) are Config's (cluster.py, versions.py); give
+    them here or in `config`, not both. A gate kube-apiserver would refuse raises
+    versions.FeatureGateError (a ValueError)."""
 
     def __init__(self, port: int = 0, kubeconfig: Optional[str] = None,
                  config: Optional["Config"] = None, host: str = "127.0.0.1",
@@ -52,7 +54,8 @@ class Sandbox:
                  anonymous: bool = True,
                  latency: float = 0.0, kubernetes_version: Optional[str] = None,
                  feature_gates: Optional[Mapping[str, bool]] = None,
-                 missing_images: Sequence[str] = ()) -> None:
+                 missing_images: Sequence[str] = (),
+                 pod_access: Optional[Iterable[Mapping[str, Any]]] = None) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the sandbox only listens on the loopback interface")
         cluster_options: Dict[str, Any] = {}
@@ -62,10 +65,14 @@ class Sandbox:
             cluster_options["feature_gates"] = feature_gates
         if missing_images:
             cluster_options["missing_images"] = tuple(missing_images)
+        if pod_access is not None:
+            from .podaccess import PodAccess
+            cluster_options["pod_access"] = pod_access if isinstance(pod_access, PodAccess) \
+                else PodAccess(pod_access)
         if cluster_options:
             if config is not None:
-                raise ValueError("give kubernetes_version, feature_gates and missing_images "
-                                 "to Config when you pass a config")
+                raise ValueError("give kubernetes_version, feature_gates, missing_images and "
+                                 "pod_access to Config when you pass a config")
             from .cluster import Config
             config = Config(**cluster_options)
         self.host, self.port = host, port

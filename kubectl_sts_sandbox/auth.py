@@ -76,6 +76,7 @@ class Decision(NamedTuple):
 
 class Attributes:
     """What a request asks for, as kube-apiserver's RequestInfo sees it."""
+    also: Tuple[str, ...] = ()      # verbs checked after `verb`
 
     def __init__(self, method: str, path: str, query: Mapping[str, str]) -> None:
         self.path = path
@@ -113,6 +114,12 @@ class Attributes:
                 self.name = match.group(1)
         if not self.name and self.verb == "delete":
             self.verb = "deletecollection"
+        # a pod's exec, attach and portforward asked with GET (the WebSocket upgrade) need
+        # `create` too, from 1.35 (AuthorizePodWebsocketUpgradeCreatePermission, beta, on):
+        # pkg/registry/core/pod/rest/subresources.go, ensureAuthorizedForVerb
+        self.also = ("create",) if (
+            self.verb == "get" and not self.group and self.resource == "pods"
+            and self.subresource in ("exec", "attach", "portforward")) else ()
 
 
 def attributes(verb: str, group: str = "", resource: str = "", subresource: str = "",
@@ -191,9 +198,16 @@ class Access:
 
     def authorize(self, identity: Identity, attrs: Attributes) -> None:
         """Raise 403 unless the identity may do what the request asks for."""
-        decision = self.decide(identity, attrs)
+        decision, verb = self.decide(identity, attrs), attrs.verb
+        for also in attrs.also:         # pods/exec over a WebSocket GET: create too (1.35+)
+            if not decision.allowed:
+                break
+            verb = also
+            decision = self.decide(identity, attributes(also, attrs.group, attrs.resource,
+                                                        attrs.subresource, attrs.namespace,
+                                                        attrs.name))
         if not decision.allowed:
-            raise errors.forbidden_request(identity.user, attrs.verb, attrs.resource,
+            raise errors.forbidden_request(identity.user, verb, attrs.resource,
                                            attrs.subresource, attrs.group, attrs.namespace,
                                            attrs.name, attrs.path, decision.reason)
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Dict, Optional, Set, Tuple, Union
 from . import events
 from .clock import rfc3339
 from .containers import container_behavior, cycle
+from .podlogs import LogBook, note_container
 from .podconfig import ConfigGate
 from .resources import BY_KIND
 
@@ -59,6 +60,7 @@ class Kubelet(ConfigGate):
         self.waiting_config: Set[str] = set()   # uids of pods waiting for a Secret or ConfigMap
         self.dirty_uids: Set[str] = set()
         self.nodes: Optional[NodeLifecycle] = None   # set by the cluster
+        self.logs = LogBook(store.cond)         # what `kubectl logs` reads (podlogs.py)
 
     def node_resumed(self, node: str) -> None:
         """A stopped kubelet starts again: it syncs every pod bound to its node."""
@@ -71,6 +73,7 @@ class Kubelet(ConfigGate):
             self.dirty.add((obj["metadata"]["namespace"], obj["metadata"]["name"]))
         elif rt is POD:
             self.pods.pop(obj["metadata"]["uid"], None)
+            self.logs.drop(obj["metadata"]["uid"])
             self.due.pop(obj["metadata"]["uid"], None)
             self.waiting_config.discard(obj["metadata"]["uid"])
         elif rt in CONFIG_KINDS and etype != "DELETED":
@@ -160,13 +163,17 @@ class Kubelet(ConfigGate):
                 cs = state.containers.setdefault(c["name"], {"kind": container_behavior(pod, c),
                                                              "restarts": 0, "last": None,
                                                              "backoff": 0})
+                was_running = bool(cs.get("running"))
                 self._create_container(pod, c, cs, state, now)
+                note_container(self.logs, pod, c, cs, was_running, now)
         for c in pod["spec"].get("containers") or []:
             cs = state.containers[c["name"]]
+            was_running = bool(cs.get("running"))
             if cs.get("reason") == "CreateContainerConfigError":
                 self._create_container(pod, c, cs, state, now)
             if cs.get("next") is not None and cs["next"] <= now:
                 cycle(self.store, self.config, pod, c, cs, now)
+            note_container(self.logs, pod, c, cs, was_running, now)
             if cs.get("next") is not None:
                 nexts.append(cs["next"])
         all_ready = all(cs["kind"] == "ok" and cs["running"] for cs in state.containers.values())
@@ -174,6 +181,8 @@ class Kubelet(ConfigGate):
             ready_at = state.started_at + _ready_seconds(pod, cfg)
             if now >= ready_at:
                 state.ready_since = now
+                for cname in state.containers:
+                    self.logs.write(pod, cname, now, "sandbox: container %s is ready" % cname)
             else:
                 nexts.append(ready_at)
         if nexts:
@@ -202,6 +211,7 @@ class Kubelet(ConfigGate):
             killed = self.config.terminate_seconds >= grace     # SIGKILL at the deadline
             if not state.stopped:
                 self._write(pod, self._render_stopped(pod, state, now, killed))
+                self._log_stopped(pod, state, now, killed)
             self.pods.pop(uid, None)
             self.due.pop(uid, None)
             self.store.delete(POD, ns, name, grace=0)
@@ -214,8 +224,15 @@ class Kubelet(ConfigGate):
         containers."""
         if state is not None and not state.stopped:
             self._write(pod, self._render_stopped(pod, state, now, killed=True))
+            self._log_stopped(pod, state, now, killed=True)
             state.stopped = True
             self.due.pop(pod["metadata"]["uid"], None)
+
+    def _log_stopped(self, pod: Obj, state: _PodState, now: float, killed: bool) -> None:
+        for cname, cs in state.containers.items():
+            if cs.get("running"):
+                self.logs.ended(pod, cname, now, "Error" if killed else "Completed",
+                                137 if killed else 0)
 
     def _render_stopped(self, pod: Obj, state: _PodState, now: float, killed: bool) -> Obj:
         """The status once every container has stopped: containers terminated (exit 0 when

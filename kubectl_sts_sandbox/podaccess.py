@@ -82,6 +82,43 @@ class PodAccess:
         return None
 
 
+def entry_for(spec: Optional[Obj], kind: str, container: str) -> Optional[Obj]:
+    """The entry of a Logs or Exec spec that serves `container` (kwok's findLogInLogs and
+    findContainerInExecs, pkg/kwok/server/debugging_logs.go and debugging_exec.go): the
+    first naming it, else the first naming no container."""
+    default = None
+    for entry in (spec or {}).get(KINDS[kind][2]) or []:
+        if not isinstance(entry, dict):
+            continue
+        containers = entry.get("containers") or []
+        if not containers and default is None:
+            default = entry
+        elif container in containers:
+            return entry
+    return default
+
+
+def read_files(paths: Iterable[str]) -> PodAccess:
+    """The documents of YAML files (kwok's `--config FILE`, repeatable; `---` between
+    documents, empty documents skipped); PodAccessError names the file of a bad one."""
+    import yaml
+    access = PodAccess()
+    for path in paths:
+        try:
+            with open(path) as f:
+                docs = [d for d in yaml.safe_load_all(f) if d is not None]
+        except (OSError, yaml.YAMLError) as exc:
+            raise PodAccessError("%s: %s" % (path, exc))
+        for doc in docs:
+            if not isinstance(doc, dict):
+                raise PodAccessError("%s: not a pod access document: %r" % (path, doc))
+            try:
+                access.add(doc)
+            except PodAccessError as exc:
+                raise PodAccessError("%s: %s" % (path, exc))
+    return access
+
+
 def _maps(doc: Obj, kind: str, meta: Mapping[str, Any]) -> bool:
     dmeta = doc.get("metadata") or {}
     if doc["kind"] == kind:

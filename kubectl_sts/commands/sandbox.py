@@ -22,6 +22,7 @@ class SandboxOptions(NamedTuple):
     feature_gates: Tuple[Dict[str, bool], ...]
     missing_images: Tuple[str, ...]
     tls: bool
+    configs: Tuple[str, ...]
 
 
 class FeatureGatesValue(click.ParamType):
@@ -80,6 +81,12 @@ def _gates_help() -> str:
               "image reference, e.g. '*:doesnotexist' or 'mysql:8.5*' (repeatable).")
 @click.option("--tls", is_flag=True, help="Serve HTTPS with a CA made for this sandbox; the "
               "kubeconfig carries the CA (certificate-authority-data). Needs openssl.")
+@click.option("--config", "configs", multiple=True, metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False),
+              help="What pods answer beyond their status, in the kwok simulator's shape "
+              "(repeatable): Logs/ClusterLogs map a container's log to a local file, "
+              "Exec/ClusterExec let `kubectl exec` run a command on this host for a pod "
+              "(kwok.x-k8s.io/v1alpha1).")
 @click.option("--max-unavailable-gate", is_flag=True, hidden=True,
               help="Deprecated: --feature-gates MaxUnavailableStatefulSet=true.")
 @click.option("--latency", type=Duration(), default="0s", show_default=True, metavar="DURATION",
@@ -112,7 +119,11 @@ MaxUnavailableStatefulSet=true --tls
 
     \b
       # A cloud cluster seen from a laptop: 50 ms per round trip
-      kubectl-sts sandbox --latency 50ms"""
+      kubectl-sts sandbox --latency 50ms
+
+    \b
+      # kubectl logs and exec answer as mapped in access.yaml (Logs, Exec)
+      kubectl-sts sandbox --config access.yaml"""
     options = validate(SandboxOptions(**flags))
     return run(options)
 
@@ -149,11 +160,17 @@ def run(options: SandboxOptions) -> int:
     """Start the server, apply the manifests, serve until SIGINT/SIGTERM."""
     from kubectl_sts_sandbox import Sandbox, TLSUnavailable
     from kubectl_sts_sandbox.cluster import Config
-    from ..errors import StsError
+    from kubectl_sts_sandbox.podaccess import PodAccessError, read_files
+    from ..errors import StsError, UsageError
     port = options.port
+    try:
+        access = read_files(options.configs)
+    except PodAccessError as exc:
+        raise UsageError("error: --config %s" % exc)
     config = (Config if options.fast else Config.demo)(
         speed=options.speed, kubernetes_version=options.kubernetes_version,
-        feature_gates=feature_gates(options), missing_images=options.missing_images)
+        feature_gates=feature_gates(options), missing_images=options.missing_images,
+        pod_access=access)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
