@@ -4,8 +4,10 @@ client-side apply patches from the real schemas.
 
 The documents are upstream's published ones (kubernetes/kubernetes api/openapi-spec/v3,
 trimmed to what the sandbox serves by tools/refresh_openapi.py; openapi_v3/PROVENANCE says
-from where). They are read when first asked for, once per release played (package data read
-with pkgutil, so they are found in a zip application too), never at import.
+from where), of Kubernetes 1.35; for 1.32 to 1.34 the fields those releases do not publish
+yet are left out (openapi_v3/since.json), 1.36 and 1.37 are served 1.35's. They are read
+when first asked for, once per release played (package data read with pkgutil, so they are
+found in a zip application too), never at import.
 
 Upstream: k8s.io/kube-openapi pkg/handler3/handler.go: the index (`HandleDiscovery`) maps each
 group/version's path to `{"serverRelativeURL": "/openapi/v3/<path>?hash=<etag>"}`, the etag
@@ -38,6 +40,18 @@ def _published(group: str, version: str) -> Optional[Dict[str, Any]]:
     return None if data is None else json.loads(data.decode("utf-8"))
 
 
+@functools.lru_cache(maxsize=None)
+def _since() -> Dict[str, openapitrim.Since]:
+    """openapi_v3/since.json: per document, the schemas and properties older releases do not
+    publish yet, with the first minor that does ({} without the file)."""
+    try:
+        data = pkgutil.get_data(__package__, DATA + "since.json")
+    except OSError:
+        return {}
+    result: Dict[str, openapitrim.Since] = json.loads(data) if data else {}
+    return result
+
+
 def _keep(group: str, version: str, minor: Optional[int]) -> openapitrim.Keep:
     """Whether a (plural, subresource) of the group/version is served by release 1.<minor>."""
     subs = {rt.plural: set(rt.subresources) for rt in RESOURCE_TYPES
@@ -49,8 +63,10 @@ def _keep(group: str, version: str, minor: Optional[int]) -> openapitrim.Keep:
 def document_bytes(group: str, version: str, minor: Optional[int] = None,
                    git_version: str = "") -> Optional[bytes]:
     """The JSON a group/version's document is served as by release 1.<minor> (what that
-    release does not serve left out: paths and the schemas only they reach), or None when
-    the release does not serve the group/version. info.version is the server's gitVersion,
+    release does not serve left out: the paths of resources it does not serve, the
+    properties it does not publish yet, and the schemas only they reach), or None when the
+    release does not serve the group/version. The snapshot is 1.35's: a newer release is
+    served 1.35's document. info.version is the server's gitVersion,
     as kube-apiserver fills it in (the published files say `unversioned`)."""
     if (group, version) not in group_versions(minor):
         return None
@@ -60,6 +76,9 @@ def document_bytes(group: str, version: str, minor: Optional[int] = None,
         published = None
     if published is None:
         return None
+    if minor is not None:
+        published = openapitrim.as_of(
+            published, _since().get(openapitrim.file_name(group, version), {}), minor)
     doc = openapitrim.trim(published, group, version, _keep(group, version, minor))
     if git_version:
         doc["info"] = dict(doc.get("info", {}), version=git_version)

@@ -92,3 +92,58 @@ def trim(doc: Dict[str, Any], group: str, version: str, keep: Keep) -> Dict[str,
     out["paths"] = paths
     out["components"] = components
     return {key: out[key] for key in sorted(out)}
+
+
+# {schema name: first minor} and {schema name + "/" + property: first minor}: what the
+# published documents of older releases lack (tools/refresh_openapi.py writes them)
+Since = Dict[str, int]
+
+
+def first_minors(docs: Dict[int, Dict[str, Any]]) -> Since:
+    """Of the newest of DOCS (minor -> the same group/version's document of that release),
+    each schema and property older releases lack, with the first minor from which every
+    later one has it."""
+    minors = sorted(docs)
+
+    def names(doc: Dict[str, Any]) -> Set[str]:
+        out = set()
+        for name, schema in doc.get("components", {}).get("schemas", {}).items():
+            out.add(name)
+            out.update("%s/%s" % (name, prop) for prop in schema.get("properties", {}))
+        return out
+
+    present = {minor: names(docs[minor]) for minor in minors}
+    since: Since = {}
+    for name in sorted(present[minors[-1]]):
+        first = minors[-1]
+        for minor in reversed(minors[:-1]):
+            if name not in present[minor]:
+                break
+            first = minor
+        if first != minors[0]:
+            since[name] = first
+    return since
+
+
+def as_of(doc: Dict[str, Any], since: Since, minor: int) -> Dict[str, Any]:
+    """The document without the properties release 1.<minor> does not publish yet (SINCE's
+    `Schema/property` keys; dropped from `required` too); the input is left as it is. The
+    schemas then unreachable go when the document is trimmed again."""
+    by_schema: Dict[str, Set[str]] = {}
+    for key, first in since.items():
+        name, _, prop = key.partition("/")
+        if prop and first > minor:
+            by_schema.setdefault(name, set()).add(prop)
+    schemas = dict(doc.get("components", {}).get("schemas", {}))
+    for name, props in by_schema.items():
+        schema = schemas.get(name)
+        if not isinstance(schema, dict) or not props & set(schema.get("properties", {})):
+            continue
+        schema = dict(schema)
+        schema["properties"] = {p: v for p, v in schema["properties"].items() if p not in props}
+        if "required" in schema:
+            schema["required"] = [p for p in schema["required"] if p not in props]
+        schemas[name] = schema
+    out = dict(doc)
+    out["components"] = dict(doc.get("components", {}), schemas=schemas)
+    return out

@@ -117,6 +117,47 @@ def test_trim_keeps_the_paths_served_and_the_schemas_they_reach(keep, paths, sch
         assert out["components"]["schemas"]["Template"] == {"x-kubernetes-map-type": "atomic"}
 
 
+OLD: Dict[str, Any] = {"components": {"schemas": {
+    "PodSpec": {"properties": {"containers": {}}, "required": ["containers"]},
+    "Gone": {}}}}
+MID: Dict[str, Any] = {"components": {"schemas": {
+    "PodSpec": {"properties": {"containers": {}, "hostnameOverride": {}},
+                "required": ["containers"]},
+    "Gone": {}}}}
+NEW: Dict[str, Any] = {"components": {"schemas": {
+    "PodSpec": {"properties": {"containers": {}, "hostnameOverride": {},
+                               "workloadRef": _ref("WorkloadReference")},
+                "required": ["containers", "workloadRef"]},
+    "WorkloadReference": {"properties": {"name": {}}}}}}
+
+
+@pytest.mark.parametrize("docs, expected", [
+    ({32: OLD, 35: NEW}, {"PodSpec/hostnameOverride": 35, "PodSpec/workloadRef": 35,
+                          "WorkloadReference": 35, "WorkloadReference/name": 35}),
+    ({32: OLD, 34: MID, 35: NEW}, {"PodSpec/hostnameOverride": 34, "PodSpec/workloadRef": 35,
+                                   "WorkloadReference": 35, "WorkloadReference/name": 35}),
+    # present, gone, back: from the release it is back
+    ({32: MID, 33: OLD, 35: NEW}, {"PodSpec/hostnameOverride": 35, "PodSpec/workloadRef": 35,
+                                   "WorkloadReference": 35, "WorkloadReference/name": 35}),
+    ({35: NEW}, {}),
+])
+def test_first_minors(docs, expected):
+    assert openapitrim.first_minors(docs) == expected
+
+
+@pytest.mark.parametrize("minor, properties, required", [
+    (32, ["containers"], ["containers"]),
+    (34, ["containers", "hostnameOverride"], ["containers"]),
+    (35, ["containers", "hostnameOverride", "workloadRef"], ["containers", "workloadRef"]),
+])
+def test_as_of_leaves_out_what_a_release_does_not_publish(minor, properties, required):
+    since = {"PodSpec/hostnameOverride": 34, "PodSpec/workloadRef": 35, "WorkloadReference": 35}
+    out = openapitrim.as_of(NEW, since, minor)
+    pod = out["components"]["schemas"]["PodSpec"]
+    assert list(pod["properties"]) == properties and pod["required"] == required
+    assert "workloadRef" in NEW["components"]["schemas"]["PodSpec"]["properties"]  # untouched
+
+
 def _refresh_tool():
     spec = importlib.util.spec_from_file_location(
         "refresh_openapi", os.path.join(ROOT, "tools", "refresh_openapi.py"))
@@ -132,7 +173,7 @@ def test_committed_documents_parse_are_named_in_provenance_and_are_trimmed():
     tool = _refresh_tool()
     provenance = open(os.path.join(DATA, "PROVENANCE")).read()
     assert "commit: " in provenance and "repository: " in provenance
-    files = sorted(f for f in os.listdir(DATA) if f.endswith(".json"))
+    files = sorted(f for f in os.listdir(DATA) if f.endswith("_openapi.json"))
     assert files == sorted(openapitrim.file_name(g, v) for g, v in tool.group_versions())
     for name in files:
         data = open(os.path.join(DATA, name), "rb").read()
@@ -240,14 +281,22 @@ def test_explain_an_unknown_field_fails_in_kubectls_words(kubectl):
 
 @pytest.mark.kubectl
 def test_explain_a_kind_the_release_does_not_serve(kubectl_bin, tmp_path):
-    """1.33 does not serve VolumeAttributesClass (storage.k8s.io/v1 from 1.34), 1.34 does."""
+    """1.33 does not serve VolumeAttributesClass (storage.k8s.io/v1 from 1.34), 1.34 does;
+    a field a release does not publish yet (PodSpec.workloadRef: 1.35) is not explained."""
     from kubectl_sts_sandbox import Sandbox
     env = dict(os.environ, KUBECACHEDIR=str(tmp_path / "cache"))
     for version, served in (("1.33", False), ("1.34", True)):
         with Sandbox(kubernetes_version=version) as sb:
-            result = subprocess.run([kubectl_bin, "--kubeconfig", str(sb.kubeconfig), "explain",
-                                     "volumeattributesclasses"], capture_output=True,
-                                    text=True, env=env, timeout=60)
+            def explain(*args):
+                return subprocess.run([kubectl_bin, "--kubeconfig", str(sb.kubeconfig),
+                                       "explain"] + list(args), capture_output=True,
+                                      text=True, env=env, timeout=60)
+            result = explain("volumeattributesclasses")
+            field = explain("pods.spec.workloadRef")
+            older = explain("pods.spec.hostnameOverride")
+        assert field.returncode == 1
+        assert 'error: field "workloadRef" does not exist' in field.stderr
+        assert (older.returncode == 0) == served, older.stderr
         if served:
             assert result.returncode == 0, result.stderr
             assert "KIND:       VolumeAttributesClass" in result.stdout.splitlines()
