@@ -344,3 +344,38 @@ def test_apply_a_list_file(kubectl, core, namespace, tmp_path):
     assert changed.returncode == 0, changed.stderr
     assert "configmap/settings configured" in changed.stdout.splitlines()
     assert core.read_namespaced_config_map("settings", namespace).data == {"mode": "replica"}
+
+
+def test_a_stale_hash_is_redirected_to_the_current_document():
+    """handler3: `?hash=` other than the document's is answered 301 to the current URL; the
+    document carries its ETag (quoted); /openapi/v2 answers JSON or gnostic's protobuf."""
+    import http.client
+
+    from kubectl_sts_sandbox import Sandbox, versions
+    release = versions.RELEASES[versions.DEFAULT].git_version
+    with Sandbox() as sb:
+        def get(path, accept="application/json"):
+            conn = http.client.HTTPConnection("127.0.0.1", sb.port, timeout=30)
+            conn.request("GET", path, headers={"Accept": accept})
+            response = conn.getresponse()
+            body = response.read()
+            conn.close()
+            return response, body
+        _, body = get("/openapi/v3")
+        url = json.loads(body)["paths"]["api/v1"]["serverRelativeURL"]
+        current = url.partition("?hash=")[2]
+        response, _ = get("/openapi/v3/api/v1?hash=ABC")
+        assert response.status == 301 and response.getheader("Location") == url
+        response, body = get(url)
+        assert response.status == 200 and response.getheader("ETag") == '"%s"' % current
+        assert json.loads(body)["info"] == {"title": "Kubernetes", "version": release}
+        response, _ = get("/openapi/v3/apis/batch/v1")
+        assert response.status == 404
+        _, body = get("/openapi/v2")
+        assert json.loads(body) == {"swagger": "2.0", "info": {
+            "title": "Kubernetes", "version": release}, "paths": {}}
+        response, body = get("/openapi/v2",
+                             "application/com.github.proto-openapi.spec.v2@v1.0+protobuf")
+        assert response.getheader("Content-Type") == \
+            "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+        assert body.startswith(b"\n\x032.0\x12")
