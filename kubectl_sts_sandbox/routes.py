@@ -1,6 +1,7 @@
 """Endpoints beside the stored objects, found before the store is asked.
 
-- Non-resource paths: /version, /healthz (/livez, /readyz), /openapi/v3 and its documents
+- Non-resource paths: /version, /healthz (/livez, /readyz), /openapi/v2, /openapi/v3 and its
+  documents
   (`nonresource`).
 - Connect subresources and create-only resources (a pod's log, exec, attach, portforward and
   proxy, a service's proxy, a service account's token, the authorization and authentication
@@ -78,19 +79,37 @@ def nonresource(handler: Request, path: str, parts: List[str]) -> bool:
     if path in ("/healthz", "/livez", "/readyz"):
         handler.send_bytes(200, b"ok", "text/plain; charset=utf-8")
         return True
-    if path == "/openapi/v3":
-        handler.send_json(200, openapi.index(features.minor))
-        return True
-    if path.startswith("/openapi/v3/"):
-        rest = parts[2:]
+    if path == "/openapi/v2":
         git_version = versions.version_info(features.version)["gitVersion"]
-        doc = None
-        if rest[:1] == ["api"] and len(rest) == 2:
-            doc = openapi.document("", rest[1], features.minor, git_version)
-        elif rest[:1] == ["apis"] and len(rest) == 3:
-            doc = openapi.document(rest[1], rest[2], features.minor, git_version)
-        if doc is None:
-            return False
-        handler.send_json(200, doc)
+        protobuf = "protobuf" in handler.headers.get("Accept", "")
+        handler.send_bytes(200, openapi.v2_document(git_version, protobuf),
+                           openapi.V2_PROTOBUF if protobuf else "application/json")
         return True
+    if path == "/openapi/v3" or path.startswith("/openapi/v3/"):
+        return _openapi_v3(handler, parts[2:], features.minor,
+                           versions.version_info(features.version)["gitVersion"])
     return False
+
+
+def _openapi_v3(handler: Request, rest: List[str], minor: int, git_version: str) -> bool:
+    """/openapi/v3 and its documents, as kube-openapi's handler3 serves them (openapi.py):
+    the document with its ETag; a `?hash=` not the current one redirected (301) to the
+    current URL (handler3 also marks the hashed answer `Cache-Control: public, immutable`;
+    the sandbox answers every request `no-cache`, which costs kubectl a refetch only).
+    False: not a document served."""
+    if not rest:
+        handler.send_bytes(200, openapi.index_bytes(minor, git_version), "application/json")
+        return True
+    gv = openapi.split_path(rest)
+    data = None if gv is None else openapi.document_bytes(gv[0], gv[1], minor, git_version)
+    if gv is None or data is None:
+        return False
+    etag = openapi.etag(data)
+    headers = {"ETag": '"%s"' % etag, "Vary": "Accept"}
+    wanted = handler.query.get("hash", "")
+    if wanted and wanted != etag:
+        location = "/openapi/v3/%s?hash=%s" % (openapi.gv_path(*gv), etag)
+        handler.send_bytes(301, b"", "text/html; charset=utf-8", headers={"Location": location})
+        return True
+    handler.send_bytes(200, data, "application/json", headers=headers)
+    return True

@@ -124,6 +124,7 @@ def test_zipapp_is_self_contained_and_pure(built):
     assert "__main__.py" in names
     for required in ("kubectl_sts/cli/app.py", "kubectl_sts/commands/completion.py",
                      "kubectl_sts_sandbox/__init__.py",
+                     "kubectl_sts_sandbox/openapi_v3/apis__apps__v1_openapi.json",
                      "kubernetes/client/__init__.py", "yaml/__init__.py", "click/__init__.py",
                      "urllib3/__init__.py", "tabulate/__init__.py", "certifi/cacert.pem"):
         assert required in names
@@ -698,7 +699,8 @@ def test_sdist_metadata_and_contents(dists):
             _member(tar, top + "/PKG-INFO").decode())
     for required in ("LICENSE", "README.md", "setup.cfg", "pyproject.toml",
                      "kubectl_sts/cli/app.py", "kubectl_sts/commands/completion.py",
-                     "kubectl_sts_sandbox/__init__.py"):
+                     "kubectl_sts_sandbox/__init__.py", "kubectl_sts_sandbox/openapi_v3/PROVENANCE",
+                     "kubectl_sts_sandbox/openapi_v3/api__v1_openapi.json"):
         assert required in names
     _check_metadata(meta)
 
@@ -772,6 +774,11 @@ def test_wheel_metadata_entry_points_and_console_scripts(dists, tmp_path):
                          capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0
     assert out.stdout == "status\n:4\n"
+    # the sandbox's OpenAPI documents are package data the installed sandbox finds
+    out = subprocess.run([sys.executable, "-c", "from kubectl_sts_sandbox import openapi; "
+                          "print(sorted(openapi.document('apps', 'v1')['paths'])[0])"],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert out.stdout == "/apis/apps/v1/\n", out.stderr
 
 
 # -- CI and README --------------------------------------------------------------------------
