@@ -4,10 +4,12 @@ account's token) and create-only resources (the reviews). Each entry is a `route
 
 from typing import Dict, Optional, Tuple
 
+from . import portforward
 from .routes import Serve
 
 # (group, plural, subresource or None for the collection) -> what serves it; one line each
 SPECIAL: Dict[Tuple[str, str, Optional[str]], Serve] = {
+    ("", "pods", "portforward"): portforward.serve,
 }
 
 # subresources whose URL goes on after the subresource (pods/NAME/proxy/PATH)
