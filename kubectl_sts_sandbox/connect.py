@@ -4,12 +4,14 @@ account's token) and create-only resources (the reviews). Each entry is a `route
 
 from typing import Dict, Optional, Tuple
 
-from . import portforward
+from . import portforward, proxy
 from .routes import Serve
 
 # (group, plural, subresource or None for the collection) -> what serves it; one line each
 SPECIAL: Dict[Tuple[str, str, Optional[str]], Serve] = {
     ("", "pods", "portforward"): portforward.serve,
+    ("", "pods", "proxy"): proxy.serve_pod,
+    ("", "services", "proxy"): proxy.serve_service,
 }
 
 # subresources whose URL goes on after the subresource (pods/NAME/proxy/PATH)
