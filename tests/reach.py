@@ -10,6 +10,7 @@ import socket
 import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Optional
 
 import yaml
 
@@ -23,7 +24,7 @@ class Process:
     def __init__(self, cmd):
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True)
-        self.lines = queue.Queue()
+        self.lines: "queue.Queue[Optional[str]]" = queue.Queue()
         self.seen = []
         self.stderr = []
         self._readers = [threading.Thread(target=self._read, args=(self.proc.stdout, True),
@@ -75,7 +76,8 @@ class Process:
                 self.proc.kill()
                 self.proc.wait()
         for pipe in (self.proc.stdout, self.proc.stderr):
-            pipe.close()
+            if pipe is not None:
+                pipe.close()
 
     def __enter__(self):
         return self
