@@ -19,8 +19,8 @@ class Peer:
     """kubectl's end of the upgraded connection: frames in, frames out."""
 
     def __init__(self, open_port):
-        self.inbox = queue.Queue()
-        self.frames = queue.Queue()
+        self.inbox: "queue.Queue[bytes]" = queue.Queue()
+        self.frames: "queue.Queue[Frame]" = queue.Queue()
         self.encoder, self.decoder = spdy.Encoder(), spdy.Decoder()
         self.session = portforward.Session(self.inbox.get, self._receive, open_port, POD)
         self.thread = threading.Thread(target=self.session.run, daemon=True)
@@ -47,7 +47,7 @@ class Peer:
 @pytest.fixture
 def backend_end():
     """open_port for a session, and the far end of the connection it opens."""
-    ends = queue.Queue()
+    ends: "queue.Queue[tuple]" = queue.Queue()
 
     def open_port(port):
         near, far = socket.socketpair()
