@@ -60,12 +60,16 @@ def split_scheme_name_port(ident: str) -> Optional[Tuple[str, str, str]]:
     return scheme, name, port
 
 
-def serve_pod(handler: Request, rt: Any, namespace: Optional[str], name: Optional[str],
-              sub: Optional[str], tail: List[str]) -> None:
+def _split(name: Optional[str], what: str) -> Tuple[str, str, str]:
     split = split_scheme_name_port(name or "")
     if split is None:
-        raise errors.bad_request('invalid pod request "%s"' % name)
-    scheme, pod_name, port = split
+        raise errors.bad_request('invalid %s request "%s"' % (what, name))
+    return split
+
+
+def serve_pod(handler: Request, rt: Any, namespace: Optional[str], name: Optional[str],
+              sub: Optional[str], tail: List[str]) -> None:
+    scheme, pod_name, port = _split(name, "pod")
     pod = handler.server.cluster.store.get(POD, namespace, pod_name)
     if not port:
         for container in (pod.get("spec") or {}).get("containers") or []:
@@ -77,10 +81,7 @@ def serve_pod(handler: Request, rt: Any, namespace: Optional[str], name: Optiona
 
 def serve_service(handler: Request, rt: Any, namespace: Optional[str], name: Optional[str],
                   sub: Optional[str], tail: List[str]) -> None:
-    split = split_scheme_name_port(name or "")
-    if split is None:
-        raise errors.bad_request('invalid service request "%s"' % name)
-    scheme, svc_name, port_name = split
+    scheme, svc_name, port_name = _split(name, "service")
     store = handler.server.cluster.store
     svc = store.get(SERVICE, namespace, svc_name)
     ports = (svc.get("spec") or {}).get("ports") or []
