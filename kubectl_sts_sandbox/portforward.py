@@ -80,12 +80,17 @@ HEADER_PROTOCOL = "X-Stream-Protocol-Version"
 
 
 def _handshake(handler: Request) -> bool:
-    """apimachinery util/httpstream/httpstream.go Handshake: the client's protocols must
-    include one the server speaks (403 otherwise)."""
+    """apimachinery util/httpstream/httpstream.go Handshake: the client's protocols (comma
+    separated values too: commaSeparatedHeaderValues) must include one the server speaks
+    (403 otherwise)."""
     offered = [p.strip() for value in handler.headers.get_all(HEADER_PROTOCOL) or []
                for p in value.split(",") if p.strip()]
     if not offered:
-        _plain(handler, 400, "unable to upgrade: %s is required" % HEADER_PROTOCOL)
+        # Handshake returns "unable to upgrade: X-Stream-Protocol-Version is required"
+        # without writing it, and the kubelet's handler returns: Go's server answers an empty
+        # 200
+        handler.close_connection = True
+        handler.send_bytes(200, b"", "text/plain; charset=utf-8")
         return False
     if PROTOCOL not in offered:
         _plain(handler, 403, "unable to upgrade: unable to negotiate protocol: client supports "

@@ -5,6 +5,7 @@ that need one map a local server of their own and skip on a real cluster; the fa
 port nothing listens on is a real cluster's too, word for word (the kubelet's error stream,
 containerd's message)."""
 
+import json
 import re
 import shutil
 import socket
@@ -129,3 +130,36 @@ def test_a_service_forwards_to_a_pod_behind_it(sandbox, kubectl, namespace, echo
     pf = port_forward("svc/front", ":80")
     local = int(pf.expect(FORWARDING % 8080).group(1))
     assert exchange(local, b"via service", 16) == b"echo:via service"
+
+
+def upgrade(api_client, path, protocols=("portforward.k8s.io",)):
+    """POST a SPDY upgrade to `path` with the client's credentials: (status, body text)."""
+    config = api_client.configuration
+    headers = {"Connection": "Upgrade", "Upgrade": "SPDY/3.1"}
+    if protocols:
+        headers["X-Stream-Protocol-Version"] = ", ".join(protocols)
+    for setting in config.auth_settings().values():
+        if setting.get("in") == "header" and setting.get("value"):
+            headers[setting["key"]] = setting["value"]
+    response = api_client.rest_client.pool_manager.request("POST", config.host + path,
+                                                           headers=headers)
+    return response.status, response.data.decode()
+
+
+def test_the_api_server_refuses_what_it_cannot_forward(kubectl, namespace, api_client):
+    base = "/api/v1/namespaces/%s/pods/" % namespace
+    code, body = upgrade(api_client, base + "nobody/portforward")
+    assert (code, json.loads(body)["message"]) == (404, 'pods "nobody" not found')
+    # a pod no node takes (pod/strategy.go PortForwardLocation)
+    pending = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "nowhere"},
+               "spec": {"nodeSelector": {"kubectl-sts.test/none": "x"},
+                        "containers": [{"name": "main", "image": "nginx:1.27"}]}}
+    assert kubectl("apply", "-f", "-", input=json.dumps(pending)).returncode == 0
+    code, body = upgrade(api_client, base + "nowhere/portforward")
+    assert (code, json.loads(body)["message"]) == (
+        400, "pod nowhere does not have a host assigned")
+    # a protocol the kubelet does not speak (httpstream.Handshake)
+    run_pod(kubectl, "up")
+    assert upgrade(api_client, base + "up/portforward", ("portforward.k8s.io.v2",)) == (
+        403, "unable to upgrade: unable to negotiate protocol: client supports "
+             "[portforward.k8s.io.v2], server accepts [portforward.k8s.io]\n")
