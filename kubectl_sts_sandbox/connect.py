@@ -4,7 +4,7 @@ account's token) and create-only resources (the reviews). Each entry is a `route
 
 from typing import Dict, Optional, Tuple
 
-from . import reviews
+from . import portforward, proxy, reviews
 from .logendpoint import serve_log
 from .podexec import serve_exec
 from .routes import Serve
@@ -17,6 +17,9 @@ SPECIAL: Dict[Tuple[str, str, Optional[str]], Serve] = {
     ("authentication.k8s.io", "selfsubjectreviews", None): reviews.self_subject_review,
     ("", "pods", "log"): serve_log,
     ("", "pods", "exec"): serve_exec,
+    ("", "pods", "portforward"): portforward.serve,
+    ("", "pods", "proxy"): proxy.serve_pod,
+    ("", "services", "proxy"): proxy.serve_service,
 }
 
 # subresources whose URL goes on after the subresource (pods/NAME/proxy/PATH)
