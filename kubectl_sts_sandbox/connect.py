@@ -4,7 +4,7 @@ account's token) and create-only resources (the reviews). Each entry is a `route
 
 from typing import Dict, Optional, Tuple
 
-from . import reviews
+from . import reviews, tokens
 from .routes import Serve
 
 # (group, plural, subresource or None for the collection) -> what serves it; one line each
@@ -13,6 +13,7 @@ SPECIAL: Dict[Tuple[str, str, Optional[str]], Serve] = {
     ("authorization.k8s.io", "subjectaccessreviews", None): reviews.subject_access_review,
     ("authorization.k8s.io", "selfsubjectrulesreviews", None): reviews.self_subject_rules_review,
     ("authentication.k8s.io", "selfsubjectreviews", None): reviews.self_subject_review,
+    ("", "serviceaccounts", "token"): tokens.token_request,
 }
 
 # subresources whose URL goes on after the subresource (pods/NAME/proxy/PATH)
