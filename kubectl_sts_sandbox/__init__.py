@@ -35,10 +35,17 @@ class Sandbox:
     """The API server and the simulated cluster behind it.
 
     tls=True serves HTTPS with a private CA made at start (needs the `openssl` tool); the CA
-    goes into the kubeconfig as certificate-authority-data. tokens={TOKEN: {"user": NAME,
-    "rules": [RULE, ...], "groups": [...]}} adds bearer tokens with limited permissions (see
-    auth.py); the kubeconfig's `sandbox-admin` token keeps full access. anonymous=False answers
-    requests without credentials 401 (by default they have full access, as before).
+    goes into the kubeconfig as certificate-authority-data. The kubeconfig's `sandbox-admin`
+    token is in system:masters (cluster-admin). Every other identity is authorized by RBAC as
+    kube-apiserver does (auth.py): the default ClusterRoles (cluster-admin, admin, edit, view,
+    system:discovery, ...) exist from the start; bind users with Roles, ClusterRoles and their
+    bindings (kubectl create role/rolebinding, or apply()). user_token()/user_kubeconfig() make
+    a token user; `kubectl create token SA` issues service account tokens. tokens={TOKEN:
+    {"user": NAME, "rules": [RULE, ...], "groups": [...]}} and grant() add the sandbox's own
+    rules on top of RBAC. Over HTTPS, requests without credentials are system:anonymous, which
+    the default policy lets read /healthz, /livez, /readyz and /version only; over plain HTTP
+    (where kubectl sends no credentials) they are the old insecure port's superuser
+    system:unsecured (full access). anonymous=False answers them 401.
 
     kubernetes_version ("1.32" to "1.37", default the newest), feature_gates ({NAME: bool},
     as kube-apiserver's --feature-gates) and missing_images (globs of image references that
@@ -134,15 +141,16 @@ class Sandbox:
         return self._thread is not None
 
     def start(self) -> "Sandbox":
+        from . import policy
         from .auth import Access
         from .cluster import Cluster
         from .server import ApiServer
         ssl_context = self._make_tls() if self.tls else None
-        access = Access(anonymous=self.anonymous)
+        access = Access(anonymous=self.anonymous, insecure=not self.tls)
         for token, spec in self.tokens.items():
             access.grant(token, spec["user"], spec.get("rules", ()), spec.get("groups", ()))
         cluster = self.cluster = Cluster(self.config, root_ca=self.ca_data)
-        access.attach(cluster)      # RBAC reads the cluster's store; the default policy
+        policy.attach(access, cluster)   # RBAC over its store, the default policy, tokens
         server = self.server = ApiServer((self.host, self.port), cluster, ssl_context=ssl_context,
                                          access=access)   # may raise OSError
         server.latency = self._latency
@@ -226,6 +234,24 @@ class Sandbox:
             spec["groups"] = list(groups)
         else:
             self.server.access.grant(token, user, rules, groups)
+
+    def user_token(self, user: str, groups: Sequence[str] = ()) -> str:
+        """A new bearer token for `user` in `groups` (and system:authenticated). It may do
+        only what RBAC (bindings to the user or its groups) and grant() allow, e.g.
+
+            token = sb.user_token("alice")
+            # kubectl create rolebinding alice-view --clusterrole=view --user=alice
+        """
+        import secrets
+        token = "user-%s" % secrets.token_hex(12)
+        self.grant(token, user, (), groups)
+        return token
+
+    def user_kubeconfig(self, path: str, user: str, groups: Sequence[str] = (),
+                        namespace: Optional[str] = None) -> str:
+        """Write a kubeconfig for `user` in `groups` (a new user_token) to `path`."""
+        return self.write_kubeconfig(path, token=self.user_token(user, groups),
+                                     namespace=namespace)
 
     def client_certificate(self, user: str, groups: Sequence[str] = (),
                            directory: Optional[str] = None) -> Tuple[str, str]:

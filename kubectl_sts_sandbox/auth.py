@@ -16,17 +16,22 @@ policy of bootstrappolicy.py is there from the start), then the sandbox's own gr
      "resourceNames": ["web"]}                   # optional: only these names
 
 Like kube-apiserver: an unknown token is 401 Unauthorized; a request no authorizer allows is
-403 with the real Status body and message. A request without credentials is `system:anonymous`
-in `system:unauthenticated`, authorized like any other (the default policy lets it read
-/healthz, /livez, /readyz and /version); Access(anonymous=False) answers it 401, as
+403 with the real Status body and message. Over HTTPS, a request without credentials is
+`system:anonymous` in `system:unauthenticated`, authorized like any other (the default policy
+lets it read /healthz, /livez, /readyz and /version). A plain-HTTP sandbox plays the insecure
+port kube-apiserver had until 1.20 (kubectl sends no credentials over plain HTTP): there a
+request without credentials is its superuser `system:unsecured` in system:masters
+(insecure_handler.go's insecureSuperuser); one with a token is authenticated and authorized as
+over HTTPS. Access(anonymous=False) answers requests without credentials 401, as
 --anonymous-auth=false does. Impersonation: impersonation.py.
 """
 
+import os
 import re
 import threading
 from email.message import Message
-from typing import (TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, NamedTuple, Optional,
-                    Sequence, Tuple)
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, NamedTuple,
+                    Optional, Sequence, Tuple)
 
 from . import errors, rbac
 from .params import query_bool
@@ -40,6 +45,7 @@ MASTERS = "system:masters"
 AUTHENTICATED = "system:authenticated"
 UNAUTHENTICATED = "system:unauthenticated"
 ANONYMOUS = "system:anonymous"
+UNSECURED = "system:unsecured"
 
 _VERBS = {"GET": "get", "HEAD": "get", "POST": "create", "PUT": "update", "PATCH": "patch",
           "DELETE": "delete"}
@@ -49,6 +55,14 @@ _NAME_FIELD = re.compile(r"^metadata\.name==?([^,=!]+)$")
 _NONRESOURCE_VERBS = {"create": "post", "update": "put"}
 
 Rule = Dict[str, List[str]]
+
+# who the request this thread serves acts as (server.Handler sets it after impersonation): the
+# RBAC registries' escalation check reads it, as upstream reads the user from the context
+REQUEST = threading.local()
+
+
+def current_identity() -> Optional["Identity"]:
+    return getattr(REQUEST, "identity", None)
 
 
 class Identity:
@@ -137,20 +151,19 @@ def attributes(verb: str, group: str = "", resource: str = "", subresource: str 
 class Access:
     """The tokens the server knows, and the authorizers (system:masters, RBAC, grants)."""
 
-    def __init__(self, anonymous: bool = True) -> None:
+    def __init__(self, anonymous: bool = True, insecure: bool = False) -> None:
         self.anonymous = anonymous      # requests without credentials: system:anonymous, or 401
-        self.cluster: Optional["Cluster"] = None        # whose store RBAC reads (attach)
+        self.insecure = insecure        # plain HTTP: they are the insecure port's superuser
+        self.cluster: Optional["Cluster"] = None    # whose store RBAC reads (policy.attach)
+        self.token_key = os.urandom(32)     # signs the service account tokens (tokens.py)
+        # (cluster, key, token) -> (user, groups, uid, extra) or None: tokens.authenticate
+        self.token_authenticator: Optional[Callable[
+            ["Cluster", bytes, str],
+            Optional[Tuple[str, List[str], str, Dict[str, List[str]]]]]] = None
         self._lock = threading.Lock()
         self._tokens: Dict[str, Tuple[str, Tuple[str, ...]]] = {
             ADMIN_TOKEN: (ADMIN_USER, (MASTERS,))}
         self._rules: Dict[str, List[Rule]] = {}         # user name -> [rule]
-
-    def attach(self, cluster: "Cluster") -> None:
-        """Authorize with the RBAC objects of `cluster`'s store (and write the default policy
-        there when missing)."""
-        from . import bootstrappolicy
-        self.cluster = cluster
-        bootstrappolicy.ensure(cluster.store)
 
     def grant(self, token: Optional[str], user: str, rules: Iterable[Mapping[str, Any]] = (),
               groups: Iterable[str] = ()) -> None:
@@ -177,9 +190,11 @@ class Access:
             return Identity(peer[0], tuple(peer[1]) + (AUTHENTICATED,))
         auth = headers.get("Authorization") or ""
         if not auth:
-            if self.anonymous:
-                return Identity(ANONYMOUS, (UNAUTHENTICATED,), full=True)
-            raise errors.unauthorized()
+            if not self.anonymous:
+                raise errors.unauthorized()
+            if self.insecure:
+                return Identity(UNSECURED, (MASTERS, AUTHENTICATED))
+            return Identity(ANONYMOUS, (UNAUTHENTICATED,))
         scheme, _, token = auth.partition(" ")
         if scheme.lower() != "bearer":
             raise errors.unauthorized()
@@ -188,9 +203,8 @@ class Access:
             known = self._tokens.get(token)
         if known is not None:
             return Identity(known[0], tuple(known[1]) + (AUTHENTICATED,))
-        if self.cluster is not None:
-            from . import tokens
-            account = tokens.authenticate(self.cluster, token)
+        if self.cluster is not None and self.token_authenticator is not None:
+            account = self.token_authenticator(self.cluster, self.token_key, token)
             if account is not None:
                 user, groups, uid, extra = account
                 return Identity(user, groups, uid=uid, extra=extra)

@@ -4,7 +4,7 @@ account's token) and create-only resources (the reviews). Each entry is a `route
 
 from typing import Dict, Optional, Tuple
 
-from . import portforward, proxy, reviews
+from . import portforward, proxy, reviews, tokens
 from .logendpoint import serve_log
 from .podexec import serve_exec
 from .routes import Serve
@@ -20,6 +20,7 @@ SPECIAL: Dict[Tuple[str, str, Optional[str]], Serve] = {
     ("", "pods", "portforward"): portforward.serve,
     ("", "pods", "proxy"): proxy.serve_pod,
     ("", "services", "proxy"): proxy.serve_service,
+    ("", "serviceaccounts", "token"): tokens.token_request,
 }
 
 # subresources whose URL goes on after the subresource (pods/NAME/proxy/PATH)

@@ -22,6 +22,7 @@ ROLE = BY_KIND["Role"]
 CLUSTER_ROLE = BY_KIND["ClusterRole"]
 ROLE_BINDING = BY_KIND["RoleBinding"]
 CLUSTER_ROLE_BINDING = BY_KIND["ClusterRoleBinding"]
+TYPES = (ROLE, CLUSTER_ROLE, ROLE_BINDING, CLUSTER_ROLE_BINDING)
 SERVICE_ACCOUNT_PREFIX = "system:serviceaccount:"
 
 
@@ -113,18 +114,20 @@ def describe_binding(binding: Obj, subject: Mapping[str, Any]) -> str:
 Visitor = Callable[[Optional[str], Optional[Rule], Optional[str]], bool]
 
 
-def role_reference_rules(store: "Store", ref: Mapping[str, Any], namespace: str
-                         ) -> Tuple[List[Rule], Optional[str]]:
-    """GetRoleReferenceRules: the rules of a binding's roleRef, or the error text."""
+def role_reference_rules(store: "Store", ref: Mapping[str, Any], namespace: str,
+                         registry: bool = False) -> Tuple[List[Rule], Optional[str]]:
+    """GetRoleReferenceRules: the rules of a binding's roleRef, or the error text (the
+    authorizer's listers name the resource `role`, the registries `roles`)."""
     kind, name = ref.get("kind"), ref.get("name") or ""
+    plural = "s" if registry else ""
     if kind == "Role":
         role = store.peek(ROLE, namespace, name)
         if role is None:
-            return [], 'role.rbac.authorization.k8s.io "%s" not found' % name
+            return [], 'role%s.rbac.authorization.k8s.io "%s" not found' % (plural, name)
     elif kind == "ClusterRole":
         role = store.peek(CLUSTER_ROLE, "", name)
         if role is None:
-            return [], 'clusterrole.rbac.authorization.k8s.io "%s" not found' % name
+            return [], 'clusterrole%s.rbac.authorization.k8s.io "%s" not found' % (plural, name)
     else:
         return [], 'unsupported role reference kind: "%s"' % kind
     return list(role.get("rules") or ()), None

@@ -18,7 +18,7 @@ from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from kubectl_sts.k8s.selectorparser import parse_label_selector
 from kubectl_sts.k8s.selectors import SelectorError, matches_labels
-from . import bodies, connect, endpoints, errors, resources, routes
+from . import auth, bodies, connect, endpoints, errors, resources, routes
 from .auth import Access, Attributes, Identity
 from .errors import ApiError
 from .faults import Faults, Plan
@@ -217,11 +217,12 @@ class Handler(BaseHTTPRequestHandler):
         if self.server.latency:
             time.sleep(self.server.latency)
         self.query = {k: v[-1] for k, v in parse_qs(self.url.query, keep_blank_values=True).items()}
-        self.identity = self.fault_plan = self.fault_name = None
+        self.identity = self.fault_plan = self.fault_name = auth.REQUEST.identity = None
         try:
             access = self.server.access
             identity = self.identity = access.authenticate(self.headers, self.peer)
             self.identity = impersonate(access, identity, self.headers)
+            auth.REQUEST.identity = self.identity      # for the RBAC escalation check
             attrs = Attributes(self.command, self.url.path, self.query)
             access.authorize(self.identity, attrs)
             if self.server.fault_hook and self.server.fault_hook(self):

@@ -46,6 +46,12 @@ def _age_col() -> Column:
     return _col("Age", "string", _AGE_DESC)
 
 
+def _binding_columns(kind: str, role_ref: str) -> List[Column]:
+    return [_name_col(), _col("Role", description=role_ref), _age_col()] + [
+        _col(what, description="%s in the %s" % (what, kind), priority=1)
+        for what in ("Users", "Groups", "ServiceAccounts")]
+
+
 COLUMNS: Dict[str, List[Column]] = {
     "statefulsets": [
         _name_col(),
@@ -414,6 +420,16 @@ COLUMNS: Dict[str, List[Column]] = {
              "pods with lower priority. One of Never, PreemptLowerPriority. Defaults to "
              "PreemptLowerPriority if unset."),
     ],
+    # printers.go roleBindingsColumnDefinitions, clusterRoleBindingsColumnDefinitions (Roles
+    # and ClusterRoles print the default Name / Created At)
+    "rolebindings": _binding_columns("roleBinding", "RoleRef can reference a Role in the "
+                                     "current namespace or a ClusterRole in the global "
+                                     "namespace. If the RoleRef cannot be resolved, the "
+                                     "Authorizer must return an error. This field is immutable."),
+    "clusterrolebindings": _binding_columns("clusterRoleBinding", "RoleRef can only reference "
+                                            "a ClusterRole in the global namespace. If the "
+                                            "RoleRef cannot be resolved, the Authorizer must "
+                                            "return an error. This field is immutable."),
 }
 
 DEFAULT_COLUMNS = [

@@ -417,6 +417,20 @@ def _priorityclass_row(obj: Dict[str, Any], now: datetime.datetime) -> Row:
             as_str(obj.get("preemptionPolicy")) or "Unknown"], None
 
 
+def _binding_row(obj: Dict[str, Any], now: datetime.datetime) -> Row:
+    """printers.go printRoleBinding / printClusterRoleBinding: name, KIND/NAME of the role,
+    age; wide: the users, groups and service accounts (NS/NAME) of rbac.SubjectsStrings."""
+    meta, ref = as_dict(obj.get("metadata")), as_dict(obj.get("roleRef"))
+    subjects = [as_dict(s) for s in obj.get("subjects") or ()]
+    names = {kind: ", ".join(("%s/%s" % (as_str(s.get("namespace")), as_str(s.get("name")))
+                              if kind == "ServiceAccount" else as_str(s.get("name")))
+                             for s in subjects if s.get("kind") == kind)
+             for kind in ("User", "Group", "ServiceAccount")}
+    return [as_str(meta.get("name")), "%s/%s" % (as_str(ref.get("kind")), as_str(ref.get("name"))),
+            since(meta.get("creationTimestamp"), now), names["User"], names["Group"],
+            names["ServiceAccount"]], None
+
+
 ROW_PRINTERS: Dict[str, RowPrinter] = {
     "statefulsets": _statefulset_row,
     "pods": _pod_row,
@@ -436,4 +450,6 @@ ROW_PRINTERS: Dict[str, RowPrinter] = {
     "leases": _lease_row,
     "volumeattributesclasses": _volumeattributesclass_row,
     "priorityclasses": _priorityclass_row,
+    "rolebindings": _binding_row,
+    "clusterrolebindings": _binding_row,
 }

@@ -71,7 +71,7 @@ def b64(path):
 
 # (case, user entry, cluster entry beyond the server, expected on https: (auth scheme,
 # client certificate user, identity the request acts as). Over http every case expects
-# (None, None, system:anonymous): only impersonation headers are still sent.
+# (None, None, system:unsecured): only impersonation headers are still sent.
 CASES = {
     "token": (lambda f: {"token": TOKEN}, "ca-data", ("Bearer", None, "token-user")),
     "token-file": (lambda f: {"tokenFile": f["token_file"]}, "ca-data",
@@ -157,8 +157,9 @@ def test_the_same_credentials_as_kubectl(servers, files, tmp_path, case, scheme)
     if scheme == "https":
         auth, cert, identity = expected
     else:
+        # no credentials over plain HTTP: the insecure port's superuser, who may impersonate
         auth, cert = None, None
-        identity = "someone" if case == "impersonation" else "system:anonymous"
+        identity = "someone" if case == "impersonation" else "system:unsecured"
     impersonated = ("someone", ("g1", "g2")) if case == "impersonation" else (None, ())
     for client in CLIENTS:
         marker, since = uuid.uuid4().hex[:12], len(server.request_log)

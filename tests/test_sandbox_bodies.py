@@ -299,10 +299,15 @@ def connect(sandbox):
     return http_connection(sandbox)
 
 
+# the admin's credentials: a request without any is system:anonymous, which RBAC lets read only
+# /healthz, /livez, /readyz and /version
+ADMIN = {"Authorization": "Bearer sandbox-admin"}
+
+
 def request(sandbox, method, path, body=None, headers=None):
     conn = connect(sandbox)
     try:
-        conn.request(method, path, body=body, headers=headers or {})
+        conn.request(method, path, body=body, headers=dict(ADMIN, **(headers or {})))
         resp = conn.getresponse()
         return resp.status, resp.getheader("Content-Type"), resp.read()
     finally:
@@ -316,11 +321,13 @@ service_json = partial(service, cluster_ip=None, ports=[{"port": 80}])
 def test_chunked_body_with_extension_and_trailer_then_pipelined_request(sandbox, namespace):
     body = json.dumps(service_json("chunked")).encode()
     head = ("POST /api/v1/namespaces/%s/services HTTP/1.1\r\nHost: x\r\n"
+            "Authorization: Bearer sandbox-admin\r\n"
             "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
             % namespace).encode()
     chunks = b"%x;name=value\r\n%s\r\n%x\r\n%s\r\n0\r\nX-Trailer: t\r\n\r\n" % (
         10, body[:10], len(body) - 10, body[10:])
-    follow_up = ("GET /api/v1/namespaces/%s/services/chunked HTTP/1.1\r\nHost: x\r\n\r\n"
+    follow_up = ("GET /api/v1/namespaces/%s/services/chunked HTTP/1.1\r\nHost: x\r\n"
+                 "Authorization: Bearer sandbox-admin\r\n\r\n"
                  % namespace).encode()
     sock = open_socket(sandbox)
     try:
@@ -355,11 +362,12 @@ def test_chunked_body_through_http_client(sandbox, namespace):
     try:
         conn.request("POST", "/api/v1/namespaces/%s/services" % namespace,
                      body=iter([body[:7], body[7:30], body[30:]]), encode_chunked=True,
-                     headers={"Content-Type": "application/json"})
+                     headers=dict(ADMIN, **{"Content-Type": "application/json"}))
         resp = conn.getresponse()
         assert resp.status == 201, resp.read()
         resp.read()
-        conn.request("GET", "/api/v1/namespaces/%s/services/chunked2" % namespace)
+        conn.request("GET", "/api/v1/namespaces/%s/services/chunked2" % namespace,
+                     headers=ADMIN)
         resp = conn.getresponse()
         assert resp.status == 200 and json.loads(resp.read())["spec"]["ports"][0]["port"] == 80
     finally:

@@ -23,6 +23,7 @@ from .claims import validate_pvc
 from .field import Cause, Causes, required
 from .meta import name_func, validate_meta
 from .pods import validate_pod
+from .rbac import RBAC_RESOURCES, validate_rbac
 from .statefulsets import validate_statefulset
 
 __all__ = ["validate", "invalid_status"]
@@ -49,6 +50,8 @@ def validate(resource: str, obj: Any, old: Optional[dict] = None,
                                     recreate=bool((gates or {}).get("StatefulSetRecreateStrategy")))
     if res == "pods":
         return validate_pod(obj, old)
+    if res in RBAC_RESOURCES:
+        return validate_rbac(res, obj, old)
     if res == "persistentvolumeclaims":
         return validate_pvc(obj, old, recover=(gates or {}).get("RecoverVolumeExpansionFailure",
                                                                True))
