@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional
 import click
 
 from ..errors import Conflict, NotFound, UsageError
-from .shell import confirm, connect, core_path, now_utc, read_set
+from .shell import check_writes, confirm, connect, core_path, now_utc, read_set
 from .options import (Integer, dry_run_option, lock_options, name_argument, no_headers_option,
                       output_option)
 
@@ -127,6 +127,7 @@ def _prune(conn: "Connection", sts: Dict[str, Any], entries: List[Dict[str, Any]
         for v in victims:
             click.echo("dry-run (client): would delete pvc %s" % v["name"])
         return 0
+    check_writes(conn, "pvc --prune", dry_run)
     if dry_run == "none" and not confirm("delete %d PVC(s)?" % len(victims), options.yes):
         click.echo("nothing deleted")
         return 0

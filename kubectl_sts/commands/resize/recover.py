@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Dict, Optional
 import click
 
 from ...errors import Conflict, NotFound, StsError, UsageError, reworded
-from ..shell import confirm, get_statefulset, sts_path
+from ..shell import check_writes, confirm, get_statefulset, sts_path
 
 if TYPE_CHECKING:
     from ...client.connection import Connection
@@ -84,6 +84,7 @@ def missing(session: "Resize", options: "ResizeOptions", exc: NotFound) -> int:
     if parse_size(options.size) != size:
         raise UsageError("error: the interrupted run grew the volumes to %s, not %s: finish "
                          "it with: %s" % (size, options.size, resume))
+    check_writes(session.conn, "resize --resume")
     if not options.resume:
         import sys
         if not sys.stdin.isatty():
