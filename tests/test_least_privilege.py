@@ -64,6 +64,7 @@ def reviews(handler):
 def sb():
     from kubectl_sts_sandbox import Sandbox
     with Sandbox(tls=True) as sandbox:
+        assert sandbox.server is not None
         sandbox.server.fault_hook = reviews
         yield sandbox
 

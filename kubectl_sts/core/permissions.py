@@ -19,9 +19,9 @@ all four (rules_for). The check before writing asks for the writes and the follo
 a run never stops half-way for a permission it could have asked for first.
 
 The table is checked against what the commands really request by tests/test_least_privilege.py
-(every request in the sandbox's request log is covered by the
-rules of its variant, and each required rule removed makes the command refuse), and
-tools/rbac_manifests.py writes examples/rbac/ from it.
+(every request in the sandbox's request log is covered by the rules of its variant, and each
+required rule removed makes the command refuse), and tools/rbac_manifests.py writes
+examples/rbac/ from it.
 
 Before its first write, a writing command asks the API server, with SelfSubjectAccessReviews,
 for each permission its writes need (reviews, below) and refuses with one line naming the first
