@@ -227,18 +227,20 @@ def command_rules(command: str) -> Tuple[Rule, ...]:
 
 
 def merged(rules: Iterable[Rule]) -> Tuple[Rule, ...]:
-    """The rules with the same group, scope and resources as one, their verbs united (in
-    first-seen order of groups and resources); optional only when every one was."""
-    out: Dict[Tuple[str, Tuple[str, ...], bool], Rule] = {}
-    for r in rules:
-        key = (r.group, r.resources, r.cluster)
-        old = out.get(key)
-        if old is None:
-            out[key] = r
-            continue
-        verbs = old.verbs + tuple(v for v in r.verbs if v not in old.verbs)
-        kind = "read" if "read" in (old.kind, r.kind) else old.kind
-        out[key] = old._replace(verbs=verbs, kind=kind, optional=old.optional and r.optional)
+    """The rules as one rule per group, resource and scope (in first-seen order): their verbs
+    united, the first one's reason; optional only when every one was; a read when any was."""
+    out: Dict[Tuple[str, str, bool], Rule] = {}
+    for rule in rules:
+        for resource in rule.resources:
+            key = (rule.group, resource, rule.cluster)
+            old = out.get(key)
+            if old is None:
+                out[key] = rule._replace(resources=(resource,))
+                continue
+            verbs = old.verbs + tuple(v for v in rule.verbs if v not in old.verbs)
+            kind = "read" if "read" in (old.kind, rule.kind) else old.kind
+            out[key] = old._replace(verbs=verbs, kind=kind,
+                                    optional=old.optional and rule.optional)
     return tuple(out.values())
 
 
@@ -263,10 +265,10 @@ class Permission(NamedTuple):
 def writes_needed(variant: str, namespace: str, dry_run: str = "none") -> List[Permission]:
     """Every permission the writes of `variant` need, and the reads a real run makes after its
     first write (nothing for a client dry run; the optional lock is not asked for: it warns on
-    its own), in the table's order."""
+    its own): the writes first, each kind in the table's order."""
     kinds = {"client": (), "server": ("write",)}.get(dry_run, ("write", "follow"))
     return [Permission(verb, r.group, resource, None if r.cluster else namespace)
-            for r in VARIANTS[variant] if r.kind in kinds and not r.optional
+            for kind in kinds for r in VARIANTS[variant] if r.kind == kind and not r.optional
             for resource in r.resources for verb in r.verbs]
 
 
