@@ -84,7 +84,6 @@ def missing(session: "Resize", options: "ResizeOptions", exc: NotFound) -> int:
     if parse_size(options.size) != size:
         raise UsageError("error: the interrupted run grew the volumes to %s, not %s: finish "
                          "it with: %s" % (size, options.size, resume))
-    check_writes(session.conn, "resize --resume")
     if not options.resume:
         import sys
         if not sys.stdin.isatty():
@@ -95,6 +94,7 @@ def missing(session: "Resize", options: "ResizeOptions", exc: NotFound) -> int:
                        % (session.name, doc.get("run") or "?", size), False):
             session.say("nothing changed")
             return 0
+    check_writes(session.conn, "resize --resume")
     return session.resume(doc)
 
 
