@@ -136,7 +136,7 @@ CASES = [
 ]
 # optional reads a view may leave out without saying so (the lock's holder; the diagnosis's
 # detail, which only status names: rollout's plan, --status and wait do not)
-QUIET = (permissions.LEASE_READ, permissions.CLAIMS_SEEN) + permissions.DIAGNOSIS
+QUIET = (permissions.LEASE_READ, permissions.PDBS)
 WRITING = ("rollout", "scale", "pvc", "resize", "restart", "repair")
 
 

@@ -82,7 +82,7 @@ def _run(conn: "Connection", options: PvcOptions) -> int:
     entries = list_claims(sts, claims, pods, pvs, now_utc())
     if not options.prune:
         return _show(entries, notes, options)
-    return _prune(conn, sts, entries, options)
+    return _prune(conn, sts, entries, options, notes)
 
 
 def _show(entries: List[Dict[str, Any]], notes: List[str], options: PvcOptions) -> int:
@@ -105,7 +105,7 @@ def _show(entries: List[Dict[str, Any]], notes: List[str], options: PvcOptions) 
 
 
 def _prune(conn: "Connection", sts: Dict[str, Any], entries: List[Dict[str, Any]],
-           options: PvcOptions) -> int:
+           options: PvcOptions, notes: List[str]) -> int:
     from ..k8s import statefulset as facts
     from ..core.pvc import prunable
     from ..printers.pvc import render_claims
@@ -119,6 +119,8 @@ def _prune(conn: "Connection", sts: Dict[str, Any], entries: List[Dict[str, Any]
         return 0
     click.echo("Orphaned PVCs to delete:")
     click.echo(render_claims(victims))
+    for note in notes:
+        click.echo("Note: %s" % note, err=True)
     for v in victims:
         if v["reclaimPolicy"] == "Delete":
             click.echo("  %s: its PV %s has reclaimPolicy Delete: the data is gone for good"

@@ -51,6 +51,7 @@ class Rollout:
         # first write of each (check_writes)
         self.variant = "rollout --step"
         self._checked: set = set()
+        self.unreadable: set = set()        # what the diagnosis could not read, said once
         # a request may retry (an API server restarting) for as long as a step may take
         conn.retry_budget = timeout or conn.retry_budget
 
