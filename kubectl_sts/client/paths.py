@@ -59,3 +59,8 @@ def path(resource: str, namespace: Optional[str] = None, name: Optional[str] = N
         if subresource is not None:
             parts.append(segment(subresource, "subresource"))
     return "/".join(parts)
+
+# authorization.k8s.io/v1 SelfSubjectAccessReview: may I? (create-only, cluster-scoped), and
+# authentication.k8s.io/v1 SelfSubjectReview: who am I? (what `kubectl auth whoami` asks)
+ACCESS_REVIEW_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+WHOAMI_PATH = "/apis/authentication.k8s.io/v1/selfsubjectreviews"

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional
 import click
 
 from ..errors import Conflict, NotFound, UsageError
-from .shell import confirm, connect, core_path, now_utc, read_set
+from .shell import check_writes, confirm, connect, core_path, now_utc, read_set
 from .options import (Integer, dry_run_option, lock_options, name_argument, no_headers_option,
                       output_option)
 
@@ -82,7 +82,7 @@ def _run(conn: "Connection", options: PvcOptions) -> int:
     entries = list_claims(sts, claims, pods, pvs, now_utc())
     if not options.prune:
         return _show(entries, notes, options)
-    return _prune(conn, sts, entries, options)
+    return _prune(conn, sts, entries, options, notes)
 
 
 def _show(entries: List[Dict[str, Any]], notes: List[str], options: PvcOptions) -> int:
@@ -105,7 +105,7 @@ def _show(entries: List[Dict[str, Any]], notes: List[str], options: PvcOptions) 
 
 
 def _prune(conn: "Connection", sts: Dict[str, Any], entries: List[Dict[str, Any]],
-           options: PvcOptions) -> int:
+           options: PvcOptions, notes: List[str]) -> int:
     from ..k8s import statefulset as facts
     from ..core.pvc import prunable
     from ..printers.pvc import render_claims
@@ -119,6 +119,8 @@ def _prune(conn: "Connection", sts: Dict[str, Any], entries: List[Dict[str, Any]
         return 0
     click.echo("Orphaned PVCs to delete:")
     click.echo(render_claims(victims))
+    for note in notes:
+        click.echo("Note: %s" % note, err=True)
     for v in victims:
         if v["reclaimPolicy"] == "Delete":
             click.echo("  %s: its PV %s has reclaimPolicy Delete: the data is gone for good"
@@ -127,6 +129,7 @@ def _prune(conn: "Connection", sts: Dict[str, Any], entries: List[Dict[str, Any]
         for v in victims:
             click.echo("dry-run (client): would delete pvc %s" % v["name"])
         return 0
+    check_writes(conn, "pvc --prune", dry_run)
     if dry_run == "none" and not confirm("delete %d PVC(s)?" % len(victims), options.yes):
         click.echo("nothing deleted")
         return 0

@@ -17,7 +17,7 @@ import click
 from ..errors import (ApiError, Conflict, PodFailed, Refused, StsError, TransportError,
                       UsageError, WaitTimeout, reworded)
 from ..k8s.taints import OUT_OF_SERVICE
-from .shell import (confirm, connect, core_path, delete_options, get_statefulset,
+from .shell import (check_writes, confirm, connect, core_path, delete_options, get_statefulset,
                     wait_new_incarnation)
 from .options import Duration, Integer, dry_run_option, lock_options, name_argument
 
@@ -118,6 +118,14 @@ def choose(row: Obj, force_delete: bool, fresh_volume: bool) -> Tuple[Optional[s
     return None, "no remedy applies"
 
 
+def remedy_variant(remedy: str, keep_volume: bool) -> str:
+    """The variant of repair (core/permissions.py) whose writes apply `remedy`."""
+    if remedy == "fresh-volume":
+        return "repair --fresh-volume" if keep_volume else "repair --fresh-volume --no-keep"
+    return {"taint": "repair (taint)", "force-delete": "repair --force-delete"}.get(
+        remedy, "repair (rollback)")
+
+
 def ways_out(row: Obj) -> List[str]:
     """The lines that say what can work and, for what cannot, why not."""
     lines = []
@@ -187,6 +195,7 @@ def _run(conn: "Connection", options: RepairOptions) -> int:
     if dry_run == "client":
         click.echo("dry-run (client): nothing was sent")
         return 0
+    check_writes(conn, remedy_variant(remedy, options.keep_volume), dry_run)
     if dry_run == "none" and not confirm("apply the remedy to %s?" % pod_name, options.yes):
         click.echo("nothing changed")
         return 0
@@ -378,6 +387,7 @@ class Repair:
         if dry_run == "client":
             click.echo("dry-run (client): nothing was sent")
             return 0
+        check_writes(self.conn, "repair --untaint", dry_run)
         if dry_run == "none" and not confirm("remove the taint from %s?" % ", ".join(names),
                                              yes):
             click.echo("nothing changed")

@@ -14,7 +14,7 @@ import click
 from ..errors import (ApiError, Conflict, NotFound, PodFailed, Refused, StsError,
                       TooManyRequests, TransportError, UsageError, WaitTimeout, interrupt_code,
                       reworded)
-from .shell import (confirm, connect, core_path, delete_options, get_statefulset,
+from .shell import (check_writes, confirm, connect, core_path, delete_options, get_statefulset,
                     wait_new_incarnation)
 from .options import (Duration, OneOf, dry_run_option, lock_options, name_argument,
                       no_headers_option)
@@ -141,13 +141,15 @@ def _restart(session: "Restart", options: RestartOptions) -> int:
     if dry_run == "client":
         say("dry-run (client): nothing was sent")
         return 0
+    blocked = {b["name"] for b in the_plan["budgets"] if b["neverAllows"]}
+    deletes = options.force and any(blocked & set(row["budgets"]) for row in the_plan["pods"])
+    check_writes(conn, "restart --force" if deletes else "restart", dry_run)
     if dry_run == "none" and not confirm("restart %d pod(s) of %s, one at a time?"
                                          % (len(the_plan["pods"]), name), options.yes):
         say("nothing changed")
         return 0
     session.order = [row["ordinal"] for row in the_plan["pods"]]
     session.rows = {row["ordinal"]: row for row in the_plan["pods"]}
-    blocked = {b["name"] for b in the_plan["budgets"] if b["neverAllows"]}
     for row in the_plan["pods"]:
         session.current = (row["ordinal"], "evicting")
         if dry_run == "server":

@@ -12,7 +12,7 @@ import click
 
 from ..errors import (Conflict, PodFailed, Refused, ServerError, StsError, TransportError,
                       WaitTimeout, interrupt_code, reworded)
-from .shell import confirm, connect, core_path, now_utc, read_set, sts_path
+from .shell import check_writes, confirm, connect, core_path, now_utc, read_set, sts_path
 from .options import (Duration, Integer, dry_run_option, lock_options, name_argument,
                       no_headers_option, output_option)
 
@@ -155,6 +155,7 @@ def _scale(conn: "Connection", options: ScaleOptions, progress: Dict[str, str]) 
         say("dry-run (client): would PUT %s/scale replicas=%d (resourceVersion %s)"
             % (sts_path(conn.namespace, name), replicas, plan["resourceVersion"]))
         return 0
+    check_writes(conn, "scale", dry_run)
     if dry_run == "none" and not confirm("scale %s from %d to %d replicas?"
                                          % (name, plan["from"], replicas), options.yes):
         say("nothing changed")

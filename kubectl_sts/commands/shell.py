@@ -447,3 +447,41 @@ def diagnose_set(conn: "Connection", sts: Obj, pods: List[Obj],
     found, unreadable = read_facts(conn, sts, pods, claims, events, min_down, early,
                                    known_nodes)
     return diagnose(found), unreadable
+
+
+# -- may I? ---------------------------------------------------------------------------------
+
+def check_writes(conn: "Connection", variant: str, dry_run: str = "none") -> None:
+    """Before the first write of `variant` (core/permissions.py): one SelfSubjectAccessReview
+    per permission its writes need, in flight together; a Forbidden (exit 4) naming the first
+    one missing, before anything is written. A client dry run asks nothing. A server that
+    cannot answer (the review API absent or forbidden: 404, 403) is not asked again: the writes
+    go on, and a write the authorizer refuses is refused cleanly all the same. The set's lock
+    is taken after the check (the reviews are not the command's writes)."""
+    from ..client.connection import concurrently
+    from ..client.paths import ACCESS_REVIEW_PATH, WHOAMI_PATH
+    from ..core.permissions import allowed, refusal, review, writes_needed
+    needed = writes_needed(variant, conn.namespace, dry_run)
+    if not needed:
+        return
+    hook, conn.before_write = conn.before_write, None      # the reviews take no lock
+    try:
+        try:
+            answers = concurrently(*[
+                (lambda p=p: conn.request("POST", ACCESS_REVIEW_PATH, body=review(p)))
+                for p in needed])
+        except (NotFound, Forbidden):
+            return
+        missing = [p for p, a in zip(needed, answers) if not allowed(a)]
+        if not missing:
+            return
+        user = None
+        try:
+            user = (conn.request("POST", WHOAMI_PATH, body={
+                "apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"})
+                .get("status", {}).get("userInfo", {}).get("username"))
+        except StsError:
+            pass
+    finally:
+        conn.before_write = hook
+    raise Forbidden(refusal(variant.split()[0], missing, user), status=403, reason="Forbidden")

@@ -141,7 +141,9 @@ def explain(conn: "Connection", last: Dict[str, Any], result: Obj) -> Obj:
     if sts is None or result.get("state") == "failed":
         return result
     from .shell import diagnose_set
-    diagnosis, _ = diagnose_set(conn, sts, last.get("pods") or [], last.get("claims"))
+    diagnosis, unreadable = diagnose_set(conn, sts, last.get("pods") or [], last.get("claims"))
+    for what in unreadable:             # the diagnosis goes without it (status's words)
+        click.echo("Not shown: %s" % what, err=True)
     problems = {row["pod"]: row for row in diagnosis["problems"] if row["verdict"] in PROBLEMS}
     if result.get("state") == "done":
         return dict(result, notes=[headline(row) for row in problems.values()])

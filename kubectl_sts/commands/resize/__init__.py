@@ -18,7 +18,8 @@ from ...errors import (Conflict, NotFound, PodFailed, Refused, StsError, UsageEr
                       interrupt_code, reworded)
 from ...client.paths import path
 from ...k8s.privatefiles import write_private
-from ..shell import confirm, connect, core_path, delete_options, get_statefulset, sts_path
+from ..shell import (check_writes, confirm, connect, core_path, delete_options,
+                     get_statefulset, sts_path)
 from ..options import (Duration, dry_run_option, lock_options, name_argument, no_headers_option,
                        output_option)
 
@@ -167,6 +168,7 @@ def _resize(session: "Resize", options: ResizeOptions) -> int:
     if dry_run == "client":
         say("dry-run (client): nothing was sent")
         return 0
+    check_writes(conn, "resize", dry_run)
     if dry_run == "none" and not confirm("resize the volumes of %s to %s?"
                                          % (name, the_plan["size"]), options.yes):
         say("nothing changed")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Dict, Optional
 import click
 
 from ...errors import Conflict, NotFound, StsError, UsageError, reworded
-from ..shell import confirm, get_statefulset, sts_path
+from ..shell import check_writes, confirm, get_statefulset, sts_path
 
 if TYPE_CHECKING:
     from ...client.connection import Connection
@@ -94,6 +94,7 @@ def missing(session: "Resize", options: "ResizeOptions", exc: NotFound) -> int:
                        % (session.name, doc.get("run") or "?", size), False):
             session.say("nothing changed")
             return 0
+    check_writes(session.conn, "resize --resume")
     return session.resume(doc)
 
 

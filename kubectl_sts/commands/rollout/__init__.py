@@ -180,6 +180,8 @@ def run(conn: "Connection", options: RolloutOptions) -> int:
     session = Rollout(conn, options.name, settle=options.settle or 0, timeout=options.timeout,
                       pause=options.pause, interactive=options.interactive,
                       dry_run=options.dry_run, yes=options.yes, on_failure=options.on_failure)
+    session.variant = "rollout --image" if options.staging else "rollout --hold" \
+        if options.hold else "rollout --undo" if options.undo else "rollout --step"
     try:
         if not (options.staging or options.hold or options.stepping or options.undo):
             return _dispatch(session, options)        # the plan, --status: they only read

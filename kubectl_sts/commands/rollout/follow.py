@@ -69,5 +69,9 @@ def _problems(run: Rollout) -> List[str]:
     from ...core.diagnosis import headline
     from ..shell import diagnose_set
     sts, pods = run.current()
-    diagnosis, _ = diagnose_set(run.conn, sts, pods)
+    diagnosis, unreadable = diagnose_set(run.conn, sts, pods)
+    for what in unreadable:             # the diagnosis goes without it: said once
+        if what not in run.unreadable:
+            run.unreadable.add(what)
+            click.echo("Not shown: %s" % what, err=True)
     return [headline(r) for r in diagnosis["problems"] if r["verdict"] != "progressing"]

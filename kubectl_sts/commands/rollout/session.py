@@ -9,7 +9,7 @@ import click
 
 from ...errors import (Conflict, NotFound, ServerError, StsError, TransportError, UsageError,
                        WaitTimeout, reworded)
-from ..shell import Progress, core_path, get_statefulset, sts_path
+from ..shell import Progress, check_writes, core_path, get_statefulset, sts_path
 
 if TYPE_CHECKING:
     from ...client.watch import Snapshot, Watch
@@ -47,6 +47,11 @@ class Rollout:
         self.undoing = False
         self.agreed: set = set()
         self._minor: List[Optional[int]] = []
+        # the variant whose writes this run makes (core/permissions.py), asked for before the
+        # first write of each (check_writes)
+        self.variant = "rollout --step"
+        self._checked: set = set()
+        self.unreadable: set = set()        # what the diagnosis could not read, said once
         # a request may retry (an API server restarting) for as long as a step may take
         conn.retry_budget = timeout or conn.retry_budget
 
@@ -175,6 +180,7 @@ class Rollout:
                            % (describe, sts_path(self.ns, self.name),
                               sts["metadata"]["resourceVersion"]))
                 return new
+            self.check_writes(self.variant)
             query = {"dryRun": "All"} if self.dry_run == "server" else {}
             try:
                 written = self.conn.request("PUT", sts_path(self.ns, self.name), query, body=new)
@@ -220,8 +226,16 @@ class Rollout:
         return self.write(sts, lambda fresh: with_partition(fresh, expected_old, value, target,
                                                             undo), "set partition %d" % value)
 
+    def check_writes(self, variant: str) -> None:
+        """May this run make the writes of `variant`? Asked once, before the first."""
+        if variant not in self._checked:
+            self._checked.add(variant)
+            check_writes(self.conn, variant, self.dry_run)
+
     def delete_pod(self, pod: Obj) -> None:
         """DELETE one pod with its uid as precondition (never another incarnation)."""
+        self.check_writes("rollout --undo" if self.variant == "rollout --undo"
+                          else "rollout --step (OnDelete)")
         query = {"dryRun": "All"} if self.dry_run == "server" else {}
         self.conn.request("DELETE", core_path(self.ns, "pods", pod["metadata"]["name"]), query,
                           body={"preconditions": {"uid": pod["metadata"]["uid"]}})

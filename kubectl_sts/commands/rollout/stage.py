@@ -73,11 +73,13 @@ def show_plan(run: Rollout) -> int:
         if old and new:
             diff = template_diff(revision_template(old), revision_template(new),
                                  state["currentRevision"], state["updateRevision"])
-    diagnosis, _ = diagnose_set(run.conn, sts, pods)
+    diagnosis, unreadable = diagnose_set(run.conn, sts, pods)
     click.echo(render_plan(state, describe_plan(state), diff))
     click.echo("")
     click.echo(render_ordinals(sts, pods, diagnosis=diagnosis))
     click.echo("")
+    for what in unreadable:             # the diagnosis goes without it (status's words)
+        click.echo("Not shown: %s" % what)
     verdict = rollout_verdict(state["name"], {
         "current": state["currentRevision"], "update": state["updateRevision"],
         "rolloutInProgress": state["currentRevision"] != state["updateRevision"]}, diagnosis)

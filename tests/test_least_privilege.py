@@ -1,0 +1,266 @@
+"""Least privilege (issue 28): every command variant, dry runs included, run as a user bound to
+exactly the rules core/permissions.py declares for it, passes, and every request it sends is
+covered by those rules (the request log: the table cannot rot); with each required rule removed
+in turn it fails with exit 4, one line on stderr naming the missing permission, no traceback,
+and nothing written (no POST/PUT/PATCH/DELETE but the access reviews); without an optional
+rule it goes on and says what it left out.
+
+Users are bound with the sandbox's token grants (`grants`: the one place a Role's rules become
+what the sandbox enforces). Until the sandbox serves SelfSubjectAccessReview, `reviews`
+answers them from the same grants (the API's documented request and answer)."""
+
+import json
+import shutil
+import uuid
+
+import pytest
+
+from helpers import create_settled, wait_for
+from kubectl_sts.cli.app import main
+from kubectl_sts.client.paths import ACCESS_REVIEW_PATH, WHOAMI_PATH
+from kubectl_sts.core import permissions
+from kubectl_sts.core.permissions import Rule, covers, rules_for
+from kubectl_sts.errors import EXIT_FORBIDDEN
+
+pytestmark = pytest.mark.skipif(shutil.which("openssl") is None,
+                                reason="tokens are sent over TLS only (needs openssl)")
+
+REVIEWS = (ACCESS_REVIEW_PATH, WHOAMI_PATH)
+# what upstream's system:basic-user ClusterRole gives every authenticated user
+BASIC_USER = {"verbs": ["create"], "apiGroups": ["authorization.k8s.io", "authentication.k8s.io"],
+              "resources": ["selfsubjectaccessreviews", "selfsubjectreviews"]}
+
+
+def grants(rules, namespace):
+    """A Role's rules (bound in `namespace`) and the ClusterRole's (`cluster`), as the
+    sandbox's grant rules."""
+    out = [dict(BASIC_USER)]
+    for r in rules:
+        rule = {"verbs": list(r.verbs), "resources": list(r.resources), "apiGroups": [r.group]}
+        if not r.cluster:
+            rule["namespaces"] = [namespace]
+        out.append(rule)
+    return out
+
+
+def reviews(handler):
+    """SelfSubjectAccessReview and SelfSubjectReview answered from the sandbox's grants (the
+    fault hook runs after authentication and authorization)."""
+    if handler.command != "POST" or handler.url.path not in REVIEWS:
+        return False
+    body = json.loads(handler.raw_body or b"{}")
+    if handler.url.path == WHOAMI_PATH:
+        body["status"] = {"userInfo": {"username": handler.identity.user}}
+    else:
+        a = body["spec"]["resourceAttributes"]
+        body["status"] = {"allowed": handler.server.access._allowed(
+            handler.identity, a["verb"], a.get("group", ""), a["resource"],
+            a.get("subresource", ""), a.get("namespace", ""), a.get("name", ""))}
+    handler.send_json(201, body)
+    return True
+
+
+@pytest.fixture(scope="module")
+def sb():
+    from kubectl_sts_sandbox import Sandbox
+    with Sandbox(tls=True) as sandbox:
+        assert sandbox.server is not None
+        sandbox.server.fault_hook = reviews
+        yield sandbox
+
+
+@pytest.fixture(scope="module")
+def api(sb):
+    from kubernetes import client, config
+    configuration = client.Configuration()
+    config.load_kube_config(config_file=sb.kubeconfig, client_configuration=configuration)
+    api_client = client.ApiClient(configuration)
+    yield client.AppsV1Api(api_client), client.CoreV1Api(api_client)
+    api_client.close()
+
+
+def admin(sb, namespace, *args):
+    assert main(["--kubeconfig", sb.kubeconfig, "-n", namespace] + list(args)) == 0
+
+
+def settled(sb, api, namespace):
+    create_settled(api[0], api[1], namespace, replicas=2)
+
+
+def staged(sb, api, namespace):
+    settled(sb, api, namespace)
+    admin(sb, namespace, "rollout", "web", "--image", "app=nginx:1.28", "--yes")
+
+
+def orphaned(sb, api, namespace):
+    settled(sb, api, namespace)
+    api[0].patch_namespaced_stateful_set_scale("web", namespace, {"spec": {"replicas": 1}})
+    wait_for(api[1].list_namespaced_pod, lambda pods: "web-1" not in pods, namespace=namespace)
+
+
+# (variant, --dry-run, setup, arguments, exit code of a pass)
+CASES = [
+    ("status", "none", settled, ["status", "web"], 0),
+    ("status (list)", "none", settled, ["status"], 0),
+    ("status -A", "none", settled, ["status", "-A"], 0),
+    ("rollout (plan)", "none", staged, ["rollout", "web"], 0),
+    ("rollout --status", "none", settled, ["rollout", "web", "--status"], 0),
+    ("rollout --image", "none", settled, ["rollout", "web", "--image", "app=nginx:1.28"], 0),
+    ("rollout --image", "client", settled, ["rollout", "web", "--image", "app=nginx:1.28"], 0),
+    ("rollout --image", "server", settled, ["rollout", "web", "--image", "app=nginx:1.28"], 0),
+    ("rollout --hold", "none", settled, ["rollout", "web", "--hold"], 0),
+    ("rollout --step", "none", staged, ["rollout", "web", "--step", "--settle", "0s"], 0),
+    ("rollout --step", "client", staged, ["rollout", "web", "--all"], 0),
+    ("rollout --step", "server", staged, ["rollout", "web", "--to", "0"], 0),
+    ("rollout --undo", "none", staged, ["rollout", "web", "--undo"], 0),
+    ("rollout --undo", "server", staged, ["rollout", "web", "--undo"], 0),
+    ("scale", "none", settled, ["scale", "web", "--replicas", "1"], 0),
+    ("scale", "client", settled, ["scale", "web", "--replicas", "1"], 0),
+    ("scale", "server", settled, ["scale", "web", "--replicas", "1"], 0),
+    ("pvc", "none", orphaned, ["pvc", "web"], 0),
+    ("pvc --prune", "none", orphaned, ["pvc", "web", "--prune"], 0),
+    ("pvc --prune", "client", orphaned, ["pvc", "web", "--prune"], 0),
+    ("pvc --prune", "server", orphaned, ["pvc", "web", "--prune"], 0),
+    ("resize", "none", settled, ["resize", "web", "--size", "2Gi"], 0),
+    ("resize", "client", settled, ["resize", "web", "--size", "2Gi"], 0),
+    ("resize", "server", settled, ["resize", "web", "--size", "2Gi"], 0),
+    ("wait", "none", settled, ["wait", "web", "--timeout", "30s"], 0),
+    ("restart", "none", settled, ["restart", "web", "--settle", "0s"], 0),
+    ("restart", "client", settled, ["restart", "web"], 0),
+    ("restart", "server", settled, ["restart", "web"], 0),
+    ("repair", "none", settled, ["repair", "web", "--ordinal", "0"], 0),
+    ("repair --untaint", "none", settled, ["repair", "web", "--ordinal", "0", "--untaint"], 0),
+    ("doctor", "none", settled, ["doctor", "web"], None),
+    ("doctor -A", "none", settled, ["doctor", "-A"], None),
+    ("version", "none", settled, ["version"], 0),
+]
+# optional reads a view may leave out without saying so (the lock's holder; the diagnosis's
+# detail, which only status names: rollout's plan, --status and wait do not)
+QUIET = (permissions.LEASE_READ, permissions.PDBS)
+WRITING = ("rollout", "scale", "pvc", "resize", "restart", "repair")
+
+
+class Runner:
+    def __init__(self, sb, namespace, tmp_path, capsys, args, dry_run):
+        self.sb, self.namespace, self.tmp, self.capsys = sb, namespace, tmp_path, capsys
+        self.args = list(args)
+        if dry_run != "none":
+            self.args += ["--dry-run", dry_run]
+        elif self.args[0] in WRITING and len(self.args) > 2:
+            self.args += ["--yes"]
+        if self.args[0] == "resize":
+            self.args += ["--backup", str(tmp_path / ("backup-%s.json" % uuid.uuid4().hex))]
+
+    def run(self, rules):
+        """Run the command as a new user bound to `rules`: (code, out, err, its requests)."""
+        token, user = "lp-" + uuid.uuid4().hex, "lp-user-" + uuid.uuid4().hex[:8]
+        self.sb.grant(token, user, grants(rules, self.namespace))
+        path = str(self.tmp / ("%s.kubeconfig" % user))
+        self.sb.write_kubeconfig(path, token=token, namespace=self.namespace)
+        self.capsys.readouterr()
+        code = main(["--kubeconfig", path] + self.args)
+        out, err = self.capsys.readouterr()
+        return code, out, err, [e for e in self.sb.request_log if e["user"] == user]
+
+
+def _uncovered(rules, log):
+    from urllib.parse import parse_qsl
+    from kubectl_sts_sandbox.auth import Attributes
+    bad = []
+    for e in log:
+        a = Attributes(e["method"], e["path"], dict(parse_qsl(e["query"])))
+        if e["path"] in REVIEWS or not a.is_resource:
+            continue
+        resource = a.resource + ("/" + a.subresource if a.subresource else "")
+        if e["code"] == 403 or not covers(rules, a.verb, a.group, resource, bool(a.namespace)):
+            bad.append((e["method"], e["path"], e["query"], e["code"]))
+    return bad
+
+
+def _writes(log):
+    return [(e["method"], e["path"]) for e in log
+            if e["method"] not in ("GET", "HEAD") and e["path"] not in REVIEWS]
+
+
+def _names(rule: Rule, err: str) -> bool:
+    """The refusal names the rule: one of its verbs and one of its resources."""
+    return any(r in err for r in rule.resources) and any(v in err for v in rule.verbs)
+
+
+@pytest.mark.parametrize("variant,dry_run,setup,args,passes", CASES,
+                         ids=["%s/%s" % (c[0], c[1]) for c in CASES])
+def test_each_variant_needs_exactly_its_rules(sb, api, tmp_path, capsys, variant, dry_run,
+                                               setup, args, passes):
+    namespace = "lp-" + uuid.uuid4().hex[:8]
+    api[1].create_namespace({"metadata": {"name": namespace}})
+    setup(sb, api, namespace)
+    runner = Runner(sb, namespace, tmp_path, capsys, args, dry_run)
+    rules = rules_for(variant, dry_run)
+    writes = dry_run == "none" and any(r.kind != "read" for r in rules)
+    full_log = None
+    # each rule removed in turn (a refusal writes nothing: the state stays for the next run)
+    for i, rule in enumerate(rules):
+        if rule.optional and writes:
+            continue            # it goes on and writes: checked by the read-only variants
+        fewer = rules[:i] + rules[i + 1:]
+        if all(covers(fewer, verb, rule.group, resource, not rule.cluster)
+               for verb in rule.verbs for resource in rule.resources):
+            continue            # another rule of the run allows it too
+        code, out, err, log = runner.run(fewer)
+        assert "Traceback" not in out + err
+        if rule.optional:
+            assert code == passes if passes is not None else code in (0, 13), (rule, out, err)
+            if full_log is None:
+                full_log = runner.run(rules)[3]
+            # said in the output, but the lock's holder (no holder shown) and the PDBs
+            if rule not in QUIET and any(
+                    not covers(fewer, *_attrs(e)) for e in full_log if _attrs(e)):
+                assert "forbidden" in (out + err).lower(), (rule, out, err)
+            continue
+        lines = [line for line in err.splitlines() if line.strip()]
+        assert code == EXIT_FORBIDDEN, (rule, code, out, err)
+        assert len(lines) == 1 and _names(rule, lines[0]), (rule, err)
+        assert not _writes(log), (rule, _writes(log))
+    # all of them: it passes, and asks for nothing they do not cover
+    code, out, err, log = runner.run(rules)
+    assert "Traceback" not in out + err
+    assert code == passes if passes is not None else code in (0, 13), (code, out, err)
+    assert not _uncovered(rules, log), _uncovered(rules, log)
+
+
+def _attrs(e):
+    from urllib.parse import parse_qsl
+    from kubectl_sts_sandbox.auth import Attributes
+    a = Attributes(e["method"], e["path"], dict(parse_qsl(e["query"])))
+    if e["path"] in REVIEWS or not a.is_resource:
+        return None
+    return (a.verb, a.group, a.resource + ("/" + a.subresource if a.subresource else ""),
+            bool(a.namespace))
+
+
+def test_a_refusal_comes_before_the_lock_and_names_the_user(sb, api, tmp_path, capsys):
+    """The check before writing: `scale` without the scale subresource asks, is refused in
+    the authorizer's words with the user's name, and neither takes the lock nor asks the
+    question (no terminal, no --yes: a question would be a usage error)."""
+    namespace = "lp-" + uuid.uuid4().hex[:8]
+    api[1].create_namespace({"metadata": {"name": namespace}})
+    settled(sb, api, namespace)
+    runner = Runner(sb, namespace, tmp_path, capsys, ["scale", "web", "--replicas", "1"],
+                    "none")
+    runner.args.remove("--yes")
+    rules = [r for r in rules_for("scale") if r.kind != "write"]
+    code, out, err, log = runner.run(rules)
+    assert code == EXIT_FORBIDDEN, err
+    user = log[0]["user"]
+    assert err == ('error: User "%s" cannot update resource "statefulsets/scale" in API group '
+                   '"apps" in the namespace "%s": kubectl-sts scale needs it; nothing was '
+                   'changed\n' % (user, namespace))
+    posts = [e["path"] for e in log if e["method"] == "POST"]
+    assert set(posts[:-1]) == {ACCESS_REVIEW_PATH} and posts[-1] == WHOAMI_PATH
+    assert not _writes(log)
+
+
+def test_every_command_has_variants():
+    assert set(permissions.COMMANDS) >= {"status", "rollout", "scale", "pvc", "resize", "wait",
+                                         "restart", "repair", "doctor", "version",
+                                         "completion"}
