@@ -5,11 +5,11 @@ in turn it fails with exit 4, one line on stderr naming the missing permission, 
 and nothing written (no POST/PUT/PATCH/DELETE but the access reviews); without an optional
 rule it goes on and says what it left out.
 
-Users are bound with the sandbox's token grants (`grants`: the one place a Role's rules become
-what the sandbox enforces). Until the sandbox serves SelfSubjectAccessReview, `reviews`
-answers them from the same grants (the API's documented request and answer)."""
+Each user is bound as an operator would bind it: a Role and RoleBinding in the namespace for the
+namespaced rules, a ClusterRole and ClusterRoleBinding for the cluster ones, enforced by the
+sandbox's RBAC authorizer; the plugin's checks are answered by the sandbox's own
+SelfSubjectAccessReview, and system:basic-user (every authenticated user's) lets it ask."""
 
-import json
 import shutil
 import uuid
 
@@ -26,46 +26,37 @@ pytestmark = pytest.mark.skipif(shutil.which("openssl") is None,
                                 reason="tokens are sent over TLS only (needs openssl)")
 
 REVIEWS = (ACCESS_REVIEW_PATH, WHOAMI_PATH)
-# what upstream's system:basic-user ClusterRole gives every authenticated user
-BASIC_USER = {"verbs": ["create"], "apiGroups": ["authorization.k8s.io", "authentication.k8s.io"],
-              "resources": ["selfsubjectaccessreviews", "selfsubjectreviews"]}
 
 
-def grants(rules, namespace):
-    """A Role's rules (bound in `namespace`) and the ClusterRole's (`cluster`), as the
-    sandbox's grant rules."""
-    out = [dict(BASIC_USER)]
-    for r in rules:
-        rule = {"verbs": list(r.verbs), "resources": list(r.resources), "apiGroups": [r.group]}
-        if not r.cluster:
-            rule["namespaces"] = [namespace]
-        out.append(rule)
-    return out
+def role_rules(rules, cluster):
+    """The RBAC PolicyRules of the rules that go to the Role (cluster False) or ClusterRole."""
+    return [{"apiGroups": [r.group], "resources": list(r.resources), "verbs": list(r.verbs)}
+            for r in rules if r.cluster == cluster]
 
 
-def reviews(handler):
-    """SelfSubjectAccessReview and SelfSubjectReview answered from the sandbox's grants (the
-    fault hook runs after authentication and authorization)."""
-    if handler.command != "POST" or handler.url.path not in REVIEWS:
-        return False
-    body = json.loads(handler.raw_body or b"{}")
-    if handler.url.path == WHOAMI_PATH:
-        body["status"] = {"userInfo": {"username": handler.identity.user}}
-    else:
-        a = body["spec"]["resourceAttributes"]
-        body["status"] = {"allowed": handler.server.access._allowed(
-            handler.identity, a["verb"], a.get("group", ""), a["resource"],
-            a.get("subresource", ""), a.get("namespace", ""), a.get("name", ""))}
-    handler.send_json(201, body)
-    return True
+def bind(rbac, user, rules, namespace):
+    """A Role and RoleBinding (and a ClusterRole and ClusterRoleBinding where a rule is
+    cluster-wide) giving `user` exactly `rules`."""
+    subject = [{"kind": "User", "name": user, "apiGroup": "rbac.authorization.k8s.io"}]
+    for cluster in (False, True):
+        kind = "ClusterRole" if cluster else "Role"
+        body = {"metadata": {"name": user}, "rules": role_rules(rules, cluster)}
+        binding = {"metadata": {"name": user}, "subjects": subject,
+                   "roleRef": {"kind": kind, "name": user,
+                               "apiGroup": "rbac.authorization.k8s.io"}}
+        if cluster:
+            if body["rules"]:
+                rbac.create_cluster_role(body)
+                rbac.create_cluster_role_binding(binding)
+        else:
+            rbac.create_namespaced_role(namespace, body)
+            rbac.create_namespaced_role_binding(namespace, binding)
 
 
 @pytest.fixture(scope="module")
 def sb():
     from kubectl_sts_sandbox import Sandbox
     with Sandbox(tls=True) as sandbox:
-        assert sandbox.server is not None
-        sandbox.server.fault_hook = reviews
         yield sandbox
 
 
@@ -75,7 +66,8 @@ def api(sb):
     configuration = client.Configuration()
     config.load_kube_config(config_file=sb.kubeconfig, client_configuration=configuration)
     api_client = client.ApiClient(configuration)
-    yield client.AppsV1Api(api_client), client.CoreV1Api(api_client)
+    yield (client.AppsV1Api(api_client), client.CoreV1Api(api_client),
+           client.RbacAuthorizationV1Api(api_client))
     api_client.close()
 
 
@@ -141,8 +133,9 @@ WRITING = ("rollout", "scale", "pvc", "resize", "restart", "repair")
 
 
 class Runner:
-    def __init__(self, sb, namespace, tmp_path, capsys, args, dry_run):
-        self.sb, self.namespace, self.tmp, self.capsys = sb, namespace, tmp_path, capsys
+    def __init__(self, sb, api, namespace, tmp_path, capsys, args, dry_run):
+        self.sb, self.rbac, self.namespace, self.tmp, self.capsys = (sb, api[2], namespace,
+                                                                     tmp_path, capsys)
         self.args = list(args)
         if dry_run != "none":
             self.args += ["--dry-run", dry_run]
@@ -153,10 +146,10 @@ class Runner:
 
     def run(self, rules):
         """Run the command as a new user bound to `rules`: (code, out, err, its requests)."""
-        token, user = "lp-" + uuid.uuid4().hex, "lp-user-" + uuid.uuid4().hex[:8]
-        self.sb.grant(token, user, grants(rules, self.namespace))
-        path = str(self.tmp / ("%s.kubeconfig" % user))
-        self.sb.write_kubeconfig(path, token=token, namespace=self.namespace)
+        user = "lp-user-" + uuid.uuid4().hex[:8]
+        bind(self.rbac, user, rules, self.namespace)
+        path = self.sb.user_kubeconfig(str(self.tmp / ("%s.kubeconfig" % user)), user,
+                                       namespace=self.namespace)
         self.capsys.readouterr()
         code = main(["--kubeconfig", path] + self.args)
         out, err = self.capsys.readouterr()
@@ -194,7 +187,7 @@ def test_each_variant_needs_exactly_its_rules(sb, api, tmp_path, capsys, variant
     namespace = "lp-" + uuid.uuid4().hex[:8]
     api[1].create_namespace({"metadata": {"name": namespace}})
     setup(sb, api, namespace)
-    runner = Runner(sb, namespace, tmp_path, capsys, args, dry_run)
+    runner = Runner(sb, api, namespace, tmp_path, capsys, args, dry_run)
     rules = rules_for(variant, dry_run)
     writes = dry_run == "none" and any(r.kind != "read" for r in rules)
     full_log = None
@@ -245,7 +238,7 @@ def test_a_refusal_comes_before_the_lock_and_names_the_user(sb, api, tmp_path, c
     namespace = "lp-" + uuid.uuid4().hex[:8]
     api[1].create_namespace({"metadata": {"name": namespace}})
     settled(sb, api, namespace)
-    runner = Runner(sb, namespace, tmp_path, capsys, ["scale", "web", "--replicas", "1"],
+    runner = Runner(sb, api, namespace, tmp_path, capsys, ["scale", "web", "--replicas", "1"],
                     "none")
     runner.args.remove("--yes")
     rules = [r for r in rules_for("scale") if r.kind != "write"]

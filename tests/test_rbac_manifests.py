@@ -73,3 +73,35 @@ def test_cluster_scoped_resources_are_only_in_cluster_roles():
         role = _documents(name).get("Role") or {"rules": []}
         for rule in role["rules"]:
             assert not cluster_scoped & set(rule["resources"]), (name, rule)
+
+
+def test_all_yaml_applied_and_bound_lets_a_user_run_the_commands(kubectl, cli, apps, core,
+                                                                  namespace):
+    """As an operator would: apply examples/rbac/all.yaml with kubectl, bind it to a user, and
+    run commands as that user (impersonated, so it runs on a real cluster too); a user without
+    the binding is refused in one line (exit 4)."""
+    from helpers import create_settled
+    create_settled(apps, core, namespace, replicas=2)
+    user = "sts-operator-" + namespace
+    assert kubectl("apply", "-f", os.path.join(RBAC, "all.yaml")).returncode == 0
+    steps = [kubectl("create", "rolebinding", "kubectl-sts", "--role=kubectl-sts",
+                     "--user=" + user),
+             kubectl("create", "clusterrolebinding", user, "--clusterrole=kubectl-sts",
+                     "--user=" + user, namespaced=False)]
+    try:
+        assert all(s.returncode == 0 for s in steps), [s.stderr for s in steps]
+        can = kubectl("auth", "can-i", "update", "statefulsets/scale", "--as", user)
+        assert can.stdout.strip() == "yes", can.stderr
+        cannot = kubectl("auth", "can-i", "create", "pods/exec", "--as", user)
+        assert cannot.stdout.strip() == "no"
+        code, out, err = cli("--as", user, "status", "web")
+        assert code == 0 and "web-1" in out, err
+        code, out, err = cli("--as", user, "scale", "web", "--replicas", "1",
+                             "--dry-run=server")
+        assert code == 0, err
+        code, out, err = cli("--as", user + "-unbound", "scale", "web", "--replicas", "1",
+                             "--yes")
+        assert code == 4 and len(err.strip().splitlines()) == 1, (code, err)
+        assert "cannot" in err and "Traceback" not in err
+    finally:
+        kubectl("delete", "clusterrolebinding", user, namespaced=False)
