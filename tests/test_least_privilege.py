@@ -209,6 +209,8 @@ def test_each_variant_needs_exactly_its_rules(sb, api, tmp_path, capsys, variant
             if rule not in QUIET and any(
                     not covers(fewer, *_attrs(e)) for e in full_log if _attrs(e)):
                 assert "forbidden" in (out + err).lower(), (rule, out, err)
+            said = [line for line in (out + err).splitlines() if line.startswith("Not shown")]
+            assert len(said) == len(set(said)), (rule, said)       # each said once
             continue
         lines = [line for line in err.splitlines() if line.strip()]
         assert code == EXIT_FORBIDDEN, (rule, code, out, err)

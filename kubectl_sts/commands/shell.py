@@ -149,7 +149,7 @@ def read_view(conn: "Connection", namespace: str, name: str, domain: str,
     if now_on != guessed and len(now_on) <= MAX_NODE_GETS:
         cache.store(entry, now_on)
     view = build_view(sts, pods, claims, service, events, now_utc(), domain, wide,
-                      sorted(unreadable + more), diagnosis)
+                      sorted(set(unreadable + more)), diagnosis)
     # another kubectl-sts operation on the set (commands/locking.py): who, doing what
     view["lock"] = holder_of(lease, time.time()) if lease_read and lease else None
     return view
@@ -408,7 +408,8 @@ def read_facts(conn: "Connection", sts: Obj, pods: List[Obj],
             p["metadata"]["name"]: p for p in got if p is not None}
     return Facts(sts=sts, pods=pods, claims=mine, pvs=pvs, nodes=nodes, events=events or [],
                  pdbs=pdbs, now=time.time(), server_minor=server_minor(version),
-                 min_down=DEFAULT_MIN_DOWN if min_down is None else min_down), unreadable
+                 min_down=DEFAULT_MIN_DOWN if min_down is None else min_down), \
+        list(dict.fromkeys(unreadable))         # one GET per node: each refusal said once
 
 
 def get_or_none(conn: "Connection", where: str) -> Callable[[], Optional[Obj]]:
