@@ -160,3 +160,37 @@ def test_the_entry_for_a_container():
     assert [(entry_for(spec, "Exec", c) or {}).get("local") for c in ("app", "db", "side")] \
         == [{"workDir": "/app"}, {"workDir": "/db"}, {"workDir": "/any"}]
     assert entry_for({"logs": [{"containers": ["db"], "logsFile": "/f"}]}, "Logs", "x") is None
+
+
+def test_the_example_config_does_what_readme_shows(tmp_path, kubectl_bin):
+    """examples/sandbox-access.yaml with examples/web.yaml, as README runs them: exec runs in
+    /tmp with SANDBOX=yes, the proxy answers /healthz and /ready (the port-forward's target,
+    127.0.0.1:8000, may be taken on a CI machine: tests/test_portforward.py covers forwards)."""
+    kubeconfig = tmp_path / "kc"
+    proc = subprocess.Popen([sys.executable, "-m", "kubectl_sts", "sandbox", "--fast",
+                             "--kubeconfig", str(kubeconfig), "--config",
+                             os.path.join(ROOT, "examples", "sandbox-access.yaml"), "-f",
+                             os.path.join(ROOT, "examples", "web.yaml")], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, PYTHONPATH=ROOT))
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("sandbox: serving")
+
+        def kubectl(*args):
+            return subprocess.run([kubectl_bin, "--kubeconfig", str(kubeconfig)] + list(args),
+                                  capture_output=True, text=True, timeout=60)
+        done = kubectl("rollout", "status", "sts/web", "--timeout=30s")
+        assert done.returncode == 0, done.stderr
+        run = kubectl("exec", "web-2", "--", sys.executable, "-c",
+                      "import os; print(os.getcwd(), os.environ['SANDBOX'])")
+        assert (run.returncode, run.stdout) == (0, "%s yes\n" % os.path.realpath("/tmp")), \
+            run.stderr
+        proxy = "/api/v1/namespaces/default/pods/web-0:80/proxy/"
+        assert kubectl("get", "--raw", proxy + "healthz").stdout == "ok"
+        ready = kubectl("get", "--raw", proxy + "ready")
+        assert ready.returncode == 1 and "(ServiceUnavailable)" in ready.stderr
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=10)
+    assert proc.returncode == 0
