@@ -259,3 +259,21 @@ def test_every_command_has_variants():
     assert set(permissions.COMMANDS) >= {"status", "rollout", "scale", "pvc", "resize", "wait",
                                          "restart", "repair", "doctor", "version",
                                          "completion"}
+
+
+def test_without_leases_a_refused_command_says_only_the_refusal(sb, api, tmp_path, capsys):
+    """Leases forbidden (the lock is optional): a run that may write warns once that no lock
+    is held, before its first write; a run refused for its writes prints only the refusal."""
+    namespace = "lp-" + uuid.uuid4().hex[:8]
+    api[1].create_namespace({"metadata": {"name": namespace}})
+    settled(sb, api, namespace)
+    runner = Runner(sb, api, namespace, tmp_path, capsys, ["scale", "web", "--replicas", "1"],
+                    "none")
+    no_lock = [r for r in rules_for("scale") if r is not permissions.LOCK]
+    code, out, err, log = runner.run([r for r in no_lock if r.kind != "write"])
+    assert code == EXIT_FORBIDDEN and len(err.splitlines()) == 1, err
+    assert err.startswith("error: User ")
+    code, out, err, log = runner.run(no_lock)
+    assert code == 0, err
+    warnings = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "no lock is held" in warnings[0], err

@@ -14,7 +14,7 @@ import os
 import socket
 import threading
 import time
-from typing import Any, Dict, Iterator, Optional, TYPE_CHECKING, Tuple
+from typing import Any, Callable, Dict, Iterator, Optional, TYPE_CHECKING, Tuple
 
 import click
 
@@ -65,8 +65,18 @@ def holding(conn: "Connection", name: str, operation: str, force: bool = False,
     # refuse (or wait) now, before the command reads and plans; write the lease only before
     # the command's first write (Connection.before_write), so a command that refuses its
     # plan writes nothing at all
-    if not _free(conn, sts, force, wait_lock)[0]:
-        yield
+    refused: list = []
+    if not _free(conn, sts, force, wait_lock, refused.append)[0]:
+        # leases forbidden: said before the first write, once the command's own permission
+        # check passed (a command refused for its writes says only that)
+        def warn() -> None:
+            if refused:
+                _no_lock(refused.pop(), name)
+        conn.before_write = warn
+        try:
+            yield
+        finally:
+            conn.before_write = None
         return
     stop = threading.Event()
     current: list = []
@@ -92,12 +102,17 @@ def holding(conn: "Connection", name: str, operation: str, force: bool = False,
             _release(conn, current[0])
 
 
-def _free(conn: "Connection", sts: Obj, force: bool,
-          wait_lock: Optional[float]) -> Tuple[bool, Optional[Obj]]:
+def _no_lock(message: str, name: str) -> None:
+    click.echo("warning: %s: no lock is held, another kubectl-sts may change statefulset %s at "
+               "the same time" % (message, name), err=True)
+
+
+def _free(conn: "Connection", sts: Obj, force: bool, wait_lock: Optional[float],
+          forbidden: Optional[Callable[[str], None]] = None) -> Tuple[bool, Optional[Obj]]:
     """Whether this run may take the lock, and the lease as read: (True, lease or None) when
     free (or --force), after waiting with --wait-lock; a Conflict when another live run holds
-    it; (False, None) when leases are forbidden (warned: the command goes on without a
-    lock)."""
+    it; (False, None) when leases are forbidden (`forbidden` gets the refusal, else it is
+    warned: the command goes on without a lock)."""
     from ..core.lock import held_text, holder_of, lease_name
     ns, name = sts["metadata"].get("namespace") or conn.namespace, sts["metadata"]["name"]
     deadline = None if wait_lock is None else time.monotonic() + wait_lock
@@ -107,8 +122,7 @@ def _free(conn: "Connection", sts: Obj, force: bool,
         except NotFound:
             return True, None
         except Forbidden as exc:
-            click.echo("warning: %s: no lock is held, another kubectl-sts may change "
-                       "statefulset %s at the same time" % (exc.message, name), err=True)
+            (forbidden or (lambda message: _no_lock(message, name)))(exc.message)
             return False, None
         state = holder_of(lease, time.time())
         if state is None or force:
@@ -144,8 +158,7 @@ def _acquire(conn: "Connection", sts: Obj, operation: str, force: bool,
         except Conflict:
             continue                 # another run took it (or created it) meanwhile: again
         except Forbidden as exc:
-            click.echo("warning: %s: no lock is held, another kubectl-sts may change "
-                       "statefulset %s at the same time" % (exc.message, name), err=True)
+            _no_lock(exc.message, name)
             return None
     raise Conflict("error: the lock of %s kept changing under us; run the command again"
                    % name, 409)
