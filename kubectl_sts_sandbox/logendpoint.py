@@ -37,7 +37,7 @@ from .params import query_bool
 from .podaccess import entry_for
 from .podlogs import Instance, Line, stamp
 from .resources import BY_KIND
-from .routes import Request
+from .routes import Request, begin_stream
 from .validation import invalid_status
 from .validation.field import forbidden, invalid
 
@@ -268,12 +268,7 @@ class _Stream:
         tail = self.opts.tail_lines
         if tail is not None:
             lines = lines[len(lines) - tail:] if tail else []
-        handler.record(200)
-        handler.send_response(200)
-        handler.send_header("Content-Type", "text/plain")
-        handler.send_header("Transfer-Encoding", "chunked")
-        handler.send_header("Cache-Control", "no-cache, private")
-        handler.end_headers()
+        begin_stream(handler, "text/plain")
         if handler.command == "HEAD":
             return
         try:

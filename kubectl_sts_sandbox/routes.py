@@ -65,6 +65,28 @@ class Request(Protocol):
     def end_headers(self) -> None: ...
 
 
+class Headed(Protocol):
+    """What starting an answer needs of a handler."""
+    def record(self, code: int) -> None: ...
+
+    def send_response(self, code: int, message: Optional[str] = None) -> None: ...
+
+    def send_header(self, keyword: str, value: str) -> None: ...
+
+    def end_headers(self) -> None: ...
+
+
+def begin_stream(handler: Headed, content_type: str) -> None:
+    """The 200 and headers of a streamed answer (a watch, a followed log): chunked, never
+    cached, as the API server's streaming responses are."""
+    handler.record(200)
+    handler.send_response(200)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Transfer-Encoding", "chunked")
+    handler.send_header("Cache-Control", "no-cache, private")
+    handler.end_headers()
+
+
 # f(request, resource type, namespace, name, subresource, the path after the subresource)
 Serve = Callable[[Request, "ResourceType", Optional[str], Optional[str], Optional[str],
                   List[str]], None]

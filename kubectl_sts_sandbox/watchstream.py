@@ -12,6 +12,7 @@ from . import errors
 from .errors import ApiError
 from .faults import Plan
 from .resources import ResourceType, api_version
+from .routes import begin_stream
 from .watch import bookmark, watch_event, watch_options
 
 if TYPE_CHECKING:
@@ -91,12 +92,7 @@ def serve_watch(handler: WatchRequest, rt: ResourceType, ns: Optional[str], name
     if plan is not None and plan.watch_close_seconds is not None:
         deadline = min(deadline, time.monotonic() + plan.watch_close_seconds)
     sent = [0]
-    handler.record(200)
-    handler.send_response(200)
-    handler.send_header("Content-Type", "application/json")
-    handler.send_header("Transfer-Encoding", "chunked")
-    handler.send_header("Cache-Control", "no-cache, private")
-    handler.end_headers()
+    begin_stream(handler, "application/json")
     wfile = handler.wfile
 
     def send(etype: str, obj: Obj) -> None:

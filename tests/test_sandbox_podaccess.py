@@ -2,6 +2,7 @@
 documents' checks, reading `--config` files; and `kubectl sts sandbox --config FILE` serving
 what they map to the real kubectl."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -99,18 +100,10 @@ def test_read_files(tmp_path):
         "'ConfigMap'" % bad
 
 
-@pytest.mark.kubectl
-def test_sandbox_command_serves_config_mappings(tmp_path, kubectl_bin):
-    log = tmp_path / "web.log"
-    log.write_text("hello from the file\n")
-    config = tmp_path / "access.yaml"
-    config.write_text(yaml.safe_dump_all([
-        {"apiVersion": KWOK, "kind": "ClusterLogs", "metadata": {"name": "web"},
-         "spec": {"selector": {"matchLabels": {"app": "web"}},
-                  "logs": [{"logsFile": str(log)}]}},
-        {"apiVersion": KWOK, "kind": "ClusterExec", "metadata": {"name": "web"},
-         "spec": {"selector": {"matchNames": ["web-0"]},
-                  "execs": [{"local": {"envs": [{"name": "WHO", "value": "sandbox"}]}}]}}]))
+@contextlib.contextmanager
+def sandbox_command(tmp_path, kubectl_bin, config):
+    """`kubectl-sts sandbox --fast --config CONFIG -f examples/web.yaml` in a process, its set
+    rolled out; yields kubectl(*args) against it; the process must stop cleanly on SIGTERM."""
     kubeconfig = tmp_path / "kc"
     proc = subprocess.Popen([sys.executable, "-m", "kubectl_sts", "sandbox", "--fast",
                              "--kubeconfig", str(kubeconfig), "--config", str(config), "-f",
@@ -126,6 +119,26 @@ def test_sandbox_command_serves_config_mappings(tmp_path, kubectl_bin):
                                   capture_output=True, text=True, timeout=60)
         done = kubectl("rollout", "status", "sts/web", "--timeout=30s")
         assert done.returncode == 0, done.stderr
+        yield kubectl
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=10)
+    assert proc.returncode == 0
+
+
+@pytest.mark.kubectl
+def test_sandbox_command_serves_config_mappings(tmp_path, kubectl_bin):
+    log = tmp_path / "web.log"
+    log.write_text("hello from the file\n")
+    config = tmp_path / "access.yaml"
+    config.write_text(yaml.safe_dump_all([
+        {"apiVersion": KWOK, "kind": "ClusterLogs", "metadata": {"name": "web"},
+         "spec": {"selector": {"matchLabels": {"app": "web"}},
+                  "logs": [{"logsFile": str(log)}]}},
+        {"apiVersion": KWOK, "kind": "ClusterExec", "metadata": {"name": "web"},
+         "spec": {"selector": {"matchNames": ["web-0"]},
+                  "execs": [{"local": {"envs": [{"name": "WHO", "value": "sandbox"}]}}]}}]))
+    with sandbox_command(tmp_path, kubectl_bin, config) as kubectl:
         logs = kubectl("logs", "web-0")
         assert (logs.returncode, logs.stdout) == (0, "hello from the file\n"), logs.stderr
         run = kubectl("exec", "web-0", "--", sys.executable, "-c",
@@ -133,10 +146,6 @@ def test_sandbox_command_serves_config_mappings(tmp_path, kubectl_bin):
         assert (run.returncode, run.stdout) == (0, "sandbox\n"), run.stderr
         other = kubectl("exec", "web-1", "--", sys.executable, "-c", "pass")
         assert other.returncode == 1 and "no such file or directory: unknown" in other.stderr
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=10)
-    assert proc.returncode == 0
 
 
 def test_sandbox_command_refuses_a_bad_config(tmp_path):
@@ -162,26 +171,13 @@ def test_the_entry_for_a_container():
     assert entry_for({"logs": [{"containers": ["db"], "logsFile": "/f"}]}, "Logs", "x") is None
 
 
+@pytest.mark.kubectl
 def test_the_example_config_does_what_readme_shows(tmp_path, kubectl_bin):
     """examples/sandbox-access.yaml with examples/web.yaml, as README runs them: exec runs in
     /tmp with SANDBOX=yes, the proxy answers /healthz and /ready (the port-forward's target,
     127.0.0.1:8000, may be taken on a CI machine: tests/test_portforward.py covers forwards)."""
-    kubeconfig = tmp_path / "kc"
-    proc = subprocess.Popen([sys.executable, "-m", "kubectl_sts", "sandbox", "--fast",
-                             "--kubeconfig", str(kubeconfig), "--config",
-                             os.path.join(ROOT, "examples", "sandbox-access.yaml"), "-f",
-                             os.path.join(ROOT, "examples", "web.yaml")], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=dict(os.environ, PYTHONPATH=ROOT))
-    try:
-        assert proc.stdout is not None
-        assert proc.stdout.readline().startswith("sandbox: serving")
-
-        def kubectl(*args):
-            return subprocess.run([kubectl_bin, "--kubeconfig", str(kubeconfig)] + list(args),
-                                  capture_output=True, text=True, timeout=60)
-        done = kubectl("rollout", "status", "sts/web", "--timeout=30s")
-        assert done.returncode == 0, done.stderr
+    config = os.path.join(ROOT, "examples", "sandbox-access.yaml")
+    with sandbox_command(tmp_path, kubectl_bin, config) as kubectl:
         run = kubectl("exec", "web-2", "--", sys.executable, "-c",
                       "import os; print(os.getcwd(), os.environ['SANDBOX'])")
         assert (run.returncode, run.stdout) == (0, "%s yes\n" % os.path.realpath("/tmp")), \
@@ -190,7 +186,3 @@ def test_the_example_config_does_what_readme_shows(tmp_path, kubectl_bin):
         assert kubectl("get", "--raw", proxy + "healthz").stdout == "ok"
         ready = kubectl("get", "--raw", proxy + "ready")
         assert ready.returncode == 1 and "(ServiceUnavailable)" in ready.stderr
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=10)
-    assert proc.returncode == 0
