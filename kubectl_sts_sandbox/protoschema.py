@@ -436,7 +436,7 @@ for _version in ("v1", "meta.k8s.io/v1", "policy/v1", "apps/v1", "autoscaling/v1
 
 # the RBAC objects, the reviews and TokenRequest: protoschema_auth.py
 from .protoschema_auth import KINDS as _AUTH_KINDS, SCHEMA as _AUTH_SCHEMA  # noqa: E402
-SCHEMA.update(_AUTH_SCHEMA)
+SCHEMA.update({kind: _m(**fields) for kind, fields in _AUTH_SCHEMA.items()})
 KINDS.update(_AUTH_KINDS)
 for _version in ("rbac.authorization.k8s.io/v1", "authorization.k8s.io/v1",
                  "authentication.k8s.io/v1"):
