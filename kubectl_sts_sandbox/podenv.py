@@ -240,10 +240,12 @@ def kubelet_env(pod: Obj, container: Obj, lookup: Lookup, services: Iterable[Obj
 
 
 def pod_hostname(pod: Obj) -> str:
-    """The pod's hostname (kubelet GeneratePodHostNameAndDomain, truncatePodHostnameIfNeeded:
-    spec.hostname or the pod's name, at most 63 characters without a trailing `-` or `.`; the
-    node's name with hostNetwork; the FQDN with setHostnameAsFQDN and a subdomain).
-    A StatefulSet's pod has hostname = its name and subdomain = the governing Service."""
+    """The HOSTNAME containerd sets: the sandbox config's hostname (kuberuntime_sandbox.go
+    generatePodSandboxConfig, kubelet_pods.go GeneratePodHostNameAndDomain and
+    truncatePodHostnameIfNeeded: spec.hostname or the pod's name, at most 63 characters
+    without a trailing `-` or `.`; the FQDN with setHostnameAsFQDN and a subdomain). A
+    hostNetwork pod gets none, and containerd falls back to the node's hostname (the node's
+    name here). A StatefulSet's pod has hostname = its name, subdomain = its Service."""
     meta, spec = pod["metadata"], pod.get("spec") or {}
     if spec.get("hostNetwork"):
         return str(spec.get("nodeName") or "")
@@ -275,9 +277,9 @@ def container_env(store: Any, pod: Obj, container: Obj) -> Dict[str, str]:
     services: List[Obj] = [
         s for s in store.list(SERVICE, "default")[0] +
         (store.list(SERVICE, ns)[0] if ns != "default" else [])
-        if started is None or s["metadata"]["name"] in MASTER_SERVICES and
-        s["metadata"].get("namespace") == "default" or
-        str(s["metadata"].get("creationTimestamp") or "") <= started]
+        if started is None or
+        (s["metadata"]["name"] in MASTER_SERVICES and s["metadata"].get("namespace") == "default")
+        or str(s["metadata"].get("creationTimestamp") or "") <= started]
     node = store.peek(NODE, "", (pod.get("spec") or {}).get("nodeName") or "")
     return kubelet_env(pod, container, lambda kind, name: _data(store, kind, ns, name),
                        services, node)
