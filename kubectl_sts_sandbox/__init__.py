@@ -155,6 +155,7 @@ class Sandbox:
                                          access=access)   # may raise OSError
         server.latency = self._latency
         self.port = server.server_address[1]
+        cluster.kubernetes_service.advertise(self.host, self.port)
         cluster.start()
         self._serve()
         if self.kubeconfig is None:

@@ -8,6 +8,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Set, Tuple
 
 from kubectl_sts.k8s.storage import class_of
 from . import configdata, priorityclasses, storageclasses, versions
+from .apiservice import KubernetesService
 from .clock import Clock
 from .controller import StatefulSetController
 from .disruption import Disruption
@@ -135,6 +136,8 @@ class Cluster:
         self.resizer.nodes = self.nodes        # a stopped kubelet grows no file system
         self.serviceaccounts = ServiceAccounts(self.store)
         self.rootca = RootCAPublisher(self.store, root_ca)     # root_ca: PEM of the TLS CA
+        # the `kubernetes` Service in default (apiservice.py; Sandbox.start advertises)
+        self.kubernetes_service = KubernetesService(self.store)
         self.controller = StatefulSetController(self.store, self.config.maxunavailable_gate,
                                                 parallel_broken_first=self.config.features.minor >= 37)
         self.dirty: Set[Tuple[str, str]] = set()      # (ns, name) of StatefulSets to sync
@@ -150,7 +153,7 @@ class Cluster:
                          self.rootca.on_change,
                          self.resizer.on_change, self.disruption.on_change,
                          self.nodes.on_change, self.taint_eviction.on_change,
-                         self.endpointslices.on_change):
+                         self.endpointslices.on_change, self.kubernetes_service.on_change):
             self.store.listeners.append(listener)
         for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
             self.store.create(NS, {"metadata": {"name": ns}})
@@ -321,6 +324,7 @@ class Cluster:
         self.taint_eviction.step(self.clock.now())
         self.nodes.step(self.clock.now())
         self.endpointslices.step()
+        self.kubernetes_service.step()
 
     def _namespaces(self) -> None:
         for name in list(self.terminating_ns):

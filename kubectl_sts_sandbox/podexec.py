@@ -20,9 +20,10 @@ kubelet and containerd answer it; the command runs on the host only where the us
   (`OCI runtime exec failed: exec failed: unable to start container process: exec: "ls":
   executable file not found in $PATH: unknown`, which kubectl prints after `Internal error
   occurred: ` twice). A mapped command
-  runs on the host (argv, no shell) in the host's environment plus the container's (the pod
-  spec's env and envFrom, Secrets and ConfigMaps resolved: podenv.py) plus the mapping's envs,
-  as kwok's exec does with its envs.
+  runs on the host (argv, no shell) in the host's environment plus the container's as the
+  kubelet and containerd make it (HOSTNAME, the pod spec's env and envFrom, the downward API,
+  the service variables: podenv.py) plus the mapping's envs, as kwok's exec does with its
+  envs.
 """
 
 import base64
@@ -125,9 +126,8 @@ def serve_exec(handler: Request, rt: Any, ns: Optional[str], name: Optional[str]
         message = "error executing command in container: not set local exec"   # kwok's words
         return session.finish(internal_error(
             "Internal error occurred: " + message if translated else message))
-    env = dict(os.environ)
     with cluster.store.cond:
-        env.update(podenv.container_env(cluster.store, pod, _container(pod, cname)))
+        env = podenv.process_env(cluster.store, pod, _container(pod, cname), os.environ)
     env.update({str(e.get("name")): str(e.get("value", "")) for e in local.get("envs") or []
                 if isinstance(e, dict) and e.get("name")})
     session.run(argv, env, str(local.get("workDir") or "") or None)

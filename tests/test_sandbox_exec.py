@@ -196,12 +196,88 @@ def test_the_kubelets_protocols(sandbox, mapped, namespace):
 
 # -- the container's environment (podenv.py) ----------------------------------------------------
 
+KUBERNETES_ENV = {
+    "KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443",
+    "KUBERNETES_SERVICE_PORT_HTTPS": "443", "KUBERNETES_PORT": "tcp://10.96.0.1:443",
+    "KUBERNETES_PORT_443_TCP": "tcp://10.96.0.1:443", "KUBERNETES_PORT_443_TCP_PROTO": "tcp",
+    "KUBERNETES_PORT_443_TCP_PORT": "443", "KUBERNETES_PORT_443_TCP_ADDR": "10.96.0.1"}
+
+
+def _env_of(kubectl, name):
+    result = kubectl("exec", name, "--", "env")
+    assert result.returncode == 0, result.stderr
+    return dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+
+
+def test_exec_sees_the_environment_a_cluster_gives(sandbox, kubectl, core, namespace):
+    """HOSTNAME (containerd), the service variables of `kubernetes` and of the namespace's
+    Services with a ClusterIP (the kubelet), env winning over them and expanding them, and
+    the downward API's resources (a missing limit is the node's allocatable) and host IP."""
+    config = sandbox.cluster.config
+    kept = config.pod_access
+    config.pod_access = PodAccess([{
+        "apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "ClusterExec",
+        "metadata": {"name": "host"},
+        "spec": {"selector": {"matchNamespaces": [namespace]},
+                 "execs": [{"containers": ["app"], "local": {}}]}}])
+    try:
+        core.create_namespaced_service(namespace, {"metadata": {"name": "db"}, "spec": {
+            "selector": {"app": "db"}, "ports": [{"name": "sql", "port": 5432}]}})
+        core.create_namespaced_service(namespace, {"metadata": {"name": "peers"}, "spec": {
+            "clusterIP": "None", "selector": {"app": "db"}, "ports": [{"port": 5432}]}})
+        env = [{"name": "DB_SERVICE_PORT", "value": "6000"},
+               {"name": "API", "value": "https://$(KUBERNETES_SERVICE_HOST):$(DB_SERVICE_PORT)"},
+               {"name": "MEM_MI", "valueFrom": {"resourceFieldRef": {
+                   "resource": "limits.memory", "divisor": "1Mi"}}},
+               {"name": "CPU_M", "valueFrom": {"resourceFieldRef": {
+                   "resource": "requests.cpu", "divisor": "1m"}}},
+               {"name": "HOST_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.hostIP"}}}]
+        core.create_namespaced_pod(namespace, pod("db-0", labels={"app": "db"}, containers=[{
+            "name": "app", "image": IMAGE, "env": env,
+            "resources": {"requests": {"cpu": "250m"}}}],
+            spec={"hostname": "db-0", "subdomain": "peers"}))
+        core.create_namespaced_pod(namespace, pod("solo", containers=[{
+            "name": "app", "image": IMAGE}], spec={"enableServiceLinks": False}))
+        ready(core, namespace, "db-0")
+        ready(core, namespace, "solo")
+
+        shell = kubectl("exec", "db-0", "--", "sh", "-c", "echo $HOSTNAME $KUBERNETES_SERVICE_HOST")
+        assert (shell.returncode, shell.stdout) == (0, "db-0 10.96.0.1\n"), shell.stderr
+
+        got = _env_of(kubectl, "db-0")
+        db_ip = core.read_namespaced_service("db", namespace).spec.cluster_ip
+        node = core.read_node(core.read_namespaced_pod("db-0", namespace).spec.node_name)
+        internal = [a.address for a in node.status.addresses if a.type == "InternalIP"]
+        assert {k: v for k, v in got.items() if k.startswith("KUBERNETES_")} == KUBERNETES_ENV
+        assert {k: v for k, v in got.items() if k.startswith("DB_")} == {
+            "DB_SERVICE_HOST": db_ip, "DB_SERVICE_PORT": "6000", "DB_SERVICE_PORT_SQL": "5432",
+            "DB_PORT": "tcp://%s:5432" % db_ip, "DB_PORT_5432_TCP": "tcp://%s:5432" % db_ip,
+            "DB_PORT_5432_TCP_PROTO": "tcp", "DB_PORT_5432_TCP_PORT": "5432",
+            "DB_PORT_5432_TCP_ADDR": db_ip}
+        assert not [k for k in got if k.startswith("PEERS_")]       # headless: none
+        assert (got["HOSTNAME"], got["API"], got["HOST_IP"]) == (
+            "db-0", "https://10.96.0.1:6000", internal[0])
+        allocatable_mi = int(node.status.allocatable["memory"].rstrip("Gi")) * 1024
+        assert (got["MEM_MI"], got["CPU_M"]) == (str(allocatable_mi), "250")
+        assert got["PATH"] == os.environ["PATH"]        # no image: the host's PATH
+
+        solo = _env_of(kubectl, "solo")
+        assert solo["HOSTNAME"] == "solo"
+        assert {k: v for k, v in solo.items() if k.startswith("KUBERNETES_")} == KUBERNETES_ENV
+        assert not [k for k in solo if k.startswith("DB_")]    # enableServiceLinks: false
+    finally:
+        config.pod_access = kept
+
+
 class _Store:
     def __init__(self, objects):
         self.objects = objects
 
     def peek(self, rt, namespace, name):
         return self.objects.get((rt.kind, name))
+
+    def list(self, rt, namespace):
+        return [], "1"
 
 
 def test_environment_as_the_kubelet_makes_it():
