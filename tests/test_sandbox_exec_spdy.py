@@ -23,12 +23,14 @@ def spdy_only(monkeypatch):
     monkeypatch.setenv("KUBECTL_REMOTE_COMMAND_WEBSOCKETS", "false")
 
 
-def exec_requests(sandbox, name):
+def exec_requests(sandbox, namespace, name):
+    """(method, code) of each pods/NAME/exec request: POST for SPDY, GET for WebSocket."""
     return [(r["method"], r["code"]) for r in sandbox.server.request_log
-            if r["path"].endswith("/pods/%s/exec" % name)]
+            if r["path"].endswith("/namespaces/%s/pods/%s/exec" % (namespace, name))]
 
 
-def test_stdout_stderr_and_exit_code_over_spdy(kubectl, sandbox, mapped):  # noqa: F811
+def test_stdout_stderr_and_exit_code_over_spdy(kubectl, sandbox, namespace,
+                                               mapped):  # noqa: F811
     script = ("import os, sys; print(os.getcwd()); print(os.environ['M_mode'], "
               "os.environ['GREETING'], os.environ['POD_NAME'], os.environ['FROM_MAPPING']); "
               "print('to stderr', file=sys.stderr); sys.exit(3)")
@@ -36,7 +38,7 @@ def test_stdout_stderr_and_exit_code_over_spdy(kubectl, sandbox, mapped):  # noq
     assert result.stdout.splitlines() == [str(mapped), "primary hello $(MODE) p yes"]
     assert result.stderr.splitlines() == ["to stderr", "command terminated with exit code 3"]
     assert result.returncode == 3
-    assert exec_requests(sandbox, "p") == [("POST", 101)]         # SPDY, no WebSocket GET
+    assert exec_requests(sandbox, namespace, "p") == [("POST", 101)]         # SPDY, no WebSocket GET
     ok = kubectl("exec", "p", "--", sys.executable, "-c", "print('fine')")
     assert (ok.returncode, ok.stdout, ok.stderr) == (0, "fine\n", "")
 
@@ -66,7 +68,7 @@ def test_unmapped_command_is_the_runtimes_missing_binary(kubectl, sandbox, core,
         'in container: failed to start exec "ID": OCI runtime exec failed: exec failed: unable '
         'to start container process: exec: "no-such-command-here": executable file not found '
         "in $PATH: unknown")
-    assert exec_requests(sandbox, "u") == [("POST", 101)]
+    assert exec_requests(sandbox, namespace, "u") == [("POST", 101)]
 
 
 def test_refusals_before_the_upgrade_then_the_right_container(kubectl, sandbox, core,  # noqa
@@ -96,7 +98,7 @@ def test_refusals_before_the_upgrade_then_the_right_container(kubectl, sandbox, 
         "Error from server (BadRequest): pod n does not have a host assigned"
     right = kubectl("exec", "p", "-c", "app", "--", sys.executable, "-c", "print('app')")
     assert (right.returncode, right.stdout, right.stderr) == (0, "app\n", "")
-    assert exec_requests(sandbox, "p") == [("POST", 400), ("POST", 101)]
+    assert exec_requests(sandbox, namespace, "p") == [("POST", 400), ("POST", 101)]
 
 
 # -- the negotiation, as pure functions --------------------------------------------------------
