@@ -29,18 +29,20 @@ def exec_requests(sandbox, namespace, name):
             if r["path"].endswith("/namespaces/%s/pods/%s/exec" % (namespace, name))]
 
 
-def test_stdout_stderr_and_exit_code_over_spdy(kubectl, sandbox, namespace,
-                                               mapped):  # noqa: F811
-    script = ("import os, sys; print(os.getcwd()); print(os.environ['M_mode'], "
-              "os.environ['GREETING'], os.environ['POD_NAME'], os.environ['FROM_MAPPING']); "
-              "print('to stderr', file=sys.stderr); sys.exit(3)")
-    result = kubectl("exec", "p", "--", sys.executable, "-c", script)
-    assert result.stdout.splitlines() == [str(mapped), "primary hello $(MODE) p yes"]
-    assert result.stderr.splitlines() == ["to stderr", "command terminated with exit code 3"]
-    assert result.returncode == 3
-    assert exec_requests(sandbox, namespace, "p") == [("POST", 101)]         # SPDY, no WebSocket GET
-    ok = kubectl("exec", "p", "--", sys.executable, "-c", "print('fine')")
-    assert (ok.returncode, ok.stdout, ok.stderr) == (0, "fine\n", "")
+@pytest.mark.parametrize("code", [3, 0])
+def test_stdout_stderr_and_exit_code_over_spdy(kubectl, sandbox, namespace, mapped,  # noqa
+                                               code):
+    """The mapped command's output on the stdout and stderr streams, its exit code from the
+    v4 Status on the error stream: what kubectl prints over WebSocket too."""
+    env = ["M_mode", "GREETING", "POD_NAME", "FROM_MAPPING"]
+    result = kubectl("exec", "p", "--", sys.executable, "-c",
+                     "import os, sys; print(os.getcwd(), *(os.environ[k] for k in %r), sep='|');"
+                     " sys.stderr.write('err\\n'); sys.exit(%d)" % (env, code))
+    assert result.stdout == "%s|primary|hello $(MODE)|p|yes\n" % mapped
+    assert result.stderr.splitlines() == ["err"] + (
+        ["command terminated with exit code 3"] if code else [])
+    assert result.returncode == code
+    assert exec_requests(sandbox, namespace, "p") == [("POST", 101)]    # SPDY only, no GET
 
 
 def test_stdin_until_the_client_closes_it(kubectl, mapped):  # noqa: F811
@@ -55,47 +57,40 @@ def test_stdin_until_the_client_closes_it(kubectl, mapped):  # noqa: F811
     assert (counted.returncode, counted.stdout, counted.stderr) == (0, "200001\n", "")
 
 
-def test_unmapped_command_is_the_runtimes_missing_binary(kubectl, sandbox, core, namespace):
-    core.create_namespaced_pod(namespace, pod("u", containers=[{"name": "app",
-                                                                "image": IMAGE}]))
+APP = [{"name": "app", "image": IMAGE}]
+# (pod, container, command, stderr): what kubectl prints for an exec the sandbox cannot run
+REFUSED = [
+    # a command without a mapping: the runtime's error in the kubelet's own Status (no stream
+    # translator wrapping it a second time in `Internal error occurred: `)
+    ("u", "", ["no-such-command-here", "-l"],
+     'error: Internal error occurred: error executing command in container: failed to exec in '
+     'container: failed to start exec "ID": OCI runtime exec failed: exec failed: unable to '
+     'start container process: exec: "no-such-command-here": executable file not found in '
+     '$PATH: unknown'),
+    ("p", "nope", ["true"], "Error from server (BadRequest): container nope is not valid for "
+                            "pod p"),
+    # the kubelet's refusal before the upgrade, as the SPDY round tripper reports it
+    ("w", "", ["true"], 'error: unable to upgrade connection: container not found ("app")'),
+    ("n", "", ["true"], "Error from server (BadRequest): pod n does not have a host assigned"),
+]
+
+
+def test_execs_refused_then_the_right_container(kubectl, sandbox, core, namespace,
+                                                mapped):  # noqa: F811
+    """Each refusal reads as on a real cluster over SPDY, exit code 1, nothing on stdout; the
+    mapped container then answers over SPDY."""
+    for name, extra in (("u", {}), ("w", {"volumes": [{"name": "s", "secret": {
+            "secretName": "absent"}}]}), ("n", {"spec": {"nodeSelector": {"absent": "yes"}}})):
+        core.create_namespaced_pod(namespace, pod(name, containers=APP, **extra))
     ready(core, namespace, "u")
-    result = kubectl("exec", "u", "--", "no-such-command-here", "-l")
-    assert result.returncode == 1
-    assert result.stdout == ""
-    # the kubelet's own Status (no stream translator wrapping it a second time)
-    assert HEX_ID.sub('failed to start exec "ID"', result.stderr.strip()) == (
-        "error: Internal error occurred: error executing command in container: failed to exec "
-        'in container: failed to start exec "ID": OCI runtime exec failed: exec failed: unable '
-        'to start container process: exec: "no-such-command-here": executable file not found '
-        "in $PATH: unknown")
-    assert exec_requests(sandbox, namespace, "u") == [("POST", 101)]
-
-
-def test_refusals_before_the_upgrade_then_the_right_container(kubectl, sandbox, core,  # noqa
-                                                              namespace, mapped):  # noqa: F811
-    """A wrong container, a container not running and a pod not bound are refused before the
-    upgrade in the same words as over WebSocket (but the kubelet's refusal without the
-    translator's `Internal error occurred: `); the right container then answers over SPDY."""
-    wrong = kubectl("exec", "p", "-c", "nope", "--", "true")
-    assert wrong.returncode == 1
-    assert wrong.stderr.strip() == \
-        "Error from server (BadRequest): container nope is not valid for pod p"
-    core.create_namespaced_pod(namespace, pod("w", containers=[{"name": "app", "image": IMAGE}],
-                                              volumes=[{"name": "s", "secret": {
-                                                  "secretName": "absent"}}]))
-    core.create_namespaced_pod(namespace, pod("n", containers=[{"name": "app", "image": IMAGE}],
-                                              spec={"nodeSelector": {"absent": "yes"}}))
     wait_for(core.list_namespaced_pod, lambda items: "w" in items and
              (items["w"].get("status") or {}).get("containerStatuses"),
              namespace=namespace, timeout=60)
-    stopped = kubectl("exec", "w", "--", "true")
-    assert stopped.returncode == 1
-    assert stopped.stderr.strip() == \
-        'error: unable to upgrade connection: container not found ("app")'
-    unbound = kubectl("exec", "n", "--", "true")
-    assert unbound.returncode == 1
-    assert unbound.stderr.strip() == \
-        "Error from server (BadRequest): pod n does not have a host assigned"
+    for name, container, argv, stderr in REFUSED:
+        result = kubectl("exec", name, "-c", container or "app", "--", *argv)
+        assert (result.returncode, result.stdout) == (1, ""), name
+        assert HEX_ID.sub('failed to start exec "ID"', result.stderr.strip()) == stderr
+    assert exec_requests(sandbox, namespace, "u") == [("POST", 101)]
     right = kubectl("exec", "p", "-c", "app", "--", sys.executable, "-c", "print('app')")
     assert (right.returncode, right.stdout, right.stderr) == (0, "app\n", "")
     assert exec_requests(sandbox, namespace, "p") == [("POST", 400), ("POST", 101)]
