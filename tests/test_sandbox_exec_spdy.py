@@ -147,3 +147,78 @@ def test_stream_types(protocol, stream_type, kind):
 ])
 def test_what_the_error_stream_carries(protocol, status, payload):
     assert execspdy.status_payload(execspdy.writes_status(protocol), status) == payload
+
+
+# -- older clients: the protocols before v4, as a client-go program of their time speaks them -----
+
+def _raw_spdy_exec(sandbox, namespace, protocols, code):
+    """POST pods/p/exec (`python -c 'print(1); exit(code)'`, stdout only) upgraded to SPDY
+    offering `protocols`, with client-go's streams (error, then stdout); returns the status
+    line, the negotiated protocol and what arrived on each stream until both ended."""
+    import socket
+    import ssl
+    from urllib.parse import quote
+
+    from kubectl_sts_sandbox import spdy
+    host, port = sandbox.url.split("://", 1)[1].rsplit(":", 1)
+    sock = socket.create_connection((host, int(port)), timeout=30)
+    if sandbox.url.startswith("https"):
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        sock = context.wrap_socket(sock)
+    query = "&".join("command=" + quote(c) for c in
+                     [sys.executable, "-c", "print(1); exit(%d)" % code]) + "&stdout=true"
+    sock.sendall(("POST /api/v1/namespaces/%s/pods/p/exec?%s HTTP/1.1\r\nHost: %s\r\n"
+                  "Authorization: Bearer sandbox-admin\r\nConnection: Upgrade\r\n"
+                  "Upgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: %s\r\n"
+                  "Content-Length: 0\r\n\r\n" % (namespace, query, host, ", ".join(protocols))
+                  ).encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += sock.recv(1)
+    lines = head.decode().split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+    if " 101 " not in lines[0]:
+        sock.close()
+        return lines[0], None, {}
+    encoder, decoder = spdy.Encoder(), spdy.Decoder()
+    for sid, kind in ((1, "error"), (3, "stdout")):
+        sock.sendall(encoder.encode(spdy.Frame(spdy.SYN_STREAM, sid,
+                                               headers=(("streamtype", kind),))))
+    got: dict = {1: b"", 3: b""}
+    ended: set = set()
+    while ended != {1, 3}:
+        data = sock.recv(65536)
+        if not data:
+            break
+        for frame in decoder.feed(data):
+            if frame.type == spdy.DATA:
+                got[frame.stream_id] += frame.data
+                if frame.flags & spdy.FLAG_FIN:
+                    ended.add(frame.stream_id)
+            elif frame.type == spdy.RST_STREAM:
+                ended.add(frame.stream_id)
+    sock.sendall(encoder.encode(spdy.Frame(spdy.GOAWAY, 0)))
+    sock.close()
+    return lines[0], headers.get("X-Stream-Protocol-Version"), {"error": got[1],
+                                                                "stdout": got[3]}
+
+
+def test_older_spdy_protocols(sandbox, mapped, namespace):  # noqa: F811
+    """v4's error stream carries the Status JSON with the ExitCode cause; v3 and v2 the
+    error's text and nothing on success; v1 (channel.k8s.io) resets the error stream at once;
+    a client offering no exec protocol is refused."""
+    import json
+    _, protocol, v4 = _raw_spdy_exec(sandbox, namespace, [V4, V3], 4)
+    assert protocol == V4 and v4["stdout"] == b"1\n"
+    status = json.loads(v4["error"])
+    assert (status["reason"], status["details"]["causes"]) == (
+        "NonZeroExitCode", [{"reason": "ExitCode", "message": "4"}])
+    _, protocol, v2 = _raw_spdy_exec(sandbox, namespace, [V2, V1], 4)
+    assert protocol == V2 and v2["stdout"] == b"1\n"
+    assert v2["error"].startswith(b"command terminated with non-zero exit code: error "
+                                  b"executing command [") and v2["error"].endswith(b"exit code 4")
+    assert _raw_spdy_exec(sandbox, namespace, [V3], 0)[2] == {"error": b"", "stdout": b"1\n"}
+    assert _raw_spdy_exec(sandbox, namespace, [V1], 4)[2] == {"error": b"", "stdout": b"1\n"}
+    line, _, _ = _raw_spdy_exec(sandbox, namespace, ["portforward.k8s.io"], 0)
+    assert line.split(" ", 2)[1] == "403"
