@@ -1,5 +1,6 @@
-"""GET (WebSocket) and POST pods/NAME/exec: a command in a container, as kube-apiserver, the
-kubelet and containerd answer it; the command runs on the host only where the user mapped it.
+"""GET (WebSocket) and POST (SPDY) pods/NAME/exec: a command in a container, as
+kube-apiserver, the kubelet and containerd answer it; the command runs on the host only where
+the user mapped it.
 
 - kube-apiserver (pkg/registry/core/pod/rest/subresources.go ExecREST.Connect): the
   container chosen (strategy.go validateContainer, as for logs), `pod NAME does not have a
@@ -12,17 +13,22 @@ kubelet and containerd answer it; the command runs on the host only where the us
   forms and no protocol). The `create` check on the GET is auth.py's.
 - the kubelet (pkg/kubelet/kubelet.go GetExec, findContainer): a container not running is
   `container not found ("C")` (500), which the translator reports as `unable to upgrade
-  connection: ...`. SPDY (a POST asking to upgrade to SPDY/3.1, kubectl's fallback) is not
-  served: it is refused before the upgrade as a server without SPDY would.
+  connection: ...`. A SPDY/3.1 upgrade (kubectl's fallback when the WebSocket upgrade
+  fails, older kubectl and client-go programs; KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false) is
+  the kubelet's too: execspdy.py (cri/streaming/remotecommand/httpstream.go), the same
+  checks first, so its errors read as over WebSocket without the translator's wrapping.
+- one exec whatever the transport: `execute` looks up the mapping and the environment, and a
+  `Command` runs it, its stdin fed by the transport's adapter (`_WebSocketSession`,
+  execspdy's session) and its output and status sent through it.
 - the runtime: a command without an Exec/ClusterExec mapping (podaccess.py; kwok's
   pkg/kwok/server/debugging_exec.go getExecTarget, findContainerInExecs: podaccess.entry_for;
   `local: {workDir, envs}`) fails as containerd and runc fail for a binary the image lacks
   (`OCI runtime exec failed: exec failed: unable to start container process: exec: "ls":
   executable file not found in $PATH: unknown`, which kubectl prints after `Internal error
-  occurred: ` twice). A mapped command
-  runs on the host (argv, no shell) in the host's environment plus the container's (the pod
-  spec's env and envFrom, Secrets and ConfigMaps resolved: podenv.py) plus the mapping's envs,
-  as kwok's exec does with its envs.
+  occurred: `, twice over WebSocket where the translator wraps the kubelet's Status, once over
+  SPDY). A mapped command runs on the host (argv, no shell) in the host's environment plus
+  the container's (the pod spec's env and envFrom, Secrets and ConfigMaps resolved:
+  podenv.py) plus the mapping's envs, as kwok's exec does with its envs.
 """
 
 import base64
