@@ -119,6 +119,7 @@ def serve(handler: Request, options: Mapping[str, bool], stdin: StdinSink,
         return None
     session = _SpdySession(handler, protocol, options, stdin)
     if session.wait_for_streams():
+        session.running.set()
         run(session)
     session.close()
 
@@ -133,6 +134,7 @@ class _SpdySession:
         self.stdin = stdin
         self.streams: Dict[str, Stream] = {}
         self.ready = threading.Event()
+        self.running = threading.Event()    # the command is (being) started
         self.conn = httpstream.Connection(
             lambda: handler.rfile.read1(CHUNK),  # type: ignore[attr-defined]
             handler.wfile.write, self._accept)
@@ -157,8 +159,10 @@ class _SpdySession:
         try:
             self.conn.run()
         finally:
+            # every stream's input has ended: the stdin pump closes the command's stdin; a
+            # command still running when the client goes away is ended (the session ends)
             self.ready.set()
-            if self.streams.get("stdin") is not None:
+            if self.running.is_set():
                 self.stdin.abandon()
 
     def wait_for_streams(self) -> bool:
