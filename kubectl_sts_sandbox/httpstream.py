@@ -2,9 +2,10 @@
 it for port-forward and exec (k8s.io/apimachinery/pkg/util/httpstream and httpstream/spdy over
 moby/spdystream; the frames are spdy.py's).
 
-- `negotiate` and `handshake`: httpstream.go Handshake over X-Stream-Protocol-Version
-  (commaSeparatedHeaderValues, negotiateProtocol: the first of the client's protocols, in the
-  client's order, that the server speaks).
+- `offered`, `negotiate`, `refuse_negotiation`: httpstream.go Handshake over
+  X-Stream-Protocol-Version (commaSeparatedHeaderValues, negotiateProtocol: the first of the
+  client's protocols, in the client's order, that the server speaks; the 403 with
+  X-Accepted-Stream-Protocol-Versions otherwise).
 - `upgrade`: httpstream/spdy/upgrade.go responseUpgrader.UpgradeResponse: 400 `unable to
   upgrade: missing upgrade headers in request` without `Connection: Upgrade` and
   `Upgrade: SPDY/3.1`, else 101 with the negotiated protocol.
@@ -93,12 +94,11 @@ class Stream:
             self._inbound.append(data)
             self._cond.notify_all()
 
-    def get(self, timeout: Optional[float] = None) -> Optional[bytes]:
+    def get(self) -> Optional[bytes]:
         """The next chunk, None at the end (the client's FIN or reset, or the connection's
-        end); raises TimeoutError after `timeout` seconds."""
+        end)."""
         with self._cond:
-            if not self._cond.wait_for(lambda: bool(self._inbound), timeout):
-                raise TimeoutError
+            self._cond.wait_for(lambda: bool(self._inbound))
             chunk = self._inbound[0]
             if chunk is not None:
                 del self._inbound[0]
