@@ -1,5 +1,6 @@
-"""GET (WebSocket) and POST pods/NAME/exec: a command in a container, as kube-apiserver, the
-kubelet and containerd answer it; the command runs on the host only where the user mapped it.
+"""GET (WebSocket) and POST (SPDY) pods/NAME/exec: a command in a container, as
+kube-apiserver, the kubelet and containerd answer it; the command runs on the host only where
+the user mapped it.
 
 - kube-apiserver (pkg/registry/core/pod/rest/subresources.go ExecREST.Connect): the
   container chosen (strategy.go validateContainer, as for logs), `pod NAME does not have a
@@ -12,32 +13,37 @@ kubelet and containerd answer it; the command runs on the host only where the us
   forms and no protocol). The `create` check on the GET is auth.py's.
 - the kubelet (pkg/kubelet/kubelet.go GetExec, findContainer): a container not running is
   `container not found ("C")` (500), which the translator reports as `unable to upgrade
-  connection: ...`. SPDY (a POST asking to upgrade to SPDY/3.1, kubectl's fallback) is not
-  served: it is refused before the upgrade as a server without SPDY would.
+  connection: ...`. A SPDY/3.1 upgrade (kubectl's fallback when the WebSocket upgrade
+  fails, older kubectl and client-go programs; KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false) is
+  the kubelet's too: execspdy.py (cri/streaming/remotecommand/httpstream.go), the same
+  checks first, so its errors read as over WebSocket without the translator's wrapping.
+- one exec whatever the transport: `execute` looks up the mapping and the environment, and a
+  `Command` runs it, its stdin fed by the transport's adapter (`_WebSocketSession`,
+  execspdy's session) and its output and status sent through it.
 - the runtime: a command without an Exec/ClusterExec mapping (podaccess.py; kwok's
   pkg/kwok/server/debugging_exec.go getExecTarget, findContainerInExecs: podaccess.entry_for;
   `local: {workDir, envs}`) fails as containerd and runc fail for a binary the image lacks
   (`OCI runtime exec failed: exec failed: unable to start container process: exec: "ls":
   executable file not found in $PATH: unknown`, which kubectl prints after `Internal error
-  occurred: ` twice). A mapped command
-  runs on the host (argv, no shell) in the host's environment plus the container's as the
-  kubelet and containerd make it (HOSTNAME, the pod spec's env and envFrom, the downward API,
-  the service variables: podenv.py) plus the mapping's envs, as kwok's exec does with its
-  envs.
+  occurred: `, twice over WebSocket where the translator wraps the kubelet's Status, once over
+  SPDY). A mapped command runs on the host (argv, no shell) in the host's environment plus the
+  container's as the kubelet and containerd make it (HOSTNAME, the pod spec's env and envFrom,
+  the downward API, the service variables: podenv.py) plus the mapping's envs, as kwok's exec
+  does with its envs.
 """
 
 import base64
-import json
 import os
 import subprocess
 import threading
 import uuid
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 from urllib.parse import parse_qs
 
 from websocket import ABNF
 
-from . import errors, podenv, wsframes
+from . import errors, execspdy, podenv, wsframes
+from .execspdy import Adapter
 from .logendpoint import choose_container
 from .params import query_bool
 from .podaccess import entry_for
@@ -94,43 +100,57 @@ def serve_exec(handler: Request, rt: Any, ns: Optional[str], name: Optional[str]
     offered = wsframes.offered_protocols(handler.headers)
     translated = wsframes.is_websocket_request(handler.headers) and V5 in offered
     running = _running(pod, cname)
+    command = Command(streams)
+
+    def run(adapter: Adapter) -> None:
+        execute(adapter, command, cluster, pod, cname, argv, translated)
     if not translated:
-        # the kubelet answers: its own checks, then a WebSocket or nothing (no SPDY here)
+        # the kubelet answers: its own checks, then a WebSocket or SPDY
         refusal = None
         if not (streams["stdin"] or streams["stdout"] or streams["stderr"]):
             refusal = (400, "you must specify at least 1 of stdin, stdout, stderr")
         elif not running:
             refusal = (500, 'container not found ("%s")' % cname)
-        elif not wsframes.is_websocket_request(handler.headers):
-            refusal = (400, "unable to upgrade: the sandbox serves exec over WebSocket "
-                            "(v5.channel.k8s.io, v4.channel.k8s.io) only, not SPDY")
         if refusal is not None:
             return handler.send_bytes(refusal[0], refusal[1].encode() + b"\n",
                                       "text/plain; charset=utf-8")
+        if not wsframes.is_websocket_request(handler.headers):
+            return execspdy.serve(handler, streams, command, run)
     ws = wsframes.upgrade(handler, [V5] if translated else list(KUBELET_PROTOCOLS))
     if ws is None:
         return
-    session = _Session(ws, translated, streams)
+    session = _WebSocketSession(ws, translated, streams, command)
     session.open()
     if translated and not running:
+        command.end()
         return session.finish(internal_error(
             'unable to upgrade connection: container not found ("%s")' % cname))
+    run(session)
+
+
+def execute(adapter: Adapter, command: "Command", cluster: Any, pod: Obj, cname: str,
+            argv: List[str], translated: bool) -> None:
+    """The exec itself, whatever the transport: the mapping (or the runtime's error), the
+    container's environment, the command run with its output sent through `adapter`, then its
+    status given to `adapter.finish`."""
+    def failed(message: str) -> Obj:
+        return internal_error("Internal error occurred: " + message if translated else message)
     entry = entry_for(cluster.config.pod_access.spec_for("Exec", pod), "Exec", cname)
+    local = entry.get("local") if entry is not None else None
     if entry is None or not argv:
-        message = missing_binary(argv) if argv else "error executing command in container: " \
-            "no command given"
-        return session.finish(internal_error(
-            "Internal error occurred: " + message if translated else message))
-    local = entry.get("local")
-    if not isinstance(local, dict):
-        message = "error executing command in container: not set local exec"   # kwok's words
-        return session.finish(internal_error(
-            "Internal error occurred: " + message if translated else message))
-    with cluster.store.cond:
-        env = podenv.process_env(cluster.store, pod, _container(pod, cname), os.environ)
-    env.update({str(e.get("name")): str(e.get("value", "")) for e in local.get("envs") or []
-                if isinstance(e, dict) and e.get("name")})
-    session.run(argv, env, str(local.get("workDir") or "") or None)
+        status = failed(missing_binary(argv) if argv else "error executing command in "
+                        "container: no command given")
+    elif not isinstance(local, dict):
+        status = failed("error executing command in container: not set local exec")  # kwok
+    else:
+        with cluster.store.cond:
+            env = podenv.process_env(cluster.store, pod, _container(pod, cname), os.environ)
+        env.update({str(e.get("name")): str(e.get("value", "")) for e in
+                    local.get("envs") or [] if isinstance(e, dict) and e.get("name")})
+        status = command.run(argv, env, str(local.get("workDir") or "") or None,
+                             adapter.send, translated)
+    command.end()
+    adapter.finish(status)
 
 
 def _container(pod: Obj, cname: str) -> Obj:
@@ -153,23 +173,114 @@ def _running(pod: Obj, cname: str) -> bool:
     return False
 
 
-class _Session:
-    """One exec over an upgraded connection: the channels, the process, the status."""
+class Command:
+    """The command's side of an exec: the process, its stdin (fed by the transport until the
+    client closes it), its stdout and stderr pumped to the transport, its status."""
 
-    def __init__(self, ws: wsframes.WebSocket, translated: bool, streams: Dict[str, bool]
-                 ) -> None:
+    def __init__(self, streams: Dict[str, bool]) -> None:
+        self.streams = streams
+        self.proc: Optional["subprocess.Popen[bytes]"] = None
+        self.started = threading.Event()
+        self.done = threading.Event()       # the status is decided
+
+    def feed(self, data: bytes) -> None:
+        if not self.streams["stdin"]:
+            return
+        self.started.wait()
+        proc = self.proc
+        if proc is not None and proc.stdin is not None:
+            try:
+                proc.stdin.write(data)
+                proc.stdin.flush()
+            except (OSError, ValueError):
+                pass
+
+    def close_stdin(self) -> None:
+        self.started.wait()
+        proc = self.proc
+        if proc is not None and proc.stdin is not None:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+
+    def abandon(self) -> None:
+        """The client went away: its session ends."""
+        self.close_stdin()
+        proc = self.proc
+        if proc is not None and proc.poll() is None and not self.done.is_set():
+            proc.kill()
+
+    def end(self) -> None:
+        self.done.set()
+        self.started.set()          # no process (any more): stdin goes nowhere
+
+    def run(self, argv: List[str], env: Dict[str, str], cwd: Optional[str],
+            send: Callable[[int, bytes], None], translated: bool) -> Obj:
+        tty = self.streams["tty"]
+        try:
+            self.proc = subprocess.Popen(
+                argv, env=env, cwd=cwd,
+                stdin=subprocess.PIPE if self.streams["stdin"] else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT if tty else subprocess.PIPE)
+        except OSError as exc:
+            self.started.set()
+            message = missing_binary(argv) if isinstance(exc, FileNotFoundError) else \
+                "error executing command in container: %s" % exc
+            return internal_error("Internal error occurred: " + message if translated
+                                  else message)
+        self.started.set()
+        proc = self.proc
+        pumps = [threading.Thread(target=self._pump, args=(pipe, channel, send), daemon=True)
+                 for pipe, channel in ((proc.stdout, STDOUT), (proc.stderr, STDERR))
+                 if pipe is not None]
+        for pump in pumps:
+            pump.start()
+        code = proc.wait()
+        for pump in pumps:
+            pump.join()
+        if code < 0:
+            code = 128 - code          # killed by a signal: the shell's convention
+        if code == 0:
+            return {"metadata": {}, "status": "Success"}
+        if translated:
+            message = "command terminated with non-zero exit code: command terminated with " \
+                      "exit code %d" % code
+        else:
+            message = "command terminated with non-zero exit code: error executing command " \
+                      "[%s], exit code %d" % (" ".join(argv), code)
+        return exit_status(code & 0xFF, message)
+
+    def _pump(self, pipe: Any, channel: int, send: Callable[[int, bytes], None]) -> None:
+        wanted = self.streams["stdout" if channel == STDOUT else "stderr"] or \
+            (channel == STDOUT and self.streams["tty"])
+        while True:
+            data = os.read(pipe.fileno(), 32768)
+            if not data:
+                break
+            if wanted:
+                send(channel, data)
+        pipe.close()
+
+
+class _WebSocketSession:
+    """The WebSocket adapter of one exec: the channels, the client's frames, the status."""
+
+    def __init__(self, ws: wsframes.WebSocket, translated: bool, streams: Dict[str, bool],
+                 command: Command) -> None:
         self.ws = ws
         self.translated = translated
         self.streams = streams
+        self.command = command
         self.binary = KUBELET_PROTOCOLS.get(ws.protocol, True)
         self.v4 = ws.protocol in (V5, "v4.channel.k8s.io", "v4.base64.channel.k8s.io")
-        self.proc: Optional["subprocess.Popen[bytes]"] = None
-        self.started = threading.Event()
         self.gone = threading.Event()       # the client closed the connection
-        self.done = threading.Event()       # the status is sent
         self.reader = threading.Thread(target=self._read, daemon=True)
 
     def send(self, channel: int, data: bytes) -> None:
+        if self.gone.is_set():
+            return
         try:
             if self.binary:
                 self.ws.send(bytes([channel]) + data)
@@ -199,87 +310,18 @@ class _Session:
                 channel, data = channel - ord("0"), base64.b64decode(data)
             if channel == CLOSE and self.ws.protocol == V5:
                 if data[:1] == bytes([STDIN]):
-                    self._close_stdin()
-            elif channel == STDIN and self.streams["stdin"]:
-                self.started.wait()
-                proc = self.proc
-                if proc is not None and proc.stdin is not None:
-                    try:
-                        proc.stdin.write(data)
-                        proc.stdin.flush()
-                    except (OSError, ValueError):
-                        pass
+                    self.command.close_stdin()
+            elif channel == STDIN:
+                self.command.feed(data)
         self.gone.set()
-        self._close_stdin()
-        proc = self.proc
-        if proc is not None and proc.poll() is None and not self.done.is_set():
-            proc.kill()              # the client went away: its session ends
-
-    def _close_stdin(self) -> None:
-        self.started.wait()
-        proc = self.proc
-        if proc is not None and proc.stdin is not None:
-            try:
-                proc.stdin.close()
-            except OSError:
-                pass
-
-    def run(self, argv: List[str], env: Dict[str, str], cwd: Optional[str]) -> None:
-        tty = self.streams["tty"]
-        try:
-            self.proc = subprocess.Popen(
-                argv, env=env, cwd=cwd,
-                stdin=subprocess.PIPE if self.streams["stdin"] else subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT if tty else subprocess.PIPE)
-        except OSError as exc:
-            self.started.set()
-            message = missing_binary(argv) if isinstance(exc, FileNotFoundError) else \
-                "error executing command in container: %s" % exc
-            return self.finish(internal_error(
-                "Internal error occurred: " + message if self.translated else message))
-        self.started.set()
-        proc = self.proc
-        pumps = [threading.Thread(target=self._pump, args=(pipe, channel), daemon=True)
-                 for pipe, channel in ((proc.stdout, STDOUT), (proc.stderr, STDERR))
-                 if pipe is not None]
-        for pump in pumps:
-            pump.start()
-        code = proc.wait()
-        for pump in pumps:
-            pump.join()
-        if code < 0:
-            code = 128 - code          # killed by a signal: the shell's convention
-        if code == 0:
-            return self.finish({"metadata": {}, "status": "Success"})
-        if self.translated:
-            message = "command terminated with non-zero exit code: command terminated with " \
-                      "exit code %d" % code
-        else:
-            message = "command terminated with non-zero exit code: error executing command " \
-                      "[%s], exit code %d" % (" ".join(argv), code)
-        self.finish(exit_status(code & 0xFF, message))
-
-    def _pump(self, pipe: Any, channel: int) -> None:
-        wanted = self.streams["stdout" if channel == STDOUT else "stderr"] or \
-            (channel == STDOUT and self.streams["tty"])
-        while True:
-            data = os.read(pipe.fileno(), 32768)
-            if not data:
-                break
-            if wanted and not self.gone.is_set():
-                self.send(channel, data)
-        pipe.close()
+        self.command.abandon()
 
     def finish(self, status: Obj) -> None:
         """The status on the error channel (a text before v4, none on success), then the
         close; wait for the client to close its side (streamtranslator.go finish)."""
-        self.done.set()
-        self.started.set()          # no process (any more): stdin goes nowhere
-        if self.v4:
-            self.send(ERROR, json.dumps(status, separators=(",", ":")).encode())
-        elif status.get("status") != "Success":
-            self.send(ERROR, str(status.get("message", "")).encode())
+        payload = execspdy.status_payload(self.v4, status)
+        if payload is not None:
+            self.send(ERROR, payload)
         self.ws.close()
         if self.reader.is_alive():
             self.reader.join(FINISH_SECONDS)

@@ -31,7 +31,8 @@ import subprocess
 import threading
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
-from . import errors, spdy
+from . import errors, httpstream, spdy
+from .httpstream import CHUNK, Stream
 from .resources import BY_KIND
 from .routes import Request
 
@@ -39,7 +40,6 @@ Obj = Dict[str, Any]
 POD = BY_KIND["Pod"]
 PROTOCOL = "portforward.k8s.io"                  # api.PortForwardProtocolV1Name
 TUNNEL_PROTOCOL = "SPDY/3.1+" + PROTOCOL        # wsstream tunneling subprotocol
-CHUNK = 32 * 1024                               # io.Copy's buffer
 CLOSE_GRACE = 1.0                               # containerd's wait for the other direction
 
 
@@ -57,55 +57,20 @@ def serve(handler: Request, rt: Any, namespace: Optional[str], name: Optional[st
         # as text by streaming.WriteError
         return handler.send_bytes(500, ('pod not found ("%s_%s")' % (name, namespace)).encode(),
                                   "text/plain; charset=utf-8")
-    if not _handshake(handler):
+    protocol, error = httpstream.negotiate(httpstream.offered(handler.headers), [PROTOCOL])
+    if protocol is None:
+        if httpstream.offered(handler.headers):
+            return httpstream.refuse_negotiation(handler, [PROTOCOL], error)
+        # Handshake returns "... X-Stream-Protocol-Version is required" without writing it,
+        # and the kubelet's handler (portforward/httpstream.go handleHTTPStreams) returns: Go's
+        # server answers an empty 200
+        handler.close_connection = True
+        return handler.send_bytes(200, b"", "text/plain; charset=utf-8")
+    if not httpstream.upgrade(handler, protocol):
         return None
-    connection = (handler.headers.get("Connection") or "").lower()
-    if "upgrade" not in connection or "spdy/3.1" not in \
-            (handler.headers.get("Upgrade") or "").lower():
-        return _plain(handler, 400, "unable to upgrade: missing upgrade headers in request")
-    handler.record(101)
-    handler.send_response(101)
-    handler.send_header("Connection", "Upgrade")
-    handler.send_header("Upgrade", "SPDY/3.1")
-    handler.send_header(HEADER_PROTOCOL, PROTOCOL)
-    handler.end_headers()
-    handler.wfile.flush()
-    handler.close_connection = True
     session = Session(lambda: handler.rfile.read1(CHUNK),  # type: ignore[attr-defined]
                       handler.wfile.write, _forwarder(handler, pod), pod)
     session.run()
-
-
-HEADER_PROTOCOL = "X-Stream-Protocol-Version"
-
-
-def _handshake(handler: Request) -> bool:
-    """apimachinery util/httpstream/httpstream.go Handshake: the client's protocols (comma
-    separated values too: commaSeparatedHeaderValues) must include one the server speaks
-    (403 otherwise)."""
-    offered = [p.strip() for value in handler.headers.get_all(HEADER_PROTOCOL) or []
-               for p in value.split(",") if p.strip()]
-    if not offered:
-        # Handshake returns "unable to upgrade: X-Stream-Protocol-Version is required"
-        # without writing it, and the kubelet's handler returns: Go's server answers an empty
-        # 200
-        handler.close_connection = True
-        handler.send_bytes(200, b"", "text/plain; charset=utf-8")
-        return False
-    if PROTOCOL not in offered:
-        _plain(handler, 403, "unable to upgrade: unable to negotiate protocol: client supports "
-               "[%s], server accepts [%s]" % (" ".join(offered), PROTOCOL),
-               {"X-Accepted-Stream-Protocol-Versions": PROTOCOL})
-        return False
-    return True
-
-
-def _plain(handler: Request, code: int, text: str,
-           headers: Optional[Dict[str, str]] = None) -> None:
-    """Go's http.Error: the text and a newline, as text/plain."""
-    handler.close_connection = True
-    handler.send_bytes(code, (text + "\n").encode(), "text/plain; charset=utf-8",
-                       dict(headers or {}, **{"X-Content-Type-Options": "nosniff"}))
 
 
 def _websocket(handler: Request, pod: Obj) -> None:
@@ -116,7 +81,7 @@ def _websocket(handler: Request, pod: Obj) -> None:
     turns into an httpstream.UpgradeFailureError (transport/websocket/roundtripper.go
     RoundTrip: gorilla's ErrBadHandshake), and kubectl's FallbackDialer then dials SPDY
     (kubectl pkg/cmd/portforward createDialer: httpstream.IsUpgradeFailure)."""
-    _plain(handler, 400, 'query parameter "port" is required')
+    httpstream.plain(handler, 400, 'query parameter "port" is required')
 
 
 def _running(pod: Obj) -> bool:
@@ -230,101 +195,40 @@ def _forwarder(handler: Request, pod: Obj) -> Callable[[int], Backend]:
 
 # -- the SPDY session ----------------------------------------------------------------------------
 
-class _Stream:
-    def __init__(self, frame: spdy.Frame) -> None:
-        self.id = frame.stream_id
-        self.frame = frame
-        self.inbound: "queue.Queue[Optional[bytes]]" = queue.Queue()
-        self.closed = False                     # our FIN sent
-
-
-class Session:
+class Session(httpstream.Connection):
     """The kubelet's side of one upgraded port-forward connection: `read` returns the bytes
     that arrived (b"" at the end), `write` sends bytes; `open_port(port)` returns a Backend or
     raises ForwardError."""
 
     def __init__(self, read: Callable[[], bytes], write: Callable[[bytes], Any],
                  open_port: Callable[[int], Backend], pod: Optional[Obj] = None) -> None:
-        self._read, self._write, self._open = read, write, open_port
-        self._encoder, self._decoder = spdy.Encoder(), spdy.Decoder()
-        self._lock = threading.Lock()
-        self._streams: Dict[int, _Stream] = {}
-        self._pairs: Dict[str, Dict[str, _Stream]] = {}
+        super().__init__(read, write, self._check)
+        self._open = open_port
+        self._pairs: Dict[str, Dict[str, Stream]] = {}
         self._pod = pod or {}
         self._backends: List[Backend] = []
-
-    def send(self, frame: spdy.Frame) -> None:
-        with self._lock:                # one compression context: encode and write in order
-            try:
-                self._write(self._encoder.encode(frame))
-            except OSError:
-                pass
-
-    def send_data(self, stream: _Stream, data: bytes, fin: bool = False) -> None:
-        if stream.closed:
-            return
-        if fin:
-            stream.closed = True
-        self.send(spdy.Frame(spdy.DATA, stream.id, spdy.FLAG_FIN if fin else 0, data=data))
+        self._backends_lock = threading.Lock()
 
     def run(self) -> None:
         try:
-            while True:
-                try:
-                    data = self._read()
-                except (OSError, ValueError):
-                    break
-                if not data:
-                    break
-                try:
-                    frames = self._decoder.feed(data)
-                except spdy.SpdyError:
-                    break
-                if not all(self._on_frame(frame) for frame in frames):
-                    break
+            super().run()
         finally:
-            for stream in list(self._streams.values()):
-                stream.inbound.put(None)
-            with self._lock:
+            with self._backends_lock:
                 backends, self._backends = self._backends, []
             for backend in backends:
                 backend.close()
 
-    def _on_frame(self, frame: spdy.Frame) -> bool:
-        """Handle one frame (spdystream connection.go frameHandler); False ends the session."""
-        if frame.type == spdy.SYN_STREAM:
-            self._new_stream(frame)
-        elif frame.type == spdy.DATA:
-            stream = self._streams.get(frame.stream_id)
-            if stream is not None:
-                if frame.data:
-                    stream.inbound.put(frame.data)
-                if frame.flags & spdy.FLAG_FIN:
-                    stream.inbound.put(None)
-        elif frame.type == spdy.RST_STREAM:
-            stream = self._streams.pop(frame.stream_id, None)
-            if stream is not None:
-                stream.closed = True
-                stream.inbound.put(None)
-        elif frame.type == spdy.PING:
-            # handlePingFrame: a ping of the peer's parity is answered with the same frame
-            self.send(frame)
-        elif frame.type == spdy.GOAWAY:
-            return False
-        return True                     # SETTINGS, WINDOW_UPDATE, HEADERS: nothing to do
-
-    def _new_stream(self, frame: spdy.Frame) -> None:
-        """httpstream.go httpStreamReceived, then the reply (httpstream/spdy connection.go
-        newSpdyStream: a rejected stream is reset, an accepted one answered SYN_REPLY)."""
+    def _check(self, frame: spdy.Frame) -> Optional[Callable[[Stream], None]]:
+        """httpstream.go httpStreamReceived: a `port` and a `streamType` of error or data."""
         port, kind = frame.header("port") or "", frame.header("streamType") or ""
         if not (port.isdigit() and 0 < int(port) < 65536 and kind in ("error", "data")):
-            self.send(spdy.Frame(spdy.RST_STREAM, frame.stream_id, value=spdy.CANCEL))
-            return
-        stream = _Stream(frame)
-        self._streams[stream.id] = stream
-        self.send(spdy.Frame(spdy.SYN_REPLY, stream.id))
-        if frame.flags & spdy.FLAG_FIN:
-            stream.inbound.put(None)
+            return None
+        return self._new_stream
+
+    def _new_stream(self, stream: Stream) -> None:
+        """The stream answered: pair it by requestID and forward each complete pair."""
+        frame = stream.frame
+        kind = frame.header("streamType") or ""
         # requestID, or for older clients the stream id (the error stream's; data is +2)
         request = frame.header("requestID") or str(stream.id - (2 if kind == "data" else 0))
         pair = self._pairs.setdefault(request, {})
@@ -340,7 +244,7 @@ class Session:
             threading.Thread(target=self._forward, args=(pair["data"], pair["error"]),
                              daemon=True).start()
 
-    def _forward(self, data: _Stream, error: _Stream) -> None:
+    def _forward(self, data: Stream, error: Stream) -> None:
         """httpstream.go portForward with the runtime's copy loop."""
         port = int(data.frame.header("port") or 0)
         try:
@@ -349,22 +253,22 @@ class Session:
             except ForwardError as exc:
                 self.send_data(error, forward_error(self._pod, port, str(exc)).encode())
                 return
-            with self._lock:
+            with self._backends_lock:
                 self._backends.append(backend)
             self._copy(data, backend)
         finally:
             self.send_data(data, b"", fin=True)
             self.send_data(error, b"", fin=True)
-            self._streams.pop(data.id, None)
-            self._streams.pop(error.id, None)
+            self.streams.pop(data.id, None)
+            self.streams.pop(error.id, None)
 
-    def _copy(self, data: _Stream, backend: Backend) -> None:
+    def _copy(self, data: Stream, backend: Backend) -> None:
         done: "queue.Queue[str]" = queue.Queue()
 
         def upstream() -> None:
             try:
                 while True:
-                    chunk = data.inbound.get()
+                    chunk = data.get()
                     if chunk is None:
                         break
                     backend.send(chunk)
@@ -391,9 +295,9 @@ class Session:
             done.get(timeout=CLOSE_GRACE)
         except queue.Empty:
             pass
-        with self._lock:
+        with self._backends_lock:
             if backend in self._backends:
                 self._backends.remove(backend)
         backend.close()
-        data.inbound.put(None)
+        data.put(None)
 
