@@ -56,7 +56,7 @@ class _Server(ThreadingHTTPServer):
 @pytest.fixture
 def server() -> Iterator[Tuple[_Server, str]]:
     srv = _Server()
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield srv, "ws://127.0.0.1:%d/x" % srv.server_address[1]
     srv.shutdown()
