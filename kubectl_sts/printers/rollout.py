@@ -44,7 +44,8 @@ def render_ordinals(sts: Obj, pods: List[Obj], partition: Optional[int] = None,
     return table(["ORDINAL", "POD", "STATUS", "REVISION", "RESTARTS"], rows)
 
 
-def render_plan(state: Obj, steps: List[Obj], diff: List[str]) -> str:
+def render_plan(state: Obj, steps: List[Obj], diff: List[str],
+                max_unavailable: Optional[str] = None, batch: int = 1) -> str:
     """The plan of `rollout` without flags: the revisions, the partition, the steps a run
     takes (core.rollout.describe_plan) and the template change (a unified diff)."""
     lines = ["StatefulSet %s/%s" % (state["namespace"], state["name"])]
@@ -60,13 +61,17 @@ def render_plan(state: Obj, steps: List[Obj], diff: List[str]) -> str:
         lines.append("Partition:        %d of %d replicas (ordinals >= %d update)"
                      % (state["partition"], state["replicas"],
                         state["start"] + state["effectivePartition"]))
+    if max_unavailable is not None:
+        lines.append("maxUnavailable:   %s" % max_unavailable)
     target = interrupted_target(state)
     if target is not None:
         lines.append("Interrupted:      a rollout toward partition %d was under way; continue "
                      "with: kubectl sts rollout %s --to %d" % (target, state["name"], target))
     if pending and steps:
         lines.append("")
-        lines.append("Steps (one ordinal each):")
+        lines.append("Steps (one ordinal each):" if batch == 1 else
+                     "Steps (batches of %d ordinals: the controller replaces each batch "
+                     "together; a step waits for the whole batch):" % batch)
         for s in steps:
             lines.append("  partition %d: updates %s" % (
                 s["partition"], ", ".join("%s-%d" % (state["name"], o) for o in s["ordinals"])))

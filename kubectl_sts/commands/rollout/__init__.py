@@ -49,6 +49,7 @@ class RolloutOptions(NamedTuple):
     patch: Optional[Dict[str, Any]] = None      # --patch's file, read (validate)
     wait_lock: Optional[float] = None
     force: bool = False
+    batch: Optional[int] = None                 # --batch N (batches.py)
 
     @property
     def staging(self) -> bool:
@@ -96,6 +97,10 @@ def _load_patch(patch_file: Optional[IO[str]]) -> Optional[Dict[str, Any]]:
               "template change reaches no pod until you step.")
 @click.option("--step", "step", type=Integer(min=1), is_flag=False, flag_value=1, default=None,
               metavar="[N]", help="Lower the partition by N (default 1) and wait until healthy.")
+@click.option("--batch", type=Integer(min=1), metavar="N",
+              help="Parallel sets on a server that does not honour maxUnavailable: each step "
+              "lowers the partition by N and deletes those N pods together (after a "
+              "PodDisruptionBudget check).")
 @click.option("--to", "to", type=Integer(), metavar="K", help="Step down to partition K.")
 @click.option("--all", "all_", is_flag=True, help="Step down to partition 0.")
 @click.option("--undo", is_flag=True, help="Restore the current revision's template and bring "
@@ -160,6 +165,8 @@ def validate(options: RolloutOptions) -> RolloutOptions:
                                ("--undo", options.undo), ("--status", options.follow)) if on]
     if len(actions) > 1:
         raise click.UsageError("choose one of %s" % ", ".join(actions))
+    if options.batch is not None and not options.stepping:
+        raise UsageError("error: --batch goes with --step, --to or --all")
     if options.container and not options.env:
         raise click.UsageError("--container only applies to --env")
     if options.interactive and (options.stepping or options.undo) and \
@@ -181,7 +188,8 @@ def run(conn: "Connection", options: RolloutOptions) -> int:
                       pause=options.pause, interactive=options.interactive,
                       dry_run=options.dry_run, yes=options.yes, on_failure=options.on_failure)
     session.variant = "rollout --image" if options.staging else "rollout --hold" \
-        if options.hold else "rollout --undo" if options.undo else "rollout --step"
+        if options.hold else "rollout --undo" if options.undo else "rollout --step --batch" \
+        if options.batch else "rollout --step"
     try:
         if not (options.staging or options.hold or options.stepping or options.undo):
             return _dispatch(session, options)        # the plan, --status: they only read
@@ -220,7 +228,8 @@ def _dispatch(session: Rollout, options: RolloutOptions) -> int:
             return undoing.undo(session)
         if options.stepping:
             return stepping.advance(session, step=options.step or 1, to=options.to,
-                                    all_=options.all_, single=options.step is not None)
+                                    all_=options.all_, single=options.step is not None,
+                                    batch=options.batch)
     except StepFailed as failed:
         return _failed(session, failed,
                        then_undo=session.on_failure == "undo" and not options.undo)

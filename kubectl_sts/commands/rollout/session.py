@@ -234,7 +234,8 @@ class Rollout:
 
     def delete_pod(self, pod: Obj) -> None:
         """DELETE one pod with its uid as precondition (never another incarnation)."""
-        self.check_writes("rollout --undo" if self.variant == "rollout --undo"
+        self.check_writes(self.variant if self.variant in ("rollout --undo",
+                                                           "rollout --step --batch")
                           else "rollout --step (OnDelete)")
         query = {"dryRun": "All"} if self.dry_run == "server" else {}
         self.conn.request("DELETE", core_path(self.ns, "pods", pod["metadata"]["name"]), query,

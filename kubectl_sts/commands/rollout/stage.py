@@ -74,7 +74,12 @@ def show_plan(run: Rollout) -> int:
             diff = template_diff(revision_template(old), revision_template(new),
                                  state["currentRevision"], state["updateRevision"])
     diagnosis, unreadable = diagnose_set(run.conn, sts, pods)
-    click.echo(render_plan(state, describe_plan(state), diff))
+    from ...core.rollout.batches import batch_size, describe_line
+    from .batches import observe
+    verdict = observe(run, sts)
+    batch = batch_size(state, verdict["honoured"])
+    shown = describe_line(state, verdict) if state["strategy"] == "RollingUpdate" else None
+    click.echo(render_plan(state, describe_plan(state, step=batch), diff, shown, batch))
     click.echo("")
     click.echo(render_ordinals(sts, pods, diagnosis=diagnosis))
     click.echo("")

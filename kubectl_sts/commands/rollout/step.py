@@ -12,16 +12,33 @@ from .gate import gate
 from .session import Rollout, fmt
 
 
-def advance(run: Rollout, step: int, to: Optional[int], all_: bool, single: bool) -> int:
+def advance(run: Rollout, step: int, to: Optional[int], all_: bool, single: bool,
+            batch: Optional[int] = None) -> int:
+    """Lower the partition toward the target; a step is one batch: maxUnavailable where the
+    server honours it (the controller replaces the batch), `--batch N` (this tool deletes it,
+    batches.py), else one ordinal. An explicit `--step N` (N > 1) keeps its N."""
     from ...core.rollout import plan_partitions, rollout_state, step_line, step_target
+    from ...core.rollout.batches import batch_refusal, batch_size
+    from .batches import check_budgets, delete_batch, observe
     sts = run.read()
     state = rollout_state(sts)
+    if state["strategy"] != "RollingUpdate" and batch is not None:
+        raise UsageError("error: %s uses OnDelete: --batch applies to RollingUpdate sets "
+                         "(--step deletes OnDelete pods itself)" % run.name)
     if state["strategy"] != "RollingUpdate":
         if to is not None:
             raise UsageError("error: %s uses OnDelete: partitions do not apply, so --to has "
                              "no meaning; use --step or --all" % run.name)
         from .ondelete import advance_ondelete
         return advance_ondelete(run, sts, count=step if single else None)
+    honoured = observe(run, sts)["honoured"]
+    if batch is not None:
+        refusal = batch_refusal(state, honoured, batch)
+        if refusal:
+            raise UsageError("error: %s" % refusal)
+        step = batch
+    elif step == 1:
+        step = batch_size(state, honoured)
     try:
         target = step_target(state, step, to, all_)
     except ValueError as exc:
@@ -49,8 +66,12 @@ def advance(run: Rollout, step: int, to: Optional[int], all_: bool, single: bool
             click.echo("stopped at partition %d" % partition)
             return 0
         sts, pods = run.current()
+        if batch is not None:
+            check_budgets(run, sts, pods, value)
         run.set_partition(sts, partition, value, target)
         click.echo(step_line(rollout_state(sts), pods, partition, value))
+        if batch is not None:
+            delete_batch(run, sts, pods, value)
         partition = value
         gate(run, value)
     run.report(finished=pending)

@@ -1,0 +1,244 @@
+"""Batches (issue 29): whether the server honours StatefulSet maxUnavailable, the plan and
+the step gate in batches where it does, and `--step --batch N` where it does not.
+
+The session sandbox plays 1.37 (MaxUnavailableStatefulSet on); a sandbox of this module's own
+plays 1.36 (off: the API server drops the field, the controller replaces one pod at a time)."""
+
+import pytest
+
+from kubectl_sts.core.rollout.batches import (batch_refusal, batch_size, batch_victims,
+                                              describe_line, pdb_refusal, probe_body,
+                                              stored_uses_field, verdict)
+
+import builders
+from helpers import create, create_settled, own_sandbox, settle, wait_for
+
+NEW = "nginx:1.28"
+
+
+def _state(**kw):
+    base = {"name": "web", "namespace": "ns", "replicas": 4, "start": 0,
+            "strategy": "RollingUpdate", "partition": 4, "effectivePartition": 4,
+            "maxUnavailable": 2, "podManagementPolicy": "Parallel", "updateRevision": "web-b"}
+    base.update(kw)
+    return base
+
+
+# -- the core, table driven -------------------------------------------------------------------
+
+VERDICTS = [
+    # name, state, stored, probe, honoured, words in why
+    ("kept by the dry run", _state(), True, {"kept": True}, True, "MaxUnavailableStatefulSet on"),
+    ("dropped by the dry run", _state(), True, {"kept": False}, False, "drops it"),
+    ("not defaulted on read", _state(maxUnavailable=None), False, None, False, "did not default"),
+    ("stored, dry run forbidden", _state(), True, {"error": "forbidden"}, None, "forbidden"),
+    ("OnDelete", _state(strategy="OnDelete"), False, None, None, "does not apply"),
+]
+
+
+@pytest.mark.parametrize("name,state,stored,probe,honoured,why", VERDICTS,
+                         ids=[v[0] for v in VERDICTS])
+def test_verdict(name, state, stored, probe, honoured, why):
+    result = verdict(state, stored, probe)
+    assert result["honoured"] is honoured and why in result["why"]
+    if honoured:
+        assert "controller-manager's gate is not observable" in result["why"]
+
+
+SIZES = [
+    ("honoured 2", _state(maxUnavailable=2), True, 2),
+    ("honoured 50% of 4", _state(maxUnavailable="50%"), True, 2),
+    ("honoured 10% rounds down, at least 1", _state(maxUnavailable="10%"), True, 1),
+    ("not honoured", _state(maxUnavailable=2), False, 1),
+    ("unknown", _state(maxUnavailable=3), None, 1),
+]
+
+
+@pytest.mark.parametrize("name,state,honoured,size", SIZES, ids=[s[0] for s in SIZES])
+def test_batch_size(name, state, honoured, size):
+    assert batch_size(state, honoured) == size
+
+
+REFUSALS = [
+    ("Parallel, not honoured", _state(), False, None),
+    ("Parallel, unknown", _state(), None, None),
+    ("OrderedReady", _state(podManagementPolicy="OrderedReady"), False, "OrderedReady"),
+    ("honoured", _state(), True, "honours maxUnavailable"),
+    ("OnDelete", _state(strategy="OnDelete"), False, "RollingUpdate sets"),
+]
+
+
+@pytest.mark.parametrize("name,state,honoured,words", REFUSALS, ids=[r[0] for r in REFUSALS])
+def test_batch_refusal(name, state, honoured, words):
+    refusal = batch_refusal(state, honoured, 2)
+    assert (refusal is None) if words is None else (words in refusal)
+
+
+def _pod(ordinal, revision="web-a", terminating=False):
+    pod = builders.pod(ordinal, revision, labels={"app": "web"}, uid="u%d" % ordinal)
+    if terminating:
+        pod["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+    return pod
+
+
+VICTIMS = [
+    ("two old pods", [_pod(o) for o in range(4)], 2, ["web-3", "web-2"]),
+    ("one already updated", [_pod(0), _pod(1), _pod(2), _pod(3, "web-b")], 2, ["web-2"]),
+    ("one terminating", [_pod(0), _pod(1), _pod(2, terminating=True), _pod(3)], 2, ["web-3"]),
+    ("one missing", [_pod(0), _pod(1), _pod(3)], 1, ["web-3", "web-1"]),
+]
+
+
+@pytest.mark.parametrize("name,pods,partition,names", VICTIMS, ids=[v[0] for v in VICTIMS])
+def test_batch_victims(name, pods, partition, names):
+    assert [p["metadata"]["name"] for p in batch_victims(_state(), pods, partition)] == names
+
+
+PDBS = [
+    ("none", [], None),
+    ("allows 2", [builders.pdb(allowed=2)], None),
+    ("allows 1", [builders.pdb(allowed=1)], "allows 1 disruption(s) now; --batch would delete 2"),
+    ("another app", [builders.pdb(labels={"app": "db"}, allowed=0)], None),
+]
+
+
+@pytest.mark.parametrize("name,pdbs,words", PDBS, ids=[p[0] for p in PDBS])
+def test_pdb_refusal(name, pdbs, words):
+    refusal = pdb_refusal(pdbs, [_pod(3), _pod(2)])
+    assert (refusal is None) if words is None else (words in refusal)
+
+
+def test_probe_body_leaves_the_field_out_and_describe_line():
+    sts = builders.statefulset(max_unavailable=2, current="web-a")
+    body = probe_body(sts)
+    assert stored_uses_field(sts) and not stored_uses_field(body) and "status" not in body
+    assert describe_line(_state(), {"honoured": False, "why": "x"}) == "2 (not honoured: x)"
+
+
+# -- on the sandbox ---------------------------------------------------------------------------
+
+def _pods(core, ns):
+    return {p.metadata.name: p for p in core.list_namespaced_pod(ns).items}
+
+
+def _at(pod, revision):
+    return (pod.metadata.labels or {}).get("controller-revision-hash") == revision and \
+        pod.metadata.deletion_timestamp is None and any(
+            c.type == "Ready" and c.status == "True" for c in pod.status.conditions or [])
+
+
+def test_honoured_max_unavailable_steps_two_ordinals_and_waits_for_both(cli, apps, core,
+                                                                        namespace):
+    create_settled(apps, core, namespace, replicas=4, max_unavailable=2,
+                   pod_management="Parallel")
+    assert cli("rollout", "web", "--image", "app=" + NEW)[0] == 0
+    code, out, err = cli("rollout", "web")
+    assert code == 0, err
+    assert "maxUnavailable:   2 (honoured: the API server defaults and keeps it" in out
+    assert "Steps (batches of 2 ordinals" in out
+    assert "partition 2: updates web-3, web-2" in out and \
+        "partition 0: updates web-1, web-0" in out
+    code, out, err = cli("rollout", "web", "--step")
+    assert code == 0, err
+    assert "partition 4 -> 2: updating web-3, web-2" in out
+    sts = apps.read_namespaced_stateful_set("web", namespace).to_dict()
+    assert sts["spec"]["update_strategy"]["rolling_update"]["partition"] == 2
+    update = sts["status"]["update_revision"]
+    pods = _pods(core, namespace)
+    # the gate waited for the whole batch: both Ready at the update revision before it ended
+    assert _at(pods["web-3"], update) and _at(pods["web-2"], update)
+    assert not _at(pods["web-1"], update) and not _at(pods["web-0"], update)
+    code, out, err = cli("rollout", "web", "--step")
+    assert code == 0, err
+    assert "partition 2 -> 0: updating web-1, web-0" in out
+    pods = _pods(core, namespace)
+    assert all(_at(pods["web-%d" % o], update) for o in range(4))
+
+
+def test_batch_refused_where_the_server_honours_max_unavailable(cli, apps, core, namespace):
+    create_settled(apps, core, namespace, replicas=3, pod_management="Parallel")
+    assert cli("rollout", "web", "--image", "app=" + NEW)[0] == 0
+    code, out, err = cli("rollout", "web", "--step", "--batch", "2")
+    assert code == 2
+    assert "the server honours maxUnavailable: set spec.updateStrategy.rollingUpdate." \
+        "maxUnavailable to 2" in err
+    sts = apps.read_namespaced_stateful_set("web", namespace).to_dict()
+    assert sts["spec"]["update_strategy"]["rolling_update"]["partition"] == 3
+
+
+@pytest.fixture(scope="module")
+def old_cluster():
+    """A 1.36 sandbox (MaxUnavailableStatefulSet off): (kubeconfig, apps, core)."""
+    from kubernetes import client
+    with own_sandbox(kubernetes_version="1.36") as (sb, api):
+        yield sb.kubeconfig, client.AppsV1Api(api), client.CoreV1Api(api), \
+            client.PolicyV1Api(api)
+
+
+@pytest.fixture
+def old(old_cluster, capsys):
+    """(run, apps, core, policy, namespace) on the 1.36 sandbox, in a fresh namespace."""
+    import uuid
+    from kubernetes import client
+    from kubectl_sts.cli.app import main
+    kubeconfig, apps, core, policy = old_cluster
+    ns = "b-" + uuid.uuid4().hex[:8]
+    core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=ns)))
+
+    def run(*args):
+        capsys.readouterr()
+        code = main(["--kubeconfig", kubeconfig, "-n", ns] + list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+    yield run, apps, core, policy, ns
+    core.delete_namespace(ns)
+
+
+def test_not_honoured_plan_says_so_and_batch_deletes_two_pods_together(old):
+    run, apps, core, _, ns = old
+    create_settled(apps, core, ns, replicas=4, max_unavailable=2, pod_management="Parallel")
+    assert run("rollout", "web", "--image", "app=" + NEW)[0] == 0
+    code, out, err = run("rollout", "web")
+    assert code == 0, err
+    assert "maxUnavailable:   <unset> (not honoured: the API server did not default it " \
+        "(MaxUnavailableStatefulSet off)" in out
+    assert "Steps (one ordinal each):" in out
+    code, out, err = run("rollout", "web", "--step", "--batch", "2")
+    assert code == 0, err
+    assert "partition 4 -> 2: updating web-3, web-2" in out
+    assert "deleted web-3, web-2 together (--batch 2)" in out
+    sts = apps.read_namespaced_stateful_set("web", ns).to_dict()
+    assert sts["spec"]["update_strategy"]["rolling_update"]["partition"] == 2
+    update = sts["status"]["update_revision"]
+    pods = _pods(core, ns)
+    assert _at(pods["web-3"], update) and _at(pods["web-2"], update)
+    assert not _at(pods["web-1"], update)
+
+
+def test_batch_refused_under_ordered_ready(old):
+    run, apps, core, _, ns = old
+    create_settled(apps, core, ns, replicas=3)
+    assert run("rollout", "web", "--image", "app=" + NEW)[0] == 0
+    code, out, err = run("rollout", "web", "--step", "--batch", "2")
+    assert code == 2
+    assert err.strip().splitlines()[-1].startswith(
+        "error: --batch deletes pods together, which podManagementPolicy OrderedReady forbids")
+    sts = apps.read_namespaced_stateful_set("web", ns).to_dict()
+    assert sts["spec"]["update_strategy"]["rolling_update"]["partition"] == 3
+
+
+def test_batch_refused_by_a_pdb(old):
+    run, apps, core, policy, ns = old
+    create_settled(apps, core, ns, replicas=4, pod_management="Parallel")
+    policy.create_namespaced_pod_disruption_budget(ns, builders.pdb(max_unavailable=1))
+    wait_for(policy.list_namespaced_pod_disruption_budget,
+             lambda items: ((items.get("web") or {}).get("status") or {}).get(
+                 "disruptionsAllowed") == 1, namespace=ns)
+    assert run("rollout", "web", "--image", "app=" + NEW)[0] == 0
+    code, out, err = run("rollout", "web", "--step", "--batch", "2")
+    assert code == 11
+    assert "PodDisruptionBudget web allows 1 disruption(s) now; --batch would delete 2 of " \
+        "its pods (web-3, web-2) together; the partition stays at 4" in err
+    sts = apps.read_namespaced_stateful_set("web", ns).to_dict()
+    assert sts["spec"]["update_strategy"]["rolling_update"]["partition"] == 4
+    assert all(p.metadata.deletion_timestamp is None for p in _pods(core, ns).values())
