@@ -84,6 +84,11 @@ def staged(sb, api, namespace):
     admin(sb, namespace, "rollout", "web", "--image", "app=nginx:1.28", "--yes")
 
 
+def staged_parallel(sb, api, namespace):
+    create_settled(api[0], api[1], namespace, replicas=2, pod_management="Parallel")
+    admin(sb, namespace, "rollout", "web", "--image", "app=nginx:1.28", "--yes")
+
+
 def orphaned(sb, api, namespace):
     settled(sb, api, namespace)
     api[0].patch_namespaced_stateful_set_scale("web", namespace, {"spec": {"replicas": 1}})
@@ -104,6 +109,8 @@ CASES = [
     ("rollout --step", "none", staged, ["rollout", "web", "--step", "--settle", "0s"], 0),
     ("rollout --step", "client", staged, ["rollout", "web", "--all"], 0),
     ("rollout --step", "server", staged, ["rollout", "web", "--to", "0"], 0),
+    # "rollout --step --batch": refused where maxUnavailable is honoured, as on this 1.37
+    # sandbox; test_batch_variant_on_a_release_without_max_unavailable runs it on 1.36
     ("rollout --undo", "none", staged, ["rollout", "web", "--undo"], 0),
     ("rollout --undo", "server", staged, ["rollout", "web", "--undo"], 0),
     ("scale", "none", settled, ["scale", "web", "--replicas", "1"], 0),
@@ -221,6 +228,28 @@ def test_each_variant_needs_exactly_its_rules(sb, api, tmp_path, capsys, variant
     assert "Traceback" not in out + err
     assert code == passes if passes is not None else code in (0, 13), (code, out, err)
     assert not _uncovered(rules, log), _uncovered(rules, log)
+
+
+@pytest.fixture(scope="module")
+def sb136():
+    from kubectl_sts_sandbox import Sandbox
+    with Sandbox(tls=True, kubernetes_version="1.36") as sandbox:
+        yield sandbox
+
+
+@pytest.mark.parametrize("dry_run", ["none", "client", "server"])
+def test_batch_variant_on_a_release_without_max_unavailable(sb136, tmp_path, capsys, dry_run):
+    """`--step --batch` where it runs (1.36: MaxUnavailableStatefulSet off): the partition
+    lowered and two pods deleted together, with exactly its rules."""
+    from kubernetes import client, config
+    configuration = client.Configuration()
+    config.load_kube_config(config_file=sb136.kubeconfig, client_configuration=configuration)
+    with client.ApiClient(configuration) as api_client:
+        api = (client.AppsV1Api(api_client), client.CoreV1Api(api_client),
+               client.RbacAuthorizationV1Api(api_client))
+        test_each_variant_needs_exactly_its_rules(
+            sb136, api, tmp_path, capsys, "rollout --step --batch", dry_run, staged_parallel,
+            ["rollout", "web", "--step", "--batch", "2", "--settle", "0s"], 0)
 
 
 def _attrs(e):

@@ -6,12 +6,12 @@ plays 1.36 (off: the API server drops the field, the controller replaces one pod
 
 import pytest
 
-from kubectl_sts.core.rollout.batches import (batch_refusal, batch_size, batch_victims,
+from kubectl_sts.core.rollout.batches import (batch_refusal, batch_size, batch_victims, release_default,
                                               describe_line, pdb_refusal, probe_body,
                                               stored_uses_field, verdict)
 
 import builders
-from helpers import create, create_settled, own_sandbox, settle, wait_for
+from helpers import create_settled, own_sandbox, wait_for
 
 NEW = "nginx:1.28"
 
@@ -33,13 +33,25 @@ VERDICTS = [
     ("not defaulted on read", _state(maxUnavailable=None), False, None, False, "did not default"),
     ("stored, dry run forbidden", _state(), True, {"error": "forbidden"}, None, "forbidden"),
     ("OnDelete", _state(strategy="OnDelete"), False, None, None, "does not apply"),
+    ("stored, not asked, release on", _state(), True, None, True, "v1.37.0 turns"),
+    ("stored, not asked, release off", _state(), True, None, None, "not asked"),
 ]
+DEFAULTS = {"release on": True, "release off": False}
+
+
+@pytest.mark.parametrize("version,default", [("v1.32.0", False), ("v1.35.0", True),
+                                             ("v1.35.3", True), ("v1.35.4", False),
+                                             ("v1.36.2", False), ("v1.37.0", True),
+                                             ("v1.38.1-gke.1", True), ("", None)])
+def test_release_default(version, default):
+    assert release_default(version) is default
 
 
 @pytest.mark.parametrize("name,state,stored,probe,honoured,why", VERDICTS,
                          ids=[v[0] for v in VERDICTS])
 def test_verdict(name, state, stored, probe, honoured, why):
-    result = verdict(state, stored, probe)
+    default = next((d for k, d in DEFAULTS.items() if name.endswith(k)), None)
+    result = verdict(state, stored, probe, default, "v1.37.0")
     assert result["honoured"] is honoured and why in result["why"]
     if honoured:
         assert "controller-manager's gate is not observable" in result["why"]
@@ -71,7 +83,7 @@ REFUSALS = [
 @pytest.mark.parametrize("name,state,honoured,words", REFUSALS, ids=[r[0] for r in REFUSALS])
 def test_batch_refusal(name, state, honoured, words):
     refusal = batch_refusal(state, honoured, 2)
-    assert (refusal is None) if words is None else (words in refusal)
+    assert (refusal is None) if words is None else (words in (refusal or ""))
 
 
 def _pod(ordinal, revision="web-a", terminating=False):
@@ -105,7 +117,7 @@ PDBS = [
 @pytest.mark.parametrize("name,pdbs,words", PDBS, ids=[p[0] for p in PDBS])
 def test_pdb_refusal(name, pdbs, words):
     refusal = pdb_refusal(pdbs, [_pod(3), _pod(2)])
-    assert (refusal is None) if words is None else (words in refusal)
+    assert (refusal is None) if words is None else (words in (refusal or ""))
 
 
 def test_probe_body_leaves_the_field_out_and_describe_line():
@@ -134,7 +146,8 @@ def test_honoured_max_unavailable_steps_two_ordinals_and_waits_for_both(cli, app
     assert cli("rollout", "web", "--image", "app=" + NEW)[0] == 0
     code, out, err = cli("rollout", "web")
     assert code == 0, err
-    assert "maxUnavailable:   2 (honoured: the API server defaults and keeps it" in out
+    assert "maxUnavailable:   2 (honoured: the set carries it and v1.37.0 turns " \
+        "MaxUnavailableStatefulSet on by default" in out
     assert "Steps (batches of 2 ordinals" in out
     assert "partition 2: updates web-3, web-2" in out and \
         "partition 0: updates web-1, web-0" in out

@@ -115,7 +115,11 @@ VARIANTS: Dict[str, Tuple[Rule, ...]] = {
                                _r(APPS, "statefulsets", "update", "the partition lowered",
                                   kind="write"),
                                _r(CORE, "pods", "delete", "each batch's pods deleted together",
-                                  kind="write"), LOCK) + DIAGNOSIS,
+                                  kind="write"),
+                               # required here: a batch is refused unless its budgets allow it
+                               _r(POLICY, "poddisruptionbudgets", "list",
+                                  "the budgets each batch must respect"),
+                               LOCK) + tuple(r for r in DIAGNOSIS if r is not PDBS),
     "rollout --undo": (SET_GET, PODS_LIST, SET_FOLLOW, PODS_FOLLOW,
                        _r(APPS, "controllerrevisions", "list", "the revision restored"),
                        _r(APPS, "statefulsets", "update", "the template restored",

@@ -76,9 +76,9 @@ def show_plan(run: Rollout) -> int:
     diagnosis, unreadable = diagnose_set(run.conn, sts, pods)
     from ...core.rollout.batches import batch_size, describe_line
     from .batches import observe
-    verdict = observe(run, sts)
-    batch = batch_size(state, verdict["honoured"])
-    shown = describe_line(state, verdict) if state["strategy"] == "RollingUpdate" else None
+    honours = observe(run, sts, ask=False)    # the plan only reads: no dry-run update
+    batch = batch_size(state, honours["honoured"])
+    shown = describe_line(state, honours) if state["strategy"] == "RollingUpdate" else None
     click.echo(render_plan(state, describe_plan(state, step=batch), diff, shown, batch))
     click.echo("")
     click.echo(render_ordinals(sts, pods, diagnosis=diagnosis))

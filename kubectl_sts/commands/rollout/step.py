@@ -31,7 +31,9 @@ def advance(run: Rollout, step: int, to: Optional[int], all_: bool, single: bool
                              "no meaning; use --step or --all" % run.name)
         from .ondelete import advance_ondelete
         return advance_ondelete(run, sts, count=step if single else None)
-    honoured = observe(run, sts)["honoured"]
+    if run.dry_run != "client":
+        run.check_writes(run.variant)     # the dry-run update below is authorized as one
+    honoured = observe(run, sts, ask=run.dry_run != "client")["honoured"]
     if batch is not None:
         refusal = batch_refusal(state, honoured, batch)
         if refusal:
@@ -48,9 +50,15 @@ def advance(run: Rollout, step: int, to: Optional[int], all_: bool, single: bool
     run.target = target
     if run.dry_run != "none":
         partition = state["partition"]
+        pods = run.pods(sts) if batch is not None else []
         for value in values:
             # the next write is computed from this one's result (no write happened)
+            if batch is not None:
+                check_budgets(run, sts, pods, value)
             sts = run.set_partition(sts, partition, value, target)
+            if batch is not None:
+                gone = {p["metadata"]["uid"] for p in delete_batch(run, sts, pods, value)}
+                pods = [p for p in pods if p["metadata"]["uid"] not in gone]
             partition = value
         return 0
     run.watch(sts)

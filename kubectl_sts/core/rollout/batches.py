@@ -43,11 +43,28 @@ def probe_body(sts: Obj) -> Obj:
     return new
 
 
-def verdict(state: Obj, stored: bool, probe: Optional[Obj]) -> Obj:
+def release_default(git_version: Optional[str]) -> Optional[bool]:
+    """MaxUnavailableStatefulSet's default in the release `git_version` (/version): off up to
+    1.34, on in 1.35.0-1.35.3, off from 1.35.4 and in 1.36, on from 1.37 (pkg/features/
+    kube_features.go; kubectl_sts_sandbox/versions.py cites the pull requests). None when the
+    version cannot be read."""
+    import re
+    found = re.match(r"v?1\.(\d+)(?:\.(\d+))?", git_version or "")
+    if not found:
+        return None
+    minor, patch = int(found.group(1)), int(found.group(2) or 0)
+    if minor == 35:
+        return patch < 4
+    return minor >= 37
+
+
+def verdict(state: Obj, stored: bool, probe: Optional[Obj],
+            default: Optional[bool] = None, version: str = "") -> Obj:
     """Whether maxUnavailable is honoured: {"honoured": True/False/None, "why": str}.
     `stored`: the set as read carries the field; `probe`: {"kept": bool} from the dry-run
     update (its answer carries the field), {"error": str} when it could not be sent, or None
-    when not asked."""
+    when not asked; `default`: the gate's default in the server's release `version`
+    (release_default), the guess where no dry run tells."""
     if state["strategy"] != "RollingUpdate":
         return {"honoured": None, "why": "%s: maxUnavailable does not apply" % state["strategy"]}
     if probe is not None and "kept" in probe:
@@ -61,6 +78,10 @@ def verdict(state: Obj, stored: bool, probe: Optional[Obj]) -> Obj:
         return {"honoured": False, "why": "the API server did not default it "
                 "(MaxUnavailableStatefulSet off): the controller replaces one ordinal at a time"}
     reason = (probe or {}).get("error") or "not asked"
+    if default:
+        return {"honoured": True, "why": "the set carries it and %s turns "
+                "MaxUnavailableStatefulSet on by default (no dry-run update confirmed it: %s; "
+                "%s)" % (version, reason, CONTROLLER_CAVEAT)}
     return {"honoured": None, "why": "unknown: the dry-run update that tells could not be made "
             "(%s)" % reason}
 
