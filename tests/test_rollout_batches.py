@@ -255,3 +255,55 @@ def test_batch_refused_by_a_pdb(old):
     sts = apps.read_namespaced_stateful_set("web", ns).to_dict()
     assert sts["spec"]["update_strategy"]["rolling_update"]["partition"] == 4
     assert all(p.metadata.deletion_timestamp is None for p in _pods(core, ns).values())
+
+
+STATUS = [
+    ("1.37, field set", builders.statefulset(max_unavailable=2), {"gitVersion": "v1.37.0"},
+     " (honoured)"),
+    ("1.36, field absent", builders.statefulset(partition=0), {"gitVersion": "v1.36.0"},
+     " (not honoured: MaxUnavailableStatefulSet off, one pod at a time)"),
+    ("1.36, field set", builders.statefulset(max_unavailable=2), {"gitVersion": "v1.36.0"},
+     " (honoured: unknown, MaxUnavailableStatefulSet off by default in this release)"),
+    ("OnDelete", builders.statefulset(strategy="OnDelete"), {"gitVersion": "v1.37.0"}, ""),
+]
+
+
+@pytest.mark.parametrize("name,sts,version,words", STATUS, ids=[s[0] for s in STATUS])
+def test_status_words(name, sts, version, words):
+    from kubectl_sts.core.rollout.batches import status_honours, status_words
+    assert status_words(status_honours(sts, version)) == words
+
+
+def test_status_says_honoured(cli, apps, core, namespace):
+    create_settled(apps, core, namespace, replicas=2, max_unavailable=2)
+    code, out, err = cli("status", "web")
+    assert code == 0, err
+    assert "Update strategy: RollingUpdate, partition 0, maxUnavailable 2 (honoured)" in \
+        out.splitlines()
+
+
+def test_the_dry_run_update_tells_where_the_release_default_does_not(capsys):
+    """1.36 with MaxUnavailableStatefulSet turned on: status (which only reads) cannot tell;
+    `--step` asks the API server with a dry-run update and steps two ordinals at once."""
+    from kubernetes import client
+    from kubectl_sts.cli.app import main
+    with own_sandbox(kubernetes_version="1.36",
+                     feature_gates={"MaxUnavailableStatefulSet": True}) as (sb, api):
+        apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
+
+        def run(*args):
+            capsys.readouterr()
+            code = main(["--kubeconfig", sb.kubeconfig, "-n", "default"] + list(args))
+            out, err = capsys.readouterr()
+            return code, out, err
+        create_settled(apps, core, "default", replicas=3, max_unavailable=2,
+                       pod_management="Parallel")
+        code, out, _ = run("status", "web")
+        assert "maxUnavailable 2 (honoured: unknown, MaxUnavailableStatefulSet off by " \
+            "default in this release)" in out
+        assert run("rollout", "web", "--image", "app=" + NEW)[0] == 0
+        code, out, err = run("rollout", "web", "--step")
+        assert code == 0, err
+        assert "partition 3 -> 1: updating web-2, web-1" in out
+        sts = apps.read_namespaced_stateful_set("web", "default").to_dict()
+        assert sts["spec"]["update_strategy"]["rolling_update"]["partition"] == 1

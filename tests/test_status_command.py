@@ -88,7 +88,7 @@ def test_healthy_set(capsys, kubeconfig, apps, core, namespace):
     assert lines[1] == "Replicas:        2 desired | 2 ready | 2 available | 2 updated | 2 current"
     assert lines[2].startswith("Revision:        web-") and lines[2].endswith("(up to date)")
     assert lines[3] == "Update strategy: RollingUpdate, partition 0" + (
-        ", maxUnavailable 1" if max_unavailable_by_default(apps.api_client) else "")
+        ", maxUnavailable 1 (honoured)" if max_unavailable_by_default(apps.api_client) else "")
     assert lines[4] == "Pod management:  OrderedReady   minReadySeconds: 0   ordinals start: 0"
     assert lines[5] == "Service:         web (headless)"
     assert lines[6] == "PVC retention:   whenDeleted=Retain, whenScaled=Retain"
@@ -144,7 +144,7 @@ def test_rollout_with_a_partition(capsys, kubeconfig, apps, core, namespace):
     assert ("Revisions:       current %s, update %s (rollout in progress: 1 of 3 updated)"
             % (old_revision, new_revision)) in out.splitlines()
     assert "Update strategy: RollingUpdate, partition 2" + (
-        ", maxUnavailable 1" if max_unavailable_by_default(apps.api_client) else "") \
+        ", maxUnavailable 1 (honoured)" if max_unavailable_by_default(apps.api_client) else "") \
         in out.splitlines()
     rows, table = table_rows(out)
     assert [line.split()[0] for line in table[1:]] == ["web-0", "web-1", "---", "web-2"]

@@ -150,6 +150,8 @@ def read_view(conn: "Connection", namespace: str, name: str, domain: str,
         cache.store(entry, now_on)
     view = build_view(sts, pods, claims, service, events, now_utc(), domain, wide,
                       sorted(set(unreadable + more)), diagnosis)
+    from ..core.rollout.batches import status_honours    # maxUnavailable honoured (issue 29)
+    view["maxUnavailableHonoured"] = status_honours(sts, results[2])
     # another kubectl-sts operation on the set (commands/locking.py): who, doing what
     view["lock"] = holder_of(lease, time.time()) if lease_read and lease else None
     return view

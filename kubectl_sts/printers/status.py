@@ -23,6 +23,7 @@ def summary_line(view: View) -> str:
 
 
 def render_view(view: View, wide: bool = False) -> str:
+    from ..core.rollout.batches import status_words
     """The text view of one StatefulSet: its settings, the ordinal table, then what needs a
     look (a stuck rollout, leaving pods, orphaned claims, warnings, what was not readable).
     Under --no-headers its tables have no header row (printers/table.py)."""
@@ -43,7 +44,8 @@ def render_view(view: View, wide: bool = False) -> str:
     if strat["type"] == "RollingUpdate":
         strategy += ", partition %d" % (strat["partition"] or 0)
         if strat["maxUnavailable"] is not None:
-            strategy += ", maxUnavailable %s" % strat["maxUnavailable"]
+            strategy += ", maxUnavailable %s" % strat["maxUnavailable"] + status_words(
+                view.get("maxUnavailableHonoured"))
     else:
         strategy += " (pods update only when deleted)"
     lines.append("Update strategy: %s" % strategy)

@@ -155,3 +155,27 @@ def pdb_refusal(pdbs: List[Obj], victims: List[Obj]) -> Optional[str]:
                    "%d of its pods (%s) together" % (name, allowed, len(counted[name]),
                                                       ", ".join(counted[name]))
     return None
+
+
+def status_honours(sts: Obj, version: Optional[Obj]) -> Optional[Obj]:
+    """What `status` says of maxUnavailable (it only reads: no dry-run update): the verdict
+    from the set as read and the release's default (`version`, the /version answer), or
+    None for a set whose strategy is not RollingUpdate."""
+    from .state import rollout_state
+    state = rollout_state(sts)
+    if state["strategy"] != "RollingUpdate":
+        return None
+    git = str((version or {}).get("gitVersion") or "")
+    return verdict(state, stored_uses_field(sts), None,
+                   release_default(git) if git else None, git)
+
+
+def status_words(result: Optional[Obj]) -> str:
+    """The words after `maxUnavailable N` on status's strategy line."""
+    if not result:
+        return ""
+    if result["honoured"] is True:
+        return " (honoured)"
+    if result["honoured"] is False:
+        return " (not honoured: MaxUnavailableStatefulSet off, one pod at a time)"
+    return " (honoured: unknown, MaxUnavailableStatefulSet off by default in this release)"
