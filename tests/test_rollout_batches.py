@@ -139,28 +139,40 @@ def _at(pod, revision):
             c.type == "Ready" and c.status == "True" for c in pod.status.conditions or [])
 
 
+def _staged_plan(run, apps, core, ns):
+    """A settled Parallel set of 4 with maxUnavailable 2, a change staged: the plan's output."""
+    create_settled(apps, core, ns, replicas=4, max_unavailable=2, pod_management="Parallel")
+    assert run("rollout", "web", "--image", "app=" + NEW)[0] == 0
+    code, out, err = run("rollout", "web")
+    assert code == 0, err
+    return out
+
+
+def _first_batch(run, apps, core, ns, *flags):
+    """Step a 4-replica set from partition 4: web-3 and web-2 together, the partition written
+    2, and the gate waited for the whole batch (both Ready at the update revision when the
+    command ended, web-1 and web-0 untouched). Returns (stdout, the update revision)."""
+    code, out, err = run("rollout", "web", *flags)
+    assert code == 0, err
+    assert "partition 4 -> 2: updating web-3, web-2" in out
+    sts = apps.read_namespaced_stateful_set("web", ns).to_dict()
+    assert sts["spec"]["update_strategy"]["rolling_update"]["partition"] == 2
+    update = sts["status"]["update_revision"]
+    pods = _pods(core, ns)
+    assert _at(pods["web-3"], update) and _at(pods["web-2"], update)
+    assert not _at(pods["web-1"], update) and not _at(pods["web-0"], update)
+    return out, update
+
+
 def test_honoured_max_unavailable_steps_two_ordinals_and_waits_for_both(cli, apps, core,
                                                                         namespace):
-    create_settled(apps, core, namespace, replicas=4, max_unavailable=2,
-                   pod_management="Parallel")
-    assert cli("rollout", "web", "--image", "app=" + NEW)[0] == 0
-    code, out, err = cli("rollout", "web")
-    assert code == 0, err
+    out = _staged_plan(cli, apps, core, namespace)
     assert "maxUnavailable:   2 (honoured: the set carries it and v1.37.0 turns " \
         "MaxUnavailableStatefulSet on by default" in out
     assert "Steps (batches of 2 ordinals" in out
     assert "partition 2: updates web-3, web-2" in out and \
         "partition 0: updates web-1, web-0" in out
-    code, out, err = cli("rollout", "web", "--step")
-    assert code == 0, err
-    assert "partition 4 -> 2: updating web-3, web-2" in out
-    sts = apps.read_namespaced_stateful_set("web", namespace).to_dict()
-    assert sts["spec"]["update_strategy"]["rolling_update"]["partition"] == 2
-    update = sts["status"]["update_revision"]
-    pods = _pods(core, namespace)
-    # the gate waited for the whole batch: both Ready at the update revision before it ended
-    assert _at(pods["web-3"], update) and _at(pods["web-2"], update)
-    assert not _at(pods["web-1"], update) and not _at(pods["web-0"], update)
+    out, update = _first_batch(cli, apps, core, namespace, "--step")
     code, out, err = cli("rollout", "web", "--step")
     assert code == 0, err
     assert "partition 2 -> 0: updating web-1, web-0" in out
@@ -168,15 +180,21 @@ def test_honoured_max_unavailable_steps_two_ordinals_and_waits_for_both(cli, app
     assert all(_at(pods["web-%d" % o], update) for o in range(4))
 
 
+def _batch_refused(run, apps, ns, exit_code, words, partition):
+    """Stage a change, then `--step --batch 2`: refused with `exit_code` and `words` on
+    stderr, the partition left at `partition` (nothing written)."""
+    assert run("rollout", "web", "--image", "app=" + NEW)[0] == 0
+    code, out, err = run("rollout", "web", "--step", "--batch", "2")
+    assert code == exit_code and words in err, (code, err)
+    assert len(err.strip().splitlines()) == 1
+    sts = apps.read_namespaced_stateful_set("web", ns).to_dict()
+    assert sts["spec"]["update_strategy"]["rolling_update"]["partition"] == partition
+
+
 def test_batch_refused_where_the_server_honours_max_unavailable(cli, apps, core, namespace):
     create_settled(apps, core, namespace, replicas=3, pod_management="Parallel")
-    assert cli("rollout", "web", "--image", "app=" + NEW)[0] == 0
-    code, out, err = cli("rollout", "web", "--step", "--batch", "2")
-    assert code == 2
-    assert "the server honours maxUnavailable: set spec.updateStrategy.rollingUpdate." \
-        "maxUnavailable to 2" in err
-    sts = apps.read_namespaced_stateful_set("web", namespace).to_dict()
-    assert sts["spec"]["update_strategy"]["rolling_update"]["partition"] == 3
+    _batch_refused(cli, apps, namespace, 2, "error: the server honours maxUnavailable: set "
+                   "spec.updateStrategy.rollingUpdate.maxUnavailable to 2", 3)
 
 
 @pytest.fixture(scope="module")
@@ -209,35 +227,19 @@ def old(old_cluster, capsys):
 
 def test_not_honoured_plan_says_so_and_batch_deletes_two_pods_together(old):
     run, apps, core, _, ns = old
-    create_settled(apps, core, ns, replicas=4, max_unavailable=2, pod_management="Parallel")
-    assert run("rollout", "web", "--image", "app=" + NEW)[0] == 0
-    code, out, err = run("rollout", "web")
-    assert code == 0, err
+    out = _staged_plan(run, apps, core, ns)
     assert "maxUnavailable:   <unset> (not honoured: the API server did not default it " \
         "(MaxUnavailableStatefulSet off)" in out
     assert "Steps (one ordinal each):" in out
-    code, out, err = run("rollout", "web", "--step", "--batch", "2")
-    assert code == 0, err
-    assert "partition 4 -> 2: updating web-3, web-2" in out
+    out, _ = _first_batch(run, apps, core, ns, "--step", "--batch", "2")
     assert "deleted web-3, web-2 together (--batch 2)" in out
-    sts = apps.read_namespaced_stateful_set("web", ns).to_dict()
-    assert sts["spec"]["update_strategy"]["rolling_update"]["partition"] == 2
-    update = sts["status"]["update_revision"]
-    pods = _pods(core, ns)
-    assert _at(pods["web-3"], update) and _at(pods["web-2"], update)
-    assert not _at(pods["web-1"], update)
 
 
 def test_batch_refused_under_ordered_ready(old):
     run, apps, core, _, ns = old
     create_settled(apps, core, ns, replicas=3)
-    assert run("rollout", "web", "--image", "app=" + NEW)[0] == 0
-    code, out, err = run("rollout", "web", "--step", "--batch", "2")
-    assert code == 2
-    assert err.strip().splitlines()[-1].startswith(
-        "error: --batch deletes pods together, which podManagementPolicy OrderedReady forbids")
-    sts = apps.read_namespaced_stateful_set("web", ns).to_dict()
-    assert sts["spec"]["update_strategy"]["rolling_update"]["partition"] == 3
+    _batch_refused(run, apps, ns, 2, "error: --batch deletes pods together, which "
+                   "podManagementPolicy OrderedReady forbids", 3)
 
 
 def test_batch_refused_by_a_pdb(old):
@@ -247,13 +249,9 @@ def test_batch_refused_by_a_pdb(old):
     wait_for(policy.list_namespaced_pod_disruption_budget,
              lambda items: ((items.get("web") or {}).get("status") or {}).get(
                  "disruptionsAllowed") == 1, namespace=ns)
-    assert run("rollout", "web", "--image", "app=" + NEW)[0] == 0
-    code, out, err = run("rollout", "web", "--step", "--batch", "2")
-    assert code == 11
-    assert "PodDisruptionBudget web allows 1 disruption(s) now; --batch would delete 2 of " \
-        "its pods (web-3, web-2) together; the partition stays at 4" in err
-    sts = apps.read_namespaced_stateful_set("web", ns).to_dict()
-    assert sts["spec"]["update_strategy"]["rolling_update"]["partition"] == 4
+    _batch_refused(run, apps, ns, 11, "PodDisruptionBudget web allows 1 disruption(s) now; "
+                   "--batch would delete 2 of its pods (web-3, web-2) together; the partition "
+                   "stays at 4", 4)
     assert all(p.metadata.deletion_timestamp is None for p in _pods(core, ns).values())
 
 

@@ -210,7 +210,9 @@ def _operation(options: RolloutOptions) -> str:
                                   ("--patch", options.patch_file), ("--hold", options.hold),
                                   ("--step", options.step is not None),
                                   ("--to %s" % options.to, options.to is not None),
-                                  ("--all", options.all_), ("--undo", options.undo)) if on]
+                                  ("--all", options.all_), ("--undo", options.undo),
+                                  ("--batch %s" % options.batch, options.batch is not None))
+            if on]
     return "rollout %s %s" % (options.name, " ".join(what))
 
 

@@ -60,10 +60,11 @@ def delete_batch(run: Rollout, sts: Obj, pods: List[Obj], new_partition: int) ->
         except (NotFound, Conflict):
             continue                      # the controller was first: it is being replaced
         deleted.append(pod)
-    if deleted:
+    if victims:
+        # the batch as one: a pod the controller got to first is being replaced all the same
         click.echo("%sdeleted %s together (--batch %d)" % (
             "dry-run (server): " if run.dry_run == "server" else "",
-            ", ".join(p["metadata"]["name"] for p in deleted), len(victims)))
+            ", ".join(p["metadata"]["name"] for p in victims), len(victims)))
     if run.dry_run == "none":
         for pod in deleted:
             run.wait_gone(pod)
