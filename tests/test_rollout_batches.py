@@ -305,3 +305,25 @@ def test_the_dry_run_update_tells_where_the_release_default_does_not(capsys):
         assert "partition 3 -> 1: updating web-2, web-1" in out
         sts = apps.read_namespaced_stateful_set("web", "default").to_dict()
         assert sts["spec"]["update_strategy"]["rolling_update"]["partition"] == 1
+
+
+@pytest.mark.parametrize("version,line", [
+    ("1.35", "partition 3 -> 1: updating web-2, web-1"),      # v1.35.0: the gate on
+    ("1.36", "partition 3 -> 2: updating web-2"),             # off (#137904)
+    ("1.37", "partition 3 -> 1: updating web-2, web-1"),      # on again (#139466)
+])
+def test_a_step_follows_the_release_played(version, line, capsys):
+    """`maxUnavailable: 2` as each release's API server and controller treat it: a step is
+    the batch the controller will replace together, or one ordinal where the field is
+    dropped (1.36: strategy.go dropStatefulSetDisabledFields)."""
+    from kubernetes import client
+    from kubectl_sts.cli.app import main
+    with own_sandbox(kubernetes_version=version) as (sb, api):
+        apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
+        create_settled(apps, core, "default", replicas=3, max_unavailable=2,
+                       pod_management="Parallel")
+        args = ["--kubeconfig", sb.kubeconfig, "-n", "default", "rollout", "web"]
+        assert main(args + ["--image", "app=" + NEW]) == 0
+        capsys.readouterr()
+        assert main(args + ["--step"]) == 0
+        assert line in capsys.readouterr().out.splitlines()
