@@ -16,6 +16,9 @@ def advance(run: Rollout, step: int, to: Optional[int], all_: bool, single: bool
     from ...core.rollout import plan_partitions, rollout_state, step_line, step_target
     sts = run.read()
     state = rollout_state(sts)
+    if run.ordering and state["strategy"] == "RollingUpdate":
+        from ...core.rollout.order import rolling_refusal
+        raise UsageError(rolling_refusal(run.name, run.ordering["flags"]))
     if state["strategy"] != "RollingUpdate":
         if to is not None:
             raise UsageError("error: %s uses OnDelete: partitions do not apply, so --to has "
