@@ -100,6 +100,14 @@ def test_reconcile_leader(was, now, outdated, expected):
     assert reconcile_leader(was, now, outdated, "web") == expected
 
 
+@pytest.mark.parametrize("now,finished,expected", [
+    (2, [2], "the leader moved: web-2 (was web-1) is already restarted"),
+    (3, [2], "the leader moved: web-3 (was web-1) is not among those to restart"),
+])
+def test_reconcile_leader_in_a_restart(now, finished, expected):
+    assert reconcile_leader(1, now, [0, 1], "web", "restarted", finished) == (now, expected)
+
+
 def _state(strategy, saved=None):
     return {"name": "web", "strategy": strategy, "saved": saved, "updateRevision": "r2"}
 
@@ -324,3 +332,88 @@ def test_an_order_out_of_range_is_refused_after_reading(apps, namespace, sandbox
     assert code == EXIT_USAGE
     assert "error: --order 2,0,3: ordinal 3 is outside the range of web (0..2)" in err
     assert deleted(sandbox, namespace, since) == []
+
+
+# -- restart ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("desc", "desc"), ("asc", "asc"), ("2,0,1", [2, 0, 1]),
+])
+def test_restart_parse_order(text, expected):
+    from kubectl_sts.core.restart import parse_order
+    assert parse_order(text) == expected
+
+
+def test_restart_plan_in_an_order_of_ordinals():
+    from builders import pod
+    from kubectl_sts.core.restart import PlanError, leader_last, plan
+    sts_obj = statefulset(replicas=3, claims=())
+    pods = [pod(i) for i in range(3)]
+    rows = plan(sts_obj, pods, [], order=[1, 2, 0])["pods"]
+    assert [r["pod"] for r in rows] == ["web-1", "web-2", "web-0"]
+    assert [r["pod"] for r in leader_last(rows, 2)] == ["web-1", "web-0", "web-2"]
+    with pytest.raises(PlanError) as err:
+        plan(sts_obj, pods, [], order=[1, 2])
+    assert str(err.value) == "--order 1,2 does not name web-0, which needs to restart (name " \
+                             "every ordinal to restart, each once)"
+
+
+def test_restart_follows_order(apps, namespace, sandbox, sts):
+    ondelete_set(apps, namespace, strategy="RollingUpdate", change=False)
+    since = len(sandbox.request_log)
+    code, out, err = sts("restart", "web", "--order", "1,0,2", "--yes")
+    assert code == 0, (out, err)
+    assert "Order: web-1, web-0, web-2" in out
+    assert deleted(sandbox, namespace, since, verb="POST") == ["web-1", "web-0", "web-2"]
+
+
+def test_restart_leader_last_asks_again(apps, namespace, sandbox, sts,
+                                                           tmp_path):
+    ondelete_set(apps, namespace, strategy="RollingUpdate", change=False)
+    command, runs = leader_script(tmp_path, "web-2", "web-1")
+    since = len(sandbox.request_log)
+    code, out, err = sts("restart", "web", "--leader-last", command, "--yes")
+    assert code == 0, (out, err)
+    assert "Order: web-1, web-0, web-2 (leader last: web-2" in out
+    # asked again before web-2's turn: the leader moved to web-1, restarted already
+    assert "the leader moved: web-1 (was web-2) is already restarted" in out
+    assert deleted(sandbox, namespace, since, verb="POST") == ["web-1", "web-0", "web-2"]
+    assert runs.read_text().strip() == "2"
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--order", "2,x"], 'invalid argument "2,x" for "--order" flag: strconv.Atoi: parsing '
+                         '"x": invalid syntax (or desc, asc)'),
+    (["--order", "1,1,0"], "ordinal 1 is named twice"),
+    (["--order", "1,0", "--ordinals", "1"], "--order 1,0 and --ordinals cannot be used together"),
+    (["--leader-last", "a", "--leader-exec", "b"], "choose one of --leader-last, --leader-exec"),
+    (["--container", "app"], "--container only applies to --leader-exec"),
+])
+def test_restart_bad_order_flags(sts, sandbox, args, message):
+    since = len(sandbox.request_log)
+    code, out, err = sts("restart", "web", *args)
+    assert code == EXIT_USAGE and message in err, err
+    assert sandbox.request_log[since:] == []
+
+
+def test_restart_order_out_of_range(apps, namespace, sandbox, sts):
+    ondelete_set(apps, namespace, strategy="RollingUpdate", change=False)
+    since = len(sandbox.request_log)
+    code, out, err = sts("restart", "web", "--order", "2,1,0,3", "--yes")
+    assert code == EXIT_USAGE
+    assert "error: --order 2,1,0,3: ordinal 3 is outside the range of web (0..2)" in err
+    assert deleted(sandbox, namespace, since, verb="POST") == []
+
+
+def test_restart_leader_that_moved_to_one_left_goes_last(apps, namespace, sandbox, sts,
+                                                        tmp_path):
+    """--ordinals 2,1 with the leader web-2: web-1 first; at web-2's turn the leader is
+    web-0, which this run does not restart: web-2 goes on, and the output says so."""
+    ondelete_set(apps, namespace, strategy="RollingUpdate", change=False)
+    command, runs = leader_script(tmp_path, "web-2", "web-0")
+    since = len(sandbox.request_log)
+    code, out, err = sts("restart", "web", "--ordinals", "2,1", "--leader-last", command,
+                         "--yes")
+    assert code == 0, (out, err)
+    assert "the leader moved: web-0 (was web-2) is not among those to restart" in out
+    assert deleted(sandbox, namespace, since, verb="POST") == ["web-1", "web-2"]

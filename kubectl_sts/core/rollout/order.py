@@ -53,7 +53,7 @@ def outdated(state: Obj, pods: Iterable[Obj]) -> List[int]:
 
 
 def order_problem(order: Sequence[int], in_range: Sequence[int],
-                  outdated: Iterable[int], name: str) -> Optional[str]:
+                  outdated: Iterable[int], name: str, verb: str = "update") -> Optional[str]:
     """Why `order` cannot drive this set (read): an ordinal outside the set's range, or an
     ordinal to update that it does not name. None: it can."""
     outside = [o for o in order if o not in in_range]
@@ -63,10 +63,10 @@ def order_problem(order: Sequence[int], in_range: Sequence[int],
             "%d..%d" % (in_range[0], in_range[-1]) if in_range else "no ordinals")
     missing = sorted(set(outdated) - set(order), reverse=True)
     if missing:
-        return "--order %s does not name %s, which %s to update (name every ordinal to " \
-               "update, each once)" % (",".join(map(str, order)),
-                                       ", ".join("%s-%d" % (name, o) for o in missing),
-                                       "needs" if len(missing) == 1 else "need")
+        return "--order %s does not name %s, which %s to %s (name every ordinal to " \
+               "%s, each once)" % (",".join(map(str, order)),
+                                   ", ".join("%s-%d" % (name, o) for o in missing),
+                                   "needs" if len(missing) == 1 else "need", verb, verb)
     return None
 
 
@@ -107,7 +107,8 @@ def leader_ordinal(output: str, name: str, pod_names: Iterable[str]) -> int:
 
 
 def reconcile_leader(was: Optional[int], now: int, outdated: Iterable[int],
-                     name: str) -> Tuple[int, Optional[str]]:
+                     name: str, done: str = "updated",
+                     finished: Optional[Iterable[int]] = None) -> Tuple[int, Optional[str]]:
     """The leader asked again (at its turn, or when a run resumes): the leader to keep last
     and the line that says it moved (None: it did not)."""
     if was is None or was == now:
@@ -115,8 +116,11 @@ def reconcile_leader(was: Optional[int], now: int, outdated: Iterable[int],
     if now in set(outdated):
         return now, "the leader moved: %s-%d (was %s-%d) goes last among those left" % (
             name, now, name, was)
-    return now, "the leader moved: %s-%d (was %s-%d) is already updated" % (name, now, name,
-                                                                           was)
+    if finished is not None and now not in set(finished):
+        return now, "the leader moved: %s-%d (was %s-%d) is not among those to %s" % (
+            name, now, name, was, {"updated": "update", "restarted": "restart"}.get(done, done))
+    return now, "the leader moved: %s-%d (was %s-%d) is already %s" % (name, now, name, was,
+                                                                      done)
 
 
 def rolling_refusal(name: str, flags: Sequence[str]) -> str:
