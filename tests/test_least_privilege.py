@@ -84,6 +84,19 @@ def staged(sb, api, namespace):
     admin(sb, namespace, "rollout", "web", "--image", "app=nginx:1.28", "--yes")
 
 
+def staged_ondelete(sb, api, namespace):
+    """An OnDelete set with a new template its pods do not run yet."""
+    create_settled(api[0], api[1], namespace, replicas=2, strategy="OnDelete")
+    api[0].patch_namespaced_stateful_set("web", namespace, {"spec": {"template": {"spec": {
+        "containers": [{"name": "app", "image": "nginx:1.28"}]}}}})
+
+    def observed(items):
+        st = items["web"].get("status") or {}
+        return st.get("observedGeneration", 0) >= items["web"]["metadata"]["generation"] and \
+            st.get("updateRevision") != st.get("currentRevision")
+    wait_for(api[0].list_namespaced_stateful_set, observed, namespace=namespace)
+
+
 def orphaned(sb, api, namespace):
     settled(sb, api, namespace)
     api[0].patch_namespaced_stateful_set_scale("web", namespace, {"spec": {"replicas": 1}})
@@ -104,6 +117,12 @@ CASES = [
     ("rollout --step", "none", staged, ["rollout", "web", "--step", "--settle", "0s"], 0),
     ("rollout --step", "client", staged, ["rollout", "web", "--all"], 0),
     ("rollout --step", "server", staged, ["rollout", "web", "--to", "0"], 0),
+    ("rollout --step --order (OnDelete)", "none", staged_ondelete,
+     ["rollout", "web", "--all", "--order", "0,1", "--settle", "0s"], 0),
+    ("rollout --step --order (OnDelete)", "client", staged_ondelete,
+     ["rollout", "web", "--step", "--order", "0,1"], 0),
+    ("rollout --step --order (OnDelete)", "server", staged_ondelete,
+     ["rollout", "web", "--step", "--order", "0,1"], 0),
     ("rollout --undo", "none", staged, ["rollout", "web", "--undo"], 0),
     ("rollout --undo", "server", staged, ["rollout", "web", "--undo"], 0),
     ("scale", "none", settled, ["scale", "web", "--replicas", "1"], 0),
@@ -118,6 +137,7 @@ CASES = [
     ("resize", "server", settled, ["resize", "web", "--size", "2Gi"], 0),
     ("wait", "none", settled, ["wait", "web", "--timeout", "30s"], 0),
     ("restart", "none", settled, ["restart", "web", "--settle", "0s"], 0),
+    ("restart", "none", settled, ["restart", "web", "--order", "0,1", "--settle", "0s"], 0),
     ("restart", "client", settled, ["restart", "web"], 0),
     ("restart", "server", settled, ["restart", "web"], 0),
     ("repair", "none", settled, ["repair", "web", "--ordinal", "0"], 0),

@@ -111,6 +111,12 @@ def _in_order(run: Rollout, sts: Obj, count: Optional[int]) -> int:
     if asked or (leader and leader_at != saved.get("leaderOrdinal")):
         sts = run.write(sts, lambda fresh: with_order(fresh, order, leader, leader_at),
                         "record the order on %s" % run.name)
+    if run.dry_run == "server":            # the first delete, sent with dryRun=All
+        first = next_ordinal(order, in_range, leader_at, outdated)
+        if first is not None:
+            run.delete_pod(pods_by_ordinal(run.name, pods)[first])
+            click.echo("dry-run (server): delete of pod %s-%d accepted" % (run.name, first))
+        return 0
     run.watch(sts)
     done, fresh_answer = 0, True
     updated: List[str] = []
@@ -145,8 +151,6 @@ def _in_order(run: Rollout, sts: Obj, count: Optional[int]) -> int:
         click.echo("deleted pod %s (revision %s; %d of %d in order%s)" % (
             name, victim["metadata"]["labels"].get(REVISION_LABEL), position, len(in_range)
             if order is None else len(order), ", the leader" if nxt == leader_at else ""))
-        if run.dry_run == "server":
-            return 0
         run.wait_gone(victim)
         sequence = arranged(order, in_range, leader_at)
         gate(run, nxt - state["start"], ordinals=sequence[:sequence.index(nxt) + 1])
