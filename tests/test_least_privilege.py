@@ -297,3 +297,30 @@ def test_without_leases_a_refused_command_says_only_the_refusal(sb, api, tmp_pat
     assert code == 0, err
     warnings = [line for line in err.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 1 and "no lock is held" in warnings[0], err
+
+
+def test_leader_exec_needs_pods_exec_and_is_refused_before_it_runs(sb, api, tmp_path, capsys,
+                                                                    monkeypatch):
+    """--leader-exec (issue 29): pods/exec is asked for with the writes, before the leader
+    command runs in a pod (the exec itself, client/podexec.py, replaced at its seam)."""
+    from kubectl_sts.client import podexec
+    calls = []
+
+    def fake(conn, ns, pod, container, argv, timeout):
+        calls.append(pod)
+        return 0, "web-1\n"
+    monkeypatch.setattr(podexec, "exec_in_pod", fake)
+    namespace = "lp-" + uuid.uuid4().hex[:8]
+    api[1].create_namespace({"metadata": {"name": namespace}})
+    staged_ondelete(sb, api, namespace)
+    runner = Runner(sb, api, namespace, tmp_path, capsys,
+                    ["rollout", "web", "--all", "--leader-exec", "who-leads", "--settle", "0s"],
+                    "none")
+    rules = rules_for("rollout --step --leader-exec (OnDelete)")
+    fewer = tuple(r for r in rules if "pods/exec" not in r.resources)
+    code, out, err, log = runner.run(fewer)
+    assert code == 4 and "pods/exec" in err and calls == [], (out, err)
+    assert not _writes(log)
+    code, out, err, log = runner.run(rules)
+    assert code == 0, (out, err)
+    assert calls == ["web-0", "web-0"] and "(leader last: web-1)" in out

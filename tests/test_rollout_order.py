@@ -417,3 +417,22 @@ def test_restart_leader_that_moved_to_one_left_goes_last(apps, namespace, sandbo
     assert code == 0, (out, err)
     assert "the leader moved: web-0 (was web-2) is not among those to restart" in out
     assert deleted(sandbox, namespace, since, verb="POST") == ["web-1", "web-2"]
+
+
+def test_dry_runs_show_the_order(apps, namespace, sandbox, sts):
+    ondelete_set(apps, namespace)
+    code, out, err = sts("rollout", "web")
+    assert "Order: web-2, web-1, web-0 (highest ordinal first)" in out
+    since = len(sandbox.request_log)
+    code, out, err = sts("rollout", "web", "--all", "--order", "1,2,0", "--dry-run=client")
+    assert code == 0, (out, err)
+    assert "in this order: web-1, web-2, web-0" in out
+    assert "dry-run (client): would record the order on web" in out
+    assert "dry-run (client): would delete pod web-1" in out
+    assert [e for e in sandbox.request_log[since:] if e["method"] != "GET"] == []
+    code, out, err = sts("rollout", "web", "--step", "--order", "1,2,0", "--dry-run=server")
+    assert code == 0, (out, err)
+    assert "dry-run (server): record the order on web accepted" in out
+    assert "dry-run (server): delete of pod web-1 accepted" in out
+    assert STATE_ANNOTATION not in (json.loads(apps.read_namespaced_stateful_set(
+        "web", namespace, _preload_content=False).data)["metadata"].get("annotations") or {})

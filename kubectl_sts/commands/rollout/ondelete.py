@@ -60,7 +60,7 @@ def _recorded(sts: Obj) -> Obj:
 def _in_order(run: Rollout, sts: Obj, count: Optional[int]) -> int:
     """The run in an order of its own: --order, the leader last, or those an earlier run
     recorded on the set."""
-    from ...core.rollout import rollout_state
+    from ...core.rollout import STATE_ANNOTATION, rollout_state
     from ...core.rollout.order import (arranged, next_ordinal, order_problem,
                                        reconcile_leader, with_order)
     from ...k8s.statefulset import REVISION_LABEL, ordinals, pods_by_ordinal
@@ -105,6 +105,9 @@ def _in_order(run: Rollout, sts: Obj, count: Optional[int]) -> int:
                                                                             leader_at)))
     if run.dry_run == "client":
         first = next_ordinal(order, in_range, leader_at, outdated)
+        if asked:
+            click.echo("dry-run (client): would record the order on %s (annotation %s)"
+                       % (run.name, STATE_ANNOTATION))
         click.echo("dry-run (client): would delete pod %s-%d" % (run.name, first)
                    if first is not None else "nothing to update")
         return 0
