@@ -8,7 +8,6 @@ import pytest
 
 from builders import statefulset
 from helpers import sts_settled, wait_for
-from kubectl_sts.cli.app import main
 from kubectl_sts.core.rollout import STATE_ANNOTATION
 from kubectl_sts.core.rollout.order import (OrderError, arranged, leader_ordinal, next_ordinal,
                                             order_problem, parse_order, plan_lines,
@@ -141,13 +140,9 @@ def test_the_order_is_recorded_for_the_update_revision():
 # -- on the sandbox ---------------------------------------------------------------------------
 
 @pytest.fixture
-def sts(kubeconfig, namespace, capsys):
-    def run(*args):
-        capsys.readouterr()
-        code = main(["--kubeconfig", kubeconfig, "-n", namespace] + list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-    return run
+def sts(cli):
+    """`kubectl sts ARGS...` in-process (conftest's cli): (exit code, stdout, stderr)."""
+    return cli
 
 
 def ondelete_set(apps, namespace, replicas=3, strategy="OnDelete", change=True):
@@ -311,16 +306,25 @@ def test_rolling_update_refuses_and_names_the_ondelete_route(apps, namespace, sa
 
 
 @pytest.mark.parametrize("args,message", [
-    (["--step", "--order", "2,x"], 'invalid argument "2,x" for "--order" flag'),
-    (["--step", "--order", "1,1"], "ordinal 1 is named twice"),
-    (["--order", "1,0"], "--order only applies to --step and --all"),
-    (["--step", "--leader-last", "a", "--leader-exec", "b"],
+    (["rollout", "--step", "--order", "2,x"], 'invalid argument "2,x" for "--order" flag'),
+    (["rollout", "--step", "--order", "1,1"], "ordinal 1 is named twice"),
+    (["rollout", "--order", "1,0"], "--order only applies to --step and --all"),
+    (["rollout", "--step", "--leader-last", "a", "--leader-exec", "b"],
      "choose one of --leader-last, --leader-exec"),
-    (["--step", "--leader-pod", "web-0"], "--leader-pod only applies to --leader-exec"),
+    (["rollout", "--step", "--leader-pod", "web-0"],
+     "--leader-pod only applies to --leader-exec"),
+    (["restart", "--order", "2,x"], 'invalid argument "2,x" for "--order" flag: strconv.Atoi: '
+                                    'parsing "x": invalid syntax (or desc, asc)'),
+    (["restart", "--order", "1,1,0"], "ordinal 1 is named twice"),
+    (["restart", "--order", "1,0", "--ordinals", "1"],
+     "--order 1,0 and --ordinals cannot be used together"),
+    (["restart", "--leader-last", "a", "--leader-exec", "b"],
+     "choose one of --leader-last, --leader-exec"),
+    (["restart", "--container", "app"], "--container only applies to --leader-exec"),
 ])
 def test_bad_order_flags_are_usage_errors_before_any_request(sts, args, message, sandbox):
     since = len(sandbox.request_log)
-    code, out, err = sts("rollout", "web", *args)
+    code, out, err = sts(args[0], "web", *args[1:])
     assert code == EXIT_USAGE and message in err, err
     assert sandbox.request_log[since:] == []
 
@@ -379,21 +383,6 @@ def test_restart_leader_last_asks_again(apps, namespace, sandbox, sts,
     assert "the leader moved: web-1 (was web-2) is already restarted" in out
     assert deleted(sandbox, namespace, since, verb="POST") == ["web-1", "web-0", "web-2"]
     assert runs.read_text().strip() == "2"
-
-
-@pytest.mark.parametrize("args,message", [
-    (["--order", "2,x"], 'invalid argument "2,x" for "--order" flag: strconv.Atoi: parsing '
-                         '"x": invalid syntax (or desc, asc)'),
-    (["--order", "1,1,0"], "ordinal 1 is named twice"),
-    (["--order", "1,0", "--ordinals", "1"], "--order 1,0 and --ordinals cannot be used together"),
-    (["--leader-last", "a", "--leader-exec", "b"], "choose one of --leader-last, --leader-exec"),
-    (["--container", "app"], "--container only applies to --leader-exec"),
-])
-def test_restart_bad_order_flags(sts, sandbox, args, message):
-    since = len(sandbox.request_log)
-    code, out, err = sts("restart", "web", *args)
-    assert code == EXIT_USAGE and message in err, err
-    assert sandbox.request_log[since:] == []
 
 
 def test_restart_order_out_of_range(apps, namespace, sandbox, sts):
