@@ -37,7 +37,7 @@ def test_parse_order(text, expected):
     ("2,-1", 'invalid argument "2,-1" for "--order" flag: ordinal -1 is negative'),
     ("2,0,2", 'invalid argument "2,0,2" for "--order" flag: ordinal 2 is named twice'),
     ("99999999999", 'invalid argument "99999999999" for "--order" flag: strconv.Atoi: '
-                    'parsing "99999999999": invalid syntax'),
+                    'parsing "99999999999": value out of range'),
 ])
 def test_parse_order_refuses_in_pflags_words(text, message):
     with pytest.raises(OrderError) as err:

@@ -26,7 +26,11 @@ def parse_order(text: str, flag: str = "--order") -> List[int]:
     out: List[int] = []
     for part in text.split(","):
         item = part.strip()
-        if not item.lstrip("+").isdigit() or len(item) > 10:
+        if item.lstrip("+").isdigit() and len(item.lstrip("+").lstrip("0")) > 9:
+            # an ordinal is an int32 (the API's); Atoi's words for a number out of its range
+            raise OrderError('invalid argument "%s" for "%s" flag: strconv.Atoi: parsing '
+                             '"%s": value out of range' % (text, flag, item))
+        if not item.lstrip("+").isdigit():
             if item.startswith("-") and item[1:].isdigit():
                 raise OrderError('invalid argument "%s" for "%s" flag: ordinal %s is negative'
                                  % (text, flag, item))
