@@ -9,9 +9,10 @@ import pytest
 from builders import statefulset
 from helpers import sts_settled, wait_for
 from kubectl_sts.core.rollout import STATE_ANNOTATION
-from kubectl_sts.core.rollout.order import (OrderError, arranged, leader_ordinal, next_ordinal,
-                                            order_problem, parse_order, plan_lines,
-                                            reconcile_leader, recorded, with_order)
+from kubectl_sts.core.rollout.order import (OrderError, arranged, describe_leader,
+                                            leader_answer, leader_ordinal, leader_spec,
+                                            next_ordinal, order_problem, parse_order,
+                                            plan_lines, reconcile_leader, recorded, with_order)
 from kubectl_sts.errors import EXIT_ERROR, EXIT_ROLLOUT_FAILED, EXIT_USAGE
 
 NEW = "nginx:1.28"
@@ -87,6 +88,35 @@ def test_leader_ordinal(output, expected):
         with pytest.raises(OrderError) as err:
             leader_ordinal(output, "web", pods)
         assert str(err.value) == expected
+
+
+@pytest.mark.parametrize("code,output,expected", [
+    (0, "web-1\n", 1),
+    (3, "connecting\nno primary\n", "the leader command `who` failed (exit 3): no primary"),
+    (1, "", "the leader command `who` failed (exit 1): no output"),
+    (0, "db-0", 'the leader command printed "db-0", which is not a pod of web (web-0, web-1) '
+                '(leader command `who`)'),
+])
+def test_leader_answer(code, output, expected):
+    if isinstance(expected, int):
+        assert leader_answer(code, output, "web", ["web-0", "web-1"], {"local": "who"}) == 1
+    else:
+        with pytest.raises(OrderError) as err:
+            leader_answer(code, output, "web", ["web-0", "web-1"], {"local": "who"})
+        assert str(err.value) == expected
+
+
+@pytest.mark.parametrize("args,spec,described", [
+    ((None, None, None, None), None, None),
+    (("who", None, None, None), {"local": "who"}, "who"),
+    ((None, "who", None, "db"), {"exec": "who", "pod": None, "container": "db"},
+     "who (in pod the lowest-ordinal Ready pod)"),
+    ((None, "who", "web-2", None), {"exec": "who", "pod": "web-2", "container": None},
+     "who (in pod web-2)"),
+])
+def test_leader_spec(args, spec, described):
+    assert leader_spec(*args) == spec
+    assert describe_leader(spec) == described
 
 
 @pytest.mark.parametrize("was,now,outdated,expected", [

@@ -155,14 +155,24 @@ def _restart(session: "Restart", options: RestartOptions) -> int:
         the_plan = plan(sts, pods, pdbs, options.ordinals, options.order)
     except PlanError as exc:
         raise UsageError("error: %s" % exc)
-    from .rollout.leader import LeaderFailed, ask, describe, spec
+    from ..client.leader import run_leader
+    from ..core.rollout.order import OrderError, describe_leader as describe, leader_answer
+    from ..core.rollout.order import leader_spec as spec
+
+    def ask(pods: List[Obj]) -> int:
+        assert leader is not None
+        code, output = run_leader(conn, name, leader, pods)
+        return leader_answer(code, output, name, [p["metadata"]["name"] for p in pods], leader)
     leader = spec(options.leader_last, options.leader_exec, options.leader_pod,
                   options.container)
     leader_at: Optional[int] = None
     if leader:
         if leader.get("exec") and dry_run != "client":
             check_writes(conn, "restart --leader-exec", dry_run)   # pods/exec, refused first
-        leader_at = ask(conn, name, leader, pods)                 # exit 1: nothing written yet
+        try:
+            leader_at = ask(pods)
+        except OrderError as exc:
+            raise StsError("error: %s" % exc)                       # exit 1: nothing written
         the_plan = dict(the_plan, pods=leader_last(the_plan["pods"], leader_at))
     session.show(the_plan)
     if isinstance(options.order, list) or leader_at is not None:
@@ -192,11 +202,10 @@ def _restart(session: "Restart", options: RestartOptions) -> int:
             # the leader's turn: ask again (a failover may have moved it)
             fresh_answer = True
             try:
-                now = ask(conn, name, leader, conn.get(core_path(ns, "pods"),
-                                                       labelSelector=selector)["items"])
-            except LeaderFailed as exc:
-                raise PodFailed("%s; stopped before restarting %s; %s" % (
-                    exc.message, row["pod"], "; ".join(session.progress())))
+                now = ask(conn.get(core_path(ns, "pods"), labelSelector=selector)["items"])
+            except OrderError as exc:
+                raise PodFailed("error: %s; stopped before restarting %s; %s" % (
+                    exc, row["pod"], "; ".join(session.progress())))
             leader_at, moved = reconcile_leader(leader_at, now, [r["ordinal"] for r in rows],
                                                 name, "restarted", session.done)
             if moved:

@@ -222,7 +222,7 @@ def run(conn: "Connection", options: RolloutOptions) -> int:
     session.variant = "rollout --image" if options.staging else "rollout --hold" \
         if options.hold else "rollout --undo" if options.undo else "rollout --step"
     if options.order is not None or options.leader_last or options.leader_exec:
-        from .leader import spec
+        from ...core.rollout.order import leader_spec as spec
         session.ordering = {
             "order": options.order, "flags": [f for f, on in (
                 ("--order", options.order is not None), ("--leader-last", options.leader_last),

@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Optional
 
 import click
 
-from ...errors import PodFailed, UsageError
+from ...errors import PodFailed, StsError, UsageError
 from ...core.rollout.order import outdated as outdated_of
 from .gate import gate
 from .session import Rollout
@@ -64,7 +64,7 @@ def _in_order(run: Rollout, sts: Obj, count: Optional[int]) -> int:
     from ...core.rollout.order import (arranged, next_ordinal, order_problem,
                                        reconcile_leader, with_order)
     from ...k8s.statefulset import REVISION_LABEL, ordinals, pods_by_ordinal
-    from .leader import LeaderFailed, ask, describe
+    from ...core.rollout.order import OrderError, describe_leader as describe
     asked = run.ordering or {}
     state = rollout_state(sts)
     saved = _recorded(sts)
@@ -92,7 +92,10 @@ def _in_order(run: Rollout, sts: Obj, count: Optional[int]) -> int:
         run.check_writes(run.variant)       # pods/exec: refused before it is asked
     leader_at: Optional[int] = None
     if leader:
-        leader_at = ask(run.conn, run.name, leader, pods)      # exit 1: nothing written yet
+        try:
+            leader_at = _ask(run, leader, pods)
+        except OrderError as exc:
+            raise StsError("error: %s" % exc)                  # exit 1: nothing written yet
         was = saved.get("leaderOrdinal") if saved.get("leader") == leader else None
         leader_at, moved = reconcile_leader(was, leader_at, outdated, run.name)
         if moved:
@@ -133,11 +136,11 @@ def _in_order(run: Rollout, sts: Obj, count: Optional[int]) -> int:
             # the leader's turn: ask again (a failover may have moved it)
             fresh_answer = True
             try:
-                now = ask(run.conn, run.name, leader, pods)
-            except LeaderFailed as exc:
-                raise PodFailed("%s; stopped before deleting %s-%d%s; continue with: "
+                now = _ask(run, leader, pods)
+            except OrderError as exc:
+                raise PodFailed("error: %s; stopped before deleting %s-%d%s; continue with: "
                                 "kubectl sts rollout %s --step" % (
-                                    exc.message, run.name, nxt, "" if not updated else
+                                    exc, run.name, nxt, "" if not updated else
                                     " (updated: %s)" % ", ".join(updated), run.name))
             leader_at, moved = reconcile_leader(leader_at, now, outdated, run.name)
             if moved:
@@ -164,3 +167,11 @@ def _in_order(run: Rollout, sts: Obj, count: Optional[int]) -> int:
     left = outdated_of(rollout_state(sts), pods)
     run.report(finished=not left and done > 0)
     return 0
+
+
+def _ask(run: Rollout, leader: Obj, pods: List[Obj]) -> int:
+    """The leader's ordinal: its command run now (client/leader.py), read by the core."""
+    from ...client.leader import run_leader
+    from ...core.rollout.order import leader_answer
+    code, output = run_leader(run.conn, run.name, leader, pods)
+    return leader_answer(code, output, run.name, [p["metadata"]["name"] for p in pods], leader)

@@ -98,9 +98,8 @@ def show_plan(run: Rollout) -> int:
 def _order_lines(sts: Dict[str, Any], state: Dict[str, Any], pods: List[Dict[str, Any]]) -> List[str]:
     """The order of ordinals: the controller's (RollingUpdate), or the one an OnDelete run
     follows (recorded on the set by --order/--leader-last, else highest first)."""
-    from ...core.rollout.order import outdated, plan_lines, recorded
+    from ...core.rollout.order import describe_leader as describe, outdated, plan_lines, recorded
     from ...k8s.statefulset import ordinals
-    from .leader import describe
     saved = recorded(state["saved"], state["updateRevision"])
     return plan_lines(state, outdated(state, pods), list(ordinals(sts)), saved.get("order"),
                       describe(saved.get("leader")))

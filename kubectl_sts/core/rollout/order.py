@@ -5,7 +5,8 @@ RollingUpdate the controller fixes the order (highest ordinal first, down to the
 kubernetes/kubernetes pkg/controller/statefulset/stateful_set_control.go,
 updateStatefulSet's loop over `replicas` from the highest ordinal), so both are refused there
 and the plan names the OnDelete route. Pure functions; the shells are
-commands/rollout/ondelete.py, commands/restart.py and commands/rollout/leader.py."""
+commands/rollout/ondelete.py and commands/restart.py; the leader command runs in
+client/leader.py."""
 
 import json
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
@@ -108,6 +109,41 @@ def leader_ordinal(output: str, name: str, pod_names: Iterable[str]) -> int:
         raise OrderError('the leader command printed "%s", which is not a pod of %s (%s)'
                          % (said[:80], name, ", ".join(names) or "no pods"))
     return ordinal
+
+
+def leader_spec(local: Optional[str], in_pod: Optional[str], pod: Optional[str],
+                container: Optional[str]) -> Optional[Obj]:
+    """The leader command as recorded on the set (and run again by a resumed run); None
+    without one."""
+    if local:
+        return {"local": local}
+    if in_pod:
+        return {"exec": in_pod, "pod": pod, "container": container}
+    return None
+
+
+def describe_leader(leader: Optional[Obj]) -> Optional[str]:
+    if not leader:
+        return None
+    if leader.get("local"):
+        return leader["local"]
+    return "%s (in pod %s)" % (leader.get("exec"), leader.get("pod") or
+                               "the lowest-ordinal Ready pod")
+
+
+def leader_answer(code: int, output: str, name: str, pod_names: Iterable[str],
+                  leader: Obj) -> int:
+    """The leader's ordinal from its command's exit code and output; OrderError (the line
+    to print) when it failed or named no pod of the set."""
+    what = describe_leader(leader)
+    if code != 0:
+        last = [line.strip() for line in output.splitlines() if line.strip()][-1:]
+        raise OrderError("the leader command `%s` failed (exit %d): %s"
+                         % (what, code, last[0][:200] if last else "no output"))
+    try:
+        return leader_ordinal(output, name, pod_names)
+    except OrderError as exc:
+        raise OrderError("%s (leader command `%s`)" % (exc, what))
 
 
 def reconcile_leader(was: Optional[int], now: int, outdated: Iterable[int],
