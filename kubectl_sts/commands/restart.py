@@ -7,7 +7,7 @@ POST pods/NAME/eviction per ordinal, with the pod's uid as precondition."""
 
 import functools
 import time
-from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Tuple, Union
 
 import click
 
@@ -16,7 +16,7 @@ from ..errors import (ApiError, Conflict, NotFound, PodFailed, Refused, StsError
                       reworded)
 from .shell import (check_writes, confirm, connect, core_path, delete_options, get_statefulset,
                     wait_new_incarnation)
-from .options import (Duration, OneOf, dry_run_option, lock_options, name_argument,
+from .options import (Duration, dry_run_option, lock_options, name_argument,
                       no_headers_option)
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ class RestartOptions(NamedTuple):
     name: str
     ordinals_text: Optional[str]
     all_: bool
-    order: str
+    order: Union[str, List[int]]    # desc, asc, or the ordinals in order (validate)
     settle: float
     timeout_s: float
     force: bool
@@ -39,6 +39,10 @@ class RestartOptions(NamedTuple):
     dry_run: str
     ordinals: Optional[List[int]] = None    # --ordinals parsed (validate); None: all
     wait_lock: Optional[float] = None
+    leader_last: Optional[str] = None
+    leader_exec: Optional[str] = None
+    leader_pod: Optional[str] = None
+    container: Optional[str] = None
 
 
 @click.command()
@@ -46,9 +50,16 @@ class RestartOptions(NamedTuple):
 @click.option("--ordinals", "ordinals_text", metavar="LIST", help="The ordinals to restart, "
               "in this order (e.g. 3,1); default: all.")
 @click.option("--all", "all_", is_flag=True, help="Every ordinal (the default).")
-@click.option("--order", type=OneOf(["desc", "asc"]), default="desc", show_default=True,
-              help="The order of --all: highest ordinal first (as the controller updates), or "
-              "lowest first.")
+@click.option("--order", default="desc", show_default=True, metavar="desc|asc|LIST",
+              help="The order of --all: highest ordinal first (as the controller updates), "
+              "lowest first, or every ordinal in the order given (e.g. 2,0,1).")
+@click.option("--leader-last", metavar="CMD", help="A local command (sh -c) that prints the "
+              "leader's pod name; the leader is restarted last, asked again before its turn.")
+@click.option("--leader-exec", metavar="CMD", help="As --leader-last, run in a pod "
+              "(--leader-pod, --container) through the exec subresource.")
+@click.option("--leader-pod", metavar="POD", help="The pod --leader-exec runs in (default: "
+              "the lowest-ordinal Ready pod).")
+@click.option("--container", metavar="NAME", help="The container --leader-exec runs in.")
 @click.option("--settle", type=Duration(), default="0s", show_default=True, metavar="DURATION",
               help="How long each new pod must stay Ready, without a restart, before the next.")
 @click.option("--timeout", "timeout_s", type=Duration(), default="5m", show_default=True,
@@ -86,11 +97,20 @@ def restart(ctx: click.Context, **flags: Any) -> int:
 
 
 def validate(options: RestartOptions) -> RestartOptions:
-    from ..core.restart import PlanError, parse_ordinals
+    from ..core.restart import PlanError, parse_order, parse_ordinals
     if options.all_ and options.ordinals_text:
         raise UsageError("error: --all and --ordinals cannot be used together")
+    if options.leader_last and options.leader_exec:
+        raise UsageError("error: choose one of --leader-last, --leader-exec")
+    if (options.leader_pod or options.container) and not options.leader_exec:
+        raise UsageError("error: %s only applies to --leader-exec"
+                         % ("--leader-pod" if options.leader_pod else "--container"))
     try:
-        return options._replace(ordinals=parse_ordinals(options.ordinals_text))
+        order = parse_order(str(options.order))
+        if isinstance(order, list) and options.ordinals_text:
+            raise PlanError("--order %s and --ordinals cannot be used together (--ordinals "
+                            "restarts those it names, in its order)" % options.order)
+        return options._replace(ordinals=parse_ordinals(options.ordinals_text), order=order)
     except PlanError as exc:
         raise UsageError("error: %s" % exc)
 
@@ -122,7 +142,8 @@ def _restart(session: "Restart", options: RestartOptions) -> int:
     from ..client.connection import concurrently
     from ..client.paths import path
     from ..core.labels import selector_string
-    from ..core.restart import PlanError, plan
+    from ..core.restart import PlanError, leader_last, plan
+    from ..core.rollout.order import reconcile_leader
     conn, ns, name, say = session.conn, session.ns, session.name, session.say
     dry_run = options.dry_run
     sts = get_statefulset(conn, ns, name)
@@ -134,7 +155,30 @@ def _restart(session: "Restart", options: RestartOptions) -> int:
         the_plan = plan(sts, pods, pdbs, options.ordinals, options.order)
     except PlanError as exc:
         raise UsageError("error: %s" % exc)
+    from ..client.leader import run_leader
+    from ..core.rollout.order import OrderError, describe_leader as describe, leader_answer
+    from ..core.rollout.order import leader_spec as spec
+
+    def ask(pods: List[Obj]) -> int:
+        assert leader is not None
+        code, output = run_leader(conn, name, leader, pods)
+        return leader_answer(code, output, name, [p["metadata"]["name"] for p in pods], leader)
+    leader = spec(options.leader_last, options.leader_exec, options.leader_pod,
+                  options.container)
+    leader_at: Optional[int] = None
+    if leader:
+        if leader.get("exec") and dry_run != "client":
+            check_writes(conn, "restart --leader-exec", dry_run)   # pods/exec, refused first
+        try:
+            leader_at = ask(pods)
+        except OrderError as exc:
+            raise StsError("error: %s" % exc)                       # exit 1: nothing written
+        the_plan = dict(the_plan, pods=leader_last(the_plan["pods"], leader_at))
     session.show(the_plan)
+    if isinstance(options.order, list) or leader_at is not None:
+        say("Order: %s%s" % (", ".join(r["pod"] for r in the_plan["pods"]),
+                             "" if leader_at is None else " (leader last: %s-%d, as `%s` "
+                             "says)" % (name, leader_at, describe(leader))))
     if the_plan["refusals"] and not (options.force and all(
             "PodDisruptionBudget" in r for r in the_plan["refusals"])):
         raise Refused("error: refused: %s; nothing was changed" % the_plan["refusals"][0])
@@ -143,14 +187,34 @@ def _restart(session: "Restart", options: RestartOptions) -> int:
         return 0
     blocked = {b["name"] for b in the_plan["budgets"] if b["neverAllows"]}
     deletes = options.force and any(blocked & set(row["budgets"]) for row in the_plan["pods"])
-    check_writes(conn, "restart --force" if deletes else "restart", dry_run)
+    check_writes(conn, "restart --force" if deletes else "restart --leader-exec"
+                 if leader and leader.get("exec") else "restart", dry_run)
     if dry_run == "none" and not confirm("restart %d pod(s) of %s, one at a time?"
                                          % (len(the_plan["pods"]), name), options.yes):
         say("nothing changed")
         return 0
     session.order = [row["ordinal"] for row in the_plan["pods"]]
     session.rows = {row["ordinal"]: row for row in the_plan["pods"]}
-    for row in the_plan["pods"]:
+    rows, fresh_answer = list(the_plan["pods"]), True
+    while rows:
+        row = rows[0]
+        if leader and row["ordinal"] == leader_at and not fresh_answer and dry_run == "none":
+            # the leader's turn: ask again (a failover may have moved it)
+            fresh_answer = True
+            try:
+                now = ask(conn.get(core_path(ns, "pods"), labelSelector=selector)["items"])
+            except OrderError as exc:
+                raise PodFailed("error: %s; stopped before restarting %s; %s" % (
+                    exc, row["pod"], "; ".join(session.progress())))
+            leader_at, moved = reconcile_leader(leader_at, now, [r["ordinal"] for r in rows],
+                                                name, "restarted", session.done)
+            if moved:
+                say(moved)
+                rows = leader_last(rows, leader_at)
+                session.order = session.done + [r["ordinal"] for r in rows]
+            continue
+        rows.pop(0)
+        fresh_answer = False
         session.current = (row["ordinal"], "evicting")
         if dry_run == "server":
             session.evict(row, dry_run=True)

@@ -3,7 +3,7 @@ without writing the template. Pure functions over plain API objects: which ordin
 order, the revision each pod comes back at, the budgets that select them, and when one
 ordinal's new incarnation has settled."""
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
 from ..k8s import statefulset as facts
 from .labels import selector_matches
@@ -60,12 +60,35 @@ def never_allows(pdb: Obj) -> bool:
         status.get("desiredHealthy", 0) >= status.get("expectedPods", 0)
 
 
+def parse_order(text: str) -> Union[str, List[int]]:
+    """`--order desc|asc`, or an ordinal list (core/rollout/order.py, pflag's words)."""
+    from .rollout.order import OrderError, parse_order as parse_list
+    if text in ("desc", "asc"):
+        return text
+    try:
+        return parse_list(text)
+    except OrderError as exc:
+        raise PlanError("%s (or desc, asc)" % exc)
+
+
+def leader_last(rows: List[Obj], leader: int) -> List[Obj]:
+    """The rows left with the leader's moved to the end."""
+    return [r for r in rows if r["ordinal"] != leader] + \
+        [r for r in rows if r["ordinal"] == leader]
+
+
 def plan(sts: Obj, pods: List[Obj], pdbs: List[Obj], ordinals: Optional[List[int]] = None,
-         order: str = "desc") -> Obj:
+         order: Union[str, List[int]] = "desc") -> Obj:
     name = sts["metadata"]["name"]
     in_range = list(facts.ordinals(sts))
     by_ordinal = facts.pods_by_ordinal(name, pods)
-    if ordinals is None:
+    if ordinals is None and isinstance(order, list):
+        from .rollout.order import order_problem
+        problem = order_problem(order, in_range, in_range, name, verb="restart")
+        if problem:
+            raise PlanError(problem)
+        chosen = list(order)
+    elif ordinals is None:
         chosen = sorted(in_range, reverse=order == "desc")
     else:
         outside = [o for o in ordinals if o not in in_range]

@@ -50,6 +50,12 @@ class RolloutOptions(NamedTuple):
     wait_lock: Optional[float] = None
     force: bool = False
     batch: Optional[int] = None                 # --batch N (batches.py)
+    # the order of ordinals under OnDelete (core/rollout/order.py, ondelete.py)
+    order_text: Optional[str] = None
+    leader_last: Optional[str] = None
+    leader_exec: Optional[str] = None
+    leader_pod: Optional[str] = None
+    order: Optional[List[int]] = None           # --order parsed (validate)
 
     @property
     def staging(self) -> bool:
@@ -90,7 +96,8 @@ def _load_patch(patch_file: Optional[IO[str]]) -> Optional[Dict[str, Any]]:
               help="Stage a new image for a container (repeatable).")
 @click.option("--env", "env", multiple=True, callback=_key_value, metavar="KEY=VALUE",
               help="Stage an environment variable on every container, or on --container.")
-@click.option("--container", metavar="NAME", help="Restrict --env to this container.")
+@click.option("--container", metavar="NAME", help="Restrict --env to this container; the "
+              "container --leader-exec runs in.")
 @click.option("--patch", "patch_file", type=click.File("r"), metavar="FILE",
               help="Stage a strategic merge patch of the pod template (YAML or JSON).")
 @click.option("--hold", is_flag=True, help="Set the partition to the replica count so a pending "
@@ -117,6 +124,15 @@ def _load_patch(patch_file: Optional[IO[str]]) -> Optional[Dict[str, Any]]:
               metavar="DURATION", help="How long one step may take.")
 @click.option("--on-failure", type=OneOf(["stop", "undo"]), default="stop",
               show_default=True, help="What to do when a step fails its health gate.")
+@click.option("--order", "order_text", metavar="LIST", help="OnDelete: delete the outdated "
+              "pods in this order (e.g. 2,0,1: every ordinal to update, each once).")
+@click.option("--leader-last", metavar="CMD", help="OnDelete: a local command (sh -c) that "
+              "prints the leader's pod name; the leader is updated last, asked again before "
+              "its turn.")
+@click.option("--leader-exec", metavar="CMD", help="As --leader-last, run in a pod "
+              "(--leader-pod, --container) through the exec subresource.")
+@click.option("--leader-pod", metavar="POD", help="The pod --leader-exec runs in (default: "
+              "the lowest-ordinal Ready pod).")
 @dry_run_option("Print (client) or send with dryRun=All (server) the writes, without "
                 "waiting.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
@@ -167,8 +183,9 @@ def validate(options: RolloutOptions) -> RolloutOptions:
         raise click.UsageError("choose one of %s" % ", ".join(actions))
     if options.batch is not None and not options.stepping:
         raise UsageError("error: --batch goes with --step, --to or --all")
-    if options.container and not options.env:
+    if options.container and not (options.env or options.leader_exec):
         raise click.UsageError("--container only applies to --env")
+    options = _ordering(options)
     if options.interactive and (options.stepping or options.undo) and \
             options.dry_run != "client" and not sys.stdin.isatty():
         # it would ask before each step and read the end of the file: refuse before any
@@ -183,6 +200,28 @@ def validate(options: RolloutOptions) -> RolloutOptions:
     return options._replace(patch=_load_patch(options.patch_file))
 
 
+def _ordering(options: RolloutOptions) -> RolloutOptions:
+    """--order parsed (pflag's words for a bad list); the leader flags one at a time and only
+    with --step/--all."""
+    from ...core.rollout.order import OrderError, parse_order
+    flags = [f for f, on in (("--order", options.order_text is not None),
+                             ("--leader-last", options.leader_last),
+                             ("--leader-exec", options.leader_exec)) if on]
+    if options.leader_pod and not options.leader_exec:
+        raise UsageError("error: --leader-pod only applies to --leader-exec")
+    if not flags:
+        return options
+    if options.leader_last and options.leader_exec:
+        raise UsageError("error: choose one of --leader-last, --leader-exec")
+    if not (options.step is not None or options.all_):
+        raise UsageError("error: %s only applies to --step and --all" % flags[0])
+    try:
+        order = parse_order(options.order_text) if options.order_text is not None else None
+    except OrderError as exc:
+        raise UsageError("error: %s" % exc)
+    return options._replace(order=order)
+
+
 def run(conn: "Connection", options: RolloutOptions) -> int:
     session = Rollout(conn, options.name, settle=options.settle or 0, timeout=options.timeout,
                       pause=options.pause, interactive=options.interactive,
@@ -190,6 +229,14 @@ def run(conn: "Connection", options: RolloutOptions) -> int:
     session.variant = "rollout --image" if options.staging else "rollout --hold" \
         if options.hold else "rollout --undo" if options.undo else "rollout --step --batch" \
         if options.batch else "rollout --step"
+    if options.order is not None or options.leader_last or options.leader_exec:
+        from ...core.rollout.order import leader_spec as spec
+        session.ordering = {
+            "order": options.order, "flags": [f for f, on in (
+                ("--order", options.order is not None), ("--leader-last", options.leader_last),
+                ("--leader-exec", options.leader_exec)) if on],
+            "leader": spec(options.leader_last, options.leader_exec, options.leader_pod,
+                           options.container)}
     try:
         if not (options.staging or options.hold or options.stepping or options.undo):
             return _dispatch(session, options)        # the plan, --status: they only read

@@ -3,7 +3,7 @@ evaluate_step says done or failed. During an undo, a pod the controller will not
 itself (core.diagnosis: stuck) is deleted, when agreed, and the wait goes on."""
 
 import time
-from typing import Any, Dict
+from typing import Any, Dict, List, Optional
 
 import click
 
@@ -11,8 +11,8 @@ from ...errors import WaitTimeout, reworded
 from .session import Rollout, StepFailed, fmt
 
 
-def gate(run: Rollout, partition: int) -> None:
-    """Wait until the ordinals >= partition pass the health gate; StepFailed when a pod fails
+def gate(run: Rollout, partition: int, ordinals: Optional[List[int]] = None) -> None:
+    """Wait until the ordinals >= partition (or `ordinals`) pass the health gate; StepFailed when a pod fails
     it (or the controller will not replace a pod by itself), WaitTimeout at --timeout."""
     from ...core.rollout import evaluate_step, new_book, rollout_state, track
     from ...client.watch import Verdict, wait
@@ -26,7 +26,7 @@ def gate(run: Rollout, partition: int) -> None:
         book[0] = track(book[0], pods, state["updateRevision"], now)
         settle = max(run.settle, state["minReadySeconds"])
         result = evaluate_step(sts, pods, partition, book[0]["readySince"], now, settle,
-                               book[0]["baseline"], minor, time.time())
+                               book[0]["baseline"], minor, time.time(), ordinals)
         if result["failed"]:
             return Verdict(failed=(sts, result["failed"]))
         if result["done"]:

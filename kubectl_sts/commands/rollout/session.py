@@ -52,6 +52,8 @@ class Rollout:
         self.variant = "rollout --step"
         self._checked: set = set()
         self.unreadable: set = set()        # what the diagnosis could not read, said once
+        # --order / --leader-last / --leader-exec ({"order": [...], "leader": {...}}, ondelete.py)
+        self.ordering: Optional[Obj] = None
         # a request may retry (an API server restarting) for as long as a step may take
         conn.retry_budget = timeout or conn.retry_budget
 

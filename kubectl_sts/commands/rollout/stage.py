@@ -80,6 +80,8 @@ def show_plan(run: Rollout) -> int:
     batch = batch_size(state, honours["honoured"])
     shown = describe_line(state, honours) if state["strategy"] == "RollingUpdate" else None
     click.echo(render_plan(state, describe_plan(state, step=batch), diff, shown, batch))
+    for line in _order_lines(sts, state, pods):
+        click.echo(line)
     click.echo("")
     click.echo(render_ordinals(sts, pods, diagnosis=diagnosis))
     click.echo("")
@@ -96,3 +98,13 @@ def show_plan(run: Rollout) -> int:
     if verdict is None:
         click.echo(next_command(state))
     return 0
+
+
+def _order_lines(sts: Dict[str, Any], state: Dict[str, Any], pods: List[Dict[str, Any]]) -> List[str]:
+    """The order of ordinals: the controller's (RollingUpdate), or the one an OnDelete run
+    follows (recorded on the set by --order/--leader-last, else highest first)."""
+    from ...core.rollout.order import describe_leader as describe, outdated, plan_lines, recorded
+    from ...k8s.statefulset import ordinals
+    saved = recorded(state["saved"], state["updateRevision"])
+    return plan_lines(state, outdated(state, pods), list(ordinals(sts)), saved.get("order"),
+                      describe(saved.get("leader")))

@@ -25,6 +25,9 @@ def advance(run: Rollout, step: int, to: Optional[int], all_: bool, single: bool
     if state["strategy"] != "RollingUpdate" and batch is not None:
         raise UsageError("error: %s uses OnDelete: --batch applies to RollingUpdate sets "
                          "(--step deletes OnDelete pods itself)" % run.name)
+    if run.ordering and state["strategy"] == "RollingUpdate":
+        from ...core.rollout.order import rolling_refusal
+        raise UsageError(rolling_refusal(run.name, run.ordering["flags"]))
     if state["strategy"] != "RollingUpdate":
         if to is not None:
             raise UsageError("error: %s uses OnDelete: partitions do not apply, so --to has "

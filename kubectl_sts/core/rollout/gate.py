@@ -40,12 +40,14 @@ def track_pods(book: Obj, pods: List[Obj], now: float) -> Obj:
 
 def evaluate_step(sts: Obj, pods: List[Obj], partition: int, ready_since: Dict[str, float],
                   now: float, settle: float, baseline: Optional[Dict[str, int]] = None,
-                  server_minor: Optional[int] = None, wall: Optional[float] = None) -> Obj:
+                  server_minor: Optional[int] = None, wall: Optional[float] = None,
+                  ordinals: Optional[List[int]] = None) -> Obj:
     """Where a step stands: every ordinal >= start+partition must run the update revision, be
     Ready and have stayed Ready (without a restart) for `settle` (max of minReadySeconds and
     --settle). Returns done, failed (a diagnosis or None), waiting (rows), wake (the clock
     time to look again, or None). A pod the controller will never replace by itself (the
-    forced-rollback trap, status's ROLLOUT STUCK) fails the step at once."""
+    forced-rollback trap, status's ROLLOUT STUCK) fails the step at once. `ordinals`: judge
+    these instead (an OnDelete run in its own --order: those it updated so far)."""
     state = rollout_state(sts)
     name, start, replicas = state["name"], state["start"], state["replicas"]
     update = state["updateRevision"]
@@ -56,7 +58,9 @@ def evaluate_step(sts: Obj, pods: List[Obj], partition: int, ready_since: Dict[s
     if not state["observed"]:
         waiting.append({"ordinal": None, "pod": None,
                         "why": "the controller has not observed the latest spec yet"})
-    for ordinal in range(start + min(partition, replicas), start + replicas):
+    judged = sorted(ordinals) if ordinals is not None else \
+        range(start + min(partition, replicas), start + replicas)
+    for ordinal in judged:
         pod = by_ordinal.get(ordinal)
         row = {"ordinal": ordinal, "pod": "%s-%d" % (name, ordinal)}
         if pod is None:

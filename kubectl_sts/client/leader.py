@@ -1,0 +1,53 @@
+"""Who leads: the leader command of `--leader-last CMD`, run locally (`sh -c`, with
+STS_NAMESPACE, STS_NAME, KUBECONFIG and STS_CONTEXT in its environment), or of `--leader-exec
+CMD`, run in a pod (`--leader-pod`, default the lowest-ordinal Ready pod; `--container`)
+through the exec subresource (podexec.py). Its exit code and output go to the core
+(core/rollout/order.py leader_answer), which reads the leader's pod name. Shared by `rollout`
+(OnDelete) and `restart`."""
+
+import os
+import subprocess
+from typing import Any, Dict, List, Tuple
+
+from ..errors import StsError
+from ..k8s.conditions import pod_ready
+
+Obj = Dict[str, Any]
+LEADER_TIMEOUT = 60.0
+
+
+def run_leader(conn: Any, name: str, leader: Obj, pods: List[Obj]) -> Tuple[int, str]:
+    """(exit code, output) of the leader command, run now."""
+    if leader.get("local"):
+        return _local(conn, name, leader["local"])
+    return _in_pod(conn, name, leader, pods)
+
+
+def _local(conn: Any, name: str, command: str) -> Tuple[int, str]:
+    env = dict(os.environ, STS_NAMESPACE=conn.namespace, STS_NAME=name,
+               STS_CONTEXT=conn.context or "")
+    kubeconfig = getattr(conn.options, "kubeconfig", None) or os.environ.get("KUBECONFIG")
+    if kubeconfig:
+        env["KUBECONFIG"] = kubeconfig
+    try:
+        done = subprocess.run(["sh", "-c", command], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                              timeout=LEADER_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return 124, "timed out after %gs" % LEADER_TIMEOUT
+    return done.returncode, done.stdout.decode("utf-8", "replace")
+
+
+def _in_pod(conn: Any, name: str, leader: Obj, pods: List[Obj]) -> Tuple[int, str]:
+    from . import podexec
+    from ..k8s.statefulset import pods_by_ordinal
+    pod = leader.get("pod")
+    if not pod:
+        ready = sorted((o, p) for o, p in pods_by_ordinal(name, pods).items()
+                       if pod_ready(p) and not p["metadata"].get("deletionTimestamp"))
+        if not ready:
+            raise StsError("error: no Ready pod of %s to run the leader command in (name one "
+                           "with --leader-pod)" % name)
+        pod = ready[0][1]["metadata"]["name"]
+    return podexec.exec_in_pod(conn, conn.namespace, pod, leader.get("container"),
+                               ["sh", "-c", leader["exec"]], LEADER_TIMEOUT)
