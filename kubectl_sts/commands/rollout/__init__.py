@@ -49,6 +49,12 @@ class RolloutOptions(NamedTuple):
     patch: Optional[Dict[str, Any]] = None      # --patch's file, read (validate)
     wait_lock: Optional[float] = None
     force: bool = False
+    # the application checks after each step (checks.py; core/rollout/checks.py)
+    check: Tuple[str, ...] = ()
+    check_exec: Tuple[str, ...] = ()
+    check_http: Tuple[str, ...] = ()
+    check_timeout: float = 120.0
+    checks: Tuple[Dict[str, Any], ...] = ()     # the checks, parsed (validate)
 
     @property
     def staging(self) -> bool:
@@ -115,6 +121,15 @@ def _load_patch(patch_file: Optional[IO[str]]) -> Optional[Dict[str, Any]]:
 @dry_run_option("Print (client) or send with dryRun=All (server) the writes, without "
                 "waiting.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--check", "check", multiple=True, metavar="CMD", help="After each step is "
+              "healthy, run CMD here (sh -c, STS_* variables set) until it exits 0.")
+@click.option("--check-exec", "check_exec", multiple=True, metavar="CMD", help="After each "
+              "step, run CMD in each updated pod (--container, default the first) until it "
+              "exits 0.")
+@click.option("--check-http", "check_http", multiple=True, metavar="[CONTAINER:]PORT/PATH",
+              help="After each step, GET PATH through each updated pod's proxy until 2xx.")
+@click.option("--check-timeout", type=Duration(), default="2m", show_default=True,
+              metavar="DURATION", help="How long the checks may take to pass after a step.")
 @no_headers_option
 @lock_options(force=True)
 @click.pass_context
@@ -160,8 +175,9 @@ def validate(options: RolloutOptions) -> RolloutOptions:
                                ("--undo", options.undo), ("--status", options.follow)) if on]
     if len(actions) > 1:
         raise click.UsageError("choose one of %s" % ", ".join(actions))
-    if options.container and not options.env:
-        raise click.UsageError("--container only applies to --env")
+    checks = _checks(options)
+    if options.container and not options.env and not options.check_exec:
+        raise click.UsageError("--container only applies to --env and --check-exec")
     if options.interactive and (options.stepping or options.undo) and \
             options.dry_run != "client" and not sys.stdin.isatty():
         # it would ask before each step and read the end of the file: refuse before any
@@ -173,7 +189,21 @@ def validate(options: RolloutOptions) -> RolloutOptions:
         # an undo may have to delete the failed pod: ask now, never after the first write
         raise UsageError("error: --on-failure=undo may have to delete a failed pod and cannot "
                          "ask (stdin is not a terminal); pass --yes")
-    return options._replace(patch=_load_patch(options.patch_file))
+    return options._replace(patch=_load_patch(options.patch_file), checks=tuple(checks))
+
+
+def _checks(options: RolloutOptions) -> List[Dict[str, Any]]:
+    """The checks the flags ask for; only with a step (--step, --to, --all, the plan)."""
+    from ...core.rollout.checks import checks_from_flags
+    try:
+        checks = checks_from_flags(options.check, options.check_exec, options.check_http,
+                                   options.container if options.check_exec else None)
+    except ValueError as exc:
+        raise click.UsageError(str(exc))
+    if checks and (options.staging or options.hold or options.undo or options.follow):
+        raise click.UsageError("--check, --check-exec and --check-http apply to --step, --to "
+                               "and --all")
+    return checks
 
 
 def run(conn: "Connection", options: RolloutOptions) -> int:
@@ -182,6 +212,7 @@ def run(conn: "Connection", options: RolloutOptions) -> int:
                       dry_run=options.dry_run, yes=options.yes, on_failure=options.on_failure)
     session.variant = "rollout --image" if options.staging else "rollout --hold" \
         if options.hold else "rollout --undo" if options.undo else "rollout --step"
+    session.checks, session.check_timeout = list(options.checks), options.check_timeout
     try:
         if not (options.staging or options.hold or options.stepping or options.undo):
             return _dispatch(session, options)        # the plan, --status: they only read

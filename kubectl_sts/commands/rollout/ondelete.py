@@ -5,6 +5,7 @@ from typing import Any, Dict, Optional
 
 import click
 
+from .checks import run_checks
 from .gate import gate
 from .session import Rollout
 
@@ -36,6 +37,9 @@ def advance_ondelete(run: Rollout, sts: Dict[str, Any], count: Optional[int]) ->
             return 0
         run.wait_gone(victim)
         gate(run, pod_ordinal(run.name, name) - rollout_state(sts)["start"])
+        ordinal = pod_ordinal(run.name, name)
+        run_checks(run, run.current()[0], [] if ordinal is None else [ordinal],
+                   rollout_state(sts)["partition"])
         done += 1
     sts, pods = run.current()
     run.report(finished=ondelete_next(sts, pods) is None and done > 0)

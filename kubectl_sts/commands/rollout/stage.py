@@ -75,6 +75,8 @@ def show_plan(run: Rollout) -> int:
                                  state["currentRevision"], state["updateRevision"])
     diagnosis, unreadable = diagnose_set(run.conn, sts, pods)
     click.echo(render_plan(state, describe_plan(state), diff))
+    for line in _check_lines(run, state):
+        click.echo(line)
     click.echo("")
     click.echo(render_ordinals(sts, pods, diagnosis=diagnosis))
     click.echo("")
@@ -91,3 +93,15 @@ def show_plan(run: Rollout) -> int:
     if verdict is None:
         click.echo(next_command(state))
     return 0
+
+
+def _check_lines(run: Rollout, state: Obj) -> List[str]:
+    """The checks a step runs: this run's flags', else those recorded on the set."""
+    from ...core.rollout.checks import plan_lines, recorded_checks
+    if run.checks:
+        return plan_lines(run.checks, run.check_timeout)
+    recorded = recorded_checks(state["saved"], state["updateRevision"])
+    if not recorded:
+        return []
+    return ["recorded on %s for this rollout (a `--step` without checks runs them):"
+            % run.name] + plan_lines(recorded["checks"], recorded["checkTimeout"])

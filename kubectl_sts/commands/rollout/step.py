@@ -5,17 +5,20 @@ import time
 
 import click
 
-from typing import Optional
+from typing import Any, Dict, Optional
 
 from ...errors import UsageError
+from .checks import run_checks
 from .gate import gate
 from .session import Rollout, fmt
 
 
 def advance(run: Rollout, step: int, to: Optional[int], all_: bool, single: bool) -> int:
-    from ...core.rollout import plan_partitions, rollout_state, step_line, step_target
+    from ...core.rollout import (ordinals_between, plan_partitions, rollout_state, step_line,
+                                 step_target)
     sts = run.read()
     state = rollout_state(sts)
+    _checks_of(run, state)
     if state["strategy"] != "RollingUpdate":
         if to is not None:
             raise UsageError("error: %s uses OnDelete: partitions do not apply, so --to has "
@@ -51,8 +54,29 @@ def advance(run: Rollout, step: int, to: Optional[int], all_: bool, single: bool
         sts, pods = run.current()
         run.set_partition(sts, partition, value, target)
         click.echo(step_line(rollout_state(sts), pods, partition, value))
+        changed = ordinals_between(state["start"], value, partition, state["replicas"])
         partition = value
         gate(run, value)
+        run_checks(run, run.current()[0], changed, value)
     run.report(finished=pending)
     return 0
 
+
+
+def _checks_of(run: Rollout, state: Dict[str, Any]) -> None:
+    """The checks of this run: its flags', or those an interrupted run recorded on the set
+    for the same update revision (said so); the plan lines under --dry-run."""
+    from ...core.rollout.checks import plan_lines, recorded_checks
+    if not run.checks:
+        recorded = recorded_checks(state["saved"], state["updateRevision"])
+        if recorded:
+            run.checks, run.check_timeout = recorded["checks"], recorded["checkTimeout"]
+            click.echo("resuming with the checks recorded on %s by the interrupted rollout"
+                       % run.name)
+    if run.checks:
+        for line in plan_lines(run.checks, run.check_timeout):
+            click.echo(line)
+    kinds = {c["kind"] for c in run.checks}
+    for kind in ("exec", "http"):
+        if kind in kinds:
+            run.check_writes("rollout --step --check-%s" % kind)   # before the first write
