@@ -84,6 +84,21 @@ def staged(sb, api, namespace):
     admin(sb, namespace, "rollout", "web", "--image", "app=nginx:1.28", "--yes")
 
 
+def staged_checks(sb, api, namespace):
+    """Staged, the pods' commands run on this host (a ClusterExec mapping) and web-1's port
+    8080 answering /healthz (a Proxy mapping): --check-exec and --check-http pass."""
+    staged(sb, api, namespace)
+    sb.cluster.config.pod_access.add({
+        "apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "ClusterExec",
+        "metadata": {"name": "lp-" + namespace},
+        "spec": {"selector": {"matchNamespaces": [namespace]},
+                 "execs": [{"local": {"workDir": "/"}}]}})
+    sb.cluster.config.pod_access.add({
+        "apiVersion": "sandbox.kubectl-sts.io/v1alpha1", "kind": "Proxy",
+        "metadata": {"name": "web-1", "namespace": namespace},
+        "spec": {"proxies": [{"port": 8080, "path": "/healthz", "body": "ok"}]}})
+
+
 def orphaned(sb, api, namespace):
     settled(sb, api, namespace)
     api[0].patch_namespaced_stateful_set_scale("web", namespace, {"spec": {"replicas": 1}})
@@ -104,6 +119,10 @@ CASES = [
     ("rollout --step", "none", staged, ["rollout", "web", "--step", "--settle", "0s"], 0),
     ("rollout --step", "client", staged, ["rollout", "web", "--all"], 0),
     ("rollout --step", "server", staged, ["rollout", "web", "--to", "0"], 0),
+    ("rollout --step --check-exec", "none", staged_checks,
+     ["rollout", "web", "--step", "--settle", "0s", "--check-exec", "true"], 0),
+    ("rollout --step --check-http", "none", staged_checks,
+     ["rollout", "web", "--step", "--settle", "0s", "--check-http", "8080/healthz"], 0),
     ("rollout --undo", "none", staged, ["rollout", "web", "--undo"], 0),
     ("rollout --undo", "server", staged, ["rollout", "web", "--undo"], 0),
     ("scale", "none", settled, ["scale", "web", "--replicas", "1"], 0),

@@ -17,6 +17,7 @@ from kubectl_sts.core.rollout import STATE_ANNOTATION
 from kubectl_sts.errors import EXIT_FORBIDDEN, EXIT_ROLLOUT_FAILED
 from kubectl_sts_sandbox.podaccess import PodAccess
 from reach import mapping
+from test_least_privilege import bind
 
 NEW = "nginx:1.28"
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -185,24 +186,21 @@ def test_check_needs_a_step(sts):
 
 
 def test_exec_forbidden_refuses_before_any_write(sandbox, apps, core, namespace, sts,
-                                                 tmp_path):
+                                                 tmp_path, capsys):
     from kubernetes import client
     rbac = client.RbacAuthorizationV1Api(core.api_client)
     from kubectl_sts.core.permissions import rules_for
     rules = [r for r in rules_for("rollout --step --check-exec") if "pods/exec" not in
              r.resources]
     user = "chk-" + uuid.uuid4().hex[:6]
-    subject = [{"kind": "User", "name": user, "apiGroup": "rbac.authorization.k8s.io"}]
-    rbac.create_namespaced_role(namespace, {"metadata": {"name": user}, "rules": [
-        {"apiGroups": [r.group], "resources": list(r.resources), "verbs": list(r.verbs)}
-        for r in rules if not r.cluster]})
-    rbac.create_namespaced_role_binding(namespace, {
-        "metadata": {"name": user}, "subjects": subject,
-        "roleRef": {"kind": "Role", "name": user, "apiGroup": "rbac.authorization.k8s.io"}})
+    bind(rbac, user, rules, namespace)
     path = sandbox.user_kubeconfig(str(tmp_path / "u.kubeconfig"), user, namespace=namespace)
     start = len(sandbox.request_log)
     code = main(["--kubeconfig", path, "rollout", "web", "--step", "--yes",
                  "--check-exec", "true"])
+    err = capsys.readouterr().err
     assert code == EXIT_FORBIDDEN
+    assert len(err.strip().splitlines()) == 1
+    assert 'resource "pods/exec"' in err and "rollout needs it" in err
     assert partition(apps, namespace) == 3
     assert not writes_after(sandbox, start, namespace)
