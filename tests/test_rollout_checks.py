@@ -204,3 +204,25 @@ def test_exec_forbidden_refuses_before_any_write(sandbox, apps, core, namespace,
     assert 'resource "pods/exec"' in err and "rollout needs it" in err
     assert partition(apps, namespace) == 3
     assert not writes_after(sandbox, start, namespace)
+
+
+def test_restart_check_runs_after_each_pod(apps, namespace, sts, tmp_path):
+    seen = tmp_path / "pods"
+    code, out, err = sts("restart", "web", "--ordinals", "2,1", "--yes",
+                         "--check", "echo $STS_PODS >> %s" % shlex.quote(str(seen)))
+    assert code == 0, err
+    assert "check 'echo $STS_PODS >> " in out
+    assert seen.read_text().split() == ["web-2", "web-1"]
+
+
+def test_restart_failing_check_stops(apps, namespace, sts, core):
+    before = {p.metadata.name: p.metadata.uid
+              for p in core.list_namespaced_pod(namespace).items}
+    code, out, err = sts("restart", "web", "--ordinals", "2,1", "--yes",
+                         "--check", "echo not in sync; false", "--check-timeout", "3s")
+    assert code == EXIT_ROLLOUT_FAILED, err
+    assert "web-2 failed its check 'echo not in sync; false'" in err
+    assert "not in sync" in err and "the next ordinals were not restarted" in err
+    after = {p.metadata.name: p.metadata.uid
+             for p in core.list_namespaced_pod(namespace).items}
+    assert after["web-1"] == before["web-1"]

@@ -39,6 +39,13 @@ class RestartOptions(NamedTuple):
     dry_run: str
     ordinals: Optional[List[int]] = None    # --ordinals parsed (validate); None: all
     wait_lock: Optional[float] = None
+    # the application checks after each restarted pod (issue 29; commands/rollout/checks.py)
+    check: Tuple[str, ...] = ()
+    check_exec: Tuple[str, ...] = ()
+    check_http: Tuple[str, ...] = ()
+    check_timeout: float = 120.0
+    container: Optional[str] = None
+    checks: Tuple[Obj, ...] = ()
 
 
 @click.command()
@@ -58,6 +65,16 @@ class RestartOptions(NamedTuple):
               "eviction can pass its PodDisruptionBudget; take over the set's lock from "
               "another kubectl-sts operation.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--check", "check", multiple=True, metavar="CMD", help="After each pod is back, "
+              "run CMD here (sh -c, STS_* variables set) until it exits 0.")
+@click.option("--check-exec", "check_exec", multiple=True, metavar="CMD", help="After each "
+              "pod is back, run CMD in it (--container) until it exits 0.")
+@click.option("--check-http", "check_http", multiple=True, metavar="[CONTAINER:]PORT/PATH",
+              help="After each pod is back, GET PATH through its proxy until 2xx.")
+@click.option("--check-timeout", type=Duration(), default="2m", show_default=True,
+              metavar="DURATION", help="How long the checks may take to pass.")
+@click.option("--container", metavar="NAME", help="The container of --check-exec (default: "
+              "the pod's first).")
 @dry_run_option("Show the plan only (client), or also send each eviction with dryRun=All "
                 "(server).")
 @no_headers_option
@@ -89,8 +106,17 @@ def validate(options: RestartOptions) -> RestartOptions:
     from ..core.restart import PlanError, parse_ordinals
     if options.all_ and options.ordinals_text:
         raise UsageError("error: --all and --ordinals cannot be used together")
+    from ..core.rollout.checks import checks_from_flags
     try:
-        return options._replace(ordinals=parse_ordinals(options.ordinals_text))
+        checks = checks_from_flags(options.check, options.check_exec, options.check_http,
+                                   options.container)
+    except ValueError as exc:
+        raise UsageError("error: %s" % exc)
+    if options.container and not options.check_exec:
+        raise UsageError("error: --container only applies to --check-exec")
+    try:
+        return options._replace(ordinals=parse_ordinals(options.ordinals_text),
+                                checks=tuple(checks))
     except PlanError as exc:
         raise UsageError("error: %s" % exc)
 
@@ -105,6 +131,7 @@ def run(conn: "Connection", options: RestartOptions) -> int:
 
 def _run(conn: "Connection", options: RestartOptions) -> int:
     session = Restart(conn, options.name, options.settle, options.timeout_s)
+    session.checks, session.check_timeout = list(options.checks), options.check_timeout
     try:
         return _restart(session, options)
     except (KeyboardInterrupt, click.exceptions.Abort) as exc:   # Ctrl-C, SIGTERM (cli.main)
@@ -135,6 +162,9 @@ def _restart(session: "Restart", options: RestartOptions) -> int:
     except PlanError as exc:
         raise UsageError("error: %s" % exc)
     session.show(the_plan)
+    from ..core.rollout.checks import plan_lines
+    for line in plan_lines(session.checks, session.check_timeout):
+        say(line.replace("after each step, once its pods are", "after each pod is back and"))
     if the_plan["refusals"] and not (options.force and all(
             "PodDisruptionBudget" in r for r in the_plan["refusals"])):
         raise Refused("error: refused: %s; nothing was changed" % the_plan["refusals"][0])
@@ -144,6 +174,8 @@ def _restart(session: "Restart", options: RestartOptions) -> int:
     blocked = {b["name"] for b in the_plan["budgets"] if b["neverAllows"]}
     deletes = options.force and any(blocked & set(row["budgets"]) for row in the_plan["pods"])
     check_writes(conn, "restart --force" if deletes else "restart", dry_run)
+    for kind in sorted({c["kind"] for c in session.checks} & {"exec", "http"}):
+        check_writes(conn, "restart --check-%s" % kind, dry_run)
     if dry_run == "none" and not confirm("restart %d pod(s) of %s, one at a time?"
                                          % (len(the_plan["pods"]), name), options.yes):
         say("nothing changed")
@@ -161,6 +193,7 @@ def _restart(session: "Restart", options: RestartOptions) -> int:
             session.evict(row)
         session.current = (row["ordinal"], "coming back")
         session.wait_back(row)
+        session.check(sts, row)
         session.done.append(row["ordinal"])
         session.current = None
     if dry_run == "server":
@@ -183,6 +216,8 @@ class Restart:
         self.order: List[int] = []
         self.rows: Dict[int, Obj] = {}                          # ordinal -> the plan's row
         self.say = functools.partial(click.echo)
+        self.checks: List[Obj] = []                             # after each pod is back
+        self.check_timeout = 120.0
 
     def show(self, the_plan: Obj) -> None:
         from ..printers.table import table
@@ -264,6 +299,18 @@ class Restart:
                 self.timeout, outcome.verdict.line if outcome.verdict else outcome.why))
         self.say("pod/%s is back (new uid, Ready%s)" % (
             row["pod"], ", stayed Ready %gs" % self.settle if self.settle else ""))
+
+    def check(self, sts: Obj, row: Obj) -> None:
+        """The application checks on the pod back (exit 9 when they never pass)."""
+        from .rollout.checks import run_checks
+        from .rollout.session import StepFailed
+        from ..k8s.statefulset import partition
+        try:
+            run_checks(self, sts, [row["ordinal"]], partition(sts) or 0)
+        except StepFailed as failed:
+            raise PodFailed("error: %s %s after its restart: %s; the next ordinals were not "
+                            "restarted" % (row["pod"], failed.failure["reason"],
+                                           failed.failure["message"]))
 
     def explain_interruption(self) -> None:
         say = functools.partial(click.echo, err=True)
