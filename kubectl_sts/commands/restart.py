@@ -302,15 +302,12 @@ class Restart:
 
     def check(self, sts: Obj, row: Obj) -> None:
         """The application checks on the pod back (exit 9 when they never pass)."""
-        from .rollout.checks import run_checks
-        from .rollout.session import StepFailed
+        from .checks import run_checks
         from ..k8s.statefulset import partition
-        try:
-            run_checks(self, sts, [row["ordinal"]], partition(sts) or 0)
-        except StepFailed as failed:
+        failure = run_checks(self, sts, [row["ordinal"]], partition(sts) or 0)
+        if failure is not None:
             raise PodFailed("error: %s %s after its restart: %s; the next ordinals were not "
-                            "restarted" % (row["pod"], failed.failure["reason"],
-                                           failed.failure["message"]))
+                            "restarted" % (row["pod"], failure["reason"], failure["message"]))
 
     def explain_interruption(self) -> None:
         say = functools.partial(click.echo, err=True)

@@ -5,9 +5,9 @@ from typing import Any, Dict, Optional
 
 import click
 
-from .checks import run_checks
+from ..checks import run_checks
 from .gate import gate
-from .session import Rollout
+from .session import Rollout, StepFailed
 
 
 def advance_ondelete(run: Rollout, sts: Dict[str, Any], count: Optional[int]) -> int:
@@ -38,8 +38,11 @@ def advance_ondelete(run: Rollout, sts: Dict[str, Any], count: Optional[int]) ->
         run.wait_gone(victim)
         gate(run, pod_ordinal(run.name, name) - rollout_state(sts)["start"])
         ordinal = pod_ordinal(run.name, name)
-        run_checks(run, run.current()[0], [] if ordinal is None else [ordinal],
-                   rollout_state(sts)["partition"])
+        checked = run.current()[0]
+        failure = run_checks(run, checked, [] if ordinal is None else [ordinal],
+                             rollout_state(sts)["partition"])
+        if failure is not None:
+            raise StepFailed(checked, failure)
         done += 1
     sts, pods = run.current()
     run.report(finished=ondelete_next(sts, pods) is None and done > 0)

@@ -8,9 +8,9 @@ import click
 from typing import Any, Dict, Optional
 
 from ...errors import UsageError
-from .checks import run_checks
+from ..checks import run_checks
 from .gate import gate
-from .session import Rollout, fmt
+from .session import Rollout, StepFailed, fmt
 
 
 def advance(run: Rollout, step: int, to: Optional[int], all_: bool, single: bool) -> int:
@@ -57,7 +57,10 @@ def advance(run: Rollout, step: int, to: Optional[int], all_: bool, single: bool
         changed = ordinals_between(state["start"], value, partition, state["replicas"])
         partition = value
         gate(run, value)
-        run_checks(run, run.current()[0], changed, value)
+        checked = run.current()[0]
+        failure = run_checks(run, checked, changed, value)
+        if failure is not None:
+            raise StepFailed(checked, failure)
     run.report(finished=pending)
     return 0
 

@@ -1,7 +1,8 @@
 """The application checks after a step (issue 29): run every check (local `sh -c`, exec in
 each updated pod, GET through each updated pod's proxy) until all pass, retried every few
-seconds until --check-timeout; StepFailed then (exit 9, the output's last lines, the partition
-where it is). Decisions (environment, verdict, tail, failure) are core/rollout/checks.py's."""
+seconds until --check-timeout; then the failure (the caller stops: exit 9, the output's last
+lines, the partition where it is). Shared by `rollout` and `restart`. Decisions (environment,
+verdict, tail, failure) are core/rollout/checks.py's."""
 
 import os
 import subprocess
@@ -11,18 +12,18 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import click
 
-from ...errors import StsError
+from ..errors import StsError
 
 Obj = Dict[str, Any]
 
 
-def run_checks(run: Any, sts: Obj, ordinals: Sequence[int], partition: int) -> None:
-    """After a step's gate passed: every check of `run.checks` until all pass, or StepFailed."""
-    from ...core.rollout import checks as core
-    from ...core.rollout import rollout_state
-    from .session import StepFailed
+def run_checks(run: Any, sts: Obj, ordinals: Sequence[int], partition: int) -> Optional[Obj]:
+    """After a step's gate passed: every check of `run.checks` (a session: conn, ns, name,
+    checks, check_timeout) until all pass (None), or the failure (core checks.failure)."""
+    from ..core.rollout import checks as core
+    from ..core.rollout import rollout_state
     if not run.checks or not ordinals:
-        return
+        return None
     state = rollout_state(sts)
     pods = ["%s-%d" % (run.name, o) for o in ordinals]
     env = core.environment(os.environ, run.ns, run.name, ordinals, state["updateRevision"],
@@ -45,9 +46,9 @@ def run_checks(run: Any, sts: Obj, ordinals: Sequence[int], partition: int) -> N
             click.echo("check attempt %d failed: %s%s" % (
                 attempt, "%s: " % pod if pod else "", core.last_line(output)))
             if outcome == "failed":
-                raise StepFailed(sts, core.failure(run.name, ordinals, check, output, pod,
-                                                   timeout))
+                return core.failure(run.name, ordinals, check, output, pod, timeout)
             pause.wait(core.next_wait(started, time.monotonic(), timeout))   # Ctrl-C stops it
+    return None
 
 
 def _attempt(run: Any, check: Obj, env: Dict[str, str], pods: List[str],
@@ -80,7 +81,7 @@ def _local(command: str, env: Dict[str, str], timeout: float) -> Tuple[bool, str
 
 
 def _exec(run: Any, check: Obj, pod: str, timeout: float) -> Tuple[bool, str]:
-    from ...client.podexec import exec_in_pod
+    from ..client.podexec import exec_in_pod
     try:
         code, output = exec_in_pod(run.conn, run.ns, pod, check.get("container"),
                                    ["sh", "-c", check["command"]], timeout)
@@ -92,7 +93,7 @@ def _exec(run: Any, check: Obj, pod: str, timeout: float) -> Tuple[bool, str]:
 
 
 def _http(run: Any, check: Obj, pod: str) -> Tuple[bool, str]:
-    from ...core.rollout.checks import proxy_path
+    from ..core.rollout.checks import proxy_path
     path = proxy_path(run.ns, pod, check)
     try:
         response = run.conn.request("GET", path, stream=True, retry=False, timeout=(5, 10))
