@@ -158,16 +158,29 @@ def test_check_http_failing_halts(apps, namespace, sts, proxied):
     assert "failed its check-http GET :8080/ready" in err
 
 
-def test_resume_runs_the_recorded_checks(apps, namespace, sts):
+def test_resume_runs_the_recorded_checks(sandbox, apps, namespace, sts, tmp_path):
+    flag = tmp_path / "in-sync"
+    check = "test -e %s || { echo replica behind; exit 1; }" % shlex.quote(str(flag))
     code, _, err = sts("rollout", "web", "--step", "--settle", "0s", "--yes",
-                       "--check", "exit 1", "--check-timeout", "3s")
+                       "--check", check, "--check-timeout", "3s")
     assert code == EXIT_ROLLOUT_FAILED
     saved = json.loads(read(apps, namespace)["metadata"]["annotations"][STATE_ANNOTATION])
-    assert saved["checks"] == [{"kind": "local", "command": "exit 1"}]
+    assert saved["checks"] == [{"kind": "local", "command": check}]
+    assert saved["checkTimeout"] == 3
+    # resumed without flags: the halted step's pod is checked again first, nothing written
+    start = len(sandbox.request_log)
     code, out, err = sts("rollout", "web", "--step", "--settle", "0s", "--yes")
     assert code == EXIT_ROLLOUT_FAILED, err
     assert "resuming with the checks recorded on web" in out
-    assert "check running: check 'exit 1' on web-1" in out
+    assert "check running: check %r on web-2" % check in out
+    assert partition(apps, namespace) == 2
+    assert not writes_after(sandbox, start, namespace)
+    # once it passes, the rollout goes on, with the same check on the next step
+    flag.write_text("")
+    code, out, err = sts("rollout", "web", "--step", "--settle", "0s", "--yes")
+    assert code == 0, err
+    assert "check running: check %r on web-2" % check in out
+    assert "check running: check %r on web-1" % check in out
     assert partition(apps, namespace) == 1
 
 
@@ -226,3 +239,13 @@ def test_restart_failing_check_stops(apps, namespace, sts, core):
     after = {p.metadata.name: p.metadata.uid
              for p in core.list_namespaced_pod(namespace).items}
     assert after["web-1"] == before["web-1"]
+
+
+def test_failing_check_with_on_failure_undo(apps, namespace, sts):
+    code, out, err = sts("rollout", "web", "--all", "--settle", "0s", "--yes",
+                         "--on-failure=undo", "--check", "false", "--check-timeout", "3s")
+    assert code == EXIT_ROLLOUT_FAILED, err
+    assert "failed its check 'false'" in err
+    assert "--on-failure=undo: undoing the rollout" in err
+    sts_now = read(apps, namespace)
+    assert sts_now["spec"]["template"]["spec"]["containers"][0]["image"] != NEW

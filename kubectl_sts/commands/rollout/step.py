@@ -42,6 +42,15 @@ def advance(run: Rollout, step: int, to: Optional[int], all_: bool, single: bool
     run.watch(sts)
     # A step interrupted earlier is finished first: the gate at the current partition.
     gate(run, state["effectivePartition"])
+    updated = ordinals_between(state["start"], state["effectivePartition"], state["replicas"],
+                               state["replicas"])
+    if run.checks and values and updated:
+        # the pods an earlier step updated pass the checks before the partition goes lower
+        # (a step halted by its check is checked again, not stepped over)
+        checked = run.current()[0]
+        failure = run_checks(run, checked, updated, state["effectivePartition"])
+        if failure is not None:
+            raise StepFailed(checked, failure)
     partition = state["partition"]
     for index, value in enumerate(values):
         if index and run.pause:
