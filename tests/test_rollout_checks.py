@@ -245,3 +245,15 @@ def test_failing_check_with_on_failure_undo(apps, namespace, sts):
     assert "--on-failure=undo: undoing the rollout" in err
     sts_now = read(apps, namespace)
     assert sts_now["spec"]["template"]["spec"]["containers"][0]["image"] != NEW
+
+
+@pytest.mark.parametrize("verb", ["rollout", "restart"])
+def test_check_exec_refuses_impersonation_before_any_request(sandbox, apps, namespace, sts,
+                                                             verb):
+    start = len(sandbox.request_log)
+    args = [verb, "web", "--yes", "--check-exec", "true", "--as", "someone"]
+    code, _, err = sts(*(args + (["--step"] if verb == "rollout" else [])))
+    assert code != 0 and "--check-exec cannot impersonate" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not [e for e in list(sandbox.request_log)[start:] if namespace in e["path"]]
+    assert partition(apps, namespace) == 3

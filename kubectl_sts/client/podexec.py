@@ -9,7 +9,7 @@ here, lazily: ~180 ms."""
 
 from typing import Any, List, Optional, Tuple
 
-from ..errors import StsError, TransportError
+from ..errors import StsError, TransportError, UsageError
 
 
 def exec_in_pod(conn: Any, namespace: str, pod: str, container: Optional[str],
@@ -21,7 +21,13 @@ def exec_in_pod(conn: Any, namespace: str, pod: str, container: Optional[str],
     from kubernetes.client.rest import ApiException
     from kubernetes.stream import stream
     from .transport import official_client
-    api = CoreV1Api(official_client(conn._resolved))
+    problem = impersonation_problem(conn)
+    if problem:
+        raise UsageError(problem)
+    api = getattr(conn, "_exec_api", None)
+    if api is None:                 # built once per connection: an exec plugin runs once
+        api = CoreV1Api(official_client(conn._resolved))
+        conn._exec_api = api
     kwargs = {"command": list(argv), "stdin": False, "stdout": True, "stderr": True,
               "tty": False, "_preload_content": False}
     if container:
@@ -43,6 +49,18 @@ def exec_in_pod(conn: Any, namespace: str, pod: str, container: Optional[str],
         return (code if code is not None else 1), client.read_all()
     finally:
         client.close()
+
+
+def impersonation_problem(conn: Any) -> Optional[str]:
+    """Why an exec cannot be made as the user the plugin acts as, or None: the official
+    client's WebSocket sends the Authorization header only (kubernetes/stream/ws_client.py
+    create_websocket), never Impersonate-User / Impersonate-Group."""
+    from .transport import impersonation
+    if not impersonation(conn.options, conn._resolved):
+        return None
+    return ("error: --check-exec cannot impersonate (--as, --as-group or the kubeconfig's "
+            "`as`): the exec would not run as that user; run without impersonation, or use "
+            "--check with kubectl exec")
 
 
 def _reason(exc: Any) -> str:

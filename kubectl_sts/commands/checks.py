@@ -12,9 +12,18 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import click
 
-from ..errors import StsError
+from ..errors import StsError, UsageError
 
 Obj = Dict[str, Any]
+
+
+def preflight(conn: Any, checks: Sequence[Obj]) -> None:
+    """Before any request: a check that cannot run as asked is refused (UsageError)."""
+    if any(c["kind"] == "exec" for c in checks):
+        from ..client.podexec import impersonation_problem
+        problem = impersonation_problem(conn)
+        if problem:
+            raise UsageError(problem)
 
 
 def run_checks(run: Any, sts: Obj, ordinals: Sequence[int], partition: int) -> Optional[Obj]:
@@ -85,6 +94,8 @@ def _exec(run: Any, check: Obj, pod: str, timeout: float) -> Tuple[bool, str]:
     try:
         code, output = exec_in_pod(run.conn, run.ns, pod, check.get("container"),
                                    ["sh", "-c", check["command"]], timeout)
+    except UsageError:
+        raise                       # no attempt can pass: said once
     except StsError as exc:
         return False, exc.message
     if code != 0 and not output.strip():

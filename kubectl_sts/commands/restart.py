@@ -123,7 +123,9 @@ def validate(options: RestartOptions) -> RestartOptions:
 
 def run(conn: "Connection", options: RestartOptions) -> int:
     """Hold the set's lock (commands/locking.py) while it runs."""
+    from .checks import preflight
     from .locking import holding
+    preflight(conn, options.checks)
     with holding(conn, options.name, "restart %s" % options.name, options.force,
                  options.wait_lock, options.dry_run):
         return _run(conn, options)

@@ -213,6 +213,8 @@ def run(conn: "Connection", options: RolloutOptions) -> int:
     session.variant = "rollout --image" if options.staging else "rollout --hold" \
         if options.hold else "rollout --undo" if options.undo else "rollout --step"
     session.checks, session.check_timeout = list(options.checks), options.check_timeout
+    from ..checks import preflight
+    preflight(conn, options.checks)
     try:
         if not (options.staging or options.hold or options.stepping or options.undo):
             return _dispatch(session, options)        # the plan, --status: they only read
