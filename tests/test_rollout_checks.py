@@ -257,3 +257,22 @@ def test_check_exec_refuses_impersonation_before_any_request(sandbox, apps, name
     assert len(err.strip().splitlines()) == 1
     assert not [e for e in list(sandbox.request_log)[start:] if namespace in e["path"]]
     assert partition(apps, namespace) == 3
+
+
+def test_ondelete_step_runs_the_check_on_the_replaced_pod(apps, namespace, kubeconfig, capsys,
+                                                          tmp_path):
+    apps.create_namespaced_stateful_set(namespace, statefulset(
+        name="od", replicas=2, claims=(), strategy="OnDelete"))
+    wait_for(apps.list_namespaced_stateful_set, sts_settled("od", 2), namespace=namespace,
+             timeout=60)
+    apps.patch_namespaced_stateful_set("od", namespace, {"spec": {"template": {"spec": {
+        "containers": [{"name": "app", "image": NEW}]}}}})
+    seen = tmp_path / "pods"
+    capsys.readouterr()
+    code = main(["--kubeconfig", kubeconfig, "-n", namespace, "rollout", "od", "--step",
+                 "--settle", "0s", "--yes", "--check",
+                 "echo $STS_PODS >> %s" % shlex.quote(str(seen))])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "check passed: check 'echo $STS_PODS" in out
+    assert seen.read_text().split() == ["od-1"]
