@@ -43,7 +43,7 @@ def run_checks(run: Any, sts: Obj, ordinals: Sequence[int], partition: int) -> O
     for check in run.checks:
         click.echo("check running: %s on %s" % (core.describe(check), ", ".join(pods)))
         started = time.monotonic()
-        attempt = 0
+        attempt, told = 0, ""
         while True:
             attempt += 1
             remaining = max(1.0, started + timeout - time.monotonic())
@@ -52,8 +52,10 @@ def run_checks(run: Any, sts: Obj, ordinals: Sequence[int], partition: int) -> O
             if outcome == "passed":
                 click.echo("check passed: %s (attempt %d)" % (core.describe(check), attempt))
                 break
-            click.echo("check attempt %d failed: %s%s" % (
-                attempt, "%s: " % pod if pod else "", core.last_line(output)))
+            said = "%s%s" % ("%s: " % pod if pod else "", core.last_line(output))
+            if said != told:                # a line when what it says changes, not each try
+                click.echo("check attempt %d failed: %s" % (attempt, said))
+                told = said
             if outcome == "failed":
                 return core.failure(run.name, ordinals, check, output, pod, timeout)
             pause.wait(core.next_wait(started, time.monotonic(), timeout))   # Ctrl-C stops it
