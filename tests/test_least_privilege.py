@@ -102,6 +102,21 @@ def staged_ondelete(sb, api, namespace):
     wait_for(api[0].list_namespaced_stateful_set, observed, namespace=namespace)
 
 
+def staged_checks(sb, api, namespace):
+    """Staged, the pods' commands run on this host (a ClusterExec mapping) and web-1's port
+    8080 answering /healthz (a Proxy mapping): --check-exec and --check-http pass."""
+    staged(sb, api, namespace)
+    sb.cluster.config.pod_access.add({
+        "apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "ClusterExec",
+        "metadata": {"name": "lp-" + namespace},
+        "spec": {"selector": {"matchNamespaces": [namespace]},
+                 "execs": [{"local": {"workDir": "/"}}]}})
+    sb.cluster.config.pod_access.add({
+        "apiVersion": "sandbox.kubectl-sts.io/v1alpha1", "kind": "Proxy",
+        "metadata": {"name": "web-1", "namespace": namespace},
+        "spec": {"proxies": [{"port": 8080, "path": "/healthz", "body": "ok"}]}})
+
+
 def orphaned(sb, api, namespace):
     settled(sb, api, namespace)
     api[0].patch_namespaced_stateful_set_scale("web", namespace, {"spec": {"replicas": 1}})
@@ -130,6 +145,10 @@ CASES = [
      ["rollout", "web", "--step", "--order", "0,1"], 0),
     ("rollout --step --order (OnDelete)", "server", staged_ondelete,
      ["rollout", "web", "--step", "--order", "0,1"], 0),
+    ("rollout --step --check-exec", "none", staged_checks,
+     ["rollout", "web", "--step", "--settle", "0s", "--check-exec", "true"], 0),
+    ("rollout --step --check-http", "none", staged_checks,
+     ["rollout", "web", "--step", "--settle", "0s", "--check-http", "8080/healthz"], 0),
     ("rollout --undo", "none", staged, ["rollout", "web", "--undo"], 0),
     ("rollout --undo", "server", staged, ["rollout", "web", "--undo"], 0),
     ("scale", "none", settled, ["scale", "web", "--replicas", "1"], 0),
@@ -146,6 +165,11 @@ CASES = [
     ("restart", "none", settled, ["restart", "web", "--settle", "0s"], 0),
     ("restart", "none", settled, ["restart", "web", "--order", "0,1", "--settle", "0s"], 0),
     ("restart", "client", settled, ["restart", "web"], 0),
+    ("restart --check-exec", "none", staged_checks,
+     ["restart", "web", "--ordinals", "1", "--settle", "0s", "--check-exec", "true"], 0),
+    ("restart --check-http", "none", staged_checks,
+     ["restart", "web", "--ordinals", "1", "--settle", "0s", "--check-http", "8080/healthz"],
+     0),
     ("restart", "server", settled, ["restart", "web"], 0),
     ("repair", "none", settled, ["repair", "web", "--ordinal", "0"], 0),
     ("repair --untaint", "none", settled, ["repair", "web", "--ordinal", "0", "--untaint"], 0),

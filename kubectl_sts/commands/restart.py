@@ -42,7 +42,13 @@ class RestartOptions(NamedTuple):
     leader_last: Optional[str] = None
     leader_exec: Optional[str] = None
     leader_pod: Optional[str] = None
+    # the application checks after each restarted pod (issue 29; commands/rollout/checks.py)
+    check: Tuple[str, ...] = ()
+    check_exec: Tuple[str, ...] = ()
+    check_http: Tuple[str, ...] = ()
+    check_timeout: float = 120.0
     container: Optional[str] = None
+    checks: Tuple[Obj, ...] = ()
 
 
 @click.command()
@@ -59,7 +65,6 @@ class RestartOptions(NamedTuple):
               "(--leader-pod, --container) through the exec subresource.")
 @click.option("--leader-pod", metavar="POD", help="The pod --leader-exec runs in (default: "
               "the lowest-ordinal Ready pod).")
-@click.option("--container", metavar="NAME", help="The container --leader-exec runs in.")
 @click.option("--settle", type=Duration(), default="0s", show_default=True, metavar="DURATION",
               help="How long each new pod must stay Ready, without a restart, before the next.")
 @click.option("--timeout", "timeout_s", type=Duration(), default="5m", show_default=True,
@@ -69,6 +74,16 @@ class RestartOptions(NamedTuple):
               "eviction can pass its PodDisruptionBudget; take over the set's lock from "
               "another kubectl-sts operation.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--check", "check", multiple=True, metavar="CMD", help="After each pod is back, "
+              "run CMD here (sh -c, STS_* variables set) until it exits 0.")
+@click.option("--check-exec", "check_exec", multiple=True, metavar="CMD", help="After each "
+              "pod is back, run CMD in it (--container) until it exits 0.")
+@click.option("--check-http", "check_http", multiple=True, metavar="[CONTAINER:]PORT/PATH",
+              help="After each pod is back, GET PATH through its proxy until 2xx.")
+@click.option("--check-timeout", type=Duration(), default="2m", show_default=True,
+              metavar="DURATION", help="How long the checks may take to pass.")
+@click.option("--container", metavar="NAME", help="The container --check-exec and "
+              "--leader-exec run in (default: the pod's first).")
 @dry_run_option("Show the plan only (client), or also send each eviction with dryRun=All "
                 "(server).")
 @no_headers_option
@@ -102,22 +117,32 @@ def validate(options: RestartOptions) -> RestartOptions:
         raise UsageError("error: --all and --ordinals cannot be used together")
     if options.leader_last and options.leader_exec:
         raise UsageError("error: choose one of --leader-last, --leader-exec")
-    if (options.leader_pod or options.container) and not options.leader_exec:
-        raise UsageError("error: %s only applies to --leader-exec"
-                         % ("--leader-pod" if options.leader_pod else "--container"))
+    if options.leader_pod and not options.leader_exec:
+        raise UsageError("error: --leader-pod only applies to --leader-exec")
+    if options.container and not (options.leader_exec or options.check_exec):
+        raise UsageError("error: --container only applies to --leader-exec and --check-exec")
+    from ..core.rollout.checks import checks_from_flags
+    try:
+        checks = checks_from_flags(options.check, options.check_exec, options.check_http,
+                                   options.container)
+    except ValueError as exc:
+        raise UsageError("error: %s" % exc)
     try:
         order = parse_order(str(options.order))
         if isinstance(order, list) and options.ordinals_text:
             raise PlanError("--order %s and --ordinals cannot be used together (--ordinals "
                             "restarts those it names, in its order)" % options.order)
-        return options._replace(ordinals=parse_ordinals(options.ordinals_text), order=order)
+        return options._replace(ordinals=parse_ordinals(options.ordinals_text), order=order,
+                                checks=tuple(checks))
     except PlanError as exc:
         raise UsageError("error: %s" % exc)
 
 
 def run(conn: "Connection", options: RestartOptions) -> int:
     """Hold the set's lock (commands/locking.py) while it runs."""
+    from .checks import preflight
     from .locking import holding
+    preflight(conn, options.checks)
     with holding(conn, options.name, "restart %s" % options.name, options.force,
                  options.wait_lock, options.dry_run):
         return _run(conn, options)
@@ -125,6 +150,7 @@ def run(conn: "Connection", options: RestartOptions) -> int:
 
 def _run(conn: "Connection", options: RestartOptions) -> int:
     session = Restart(conn, options.name, options.settle, options.timeout_s)
+    session.checks, session.check_timeout = list(options.checks), options.check_timeout
     try:
         return _restart(session, options)
     except (KeyboardInterrupt, click.exceptions.Abort) as exc:   # Ctrl-C, SIGTERM (cli.main)
@@ -179,6 +205,9 @@ def _restart(session: "Restart", options: RestartOptions) -> int:
         say("Order: %s%s" % (", ".join(r["pod"] for r in the_plan["pods"]),
                              "" if leader_at is None else " (leader last: %s-%d, as `%s` "
                              "says)" % (name, leader_at, describe(leader))))
+    from ..core.rollout.checks import plan_lines
+    for line in plan_lines(session.checks, session.check_timeout):
+        say(line.replace("after each step, once its pods are", "after each pod is back and"))
     if the_plan["refusals"] and not (options.force and all(
             "PodDisruptionBudget" in r for r in the_plan["refusals"])):
         raise Refused("error: refused: %s; nothing was changed" % the_plan["refusals"][0])
@@ -189,6 +218,8 @@ def _restart(session: "Restart", options: RestartOptions) -> int:
     deletes = options.force and any(blocked & set(row["budgets"]) for row in the_plan["pods"])
     check_writes(conn, "restart --force" if deletes else "restart --leader-exec"
                  if leader and leader.get("exec") else "restart", dry_run)
+    for kind in sorted({c["kind"] for c in session.checks} & {"exec", "http"}):
+        check_writes(conn, "restart --check-%s" % kind, dry_run)
     if dry_run == "none" and not confirm("restart %d pod(s) of %s, one at a time?"
                                          % (len(the_plan["pods"]), name), options.yes):
         say("nothing changed")
@@ -225,6 +256,7 @@ def _restart(session: "Restart", options: RestartOptions) -> int:
             session.evict(row)
         session.current = (row["ordinal"], "coming back")
         session.wait_back(row)
+        session.check(sts, row)
         session.done.append(row["ordinal"])
         session.current = None
     if dry_run == "server":
@@ -247,6 +279,8 @@ class Restart:
         self.order: List[int] = []
         self.rows: Dict[int, Obj] = {}                          # ordinal -> the plan's row
         self.say = functools.partial(click.echo)
+        self.checks: List[Obj] = []                             # after each pod is back
+        self.check_timeout = 120.0
 
     def show(self, the_plan: Obj) -> None:
         from ..printers.table import table
@@ -328,6 +362,15 @@ class Restart:
                 self.timeout, outcome.verdict.line if outcome.verdict else outcome.why))
         self.say("pod/%s is back (new uid, Ready%s)" % (
             row["pod"], ", stayed Ready %gs" % self.settle if self.settle else ""))
+
+    def check(self, sts: Obj, row: Obj) -> None:
+        """The application checks on the pod back (exit 9 when they never pass)."""
+        from .checks import run_checks
+        from ..k8s.statefulset import partition
+        failure = run_checks(self, sts, [row["ordinal"]], partition(sts) or 0)
+        if failure is not None:
+            raise PodFailed("error: %s %s after its restart: %s; the next ordinals were not "
+                            "restarted" % (row["pod"], failure["reason"], failure["message"]))
 
     def explain_interruption(self) -> None:
         say = functools.partial(click.echo, err=True)

@@ -56,6 +56,12 @@ class RolloutOptions(NamedTuple):
     leader_exec: Optional[str] = None
     leader_pod: Optional[str] = None
     order: Optional[List[int]] = None           # --order parsed (validate)
+    # the application checks after each step (checks.py; core/rollout/checks.py)
+    check: Tuple[str, ...] = ()
+    check_exec: Tuple[str, ...] = ()
+    check_http: Tuple[str, ...] = ()
+    check_timeout: float = 120.0
+    checks: Tuple[Dict[str, Any], ...] = ()     # the checks, parsed (validate)
 
     @property
     def staging(self) -> bool:
@@ -136,6 +142,15 @@ def _load_patch(patch_file: Optional[IO[str]]) -> Optional[Dict[str, Any]]:
 @dry_run_option("Print (client) or send with dryRun=All (server) the writes, without "
                 "waiting.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--check", "check", multiple=True, metavar="CMD", help="After each step is "
+              "healthy, run CMD here (sh -c, STS_* variables set) until it exits 0.")
+@click.option("--check-exec", "check_exec", multiple=True, metavar="CMD", help="After each "
+              "step, run CMD in each updated pod (--container, default the first) until it "
+              "exits 0.")
+@click.option("--check-http", "check_http", multiple=True, metavar="[CONTAINER:]PORT/PATH",
+              help="After each step, GET PATH through each updated pod's proxy until 2xx.")
+@click.option("--check-timeout", type=Duration(), default="2m", show_default=True,
+              metavar="DURATION", help="How long the checks may take to pass after a step.")
 @no_headers_option
 @lock_options(force=True)
 @click.pass_context
@@ -183,8 +198,10 @@ def validate(options: RolloutOptions) -> RolloutOptions:
         raise click.UsageError("choose one of %s" % ", ".join(actions))
     if options.batch is not None and not options.stepping:
         raise UsageError("error: --batch goes with --step, --to or --all")
-    if options.container and not (options.env or options.leader_exec):
-        raise click.UsageError("--container only applies to --env")
+    checks = _checks(options)
+    if options.container and not (options.env or options.leader_exec or options.check_exec):
+        raise click.UsageError("--container only applies to --env, --leader-exec and "
+                               "--check-exec")
     options = _ordering(options)
     if options.interactive and (options.stepping or options.undo) and \
             options.dry_run != "client" and not sys.stdin.isatty():
@@ -197,7 +214,21 @@ def validate(options: RolloutOptions) -> RolloutOptions:
         # an undo may have to delete the failed pod: ask now, never after the first write
         raise UsageError("error: --on-failure=undo may have to delete a failed pod and cannot "
                          "ask (stdin is not a terminal); pass --yes")
-    return options._replace(patch=_load_patch(options.patch_file))
+    return options._replace(patch=_load_patch(options.patch_file), checks=tuple(checks))
+
+
+def _checks(options: RolloutOptions) -> List[Dict[str, Any]]:
+    """The checks the flags ask for; only with a step (--step, --to, --all, the plan)."""
+    from ...core.rollout.checks import checks_from_flags
+    try:
+        checks = checks_from_flags(options.check, options.check_exec, options.check_http,
+                                   options.container if options.check_exec else None)
+    except ValueError as exc:
+        raise click.UsageError(str(exc))
+    if checks and (options.staging or options.hold or options.undo or options.follow):
+        raise click.UsageError("--check, --check-exec and --check-http apply to --step, --to "
+                               "and --all")
+    return checks
 
 
 def _ordering(options: RolloutOptions) -> RolloutOptions:
@@ -237,6 +268,9 @@ def run(conn: "Connection", options: RolloutOptions) -> int:
                 ("--leader-exec", options.leader_exec)) if on],
             "leader": spec(options.leader_last, options.leader_exec, options.leader_pod,
                            options.container)}
+    session.checks, session.check_timeout = list(options.checks), options.check_timeout
+    from ..checks import preflight
+    preflight(conn, options.checks)
     try:
         if not (options.staging or options.hold or options.stepping or options.undo):
             return _dispatch(session, options)        # the plan, --status: they only read

@@ -9,8 +9,9 @@ import click
 
 from ...errors import PodFailed, StsError, UsageError
 from ...core.rollout.order import outdated as outdated_of
+from ..checks import run_checks
 from .gate import gate
-from .session import Rollout
+from .session import Rollout, StepFailed
 
 Obj = Dict[str, Any]
 
@@ -44,6 +45,12 @@ def advance_ondelete(run: Rollout, sts: Dict[str, Any], count: Optional[int]) ->
             return 0
         run.wait_gone(victim)
         gate(run, pod_ordinal(run.name, name) - rollout_state(sts)["start"])
+        ordinal = pod_ordinal(run.name, name)
+        checked = run.current()[0]
+        failure = run_checks(run, checked, [] if ordinal is None else [ordinal],
+                             rollout_state(sts)["partition"])
+        if failure is not None:
+            raise StepFailed(checked, failure)
         done += 1
     sts, pods = run.current()
     run.report(finished=ondelete_next(sts, pods) is None and done > 0)

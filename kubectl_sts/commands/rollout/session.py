@@ -54,6 +54,9 @@ class Rollout:
         self.unreadable: set = set()        # what the diagnosis could not read, said once
         # --order / --leader-last / --leader-exec ({"order": [...], "leader": {...}}, ondelete.py)
         self.ordering: Optional[Obj] = None
+        # the application checks after each step (checks.py), recorded on the annotation
+        self.checks: List[Obj] = []
+        self.check_timeout = 120.0
         # a request may retry (an API server restarting) for as long as a step may take
         conn.retry_budget = timeout or conn.retry_budget
 
@@ -224,9 +227,12 @@ class Rollout:
 
     def set_partition(self, sts: Obj, expected_old: int, value: int, target: Optional[int],
                       undo: bool = False) -> Obj:
-        from ...core.rollout import with_partition
-        return self.write(sts, lambda fresh: with_partition(fresh, expected_old, value, target,
-                                                            undo), "set partition %d" % value)
+        from ...core.rollout import STATE_ANNOTATION, with_partition
+        from ...core.rollout.checks import record, with_checks
+        kept = record(self.checks, self.check_timeout) if self.checks and not undo else None
+        return self.write(sts, lambda fresh: with_checks(with_partition(
+            fresh, expected_old, value, target, undo), STATE_ANNOTATION, kept),
+            "set partition %d" % value)
 
     def check_writes(self, variant: str) -> None:
         """May this run make the writes of `variant`? Asked once, before the first."""

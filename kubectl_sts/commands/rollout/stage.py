@@ -82,6 +82,8 @@ def show_plan(run: Rollout) -> int:
     click.echo(render_plan(state, describe_plan(state, step=batch), diff, shown, batch))
     for line in _order_lines(sts, state, pods):
         click.echo(line)
+    for line in _check_lines(run, state):
+        click.echo(line)
     click.echo("")
     click.echo(render_ordinals(sts, pods, diagnosis=diagnosis))
     click.echo("")
@@ -108,3 +110,15 @@ def _order_lines(sts: Dict[str, Any], state: Dict[str, Any], pods: List[Dict[str
     saved = recorded(state["saved"], state["updateRevision"])
     return plan_lines(state, outdated(state, pods), list(ordinals(sts)), saved.get("order"),
                       describe(saved.get("leader")))
+
+
+def _check_lines(run: Rollout, state: Obj) -> List[str]:
+    """The checks a step runs: this run's flags', else those recorded on the set."""
+    from ...core.rollout.checks import plan_lines, recorded_checks
+    if run.checks:
+        return plan_lines(run.checks, run.check_timeout)
+    recorded = recorded_checks(state["saved"], state["updateRevision"])
+    if not recorded:
+        return []
+    return ["recorded on %s for this rollout (a `--step` without checks runs them):"
+            % run.name] + plan_lines(recorded["checks"], recorded["checkTimeout"])
