@@ -253,7 +253,7 @@ def test_check_exec_refuses_impersonation_before_any_request(sandbox, apps, name
     start = len(sandbox.request_log)
     args = [verb, "web", "--yes", "--check-exec", "true", "--as", "someone"]
     code, _, err = sts(*(args + (["--step"] if verb == "rollout" else [])))
-    assert code != 0 and "--check-exec cannot impersonate" in err
+    assert code != 0 and "(--check-exec, --leader-exec) cannot impersonate" in err
     assert len(err.strip().splitlines()) == 1
     assert not [e for e in list(sandbox.request_log)[start:] if namespace in e["path"]]
     assert partition(apps, namespace) == 3

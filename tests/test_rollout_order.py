@@ -218,7 +218,8 @@ def leader_script(tmp_path, *answers):
              'echo "ns=$STS_NAMESPACE name=$STS_NAME kc=${KUBECONFIG:+set}" >> %s.env' % runs]
     for i, answer in enumerate(answers[:-1], 1):
         lines.append('if [ $n -eq %d ]; then echo %s; exit 0; fi' % (i, answer))
-    lines.append("echo %s" % answers[-1])
+    # a warning on stderr (as kubectl prints) after the answer: the name is read from stdout
+    lines.append("echo %s; echo 'Warning: a deprecated flag' >&2" % answers[-1])
     script.write_text("\n".join(lines) + "\n")
     return "sh %s" % script, runs
 
@@ -301,23 +302,25 @@ def test_a_leader_command_failing_mid_rollout_exits_9(apps, namespace, sandbox, 
     assert deleted(sandbox, namespace, since) == ["web-1"]
 
 
-def test_leader_exec_runs_in_the_lowest_ready_pod(apps, namespace, sandbox, sts,
-                                                  monkeypatch):
-    """The exec itself is client/podexec.py (another part of issue 29): the seam only."""
-    from kubectl_sts.client import podexec
-    calls = []
-
-    def fake(conn, ns, pod, container, argv, timeout):
-        calls.append((ns, pod, container, argv))
-        return 0, "web-2\n"
-    monkeypatch.setattr(podexec, "exec_in_pod", fake)
+def test_leader_exec_runs_in_the_lowest_ready_pod(apps, namespace, sandbox, sts):
+    """--leader-exec asks a pod through pods/exec (the sandbox runs the mapped command on this
+    host, with the container's environment): web-0, the lowest Ready ordinal, is asked; the
+    leader it names, web-2, goes last."""
+    sandbox.cluster.config.pod_access.add({
+        "apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "ClusterExec",
+        "metadata": {"name": "leader-" + namespace},
+        "spec": {"selector": {"matchNamespaces": [namespace]},
+                 "execs": [{"containers": ["app"], "local": {
+                     "envs": [{"name": "PRIMARY", "value": "web-2"}]}}]}})
     ondelete_set(apps, namespace)
     since = len(sandbox.request_log)
-    code, out, err = sts("rollout", "web", "--all", "--leader-exec", "mysql-primary",
-                         "--container", "app", "--timeout", "60s")
+    code, out, err = sts("rollout", "web", "--all", "--leader-exec",
+                         'echo "asked $HOSTNAME" >&2; echo "$PRIMARY"', "--container", "app",
+                         "--timeout", "60s")
     assert code == 0, (out, err)
     assert deleted(sandbox, namespace, since) == ["web-1", "web-0", "web-2"]
-    assert calls[0] == (namespace, "web-0", "app", ["sh", "-c", "mysql-primary"])
+    execs = [e["path"] for e in sandbox.request_log[since:] if e["path"].endswith("/exec")]
+    assert execs and all(p.endswith("/pods/web-0/exec") for p in execs[:1]), execs
 
 
 def test_rolling_update_refuses_and_names_the_ondelete_route(apps, namespace, sandbox, sts):

@@ -31,11 +31,15 @@ def _local(conn: Any, name: str, command: str) -> Tuple[int, str]:
         env["KUBECONFIG"] = kubeconfig
     try:
         done = subprocess.run(["sh", "-c", command], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
                               timeout=LEADER_TIMEOUT)
     except subprocess.TimeoutExpired:
         return 124, "timed out after %gs" % LEADER_TIMEOUT
-    return done.returncode, done.stdout.decode("utf-8", "replace")
+    # the leader's name is read from stdout; stderr (a kubectl warning) only tells a failure
+    out = done.stdout.decode("utf-8", "replace")
+    if done.returncode:
+        out += done.stderr.decode("utf-8", "replace")
+    return done.returncode, out
 
 
 def _in_pod(conn: Any, name: str, leader: Obj, pods: List[Obj]) -> Tuple[int, str]:
@@ -50,4 +54,4 @@ def _in_pod(conn: Any, name: str, leader: Obj, pods: List[Obj]) -> Tuple[int, st
                            "with --leader-pod)" % name)
         pod = ready[0][1]["metadata"]["name"]
     return podexec.exec_in_pod(conn, conn.namespace, pod, leader.get("container"),
-                               ["sh", "-c", leader["exec"]], LEADER_TIMEOUT)
+                               ["sh", "-c", leader["exec"]], LEADER_TIMEOUT, stderr=False)

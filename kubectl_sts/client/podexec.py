@@ -13,9 +13,9 @@ from ..errors import StsError, TransportError, UsageError
 
 
 def exec_in_pod(conn: Any, namespace: str, pod: str, container: Optional[str],
-                argv: List[str], timeout: float) -> Tuple[int, str]:
+                argv: List[str], timeout: float, stderr: bool = True) -> Tuple[int, str]:
     """Run argv in the pod's container (None: the pod's first container); (exit code, stdout
-    and stderr as text). StsError when the exec cannot start (the server's answer, one line);
+    and, unless `stderr` is False (then not asked for), stderr as text). StsError when the exec cannot start (the server's answer, one line);
     exit code -1 when it did not end within `timeout` seconds."""
     from kubernetes.client import CoreV1Api
     from kubernetes.client.rest import ApiException
@@ -28,7 +28,7 @@ def exec_in_pod(conn: Any, namespace: str, pod: str, container: Optional[str],
     if api is None:                 # built once per connection: an exec plugin runs once
         api = CoreV1Api(official_client(conn._resolved))
         conn._exec_api = api
-    kwargs = {"command": list(argv), "stdin": False, "stdout": True, "stderr": True,
+    kwargs = {"command": list(argv), "stdin": False, "stdout": True, "stderr": stderr,
               "tty": False, "_preload_content": False}
     if container:
         kwargs["container"] = container
@@ -58,7 +58,7 @@ def impersonation_problem(conn: Any) -> Optional[str]:
     from .transport import impersonation
     if not impersonation(conn.options, conn._resolved):
         return None
-    return ("error: --check-exec cannot impersonate (--as, --as-group or the kubeconfig's "
+    return ("error: an exec (--check-exec, --leader-exec) cannot impersonate (--as, --as-group or the kubeconfig's "
             "`as`): the exec would not run as that user; run without impersonation, or use "
             "--check with kubectl exec")
 
