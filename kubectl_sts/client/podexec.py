@@ -15,8 +15,9 @@ from ..errors import StsError, TransportError, UsageError
 def exec_in_pod(conn: Any, namespace: str, pod: str, container: Optional[str],
                 argv: List[str], timeout: float, stderr: bool = True) -> Tuple[int, str]:
     """Run argv in the pod's container (None: the pod's first container); (exit code, stdout
-    and, unless `stderr` is False (then not asked for), stderr as text). StsError when the exec cannot start (the server's answer, one line);
-    exit code -1 when it did not end within `timeout` seconds."""
+    and, unless `stderr` is False (then not asked for), stderr as text). StsError when the
+    exec cannot start (the server's answer, one line); exit code -1 when it did not end
+    within `timeout` seconds."""
     from kubernetes.client import CoreV1Api
     from kubernetes.client.rest import ApiException
     from kubernetes.stream import stream
@@ -58,9 +59,9 @@ def impersonation_problem(conn: Any) -> Optional[str]:
     from .transport import impersonation
     if not impersonation(conn.options, conn._resolved):
         return None
-    return ("error: an exec (--check-exec, --leader-exec) cannot impersonate (--as, --as-group or the kubeconfig's "
-            "`as`): the exec would not run as that user; run without impersonation, or use "
-            "--check with kubectl exec")
+    return ("error: an exec (--check-exec, --leader-exec) cannot impersonate (--as, --as-group "
+            "or the kubeconfig's `as`): the exec would not run as that user; run without "
+            "impersonation, or use --check with kubectl exec")
 
 
 def _reason(exc: Any) -> str:
