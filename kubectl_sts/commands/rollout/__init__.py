@@ -17,7 +17,8 @@ from typing import (IO, TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Se
 import click
 
 from ...errors import EXIT_ROLLOUT_FAILED, UsageError, interrupt_code
-from ..options import Duration, Integer, OneOf, dry_run_option, lock_options, name_argument, no_headers_option
+from ..options import (Duration, Integer, OneOf, dry_run_option, lock_options, name_argument,
+                       no_headers_option, output_option)
 from ..shell import connect
 from .session import Rollout, StepFailed
 
@@ -62,6 +63,7 @@ class RolloutOptions(NamedTuple):
     check_http: Tuple[str, ...] = ()
     check_timeout: float = 120.0
     checks: Tuple[Dict[str, Any], ...] = ()     # the checks, parsed (validate)
+    output: Any = None                          # -o json|yaml: the plan as a document
 
     @property
     def staging(self) -> bool:
@@ -151,6 +153,7 @@ def _load_patch(patch_file: Optional[IO[str]]) -> Optional[Dict[str, Any]]:
               help="After each step, GET PATH through each updated pod's proxy until 2xx.")
 @click.option("--check-timeout", type=Duration(), default="2m", show_default=True,
               metavar="DURATION", help="How long the checks may take to pass after a step.")
+@output_option(("json", "yaml"))
 @no_headers_option
 @lock_options(force=True)
 @click.pass_context
@@ -182,6 +185,14 @@ def rollout(ctx: click.Context, **flags: Any) -> int:
     \b
       # Restore the current revision's template and bring updated ordinals back
       kubectl sts rollout web --undo
+
+    \b
+      # Step, and after each step run a check of the application until it passes
+      kubectl sts rollout web --step --check 'test -n "$STS_PODS"' --check-timeout 1m
+
+    \b
+      # The plan as a document: steps (batches under maxUnavailable), order, checks
+      kubectl sts rollout web -o json
     """
     options = validate(RolloutOptions(**flags))
     return run(connect(ctx), options)
@@ -196,6 +207,9 @@ def validate(options: RolloutOptions) -> RolloutOptions:
                                ("--undo", options.undo), ("--status", options.follow)) if on]
     if len(actions) > 1:
         raise click.UsageError("choose one of %s" % ", ".join(actions))
+    if options.output is not None and not options.output.table and actions:
+        raise UsageError("error: -o applies to the plan (kubectl sts rollout NAME), not to %s"
+                         % actions[0])
     if options.batch is not None and not options.stepping:
         raise UsageError("error: --batch goes with --step, --to or --all")
     checks = _checks(options)
@@ -316,7 +330,8 @@ def _dispatch(session: Rollout, options: RolloutOptions) -> int:
     except StepFailed as failed:
         return _failed(session, failed,
                        then_undo=session.on_failure == "undo" and not options.undo)
-    return staging.show_plan(session)
+    return staging.show_plan(session, None if options.output is None or options.output.table
+                             else options.output)
 
 
 def _failed(run: Rollout, failed: StepFailed, then_undo: bool) -> int:

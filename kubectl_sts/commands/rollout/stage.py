@@ -55,7 +55,8 @@ def hold(run: Rollout) -> int:
     return 0
 
 
-def show_plan(run: Rollout) -> int:
+def show_plan(run: Rollout, output: Any = None) -> int:
+    """The plan: text, or with `output` (-o json|yaml) the RolloutPlan document."""
     from ...core.rollout import (describe_plan, next_command, revision_template, rollout_state,
                                  template_diff)
     from ...core.diagnosis import remedy_line
@@ -79,6 +80,14 @@ def show_plan(run: Rollout) -> int:
     honours = observe(run, sts, ask=False)    # the plan only reads: no dry-run update
     batch = batch_size(state, honours["honoured"])
     shown = describe_line(state, honours) if state["strategy"] == "RollingUpdate" else None
+    if output is not None:
+        from ...core.rollout.stuck import rollout_verdict as stuck_verdict
+        stuck = stuck_verdict(state["name"], {
+            "current": state["currentRevision"], "update": state["updateRevision"],
+            "rolloutInProgress": state["currentRevision"] != state["updateRevision"]},
+            diagnosis)
+        click.echo(_document(run, sts, state, pods, batch, honours, stuck, output))
+        return 0
     click.echo(render_plan(state, describe_plan(state, step=batch), diff, shown, batch))
     for line in _order_lines(sts, state, pods):
         click.echo(line)
@@ -122,3 +131,28 @@ def _check_lines(run: Rollout, state: Obj) -> List[str]:
         return []
     return ["recorded on %s for this rollout (a `--step` without checks runs them):"
             % run.name] + plan_lines(recorded["checks"], recorded["checkTimeout"])
+
+
+def _document(run: Rollout, sts: Obj, state: Obj, pods: List[Obj], batch: int, honours: Obj,
+              stuck: Optional[Obj], output: Any) -> str:
+    """The RolloutPlan document (core/rollout/document.py) in the -o format."""
+    from ...core.rollout import describe_plan, next_command
+    from ...core.rollout.checks import recorded_checks
+    from ...core.rollout.document import order_document, plan_document
+    from ...core.rollout.order import arranged, outdated, recorded
+    from ...k8s.statefulset import ordinals
+    from ...printers.formats import print_document
+    saved = recorded(state["saved"], state["updateRevision"])
+    leader = saved.get("leader")
+    order = order_document(state, outdated(state, pods),
+                           arranged(saved.get("order"), list(ordinals(sts)), None),
+                           saved.get("order"),
+                           (leader.get("local") or leader.get("exec")) if leader else None)
+    checks, timeout, source = run.checks, run.check_timeout, "flags" if run.checks else None
+    if not checks:
+        kept = recorded_checks(state["saved"], state["updateRevision"])
+        if kept:
+            checks, timeout, source = kept["checks"], kept["checkTimeout"], "recorded"
+    doc = plan_document(state, describe_plan(state, step=batch), batch, honours, order,
+                        checks, timeout, source, stuck, next_command(state))
+    return print_document(doc, output, lambda _: "statefulset.apps/%s" % run.name)
