@@ -2,7 +2,9 @@
 sets (`rollout --step/--all`) and on `restart`; refused under RollingUpdate, where the
 controller fixes the order. The decisions (core/rollout/order.py) table-driven; the runs
 on the sandbox, the order read from the sandbox's request log."""
+
 import json
+import shlex
 
 import pytest
 
@@ -143,11 +145,8 @@ def _state(strategy, saved=None):
 
 @pytest.mark.parametrize("strategy,order,leader,expected", [
     ("RollingUpdate", None, None, ["Order: the controller's (RollingUpdate): highest ordinal "
-                                   "first, down to the partition; to choose it (--order, "
-                                   "--leader-last), switch web to OnDelete: kubectl patch sts "
-                                   "web -p '{\"spec\":{\"updateStrategy\":{\"type\":"
-                                   "\"OnDelete\"}}}' then kubectl sts rollout web --step "
-                                   "--order ..."]),
+                                   "first, down to the partition; --order and --leader-last "
+                                   "need OnDelete"]),
     ("OnDelete", None, None, ["Order: web-2, web-1, web-0 (highest ordinal first)"]),
     ("OnDelete", [0, 2, 1], "get-leader", [
         "Order: web-0, web-2, web-1 (recorded: --order 0,2,1)",
@@ -323,19 +322,31 @@ def test_leader_exec_runs_in_the_lowest_ready_pod(apps, namespace, sandbox, sts)
     assert execs and all(p.endswith("/pods/web-0/exec") for p in execs[:1]), execs
 
 
-def test_rolling_update_refuses_and_names_the_ondelete_route(apps, namespace, sandbox, sts):
+def test_rolling_update_refuses_and_names_the_ondelete_route(apps, namespace, sandbox, sts,
+                                                            kubectl):
     ondelete_set(apps, namespace, strategy="RollingUpdate", change=False)
+    # a partition set (as a staged rollout leaves it): OnDelete must drop rollingUpdate
+    apps.patch_namespaced_stateful_set("web", namespace, {"spec": {"updateStrategy": {
+        "rollingUpdate": {"partition": 3}}}})
     since = len(sandbox.request_log)
     code, out, err = sts("rollout", "web", "--step", "--order", "2,0,1")
     assert code == EXIT_USAGE
     assert err.strip().startswith("error: web uses RollingUpdate: the controller updates the "
                                   "highest ordinal first, down to the partition, so --order "
-                                  "cannot apply; to choose the order, switch it to OnDelete: "
+                                  "cannot apply; to choose the order, switch it to OnDelete "
+                                  "(rollingUpdate removed: OnDelete allows none): "
                                   "kubectl patch sts web -p")
     assert "kubectl sts rollout web --step --order ..." in err
     assert [e for e in sandbox.request_log[since:] if e["method"] != "GET"] == []
+    refusal = err
     code, out, err = sts("rollout", "web")
     assert "Order: the controller's (RollingUpdate): highest ordinal first" in out
+    # the route it names works, through the real kubectl
+    route = refusal.split("allows none): ", 1)[1].split(" then: ", 1)[0]
+    patched = kubectl(*shlex.split(route)[1:])
+    assert patched.returncode == 0, patched.stderr
+    assert apps.read_namespaced_stateful_set("web", namespace).spec.update_strategy.type == \
+        "OnDelete"
 
 
 @pytest.mark.parametrize("args,message", [

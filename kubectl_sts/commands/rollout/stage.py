@@ -89,9 +89,8 @@ def show_plan(run: Rollout, output: Any = None) -> int:
         click.echo(_document(run, sts, state, pods, batch, honours, stuck, output))
         return 0
     click.echo(render_plan(state, describe_plan(state, step=batch), diff, shown, batch))
-    for line in _order_lines(sts, state, pods):
-        click.echo(line)
-    for line in _check_lines(run, state):
+    click.echo("")
+    for line in _order_lines(sts, state, pods) + _check_lines(run, state):
         click.echo(line)
     click.echo("")
     click.echo(render_ordinals(sts, pods, diagnosis=diagnosis))

@@ -104,7 +104,10 @@ def describe_line(state: Obj, result: Obj) -> str:
     why = result["why"]
     if why.startswith("unknown: "):
         why = why[len("unknown: "):]
-    return "%s (%s: %s)" % (shown, word, why)
+    # the plan's line is the verdict; the caveats stay in -o json's `why`
+    why = why.replace("; " + CONTROLLER_CAVEAT, "")
+    cut = why.find(" (no dry-run update confirmed it")
+    return "%s (%s: %s)" % (shown, word, why if cut < 0 else why[:cut])
 
 
 def batch_refusal(state: Obj, honoured: Optional[bool], batch: int) -> Optional[str]:

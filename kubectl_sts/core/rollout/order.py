@@ -168,8 +168,9 @@ def rolling_refusal(name: str, flags: Sequence[str]) -> str:
     OnDelete route."""
     return ("error: %s uses RollingUpdate: the controller updates the highest ordinal first, "
             "down to the partition, so %s cannot apply; to choose the order, switch it to "
-            "OnDelete: kubectl patch sts %s -p '{\"spec\":{\"updateStrategy\":{\"type\":"
-            "\"OnDelete\"}}}' then: kubectl sts rollout %s --step --order ..."
+            "OnDelete (rollingUpdate removed: OnDelete allows none): kubectl patch sts %s -p "
+            "'{\"spec\":{\"updateStrategy\":{\"type\":\"OnDelete\",\"rollingUpdate\":null}}}' "
+            "then: kubectl sts rollout %s --step --order ..."
             % (name, " and ".join(flags), name, name))
 
 
@@ -179,10 +180,7 @@ def plan_lines(state: Obj, pods_outdated: Sequence[int], in_range: Sequence[int]
     name = state["name"]
     if state["strategy"] == "RollingUpdate":
         return ["Order: the controller's (RollingUpdate): highest ordinal first, down to the "
-                "partition; to choose it (--order, --leader-last), switch %s to OnDelete: "
-                "kubectl patch sts %s -p '{\"spec\":{\"updateStrategy\":{\"type\":"
-                "\"OnDelete\"}}}' then kubectl sts rollout %s --step --order ..."
-                % (name, name, name)]
+                "partition; --order and --leader-last need OnDelete"]
     left = [o for o in arranged(order, in_range, None) if o in set(pods_outdated)]
     lines = ["Order: %s%s" % (", ".join("%s-%d" % (name, o) for o in left) or "none left",
                               " (recorded: --order %s)" % ",".join(map(str, order))
