@@ -276,3 +276,24 @@ def test_ondelete_step_runs_the_check_on_the_replaced_pod(apps, namespace, kubec
     assert code == 0, err
     assert "check passed: check 'echo $STS_PODS" in out
     assert seen.read_text().split() == ["od-1"]
+
+
+@pytest.mark.parametrize("flags,order", [([], ["od-1", "od-0"]),
+                                         (["--order", "0,1"], ["od-0", "od-1"])])
+def test_ondelete_all_checks_each_replaced_pod_in_its_order(apps, namespace, kubeconfig,
+                                                            capsys, tmp_path, flags, order):
+    """Highest first or in --order: each replaced pod is checked before the next goes."""
+    apps.create_namespaced_stateful_set(namespace, statefulset(
+        name="od", replicas=2, claims=(), strategy="OnDelete"))
+    wait_for(apps.list_namespaced_stateful_set, sts_settled("od", 2), namespace=namespace,
+             timeout=60)
+    apps.patch_namespaced_stateful_set("od", namespace, {"spec": {"template": {"spec": {
+        "containers": [{"name": "app", "image": NEW}]}}}})
+    seen = tmp_path / "pods"
+    capsys.readouterr()
+    code = main(["--kubeconfig", kubeconfig, "-n", namespace, "rollout", "od", "--all",
+                 "--settle", "0s", "--yes", "--check",
+                 "echo $STS_PODS >> %s" % shlex.quote(str(seen))] + flags)
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert seen.read_text().split() == order

@@ -45,16 +45,19 @@ def advance_ondelete(run: Rollout, sts: Dict[str, Any], count: Optional[int]) ->
             return 0
         run.wait_gone(victim)
         gate(run, pod_ordinal(run.name, name) - rollout_state(sts)["start"])
-        ordinal = pod_ordinal(run.name, name)
-        checked = run.current()[0]
-        failure = run_checks(run, checked, [] if ordinal is None else [ordinal],
-                             rollout_state(sts)["partition"])
-        if failure is not None:
-            raise StepFailed(checked, failure)
+        _check(run, pod_ordinal(run.name, name), rollout_state(sts)["partition"])
         done += 1
     sts, pods = run.current()
     run.report(finished=ondelete_next(sts, pods) is None and done > 0)
     return 0
+
+
+def _check(run: Rollout, ordinal: Optional[int], partition: int) -> None:
+    """The application checks on the replaced pod (checks.py): a failure fails the step."""
+    checked = run.current()[0]
+    failure = run_checks(run, checked, [] if ordinal is None else [ordinal], partition)
+    if failure is not None:
+        raise StepFailed(checked, failure)
 
 
 def _recorded(sts: Obj) -> Obj:
@@ -167,6 +170,7 @@ def _in_order(run: Rollout, sts: Obj, count: Optional[int]) -> int:
         run.wait_gone(victim)
         sequence = arranged(order, in_range, leader_at)
         gate(run, nxt - state["start"], ordinals=sequence[:sequence.index(nxt) + 1])
+        _check(run, nxt, state["partition"])
         updated.append(name)
         fresh_answer = False
         done += 1
