@@ -259,14 +259,19 @@ def test_check_exec_refuses_impersonation_before_any_request(sandbox, apps, name
     assert partition(apps, namespace) == 3
 
 
-def test_ondelete_step_runs_the_check_on_the_replaced_pod(apps, namespace, kubeconfig, capsys,
-                                                          tmp_path):
+def ondelete_od(apps, namespace):
+    """OnDelete set `od` of 2, settled, its template changed (nothing replaced yet)."""
     apps.create_namespaced_stateful_set(namespace, statefulset(
         name="od", replicas=2, claims=(), strategy="OnDelete"))
     wait_for(apps.list_namespaced_stateful_set, sts_settled("od", 2), namespace=namespace,
              timeout=60)
     apps.patch_namespaced_stateful_set("od", namespace, {"spec": {"template": {"spec": {
         "containers": [{"name": "app", "image": NEW}]}}}})
+
+
+def test_ondelete_step_runs_the_check_on_the_replaced_pod(apps, namespace, kubeconfig, capsys,
+                                                          tmp_path):
+    ondelete_od(apps, namespace)
     seen = tmp_path / "pods"
     capsys.readouterr()
     code = main(["--kubeconfig", kubeconfig, "-n", namespace, "rollout", "od", "--step",
@@ -283,12 +288,7 @@ def test_ondelete_step_runs_the_check_on_the_replaced_pod(apps, namespace, kubec
 def test_ondelete_all_checks_each_replaced_pod_in_its_order(apps, namespace, kubeconfig,
                                                             capsys, tmp_path, flags, order):
     """Highest first or in --order: each replaced pod is checked before the next goes."""
-    apps.create_namespaced_stateful_set(namespace, statefulset(
-        name="od", replicas=2, claims=(), strategy="OnDelete"))
-    wait_for(apps.list_namespaced_stateful_set, sts_settled("od", 2), namespace=namespace,
-             timeout=60)
-    apps.patch_namespaced_stateful_set("od", namespace, {"spec": {"template": {"spec": {
-        "containers": [{"name": "app", "image": NEW}]}}}})
+    ondelete_od(apps, namespace)
     seen = tmp_path / "pods"
     capsys.readouterr()
     code = main(["--kubeconfig", kubeconfig, "-n", namespace, "rollout", "od", "--all",

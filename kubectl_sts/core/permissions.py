@@ -81,6 +81,13 @@ DIAGNOSIS = (PDBS, EVENTS, NODES, PVS)
 CLAIMS_SEEN = _r(CORE, "persistentvolumeclaims", "list", "the set's PVCs (the diagnosis)",
                  optional=True)
 
+def _restart(*more: Rule) -> Tuple[Rule, ...]:
+    """restart's rules (each pod evicted, one at a time) and a variant's `more`."""
+    return (SET_GET, PODS_LIST, PDBS_NEEDED, PODS_FOLLOW,
+            _r(CORE, "pods/eviction", "create", "each pod evicted", kind="write")) + more + \
+        (LOCK,)
+
+
 VARIANTS: Dict[str, Tuple[Rule, ...]] = {
     "status": (SET_GET, PODS_LIST,
                _r(CORE, "persistentvolumeclaims", "list", "the set's PVCs", optional=True),
@@ -172,28 +179,16 @@ VARIANTS: Dict[str, Tuple[Rule, ...]] = {
                         _r(APPS, "statefulsets", "create", "the set created from the backup",
                            kind="write"), LOCK),
     "wait": (SET_WATCH, PODS_WATCH, CLAIMS_WATCH) + DIAGNOSIS,
-    "restart": (SET_GET, PODS_LIST, PDBS_NEEDED, PODS_FOLLOW,
-                _r(CORE, "pods/eviction", "create", "each pod evicted", kind="write"), LOCK),
-    "restart --leader-exec": (SET_GET, PODS_LIST, PDBS_NEEDED, PODS_FOLLOW,
-                              _r(CORE, "pods/eviction", "create", "each pod evicted",
-                                 kind="write"),
-                              _r(CORE, "pods/exec", "get create", "the leader asked in a pod",
-                                 kind="write"), LOCK),
-    "restart --force": (SET_GET, PODS_LIST, PDBS_NEEDED, PODS_FOLLOW,
-                        _r(CORE, "pods/eviction", "create", "each pod evicted", kind="write"),
-                        _r(CORE, "pods", "delete", "a pod no eviction may take, deleted",
-                           kind="write"), LOCK),
-    "restart --check-exec": (SET_GET, PODS_LIST, PDBS_NEEDED, PODS_FOLLOW,
-                             _r(CORE, "pods/eviction", "create", "each pod evicted",
-                                kind="write"),
-                             _r(CORE, "pods/exec", "get create", "the check run in each pod",
-                                kind="follow"), LOCK),
-    "restart --check-http": (SET_GET, PODS_LIST, PDBS_NEEDED, PODS_FOLLOW,
-                             _r(CORE, "pods/eviction", "create", "each pod evicted",
-                                kind="write"),
-                             _r(CORE, "pods/proxy", "get",
-                                "the check's GET through each pod's proxy", kind="follow"),
-                             LOCK),
+    "restart": _restart(),
+    "restart --leader-exec": _restart(_r(CORE, "pods/exec", "get create",
+                                         "the leader asked in a pod", kind="write")),
+    "restart --force": _restart(_r(CORE, "pods", "delete",
+                                   "a pod no eviction may take, deleted", kind="write")),
+    "restart --check-exec": _restart(_r(CORE, "pods/exec", "get create",
+                                        "the check run in each pod", kind="follow")),
+    "restart --check-http": _restart(_r(CORE, "pods/proxy", "get",
+                                        "the check's GET through each pod's proxy",
+                                        kind="follow")),
     "repair": (SET_GET, _r(CORE, "pods", "get list", "the ordinal's pod"),
                _r(CORE, "persistentvolumeclaims", "get", "the ordinal's claims"),
                _r(CORE, "nodes", "list", "the nodes (is the pod's node down?)", cluster=True),
