@@ -359,7 +359,7 @@ def test_leader_exec_needs_pods_exec_and_is_refused_before_it_runs(sb, api, tmp_
     from kubectl_sts.client import podexec
     calls = []
 
-    def fake(conn, ns, pod, container, argv, timeout):
+    def fake(conn, ns, pod, container, argv, timeout, stderr=True):
         calls.append(pod)
         return 0, "web-1\n"
     monkeypatch.setattr(podexec, "exec_in_pod", fake)

@@ -59,7 +59,7 @@ def writes_after(sandbox, start, namespace):
 def test_failing_local_check_halts_at_the_steps_partition(sandbox, apps, namespace, sts):
     start = len(sandbox.request_log)
     code, out, err = sts("rollout", "web", "--all", "--settle", "0s", "--yes",
-                         "--check", "echo replica lag 42; exit 3", "--check-timeout", "3s")
+                         "--check", "echo replica lag 42; exit 3", "--check-timeout", "1s")
     assert code == EXIT_ROLLOUT_FAILED, err
     assert partition(apps, namespace) == 2
     assert "check running: check 'echo replica lag 42; exit 3' on web-2" in out
@@ -117,7 +117,7 @@ def execs(sandbox, namespace, tmp_path):
 def test_check_exec_failing_halts(apps, namespace, sts, execs):
     code, out, err = sts("rollout", "web", "--all", "--settle", "0s", "--yes",
                          "--check-exec", "echo Seconds_Behind_Source: 9; exit 1",
-                         "--check-timeout", "3s")
+                         "--check-timeout", "1s")
     assert code == EXIT_ROLLOUT_FAILED, err
     assert partition(apps, namespace) == 2
     assert "check attempt 1 failed: web-2: Seconds_Behind_Source: 9" in out
@@ -147,7 +147,7 @@ def test_pod_checks_pass(apps, namespace, sts, execs, proxied, flag, value, pass
 
 def test_check_http_failing_halts(apps, namespace, sts, proxied):
     code, out, err = sts("rollout", "web", "--step", "--settle", "0s", "--yes",
-                         "--check-http", "app:8080/ready", "--check-timeout", "3s")
+                         "--check-http", "app:8080/ready", "--check-timeout", "1s")
     assert code == EXIT_ROLLOUT_FAILED, err
     assert partition(apps, namespace) == 2
     assert "check attempt 1 failed: web-2: " in out and "warming up" in out
@@ -158,11 +158,11 @@ def test_resume_runs_the_recorded_checks(sandbox, apps, namespace, sts, tmp_path
     flag = tmp_path / "in-sync"
     check = "test -e %s || { echo replica behind; exit 1; }" % shlex.quote(str(flag))
     code, _, err = sts("rollout", "web", "--step", "--settle", "0s", "--yes",
-                       "--check", check, "--check-timeout", "3s")
+                       "--check", check, "--check-timeout", "1s")
     assert code == EXIT_ROLLOUT_FAILED
     saved = json.loads(read(apps, namespace)["metadata"]["annotations"][STATE_ANNOTATION])
     assert saved["checks"] == [{"kind": "local", "command": check}]
-    assert saved["checkTimeout"] == 3
+    assert saved["checkTimeout"] == 1
     # resumed without flags: the halted step's pod is checked again first, nothing written
     start = len(sandbox.request_log)
     code, out, err = sts("rollout", "web", "--step", "--settle", "0s", "--yes")
@@ -228,7 +228,7 @@ def test_restart_failing_check_stops(apps, namespace, sts, core):
     before = {p.metadata.name: p.metadata.uid
               for p in core.list_namespaced_pod(namespace).items}
     code, out, err = sts("restart", "web", "--ordinals", "2,1", "--yes",
-                         "--check", "echo not in sync; false", "--check-timeout", "3s")
+                         "--check", "echo not in sync; false", "--check-timeout", "1s")
     assert code == EXIT_ROLLOUT_FAILED, err
     assert "web-2 failed its check 'echo not in sync; false'" in err
     assert "not in sync" in err and "the next ordinals were not restarted" in err
@@ -239,7 +239,7 @@ def test_restart_failing_check_stops(apps, namespace, sts, core):
 
 def test_failing_check_with_on_failure_undo(apps, namespace, sts):
     code, out, err = sts("rollout", "web", "--all", "--settle", "0s", "--yes",
-                         "--on-failure=undo", "--check", "false", "--check-timeout", "3s")
+                         "--on-failure=undo", "--check", "false", "--check-timeout", "1s")
     assert code == EXIT_ROLLOUT_FAILED, err
     assert "failed its check 'false'" in err
     assert "--on-failure=undo: undoing the rollout" in err

@@ -1,4 +1,4 @@
-"""Soak (issue 8): a 50-replica StatefulSet driven through 160 rollout invocations — steps,
+"""Soak (issue 8): a 50-replica StatefulSet driven through 100 rollout invocations — steps,
 `--to`, `--all` and undos — with faults injected at random (seeded), then the invariants:
 
 - no PVC was ever deleted;
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 
 SEED = 20261123
 REPLICAS = 50
-INVOCATIONS = 160
+INVOCATIONS = 100
 # what an invocation may end with under injected faults: success, or a documented failure
 # that leaves the set consistent (a conflict it refused to overwrite, a gave-up wait)
 ALLOWED_EXITS = {0, EXIT_CONFLICT, EXIT_TIMEOUT, EXIT_UNREACHABLE, EXIT_ROLLOUT_FAILED}
