@@ -1,45 +1,35 @@
-"""Who leads: the leader command of `--leader-last CMD`, run locally (`sh -c`, with
+"""Who leads: the leader command of `--leader-last CMD`, run locally (`sh -c`, localcmd.py, with
 STS_NAMESPACE, STS_NAME, KUBECONFIG and STS_CONTEXT in its environment), or of `--leader-exec
 CMD`, run in a pod (`--leader-pod`, default the lowest-ordinal Ready pod; `--container`)
 through the exec subresource (podexec.py). Its exit code and output go to the core
 (core/rollout/order.py leader_answer), which reads the leader's pod name. Shared by `rollout`
 (OnDelete) and `restart`."""
 
-import os
-import subprocess
 from typing import Any, Dict, List, Tuple
 
 from ..errors import StsError
 from ..k8s.conditions import pod_ready
+from .localcmd import run_sh
 
 Obj = Dict[str, Any]
 LEADER_TIMEOUT = 60.0
 
 
-def run_leader(conn: Any, name: str, leader: Obj, pods: List[Obj]) -> Tuple[int, str]:
-    """(exit code, output) of the leader command, run now."""
+def run_leader(conn: Any, name: str, leader: Obj, pods: List[Obj],
+               env: Dict[str, str]) -> Tuple[int, str]:
+    """(exit code, output) of the leader command, run now; `env`: a local command's
+    environment (core/rollout/checks.py connection_environment)."""
     if leader.get("local"):
-        return _local(conn, name, leader["local"])
+        return _local(leader["local"], env)
     return _in_pod(conn, name, leader, pods)
 
 
-def _local(conn: Any, name: str, command: str) -> Tuple[int, str]:
-    env = dict(os.environ, STS_NAMESPACE=conn.namespace, STS_NAME=name,
-               STS_CONTEXT=conn.context or "")
-    kubeconfig = getattr(conn.options, "kubeconfig", None) or os.environ.get("KUBECONFIG")
-    if kubeconfig:
-        env["KUBECONFIG"] = kubeconfig
-    try:
-        done = subprocess.run(["sh", "-c", command], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                              timeout=LEADER_TIMEOUT)
-    except subprocess.TimeoutExpired:
+def _local(command: str, env: Dict[str, str]) -> Tuple[int, str]:
+    code, out, err = run_sh(command, env, LEADER_TIMEOUT)
+    if code is None:
         return 124, "timed out after %gs" % LEADER_TIMEOUT
     # the leader's name is read from stdout; stderr (a kubectl warning) only tells a failure
-    out = done.stdout.decode("utf-8", "replace")
-    if done.returncode:
-        out += done.stderr.decode("utf-8", "replace")
-    return done.returncode, out
+    return code, out + err if code else out
 
 
 def _in_pod(conn: Any, name: str, leader: Obj, pods: List[Obj]) -> Tuple[int, str]:

@@ -1,11 +1,11 @@
 """The application checks after a step (issue 29): run every check (local `sh -c`, exec in
 each updated pod, GET through each updated pod's proxy) until all pass, retried every few
 seconds until --check-timeout; then the failure (the caller stops: exit 9, the output's last
-lines, the partition where it is). Shared by `rollout` and `restart`. Decisions (environment,
-verdict, tail, failure) are core/rollout/checks.py's."""
+lines, the partition where it is). And the leader command's question (ask_leader). Shared by
+`rollout` and `restart`. Decisions (environment, verdict, tail, failure, the leader's answer)
+are core/rollout/checks.py's and core/rollout/order.py's."""
 
 import os
-import subprocess
 import threading
 import time
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -36,8 +36,7 @@ def run_checks(run: Any, sts: Obj, ordinals: Sequence[int], partition: int) -> O
     state = rollout_state(sts)
     pods = ["%s-%d" % (run.name, o) for o in ordinals]
     env = core.environment(os.environ, run.ns, run.name, ordinals, state["updateRevision"],
-                           partition, run.conn.options.kubeconfig or os.environ.get("KUBECONFIG"),
-                           run.conn.context)
+                           partition, _kubeconfig(run.conn), run.conn.context)
     timeout = run.check_timeout
     pause = threading.Event()
     for check in run.checks:
@@ -78,17 +77,13 @@ def _attempt(run: Any, check: Obj, env: Dict[str, str], pods: List[str],
 
 
 def _local(command: str, env: Dict[str, str], timeout: float) -> Tuple[bool, str]:
-    try:
-        done = subprocess.run(["sh", "-c", command], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                              timeout=timeout)
-    except subprocess.TimeoutExpired as exc:
-        out = exc.stdout.decode("utf-8", "replace") if exc.stdout else ""
-        return False, out + "\n(timed out after %gs)" % timeout
-    text = done.stdout.decode("utf-8", "replace")
-    if done.returncode != 0 and not text.strip():
-        text = "exit status %d" % done.returncode
-    return done.returncode == 0, text
+    from ..client.localcmd import run_sh
+    code, text, _ = run_sh(command, env, timeout, merged=True)
+    if code is None:
+        return False, text + "\n(timed out after %gs)" % timeout
+    if code != 0 and not text.strip():
+        text = "exit status %d" % code
+    return code == 0, text
 
 
 def _exec(run: Any, check: Obj, pod: str, timeout: float) -> Tuple[bool, str]:
@@ -117,3 +112,21 @@ def _http(run: Any, check: Obj, pod: str) -> Tuple[bool, str]:
     finally:
         response.release_conn()
     return True, body
+
+
+def _kubeconfig(conn: Any) -> Optional[str]:
+    """The kubeconfig a local command is given: the plugin's --kubeconfig, else $KUBECONFIG."""
+    return getattr(conn.options, "kubeconfig", None) or os.environ.get("KUBECONFIG")
+
+
+def ask_leader(conn: Any, name: str, leader: Obj, pods: List[Obj]) -> int:
+    """The leader's ordinal: its command run now (client/leader.py) with the connection's
+    environment, its answer read by the core (OrderError when it names no pod of the set).
+    Shared by rollout (OnDelete) and restart."""
+    from ..client.leader import run_leader
+    from ..core.rollout.checks import connection_environment
+    from ..core.rollout.order import leader_answer
+    env = connection_environment(os.environ, conn.namespace, name, _kubeconfig(conn),
+                                 conn.context)
+    code, output = run_leader(conn, name, leader, pods, env)
+    return leader_answer(code, output, name, [p["metadata"]["name"] for p in pods], leader)

@@ -181,14 +181,13 @@ def _restart(session: "Restart", options: RestartOptions) -> int:
         the_plan = plan(sts, pods, pdbs, options.ordinals, options.order)
     except PlanError as exc:
         raise UsageError("error: %s" % exc)
-    from ..client.leader import run_leader
-    from ..core.rollout.order import OrderError, describe_leader as describe, leader_answer
+    from .checks import ask_leader
+    from ..core.rollout.order import OrderError, describe_leader as describe
     from ..core.rollout.order import leader_spec as spec
 
     def ask(pods: List[Obj]) -> int:
         assert leader is not None
-        code, output = run_leader(conn, name, leader, pods)
-        return leader_answer(code, output, name, [p["metadata"]["name"] for p in pods], leader)
+        return ask_leader(conn, name, leader, pods)
     leader = spec(options.leader_last, options.leader_exec, options.leader_pod,
                   options.container)
     leader_at: Optional[int] = None
@@ -206,8 +205,9 @@ def _restart(session: "Restart", options: RestartOptions) -> int:
                              "" if leader_at is None else " (leader last: %s-%d, as `%s` "
                              "says)" % (name, leader_at, describe(leader))))
     from ..core.rollout.checks import plan_lines
-    for line in plan_lines(session.checks, session.check_timeout):
-        say(line.replace("after each step, once its pods are", "after each pod is back and"))
+    for line in plan_lines(session.checks, session.check_timeout,
+                           "after each pod is back and Ready and settled"):
+        say(line)
     if the_plan["refusals"] and not (options.force and all(
             "PodDisruptionBudget" in r for r in the_plan["refusals"])):
         raise Refused("error: refused: %s; nothing was changed" % the_plan["refusals"][0])

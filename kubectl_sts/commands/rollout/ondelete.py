@@ -9,7 +9,7 @@ import click
 
 from ...errors import PodFailed, StsError, UsageError
 from ...core.rollout.order import outdated as outdated_of
-from ..checks import run_checks
+from ..checks import ask_leader, run_checks
 from .gate import gate
 from .session import Rollout, StepFailed
 
@@ -103,7 +103,7 @@ def _in_order(run: Rollout, sts: Obj, count: Optional[int]) -> int:
     leader_at: Optional[int] = None
     if leader:
         try:
-            leader_at = _ask(run, leader, pods)
+            leader_at = ask_leader(run.conn, run.name, leader, pods)
         except OrderError as exc:
             raise StsError("error: %s" % exc)                  # exit 1: nothing written yet
         was = saved.get("leaderOrdinal") if saved.get("leader") == leader else None
@@ -146,7 +146,7 @@ def _in_order(run: Rollout, sts: Obj, count: Optional[int]) -> int:
             # the leader's turn: ask again (a failover may have moved it)
             fresh_answer = True
             try:
-                now = _ask(run, leader, pods)
+                now = ask_leader(run.conn, run.name, leader, pods)
             except OrderError as exc:
                 raise PodFailed("error: %s; stopped before deleting %s-%d%s; continue with: "
                                 "kubectl sts rollout %s --step" % (
@@ -178,11 +178,3 @@ def _in_order(run: Rollout, sts: Obj, count: Optional[int]) -> int:
     left = outdated_of(rollout_state(sts), pods)
     run.report(finished=not left and done > 0)
     return 0
-
-
-def _ask(run: Rollout, leader: Obj, pods: List[Obj]) -> int:
-    """The leader's ordinal: its command run now (client/leader.py), read by the core."""
-    from ...client.leader import run_leader
-    from ...core.rollout.order import leader_answer
-    code, output = run_leader(run.conn, run.name, leader, pods)
-    return leader_answer(code, output, run.name, [p["metadata"]["name"] for p in pods], leader)

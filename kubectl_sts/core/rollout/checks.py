@@ -46,28 +46,37 @@ def describe(check: Obj) -> str:
     return "check-http GET :%d%s on each updated pod" % (check["port"], check["path"])
 
 
-def plan_lines(checks: Sequence[Obj], timeout: float) -> List[str]:
-    """What the plan says of the checks: each, and when a step fails."""
+def plan_lines(checks: Sequence[Obj], timeout: float,
+               when: str = "after each step, once its pods are Ready and settled") -> List[str]:
+    """What the plan says of the checks: when they run (a rollout's step; `restart` says
+    after each pod), each, and when a step fails."""
     if not checks:
         return []
-    lines = ["after each step, once its pods are Ready and settled, until every check "
-             "passes (retried every %gs, at most %s):" % (RETRY_INTERVAL, _fmt(timeout))]
+    lines = ["%s, until every check passes (retried every %gs, at most %s):"
+             % (when, RETRY_INTERVAL, _fmt(timeout))]
     lines += ["  " + describe(c) for c in checks]
     return lines
+
+
+def connection_environment(base: Mapping[str, str], namespace: str, name: str,
+                           kubeconfig: Optional[str], context: Optional[str]) -> Dict[str, str]:
+    """The environment of a local command (a check, the leader command): the caller's, the
+    set, and the connection the plugin used."""
+    env = dict(base)
+    env.update({"STS_NAMESPACE": namespace, "STS_NAME": name, "STS_CONTEXT": context or ""})
+    if kubeconfig:
+        env["KUBECONFIG"] = kubeconfig
+    return env
 
 
 def environment(base: Mapping[str, str], namespace: str, name: str, ordinals: Sequence[int],
                 revision: str, partition: int, kubeconfig: Optional[str],
                 context: Optional[str]) -> Dict[str, str]:
-    """The environment of a local check: the caller's, and what the step did."""
-    env = dict(base)
-    env.update({"STS_NAMESPACE": namespace, "STS_NAME": name,
-                "STS_ORDINALS": ",".join(str(o) for o in ordinals),
+    """The environment of a local check: connection_environment's, and what the step did."""
+    env = connection_environment(base, namespace, name, kubeconfig, context)
+    env.update({"STS_ORDINALS": ",".join(str(o) for o in ordinals),
                 "STS_PODS": ",".join("%s-%d" % (name, o) for o in ordinals),
-                "STS_REVISION": revision, "STS_PARTITION": str(partition),
-                "STS_CONTEXT": context or ""})
-    if kubeconfig:
-        env["KUBECONFIG"] = kubeconfig
+                "STS_REVISION": revision, "STS_PARTITION": str(partition)})
     return env
 
 
