@@ -6,6 +6,19 @@ from typing import Any, Mapping, Optional
 
 from ..k8s.selectors import format_label_selector, matches_labels, selector_from_label_selector
 
+# A snapshot set (`kubectl sts snapshot`): every VolumeSnapshot (or the VolumeGroupSnapshot) of
+# one set carries these labels; the VolumeSnapshot of claim <template>-<sts>-<K> is named
+# <set>-<template>-<K>, and the set is named <sts>-<UTC time as YYYYMMDD-HHMMSS>.
+SNAPSHOT_SET_LABEL = "kubectl-sts.io/snapshot-set"          # the set's name
+SNAPSHOT_STS_LABEL = "kubectl-sts.io/statefulset"           # the StatefulSet's name
+SNAPSHOT_ORDINAL_LABEL = "kubectl-sts.io/ordinal"           # "K" (VolumeSnapshots only)
+SNAPSHOT_TEMPLATE_LABEL = "kubectl-sts.io/claim-template"   # the claim template's name
+# annotations of each snapshot of a set: the set's update revision when it was taken, the
+# ordinals in the set (comma-separated), the time it was taken (RFC 3339)
+SNAPSHOT_REVISION_ANNOTATION = "kubectl-sts.io/update-revision"
+SNAPSHOT_ORDINALS_ANNOTATION = "kubectl-sts.io/ordinals"
+SNAPSHOT_TAKEN_ANNOTATION = "kubectl-sts.io/taken-at"
+
 
 def selector_string(selector: Optional[Mapping[str, Any]]) -> str:
     """A metav1.LabelSelector dict as a `labelSelector` query string."""
