@@ -240,3 +240,30 @@ def test_without_snapshot_support_the_kinds_are_not_served(kubectl_bin):
                                       '"volumesnapshots"')
         crds = subprocess.run(run + ["get", "crd"], capture_output=True, text=True, timeout=60)
         assert crds.returncode == 0 and crds.stderr.strip() == "No resources found"
+
+
+def test_the_sandbox_command_serves_no_snapshots_with_no_snapshots(tmp_path, kubectl_bin):
+    import os
+    import signal
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    kubeconfig = tmp_path / "sb.kubeconfig"
+    proc = subprocess.Popen([sys.executable, "-m", "kubectl_sts", "sandbox", "--fast",
+                             "--no-snapshots", "--kubeconfig", str(kubeconfig)], cwd=root,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, PYTHONPATH=root))
+    assert proc.stdout is not None
+    try:
+        assert proc.stdout.readline().startswith("sandbox: serving http://127.0.0.1:")
+        got = subprocess.run([kubectl_bin, "--kubeconfig", str(kubeconfig), "api-resources",
+                              "--api-group", GROUP, "--no-headers"], capture_output=True,
+                             text=True, timeout=60)
+        assert got.returncode == 0 and got.stdout == ""
+        classes = subprocess.run([kubectl_bin, "--kubeconfig", str(kubeconfig), "get", "sc",
+                                  "csi-hostpath", "--no-headers"], capture_output=True,
+                                 text=True, timeout=60)
+        assert classes.stdout.split()[1] == "hostpath.csi.k8s.io"   # the driver is there
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
