@@ -231,6 +231,12 @@ def test_a_restore_too_small_or_from_a_snapshot_not_ready_fails_with_the_provisi
 
 
 def test_without_snapshot_support_the_kinds_are_not_served(kubectl_bin):
+    with helpers.own_sandbox(kubernetes_version="1.35") as (sb, _):
+        got = subprocess.run([kubectl_bin, "--kubeconfig", sb.kubeconfig, "api-resources",
+                              "-o", "name"], capture_output=True, text=True, timeout=60)
+        names = got.stdout.split()
+        assert "volumesnapshots.snapshot.storage.k8s.io" in names   # groups only from 1.36
+        assert not [n for n in names if n.endswith(".groupsnapshot.storage.k8s.io")]
     with helpers.own_sandbox(snapshots=False) as (sb, _):
         run = [kubectl_bin, "--kubeconfig", sb.kubeconfig]
         got = subprocess.run(run + ["get", "volumesnapshots"], capture_output=True, text=True,
@@ -304,3 +310,51 @@ def test_the_snapshot_schema_is_validated_as_the_crd_declares_it(box, k, ns):
     assert patch.stderr.strip() == (
         'The VolumeSnapshot "snap" is invalid: spec.source.persistentVolumeClaimName: Invalid '
         'value: "string": persistentVolumeClaimName is immutable')
+
+
+def test_a_group_snapshot_cuts_every_selected_claim_and_owns_its_members(box, k, ns):
+    for name in ("data-0", "data-1"):
+        _bound_claim(box, k, ns, name, spec=None)
+        done = k("label", "pvc", name, "app=db")
+        assert done.returncode == 0, done.stderr
+    group = {"apiVersion": "groupsnapshot.storage.k8s.io/v1", "kind": "VolumeGroupSnapshot",
+             "metadata": {"name": "group"},
+             "spec": {"source": {"selector": {"matchLabels": {"app": "db"}}}}}
+    _apply(k, group)
+    helpers.wait_for(_custom(box).list_namespaced_custom_object, _ready("group"), timeout=20,
+                     group="groupsnapshot.storage.k8s.io", version="v1", namespace=ns,
+                     plural="volumegroupsnapshots")
+    members = _wait_snapshots(box, ns, lambda items: len(items) == 2 and all(
+        _ready(name)(items) for name in items))
+    got = json.loads(k("get", "vgs", "group", "-o", "json").stdout)
+    assert got["spec"]["volumeGroupSnapshotClassName"] == "csi-hostpath-groupsnapclass"
+    content = got["status"]["boundVolumeGroupSnapshotContentName"]
+    assert content == "groupsnapcontent-" + got["metadata"]["uid"]
+    assert got["metadata"]["finalizers"] == [
+        "groupsnapshot.storage.kubernetes.io/volumegroupsnapshot-bound-protection"]
+    assert sorted(m["spec"]["source"]["persistentVolumeClaimName"]
+                  for m in members.values()) == ["data-0", "data-1"]
+    for name, member in members.items():
+        assert name.startswith("snapshot-") and len(name) == len("snapshot-") + 64
+        assert member["metadata"]["ownerReferences"] == [
+            {"apiVersion": "groupsnapshot.storage.k8s.io/v1", "kind": "VolumeGroupSnapshot",
+             "name": "group", "uid": got["metadata"]["uid"]}]
+        assert "snapshot.storage.kubernetes.io/volumesnapshot-in-group-protection" in \
+            member["metadata"]["finalizers"]
+        assert member["status"]["volumeGroupSnapshotName"] == "group"
+        assert member["status"]["restoreSize"] == "1Gi"
+    lines = k("get", "vgs").stdout.splitlines()
+    assert lines[0].split() == ["NAME", "READYTOUSE", "VOLUMEGROUPSNAPSHOTCLASS",
+                                "VOLUMEGROUPSNAPSHOTCONTENT", "CREATIONTIME", "AGE"]
+    assert lines[1].split()[:4] == ["group", "true", "csi-hostpath-groupsnapclass", content]
+    # a member alone cannot go; the group takes its members and contents with it
+    member = sorted(members)[0]
+    k("delete", "vs", member, "--wait=false")
+    reasons = [reason for _, reason, _ in _events(k, member)]
+    assert "SnapshotDeletePending" in reasons
+    done = k("delete", "vgs", "group", "--wait=true", "--timeout=20s")
+    assert done.returncode == 0, done.stderr
+    _wait_snapshots(box, ns, lambda items: not items)
+    listed = k("get", "vgsc,vsc", "-o", "name", namespaced=False).stdout.split()
+    assert not [name for name in listed if content in name or
+                any(m[len("snapshot-"):] in name for m in members)]
