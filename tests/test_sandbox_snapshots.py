@@ -228,6 +228,13 @@ def test_a_restore_too_small_or_from_a_snapshot_not_ready_fails_with_the_provisi
             claim, ns).status.phase == "Pending"
     pod = _core(box).read_namespaced_pod("use-small", ns)
     assert pod.status.phase == "Pending" and not pod.spec.node_name
+    # a snapshot a Pending claim restores from is not deleted yet
+    k("delete", "vs", "static", "--wait=false")
+    helpers.wait_for(events, lambda items: any(
+        e["reason"] == "SnapshotDeletePending" and e["involvedObject"]["name"] == "static"
+        for e in items.values()), timeout=20, namespace=ns)
+    assert _custom(box).get_namespaced_custom_object(GROUP, VERSION, ns, "volumesnapshots",
+                                                     "static")["metadata"]["finalizers"]
 
 
 def test_without_snapshot_support_the_kinds_are_not_served(kubectl_bin):
@@ -297,6 +304,17 @@ def test_claim_data_sources_are_normalized_and_validated_as_by_the_api_server(bo
 
 
 def test_the_snapshot_schema_is_validated_as_the_crd_declares_it(box, k, ns):
+    crds = k("get", "crd", "-o", "name", namespaced=False).stdout.split()
+    assert crds == ["customresourcedefinition.apiextensions.k8s.io/%s" % name for name in (
+        "volumegroupsnapshotclasses.groupsnapshot.storage.k8s.io",
+        "volumegroupsnapshotcontents.groupsnapshot.storage.k8s.io",
+        "volumegroupsnapshots.groupsnapshot.storage.k8s.io",
+        "volumesnapshotclasses.snapshot.storage.k8s.io",
+        "volumesnapshotcontents.snapshot.storage.k8s.io",
+        "volumesnapshots.snapshot.storage.k8s.io")]
+    explained = k("explain", "volumesnapshot.spec.source").stdout
+    assert "KIND:       VolumeSnapshot" in explained
+    assert "  persistentVolumeClaimName\t<string>" in explained
     both = builders.volume_snapshot("both", "data", content="c")
     done = k("create", "-f", "-", stdin=json.dumps(both))
     assert done.returncode == 1
@@ -358,3 +376,18 @@ def test_a_group_snapshot_cuts_every_selected_claim_and_owns_its_members(box, k,
     listed = k("get", "vgsc,vsc", "-o", "name", namespaced=False).stdout.split()
     assert not [name for name in listed if content in name or
                 any(m[len("snapshot-"):] in name for m in members)]
+
+
+def test_the_default_roles_do_not_grant_snapshots_as_external_snapshotter_ships_none(box, k,
+                                                                                      ns):
+    binding = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+               "metadata": {"name": "alice-edit"},
+               "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                           "name": "edit"},
+               "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User",
+                             "name": "alice"}]}
+    _apply(k, binding)
+    claims = k("auth", "can-i", "create", "persistentvolumeclaims", "--as", "alice")
+    assert claims.stdout.strip() == "yes"
+    snaps = k("auth", "can-i", "create", "volumesnapshots", "--as", "alice")
+    assert (snaps.stdout.strip(), snaps.stderr) == ("no", "")
