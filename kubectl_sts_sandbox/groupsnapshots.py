@@ -37,6 +37,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 from . import storageclasses
 from .resources import BY_KIND
+from .snapcontents import go_quote, has_finalizer, meta_of, reference
 
 Obj = Dict[str, Any]
 Key = Tuple[str, str]
@@ -59,15 +60,6 @@ BEING_DELETED = "groupsnapshot.storage.kubernetes.io/volumegroupsnapshot-being-d
 HANDLE_ANNOTATION = "groupsnapshot.storage.k8s.io/volumeGroupSnapshotHandle"
 
 
-def _meta(obj: Obj) -> Obj:
-    meta: Obj = obj["metadata"]
-    return meta
-
-
-def _has(obj: Obj, finalizer: str) -> bool:
-    return finalizer in (_meta(obj).get("finalizers") or [])
-
-
 def member_names(group_uid: str, volume_handle: str) -> Tuple[str, str]:
     """(snapshot, content) names of a member: getSnapshotNameForVolumeGroupSnapshotContent."""
     digest = hashlib.sha256((group_uid + volume_handle).encode()).hexdigest()
@@ -76,7 +68,7 @@ def member_names(group_uid: str, volume_handle: str) -> Tuple[str, str]:
 
 def group_of(snapshot: Obj) -> Optional[str]:
     """The name of the VolumeGroupSnapshot that owns a member snapshot."""
-    for ref in _meta(snapshot).get("ownerReferences") or []:
+    for ref in meta_of(snapshot).get("ownerReferences") or []:
         if ref.get("kind") == "VolumeGroupSnapshot" and ref.get("apiVersion") == GROUP_API:
             return str(ref.get("name"))
     return None
@@ -137,19 +129,19 @@ class GroupSnapshots:
         return group_of(snapshot) is not None
 
     def is_member_content(self, content: Obj) -> bool:
-        return HANDLE_ANNOTATION in (_meta(content).get("annotations") or {})
+        return HANDLE_ANNOTATION in (meta_of(content).get("annotations") or {})
 
     def member_deletion_blocked(self, snapshot: Obj) -> bool:
         """A member cannot go while its group exists (checkandRemoveSnapshotFinalizers...):
         SnapshotDeletePending; once the group is gone its in-group finalizer goes."""
         name = group_of(snapshot)
-        ns = _meta(snapshot)["namespace"]
+        ns = meta_of(snapshot)["namespace"]
         if name and self.store.peek(VGS, ns, name) is not None:
             self.ctl.event(snapshot, "Warning", "SnapshotDeletePending", (
                 "deletion of the individual volume snapshot %s/%s is not allowed as it belongs "
                 "to group snapshot %s/%s. Deleting the group snapshot will trigger the deletion "
                 "of all the individual volume snapshots that are part of the group."
-                % (ns, _meta(snapshot)["name"], ns, name)))
+                % (ns, meta_of(snapshot)["name"], ns, name)))
             return True
         return False
 
@@ -166,19 +158,19 @@ class GroupSnapshots:
 
     def _volumes(self, group: Obj) -> Tuple[List[Obj], str]:
         """getVolumesFromVolumeGroupSnapshot: the PVs of the claims the selector picks."""
-        ns = _meta(group)["namespace"]
+        ns = meta_of(group)["namespace"]
         selector = (((group.get("spec") or {}).get("source") or {}).get("selector") or {})
         wanted = selector.get("matchLabels") or {}
         claims = [c for c in self.store.list(PVC, ns)[0]
-                  if all((_meta(c).get("labels") or {}).get(k) == v for k, v in wanted.items())]
+                  if all((meta_of(c).get("labels") or {}).get(k) == v for k, v in wanted.items())]
         if not claims:
             text = ",".join("%s=%s" % kv for kv in sorted(wanted.items()))
             return [], "label selector %s for group snapshot not applied to any PVC" % text
         volumes = []
-        for claim in sorted(claims, key=lambda c: _meta(c)["name"]):
+        for claim in sorted(claims, key=lambda c: meta_of(c)["name"]):
             if (claim.get("status") or {}).get("phase") != "Bound":
                 return [], ("the PVC %s is not yet bound to a PV, will not attempt to take a "
-                            "group snapshot" % _meta(claim)["name"])
+                            "group snapshot" % meta_of(claim)["name"])
             pv = self.store.peek(PV, "", claim["spec"].get("volumeName") or "")
             if pv is None:
                 return [], "claim in dataSource not bound or invalid"
@@ -198,15 +190,15 @@ class GroupSnapshots:
         volumes, problem = self._volumes(group)
         if volumes and not (volumes[0].get("spec") or {}).get("csi"):
             problem = "snapshotting non-CSI volumes is not supported, group snapshot:%s/%s" % (
-                _meta(group)["namespace"], _meta(group)["name"])
+                meta_of(group)["namespace"], meta_of(group)["name"])
         if not problem:
             driver = volumes[0]["spec"]["csi"].get("driver")
             defaults = [c for c in self.store.list(VGSCLASS)[0]
-                        if (_meta(c).get("annotations") or {}).get(
+                        if (meta_of(c).get("annotations") or {}).get(
                             DEFAULT_CLASS_ANNOTATION) == "true" and c.get("driver") == driver]
             if len(defaults) == 1:
                 fresh = copy.deepcopy(group)
-                fresh["spec"]["volumeGroupSnapshotClassName"] = _meta(defaults[0])["name"]
+                fresh["spec"]["volumeGroupSnapshotClassName"] = meta_of(defaults[0])["name"]
                 self.store.update(VGS, fresh, internal=True)
                 return True
             problem = ("cannot find default group snapshot class" if not defaults else
@@ -219,7 +211,7 @@ class GroupSnapshots:
         group = self.store.peek(VGS, ns, name)
         if group is None:
             return
-        if _meta(group).get("deletionTimestamp"):
+        if meta_of(group).get("deletionTimestamp"):
             self._delete_group(group)
             return
         if ((group.get("spec") or {}).get("source") or {}).get("volumeGroupSnapshotContentName"):
@@ -228,29 +220,28 @@ class GroupSnapshots:
                 not self._check_class(group):
             return
         group = self.store.peek(VGS, ns, name) or group
-        content = self.store.peek(VGSC, "", "groupsnapcontent-" + _meta(group)["uid"])
+        content = self.store.peek(VGSC, "", "groupsnapcontent-" + meta_of(group)["uid"])
         if content is None:
             content = self._create_content(group)
             if content is None:
                 return
-        if not _has(group, BOUND_FINALIZER):
+        if not has_finalizer(group, BOUND_FINALIZER):
             group = self.ctl.set_finalizers(VGS, group, [BOUND_FINALIZER], [])
         if (content.get("status") or {}).get("volumeGroupSnapshotHandle"):
             self._members(group, content)
         self._update_status(group, content)
 
     def _create_content(self, group: Obj) -> Optional[Obj]:
-        ns, name = _meta(group)["namespace"], _meta(group)["name"]
+        ns, name = meta_of(group)["namespace"], meta_of(group)["name"]
         class_obj = self.store.peek(VGSCLASS, "", group["spec"].get(
             "volumeGroupSnapshotClassName") or "")
         volumes, problem = self._volumes(group)
         if class_obj is None:
             problem = "failed to take group snapshot %s without a group snapshot class" % name
         if problem:
-            from .snapcontents import _go_quote
             self._error(group, "GroupSnapshotContentCreationFailed", "failed to create group "
                         "snapshot content with error failed to get input parameters to create "
-                        "group snapshot %s: %s" % (name, _go_quote(problem)), True)
+                        "group snapshot %s: %s" % (name, go_quote(problem)), True)
             return None
         assert class_obj is not None
         handles = []
@@ -258,23 +249,23 @@ class GroupSnapshots:
             csi = (pv.get("spec") or {}).get("csi")
             if not csi or csi.get("driver") != class_obj.get("driver"):
                 text = ("cannot snapshot a non-CSI volume for group snapshot %s/%s: %s"
-                        % (ns, name, _meta(pv)["name"]) if not csi else
+                        % (ns, name, meta_of(pv)["name"]) if not csi else
                         "snapshot controller failed to update %s/%s on API server: Volume CSI "
                         "driver (%s) mismatch with VolumeGroupSnapshotClass (%s) %s/%s: %s"
                         % (ns, name, csi.get("driver"), class_obj.get("driver"), ns, name,
-                           _meta(pv)["name"]))
+                           meta_of(pv)["name"]))
                 self._error(group, "GroupSnapshotContentCreationFailed", "failed to create "
                             "group snapshot content with error " + text, True)
                 return None
             handles.append(csi["volumeHandle"])
-        meta = _meta(group)
+        meta = meta_of(group)
         content = {"metadata": {"name": "groupsnapcontent-" + meta["uid"]},
                    "spec": {"volumeGroupSnapshotRef": {
                        "kind": "VolumeGroupSnapshot", "namespace": ns, "name": name,
                        "uid": meta["uid"], "apiVersion": GROUP_API,
                        "resourceVersion": meta.get("resourceVersion", "")},
                        "source": {"volumeHandles": handles},
-                       "volumeGroupSnapshotClassName": _meta(class_obj)["name"],
+                       "volumeGroupSnapshotClassName": meta_of(class_obj)["name"],
                        "deletionPolicy": class_obj.get("deletionPolicy"),
                        "driver": class_obj.get("driver")}}
         created = self.store.create(VGSC, content, internal=True)
@@ -284,10 +275,10 @@ class GroupSnapshots:
 
     def _members(self, group: Obj, content: Obj) -> None:
         """createSnapshotsForGroupSnapshotContent."""
-        ns = _meta(group)["namespace"]
+        ns = meta_of(group)["namespace"]
         status = content.get("status") or {}
         for info in status.get("volumeSnapshotInfoList") or []:
-            snap_name, content_name = member_names(_meta(group)["uid"], info["volumeHandle"])
+            snap_name, content_name = member_names(meta_of(group)["uid"], info["volumeHandle"])
             claim = ""
             for pv in self.store.list(PV)[0]:
                 if ((pv.get("spec") or {}).get("csi") or {}).get("volumeHandle") == \
@@ -299,17 +290,16 @@ class GroupSnapshots:
                     "metadata": {"name": snap_name, "namespace": ns,
                                  "ownerReferences": [{"apiVersion": GROUP_API,
                                                       "kind": "VolumeGroupSnapshot",
-                                                      "name": _meta(group)["name"],
-                                                      "uid": _meta(group)["uid"]}],
+                                                      "name": meta_of(group)["name"],
+                                                      "uid": meta_of(group)["uid"]}],
                                  "finalizers": [IN_GROUP_FINALIZER]},
                     "spec": {"source": {"persistentVolumeClaimName": claim}}},
                     namespace=ns, internal=True)
             if self.store.peek(VSC, "", content_name) is None:
-                from .snapcontents import _reference
                 self.store.create(VSC, {
                     "metadata": {"name": content_name, "annotations": {
                         HANDLE_ANNOTATION: status["volumeGroupSnapshotHandle"]}},
-                    "spec": {"volumeSnapshotRef": _reference(member),
+                    "spec": {"volumeSnapshotRef": reference(member),
                              "deletionPolicy": content["spec"].get("deletionPolicy"),
                              "driver": content["spec"].get("driver"),
                              "source": {"volumeHandle": info["volumeHandle"]},
@@ -329,7 +319,7 @@ class GroupSnapshots:
         status = copy.deepcopy(group.get("status") or {})
         created_before = bool(status.get("creationTime"))
         ready_before = status.get("readyToUse") is True
-        status["boundVolumeGroupSnapshotContentName"] = _meta(content)["name"]
+        status["boundVolumeGroupSnapshotContentName"] = meta_of(content)["name"]
         if cstatus.get("creationTime") and not status.get("creationTime"):
             status["creationTime"] = cstatus["creationTime"]
         ready = cstatus.get("readyToUse") is True
@@ -338,7 +328,7 @@ class GroupSnapshots:
             status.pop("error", None)
         if status == group.get("status"):
             return
-        key = "%s/%s" % (_meta(group)["namespace"], _meta(group)["name"])
+        key = "%s/%s" % (meta_of(group)["namespace"], meta_of(group)["name"])
         if not created_before and status.get("creationTime"):
             self.ctl.event(group, "Normal", "GroupSnapshotCreated", "GroupSnapshot %s was "
                            "successfully created by the CSI driver." % key)
@@ -348,29 +338,29 @@ class GroupSnapshots:
         self.ctl.status(VGS, group, status)
 
     def _delete_group(self, group: Obj) -> None:
-        if not _has(group, BOUND_FINALIZER):
+        if not has_finalizer(group, BOUND_FINALIZER):
             return
-        ns, name = _meta(group)["namespace"], _meta(group)["name"]
+        ns, name = meta_of(group)["namespace"], meta_of(group)["name"]
         members = [s for s in self.store.list(VS, ns)[0] if group_of(s) == name]
         for member in members:
             if self.ctl.restoring(member):
                 self.ctl.event(group, "Warning", "SnapshotDeletePending", "Snapshot %s/%s "
                                "belonging to VolumeGroupSnapshot %s/%s is being used to restore "
-                               "a PVC" % (ns, _meta(member)["name"], ns, name))
+                               "a PVC" % (ns, meta_of(member)["name"], ns, name))
                 return
         content_name = (group.get("status") or {}).get("boundVolumeGroupSnapshotContentName")
         content = self.store.peek(VGSC, "", content_name or "")
         delete = content is not None and content["spec"].get("deletionPolicy") == "Delete"
         if content is not None:
-            if (_meta(content).get("annotations") or {}).get(BEING_DELETED) != "yes":
+            if (meta_of(content).get("annotations") or {}).get(BEING_DELETED) != "yes":
                 fresh = copy.deepcopy(content)
-                _meta(fresh).setdefault("annotations", {})[BEING_DELETED] = "yes"
+                meta_of(fresh).setdefault("annotations", {})[BEING_DELETED] = "yes"
                 content = self.store.update(VGSC, fresh, internal=True)
-            if delete and not _meta(content).get("deletionTimestamp"):
-                self.store.delete(VGSC, None, _meta(content)["name"])
+            if delete and not meta_of(content).get("deletionTimestamp"):
+                self.store.delete(VGSC, None, meta_of(content)["name"])
         for member in members:
-            if not _meta(member).get("deletionTimestamp"):
-                self.store.delete(VS, ns, _meta(member)["name"])
+            if not meta_of(member).get("deletionTimestamp"):
+                self.store.delete(VS, ns, meta_of(member)["name"])
         if not (delete and self.store.peek(VGSC, "", content_name or "") is not None):
             self.ctl.set_finalizers(VGS, group, [], [BOUND_FINALIZER])
 
@@ -379,7 +369,7 @@ class GroupSnapshots:
         content = self.store.peek(VGSC, "", name)
         if content is None:
             return
-        meta = _meta(content)
+        meta = meta_of(content)
         if meta.get("deletionTimestamp"):
             ref = content["spec"].get("volumeGroupSnapshotRef") or {}
             if (meta.get("annotations") or {}).get(BEING_DELETED) or \
@@ -390,13 +380,13 @@ class GroupSnapshots:
                 self.cutting.pop(name, None)
                 self.ctl.set_finalizers(VGSC, content, [], [CONTENT_FINALIZER])
             return
-        if not _has(content, CONTENT_FINALIZER):
+        if not has_finalizer(content, CONTENT_FINALIZER):
             content = self.ctl.set_finalizers(VGSC, content, [CONTENT_FINALIZER], [])
         if content["spec"]["source"].get("volumeHandles") and not content.get("status") and \
                 name not in self.cutting and \
                 (meta.get("annotations") or {}).get(BEING_CREATED) != "yes":
             fresh = copy.deepcopy(content)
-            _meta(fresh).setdefault("annotations", {})[BEING_CREATED] = "yes"
+            meta_of(fresh).setdefault("annotations", {})[BEING_CREATED] = "yes"
             self.store.update(VGSC, fresh, internal=True)
             self.cutting[name] = self.store.clock.now() + self.ctl.config.snapshot_seconds
 
@@ -404,7 +394,7 @@ class GroupSnapshots:
         """CreateVolumeGroupSnapshot of the hostpath driver: a snapshot of every volume, all
         ready at once."""
         content = self.store.peek(VGSC, "", name)
-        if content is None or content.get("status") or _meta(content).get("deletionTimestamp"):
+        if content is None or content.get("status") or meta_of(content).get("deletionTimestamp"):
             return
         infos = []
         for handle in content["spec"]["source"].get("volumeHandles") or []:
@@ -416,5 +406,5 @@ class GroupSnapshots:
             "creationTime": self.store.clock.stamp(), "readyToUse": True,
             "volumeSnapshotInfoList": infos})
         fresh = copy.deepcopy(content)
-        (_meta(fresh).get("annotations") or {}).pop(BEING_CREATED, None)
+        (meta_of(fresh).get("annotations") or {}).pop(BEING_CREATED, None)
         self.store.update(VGSC, fresh, internal=True)

@@ -49,17 +49,17 @@ def size_bytes(quantity: Any) -> int:
     return int(value) if value is not None else 0
 
 
-def _meta(obj: Obj) -> Obj:
+def meta_of(obj: Obj) -> Obj:
     meta: Obj = obj["metadata"]
     return meta
 
 
-def _has(obj: Obj, finalizer: str) -> bool:
-    return finalizer in (_meta(obj).get("finalizers") or [])
+def has_finalizer(obj: Obj, finalizer: str) -> bool:
+    return finalizer in (meta_of(obj).get("finalizers") or [])
 
 
-def _deleting(obj: Obj) -> bool:
-    return bool(_meta(obj).get("deletionTimestamp"))
+def deleting(obj: Obj) -> bool:
+    return bool(meta_of(obj).get("deletionTimestamp"))
 
 
 class Contents:
@@ -72,12 +72,12 @@ class Contents:
         content = self.store.peek(VSC, "", name)
         if content is None:
             return
-        if not _deleting(content) and not _has(content, CONTENT_FINALIZER):
+        if not deleting(content) and not has_finalizer(content, CONTENT_FINALIZER):
             content = self.ctl.set_finalizers(VSC, content, [CONTENT_FINALIZER], [])
         spec = content.get("spec") or {}
         ref = spec.get("volumeSnapshotRef") or {}
-        if _deleting(content):
-            annotations = _meta(content).get("annotations") or {}
+        if deleting(content):
+            annotations = meta_of(content).get("annotations") or {}
             if annotations.get(BEING_DELETED) or not ref.get("uid") or \
                     self._snapshot_gone(content):
                 self._sidecar_delete(content)
@@ -85,7 +85,7 @@ class Contents:
         if ref.get("uid") and self._snapshot_gone(content) and \
                 spec.get("deletionPolicy") == "Delete":
             fresh = copy.deepcopy(content)
-            _meta(fresh).setdefault("annotations", {})[BEING_DELETED] = "yes"
+            meta_of(fresh).setdefault("annotations", {})[BEING_DELETED] = "yes"
             self.store.update(VSC, fresh, internal=True)
             self.store.delete(VSC, None, name)
             return
@@ -94,9 +94,9 @@ class Contents:
         source = spec.get("source") or {}
         if source.get("volumeHandle") and not content.get("status"):
             if name not in self.ctl.cutting and \
-                    (_meta(content).get("annotations") or {}).get(BEING_CREATED) != "yes":
+                    (meta_of(content).get("annotations") or {}).get(BEING_CREATED) != "yes":
                 fresh = copy.deepcopy(content)
-                _meta(fresh).setdefault("annotations", {})[BEING_CREATED] = "yes"
+                meta_of(fresh).setdefault("annotations", {})[BEING_CREATED] = "yes"
                 self.store.update(VSC, fresh, internal=True)
                 self.ctl.cutting[name] = self.store.clock.now() + self.ctl.config.snapshot_seconds
         elif source.get("snapshotHandle") and not (content.get("status") or {}).get(
@@ -106,7 +106,7 @@ class Contents:
     def _snapshot_gone(self, content: Obj) -> bool:
         ref = (content.get("spec") or {}).get("volumeSnapshotRef") or {}
         snapshot = self.store.peek(VS, ref.get("namespace", ""), ref.get("name", ""))
-        return snapshot is None or _meta(snapshot)["uid"] != ref.get("uid")
+        return snapshot is None or meta_of(snapshot)["uid"] != ref.get("uid")
 
     def cut_volume(self, handle: str) -> Tuple[str, int, int]:
         """The hostpath driver's CreateSnapshot of a volume: (snapshot handle, size in bytes,
@@ -124,7 +124,7 @@ class Contents:
         """createSnapshotWrapper: the driver has cut the snapshot; updateSnapshotContentStatus
         and the being-created annotation removed."""
         content = self.store.peek(VSC, "", name)
-        if content is None or content.get("status") or _deleting(content):
+        if content is None or content.get("status") or deleting(content):
             return
         handle, size, created = self.cut_volume(content["spec"]["source"]["volumeHandle"])
         status: Obj = {"snapshotHandle": handle, "creationTime": created, "readyToUse": True}
@@ -132,7 +132,7 @@ class Contents:
             status["restoreSize"] = size
         content = self.ctl.status(VSC, content, status)
         fresh = copy.deepcopy(content)
-        (_meta(fresh).get("annotations") or {}).pop(BEING_CREATED, None)
+        (meta_of(fresh).get("annotations") or {}).pop(BEING_CREATED, None)
         self.store.update(VSC, fresh, internal=True)
 
     def _list_snapshot(self, content: Obj) -> None:
@@ -143,7 +143,7 @@ class Contents:
         if known is None:
             message = ("Failed to check and update snapshot content: failed to list snapshot "
                        "for content %s: \"rpc error: code = NotFound desc = snapshot id %s not "
-                       "found\"" % (_meta(content)["name"], handle))
+                       "found\"" % (meta_of(content)["name"], handle))
             status = dict(content.get("status") or {}, readyToUse=False,
                           error={"time": self.store.clock.stamp(), "message": message})
             if (content.get("status") or {}).get("error", {}).get("message") != message:
@@ -168,31 +168,31 @@ class Contents:
                        if k not in ("snapshotHandle", "readyToUse", "creationTime",
                                     "restoreSize")}
             content = self.ctl.status(VSC, content, cleared)
-        self.ctl.cutting.pop(_meta(content)["name"], None)
+        self.ctl.cutting.pop(meta_of(content)["name"], None)
         self.ctl.set_finalizers(VSC, content, [], [CONTENT_FINALIZER])
 
 
-def _content_name(snapshot: Obj) -> str:
+def dynamic_content_name(snapshot: Obj) -> str:
     """GetDynamicSnapshotContentNameForSnapshot."""
-    return "snapcontent-" + _meta(snapshot).get("uid", "")
+    return "snapcontent-" + meta_of(snapshot).get("uid", "")
 
 
-def _reference(snapshot: Obj) -> Obj:
-    meta = _meta(snapshot)
+def reference(snapshot: Obj) -> Obj:
+    meta = meta_of(snapshot)
     return {"kind": "VolumeSnapshot", "namespace": meta["namespace"], "name": meta["name"],
             "uid": meta["uid"], "apiVersion": API_GROUP + "/v1",
             "resourceVersion": meta.get("resourceVersion", "")}
 
 
-def _refers_to(content: Obj, snapshot: Obj, uid: bool = False) -> bool:
+def refers_to(content: Obj, snapshot: Obj, uid: bool = False) -> bool:
     """IsVolumeSnapshotRefSet (`uid`: the uid must match too, not only be unset)."""
     ref = (content.get("spec") or {}).get("volumeSnapshotRef") or {}
-    meta = _meta(snapshot)
+    meta = meta_of(snapshot)
     if ref.get("name") != meta["name"] or ref.get("namespace") != meta["namespace"]:
         return False
     return ref.get("uid") == meta["uid"] if uid else ref.get("uid") in (None, "", meta["uid"])
 
 
-def _go_quote(text: str) -> str:
+def go_quote(text: str) -> str:
     """Go's %q of an error's text."""
     return '"%s"' % text.replace("\\", "\\\\").replace('"', '\\"')

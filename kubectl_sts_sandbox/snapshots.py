@@ -1,4 +1,4 @@
-"""A simulated snapshot controller and CSI snapshotter sidecar, after
+"""A simulated snapshot controller, after
 kubernetes-csi/external-snapshotter (v8), for the CSI hostpath driver (storageclasses.py).
 
 The common controller (pkg/common-controller/snapshot_controller.go):
@@ -29,15 +29,8 @@ The common controller (pkg/common-controller/snapshot_controller.go):
 - addContentFinalizer: every live content gets
   `snapshot.storage.kubernetes.io/volumesnapshotcontent-bound-protection`.
 
-The sidecar (pkg/sidecar-controller/snapshot_controller.go): syncContent -> createSnapshot
-for a dynamic content without status (the `volumesnapshot-being-created` annotation while the
-driver cuts it, `Config.snapshot_seconds`; then status snapshotHandle, creationTime in
-nanoseconds, readyToUse, restoreSize in bytes: the hostpath driver's snapshot is ready at
-once and restores to the volume's capacity); a pre-provisioned content (source.snapshotHandle)
-gets its status from the driver's list of snapshots (checkandUpdateContentStatus); a
-content being deleted (shouldDelete) has its snapshot deleted from the driver when the
-policy is Delete (deleteCSISnapshotOperation, clearVolumeContentStatus) and its finalizer
-removed. Group snapshots: groupsnapshots.py."""
+The VolumeSnapshotContents' side (the common controller's syncContent and the CSI
+snapshotter sidecar): snapcontents.py. Group snapshots: groupsnapshots.py."""
 
 from __future__ import annotations
 
@@ -46,8 +39,9 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple
 
 from . import crds, events, storageclasses
 from .resources import BY_KIND, served
-from .snapcontents import (API_GROUP, BEING_DELETED, Contents, _content_name,
-                           _go_quote, _reference, _refers_to, binary_quantity)
+from .snapcontents import (API_GROUP, BEING_DELETED, Contents, binary_quantity, deleting,
+                           dynamic_content_name, go_quote, has_finalizer, meta_of, reference,
+                           refers_to)
 
 if TYPE_CHECKING:
     from .resources import ResourceType
@@ -69,19 +63,6 @@ DEFAULT_CLASS_ANNOTATION = "snapshot.storage.kubernetes.io/is-default-class"
 CONTROLLER = "snapshot-controller"
 CLASS_NAME = "csi-hostpath-snapclass"
 UPDATE_FAILED = "snapshot controller failed to update"       # controllerUpdateFailMsg
-
-
-def _meta(obj: Obj) -> Obj:
-    meta: Obj = obj["metadata"]
-    return meta
-
-
-def _has(obj: Obj, finalizer: str) -> bool:
-    return finalizer in (_meta(obj).get("finalizers") or [])
-
-
-def _deleting(obj: Obj) -> bool:
-    return bool(_meta(obj).get("deletionTimestamp"))
 
 
 def ready(snapshot: Obj) -> bool:
@@ -162,11 +143,11 @@ class Snapshots:
     def set_finalizers(self, rt: ResourceType, obj: Obj, add: List[str],
                        remove: List[str]) -> Obj:
         fresh = copy.deepcopy(obj)
-        finalizers = [f for f in _meta(fresh).get("finalizers") or [] if f not in remove]
+        finalizers = [f for f in meta_of(fresh).get("finalizers") or [] if f not in remove]
         finalizers += [f for f in add if f not in finalizers]
-        if finalizers == (_meta(obj).get("finalizers") or []):
+        if finalizers == (meta_of(obj).get("finalizers") or []):
             return obj
-        _meta(fresh)["finalizers"] = finalizers
+        meta_of(fresh)["finalizers"] = finalizers
         return self.store.update(rt, fresh, internal=True)
 
     def status(self, rt: ResourceType, obj: Obj, status: Obj) -> Obj:
@@ -198,7 +179,7 @@ class Snapshots:
         if snapshot is None:
             return
         self._check_pvc_finalizer(snapshot)
-        if _deleting(snapshot):
+        if deleting(snapshot):
             self._delete_snapshot(snapshot)
             return
         if self.groups is not None and self.groups.is_member(snapshot):
@@ -215,15 +196,15 @@ class Snapshots:
         if claim_name and not self._check_class(snapshot):
             return
         snapshot = self.store.peek(VS, ns, name) or snapshot
-        content = self.store.peek(VSC, "", content_name or _content_name(snapshot))
-        if content is not None and not _refers_to(content, snapshot):
+        content = self.store.peek(VSC, "", content_name or dynamic_content_name(snapshot))
+        if content is not None and not refers_to(content, snapshot):
             if content_name:
                 self.error(snapshot, "SnapshotContentMisbound", "VolumeSnapshotContent [%s] "
                            "is bound to a different snapshot" % content_name, True)
                 return
             content = None
-        add = [] if _has(snapshot, SOURCE_FINALIZER) else [SOURCE_FINALIZER]
-        if content is not None and not _has(snapshot, BOUND_FINALIZER) and \
+        add = [] if has_finalizer(snapshot, SOURCE_FINALIZER) else [SOURCE_FINALIZER]
+        if content is not None and not has_finalizer(snapshot, BOUND_FINALIZER) and \
                 (content.get("spec") or {}).get("deletionPolicy") == "Delete":
             add.append(BOUND_FINALIZER)
         snapshot = self.set_finalizers(VS, snapshot, add, [])
@@ -245,7 +226,7 @@ class Snapshots:
         with volumeGroupSnapshotName."""
         name = (snapshot.get("status") or {}).get("boundVolumeSnapshotContentName") or ""
         content = self.store.peek(VSC, "", name)
-        if content is None or not _refers_to(content, snapshot):
+        if content is None or not refers_to(content, snapshot):
             return
         add = [SOURCE_FINALIZER]
         if (content.get("spec") or {}).get("deletionPolicy") == "Delete":
@@ -270,11 +251,11 @@ class Snapshots:
         pv, problem = self._volume(snapshot)
         if pv is not None and not (pv.get("spec") or {}).get("csi"):
             problem = "snapshotting non-CSI volumes is not supported, snapshot:%s/%s" % (
-                _meta(snapshot)["namespace"], _meta(snapshot)["name"])
+                meta_of(snapshot)["namespace"], meta_of(snapshot)["name"])
         if pv is not None and not problem:
             driver = pv["spec"]["csi"].get("driver")
             defaults = [c for c in self.store.list(VSCLASS)[0]
-                        if (_meta(c).get("annotations") or {}).get(
+                        if (meta_of(c).get("annotations") or {}).get(
                             DEFAULT_CLASS_ANNOTATION) == "true" and c.get("driver") == driver]
             if not defaults:
                 problem = "cannot find default snapshot class"
@@ -282,7 +263,7 @@ class Snapshots:
                 problem = "%d default snapshot classes were found" % len(defaults)
             else:
                 fresh = copy.deepcopy(snapshot)
-                fresh["spec"]["volumeSnapshotClassName"] = _meta(defaults[0])["name"]
+                fresh["spec"]["volumeSnapshotClassName"] = meta_of(defaults[0])["name"]
                 self.store.update(VS, fresh, internal=True)
                 return True
         self.error(snapshot, "SetDefaultSnapshotClassFailed", "Failed to set default "
@@ -291,7 +272,7 @@ class Snapshots:
 
     def _volume(self, snapshot: Obj) -> Tuple[Optional[Obj], str]:
         """getVolumeFromVolumeSnapshot: the PV of the source claim, or why not."""
-        ns = _meta(snapshot)["namespace"]
+        ns = meta_of(snapshot)["namespace"]
         name = ((snapshot.get("spec") or {}).get("source") or {}).get(
             "persistentVolumeClaimName") or ""
         claim = self.store.peek(PVC, ns, name)
@@ -308,22 +289,22 @@ class Snapshots:
                           '\\"%s\\" not found"' % (volume, volume))
         ref = (pv.get("spec") or {}).get("claimRef") or {}
         if ref.get("name") != name or ref.get("namespace") != ns or (
-                ref.get("uid") and ref["uid"] != _meta(claim)["uid"]):
+                ref.get("uid") and ref["uid"] != meta_of(claim)["uid"]):
             return None, "claim in dataSource not bound or invalid"
         return pv, ""
 
     def _create_content(self, snapshot: Obj) -> Optional[Obj]:
         """createSnapshotContent (ensurePVCFinalizer, getCreateSnapshotInput)."""
-        ns, name = _meta(snapshot)["namespace"], _meta(snapshot)["name"]
+        ns, name = meta_of(snapshot)["namespace"], meta_of(snapshot)["name"]
         claim = self.store.peek(PVC, ns, snapshot["spec"]["source"]["persistentVolumeClaimName"])
         problem = ""
         if claim is None:
             problem = "%s %s on API server: cannot get claim from snapshot" % (UPDATE_FAILED,
                                                                                name)
-        elif not _has(claim, PVC_FINALIZER):
-            if _deleting(claim):
+        elif not has_finalizer(claim, PVC_FINALIZER):
+            if deleting(claim):
                 problem = ("%s %s on API server: cannot add finalizer on claim because it is "
-                           "being deleted" % (UPDATE_FAILED, _meta(claim)["name"]))
+                           "being deleted" % (UPDATE_FAILED, meta_of(claim)["name"]))
             else:
                 self.set_finalizers(PVC, claim, [PVC_FINALIZER], [])
         pv: Optional[Obj] = None
@@ -335,18 +316,18 @@ class Snapshots:
                 why = "failed to take snapshot %s without a snapshot class" % name
             if why:
                 problem = "failed to get input parameters to create snapshot %s: %s" % (
-                    name, _go_quote(why))
+                    name, go_quote(why))
             elif pv is not None and not (pv.get("spec") or {}).get("csi"):
                 problem = "cannot find CSI PersistentVolumeSource for volume %s" % (
-                    _meta(pv)["name"])
+                    meta_of(pv)["name"])
         if problem or pv is None or class_obj is None:
             self.error(snapshot, "SnapshotContentCreationFailed",
                        "Failed to create snapshot content with error %s" % problem, True)
             return None
-        content = {"metadata": {"name": _content_name(snapshot)},
-                   "spec": {"volumeSnapshotRef": _reference(snapshot),
+        content = {"metadata": {"name": dynamic_content_name(snapshot)},
+                   "spec": {"volumeSnapshotRef": reference(snapshot),
                             "source": {"volumeHandle": pv["spec"]["csi"]["volumeHandle"]},
-                            "volumeSnapshotClassName": _meta(class_obj)["name"],
+                            "volumeSnapshotClassName": meta_of(class_obj)["name"],
                             "deletionPolicy": class_obj.get("deletionPolicy"),
                             "driver": class_obj.get("driver"),
                             "sourceVolumeMode": pv["spec"].get("volumeMode", "Filesystem")}}
@@ -358,7 +339,7 @@ class Snapshots:
     def _bind(self, content: Obj, snapshot: Obj) -> Obj:
         fresh = copy.deepcopy(content)
         fresh["spec"]["volumeSnapshotRef"] = dict(fresh["spec"]["volumeSnapshotRef"],
-                                                  **_reference(snapshot))
+                                                  **reference(snapshot))
         return self.store.update(VSC, fresh, internal=True)
 
     def update_status(self, snapshot: Obj, content: Obj,
@@ -368,7 +349,7 @@ class Snapshots:
         status = copy.deepcopy(snapshot.get("status") or {})
         before_created = bool(status.get("creationTime"))
         before_ready = status.get("readyToUse") is True
-        status.setdefault("boundVolumeSnapshotContentName", _meta(content)["name"])
+        status.setdefault("boundVolumeSnapshotContentName", meta_of(content)["name"])
         if not status.get("creationTime") and cstatus.get("creationTime"):
             status["creationTime"] = self.store.clock.stamp(cstatus["creationTime"] / 1e9)
         now_ready = cstatus.get("readyToUse") is True
@@ -385,7 +366,7 @@ class Snapshots:
             status.setdefault("volumeGroupSnapshotName", group_name)
         if status == snapshot.get("status"):
             return snapshot
-        ns, name = _meta(snapshot)["namespace"], _meta(snapshot)["name"]
+        ns, name = meta_of(snapshot)["namespace"], meta_of(snapshot)["name"]
         if not before_created and status.get("creationTime"):
             self.event(snapshot, "Normal", "SnapshotCreated", "Snapshot %s/%s was successfully "
                        "created by the CSI driver." % (ns, name))
@@ -397,23 +378,23 @@ class Snapshots:
     def _check_pvc_finalizer(self, snapshot: Obj) -> None:
         """checkandRemovePVCFinalizer: the claim's finalizer goes once no snapshot of it is
         being cut (isPVCBeingUsed)."""
-        ns = _meta(snapshot)["namespace"]
+        ns = meta_of(snapshot)["namespace"]
         name = ((snapshot.get("spec") or {}).get("source") or {}).get("persistentVolumeClaimName")
         claim = self.store.peek(PVC, ns, name or "")
-        if claim is None or not _has(claim, PVC_FINALIZER):
+        if claim is None or not has_finalizer(claim, PVC_FINALIZER):
             return
         for other in self.store.list(VS, ns)[0]:
             source = (other.get("spec") or {}).get("source") or {}
             if source.get("persistentVolumeClaimName") == name and not ready(other) and \
-                    not _deleting(other):
+                    not deleting(other):
                 return
         self.set_finalizers(PVC, claim, [], [PVC_FINALIZER])
 
     def restoring(self, snapshot: Obj) -> bool:
         """isVolumeBeingCreatedFromSnapshot: a Pending claim names it as its dataSource."""
-        for claim in self.store.list(PVC, _meta(snapshot)["namespace"])[0]:
+        for claim in self.store.list(PVC, meta_of(snapshot)["namespace"])[0]:
             source = (claim.get("spec") or {}).get("dataSource") or {}
-            if source.get("name") == _meta(snapshot)["name"] and \
+            if source.get("name") == meta_of(snapshot)["name"] and \
                     source.get("kind") == "VolumeSnapshot" and \
                     source.get("apiGroup") == API_GROUP and \
                     (claim.get("status") or {}).get("phase") == "Pending":
@@ -424,15 +405,15 @@ class Snapshots:
         """processSnapshotWithDeletionTimestamp and
         checkandRemoveSnapshotFinalizersAndCheckandDeleteContent."""
         in_group = "snapshot.storage.kubernetes.io/volumesnapshot-in-group-protection"
-        if not (_has(snapshot, SOURCE_FINALIZER) or _has(snapshot, BOUND_FINALIZER) or
-                _has(snapshot, in_group)):
+        if not (has_finalizer(snapshot, SOURCE_FINALIZER) or has_finalizer(snapshot, BOUND_FINALIZER) or
+                has_finalizer(snapshot, in_group)):
             return
         name = (snapshot.get("status") or {}).get("boundVolumeSnapshotContentName") or ""
         source = (snapshot.get("spec") or {}).get("source") or {}
         if not name and source.get("persistentVolumeClaimName"):
-            name = _content_name(snapshot)
+            name = dynamic_content_name(snapshot)
         content = self.store.peek(VSC, "", name) if name else None
-        if content is not None and not _refers_to(content, snapshot, uid=True):
+        if content is not None and not refers_to(content, snapshot, uid=True):
             content = None
         delete = content is not None and content["spec"].get("deletionPolicy") == "Delete"
         if content is not None and self.restoring(snapshot):
@@ -442,12 +423,12 @@ class Snapshots:
         if self.groups is not None and self.groups.member_deletion_blocked(snapshot):
             return
         if content is not None:
-            annotations = _meta(content).get("annotations") or {}
+            annotations = meta_of(content).get("annotations") or {}
             if annotations.get(BEING_DELETED) != "yes":
                 fresh = copy.deepcopy(content)
-                _meta(fresh).setdefault("annotations", {})[BEING_DELETED] = "yes"
+                meta_of(fresh).setdefault("annotations", {})[BEING_DELETED] = "yes"
                 content = self.store.update(VSC, fresh, internal=True)
-            if delete and not _deleting(content):
-                self.store.delete(VSC, None, _meta(content)["name"])
+            if delete and not deleting(content):
+                self.store.delete(VSC, None, meta_of(content)["name"])
         remove = [SOURCE_FINALIZER, in_group] + ([] if delete else [BOUND_FINALIZER])
         self.set_finalizers(VS, snapshot, [], remove)
