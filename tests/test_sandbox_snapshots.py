@@ -90,8 +90,19 @@ def test_a_snapshot_of_a_csi_claim_becomes_ready_bound_to_its_content(box, k, ns
     claim = _bound_claim(box, k, ns)
     pv = _core(box).read_persistent_volume(claim["spec"]["volumeName"])
     assert pv.spec.csi.driver == "hostpath.csi.k8s.io" and pv.spec.csi.volume_handle
+    rv = claim["metadata"]["resourceVersion"]
     _apply(k, builders.volume_snapshot("snap", "data"))
     snap = _wait_snapshots(box, ns, _ready("snap"))["snap"]
+    # the source claim carried the controller's finalizer while the snapshot was cut, and
+    # lost it once the snapshot was ready
+    held = []
+    for _, obj, _ in helpers.watch_items(_core(box).list_namespaced_persistent_volume_claim, 5,
+                                         resource_version=rv, namespace=ns):
+        held.append("snapshot.storage.kubernetes.io/pvc-as-source-protection" in (
+            obj["metadata"].get("finalizers") or []))
+        if held[-2:] == [True, False]:
+            break
+    assert held[-2:] == [True, False]
     status = snap["status"]
     content_name = "snapcontent-" + snap["metadata"]["uid"]
     assert status["boundVolumeSnapshotContentName"] == content_name
@@ -175,6 +186,18 @@ def test_deleting_snapshots_follows_the_content_deletion_policy(box, k, ns):
         "snapshot.storage.kubernetes.io/volumesnapshot-being-deleted"] == "yes"
     assert kept["status"]["readyToUse"] is True
     k("delete", "vsclass", "retain-" + ns, namespaced=False)
+    # the retained snapshot, pre-provisioned again for a new VolumeSnapshot
+    static = {"apiVersion": "snapshot.storage.k8s.io/v1", "kind": "VolumeSnapshotContent",
+              "metadata": {"name": "again-" + ns},
+              "spec": {"deletionPolicy": "Retain", "driver": "hostpath.csi.k8s.io",
+                       "source": {"snapshotHandle": kept["status"]["snapshotHandle"]},
+                       "volumeSnapshotRef": {"name": "again", "namespace": ns}}}
+    _apply(k, static, builders.volume_snapshot("again", None, content="again-" + ns))
+    again = _wait_snapshots(box, ns, _ready("again"))["again"]
+    assert again["status"]["boundVolumeSnapshotContentName"] == "again-" + ns
+    assert again["status"]["restoreSize"] == "1Gi"
+    assert again["metadata"]["finalizers"] == [
+        "snapshot.storage.kubernetes.io/volumesnapshot-as-source-protection"]
 
 
 def test_a_claim_restored_from_a_ready_snapshot_binds_and_records_its_source(box, k, ns):
@@ -391,3 +414,22 @@ def test_the_default_roles_do_not_grant_snapshots_as_external_snapshotter_ships_
     assert claims.stdout.strip() == "yes"
     snaps = k("auth", "can-i", "create", "volumesnapshots", "--as", "alice")
     assert (snaps.stdout.strip(), snaps.stderr) == ("no", "")
+
+
+def test_a_restore_waits_for_its_snapshot_and_binds_once_it_is_ready(box, k, ns):
+    # the snapshot's claim is not bound yet: no snapshot, so the restore cannot start
+    _apply(k, builders.claim("data", storage_class=CSI_CLASS), builders.volume_snapshot("snap"))
+    source = {"dataSource": {"apiGroup": GROUP, "kind": "VolumeSnapshot", "name": "snap"}}
+    _apply(k, builders.claim("restored", storage_class=CSI_CLASS, spec=source),
+           _pod("use-restored", "restored"))
+    message = ('failed to provision volume with StorageClass "csi-hostpath": error getting '
+               'handle for DataSource Type VolumeSnapshot by Name snap: snapshot snap not bound')
+    events = _core(box).list_namespaced_event
+    helpers.wait_for(events, lambda items: any(
+        e["reason"] == "ProvisioningFailed" and e["message"] == message
+        for e in items.values()), timeout=20, namespace=ns)
+    # once the source claim is used, the snapshot is cut and the restore goes on by itself
+    _apply(k, _pod("use-data", "data"))
+    helpers.wait_for(_core(box).list_namespaced_persistent_volume_claim,
+                     lambda items: (items.get("restored", {}).get("status") or {}).get(
+                         "phase") == "Bound", timeout=30, namespace=ns)
