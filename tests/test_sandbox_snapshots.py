@@ -4,7 +4,10 @@ the provisioner), seen through the real kubectl and the official client. One san
 module; each test in its own namespace."""
 
 import json
+import os
+import signal
 import subprocess
+import sys
 import uuid
 
 import pytest
@@ -260,7 +263,7 @@ def test_a_restore_too_small_or_from_a_snapshot_not_ready_fails_with_the_provisi
                                                      "static")["metadata"]["finalizers"]
 
 
-def test_without_snapshot_support_the_kinds_are_not_served(kubectl_bin):
+def test_group_kinds_from_1_36_and_no_snapshot_kinds_without_snapshot_support(kubectl_bin):
     with helpers.own_sandbox(kubernetes_version="1.35") as (sb, _):
         got = subprocess.run([kubectl_bin, "--kubeconfig", sb.kubeconfig, "api-resources",
                               "-o", "name"], capture_output=True, text=True, timeout=60)
@@ -279,9 +282,6 @@ def test_without_snapshot_support_the_kinds_are_not_served(kubectl_bin):
 
 
 def test_the_sandbox_command_serves_no_snapshots_with_no_snapshots(tmp_path, kubectl_bin):
-    import os
-    import signal
-    import sys
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     kubeconfig = tmp_path / "sb.kubeconfig"
     proc = subprocess.Popen([sys.executable, "-m", "kubectl_sts", "sandbox", "--fast",
