@@ -313,13 +313,14 @@ class Sandbox:
         """Create (or replace the spec of) each object in `documents` (dicts, as in a manifest)."""
         from .errors import ApiError
         from .resources import BY_KIND, served
-        minor = self._started()[1].config.features.minor
+        config = self._started()[1].config
+        minor = config.features.minor
         out = []
         for doc in documents:
             if not doc:
                 continue
             rt = BY_KIND.get(doc.get("kind") or "")
-            if rt is None or not served(rt, minor):
+            if rt is None or not served(rt, minor, config.snapshots):
                 raise ValueError("the sandbox does not serve kind %r" % doc.get("kind"))
             ns = namespace or doc.get("metadata", {}).get("namespace") or self.namespace
             try:
