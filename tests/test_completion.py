@@ -31,7 +31,7 @@ def run_complete(*args, env=None):
 def test_subcommands():
     names, directive = run_complete("")
     assert names == ["completion", "demo", "doctor", "help", "pvc", "repair", "resize",
-                     "restart", "rollout", "sandbox", "scale", "status", "version", "wait"]
+                     "restart", "restore", "rollout", "sandbox", "scale", "status", "version", "wait"]
     assert directive == 4
     assert run_complete("st") == (["status"], 4)
     assert run_complete("s") == (["sandbox", "scale", "status"], 4)

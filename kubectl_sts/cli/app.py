@@ -72,6 +72,8 @@ COMMANDS = {
                "Diagnose one stuck ordinal and apply the remedy."),
     "resize": ("kubectl_sts.commands.resize", "resize",
                "Grow a StatefulSet's volumes without restarting a pod."),
+    "restore": ("kubectl_sts.commands.restore", "restore",
+                "Restore a StatefulSet's volumes from a snapshot set, one ordinal at a time."),
     "restart": ("kubectl_sts.commands.restart", "restart",
                 "Restart a StatefulSet's pods one at a time, through the Eviction API."),
     "rollout": ("kubectl_sts.commands.rollout", "rollout",

@@ -23,6 +23,8 @@ RESOURCES = {
     "storageclasses": ("/apis/storage.k8s.io/v1", False),
     "endpointslices": ("/apis/discovery.k8s.io/v1", True),
     "leases": ("/apis/coordination.k8s.io/v1", True),
+    "volumesnapshots": ("/apis/snapshot.storage.k8s.io/v1", True),
+    "volumesnapshotcontents": ("/apis/snapshot.storage.k8s.io/v1", False),
 }
 
 # the server's version.Info (what `kubectl version` reads: discovery's ServerVersion)

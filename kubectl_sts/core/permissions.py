@@ -37,6 +37,7 @@ Obj = Dict[str, Any]
 
 APPS, CORE, POLICY = "apps", "", "policy"
 COORDINATION, STORAGE, DISCOVERY = "coordination.k8s.io", "storage.k8s.io", "discovery.k8s.io"
+SNAPSHOT = "snapshot.storage.k8s.io"
 
 
 class Rule(NamedTuple):
@@ -198,6 +199,32 @@ VARIANTS: Dict[str, Tuple[Rule, ...]] = {
 }
 
 
+def _restore() -> Tuple[Rule, ...]:
+    """restore (commands/restore/): per ordinal, the old PVs Retain, the set deleted (orphan)
+    and created again, the pod and the claims deleted, the claims created from snapshots."""
+    return (SET_GET,
+            _r(SNAPSHOT, "volumesnapshots", "list", "the snapshot set's VolumeSnapshots"),
+            _r(SNAPSHOT, "volumesnapshotcontents", "get", "the snapshots' CSI driver",
+               cluster=True),
+            _r(CORE, "persistentvolumeclaims", "get list", "the set's PVCs"),
+            _r(CORE, "persistentvolumes", "get", "the PVs replaced", cluster=True),
+            _r(STORAGE, "storageclasses", "list", "the claims' provisioners", cluster=True),
+            _r(CORE, "pods", "get", "the ordinals' pods"),
+            _r(CORE, "persistentvolumes", "patch", "the old PVs kept (Retain)", kind="write",
+               cluster=True),
+            _r(APPS, "statefulsets", "delete create",
+               "the set deleted (orphan) and created again", kind="write"),
+            _r(CORE, "pods", "delete", "the ordinal's pod deleted", kind="write"),
+            _r(CORE, "persistentvolumeclaims", "delete create",
+               "the claims replaced from the snapshots", kind="write"),
+            _r(APPS, "statefulsets", "list watch", "the StatefulSet, watched until gone",
+               kind="follow"),
+            _r(CORE, "pods persistentvolumeclaims", "list watch",
+               "the pod and claims, watched until gone (the pod until Ready)",
+               kind="follow"),
+            LOCK)
+
+
 def _remedy(*writes: Rule) -> Tuple[Rule, ...]:
     watch = _r(CORE, "pods", "watch", "the ordinal's pod, watched until Ready", kind="follow")
     return VARIANTS["repair"] + writes + (watch, LOCK)
@@ -251,6 +278,8 @@ VARIANTS.update({
                      cluster=True)),
     # /version is a non-resource URL every authenticated user may read (system:discovery)
     "version": (),
+    "restore": _restore(),
+    "restore --resume": _restore(),
     "completion": (_r(APPS, "statefulsets", "list", "the names completed"),),
 })
 
