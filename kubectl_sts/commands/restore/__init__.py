@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, List, NamedTuple, Optional
 
 import click
 
-from ...errors import NotFound, Refused, UsageError, interrupt_code
+from ...errors import NotFound, Refused, StsError, UsageError, interrupt_code, reworded
 from ..shell import check_writes, confirm, connect, get_statefulset
 from ..options import Duration, dry_run_option, lock_options, name_argument
 
@@ -153,7 +153,10 @@ def _restore(session: "Restore", options: RestoreOptions) -> int:
         say("nothing changed")
         return 0
     session.save_backup(live)
-    for row in the_plan["ordinals"]:
-        session.restore_ordinal(row)
+    try:
+        for row in the_plan["ordinals"]:
+            session.restore_ordinal(row)
+    except StsError as exc:             # say where it stands and which command continues
+        raise reworded(exc, "%s; %s" % (exc.message, session.where()))
     session.finish()
     return 0

@@ -367,6 +367,17 @@ class Restore:
             self.say("the old volumes are kept (Retain); once the restored data is checked, "
                      "delete them with: kubectl delete pv %s" % " ".join(kept))
 
+    def where(self) -> str:
+        """Where an interrupted (or failed) run leaves the set, and the command that
+        continues it."""
+        from ...core import restore as core
+        gone = self.stage in (core.WAIT_SET_GONE, core.DELETE_POD, core.WAIT_POD_GONE,
+                              core.DELETE_CLAIM, core.WAIT_CLAIM_GONE, core.CREATE_CLAIM,
+                              core.CREATE_SET)
+        return "%sordinal %s stopped at %s; continue with: %s" % (
+            "statefulset %s may be deleted (its other pods keep running); " % self.name
+            if gone else "", self.ordinal, self.stage, self.command())
+
     def explain_interruption(self) -> None:
         def say(line: str) -> None:
             click.echo(line, err=True)
@@ -374,6 +385,5 @@ class Restore:
         if not self.saved:
             say("interrupted before any write: nothing was changed")
             return
-        say("interrupted while restoring ordinal %s (%s); continue with: %s" % (
-            self.ordinal, self.stage, self.command()))
+        say("interrupted: %s" % self.where())
 
