@@ -74,6 +74,9 @@ COMMANDS = {
                "Grow a StatefulSet's volumes without restarting a pod."),
     "restart": ("kubectl_sts.commands.restart", "restart",
                 "Restart a StatefulSet's pods one at a time, through the Eviction API."),
+    "snapshot": ("kubectl_sts.commands.snapshot", "snapshot",
+                 "Snapshot a StatefulSet's volumes as one set: a VolumeSnapshot per PVC of every "
+                 "ordinal."),
     "rollout": ("kubectl_sts.commands.rollout", "rollout",
                 "Staged partition rollouts: stage a change, step through the ordinals, undo "
                 "safely."),
