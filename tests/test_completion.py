@@ -31,10 +31,11 @@ def run_complete(*args, env=None):
 def test_subcommands():
     names, directive = run_complete("")
     assert names == ["completion", "demo", "doctor", "help", "pvc", "repair", "resize",
-                     "restart", "restore", "rollout", "sandbox", "scale", "status", "version", "wait"]
+                     "restart", "restore", "rollout", "sandbox", "scale", "snapshot", "status",
+                     "version", "wait"]
     assert directive == 4
     assert run_complete("st") == (["status"], 4)
-    assert run_complete("s") == (["sandbox", "scale", "status"], 4)
+    assert run_complete("s") == (["sandbox", "scale", "snapshot", "status"], 4)
     assert run_complete("d") == (["demo", "doctor"], 4)
 
 

@@ -189,8 +189,9 @@ def test_refused_where_snapshots_are_not_served(tmp_path, capsys):
                      "--ordinal", "0", "--yes", "--backup-file", str(tmp_path / "b.json")])
         out, err = capsys.readouterr()
     assert code == EXIT_REFUSED
-    assert err == "error: refused: the server does not serve volumesnapshots " \
-                  "(snapshot.storage.k8s.io/v1): install the snapshot CRDs and controller; " \
-                  "nothing was changed\n"
+    assert err == "error: refused: the server does not serve snapshot.storage.k8s.io/v1: " \
+                  "install the external-snapshotter CRDs and controller " \
+                  "(https://github.com/kubernetes-csi/external-snapshotter#usage); nothing " \
+                  "was changed\n"
     assert not [e for e in sb.request_log[since:] if e["method"] not in ("GET",)
                 and not e["path"].startswith("/apis/authorization.k8s.io/")]

@@ -46,7 +46,7 @@ def snapshot(ordinal, *, ready=True, error=None, of="web", set_name=SET, templat
 SNAPS = [snapshot(k) for k in range(3)]
 CLAIMS = {"data-web-%d" % k: claim("data-web-%d" % k) for k in range(3)}
 PVS = {"pv-data-web-%d" % k: builders.volume("pv-data-web-%d" % k) for k in range(3)}
-DRIVERS = {s["metadata"]["name"]: "hostpath.csi.k8s.io" for s in SNAPS}
+DRIVERS: dict = {s["metadata"]["name"]: "hostpath.csi.k8s.io" for s in SNAPS}
 
 
 def make(the_set=None, snaps=SNAPS, ordinals=(1,), claims=None, drivers=None, set_name=SET):

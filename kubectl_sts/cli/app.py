@@ -76,6 +76,9 @@ COMMANDS = {
                 "Restore a StatefulSet's volumes from a snapshot set, one ordinal at a time."),
     "restart": ("kubectl_sts.commands.restart", "restart",
                 "Restart a StatefulSet's pods one at a time, through the Eviction API."),
+    "snapshot": ("kubectl_sts.commands.snapshot", "snapshot",
+                 "Snapshot a StatefulSet's volumes as one set: a VolumeSnapshot per PVC of every "
+                 "ordinal."),
     "rollout": ("kubectl_sts.commands.rollout", "rollout",
                 "Staged partition rollouts: stage a change, step through the ordinals, undo "
                 "safely."),

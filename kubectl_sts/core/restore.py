@@ -21,11 +21,11 @@ from ..k8s import statefulset as facts
 from ..k8s.conditions import pod_ready
 from ..k8s.quantity import canonical_quantity, quantity_value
 from ..k8s.storage import claim_request, class_of
+from .snapshots import SNAPSHOT_GROUP
 from .labels import (SNAPSHOT_ORDINAL_LABEL, SNAPSHOT_REVISION_ANNOTATION, SNAPSHOT_SET_LABEL,
                      SNAPSHOT_STS_LABEL, SNAPSHOT_TAKEN_ANNOTATION, SNAPSHOT_TEMPLATE_LABEL)
 
 Obj = Dict[str, Any]
-SNAPSHOT_GROUP = "snapshot.storage.k8s.io"
 RETAIN = "Retain"
 
 # the actions of one ordinal (next_action), in the order a run goes through them
@@ -113,8 +113,6 @@ def plan(sts: Obj, set_name: str, snapshots: List[Obj], ordinals: Optional[List[
     if not wanted:
         raise RestoreRefused("snapshot set %s has no snapshot of an ordinal of %s (%s)"
                              % (set_name, name, _range(in_range)))
-    provisioners: Dict[str, Optional[str]] = {
-        str(_meta(c).get("name")): c.get("provisioner") for c in classes}
     rows = []
     for ordinal in wanted:
         if ordinal not in in_range:
@@ -122,7 +120,7 @@ def plan(sts: Obj, set_name: str, snapshots: List[Obj], ordinals: Optional[List[
                                  % (ordinal, name, _range(in_range)))
         rows.append({"ordinal": ordinal, "pod": facts.pod_name(name, ordinal),
                      "claims": [_row(sts, set_name, t, ordinal, by_claim, claims, pvs,
-                                     provisioners, drivers) for t in templates]})
+                                     classes, drivers) for t in templates]})
     return {"set": set_name, "statefulSet": name, "ordinals": rows}
 
 
@@ -132,7 +130,7 @@ def _range(ordinals: range) -> str:
 
 def _row(sts: Obj, set_name: str, template: str, ordinal: int,
          by_claim: Dict[Tuple[str, int], Obj], claims: Dict[str, Obj], pvs: Dict[str, Obj],
-         provisioners: Dict[str, Optional[str]], drivers: Dict[str, Optional[str]]) -> Obj:
+         classes: List[Obj], drivers: Dict[str, Optional[str]]) -> Obj:
     claim_name = facts.claim_name(template, _meta(sts).get("name") or "", ordinal)
     snap = by_claim.get((template, ordinal))
     if snap is None:
@@ -147,7 +145,12 @@ def _row(sts: Obj, set_name: str, template: str, ordinal: int,
         "storageClassName") or ""
     snap_name = _meta(snap)["name"]
     driver = drivers.get(snap_name)
-    provisioner = provisioners.get(cls)
+    # the provisioner restores a snapshot only when its content's driver is the new claim's
+    # StorageClass provisioner, and into a request no smaller than its restoreSize
+    # (kubernetes-csi/external-provisioner pkg/controller/controller.go getSnapshotSource:
+    # snapContentObj.Spec.Driver != sc.Provisioner, volSizeBytes < RestoreSize)
+    provisioner = next((c.get("provisioner") for c in classes
+                        if _meta(c).get("name") == cls), None)
     if driver and provisioner and driver != provisioner:
         raise RestoreRefused("claim %s is provisioned by %s (storageclass %s), but snapshot %s "
                              "was taken by %s" % (claim_name, provisioner, cls, snap_name,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 import click
 
 from ...client.paths import path
-from ...errors import (Conflict, NotFound, PodFailed, Refused, StsError, UsageError,
+from ...errors import (Conflict, NotFound, PodFailed, StsError, UsageError,
                        WaitTimeout)
 from ...k8s.privatefiles import write_private
 from ..shell import core_path, delete_options, sts_path
@@ -46,19 +46,16 @@ class Restore:
         snapshot's driver. Snapshots not served (404 on the list): refused."""
         from ...client.connection import concurrently
         from ...core.labels import SNAPSHOT_SET_LABEL, selector_string
+        from ..snapshotset import require_served
+        require_served(self.conn)                   # discovery: refused when not served
         labels = (sts["spec"].get("selector") or {}).get("matchLabels") or {}
-        try:
-            snapshots, claims, classes = concurrently(
-                lambda: self.conn.get(path("volumesnapshots", self.ns), labelSelector="%s=%s"
-                                      % (SNAPSHOT_SET_LABEL, self.source))["items"],
-                lambda: self.conn.get(core_path(self.ns, "persistentvolumeclaims"),
-                                      labelSelector=selector_string(
-                                          {"matchLabels": labels}) or None)["items"],
-                lambda: self.conn.get(path("storageclasses"))["items"])
-        except NotFound:
-            raise Refused("error: refused: the server does not serve volumesnapshots "
-                          "(snapshot.storage.k8s.io/v1): install the snapshot CRDs and "
-                          "controller; nothing was changed")
+        snapshots, claims, classes = concurrently(
+            lambda: self.conn.get(path("volumesnapshots", self.ns), labelSelector="%s=%s"
+                                  % (SNAPSHOT_SET_LABEL, self.source))["items"],
+            lambda: self.conn.get(core_path(self.ns, "persistentvolumeclaims"),
+                                  labelSelector=selector_string(
+                                      {"matchLabels": labels}) or None)["items"],
+            lambda: self.conn.get(path("storageclasses"))["items"])
         by_name = {c["metadata"]["name"]: c for c in claims}
         volumes: List[str] = sorted({str((c.get("spec") or {}).get("volumeName") or "")
                                      for c in claims} - {""})
