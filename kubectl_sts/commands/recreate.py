@@ -1,10 +1,11 @@
 """What the verbs that delete a StatefulSet with propagationPolicy Orphan and create it again
 around its running pods share (resize, restore): where their backup file of the set goes by
-default, and whether the process that wrote a backup still runs."""
+default, reading one back, and whether the process that wrote a backup still runs."""
 
+import json
 import os
 import socket
-from typing import TYPE_CHECKING, Any, Dict
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
 if TYPE_CHECKING:
     from ..client.connection import Connection
@@ -36,3 +37,17 @@ def default_backup(conn: "Connection", name: str, verb: str = "resize") -> str:
                                                             "state")
     return os.path.join(base, "kubectl-sts", verb, server_directory(conn.server),
                         conn.namespace, "%s.json" % name)
+
+
+def load_backup(path: str, kind: str, name: str) -> Optional[Obj]:
+    """The backup document at `path` when it is a `kind` of set `name`; else None (none, not
+    JSON, another kind, another set)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict) or doc.get("kind") != kind or \
+            ((doc.get("statefulSet") or {}).get("metadata") or {}).get("name") != name:
+        return None
+    return doc

@@ -35,6 +35,7 @@ class Restore:
                                     os.urandom(2).hex())
         self.claim_uids: Dict[str, Optional[str]] = {}  # the claims replaced: name -> old uid
         self.pod_uids: Dict[str, Optional[str]] = {}    # their pods: name -> old uid
+        self.volumes: Dict[str, Optional[str]] = {}     # the claims' old PVs: claim -> PV
         self.live: Optional[Obj] = None                 # the set as it was, to create again
         self.saved, self.done = False, False
         self.rows: List[Obj] = []
@@ -83,30 +84,32 @@ class Restore:
         return get
 
     def adopt_plan(self, the_plan: Obj, doc: Optional[Obj]) -> None:
-        """The uids the run replaces: the backup's when it continues one, else as read."""
+        """The uids the run replaces and the old PVs: the backup's when it continues one (a
+        claim restored already is bound to its new PV: the rows name the old one), else as
+        read."""
         self.rows = the_plan["ordinals"]
         if doc is not None:
             self.claim_uids = dict(doc.get("claims") or {})
             self.pod_uids = dict(doc.get("pods") or {})
+            self.volumes = dict(doc.get("volumes") or {})
             self.live = doc.get("statefulSet")
         for row in self.rows:
             for c in row["claims"]:
                 self.claim_uids.setdefault(c["claim"], c["uid"])
+                old = self.volumes.setdefault(c["claim"], c["pv"])
+                if old != c["pv"]:
+                    pv = self._get_or_none(path("persistentvolumes", name=old))() \
+                        if old else None
+                    c["pv"], c["reclaimPolicy"] = old, ((pv or {}).get("spec") or {}).get(
+                        "persistentVolumeReclaimPolicy") if pv else "gone"
             if row["pod"] not in self.pod_uids:
                 pod = self._get_or_none(core_path(self.ns, "pods", row["pod"]))()
                 self.pod_uids[row["pod"]] = (pod or {}).get("metadata", {}).get("uid")
 
     # -- the backup -----------------------------------------------------------------------------
     def load_backup(self) -> Optional[Obj]:
-        try:
-            with open(self.backup, encoding="utf-8") as f:
-                doc = json.load(f)
-        except (OSError, ValueError):
-            return None
-        if not isinstance(doc, dict) or doc.get("kind") != "RestoreBackup" or \
-                ((doc.get("statefulSet") or {}).get("metadata") or {}).get("name") != self.name:
-            return None
-        return doc
+        from ..recreate import load_backup
+        return load_backup(self.backup, "RestoreBackup", self.name)
 
     def usable_backup(self, sts: Optional[Obj], options: "RestoreOptions") -> Optional[Obj]:
         """The backup this run continues (only with --resume), or None. Refused: another run
@@ -150,7 +153,7 @@ class Restore:
             self.live = live
         doc = {"apiVersion": "kubectl-sts/v1", "kind": "RestoreBackup", "from": self.source,
                "ordinals": [r["ordinal"] for r in self.rows], "claims": self.claim_uids,
-               "pods": self.pod_uids, "statefulSet": self.live,
+               "pods": self.pod_uids, "volumes": self.volumes, "statefulSet": self.live,
                "uid": self.live["metadata"].get("uid"), "run": self.run_id,
                "pid": os.getpid(), "host": socket.gethostname(), "state": state}
         write_private(self.backup, json.dumps(doc, indent=1, sort_keys=True))
