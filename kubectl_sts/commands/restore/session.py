@@ -357,7 +357,37 @@ class Restore:
         self.say("dry-run (server): the API server accepted the writes of ordinal %d (%d PV "
                  "patch(es), the deletes); nothing changed" % (row["ordinal"], sent))
 
+    def wait_adopted(self) -> None:
+        """Until the set created again controls every pod of its selector (the pods kept
+        running; core/resize.py adoption_problems, without the revision check)."""
+        from ...client.watch import Verdict, Watch, wait
+        from ...core.labels import selector_string
+        from ...core.resize import adoption_problems
+        assert self.live is not None
+        watch = Watch(self.conn,
+                      pods=(core_path(self.ns, "pods"),
+                            {"labelSelector": selector_string(self.live["spec"]["selector"])}),
+                      sets=(sts_path(self.ns), {"fieldSelector": "metadata.name=%s"
+                                                % self.name}))
+
+        def judge(snapshot: Dict[str, Dict[str, Obj]], now: float) -> Verdict:
+            new = snapshot["sets"].get(self.name)
+            if new is None:
+                return Verdict(line="waiting for statefulset %s" % self.name)
+            pods = [p for p in snapshot["pods"].values()
+                    if not p["metadata"].get("deletionTimestamp")]
+            problems = adoption_problems(new, {p["metadata"]["name"]: p["metadata"]["uid"]
+                                               for p in pods}, pods, None)
+            return Verdict(done=not problems, line="adopting: %s" % "; ".join(problems[:3]))
+        with watch:
+            outcome = wait(watch, judge, self.options.timeout_s, self.say)
+        if outcome.state != "done":
+            raise WaitTimeout("error: after %gs: %s" % (self.options.timeout_s,
+                                                       outcome.verdict.line if outcome.verdict
+                                                       else outcome.why))
+
     def finish(self) -> None:
+        self.wait_adopted()
         self.done = True
         self.stage = "done"
         kept = [c["pv"] for r in self.rows for c in r["claims"] if c["pv"]]
