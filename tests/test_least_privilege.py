@@ -117,6 +117,31 @@ def staged_checks(sb, api, namespace):
         "spec": {"proxies": [{"port": 8080, "path": "/healthz", "body": "ok"}]}})
 
 
+SNAPSHOT_SET = "web-20260101-120000"
+
+
+def snapshotted(sb, api, namespace):
+    """A set on the CSI class and a snapshot set of it (as `kubectl sts snapshot` labels it),
+    every snapshot readyToUse."""
+    from kubernetes import client
+    from kubectl_sts.core.labels import (SNAPSHOT_ORDINAL_LABEL, SNAPSHOT_SET_LABEL,
+                                         SNAPSHOT_STS_LABEL, SNAPSHOT_TEMPLATE_LABEL)
+    create_settled(api[0], api[1], namespace, replicas=2, storage_class="csi-hostpath")
+    custom = client.CustomObjectsApi(api[1].api_client)
+    where = ("snapshot.storage.k8s.io", "v1", namespace, "volumesnapshots")
+    for k in range(2):
+        custom.create_namespaced_custom_object(*where, {
+            "apiVersion": "snapshot.storage.k8s.io/v1", "kind": "VolumeSnapshot",
+            "metadata": {"name": "%s-data-%d" % (SNAPSHOT_SET, k), "labels": {
+                SNAPSHOT_SET_LABEL: SNAPSHOT_SET, SNAPSHOT_STS_LABEL: "web",
+                SNAPSHOT_ORDINAL_LABEL: str(k), SNAPSHOT_TEMPLATE_LABEL: "data"}},
+            "spec": {"source": {"persistentVolumeClaimName": "data-web-%d" % k}}})
+    wait_for(custom.list_namespaced_custom_object,
+             lambda items: len(items) == 2 and all(
+                 (o.get("status") or {}).get("readyToUse") for o in items.values()),
+             group=where[0], version=where[1], namespace=namespace, plural=where[3])
+
+
 def orphaned(sb, api, namespace):
     settled(sb, api, namespace)
     api[0].patch_namespaced_stateful_set_scale("web", namespace, {"spec": {"replicas": 1}})
@@ -162,6 +187,11 @@ CASES = [
     ("resize", "client", settled, ["resize", "web", "--size", "2Gi"], 0),
     ("resize", "server", settled, ["resize", "web", "--size", "2Gi"], 0),
     ("wait", "none", settled, ["wait", "web", "--timeout", "30s"], 0),
+    ("restore", "none", snapshotted, ["restore", "web", "--from", SNAPSHOT_SET, "--ordinal",
+                                      "1"], 0),
+    ("restore", "client", snapshotted, ["restore", "web", "--from", SNAPSHOT_SET, "--all"], 0),
+    ("restore", "server", snapshotted, ["restore", "web", "--from", SNAPSHOT_SET, "--ordinal",
+                                        "0"], 0),
     ("restart", "none", settled, ["restart", "web", "--settle", "0s"], 0),
     ("restart", "none", settled, ["restart", "web", "--order", "0,1", "--settle", "0s"], 0),
     ("restart", "client", settled, ["restart", "web"], 0),
@@ -180,7 +210,7 @@ CASES = [
 # optional reads a view may leave out without saying so (the lock's holder; the diagnosis's
 # detail, which only status names: rollout's plan, --status and wait do not)
 QUIET = (permissions.LEASE_READ, permissions.PDBS)
-WRITING = ("rollout", "scale", "pvc", "resize", "restart", "repair")
+WRITING = ("rollout", "scale", "pvc", "resize", "restart", "repair", "restore")
 
 
 class Runner:
@@ -192,7 +222,7 @@ class Runner:
             self.args += ["--dry-run", dry_run]
         elif self.args[0] in WRITING and len(self.args) > 2:
             self.args += ["--yes"]
-        if self.args[0] == "resize":
+        if self.args[0] in ("resize", "restore"):
             self.args += ["--backup", str(tmp_path / ("backup-%s.json" % uuid.uuid4().hex))]
 
     def run(self, rules):

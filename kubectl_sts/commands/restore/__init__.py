@@ -52,7 +52,7 @@ class RestoreOptions(NamedTuple):
 @click.option("--timeout", "timeout_s", type=Duration(), default="10m", show_default=True,
               metavar="DURATION", help="How long each wait may take (a deletion, the pod "
               "Ready again).")
-@click.option("--backup-file", "backup_file", metavar="FILE", help="Where the StatefulSet and "
+@click.option("--backup-file", "--backup", "backup_file", metavar="FILE", help="Where the StatefulSet and "
               "the run's state are saved (default: under ~/.local/state/kubectl-sts/restore/).")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run from its backup file.")
 @click.option("--force", is_flag=True, help="Take over the set's lock, or the backup of "
