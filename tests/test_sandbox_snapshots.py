@@ -267,3 +267,40 @@ def test_the_sandbox_command_serves_no_snapshots_with_no_snapshots(tmp_path, kub
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
+
+
+def test_claim_data_sources_are_normalized_and_validated_as_by_the_api_server(box, k, ns):
+    snap = {"apiGroup": GROUP, "kind": "VolumeSnapshot", "name": "snap"}
+    _apply(k, builders.claim("one", storage_class=CSI_CLASS, spec={"dataSource": snap}),
+           builders.claim("two", storage_class=CSI_CLASS, spec={"dataSourceRef": snap}))
+    for name in ("one", "two"):
+        spec = json.loads(k("get", "pvc", name, "-o", "json").stdout)["spec"]
+        assert spec["dataSource"] == snap and spec["dataSourceRef"] == snap
+    # a VolumeSnapshot without its API group: dropped from dataSource (KEP-1495 backwards
+    # compatibility), refused in dataSourceRef
+    bad = builders.claim("bad", storage_class=CSI_CLASS, spec={
+        "dataSource": {"kind": "PersistentVolumeClaim", "name": "source"},
+        "dataSourceRef": {"kind": "VolumeSnapshot", "name": "snap"}})
+    done = k("create", "-f", "-", stdin=json.dumps(bad))
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        'The PersistentVolumeClaim "bad" is invalid: \n'
+        '* spec.dataSourceRef: Invalid value: "VolumeSnapshot": must be '
+        '\'PersistentVolumeClaim\' when referencing the default apiGroup\n'
+        '* spec: Invalid value: spec.dataSource: must match dataSourceRef')
+
+
+def test_the_snapshot_schema_is_validated_as_the_crd_declares_it(box, k, ns):
+    both = builders.volume_snapshot("both", "data", content="c")
+    done = k("create", "-f", "-", stdin=json.dumps(both))
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        'The VolumeSnapshot "both" is invalid: spec.source: Invalid value: "object": exactly '
+        'one of volumeSnapshotContentName and persistentVolumeClaimName must be set')
+    _apply(k, builders.volume_snapshot("snap", "data"))
+    patch = k("patch", "vs", "snap", "--type=merge", "-p",
+              '{"spec":{"source":{"persistentVolumeClaimName":"other"}}}')
+    assert patch.returncode == 1
+    assert patch.stderr.strip() == (
+        'The VolumeSnapshot "snap" is invalid: spec.source.persistentVolumeClaimName: Invalid '
+        'value: "string": persistentVolumeClaimName is immutable')
