@@ -138,9 +138,13 @@ def wait_ready(conn: "Connection", plan: Obj, timeout: float, say: Say,
     watch = Watch(conn, snapshots=(where, {"labelSelector": "%s=%s" % (SNAPSHOT_SET_LABEL,
                                                                         plan["set"])}))
     shown = Progress(err=True)
+    started = watch.clock.now()
+    ready_at: Dict[str, float] = {}         # when each was first seen ready (the wait's clock)
 
     def judge(snapshot: Dict[str, Dict[str, Obj]], now: float) -> Verdict:
         state = progress(names, snapshot["snapshots"])
+        for name in state["ready"]:
+            ready_at.setdefault(name, now)
         return Verdict(done=state["done"], failed=state["failed"], line=state["line"])
     with watch:
         outcome = wait(watch, judge, timeout, shown)
@@ -159,18 +163,15 @@ def wait_ready(conn: "Connection", plan: Obj, timeout: float, say: Say,
         raise WaitTimeout("error: timed out after %s: %s" % (
             _seconds(timeout), (outcome.verdict.line or "")[len("waiting: "):]))
     for name in names:
-        say(ready_line(live[name]))
+        say(ready_line(live[name], ready_at.get(name, started) - started))
     return live
 
 
-def ready_line(snapshot: Obj) -> str:
-    """`NAME ready to use: restoreSize 1Gi, cut in 2s`."""
-    from ..core.snapshots import took
+def ready_line(snapshot: Obj, seconds: float) -> str:
+    """`NAME ready to use: restoreSize 1Gi, after 2s`."""
     status = snapshot.get("status") or {}
-    seconds = took(snapshot, None)
-    return "%s ready to use: restoreSize %s%s" % (
-        snapshot["metadata"]["name"], status.get("restoreSize") or "<unknown>",
-        ", in %ss" % ("%.0f" % seconds) if seconds is not None else "")
+    return "%s ready to use: restoreSize %s, after %.0fs" % (
+        snapshot["metadata"]["name"], status.get("restoreSize") or "<unknown>", seconds)
 
 
 def _seconds(value: float) -> str:
@@ -195,3 +196,44 @@ def take_before(conn: "Connection", sts: Obj, timeout: float, say: Say) -> str:
     create_set(conn, plan, False, say)
     wait_ready(conn, plan, max(1.0, timeout - (time.monotonic() - started)), say)
     return str(plan["set"])
+
+
+def label_members(conn: "Connection", plan: Obj, group: Obj, timeout: float, say: Say) -> None:
+    """--group: wait until the controller has made a member VolumeSnapshot of every claim and
+    each is ready to use, then label each as one of the set (what `restore` reads)."""
+    from ..client.paths import path
+    from ..client.watch import Verdict, Watch, wait
+    from ..core.snapshots import group_members, member_patch, progress
+    uid = (group.get("metadata") or {}).get("uid")
+    wanted = len(plan["snapshots"])
+    watch = Watch(conn, snapshots=(path("volumesnapshots", conn.namespace), {}))
+
+    def judge(snapshot: Dict[str, Dict[str, Obj]], now: float) -> Verdict:
+        found = group_members(plan, uid, list(snapshot["snapshots"].values()))
+        names = [m["metadata"]["name"] for m in found.values()]
+        state = progress(names, snapshot["snapshots"])
+        if state["failed"]:
+            return Verdict(failed=state["failed"])
+        return Verdict(done=len(found) == wanted and state["done"], result=found,
+                       line="waiting: %d/%d member snapshots made, %d ready" % (
+                           len(found), wanted, len(state["ready"])))
+    with watch:
+        outcome = wait(watch, judge, timeout)
+    if outcome.state == "failed" and outcome.verdict is not None:
+        raise SnapshotFailed("error: %s" % outcome.verdict.failed)
+    if outcome.state != "done" or outcome.verdict is None:
+        if outcome.error is not None:
+            raise outcome.error
+        raise WaitTimeout("error: timed out after %s: %s; the group snapshot %s is ready but "
+                          "its members are not labelled as the set" % (
+                              _seconds(timeout), ((outcome.verdict.line if outcome.verdict
+                                                   else "") or "")[len("waiting: "):],
+                              plan["set"]))
+    for claim, member in sorted(outcome.verdict.result.items()):
+        conn.request("PATCH", path("volumesnapshots", conn.namespace,
+                                   member["metadata"]["name"]),
+                     body=member_patch(plan, claim),
+                     content_type="application/merge-patch+json")
+        say("volumesnapshot.snapshot.storage.k8s.io/%s labelled (claim %s, restoreSize %s)"
+            % (member["metadata"]["name"], claim,
+               (member.get("status") or {}).get("restoreSize") or "<unknown>"))
