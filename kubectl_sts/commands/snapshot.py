@@ -113,6 +113,42 @@ def run(conn: "Connection", options: SnapshotOptions) -> int:
 
 
 def take(conn: "Connection", options: SnapshotOptions) -> int:
+    """Take a set; after Ctrl-C/SIGTERM, say what was created and how to remove it."""
+    from ..errors import interrupt_code
+    plan: Dict[str, Any] = {}
+    try:
+        return _take(conn, options, plan)
+    except (KeyboardInterrupt, click.exceptions.Abort) as exc:
+        explain_interruption(conn, options.name, plan.get("set"))
+        return interrupt_code(exc)
+
+
+def explain_interruption(conn: "Connection", name: str, set_: Optional[str]) -> None:
+    from ..client.paths import path
+    from ..core.labels import SNAPSHOT_SET_LABEL
+    from ..errors import StsError
+    click.echo("", err=True)
+    if set_ is None:
+        click.echo("interrupted before any write: nothing was changed", err=True)
+        return
+    try:
+        made = conn.request("GET", path("volumesnapshots", conn.namespace),
+                            {"labelSelector": "%s=%s" % (SNAPSHOT_SET_LABEL, set_)},
+                            retry_budget=3, timeout=(3, 5))["items"]
+    except (StsError, KeyboardInterrupt):
+        click.echo("interrupted: snapshot set %s may be partly created; see it with kubectl "
+                   "sts snapshot %s --list" % (set_, name), err=True)
+        return
+    if not made:
+        click.echo("interrupted: snapshot set %s: nothing was created" % set_, err=True)
+        return
+    click.echo("interrupted: snapshot set %s: %d snapshot(s) created; the snapshot controller "
+               "goes on with them; see them with kubectl sts snapshot %s --list, remove them "
+               "with kubectl sts snapshot %s --delete %s" % (set_, len(made), name, name, set_),
+               err=True)
+
+
+def _take(conn: "Connection", options: SnapshotOptions, taking: Dict[str, Any]) -> int:
     from ..core.snapshots import snapshot_state
     from ..errors import Refused
     from ..printers.snapshot import render_plan
@@ -124,6 +160,8 @@ def take(conn: "Connection", options: SnapshotOptions) -> int:
     group = group_version(conn) if options.group else None
     plan, notes = read_plan(conn, sts, options.ordinals, options.snapshot_class, now_utc(),
                             group)
+    if dry_run == "none" and not plan["refused"]:
+        taking["set"] = plan["set"]
     if output.table or dry_run != "none":
         say(render_plan(plan))
     for note in notes:

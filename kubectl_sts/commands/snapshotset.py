@@ -178,10 +178,11 @@ def _seconds(value: float) -> str:
     return "%gs" % value
 
 
-def take_before(conn: "Connection", sts: Obj, timeout: float, say: Say) -> str:
+def take_before(conn: "Connection", sts: Obj, timeout: float, say: Say,
+                dry_run: str = "none") -> str:
     """`rollout --snapshot`: take a set of every claim of every ordinal before the rollout's
     first write and wait until it is ready; refuse (exit 11) before any write where it cannot
-    be taken. Returns the set's name."""
+    be taken (a dry run checks as much and takes none). Returns the set's name."""
     from .shell import check_writes, now_utc
     require_served(conn)
     plan, notes = read_plan(conn, sts, None, None, now_utc())
@@ -189,6 +190,10 @@ def take_before(conn: "Connection", sts: Obj, timeout: float, say: Say) -> str:
         say("Note: %s" % note)
     if plan["refused"]:
         raise Refused("error: refused: --snapshot: %s; nothing was changed" % plan["refused"])
+    if dry_run != "none":
+        say("dry-run (%s): would take snapshot set %s (%d snapshot(s)) first" % (
+            dry_run, plan["set"], len(plan["snapshots"])))
+        return str(plan["set"])
     check_writes(conn, "snapshot --wait")
     started = time.monotonic()
     say("snapshot set %s: %d snapshot(s) of statefulset %s before the rollout" % (
