@@ -20,10 +20,11 @@ from .nodes import NodeLifecycle
 from .podaccess import PodAccess
 from .ownership import controller_of
 from .resizer import Resizer, can_expand
-from .resources import BY_KIND, RESOURCE_TYPES, ResourceType
+from .resources import BY_KIND, RESOURCE_TYPES, SNAPSHOT_GROUPS, ResourceType
 from .rootca import RootCAPublisher
 from .scheduler import Scheduler
 from .serviceaccounts import ServiceAccounts
+from .snapshots import Snapshots
 from .storage import Storage
 from .store import Store
 from .tainteviction import TaintEviction, add_default_tolerations
@@ -57,8 +58,14 @@ class Config:
                  pod_initial_backoff_seconds: float = 1.0, pod_max_backoff_seconds: float = 10.0,
                  pod_max_in_unschedulable_seconds: float = 300.0,
                  scheduler_pop_from_backoff: Optional[bool] = None,
-                 pod_access: Optional[PodAccess] = None) -> None:
+                 pod_access: Optional[PodAccess] = None, snapshots: bool = True,
+                 snapshot_seconds: float = 0.05) -> None:
         self.speed = speed
+        # the snapshot CRDs, the snapshot controller and the CSI snapshotter (snapshots.py);
+        # False: a cluster without them (the kinds not served at all); snapshot_seconds: how
+        # long the CSI driver takes to cut a snapshot
+        self.snapshots = snapshots
+        self.snapshot_seconds = snapshot_seconds
         # what pods answer to logs, exec, port-forward and proxy beyond the kubelet's own
         # lines (podaccess.py: kwok's Logs, Exec, PortForward kinds)
         self.pod_access = pod_access or PodAccess()
@@ -113,7 +120,8 @@ class Config:
     def demo(cls, **overrides: Any) -> Config:
         values: Dict[str, Any] = dict(start_seconds=1.0, ready_seconds=1.0, terminate_seconds=1.0,
                                       crash_seconds=3.0, backoff_seconds=10.0,
-                                      resize_seconds=2.0, node_grace_seconds=50.0)
+                                      resize_seconds=2.0, node_grace_seconds=50.0,
+                                      snapshot_seconds=2.0)
         values.update(overrides)
         return cls(**values)
 
@@ -124,6 +132,7 @@ class Cluster:
         self.clock = Clock(self.config.speed)
         self.store = Store(self.clock, history=self.config.watch_history, admit=self._admit)
         self.storage = Storage(self.store, self.config.reclaim_policy)
+        self.storage.snapshots_served = self.config.snapshots
         self.kubelet = Kubelet(self.store, self.config)
         self.scheduler = Scheduler(self.store, self.config, self.storage, self.kubelet.pod_bound)
         self.gc = GarbageCollector(self.store)
@@ -138,6 +147,7 @@ class Cluster:
         self.rootca = RootCAPublisher(self.store, root_ca)     # root_ca: PEM of the TLS CA
         # the `kubernetes` Service in default (apiservice.py; Sandbox.start advertises)
         self.kubernetes_service = KubernetesService(self.store)
+        self.snapshots = Snapshots(self.store, self.config) if self.config.snapshots else None
         self.controller = StatefulSetController(self.store, self.config.maxunavailable_gate,
                                                 parallel_broken_first=self.config.features.minor >= 37)
         self.dirty: Set[Tuple[str, str]] = set()      # (ns, name) of StatefulSets to sync
@@ -155,10 +165,14 @@ class Cluster:
                          self.nodes.on_change, self.taint_eviction.on_change,
                          self.endpointslices.on_change, self.kubernetes_service.on_change):
             self.store.listeners.append(listener)
+        if self.snapshots is not None:
+            self.store.listeners.append(self.snapshots.on_change)
         for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
             self.store.create(NS, {"metadata": {"name": ns}})
         for sc in storageclasses.initial_classes(self.config.reclaim_policy):
             self.store.create(SC, sc)
+        if self.snapshots is not None:
+            self.snapshots.install()      # the CRDs and the default VolumeSnapshotClass
         for pc in priorityclasses.SYSTEM_CLASSES:
             self.store.create(BY_KIND["PriorityClass"], pc)
         self.serviceaccounts.step()       # `default` exists before the first request
@@ -182,6 +196,8 @@ class Cluster:
             storageclasses.apply_defaults(obj)
         elif rt is POD and old is None:
             add_default_tolerations(obj, self.config.default_toleration_seconds)
+        elif rt.group in SNAPSHOT_GROUPS and old is None:
+            obj.pop("status", None)       # the CRD's status subresource: not set on create
         if old is None:
             if rt is PVC:
                 self.storage.admit_claim(obj)
@@ -204,6 +220,9 @@ class Cluster:
                 causes += configdata.validate_configmap(obj, old)
             elif rt is SC:
                 causes += storageclasses.validate(obj, old)
+            elif rt.group in SNAPSHOT_GROUPS:
+                from . import crds
+                causes += crds.validate(rt.plural, obj, old)
             if causes:
                 from .errors import invalid
                 raise invalid(validation.invalid_status(rt.kind, rt.group,
@@ -276,6 +295,9 @@ class Cluster:
         if self._thread:
             self._thread.join(timeout=5)
 
+    def _snapshots_due(self) -> Optional[float]:
+        return self.snapshots.next_due() if self.snapshots is not None else None
+
     def _run(self) -> None:
         cond = self.store.cond
         while not self._stop.is_set():
@@ -285,7 +307,8 @@ class Cluster:
                                                                  self.kubelet.next_due(),
                                                                  self.resizer.next_due(),
                                                                  self.nodes.next_due(),
-                                                                 self.taint_eviction.next_due()]
+                                                                 self.taint_eviction.next_due(),
+                                                                 self._snapshots_due()]
                        if t is not None]
                 if not self._kick and not self.dirty:
                     timeout = self.clock.real_seconds(min(due) - now) if due else 1.0
@@ -325,6 +348,8 @@ class Cluster:
         self.nodes.step(self.clock.now())
         self.endpointslices.step()
         self.kubernetes_service.step()
+        if self.snapshots is not None:
+            self.snapshots.step(self.clock.now())
 
     def _namespaces(self) -> None:
         for name in list(self.terminating_ns):

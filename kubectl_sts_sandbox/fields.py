@@ -12,7 +12,7 @@ looked into, so nothing valid is ever dropped.
 
 from typing import Any, Dict, List
 
-from . import errors
+from . import crds, errors
 from .resources import ResourceType
 
 OPAQUE = None
@@ -124,6 +124,9 @@ def unknown_fields(kind: str, obj: Any) -> List[str]:
     if kind in SCHEMAS and isinstance(obj, dict):
         _walk(SCHEMAS[kind], obj, "", out, prune=False)
     return out
+
+# the snapshot CRDs' kinds, from their openAPIV3Schema (crds.py)
+SCHEMAS.update(crds.field_schemas())
 
 
 def prune(kind: str, obj: Any) -> Any:

@@ -23,14 +23,15 @@ import pkgutil
 from typing import Any, Dict, List, Optional, Tuple
 
 from . import openapitrim
-from .resources import RESOURCE_TYPES, served, served_groups
+from .resources import RESOURCE_TYPES, SNAPSHOT_GROUPS, served, served_groups
 
 DATA = "openapi_v3/"
 
 
-def group_versions(minor: Optional[int] = None) -> List[Tuple[str, str]]:
+def group_versions(minor: Optional[int] = None,
+                   snapshots: bool = True) -> List[Tuple[str, str]]:
     """The group/versions whose documents release 1.<minor> serves, core first."""
-    return [("", "v1")] + served_groups(minor)
+    return [("", "v1")] + served_groups(minor, snapshots)
 
 
 @functools.lru_cache(maxsize=None)
@@ -52,24 +53,31 @@ def _since() -> Dict[str, openapitrim.Since]:
     return result
 
 
-def _keep(group: str, version: str, minor: Optional[int]) -> openapitrim.Keep:
+def _keep(group: str, version: str, minor: Optional[int],
+          snapshots: bool = True) -> openapitrim.Keep:
     """Whether a (plural, subresource) of the group/version is served by release 1.<minor>."""
     subs = {rt.plural: set(rt.subresources) for rt in RESOURCE_TYPES
-            if (rt.group, rt.version) == (group, version) and served(rt, minor)}
+            if (rt.group, rt.version) == (group, version) and served(rt, minor, snapshots)}
     return lambda plural, sub: plural in subs and (sub is None or sub in subs[plural])
 
 
 @functools.lru_cache(maxsize=None)
 def document_bytes(group: str, version: str, minor: Optional[int] = None,
-                   git_version: str = "") -> Optional[bytes]:
+                   git_version: str = "", snapshots: bool = True) -> Optional[bytes]:
     """The JSON a group/version's document is served as by release 1.<minor> (what that
     release does not serve left out: the paths of resources it does not serve, the
     properties it does not publish yet, and the schemas only they reach), or None when the
     release does not serve the group/version. The snapshot is 1.35's: a newer release is
     served 1.35's document. info.version is the server's gitVersion,
     as kube-apiserver fills it in (the published files say `unversioned`)."""
-    if (group, version) not in group_versions(minor):
+    if (group, version) not in group_versions(minor, snapshots):
         return None
+    if group in SNAPSHOT_GROUPS:        # CRDs: built from their schemas (crdopenapi.py)
+        from . import crdopenapi
+        plurals = crdopenapi.served_plurals(group, version, _keep(group, version, minor,
+                                                                  snapshots))
+        return None if plurals is None else crdopenapi.document_bytes(
+            group, version, tuple(plurals), git_version)
     try:
         published = _published(group, version)
     except (OSError, ValueError):
@@ -96,11 +104,12 @@ def gv_path(group: str, version: str) -> str:
 
 
 @functools.lru_cache(maxsize=None)
-def index_bytes(minor: Optional[int] = None, git_version: str = "") -> bytes:
+def index_bytes(minor: Optional[int] = None, git_version: str = "",
+                snapshots: bool = True) -> bytes:
     """The JSON of /openapi/v3 for release 1.<minor>."""
     paths: Dict[str, Any] = {}
-    for group, version in group_versions(minor):
-        data = document_bytes(group, version, minor, git_version)
+    for group, version in group_versions(minor, snapshots):
+        data = document_bytes(group, version, minor, git_version, snapshots)
         if data is not None:
             paths[gv_path(group, version)] = {
                 "serverRelativeURL": "/openapi/v3/%s?hash=%s"
@@ -108,16 +117,17 @@ def index_bytes(minor: Optional[int] = None, git_version: str = "") -> bytes:
     return json.dumps({"paths": paths}, separators=(",", ":")).encode()
 
 
-def index(minor: Optional[int] = None, git_version: str = "") -> Dict[str, Any]:
+def index(minor: Optional[int] = None, git_version: str = "",
+          snapshots: bool = True) -> Dict[str, Any]:
     """The document of /openapi/v3: the URL of each group/version's document."""
-    result: Dict[str, Any] = json.loads(index_bytes(minor, git_version))
+    result: Dict[str, Any] = json.loads(index_bytes(minor, git_version, snapshots))
     return result
 
 
 def document(group: str, version: str, minor: Optional[int] = None,
-             git_version: str = "") -> Optional[Dict[str, Any]]:
+             git_version: str = "", snapshots: bool = True) -> Optional[Dict[str, Any]]:
     """The document of one group/version as release 1.<minor> serves it, or None."""
-    data = document_bytes(group, version, minor, git_version)
+    data = document_bytes(group, version, minor, git_version, snapshots)
     return None if data is None else json.loads(data)
 
 

@@ -90,7 +90,31 @@ RESOURCE_TYPES: List[ResourceType] = [
                  "selfsubjectrulesreviews", "selfsubjectrulesreview", False, (), (), False),
     ResourceType("authorization.k8s.io", "v1", "SubjectAccessReview", "subjectaccessreviews",
                  "subjectaccessreview", False, (), (), False),
+    # the CustomResourceDefinitions of the kinds below (crds.py), read-only in the sandbox
+    ResourceType("apiextensions.k8s.io", "v1", "CustomResourceDefinition",
+                 "customresourcedefinitions", "customresourcedefinition", False, ("crd", "crds"),
+                 ("status",), True),
+    # CRDs of kubernetes-csi/external-snapshotter (client/config/crd, crds.py; served unless
+    # Config(snapshots=False)): names, scope and subresources as the CRDs declare them
+    ResourceType("snapshot.storage.k8s.io", "v1", "VolumeSnapshot", "volumesnapshots",
+                 "volumesnapshot", True, ("vs",), ("status",), True),
+    ResourceType("snapshot.storage.k8s.io", "v1", "VolumeSnapshotContent",
+                 "volumesnapshotcontents", "volumesnapshotcontent", False, ("vsc", "vscs"),
+                 ("status",), True),
+    ResourceType("snapshot.storage.k8s.io", "v1", "VolumeSnapshotClass", "volumesnapshotclasses",
+                 "volumesnapshotclass", False, ("vsclass", "vsclasses"), (), True),
+    ResourceType("groupsnapshot.storage.k8s.io", "v1", "VolumeGroupSnapshot",
+                 "volumegroupsnapshots", "volumegroupsnapshot", True, ("vgs",), ("status",), True),
+    ResourceType("groupsnapshot.storage.k8s.io", "v1", "VolumeGroupSnapshotContent",
+                 "volumegroupsnapshotcontents", "volumegroupsnapshotcontent", False,
+                 ("vgsc", "vgscs"), ("status",), True),
+    ResourceType("groupsnapshot.storage.k8s.io", "v1", "VolumeGroupSnapshotClass",
+                 "volumegroupsnapshotclasses", "volumegroupsnapshotclass", False,
+                 ("vgsclass", "vgsclasses"), (), True),
 ]
+
+# the snapshot groups, served as CRDs: only when the cluster has them (Config.snapshots)
+SNAPSHOT_GROUPS = frozenset({"snapshot.storage.k8s.io", "groupsnapshot.storage.k8s.io"})
 
 # resources that only take a POST of the collection and store nothing (the reviews): discovery
 # lists them with the verb create alone, as kube-apiserver does
@@ -105,7 +129,16 @@ CREATE_ONLY = frozenset({("authentication.k8s.io", "selfsubjectreviews"),
 # serves v1 from 1.34); before, only v1beta1 (1.31), off by default as every beta API since
 # 1.24 (pkg/controlplane/apiserver/options: DefaultAPIResourceConfigSource), so a 1.32 or 1.33
 # cluster does not serve it unless --runtime-config asks.
-SERVED_FROM: Dict[Tuple[str, str], int] = {("storage.k8s.io", "volumeattributesclasses"): 34}
+# VolumeGroupSnapshot: groupsnapshot.storage.k8s.io/v1 is GA in 1.36 (KEP-3476;
+# external-snapshotter v8.6.0, CHANGELOG-8.6.md #1368, serves v1 beside the deprecated v1beta1
+# and v1beta2, the storage version); the sandbox serves v1 alone, from 1.36 on.
+SERVED_FROM: Dict[Tuple[str, str], int] = {("storage.k8s.io", "volumeattributesclasses"): 34,
+                                           ("groupsnapshot.storage.k8s.io",
+                                            "volumegroupsnapshots"): 36,
+                                           ("groupsnapshot.storage.k8s.io",
+                                            "volumegroupsnapshotcontents"): 36,
+                                           ("groupsnapshot.storage.k8s.io",
+                                            "volumegroupsnapshotclasses"): 36}
 
 BY_PLURAL = {(rt.group, rt.plural): rt for rt in RESOURCE_TYPES}
 BY_KIND = {rt.kind: rt for rt in RESOURCE_TYPES}
@@ -113,12 +146,15 @@ BY_KIND = {rt.kind: rt for rt in RESOURCE_TYPES}
 # Groups in discovery order (kube-apiserver's apiVersionPriorities, pkg/controlplane/apiserver/
 # aggregator.go: apps 17800, authentication.k8s.io 17700, authorization.k8s.io 17600,
 # autoscaling 17500, policy 17100, rbac.authorization.k8s.io 17000, storage.k8s.io 16800,
-# scheduling.k8s.io 16600, coordination.k8s.io 16500, discovery.k8s.io 16200); autoscaling/v1
-# only carries the Scale kind of statefulsets/scale.
+# apiextensions.k8s.io 16700, scheduling.k8s.io 16600, coordination.k8s.io 16500,
+# discovery.k8s.io 16200), then the CRDs' groups (kube-apiserver's crdregistration
+# controller gives them GroupPriorityMinimum 1000: after every built-in group, by name);
+# autoscaling/v1 only carries the Scale kind of statefulsets/scale.
 GROUPS = [("apps", "v1"), ("authentication.k8s.io", "v1"), ("authorization.k8s.io", "v1"),
           ("autoscaling", "v1"), ("policy", "v1"), ("rbac.authorization.k8s.io", "v1"),
-          ("storage.k8s.io", "v1"), ("scheduling.k8s.io", "v1"), ("coordination.k8s.io", "v1"),
-          ("discovery.k8s.io", "v1")]
+          ("storage.k8s.io", "v1"), ("apiextensions.k8s.io", "v1"), ("scheduling.k8s.io", "v1"),
+          ("coordination.k8s.io", "v1"), ("discovery.k8s.io", "v1"),
+          ("groupsnapshot.storage.k8s.io", "v1"), ("snapshot.storage.k8s.io", "v1")]
 
 _CATEGORIES = {"pods": ["all"], "services": ["all"], "statefulsets": ["all"]}
 
@@ -133,21 +169,26 @@ def qualified(rt: Named) -> str:
     return "%s.%s" % (rt.plural, rt.group) if rt.group else rt.plural
 
 
-def served(rt: ResourceType, minor: Optional[int] = None) -> bool:
-    """Whether release 1.<minor> serves the type (None: any release the sandbox plays)."""
+def served(rt: ResourceType, minor: Optional[int] = None, snapshots: bool = True) -> bool:
+    """Whether release 1.<minor> serves the type (None: any release the sandbox plays);
+    `snapshots` False: a cluster without the snapshot CRDs."""
+    if rt.group in SNAPSHOT_GROUPS and not snapshots:
+        return False
     return minor is None or minor >= SERVED_FROM.get((rt.group, rt.plural), 0)
 
 
-def lookup(group: str, plural: str, minor: Optional[int] = None) -> Optional[ResourceType]:
+def lookup(group: str, plural: str, minor: Optional[int] = None,
+           snapshots: bool = True) -> Optional[ResourceType]:
     """The type served at GROUP/PLURAL by release 1.<minor> (None: by any)."""
     rt = BY_PLURAL.get((group, plural))
-    return rt if rt is not None and served(rt, minor) else None
+    return rt if rt is not None and served(rt, minor, snapshots) else None
 
 
-def served_groups(minor: Optional[int] = None) -> List[Tuple[str, str]]:
+def served_groups(minor: Optional[int] = None,
+                  snapshots: bool = True) -> List[Tuple[str, str]]:
     """GROUPS less those with no type release 1.<minor> serves."""
     return [(g, v) for g, v in GROUPS
-            if any(rt.group == g and rt.version == v and served(rt, minor)
+            if any(rt.group == g and rt.version == v and served(rt, minor, snapshots)
                    for rt in RESOURCE_TYPES)]
 
 
@@ -160,18 +201,19 @@ def api_versions(address: str) -> Obj:
     }
 
 
-def api_group_list(minor: Optional[int] = None) -> Obj:
+def api_group_list(minor: Optional[int] = None, snapshots: bool = True) -> Obj:
     """The APIGroupList document of /apis (release 1.<minor>)."""
     groups = []
-    for group, version in served_groups(minor):
+    for group, version in served_groups(minor, snapshots):
         gv = {"groupVersion": "%s/%s" % (group, version), "version": version}
         groups.append({"name": group, "versions": [gv], "preferredVersion": gv})
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
 
 
-def api_group(group: str, minor: Optional[int] = None) -> Optional[Obj]:
+def api_group(group: str, minor: Optional[int] = None,
+              snapshots: bool = True) -> Optional[Obj]:
     """The APIGroup document of /apis/GROUP, or None when it is not served."""
-    for name, version in served_groups(minor):
+    for name, version in served_groups(minor, snapshots):
         if name == group:
             gv = {"groupVersion": "%s/%s" % (name, version), "version": version}
             return {"kind": "APIGroup", "apiVersion": "v1", "name": name, "versions": [gv],
@@ -179,14 +221,16 @@ def api_group(group: str, minor: Optional[int] = None) -> Optional[Obj]:
     return None
 
 
-def resource_list(group: str, version: str, minor: Optional[int] = None) -> Optional[Obj]:
+def resource_list(group: str, version: str, minor: Optional[int] = None,
+                  snapshots: bool = True) -> Optional[Obj]:
     """The APIResourceList of one group/version (release 1.<minor>), or None when it is not
     served."""
-    if (group, version) not in [("", "v1")] + served_groups(minor):
+    if (group, version) not in [("", "v1")] + served_groups(minor, snapshots):
         return None
     entries = []
     for rt in RESOURCE_TYPES:
-        if rt.group != group or rt.version != version or not served(rt, minor):
+        if rt.group != group or rt.version != version or \
+                not served(rt, minor, snapshots):
             continue
         verbs = ["create"] if (rt.group, rt.plural) in CREATE_ONLY else list(_ALL_VERBS)
         entry: Obj = {

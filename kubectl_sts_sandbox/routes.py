@@ -109,21 +109,25 @@ def nonresource(handler: Request, path: str, parts: List[str]) -> bool:
         return True
     if path == "/openapi/v3" or path.startswith("/openapi/v3/"):
         return _openapi_v3(handler, parts[2:], features.minor,
-                           versions.version_info(features.version)["gitVersion"])
+                           versions.version_info(features.version)["gitVersion"],
+                           handler.server.cluster.config.snapshots)
     return False
 
 
-def _openapi_v3(handler: Request, rest: List[str], minor: int, git_version: str) -> bool:
+def _openapi_v3(handler: Request, rest: List[str], minor: int, git_version: str,
+                snapshots: bool = True) -> bool:
     """/openapi/v3 and its documents, as kube-openapi's handler3 serves them (openapi.py):
     the document with its ETag; a `?hash=` not the current one redirected (301) to the
     current URL (handler3 also marks the hashed answer `Cache-Control: public, immutable`;
     the sandbox answers every request `no-cache`, which costs kubectl a refetch only).
     False: not a document served."""
     if not rest:
-        handler.send_bytes(200, openapi.index_bytes(minor, git_version), "application/json")
+        handler.send_bytes(200, openapi.index_bytes(minor, git_version, snapshots),
+                           "application/json")
         return True
     gv = openapi.split_path(rest)
-    data = None if gv is None else openapi.document_bytes(gv[0], gv[1], minor, git_version)
+    data = None if gv is None else openapi.document_bytes(gv[0], gv[1], minor, git_version,
+                                                                 snapshots)
     if gv is None or data is None:
         return False
     etag = openapi.etag(data)

@@ -161,7 +161,12 @@ class Scheduler:
             if node is not None:
                 self.queue.forget(q.uid)
                 try:
-                    self._bind(pod, node, now)
+                    problem = self._bind(pod, node, now)
+                    if problem:     # VolumeBinding PreBind failed: tried after a backoff
+                        self._failed(pod, problem, now)
+                        self.queue.pods[q.uid] = q
+                        self.queue.failed(q, (), now)
+                        self.queue.requeue(q.uid, now)
                 except Exception:
                     # handleBindingCycleError: back to the queue, to be tried after a backoff
                     self.queue.pods[q.uid] = q
@@ -217,8 +222,14 @@ class Scheduler:
             fresh["status"] = status
             self.store.update(POD, fresh, subresource="status", internal=True)
 
-    def _bind(self, pod: Obj, node: str, now: float) -> None:
+    def _bind(self, pod: Obj, node: str, now: float) -> Optional[str]:
+        """Bind the pod to the node (its claims provisioned first); the PreBind error when a
+        claim cannot be provisioned yet (a restore from a snapshot not ready: storage.py)."""
         ns, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
+        for claim in plugins.claim_names(pod):
+            if self.storage.provision_error(self.store.peek(PVC, ns, claim)):
+                return ('running PreBind plugin "VolumeBinding": binding volumes: '
+                        'provisioning failed for PVC "%s"' % claim)
         for claim in plugins.claim_names(pod):        # VolumeBinding PreBind
             self.storage.bind(self.store.peek(PVC, ns, claim), node)
         fresh = copy.deepcopy(self.store.peek(POD, ns, name) or pod)
@@ -230,6 +241,7 @@ class Scheduler:
         events.record(self.store, pod, "Normal", "Scheduled", "Successfully assigned %s/%s to %s"
                       % (ns, name, node), SCHEDULER_NAME)
         self.bound(pod, node, now)
+        return None
 
 
 def fit_error(pod: Obj, num_nodes: int, pre_filter: str, reasons: Dict[str, int]) -> str:

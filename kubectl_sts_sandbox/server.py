@@ -283,13 +283,14 @@ class Handler(BaseHTTPRequestHandler):
         path = self.url.path.rstrip("/")
         parts = [p for p in path.split("/") if p]
         features = self.server.cluster.config.features
+        snaps = self.server.cluster.config.snapshots
         if routes.nonresource(self, path, parts):
             return None
         if path == "/api":
             host, port = cast(Tuple[str, int], self.server.server_address)[:2]
             return self._send_json(200, resources.api_versions("%s:%d" % (host, port)))
         if path == "/apis":
-            return self._send_json(200, resources.api_group_list(features.minor))
+            return self._send_json(200, resources.api_group_list(features.minor, snaps))
         if not parts or parts[0] not in ("api", "apis"):
             raise _not_found()
         if parts[0] == "api":
@@ -297,13 +298,14 @@ class Handler(BaseHTTPRequestHandler):
         else:
             group, rest = parts[1], parts[2:]
             if not rest:
-                body = resources.api_group(group, features.minor)
+                body = resources.api_group(group, features.minor, snaps)
                 if body is None:
                     raise _not_found()
                 return self._send_json(200, body)
         version, rest = rest[0], rest[1:]
         if not rest:
-            body = resources.resource_list(group, version, features.minor)
+            body = resources.resource_list(group, version, features.minor,
+                                            snaps)
             if body is None:
                 raise _not_found()
             return self._send_json(200, body)
@@ -314,7 +316,7 @@ class Handler(BaseHTTPRequestHandler):
         if rest and rest[0] == "namespaces" and len(rest) >= 3 and not (
                 group == "" and len(rest) == 3 and rest[2] in ("status", "finalize")):
             namespace, rest = rest[1], rest[2:]
-        rt = lookup(group, rest[0], features.minor) if rest else None
+        rt = lookup(group, rest[0], features.minor, snaps) if rest else None
         sub = rest[2] if len(rest) > 2 else None
         if rt is None or rt.version != version or (
                 len(rest) > 3 and sub not in connect.TAIL_SUBRESOURCES):

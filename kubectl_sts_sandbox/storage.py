@@ -39,7 +39,7 @@ import uuid
 from typing import TYPE_CHECKING, Any, Dict, Optional, Set, Tuple
 
 from kubectl_sts.k8s.storage import class_of
-from . import events, storageclasses
+from . import events, restore, storageclasses
 from .resources import BY_KIND
 
 if TYPE_CHECKING:
@@ -88,6 +88,7 @@ class Storage:
         # the provisioner's identity in its events: <provisioner>_<host>_<uuid>, as
         # sig-storage-lib-external-provisioner's controller names itself
         self.identity = "%s_local-path-provisioner-sandbox_" + str(uuid.uuid4())
+        self.snapshots_served = True      # the snapshot CRDs exist (Config.snapshots)
 
     def on_change(self, rt: ResourceType, etype: str, obj: Obj) -> None:
         meta = obj["metadata"]
@@ -299,6 +300,22 @@ class Storage:
             "labels") or {}
         return {"key": ZONE, "operator": "In", "values": [labels.get(ZONE, "zone-a")]}
 
+    def provision_error(self, claim: Optional[Obj]) -> Optional[str]:
+        """Why the provisioner cannot provision the claim now (restoring from a snapshot that
+        is not ready, too big, of another driver, ...: restore.py), after recording its
+        ProvisioningFailed event on the claim; None when it can."""
+        if claim is None or claim["spec"].get("volumeName"):
+            return None
+        sc = self.class_for(claim) or {}
+        problem = restore.problem(self.store, claim, sc, self.snapshots_served)
+        if problem is None:
+            return None
+        provisioner = sc.get("provisioner") or PROVISIONER
+        events.record(self.store, claim, "Warning", "ProvisioningFailed",
+                      'failed to provision volume with StorageClass "%s": %s'
+                      % (class_of(claim), problem), self.identity % provisioner)
+        return problem
+
     def bind(self, claim: Optional[Obj], node: str) -> None:
         """Provision a PV for a Pending claim and bind both (called when a pod is scheduled)."""
         if claim is None or claim["spec"].get("volumeName"):
@@ -311,16 +328,18 @@ class Storage:
         sc = self.class_for(claim) or {}
         provisioner = sc.get("provisioner") or PROVISIONER
         self._provisioning_events(claim, provisioner, pv_name)
-        pv = {"metadata": {"name": pv_name,
-                           "annotations": {"pv.kubernetes.io/provisioned-by": provisioner},
+        annotations = {"pv.kubernetes.io/provisioned-by": provisioner}
+        source = restore.snapshot_source(claim)
+        if source is not None:
+            annotations[restore.RESTORED_FROM] = restore.restored_from(self.store, claim, source)
+        pv = {"metadata": {"name": pv_name, "annotations": annotations,
                            "finalizers": [PV_PROTECTION]},
               "spec": {"capacity": {"storage": size}, "accessModes": modes,
                        "persistentVolumeReclaimPolicy": sc.get("reclaimPolicy")
                        or self.reclaim_policy,
                        "storageClassName": claim["spec"].get("storageClassName") or "",
                        "volumeMode": claim["spec"].get("volumeMode", "Filesystem"),
-                       "hostPath": {"path": "/var/local-path-provisioner/%s_%s_%s"
-                                            % (pv_name, ns, name), "type": "DirectoryOrCreate"},
+                       **restore.volume_source(provisioner, pv_name, ns, name),
                        "claimRef": {"kind": "PersistentVolumeClaim", "namespace": ns,
                                     "name": name, "uid": uid, "apiVersion": "v1",
                                     "resourceVersion": claim["metadata"]["resourceVersion"]},

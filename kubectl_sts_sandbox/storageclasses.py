@@ -23,11 +23,16 @@ from .resources import BY_KIND
 
 SC = BY_KIND["StorageClass"]
 PROVISIONER = "rancher.io/local-path"      # what the simulated provisioner answers to
+# the CSI hostpath driver (kubernetes-csi/csi-driver-host-path): CSI volumes that can be
+# snapshotted and restored (snapshots.py); its PVs carry spec.csi {driver, volumeHandle}
+CSI_DRIVER = "hostpath.csi.k8s.io"
+CSI_CLASS = "csi-hostpath"
 Obj = dict[str, Any]
 
 
 def initial_classes(reclaim_policy: str = "Delete") -> list[Obj]:
-    """`standard` (the default, expandable), `fixed` (not expandable) and `local`: provisioned
+    """`standard` (the default, expandable), `fixed` (not expandable), `local`, and
+    `csi-hostpath` (the CSI hostpath driver's, expandable, with snapshots): provisioned
     when the first pod using the claim is scheduled (WaitForFirstConsumer). `standard` and
     `fixed` make zonal volumes (PV node affinity on the node's topology.kubernetes.io/zone, as
     cloud disks); `local` pins the PV to the node (kubernetes.io/hostname, as local-path)."""
@@ -40,6 +45,10 @@ def initial_classes(reclaim_policy: str = "Delete") -> list[Obj]:
         dict(common, metadata={"name": "fixed"}),
         # node-local volumes: the PV is pinned to the node the first pod ran on
         dict(common, metadata={"name": "local"}, parameters={"topology": "node"}),
+        # CSI volumes with snapshots (the hostpath driver's example class, expandable; not
+        # the default): zonal as `standard`
+        dict(common, metadata={"name": CSI_CLASS}, provisioner=CSI_DRIVER,
+             allowVolumeExpansion=True),
     ]
 
 

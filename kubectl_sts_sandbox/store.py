@@ -35,7 +35,10 @@ class WatchEntry(NamedTuple):
 
 # Resources whose main endpoint ignores status (it is written through /status).
 _STATUS_SUBRESOURCE = {"pods", "persistentvolumeclaims", "persistentvolumes", "services",
-                       "statefulsets", "namespaces", "poddisruptionbudgets", "nodes"}
+                       "statefulsets", "namespaces", "poddisruptionbudgets", "nodes",
+                       # CRDs with a status subresource (crds.py)
+                       "customresourcedefinitions", "volumesnapshots", "volumesnapshotcontents",
+                       "volumegroupsnapshots", "volumegroupsnapshotcontents"}
 
 
 # Metadata that an update cannot change.

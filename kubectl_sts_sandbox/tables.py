@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import copy
 import datetime
+import functools
 from typing import Any, Dict, List, Mapping, Sequence
 
 from kubectl_sts.k8s.humanreadable import as_dict
+from . import crds
 from .tables_columns import COLUMNS, DEFAULT_COLUMNS
 from .tables_rows import ROW_PRINTERS, default_row
 
@@ -33,7 +35,13 @@ INCLUDE_OBJECT_VALUES = ("None", "Metadata", "Object")
 
 def column_definitions(resource: str) -> List[Dict[str, Any]]:
     """The Table ``columnDefinitions`` the real server uses for ``resource``."""
+    if resource in crds.by_plural():        # a CRD's additionalPrinterColumns (crds.py)
+        return crds.table_columns(resource)
     return copy.deepcopy(COLUMNS.get(resource, DEFAULT_COLUMNS))
+
+
+def _crd_row(resource: str, obj: Dict[str, Any], now: datetime.datetime) -> Any:
+    return crds.table_row(resource, obj, now), None
 
 
 def _row_object(obj: Dict[str, Any], include_object: str) -> Dict[str, Any]:
@@ -67,6 +75,8 @@ def to_table(resource: str, objects: Sequence[Mapping[str, Any]], now: datetime.
     if now.tzinfo is None:
         now = now.replace(tzinfo=datetime.timezone.utc)
     printer = ROW_PRINTERS.get(resource, default_row)
+    if resource in crds.by_plural():
+        printer = functools.partial(_crd_row, resource)
     rows = []
     for item in objects:
         obj = as_dict(item)

@@ -434,3 +434,25 @@ def pods_at(replicas: int, partition: int, start: int = 0, **kwargs: Any) -> Lis
     rest at REV_A."""
     return [rollout_pod(o, REV_B if o >= start + partition else REV_A, **kwargs)
             for o in range(start, start + replicas)]
+
+
+# -- volume snapshots (snapshot.storage.k8s.io/v1) --------------------------------------------
+
+def volume_snapshot(name: str = "snap", claim: Optional[str] = "data", *,
+                    namespace: Optional[str] = None, content: Optional[str] = None,
+                    snapshot_class: Optional[str] = None,
+                    labels: Optional[Dict[str, str]] = None,
+                    annotations: Optional[Dict[str, str]] = None,
+                    metadata: Optional[Obj] = None, spec: Optional[Obj] = None,
+                    status: Optional[Obj] = None) -> Obj:
+    """A VolumeSnapshot of the claim `claim` (source.persistentVolumeClaimName), or of the
+    pre-provisioned VolumeSnapshotContent `content` (then pass claim=None)."""
+    source: Obj = {}
+    _put(source, "persistentVolumeClaimName", claim)
+    _put(source, "volumeSnapshotContentName", content)
+    body: Obj = {"source": source}
+    _put(body, "volumeSnapshotClassName", snapshot_class)
+    return _object("snapshot.storage.k8s.io/v1", "VolumeSnapshot",
+                   _meta(name, namespace, None, None, None, None, labels, annotations, None,
+                         None, None, metadata),
+                   ("spec", _section(body, spec)), ("status", _section({}, status)))

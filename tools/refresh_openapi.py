@@ -35,16 +35,18 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from kubectl_sts_sandbox import openapitrim  # noqa: E402
-from kubectl_sts_sandbox.resources import GROUPS, RESOURCE_TYPES  # noqa: E402
+from kubectl_sts_sandbox.resources import GROUPS, RESOURCE_TYPES, SNAPSHOT_GROUPS  # noqa: E402
 
 OUT = os.path.join(ROOT, "kubectl_sts_sandbox", "openapi_v3")
 DEFAULT_PATH = "api/openapi-spec/v3/{file}"
 
 
 def group_versions() -> List[Tuple[str, str]]:
-    """The group/versions the sandbox serves (at any release it plays), core first."""
+    """The group/versions the sandbox serves (at any release it plays), core first; the CRDs'
+    groups are not kube-apiserver's (their documents come from the CRDs: crdopenapi.py)."""
     return [("", "v1")] + [gv for gv in GROUPS
-                           if any((rt.group, rt.version) == gv for rt in RESOURCE_TYPES)]
+                           if any((rt.group, rt.version) == gv for rt in RESOURCE_TYPES)
+                           and gv[0] not in SNAPSHOT_GROUPS]
 
 
 def keep_served(group: str, version: str) -> openapitrim.Keep:

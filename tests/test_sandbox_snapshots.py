@@ -1,0 +1,242 @@
+"""The sandbox's volume snapshots (snapshot.storage.k8s.io/v1 as external-snapshotter's
+CRDs, the snapshot controller and CSI sidecar of kubectl_sts_sandbox/snapshots.py, restore in
+the provisioner), seen through the real kubectl and the official client. One sandbox for the
+module; each test in its own namespace."""
+
+import json
+import subprocess
+import uuid
+
+import pytest
+
+import builders
+import helpers
+
+GROUP, VERSION = "snapshot.storage.k8s.io", "v1"
+CSI_CLASS = "csi-hostpath"
+
+
+@pytest.fixture(scope="module")
+def box(kubectl_bin):
+    with helpers.own_sandbox() as (sb, api):
+        yield sb, api
+
+
+@pytest.fixture
+def ns(box):
+    from kubernetes import client
+    name = "s-" + uuid.uuid4().hex[:8]
+    client.CoreV1Api(box[1]).create_namespace(
+        client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
+    return name
+
+
+@pytest.fixture
+def k(box, kubectl_bin, ns):
+    def run(*args, stdin=None, namespaced=True):
+        cmd = [kubectl_bin, "--kubeconfig", box[0].kubeconfig] + (["-n", ns] if namespaced
+                                                                    else [])
+        return subprocess.run(cmd + list(args), input=stdin, capture_output=True, text=True,
+                              timeout=60)
+    return run
+
+
+def _apply(k, *objs):
+    done = k("apply", "-f", "-", stdin="\n".join(json.dumps(o) for o in objs))
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def _custom(box):
+    from kubernetes import client
+    return client.CustomObjectsApi(box[1])
+
+
+def _core(box):
+    from kubernetes import client
+    return client.CoreV1Api(box[1])
+
+
+def _pod(name, claim):
+    return builders.pod(name, image="nginx", claims=[claim])
+
+
+def _bound_claim(box, k, ns, name="data", storage_class=CSI_CLASS, size="1Gi", spec=None):
+    """A claim of the class with a pod using it, once Bound."""
+    claim = builders.claim(name, size, storage_class=storage_class, spec=spec)
+    _apply(k, claim, _pod("use-" + name, name))
+    items = helpers.wait_for(_core(box).list_namespaced_persistent_volume_claim,
+                             lambda items: (items.get(name, {}).get("status") or {}).get(
+                                 "phase") == "Bound", timeout=20, namespace=ns)
+    return items[name]
+
+
+def _wait_snapshots(box, ns, predicate, timeout=20):
+    return helpers.wait_for(_custom(box).list_namespaced_custom_object, predicate,
+                            timeout=timeout, group=GROUP, version=VERSION, namespace=ns,
+                            plural="volumesnapshots")
+
+
+def _ready(name):
+    return lambda items: ((items.get(name) or {}).get("status") or {}).get("readyToUse") is True
+
+
+def _events(k, name):
+    out = k("get", "events", "--field-selector", "involvedObject.name=" + name, "-o", "json")
+    return [(e["type"], e["reason"], e["message"]) for e in json.loads(out.stdout)["items"]]
+
+
+def test_a_snapshot_of_a_csi_claim_becomes_ready_bound_to_its_content(box, k, ns):
+    claim = _bound_claim(box, k, ns)
+    pv = _core(box).read_persistent_volume(claim["spec"]["volumeName"])
+    assert pv.spec.csi.driver == "hostpath.csi.k8s.io" and pv.spec.csi.volume_handle
+    _apply(k, builders.volume_snapshot("snap", "data"))
+    snap = _wait_snapshots(box, ns, _ready("snap"))["snap"]
+    status = snap["status"]
+    content_name = "snapcontent-" + snap["metadata"]["uid"]
+    assert status["boundVolumeSnapshotContentName"] == content_name
+    assert status["restoreSize"] == "1Gi" and status["creationTime"]
+    assert snap["spec"]["volumeSnapshotClassName"] == "csi-hostpath-snapclass"  # the default
+    assert snap["metadata"]["finalizers"] == [
+        "snapshot.storage.kubernetes.io/volumesnapshot-as-source-protection",
+        "snapshot.storage.kubernetes.io/volumesnapshot-bound-protection"]
+    content = _custom(box).get_cluster_custom_object(GROUP, VERSION, "volumesnapshotcontents",
+                                                     content_name)
+    assert content["spec"]["volumeSnapshotRef"]["uid"] == snap["metadata"]["uid"]
+    assert content["spec"]["source"] == {"volumeHandle": pv.spec.csi.volume_handle}
+    assert content["spec"]["deletionPolicy"] == "Delete"
+    assert content["status"]["readyToUse"] is True
+    assert content["status"]["restoreSize"] == 1073741824
+    assert isinstance(content["status"]["creationTime"], int)
+    assert content["metadata"]["finalizers"] == [
+        "snapshot.storage.kubernetes.io/volumesnapshotcontent-bound-protection"]
+    # the source claim's finalizer is gone once the snapshot is ready
+    fresh = _core(box).read_namespaced_persistent_volume_claim("data", ns)
+    assert "snapshot.storage.kubernetes.io/pvc-as-source-protection" not in (
+        fresh.metadata.finalizers or [])
+    reasons = [reason for _, reason, _ in _events(k, "snap")]
+    assert reasons[:3] == ["CreatingSnapshot", "SnapshotCreated", "SnapshotReady"]
+    # kubectl get: the CRD's printer columns, by short name too
+    lines = k("get", "vs").stdout.splitlines()
+    assert lines[0].split() == ["NAME", "READYTOUSE", "SOURCEPVC", "SOURCESNAPSHOTCONTENT",
+                                "RESTORESIZE", "SNAPSHOTCLASS", "SNAPSHOTCONTENT",
+                                "CREATIONTIME", "AGE"]
+    assert lines[1].split()[:6] == ["snap", "true", "data", "1Gi", "csi-hostpath-snapclass",
+                                    content_name]
+    row = k("get", "vsc", content_name, namespaced=False).stdout.splitlines()[1].split()
+    assert row[:8] == [content_name, "true", "1073741824", "Delete", "hostpath.csi.k8s.io",
+                       "csi-hostpath-snapclass", "snap", ns]
+
+
+def test_a_snapshot_of_a_local_path_claim_fails_as_on_a_real_cluster(box, k, ns):
+    _bound_claim(box, k, ns, "local", storage_class="standard")
+    _apply(k, builders.volume_snapshot("snap", "local"))
+    message = ("Failed to set default snapshot class with error snapshotting non-CSI volumes "
+               "is not supported, snapshot:%s/snap" % ns)
+    snap = _wait_snapshots(box, ns, lambda items: (items.get("snap", {}).get("status") or {})
+                           .get("error"))["snap"]
+    assert snap["status"]["error"]["message"] == message
+    assert "readyToUse" not in snap["status"]
+    assert ("Warning", "SetDefaultSnapshotClassFailed", message) in _events(k, "snap")
+    # with the class named: the content cannot be made, the PV has no CSI source
+    _apply(k, builders.volume_snapshot("named", "local", snapshot_class="csi-hostpath-snapclass"))
+    snap = _wait_snapshots(box, ns, lambda items: (items.get("named", {}).get("status") or {})
+                           .get("error"))["named"]
+    pv = _core(box).read_namespaced_persistent_volume_claim("local", ns).spec.volume_name
+    assert snap["status"]["error"]["message"] == (
+        "Failed to create snapshot content with error cannot find CSI PersistentVolumeSource "
+        "for volume %s" % pv)
+    assert snap["status"]["readyToUse"] is False
+
+
+def test_deleting_snapshots_follows_the_content_deletion_policy(box, k, ns):
+    _bound_claim(box, k, ns)
+    retain = {"apiVersion": "snapshot.storage.k8s.io/v1", "kind": "VolumeSnapshotClass",
+              "metadata": {"name": "retain-" + ns}, "driver": "hostpath.csi.k8s.io",
+              "deletionPolicy": "Retain"}
+    _apply(k, retain)
+    _apply(k, builders.volume_snapshot("gone"),
+           builders.volume_snapshot("kept", snapshot_class="retain-" + ns))
+    items = _wait_snapshots(box, ns, lambda items: _ready("gone")(items) and
+                            _ready("kept")(items))
+    contents = {name: items[name]["status"]["boundVolumeSnapshotContentName"]
+                for name in ("gone", "kept")}
+    # a Retain content holds no bound finalizer on its snapshot
+    assert items["kept"]["metadata"]["finalizers"] == [
+        "snapshot.storage.kubernetes.io/volumesnapshot-as-source-protection"]
+    done = k("delete", "vs", "gone", "kept", "--wait=true", "--timeout=20s")
+    assert done.returncode == 0, done.stderr
+    listed = json.loads(k("get", "vsc", "-o", "json", namespaced=False).stdout)["items"]
+    names = {c["metadata"]["name"]: c for c in listed}
+    assert contents["gone"] not in names
+    kept = names[contents["kept"]]
+    assert kept["spec"]["deletionPolicy"] == "Retain"
+    assert kept["metadata"]["annotations"][
+        "snapshot.storage.kubernetes.io/volumesnapshot-being-deleted"] == "yes"
+    assert kept["status"]["readyToUse"] is True
+    k("delete", "vsclass", "retain-" + ns, namespaced=False)
+
+
+def test_a_claim_restored_from_a_ready_snapshot_binds_and_records_its_source(box, k, ns):
+    _bound_claim(box, k, ns)
+    _apply(k, builders.volume_snapshot("snap"))
+    _wait_snapshots(box, ns, _ready("snap"))
+    source = {"dataSource": {"apiGroup": GROUP, "kind": "VolumeSnapshot", "name": "snap"}}
+    restored = _bound_claim(box, k, ns, "restored", spec=source)
+    pv = _core(box).read_persistent_volume(restored["spec"]["volumeName"])
+    assert pv.spec.csi.driver == "hostpath.csi.k8s.io"
+    assert pv.metadata.annotations["sandbox.kubectl-sts.io/restored-from"].startswith(
+        "%s/snap " % ns)
+
+
+def test_a_restore_too_small_or_from_a_snapshot_not_ready_fails_with_the_provisioner_event(
+        box, k, ns):
+    _bound_claim(box, k, ns, size="2Gi")
+    _apply(k, builders.volume_snapshot("snap"))
+    _wait_snapshots(box, ns, _ready("snap"))
+    source = {"dataSource": {"apiGroup": GROUP, "kind": "VolumeSnapshot", "name": "snap"}}
+    small = builders.claim("small", "1Gi", storage_class=CSI_CLASS, spec=source)
+    # a pre-provisioned content whose snapshot the driver does not have: bound, never ready
+    content = {"apiVersion": "snapshot.storage.k8s.io/v1", "kind": "VolumeSnapshotContent",
+               "metadata": {"name": "static-" + ns},
+               "spec": {"deletionPolicy": "Delete", "driver": "hostpath.csi.k8s.io",
+                        "source": {"snapshotHandle": "no-such-snapshot"},
+                        "volumeSnapshotRef": {"name": "static", "namespace": ns}}}
+    static = builders.volume_snapshot("static", None, content="static-" + ns)
+    _apply(k, content, static)
+    _wait_snapshots(box, ns, lambda items: (items.get("static", {}).get("status") or {}).get(
+        "boundVolumeSnapshotContentName"))
+    waiting = builders.claim("waiting", "2Gi", storage_class=CSI_CLASS, spec={
+        "dataSource": {"apiGroup": GROUP, "kind": "VolumeSnapshot", "name": "static"}})
+    _apply(k, small, _pod("use-small", "small"), waiting, _pod("use-waiting", "waiting"))
+    wanted = {
+        "small": 'failed to provision volume with StorageClass "csi-hostpath": error getting '
+                 'handle for DataSource Type VolumeSnapshot by Name snap: requested volume '
+                 'size 1073741824 is less than the size 2147483648 for the source snapshot '
+                 'snap',
+        "waiting": 'failed to provision volume with StorageClass "csi-hostpath": error '
+                   'getting handle for DataSource Type VolumeSnapshot by Name static: '
+                   'snapshot static is not Ready'}
+    from kubernetes import client
+    events = client.CoreV1Api(box[1]).list_namespaced_event
+    helpers.wait_for(events, lambda items: all(
+        any(e["reason"] == "ProvisioningFailed" and e["message"] == message and
+            e["involvedObject"]["name"] == claim for e in items.values())
+        for claim, message in wanted.items()), timeout=20, namespace=ns)
+    for claim in wanted:
+        assert _core(box).read_namespaced_persistent_volume_claim(
+            claim, ns).status.phase == "Pending"
+    pod = _core(box).read_namespaced_pod("use-small", ns)
+    assert pod.status.phase == "Pending" and not pod.spec.node_name
+
+
+def test_without_snapshot_support_the_kinds_are_not_served(kubectl_bin):
+    with helpers.own_sandbox(snapshots=False) as (sb, _):
+        run = [kubectl_bin, "--kubeconfig", sb.kubeconfig]
+        got = subprocess.run(run + ["get", "volumesnapshots"], capture_output=True, text=True,
+                             timeout=60)
+        assert got.returncode == 1
+        assert got.stderr.strip() == ('error: the server doesn\'t have a resource type '
+                                      '"volumesnapshots"')
+        crds = subprocess.run(run + ["get", "crd"], capture_output=True, text=True, timeout=60)
+        assert crds.returncode == 0 and crds.stderr.strip() == "No resources found"
