@@ -123,6 +123,34 @@ def orphaned(sb, api, namespace):
     wait_for(api[1].list_namespaced_pod, lambda pods: "web-1" not in pods, namespace=namespace)
 
 
+def settled_csi(sb, api, namespace):
+    """A set on csi-hostpath: its claims can be snapshotted (issue 31)."""
+    create_settled(api[0], api[1], namespace, replicas=2, storage_class="csi-hostpath")
+
+
+def staged_csi(sb, api, namespace):
+    settled_csi(sb, api, namespace)
+    admin(sb, namespace, "rollout", "web", "--image", "app=nginx:1.28", "--yes")
+
+
+SNAPSHOT_SET = "web-20260101-000000"
+
+
+def snapshotted(sb, api, namespace):
+    """A set on csi-hostpath and one snapshot set of it, SNAPSHOT_SET."""
+    settled_csi(sb, api, namespace)
+    assert main(["--kubeconfig", sb.kubeconfig, "-n", namespace, "snapshot", "web"]) == 0
+    from kubernetes import client
+    custom = client.CustomObjectsApi(api[0].api_client)
+    from kubectl_sts.core.labels import SNAPSHOT_SET_LABEL
+    listed: dict = custom.list_namespaced_custom_object(  # type: ignore[assignment]
+        "snapshot.storage.k8s.io", "v1", namespace, "volumesnapshots")
+    for s in listed["items"]:
+        custom.patch_namespaced_custom_object(
+            "snapshot.storage.k8s.io", "v1", namespace, "volumesnapshots",
+            s["metadata"]["name"], {"metadata": {"labels": {SNAPSHOT_SET_LABEL: SNAPSHOT_SET}}})
+
+
 # (variant, --dry-run, setup, arguments, exit code of a pass)
 CASES = [
     ("status", "none", settled, ["status", "web"], 0),
@@ -176,11 +204,21 @@ CASES = [
     ("doctor", "none", settled, ["doctor", "web"], None),
     ("doctor -A", "none", settled, ["doctor", "-A"], None),
     ("version", "none", settled, ["version"], 0),
+    ("snapshot", "none", settled_csi, ["snapshot", "web"], 0),
+    ("snapshot", "client", settled_csi, ["snapshot", "web"], 0),
+    ("snapshot", "server", settled_csi, ["snapshot", "web"], 0),
+    ("snapshot --wait", "none", settled_csi, ["snapshot", "web", "--wait", "--timeout", "30s"],
+     0),
+    ("snapshot --list", "none", snapshotted, ["snapshot", "web", "--list"], 0),
+    ("snapshot --delete", "none", snapshotted, ["snapshot", "web", "--delete", SNAPSHOT_SET],
+     0),
+    ("rollout --step --snapshot", "none", staged_csi,
+     ["rollout", "web", "--step", "--settle", "0s", "--snapshot"], 0),
 ]
 # optional reads a view may leave out without saying so (the lock's holder; the diagnosis's
 # detail, which only status names: rollout's plan, --status and wait do not)
 QUIET = (permissions.LEASE_READ, permissions.PDBS)
-WRITING = ("rollout", "scale", "pvc", "resize", "restart", "repair")
+WRITING = ("rollout", "scale", "pvc", "resize", "restart", "repair", "snapshot")
 
 
 class Runner:

@@ -7,7 +7,7 @@ import datetime
 import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
-from ..errors import Forbidden, NotFound, Refused, StsError, WaitTimeout, reworded
+from ..errors import Conflict, Forbidden, NotFound, Refused, StsError, WaitTimeout, reworded
 from .shell import core_path
 
 if TYPE_CHECKING:
@@ -107,6 +107,10 @@ def create_set(conn: "Connection", plan: Obj, server_dry_run: bool, say: Say,
         try:
             made = conn.request("POST", path("volumesnapshots", ns), query, body=body)
         except StsError as exc:
+            if isinstance(exc, Conflict) and exc.reason == "AlreadyExists" and not out:
+                raise Conflict("error: snapshot set %s exists already (a set is named by the "
+                               "second it is taken): run the command again; nothing was "
+                               "changed" % plan["set"], status=409, reason=exc.reason)
             if out and not server_dry_run:
                 raise reworded(exc, "%s; created before it: %s (delete them with kubectl sts "
                                "snapshot %s --delete %s)" % (
