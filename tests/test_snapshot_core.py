@@ -226,3 +226,40 @@ def test_restore_advice():
     assert core.restore_advice("web", "web-20260304-050607", 1) == (
         "the data as it was before: kubectl sts restore web --from web-20260304-050607 "
         "--ordinal 1")
+
+
+def test_a_group_plan_and_its_members():
+    classes = [{"metadata": {"name": "g", "annotations": {
+        core.DEFAULT_GROUP_CLASS_ANNOTATION: "true"}}, "driver": DRIVER}]
+    plan = core.plan(sts3(), CLAIMS, PVS, SCS, [], None, None, NOW, group=True,
+                     group_classes=classes)
+    assert plan["refused"] is None and plan["groupClass"] == "g"
+    group = core.group_object(plan, "v1beta2")
+    assert group["apiVersion"] == "groupsnapshot.storage.k8s.io/v1beta2"
+    assert group["spec"] == {"volumeGroupSnapshotClassName": "g", "source": {"selector": {
+        "matchLabels": {SNAPSHOT_SET_LABEL: "web-20260304-050607"}}}}
+    assert core.claim_labels(plan) == {"metadata": {"labels": {
+        SNAPSHOT_SET_LABEL: "web-20260304-050607"}}}
+    owner = {"kind": "VolumeGroupSnapshot", "name": "web-20260304-050607", "uid": "g1"}
+    members = [{"metadata": {"name": "snapshot-%d" % k, "ownerReferences": [owner]},
+                "spec": {"source": {"persistentVolumeClaimName": "data-web-%d" % k}}}
+               for k in range(3)]
+    stranger = {"metadata": {"name": "x", "ownerReferences": [dict(owner, uid="other")]},
+                "spec": {"source": {"persistentVolumeClaimName": "data-web-0"}}}
+    found = core.group_members(plan, "g1", [stranger] + members)
+    assert {c: m["metadata"]["name"] for c, m in found.items()} == {
+        "data-web-%d" % k: "snapshot-%d" % k for k in range(3)}
+    patch = core.member_patch(plan, "data-web-2")
+    assert patch["metadata"]["labels"] == {
+        SNAPSHOT_SET_LABEL: "web-20260304-050607", SNAPSHOT_STS_LABEL: "web",
+        SNAPSHOT_ORDINAL_LABEL: "2", SNAPSHOT_TEMPLATE_LABEL: "data"}
+
+
+def test_a_group_needs_one_driver_and_a_group_class():
+    mixed = CLAIMS[:2] + [bound("data-web-2", volume="pv-x", sc="local-path")]
+    pvs = dict(PVS, **{"pv-x": pv("pv-x", "other.csi")})
+    plan = core.plan(sts3(), mixed, pvs, SCS, [], None, None, NOW, group=True)
+    assert plan["refused"] == ("a group snapshot needs every claim on one CSI driver; the claims "
+                               "use hostpath.csi.k8s.io, other.csi")
+    plan = core.plan(sts3(), CLAIMS, PVS, SCS, [], None, None, NOW, group=True)
+    assert plan["refused"].startswith("no default VolumeGroupSnapshotClass for claim data-web-0")

@@ -4,6 +4,7 @@ StatefulSet, `--delete SET` one set. Taking a set: commands/snapshotset.py (shar
 `rollout --snapshot`); the decisions: core/snapshots.py."""
 
 import functools
+import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional
 
 import click
@@ -42,7 +43,8 @@ class SnapshotOptions(NamedTuple):
 @click.option("--ordinals", "ordinals_text", metavar="LIST",
               help="The ordinals whose claims are snapshotted (e.g. 0,2); default: every one.")
 @click.option("--group", is_flag=True, help="One VolumeGroupSnapshot of every claim "
-              "(crash-consistent across them), where the server serves it.")
+              "(crash-consistent across them), where the server serves it; waits until its "
+              "member snapshots are made, and labels them as the set.")
 @click.option("--wait", is_flag=True, help="Wait until every snapshot is ready to use; print "
               "each one's restore size and how long it took.")
 @click.option("--timeout", "timeout_s", type=Duration(), default="5m", show_default=True,
@@ -111,10 +113,46 @@ def run(conn: "Connection", options: SnapshotOptions) -> int:
 
 
 def take(conn: "Connection", options: SnapshotOptions) -> int:
+    """Take a set; after Ctrl-C/SIGTERM, say what was created and how to remove it."""
+    from ..errors import interrupt_code
+    plan: Dict[str, Any] = {}
+    try:
+        return _take(conn, options, plan)
+    except (KeyboardInterrupt, click.exceptions.Abort) as exc:
+        explain_interruption(conn, options.name, plan.get("set"))
+        return interrupt_code(exc)
+
+
+def explain_interruption(conn: "Connection", name: str, set_: Optional[str]) -> None:
+    from ..client.paths import path
+    from ..core.labels import SNAPSHOT_SET_LABEL
+    from ..errors import StsError
+    click.echo("", err=True)
+    if set_ is None:
+        click.echo("interrupted before any write: nothing was changed", err=True)
+        return
+    try:
+        made = conn.request("GET", path("volumesnapshots", conn.namespace),
+                            {"labelSelector": "%s=%s" % (SNAPSHOT_SET_LABEL, set_)},
+                            retry_budget=3, timeout=(3, 5))["items"]
+    except (StsError, KeyboardInterrupt):
+        click.echo("interrupted: snapshot set %s may be partly created; see it with kubectl "
+                   "sts snapshot %s --list" % (set_, name), err=True)
+        return
+    if not made:
+        click.echo("interrupted: snapshot set %s: nothing was created" % set_, err=True)
+        return
+    click.echo("interrupted: snapshot set %s: %d snapshot(s) created; the snapshot controller "
+               "goes on with them; see them with kubectl sts snapshot %s --list, remove them "
+               "with kubectl sts snapshot %s --delete %s" % (set_, len(made), name, name, set_),
+               err=True)
+
+
+def _take(conn: "Connection", options: SnapshotOptions, taking: Dict[str, Any]) -> int:
     from ..core.snapshots import snapshot_state
     from ..errors import Refused
     from ..printers.snapshot import render_plan
-    from .snapshotset import create_set, group_version, read_plan, wait_ready
+    from .snapshotset import create_set, group_version, label_members, read_plan, wait_ready
     output, dry_run = options.output, options.dry_run
     # with -o name|json|yaml stdout carries the set's name or document only
     say = functools.partial(click.echo, err=not output.table)
@@ -122,6 +160,8 @@ def take(conn: "Connection", options: SnapshotOptions) -> int:
     group = group_version(conn) if options.group else None
     plan, notes = read_plan(conn, sts, options.ordinals, options.snapshot_class, now_utc(),
                             group)
+    if dry_run == "none" and not plan["refused"]:
+        taking["set"] = plan["set"]
     if output.table or dry_run != "none":
         say(render_plan(plan))
     for note in notes:
@@ -140,8 +180,13 @@ def take(conn: "Connection", options: SnapshotOptions) -> int:
             % len(created))
         return 0
     live: Dict[str, Obj] = {o["metadata"]["name"]: o for o in created}
-    if options.wait:
+    if options.wait or group:
+        # a group's members are labelled as the set once made: --group always waits
+        started = time.monotonic()
         live = wait_ready(conn, plan, options.timeout_s, say, group)
+        if group:
+            label_members(conn, plan, created[0], max(1.0, options.timeout_s - (
+                time.monotonic() - started)), say)
         say("snapshot set %s: ready to use" % plan["set"])
     if output.kind == "name":
         click.echo(plan["set"])
@@ -171,7 +216,7 @@ def _document(plan: Obj, live: List[Obj], state: Callable[[Obj], Any]) -> Obj:
              if k in entry},
             name=(obj.get("metadata") or {}).get("name") or entry.get("name"),
             readyToUse=bool(status.get("readyToUse")),
-            restoreSize=status.get("restoreSize"), seconds=took(obj, None),
+            restoreSize=status.get("restoreSize"), secondsToCut=took(obj),
             error=(status.get("error") or {}).get("message")))
     return {"apiVersion": "kubectl-sts/v1", "kind": "SnapshotSet", "name": plan["set"],
             "namespace": plan["namespace"], "statefulSet": plan["statefulSet"],

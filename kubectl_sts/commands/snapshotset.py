@@ -7,7 +7,7 @@ import datetime
 import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
-from ..errors import Forbidden, NotFound, Refused, StsError, WaitTimeout, reworded
+from ..errors import Conflict, Forbidden, NotFound, Refused, StsError, WaitTimeout, reworded
 from .shell import core_path
 
 if TYPE_CHECKING:
@@ -107,6 +107,10 @@ def create_set(conn: "Connection", plan: Obj, server_dry_run: bool, say: Say,
         try:
             made = conn.request("POST", path("volumesnapshots", ns), query, body=body)
         except StsError as exc:
+            if isinstance(exc, Conflict) and exc.reason == "AlreadyExists" and not out:
+                raise Conflict("error: snapshot set %s exists already (a set is named by the "
+                               "second it is taken): run the command again; nothing was "
+                               "changed" % plan["set"], status=409, reason=exc.reason)
             if out and not server_dry_run:
                 raise reworded(exc, "%s; created before it: %s (delete them with kubectl sts "
                                "snapshot %s --delete %s)" % (
@@ -138,9 +142,13 @@ def wait_ready(conn: "Connection", plan: Obj, timeout: float, say: Say,
     watch = Watch(conn, snapshots=(where, {"labelSelector": "%s=%s" % (SNAPSHOT_SET_LABEL,
                                                                         plan["set"])}))
     shown = Progress(err=True)
+    started = watch.clock.now()
+    ready_at: Dict[str, float] = {}         # when each was first seen ready (the wait's clock)
 
     def judge(snapshot: Dict[str, Dict[str, Obj]], now: float) -> Verdict:
         state = progress(names, snapshot["snapshots"])
+        for name in state["ready"]:
+            ready_at.setdefault(name, now)
         return Verdict(done=state["done"], failed=state["failed"], line=state["line"])
     with watch:
         outcome = wait(watch, judge, timeout, shown)
@@ -159,28 +167,26 @@ def wait_ready(conn: "Connection", plan: Obj, timeout: float, say: Say,
         raise WaitTimeout("error: timed out after %s: %s" % (
             _seconds(timeout), (outcome.verdict.line or "")[len("waiting: "):]))
     for name in names:
-        say(ready_line(live[name]))
+        say(ready_line(live[name], ready_at.get(name, started) - started))
     return live
 
 
-def ready_line(snapshot: Obj) -> str:
-    """`NAME ready to use: restoreSize 1Gi, cut in 2s`."""
-    from ..core.snapshots import took
+def ready_line(snapshot: Obj, seconds: float) -> str:
+    """`NAME ready to use: restoreSize 1Gi, after 2s`."""
     status = snapshot.get("status") or {}
-    seconds = took(snapshot, None)
-    return "%s ready to use: restoreSize %s%s" % (
-        snapshot["metadata"]["name"], status.get("restoreSize") or "<unknown>",
-        ", in %ss" % ("%.0f" % seconds) if seconds is not None else "")
+    return "%s ready to use: restoreSize %s, after %.0fs" % (
+        snapshot["metadata"]["name"], status.get("restoreSize") or "<unknown>", seconds)
 
 
 def _seconds(value: float) -> str:
     return "%gs" % value
 
 
-def take_before(conn: "Connection", sts: Obj, timeout: float, say: Say) -> str:
+def take_before(conn: "Connection", sts: Obj, timeout: float, say: Say,
+                dry_run: str = "none") -> str:
     """`rollout --snapshot`: take a set of every claim of every ordinal before the rollout's
     first write and wait until it is ready; refuse (exit 11) before any write where it cannot
-    be taken. Returns the set's name."""
+    be taken (a dry run checks as much and takes none). Returns the set's name."""
     from .shell import check_writes, now_utc
     require_served(conn)
     plan, notes = read_plan(conn, sts, None, None, now_utc())
@@ -188,6 +194,10 @@ def take_before(conn: "Connection", sts: Obj, timeout: float, say: Say) -> str:
         say("Note: %s" % note)
     if plan["refused"]:
         raise Refused("error: refused: --snapshot: %s; nothing was changed" % plan["refused"])
+    if dry_run != "none":
+        say("dry-run (%s): would take snapshot set %s (%d snapshot(s)) first" % (
+            dry_run, plan["set"], len(plan["snapshots"])))
+        return str(plan["set"])
     check_writes(conn, "snapshot --wait")
     started = time.monotonic()
     say("snapshot set %s: %d snapshot(s) of statefulset %s before the rollout" % (
@@ -195,3 +205,44 @@ def take_before(conn: "Connection", sts: Obj, timeout: float, say: Say) -> str:
     create_set(conn, plan, False, say)
     wait_ready(conn, plan, max(1.0, timeout - (time.monotonic() - started)), say)
     return str(plan["set"])
+
+
+def label_members(conn: "Connection", plan: Obj, group: Obj, timeout: float, say: Say) -> None:
+    """--group: wait until the controller has made a member VolumeSnapshot of every claim and
+    each is ready to use, then label each as one of the set (what `restore` reads)."""
+    from ..client.paths import path
+    from ..client.watch import Verdict, Watch, wait
+    from ..core.snapshots import group_members, member_patch, progress
+    uid = (group.get("metadata") or {}).get("uid")
+    wanted = len(plan["snapshots"])
+    watch = Watch(conn, snapshots=(path("volumesnapshots", conn.namespace), {}))
+
+    def judge(snapshot: Dict[str, Dict[str, Obj]], now: float) -> Verdict:
+        found = group_members(plan, uid, list(snapshot["snapshots"].values()))
+        names = [m["metadata"]["name"] for m in found.values()]
+        state = progress(names, snapshot["snapshots"])
+        if state["failed"]:
+            return Verdict(failed=state["failed"])
+        return Verdict(done=len(found) == wanted and state["done"], result=found,
+                       line="waiting: %d/%d member snapshots made, %d ready" % (
+                           len(found), wanted, len(state["ready"])))
+    with watch:
+        outcome = wait(watch, judge, timeout)
+    if outcome.state == "failed" and outcome.verdict is not None:
+        raise SnapshotFailed("error: %s" % outcome.verdict.failed)
+    if outcome.state != "done" or outcome.verdict is None:
+        if outcome.error is not None:
+            raise outcome.error
+        raise WaitTimeout("error: timed out after %s: %s; the group snapshot %s is ready but "
+                          "its members are not labelled as the set" % (
+                              _seconds(timeout), ((outcome.verdict.line if outcome.verdict
+                                                   else "") or "")[len("waiting: "):],
+                              plan["set"]))
+    for claim, member in sorted(outcome.verdict.result.items()):
+        conn.request("PATCH", path("volumesnapshots", conn.namespace,
+                                   member["metadata"]["name"]),
+                     body=member_patch(plan, claim),
+                     content_type="application/merge-patch+json")
+        say("volumesnapshot.snapshot.storage.k8s.io/%s labelled (claim %s, restoreSize %s)"
+            % (member["metadata"]["name"], claim,
+               (member.get("status") or {}).get("restoreSize") or "<unknown>"))

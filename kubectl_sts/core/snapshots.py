@@ -242,6 +242,32 @@ def claim_labels(plan_: Obj) -> Obj:
     return {"metadata": {"labels": {SNAPSHOT_SET_LABEL: plan_["set"]}}}
 
 
+def group_members(plan_: Obj, group_uid: Optional[str], snapshots: List[Obj]) -> Dict[str, Obj]:
+    """The member VolumeSnapshots the snapshot controller made for the set's group snapshot
+    (external-snapshotter pkg/common-controller/groupsnapshot_controller_helper.go,
+    createSnapshotsForGroupSnapshotContent: owned by the VolumeGroupSnapshot, their
+    spec.source.persistentVolumeClaimName the claim), by claim name; only the plan's claims."""
+    claims = {e["claim"] for e in plan_["snapshots"]}
+    out = {}
+    for s in snapshots:
+        owners = (s.get("metadata") or {}).get("ownerReferences") or []
+        if not any(o.get("kind") == "VolumeGroupSnapshot" and o.get("name") == plan_["set"] and
+                   (group_uid is None or o.get("uid") == group_uid) for o in owners):
+            continue
+        claim = ((s.get("spec") or {}).get("source") or {}).get("persistentVolumeClaimName")
+        if claim in claims:
+            out[str(claim)] = s
+    return out
+
+
+def member_patch(plan_: Obj, claim: str) -> Obj:
+    """The merge patch that labels a group's member snapshot as one of the set (the labels and
+    annotations `restore` reads), for claim `claim`."""
+    entry = next(e for e in plan_["snapshots"] if e["claim"] == claim)
+    meta = _meta(plan_, "", entry["ordinal"], entry["template"])
+    return {"metadata": {"labels": meta["labels"], "annotations": meta["annotations"]}}
+
+
 # -- waiting ----------------------------------------------------------------------------------
 
 def snapshot_state(snapshot: Optional[Obj]) -> Tuple[str, Optional[str]]:
@@ -274,9 +300,9 @@ def progress(names: List[str], live: Dict[str, Obj]) -> Obj:
                                                                    else ""))}
 
 
-def took(snapshot: Obj, started: Optional[datetime.datetime]) -> Optional[float]:
+def took(snapshot: Obj) -> Optional[float]:
     """Seconds from the snapshot's creation to its status.creationTime (when the storage cut
-    it), else to `started`'s reference: None when unknown."""
+    it); None when either is unknown."""
     from ..k8s.humanreadable import parse_timestamp
     created = parse_timestamp((snapshot.get("metadata") or {}).get("creationTimestamp"))
     cut = parse_timestamp((snapshot.get("status") or {}).get("creationTime"))

@@ -242,10 +242,10 @@ class Rollout:
         if variant not in self._checked:
             self._checked.add(variant)
             check_writes(self.conn, variant, self.dry_run)
-        if self.snapshot and self.snapshot_set is None and self.dry_run == "none":
+        if self.snapshot and self.snapshot_set is None:
             from ..snapshotset import take_before
             self.snapshot_set = take_before(self.conn, self.read(), self.timeout or 300,
-                                            click.echo)
+                                            click.echo, self.dry_run)
 
     def delete_pod(self, pod: Obj) -> None:
         """DELETE one pod with its uid as precondition (never another incarnation)."""
