@@ -201,3 +201,49 @@ def test_refused_where_snapshots_are_not_served(tmp_path, capsys):
                   "was changed\n"
     assert not [e for e in sb.request_log[since:] if e["method"] not in ("GET",)
                 and not e["path"].startswith("/apis/authorization.k8s.io/")]
+
+
+def test_rollout_snapshot_failed_step_undo_then_restore(_session_sandbox, core, apps,
+                                                        capsys, tmp_path):
+    """Issue 31's story end to end: `rollout --step --snapshot` takes a set before the step,
+    the step fails and names the restore; `--undo` puts the template back; the restore named
+    puts ordinal 1's data back from the set."""
+    import re
+    from kubernetes import client
+    from kubectl_sts.errors import EXIT_ROLLOUT_FAILED
+    if _session_sandbox is None:
+        pytest.skip("needs the sandbox's snapshot controller")
+    namespace = "restore-" + uuid.uuid4().hex[:8]
+    core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=namespace)))
+
+    def run(*args):
+        capsys.readouterr()
+        code = main(["--kubeconfig", _session_sandbox.kubeconfig, "-n", namespace] +
+                    list(args))
+        out, err = capsys.readouterr()
+        assert "Traceback" not in out + err
+        return code, out, err
+    try:
+        create_settled(apps, core, namespace, replicas=2, storage_class="csi-hostpath",
+                       pod_management="Parallel")
+        assert run("rollout", "web", "--image", "app=registry.invalid/x:1", "--yes")[0] == 0
+        code, out, err = run("rollout", "web", "--step", "--snapshot", "--timeout", "30s")
+        assert code == EXIT_ROLLOUT_FAILED, (out, err)
+        advice = re.search(r"kubectl sts restore web --from (\S+) --ordinal 1", err)
+        assert advice, err
+        code, out, err = run("rollout", "web", "--undo", "--yes")
+        assert code == 0, (out, err)
+        old = core.read_namespaced_persistent_volume_claim("data-web-1", namespace)
+        code, out, err = run("restore", "web", "--from", advice.group(1), "--ordinal", "1",
+                             "--yes", "--backup-file", str(tmp_path / "web.json"))
+        assert code == 0, (out, err)
+        assert "ordinal 1 restored: web-1 Ready, data-web-1 from %s-data-1" % advice.group(1) \
+            in out
+        claim = core.read_namespaced_persistent_volume_claim("data-web-1", namespace)
+        assert claim.metadata.uid != old.metadata.uid
+        assert claim.spec.data_source.name == "%s-data-1" % advice.group(1)
+        pod = core.read_namespaced_pod("web-1", namespace)
+        assert pod.spec.containers[0].image != "registry.invalid/x:1"       # undone
+        assert pod_ready(pod.to_dict())
+    finally:
+        core.delete_namespace(namespace)
