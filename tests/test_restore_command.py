@@ -14,7 +14,7 @@ from kubectl_sts.cli.app import main
 from kubectl_sts.core.labels import (SNAPSHOT_ORDINAL_LABEL, SNAPSHOT_REVISION_ANNOTATION,
                                      SNAPSHOT_SET_LABEL, SNAPSHOT_STS_LABEL,
                                      SNAPSHOT_TAKEN_ANNOTATION, SNAPSHOT_TEMPLATE_LABEL)
-from kubectl_sts.errors import EXIT_REFUSED
+from kubectl_sts.errors import EXIT_REFUSED, EXIT_USAGE
 
 GROUP, VERSION, PLURAL = "snapshot.storage.k8s.io", "v1", "volumesnapshots"
 SET = "web-20260101-120000"
@@ -123,6 +123,13 @@ def test_refused_before_any_write(cluster, capsys, tmp_path):
                              "--yes")
     assert (code, err) == (EXIT_REFUSED, "error: refused: ordinal 3 is out of range: web has "
                                          "ordinals 0..2; nothing was changed\n")
+    code, out, err = restore(cluster, capsys, tmp_path, "--from", SET, "--resume", "--yes")
+    assert (code, err) == (EXIT_USAGE, "error: nothing to resume: %s holds no interrupted "
+                           "restore of web from %s; pass --ordinal K or --all\n"
+                           % (tmp_path / "web.json", SET))
+    code, out, err = restore(cluster, capsys, tmp_path, "--from", SET, "--ordinal", "1",
+                             "--all")
+    assert (code, err) == (EXIT_USAGE, "error: --ordinal and --all cannot be used together\n")
     assert writes(sandbox, since) == []
 
 
@@ -181,6 +188,37 @@ def test_a_run_stopped_half_way_is_continued_with_resume(cluster, core, apps, ca
     assert claims_after["data-web-2"].spec.data_source.name == SET + "-data-2"
     assert claims_after["data-web-2"].metadata.uid != claims["data-web-2"].metadata.uid
     assert pods_after["web-0"] == pods["web-0"] and pods_after["web-1"] == pods["web-1"]
+
+
+def test_ctrl_c_says_where_it_stands_and_resume_finishes(cluster, core, apps, capsys,
+                                                        tmp_path, monkeypatch):
+    """Ctrl-C after the claim was created from its snapshot, before the set is back: exit 130,
+    the line says the set may be deleted and which command continues; --resume does."""
+    from kubectl_sts.commands.restore.session import Restore
+    from kubectl_sts.errors import EXIT_INTERRUPTED
+    sandbox, namespace, _ = cluster
+    pods, claims = uids(core, namespace)
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+    with monkeypatch.context() as patched:
+        patched.setattr(Restore, "create_set", interrupted)
+        code, out, err = restore(cluster, capsys, tmp_path, "--from", SET, "--ordinal", "0",
+                                 "--yes")
+    assert code == EXIT_INTERRUPTED
+    assert "persistentvolumeclaim/data-web-0 created from volumesnapshot/%s-data-0" % SET in out
+    assert err.strip() == "interrupted: statefulset web may be deleted (its other pods keep " \
+                          "running); ordinal 0 stopped at create-set; continue with: kubectl " \
+                          "sts restore web --from %s --ordinal 0 --resume --yes --backup-file " \
+                          "%s" % (SET, tmp_path / "web.json")
+    assert apps.list_namespaced_stateful_set(namespace).items == []
+    code, out, err = restore(cluster, capsys, tmp_path, "--from", SET, "--resume", "--yes")
+    assert code == 0, err
+    assert "persistentvolumeclaim/data-web-0 created" not in out      # not restored twice
+    assert "ordinal 0 restored: web-0 Ready" in out
+    _, claims_after = uids(core, namespace)
+    assert claims_after["data-web-0"].spec.data_source.name == SET + "-data-0"
+    assert claims_after["data-web-0"].metadata.uid != claims["data-web-0"].metadata.uid
 
 
 def test_refused_where_snapshots_are_not_served(tmp_path, capsys):

@@ -125,6 +125,10 @@ def _restore(session: "Restore", options: RestoreOptions) -> int:
             raise missing
         say("statefulset %s is missing; continuing the interrupted restore (run %s) from %s"
             % (name, doc.get("run") or "?", session.backup))
+    if doc is None and options.ordinal is None and not options.all_ordinals:
+        raise UsageError("error: nothing to resume: %s holds no interrupted restore of %s from "
+                         "%s; pass --ordinal K or --all" % (session.backup, name,
+                                                            options.source))
     live = sts if sts is not None else doc["statefulSet"]          # type: ignore[index]
     ordinals: Optional[List[int]] = None if options.all_ordinals else (
         [options.ordinal] if options.ordinal is not None else None)
