@@ -161,3 +161,16 @@ def entry(current, pv=KEPT):
 ])
 def test_next_action(case, the_set, pod, claims, action):
     assert next_action(the_set, pod, "p-old", claims) == action
+
+
+def test_every_claim_template_of_the_ordinal_is_replaced():
+    the_set = sts(claims=("data", "logs"))
+    two = [snapshot(1), snapshot(1, template="logs")]
+    claims = dict(CLAIMS, **{"logs-web-1": claim("logs-web-1")})
+    drivers = {s["metadata"]["name"]: "hostpath.csi.k8s.io" for s in two}
+    [row] = make(the_set, snaps=two, claims=claims, drivers=drivers)["ordinals"]
+    assert [(c["claim"], c["snapshot"]) for c in row["claims"]] == [
+        ("data-web-1", SET + "-data-1"), ("logs-web-1", SET + "-logs-1")]
+    with pytest.raises(RestoreRefused) as info:
+        make(the_set, snaps=two[:1], claims=claims)
+    assert str(info.value) == "snapshot set %s has no snapshot of claim logs-web-1" % SET
