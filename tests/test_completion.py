@@ -31,10 +31,11 @@ def run_complete(*args, env=None):
 def test_subcommands():
     names, directive = run_complete("")
     assert names == ["completion", "demo", "doctor", "help", "pvc", "repair", "resize",
-                     "restart", "rollout", "sandbox", "scale", "status", "version", "wait"]
+                     "restart", "restore", "rollout", "sandbox", "scale", "snapshot", "status",
+                     "version", "wait"]
     assert directive == 4
     assert run_complete("st") == (["status"], 4)
-    assert run_complete("s") == (["sandbox", "scale", "status"], 4)
+    assert run_complete("s") == (["sandbox", "scale", "snapshot", "status"], 4)
     assert run_complete("d") == (["demo", "doctor"], 4)
 
 
@@ -165,3 +166,20 @@ spec:
       containers:
       - {name: c, image: "registry.k8s.io/pause:3.9"}
 """
+
+
+def test_restore_from_completes_the_snapshot_sets_of_the_set(kubeconfig, namespace, kubectl):
+    from kubectl_sts.core.labels import SNAPSHOT_SET_LABEL, SNAPSHOT_STS_LABEL
+    for sts, set_name in (("web", "web-20260101-120000"), ("web", "web-20260102-120000"),
+                          ("db", "db-20260101-120000")):
+        created = kubectl("create", "-f", "-", input=(
+            '{"apiVersion": "snapshot.storage.k8s.io/v1", "kind": "VolumeSnapshot", '
+            '"metadata": {"name": "%s-data-0", "labels": {"%s": "%s", "%s": "%s"}}, '
+            '"spec": {"source": {"persistentVolumeClaimName": "data-%s-0"}}}'
+            % (set_name, SNAPSHOT_SET_LABEL, set_name, SNAPSHOT_STS_LABEL, sts, sts)))
+        assert created.returncode == 0, created.stderr
+    args = ["restore", "--kubeconfig", kubeconfig, "-n", namespace, "web", "--from"]
+    assert run_complete(*args, "") == (["web-20260101-120000", "web-20260102-120000"], 4)
+    assert run_complete(*args[:-1], "--from=web-202601") == (
+        ["--from=web-20260101-120000", "--from=web-20260102-120000"], 4)
+    assert run_complete(*args, "web-20260102") == (["web-20260102-120000"], 4)

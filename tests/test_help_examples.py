@@ -15,7 +15,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SKIP = ("--watch", "completion", "demo", "sandbox", "source <(")
 # what each example is meant to end with (default 0)
 EXPECTED = {"kubectl sts scale web --replicas 1 --min-replicas 2 --yes": 11,
-            "kubectl sts status -A": 0}
+            "kubectl sts status -A": 0,
+            # refused before any write: web.yaml has no snapshot set of that name
+            "kubectl sts restore web --from web-20260101-120000 --ordinal 1 --dry-run": 11,
+            "kubectl sts restore web --from web-20260101-120000 --ordinal 1 --yes": 11}
 
 
 def examples():

@@ -116,7 +116,8 @@ def test_the_plugin_imports_the_sandbox_only_in_demo_and_sandbox(module):
 
 
 SHARED_SHELL = {"kubectl_sts.commands", "kubectl_sts.commands.shell", "kubectl_sts.commands.options",
-                "kubectl_sts.commands.locking", "kubectl_sts.commands.checks"}
+                "kubectl_sts.commands.locking", "kubectl_sts.commands.checks",
+                "kubectl_sts.commands.recreate", "kubectl_sts.commands.snapshotset"}
 
 
 def verb(module):

@@ -117,10 +117,63 @@ def staged_checks(sb, api, namespace):
         "spec": {"proxies": [{"port": 8080, "path": "/healthz", "body": "ok"}]}})
 
 
+RESTORE_SET = "web-20260101-120000"
+
+
+def restorable(sb, api, namespace):
+    """A set on the CSI class and a snapshot set of it (as `kubectl sts snapshot` labels it),
+    every snapshot readyToUse."""
+    from kubernetes import client
+    from kubectl_sts.core.labels import (SNAPSHOT_ORDINAL_LABEL, SNAPSHOT_SET_LABEL,
+                                         SNAPSHOT_STS_LABEL, SNAPSHOT_TEMPLATE_LABEL)
+    create_settled(api[0], api[1], namespace, replicas=2, storage_class="csi-hostpath")
+    custom = client.CustomObjectsApi(api[1].api_client)
+    where = ("snapshot.storage.k8s.io", "v1", namespace, "volumesnapshots")
+    for k in range(2):
+        custom.create_namespaced_custom_object(*where, {
+            "apiVersion": "snapshot.storage.k8s.io/v1", "kind": "VolumeSnapshot",
+            "metadata": {"name": "%s-data-%d" % (RESTORE_SET, k), "labels": {
+                SNAPSHOT_SET_LABEL: RESTORE_SET, SNAPSHOT_STS_LABEL: "web",
+                SNAPSHOT_ORDINAL_LABEL: str(k), SNAPSHOT_TEMPLATE_LABEL: "data"}},
+            "spec": {"source": {"persistentVolumeClaimName": "data-web-%d" % k}}})
+    wait_for(custom.list_namespaced_custom_object,
+             lambda items: len(items) == 2 and all(
+                 (o.get("status") or {}).get("readyToUse") for o in items.values()),
+             group=where[0], version=where[1], namespace=namespace, plural=where[3])
+
+
 def orphaned(sb, api, namespace):
     settled(sb, api, namespace)
     api[0].patch_namespaced_stateful_set_scale("web", namespace, {"spec": {"replicas": 1}})
     wait_for(api[1].list_namespaced_pod, lambda pods: "web-1" not in pods, namespace=namespace)
+
+
+def settled_csi(sb, api, namespace):
+    """A set on csi-hostpath: its claims can be snapshotted (issue 31)."""
+    create_settled(api[0], api[1], namespace, replicas=2, storage_class="csi-hostpath")
+
+
+def staged_csi(sb, api, namespace):
+    settled_csi(sb, api, namespace)
+    admin(sb, namespace, "rollout", "web", "--image", "app=nginx:1.28", "--yes")
+
+
+SNAPSHOT_SET = "web-20260101-000000"
+
+
+def snapshotted(sb, api, namespace):
+    """A set on csi-hostpath and one snapshot set of it, SNAPSHOT_SET."""
+    settled_csi(sb, api, namespace)
+    assert main(["--kubeconfig", sb.kubeconfig, "-n", namespace, "snapshot", "web"]) == 0
+    from kubernetes import client
+    custom = client.CustomObjectsApi(api[0].api_client)
+    from kubectl_sts.core.labels import SNAPSHOT_SET_LABEL
+    listed: dict = custom.list_namespaced_custom_object(  # type: ignore[assignment]
+        "snapshot.storage.k8s.io", "v1", namespace, "volumesnapshots")
+    for s in listed["items"]:
+        custom.patch_namespaced_custom_object(
+            "snapshot.storage.k8s.io", "v1", namespace, "volumesnapshots",
+            s["metadata"]["name"], {"metadata": {"labels": {SNAPSHOT_SET_LABEL: SNAPSHOT_SET}}})
 
 
 # (variant, --dry-run, setup, arguments, exit code of a pass)
@@ -162,6 +215,11 @@ CASES = [
     ("resize", "client", settled, ["resize", "web", "--size", "2Gi"], 0),
     ("resize", "server", settled, ["resize", "web", "--size", "2Gi"], 0),
     ("wait", "none", settled, ["wait", "web", "--timeout", "30s"], 0),
+    ("restore", "none", restorable, ["restore", "web", "--from", RESTORE_SET, "--ordinal",
+                                     "1"], 0),
+    ("restore", "client", restorable, ["restore", "web", "--from", RESTORE_SET, "--all"], 0),
+    ("restore", "server", restorable, ["restore", "web", "--from", RESTORE_SET, "--ordinal",
+                                       "0"], 0),
     ("restart", "none", settled, ["restart", "web", "--settle", "0s"], 0),
     ("restart", "none", settled, ["restart", "web", "--order", "0,1", "--settle", "0s"], 0),
     ("restart", "client", settled, ["restart", "web"], 0),
@@ -176,11 +234,21 @@ CASES = [
     ("doctor", "none", settled, ["doctor", "web"], None),
     ("doctor -A", "none", settled, ["doctor", "-A"], None),
     ("version", "none", settled, ["version"], 0),
+    ("snapshot", "none", settled_csi, ["snapshot", "web"], 0),
+    ("snapshot", "client", settled_csi, ["snapshot", "web"], 0),
+    ("snapshot", "server", settled_csi, ["snapshot", "web"], 0),
+    ("snapshot --wait", "none", settled_csi, ["snapshot", "web", "--wait", "--timeout", "30s"],
+     0),
+    ("snapshot --list", "none", snapshotted, ["snapshot", "web", "--list"], 0),
+    ("snapshot --delete", "none", snapshotted, ["snapshot", "web", "--delete", SNAPSHOT_SET],
+     0),
+    ("rollout --step --snapshot", "none", staged_csi,
+     ["rollout", "web", "--step", "--settle", "0s", "--snapshot"], 0),
 ]
 # optional reads a view may leave out without saying so (the lock's holder; the diagnosis's
 # detail, which only status names: rollout's plan, --status and wait do not)
 QUIET = (permissions.LEASE_READ, permissions.PDBS)
-WRITING = ("rollout", "scale", "pvc", "resize", "restart", "repair")
+WRITING = ("rollout", "scale", "pvc", "resize", "restart", "repair", "snapshot", "restore")
 
 
 class Runner:
@@ -192,7 +260,7 @@ class Runner:
             self.args += ["--dry-run", dry_run]
         elif self.args[0] in WRITING and len(self.args) > 2:
             self.args += ["--yes"]
-        if self.args[0] == "resize":
+        if self.args[0] in ("resize", "restore"):
             self.args += ["--backup", str(tmp_path / ("backup-%s.json" % uuid.uuid4().hex))]
 
     def run(self, rules):

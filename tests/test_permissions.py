@@ -117,5 +117,6 @@ def test_merged_unites_verbs_per_resource():
 
 def test_every_command_is_in_the_table():
     assert set(COMMANDS) == {"status", "rollout", "scale", "pvc", "resize", "wait", "restart",
-                             "repair", "doctor", "version", "completion"}
+                             "repair", "doctor", "version", "completion", "snapshot",
+                             "restore"}
     assert rules_for("version") == ()

@@ -72,8 +72,13 @@ COMMANDS = {
                "Diagnose one stuck ordinal and apply the remedy."),
     "resize": ("kubectl_sts.commands.resize", "resize",
                "Grow a StatefulSet's volumes without restarting a pod."),
+    "restore": ("kubectl_sts.commands.restore", "restore",
+                "Restore a StatefulSet's volumes from a snapshot set, one ordinal at a time."),
     "restart": ("kubectl_sts.commands.restart", "restart",
                 "Restart a StatefulSet's pods one at a time, through the Eviction API."),
+    "snapshot": ("kubectl_sts.commands.snapshot", "snapshot",
+                 "Snapshot a StatefulSet's volumes as one set: a VolumeSnapshot per PVC of every "
+                 "ordinal."),
     "rollout": ("kubectl_sts.commands.rollout", "rollout",
                 "Staged partition rollouts: stage a change, step through the ordinals, undo "
                 "safely."),

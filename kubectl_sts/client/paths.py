@@ -23,6 +23,11 @@ RESOURCES = {
     "storageclasses": ("/apis/storage.k8s.io/v1", False),
     "endpointslices": ("/apis/discovery.k8s.io/v1", True),
     "leases": ("/apis/coordination.k8s.io/v1", True),
+    # kubernetes-csi/external-snapshotter's CRDs (`snapshot`, `restore`; the group kinds:
+    # group_path)
+    "volumesnapshots": ("/apis/snapshot.storage.k8s.io/v1", True),
+    "volumesnapshotclasses": ("/apis/snapshot.storage.k8s.io/v1", False),
+    "volumesnapshotcontents": ("/apis/snapshot.storage.k8s.io/v1", False),
 }
 
 # the server's version.Info (what `kubectl version` reads: discovery's ServerVersion)
@@ -64,3 +69,19 @@ def path(resource: str, namespace: Optional[str] = None, name: Optional[str] = N
 # authentication.k8s.io/v1 SelfSubjectReview: who am I? (what `kubectl auth whoami` asks)
 ACCESS_REVIEW_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
 WHOAMI_PATH = "/apis/authentication.k8s.io/v1/selfsubjectreviews"
+
+# discovery of the snapshot groups (APIResourceList, APIGroup): served or not
+SNAPSHOT_DISCOVERY_PATH = "/apis/snapshot.storage.k8s.io/v1"
+GROUP_SNAPSHOT_DISCOVERY_PATH = "/apis/groupsnapshot.storage.k8s.io"
+
+
+def group_path(version: str, resource: str, namespace: Optional[str] = None,
+               name: Optional[str] = None) -> str:
+    """A groupsnapshot.storage.k8s.io path at the version discovery found."""
+    parts = ["/apis/groupsnapshot.storage.k8s.io", segment(version, "version")]
+    if namespace is not None:
+        parts += ["namespaces", segment(namespace, "namespace")]
+    parts.append(resource)
+    if name is not None:
+        parts.append(segment(name))
+    return "/".join(parts)

@@ -22,7 +22,7 @@ CLUSTER_TIMEOUT = "3s"
 
 # value-taking flags whose values are file names
 FILE_FLAGS = {"--kubeconfig", "--certificate-authority", "--client-certificate",
-              "--client-key", "--patch", "-f", "--filename"}
+              "--client-key", "--patch", "-f", "--filename", "--backup-file"}
 
 
 class CompletionOptions(NamedTuple):
@@ -156,13 +156,13 @@ def complete(root: click.Command, args: List[str], partial: str) -> Tuple[List[s
         name, _, value = partial.partition("=")
         option = _find_option(command, name)
         if option is not None and _takes_value(option):
-            values, directive = _option_values(option, name, value, flags)
+            values, directive = _option_values(option, name, value, flags, positionals)
             return [name + "=" + v for v in values], directive
     elif previous and previous.startswith("-") and "=" not in previous and not only_args:
         option = _find_option(command, previous)
         if option is not None and _takes_value(option):
             flags.pop(previous, None)
-            return _option_values(option, previous, partial, flags)
+            return _option_values(option, previous, partial, flags, positionals)
 
     if partial.startswith("-"):
         return sorted(n for n in set(_option_names(command)) if n.startswith(partial)), \
@@ -181,8 +181,8 @@ def complete(root: click.Command, args: List[str], partial: str) -> Tuple[List[s
     return [], DIRECTIVE_NO_FILE
 
 
-def _option_values(option: click.Option, name: str, partial: str,
-                   flags: Dict[str, str]) -> Tuple[List[str], int]:
+def _option_values(option: click.Option, name: str, partial: str, flags: Dict[str, str],
+                   positionals: Sequence[str] = ()) -> Tuple[List[str], int]:
     if name in FILE_FLAGS or isinstance(option.type, (click.Path, click.File)):
         return [], DIRECTIVE_DEFAULT
     choices = getattr(option.callback, "choices", None) or \
@@ -191,6 +191,9 @@ def _option_values(option: click.Option, name: str, partial: str,
         return [c for c in choices if c.startswith(partial)], DIRECTIVE_NO_FILE
     if name in ("-n", "--namespace"):
         return [n for n in namespaces(flags) if n.startswith(partial)], DIRECTIVE_NO_FILE
+    if name == "--from" and positionals:           # restore's snapshot set, of NAME
+        return [n for n in snapshot_sets(flags, positionals[0]) if n.startswith(partial)], \
+            DIRECTIVE_NO_FILE
     if name in ("--context", "--cluster", "--user"):
         kind = {"--context": "contexts", "--cluster": "clusters", "--user": "users"}[name]
         return [n for n in kubeconfig_names(flags, kind) if n.startswith(partial)], \
@@ -230,6 +233,23 @@ def statefulset_names(flags: Dict[str, str]) -> List[str]:
         conn = _connection(flags)
         check_namespace(conn.namespace)        # never a path: a hostile -n gives no names
         return _names(conn, path("statefulsets", conn.namespace))
+    except Exception:
+        return []
+
+
+def snapshot_sets(flags: Dict[str, str], sts_name: str) -> List[str]:
+    """The snapshot sets of StatefulSet `sts_name` (their VolumeSnapshots' set label); [] when
+    the cluster can't say."""
+    try:
+        from ..core.labels import SNAPSHOT_SET_LABEL, SNAPSHOT_STS_LABEL
+        from ..core.names import check_namespace
+        from ..client.paths import path
+        conn = _connection(flags)
+        check_namespace(conn.namespace)
+        found = conn.get(path("volumesnapshots", conn.namespace), limit="500",
+                         labelSelector="%s=%s" % (SNAPSHOT_STS_LABEL, sts_name))
+        return sorted({(s["metadata"].get("labels") or {}).get(SNAPSHOT_SET_LABEL) or ""
+                       for s in found.get("items") or []} - {""})
     except Exception:
         return []
 

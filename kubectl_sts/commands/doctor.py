@@ -4,11 +4,11 @@ of its ordinals, from one list per resource kind (StatefulSets, pods, PVCs, PVs,
 StorageClasses, Services, PodDisruptionBudgets, EndpointSlices, Nodes, Warning events) and the
 server's version, all in flight at once."""
 
-from typing import TYPE_CHECKING, Any, Callable, List, NamedTuple, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, List, NamedTuple, Optional, Tuple, TypeVar
 
 import click
 
-from ..errors import Forbidden, HazardsFound, UsageError
+from ..errors import Forbidden, HazardsFound, NotFound, UsageError
 from .shell import connect, core_path, get_statefulset, sts_path
 from .options import name_argument, output_option
 
@@ -79,8 +79,8 @@ def run(conn: "Connection", options: DoctorOptions) -> int:
                 notes.append("%s not read (forbidden)" % what)
                 return None
         return read
-    sets, pods, claims, pvs, classes, services, pdbs, slices, nodes, events, version = \
-        concurrently(
+    sets, pods, claims, pvs, classes, services, pdbs, slices, nodes, events, version, \
+        snapshots_served = concurrently(
         (lambda: [get_statefulset(conn, ns, name)]) if name else
         (lambda: conn.get(sts_path(ns))["items"]),
         lambda: conn.get(core_path(ns, "pods"))["items"],
@@ -94,7 +94,11 @@ def run(conn: "Connection", options: DoctorOptions) -> int:
         optional("Nodes", lambda: conn.get(path("nodes"))["items"]),
         optional("Events", lambda: conn.get(core_path(ns, "events"),
                                             fieldSelector="type=Warning")["items"]),
-        optional("the server version", lambda: conn.get("/version")))
+        optional("the server version", lambda: conn.get("/version")),
+        lambda: _snapshots_served(conn))
+    snapshot_classes, snapshots_known = _snapshot_classes(
+        conn, snapshots_served, any((s.get("spec") or {}).get("volumeClaimTemplates")
+                                    for s in sets), optional)
     pv_by_name = {p["metadata"]["name"]: p for p in pvs} if pvs is not None else None
     node_by_name = {n["metadata"]["name"]: n for n in nodes} if nodes is not None else None
     report = []
@@ -112,7 +116,7 @@ def run(conn: "Connection", options: DoctorOptions) -> int:
         report += findings(sts, local(pods), local(claims), pv_by_name, classes or [],
                            {s["metadata"]["name"]: s for s in local(services)},
                            local(pdbs or []), None if slices is None else local(slices),
-                           diagnosis)
+                           diagnosis, snapshot_classes, snapshots_known)
     errors = sum(1 for f in report if f["severity"] == "error")
     if not output.table:
         from ..printers.formats import print_document
@@ -136,3 +140,28 @@ def run(conn: "Connection", options: DoctorOptions) -> int:
     if errors:
         raise HazardsFound("error: %d error(s) found" % errors)
     return 0
+
+
+def _snapshots_served(conn: "Connection") -> bool:
+    """Whether the server serves the snapshot kinds (discovery: a non-resource read)."""
+    from ..client.paths import SNAPSHOT_DISCOVERY_PATH
+    from ..core.snapshots import not_served
+    try:
+        return not_served(conn.get(SNAPSHOT_DISCOVERY_PATH)) is None
+    except NotFound:
+        return False
+
+
+def _snapshot_classes(conn: "Connection", served: bool, claimed: bool,
+                      optional: Callable[[str, Callable[[], Any]], Callable[[], Any]]
+                      ) -> Tuple[Optional[List[Any]], bool]:
+    """The VolumeSnapshotClasses (one list, only when served and some set has claims), and
+    whether the snapshot findings can be judged."""
+    from ..client.paths import path
+    if not claimed:
+        return None, False
+    if not served:
+        return None, True
+    found = optional("VolumeSnapshotClasses",
+                     lambda: conn.get(path("volumesnapshotclasses"))["items"])()
+    return found, found is not None

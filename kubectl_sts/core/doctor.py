@@ -275,11 +275,15 @@ def check_incidents(sts: Obj, diagnosis: Optional[Obj]) -> List[Obj]:
 def findings(sts: Obj, pods: List[Obj], claims: List[Obj], pvs: Optional[Dict[str, Obj]],
              classes: List[Obj], services: Dict[str, Obj], pdbs: List[Obj],
              slices: Optional[List[Obj]] = None,
-             diagnosis: Optional[Obj] = None) -> List[Obj]:
+             diagnosis: Optional[Obj] = None,
+             snapshot_classes: Optional[List[Obj]] = None,
+             snapshots_known: bool = False) -> List[Obj]:
     """Every finding for one set. `pods`, `claims`: the namespace's (filtered here);
     `pvs`: by name (None when not readable); `services`: the namespace's, by name;
     `slices`: the namespace's EndpointSlices (None when not readable); `diagnosis`: the one
-    diagnosis of the set (core.diagnosis; None: no incident findings)."""
+    diagnosis of the set (core.diagnosis; None: no incident findings); `snapshot_classes`:
+    the VolumeSnapshotClasses (None: the snapshot kinds are not served), judged only when
+    `snapshots_known` (read)."""
     selector = facts.spec(sts).get("selector") or {}
     mine = [p for p in pods if selector_matches(selector, p["metadata"].get("labels"))
             and facts.pod_ordinal(sts["metadata"]["name"], p["metadata"]["name"]) is not None]
@@ -290,6 +294,9 @@ def findings(sts: Obj, pods: List[Obj], claims: List[Obj], pvs: Optional[Dict[st
            check_budgets(sts, mine, pdbs) + check_max_unavailable(sts) + check_grace(sts) +
            check_expansion(sts, owned, classes) + check_claim_drift(sts, owned) +
            check_orphans(sts, owned))
+    if snapshots_known:
+        from .snapshots import snapshot_hazards
+        out += [_finding(sts, *f) for f in snapshot_hazards(owned, pvs, snapshot_classes)]
     return sorted(out, key=lambda f: SEVERITIES.index(f["severity"]))
 
 

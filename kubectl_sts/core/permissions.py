@@ -37,6 +37,7 @@ Obj = Dict[str, Any]
 
 APPS, CORE, POLICY = "apps", "", "policy"
 COORDINATION, STORAGE, DISCOVERY = "coordination.k8s.io", "storage.k8s.io", "discovery.k8s.io"
+SNAPSHOT = "snapshot.storage.k8s.io"
 
 
 class Rule(NamedTuple):
@@ -198,6 +199,32 @@ VARIANTS: Dict[str, Tuple[Rule, ...]] = {
 }
 
 
+def _restore() -> Tuple[Rule, ...]:
+    """restore (commands/restore/): per ordinal, the old PVs Retain, the set deleted (orphan)
+    and created again, the pod and the claims deleted, the claims created from snapshots."""
+    return (SET_GET,
+            _r(SNAPSHOT, "volumesnapshots", "list", "the snapshot set's VolumeSnapshots"),
+            _r(SNAPSHOT, "volumesnapshotcontents", "get", "the snapshots' CSI driver",
+               cluster=True),
+            _r(CORE, "persistentvolumeclaims", "get list", "the set's PVCs"),
+            _r(CORE, "persistentvolumes", "get", "the PVs replaced", cluster=True),
+            _r(STORAGE, "storageclasses", "list", "the claims' provisioners", cluster=True),
+            _r(CORE, "pods", "get", "the ordinals' pods"),
+            _r(CORE, "persistentvolumes", "patch", "the old PVs kept (Retain)", kind="write",
+               cluster=True),
+            _r(APPS, "statefulsets", "delete create",
+               "the set deleted (orphan) and created again", kind="write"),
+            _r(CORE, "pods", "delete", "the ordinal's pod deleted", kind="write"),
+            _r(CORE, "persistentvolumeclaims", "delete create",
+               "the claims replaced from the snapshots", kind="write"),
+            _r(APPS, "statefulsets", "list watch", "the StatefulSet, watched until gone",
+               kind="follow"),
+            _r(CORE, "pods persistentvolumeclaims", "list watch",
+               "the pod and claims, watched until gone (the pod until Ready)",
+               kind="follow"),
+            LOCK)
+
+
 def _remedy(*writes: Rule) -> Tuple[Rule, ...]:
     watch = _r(CORE, "pods", "watch", "the ordinal's pod, watched until Ready", kind="follow")
     return VARIANTS["repair"] + writes + (watch, LOCK)
@@ -235,7 +262,9 @@ VARIANTS.update({
                _r(DISCOVERY, "endpointslices", "list", "the Services' endpoints",
                   optional=True),
                _r(CORE, "nodes", "list", "the nodes", optional=True, cluster=True),
-               PDBS, EVENTS),
+               PDBS, EVENTS,
+               _r("snapshot.storage.k8s.io", "volumesnapshotclasses", "list",
+                  "whether the PVCs can be snapshotted", optional=True, cluster=True)),
     "doctor -A": (_r(APPS, "statefulsets", "list", "every StatefulSet", cluster=True),
                   _r(CORE, "pods persistentvolumeclaims services", "list",
                      "every pod, PVC and Service", cluster=True),
@@ -248,10 +277,57 @@ VARIANTS.update({
                   _r(POLICY, "poddisruptionbudgets", "list", "every PodDisruptionBudget",
                      optional=True, cluster=True),
                   _r(CORE, "events", "list", "every warning event", optional=True,
-                     cluster=True)),
+                     cluster=True),
+                  _r("snapshot.storage.k8s.io", "volumesnapshotclasses", "list",
+                     "whether the PVCs can be snapshotted", optional=True, cluster=True)),
     # /version is a non-resource URL every authenticated user may read (system:discovery)
     "version": (),
+    "restore": _restore(),
+    "restore --resume": _restore(),
     "completion": (_r(APPS, "statefulsets", "list", "the names completed"),),
+})
+
+
+# `snapshot` (issue 31): the snapshot kinds of kubernetes-csi/external-snapshotter
+SNAPSHOTS = "snapshot.storage.k8s.io"
+GROUP_SNAPSHOTS = "groupsnapshot.storage.k8s.io"
+_SNAPSHOT_READS = (SET_GET, CLAIMS_LIST,
+                   _r(CORE, "persistentvolumes", "list", "the claims' PVs (their CSI driver)",
+                      optional=True, cluster=True),
+                   _r(STORAGE, "storageclasses", "list",
+                      "the claims' StorageClasses (their provisioner)", optional=True,
+                      cluster=True))
+_SNAPSHOT_TAKE = _SNAPSHOT_READS + (
+    _r(SNAPSHOTS, "volumesnapshotclasses", "list", "the classes of the claims' drivers",
+       cluster=True),
+    _r(SNAPSHOTS, "volumesnapshots", "create", "one snapshot per claim", kind="write"))
+_SNAPSHOT_WAIT = _r(SNAPSHOTS, "volumesnapshots", "list watch",
+                    "the set's snapshots, watched until ready to use", kind="follow")
+VARIANTS.update({
+    "snapshot": _SNAPSHOT_TAKE,
+    "snapshot --wait": _SNAPSHOT_TAKE + (_SNAPSHOT_WAIT,),
+    "snapshot --group": _SNAPSHOT_READS + (
+        _r(GROUP_SNAPSHOTS, "volumegroupsnapshotclasses", "list",
+           "the group classes of the claims' driver", cluster=True),
+        _r(CORE, "persistentvolumeclaims", "patch",
+           "the claims labelled with the set (the group's selector)", kind="write"),
+        _r(GROUP_SNAPSHOTS, "volumegroupsnapshots", "create", "the group snapshot",
+           kind="write"),
+        _r(GROUP_SNAPSHOTS, "volumegroupsnapshots", "list watch",
+           "the group snapshot, watched until ready to use", kind="follow"),
+        _r(SNAPSHOTS, "volumesnapshots", "list watch",
+           "the group's member snapshots, watched until made", kind="follow"),
+        _r(SNAPSHOTS, "volumesnapshots", "patch", "the member snapshots labelled as the set",
+           kind="write")),
+    "snapshot --list": (_r(SNAPSHOTS, "volumesnapshots", "list", "the set's snapshots"),),
+    "snapshot --delete": (_r(SNAPSHOTS, "volumesnapshots", "list", "the set's snapshots"),
+                          _r(SNAPSHOTS, "volumesnapshots", "delete", "the set's snapshots deleted",
+                             kind="write")),
+    # --snapshot: a set taken (and waited for) before the rollout's first write
+    "rollout --image --snapshot": VARIANTS["rollout --image"] + _SNAPSHOT_TAKE + (
+        _SNAPSHOT_WAIT,),
+    "rollout --step --snapshot": VARIANTS["rollout --step"] + _SNAPSHOT_TAKE + (
+        _SNAPSHOT_WAIT,),
 })
 
 # the commands, in the README's order, and their variants

@@ -438,15 +438,8 @@ class Resize:
             self.say("backup of statefulset %s: %s" % (self.name, self.backup))
 
     def load_backup(self) -> Optional[Obj]:
-        try:
-            with open(self.backup, encoding="utf-8") as f:
-                doc = json.load(f)
-        except (OSError, ValueError):
-            return None
-        if doc.get("kind") != "ResizeBackup" or \
-                (doc.get("statefulSet") or {}).get("metadata", {}).get("name") != self.name:
-            return None
-        return doc
+        from ..recreate import load_backup
+        return load_backup(self.backup, "ResizeBackup", self.name)
 
     def resume(self, saved: Obj) -> int:
         live = saved["statefulSet"]

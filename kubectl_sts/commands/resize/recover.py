@@ -4,37 +4,18 @@ after a write whose answer was lost (the orphan DELETE, the POST that creates th
 The decisions are core.resize's (backup_verdict, lost_delete, lost_create); this module
 reads, asks and says."""
 
-import os
-import socket
 from typing import TYPE_CHECKING, Any, Dict, Optional
 
 import click
 
 from ...errors import Conflict, NotFound, StsError, UsageError, reworded
+from ..recreate import default_backup, writer_alive  # noqa: F401 (default_backup: resize's)
 from ..shell import check_writes, confirm, get_statefulset, sts_path
 
 if TYPE_CHECKING:
-    from ...client.connection import Connection
     from . import Resize, ResizeOptions
 
 Obj = Dict[str, Any]
-
-
-def writer_alive(doc: Obj) -> bool:
-    """Whether the process that wrote the backup still runs: its pid on this host (a backup
-    written on another host, which cannot be checked, counts as alive: --force takes it)."""
-    pid = doc.get("pid")
-    if doc.get("host") != socket.gethostname():
-        return True
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)                 # signal 0: only whether the process exists
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True                     # another user's process, or not one of ours
-    return True
 
 
 def holder(session: "Resize", doc: Obj) -> str:
@@ -179,11 +160,3 @@ def post(session: "Resize", live: Obj, body: Obj, size: Optional[str]) -> Obj:
         if found is None:
             raise
         return found
-
-
-def default_backup(conn: "Connection", name: str) -> str:
-    from ...client.cache import server_directory
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local",
-                                                            "state")
-    return os.path.join(base, "kubectl-sts", "resize", server_directory(conn.server),
-                        conn.namespace, "%s.json" % name)

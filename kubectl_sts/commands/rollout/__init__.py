@@ -64,6 +64,7 @@ class RolloutOptions(NamedTuple):
     check_timeout: float = 120.0
     checks: Tuple[Dict[str, Any], ...] = ()     # the checks, parsed (validate)
     output: Any = None                          # -o json|yaml: the plan as a document
+    snapshot: bool = False                      # --snapshot (commands/snapshotset.py)
 
     @property
     def staging(self) -> bool:
@@ -153,6 +154,8 @@ def _load_patch(patch_file: Optional[IO[str]]) -> Optional[Dict[str, Any]]:
               help="After each step, GET PATH through each updated pod's proxy until 2xx.")
 @click.option("--check-timeout", type=Duration(), default="2m", show_default=True,
               metavar="DURATION", help="How long the checks may take to pass after a step.")
+@click.option("--snapshot", is_flag=True, help="Take a snapshot set of every PVC (kubectl sts "
+              "snapshot) before the first write, and name it in failure advice.")
 @output_option(("json", "yaml"))
 @no_headers_option
 @lock_options(force=True)
@@ -210,6 +213,9 @@ def validate(options: RolloutOptions) -> RolloutOptions:
     if options.output is not None and not options.output.table and actions:
         raise UsageError("error: -o applies to the plan (kubectl sts rollout NAME), not to %s"
                          % actions[0])
+    if options.snapshot and not (options.staging or options.stepping):
+        raise UsageError("error: --snapshot goes with a change to stage or with --step, --to "
+                         "or --all")
     if options.batch is not None and not options.stepping:
         raise UsageError("error: --batch goes with --step, --to or --all")
     checks = _checks(options)
@@ -274,6 +280,8 @@ def run(conn: "Connection", options: RolloutOptions) -> int:
     session.variant = "rollout --image" if options.staging else "rollout --hold" \
         if options.hold else "rollout --undo" if options.undo else "rollout --step --batch" \
         if options.batch else "rollout --step"
+    if options.snapshot:
+        session.snapshot, session.variant = True, session.variant + " --snapshot"
     if options.order is not None or options.leader_last or options.leader_exec:
         from ...core.rollout.order import leader_spec as spec
         session.ordering = {
@@ -341,6 +349,10 @@ def _failed(run: Rollout, failed: StepFailed, then_undo: bool) -> int:
     events = run.pod_events(failed.failure["pod"])
     click.echo(failure_text(rollout_state(failed.sts), failed.failure, events, then_undo),
                err=True)
+    if run.snapshot_set:
+        from ...core.snapshots import restore_advice
+        click.echo(restore_advice(run.name, run.snapshot_set, failed.failure.get("ordinal", "K")),
+                   err=True)
     if not then_undo:
         return EXIT_ROLLOUT_FAILED
     try:

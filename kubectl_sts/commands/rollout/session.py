@@ -57,6 +57,9 @@ class Rollout:
         # the application checks after each step (checks.py), recorded on the annotation
         self.checks: List[Obj] = []
         self.check_timeout = 120.0
+        # --snapshot: a snapshot set taken before the first write (its name, once taken)
+        self.snapshot = False
+        self.snapshot_set: Optional[str] = None
         # a request may retry (an API server restarting) for as long as a step may take
         conn.retry_budget = timeout or conn.retry_budget
 
@@ -239,6 +242,10 @@ class Rollout:
         if variant not in self._checked:
             self._checked.add(variant)
             check_writes(self.conn, variant, self.dry_run)
+        if self.snapshot and self.snapshot_set is None:
+            from ..snapshotset import take_before
+            self.snapshot_set = take_before(self.conn, self.read(), self.timeout or 300,
+                                            click.echo, self.dry_run)
 
     def delete_pod(self, pod: Obj) -> None:
         """DELETE one pod with its uid as precondition (never another incarnation)."""

@@ -1,0 +1,221 @@
+"""`kubectl sts snapshot` against the sandbox (issue 31): a 3-ordinal set on the CSI class
+csi-hostpath snapshotted into one set of 3 ready VolumeSnapshots, `-o name`, `--list`,
+`--delete --yes`, `--dry-run=server` writing nothing; the refusals before any write (no
+VolumeSnapshotClass for local-path's driver, a sandbox that does not serve the snapshot kinds);
+`rollout --snapshot` naming the set in a failed step's advice; doctor's finding."""
+
+import json
+import uuid
+
+import pytest
+
+import builders
+from helpers import create, own_sandbox, settle
+from kubectl_sts.cli.app import main
+from kubectl_sts.core.labels import (SNAPSHOT_ORDINAL_LABEL, SNAPSHOT_SET_LABEL,
+                                     SNAPSHOT_STS_LABEL, SNAPSHOT_TEMPLATE_LABEL)
+from kubectl_sts.errors import EXIT_REFUSED, EXIT_ROLLOUT_FAILED
+
+GROUP, VERSION = "snapshot.storage.k8s.io", "v1"
+
+
+@pytest.fixture(scope="module")
+def sb():
+    from kubectl_sts_sandbox import Sandbox
+    with Sandbox() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="module")
+def api(sb):
+    from kubernetes import client, config
+    configuration = client.Configuration()
+    config.load_kube_config(config_file=sb.kubeconfig, client_configuration=configuration)
+    api_client = client.ApiClient(configuration)
+    yield (client.AppsV1Api(api_client), client.CoreV1Api(api_client),
+           client.CustomObjectsApi(api_client))
+    api_client.close()
+
+
+def run(sb, namespace, capsys, *args):
+    capsys.readouterr()
+    code = main(["--kubeconfig", sb.kubeconfig, "-n", namespace] + list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def new_namespace(api):
+    name = "snap-" + uuid.uuid4().hex[:8]
+    api[1].create_namespace({"metadata": {"name": name}})
+    return name
+
+
+def settled_set(api, namespace, replicas=3, storage_class="csi-hostpath", name="web"):
+    sts = builders.statefulset(name, replicas, storage_class=storage_class,
+                               pod_management="Parallel")
+    create(api[0], api[1], namespace, sts)
+    return settle(api[0], namespace, name, replicas)
+
+
+def snapshots(api, namespace):
+    return api[2].list_namespaced_custom_object(GROUP, VERSION, namespace,
+                                                "volumesnapshots")["items"]
+
+
+@pytest.fixture(scope="module")
+def csi_set(sb, api):
+    """One 3-ordinal set on csi-hostpath, shared by the tests that only add snapshots."""
+    namespace = new_namespace(api)
+    settled_set(api, namespace)
+    return namespace
+
+
+def test_a_set_of_three_ready_snapshots_listed_and_deleted(sb, api, csi_set, capsys):
+    ns = csi_set
+    code, out, err = run(sb, ns, capsys, "snapshot", "web", "--wait", "--timeout", "60s",
+                         "-o", "name")
+    assert code == 0, err
+    set_ = out.strip()
+    assert out == set_ + "\n" and set_.startswith("web-")          # the name only
+    made = {s["metadata"]["name"]: s for s in snapshots(api, ns)
+            if s["metadata"]["labels"].get(SNAPSHOT_SET_LABEL) == set_}
+    assert sorted(made) == ["%s-data-%d" % (set_, k) for k in range(3)]
+    for k in range(3):
+        s = made["%s-data-%d" % (set_, k)]
+        assert s["spec"]["source"] == {"persistentVolumeClaimName": "data-web-%d" % k}
+        assert s["metadata"]["labels"][SNAPSHOT_STS_LABEL] == "web"
+        assert s["metadata"]["labels"][SNAPSHOT_ORDINAL_LABEL] == str(k)
+        assert s["metadata"]["labels"][SNAPSHOT_TEMPLATE_LABEL] == "data"
+        assert s["status"]["readyToUse"] is True
+        # progress and the sizes went to stderr
+        assert "%s-data-%d ready to use: restoreSize 1Gi" % (set_, k) in err
+    # --list: kubectl's table
+    code, out, err = run(sb, ns, capsys, "snapshot", "web", "--list")
+    assert code == 0, err
+    header, *rows = out.splitlines()
+    assert header.split() == ["NAME", "TAKEN", "REVISION", "ORDINALS", "READY", "SIZE"]
+    row = [r.split() for r in rows if r.startswith(set_ + " ")]
+    assert row and row[0][3:] == ["0,1,2", "3/3", "3Gi"], out
+    code, out, _ = run(sb, ns, capsys, "snapshot", "web", "--list", "--no-headers")
+    assert not out.startswith("NAME")
+    code, out, _ = run(sb, ns, capsys, "snapshot", "web", "--list", "-o", "json")
+    doc = json.loads(out)
+    assert doc["kind"] == "SnapshotSetList" and set_ in [i["name"] for i in doc["items"]]
+    # --delete: shown, then deleted (no terminal: --yes)
+    code, out, err = run(sb, ns, capsys, "snapshot", "web", "--delete", set_)
+    assert code == 2 and "pass --yes" in err
+    code, out, err = run(sb, ns, capsys, "snapshot", "web", "--delete", set_, "--yes")
+    assert code == 0, err
+    assert "snapshot set %s: 3 snapshot(s)" % set_ in out
+    assert 'volumesnapshot.snapshot.storage.k8s.io "%s-data-2" deleted' % set_ in out
+    left = [s for s in snapshots(api, ns)
+            if s["metadata"]["labels"].get(SNAPSHOT_SET_LABEL) == set_
+            and not s["metadata"].get("deletionTimestamp")]
+    assert left == []
+
+
+def test_a_server_dry_run_writes_nothing(sb, api, csi_set, capsys):
+    before = len(snapshots(api, csi_set))
+    code, out, err = run(sb, csi_set, capsys, "snapshot", "web", "--dry-run=server")
+    assert code == 0, err
+    assert "dry-run (server): the API server accepted 3 object(s); nothing changed" in out
+    assert len(snapshots(api, csi_set)) == before
+
+
+def test_no_class_for_the_driver_is_refused_before_any_write(sb, api, capsys):
+    ns = new_namespace(api)
+    settled_set(api, ns, replicas=1, storage_class=None)      # the default class: local-path
+    code, out, err = run(sb, ns, capsys, "snapshot", "web")
+    assert code == EXIT_REFUSED, (out, err)
+    assert err.count("\n") == 1
+    assert err.startswith("error: refused: no default VolumeSnapshotClass for claim data-web-0's "
+                          "driver ")
+    assert snapshots(api, ns) == []
+
+
+def test_the_set_as_a_document(sb, api, capsys):
+    ns = new_namespace(api)
+    settled_set(api, ns, replicas=1)
+    code, out, err = run(sb, ns, capsys, "snapshot", "web", "--wait", "-o", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["kind"] == "SnapshotSet" and doc["statefulSet"] == "web"
+    assert doc["ordinals"] == [0] and doc["revision"].startswith("web-")
+    [member] = doc["snapshots"]
+    assert member["name"] == doc["name"] + "-data-0" and member["claim"] == "data-web-0"
+    assert member["readyToUse"] is True and member["restoreSize"] == "1Gi"
+    assert member["class"] == "csi-hostpath-snapclass"
+
+
+def test_rollout_snapshot_names_the_set_in_a_failed_steps_advice(sb, api, capsys):
+    ns = new_namespace(api)
+    settled_set(api, ns, replicas=2)
+    code, out, err = run(sb, ns, capsys, "rollout", "web", "--image",
+                         "app=registry.invalid/x:1", "--yes")
+    assert code == 0, err
+    assert snapshots(api, ns) == []          # staging took none: not asked
+    code, out, err = run(sb, ns, capsys, "rollout", "web", "--step", "--snapshot",
+                         "--timeout", "30s")
+    assert code == EXIT_ROLLOUT_FAILED, (out, err)
+    taken = {s["metadata"]["labels"][SNAPSHOT_SET_LABEL] for s in snapshots(api, ns)}
+    assert len(taken) == 1
+    set_ = taken.pop()
+    assert "snapshot set %s: 2 snapshot(s) of statefulset web before the rollout" % set_ in out
+    assert all(s["status"]["readyToUse"] for s in snapshots(api, ns))
+    assert "error: step failed: web-1 (ordinal 1)" in err
+    assert ("the data as it was before: kubectl sts restore web --from %s --ordinal 1" % set_
+            in err)
+
+
+@pytest.fixture(scope="module")
+def bare(api):
+    """A sandbox that does not serve the snapshot kinds, with a 2-ordinal set on csi-hostpath."""
+    from kubernetes import client
+    with own_sandbox(snapshots=False) as (sb, api_client):
+        apps, core = client.AppsV1Api(api_client), client.CoreV1Api(api_client)
+        create(apps, core, "default", builders.statefulset(
+            "web", 2, storage_class="csi-hostpath", pod_management="Parallel"))
+        settle(apps, "default", "web", 2)
+        yield sb, apps
+
+
+@pytest.mark.parametrize("args", [
+    ["snapshot", "web"],
+    ["snapshot", "web", "--list"],
+    ["rollout", "web", "--image", "app=nginx:1.28", "--snapshot", "--yes"],
+])
+def test_refused_where_the_snapshot_kinds_are_not_served(bare, capsys, args):
+    sb, apps = bare
+    before = apps.read_namespaced_stateful_set("web", "default")
+    code, out, err = run(sb, "default", capsys, *args)
+    assert code == EXIT_REFUSED, (out, err)
+    assert err == ("error: refused: the server does not serve snapshot.storage.k8s.io/v1: "
+                   "install the external-snapshotter CRDs and controller "
+                   "(https://github.com/kubernetes-csi/external-snapshotter#usage); nothing was "
+                   "changed\n")
+    after = apps.read_namespaced_stateful_set("web", "default")
+    assert after.metadata.resource_version == before.metadata.resource_version
+
+
+def test_doctor_says_the_csi_claims_cannot_be_snapshotted(bare, capsys):
+    sb, _ = bare
+    code, out, err = run(sb, "default", capsys, "doctor", "web")
+    assert code == 0, err
+    assert out.startswith("info     web  snapshots-not-served: the server does not serve "
+                          "snapshot.storage.k8s.io/v1: the PVCs on CSI driver "
+                          "hostpath.csi.k8s.io cannot be snapshotted before an upgrade"), out
+    assert "fix: install the external-snapshotter CRDs and controller" in out
+
+
+def test_a_group_is_refused_where_the_group_kind_is_not_served(capsys):
+    with own_sandbox(kubernetes_version="1.35") as (sb, api_client):
+        from kubernetes import client
+        apps, core = client.AppsV1Api(api_client), client.CoreV1Api(api_client)
+        create(apps, core, "default", builders.statefulset(
+            "web", 1, storage_class="csi-hostpath"))
+        settle(apps, "default", "web", 1)
+        code, out, err = run(sb, "default", capsys, "snapshot", "web", "--group")
+    assert code == EXIT_REFUSED, (out, err)
+    assert err.startswith("error: refused: the server does not serve "
+                          "groupsnapshot.storage.k8s.io (VolumeGroupSnapshot): install the "
+                          "external-snapshotter CRDs and controller")
