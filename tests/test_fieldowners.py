@@ -5,7 +5,8 @@ from typing import Any, Dict
 
 import pytest
 
-from kubectl_sts.core.fieldowners import FIELDS, markers, other_writers, refusal, warning_lines
+from kubectl_sts.core.fieldowners import (FIELDS, markers, other_writers, ownership, refusal,
+                                          warning_lines, written_paths)
 
 REPLICAS: Dict[str, Any] = {"f:spec": {"f:replicas": {}}}
 PARTITION: Dict[str, Any] = {"f:spec": {"f:updateStrategy": {"f:rollingUpdate": {"f:partition": {}}}}}
@@ -174,3 +175,50 @@ def test_markers_name_the_tools():
                           "helm.toolkit.fluxcd.io/name": "db"},
                   annotations={"meta.helm.sh/release-name": "db"})
     assert [who for _, who in markers(the_set)] == ["Helm (release db)", "Flux (helm db)"]
+
+
+def _set(replicas=2, partition=2, image="nginx:1.27", strategy="RollingUpdate", size="1Gi"):
+    return {"spec": {"replicas": replicas,
+                     "updateStrategy": {"type": strategy,
+                                        "rollingUpdate": {"partition": partition}},
+                     "template": {"spec": {"containers": [{"name": "app", "image": image}]}},
+                     "volumeClaimTemplates": [{"spec": {"resources": {"requests": {
+                         "storage": size}}}}]}}
+
+
+@pytest.mark.parametrize("new, expected", [
+    (_set(), []),
+    (_set(partition=1), [P]),
+    (_set(image="nginx:1.28", partition=2), [T]),
+    (_set(image="nginx:1.28", partition=3), [P, T]),
+    (_set(replicas=3), [R]),
+    (_set(strategy="OnDelete"), [FIELDS["updateStrategy"]]),
+    (_set(size="2Gi"), [FIELDS["claims"]]),
+])
+def test_written_paths(new, expected):
+    assert written_paths(_set(), new) == expected
+
+
+def test_ownership_refuses_without_force_and_warns_with_it():
+    the_set = sts(entry("kustomize-controller", PARTITION))
+    lines, refused = ownership(the_set, [P], force=False)
+    assert lines == [] and refused is not None
+    head, *advice = refused.split("\n")
+    assert head == ("error: refused: .spec.updateStrategy.rollingUpdate.partition is owned by "
+                    "Flux (kustomize-controller), which puts it back: pause it first, or "
+                    "--force to write anyway; nothing was changed")
+    assert advice == warning_lines(other_writers(the_set, [P]))
+    lines, refused = ownership(the_set, [P], force=True)
+    assert refused is None
+    assert lines[0].startswith("Warning: Flux (kustomize-controller) owns ")
+    assert lines[1].startswith("  to pause it: ")
+    assert lines[-1] == ("Warning: --force: writing anyway; .spec.updateStrategy.rollingUpdate."
+                         "partition is owned by Flux (kustomize-controller) and will be put "
+                         "back at its next sync")
+
+
+def test_ownership_of_what_nobody_else_owns_says_nothing():
+    assert ownership(sts(entry("kubectl-sts", EVERYTHING, "Update")), [P, T], False) == ([], None)
+    assert ownership(sts(entry("kustomize-controller", EVERYTHING),
+                         labels={"kustomize.toolkit.fluxcd.io/name": "apps"}), [], False) == \
+        ([], None)

@@ -248,6 +248,8 @@ def other_writers(sts: Mapping[str, Any], paths: Iterable[Path]) -> List[Writer]
     warns (nothing shows it owns these fields). Owners of status only, the plugin itself and
     one-off kubectl writes are left out."""
     wanted = list(dict.fromkeys(paths))
+    if not wanted:
+        return []
     names = _names(wanted)
     entries = list((sts.get("metadata") or {}).get("managedFields") or [])
     out: List[Writer] = []
@@ -299,3 +301,51 @@ def refusal(writers: Sequence[Writer]) -> Optional[str]:
                " and ".join(dict.fromkeys(w.who for w in blocking)),
                "it" if len(fields) == 1 else "them"))
     return "\n".join([head] + warning_lines(blocking))
+
+
+def _dig(obj: Any, *keys: str) -> Any:
+    for k in keys:
+        if not isinstance(obj, Mapping):
+            return None
+        obj = obj.get(k)
+    return obj
+
+
+def written_paths(old: Mapping[str, Any], new: Mapping[str, Any]) -> List[Path]:
+    """The FIELDS a write of `new` over `old` changes (the update strategy apart from the
+    partition counts as "updateStrategy")."""
+    out = []
+    for name in ("replicas", "partition", "template", "claims"):
+        keys = [pe[1] for pe in FIELDS[name]]
+        if _dig(old, *keys) != _dig(new, *keys):
+            out.append(FIELDS[name])
+
+    def strategy(sts: Mapping[str, Any]) -> Any:
+        s = dict(_dig(sts, "spec", "updateStrategy") or {})
+        rolling = dict(s.get("rollingUpdate") or {})
+        rolling.pop("partition", None)
+        s["rollingUpdate"] = rolling
+        return s
+    if strategy(old) != strategy(new):
+        out.append(FIELDS["updateStrategy"])
+    return out
+
+
+def ownership(sts: Mapping[str, Any], paths: Iterable[Path],
+              force: bool) -> Tuple[List[str], Optional[str]]:
+    """What a writing command says before it writes `paths` of `sts`: (warning lines for
+    stderr, the Refused message or None). Refused (one line, then who, its next sync and how to
+    pause it) when an owner puts the fields back and there is no --force; with --force the
+    same as warnings, and a line that says the write goes ahead."""
+    writers = other_writers(sts, paths)
+    blocked = refusal(writers)
+    if blocked and not force:
+        head, _, advice = blocked.partition("\n")
+        return [], "error: refused: %s; nothing was changed\n%s" % (head, advice)
+    lines = ["Warning: %s" % line if not line.startswith(" ") else line
+             for line in warning_lines(writers)]
+    if blocked:
+        lines.append("Warning: --force: writing anyway; %s"
+                     % blocked.split("\n")[0].split(", which ")[0] +
+                     " and will be put back at its next sync")
+    return lines, None
