@@ -79,7 +79,8 @@ P, T, R = FIELDS["partition"], FIELDS["template"], FIELDS["replicas"]
     ("itself", sts(entry("kubectl-sts", EVERYTHING, "Update")), [R, P, T], []),
     ("one-off kubectl", sts(entry("kubectl-edit", EVERYTHING, "Update"),
                             entry("kubectl-create", EVERYTHING, "Update"),
-                            entry("before-first-apply", EVERYTHING, "Update")), [R, P, T], []),
+                            entry("before-first-apply", EVERYTHING, "Update"),
+                            entry("OpenAPI-Generator", EVERYTHING, "Update")), [R, P, T], []),
     ("nobody", sts(), [R, P, T], []),
     # Flux told to leave the set alone does not revert
     ("flux disabled", sts(entry("kustomize-controller", REPLICAS),

@@ -26,9 +26,11 @@ pkg/endpoints/handlers/create.go managerOrUserAgent / prefixFromUserAgent):
   server names it from the controller's User-Agent, `argocd-application-controller`
   (common.DefaultApplicationControllerName; argoproj/argo-cd issues 16813, 20815). Any sync
   applies git's manifest again; automated sync with `selfHeal` does so as soon as the live
-  object drifts. Paused by turning automated sync or selfHeal off, or by `ignoreDifferences`
-  on the paths with the sync option `RespectIgnoreDifferences=true` (Argo CD user guide,
-  "Diffing Customization" and "Sync Options").
+  object drifts (which this module cannot see: the Application is elsewhere, so Argo CD
+  counts as reverting). Paused by turning automated sync (`spec.syncPolicy.automated.enabled:
+  false`, docs/user-guide/auto_sync.md) or selfHeal off, or by `ignoreDifferences` on the
+  paths with the sync option `RespectIgnoreDifferences=true` (docs/user-guide/diffing.md,
+  sync-options.md).
 - `helm`: the Helm CLI (helm pkg/kube/client.go getManagedFieldsManager: ManagedFieldsManager
   or the binary's base name, "helm"; Helm 3 patches, Helm 4 applies server-side under the same
   name): a person's next `helm upgrade` puts the chart's values back. Warned about.
@@ -42,8 +44,9 @@ pkg/endpoints/handlers/create.go managerOrUserAgent / prefixFromUserAgent):
   HorizontalPodAutoscaler (pkg/controller/podautoscaler UpdateScale), which sets its replica
   count at its next sync.
 - The other `kubectl-<verb>` managers (kubectl-create, -edit, -patch, -scale, ...) are one-off
-  writes by a person and `before-first-apply` is the API server's placeholder: not reported.
-  Any other manager is reported by its name.
+  writes by a person, `before-first-apply` is the API server's placeholder and the default
+  User-Agents of HTTP libraries (OpenAPI-Generator, Go-http-client, ...) name a script, not a
+  writer: not reported. Any other manager is reported by its name, as a warning.
 """
 
 from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
@@ -89,6 +92,10 @@ MANAGED_BY = "app.kubernetes.io/managed-by"
 _ONE_OFF_PREFIX = "kubectl-"
 _NOT_ONE_OFF = ("kubectl-client-side-apply",)
 _PLACEHOLDERS = ("before-first-apply",)
+# the default User-Agents of HTTP client libraries (the generated kubernetes clients'
+# "OpenAPI-Generator/...", Go's net/http, requests, curl): a script's writes that name no
+# writer to warn about
+_LIBRARIES = ("OpenAPI-Generator", "Go-http-client", "python-requests", "curl")
 
 
 class Writer(NamedTuple):
@@ -177,8 +184,8 @@ def _kind(manager: str, operation: str, subresource: str, sts: Mapping[str, Any]
         return ("Argo CD (%s, %s)" % (manager, how), True,
                 "applies the manifest from git again at its next sync, at once when its "
                 "automated sync has selfHeal",
-                ("argocd app set %s --sync-policy none (or turn selfHeal off: "
-                 "spec.syncPolicy.automated.selfHeal: false)" % app,
+                ("argocd app set %s --sync-policy none (or in the Application "
+                 "spec.syncPolicy.automated.enabled: false, or selfHeal: false)" % app,
                  "or in Application %s: spec.ignoreDifferences [{group: apps, kind: "
                  "StatefulSet, name: %s, jsonPointers: [%s]}] with syncOptions "
                  "[RespectIgnoreDifferences=true]" % (app, name, pointers)))
@@ -212,7 +219,7 @@ def _kind(manager: str, operation: str, subresource: str, sts: Mapping[str, Any]
 
 
 def _reported(manager: str, operation: str, subresource: str) -> bool:
-    if manager in (MANAGER,) + _PLACEHOLDERS or subresource == "status":
+    if manager in (MANAGER,) + _PLACEHOLDERS + _LIBRARIES or subresource == "status":
         return False
     if manager.startswith(_ONE_OFF_PREFIX) and manager not in _NOT_ONE_OFF:
         return False
