@@ -5,11 +5,18 @@ kustomize-controller`, as Flux's kustomize-controller does) refuses the write (e
 sent) unless --force; a client-side-applied set only warns. On the sandbox, through the
 plugin's CLI and the real kubectl."""
 
+import json
 from urllib.parse import parse_qs
 
-from helpers import create_settled
+import pytest
+import yaml
+
+import builders
+from helpers import create_settled, settle
+from kubectl_sts.errors import EXIT_REFUSED
 
 NEW = "nginx:1.28"
+FLUX = ("--server-side", "--field-manager", "kustomize-controller")
 
 
 def _writes(sandbox, since, namespace):
@@ -35,3 +42,108 @@ def test_every_write_carries_the_field_manager(sandbox, apps, core, namespace, c
     assert {("PUT", "statefulsets/web"), ("PUT", "statefulsets/web/scale"),
             ("POST", "leases")} <= sent, sent
     assert [(m, p) for m, p, q in writes if q.get("fieldManager") != ["kubectl-sts"]] == []
+
+
+# -- who else owns the fields: needs server-side apply and managedFields in the sandbox -----
+
+def _apply(kubectl, manifest, *flags):
+    done = kubectl("apply", "-f", "-", *flags, input=yaml.safe_dump(manifest))
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def _set_writes(sandbox, since, namespace):
+    return [(m, p) for m, p, _ in _writes(sandbox, since, namespace)
+            if "/statefulsets" in p]
+
+
+@pytest.fixture
+def flux_set(sandbox, apps, core, kubectl, namespace):
+    """web, 2 replicas, applied server-side by "kustomize-controller" (as Flux does, with its
+    Kustomization's labels), settled."""
+    sts = builders.statefulset(replicas=2, labels={
+        "app": "web", "kustomize.toolkit.fluxcd.io/name": "apps",
+        "kustomize.toolkit.fluxcd.io/namespace": "flux-system"})
+    core.create_namespaced_service(namespace, builders.service("web", selector={"app": "web"}))
+    _apply(kubectl, sts, *FLUX)
+    live = settle(apps, namespace, "web", 2)
+    if not live["metadata"].get("managedFields"):
+        pytest.skip("the sandbox records no managedFields yet")
+    return sts
+
+
+def test_a_rollout_on_a_flux_set_is_refused_and_writes_nothing(sandbox, apps, namespace, cli,
+                                                               flux_set):
+    since = len(sandbox.request_log)
+    code, out, err = cli("rollout", "web", "--image", "app=" + NEW)
+    assert code == EXIT_REFUSED, (out, err)
+    lines = err.strip().split("\n")
+    assert lines[0] == ("error: refused: .spec.template is owned by Flux (kustomize-controller), "
+                        "which puts it back: pause it first, or --force to write anyway; "
+                        "nothing was changed")
+    assert lines[1].startswith("Flux (kustomize-controller) owns .spec.template: it applies "
+                               "the set from its source again at its next reconcile")
+    assert lines[2] == ("  to pause it: kubectl annotate statefulset web -n %s "
+                        "kustomize.toolkit.fluxcd.io/reconcile=disabled (remove it to resume)"
+                        % namespace)
+    assert "flux suspend kustomization apps -n flux-system" in err
+    # nothing written: no set write, no lease
+    assert _writes(sandbox, since, namespace) == []
+    assert apps.read_namespaced_stateful_set("web", namespace).spec.template.spec \
+        .containers[0].image == flux_set["spec"]["template"]["spec"]["containers"][0]["image"]
+    # the dry runs say the same and write nothing
+    for dry in ("--dry-run=client", "--dry-run=server"):
+        code, out, err2 = cli("rollout", "web", "--image", "app=" + NEW, dry)
+        assert (code, err2.split("\n")[0]) == (EXIT_REFUSED, lines[0]), (dry, out, err2)
+    assert _writes(sandbox, since, namespace) == []
+
+
+def test_a_step_on_a_flux_set_is_refused_then_forced(sandbox, apps, namespace, cli, kubectl,
+                                                     flux_set):
+    # the template changed and held by the applier itself (partition 2): Flux owns both
+    staged = json.loads(json.dumps(flux_set))
+    staged["spec"]["template"]["spec"]["containers"][0]["image"] = NEW
+    staged["spec"]["updateStrategy"] = {"type": "RollingUpdate",
+                                        "rollingUpdate": {"partition": 2}}
+    _apply(kubectl, staged, *FLUX)
+    since = len(sandbox.request_log)
+    code, out, err = cli("rollout", "web", "--step", "--timeout", "60s")
+    assert code == EXIT_REFUSED, (out, err)
+    assert err.startswith("error: refused: .spec.updateStrategy.rollingUpdate.partition is "
+                          "owned by Flux (kustomize-controller)")
+    assert _set_writes(sandbox, since, namespace) == []
+    code, out, err = cli("rollout", "web", "--step", "--timeout", "60s", "--force")
+    assert code == 0, (out, err)
+    assert "Warning: Flux (kustomize-controller) owns " \
+        ".spec.updateStrategy.rollingUpdate.partition" in err
+    assert "Warning: --force: writing anyway" in err
+    live = apps.read_namespaced_stateful_set("web", namespace)
+    assert live.spec.update_strategy.rolling_update.partition == 1
+    managers = {m.manager for m in live.metadata.managed_fields}
+    assert "kubectl-sts" in managers
+
+
+def test_scale_on_a_flux_set_is_refused_then_forced(sandbox, apps, namespace, cli, flux_set):
+    since = len(sandbox.request_log)
+    code, out, err = cli("scale", "web", "--replicas", "3", "--yes")
+    assert code == EXIT_REFUSED, (out, err)
+    assert err.startswith("error: refused: .spec.replicas is owned by Flux "
+                          "(kustomize-controller)")
+    assert _set_writes(sandbox, since, namespace) == []
+    code, out, err = cli("scale", "web", "--replicas", "3", "--yes", "--no-wait", "--force")
+    assert code == 0, (out, err)
+    assert apps.read_namespaced_stateful_set("web", namespace).spec.replicas == 3
+
+
+def test_a_client_side_applied_set_only_warns(sandbox, apps, core, kubectl, namespace, cli):
+    core.create_namespaced_service(namespace, builders.service("web", selector={"app": "web"}))
+    _apply(kubectl, builders.statefulset(replicas=1))
+    live = settle(apps, namespace, "web", 1)
+    if not live["metadata"].get("managedFields"):
+        pytest.skip("the sandbox records no managedFields yet")
+    code, out, err = cli("scale", "web", "--replicas", "2", "--yes", "--no-wait")
+    assert code == 0, (out, err)
+    assert "Warning: kubectl apply (client-side) owns .spec.replicas: it puts the manifest's " \
+        "values back at the next kubectl apply of it\n  to keep the change: change the manifest " \
+        "too" in err
+    assert apps.read_namespaced_stateful_set("web", namespace).spec.replicas == 2

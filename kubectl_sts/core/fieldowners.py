@@ -291,7 +291,8 @@ def warning_lines(writers: Sequence[Writer]) -> List[str]:
         owns = "owns %s" % ", ".join(w.paths) if w.manager else "manages the set (%s)" % \
             ", ".join(w.paths)
         lines.append("%s %s: it %s" % (w.who, owns, w.next_sync))
-        lines.extend("  to pause it: %s" % p if i == 0 else "  %s" % p
+        lead = "to pause it" if w.reverts else "to keep the change"
+        lines.extend("  %s: %s" % (lead, p) if i == 0 else "  %s" % p
                      for i, p in enumerate(w.pause))
     return lines
 
