@@ -129,6 +129,9 @@ def test_scale_on_a_flux_set_is_refused_then_forced(sandbox, apps, namespace, cl
     assert code == EXIT_REFUSED, (out, err)
     assert err.startswith("error: refused: .spec.replicas is owned by Flux "
                           "(kustomize-controller)")
+    for dry in ("--dry-run=client", "--dry-run=server"):
+        code, out, err2 = cli("scale", "web", "--replicas", "3", dry)
+        assert (code, err2.split("\n")[0]) == (EXIT_REFUSED, err.split("\n")[0]), (dry, err2)
     assert _set_writes(sandbox, since, namespace) == []
     code, out, err = cli("scale", "web", "--replicas", "3", "--yes", "--no-wait", "--force")
     assert code == 0, (out, err)
@@ -147,3 +150,19 @@ def test_a_client_side_applied_set_only_warns(sandbox, apps, core, kubectl, name
         "values back at the next kubectl apply of it\n  to keep the change: change the manifest " \
         "too" in err
     assert apps.read_namespaced_stateful_set("web", namespace).spec.replicas == 2
+
+
+def test_an_undo_on_a_flux_set_is_refused_then_forced(sandbox, apps, namespace, cli, flux_set):
+    """A forced stage takes only the image from Flux: it still owns the rest of the template,
+    so restoring the template (--undo) is refused too, and goes through with --force."""
+    code, out, err = cli("rollout", "web", "--image", "app=" + NEW, "--force")
+    assert code == 0, (out, err)
+    since = len(sandbox.request_log)
+    code, out, err = cli("rollout", "web", "--undo", "--yes")
+    assert code == EXIT_REFUSED, (out, err)
+    assert "error: refused: .spec.template is owned by Flux (kustomize-controller)" in err
+    assert _set_writes(sandbox, since, namespace) == []
+    code, out, err = cli("rollout", "web", "--undo", "--yes", "--force")
+    assert code == 0, (out, err)
+    assert apps.read_namespaced_stateful_set("web", namespace).spec.template.spec \
+        .containers[0].image == "nginx:1.27"
