@@ -33,7 +33,8 @@ pkg/endpoints/handlers/create.go managerOrUserAgent / prefixFromUserAgent):
   sync-options.md).
 - `helm`: the Helm CLI (helm pkg/kube/client.go getManagedFieldsManager: ManagedFieldsManager
   or the binary's base name, "helm"; Helm 3 patches, Helm 4 applies server-side under the same
-  name): a person's next `helm upgrade` puts the chart's values back. Warned about.
+  name: pkg/action/install.go `ServerSideApply: true`, upgrade.go "auto"): a person's next
+  `helm upgrade` puts the chart's values back. Warned about.
 - `kubectl-client-side-apply` (kubectl pkg/cmd/apply FieldManagerClientSideApply), with the
   `kubectl.kubernetes.io/last-applied-configuration` annotation: a person's next
   `kubectl apply` puts the manifest's values back. Warned about.
