@@ -168,7 +168,7 @@ class Cluster:
         if self.snapshots is not None:
             self.store.listeners.append(self.snapshots.on_change)
         for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
-            self.store.create(NS, {"metadata": {"name": ns}})
+            self.store.create(NS, {"metadata": {"name": ns}}, manager="kube-apiserver")
         for sc in storageclasses.initial_classes(self.config.reclaim_policy):
             self.store.create(SC, sc)
         if self.snapshots is not None:
