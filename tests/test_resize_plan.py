@@ -178,3 +178,20 @@ adopted = partial(builders.pod, owners=[{"kind": "StatefulSet", "uid": "new", "c
 def test_adoption(pods, current, problems):
     new = {"metadata": {"uid": "new"}, "status": {"currentRevision": current}}
     assert adoption_problems(new, {"web-0": "p0", "web-1": "p1"}, pods, "web-1") == problems
+
+
+def test_a_controller_owning_the_claim_templates_refuses_the_resize():
+    """managedFields say Flux's kustomize-controller applies the claim templates: its next
+    reconcile would fail on (or, forced, recreate) the template, so the plan is refused unless
+    --force, and the warning says how to pause it."""
+    owned = {"manager": "kustomize-controller", "operation": "Apply", "fieldsType": "FieldsV1",
+             "fieldsV1": {"f:spec": {"f:volumeClaimTemplates": {}}}}
+    the_set = sts(metadata={"managedFields": [owned]})
+    refused = plan(the_set, TWO, CLASSES, "2Gi")
+    assert refused["refusals"] == [
+        ".spec.volumeClaimTemplates is owned by Flux (kustomize-controller), which puts it "
+        "back: pause it first, or --force to write anyway"]
+    assert refused["warnings"][0].startswith(
+        "Flux (kustomize-controller) manages web: change the source too")
+    assert "to pause it: kubectl annotate statefulset web" in refused["warnings"][0]
+    assert plan(the_set, TWO, CLASSES, "2Gi", force=True)["refusals"] == []

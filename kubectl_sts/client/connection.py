@@ -22,6 +22,12 @@ if TYPE_CHECKING:
 
 Timeout = Union[None, float, Tuple[float, float]]
 _TRANSPORT_LOCK = threading.Lock()
+# the field manager of every write (POST, PUT, PATCH): the name managedFields show for what the
+# plugin wrote (CreateOptions/UpdateOptions/PatchOptions fieldManager; without it the API
+# server would name the writer from the User-Agent, apiserver handlers managerOrUserAgent).
+# core/fieldowners.py MANAGER is the same name, read back
+FIELD_MANAGER = "kubectl-sts"
+WRITES = ("POST", "PUT", "PATCH")
 _DECODE_LOCK = threading.Lock()
 
 
@@ -102,6 +108,8 @@ class Connection:
         self.retry_budget) have passed since the first failure; retry=False: never.
         `project`: for a list, a function applied to each item as it is decoded (the items
         are then only its results; see k8s/listjson.py)."""
+        if method in WRITES and "fieldManager" not in (query or {}):
+            query = dict(query or {}, fieldManager=FIELD_MANAGER)
         hook = self.before_write
         if hook is not None and method not in ("GET", "HEAD") and \
                 "/apis/coordination.k8s.io/" not in path and not (query or {}).get("dryRun"):

@@ -43,7 +43,8 @@ class ScaleOptions(NamedTuple):
 @click.option("--min-replicas", type=Integer(min=0),
               help="Refuse to go below this many replicas (quorum) unless --force.")
 @click.option("--force", is_flag=True, help="Go ahead despite a refusing risk (PDB, "
-              "--min-replicas), and take over the set's lock from another kubectl-sts "
+              "--min-replicas, a controller that owns replicas and puts them back: Flux, "
+              "Argo CD, an HPA), and take over the set's lock from another kubectl-sts "
               "operation.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @dry_run_option("Show the plan only (client), or also send the write with dryRun=All.")
@@ -151,6 +152,14 @@ def _scale(conn: "Connection", options: ScaleOptions, progress: Dict[str, str]) 
     if plan["refused"] and not options.force:
         raise Refused("error: refused: %s (use --force to override)"
                       % plan["refused"][0]["message"])
+    # who else owns replicas (the set's managedFields, as read): warn, or refuse before any
+    # write (and the lock) when it puts them back
+    from ..core.fieldowners import FIELDS, ownership
+    lines, blocked = ownership(sts, [FIELDS["replicas"]], options.force)
+    if blocked:
+        raise Refused(blocked)
+    for line in lines:
+        click.echo(line, err=True)
     if dry_run == "client":
         say("dry-run (client): would PUT %s/scale replicas=%d (resourceVersion %s)"
             % (sts_path(conn.namespace, name), replicas, plan["resourceVersion"]))

@@ -7,6 +7,8 @@ and the check that the new set adopted every pod without restarting one."""
 from typing import Any, Dict, Iterable, List, Optional
 
 from ..k8s import statefulset as facts
+from .fieldowners import FIELDS, markers, other_writers, refusal
+from .fieldowners import LAST_APPLIED as _LAST_APPLIED
 from ..k8s.conditions import find_condition, is_condition_true
 from ..k8s.quantity import canonical_quantity, quantity_capped, quantity_value
 from ..k8s.storage import (NODE_RESIZE_IN_PROGRESS, NODE_RESIZE_PENDING, claim_capacity,
@@ -20,8 +22,8 @@ SERVER_METADATA = ("uid", "resourceVersion", "creationTimestamp", "generation",
 
 
 # kubectl apply's annotation (k8s.io/api core/v1 annotation_key_constants.go
-# LastAppliedConfigAnnotation)
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+# LastAppliedConfigAnnotation): one home, core.fieldowners
+LAST_APPLIED = _LAST_APPLIED
 
 
 class PlanError(Exception):
@@ -63,22 +65,9 @@ def template_of(sts: Obj, name: Optional[str]) -> Obj:
 
 
 def managers(sts: Obj) -> List[str]:
-    """The tools whose marks the set carries (they re-apply its source manifest)."""
-    meta = sts.get("metadata") or {}
-    labels, annotations = meta.get("labels") or {}, meta.get("annotations") or {}
-    found = []
-    if labels.get("app.kubernetes.io/managed-by") == "Helm" or \
-            "meta.helm.sh/release-name" in annotations:
-        found.append("Helm (release %s)" % annotations.get("meta.helm.sh/release-name", "?"))
-    if "argocd.argoproj.io/tracking-id" in annotations or \
-            "argocd.argoproj.io/instance" in labels:
-        found.append("Argo CD (application %s)" % (
-            annotations.get("argocd.argoproj.io/tracking-id", "").split(":")[0] or
-            labels.get("argocd.argoproj.io/instance")))
-    for key in ("kustomize.toolkit.fluxcd.io/name", "helm.toolkit.fluxcd.io/name"):
-        if key in labels:
-            found.append("Flux (%s %s)" % (key.split(".")[0], labels[key]))
-    return found
+    """The tools whose marks the set carries (they re-apply its source manifest): the labels
+    and annotations core.fieldowners.markers reads."""
+    return [who for _, who in markers(sts)]
 
 
 # the plan's actions whose claims are waited for and reported: "expand" is patched first,
@@ -165,10 +154,17 @@ def plan(sts: Obj, claims: List[Obj], classes: List[Obj], size: str,
     template_change = None
     if quantity_value(old) != wanted:
         template_change = {"template": tname, "from": old, "to": canonical_quantity(size)}
+    # who else writes the claim templates (managedFields, else the tools' marks): a
+    # controller that puts them back refuses the plan (--force goes ahead), any of them warns
+    writers = other_writers(sts, [FIELDS["claims"]]) if template_change else []
+    blocked = refusal(writers)
+    if blocked and not force:
+        refusals.append(blocked.split("\n")[0])
     warnings = ["%s manages %s: change the source too (volumeClaimTemplates[%s] storage: "
                 "%s -> %s), or its next sync fails on the immutable template or puts the old "
-                "one back" % (m, name, tname, old, canonical_quantity(size))
-                for m in managers(sts)] if template_change else []
+                "one back%s" % (w.who, name, tname, old, canonical_quantity(size),
+                                "; to pause it: " + "; ".join(w.pause) if w.reverts else "")
+                for w in writers]
     return {"apiVersion": "kubectl-sts/v1", "kind": "ResizePlan",
             "statefulSet": {"namespace": sts["metadata"].get("namespace"), "name": name,
                             "uid": sts["metadata"].get("uid")},

@@ -55,7 +55,8 @@ class ResizeOptions(NamedTuple):
 @click.option("--include-orphans", is_flag=True, help="Also grow the claims of ordinals "
               "outside the range (kept by a scale-down).")
 @click.option("--force", is_flag=True, help="Go ahead although another controller owns the "
-              "StatefulSet; take over its lock from another kubectl-sts operation.")
+              "StatefulSet or its claim templates (an ownerReference; Flux, Argo CD: "
+              "managedFields); take over its lock from another kubectl-sts operation.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @dry_run_option("Show the plan only (client), or also send the claim patches and the delete "
                 "with dryRun=All (server).")

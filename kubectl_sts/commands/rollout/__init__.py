@@ -155,7 +155,10 @@ def _load_patch(patch_file: Optional[IO[str]]) -> Optional[Dict[str, Any]]:
               metavar="DURATION", help="How long the checks may take to pass after a step.")
 @output_option(("json", "yaml"))
 @no_headers_option
-@lock_options(force=True)
+@click.option("--force", is_flag=True, help="Write the set although a controller that puts "
+              "the fields back owns them (Flux, Argo CD, an HPA: managedFields), and take "
+              "over the set's lock from another kubectl-sts operation instead of refusing.")
+@lock_options(force=False)
 @click.pass_context
 def rollout(ctx: click.Context, **flags: Any) -> int:
     """Staged partition rollouts: stage a change, step through the ordinals, undo safely.
@@ -283,6 +286,7 @@ def run(conn: "Connection", options: RolloutOptions) -> int:
             "leader": spec(options.leader_last, options.leader_exec, options.leader_pod,
                            options.container)}
     session.checks, session.check_timeout = list(options.checks), options.check_timeout
+    session.force = options.force
     from ..checks import preflight
     preflight(conn, options.checks)
     try:

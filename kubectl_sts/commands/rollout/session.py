@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 import click
 
-from ...errors import (Conflict, NotFound, ServerError, StsError, TransportError, UsageError,
+from ...errors import (Conflict, NotFound, Refused, ServerError, StsError, TransportError, UsageError,
                        WaitTimeout, reworded)
 from ..shell import Progress, check_writes, core_path, get_statefulset, sts_path
 
@@ -57,6 +57,10 @@ class Rollout:
         # the application checks after each step (checks.py), recorded on the annotation
         self.checks: List[Obj] = []
         self.check_timeout = 120.0
+        # --force: also write fields whose owner puts them back (core/fieldowners.py), checked
+        # once, before the run's first write of the set
+        self.force = False
+        self._owners_checked = False
         # a request may retry (an API server restarting) for as long as a step may take
         conn.retry_budget = timeout or conn.retry_budget
 
@@ -180,6 +184,7 @@ class Rollout:
         from ...core.rollout import applied, rollout_state
         for _ in range(5):
             new = change(sts)
+            self.check_owners(sts, new)
             if self.dry_run == "client":
                 click.echo("dry-run (client): would %s: PUT %s (resourceVersion %s)"
                            % (describe, sts_path(self.ns, self.name),
@@ -224,6 +229,20 @@ class Rollout:
             self.last_written = written
             return written
         raise Conflict("error: the StatefulSet kept changing under us (5 conflicts); re-run")
+
+    def check_owners(self, sts: Obj, new: Obj) -> None:
+        """Before the run's first write of the set (and its lock): who else owns the fields it
+        changes (managedFields of the set as read); a warning each, a refusal (exit 11) when
+        an owner puts them back, unless --force."""
+        if self._owners_checked:
+            return
+        self._owners_checked = True
+        from ...core.fieldowners import ownership, written_paths
+        lines, refused = ownership(sts, written_paths(sts, new), self.force)
+        if refused:
+            raise Refused(refused)
+        for line in lines:
+            click.echo(line, err=True)
 
     def set_partition(self, sts: Obj, expected_old: int, value: int, target: Optional[int],
                       undo: bool = False) -> Obj:

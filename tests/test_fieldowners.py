@@ -1,0 +1,225 @@
+"""Who else writes the fields the plugin changes (kubectl_sts/core/fieldowners.py), table-driven
+over plain StatefulSets carrying managedFields: no server."""
+
+from typing import Any, Dict
+
+import pytest
+
+from kubectl_sts.core.fieldowners import (FIELDS, markers, other_writers, ownership, refusal,
+                                          warning_lines, written_paths)
+
+REPLICAS: Dict[str, Any] = {"f:spec": {"f:replicas": {}}}
+PARTITION: Dict[str, Any] = {"f:spec": {"f:updateStrategy": {"f:rollingUpdate": {"f:partition": {}}}}}
+IMAGE: Dict[str, Any] = {"f:spec": {"f:template": {"f:spec": {"f:containers": {
+    'k:{"name":"app"}': {".": {}, "f:image": {}, "f:name": {}}}}}}}
+STATUS: Dict[str, Any] = {"f:status": {"f:replicas": {}, "f:readyReplicas": {}}}
+EVERYTHING = {"f:spec": {"f:replicas": {}, "f:template": IMAGE["f:spec"]["f:template"],
+                         "f:updateStrategy": {"f:type": {},
+                                              "f:rollingUpdate": {"f:partition": {}}}}}
+
+
+def entry(manager, fields, operation="Apply", subresource=None, time="2026-12-07T10:00:00Z"):
+    out = {"manager": manager, "operation": operation, "apiVersion": "apps/v1",
+           "fieldsType": "FieldsV1", "fieldsV1": fields, "time": time}
+    if subresource:
+        out["subresource"] = subresource
+    return out
+
+
+def sts(*entries, labels=None, annotations=None):
+    meta = {"name": "web", "namespace": "shop", "labels": labels or {"app": "web"},
+            "annotations": annotations or {}}
+    if entries:
+        meta["managedFields"] = list(entries)
+    return {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": meta, "spec": {}}
+
+
+P, T, R = FIELDS["partition"], FIELDS["template"], FIELDS["replicas"]
+
+
+@pytest.mark.parametrize("case, the_set, paths, expected", [
+    # (manager, who, reverts, paths)
+    ("flux kustomize", sts(entry("kustomize-controller", EVERYTHING)), [P],
+     [("kustomize-controller", "Flux (kustomize-controller)", True,
+       (".spec.updateStrategy.rollingUpdate.partition",))]),
+    ("flux helm", sts(entry("helm-controller", EVERYTHING, "Update")), [R],
+     [("helm-controller", "Flux (helm-controller)", True, (".spec.replicas",))]),
+    ("argo ssa", sts(entry("argocd-controller", EVERYTHING)), [T],
+     [("argocd-controller", "Argo CD (argocd-controller, server-side apply)", True,
+       (".spec.template",))]),
+    ("argo csa", sts(entry("argocd-application-controller", EVERYTHING, "Update")), [T],
+     [("argocd-application-controller",
+       "Argo CD (argocd-application-controller, client-side apply)", True,
+       (".spec.template",))]),
+    ("helm", sts(entry("helm", EVERYTHING, "Update")), [R],
+     [("helm", "Helm", False, (".spec.replicas",))]),
+    ("kubectl csa", sts(entry("kubectl-client-side-apply", EVERYTHING, "Update")), [R],
+     [("kubectl-client-side-apply", "kubectl apply (client-side)", False,
+       (".spec.replicas",))]),
+    ("kubectl ssa", sts(entry("kubectl", EVERYTHING)), [R],
+     [("kubectl", "kubectl apply (server-side)", False, (".spec.replicas",))]),
+    ("hpa", sts(entry("kube-controller-manager", REPLICAS, "Update", "scale")), [R],
+     [("kube-controller-manager", "a HorizontalPodAutoscaler (kube-controller-manager, scale)",
+       True, (".spec.replicas",))]),
+    ("unknown", sts(entry("my-operator", REPLICAS, "Update")), [R],
+     [("my-operator", "my-operator", False, (".spec.replicas",))]),
+    ("unknown applier", sts(entry("pulumi", REPLICAS)), [R],
+     [("pulumi", "pulumi", False, (".spec.replicas",))]),
+    # a field under the path counts: the image is under the template
+    ("under", sts(entry("kustomize-controller", IMAGE)), [T],
+     [("kustomize-controller", "Flux (kustomize-controller)", True, (".spec.template",))]),
+    # shared ownership: both are named, in the list's order
+    ("shared", sts(entry("kubectl", REPLICAS), entry("kustomize-controller", REPLICAS)), [R],
+     [("kubectl", "kubectl apply (server-side)", False, (".spec.replicas",)),
+      ("kustomize-controller", "Flux (kustomize-controller)", True, (".spec.replicas",))]),
+    # only the paths the command writes: Flux owns the replicas, not the partition
+    ("elsewhere", sts(entry("kustomize-controller", REPLICAS)), [P], []),
+    ("only status", sts(entry("kube-controller-manager", STATUS, "Update", "status")),
+     [R, P, T], []),
+    ("itself", sts(entry("kubectl-sts", EVERYTHING, "Update")), [R, P, T], []),
+    ("one-off kubectl", sts(entry("kubectl-edit", EVERYTHING, "Update"),
+                            entry("kubectl-create", EVERYTHING, "Update"),
+                            entry("before-first-apply", EVERYTHING, "Update"),
+                            entry("OpenAPI-Generator", EVERYTHING, "Update")), [R, P, T], []),
+    ("nobody", sts(), [R, P, T], []),
+    # Flux told to leave the set alone does not revert
+    ("flux disabled", sts(entry("kustomize-controller", REPLICAS),
+                          annotations={"kustomize.toolkit.fluxcd.io/reconcile": "disabled"}),
+     [R], [("kustomize-controller", "Flux (kustomize-controller)", False,
+            (".spec.replicas",))]),
+    ("flux ssa ignore", sts(entry("kustomize-controller", REPLICAS),
+                            annotations={"kustomize.toolkit.fluxcd.io/ssa": "Ignore"}),
+     [R], [("kustomize-controller", "Flux (kustomize-controller)", False,
+            (".spec.replicas",))]),
+    # markers without managedFields: named, warned about, never refused
+    ("marker flux", sts(labels={"kustomize.toolkit.fluxcd.io/name": "apps"}), [P],
+     [("", "Flux (kustomize apps)", False, (".spec.updateStrategy.rollingUpdate.partition",))]),
+    ("marker argo", sts(annotations={
+        "argocd.argoproj.io/tracking-id": "shop:apps/StatefulSet:shop/web"}), [R],
+     [("", "Argo CD (application shop)", False, (".spec.replicas",))]),
+    ("marker helm", sts(labels={"app.kubernetes.io/managed-by": "Helm"},
+                        annotations={"meta.helm.sh/release-name": "db"}), [R],
+     [("", "Helm (release db)", False, (".spec.replicas",))]),
+    # the tool's own entry speaks for it: the marker adds nothing
+    ("marker and entry", sts(entry("kustomize-controller", REPLICAS),
+                             labels={"kustomize.toolkit.fluxcd.io/name": "apps"}), [P], []),
+])
+def test_other_writers(case, the_set, paths, expected):
+    found = other_writers(the_set, paths)
+    assert [(w.manager, w.who, w.reverts, w.paths) for w in found] == expected
+
+
+def test_a_writer_keeps_its_entry():
+    [w] = other_writers(sts(entry("kube-controller-manager", REPLICAS, "Update", "scale",
+                                  time="2026-12-07T09:00:00Z")), [R])
+    assert (w.operation, w.subresource, w.time) == ("Update", "scale", "2026-12-07T09:00:00Z")
+
+
+def test_flux_advice_names_the_kustomization_and_the_pointers():
+    the_set = sts(entry("kustomize-controller", EVERYTHING),
+                  labels={"kustomize.toolkit.fluxcd.io/name": "apps",
+                          "kustomize.toolkit.fluxcd.io/namespace": "flux-system"})
+    [w] = other_writers(the_set, [P, R])
+    assert w.paths == (".spec.updateStrategy.rollingUpdate.partition", ".spec.replicas")
+    assert w.pause == (
+        "kubectl annotate statefulset web -n shop kustomize.toolkit.fluxcd.io/reconcile="
+        "disabled (remove it to resume)",
+        "flux suspend kustomization apps -n flux-system (flux resume kustomization to resume)",
+        "or in the Kustomization's spec.ignore: paths [/spec/updateStrategy/rollingUpdate/"
+        "partition, /spec/replicas], target kind StatefulSet name web")
+
+
+def test_argo_advice_names_the_application():
+    the_set = sts(entry("argocd-controller", PARTITION), annotations={
+        "argocd.argoproj.io/tracking-id": "shop:apps/StatefulSet:shop/web"})
+    [w] = other_writers(the_set, [P])
+    assert w.pause[0].startswith("argocd app set shop --sync-policy none")
+    assert "jsonPointers: [/spec/updateStrategy/rollingUpdate/partition]" in w.pause[1]
+    assert "RespectIgnoreDifferences=true" in w.pause[1]
+
+
+def test_refusal_when_a_writer_reverts():
+    writers = other_writers(sts(entry("kustomize-controller", PARTITION)), [P])
+    text = refusal(writers)
+    assert text is not None
+    lines = text.split("\n")
+    assert lines[0] == (".spec.updateStrategy.rollingUpdate.partition is owned by Flux "
+                        "(kustomize-controller), which puts it back: pause it first, or "
+                        "--force to write anyway")
+    assert lines[1].startswith("Flux (kustomize-controller) owns "
+                               ".spec.updateStrategy.rollingUpdate.partition: it applies the "
+                               "set from its source again at its next reconcile")
+    assert lines[2].startswith("  to pause it: kubectl annotate statefulset web")
+    assert lines[1:] == warning_lines(writers)
+
+
+@pytest.mark.parametrize("the_set", [
+    sts(entry("kubectl-client-side-apply", EVERYTHING, "Update"),
+        annotations={"kubectl.kubernetes.io/last-applied-configuration": "{}"}),
+    sts(entry("helm", EVERYTHING, "Update")),
+    sts(labels={"kustomize.toolkit.fluxcd.io/name": "apps"}),
+    sts(),
+])
+def test_no_refusal_when_nothing_reverts(the_set):
+    assert refusal(other_writers(the_set, [P, T, R])) is None
+
+
+def test_client_side_apply_warns_of_the_next_apply():
+    writers = other_writers(sts(entry("kubectl-client-side-apply", EVERYTHING, "Update")), [T])
+    assert warning_lines(writers)[0] == (
+        "kubectl apply (client-side) owns .spec.template: it puts the manifest's values back "
+        "at the next kubectl apply of it")
+
+
+def test_markers_name_the_tools():
+    the_set = sts(labels={"app.kubernetes.io/managed-by": "Helm",
+                          "helm.toolkit.fluxcd.io/name": "db"},
+                  annotations={"meta.helm.sh/release-name": "db"})
+    assert [who for _, who in markers(the_set)] == ["Helm (release db)", "Flux (helm db)"]
+
+
+def _set(replicas=2, partition=2, image="nginx:1.27", strategy="RollingUpdate", size="1Gi"):
+    return {"spec": {"replicas": replicas,
+                     "updateStrategy": {"type": strategy,
+                                        "rollingUpdate": {"partition": partition}},
+                     "template": {"spec": {"containers": [{"name": "app", "image": image}]}},
+                     "volumeClaimTemplates": [{"spec": {"resources": {"requests": {
+                         "storage": size}}}}]}}
+
+
+@pytest.mark.parametrize("new, expected", [
+    (_set(), []),
+    (_set(partition=1), [P]),
+    (_set(image="nginx:1.28", partition=2), [T]),
+    (_set(image="nginx:1.28", partition=3), [P, T]),
+    (_set(replicas=3), [R]),
+    (_set(strategy="OnDelete"), [FIELDS["updateStrategy"]]),
+    (_set(size="2Gi"), [FIELDS["claims"]]),
+])
+def test_written_paths(new, expected):
+    assert written_paths(_set(), new) == expected
+
+
+def test_ownership_refuses_without_force_and_warns_with_it():
+    the_set = sts(entry("kustomize-controller", PARTITION))
+    lines, refused = ownership(the_set, [P], force=False)
+    assert lines == [] and refused is not None
+    head, *advice = refused.split("\n")
+    assert head == ("error: refused: .spec.updateStrategy.rollingUpdate.partition is owned by "
+                    "Flux (kustomize-controller), which puts it back: pause it first, or "
+                    "--force to write anyway; nothing was changed")
+    assert advice == warning_lines(other_writers(the_set, [P]))
+    lines, refused = ownership(the_set, [P], force=True)
+    assert refused is None
+    assert lines[0].startswith("Warning: Flux (kustomize-controller) owns ")
+    assert lines[1].startswith("  to pause it: ")
+    assert lines[-1] == ("Warning: --force: writing anyway; .spec.updateStrategy.rollingUpdate."
+                         "partition is owned by Flux (kustomize-controller) and will be put "
+                         "back at its next sync")
+
+
+def test_ownership_of_what_nobody_else_owns_says_nothing():
+    assert ownership(sts(entry("kubectl-sts", EVERYTHING, "Update")), [P, T], False) == ([], None)
+    assert ownership(sts(entry("kustomize-controller", EVERYTHING),
+                         labels={"kustomize.toolkit.fluxcd.io/name": "apps"}), [], False) == \
+        ([], None)
