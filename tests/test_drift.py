@@ -12,6 +12,17 @@ from kubectl_sts.k8s.fieldsv1 import encode, field, key
 IMAGE = TEMPLATE + (field("spec"), field("containers"), key(name="app"), field("image"))
 REPLICAS = (field("spec"), field("replicas"))
 T0, T1, T2 = "2026-12-07T14:00:00Z", "2026-12-07T15:00:00Z", "2026-12-07T15:01:02Z"
+# what to do, from core/fieldowners.py's classification of the writer
+FLUX_FIX = ("Flux (kustomize-controller) applies the set from its source again at its next "
+            "reconcile (the Kustomization's spec.interval) and puts it back; pause it: kubectl "
+            "annotate statefulset web -n default kustomize.toolkit.fluxcd.io/reconcile=disabled "
+            "(remove it to resume); then see the plan: kubectl sts rollout web")
+ARGO_FIX = ("Argo CD (argocd-controller, server-side apply) applies the manifest from git again "
+            "at its next sync, at once when its automated sync has selfHeal; pause it: argocd "
+            "app set APP --sync-policy none (or in the Application "
+            "spec.syncPolicy.automated.enabled: false, or selfHeal: false); then see the plan: "
+            "kubectl sts rollout web")
+PLAN = "see the plan: kubectl sts rollout web"      # a one-off write, or an unnamed writer
 
 
 def entry(manager, operation, time, *paths, subresource=None):
@@ -48,16 +59,14 @@ WRITTEN = sset(1, record=(0, REV_B, 1), managed=[FLUX_EARLY, OURS])
     ("nothing moved", WRITTEN, []),
     ("the controller observed it (status only)", sset(1, record=(0, REV_B, 1), generation=6,
                                                       managed=[FLUX_EARLY, OURS]), []),
-    ("flux applied the partition back: named, with its time",
+    ("flux applied the partition back: named, with its time and how to pause it",
      sset(3, record=(0, REV_B, 1), generation=6, managed=[FLUX]),
      ["the partition went back from 1 to 3: written by kustomize-controller (Apply) at "
-      "2026-12-07T15:01:02Z; stop kustomize-controller from writing it (suspend its sync or "
-      "leave the field out of what it applies), then see the plan: kubectl sts rollout web"]),
-    ("a patch lowered it: the latest other owner",
+      "2026-12-07T15:01:02Z; " + FLUX_FIX]),
+    ("a patch lowered it: the latest other owner, a one-off write",
      sset(0, record=(0, REV_B, 1), generation=6, managed=[FLUX_EARLY, PATCHER]),
      ["the partition was lowered from 1 to 0: written by kubectl-patch (Update) at "
-      "2026-12-07T15:00:00Z; stop kubectl-patch from writing it (suspend its sync or leave the "
-      "field out of what it applies), then see the plan: kubectl sts rollout web"]),
+      "2026-12-07T15:00:00Z; " + PLAN]),
     ("this tool still owns the partition it changed: its own write",
      sset(0, record=(0, REV_B, 1), generation=6, managed=[FLUX_EARLY, OURS]), []),
     ("no managedFields, the record matches: this tool's write",
@@ -65,32 +74,25 @@ WRITTEN = sset(1, record=(0, REV_B, 1), managed=[FLUX_EARLY, OURS])
     ("no managedFields, the record does not match: another writer, unnamed",
      sset(3, record=(0, REV_B, 1), generation=6),
      ["the partition went back from 1 to 3: written by another writer (the set has no "
-      "managedFields to name it); stop that writer from writing it (suspend its sync or leave "
-      "the field out of what it applies), then see the plan: kubectl sts rollout web"]),
+      "managedFields to name it); " + PLAN]),
     ("flux put the old image back: the template",
      sset(1, image="nginx:1.27", update=REV_A, record=(0, REV_B, 1), generation=6,
           managed=[entry("kustomize-controller", "Apply", T2, IMAGE), OURS]),
      ["the template changed (update revision web-7f6c4d8b9 -> web-5d8f7c9b6): written by "
-      "kustomize-controller (Apply) at 2026-12-07T15:01:02Z; stop kustomize-controller from "
-      "writing it (suspend its sync or leave the field out of what it applies), then see the "
-      "plan: kubectl sts rollout web"]),
+      "kustomize-controller (Apply) at 2026-12-07T15:01:02Z; " + FLUX_FIX]),
     ("the template changed, not observed yet: no revisions to name",
      sset(1, image="nginx:1.27", record=(0, REV_B, 1), generation=6, observed=5,
           managed=[entry("kubectl-edit", "Update", T2, IMAGE), OURS]),
-     ["the template changed: written by kubectl-edit (Update) at 2026-12-07T15:01:02Z; stop "
-      "kubectl-edit from writing it (suspend its sync or leave the field out of what it "
-      "applies), then see the plan: kubectl sts rollout web"]),
+     ["the template changed: written by kubectl-edit (Update) at 2026-12-07T15:01:02Z; " +
+      PLAN]),
     ("both, a subresource named",
      sset(4, image="nginx:1.27", update=REV_A, record=(0, REV_B, 1), generation=6,
           managed=[entry("argocd-controller", "Update", T2, PARTITION, IMAGE,
                          subresource="x")]),
      ["the partition went back from 1 to 4: written by argocd-controller (Update, subresource "
-      "x) at 2026-12-07T15:01:02Z; stop argocd-controller from writing it (suspend its sync "
-      "or leave the field out of what it applies), then see the plan: kubectl sts rollout web",
+      "x) at 2026-12-07T15:01:02Z; " + ARGO_FIX,
       "the template changed (update revision web-7f6c4d8b9 -> web-5d8f7c9b6): written by "
-      "argocd-controller (Update, subresource x) at 2026-12-07T15:01:02Z; stop "
-      "argocd-controller from writing it (suspend its sync or leave the field out of what it "
-      "applies), then see the plan: kubectl sts rollout web"]),
+      "argocd-controller (Update, subresource x) at 2026-12-07T15:01:02Z; " + ARGO_FIX]),
     ("this tool wrote the template last (staged in another run)",
      sset(1, image="nginx:1.29", record=(0, REV_B, 1), generation=6,
           managed=[FLUX_EARLY, OURS_IMAGE]), []),
@@ -106,9 +108,7 @@ def test_one_line_names_each_move_and_each_fix_once():
     assert line(drift(left_of(WRITTEN, recorded=False), now)) == (
         "the partition went back from 1 to 4: written by argocd-controller (Update) at "
         "2026-12-07T15:01:02Z; the template changed (update revision web-7f6c4d8b9 -> "
-        "web-5d8f7c9b6): written by argocd-controller (Update) at 2026-12-07T15:01:02Z; stop "
-        "argocd-controller from writing it (suspend its sync or leave the field out of what it "
-        "applies), then see the plan: kubectl sts rollout web")
+        "web-5d8f7c9b6): written by argocd-controller (Update) at 2026-12-07T15:01:02Z; " + ARGO_FIX)
 
 
 def test_a_change_says_whether_a_follower_can_still_complete():

@@ -137,9 +137,12 @@ def _flux_partition(partition):
 
 
 FOUR = [web_pod(0, revision=OLD), web_pod(1), web_pod(2), web_pod(3)]
+FLUX_FIX = ("Flux (kustomize-controller) applies the set from its source again at its next "
+            "reconcile (the Kustomization's spec.interval) and puts it back; pause it: kubectl "
+            "annotate statefulset web -n default kustomize.toolkit.fluxcd.io/reconcile=disabled "
+            "(remove it to resume); then see the plan: kubectl sts rollout web")
 BACK = ("the partition went back from 1 to 3: written by kustomize-controller (Apply) at "
-        "2026-12-07T15:01:02Z; stop kustomize-controller from writing it (suspend its sync or "
-        "leave the field out of what it applies), then see the plan: kubectl sts rollout web")
+        "2026-12-07T15:01:02Z; " + FLUX_FIX)
 
 
 def test_a_partition_moved_back_under_the_wait_ends_it_naming_the_writer():
@@ -164,5 +167,4 @@ def test_a_partition_lowered_by_another_writer_is_noted_not_failed():
     assert result["state"] == "done"
     assert result["moved"] == [
         "the partition was lowered from 2 to 1: written by kustomize-controller (Apply) at "
-        "2026-12-07T15:01:02Z; stop kustomize-controller from writing it (suspend its sync or "
-        "leave the field out of what it applies), then see the plan: kubectl sts rollout web"]
+        "2026-12-07T15:01:02Z; " + FLUX_FIX]

@@ -22,15 +22,14 @@ by someone else."""
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from ..k8s import statefulset as facts
-from ..k8s.fieldsv1 import Path, field, format_path, owners_of
+from ..k8s.fieldsv1 import Path, format_path, owners_of
+from .fieldowners import FIELDS, MANAGER, other_writers
 from .rollout.state import STATE_ANNOTATION, saved_target
 
 Obj = Dict[str, Any]
 
-MANAGER = "kubectl-sts"         # this tool's field manager (its User-Agent's product too)
-PARTITION: Path = (field("spec"), field("updateStrategy"), field("rollingUpdate"),
-                   field("partition"))
-TEMPLATE: Path = (field("spec"), field("template"))
+PARTITION: Path = FIELDS["partition"]
+TEMPLATE: Path = FIELDS["template"]
 
 
 def observed(sts: Obj) -> bool:
@@ -115,11 +114,17 @@ def writer_text(entry: Optional[Obj], sts: Obj) -> str:
                           " at %s" % entry["time"] if entry.get("time") else "")
 
 
-def fix_text(name: str, entry: Optional[Obj]) -> str:
-    who = entry.get("manager") if entry else None
-    return ("stop %s from writing it (suspend its sync or leave the field out of what it "
-            "applies), then see the plan: kubectl sts rollout %s" % (who or "that writer",
-                                                                      name))
+def fix_text(sts: Obj, path: Path, entry: Optional[Obj]) -> str:
+    """What to do: what that writer does next and how to pause it (core/fieldowners.py, the
+    one classification of managers), then the plan."""
+    plan = "then see the plan: kubectl sts rollout %s" % sts["metadata"]["name"]
+    manager = (entry or {}).get("manager")
+    known = [w for w in other_writers(sts, [path]) if manager and w.manager == manager]
+    if known:
+        w = known[0]
+        return "%s %s; pause it: %s; %s" % (w.who, w.next_sync, w.pause[0], plan) \
+            if w.pause else "%s %s; %s" % (w.who, w.next_sync, plan)
+    return "see the plan: kubectl sts rollout %s" % sts["metadata"]["name"]  # a one-off
 
 
 def drift(left: Obj, now: Obj) -> List[Obj]:
@@ -143,7 +148,7 @@ def drift(left: Obj, now: Obj) -> List[Obj]:
                 "went back" if up else "was lowered", left["partition"], partition,
                 writer_text(entry, now))
             out.append(_change("partition", left["partition"], partition, PARTITION, entry,
-                               message, fix_text(name, entry),
+                               message, fix_text(now, PARTITION, entry),
                                up and st.get("updateRevision") != st.get("currentRevision")))
     revision = update_revision(now)
     if left["template"] is not None:
@@ -161,7 +166,7 @@ def drift(left: Obj, now: Obj) -> List[Obj]:
             message = "the template changed%s%s: written by %s" % (
                 " since kubectl-sts's rollout" if left["template"] is None else "", revisions,
                 writer_text(entry, now))
-            fix = fix_text(name, entry)
+            fix = fix_text(now, TEMPLATE, entry)
             if left["recorded"] and left["template"] is None:
                 fix += "; to keep the new template, forget the rollout: kubectl annotate " \
                     "statefulset %s %s-" % (name, STATE_ANNOTATION)
