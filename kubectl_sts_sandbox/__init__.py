@@ -323,7 +323,8 @@ class Sandbox:
                 raise ValueError("the sandbox does not serve kind %r" % doc.get("kind"))
             ns = namespace or doc.get("metadata", {}).get("namespace") or self.namespace
             try:
-                out.append(self.store.create(rt, doc, namespace=ns if rt.namespaced else None))
+                out.append(self.store.create(rt, doc, namespace=ns if rt.namespaced else None,
+                                             manager="kubectl-create"))
             except ApiError as exc:
                 if exc.code != 409:
                     raise
@@ -334,7 +335,7 @@ class Sandbox:
                     for key, value in doc.items():
                         if key not in ("apiVersion", "kind", "metadata", "status"):
                             current[key] = value
-                out.append(self.store.update(rt, current))
+                out.append(self.store.update(rt, current, manager="kubectl-replace"))
         return out
 
     def apply_file(self, path: str, namespace: Optional[str] = None) -> List[Dict[str, Any]]:

@@ -54,7 +54,8 @@ def sync(store: "Store") -> None:
                     continue
                 updated = copy.deepcopy(role)
                 updated["rules"] = rules
-                store.update(CLUSTER_ROLE, updated, internal=True)
+                store.update(CLUSTER_ROLE, updated, internal=True,
+                             manager="kube-controller-manager")
                 changed = True
                 break               # the list is stale now
             if not changed:

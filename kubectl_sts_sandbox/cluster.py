@@ -156,7 +156,7 @@ class Cluster:
                          self.endpointslices.on_change, self.kubernetes_service.on_change):
             self.store.listeners.append(listener)
         for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
-            self.store.create(NS, {"metadata": {"name": ns}})
+            self.store.create(NS, {"metadata": {"name": ns}}, manager="kube-apiserver")
         for sc in storageclasses.initial_classes(self.config.reclaim_policy):
             self.store.create(SC, sc)
         for pc in priorityclasses.SYSTEM_CLASSES:

@@ -83,9 +83,10 @@ def scale_of(sts: Obj) -> Obj:
 
 
 def write_scale(store: "Store", rt: ResourceType, ns: Optional[str], name: str, scale: Obj,
-                dry_run: bool) -> Obj:
+                dry_run: bool, manager: Optional[str] = None) -> Obj:
     """Set the replicas of a StatefulSet from a Scale (a PUT or PATCH of /scale); the Scale
-    it then has."""
+    it then has. In managedFields the write is `manager`'s through the scale subresource, on
+    the set's apiVersion (apiserver fieldmanager/scalehandler.go `ToParent`)."""
     if rt.kind != "StatefulSet":
         raise errors.method_not_allowed()
     replicas = (scale.get("spec") or {}).get("replicas", 0)
@@ -101,7 +102,7 @@ def write_scale(store: "Store", rt: ResourceType, ns: Optional[str], name: str, 
         if wanted and wanted != obj["metadata"]["resourceVersion"]:
             raise errors.conflict(rt, name)
         obj["spec"]["replicas"] = replicas
-        updated = store.update(rt, obj, dry_run=dry_run)
+        updated = store.update(rt, obj, dry_run=dry_run, subresource="scale", manager=manager)
     return scale_of(updated)
 
 

@@ -200,7 +200,8 @@ class NodeLifecycle:
                             lastTransitionTime=stamp)
         if _condition(updated, "Ready") == _condition(node, "Ready"):
             return node
-        return self.store.update(NODE, updated, subresource="status", internal=True)
+        return self.store.update(NODE, updated, subresource="status", internal=True,
+                                 manager="kube-controller-manager")
 
     def _mark_pods_not_ready(self, name: str) -> None:
         """MarkPodsNotReady: each pod's Ready condition (only that one) False, and a Warning."""
@@ -215,7 +216,8 @@ class NodeLifecycle:
             for cond in updated["status"]["conditions"]:
                 if cond.get("type") == "Ready":
                     cond.update(status="False", lastTransitionTime=self.store.clock.stamp())
-            self.store.update(POD, updated, subresource="status", internal=True)
+            self.store.update(POD, updated, subresource="status", internal=True,
+                                  manager="kube-controller-manager")
             events.record(self.store, pod, "Warning", "NodeNotReady", "Node is not ready",
                           COMPONENT)
 
@@ -255,7 +257,7 @@ class NodeLifecycle:
             updated.setdefault("spec", {})["taints"] = kept
         else:
             updated.get("spec", {}).pop("taints", None)
-        self.store.update(NODE, updated, internal=True)
+        self.store.update(NODE, updated, internal=True, manager="kube-controller-manager")
 
     # -- pod GC ------------------------------------------------------------------------------------
     def _orphaned(self) -> None:

@@ -215,7 +215,8 @@ class Scheduler:
                                    "message": message}, now, self.store.clock.stamp(now)):
             fresh = copy.deepcopy(pod)
             fresh["status"] = status
-            self.store.update(POD, fresh, subresource="status", internal=True)
+            self.store.update(POD, fresh, subresource="status", internal=True,
+                              manager="kube-scheduler")
 
     def _bind(self, pod: Obj, node: str, now: float) -> None:
         ns, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
@@ -226,7 +227,7 @@ class Scheduler:
         status = fresh.setdefault("status", {})
         _set_condition(status, {"type": "PodScheduled", "status": "True", "lastProbeTime": None},
                        now, self.store.clock.stamp(now))
-        pod = self.store.update(POD, fresh, internal=True)
+        pod = self.store.update(POD, fresh, internal=True, manager="")  # pods/binding: untracked
         events.record(self.store, pod, "Normal", "Scheduled", "Successfully assigned %s/%s to %s"
                       % (ns, name, node), SCHEDULER_NAME)
         self.bound(pod, node, now)

@@ -18,7 +18,7 @@ from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from kubectl_sts.k8s.selectorparser import parse_label_selector
 from kubectl_sts.k8s.selectors import SelectorError, matches_labels
-from . import auth, bodies, connect, endpoints, errors, resources, routes
+from . import auth, bodies, connect, endpoints, errors, managedfields, resources, routes
 from .auth import Access, Attributes, Identity
 from .errors import ApiError
 from .faults import Faults, Plan
@@ -354,16 +354,18 @@ class Handler(BaseHTTPRequestHandler):
             body = self._body_object()
             endpoints.check_create(rt, ns, body)
             self._unknown_fields(rt, body)
-            created = store.create(rt, body, namespace=ns, dry_run=dry_run)
+            created = store.create(rt, body, namespace=ns, dry_run=dry_run,
+                                   manager=self.field_manager())
             return self._send_object(201, rt, created)
         if method == "PUT" and name is not None:
             body = self._body_object()
             endpoints.check_replace(rt, ns, name, body)
             if sub == "scale":
                 return self._send_json(200, endpoints.write_scale(store, rt, ns, name, body,
-                                                                  dry_run))
+                                                                  dry_run, self.field_manager()))
             self._unknown_fields(rt, body)
-            updated = store.update(rt, body, subresource=sub, dry_run=dry_run)
+            updated = store.update(rt, body, subresource=sub, dry_run=dry_run,
+                                   manager=self.field_manager())
             return self._send_object(200, rt, updated)
         if method == "PATCH" and name is not None:
             return self._patch(rt, ns, name, sub, dry_run)
@@ -387,11 +389,17 @@ class Handler(BaseHTTPRequestHandler):
             if sub == "scale":
                 scale = endpoints.patched(ctype, endpoints.scale_of(obj), body, "Scale", name)
                 return self._send_json(200, endpoints.write_scale(store, rt, ns, name, scale,
-                                                                  dry_run))
+                                                                  dry_run, self.field_manager()))
             patched = endpoints.patched(ctype, obj, body, rt.kind, name)
             self._unknown_fields(rt, patched, patch=True)
-            updated = store.update(rt, patched, subresource=sub, dry_run=dry_run)
+            updated = store.update(rt, patched, subresource=sub, dry_run=dry_run,
+                                   manager=self.field_manager())
         return self._send_object(200, rt, updated)
+
+    def field_manager(self) -> str:
+        """Whose write this is in managedFields (managedfields.manager_from_request)."""
+        return managedfields.manager_from_request(self.query.get("fieldManager"),
+                                                  self.headers.get("User-Agent") or "")
 
     def _unknown_fields(self, rt: ResourceType, obj: Obj, patch: bool = False) -> None:
         warnings = strict_decoding(rt, obj, self.query.get("fieldValidation") or "Warn", patch)

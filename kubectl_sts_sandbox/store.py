@@ -12,7 +12,7 @@ import uuid
 from typing import (TYPE_CHECKING, Any, Callable, DefaultDict, Deque, Dict, List, NamedTuple,
                     Optional, Tuple)
 
-from . import errors
+from . import errors, managedfields
 from .resources import ResourceType, api_version
 
 if TYPE_CHECKING:
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 Obj = Dict[str, Any]
 Key = Tuple[str, str]                   # (namespace, name); "" for cluster-scoped objects
 
+APPLIED = "\x00applied"                  # update(manager=APPLIED): managedFields already set
 _NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
 # One committed change. `previous` is the stored object it replaced (None for ADDED): a watch
 # with a selector needs both to turn a change of labels into ADDED or DELETED for its client,
@@ -156,9 +157,11 @@ class Store:
             raise errors.terminating_namespace(ns, rt, obj["metadata"].get("name", ""))
 
     def create(self, rt: ResourceType, obj: Obj, namespace: Optional[str] = None,
-               dry_run: bool = False, internal: bool = False) -> Obj:
+               dry_run: bool = False, internal: bool = False,
+               manager: Optional[str] = None) -> Obj:
         """POST semantics: the object as stored (`internal`: a controller's write, not
-        admitted)."""
+        admitted). `manager`: whose Update it is in managedFields (None: the sandbox
+        component's, managedfields.manager_for; "": not tracked)."""
         obj = copy.deepcopy(obj)
         obj["apiVersion"] = api_version(rt)
         obj["kind"] = rt.kind
@@ -174,8 +177,9 @@ class Store:
                     if (meta.get("namespace", ""), candidate) not in self.data[rt]:
                         meta["name"] = candidate
                         break
+            sent_managed = meta.pop("managedFields", None)
             for field in ("uid", "resourceVersion", "deletionTimestamp", "generation",
-                          "deletionGracePeriodSeconds", "managedFields"):
+                          "deletionGracePeriodSeconds"):
                 meta.pop(field, None)
             meta["creationTimestamp"] = self.clock.stamp()
             if rt.generation:
@@ -187,16 +191,20 @@ class Store:
                 raise errors.already_exists(rt, meta["name"])
             meta["uid"] = str(uuid.uuid4())
             _omit_empty_meta(meta)
+            self._track(rt, None, obj, manager, None, internal, sent_managed)
             if dry_run:
                 meta["resourceVersion"] = ""
                 return obj
             return self._commit(rt, "ADDED", obj)
 
     def update(self, rt: ResourceType, obj: Obj, subresource: Optional[str] = None,
-               dry_run: bool = False, internal: bool = False) -> Obj:
+               dry_run: bool = False, internal: bool = False,
+               manager: Optional[str] = None) -> Obj:
         """PUT semantics. `subresource` "status" takes the status (and, from clients, the
         metadata) from obj and keeps the stored spec; the main resource keeps the stored
-        status. A resourceVersion in obj is a precondition."""
+        status ("scale" writes the main resource, recorded as through /scale). A
+        resourceVersion in obj is a precondition. `manager` as for create; an applier's
+        write (applier.py) sets managedFields itself and passes `manager=APPLIED`."""
         obj = copy.deepcopy(obj)
         meta = obj.setdefault("metadata", {})
         name = meta.get("name", "")
@@ -241,6 +249,9 @@ class Store:
                 if rt.generation and new.get("spec") != old.get("spec"):
                     meta["generation"] = old["metadata"].get("generation", 1) + 1
             _omit_empty_meta(new["metadata"])
+            if manager != APPLIED:
+                self._track(rt, old, new, manager, subresource, internal,
+                            new["metadata"].get("managedFields"))
             if dry_run:
                 return new
             if _same_apart_from_rv(new, old):
@@ -249,6 +260,23 @@ class Store:
                     and not self._awaiting_kubelet(rt, new):
                 return self._commit(rt, "DELETED", new, remove=True)
             return self._commit(rt, "MODIFIED", new)
+
+    def _track(self, rt: ResourceType, old: Optional[Obj], new: Obj, manager: Optional[str],
+               subresource: Optional[str], internal: bool, sent: Any) -> None:
+        """Record the write in new's managedFields (managedfields.update)."""
+        meta = new["metadata"]
+        if manager is None:
+            manager = managedfields.manager_for(rt, new, subresource, internal)
+        if not manager:
+            live = (old or {}).get("metadata", {}).get("managedFields")
+            if live:
+                meta["managedFields"] = live
+            else:
+                meta.pop("managedFields", None)
+            return
+        if sent is not None:
+            meta["managedFields"] = sent
+        managedfields.update(rt, old, new, manager, subresource, self.clock.stamp())
 
     @staticmethod
     def _awaiting_kubelet(rt: ResourceType, obj: Obj) -> bool:

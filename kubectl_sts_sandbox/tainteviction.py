@@ -127,7 +127,8 @@ class TaintEviction:
                                "reason": "DeletionByTaintManager",
                                "message": "Taint manager: deleting due to NoExecute taint",
                                "lastTransitionTime": self.store.clock.stamp()})
-            self.store.update(POD, updated, subresource="status", internal=True)
+            self.store.update(POD, updated, subresource="status", internal=True,
+                                  manager="kube-controller-manager")
         self._event(pod, "Marking for deletion Pod %s/%s" % (meta["namespace"], meta["name"]))
         self.store.delete(POD, meta["namespace"], meta["name"])
 
