@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from builders import statefulset
+from builders import service, statefulset
 from helpers import sts_settled, wait_for
 from kubectl_sts.errors import EXIT_CONFLICT
 
@@ -38,15 +38,14 @@ def move_partition(kubectl, value, manager="kustomize-controller"):
 
 
 def written_by(operation, namespace):
-    """How the line names kustomize-controller and what to do (core/fieldowners.py), from
-    managedFields when the server keeps them."""
+    """How the line names kustomize-controller (from managedFields) and what to do
+    (core/fieldowners.py)."""
     fix = ("Flux (kustomize-controller) applies the set from its source again at its next "
            "reconcile (the Kustomization's spec.interval) and puts it back; pause it: kubectl "
            "annotate statefulset web -n %s kustomize.toolkit.fluxcd.io/reconcile=disabled "
            "(remove it to resume); then see the plan: kubectl sts rollout web" % namespace)
-    return r"(kustomize-controller \(%s\) at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ; %s|" \
-        r"another writer \(the set has no managedFields to name it\); see the plan: kubectl " \
-        r"sts rollout web)" % (operation, re.escape(fix))
+    return r"kustomize-controller \(%s\) at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ; %s" % (
+        operation, re.escape(fix))
 
 
 def test_the_gate_stops_when_another_writer_moves_the_partition_back(apps, namespace, cli,
@@ -92,3 +91,29 @@ def test_status_and_wait_name_the_writer_that_moved_the_partition_back(apps, nam
     code, out, _ = cli("wait", "web", "--timeout", "20s", "-o", "json")
     assert code == EXIT_CONFLICT
     assert json.loads(out)["result"] == "moved"
+
+
+def test_doctor_reports_the_gitops_owner_with_its_fix(apps, core, namespace, cli, kubectl):
+    core.create_namespaced_service(namespace, service())
+    manifest = statefulset(replicas=1, claims=(), labels={
+        "kustomize.toolkit.fluxcd.io/name": "apps",
+        "kustomize.toolkit.fluxcd.io/namespace": "flux-system"})
+    done = kubectl("create", "--field-manager", "kustomize-controller", "-f", "-",
+                   input=json.dumps(manifest))
+    assert done.returncode == 0, done.stderr
+    wait_for(apps.list_namespaced_stateful_set, sts_settled("web", 1), namespace=namespace,
+             timeout=60)
+    code, out, err = cli("doctor", "web")
+    assert code == 0, (out, err)
+    owners = [line for line in out.splitlines() if " field-owner: " in line]
+    assert len(owners) == 1, out
+    assert re.fullmatch(
+        r"warning  web  field-owner: Flux \(kustomize-controller\) owns \.spec\.replicas, "
+        r"\.spec\.updateStrategy\.rollingUpdate\.partition, \.spec\.template, "
+        r"\.spec\.volumeClaimTemplates \(field manager kustomize-controller, "
+        r"(Apply|Update) at \S+Z\): it applies the set from its source again at its next "
+        r"reconcile \(the Kustomization's spec\.interval\) and puts it back; fix: pause it "
+        r"before kubectl sts changes these fields \(rollout, scale and resize refuse without "
+        r"--force\): kubectl annotate statefulset web -n %s "
+        r"kustomize\.toolkit\.fluxcd\.io/reconcile=disabled \(remove it to resume\); flux "
+        r"suspend kustomization apps -n flux-system .*" % namespace, owners[0]), owners[0]
