@@ -71,6 +71,29 @@ def test_the_gate_stops_when_another_writer_moves_the_partition_back(apps, names
     assert sts["spec"]["updateStrategy"]["rollingUpdate"]["partition"] == 3     # not fought
 
 
+def test_the_gate_stops_when_another_writer_puts_the_old_template_back(apps, namespace, cli,
+                                                                      kubectl):
+    create(apps, namespace)
+    assert cli("rollout", "web", "--image", "app=%s" % NEW)[0] == 0
+
+    def flux():
+        wait_for(apps.list_namespaced_stateful_set, partition_is(2), namespace=namespace)
+        done = kubectl("patch", "statefulset", "web", "--field-manager", "kustomize-controller",
+                       "--type", "json", "-p", json.dumps([{
+                           "op": "replace", "path": "/spec/template/spec/containers/0/image",
+                           "value": "nginx:1.27"}]))
+        assert done.returncode == 0, done.stderr
+    mover = threading.Thread(target=flux, daemon=True)
+    mover.start()
+    code, out, err = cli("rollout", "web", "--step", "--settle", "60s", "--timeout", "60s")
+    mover.join(30)
+    assert code == EXIT_CONFLICT, (out, err)
+    # the revisions are named once the controller has observed the change
+    assert re.fullmatch(
+        r"error: the rollout of web stopped: the template changed( \(update revision "
+        r"web-\w+ -> web-\w+\))?: written by %s\n" % written_by("Update", namespace), err), err
+
+
 def test_status_and_wait_name_the_writer_that_moved_the_partition_back(apps, namespace, cli,
                                                                        kubectl):
     create(apps, namespace)
