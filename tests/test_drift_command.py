@@ -48,20 +48,30 @@ def written_by(operation, namespace):
         operation, re.escape(fix))
 
 
-def test_the_gate_stops_when_another_writer_moves_the_partition_back(apps, namespace, cli,
-                                                                     kubectl):
+def step_while(apps, namespace, cli, kubectl, *patch):
+    """Stage a new image and run one step; once the step's write lowered the partition to 2,
+    kubectl writes `patch` as kustomize-controller (a long settle time keeps the step's gate
+    waiting meanwhile). Returns (exit code, stdout, stderr) of the step."""
     create(apps, namespace)
-    code, out, err = cli("rollout", "web", "--image", "app=%s" % NEW)
-    assert code == 0, err
+    assert cli("rollout", "web", "--image", "app=%s" % NEW)[0] == 0
 
     def flux():
         wait_for(apps.list_namespaced_stateful_set, partition_is(2), namespace=namespace)
-        move_partition(kubectl, 3)
+        done = kubectl("patch", "statefulset", "web", "--field-manager", "kustomize-controller",
+                       *patch)
+        assert done.returncode == 0, done.stderr
     mover = threading.Thread(target=flux, daemon=True)
     mover.start()
-    # the settle time keeps the step's gate waiting until the partition moves
-    code, out, err = cli("rollout", "web", "--step", "--settle", "60s", "--timeout", "60s")
+    ran = cli("rollout", "web", "--step", "--settle", "60s", "--timeout", "60s")
     mover.join(30)
+    return ran
+
+
+def test_the_gate_stops_when_another_writer_moves_the_partition_back(apps, namespace, cli,
+                                                                     kubectl):
+    code, out, err = step_while(apps, namespace, cli, kubectl, "--type", "merge", "-p",
+                                json.dumps({"spec": {"updateStrategy": {
+                                    "rollingUpdate": {"partition": 3}}}}))
     assert code == EXIT_CONFLICT, (out, err)
     assert re.fullmatch(
         r"error: the rollout of web stopped: the partition went back from 2 to 3: written by "
@@ -73,20 +83,10 @@ def test_the_gate_stops_when_another_writer_moves_the_partition_back(apps, names
 
 def test_the_gate_stops_when_another_writer_puts_the_old_template_back(apps, namespace, cli,
                                                                       kubectl):
-    create(apps, namespace)
-    assert cli("rollout", "web", "--image", "app=%s" % NEW)[0] == 0
-
-    def flux():
-        wait_for(apps.list_namespaced_stateful_set, partition_is(2), namespace=namespace)
-        done = kubectl("patch", "statefulset", "web", "--field-manager", "kustomize-controller",
-                       "--type", "json", "-p", json.dumps([{
-                           "op": "replace", "path": "/spec/template/spec/containers/0/image",
-                           "value": "nginx:1.27"}]))
-        assert done.returncode == 0, done.stderr
-    mover = threading.Thread(target=flux, daemon=True)
-    mover.start()
-    code, out, err = cli("rollout", "web", "--step", "--settle", "60s", "--timeout", "60s")
-    mover.join(30)
+    code, out, err = step_while(apps, namespace, cli, kubectl, "--type", "json", "-p",
+                                json.dumps([{"op": "replace",
+                                             "path": "/spec/template/spec/containers/0/image",
+                                             "value": "nginx:1.27"}]))
     assert code == EXIT_CONFLICT, (out, err)
     # the revisions are named once the controller has observed the change
     assert re.fullmatch(
