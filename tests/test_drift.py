@@ -173,3 +173,13 @@ def test_managed_fields_that_do_not_decode_are_no_owner():
     assert [c["message"] for c in drift(left_of(WRITTEN, recorded=False), now)] == \
         ["the partition went back from 1 to 3: written by another writer (managedFields name "
          "none)"]
+
+
+def test_a_template_replaced_before_the_follower_started_does_not_block_it():
+    seen = sset(2, image="nginx:1.27", update=REV_A, current=REV_A, record=(0, REV_B, 2))
+    assert [c["blocks"] for c in drift(left_of(seen), seen)] == [False]
+    # replaced while it follows: it blocks
+    now = sset(2, image="nginx:1.29", update="web-new", current=REV_A, record=(0, REV_B, 2),
+               generation=6)
+    assert [(c["field"], c["blocks"]) for c in drift(left_of(seen), now)] == \
+        [("template", True)]

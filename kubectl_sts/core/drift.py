@@ -64,16 +64,16 @@ def left_of(sts: Obj, recorded: bool = True) -> Obj:
       replica count (`--hold`, an undo's first write) waits for a template: a new one is no
       drift."""
     left = {"partition": facts.partition(sts), "template": facts.spec(sts).get("template"),
-            "revision": update_revision(sts), "recorded": False}
+            "revision": update_revision(sts), "recordedRevision": None}
     record = _record(sts) if recorded else None
     revision = left["revision"]
     if record is None or left["partition"] is None or record["partition"] is None or \
             revision is None or not record["updateRevision"]:
         return left
     if record["updateRevision"] == revision:
-        return dict(left, partition=record["partition"], recorded=True)
+        return dict(left, partition=record["partition"])
     if 0 < record["partition"] < facts.replicas(sts):
-        return dict(left, template=None, revision=record["updateRevision"], recorded=True)
+        return dict(left, recordedRevision=record["updateRevision"])
     return left
 
 
@@ -131,7 +131,10 @@ def drift(left: Obj, now: Obj) -> List[Obj]:
     """What another writer moved since `left` (left_of): a change per field, each {field,
     from, to, path, writer (a managedFields entry or None), message, fix, blocks (a rollout
     followed cannot complete as it was driven: the partition went back while pods wait for
-    the update revision, or the template was replaced)}."""
+    the update revision, or the template was replaced since `left` was seen)}. A template
+    replaced before that, since this tool's record, does not block: a follower goes on with
+    the new rollout and says it (someone may have meant to replace it: the fix says how to
+    forget the record)."""
     out: List[Obj] = []
     name = now["metadata"]["name"]
     record = _record(now)
@@ -151,27 +154,26 @@ def drift(left: Obj, now: Obj) -> List[Obj]:
                                message, fix_text(now, PARTITION, entry),
                                up and st.get("updateRevision") != st.get("currentRevision")))
     revision = update_revision(now)
-    if left["template"] is not None:
-        moved = facts.spec(now).get("template") != left["template"]
+    if facts.spec(now).get("template") != left["template"]:
+        since, blocks = left["revision"], True  # replaced while followed
+    elif left["recordedRevision"] and revision and revision != left["recordedRevision"]:
+        since, blocks = left["recordedRevision"], False    # replaced before: said only
     else:
-        moved = bool(left["revision"]) and revision is not None and revision != left["revision"]
-    if moved:
-        ours, entry = writers(now, TEMPLATE)
-        if ours is None:
-            ours = record is not None and record["updateRevision"] == revision and \
-                left["template"] is not None
-        if not ours:
-            revisions = " (update revision %s -> %s)" % (left["revision"], revision) \
-                if left["revision"] and revision and left["revision"] != revision else ""
-            message = "the template changed%s%s: written by %s" % (
-                " since kubectl-sts's rollout" if left["template"] is None else "", revisions,
-                writer_text(entry, now))
-            fix = fix_text(now, TEMPLATE, entry)
-            if left["recorded"] and left["template"] is None:
-                fix += "; to keep the new template, forget the rollout: kubectl annotate " \
-                    "statefulset %s %s-" % (name, STATE_ANNOTATION)
-            out.append(_change("template", left["revision"], revision, TEMPLATE, entry,
-                               message, fix, True))
+        return out
+    ours, entry = writers(now, TEMPLATE)
+    if ours is None:                            # no managedFields: the record decides
+        ours = blocks and record is not None and record["updateRevision"] == revision
+    if ours:
+        return out
+    revisions = " (update revision %s -> %s)" % (since, revision) \
+        if since and revision and since != revision else ""
+    message = "the template changed%s%s: written by %s" % (
+        "" if blocks else " since kubectl-sts's rollout", revisions, writer_text(entry, now))
+    fix = fix_text(now, TEMPLATE, entry)
+    if not blocks:
+        fix += "; to keep the new template, forget the rollout: kubectl annotate statefulset " \
+            "%s %s-" % (name, STATE_ANNOTATION)
+    out.append(_change("template", since, revision, TEMPLATE, entry, message, fix, blocks))
     return out
 
 
