@@ -114,6 +114,17 @@ def test_status_and_wait_name_the_writer_that_moved_the_partition_back(apps, nam
     code, out, _ = cli("wait", "web", "--timeout", "20s", "-o", "json")
     assert code == EXIT_CONFLICT
     assert json.loads(out)["result"] == "moved"
+    # lowered by another writer: the rollout goes on, and both say so once
+    move_partition(kubectl, 0)
+    lowered = r"note: the partition was lowered from 2 to 0: written by %s\n" % \
+        written_by("Update", namespace)
+    code, out, err = cli("rollout", "web", "--status", "--timeout", "60s")
+    assert code == 0, (out, err)
+    assert out.splitlines()[-1] == "rollout of web complete"
+    assert re.match(lowered, err), err
+    code, out, err = cli("wait", "web", "--timeout", "60s")
+    assert code == 0, (out, err)
+    assert re.match(lowered, err), err
 
 
 def test_doctor_reports_the_gitops_owner_with_its_fix(apps, core, namespace, cli, kubectl):
