@@ -109,8 +109,8 @@ def test_status_and_wait_name_the_writer_that_moved_the_partition_back(apps, nam
                         err), err
     code, out, err = cli("wait", "web", "--timeout", "20s")
     assert code == EXIT_CONFLICT, (out, err)
-    assert re.search("error: the rollout of web cannot complete as it was driven: " + said +
-                     "$", err), err
+    assert re.fullmatch("error: the rollout of web cannot complete as it was driven: " + said,
+                        err), err
     code, out, _ = cli("wait", "web", "--timeout", "20s", "-o", "json")
     assert code == EXIT_CONFLICT
     assert json.loads(out)["result"] == "moved"

@@ -109,7 +109,7 @@ def run(conn: "Connection", options: WaitOptions) -> int:
         last["pods"] = list(snapshot.get("pods", {}).values())
         last["claims"] = list(snapshot.get("claims", {}).values())
         for moved in result.get("moved") or []:     # said once, when first seen
-            if moved not in said:
+            if moved not in said and result["state"] != "moved":    # (the error says it)
                 said.append(moved)
                 progress(None)
                 click.echo("note: %s" % moved, err=True)
