@@ -288,7 +288,7 @@ def _remove(value: Any, tree: Dict[PathElement, Any], t: TypeNode) -> Any:
     return value
 
 
-def with_named_fields(paths: FieldSet, t: TypeNode) -> FieldSet:
+def with_named_fields(paths: Iterable[Path], t: TypeNode) -> FieldSet:
     """`paths` plus every prefix of one that ends in a declared struct field."""
     out = set(paths)
     for p in paths:

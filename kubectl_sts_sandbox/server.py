@@ -18,7 +18,7 @@ from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from kubectl_sts.k8s.selectorparser import parse_label_selector
 from kubectl_sts.k8s.selectors import SelectorError, matches_labels
-from . import auth, bodies, connect, endpoints, errors, managedfields, resources, routes
+from . import applier, auth, bodies, connect, endpoints, errors, managedfields, resources, routes
 from .auth import Access, Attributes, Identity
 from .errors import ApiError
 from .faults import Faults, Plan
@@ -384,6 +384,13 @@ class Handler(BaseHTTPRequestHandler):
         store = self.server.cluster.store
         body = self._read_body()
         ctype = self.headers.get("Content-Type") or ""
+        is_apply = applier.is_apply(ctype)
+        applier.check_options(self.query, is_apply)
+        if is_apply and sub != "scale":
+            self._unknown_fields(rt, body if isinstance(body, dict) else {}, patch=True)
+            obj, created = applier.apply(store, rt, ns, name, sub, body, self.field_manager(),
+                                         query_bool(self.query, "force"), dry_run)
+            return self._send_object(201 if created else 200, rt, obj)
         with store.cond:
             obj = store.get(rt, ns, name)
             if sub == "scale":

@@ -190,8 +190,11 @@ class Store:
             if (meta.get("namespace", ""), meta["name"]) in self.data[rt]:
                 raise errors.already_exists(rt, meta["name"])
             meta["uid"] = str(uuid.uuid4())
+            if manager == APPLIED:
+                meta["managedFields"] = sent_managed
+            else:
+                self._track(rt, None, obj, manager, None, internal, sent_managed)
             _omit_empty_meta(meta)
-            self._track(rt, None, obj, manager, None, internal, sent_managed)
             if dry_run:
                 meta["resourceVersion"] = ""
                 return obj
