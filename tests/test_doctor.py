@@ -96,3 +96,66 @@ def test_dns_records_from_endpointslices(pods, slices, expected):
     found = [(f["severity"], f["check"]) for f in findings(
         sts(), pods, CLAIMS, PVS, CLASSES, SERVICE, [], slices)]
     assert found == expected
+
+
+# -- who else owns the fields kubectl sts writes (core/fieldowners.py) -------------------------
+
+def _owned_by(manager, operation, *fields, subresource=None):
+    from kubectl_sts.core.fieldowners import FIELDS
+    from kubectl_sts.k8s.fieldsv1 import encode
+    entry = {"manager": manager, "operation": operation, "apiVersion": "apps/v1",
+             "time": "2026-12-07T15:01:02Z", "fieldsType": "FieldsV1",
+             "fieldsV1": encode([FIELDS[f] for f in fields])}
+    if subresource:
+        entry["subresource"] = subresource
+    return entry
+
+
+def owned(*entries, labels=None):
+    return sts(metadata={"managedFields": list(entries)}, labels=labels)
+
+
+def owner_findings(the_sts):
+    return [(f["severity"], f["evidence"], f["fix"]) for f in findings(
+        the_sts, PODS, CLAIMS, PVS, CLASSES, SERVICE, []) if f["check"] == "field-owner"]
+
+
+@pytest.mark.parametrize("case, the_sts, expected", [
+    ("flux applies them: a warning, how to pause it",
+     owned(_owned_by("kustomize-controller", "Apply", "replicas", "partition", "template",
+                     "claims"), labels={"kustomize.toolkit.fluxcd.io/name": "apps"}),
+     [("warning", "Flux (kustomize-controller) owns .spec.replicas, "
+       ".spec.updateStrategy.rollingUpdate.partition, .spec.template, "
+       ".spec.volumeClaimTemplates (field manager kustomize-controller, Apply at "
+       "2026-12-07T15:01:02Z): it applies the set from its source again at its next reconcile "
+       "(the Kustomization's spec.interval) and puts it back",
+       "pause it before kubectl sts changes these fields (rollout, scale and resize refuse "
+       "without --force): kubectl annotate statefulset web -n default "
+       "kustomize.toolkit.fluxcd.io/reconcile=disabled (remove it to resume); flux suspend "
+       "kustomization apps -n flux-system (flux resume kustomization to resume); or in the "
+       "Kustomization's spec.ignore: paths [/spec/replicas, "
+       "/spec/updateStrategy/rollingUpdate/partition, /spec/template, "
+       "/spec/volumeClaimTemplates], target kind StatefulSet name web")]),
+    ("kubectl apply: info",
+     owned(_owned_by("kubectl-client-side-apply", "Update", "replicas", "template")),
+     [("info", "kubectl apply (client-side) owns .spec.replicas, .spec.template (field manager "
+       "kubectl-client-side-apply, Update at 2026-12-07T15:01:02Z): it puts the manifest's "
+       "values back at the next kubectl apply of it",
+       "change the manifest too (kubectl.kubernetes.io/last-applied-configuration records "
+       "it)")]),
+    ("an autoscaler through the scale subresource",
+     owned(_owned_by("kube-controller-manager", "Update", "replicas", subresource="scale")),
+     [("warning", "a HorizontalPodAutoscaler (kube-controller-manager, scale) owns "
+       ".spec.replicas (field manager kube-controller-manager, Update of subresource scale at "
+       "2026-12-07T15:01:02Z): it sets the replicas it computes at its next sync (every 15 s)",
+       "pause it before kubectl sts changes these fields (rollout, scale and resize refuse "
+       "without --force): kubectl get hpa -n default: the one whose scaleTargetRef is "
+       "StatefulSet web; set its minReplicas and maxReplicas, or delete it")]),
+    ("kubectl sts itself and one-off writes: nothing",
+     owned(_owned_by("kubectl-sts", "Update", "partition"),
+           _owned_by("kubectl-patch", "Update", "replicas")), []),
+    ("an owner of other fields only: nothing",
+     owned(_owned_by("kustomize-controller", "Apply", "updateStrategy")), []),
+])
+def test_field_owners(case, the_sts, expected):
+    assert owner_findings(the_sts) == expected, case

@@ -88,7 +88,7 @@ def test_with_partition(live, expected_old, value, outcome):
     new = with_partition(sts, expected_old, value, 0)
     assert new["spec"]["updateStrategy"]["rollingUpdate"]["partition"] == value
     assert json.loads(new["metadata"]["annotations"][STATE_ANNOTATION]) == \
-        {"target": 0, "updateRevision": REV_B, "undo": False}
+        {"target": 0, "updateRevision": REV_B, "undo": False, "partition": value}
 
 
 def test_with_partition_refuses_an_ondelete_set():
@@ -101,7 +101,7 @@ def test_restored_checks_the_update_revision_it_was_planned_for():
     new = restored(sts, {"spec": {}}, REV_B, REV_A)
     assert new["spec"]["updateStrategy"]["rollingUpdate"]["partition"] == 3
     assert json.loads(new["metadata"]["annotations"][STATE_ANNOTATION]) == \
-        {"target": 0, "updateRevision": REV_A, "undo": True}
+        {"target": 0, "updateRevision": REV_A, "undo": True, "partition": 3}
     with pytest.raises(Conflict):
         restored(sts, {"spec": {}}, REV_C, REV_A)
 

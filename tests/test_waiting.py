@@ -123,3 +123,48 @@ def test_progress_names_only_pods_that_exist_or_come_next():
     # under Parallel every missing ordinal is being made
     parallel = run(sts(pod_management="Parallel"), pods)["message"]
     assert parallel == "web-1 not Ready; web-2 not created yet"
+
+
+# -- another writer moves what the wait first saw (core/drift.py) -------------------------------
+
+def _flux_partition(partition):
+    from kubectl_sts.core.drift import PARTITION
+    from kubectl_sts.k8s.fieldsv1 import encode
+    return sts(generation=3, observed=3, replicas=4, partition=partition, metadata={
+        "managedFields": [{"manager": "kustomize-controller", "operation": "Apply",
+                           "time": "2026-12-07T15:01:02Z", "fieldsType": "FieldsV1",
+                           "fieldsV1": encode([PARTITION])}]})
+
+
+FOUR = [web_pod(0, revision=OLD), web_pod(1), web_pod(2), web_pod(3)]
+FLUX_FIX = ("Flux (kustomize-controller) applies the set from its source again at its next "
+            "reconcile (the Kustomization's spec.interval) and puts it back; pause it: kubectl "
+            "annotate statefulset web -n default kustomize.toolkit.fluxcd.io/reconcile=disabled "
+            "(remove it to resume); then see the plan: kubectl sts rollout web")
+BACK = ("the partition went back from 1 to 3: written by kustomize-controller (Apply) at "
+        "2026-12-07T15:01:02Z; " + FLUX_FIX)
+
+
+def test_a_partition_moved_back_under_the_wait_ends_it_naming_the_writer():
+    book = new_book()
+    first = sts(replicas=4, partition=1)
+    assert run(first, FOUR, book=book)["state"] == "done"
+    result = run(_flux_partition(3), FOUR, book=book)
+    assert (result["state"], result["message"], result["moved"]) == ("moved", BACK, [BACK])
+
+
+def test_waiting_for_ready_only_notes_it():
+    book = new_book()
+    run(sts(replicas=4, partition=1), FOUR, mode="ready", book=book)
+    result = run(_flux_partition(3), FOUR, mode="ready", book=book)
+    assert (result["state"], result["moved"]) == ("done", [BACK])
+
+
+def test_a_partition_lowered_by_another_writer_is_noted_not_failed():
+    book = new_book()
+    run(sts(replicas=4, partition=2), FOUR, book=book)
+    result = run(_flux_partition(1), FOUR, book=book)
+    assert result["state"] == "done"
+    assert result["moved"] == [
+        "the partition was lowered from 2 to 1: written by kustomize-controller (Apply) at "
+        "2026-12-07T15:01:02Z; " + FLUX_FIX]

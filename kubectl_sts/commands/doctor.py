@@ -40,7 +40,10 @@ def doctor(ctx: click.Context, **flags: Any) -> int:
     Delete, a stale partition, a PodDisruptionBudget that blocks every drain, a StorageClass
     that cannot expand, maxUnavailable dropped by the server, terminationGracePeriodSeconds 0,
     PVCs whose size or class drifted from the template, orphaned PVCs, the forced-rollback
-    trap. Reads only. Exit 13 when any finding is an error.
+    trap, and who else owns the fields kubectl sts writes (replicas, partition, template,
+    claim templates; from managedFields and GitOps labels): a warning when that owner puts
+    them back at its next sync, with how to pause it. Reads only. Exit 13 when any finding
+    is an error.
 
     \b
     Examples:

@@ -1,13 +1,15 @@
 """`kubectl sts wait NAME`: a CI gate. Watches the set, its pods and its claims until the core
 (core/wait.judge) says done (exit 0), failed (exit 9, fast), stalled or timed out (exit 10),
-or, under OnDelete with --ondelete=report, which pods still wait to be deleted (exit 12).
-Progress goes to stderr; stdout carries only the result."""
+or, under OnDelete with --ondelete=report, which pods still wait to be deleted (exit 12), or
+that another writer replaced the template or moved the partition back under it (exit 6, the
+words of `rollout --status` and the step gate: core/drift.py). Progress goes to stderr;
+stdout carries only the result."""
 
-from typing import TYPE_CHECKING, Any, Dict, NamedTuple, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional
 
 import click
 
-from ..errors import DeletePending, NotFound, PodFailed, WaitTimeout
+from ..errors import Conflict, DeletePending, NotFound, PodFailed, WaitTimeout
 from .shell import Progress, connect, core_path, get_statefulset, sts_path
 from .options import Duration, OneOf, name_argument, output_option
 
@@ -52,7 +54,9 @@ def wait(ctx: click.Context, **flags: Any) -> int:
     image or its config (with the pod, container, reason and message), or the set is in the
     OrderedReady forced-rollback trap; an unschedulable pod or a Pending claim fails after
     the progress deadline. Exit 10 when nothing changed for the progress deadline, or at
-    --timeout. Watches only; progress on stderr, the result on stdout.
+    --timeout. Exit 6 when another writer replaces the template or moves the partition
+    back under it (named from managedFields). Watches only; progress on stderr, the result
+    on stdout.
 
     \b
     Examples:
@@ -94,6 +98,7 @@ def run(conn: "Connection", options: WaitOptions) -> int:
                                               or {}})})
     book = new_book()
     last: Dict[str, Any] = {}
+    said: List[str] = []
 
     def judged(snapshot: Dict[str, Dict[str, Obj]], now: float) -> Verdict:
         current = snapshot["sets"].get(name)
@@ -103,7 +108,12 @@ def run(conn: "Connection", options: WaitOptions) -> int:
         last["result"], last["sts"] = result, current
         last["pods"] = list(snapshot.get("pods", {}).values())
         last["claims"] = list(snapshot.get("claims", {}).values())
-        if result["state"] in ("failed", "stalled", "pending-delete"):
+        for moved in result.get("moved") or []:     # said once, when first seen
+            if moved not in said and result["state"] != "moved":    # (the error says it)
+                said.append(moved)
+                progress(None)
+                click.echo("note: %s" % moved, err=True)
+        if result["state"] in ("failed", "stalled", "pending-delete", "moved"):
             return Verdict(failed=result)
         return Verdict(done=result["state"] == "done", line=result["message"],
                        wake=result["wake"], result=result)
@@ -138,7 +148,7 @@ def explain(conn: "Connection", last: Dict[str, Any], result: Obj) -> Obj:
     from ..core.status import PROBLEMS
     from ..core.wait import waiting_line
     sts = last.get("sts")
-    if sts is None or result.get("state") == "failed":
+    if sts is None or result.get("state") in ("failed", "moved"):
         return result
     from .shell import diagnose_set
     diagnosis, unreadable = diagnose_set(conn, sts, last.get("pods") or [], last.get("claims"))
@@ -169,7 +179,7 @@ def finish(conn: "Connection", options: WaitOptions, result: Obj, sts: Optional[
                "message": result["message"],
                "waiting": [w for w in result.get("waiting") or []],
                "failure": result.get("failure"), "toDelete": result.get("toDelete", []),
-               "notes": result.get("notes", []),
+               "notes": result.get("notes", []), "moved": result.get("moved", []),
                "revision": ((sts or {}).get("status") or {}).get("updateRevision")}
         click.echo(print_document(doc, output, lambda _: "statefulset.apps/%s" % name))
     if state == "done":
@@ -183,6 +193,9 @@ def finish(conn: "Connection", options: WaitOptions, result: Obj, sts: Optional[
         return 0
     if state == "failed":
         raise PodFailed("error: %s%s" % (result["message"], last_events(conn, result)))
+    if state == "moved":
+        raise Conflict("error: the rollout of %s cannot complete as it was driven: %s"
+                       % (name, result["message"]))
     if state == "pending-delete":
         raise DeletePending("error: %s" % result["message"])
     raise WaitTimeout("error: %s" % result["message"])

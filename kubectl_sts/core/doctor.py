@@ -245,6 +245,32 @@ def check_orphans(sts: Obj, claims: List[Obj]) -> List[Obj]:
                      "a scale-up reuses them" % sts["metadata"]["name"])]
 
 
+def check_field_owners(sts: Obj) -> List[Obj]:
+    """Who else writes the fields this tool changes (replicas, partition, template, claim
+    templates), from managedFields and the GitOps marks (core/fieldowners.py, the one
+    classification): a warning for a controller that puts them back at its next sync (a
+    rollout, scale or resize is refused without --force), info for the others; the fix is how
+    to pause it."""
+    from .fieldowners import FIELDS, other_writers
+    out = []
+    for w in other_writers(sts, [FIELDS[k] for k in ("replicas", "partition", "template",
+                                                     "claims")]):
+        if w.manager:
+            owns = "owns %s (field manager %s, %s%s%s)" % (
+                ", ".join(w.paths), w.manager, w.operation or "?",
+                " of subresource %s" % w.subresource if w.subresource else "",
+                " at %s" % w.time if w.time else "")
+        else:
+            owns = "manages the set (its labels and annotations say so; no managedFields entry)"
+        pause = "; ".join(w.pause) or "nothing to pause"
+        out.append(_finding(sts, "warning" if w.reverts else "info", "field-owner",
+                            "%s %s: it %s" % (w.who, owns, w.next_sync),
+                            "pause it before kubectl sts changes these fields (rollout, "
+                            "scale and resize refuse without --force): %s" % pause
+                            if w.reverts else pause))
+    return out
+
+
 def check_incidents(sts: Obj, diagnosis: Optional[Obj]) -> List[Obj]:
     """The one diagnosis's verdicts (core.diagnosis), as findings: the set's (a stuck
     rollout) and each ordinal's that is failing, blocked, down or stuck, with the remedy
@@ -293,7 +319,7 @@ def findings(sts: Obj, pods: List[Obj], claims: List[Obj], pvs: Optional[Dict[st
            check_retention(sts, owned, pvs) + check_partition(sts, mine) +
            check_budgets(sts, mine, pdbs) + check_max_unavailable(sts) + check_grace(sts) +
            check_expansion(sts, owned, classes) + check_claim_drift(sts, owned) +
-           check_orphans(sts, owned))
+           check_orphans(sts, owned) + check_field_owners(sts))
     if snapshots_known:
         from .snapshots import snapshot_hazards
         out += [_finding(sts, *f) for f in snapshot_hazards(owned, pvs, snapshot_classes)]

@@ -4,7 +4,10 @@ Pure: `judge(sts, pods, claims, mode, ondelete, now, book, progress_deadline)` l
 API objects and the caller's bookkeeping (`book`: when the progress counters last changed,
 when each pod was first seen unschedulable, each claim Pending), with `now` on the caller's
 clock. It returns a dict: state ("done", "failed", "stalled", "pending-delete", "waiting"),
-a one-line message, the rows still waited for, and when to look again without an event."""
+a one-line message, the rows still waited for, and when to look again without an event.
+Under `--for rollout`, a template replaced or a partition moved back by another writer
+(core/drift.py, against the set as the wait first saw it and this tool's record) ends the wait
+in state "moved"; what else another writer moved is in `moved` (the lines), for notes."""
 
 from typing import Any, Dict, List, Optional
 
@@ -17,7 +20,9 @@ Obj = Dict[str, Any]
 
 
 def new_book() -> Obj:
-    return {"signature": None, "changed": None, "unschedulable": {}, "pending": {}}
+    """`left`: the set as the wait first saw it (core/drift.left_of)."""
+    return {"signature": None, "changed": None, "unschedulable": {}, "pending": {},
+            "left": None}
 
 
 def progress_signature(sts: Optional[Obj]) -> Any:
@@ -54,6 +59,21 @@ def judge(sts: Optional[Obj], pods: List[Obj], claims: List[Obj], mode: str, ond
     if sts is None:
         return {"state": "failed", "message": "the StatefulSet was deleted", "waiting": [],
                 "wake": None, "failure": None}
+    from .drift import drift, left_of, line
+    if book.get("left") is None:
+        book["left"] = left_of(sts)
+    moved = drift(book["left"], sts)
+    if mode == "rollout" and any(c["blocks"] for c in moved):
+        return {"state": "moved", "message": line(moved), "waiting": [], "wake": None,
+                "moved": [line([c]) for c in moved]}
+    result = _judge(sts, pods, claims, mode, ondelete, now, book, progress_deadline)
+    if moved:
+        result["moved"] = [line([c]) for c in moved]
+    return result
+
+
+def _judge(sts: Obj, pods: List[Obj], claims: List[Obj], mode: str, ondelete: str,
+           now: float, book: Obj, progress_deadline: float) -> Obj:
     signature = progress_signature(sts)
     if signature != book["signature"]:
         book["signature"], book["changed"] = signature, now

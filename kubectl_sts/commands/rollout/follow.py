@@ -1,13 +1,16 @@
 """`--status` / `--watch`: follow a rollout someone else drives, until it is complete. It fails
 fast (exit 9) on what `wait` fails fast on (core.diagnosis.fails_fast: an updated pod that
 fails, a pod the controller will not replace), and a timeout names what the one diagnosis
-says of the ordinals still waited for."""
+says of the ordinals still waited for. Another writer that moves the partition back or
+replaces the template (core/drift.py: since the set was first seen, or since this tool's
+recorded rollout) fails it too (exit 6, the step gate's words), naming the writer from
+managedFields; a partition another writer lowers is said once, on stderr."""
 
 from typing import Any, Dict, List
 
 import click
 
-from ...errors import PodFailed, WaitTimeout
+from ...errors import Conflict, PodFailed, WaitTimeout
 from .session import Rollout, fmt
 
 
@@ -15,12 +18,23 @@ def follow(run: Rollout) -> int:
     from ...core.diagnosis import Facts, diagnose, fails_fast, headline, remedy_line
     from ...core.rollout import follow_verdict
     from ...core.rollout.stuck import set_verdict, verdict_text
+    from ...core.drift import drift, left_of, line as drift_line
     from ...client.watch import Verdict, wait
-    run.watch(run.read())
+    first = run.read()
+    run.watch(first)
     minor = run.server_minor()
+    left = left_of(first)
+    said: List[str] = []
 
     def judge(snapshot: Dict[str, Dict[str, Any]], now: float) -> Verdict:
         sts, pods = run.current(snapshot)
+        moved = drift(left, sts)
+        if any(c["blocks"] for c in moved):
+            return Verdict(failed={"moved": drift_line(moved)})
+        for change in moved:
+            if change["message"] not in said:
+                said.append(change["message"])
+                click.echo("note: %s" % drift_line([change]), err=True)
         done, line = follow_verdict(sts)
         if not done:
             row = fails_fast(diagnose(Facts(sts=sts, pods=pods, server_minor=minor)))
@@ -45,6 +59,9 @@ def follow(run: Rollout) -> int:
     if outcome.state == "failed":
         assert outcome.verdict is not None
         row = outcome.verdict.failed
+        if "moved" in row:
+            raise Conflict("error: the rollout of %s cannot complete as it was driven: %s"
+                           % (run.name, row["moved"]))
         sts, pods = run.current()
         verdict = set_verdict(sts, diagnose(Facts(sts=sts, pods=pods, server_minor=minor)))
         if verdict is not None and verdict["pod"] == row["pod"]:

@@ -1,27 +1,36 @@
 """The health gate of one step: wait (the one wait primitive, client/watch.py) until the core's
 evaluate_step says done or failed. During an undo, a pod the controller will not replace by
-itself (core.diagnosis: stuck) is deleted, when agreed, and the wait goes on."""
+itself (core.diagnosis: stuck) is deleted, when agreed, and the wait goes on. A partition or
+template another writer moves during the wait (core/drift.py, named from managedFields) stops
+it at once: a Conflict (exit 6), as when the next step's write finds the partition moved
+(core/rollout/transforms.with_partition); never an undo (it would fight that writer)."""
 
 import time
 from typing import Any, Dict, List, Optional
 
 import click
 
-from ...errors import WaitTimeout, reworded
+from ...errors import Conflict, WaitTimeout, reworded
 from .session import Rollout, StepFailed, fmt
 
 
 def gate(run: Rollout, partition: int, ordinals: Optional[List[int]] = None) -> None:
     """Wait until the ordinals >= partition (or `ordinals`) pass the health gate; StepFailed when a pod fails
     it (or the controller will not replace a pod by itself), WaitTimeout at --timeout."""
+    from ...core.drift import drift, left_of, line
     from ...core.rollout import evaluate_step, new_book, rollout_state, track
     from ...client.watch import Verdict, wait
     book = [new_book()]
     run.gating = partition
     minor = run.server_minor()
+    # the set as this run left it: its last write (or the set as the gate first sees it)
+    left = left_of(run.last_written or run.current()[0], recorded=False)
 
     def judge(snapshot: Dict[str, Dict[str, Any]], now: float) -> Verdict:
         sts, pods = run.current(snapshot)
+        moved = drift(left, sts)
+        if moved:
+            return Verdict(failed=(sts, {"moved": line(moved)}))
         state = rollout_state(sts)
         book[0] = track(book[0], pods, state["updateRevision"], now)
         settle = max(run.settle, state["minReadySeconds"])
@@ -42,6 +51,9 @@ def gate(run: Rollout, partition: int, ordinals: Optional[List[int]] = None) -> 
             break
         assert outcome.verdict is not None
         sts, failure = outcome.verdict.failed
+        if "moved" in failure:
+            raise Conflict("error: the rollout of %s stopped: %s" % (run.name,
+                                                                     failure["moved"]))
         if not (failure.get("stuck") and run.undoing and _may_delete(run, failure)):
             raise StepFailed(sts, failure)
         _delete_stuck(run, failure)

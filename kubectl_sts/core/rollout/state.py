@@ -45,9 +45,15 @@ def saved_target(sts: Obj) -> Optional[Obj]:
     return data if isinstance(data, dict) else None
 
 
-def annotation(target: Optional[int], update_revision: str, undo: bool = False) -> str:
-    return json.dumps({"target": target, "updateRevision": update_revision, "undo": undo},
-                      sort_keys=True)
+def annotation(target: Optional[int], update_revision: str, undo: bool = False,
+               partition: Optional[int] = None) -> str:
+    """The record: the target, the update revision it is for, whether an undo, and the
+    partition written with it (core/drift.py: a partition the record does not match was
+    written by someone else)."""
+    data: Obj = {"target": target, "updateRevision": update_revision, "undo": undo}
+    if partition is not None:
+        data["partition"] = partition
+    return json.dumps(data, sort_keys=True)
 
 
 def interrupted_target(state: Obj) -> Optional[int]:

@@ -30,7 +30,7 @@ def with_partition(fresh: Obj, expected_old: int, value: int, target: Optional[i
     new = copy.deepcopy(fresh)
     _rolling(new)["partition"] = value
     new["metadata"].setdefault("annotations", {})[STATE_ANNOTATION] = annotation(
-        target, state["updateRevision"], undo)
+        target, state["updateRevision"], undo, value)
     return new
 
 
@@ -56,7 +56,7 @@ def restored(fresh: Obj, template: Obj, expected_update: str, restored_revision:
     new["spec"]["template"] = template
     _rolling(new)["partition"] = new["spec"].get("replicas", 1)
     new["metadata"].setdefault("annotations", {})[STATE_ANNOTATION] = annotation(
-        0, restored_revision, True)
+        0, restored_revision, True, _rolling(new)["partition"])
     return new
 
 
