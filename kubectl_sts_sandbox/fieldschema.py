@@ -20,9 +20,11 @@ Update's field set holds their own path (`.`) — see managedfields.py.
 Types are compiled once per schema name and cached (`type_of` per kind)."""
 
 import functools
+import json
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from . import openapi
+from .resources import SNAPSHOT_GROUPS
 
 SCALAR, STRUCT, LIST, DEDUCED = "scalar", "struct", "list", "deduced"
 ATOMIC, SET, ASSOC = "atomic", "set", "map"
@@ -140,9 +142,27 @@ def _atomic_deduced() -> TypeNode:
     return node
 
 
+def _document(group: str, version: str) -> Optional[Mapping[str, Any]]:
+    """The OpenAPI v3 document of a group/version: the published one, or for the CRDs the
+    sandbox installs (the snapshot groups) the one built from their schemas (crdopenapi.py),
+    every version they define; None when there is none."""
+    if group in SNAPSHOT_GROUPS:
+        from . import crdopenapi
+        plurals = crdopenapi.served_plurals(group, version, lambda plural, sub: True)
+        if plurals is None:
+            return None
+        doc: Mapping[str, Any] = json.loads(crdopenapi.document_bytes(group, version,
+                                                                     tuple(plurals)))
+        return doc
+    try:
+        return openapi._published(group, version)
+    except OSError:
+        return None
+
+
 @functools.lru_cache(maxsize=None)
 def _compiler(group: str, version: str) -> Optional[_Compiler]:
-    doc = openapi._published(group, version)
+    doc = _document(group, version)
     if doc is None:
         return None
     return _Compiler((doc.get("components") or {}).get("schemas") or {})
