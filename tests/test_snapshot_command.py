@@ -19,22 +19,17 @@ from kubectl_sts.errors import EXIT_REFUSED, EXIT_ROLLOUT_FAILED
 GROUP, VERSION = "snapshot.storage.k8s.io", "v1"
 
 
-@pytest.fixture(scope="module")
-def sb():
-    from kubectl_sts_sandbox import Sandbox
-    with Sandbox() as sandbox:
-        yield sandbox
+@pytest.fixture
+def api(sandbox, apps, core, api_client):
+    """The session's sandbox (the snapshot kinds, csi-hostpath): apps, core and custom
+    objects."""
+    from kubernetes import client
+    return apps, core, client.CustomObjectsApi(api_client)
 
 
-@pytest.fixture(scope="module")
-def api(sb):
-    from kubernetes import client, config
-    configuration = client.Configuration()
-    config.load_kube_config(config_file=sb.kubeconfig, client_configuration=configuration)
-    api_client = client.ApiClient(configuration)
-    yield (client.AppsV1Api(api_client), client.CoreV1Api(api_client),
-           client.CustomObjectsApi(api_client))
-    api_client.close()
+@pytest.fixture
+def sb(sandbox):
+    return sandbox
 
 
 def run(sb, namespace, capsys, *args):
@@ -62,16 +57,14 @@ def snapshots(api, namespace):
                                                 "volumesnapshots")["items"]
 
 
-@pytest.fixture(scope="module")
-def csi_set(sb, api):
-    """One 3-ordinal set on csi-hostpath, shared by the tests that only add snapshots."""
-    namespace = new_namespace(api)
-    settled_set(api, namespace)
-    return namespace
-
-
-def test_a_set_of_three_ready_snapshots_listed_and_deleted(sb, api, csi_set, capsys):
-    ns = csi_set
+def test_a_set_of_three_ready_snapshots_listed_and_deleted(sb, api, capsys):
+    ns = new_namespace(api)
+    settled_set(api, ns)
+    # a server dry run first: accepted, nothing written
+    code, out, err = run(sb, ns, capsys, "snapshot", "web", "--dry-run=server")
+    assert code == 0, err
+    assert "dry-run (server): the API server accepted 3 object(s); nothing changed" in out
+    assert snapshots(api, ns) == []
     code, out, err = run(sb, ns, capsys, "snapshot", "web", "--wait", "--timeout", "60s",
                          "-o", "name")
     assert code == 0, err
@@ -112,14 +105,6 @@ def test_a_set_of_three_ready_snapshots_listed_and_deleted(sb, api, csi_set, cap
             if s["metadata"]["labels"].get(SNAPSHOT_SET_LABEL) == set_
             and not s["metadata"].get("deletionTimestamp")]
     assert left == []
-
-
-def test_a_server_dry_run_writes_nothing(sb, api, csi_set, capsys):
-    before = len(snapshots(api, csi_set))
-    code, out, err = run(sb, csi_set, capsys, "snapshot", "web", "--dry-run=server")
-    assert code == 0, err
-    assert "dry-run (server): the API server accepted 3 object(s); nothing changed" in out
-    assert len(snapshots(api, csi_set)) == before
 
 
 def test_no_class_for_the_driver_is_refused_before_any_write(sb, api, capsys):
@@ -168,7 +153,7 @@ def test_rollout_snapshot_names_the_set_in_a_failed_steps_advice(sb, api, capsys
 
 
 @pytest.fixture(scope="module")
-def bare(api):
+def bare():
     """A sandbox that does not serve the snapshot kinds, with a 2-ordinal set on csi-hostpath."""
     from kubernetes import client
     with own_sandbox(snapshots=False) as (sb, api_client):
@@ -219,3 +204,16 @@ def test_a_group_is_refused_where_the_group_kind_is_not_served(capsys):
     assert err.startswith("error: refused: the server does not serve "
                           "groupsnapshot.storage.k8s.io (VolumeGroupSnapshot): install the "
                           "external-snapshotter CRDs and controller")
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--list", "--delete", "web-1"], "error: --list and --delete cannot be used together"),
+    (["--list", "--class", "c"], "error: --class cannot be used with --list"),
+    (["--delete", "web-1", "--wait"], "error: --wait cannot be used with --delete"),
+    (["--ordinals", "1,x"], 'error: invalid ordinal "x" in --ordinals 1,x'),
+    (["--list", "--dry-run"], "error: --dry-run cannot be used with --list"),
+])
+def test_bad_flags_are_usage_errors_before_any_request(capsys, tmp_path, args, message):
+    missing = str(tmp_path / "no-kubeconfig")           # never read: refused before
+    code = main(["--kubeconfig", missing, "snapshot", "web"] + args)
+    assert (code, capsys.readouterr().err) == (2, message + "\n")
