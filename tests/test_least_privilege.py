@@ -212,6 +212,8 @@ CASES = [
     ("snapshot --list", "none", snapshotted, ["snapshot", "web", "--list"], 0),
     ("snapshot --delete", "none", snapshotted, ["snapshot", "web", "--delete", SNAPSHOT_SET],
      0),
+    ("rollout --image --snapshot", "none", settled_csi,
+     ["rollout", "web", "--image", "app=nginx:1.28", "--snapshot"], 0),
     ("rollout --step --snapshot", "none", staged_csi,
      ["rollout", "web", "--step", "--settle", "0s", "--snapshot"], 0),
 ]
