@@ -200,6 +200,9 @@ class Cluster:
             obj.pop("status", None)       # the CRD's status subresource: not set on create
         if old is None:
             if rt is PVC:
+                from .validation.claims import normalize_data_sources
+                if isinstance(obj.get("spec"), dict):
+                    normalize_data_sources(obj["spec"])
                 self.storage.admit_claim(obj)
                 obj["status"] = {"phase": "Pending"}
             elif rt is POD:

@@ -179,6 +179,8 @@ def _field_schema(node: Obj, name: str, out: Dict[str, Dict[str, Any]], top: boo
 _TYPES = {"string": (str,), "boolean": (bool,), "object": (dict,), "array": (list,),
           "integer": (int,), "number": (int, float)}
 _HAS_ONCE = re.compile(r"^!has\(oldSelf\.(\w+)\) \|\| has\(self\.(\w+)\)$")
+_ONE_OF = re.compile(r"^\(has\(self\.(\w+)\) && !has\(self\.(\w+)\)\) \|\| "
+                     r"\(!has\(self\.\1\) && has\(self\.\2\)\)$")
 _BOTH = re.compile(r"^has\(self\.(\w+)\) && has\(self\.(?:__)?(\w+?)(?:__)?\)$")
 
 
@@ -263,6 +265,10 @@ def _rule_fails(rule: str, value: Any, prior: Any) -> Optional[str]:
                 not (isinstance(value, dict) and match.group(2) in value):
             return "failed rule: " + rule
         return None
+    match = _ONE_OF.match(rule)
+    if match:
+        present = [isinstance(value, dict) and match.group(i) in value for i in (1, 2)]
+        return "failed rule: " + rule if sum(present) != 1 else None
     match = _BOTH.match(rule)
     if match:
         if not (isinstance(value, dict) and match.group(1) in value and match.group(2) in value):

@@ -139,7 +139,10 @@ class Snapshots:
             self.groups.on_change(rt, etype, obj)
 
     def next_due(self) -> Optional[float]:
-        return min(self.cutting.values()) if self.cutting else None
+        due = list(self.cutting.values())
+        group_due = self.groups.next_due() if self.groups is not None else None
+        return min(due + ([group_due] if group_due is not None else [])) if \
+            due or group_due is not None else None
 
     def step(self, now: float) -> None:
         for name, when in list(self.cutting.items()):
@@ -199,7 +202,8 @@ class Snapshots:
             self._delete_snapshot(snapshot)
             return
         if self.groups is not None and self.groups.is_member(snapshot):
-            return                        # the group snapshot controller's (groupsnapshots.py)
+            self._sync_member(snapshot)
+            return
         source = (snapshot.get("spec") or {}).get("source") or {}
         claim_name = source.get("persistentVolumeClaimName")
         content_name = source.get("volumeSnapshotContentName")
@@ -234,6 +238,21 @@ class Snapshots:
         elif not ((content.get("spec") or {}).get("volumeSnapshotRef") or {}).get("uid"):
             content = self._bind(content, snapshot)     # bindandUpdateVolumeSnapshot
         self.update_status(snapshot, content)
+
+    def _sync_member(self, snapshot: Obj) -> None:
+        """A group snapshot's member (IsVolumeGroupSnapshotMember): no class, its content
+        made by the group snapshot controller (groupsnapshots.py); its finalizers and status,
+        with volumeGroupSnapshotName."""
+        name = (snapshot.get("status") or {}).get("boundVolumeSnapshotContentName") or ""
+        content = self.store.peek(VSC, "", name)
+        if content is None or not _refers_to(content, snapshot):
+            return
+        add = [SOURCE_FINALIZER]
+        if (content.get("spec") or {}).get("deletionPolicy") == "Delete":
+            add.append(BOUND_FINALIZER)
+        snapshot = self.set_finalizers(VS, snapshot, add, [])
+        from .groupsnapshots import group_of
+        self.update_status(snapshot, content, group_of(snapshot) or "")
 
     def _check_class(self, snapshot: Obj) -> bool:
         """checkAndUpdateSnapshotClass; False after recording why not."""
@@ -404,7 +423,9 @@ class Snapshots:
     def _delete_snapshot(self, snapshot: Obj) -> None:
         """processSnapshotWithDeletionTimestamp and
         checkandRemoveSnapshotFinalizersAndCheckandDeleteContent."""
-        if not (_has(snapshot, SOURCE_FINALIZER) or _has(snapshot, BOUND_FINALIZER)):
+        in_group = "snapshot.storage.kubernetes.io/volumesnapshot-in-group-protection"
+        if not (_has(snapshot, SOURCE_FINALIZER) or _has(snapshot, BOUND_FINALIZER) or
+                _has(snapshot, in_group)):
             return
         name = (snapshot.get("status") or {}).get("boundVolumeSnapshotContentName") or ""
         source = (snapshot.get("spec") or {}).get("source") or {}
@@ -418,6 +439,8 @@ class Snapshots:
             self.event(snapshot, "Warning", "SnapshotDeletePending",
                        "Snapshot is being used to restore a PVC")
             return
+        if self.groups is not None and self.groups.member_deletion_blocked(snapshot):
+            return
         if content is not None:
             annotations = _meta(content).get("annotations") or {}
             if annotations.get(BEING_DELETED) != "yes":
@@ -426,5 +449,5 @@ class Snapshots:
                 content = self.store.update(VSC, fresh, internal=True)
             if delete and not _deleting(content):
                 self.store.delete(VSC, None, _meta(content)["name"])
-        remove = [SOURCE_FINALIZER] + ([] if delete else [BOUND_FINALIZER])
+        remove = [SOURCE_FINALIZER, in_group] + ([] if delete else [BOUND_FINALIZER])
         self.set_finalizers(VS, snapshot, [], remove)

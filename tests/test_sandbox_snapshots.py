@@ -231,6 +231,12 @@ def test_a_restore_too_small_or_from_a_snapshot_not_ready_fails_with_the_provisi
 
 
 def test_without_snapshot_support_the_kinds_are_not_served(kubectl_bin):
+    with helpers.own_sandbox(kubernetes_version="1.35") as (sb, _):
+        got = subprocess.run([kubectl_bin, "--kubeconfig", sb.kubeconfig, "api-resources",
+                              "-o", "name"], capture_output=True, text=True, timeout=60)
+        names = got.stdout.split()
+        assert "volumesnapshots.snapshot.storage.k8s.io" in names   # groups only from 1.36
+        assert not [n for n in names if n.endswith(".groupsnapshot.storage.k8s.io")]
     with helpers.own_sandbox(snapshots=False) as (sb, _):
         run = [kubectl_bin, "--kubeconfig", sb.kubeconfig]
         got = subprocess.run(run + ["get", "volumesnapshots"], capture_output=True, text=True,
@@ -240,3 +246,115 @@ def test_without_snapshot_support_the_kinds_are_not_served(kubectl_bin):
                                       '"volumesnapshots"')
         crds = subprocess.run(run + ["get", "crd"], capture_output=True, text=True, timeout=60)
         assert crds.returncode == 0 and crds.stderr.strip() == "No resources found"
+
+
+def test_the_sandbox_command_serves_no_snapshots_with_no_snapshots(tmp_path, kubectl_bin):
+    import os
+    import signal
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    kubeconfig = tmp_path / "sb.kubeconfig"
+    proc = subprocess.Popen([sys.executable, "-m", "kubectl_sts", "sandbox", "--fast",
+                             "--no-snapshots", "--kubeconfig", str(kubeconfig)], cwd=root,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, PYTHONPATH=root))
+    assert proc.stdout is not None
+    try:
+        assert proc.stdout.readline().startswith("sandbox: serving http://127.0.0.1:")
+        got = subprocess.run([kubectl_bin, "--kubeconfig", str(kubeconfig), "api-resources",
+                              "--api-group", GROUP, "--no-headers"], capture_output=True,
+                             text=True, timeout=60)
+        assert got.returncode == 0 and got.stdout == ""
+        classes = subprocess.run([kubectl_bin, "--kubeconfig", str(kubeconfig), "get", "sc",
+                                  "csi-hostpath", "--no-headers"], capture_output=True,
+                                 text=True, timeout=60)
+        assert classes.stdout.split()[1] == "hostpath.csi.k8s.io"   # the driver is there
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+
+
+def test_claim_data_sources_are_normalized_and_validated_as_by_the_api_server(box, k, ns):
+    snap = {"apiGroup": GROUP, "kind": "VolumeSnapshot", "name": "snap"}
+    _apply(k, builders.claim("one", storage_class=CSI_CLASS, spec={"dataSource": snap}),
+           builders.claim("two", storage_class=CSI_CLASS, spec={"dataSourceRef": snap}))
+    for name in ("one", "two"):
+        spec = json.loads(k("get", "pvc", name, "-o", "json").stdout)["spec"]
+        assert spec["dataSource"] == snap and spec["dataSourceRef"] == snap
+    # a VolumeSnapshot without its API group: dropped from dataSource (KEP-1495 backwards
+    # compatibility), refused in dataSourceRef
+    bad = builders.claim("bad", storage_class=CSI_CLASS, spec={
+        "dataSource": {"kind": "PersistentVolumeClaim", "name": "source"},
+        "dataSourceRef": {"kind": "VolumeSnapshot", "name": "snap"}})
+    done = k("create", "-f", "-", stdin=json.dumps(bad))
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        'The PersistentVolumeClaim "bad" is invalid: \n'
+        '* spec.dataSourceRef: Invalid value: "VolumeSnapshot": must be '
+        '\'PersistentVolumeClaim\' when referencing the default apiGroup\n'
+        '* spec: Invalid value: spec.dataSource: must match dataSourceRef')
+
+
+def test_the_snapshot_schema_is_validated_as_the_crd_declares_it(box, k, ns):
+    both = builders.volume_snapshot("both", "data", content="c")
+    done = k("create", "-f", "-", stdin=json.dumps(both))
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        'The VolumeSnapshot "both" is invalid: spec.source: Invalid value: "object": exactly '
+        'one of volumeSnapshotContentName and persistentVolumeClaimName must be set')
+    _apply(k, builders.volume_snapshot("snap", "data"))
+    patch = k("patch", "vs", "snap", "--type=merge", "-p",
+              '{"spec":{"source":{"persistentVolumeClaimName":"other"}}}')
+    assert patch.returncode == 1
+    assert patch.stderr.strip() == (
+        'The VolumeSnapshot "snap" is invalid: spec.source.persistentVolumeClaimName: Invalid '
+        'value: "string": persistentVolumeClaimName is immutable')
+
+
+def test_a_group_snapshot_cuts_every_selected_claim_and_owns_its_members(box, k, ns):
+    for name in ("data-0", "data-1"):
+        _bound_claim(box, k, ns, name, spec=None)
+        done = k("label", "pvc", name, "app=db")
+        assert done.returncode == 0, done.stderr
+    group = {"apiVersion": "groupsnapshot.storage.k8s.io/v1", "kind": "VolumeGroupSnapshot",
+             "metadata": {"name": "group"},
+             "spec": {"source": {"selector": {"matchLabels": {"app": "db"}}}}}
+    _apply(k, group)
+    helpers.wait_for(_custom(box).list_namespaced_custom_object, _ready("group"), timeout=20,
+                     group="groupsnapshot.storage.k8s.io", version="v1", namespace=ns,
+                     plural="volumegroupsnapshots")
+    members = _wait_snapshots(box, ns, lambda items: len(items) == 2 and all(
+        _ready(name)(items) for name in items))
+    got = json.loads(k("get", "vgs", "group", "-o", "json").stdout)
+    assert got["spec"]["volumeGroupSnapshotClassName"] == "csi-hostpath-groupsnapclass"
+    content = got["status"]["boundVolumeGroupSnapshotContentName"]
+    assert content == "groupsnapcontent-" + got["metadata"]["uid"]
+    assert got["metadata"]["finalizers"] == [
+        "groupsnapshot.storage.kubernetes.io/volumegroupsnapshot-bound-protection"]
+    assert sorted(m["spec"]["source"]["persistentVolumeClaimName"]
+                  for m in members.values()) == ["data-0", "data-1"]
+    for name, member in members.items():
+        assert name.startswith("snapshot-") and len(name) == len("snapshot-") + 64
+        assert member["metadata"]["ownerReferences"] == [
+            {"apiVersion": "groupsnapshot.storage.k8s.io/v1", "kind": "VolumeGroupSnapshot",
+             "name": "group", "uid": got["metadata"]["uid"]}]
+        assert "snapshot.storage.kubernetes.io/volumesnapshot-in-group-protection" in \
+            member["metadata"]["finalizers"]
+        assert member["status"]["volumeGroupSnapshotName"] == "group"
+        assert member["status"]["restoreSize"] == "1Gi"
+    lines = k("get", "vgs").stdout.splitlines()
+    assert lines[0].split() == ["NAME", "READYTOUSE", "VOLUMEGROUPSNAPSHOTCLASS",
+                                "VOLUMEGROUPSNAPSHOTCONTENT", "CREATIONTIME", "AGE"]
+    assert lines[1].split()[:4] == ["group", "true", "csi-hostpath-groupsnapclass", content]
+    # a member alone cannot go; the group takes its members and contents with it
+    member = sorted(members)[0]
+    k("delete", "vs", member, "--wait=false")
+    reasons = [reason for _, reason, _ in _events(k, member)]
+    assert "SnapshotDeletePending" in reasons
+    done = k("delete", "vgs", "group", "--wait=true", "--timeout=20s")
+    assert done.returncode == 0, done.stderr
+    _wait_snapshots(box, ns, lambda items: not items)
+    listed = k("get", "vgsc,vsc", "-o", "name", namespaced=False).stdout.split()
+    assert not [name for name in listed if content in name or
+                any(m[len("snapshot-"):] in name for m in members)]

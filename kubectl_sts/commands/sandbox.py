@@ -23,6 +23,7 @@ class SandboxOptions(NamedTuple):
     missing_images: Tuple[str, ...]
     tls: bool
     configs: Tuple[str, ...]
+    no_snapshots: bool
 
 
 class FeatureGatesValue(click.ParamType):
@@ -87,6 +88,10 @@ def _gates_help() -> str:
               "(repeatable): Logs/ClusterLogs map a container's log to a local file, "
               "Exec/ClusterExec let `kubectl exec` run a command on this host for a pod "
               "(kwok.x-k8s.io/v1alpha1).")
+@click.option("--no-snapshots", is_flag=True,
+              help="A cluster without volume snapshots: no snapshot.storage.k8s.io CRDs, no "
+              "snapshot controller (by default the sandbox serves them, with the csi-hostpath "
+              "class, as external-snapshotter installs them).")
 @click.option("--max-unavailable-gate", is_flag=True, hidden=True,
               help="Deprecated: --feature-gates MaxUnavailableStatefulSet=true.")
 @click.option("--latency", type=Duration(), default="0s", show_default=True, metavar="DURATION",
@@ -123,7 +128,11 @@ MaxUnavailableStatefulSet=true --tls
 
     \b
       # kubectl logs and exec answer as mapped in access.yaml (Logs, Exec)
-      kubectl-sts sandbox --config access.yaml"""
+      kubectl-sts sandbox --config access.yaml
+
+    \b
+      # A cluster without the volume snapshot CRDs
+      kubectl-sts sandbox --no-snapshots"""
     options = validate(SandboxOptions(**flags))
     return run(options)
 
@@ -170,7 +179,7 @@ def run(options: SandboxOptions) -> int:
     config = (Config if options.fast else Config.demo)(
         speed=options.speed, kubernetes_version=options.kubernetes_version,
         feature_gates=feature_gates(options), missing_images=options.missing_images,
-        pod_access=access)
+        pod_access=access, snapshots=not options.no_snapshots)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

@@ -10,7 +10,8 @@ from kubectl_sts.k8s.names import name_is_dns_subdomain
 from kubectl_sts.k8s.quantity import quantity_value
 from kubectl_sts.k8s.storage import BETA_CLASS_ANNOTATION
 from ..untyped import dict_at, list_at
-from .field import Causes, forbidden, invalid, not_supported, required, semantic_equal, spec_diff
+from .field import (Causes, GoRepr, forbidden, invalid, not_supported, required, semantic_equal,
+                    spec_diff)
 from .meta import validate_label_selector, validate_meta
 
 _ACCESS_MODES = ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"]
@@ -21,7 +22,8 @@ PVC_UPDATE_FORBIDDEN_MESSAGE = (
 )
 
 
-def validate_pvc_spec(spec: Any, path: str = "spec") -> Causes:
+def validate_pvc_spec(spec: Any, path: str = "spec", allow_invalid_api_group: bool = False
+                      ) -> Causes:
     spec = spec if isinstance(spec, dict) else {}
     errs: Causes = []
     modes = list_at(spec, "accessModes")
@@ -48,14 +50,77 @@ def validate_pvc_spec(spec: Any, path: str = "spec") -> Causes:
     vm = spec.get("volumeMode")
     if vm is not None and vm not in _VOLUME_MODES:
         errs.append(not_supported(path + ".volumeMode", vm, _VOLUME_MODES))
+    errs.extend(validate_data_sources(spec, path, allow_invalid_api_group))
     return errs
+
+
+def validate_data_sources(spec: dict, path: str, allow_invalid_api_group: bool = False
+                          ) -> Causes:
+    """ValidatePersistentVolumeClaimSpec's data source rules (validateDataSource,
+    validateDataSourceRef, and dataSource matching dataSourceRef: isDataSourceEqualDataSourceRef);
+    `allow_invalid_api_group`: the old claim had an API group in either (update ratcheting,
+    allowInvalidAPIGroupInDataSourceOrRef)."""
+    from kubectl_sts.k8s.names import is_dns1123_label, is_dns1123_subdomain
+    errs: Causes = []
+    source, ref = spec.get("dataSource"), spec.get("dataSourceRef")
+    for key, value in (("dataSource", source), ("dataSourceRef", ref)):
+        if not isinstance(value, dict):
+            continue
+        here = "%s.%s" % (path, key)
+        if not value.get("name"):
+            errs.append(required(here + ".name"))
+        if not value.get("kind"):
+            errs.append(required(here + ".kind"))
+        group = value.get("apiGroup") or ""
+        if not group and value.get("kind") != "PersistentVolumeClaim":
+            errs.append(invalid(here, value.get("kind") or "", "must be 'PersistentVolumeClaim' "
+                                "when referencing the default apiGroup"))
+        if group and not allow_invalid_api_group:
+            for msg in is_dns1123_subdomain(group):
+                errs.append(invalid(here + ".apiGroup", group, msg))
+        namespace = value.get("namespace") if key == "dataSourceRef" else None
+        if namespace:
+            for msg in is_dns1123_label(namespace):
+                errs.append(invalid(here + ".namespace", namespace, msg))
+    if isinstance(ref, dict) and ref.get("namespace"):
+        if isinstance(source, dict):
+            errs.append(invalid(path, GoRepr(path + ".dataSource"),
+                                "may not be specified when dataSourceRef.namespace is "
+                                "specified"))
+    elif isinstance(source, dict) and isinstance(ref, dict):
+        if any(source.get(k) != ref.get(k) for k in ("apiGroup", "kind", "name")):
+            errs.append(invalid(path, GoRepr(path + ".dataSource"), "must match dataSourceRef"))
+    return errs
+
+
+def normalize_data_sources(spec: dict, old_spec: Optional[dict] = None) -> None:
+    """The claim strategy's PrepareForCreate (pkg/api/persistentvolumeclaim/util.go):
+    EnforceDataSourceBackwardsCompatibility drops a dataSource that is neither a claim nor a
+    snapshot.storage.k8s.io VolumeSnapshot (unless the old claim used one), then
+    NormalizeDataSources (AnyVolumeDataSource, on in every release played) copies dataSource
+    to a missing dataSourceRef, or dataSourceRef without namespace to a missing
+    dataSource."""
+    source = spec.get("dataSource")
+    if isinstance(source, dict) and not isinstance((old_spec or {}).get("dataSource"), dict):
+        kind, group = source.get("kind"), source.get("apiGroup") or ""
+        if not ((kind == "PersistentVolumeClaim" and not group) or
+                (kind == "VolumeSnapshot" and group == "snapshot.storage.k8s.io")):
+            spec.pop("dataSource")
+    source, ref = spec.get("dataSource"), spec.get("dataSourceRef")
+    if isinstance(source, dict) and ref is None:
+        spec["dataSourceRef"] = {k: source[k] for k in ("apiGroup", "kind", "name")
+                                 if k in source}
+    elif isinstance(ref, dict) and source is None and not ref.get("namespace"):
+        spec["dataSource"] = {k: ref[k] for k in ("apiGroup", "kind", "name") if k in ref}
 
 
 def validate_pvc(pvc: dict, old: Optional[dict], recover: bool = True) -> Causes:
     """`recover`: RecoverVolumeExpansionFailure (validation.go ValidatePersistentVolumeClaimUpdate
     with EnableRecoverFromExpansionFailure: off, a request can never go down)."""
     errs = validate_meta(pvc, old, name_is_dns_subdomain)
-    errs.extend(validate_pvc_spec(pvc.get("spec")))
+    old_spec = dict_at(old, "spec")
+    errs.extend(validate_pvc_spec(pvc.get("spec"), allow_invalid_api_group=any(
+        dict_at(old_spec, key).get("apiGroup") for key in ("dataSource", "dataSourceRef"))))
     if old is None:
         return errs
 
