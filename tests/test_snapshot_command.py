@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 import builders
-from helpers import create, own_sandbox, settle
+from helpers import create, own_sandbox, settle, wait_for
 from kubectl_sts.cli.app import main
 from kubectl_sts.core.labels import (SNAPSHOT_ORDINAL_LABEL, SNAPSHOT_SET_LABEL,
                                      SNAPSHOT_STS_LABEL, SNAPSHOT_TEMPLATE_LABEL)
@@ -86,9 +86,10 @@ def test_a_set_of_three_ready_snapshots_listed_and_deleted(sb, api, capsys):
     code, out, err = run(sb, ns, capsys, "snapshot", "web", "--list")
     assert code == 0, err
     header, *rows = out.splitlines()
-    assert header.split() == ["NAME", "TAKEN", "REVISION", "ORDINALS", "READY", "SIZE"]
+    assert header.split() == ["NAME", "TAKEN", "REVISION", "ORDINALS", "READY", "SIZE",
+                              "GROUP"]
     row = [r.split() for r in rows if r.startswith(set_ + " ")]
-    assert row and row[0][3:] == ["0,1,2", "3/3", "3Gi"], out
+    assert row and row[0][3:] == ["0,1,2", "3/3", "3Gi", "false"], out
     code, out, _ = run(sb, ns, capsys, "snapshot", "web", "--list", "--no-headers")
     assert not out.startswith("NAME")
     code, out, _ = run(sb, ns, capsys, "snapshot", "web", "--list", "-o", "json")
@@ -217,3 +218,77 @@ def test_bad_flags_are_usage_errors_before_any_request(capsys, tmp_path, args, m
     missing = str(tmp_path / "no-kubeconfig")           # never read: refused before
     code = main(["--kubeconfig", missing, "snapshot", "web"] + args)
     assert (code, capsys.readouterr().err) == (2, message + "\n")
+
+
+@pytest.fixture(scope="module")
+def grouped():
+    """A sandbox playing 1.36 (the first release serving groupsnapshot.storage.k8s.io/v1) with
+    a 3-ordinal set on csi-hostpath: the --group tests share it."""
+    from kubernetes import client
+    with own_sandbox(kubernetes_version="1.36") as (sb, api_client):
+        apps, core = client.AppsV1Api(api_client), client.CoreV1Api(api_client)
+        create(apps, core, "default", builders.statefulset(
+            "web", 3, storage_class="csi-hostpath", pod_management="Parallel"))
+        settle(apps, "default", "web", 3)
+        yield sb, (apps, core, client.CustomObjectsApi(api_client))
+
+
+def test_a_group_set_taken_listed_and_deleted_with_its_group(grouped, capsys):
+    """--group: one VolumeGroupSnapshot; its members (named and owned by the snapshot
+    controller, external-snapshotter createSnapshotsForGroupSnapshotContent) ready with their
+    restoreSize and labelled as `restore` reads a set; --list marks the set as a group;
+    --delete removes the group, which takes its members (a member alone cannot go)."""
+    sb, api = grouped
+    code, out, err = run(sb, "default", capsys, "snapshot", "web", "--group", "--wait",
+                         "--timeout", "30s", "-o", "name")
+    assert code == 0, err
+    set_ = out.strip()
+    assert out == set_ + "\n" and set_.startswith("web-")
+    group = api[2].get_namespaced_custom_object("groupsnapshot.storage.k8s.io", "v1", "default",
+                                                "volumegroupsnapshots", set_)
+    assert group["status"]["readyToUse"] is True
+    assert "volumegroupsnapshot %s ready to use" % set_ in err
+    members = {s["spec"]["source"]["persistentVolumeClaimName"]: s
+               for s in snapshots(api, "default")
+               if s["metadata"].get("labels", {}).get(SNAPSHOT_SET_LABEL) == set_}
+    assert sorted(members) == ["data-web-%d" % k for k in range(3)]
+    for k in range(3):
+        s = members["data-web-%d" % k]
+        name = s["metadata"]["name"]
+        assert name.startswith("snapshot-") and len(name) == len("snapshot-") + 64
+        assert s["metadata"]["ownerReferences"][0]["uid"] == group["metadata"]["uid"]
+        assert {key: s["metadata"]["labels"][key] for key in (
+            SNAPSHOT_STS_LABEL, SNAPSHOT_ORDINAL_LABEL, SNAPSHOT_TEMPLATE_LABEL)} == {
+            SNAPSHOT_STS_LABEL: "web", SNAPSHOT_ORDINAL_LABEL: str(k),
+            SNAPSHOT_TEMPLATE_LABEL: "data"}
+        assert s["status"]["readyToUse"] is True and s["status"]["restoreSize"] == "1Gi"
+        assert "%s (claim data-web-%d) ready to use: restoreSize 1Gi" % (name, k) in err
+    assert "restoreSize <unknown>" not in err
+    code, out, err = run(sb, "default", capsys, "snapshot", "web", "--list")
+    assert code == 0, err
+    header, *rows = out.splitlines()
+    assert header.split() == ["NAME", "TAKEN", "REVISION", "ORDINALS", "READY", "SIZE",
+                              "GROUP"]
+    [row] = [r.split() for r in rows if r.startswith(set_ + " ")]
+    assert row[3:] == ["0,1,2", "3/3", "3Gi", "true"], out
+    code, out, err = run(sb, "default", capsys, "snapshot", "web", "--delete", set_, "--yes")
+    assert code == 0, err
+    assert ("snapshot set %s: one VolumeGroupSnapshot %s of 3 snapshot(s): deleting it deletes "
+            "its member snapshots" % (set_, set_)) in out
+    assert 'volumegroupsnapshot.groupsnapshot.storage.k8s.io "%s" deleted' % set_ in out
+    wait_for(api[2].list_namespaced_custom_object, lambda items: not [
+        s for s in items.values()
+        if (s["metadata"].get("labels") or {}).get(SNAPSHOT_SET_LABEL) == set_],
+        timeout=20, group=GROUP, version=VERSION, namespace="default", plural="volumesnapshots")
+
+
+def test_a_group_set_as_a_document(grouped, capsys):
+    sb, api = grouped
+    code, out, err = run(sb, "default", capsys, "snapshot", "web", "--group", "--ordinals",
+                         "1", "-o", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["group"] is True and doc["ordinals"] == [1]
+    [member] = doc["snapshots"]
+    assert member["claim"] == "data-web-1" and member["name"].startswith("snapshot-")
+    assert member["readyToUse"] is True and member["restoreSize"] == "1Gi"
