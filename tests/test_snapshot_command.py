@@ -14,7 +14,7 @@ from helpers import create, own_sandbox, settle, wait_for
 from kubectl_sts.cli.app import main
 from kubectl_sts.core.labels import (SNAPSHOT_ORDINAL_LABEL, SNAPSHOT_SET_LABEL,
                                      SNAPSHOT_STS_LABEL, SNAPSHOT_TEMPLATE_LABEL)
-from kubectl_sts.errors import EXIT_REFUSED, EXIT_ROLLOUT_FAILED
+from kubectl_sts.errors import EXIT_CONFLICT, EXIT_REFUSED, EXIT_ROLLOUT_FAILED
 
 GROUP, VERSION = "snapshot.storage.k8s.io", "v1"
 
@@ -230,6 +230,12 @@ def grouped():
         create(apps, core, "default", builders.statefulset(
             "web", 3, storage_class="csi-hostpath", pod_management="Parallel"))
         settle(apps, "default", "web", 3)
+        # a second namespace: a set is named by the second it is taken, so two tests in one
+        # namespace could meet the same name
+        core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name="other")))
+        create(apps, core, "other", builders.statefulset(
+            "web", 2, storage_class="csi-hostpath", pod_management="Parallel"))
+        settle(apps, "other", "web", 2)
         yield sb, (apps, core, client.CustomObjectsApi(api_client))
 
 
@@ -284,7 +290,7 @@ def test_a_group_set_taken_listed_and_deleted_with_its_group(grouped, capsys):
 
 def test_a_group_set_as_a_document(grouped, capsys):
     sb, api = grouped
-    code, out, err = run(sb, "default", capsys, "snapshot", "web", "--group", "--ordinals",
+    code, out, err = run(sb, "other", capsys, "snapshot", "web", "--group", "--ordinals",
                          "1", "-o", "json")
     assert code == 0, err
     doc = json.loads(out)
@@ -292,3 +298,19 @@ def test_a_group_set_as_a_document(grouped, capsys):
     [member] = doc["snapshots"]
     assert member["claim"] == "data-web-1" and member["name"].startswith("snapshot-")
     assert member["readyToUse"] is True and member["restoreSize"] == "1Gi"
+
+
+def test_a_group_set_name_taken_already_is_a_clear_conflict(grouped, capsys, monkeypatch):
+    """Two group sets in one second: the second VolumeGroupSnapshot's name exists."""
+    import datetime
+    from kubectl_sts.commands import snapshot as command
+    when = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    monkeypatch.setattr(command, "now_utc", lambda: when)
+    sb, _ = grouped
+    code, out, err = run(sb, "other", capsys, "snapshot", "web", "--group", "-o", "name")
+    assert (code, out) == (0, "web-20260102-030405\n"), err
+    code, out, err = run(sb, "other", capsys, "snapshot", "web", "--group", "-o", "name")
+    assert (code, out) == (EXIT_CONFLICT, ""), err
+    assert err == ("error: snapshot set web-20260102-030405 exists already (a set is "
+                        "named by the second it is taken): run the command again; nothing was "
+                        "changed\n"), err

@@ -96,8 +96,13 @@ def create_set(conn: "Connection", plan: Obj, server_dry_run: bool, say: Say,
                          query, body=claim_labels(plan),
                          content_type="application/merge-patch+json")
         body = group_object(plan, group)
-        created = [conn.request("POST", group_path(group, "volumegroupsnapshots", ns), query,
-                                body=body)]
+        try:
+            created = [conn.request("POST", group_path(group, "volumegroupsnapshots", ns),
+                                    query, body=body)]
+        except Conflict as exc:
+            if exc.reason != "AlreadyExists":
+                raise
+            raise _exists(plan, exc)
         if not server_dry_run:
             say("volumegroupsnapshot.groupsnapshot.storage.k8s.io/%s created (claims %s)"
                 % (plan["set"], ", ".join(e["claim"] for e in plan["snapshots"])))
@@ -108,9 +113,7 @@ def create_set(conn: "Connection", plan: Obj, server_dry_run: bool, say: Say,
             made = conn.request("POST", path("volumesnapshots", ns), query, body=body)
         except StsError as exc:
             if isinstance(exc, Conflict) and exc.reason == "AlreadyExists" and not out:
-                raise Conflict("error: snapshot set %s exists already (a set is named by the "
-                               "second it is taken): run the command again; nothing was "
-                               "changed" % plan["set"], status=409, reason=exc.reason)
+                raise _exists(plan, exc)
             if out and not server_dry_run:
                 raise reworded(exc, "%s; created before it: %s (delete them with kubectl sts "
                                "snapshot %s --delete %s)" % (
@@ -124,6 +127,12 @@ def create_set(conn: "Connection", plan: Obj, server_dry_run: bool, say: Say,
                 % (body["metadata"]["name"], spec["source"]["persistentVolumeClaimName"],
                    spec["volumeSnapshotClassName"]))
     return out
+
+
+def _exists(plan: Obj, exc: Conflict) -> Conflict:
+    return Conflict("error: snapshot set %s exists already (a set is named by the second it "
+                    "is taken): run the command again; nothing was changed" % plan["set"],
+                    status=409, reason=exc.reason)
 
 
 def wait_ready(conn: "Connection", plan: Obj, timeout: float, say: Say,
