@@ -314,3 +314,27 @@ def test_a_group_set_name_taken_already_is_a_clear_conflict(grouped, capsys, mon
     assert err == ("error: snapshot set web-20260102-030405 exists already (a set is "
                         "named by the second it is taken): run the command again; nothing was "
                         "changed\n"), err
+
+
+def test_a_group_set_interrupted_says_the_group_to_remove(grouped, capsys, monkeypatch):
+    """Ctrl-C while the members are awaited: the group exists, its members are not labelled
+    as the set yet; the advice names the VolumeGroupSnapshot."""
+    from kubectl_sts.commands import snapshotset
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(snapshotset, "label_members", interrupted)
+    import datetime
+    from kubectl_sts.commands import snapshot as command
+    monkeypatch.setattr(command, "now_utc", lambda: datetime.datetime(
+        2026, 1, 3, 0, 0, 0, tzinfo=datetime.timezone.utc))    # a name of its own
+    sb, api = grouped
+    code, out, err = run(sb, "other", capsys, "snapshot", "web", "--group", "-o", "name")
+    assert code == 130 and out == "", err
+    set_ = err.split("volumegroupsnapshot.groupsnapshot.storage.k8s.io/")[1].split()[0]
+    assert err.endswith("\ninterrupted: snapshot set %s: volumegroupsnapshot %s was created; "
+                        "the snapshot controller goes on with it and its member snapshots, "
+                        "which are not labelled as the set; remove them with kubectl delete "
+                        "volumegroupsnapshot %s -n other\n" % (set_, set_, set_)), err
+    api[2].get_namespaced_custom_object("groupsnapshot.storage.k8s.io", "v1", "other",
+                                        "volumegroupsnapshots", set_)

@@ -119,17 +119,27 @@ def take(conn: "Connection", options: SnapshotOptions) -> int:
     try:
         return _take(conn, options, plan)
     except (KeyboardInterrupt, click.exceptions.Abort) as exc:
-        explain_interruption(conn, options.name, plan.get("set"))
+        explain_interruption(conn, options.name, plan.get("set"), plan.get("group"))
         return interrupt_code(exc)
 
 
-def explain_interruption(conn: "Connection", name: str, set_: Optional[str]) -> None:
+def explain_interruption(conn: "Connection", name: str, set_: Optional[str],
+                         group: Optional[Obj] = None) -> None:
     from ..client.paths import path
     from ..core.labels import SNAPSHOT_SET_LABEL
     from ..errors import StsError
     click.echo("", err=True)
     if set_ is None:
         click.echo("interrupted before any write: nothing was changed", err=True)
+        return
+    if group is not None:
+        # its members are labelled as the set only at the end: the group is what to remove
+        click.echo("interrupted: snapshot set %s: volumegroupsnapshot %s was created; the "
+                   "snapshot controller goes on with it and its member snapshots, which are "
+                   "not labelled as the set; remove them with kubectl delete "
+                   "volumegroupsnapshot %s -n %s" % (set_, group["metadata"]["name"],
+                                                     group["metadata"]["name"],
+                                                     conn.namespace), err=True)
         return
     try:
         made = conn.request("GET", path("volumesnapshots", conn.namespace),
@@ -174,6 +184,8 @@ def _take(conn: "Connection", options: SnapshotOptions, taking: Dict[str, Any]) 
         return 0
     check_writes(conn, _variant(options), dry_run)
     created = create_set(conn, plan, dry_run == "server", say, group)
+    if group and dry_run == "none":
+        taking["group"] = created[0]
     if dry_run == "server":
         say("dry-run (server): the API server accepted %d object(s); nothing changed"
             % len(created))
