@@ -15,7 +15,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SKIP = ("--watch", "completion", "demo", "sandbox", "source <(")
 # what each example is meant to end with (default 0)
 EXPECTED = {"kubectl sts scale web --replicas 1 --min-replicas 2 --yes": 11,
-            "kubectl sts status -A": 0}
+            "kubectl sts status -A": 0,
+            # web.yaml's claims are on local-path, no CSI driver: refused before any write
+            "kubectl sts snapshot web --wait": 11, "kubectl sts snapshot web --group": 11,
+            "kubectl sts snapshot web --delete web-20260101-120000 --yes": 3}
 
 
 def examples():

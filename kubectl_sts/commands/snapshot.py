@@ -53,7 +53,7 @@ class SnapshotOptions(NamedTuple):
 @dry_run_option("Show the set only (client), or also send the creates with dryRun=All.")
 @click.option("--list", "list_", is_flag=True, help="List the StatefulSet's snapshot sets.")
 @click.option("--delete", metavar="SET", help="Delete one snapshot set (after showing it and "
-              "asking).")
+              "asking); a --group set: its VolumeGroupSnapshot, which deletes its members.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation (--delete).")
 @no_headers_option
 @click.pass_context
@@ -74,6 +74,10 @@ def snapshot(ctx: click.Context, **flags: Any) -> int:
     \b
       # In a script: the set's name
       SET=$(kubectl sts snapshot web --wait -o name)
+
+    \b
+      # One crash-consistent VolumeGroupSnapshot of every claim (groupsnapshot.storage.k8s.io)
+      kubectl sts snapshot web --group
 
     \b
       # The sets of web, then delete one
