@@ -277,6 +277,11 @@ def test_a_group_set_taken_listed_and_deleted_with_its_group(grouped, capsys):
                               "GROUP"]
     [row] = [r.split() for r in rows if r.startswith(set_ + " ")]
     assert row[3:] == ["0,1,2", "3/3", "3Gi", "true"], out
+    code, out, err = run(sb, "default", capsys, "snapshot", "web", "--delete", set_,
+                         "--dry-run=server")
+    assert code == 0, err
+    assert out.endswith("dry-run (server): the API server accepted 1 delete(s); nothing "
+                        "changed\n"), out
     code, out, err = run(sb, "default", capsys, "snapshot", "web", "--delete", set_, "--yes")
     assert code == 0, err
     assert ("snapshot set %s: one VolumeGroupSnapshot %s of 3 snapshot(s): deleting it deletes "
