@@ -198,7 +198,7 @@ def test_unknown_command_prints_cobras_suggestions():
     assert result.stderr == ('error: unknown command "statuss" for "kubectl-sts"\n\n'
                              'Did you mean this?\n\tstatus\n\n')
     result = run_cli("s")
-    assert result.stderr.endswith("Did you mean this?\n\tsandbox\n\tscale\n\tstatus\n\n")
+    assert result.stderr.endswith("Did you mean this?\n\tsandbox\n\tscale\n\tsnapshot\n\tstatus\n\n")
     result = run_cli("zzz")
     assert (result.returncode, result.stderr) == (
         EXIT_USAGE, 'error: unknown command "zzz" for "kubectl-sts"\n')

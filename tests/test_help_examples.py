@@ -18,7 +18,10 @@ EXPECTED = {"kubectl sts scale web --replicas 1 --min-replicas 2 --yes": 11,
             "kubectl sts status -A": 0,
             # refused before any write: web.yaml has no snapshot set of that name
             "kubectl sts restore web --from web-20260101-120000 --ordinal 1 --dry-run": 11,
-            "kubectl sts restore web --from web-20260101-120000 --ordinal 1 --yes": 11}
+            "kubectl sts restore web --from web-20260101-120000 --ordinal 1 --yes": 11,
+            # web.yaml's claims are on local-path, no CSI driver: refused before any write
+            "kubectl sts snapshot web --wait": 11, "kubectl sts snapshot web --group": 11,
+            "kubectl sts snapshot web --delete web-20260101-120000 --yes": 3}
 
 
 def examples():

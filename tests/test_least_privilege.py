@@ -176,6 +176,24 @@ def snapshotted(sb, api, namespace):
             s["metadata"]["name"], {"metadata": {"labels": {SNAPSHOT_SET_LABEL: SNAPSHOT_SET}}})
 
 
+def group_snapshotted(sb, api, namespace):
+    """A set on csi-hostpath and one --group snapshot set of it (this sandbox plays 1.37:
+    groups are served), its members relabelled as SNAPSHOT_SET."""
+    settled_csi(sb, api, namespace)
+    assert main(["--kubeconfig", sb.kubeconfig, "-n", namespace, "snapshot", "web", "--group",
+                 "--timeout", "30s"]) == 0
+    from kubernetes import client
+    custom = client.CustomObjectsApi(api[0].api_client)
+    from kubectl_sts.core.labels import SNAPSHOT_SET_LABEL
+    listed: dict = custom.list_namespaced_custom_object(  # type: ignore[assignment]
+        "snapshot.storage.k8s.io", "v1", namespace, "volumesnapshots")
+    assert len(listed["items"]) == 2
+    for s in listed["items"]:
+        custom.patch_namespaced_custom_object(
+            "snapshot.storage.k8s.io", "v1", namespace, "volumesnapshots",
+            s["metadata"]["name"], {"metadata": {"labels": {SNAPSHOT_SET_LABEL: SNAPSHOT_SET}}})
+
+
 # (variant, --dry-run, setup, arguments, exit code of a pass)
 CASES = [
     ("status", "none", settled, ["status", "web"], 0),
@@ -242,6 +260,13 @@ CASES = [
     ("snapshot --list", "none", snapshotted, ["snapshot", "web", "--list"], 0),
     ("snapshot --delete", "none", snapshotted, ["snapshot", "web", "--delete", SNAPSHOT_SET],
      0),
+    ("snapshot --group", "none", settled_csi, ["snapshot", "web", "--group", "--timeout", "30s"],
+     0),
+    ("snapshot --group", "server", settled_csi, ["snapshot", "web", "--group"], 0),
+    ("snapshot --delete (group)", "none", group_snapshotted,
+     ["snapshot", "web", "--delete", SNAPSHOT_SET], 0),
+    ("rollout --image --snapshot", "none", settled_csi,
+     ["rollout", "web", "--image", "app=nginx:1.28", "--snapshot"], 0),
     ("rollout --step --snapshot", "none", staged_csi,
      ["rollout", "web", "--step", "--settle", "0s", "--snapshot"], 0),
 ]

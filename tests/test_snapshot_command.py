@@ -10,31 +10,26 @@ import uuid
 import pytest
 
 import builders
-from helpers import create, own_sandbox, settle
+from helpers import create, own_sandbox, settle, wait_for
 from kubectl_sts.cli.app import main
 from kubectl_sts.core.labels import (SNAPSHOT_ORDINAL_LABEL, SNAPSHOT_SET_LABEL,
                                      SNAPSHOT_STS_LABEL, SNAPSHOT_TEMPLATE_LABEL)
-from kubectl_sts.errors import EXIT_REFUSED, EXIT_ROLLOUT_FAILED
+from kubectl_sts.errors import EXIT_CONFLICT, EXIT_REFUSED, EXIT_ROLLOUT_FAILED
 
 GROUP, VERSION = "snapshot.storage.k8s.io", "v1"
 
 
-@pytest.fixture(scope="module")
-def sb():
-    from kubectl_sts_sandbox import Sandbox
-    with Sandbox() as sandbox:
-        yield sandbox
+@pytest.fixture
+def api(sandbox, apps, core, api_client):
+    """The session's sandbox (the snapshot kinds, csi-hostpath): apps, core and custom
+    objects."""
+    from kubernetes import client
+    return apps, core, client.CustomObjectsApi(api_client)
 
 
-@pytest.fixture(scope="module")
-def api(sb):
-    from kubernetes import client, config
-    configuration = client.Configuration()
-    config.load_kube_config(config_file=sb.kubeconfig, client_configuration=configuration)
-    api_client = client.ApiClient(configuration)
-    yield (client.AppsV1Api(api_client), client.CoreV1Api(api_client),
-           client.CustomObjectsApi(api_client))
-    api_client.close()
+@pytest.fixture
+def sb(sandbox):
+    return sandbox
 
 
 def run(sb, namespace, capsys, *args):
@@ -62,16 +57,14 @@ def snapshots(api, namespace):
                                                 "volumesnapshots")["items"]
 
 
-@pytest.fixture(scope="module")
-def csi_set(sb, api):
-    """One 3-ordinal set on csi-hostpath, shared by the tests that only add snapshots."""
-    namespace = new_namespace(api)
-    settled_set(api, namespace)
-    return namespace
-
-
-def test_a_set_of_three_ready_snapshots_listed_and_deleted(sb, api, csi_set, capsys):
-    ns = csi_set
+def test_a_set_of_three_ready_snapshots_listed_and_deleted(sb, api, capsys):
+    ns = new_namespace(api)
+    settled_set(api, ns)
+    # a server dry run first: accepted, nothing written
+    code, out, err = run(sb, ns, capsys, "snapshot", "web", "--dry-run=server")
+    assert code == 0, err
+    assert "dry-run (server): the API server accepted 3 object(s); nothing changed" in out
+    assert snapshots(api, ns) == []
     code, out, err = run(sb, ns, capsys, "snapshot", "web", "--wait", "--timeout", "60s",
                          "-o", "name")
     assert code == 0, err
@@ -93,9 +86,10 @@ def test_a_set_of_three_ready_snapshots_listed_and_deleted(sb, api, csi_set, cap
     code, out, err = run(sb, ns, capsys, "snapshot", "web", "--list")
     assert code == 0, err
     header, *rows = out.splitlines()
-    assert header.split() == ["NAME", "TAKEN", "REVISION", "ORDINALS", "READY", "SIZE"]
+    assert header.split() == ["NAME", "TAKEN", "REVISION", "ORDINALS", "READY", "SIZE",
+                              "GROUP"]
     row = [r.split() for r in rows if r.startswith(set_ + " ")]
-    assert row and row[0][3:] == ["0,1,2", "3/3", "3Gi"], out
+    assert row and row[0][3:] == ["0,1,2", "3/3", "3Gi", "false"], out
     code, out, _ = run(sb, ns, capsys, "snapshot", "web", "--list", "--no-headers")
     assert not out.startswith("NAME")
     code, out, _ = run(sb, ns, capsys, "snapshot", "web", "--list", "-o", "json")
@@ -112,14 +106,6 @@ def test_a_set_of_three_ready_snapshots_listed_and_deleted(sb, api, csi_set, cap
             if s["metadata"]["labels"].get(SNAPSHOT_SET_LABEL) == set_
             and not s["metadata"].get("deletionTimestamp")]
     assert left == []
-
-
-def test_a_server_dry_run_writes_nothing(sb, api, csi_set, capsys):
-    before = len(snapshots(api, csi_set))
-    code, out, err = run(sb, csi_set, capsys, "snapshot", "web", "--dry-run=server")
-    assert code == 0, err
-    assert "dry-run (server): the API server accepted 3 object(s); nothing changed" in out
-    assert len(snapshots(api, csi_set)) == before
 
 
 def test_no_class_for_the_driver_is_refused_before_any_write(sb, api, capsys):
@@ -168,7 +154,7 @@ def test_rollout_snapshot_names_the_set_in_a_failed_steps_advice(sb, api, capsys
 
 
 @pytest.fixture(scope="module")
-def bare(api):
+def bare():
     """A sandbox that does not serve the snapshot kinds, with a 2-ordinal set on csi-hostpath."""
     from kubernetes import client
     with own_sandbox(snapshots=False) as (sb, api_client):
@@ -219,3 +205,141 @@ def test_a_group_is_refused_where_the_group_kind_is_not_served(capsys):
     assert err.startswith("error: refused: the server does not serve "
                           "groupsnapshot.storage.k8s.io (VolumeGroupSnapshot): install the "
                           "external-snapshotter CRDs and controller")
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--list", "--delete", "web-1"], "error: --list and --delete cannot be used together"),
+    (["--list", "--class", "c"], "error: --class cannot be used with --list"),
+    (["--delete", "web-1", "--wait"], "error: --wait cannot be used with --delete"),
+    (["--ordinals", "1,x"], 'error: invalid ordinal "x" in --ordinals 1,x'),
+    (["--list", "--dry-run"], "error: --dry-run cannot be used with --list"),
+])
+def test_bad_flags_are_usage_errors_before_any_request(capsys, tmp_path, args, message):
+    missing = str(tmp_path / "no-kubeconfig")           # never read: refused before
+    code = main(["--kubeconfig", missing, "snapshot", "web"] + args)
+    assert (code, capsys.readouterr().err) == (2, message + "\n")
+
+
+@pytest.fixture(scope="module")
+def grouped():
+    """A sandbox playing 1.36 (the first release serving groupsnapshot.storage.k8s.io/v1) with
+    a 3-ordinal set on csi-hostpath: the --group tests share it."""
+    from kubernetes import client
+    with own_sandbox(kubernetes_version="1.36") as (sb, api_client):
+        apps, core = client.AppsV1Api(api_client), client.CoreV1Api(api_client)
+        create(apps, core, "default", builders.statefulset(
+            "web", 3, storage_class="csi-hostpath", pod_management="Parallel"))
+        settle(apps, "default", "web", 3)
+        # a second namespace: a set is named by the second it is taken, so two tests in one
+        # namespace could meet the same name
+        core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name="other")))
+        create(apps, core, "other", builders.statefulset(
+            "web", 2, storage_class="csi-hostpath", pod_management="Parallel"))
+        settle(apps, "other", "web", 2)
+        yield sb, (apps, core, client.CustomObjectsApi(api_client))
+
+
+def test_a_group_set_taken_listed_and_deleted_with_its_group(grouped, capsys):
+    """--group: one VolumeGroupSnapshot; its members (named and owned by the snapshot
+    controller, external-snapshotter createSnapshotsForGroupSnapshotContent) ready with their
+    restoreSize and labelled as `restore` reads a set; --list marks the set as a group;
+    --delete removes the group, which takes its members (a member alone cannot go)."""
+    sb, api = grouped
+    code, out, err = run(sb, "default", capsys, "snapshot", "web", "--group", "--wait",
+                         "--timeout", "30s", "-o", "name")
+    assert code == 0, err
+    set_ = out.strip()
+    assert out == set_ + "\n" and set_.startswith("web-")
+    group = api[2].get_namespaced_custom_object("groupsnapshot.storage.k8s.io", "v1", "default",
+                                                "volumegroupsnapshots", set_)
+    assert group["status"]["readyToUse"] is True
+    assert "volumegroupsnapshot %s ready to use" % set_ in err
+    members = {s["spec"]["source"]["persistentVolumeClaimName"]: s
+               for s in snapshots(api, "default")
+               if s["metadata"].get("labels", {}).get(SNAPSHOT_SET_LABEL) == set_}
+    assert sorted(members) == ["data-web-%d" % k for k in range(3)]
+    for k in range(3):
+        s = members["data-web-%d" % k]
+        name = s["metadata"]["name"]
+        assert name.startswith("snapshot-") and len(name) == len("snapshot-") + 64
+        assert s["metadata"]["ownerReferences"][0]["uid"] == group["metadata"]["uid"]
+        assert {key: s["metadata"]["labels"][key] for key in (
+            SNAPSHOT_STS_LABEL, SNAPSHOT_ORDINAL_LABEL, SNAPSHOT_TEMPLATE_LABEL)} == {
+            SNAPSHOT_STS_LABEL: "web", SNAPSHOT_ORDINAL_LABEL: str(k),
+            SNAPSHOT_TEMPLATE_LABEL: "data"}
+        assert s["status"]["readyToUse"] is True and s["status"]["restoreSize"] == "1Gi"
+        assert "%s (claim data-web-%d) ready to use: restoreSize 1Gi" % (name, k) in err
+    assert "restoreSize <unknown>" not in err
+    code, out, err = run(sb, "default", capsys, "snapshot", "web", "--list")
+    assert code == 0, err
+    header, *rows = out.splitlines()
+    assert header.split() == ["NAME", "TAKEN", "REVISION", "ORDINALS", "READY", "SIZE",
+                              "GROUP"]
+    [row] = [r.split() for r in rows if r.startswith(set_ + " ")]
+    assert row[3:] == ["0,1,2", "3/3", "3Gi", "true"], out
+    code, out, err = run(sb, "default", capsys, "snapshot", "web", "--delete", set_,
+                         "--dry-run=server")
+    assert code == 0, err
+    assert out.endswith("dry-run (server): the API server accepted 1 delete(s); nothing "
+                        "changed\n"), out
+    code, out, err = run(sb, "default", capsys, "snapshot", "web", "--delete", set_, "--yes")
+    assert code == 0, err
+    assert ("snapshot set %s: one VolumeGroupSnapshot %s of 3 snapshot(s): deleting it deletes "
+            "its member snapshots" % (set_, set_)) in out
+    assert 'volumegroupsnapshot.groupsnapshot.storage.k8s.io "%s" deleted' % set_ in out
+    wait_for(api[2].list_namespaced_custom_object, lambda items: not [
+        s for s in items.values()
+        if (s["metadata"].get("labels") or {}).get(SNAPSHOT_SET_LABEL) == set_],
+        timeout=20, group=GROUP, version=VERSION, namespace="default", plural="volumesnapshots")
+
+
+def test_a_group_set_as_a_document(grouped, capsys):
+    sb, api = grouped
+    code, out, err = run(sb, "other", capsys, "snapshot", "web", "--group", "--ordinals",
+                         "1", "-o", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["group"] is True and doc["ordinals"] == [1]
+    [member] = doc["snapshots"]
+    assert member["claim"] == "data-web-1" and member["name"].startswith("snapshot-")
+    assert member["readyToUse"] is True and member["restoreSize"] == "1Gi"
+
+
+def test_a_group_set_name_taken_already_is_a_clear_conflict(grouped, capsys, monkeypatch):
+    """Two group sets in one second: the second VolumeGroupSnapshot's name exists."""
+    import datetime
+    from kubectl_sts.commands import snapshot as command
+    when = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    monkeypatch.setattr(command, "now_utc", lambda: when)
+    sb, _ = grouped
+    code, out, err = run(sb, "other", capsys, "snapshot", "web", "--group", "-o", "name")
+    assert (code, out) == (0, "web-20260102-030405\n"), err
+    code, out, err = run(sb, "other", capsys, "snapshot", "web", "--group", "-o", "name")
+    assert (code, out) == (EXIT_CONFLICT, ""), err
+    assert err == ("error: snapshot set web-20260102-030405 exists already (a set is "
+                        "named by the second it is taken): run the command again; nothing was "
+                        "changed\n"), err
+
+
+def test_a_group_set_interrupted_says_the_group_to_remove(grouped, capsys, monkeypatch):
+    """Ctrl-C while the members are awaited: the group exists, its members are not labelled
+    as the set yet; the advice names the VolumeGroupSnapshot."""
+    from kubectl_sts.commands import snapshotset
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(snapshotset, "label_members", interrupted)
+    import datetime
+    from kubectl_sts.commands import snapshot as command
+    monkeypatch.setattr(command, "now_utc", lambda: datetime.datetime(
+        2026, 1, 3, 0, 0, 0, tzinfo=datetime.timezone.utc))    # a name of its own
+    sb, api = grouped
+    code, out, err = run(sb, "other", capsys, "snapshot", "web", "--group", "-o", "name")
+    assert code == 130 and out == "", err
+    set_ = err.split("volumegroupsnapshot.groupsnapshot.storage.k8s.io/")[1].split()[0]
+    assert err.endswith("\ninterrupted: snapshot set %s: volumegroupsnapshot %s was created; "
+                        "the snapshot controller goes on with it and its member snapshots, "
+                        "which are not labelled as the set; remove them with kubectl delete "
+                        "volumegroupsnapshot %s -n other\n" % (set_, set_, set_)), err
+    api[2].get_namespaced_custom_object("groupsnapshot.storage.k8s.io", "v1", "other",
+                                        "volumegroupsnapshots", set_)

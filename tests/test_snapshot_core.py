@@ -192,12 +192,26 @@ def test_the_sets_listed():
              snap("b", "web-1", True, "1Gi", taken="2026-01-01T00:00:00Z"),
              snap("c", "web-2", False, taken="2026-01-02T00:00:00Z"),
              snap("d", "db-1", True, "1Gi", sts="db")]
-    rows = core.set_rows(core.sets_of("web", snaps))
-    assert rows == [["web-2", "2026-01-02T00:00:00Z", "web-abc", "0,1", "0/1", "0"],
-                    ["web-1", "2026-01-01T00:00:00Z", "web-abc", "0,1", "2/2", "2Gi"]]
+    group = {"apiVersion": "groupsnapshot.storage.k8s.io/v1", "kind": "VolumeGroupSnapshot",
+             "name": "web-3", "uid": "g-3", "controller": True}
+    members = [snap(n, "web-3", True, "1Gi", taken="2026-01-03T00:00:00Z") for n in "ef"]
+    for m in members:
+        m["metadata"]["ownerReferences"] = [group]
+    rows = core.set_rows(core.sets_of("web", snaps + members))
+    assert rows == [["web-3", "2026-01-03T00:00:00Z", "web-abc", "0,1", "2/2", "2Gi", "true"],
+                    ["web-2", "2026-01-02T00:00:00Z", "web-abc", "0,1", "0/1", "0", "false"],
+                    ["web-1", "2026-01-01T00:00:00Z", "web-abc", "0,1", "2/2", "2Gi", "false"]]
     assert core.members_to_delete("web-1", snaps) == [
-        {"name": "a", "uid": "u-a", "claim": "data-a"},
-        {"name": "b", "uid": "u-b", "claim": "data-b"}]
+        {"name": "a", "uid": "u-a", "claim": "data-a", "group": None},
+        {"name": "b", "uid": "u-b", "claim": "data-b", "group": None}]
+    # --delete: a set's own snapshots one by one; a group set's VolumeGroupSnapshot (with the
+    # uid of the members' owner reference), never its members alone
+    assert core.deletions(core.members_to_delete("web-1", snaps)) == (
+        [], core.members_to_delete("web-1", snaps))
+    groups, alone = core.deletions(core.members_to_delete("web-3", members))
+    assert alone == [] and [(g["apiVersion"], g["name"], g["uid"], len(g["members"]))
+                            for g in groups] == [
+        ("groupsnapshot.storage.k8s.io/v1", "web-3", "g-3", 2)]
 
 
 LOCAL = {"pv-data-web-%d" % k: pv("pv-data-web-%d" % k, None) for k in range(3)}

@@ -5,7 +5,7 @@ StatefulSet, `--delete SET` one set. Taking a set: commands/snapshotset.py (shar
 
 import functools
 import time
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional
 
 import click
 
@@ -53,7 +53,7 @@ class SnapshotOptions(NamedTuple):
 @dry_run_option("Show the set only (client), or also send the creates with dryRun=All.")
 @click.option("--list", "list_", is_flag=True, help="List the StatefulSet's snapshot sets.")
 @click.option("--delete", metavar="SET", help="Delete one snapshot set (after showing it and "
-              "asking).")
+              "asking); a --group set: its VolumeGroupSnapshot, which deletes its members.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation (--delete).")
 @no_headers_option
 @click.pass_context
@@ -74,6 +74,10 @@ def snapshot(ctx: click.Context, **flags: Any) -> int:
     \b
       # In a script: the set's name
       SET=$(kubectl sts snapshot web --wait -o name)
+
+    \b
+      # One crash-consistent VolumeGroupSnapshot of every claim (groupsnapshot.storage.k8s.io)
+      kubectl sts snapshot web --group
 
     \b
       # The sets of web, then delete one
@@ -119,17 +123,27 @@ def take(conn: "Connection", options: SnapshotOptions) -> int:
     try:
         return _take(conn, options, plan)
     except (KeyboardInterrupt, click.exceptions.Abort) as exc:
-        explain_interruption(conn, options.name, plan.get("set"))
+        explain_interruption(conn, options.name, plan.get("set"), plan.get("group"))
         return interrupt_code(exc)
 
 
-def explain_interruption(conn: "Connection", name: str, set_: Optional[str]) -> None:
+def explain_interruption(conn: "Connection", name: str, set_: Optional[str],
+                         group: Optional[Obj] = None) -> None:
     from ..client.paths import path
     from ..core.labels import SNAPSHOT_SET_LABEL
     from ..errors import StsError
     click.echo("", err=True)
     if set_ is None:
         click.echo("interrupted before any write: nothing was changed", err=True)
+        return
+    if group is not None:
+        # its members are labelled as the set only at the end: the group is what to remove
+        click.echo("interrupted: snapshot set %s: volumegroupsnapshot %s was created; the "
+                   "snapshot controller goes on with it and its member snapshots, which are "
+                   "not labelled as the set; remove them with kubectl delete "
+                   "volumegroupsnapshot %s -n %s" % (set_, group["metadata"]["name"],
+                                                     group["metadata"]["name"],
+                                                     conn.namespace), err=True)
         return
     try:
         made = conn.request("GET", path("volumesnapshots", conn.namespace),
@@ -149,7 +163,6 @@ def explain_interruption(conn: "Connection", name: str, set_: Optional[str]) -> 
 
 
 def _take(conn: "Connection", options: SnapshotOptions, taking: Dict[str, Any]) -> int:
-    from ..core.snapshots import snapshot_state
     from ..errors import Refused
     from ..printers.snapshot import render_plan
     from .snapshotset import create_set, group_version, label_members, read_plan, wait_ready
@@ -175,6 +188,8 @@ def _take(conn: "Connection", options: SnapshotOptions, taking: Dict[str, Any]) 
         return 0
     check_writes(conn, _variant(options), dry_run)
     created = create_set(conn, plan, dry_run == "server", say, group)
+    if group and dry_run == "none":
+        taking["group"] = created[0]
     if dry_run == "server":
         say("dry-run (server): the API server accepted %d object(s); nothing changed"
             % len(created))
@@ -185,15 +200,18 @@ def _take(conn: "Connection", options: SnapshotOptions, taking: Dict[str, Any]) 
         started = time.monotonic()
         live = wait_ready(conn, plan, options.timeout_s, say, group)
         if group:
-            label_members(conn, plan, created[0], max(1.0, options.timeout_s - (
+            members = label_members(conn, plan, created[0], max(1.0, options.timeout_s - (
                 time.monotonic() - started)), say)
+            # the members by the names the controller gave them
+            plan = dict(plan, snapshots=[dict(e, name=members[e["claim"]]["metadata"]["name"])
+                                         for e in plan["snapshots"]])
+            live = {m["metadata"]["name"]: m for m in members.values()}
         say("snapshot set %s: ready to use" % plan["set"])
     if output.kind == "name":
         click.echo(plan["set"])
     elif not output.table:
         from ..printers.formats import print_document
-        members = [plan["set"]] if group else [e["name"] for e in plan["snapshots"]]
-        doc = _document(plan, [live.get(n) or {} for n in members], snapshot_state)
+        doc = _document(plan, [live.get(e["name"]) or {} for e in plan["snapshots"]])
         click.echo(print_document(doc, output, lambda _: plan["set"]))
     return 0
 
@@ -205,11 +223,11 @@ def _variant(options: SnapshotOptions) -> str:
     return "snapshot --wait" if options.wait else "snapshot"
 
 
-def _document(plan: Obj, live: List[Obj], state: Callable[[Obj], Any]) -> Obj:
+def _document(plan: Obj, live: List[Obj]) -> Obj:
     """The SnapshotSet document (-o json|yaml)."""
     from ..core.snapshots import took
     members = []
-    for entry, obj in zip(plan["snapshots"] if not plan["group"] else [{}], live):
+    for entry, obj in zip(plan["snapshots"], live):
         status = obj.get("status") or {}
         members.append(dict(
             {k: entry.get(k) for k in ("name", "claim", "template", "ordinal", "class")
@@ -252,39 +270,59 @@ def list_sets(conn: "Connection", options: SnapshotOptions) -> int:
 
 
 def delete_set(conn: "Connection", options: SnapshotOptions) -> int:
-    """--delete SET: show its snapshots, ask, delete each with a uid precondition."""
-    from ..client.paths import path
-    from ..core.snapshots import members_to_delete
+    """--delete SET: show its snapshots, ask, delete each with a uid precondition; a group
+    set's VolumeGroupSnapshot instead of its members (core deletions), which the snapshot
+    controller then deletes with it."""
+    from ..core.snapshots import deletions, members_to_delete
     from ..printers.snapshot import render_members
     set_ = options.delete or ""
     members = members_to_delete(set_, _snapshots_of(conn, options.name))
     if not members:
         raise NotFound('error: snapshot set "%s" of statefulset %s not found in namespace "%s"'
                        % (set_, options.name, conn.namespace), status=404, reason="NotFound")
+    groups, alone = deletions(members)
     say = functools.partial(click.echo, err=not options.output.table)
-    say(render_members(set_, members))
+    say(render_members(set_, members, groups))
+    what = ", ".join(["%d VolumeGroupSnapshot(s) (and their %d member(s))" % (
+        len(groups), sum(len(g["members"]) for g in groups))] * bool(groups) +
+        ["%d VolumeSnapshot(s)" % len(alone)] * bool(alone))
     if options.dry_run == "client":
-        say("dry-run (client): would delete %d VolumeSnapshot(s); nothing changed"
-            % len(members))
+        say("dry-run (client): would delete %s; nothing changed" % what)
         return 0
-    check_writes(conn, "snapshot --delete", options.dry_run)
+    check_writes(conn, "snapshot --delete (group)" if groups else "snapshot --delete",
+                 options.dry_run)
     if options.dry_run == "none" and not confirm(
             "delete the %d snapshot(s) of set %s?" % (len(members), set_), options.yes):
         say("nothing changed")
         return 0
     query = {"dryRun": "All"} if options.dry_run == "server" else None
-    for m in members:
+    sent = 0
+    for kind, path_, m in [("volumegroupsnapshot.groupsnapshot.storage.k8s.io",
+                            _group_path(conn, g), g) for g in groups] + \
+            [("volumesnapshot.snapshot.storage.k8s.io", _snapshot_path(conn, m), m)
+             for m in alone]:
         try:
-            conn.request("DELETE", path("volumesnapshots", conn.namespace, m["name"]), query,
-                         body=delete_options(uid=m["uid"]))
+            conn.request("DELETE", path_, query, body=delete_options(uid=m["uid"]))
         except NotFound:
             pass                # gone already: what was asked
+        sent += 1
         if options.dry_run == "none":
             if options.output.kind == "name":
-                click.echo("volumesnapshot.snapshot.storage.k8s.io/%s" % m["name"])
+                click.echo("%s/%s" % (kind, m["name"]))
             else:
-                say("volumesnapshot.snapshot.storage.k8s.io \"%s\" deleted" % m["name"])
+                say("%s \"%s\" deleted" % (kind, m["name"]))
     if options.dry_run == "server":
-        say("dry-run (server): the API server accepted %d delete(s); nothing changed"
-            % len(members))
+        say("dry-run (server): the API server accepted %d delete(s); nothing changed" % sent)
     return 0
+
+
+def _group_path(conn: "Connection", group: Obj) -> str:
+    """The VolumeGroupSnapshot at the version its members' owner reference names."""
+    from ..client.paths import group_path
+    return group_path(str(group["apiVersion"]).split("/", 1)[1], "volumegroupsnapshots",
+                      conn.namespace, group["name"])
+
+
+def _snapshot_path(conn: "Connection", snapshot: Obj) -> str:
+    from ..client.paths import path
+    return path("volumesnapshots", conn.namespace, snapshot["name"])

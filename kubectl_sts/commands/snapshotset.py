@@ -96,8 +96,13 @@ def create_set(conn: "Connection", plan: Obj, server_dry_run: bool, say: Say,
                          query, body=claim_labels(plan),
                          content_type="application/merge-patch+json")
         body = group_object(plan, group)
-        created = [conn.request("POST", group_path(group, "volumegroupsnapshots", ns), query,
-                                body=body)]
+        try:
+            created = [conn.request("POST", group_path(group, "volumegroupsnapshots", ns),
+                                    query, body=body)]
+        except Conflict as exc:
+            if exc.reason != "AlreadyExists":
+                raise
+            raise _exists(plan, exc)
         if not server_dry_run:
             say("volumegroupsnapshot.groupsnapshot.storage.k8s.io/%s created (claims %s)"
                 % (plan["set"], ", ".join(e["claim"] for e in plan["snapshots"])))
@@ -108,9 +113,7 @@ def create_set(conn: "Connection", plan: Obj, server_dry_run: bool, say: Say,
             made = conn.request("POST", path("volumesnapshots", ns), query, body=body)
         except StsError as exc:
             if isinstance(exc, Conflict) and exc.reason == "AlreadyExists" and not out:
-                raise Conflict("error: snapshot set %s exists already (a set is named by the "
-                               "second it is taken): run the command again; nothing was "
-                               "changed" % plan["set"], status=409, reason=exc.reason)
+                raise _exists(plan, exc)
             if out and not server_dry_run:
                 raise reworded(exc, "%s; created before it: %s (delete them with kubectl sts "
                                "snapshot %s --delete %s)" % (
@@ -124,6 +127,12 @@ def create_set(conn: "Connection", plan: Obj, server_dry_run: bool, say: Say,
                 % (body["metadata"]["name"], spec["source"]["persistentVolumeClaimName"],
                    spec["volumeSnapshotClassName"]))
     return out
+
+
+def _exists(plan: Obj, exc: Conflict) -> Conflict:
+    return Conflict("error: snapshot set %s exists already (a set is named by the second it "
+                    "is taken): run the command again; nothing was changed" % plan["set"],
+                    status=409, reason=exc.reason)
 
 
 def wait_ready(conn: "Connection", plan: Obj, timeout: float, say: Say,
@@ -167,15 +176,22 @@ def wait_ready(conn: "Connection", plan: Obj, timeout: float, say: Say,
         raise WaitTimeout("error: timed out after %s: %s" % (
             _seconds(timeout), (outcome.verdict.line or "")[len("waiting: "):]))
     for name in names:
-        say(ready_line(live[name], ready_at.get(name, started) - started))
+        seconds = ready_at.get(name, started) - started
+        # a group snapshot has no restoreSize: its members have (label_members)
+        say("volumegroupsnapshot %s ready to use, after %.0fs" % (name, seconds) if group
+            else ready_line(live[name], seconds))
     return live
 
 
-def ready_line(snapshot: Obj, seconds: float) -> str:
-    """`NAME ready to use: restoreSize 1Gi, after 2s`."""
+def ready_line(snapshot: Obj, seconds: Optional[float]) -> str:
+    """`NAME ready to use: restoreSize 1Gi, after 2s` (a group's member: `NAME (claim C) ready
+    to use: restoreSize 1Gi`)."""
     status = snapshot.get("status") or {}
-    return "%s ready to use: restoreSize %s, after %.0fs" % (
-        snapshot["metadata"]["name"], status.get("restoreSize") or "<unknown>", seconds)
+    claim = ((snapshot.get("spec") or {}).get("source") or {}).get("persistentVolumeClaimName")
+    return "%s%s ready to use: restoreSize %s%s" % (
+        snapshot["metadata"]["name"], " (claim %s)" % claim if seconds is None else "",
+        status.get("restoreSize") or "<unknown>",
+        ", after %.0fs" % seconds if seconds is not None else "")
 
 
 def _seconds(value: float) -> str:
@@ -207,9 +223,17 @@ def take_before(conn: "Connection", sts: Obj, timeout: float, say: Say,
     return str(plan["set"])
 
 
-def label_members(conn: "Connection", plan: Obj, group: Obj, timeout: float, say: Say) -> None:
+def label_members(conn: "Connection", plan: Obj, group: Obj, timeout: float, say: Say
+                  ) -> Dict[str, Obj]:
     """--group: wait until the controller has made a member VolumeSnapshot of every claim and
-    each is ready to use, then label each as one of the set (what `restore` reads)."""
+    each is ready to use, then label each as one of the set (what `restore` reads). The
+    members are the snapshot controller's (external-snapshotter pkg/common-controller/
+    groupsnapshot_controller_helper.go, createSnapshotsForGroupSnapshotContent: named
+    `snapshot-<sha256(group uid + volume handle)>` by
+    getSnapshotNameForVolumeGroupSnapshotContent, owned by the group through
+    BuildVolumeGroupSnapshotOwnerReference, spec.source.persistentVolumeClaimName the claim
+    of the volume's PV): found by owner uid and claim (core group_members). Returns the
+    labelled members by claim."""
     from ..client.paths import path
     from ..client.watch import Verdict, Watch, wait
     from ..core.snapshots import group_members, member_patch, progress
@@ -238,11 +262,11 @@ def label_members(conn: "Connection", plan: Obj, group: Obj, timeout: float, say
                               _seconds(timeout), ((outcome.verdict.line if outcome.verdict
                                                    else "") or "")[len("waiting: "):],
                               plan["set"]))
+    out: Dict[str, Obj] = {}
     for claim, member in sorted(outcome.verdict.result.items()):
-        conn.request("PATCH", path("volumesnapshots", conn.namespace,
-                                   member["metadata"]["name"]),
-                     body=member_patch(plan, claim),
-                     content_type="application/merge-patch+json")
-        say("volumesnapshot.snapshot.storage.k8s.io/%s labelled (claim %s, restoreSize %s)"
-            % (member["metadata"]["name"], claim,
-               (member.get("status") or {}).get("restoreSize") or "<unknown>"))
+        out[claim] = conn.request("PATCH", path("volumesnapshots", conn.namespace,
+                                                member["metadata"]["name"]),
+                                  body=member_patch(plan, claim),
+                                  content_type="application/merge-patch+json")
+        say("%s, labelled as set %s" % (ready_line(out[claim], None), plan["set"]))
+    return out

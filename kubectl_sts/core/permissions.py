@@ -323,6 +323,11 @@ VARIANTS.update({
     "snapshot --delete": (_r(SNAPSHOTS, "volumesnapshots", "list", "the set's snapshots"),
                           _r(SNAPSHOTS, "volumesnapshots", "delete", "the set's snapshots deleted",
                              kind="write")),
+    # a set taken with --group: its VolumeGroupSnapshot deleted, which deletes its members
+    "snapshot --delete (group)": (
+        _r(SNAPSHOTS, "volumesnapshots", "list", "the set's snapshots"),
+        _r(GROUP_SNAPSHOTS, "volumegroupsnapshots", "delete",
+           "the set's group snapshot deleted (with its members)", kind="write")),
     # --snapshot: a set taken (and waited for) before the rollout's first write
     "rollout --image --snapshot": VARIANTS["rollout --image"] + _SNAPSHOT_TAKE + (
         _SNAPSHOT_WAIT,),

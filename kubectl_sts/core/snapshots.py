@@ -260,6 +260,18 @@ def group_members(plan_: Obj, group_uid: Optional[str], snapshots: List[Obj]) ->
     return out
 
 
+def group_owner(snapshot: Obj) -> Optional[Obj]:
+    """The VolumeGroupSnapshot a member snapshot belongs to, from the owner reference the
+    snapshot controller gives it (external-snapshotter pkg/utils/util.go,
+    BuildVolumeGroupSnapshotOwnerReference): {apiVersion, name, uid}; None for a snapshot of
+    its own."""
+    for ref in (snapshot.get("metadata") or {}).get("ownerReferences") or []:
+        if ref.get("kind") == "VolumeGroupSnapshot" and \
+                str(ref.get("apiVersion", "")).startswith(GROUP_SNAPSHOT_GROUP + "/"):
+            return {k: ref.get(k) for k in ("apiVersion", "name", "uid")}
+    return None
+
+
 def member_patch(plan_: Obj, claim: str) -> Obj:
     """The merge patch that labels a group's member snapshot as one of the set (the labels and
     annotations `restore` reads), for claim `claim`."""
@@ -355,28 +367,53 @@ def sets_of(sts_name: str, snapshots: List[Obj]) -> List[Obj]:
                      "ordinals": first.get(SNAPSHOT_ORDINALS_ANNOTATION) or "",
                      "ready": len(ready), "failed": len(failed), "total": len(members),
                      "size": size_text(total) if ready else "0",
+                     "group": any(group_owner(m) for m in members),
                      "snapshots": sorted(m["metadata"]["name"] for m in members)})
     rows.sort(key=lambda r: (r["takenAt"], r["name"]), reverse=True)
     return rows
 
 
 def set_rows(sets: List[Obj]) -> List[List[str]]:
-    """--list's table rows: NAME TAKEN REVISION ORDINALS READY SIZE."""
+    """--list's table rows: NAME TAKEN REVISION ORDINALS READY SIZE GROUP (true: the members
+    of one VolumeGroupSnapshot, taken together)."""
     return [[s["name"], s["takenAt"], s["revision"] or "<none>", s["ordinals"],
-             "%d/%d" % (s["ready"], s["total"]), s["size"]] for s in sets]
+             "%d/%d" % (s["ready"], s["total"]), s["size"], str(s["group"]).lower()]
+            for s in sets]
 
 
-SET_HEADERS = ("NAME", "TAKEN", "REVISION", "ORDINALS", "READY", "SIZE")
+SET_HEADERS = ("NAME", "TAKEN", "REVISION", "ORDINALS", "READY", "SIZE", "GROUP")
 
 
 def members_to_delete(set_: str, snapshots: List[Obj]) -> List[Obj]:
-    """The snapshots of one set, each as (name, uid) for a delete with a uid precondition."""
+    """The snapshots of one set, each as (name, uid) for a delete with a uid precondition, and
+    the group it belongs to (group_owner; None: a snapshot of its own)."""
     return sorted(({"name": s["metadata"]["name"], "uid": s["metadata"].get("uid"),
                     "claim": ((s.get("spec") or {}).get("source") or {}).get(
-                        "persistentVolumeClaimName")}
+                        "persistentVolumeClaimName"), "group": group_owner(s)}
                    for s in snapshots
                    if (s["metadata"].get("labels") or {}).get(SNAPSHOT_SET_LABEL) == set_),
                   key=lambda m: m["name"])
+
+
+def deletions(members: List[Obj]) -> Tuple[List[Obj], List[Obj]]:
+    """What `--delete SET` deletes: (the VolumeGroupSnapshots, each {apiVersion, name, uid,
+    members}; the snapshots of their own). A group's member is never deleted alone: the
+    snapshot controller refuses it while its group exists (SnapshotDeletePending, external-
+    snapshotter pkg/common-controller/snapshot_controller.go,
+    checkandRemoveSnapshotFinalizersAndCheckandDeleteContent: "deletion of the individual
+    volume snapshot ... is not allowed as it belongs to group snapshot"); deleting the group
+    deletes its members (groupsnapshot_controller_helper.go,
+    processGroupSnapshotWithDeletionTimestamp)."""
+    groups: Dict[Tuple[str, str], Obj] = {}
+    alone = []
+    for m in members:
+        owner = m.get("group")
+        if owner is None:
+            alone.append(m)
+            continue
+        groups.setdefault((owner["name"], owner["uid"]), dict(owner, members=[]))[
+            "members"].append(m)
+    return [groups[k] for k in sorted(groups)], alone
 
 
 def restore_advice(sts_name: str, set_: str, ordinal: Any = "K") -> str:

@@ -1,7 +1,7 @@
 """The text of `snapshot`: the set about to be taken, the sets of a StatefulSet (`--list`, in
 kubectl's table style), the snapshots a `--delete` removes."""
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from ..core.snapshots import SET_HEADERS, set_rows
 from .table import table
@@ -19,9 +19,11 @@ def render_plan(plan: Obj) -> str:
             len(plan["snapshots"]), plan.get("groupClass") or "<none>") if plan["group"]
         else "%d VolumeSnapshot(s)" % len(plan["snapshots"]))]
     for e in plan["snapshots"]:
+        if plan["group"]:   # its member's name is the snapshot controller's (snapshot-<hash>)
+            lines.append("  claim %s  driver %s" % (e["claim"], e["driver"] or "<unknown>"))
+            continue
         lines.append("  %s  claim %s  driver %s  class %s" % (
-            e["name"], e["claim"], e["driver"] or "<unknown>",
-            e["class"] or ("(the group's)" if plan["group"] else "<none>")))
+            e["name"], e["claim"], e["driver"] or "<unknown>", e["class"] or "<none>"))
     return "\n".join(lines)
 
 
@@ -29,7 +31,17 @@ def render_sets(sets: List[Obj]) -> str:
     return table(SET_HEADERS, set_rows(sets))
 
 
-def render_members(set_: str, members: List[Obj]) -> str:
-    lines = ["snapshot set %s: %d snapshot(s)" % (set_, len(members))]
-    lines += ["  %s  (claim %s)" % (m["name"], m["claim"] or "<unknown>") for m in members]
+def render_members(set_: str, members: List[Obj], groups: Optional[List[Obj]] = None) -> str:
+    """What --delete removes: the set's snapshots; a group set's VolumeGroupSnapshot, whose
+    deletion deletes its members."""
+    if groups:
+        lines = ["snapshot set %s: %s: deleting %s deletes its member snapshots" % (
+            set_, "; ".join("one VolumeGroupSnapshot %s of %d snapshot(s)" % (
+                g["name"], len(g["members"])) for g in groups),
+            "it" if len(groups) == 1 else "each")]
+    else:
+        lines = ["snapshot set %s: %d snapshot(s)" % (set_, len(members))]
+    lines += ["  %s  (claim %s%s)" % (m["name"], m["claim"] or "<unknown>",
+                                      ", group %s" % m["group"]["name"] if m.get("group")
+                                      else "") for m in members]
     return "\n".join(lines)
