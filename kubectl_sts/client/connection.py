@@ -22,11 +22,6 @@ if TYPE_CHECKING:
 
 Timeout = Union[None, float, Tuple[float, float]]
 _TRANSPORT_LOCK = threading.Lock()
-# the field manager of every write (POST, PUT, PATCH): the name managedFields show for what the
-# plugin wrote (CreateOptions/UpdateOptions/PatchOptions fieldManager; without it the API
-# server would name the writer from the User-Agent, apiserver handlers managerOrUserAgent).
-# core/fieldowners.py MANAGER is the same name, read back
-FIELD_MANAGER = "kubectl-sts"
 WRITES = ("POST", "PUT", "PATCH")
 _DECODE_LOCK = threading.Lock()
 
@@ -44,6 +39,11 @@ class Connection:
         # called once before the first write (not a GET, not a lease, not a dry run): the
         # set's lock is taken then (commands/locking.py)
         self.before_write: Optional[Callable[[], None]] = None
+        # the field manager every write (POST, PUT, PATCH) carries, the name managedFields
+        # show for what it wrote (Create/Update/PatchOptions fieldManager; without one the API
+        # server names the writer from the User-Agent: apiserver handlers managerOrUserAgent);
+        # the commands set the plugin's (core/fieldowners.py MANAGER)
+        self.field_manager: Optional[str] = None
         self._built: Optional[Transport] = None
         self._build_failed: Optional[StsError] = None
         resolved = resolve(options)
@@ -108,8 +108,8 @@ class Connection:
         self.retry_budget) have passed since the first failure; retry=False: never.
         `project`: for a list, a function applied to each item as it is decoded (the items
         are then only its results; see k8s/listjson.py)."""
-        if method in WRITES and "fieldManager" not in (query or {}):
-            query = dict(query or {}, fieldManager=FIELD_MANAGER)
+        if method in WRITES and self.field_manager and "fieldManager" not in (query or {}):
+            query = dict(query or {}, fieldManager=self.field_manager)
         hook = self.before_write
         if hook is not None and method not in ("GET", "HEAD") and \
                 "/apis/coordination.k8s.io/" not in path and not (query or {}).get("dryRun"):
