@@ -180,7 +180,10 @@ class Cluster:
             configdata.prepare_configmap(obj)
         elif rt is SC:
             storageclasses.apply_defaults(obj)
-        elif rt is POD and old is None:
+        # the field manager records the request as decoded and defaulted: mutating admission
+        # and the registry run after it (apiserver handlers/create.go, update.go)
+        self.store.defaulted(obj)
+        if rt is POD and old is None:
             add_default_tolerations(obj, self.config.default_toleration_seconds)
         if old is None:
             if rt is PVC:

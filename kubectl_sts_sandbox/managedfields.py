@@ -26,6 +26,7 @@ first `/`, printable characters, at most 128). The sandbox's own writers use the
 components' names (`manager_for`)."""
 
 import datetime
+import functools
 import json
 import threading
 from typing import Any, Dict, List, Optional, Tuple
@@ -59,11 +60,19 @@ def manager_from_request(field_manager: Optional[str], user_agent: str) -> str:
 def identity(entry: Obj) -> str:
     """BuildManagerIdentifier: the JSON of the entry without its fields and time (and, for an
     applier, its apiVersion)."""
-    out = {"manager": entry.get("manager", ""), "operation": entry.get("operation", "")}
-    if entry.get("operation") != "Apply" and entry.get("apiVersion"):
-        out["apiVersion"] = entry["apiVersion"]
-    if entry.get("subresource"):
-        out["subresource"] = entry["subresource"]
+    operation = entry.get("operation") or ""
+    return _identity(entry.get("manager") or "", operation,
+                     "" if operation == "Apply" else (entry.get("apiVersion") or ""),
+                     entry.get("subresource") or "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _identity(manager: str, operation: str, version: str, subresource: str) -> str:
+    out = {"manager": manager, "operation": operation}
+    if version:
+        out["apiVersion"] = version
+    if subresource:
+        out["subresource"] = subresource
     return json.dumps(out, sort_keys=True)
 
 
@@ -101,7 +110,7 @@ def decode(managed_fields: Any) -> Optional[Managers]:
             paths = frozenset(fieldsv1.decode(entry.get("fieldsV1") or {}))
             if ident in out:
                 return None         # a duplicate manager: upstream refuses to decode
-            out[ident] = [meta, paths, entry]
+            out[ident] = [meta, paths, entry, entry.get("fieldsV1"), paths]
     except (ValueError, TypeError, AttributeError):
         return None
     return out
@@ -140,15 +149,18 @@ def encode(managers: Managers) -> List[Obj]:
         if old is not None and old.get("time") == meta.get("time"):
             entries.append(old)
             continue
+        encoded = value[3] if len(value) > 3 and value[4] == paths else None
         entry: Obj = {"manager": meta.get("manager", ""), "operation": meta.get("operation")}
         for k in ("apiVersion", "time"):
             if meta.get(k):
                 entry[k] = meta[k]
         entry["fieldsType"] = "FieldsV1"
-        entry["fieldsV1"] = fieldsv1.encode(paths)
+        # the same set as before (an Update within what its manager had): the same FieldsV1
+        # (stored objects are never mutated, so it can be shared)
+        entry["fieldsV1"] = encoded if encoded is not None else fieldsv1.encode(paths)
         if meta.get("subresource"):
             entry["subresource"] = meta["subresource"]
-        value[2:] = [entry]
+        value[2:] = [entry, entry["fieldsV1"], paths]
         entries.append(entry)
     entries.sort(key=lambda e: (e.get("operation") or "", e.get("time") or "",
                                 e.get("manager") or "", e.get("apiVersion") or "",
@@ -200,9 +212,10 @@ def changes(rt: ResourceType, old: Optional[Obj], new: Obj, subresource: Optiona
 
 
 def update(rt: ResourceType, old: Optional[Obj], new: Obj, manager: str,
-           subresource: Optional[str], now: str) -> None:
+           subresource: Optional[str], now: str, seen: Optional[Obj] = None) -> None:
     """Set new's metadata.managedFields for an Update (a create when `old` is None) by
-    `manager`."""
+    `manager`; `seen`: the object as the field manager saw it, before mutating admission
+    (default: `new`)."""
     meta = new.setdefault("metadata", {})
     live_mf = (old or {}).get("metadata", {}).get("managedFields")
     sent = meta.get("managedFields")
@@ -218,7 +231,8 @@ def update(rt: ResourceType, old: Optional[Obj], new: Obj, manager: str,
         managers = decode(live_mf) if live_mf else {}
         if managers is None:
             managers = {}
-    cmp = changes(rt, old, new, subresource)
+    _validate(rt, new, managers)
+    cmp = changes(rt, old, new if seen is None else seen, subresource)
     changed = _strip(cmp.changed(), rt, subresource)
     removed = _strip(cmp.removed, rt, subresource)
     apply_update(managers, changed, removed, manager, "Update", api_version(rt),
@@ -229,6 +243,29 @@ def update(rt: ResourceType, old: Optional[Obj], new: Obj, manager: str,
         remember(meta["managedFields"], managers)
     else:
         meta.pop("managedFields", None)
+
+
+def _validate(rt: ResourceType, obj: Obj, managers: Managers) -> None:
+    """ValidateManagedFields, for the entries a request brings."""
+    causes = []
+    for i, value in enumerate(managers.values()):
+        meta = value[0]
+        if not value[1] and not meta.get("manager") and not meta.get("operation"):
+            continue        # `{}`: dropped at once (the reset)
+        if meta.get("operation") not in ("Apply", "Update"):
+            causes.append({"reason": "FieldValueInvalid",
+                           "field": "metadata.managedFields[%d].operation" % i,
+                           "message": "Invalid value: %s: must be `Apply` or `Update`"
+                                      % json.dumps(meta.get("operation") or "")})
+        if len(meta.get("manager") or "") > 128:
+            causes.append({"reason": "FieldValueTooLong",
+                           "field": "metadata.managedFields[%d].manager" % i,
+                           "message": "Too long: may not be more than 128 bytes"})
+    if causes:
+        from . import errors
+        from .validation import invalid_status
+        raise errors.invalid(invalid_status(rt.kind, rt.group,
+                                            obj["metadata"].get("name", ""), causes))
 
 
 def apply_update(managers: Managers, changed: frozenset, removed: frozenset, manager: str,
@@ -254,7 +291,8 @@ def apply_update(managers: Managers, changed: frozenset, removed: frozenset, man
                 "time": now}
         if subresource:
             meta["subresource"] = subresource
-        managers[ident] = [meta, frozenset(paths)]
+        previous_encoding = previous[3:5] if previous and len(previous) > 4 else []
+        managers[ident] = [meta, frozenset(paths), None] + previous_encoding
     elif ident in managers and removed & managers[ident][1]:
         value = managers[ident]
         managers[ident] = [value[0], value[1] - removed]

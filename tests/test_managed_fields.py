@@ -113,6 +113,22 @@ def test_reset_with_one_empty_entry_and_kept_with_an_empty_list(kubectl, apps, n
     assert "kubectl-label" not in writers(managed(kubectl, "sts/web"))
 
 
+def test_invalid_managed_fields_are_refused(api_client, namespace, kubectl):
+    """ValidateManagedFields (apimachinery objectmeta validation): the operation must be
+    Apply or Update."""
+    from helpers import raw
+    assert kubectl("create", "-f", "-", input=MANIFEST).returncode == 0
+    code, body = raw(api_client, "PATCH", "/apis/apps/v1/namespaces/%s/statefulsets/web"
+                     % namespace, body={"metadata": {"managedFields": [
+                         {"manager": "m", "operation": "Bogus", "fieldsType": "FieldsV1",
+                          "fieldsV1": {"f:spec": {"f:replicas": {}}}}]}},
+                     content_type="application/merge-patch+json")
+    assert code == 422
+    assert body["message"] == ('StatefulSet.apps "web" is invalid: metadata.managedFields[0]'
+                               '.operation: Invalid value: "Bogus": must be `Apply` or '
+                               '`Update`')
+
+
 def test_update_that_changes_nothing_keeps_entries_and_time(kubectl):
     assert kubectl("create", "-f", "-", input=MANIFEST).returncode == 0
     before = managed(kubectl, "sts/web")
@@ -132,6 +148,13 @@ def test_controllers_write_under_their_components_names(kubectl, apps, core, nam
     pod = managed(kubectl, "pod/web-0")
     assert sorted((e["manager"], e.get("subresource", "")) for e in pod) == \
         [("kube-controller-manager", ""), ("kubelet", "status")]
+    created = fieldsv1.decode(pod[0]["fieldsV1"])
+    spec = fieldsv1.field("spec")
+    assert (spec, fieldsv1.field("containers"), fieldsv1.key(name="app"),
+            fieldsv1.field("image")) in created
+    # the binding (pods/binding) and mutating admission (ServiceAccount) are nobody's
+    assert (spec, fieldsv1.field("nodeName")) not in created
+    assert (spec, fieldsv1.field("serviceAccountName")) not in created
     claim = managed(kubectl, "pvc/data-web-0")
     assert {e["manager"] for e in claim} == {"kube-controller-manager"}
     volume = json.loads(kubectl("get", "pvc/data-web-0", "-o", "json").stdout)["spec"]["volumeName"]
