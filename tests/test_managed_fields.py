@@ -132,6 +132,7 @@ def test_invalid_managed_fields_are_refused(api_client, namespace, kubectl):
 def test_update_that_changes_nothing_keeps_entries_and_time(kubectl):
     assert kubectl("create", "-f", "-", input=MANIFEST).returncode == 0
     before = managed(kubectl, "sts/web")
+    assert writers(before) == ["kubectl-create"]
     assert kubectl("label", "sts/web", "app=web", "--overwrite").returncode == 0
     after = managed(kubectl, "sts/web")
     assert [e for e in after if e["manager"] != "kube-controller-manager"] == \
@@ -158,7 +159,9 @@ def test_controllers_write_under_their_components_names(kubectl, apps, core, nam
     claim = managed(kubectl, "pvc/data-web-0")
     assert {e["manager"] for e in claim} == {"kube-controller-manager"}
     volume = json.loads(kubectl("get", "pvc/data-web-0", "-o", "json").stdout)["spec"]["volumeName"]
-    assert managed(kubectl, "pv/" + volume)
+    assert sorted((e["manager"], e.get("subresource", "")) for e in
+                  managed(kubectl, "pv/" + volume)) == \
+        [("kube-controller-manager", "status"), ("local-path-provisioner", "")]
     revisions = json.loads(kubectl("get", "controllerrevisions", "-o", "json",
                                    "--show-managed-fields").stdout)["items"]
     assert revisions and all(r["metadata"]["managedFields"][0]["manager"] ==
