@@ -92,7 +92,7 @@ def test_pod_applied_by_two_managers_and_status_only_through_its_subresource(api
         code, body = raw(api_client, "PATCH", pods, {"fieldManager": manager},
                          body=json.dumps(POD), content_type=APPLY)
         assert code in (200, 201), body
-    expected = {"f:spec": {"f:containers": {'k:{"name":"test-container"}': {
+    expected: dict = {"f:spec": {"f:containers": {'k:{"name":"test-container"}': {
         ".": {}, "f:image": {}, "f:name": {}}}}}
     entries = {e["manager"]: e["fieldsV1"] for e in body["metadata"]["managedFields"]}
     assert entries["apply_test"] == expected and entries["apply_test_2"] == expected
