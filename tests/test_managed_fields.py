@@ -11,6 +11,7 @@ import yaml
 
 from builders import statefulset
 from helpers import create_settled, merge_patch
+from test_server_side_apply import MANIFEST
 
 from kubectl_sts.k8s import fieldsv1
 
@@ -20,20 +21,6 @@ REPLICAS = (fieldsv1.field("spec"), fieldsv1.field("replicas"))
 PARTITION = (fieldsv1.field("spec"), fieldsv1.field("updateStrategy"),
              fieldsv1.field("rollingUpdate"), fieldsv1.field("partition"))
 
-MANIFEST = """
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: web, labels: {app: web}}
-spec:
-  replicas: 1
-  serviceName: web
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers: [{name: app, image: "nginx:1.27"}]
-"""
 
 
 def managed(kubectl, what):
@@ -57,11 +44,11 @@ def test_kubectl_verbs_record_their_managers(kubectl):
     assert kubectl("create", "-f", "-", input=MANIFEST).returncode == 0
     entries = managed(kubectl, "sts/web")
     assert owners(entries, REPLICAS) == [("kubectl-create", "Update", "")]
-    assert kubectl("scale", "sts/web", "--replicas=2").returncode == 0
+    assert kubectl("scale", "sts/web", "--replicas=3").returncode == 0
     assert kubectl("label", "sts/web", "tier=db").returncode == 0
     assert kubectl("annotate", "sts/web", "note=x").returncode == 0
     assert kubectl("patch", "sts/web", "-p",
-                   '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":1}}}}').returncode == 0
+                   '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":0}}}}').returncode == 0
     entries = managed(kubectl, "sts/web")
     # kubectl scale sends no fieldManager: its User-Agent's prefix, through /scale
     assert owners(entries, REPLICAS) == [("kubectl", "Update", "scale")]
