@@ -139,6 +139,24 @@ def remember(managed_fields: Any, managers: Managers) -> None:
         _cache[id(managed_fields)] = (managed_fields, {k: list(v) for k, v in managers.items()})
 
 
+class Entries(list):
+    """A stored managedFields list: never modified in place (a write stores a new one), so a
+    deep copy of an object shares it (deepcopy of the many small FieldsV1 maps would double
+    the cost of copying an object); changing it in place is refused."""
+
+    def __deepcopy__(self, memo: Any) -> "Entries":
+        return self
+
+    def __copy__(self) -> "Entries":
+        return self
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("a stored managedFields list is never modified in place")
+
+    append = extend = insert = pop = remove = clear = sort = reverse = _refuse
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+
+
 def encode(managers: Managers) -> List[Obj]:
     """The sorted managedFields list (sortEncodedManagedFields); an unchanged entry keeps its
     dict."""
@@ -165,7 +183,7 @@ def encode(managers: Managers) -> List[Obj]:
     entries.sort(key=lambda e: (e.get("operation") or "", e.get("time") or "",
                                 e.get("manager") or "", e.get("apiVersion") or "",
                                 e.get("subresource") or ""))
-    return entries
+    return Entries(entries)
 
 
 # -- what a write owns -----------------------------------------------------------------------
