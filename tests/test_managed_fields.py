@@ -66,6 +66,21 @@ def test_kubectl_verbs_record_their_managers(kubectl):
     assert all(e["fieldsType"] == "FieldsV1" and e["time"].endswith("Z") for e in entries)
 
 
+def test_edit_and_rollout_restart_record_their_managers(kubectl, monkeypatch):
+    assert kubectl("create", "-f", "-", input=MANIFEST).returncode == 0
+    monkeypatch.setenv("KUBE_EDITOR", "sed -i s/nginx:1.27/nginx:1.28/")
+    assert kubectl("edit", "sts/web").returncode == 0
+    assert kubectl("rollout", "restart", "sts/web").returncode == 0
+    entries = managed(kubectl, "sts/web")
+    image = (fieldsv1.field("spec"), fieldsv1.field("template"), fieldsv1.field("spec"),
+             fieldsv1.field("containers"), fieldsv1.key(name="app"), fieldsv1.field("image"))
+    restarted = (fieldsv1.field("spec"), fieldsv1.field("template"), fieldsv1.field("metadata"),
+                 fieldsv1.field("annotations"),
+                 fieldsv1.field("kubectl.kubernetes.io/restartedAt"))
+    assert owners(entries, image) == [("kubectl-edit", "Update", "")]
+    assert owners(entries, restarted) == [("kubectl-rollout", "Update", "")]
+
+
 def test_client_side_apply_and_the_python_clients_user_agent(kubectl, apps, core, namespace):
     assert kubectl("apply", "-f", "-", input=MANIFEST).returncode == 0
     entries = managed(kubectl, "sts/web")
