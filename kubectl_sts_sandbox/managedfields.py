@@ -68,12 +68,14 @@ def identity(entry: Obj) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _identity(manager: str, operation: str, version: str, subresource: str) -> str:
+    # metav1.ManagedFieldsEntry's JSON, its fields in the struct's order (conflict messages
+    # list managers sorted by this text)
     out = {"manager": manager, "operation": operation}
     if version:
         out["apiVersion"] = version
     if subresource:
         out["subresource"] = subresource
-    return json.dumps(out, sort_keys=True)
+    return json.dumps(out, separators=(",", ":"))
 
 
 def type_of(rt: ResourceType) -> fieldschema.TypeNode:
