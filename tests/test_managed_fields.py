@@ -182,3 +182,15 @@ def test_statefulset_builder_objects_record_their_creator(apps, namespace):
                                                   field_manager="helm")
     assert [(m.manager, m.operation) for m in created.metadata.managed_fields] == \
         [("helm", "Update")]
+
+
+def test_watch_events_carry_managed_fields(kubectl, apps, namespace):
+    from kubernetes import watch
+    assert kubectl("create", "-f", "-", input=MANIFEST).returncode == 0
+    w = watch.Watch()
+    events = []
+    for event in w.stream(apps.list_namespaced_stateful_set, namespace, timeout_seconds=5):
+        events.append(event)
+        w.stop()
+    assert events and [m.manager for m in events[0]["object"].metadata.managed_fields
+                       if m.subresource is None] == ["kubectl-create"]
