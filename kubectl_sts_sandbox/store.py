@@ -198,7 +198,7 @@ class Store:
                 self._track(rt, None, obj, manager, None, internal, sent_managed)
             _omit_empty_meta(meta)
             if dry_run:
-                meta["resourceVersion"] = ""
+                meta.pop("resourceVersion", None)   # "" is omitted (omitempty)
                 return obj
             return self._commit(rt, "ADDED", obj)
 

@@ -200,6 +200,12 @@ def test_dry_run_and_diff_exit_codes(kubectl):
                 *(KUSTOMIZE + ("--dry-run=server",)))
     assert dry.stdout == "statefulset.apps/web serverside-applied (server dry run)\n"
     assert get(kubectl)["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.27"
+    # an object that does not exist yet: its whole dry-run creation is the diff
+    new = kubectl("diff", *KUSTOMIZE, "-f", "-", input=MANIFEST.replace("name: web,",
+                                                                         "name: db,"))
+    assert new.returncode == 1, new.stderr
+    assert "+  name: db\n" in new.stdout and "resourceVersion" not in new.stdout
+    assert kubectl("get", "sts/db").returncode == 1
 
 
 def test_field_manager_is_required_and_force_only_for_apply(api_client, namespace, kubectl):
