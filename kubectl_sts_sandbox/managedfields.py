@@ -28,8 +28,7 @@ components' names (`manager_for`)."""
 import datetime
 import functools
 import json
-import threading
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 from kubectl_sts.k8s import fieldsv1
 from kubectl_sts.k8s.fieldsv1 import Path
@@ -86,20 +85,14 @@ def api_version(rt: ResourceType) -> str:
     return "%s/%s" % (rt.group, rt.version) if rt.group else rt.version
 
 
-# -- decoding, with a cache keyed by the stored (never mutated) managedFields lists --------
-_cache: Dict[int, Tuple[Any, Managers]] = {}
-_cache_lock = threading.Lock()
-
-
+# -- decoding; a stored list (Entries, never modified) keeps its decoded form ---------------
 def decode(managed_fields: Any) -> Optional[Managers]:
     """The managers of a managedFields list; None when it does not decode (or is not a list)."""
     if not isinstance(managed_fields, list):
         return None
-    key = id(managed_fields)
-    with _cache_lock:
-        hit = _cache.get(key)
-    if hit is not None and hit[0] is managed_fields:
-        return {k: list(v) for k, v in hit[1].items()}
+    known = getattr(managed_fields, "decoded", None)
+    if known is not None:
+        return {k: list(v) for k, v in known.items()}
     out: Managers = {}
     try:
         for entry in managed_fields:
@@ -132,19 +125,17 @@ def _rfc3339(text: Any) -> Any:
 
 
 def remember(managed_fields: Any, managers: Managers) -> None:
-    """Cache the decoded form of a stored managedFields list."""
-    if not isinstance(managed_fields, list):
-        return
-    with _cache_lock:
-        if len(_cache) > 20000:
-            _cache.clear()
-        _cache[id(managed_fields)] = (managed_fields, {k: list(v) for k, v in managers.items()})
+    """Keep the decoded form of a stored managedFields list with it."""
+    if isinstance(managed_fields, Entries):
+        managed_fields.decoded = {k: list(v) for k, v in managers.items()}
 
 
 class Entries(list):
     """A stored managedFields list: never modified in place (a write stores a new one), so a
     deep copy of an object shares it (deepcopy of the many small FieldsV1 maps would double
     the cost of copying an object); changing it in place is refused."""
+
+    decoded: Optional[Managers] = None
 
     def __deepcopy__(self, memo: Any) -> "Entries":
         return self
