@@ -110,6 +110,36 @@ def apply(store: Store, rt: ResourceType, ns: Optional[str], name: str,
                             manager=APPLIED), False
 
 
+def apply_scale(store: Store, rt: ResourceType, ns: Optional[str], name: str, config: Any,
+                manager: str, force: bool, dry_run: bool) -> Obj:
+    """An apply of the scale subresource: a Scale (autoscaling/v1) whose spec.replicas is
+    applied to the set's, recorded on the set as `manager`'s Apply through /scale
+    (apiserver fieldmanager/scalehandler.go maps the Scale's spec.replicas to the parent's)."""
+    from .endpoints import scale_of
+    if rt.kind != "StatefulSet":
+        raise errors.method_not_allowed()
+    if not isinstance(config, dict):
+        raise _bad_request("error decoding YAML: the applied configuration is not an object")
+    if config.get("apiVersion") != "autoscaling/v1":
+        raise _bad_request("Incorrect version specified in apply patch. Specified patch "
+                           "version: %s, expected: autoscaling/v1"
+                           % (config.get("apiVersion") or ""))
+    parent: Obj = {"apiVersion": managedfields.api_version(rt), "kind": rt.kind,
+                   "metadata": {"name": name}}
+    replicas = (config.get("spec") or {}).get("replicas")
+    if replicas is not None:
+        parent["spec"] = {"replicas": replicas}
+    with store.cond:
+        live = store.peek(rt, ns, name)
+        if live is None:
+            raise errors.not_found(rt, name)
+        new, managers = merge(rt, live, parent, manager, force, "scale", store.clock.stamp(),
+                              managedfields.type_of(rt))
+        new["metadata"]["managedFields"] = managedfields.encode(managers) if managers else []
+        return scale_of(store.update(rt, new, subresource="scale", dry_run=dry_run,
+                                     manager=APPLIED))
+
+
 def merge(rt: ResourceType, live: Optional[Obj], config: Obj, manager: str, force: bool,
           subresource: Optional[str], now: str, t: Any) -> Tuple[Obj, Managers]:
     """Updater.Apply over plain objects: the new object and its managers (raises the 409 of

@@ -194,7 +194,12 @@ class Cluster:
             configdata.prepare_configmap(obj)
         elif rt is SC:
             storageclasses.apply_defaults(obj)
-        elif rt is POD and old is None:
+        # the field manager records the request as decoded and defaulted: mutating admission
+        # and the registry run after it (apiserver handlers/create.go, update.go); only what
+        # they add to a new pod, claim or service outside its status is anyone's concern
+        if old is None and rt in (POD, PVC, SERVICE):
+            self.store.defaulted(obj)
+        if rt is POD and old is None:
             add_default_tolerations(obj, self.config.default_toleration_seconds)
         elif rt.group in SNAPSHOT_GROUPS and old is None:
             obj.pop("status", None)       # the CRD's status subresource: not set on create

@@ -26,9 +26,9 @@ first `/`, printable characters, at most 128). The sandbox's own writers use the
 components' names (`manager_for`)."""
 
 import datetime
+import functools
 import json
-import threading
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 from kubectl_sts.k8s import fieldsv1
 from kubectl_sts.k8s.fieldsv1 import Path
@@ -59,12 +59,22 @@ def manager_from_request(field_manager: Optional[str], user_agent: str) -> str:
 def identity(entry: Obj) -> str:
     """BuildManagerIdentifier: the JSON of the entry without its fields and time (and, for an
     applier, its apiVersion)."""
-    out = {"manager": entry.get("manager", ""), "operation": entry.get("operation", "")}
-    if entry.get("operation") != "Apply" and entry.get("apiVersion"):
-        out["apiVersion"] = entry["apiVersion"]
-    if entry.get("subresource"):
-        out["subresource"] = entry["subresource"]
-    return json.dumps(out, sort_keys=True)
+    operation = entry.get("operation") or ""
+    return _identity(entry.get("manager") or "", operation,
+                     "" if operation == "Apply" else (entry.get("apiVersion") or ""),
+                     entry.get("subresource") or "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _identity(manager: str, operation: str, version: str, subresource: str) -> str:
+    # metav1.ManagedFieldsEntry's JSON, its fields in the struct's order (conflict messages
+    # list managers sorted by this text)
+    out = {"manager": manager, "operation": operation}
+    if version:
+        out["apiVersion"] = version
+    if subresource:
+        out["subresource"] = subresource
+    return json.dumps(out, separators=(",", ":"))
 
 
 def type_of(rt: ResourceType) -> fieldschema.TypeNode:
@@ -75,20 +85,14 @@ def api_version(rt: ResourceType) -> str:
     return "%s/%s" % (rt.group, rt.version) if rt.group else rt.version
 
 
-# -- decoding, with a cache keyed by the stored (never mutated) managedFields lists --------
-_cache: Dict[int, Tuple[Any, Managers]] = {}
-_cache_lock = threading.Lock()
-
-
+# -- decoding; a stored list (Entries, never modified) keeps its decoded form ---------------
 def decode(managed_fields: Any) -> Optional[Managers]:
     """The managers of a managedFields list; None when it does not decode (or is not a list)."""
     if not isinstance(managed_fields, list):
         return None
-    key = id(managed_fields)
-    with _cache_lock:
-        hit = _cache.get(key)
-    if hit is not None and hit[0] is managed_fields:
-        return {k: list(v) for k, v in hit[1].items()}
+    known = getattr(managed_fields, "decoded", None)
+    if known is not None:
+        return {k: list(v) for k, v in known.items()}
     out: Managers = {}
     try:
         for entry in managed_fields:
@@ -101,7 +105,7 @@ def decode(managed_fields: Any) -> Optional[Managers]:
             paths = frozenset(fieldsv1.decode(entry.get("fieldsV1") or {}))
             if ident in out:
                 return None         # a duplicate manager: upstream refuses to decode
-            out[ident] = [meta, paths, entry]
+            out[ident] = [meta, paths, entry, entry.get("fieldsV1"), paths]
     except (ValueError, TypeError, AttributeError):
         return None
     return out
@@ -121,13 +125,29 @@ def _rfc3339(text: Any) -> Any:
 
 
 def remember(managed_fields: Any, managers: Managers) -> None:
-    """Cache the decoded form of a stored managedFields list."""
-    if not isinstance(managed_fields, list):
-        return
-    with _cache_lock:
-        if len(_cache) > 20000:
-            _cache.clear()
-        _cache[id(managed_fields)] = (managed_fields, {k: list(v) for k, v in managers.items()})
+    """Keep the decoded form of a stored managedFields list with it."""
+    if isinstance(managed_fields, Entries):
+        managed_fields.decoded = {k: list(v) for k, v in managers.items()}
+
+
+class Entries(list):
+    """A stored managedFields list: never modified in place (a write stores a new one), so a
+    deep copy of an object shares it (deepcopy of the many small FieldsV1 maps would double
+    the cost of copying an object); changing it in place is refused."""
+
+    decoded: Optional[Managers] = None
+
+    def __deepcopy__(self, memo: Any) -> "Entries":
+        return self
+
+    def __copy__(self) -> "Entries":
+        return self
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("a stored managedFields list is never modified in place")
+
+    append = extend = insert = pop = remove = clear = sort = reverse = _refuse
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
 
 
 def encode(managers: Managers) -> List[Obj]:
@@ -140,20 +160,23 @@ def encode(managers: Managers) -> List[Obj]:
         if old is not None and old.get("time") == meta.get("time"):
             entries.append(old)
             continue
+        encoded = value[3] if len(value) > 3 and value[4] == paths else None
         entry: Obj = {"manager": meta.get("manager", ""), "operation": meta.get("operation")}
         for k in ("apiVersion", "time"):
             if meta.get(k):
                 entry[k] = meta[k]
         entry["fieldsType"] = "FieldsV1"
-        entry["fieldsV1"] = fieldsv1.encode(paths)
+        # the same set as before (an Update within what its manager had): the same FieldsV1
+        # (stored objects are never mutated, so it can be shared)
+        entry["fieldsV1"] = encoded if encoded is not None else fieldsv1.encode(paths)
         if meta.get("subresource"):
             entry["subresource"] = meta["subresource"]
-        value[2:] = [entry]
+        value[2:] = [entry, entry["fieldsV1"], paths]
         entries.append(entry)
     entries.sort(key=lambda e: (e.get("operation") or "", e.get("time") or "",
                                 e.get("manager") or "", e.get("apiVersion") or "",
                                 e.get("subresource") or ""))
-    return entries
+    return Entries(entries)
 
 
 # -- what a write owns -----------------------------------------------------------------------
@@ -200,9 +223,10 @@ def changes(rt: ResourceType, old: Optional[Obj], new: Obj, subresource: Optiona
 
 
 def update(rt: ResourceType, old: Optional[Obj], new: Obj, manager: str,
-           subresource: Optional[str], now: str) -> None:
+           subresource: Optional[str], now: str, seen: Optional[Obj] = None) -> None:
     """Set new's metadata.managedFields for an Update (a create when `old` is None) by
-    `manager`."""
+    `manager`; `seen`: the object as the field manager saw it, before mutating admission
+    (default: `new`)."""
     meta = new.setdefault("metadata", {})
     live_mf = (old or {}).get("metadata", {}).get("managedFields")
     sent = meta.get("managedFields")
@@ -218,7 +242,8 @@ def update(rt: ResourceType, old: Optional[Obj], new: Obj, manager: str,
         managers = decode(live_mf) if live_mf else {}
         if managers is None:
             managers = {}
-    cmp = changes(rt, old, new, subresource)
+    _validate(rt, new, managers)
+    cmp = changes(rt, old, new if seen is None else seen, subresource)
     changed = _strip(cmp.changed(), rt, subresource)
     removed = _strip(cmp.removed, rt, subresource)
     apply_update(managers, changed, removed, manager, "Update", api_version(rt),
@@ -229,6 +254,29 @@ def update(rt: ResourceType, old: Optional[Obj], new: Obj, manager: str,
         remember(meta["managedFields"], managers)
     else:
         meta.pop("managedFields", None)
+
+
+def _validate(rt: ResourceType, obj: Obj, managers: Managers) -> None:
+    """ValidateManagedFields, for the entries a request brings."""
+    causes = []
+    for i, value in enumerate(managers.values()):
+        meta = value[0]
+        if not value[1] and not meta.get("manager") and not meta.get("operation"):
+            continue        # `{}`: dropped at once (the reset)
+        if meta.get("operation") not in ("Apply", "Update"):
+            causes.append({"reason": "FieldValueInvalid",
+                           "field": "metadata.managedFields[%d].operation" % i,
+                           "message": "Invalid value: %s: must be `Apply` or `Update`"
+                                      % json.dumps(meta.get("operation") or "")})
+        if len(meta.get("manager") or "") > 128:
+            causes.append({"reason": "FieldValueTooLong",
+                           "field": "metadata.managedFields[%d].manager" % i,
+                           "message": "Too long: may not be more than 128 bytes"})
+    if causes:
+        from . import errors
+        from .validation import invalid_status
+        raise errors.invalid(invalid_status(rt.kind, rt.group,
+                                            obj["metadata"].get("name", ""), causes))
 
 
 def apply_update(managers: Managers, changed: frozenset, removed: frozenset, manager: str,
@@ -254,7 +302,8 @@ def apply_update(managers: Managers, changed: frozenset, removed: frozenset, man
                 "time": now}
         if subresource:
             meta["subresource"] = subresource
-        managers[ident] = [meta, frozenset(paths)]
+        previous_encoding = previous[3:5] if previous and len(previous) > 4 else []
+        managers[ident] = [meta, frozenset(paths), None] + previous_encoding
     elif ident in managers and removed & managers[ident][1]:
         value = managers[ident]
         managers[ident] = [value[0], value[1] - removed]

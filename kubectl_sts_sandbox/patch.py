@@ -260,8 +260,10 @@ _ACCEPTED = (JSON_PATCH, MERGE_PATCH, APPLY_PATCH_YAML, STRATEGIC_MERGE_PATCH)
 def apply_patch(content_type: Optional[str], target: Any, patch_body: Any, kind: str) -> Any:
     """Apply ``patch_body`` (already JSON-decoded) as the Content-Type says.
 
-    Parameters after ``;`` (e.g. ``charset=utf-8``) are ignored.  Server-side
-    apply and unknown media types raise :class:`PatchError`.
+    Parameters after ``;`` (e.g. ``charset=utf-8``) are ignored.  Unknown media
+    types raise :class:`PatchError`; server-side apply is not a patch of a document
+    but a merge over the schema with field ownership: the server sends it to
+    applier.py, never here (it raises :class:`PatchError` too).
     """
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
     if media_type == JSON_PATCH:

@@ -388,10 +388,14 @@ class Handler(BaseHTTPRequestHandler):
         ctype = self.headers.get("Content-Type") or ""
         is_apply = applier.is_apply(ctype)
         applier.check_options(self.query, is_apply)
-        if is_apply and sub != "scale":
+        if is_apply:
+            force = query_bool(self.query, "force")
+            if sub == "scale":
+                return self._send_json(200, applier.apply_scale(
+                    store, rt, ns, name, body, self.field_manager(), force, dry_run))
             self._unknown_fields(rt, body if isinstance(body, dict) else {}, patch=True)
             obj, created = applier.apply(store, rt, ns, name, sub, body, self.field_manager(),
-                                         query_bool(self.query, "force"), dry_run)
+                                         force, dry_run)
             return self._send_object(201 if created else 200, rt, obj)
         with store.cond:
             obj = store.get(rt, ns, name)

@@ -345,7 +345,10 @@ class Storage:
                                     "resourceVersion": claim["metadata"]["resourceVersion"]},
                        "nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [
                            self._topology(sc, node)]}]}}}}
-        pv = self.store.create(PV, pv, internal=True)
+        # the provisioner's own client (local-path-provisioner's User-Agent prefix; an
+        # external CSI provisioner's sidecar is csi-provisioner)
+        pv = self.store.create(PV, pv, internal=True, manager="local-path-provisioner"
+                               if provisioner == PROVISIONER else "csi-provisioner")
         self._set_phase(pv, "Bound")
         bound = copy.deepcopy(claim)
         bound["spec"]["volumeName"] = pv_name

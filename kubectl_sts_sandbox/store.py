@@ -83,6 +83,7 @@ class Store:
         # f(rt, type, obj), called under the lock
         self.listeners: List[Callable[[ResourceType, str, Obj], None]] = []
         self.admit = admit                             # f(rt, obj, old) -> defaults + validation
+        self._local = threading.local()                # per writer: see defaulted()
 
     # -- reading -----------------------------------------------------------------------------
     def peek(self, rt: ResourceType, namespace: Optional[str], name: str) -> Optional[Obj]:
@@ -165,6 +166,7 @@ class Store:
         """POST semantics: the object as stored (`internal`: a controller's write, not
         admitted). `manager`: whose Update it is in managedFields (None: the sandbox
         component's, managedfields.manager_for; "": not tracked)."""
+        self._local.defaulted = None
         obj = copy.deepcopy(obj)
         obj["apiVersion"] = api_version(rt)
         obj["kind"] = rt.kind
@@ -199,7 +201,7 @@ class Store:
                 self._track(rt, None, obj, manager, None, internal, sent_managed)
             _omit_empty_meta(meta)
             if dry_run:
-                meta["resourceVersion"] = ""
+                meta.pop("resourceVersion", None)   # "" is omitted (omitempty)
                 return obj
             return self._commit(rt, "ADDED", obj)
 
@@ -211,6 +213,7 @@ class Store:
         status ("scale" writes the main resource, recorded as through /scale). A
         resourceVersion in obj is a precondition. `manager` as for create; an applier's
         write (applier.py) sets managedFields itself and passes `manager=APPLIED`."""
+        self._local.defaulted = None
         obj = copy.deepcopy(obj)
         meta = obj.setdefault("metadata", {})
         name = meta.get("name", "")
@@ -267,10 +270,19 @@ class Store:
                 return self._commit(rt, "DELETED", new, remove=True)
             return self._commit(rt, "MODIFIED", new)
 
+    def defaulted(self, obj: Obj) -> None:
+        """Called by admission between defaulting and the mutating admission plugins: the
+        object the field manager compares (mutations after it are nobody's)."""
+        self._local.defaulted = copy.deepcopy(obj)
+
     def _track(self, rt: ResourceType, old: Optional[Obj], new: Obj, manager: Optional[str],
                subresource: Optional[str], internal: bool, sent: Any) -> None:
         """Record the write in new's managedFields (managedfields.update)."""
         meta = new["metadata"]
+        seen = getattr(self._local, "defaulted", None)
+        self._local.defaulted = None
+        if seen is not None:
+            _omit_empty_meta(seen.setdefault("metadata", {}))
         if manager is None:
             manager = managedfields.manager_for(rt, new, subresource, internal)
         if not manager:
@@ -282,7 +294,7 @@ class Store:
             return
         if sent is not None:
             meta["managedFields"] = sent
-        managedfields.update(rt, old, new, manager, subresource, self.clock.stamp())
+        managedfields.update(rt, old, new, manager, subresource, self.clock.stamp(), seen)
 
     @staticmethod
     def _awaiting_kubelet(rt: ResourceType, obj: Obj) -> bool:

@@ -183,3 +183,19 @@ def test_update_manager_cap_folds_the_oldest_into_ancient_changes():
     managedfields._cap(managers)
     names = sorted(v[0]["manager"] for v in managers.values())
     assert len(names) == 10 and "ancient-changes" in names and "m00" not in names
+
+
+def test_conflicts_with_several_managers_are_grouped_by_manager():
+    """conflict.go getConflictMessage: managers sorted, each with its fields."""
+    first, managers = applied(None, sts(replicas=1, image="x"), "a")
+    live = with_managers(first, managers)
+    changed = with_managers(sts(replicas=1, image="y"), managers)
+    managedfields.update(STS, live, changed, "b", None, "2026-01-01T00:00:01Z")
+    with pytest.raises(ApiError) as exc:
+        applied(changed, sts(replicas=2, image="z"), "c")
+    assert exc.value.status["message"] == (
+        'Apply failed with 2 conflicts: conflicts with "a":\n- .spec.replicas\n'
+        'conflicts with "b" using apps/v1:\n'
+        '- .spec.template.spec.containers[name="app"].image')
+    assert [c["message"] for c in exc.value.status["details"]["causes"]] == \
+        ['conflict with "a"', 'conflict with "b" using apps/v1']

@@ -11,6 +11,7 @@ import yaml
 
 from builders import statefulset
 from helpers import create_settled, merge_patch
+from test_server_side_apply import MANIFEST
 
 from kubectl_sts.k8s import fieldsv1
 
@@ -20,20 +21,6 @@ REPLICAS = (fieldsv1.field("spec"), fieldsv1.field("replicas"))
 PARTITION = (fieldsv1.field("spec"), fieldsv1.field("updateStrategy"),
              fieldsv1.field("rollingUpdate"), fieldsv1.field("partition"))
 
-MANIFEST = """
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: web, labels: {app: web}}
-spec:
-  replicas: 1
-  serviceName: web
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers: [{name: app, image: "nginx:1.27"}]
-"""
 
 
 def managed(kubectl, what):
@@ -57,11 +44,11 @@ def test_kubectl_verbs_record_their_managers(kubectl):
     assert kubectl("create", "-f", "-", input=MANIFEST).returncode == 0
     entries = managed(kubectl, "sts/web")
     assert owners(entries, REPLICAS) == [("kubectl-create", "Update", "")]
-    assert kubectl("scale", "sts/web", "--replicas=2").returncode == 0
+    assert kubectl("scale", "sts/web", "--replicas=3").returncode == 0
     assert kubectl("label", "sts/web", "tier=db").returncode == 0
     assert kubectl("annotate", "sts/web", "note=x").returncode == 0
     assert kubectl("patch", "sts/web", "-p",
-                   '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":1}}}}').returncode == 0
+                   '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":0}}}}').returncode == 0
     entries = managed(kubectl, "sts/web")
     # kubectl scale sends no fieldManager: its User-Agent's prefix, through /scale
     assert owners(entries, REPLICAS) == [("kubectl", "Update", "scale")]
@@ -77,6 +64,21 @@ def test_kubectl_verbs_record_their_managers(kubectl):
     by_manager = {(e["manager"], e.get("subresource")): e for e in entries}
     assert by_manager[("kubectl", "scale")]["apiVersion"] == "apps/v1"
     assert all(e["fieldsType"] == "FieldsV1" and e["time"].endswith("Z") for e in entries)
+
+
+def test_edit_and_rollout_restart_record_their_managers(kubectl, monkeypatch):
+    assert kubectl("create", "-f", "-", input=MANIFEST).returncode == 0
+    monkeypatch.setenv("KUBE_EDITOR", "sed -i s/nginx:1.27/nginx:1.28/")
+    assert kubectl("edit", "sts/web").returncode == 0
+    assert kubectl("rollout", "restart", "sts/web").returncode == 0
+    entries = managed(kubectl, "sts/web")
+    image = (fieldsv1.field("spec"), fieldsv1.field("template"), fieldsv1.field("spec"),
+             fieldsv1.field("containers"), fieldsv1.key(name="app"), fieldsv1.field("image"))
+    restarted = (fieldsv1.field("spec"), fieldsv1.field("template"), fieldsv1.field("metadata"),
+                 fieldsv1.field("annotations"),
+                 fieldsv1.field("kubectl.kubernetes.io/restartedAt"))
+    assert owners(entries, image) == [("kubectl-edit", "Update", "")]
+    assert owners(entries, restarted) == [("kubectl-rollout", "Update", "")]
 
 
 def test_client_side_apply_and_the_python_clients_user_agent(kubectl, apps, core, namespace):
@@ -113,9 +115,26 @@ def test_reset_with_one_empty_entry_and_kept_with_an_empty_list(kubectl, apps, n
     assert "kubectl-label" not in writers(managed(kubectl, "sts/web"))
 
 
+def test_invalid_managed_fields_are_refused(api_client, namespace, kubectl):
+    """ValidateManagedFields (apimachinery objectmeta validation): the operation must be
+    Apply or Update."""
+    from helpers import raw
+    assert kubectl("create", "-f", "-", input=MANIFEST).returncode == 0
+    code, body = raw(api_client, "PATCH", "/apis/apps/v1/namespaces/%s/statefulsets/web"
+                     % namespace, body={"metadata": {"managedFields": [
+                         {"manager": "m", "operation": "Bogus", "fieldsType": "FieldsV1",
+                          "fieldsV1": {"f:spec": {"f:replicas": {}}}}]}},
+                     content_type="application/merge-patch+json")
+    assert code == 422
+    assert body["message"] == ('StatefulSet.apps "web" is invalid: metadata.managedFields[0]'
+                               '.operation: Invalid value: "Bogus": must be `Apply` or '
+                               '`Update`')
+
+
 def test_update_that_changes_nothing_keeps_entries_and_time(kubectl):
     assert kubectl("create", "-f", "-", input=MANIFEST).returncode == 0
     before = managed(kubectl, "sts/web")
+    assert writers(before) == ["kubectl-create"]
     assert kubectl("label", "sts/web", "app=web", "--overwrite").returncode == 0
     after = managed(kubectl, "sts/web")
     assert [e for e in after if e["manager"] != "kube-controller-manager"] == \
@@ -132,10 +151,19 @@ def test_controllers_write_under_their_components_names(kubectl, apps, core, nam
     pod = managed(kubectl, "pod/web-0")
     assert sorted((e["manager"], e.get("subresource", "")) for e in pod) == \
         [("kube-controller-manager", ""), ("kubelet", "status")]
+    created = fieldsv1.decode(pod[0]["fieldsV1"])
+    spec = fieldsv1.field("spec")
+    assert (spec, fieldsv1.field("containers"), fieldsv1.key(name="app"),
+            fieldsv1.field("image")) in created
+    # the binding (pods/binding) and mutating admission (ServiceAccount) are nobody's
+    assert (spec, fieldsv1.field("nodeName")) not in created
+    assert (spec, fieldsv1.field("serviceAccountName")) not in created
     claim = managed(kubectl, "pvc/data-web-0")
     assert {e["manager"] for e in claim} == {"kube-controller-manager"}
     volume = json.loads(kubectl("get", "pvc/data-web-0", "-o", "json").stdout)["spec"]["volumeName"]
-    assert managed(kubectl, "pv/" + volume)
+    assert sorted((e["manager"], e.get("subresource", "")) for e in
+                  managed(kubectl, "pv/" + volume)) == \
+        [("kube-controller-manager", "status"), ("local-path-provisioner", "")]
     revisions = json.loads(kubectl("get", "controllerrevisions", "-o", "json",
                                    "--show-managed-fields").stdout)["items"]
     assert revisions and all(r["metadata"]["managedFields"][0]["manager"] ==
@@ -154,3 +182,15 @@ def test_statefulset_builder_objects_record_their_creator(apps, namespace):
                                                   field_manager="helm")
     assert [(m.manager, m.operation) for m in created.metadata.managed_fields] == \
         [("helm", "Update")]
+
+
+def test_watch_events_carry_managed_fields(kubectl, apps, namespace):
+    from kubernetes import watch
+    assert kubectl("create", "-f", "-", input=MANIFEST).returncode == 0
+    w = watch.Watch()
+    events = []
+    for event in w.stream(apps.list_namespaced_stateful_set, namespace, timeout_seconds=5):
+        events.append(event)
+        w.stop()
+    assert events and [m.manager for m in events[0]["object"].metadata.managed_fields
+                       if m.subresource is None] == ["kubectl-create"]

@@ -79,6 +79,35 @@ def test_apply_creates_and_records_the_appliers_fields(kubectl):
     assert path("metadata", "name") not in owned
 
 
+POD = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "test-pod"},
+       "spec": {"containers": [{"name": "test-container", "image": "test-image"}]}}
+
+
+def test_pod_applied_by_two_managers_and_status_only_through_its_subresource(api_client,
+                                                                             namespace):
+    """e2e apply.go "should create an applied object if it does not already exist" (the pod
+    case, its exact FieldsV1) and "should work for subresources"."""
+    pods = "/api/v1/namespaces/%s/pods/test-pod" % namespace
+    for manager in ("apply_test", "apply_test_2"):
+        code, body = raw(api_client, "PATCH", pods, {"fieldManager": manager},
+                         body=json.dumps(POD), content_type=APPLY)
+        assert code in (200, 201), body
+    expected: dict = {"f:spec": {"f:containers": {'k:{"name":"test-container"}': {
+        ".": {}, "f:image": {}, "f:name": {}}}}}
+    entries = {e["manager"]: e["fieldsV1"] for e in body["metadata"]["managedFields"]}
+    assert entries["apply_test"] == expected and entries["apply_test_2"] == expected
+    status = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "test-pod"},
+              "status": {"conditions": [{"type": "MyStatus", "status": "True"}]}}
+    code, body = raw(api_client, "PATCH", pods, {"fieldManager": "apply_test2"},
+                     body=json.dumps(status), content_type=APPLY)
+    assert code == 200
+    assert "MyStatus" not in [c["type"] for c in body["status"].get("conditions") or ()]
+    code, body = raw(api_client, "PATCH", pods + "/status", {"fieldManager": "apply_test2"},
+                     body=json.dumps(status), content_type=APPLY)
+    assert code == 200, body
+    assert "MyStatus" in [c["type"] for c in body["status"]["conditions"]]
+
+
 def test_reapplying_the_same_configuration_writes_nothing(kubectl):
     """integration TestNoOpUpdateSameResourceVersion."""
     config = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {a: b}\n"
@@ -130,8 +159,7 @@ def test_conflict_answer_is_409_with_causes(kubectl, api_client, namespace):
 
 def test_equal_values_are_shared_and_a_removed_field_stays_with_its_co_owner(kubectl):
     """e2e apply.go "should not remove a field if an owner unsets the field but other
-    managers still have ownership of the field"; integration TestApplyCanTransferFieldOwnership
-    shape: two appliers of the same value share it."""
+    managers still have ownership of the field": two appliers of the same value share it."""
     assert apply(kubectl).returncode == 0
     other = ("--server-side", "--field-manager", "helm-controller")
     assert apply(kubectl, MANIFEST, *other).returncode == 0      # same values: no conflict
@@ -172,6 +200,12 @@ def test_dry_run_and_diff_exit_codes(kubectl):
                 *(KUSTOMIZE + ("--dry-run=server",)))
     assert dry.stdout == "statefulset.apps/web serverside-applied (server dry run)\n"
     assert get(kubectl)["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.27"
+    # an object that does not exist yet: its whole dry-run creation is the diff
+    new = kubectl("diff", *KUSTOMIZE, "-f", "-", input=MANIFEST.replace("name: web,",
+                                                                         "name: db,"))
+    assert new.returncode == 1, new.stderr
+    assert "+  name: db\n" in new.stdout and "resourceVersion" not in new.stdout
+    assert kubectl("get", "sts/db").returncode == 1
 
 
 def test_field_manager_is_required_and_force_only_for_apply(api_client, namespace, kubectl):
@@ -219,6 +253,26 @@ def test_status_subresource_apply(api_client, namespace, kubectl):
     owned = fieldsv1.decode(mine[0]["fieldsV1"])
     assert path("status", "availableReplicas") in owned
     assert not [p for p in owned if p[0] == fieldsv1.field("spec")]
+
+
+def test_scale_subresource_apply(api_client, namespace, kubectl):
+    """An apply through /scale (after integration scale_test.go TestScaleAllResources): it owns
+    spec.replicas on the set, with subresource scale, and conflicts like any apply."""
+    assert apply(kubectl).returncode == 0
+    scale = json.dumps({"apiVersion": "autoscaling/v1", "kind": "Scale",
+                        "metadata": {"name": "web"}, "spec": {"replicas": 4}})
+    code, body = raw(api_client, "PATCH", sts_path(namespace) + "/scale",
+                     {"fieldManager": "hpa"}, body=scale, content_type=APPLY)
+    assert code == 409 and body["message"] == ('Apply failed with 1 conflict: conflict with '
+                                               '"kustomize-controller": .spec.replicas')
+    code, body = raw(api_client, "PATCH", sts_path(namespace) + "/scale",
+                     {"fieldManager": "hpa", "force": "true"}, body=scale, content_type=APPLY)
+    assert (code, body["kind"], body["spec"]["replicas"]) == (200, "Scale", 4)
+    obj = get(kubectl)
+    mine = [e for e in obj["metadata"]["managedFields"] if e["manager"] == "hpa"]
+    assert [(e["operation"], e.get("subresource"), e["apiVersion"]) for e in mine] == \
+        [("Apply", "scale", "apps/v1")]
+    assert path("spec", "replicas") not in entry(obj, "kustomize-controller")
 
 
 def test_kubectl_upgrades_from_client_side_apply(kubectl):

@@ -12,6 +12,7 @@ itself and also has members below it.
 A path here is a tuple of elements, each a pair: ("f", name), ("k", ((key, value), ...)) with
 the key fields sorted, ("v", value) or ("i", index)."""
 
+import functools
 import json
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Tuple
 
@@ -69,8 +70,10 @@ def parse_element(text: str) -> PathElement:
     return ("v", _hashable(decoded))
 
 
+@functools.lru_cache(maxsize=65536)
 def format_element(pe: PathElement) -> str:
-    """SerializePathElement."""
+    """SerializePathElement (memoized: the API server's field manager encodes the same
+    elements on every write)."""
     kind, v = pe
     if kind == "f":
         return "f:" + v
@@ -105,17 +108,17 @@ def decode(fields: Optional[Mapping[str, Any]]) -> Set[Path]:
 
 def encode(paths: Iterable[Path]) -> Dict[str, Any]:
     """The FieldsV1 object of a set of paths (the empty path is never a member)."""
-    members = set(p for p in paths if p)
     root: Dict[str, Any] = {}
-    for path in members:
+    ends = []
+    for path in set(paths):
+        if not path:
+            continue
         node = root
         for pe in path:
             node = node.setdefault(format_element(pe), {})
-    for path in members:
-        node = root
-        for pe in path:
-            node = node[format_element(pe)]
-        if any(k != "." for k in node):
+        ends.append(node)
+    for node in ends:       # each a different node: only its own "." can be added to it
+        if node:
             node["."] = {}
     return root
 
