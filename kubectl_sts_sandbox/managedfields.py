@@ -386,4 +386,19 @@ def manager_for(rt: ResourceType, obj: Obj, subresource: Optional[str], internal
     if plural in ("clusterroles", "clusterrolebindings", "roles", "rolebindings",
                   "priorityclasses"):
         return "kube-apiserver"         # the bootstrap policy and system priority classes
+    if plural in _SNAPSHOT_CONTENTS and subresource == "status":
+        return "csi-snapshotter"        # the CSI driver's sidecar (sidecar-controller)
+    if plural in _SNAPSHOT_CONTROLLER:
+        return "snapshot-controller"    # external-snapshotter's common controller
+    if plural in _INSTALLED:
+        return "kubectl-create"         # installed as external-snapshotter's README says
     return "kube-controller-manager"
+
+
+# external-snapshotter's writers, by their binaries' User-Agent prefixes (its deploy/ manifests
+# install them with `kubectl create -f`): the common controller makes contents and writes
+# snapshots' status; the CSI sidecar writes contents' status
+_SNAPSHOT_CONTENTS = frozenset(("volumesnapshotcontents", "volumegroupsnapshotcontents"))
+_SNAPSHOT_CONTROLLER = frozenset(("volumesnapshots", "volumegroupsnapshots")) | _SNAPSHOT_CONTENTS
+_INSTALLED = frozenset(("customresourcedefinitions", "volumesnapshotclasses",
+                        "volumegroupsnapshotclasses"))

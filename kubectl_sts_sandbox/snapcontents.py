@@ -28,6 +28,7 @@ PV = BY_KIND["PersistentVolume"]
 API_GROUP = "snapshot.storage.k8s.io"
 CONTENT_FINALIZER = "snapshot.storage.kubernetes.io/volumesnapshotcontent-bound-protection"
 BEING_DELETED = "snapshot.storage.kubernetes.io/volumesnapshot-being-deleted"
+SIDECAR = "csi-snapshotter"         # the sidecar's field manager (its User-Agent prefix)
 BEING_CREATED = "snapshot.storage.kubernetes.io/volumesnapshot-being-created"
 SIDECAR = "csi-snapshotter " + storageclasses.CSI_DRIVER
 _BINARY = ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"]
@@ -97,7 +98,7 @@ class Contents:
                     (meta_of(content).get("annotations") or {}).get(BEING_CREATED) != "yes":
                 fresh = copy.deepcopy(content)
                 meta_of(fresh).setdefault("annotations", {})[BEING_CREATED] = "yes"
-                self.store.update(VSC, fresh, internal=True)
+                self.store.update(VSC, fresh, internal=True, manager=SIDECAR)
                 self.ctl.cutting[name] = self.store.clock.now() + self.ctl.config.snapshot_seconds
         elif source.get("snapshotHandle") and not (content.get("status") or {}).get(
                 "readyToUse"):
@@ -133,7 +134,7 @@ class Contents:
         content = self.ctl.status(VSC, content, status)
         fresh = copy.deepcopy(content)
         (meta_of(fresh).get("annotations") or {}).pop(BEING_CREATED, None)
-        self.store.update(VSC, fresh, internal=True)
+        self.store.update(VSC, fresh, internal=True, manager=SIDECAR)
 
     def _list_snapshot(self, content: Obj) -> None:
         """checkandUpdateContentStatusOperation for a pre-provisioned content: the driver's

@@ -148,7 +148,9 @@ class Snapshots:
         if finalizers == (meta_of(obj).get("finalizers") or []):
             return obj
         meta_of(fresh)["finalizers"] = finalizers
-        return self.store.update(rt, fresh, internal=True)
+        # a claim's pvc-as-source-protection is the common controller's write too
+        return self.store.update(rt, fresh, internal=True,
+                                 manager="snapshot-controller" if rt is PVC else None)
 
     def status(self, rt: ResourceType, obj: Obj, status: Obj) -> Obj:
         if status == obj.get("status"):

@@ -124,6 +124,14 @@ def test_a_snapshot_of_a_csi_claim_becomes_ready_bound_to_its_content(box, k, ns
     assert isinstance(content["status"]["creationTime"], int)
     assert content["metadata"]["finalizers"] == [
         "snapshot.storage.kubernetes.io/volumesnapshotcontent-bound-protection"]
+    # managedFields name external-snapshotter's writers as a real cluster does: the common
+    # controller (its binary's User-Agent) and the CSI driver's sidecar for the content status
+    managers = {(e["manager"], e.get("subresource", "")) for e in snap["metadata"]["managedFields"]}
+    assert ("snapshot-controller", "status") in managers
+    assert ("snapshot-controller", "") in managers              # its finalizers
+    content_managers = {(e["manager"], e.get("subresource", ""))
+                        for e in content["metadata"]["managedFields"]}
+    assert content_managers >= {("snapshot-controller", ""), ("csi-snapshotter", "status")}
     # the source claim's finalizer is gone once the snapshot is ready
     fresh = _core(box).read_namespaced_persistent_volume_claim("data", ns)
     assert "snapshot.storage.kubernetes.io/pvc-as-source-protection" not in (
