@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 import threading
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import click
 
@@ -184,21 +184,41 @@ def help_command(ctx: click.Context, topic: Tuple[str, ...]) -> int:
 def _on_sigterm(signum: int, frame: Any) -> None:
     """SIGTERM as Ctrl-C: the commands' `except KeyboardInterrupt` leave the StatefulSet
     consistent and say how to continue; the exit code is then 143 instead of 130."""
-    raise Terminated()
+    _interrupt(Terminated())
 
 
-def _install_sigterm() -> Any:
-    """Install the SIGTERM handler (main thread only); returns what to restore, or None."""
+def _on_sigint(signum: int, frame: Any) -> None:
+    """Ctrl-C: KeyboardInterrupt, as Python's own handler raises it."""
+    _interrupt(KeyboardInterrupt())
+
+
+def _interrupt(exc: KeyboardInterrupt) -> None:
+    """Raise `exc` here, and record it for the waits in case this runs inside a finalizer,
+    which would drop it (client/threads.py)."""
+    from ..client.threads import interrupt
+    interrupt(exc)
+    raise exc
+
+
+def _install_handlers() -> Dict[int, Any]:
+    """Install the SIGTERM and SIGINT handlers (main thread only; not over a signal started
+    ignored, as under nohup, nor over a SIGINT handler other than Python's own); returns what
+    to restore."""
     if threading.current_thread() is not threading.main_thread():
-        return None
-    try:
-        previous = signal.getsignal(signal.SIGTERM)
-        if previous == signal.SIG_IGN:
-            return None                     # started with SIGTERM ignored (nohup & co)
-        signal.signal(signal.SIGTERM, _on_sigterm)
-    except (ValueError, OSError, AttributeError):
-        return None
-    return previous if previous is not None else signal.SIG_DFL
+        return {}
+    restore = {}
+    for name, handler in (("SIGTERM", _on_sigterm), ("SIGINT", _on_sigint)):
+        try:
+            sig = getattr(signal, name)
+            previous = signal.getsignal(sig)
+            if previous == signal.SIG_IGN or (name == "SIGINT" and
+                                              previous is not signal.default_int_handler):
+                continue
+            signal.signal(sig, handler)
+        except (ValueError, OSError, AttributeError):
+            continue
+        restore[sig] = previous if previous is not None else signal.SIG_DFL
+    return restore
 
 
 def _say(text: str) -> None:
@@ -207,13 +227,15 @@ def _say(text: str) -> None:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    previous = _install_sigterm()
+    previous = _install_handlers()
     try:
         return _main(argv)
     finally:
-        if previous is not None:
+        from ..client.threads import forget
+        forget()
+        for sig, handler in previous.items():
             try:
-                signal.signal(signal.SIGTERM, previous)
+                signal.signal(sig, handler)
             except (ValueError, OSError):
                 pass
 

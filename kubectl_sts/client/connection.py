@@ -233,6 +233,9 @@ def concurrently(*calls: Callable[[], Any]) -> List[Any]:
     errors: List[Optional[BaseException]] = [None] * len(calls)
 
     def run(i: int) -> None:
+        if i:
+            from .threads import leave_signals_to_main
+            leave_signals_to_main()
         try:
             results[i] = calls[i]()
         except BaseException as exc:        # re-raised in the caller's thread below

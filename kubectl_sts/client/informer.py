@@ -76,6 +76,8 @@ class Informer(threading.Thread):
         return "API server failing since %s (%s)" % (when, reason)
 
     def run(self) -> None:
+        from .threads import leave_signals_to_main
+        leave_signals_to_main()
         while not self._halt.is_set():
             try:
                 rv = self._list()

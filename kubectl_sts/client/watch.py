@@ -96,6 +96,8 @@ class Watch:
         self.conn = conn
         self.clock = clock
         self.changed = threading.Event()
+        from .threads import wake_on_interrupt
+        wake_on_interrupt(self.changed)         # a deferred Ctrl-C wakes the wait (threads.py)
         self.specs: Dict[str, Tuple[str, Dict[str, Any]]] = {
             key: (path, dict(query)) for key, (path, query) in collections.items()}
         self.informers = {key: Informer(conn, path, self._notify, **query)
@@ -179,7 +181,18 @@ def wait(watch: Watch, judge: Judge, timeout: Optional[float],
     ("unreachable"). Progress lines are passed on when they change. A 403/404 on a watch is
     raised (StsError). judge_failing: judge also while a watch fails (the judge shows what
     it can, e.g. a status view listing what could not be read), once each has started."""
+    from .threads import forget
+    try:
+        return _wait(watch, judge, timeout, progress, judge_failing)
+    except KeyboardInterrupt:
+        forget()                                # raised here: never again by the next wait
+        raise
+
+
+def _wait(watch: Watch, judge: Judge, timeout: Optional[float],
+          progress: Optional[Callable[[str], None]], judge_failing: bool) -> Outcome:
     from .retry import unreachable_budget
+    from .threads import take_deferred
     clock = watch.clock
     watch.start()
     deadline = None if timeout is None else clock.now() + timeout
@@ -187,6 +200,9 @@ def wait(watch: Watch, judge: Judge, timeout: Optional[float],
     failing_since: Optional[float] = None       # clock time the watches began to fail
     while True:
         watch.changed.clear()
+        interrupted = take_deferred()
+        if interrupted is not None:
+            raise interrupted
         fatal = watch.fatal()
         if fatal is not None:
             raise fatal

@@ -179,7 +179,9 @@ def _wait_change(conn: "Connection", ns: str, lease: str, seen: Optional[Obj],
 
 
 def _renew(conn: "Connection", current: list, stop: threading.Event) -> None:
+    from ..client.threads import leave_signals_to_main
     from ..core.lock import DURATION, renewed
+    leave_signals_to_main()
     while not stop.wait(DURATION / 3):
         lease = current[0]
         try:
