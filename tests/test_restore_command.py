@@ -262,8 +262,8 @@ def test_rollout_snapshot_failed_step_undo_then_restore(_session_sandbox, core, 
         assert "Traceback" not in out + err
         return code, out, err
     try:
-        create_settled(apps, core, namespace, replicas=2, storage_class="csi-hostpath",
-                       pod_management="Parallel")
+        ran = create_settled(apps, core, namespace, replicas=2, storage_class="csi-hostpath",
+                             pod_management="Parallel")["status"]["currentRevision"]
         assert run("rollout", "web", "--image", "app=registry.invalid/x:1", "--yes")[0] == 0
         code, out, err = run("rollout", "web", "--step", "--snapshot", "--timeout", "30s")
         assert code == EXIT_ROLLOUT_FAILED, (out, err)
@@ -275,6 +275,8 @@ def test_rollout_snapshot_failed_step_undo_then_restore(_session_sandbox, core, 
         code, out, err = run("restore", "web", "--from", advice.group(1), "--ordinal", "1",
                              "--yes", "--backup-file", str(tmp_path / "web.json"))
         assert code == 0, (out, err)
+        # the data's revision: the one web-1 ran when the set was taken, not the staged one
+        assert ", revision %s; the new claim asks for" % ran in out, out
         assert "ordinal 1 restored: web-1 Ready, data-web-1 from %s-data-1" % advice.group(1) \
             in out
         claim = core.read_namespaced_persistent_volume_claim("data-web-1", namespace)

@@ -174,3 +174,19 @@ def test_every_claim_template_of_the_ordinal_is_replaced():
     with pytest.raises(RestoreRefused) as info:
         make(the_set, snaps=two[:1], claims=claims)
     assert str(info.value) == "snapshot set %s has no snapshot of claim logs-web-1" % SET
+
+
+def test_the_plan_shows_the_revision_each_snapshot_records():
+    """`snapshot` records on each snapshot the revision of its ordinal's pod, under
+    kubectl-sts.io/revision (none when the ordinal had no pod): the plan names it per claim,
+    and ordinals taken mid-rollout differ."""
+    snaps = [snapshot(k) for k in range(3)]
+    for s, revision in zip(snaps, ("web-abc", "web-def", None)):
+        s["metadata"]["annotations"] = dict({"kubectl-sts.io/revision": revision} if revision
+                                            else {}, **{SNAPSHOT_TAKEN_ANNOTATION: "t"})
+    the_plan = make(snaps=snaps, ordinals=None)
+    assert [row["claims"][0]["revision"] for row in the_plan["ordinals"]] == [
+        "web-abc", "web-def", None]
+    lines = plan_lines(the_plan, "default", "/tmp/b.json")
+    assert [line.split("revision ")[1].split(";")[0] for line in lines
+            if "replaced from" in line] == ["web-abc", "web-def", "?"]

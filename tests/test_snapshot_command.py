@@ -108,14 +108,20 @@ def test_a_set_of_three_ready_snapshots_listed_and_deleted(sb, api, capsys):
     assert left == []
 
 
-def test_no_class_for_the_driver_is_refused_before_any_write(sb, api, capsys):
+def test_a_volume_that_is_not_csi_is_refused_before_any_write(sb, api, capsys):
+    """local-path (the default class): no VolumeSnapshotClass could help, the snapshot
+    controller refuses a non-CSI source (external-snapshotter pvDriverFromSnapshot)."""
     ns = new_namespace(api)
     settled_set(api, ns, replicas=1, storage_class=None)      # the default class: local-path
+    volume = api[1].read_namespaced_persistent_volume_claim("data-web-0", ns).spec.volume_name
     code, out, err = run(sb, ns, capsys, "snapshot", "web")
     assert code == EXIT_REFUSED, (out, err)
-    assert err.count("\n") == 1
-    assert err.startswith("error: refused: no default VolumeSnapshotClass for claim data-web-0's "
-                          "driver ")
+    assert "  %s-data-0  claim data-web-0  not a CSI volume  class <none>" % (
+        out.split()[2]) in out, out
+    assert err == ("error: refused: claim data-web-0's volume %s is not a CSI volume "
+                   "(provisioner rancher.io/local-path, storageclass standard): volume "
+                   "snapshots need a CSI driver with snapshot support; nothing was changed\n"
+                   % volume)
     assert snapshots(api, ns) == []
 
 
@@ -128,18 +134,25 @@ def test_the_set_as_a_document(sb, api, capsys):
     assert doc["kind"] == "SnapshotSet" and doc["statefulSet"] == "web"
     assert doc["ordinals"] == [0] and doc["revision"].startswith("web-")
     [member] = doc["snapshots"]
+    assert member["revision"] == doc["revision"]
     assert member["name"] == doc["name"] + "-data-0" and member["claim"] == "data-web-0"
     assert member["readyToUse"] is True and member["restoreSize"] == "1Gi"
     assert member["class"] == "csi-hostpath-snapclass"
 
 
 def test_rollout_snapshot_names_the_set_in_a_failed_steps_advice(sb, api, capsys):
+    """After staging, the set taken before the step records the revision the pods ran (the
+    data's), not the staged update revision no pod ran yet."""
     ns = new_namespace(api)
     settled_set(api, ns, replicas=2)
     code, out, err = run(sb, ns, capsys, "rollout", "web", "--image",
                          "app=registry.invalid/x:1", "--yes")
     assert code == 0, err
     assert snapshots(api, ns) == []          # staging took none: not asked
+    status = api[0].read_namespaced_stateful_set("web", ns).status
+    ran = {p.metadata.name: p.metadata.labels["controller-revision-hash"]
+           for p in api[1].list_namespaced_pod(ns).items}
+    assert set(ran.values()) == {status.current_revision} != {status.update_revision}
     code, out, err = run(sb, ns, capsys, "rollout", "web", "--step", "--snapshot",
                          "--timeout", "30s")
     assert code == EXIT_ROLLOUT_FAILED, (out, err)
@@ -148,7 +161,12 @@ def test_rollout_snapshot_names_the_set_in_a_failed_steps_advice(sb, api, capsys
     set_ = taken.pop()
     assert "snapshot set %s: 2 snapshot(s) of statefulset web before the rollout" % set_ in out
     assert all(s["status"]["readyToUse"] for s in snapshots(api, ns))
+    assert {s["metadata"]["labels"][SNAPSHOT_ORDINAL_LABEL]: s["metadata"]["annotations"][
+        "kubectl-sts.io/revision"] for s in snapshots(api, ns)} == {
+        "0": ran["web-0"], "1": ran["web-1"]}
     assert "error: step failed: web-1 (ordinal 1)" in err
+    code, out, _ = run(sb, ns, capsys, "snapshot", "web", "--list", "--no-headers")
+    assert out.split()[:3] == [set_, out.split()[1], status.current_revision], out
     assert ("the data as it was before: kubectl sts restore web --from %s --ordinal 1" % set_
             in err)
 

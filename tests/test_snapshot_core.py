@@ -6,8 +6,9 @@ import datetime
 
 import pytest
 
-from builders import claim, statefulset, storage_class
+from builders import claim, pod, statefulset, storage_class
 from kubectl_sts.core import snapshots as core
+from kubectl_sts.core.doctor import snapshot_hazards
 from kubectl_sts.core.labels import (SNAPSHOT_ORDINAL_LABEL, SNAPSHOT_ORDINALS_ANNOTATION,
                                      SNAPSHOT_REVISION_ANNOTATION, SNAPSHOT_SET_LABEL,
                                      SNAPSHOT_STS_LABEL, SNAPSHOT_TAKEN_ANNOTATION,
@@ -99,8 +100,12 @@ def test_which_driver(claim_, pvs, expected):
     assert core.claim_driver(claim_, pvs, SCS) == expected
 
 
+PODS = [pod(k, "web-abc") for k in range(3)]
+
+
 def test_a_plan_of_every_ordinal():
-    plan = core.plan(sts3(), CLAIMS, PVS, SCS, [vsclass("snap", default=True)], None, None, NOW)
+    plan = core.plan(sts3(), CLAIMS, PVS, SCS, [vsclass("snap", default=True)], None, None, NOW,
+                     pods=PODS)
     assert plan["refused"] is None
     assert plan["set"] == "web-20260304-050607" and plan["revision"] == "web-abc"
     assert [(e["name"], e["claim"], e["class"]) for e in plan["snapshots"]] == [
@@ -112,11 +117,90 @@ def test_a_plan_of_every_ordinal():
                      "labels": {SNAPSHOT_SET_LABEL: "web-20260304-050607",
                                 SNAPSHOT_STS_LABEL: "web", SNAPSHOT_ORDINAL_LABEL: "1",
                                 SNAPSHOT_TEMPLATE_LABEL: "data"},
-                     "annotations": {SNAPSHOT_REVISION_ANNOTATION: "web-abc",
+                     "annotations": {"kubectl-sts.io/revision": "web-abc",
                                      SNAPSHOT_ORDINALS_ANNOTATION: "0,1,2",
                                      SNAPSHOT_TAKEN_ANNOTATION: "2026-03-04T05:06:07Z"}},
         "spec": {"volumeSnapshotClassName": "snap",
                  "source": {"persistentVolumeClaimName": "data-web-1"}}}
+
+
+def staged(update="web-new"):
+    """web after `rollout --image` staged a template: the update revision is one no pod ran."""
+    s = sts3()
+    s["status"].update(currentRevision="web-abc", updateRevision=update)
+    return s
+
+
+@pytest.mark.parametrize("pods,revisions,text", [
+    # staged, no pod updated yet: every snapshot holds data of the current revision
+    (PODS, ["web-abc"] * 3, "web-abc"),
+    # mid-rollout: ordinal 2 runs the new template
+    (PODS[:2] + [pod(2, "web-new")], ["web-abc", "web-abc", "web-new"],
+     "web-abc (0,1), web-new (2)"),
+    # no pod for ordinal 1 (deleted, or the set scaled to 0): nothing recorded for it
+    ([PODS[0], PODS[2]], ["web-abc", None, "web-abc"], "web-abc (0,2), <unknown> (1)"),
+    # a pod of another set named alike is not the ordinal's
+    ([pod("webx-0", "webx-1")] + PODS[1:], [None, "web-abc", "web-abc"],
+     "<unknown> (0), web-abc (1,2)"),
+])
+def test_each_snapshot_records_the_revision_of_its_ordinals_pod(pods, revisions, text):
+    plan = core.plan(staged(), CLAIMS, PVS, SCS, [vsclass("snap", default=True)], None, None,
+                     NOW, pods=pods)
+    assert [e["revision"] for e in plan["snapshots"]] == revisions
+    assert plan["revision"] == text
+    assert [o["metadata"]["annotations"].get("kubectl-sts.io/revision")
+            for o in core.snapshot_objects(plan)] == revisions
+    from kubectl_sts.printers.snapshot import render_plan
+    assert render_plan(plan).splitlines()[0] == (
+        "snapshot set web-20260304-050607 of statefulset web (revision %s, ordinals 0,1,2): "
+        "3 VolumeSnapshot(s)" % text)
+
+
+def test_a_group_members_record_their_ordinals_revision():
+    plan = core.plan(staged(), CLAIMS, PVS, SCS, [], None, None, NOW, group=True,
+                     group_classes=[{"metadata": {"name": "g", "annotations": {
+                         core.DEFAULT_GROUP_CLASS_ANNOTATION: "true"}}, "driver": DRIVER}],
+                     pods=PODS[:2] + [pod(2, "web-new")])
+    assert "kubectl-sts.io/revision" not in core.group_object(plan, "v1")["metadata"][
+        "annotations"]
+    assert [core.member_patch(plan, "data-web-%d" % k)["metadata"]["annotations"].get(
+        "kubectl-sts.io/revision") for k in range(3)] == ["web-abc", "web-abc", "web-new"]
+
+
+LOCAL_PV = {"metadata": {"name": "pvc-123", "annotations": {
+    "pv.kubernetes.io/provisioned-by": "rancher.io/local-path"}},
+    "spec": {"hostPath": {"path": "/var/local-path-provisioner/pvc-123"},
+             "storageClassName": "local-path"}}
+
+
+@pytest.mark.parametrize("claims,pvs,scs,group,refused", [
+    # a local-path PV: no class can help (the snapshot controller refuses a non-CSI source)
+    ([bound("data-web-0", volume="pvc-123", sc="local-path")], {"pvc-123": LOCAL_PV}, SCS,
+     False, "claim data-web-0's volume pvc-123 is not a CSI volume (provisioner "
+            "rancher.io/local-path, storageclass local-path): volume snapshots need a CSI "
+            "driver with snapshot support"),
+    ([bound("data-web-0", volume="pvc-123", sc="local-path")], {"pvc-123": LOCAL_PV}, SCS,
+     True, "claim data-web-0's volume pvc-123 is not a CSI volume (provisioner "
+           "rancher.io/local-path, storageclass local-path): volume snapshots need a CSI "
+           "driver with snapshot support"),
+    # StorageClasses unread: the PV's own provisioner annotation
+    ([bound("data-web-0", volume="pvc-123", sc="local-path")], {"pvc-123": LOCAL_PV}, None,
+     False, "claim data-web-0's volume pvc-123 is not a CSI volume (provisioner "
+            "rancher.io/local-path, storageclass local-path): volume snapshots need a CSI "
+            "driver with snapshot support"),
+    # PVs unread: the class's provisioner is all that is known (no class for it)
+    ([bound("data-web-0", volume="pvc-123", sc="local-path")], None, SCS, False,
+     "no default VolumeSnapshotClass for claim data-web-0's driver rancher.io/local-path: "
+     "create a VolumeSnapshotClass for driver rancher.io/local-path annotated "
+     "snapshot.storage.kubernetes.io/is-default-class: \"true\", or pass --class"),
+])
+def test_a_volume_that_is_not_csi_is_refused_as_such(claims, pvs, scs, group, refused):
+    plan = core.plan(statefulset("web", 1), claims, pvs, scs, [vsclass("snap", default=True)],
+                     None, None, NOW, group=group, pods=[pod(0, "web-abc")])
+    assert plan["refused"] == refused
+    if pvs:
+        from kubectl_sts.printers.snapshot import render_plan
+        assert "claim data-web-0  not a CSI volume" in render_plan(plan)
 
 
 @pytest.mark.parametrize("claims,ordinals,classes,refused", [
@@ -157,7 +241,8 @@ def test_served(resources, refused):
                               "the external-snapshotter CRDs and controller")
 
 
-def snap(name, set_="web-1", ready=None, size=None, error=None, sts="web", taken="t1"):
+def snap(name, set_="web-1", ready=None, size=None, error=None, sts="web", taken="t1",
+         ordinal=0):
     status = {}
     if ready is not None:
         status["readyToUse"] = ready
@@ -166,7 +251,8 @@ def snap(name, set_="web-1", ready=None, size=None, error=None, sts="web", taken
     if error:
         status["error"] = {"message": error}
     return {"metadata": {"name": name, "uid": "u-" + name,
-                         "labels": {SNAPSHOT_SET_LABEL: set_, SNAPSHOT_STS_LABEL: sts},
+                         "labels": {SNAPSHOT_SET_LABEL: set_, SNAPSHOT_STS_LABEL: sts,
+                                    SNAPSHOT_ORDINAL_LABEL: str(ordinal)},
                          "annotations": {SNAPSHOT_TAKEN_ANNOTATION: taken,
                                          SNAPSHOT_REVISION_ANNOTATION: "web-abc",
                                          SNAPSHOT_ORDINALS_ANNOTATION: "0,1"}},
@@ -214,6 +300,29 @@ def test_the_sets_listed():
         ("groupsnapshot.storage.k8s.io/v1", "web-3", "g-3", 2)]
 
 
+def member(ordinal, revision, template="data"):
+    m = snap("web-1-%s-%d" % (template, ordinal), "web-1", True, "1Gi", ordinal=ordinal)
+    m["metadata"]["annotations"].pop(SNAPSHOT_REVISION_ANNOTATION)
+    if revision:
+        m["metadata"]["annotations"]["kubectl-sts.io/revision"] = revision
+    return m
+
+
+@pytest.mark.parametrize("members,text,revisions", [
+    ([member(k, "web-abc") for k in range(3)], "web-abc",
+     {"0": "web-abc", "1": "web-abc", "2": "web-abc"}),
+    ([member(0, "web-abc"), member(0, "web-abc", "logs"), member(1, "web-abc"),
+      member(2, "web-def")], "web-abc (0,1), web-def (2)",
+     {"0": "web-abc", "1": "web-abc", "2": "web-def"}),
+    ([member(0, "web-abc"), member(1, None)], "web-abc (0), <unknown> (1)",
+     {"0": "web-abc", "1": None}),
+])
+def test_the_sets_listed_with_the_revision_of_each_ordinal(members, text, revisions):
+    [row] = core.sets_of("web", members)
+    assert (row["revision"], row["revisions"]) == (text, revisions)
+    assert core.set_rows([row])[0][2] == text
+
+
 LOCAL = {"pv-data-web-%d" % k: pv("pv-data-web-%d" % k, None) for k in range(3)}
 
 
@@ -229,7 +338,7 @@ LOCAL = {"pv-data-web-%d" % k: pv("pv-data-web-%d" % k, None) for k in range(3)}
     (None, [], []),
 ])
 def test_doctor_findings(pvs, classes, expected):
-    found = core.snapshot_hazards(CLAIMS, pvs, classes)
+    found = snapshot_hazards(CLAIMS, pvs, classes)
     assert [(f[0], f[1]) for f in found] == expected
     if expected and expected[0][1] == "no-snapshot-class":
         assert "data-web-0, data-web-1, data-web-2" in found[0][2]

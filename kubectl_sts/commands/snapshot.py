@@ -61,10 +61,11 @@ def snapshot(ctx: click.Context, **flags: Any) -> int:
     """Snapshot a StatefulSet's volumes as one set: a VolumeSnapshot per PVC of every ordinal.
 
     Each snapshot is labelled with the set (kubectl-sts.io/snapshot-set), the StatefulSet, the
-    ordinal and the claim template, and annotated with the update revision and the time: the
-    set is what `kubectl sts restore NAME --from SET` restores from. The class is the one given,
-    or the default VolumeSnapshotClass of each claim's CSI driver. Refused before any write
-    where the server does not serve VolumeSnapshots or a claim has no class.
+    ordinal and the claim template, and annotated with the revision of the ordinal's pod (the
+    template its data was written by) and the time: the set is what `kubectl sts restore NAME
+    --from SET` restores from. The class is the one given, or the default VolumeSnapshotClass
+    of each claim's CSI driver. Refused before any write where the server does not serve
+    VolumeSnapshots, a claim is not a CSI volume or has no class.
 
     \b
     Examples:
@@ -230,8 +231,8 @@ def _document(plan: Obj, live: List[Obj]) -> Obj:
     for entry, obj in zip(plan["snapshots"], live):
         status = obj.get("status") or {}
         members.append(dict(
-            {k: entry.get(k) for k in ("name", "claim", "template", "ordinal", "class")
-             if k in entry},
+            {k: entry.get(k) for k in ("name", "claim", "template", "ordinal", "class",
+                                       "revision") if k in entry},
             name=(obj.get("metadata") or {}).get("name") or entry.get("name"),
             readyToUse=bool(status.get("readyToUse")),
             restoreSize=status.get("restoreSize"), secondsToCut=took(obj),

@@ -52,10 +52,12 @@ def group_version(conn: "Connection") -> str:
 def read_plan(conn: "Connection", sts: Obj, ordinals: Optional[List[int]],
               given: Optional[str], now: datetime.datetime, group: Optional[str] = None
               ) -> Tuple[Obj, List[str]]:
-    """The reads (claims; PVs and StorageClasses, optional; the snapshot classes) and the
-    plan; `group`: the groupsnapshot version (--group). Returns (plan, notes)."""
+    """The reads (claims; the set's pods, whose revisions the snapshots record; PVs and
+    StorageClasses, optional; the snapshot classes) and the plan; `group`: the groupsnapshot
+    version (--group). Returns (plan, notes)."""
     from ..client.connection import concurrently
     from ..client.paths import group_path, path
+    from ..core.labels import selector_string
     from ..core.snapshots import plan
     notes: List[str] = []
 
@@ -69,8 +71,10 @@ def read_plan(conn: "Connection", sts: Obj, ordinals: Optional[List[int]],
                              "%s not read (forbidden)" % what)
                 return None
         return read
-    claims, pvs, classes, snapshot_classes, group_classes = concurrently(
+    claims, pods, pvs, classes, snapshot_classes, group_classes = concurrently(
         lambda: conn.get(core_path(conn.namespace, "persistentvolumeclaims"))["items"],
+        lambda: conn.get(core_path(conn.namespace, "pods"), labelSelector=selector_string(
+            (sts.get("spec") or {}).get("selector")))["items"],
         optional("PersistentVolumes", lambda: conn.get(path("persistentvolumes"))["items"]),
         optional("StorageClasses", lambda: conn.get(path("storageclasses"))["items"]),
         (lambda: []) if group else
@@ -79,7 +83,7 @@ def read_plan(conn: "Connection", sts: Obj, ordinals: Optional[List[int]],
         if group else (lambda: []))
     by_name = {p["metadata"]["name"]: p for p in pvs} if pvs is not None else None
     return plan(sts, claims, by_name, classes, snapshot_classes, ordinals, given, now,
-                group=bool(group), group_classes=group_classes), notes
+                group=bool(group), group_classes=group_classes, pods=pods), notes
 
 
 def create_set(conn: "Connection", plan: Obj, server_dry_run: bool, say: Say,

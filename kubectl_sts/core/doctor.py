@@ -3,7 +3,7 @@ a severity (error, warning, info), the evidence and the fix. Pure functions over
 of one namespace (the caller lists each kind once)."""
 
 import json
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from ..k8s import statefulset as facts
 from ..k8s.quantity import canonical_quantity, quantity_value
@@ -321,9 +321,48 @@ def findings(sts: Obj, pods: List[Obj], claims: List[Obj], pvs: Optional[Dict[st
            check_expansion(sts, owned, classes) + check_claim_drift(sts, owned) +
            check_orphans(sts, owned) + check_field_owners(sts))
     if snapshots_known:
-        from .snapshots import snapshot_hazards
         out += [_finding(sts, *f) for f in snapshot_hazards(owned, pvs, snapshot_classes)]
     return sorted(out, key=lambda f: SEVERITIES.index(f["severity"]))
+
+
+def snapshot_hazards(claims: List[Obj], pvs: Optional[Dict[str, Obj]],
+                     snapshot_classes: Optional[List[Obj]]) -> List[Tuple[str, str, str, str]]:
+    """doctor's findings (severity, check, evidence, fix) on whether a set's claims can be
+    snapshotted (what a snapshot needs: core/snapshots.py). Only claims bound to CSI volumes
+    (their PV's spec.csi.driver) are judged: other volumes can never have a CSI snapshot
+    (core/snapshots.py not_csi) and clusters without CSI hear nothing of it.
+    `snapshot_classes` None when the server does not serve the snapshot kinds (info), else the
+    classes (warning: a driver with no default class; its claims named)."""
+    csi: Dict[str, List[str]] = {}
+    for claim in claims:
+        pv = (pvs or {}).get((claim.get("spec") or {}).get("volumeName") or "")
+        driver = (((pv or {}).get("spec") or {}).get("csi") or {}).get("driver")
+        if driver and (claim.get("status") or {}).get("phase") == "Bound":
+            csi.setdefault(str(driver), []).append(claim["metadata"]["name"])
+    if not csi:
+        return []
+    if snapshot_classes is None:
+        from .snapshots import INSTALL, SNAPSHOT_GROUP, SNAPSHOT_VERSION
+        return [("info", "snapshots-not-served", "the server does not serve %s/%s: the PVCs "
+                 "on CSI driver %s cannot be snapshotted before an upgrade (kubectl sts "
+                 "snapshot, rollout --snapshot)" % (SNAPSHOT_GROUP, SNAPSHOT_VERSION,
+                                                    ", ".join(sorted(csi))), INSTALL)]
+    from .snapshots import DEFAULT_CLASS_ANNOTATION, pick_class
+    out = []
+    for driver, names in sorted(csi.items()):
+        if pick_class(driver, snapshot_classes, None, names[0])[1] is None:
+            continue
+        names = sorted(names)
+        defaults = sum(1 for c in snapshot_classes if c.get("driver") == driver and (
+            c["metadata"].get("annotations") or {}).get(DEFAULT_CLASS_ANNOTATION) == "true")
+        out.append(("warning", "no-snapshot-class", "%s for CSI driver %s: PVC %s cannot be "
+                    "snapshotted without --class" % (
+                        "%d default VolumeSnapshotClasses" % defaults if defaults else
+                        "no default VolumeSnapshotClass", driver,
+                        ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")),
+                    "annotate exactly one VolumeSnapshotClass with driver: %s %s: \"true\" "
+                    "(create one if none exists)" % (driver, DEFAULT_CLASS_ANNOTATION)))
+    return out
 
 
 def _labels(sts: Obj) -> str:

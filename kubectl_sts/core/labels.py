@@ -13,9 +13,11 @@ SNAPSHOT_SET_LABEL = "kubectl-sts.io/snapshot-set"          # the set's name
 SNAPSHOT_STS_LABEL = "kubectl-sts.io/statefulset"           # the StatefulSet's name
 SNAPSHOT_ORDINAL_LABEL = "kubectl-sts.io/ordinal"           # "K" (VolumeSnapshots only)
 SNAPSHOT_TEMPLATE_LABEL = "kubectl-sts.io/claim-template"   # the claim template's name
-# annotations of each snapshot of a set: the set's update revision when it was taken, the
-# ordinals in the set (comma-separated), the time it was taken (RFC 3339)
-SNAPSHOT_REVISION_ANNOTATION = "kubectl-sts.io/update-revision"
+# annotations of each snapshot of a set: the revision of the ordinal's pod when it was taken
+# (its controller-revision-hash label, k8s/statefulset.py REVISION_LABEL: the template whose
+# pod wrote the data; absent when the ordinal had no pod), the ordinals in the set
+# (comma-separated), the time it was taken (RFC 3339)
+SNAPSHOT_REVISION_ANNOTATION = "kubectl-sts.io/revision"
 SNAPSHOT_ORDINALS_ANNOTATION = "kubectl-sts.io/ordinals"
 SNAPSHOT_TAKEN_ANNOTATION = "kubectl-sts.io/taken-at"
 

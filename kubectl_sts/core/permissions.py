@@ -292,6 +292,8 @@ VARIANTS.update({
 SNAPSHOTS = "snapshot.storage.k8s.io"
 GROUP_SNAPSHOTS = "groupsnapshot.storage.k8s.io"
 _SNAPSHOT_READS = (SET_GET, CLAIMS_LIST,
+                   _r(CORE, "pods", "list", "the set's pods (the revision each snapshot "
+                      "records)"),
                    _r(CORE, "persistentvolumes", "list", "the claims' PVs (their CSI driver)",
                       optional=True, cluster=True),
                    _r(STORAGE, "storageclasses", "list",

@@ -12,7 +12,14 @@ SetDefaultSnapshotClass: the driver of the source PV, pvDriverFromSnapshot, and 
 annotated IsVolumeSnapshotClassDefaultAnnotation with that driver; none: "cannot find default
 snapshot class", more than one: "%d default snapshot classes were found"). The plugin makes that
 choice itself before writing, so a claim with no class is refused up front instead of leaving a
-snapshot that never becomes ready."""
+snapshot that never becomes ready. A claim whose bound PV is no CSI volume (no spec.csi) is
+refused as such: the controller refuses it whatever the classes (pvDriverFromSnapshot,
+"snapshotting non-CSI volumes is not supported"; pvDriverFromGroupSnapshot for a group).
+
+What a snapshot's data belongs to is the revision of its ordinal's pod when it was taken (the
+pod's controller-revision-hash label), not the set's update revision: after `rollout` staged a
+new template, the pods still run (and write with) the current one. Each snapshot records its
+own (labels.py SNAPSHOT_REVISION_ANNOTATION)."""
 
 import datetime
 from fractions import Fraction
@@ -101,6 +108,29 @@ def claim_driver(claim: Obj, pvs: Optional[Dict[str, Obj]],
     return None
 
 
+def not_csi(claim: Obj, pvs: Optional[Dict[str, Obj]],
+            storage_classes: Optional[List[Obj]]) -> Optional[str]:
+    """The refusal for a claim bound to a PV that is no CSI volume (no spec.csi: local-path,
+    hostPath, an in-tree plugin), None otherwise or when the PV is unknown (not read). No
+    VolumeSnapshotClass can help: the snapshot controller refuses such a source
+    (external-snapshotter pkg/common-controller/snapshot_controller.go, pvDriverFromSnapshot:
+    "snapshotting non-CSI volumes is not supported")."""
+    volume = (claim.get("spec") or {}).get("volumeName") or ""
+    pv = (pvs or {}).get(volume)
+    if pv is None or ((pv.get("spec") or {}).get("csi") or {}).get("driver"):
+        return None
+    wanted = class_of(claim) or ((pv.get("spec") or {}).get("storageClassName") or "")
+    provisioner = next((sc.get("provisioner") for sc in storage_classes or []
+                        if sc["metadata"]["name"] == wanted), None) or \
+        ((pv.get("metadata") or {}).get("annotations") or {}).get(
+            "pv.kubernetes.io/provisioned-by")
+    return ("claim %s's volume %s is not a CSI volume (%s): volume snapshots need a CSI "
+            "driver with snapshot support" % (
+                claim["metadata"]["name"], volume, ", ".join(
+                    ["provisioner %s" % provisioner] * bool(provisioner) +
+                    ["storageclass %s" % wanted] * bool(wanted)) or "no storageclass"))
+
+
 def pick_class(driver: Optional[str], classes: List[Obj], given: Optional[str],
                claim: str, annotation: str = DEFAULT_CLASS_ANNOTATION,
                kind: str = "VolumeSnapshotClass") -> Tuple[Optional[str], Optional[str]]:
@@ -140,17 +170,19 @@ def chosen_ordinals(sts: Obj, asked: Optional[List[int]]) -> List[int]:
 def plan(sts: Obj, claims: List[Obj], pvs: Optional[Dict[str, Obj]],
          storage_classes: Optional[List[Obj]], classes: List[Obj], ordinals: Optional[List[int]],
          given: Optional[str], now: datetime.datetime, group: bool = False,
-         group_classes: Optional[List[Obj]] = None) -> Obj:
+         group_classes: Optional[List[Obj]] = None, pods: Optional[List[Obj]] = None) -> Obj:
     """The snapshot set to take: its name and labels, one entry per claim (name, claim,
-    template, ordinal, driver, class), and `refused`: the first reason not to write (a claim
-    missing or not bound, no class for its driver), None when it may go ahead."""
+    template, ordinal, driver, class, revision: the controller-revision-hash of the
+    ordinal's pod in `pods`, None without one), `revision` (their revisions as one line,
+    revision_text), and `refused`: the first reason not to write (a claim missing or not
+    bound, not a CSI volume, no class for its driver), None when it may go ahead."""
     name = sts["metadata"]["name"]
     set_ = set_name(name, now)
     wanted = chosen_ordinals(sts, ordinals)
     owned = claims_of(sts, claims)
+    running = facts.pods_by_ordinal(name, pods or [])
     out: Obj = {"set": set_, "statefulSet": name, "namespace": sts["metadata"].get("namespace"),
-                "takenAt": rfc3339(now),
-                "revision": (sts.get("status") or {}).get("updateRevision") or "",
+                "takenAt": rfc3339(now), "revision": "",
                 "ordinals": wanted, "group": group, "snapshots": [], "refused": None}
     templates = facts.claim_templates(sts)
     refusals: List[str] = []
@@ -163,7 +195,8 @@ def plan(sts: Obj, claims: List[Obj], pvs: Optional[Dict[str, Obj]],
             claim = owned.get((template, ordinal))
             entry: Obj = {"name": snapshot_name(set_, template, ordinal), "claim": claim_name,
                           "template": template, "ordinal": ordinal, "driver": None,
-                          "class": None}
+                          "class": None, "csi": None,
+                          "revision": facts.pod_revision(running.get(ordinal)) or None}
             out["snapshots"].append(entry)
             if claim is None:
                 refusals.append("claim %s does not exist" % claim_name)
@@ -171,6 +204,11 @@ def plan(sts: Obj, claims: List[Obj], pvs: Optional[Dict[str, Obj]],
             phase = (claim.get("status") or {}).get("phase") or "Pending"
             if phase != "Bound":
                 refusals.append("claim %s is not bound (%s)" % (claim_name, phase))
+                continue
+            why = not_csi(claim, pvs, storage_classes)
+            if why:
+                entry["csi"] = False
+                refusals.append(why)
                 continue
             entry["driver"] = claim_driver(claim, pvs, storage_classes)
             drivers.add(entry["driver"])
@@ -183,8 +221,22 @@ def plan(sts: Obj, claims: List[Obj], pvs: Optional[Dict[str, Obj]],
         out["groupClass"], why = _group_class(drivers, group_classes or [], given, out)
         if why:
             refusals.append(why)
+    out["revision"] = revision_text({e["ordinal"]: e["revision"] for e in out["snapshots"]})
     out["refused"] = refusals[0] if refusals else None
     return out
+
+
+def revision_text(by_ordinal: Dict[int, Optional[str]]) -> str:
+    """The revisions of a set's ordinals as one line: `web-abc` when they are one, else each
+    with its ordinals, `web-abc (0,1), web-def (2)`; `<unknown>` for an ordinal without a
+    recorded revision (no pod when it was taken), `<none>` for no ordinal."""
+    found: Dict[str, List[int]] = {}
+    for ordinal in sorted(by_ordinal):
+        found.setdefault(by_ordinal[ordinal] or "<unknown>", []).append(ordinal)
+    if len(found) <= 1:
+        return next(iter(found), "<none>")
+    return ", ".join("%s (%s)" % (revision, ",".join(str(o) for o in ordinals))
+                     for revision, ordinals in found.items())
 
 
 def _group_class(drivers: Iterable[Optional[str]], classes: List[Obj], given: Optional[str],
@@ -199,17 +251,18 @@ def _group_class(drivers: Iterable[Optional[str]], classes: List[Obj], given: Op
 
 # -- the objects ------------------------------------------------------------------------------
 
-def _meta(plan_: Obj, name: str, ordinal: Optional[int], template: Optional[str]) -> Obj:
+def _meta(plan_: Obj, name: str, entry: Optional[Obj]) -> Obj:
+    """The labels and annotations of a snapshot of the set (`entry`: its plan entry; None: the
+    VolumeGroupSnapshot, which has no ordinal, template or revision of its own)."""
     labels = {SNAPSHOT_SET_LABEL: plan_["set"], SNAPSHOT_STS_LABEL: plan_["statefulSet"]}
-    if ordinal is not None:
-        labels[SNAPSHOT_ORDINAL_LABEL] = str(ordinal)
-    if template is not None:
-        labels[SNAPSHOT_TEMPLATE_LABEL] = template
-    meta: Obj = {"name": name, "labels": labels,
-                 "annotations": {SNAPSHOT_REVISION_ANNOTATION: plan_["revision"],
-                                 SNAPSHOT_ORDINALS_ANNOTATION: ",".join(
-                                     str(o) for o in plan_["ordinals"]),
-                                 SNAPSHOT_TAKEN_ANNOTATION: plan_["takenAt"]}}
+    annotations = {SNAPSHOT_ORDINALS_ANNOTATION: ",".join(str(o) for o in plan_["ordinals"]),
+                   SNAPSHOT_TAKEN_ANNOTATION: plan_["takenAt"]}
+    if entry is not None:
+        labels[SNAPSHOT_ORDINAL_LABEL] = str(entry["ordinal"])
+        labels[SNAPSHOT_TEMPLATE_LABEL] = entry["template"]
+        if entry.get("revision"):
+            annotations[SNAPSHOT_REVISION_ANNOTATION] = entry["revision"]
+    meta: Obj = {"name": name, "labels": labels, "annotations": annotations}
     if plan_.get("namespace"):
         meta["namespace"] = plan_["namespace"]
     return meta
@@ -219,7 +272,7 @@ def snapshot_objects(plan_: Obj) -> List[Obj]:
     """The VolumeSnapshots of a plan (not --group), in the plan's order."""
     return [{"apiVersion": "%s/%s" % (SNAPSHOT_GROUP, SNAPSHOT_VERSION),
              "kind": "VolumeSnapshot",
-             "metadata": _meta(plan_, e["name"], e["ordinal"], e["template"]),
+             "metadata": _meta(plan_, e["name"], e),
              "spec": {"volumeSnapshotClassName": e["class"],
                       "source": {"persistentVolumeClaimName": e["claim"]}}}
             for e in plan_["snapshots"]]
@@ -230,7 +283,7 @@ def group_object(plan_: Obj, version: str) -> Obj:
     (claim_labels), named after the set."""
     return {"apiVersion": "%s/%s" % (GROUP_SNAPSHOT_GROUP, version),
             "kind": "VolumeGroupSnapshot",
-            "metadata": _meta(plan_, plan_["set"], None, None),
+            "metadata": _meta(plan_, plan_["set"], None),
             "spec": {"volumeGroupSnapshotClassName": plan_.get("groupClass"),
                      "source": {"selector": {"matchLabels": {
                          SNAPSHOT_SET_LABEL: plan_["set"]}}}}}
@@ -276,7 +329,7 @@ def member_patch(plan_: Obj, claim: str) -> Obj:
     """The merge patch that labels a group's member snapshot as one of the set (the labels and
     annotations `restore` reads), for claim `claim`."""
     entry = next(e for e in plan_["snapshots"] if e["claim"] == claim)
-    meta = _meta(plan_, "", entry["ordinal"], entry["template"])
+    meta = _meta(plan_, "", entry)
     return {"metadata": {"labels": meta["labels"], "annotations": meta["annotations"]}}
 
 
@@ -349,7 +402,8 @@ def total_size(snapshots: Iterable[Obj]) -> Optional[Fraction]:
 
 def sets_of(sts_name: str, snapshots: List[Obj]) -> List[Obj]:
     """The snapshot sets of a StatefulSet from its VolumeSnapshots (newest first): name, time,
-    revision, ordinals, snapshots ready and total, total size, members."""
+    revision (revision_text), revisions (the recorded revision of each ordinal, by ordinal),
+    ordinals, snapshots ready and total, total size, members."""
     groups: Dict[str, List[Obj]] = {}
     for s in snapshots:
         labels = s["metadata"].get("labels") or {}
@@ -362,8 +416,10 @@ def sets_of(sts_name: str, snapshots: List[Obj]) -> List[Obj]:
         ready = [m for m in members if snapshot_state(m)[0] == "ready"]
         failed = [m for m in members if snapshot_state(m)[0] == "failed"]
         total = total_size(ready) if ready else None
+        revisions = recorded_revisions(members)
         rows.append({"name": name, "takenAt": first.get(SNAPSHOT_TAKEN_ANNOTATION) or "",
-                     "revision": first.get(SNAPSHOT_REVISION_ANNOTATION) or "",
+                     "revision": revision_text(revisions),
+                     "revisions": {str(o): revisions[o] for o in sorted(revisions)},
                      "ordinals": first.get(SNAPSHOT_ORDINALS_ANNOTATION) or "",
                      "ready": len(ready), "failed": len(failed), "total": len(members),
                      "size": size_text(total) if ready else "0",
@@ -373,10 +429,22 @@ def sets_of(sts_name: str, snapshots: List[Obj]) -> List[Obj]:
     return rows
 
 
+def recorded_revisions(members: List[Obj]) -> Dict[int, Optional[str]]:
+    """The revision each snapshot of a set records (SNAPSHOT_REVISION_ANNOTATION), by ordinal
+    (its label; the claims of one ordinal were taken from one pod)."""
+    out: Dict[int, Optional[str]] = {}
+    for m in members:
+        ordinal = str((m["metadata"].get("labels") or {}).get(SNAPSHOT_ORDINAL_LABEL, ""))
+        if ordinal.isdigit():
+            out[int(ordinal)] = out.get(int(ordinal)) or (
+                m["metadata"].get("annotations") or {}).get(SNAPSHOT_REVISION_ANNOTATION)
+    return out
+
+
 def set_rows(sets: List[Obj]) -> List[List[str]]:
     """--list's table rows: NAME TAKEN REVISION ORDINALS READY SIZE GROUP (true: the members
     of one VolumeGroupSnapshot, taken together)."""
-    return [[s["name"], s["takenAt"], s["revision"] or "<none>", s["ordinals"],
+    return [[s["name"], s["takenAt"], s["revision"], s["ordinals"],
              "%d/%d" % (s["ready"], s["total"]), s["size"], str(s["group"]).lower()]
             for s in sets]
 
@@ -420,42 +488,3 @@ def restore_advice(sts_name: str, set_: str, ordinal: Any = "K") -> str:
     """The line that names the data as it was before (the `restore` command)."""
     return "the data as it was before: kubectl sts restore %s --from %s --ordinal %s" % (
         sts_name, set_, ordinal)
-
-
-# -- doctor -----------------------------------------------------------------------------------
-
-def snapshot_hazards(claims: List[Obj], pvs: Optional[Dict[str, Obj]],
-                     snapshot_classes: Optional[List[Obj]]) -> List[Tuple[str, str, str, str]]:
-    """doctor's findings (severity, check, evidence, fix) on whether a set's claims can be
-    snapshotted. Only claims bound to CSI volumes (their PV's spec.csi.driver) are judged: other
-    volumes can never have a CSI snapshot and clusters without CSI hear nothing of it.
-    `snapshot_classes` None when the server does not serve the snapshot kinds (info), else the
-    classes (warning: a driver with no default class; its claims named)."""
-    csi: Dict[str, List[str]] = {}
-    for claim in claims:
-        pv = (pvs or {}).get((claim.get("spec") or {}).get("volumeName") or "")
-        driver = (((pv or {}).get("spec") or {}).get("csi") or {}).get("driver")
-        if driver and (claim.get("status") or {}).get("phase") == "Bound":
-            csi.setdefault(str(driver), []).append(claim["metadata"]["name"])
-    if not csi:
-        return []
-    if snapshot_classes is None:
-        return [("info", "snapshots-not-served", "the server does not serve %s/%s: the PVCs "
-                 "on CSI driver %s cannot be snapshotted before an upgrade (kubectl sts "
-                 "snapshot, rollout --snapshot)" % (SNAPSHOT_GROUP, SNAPSHOT_VERSION,
-                                                    ", ".join(sorted(csi))), INSTALL)]
-    out = []
-    for driver, names in sorted(csi.items()):
-        if pick_class(driver, snapshot_classes, None, names[0])[1] is None:
-            continue
-        names = sorted(names)
-        defaults = sum(1 for c in snapshot_classes if c.get("driver") == driver and (
-            c["metadata"].get("annotations") or {}).get(DEFAULT_CLASS_ANNOTATION) == "true")
-        out.append(("warning", "no-snapshot-class", "%s for CSI driver %s: PVC %s cannot be "
-                    "snapshotted without --class" % (
-                        "%d default VolumeSnapshotClasses" % defaults if defaults else
-                        "no default VolumeSnapshotClass", driver,
-                        ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")),
-                    "annotate exactly one VolumeSnapshotClass with driver: %s %s: \"true\" "
-                    "(create one if none exists)" % (driver, DEFAULT_CLASS_ANNOTATION)))
-    return out

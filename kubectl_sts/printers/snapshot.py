@@ -10,20 +10,23 @@ Obj = Dict[str, Any]
 
 
 def render_plan(plan: Obj) -> str:
-    """`snapshot set NAME of statefulset web (revision R, ordinals 0,1,2): N snapshot(s)`,
+    """`snapshot set NAME of statefulset web (revision R, ordinals 0,1,2): N snapshot(s)`
+    (R: the revision of the ordinals' pods, `web-abc (0,1), web-def (2)` when they differ),
     then one line per claim."""
     lines = ["snapshot set %s of statefulset %s (revision %s, ordinals %s): %s" % (
-        plan["set"], plan["statefulSet"], plan["revision"] or "<none>",
+        plan["set"], plan["statefulSet"], plan["revision"],
         ",".join(str(o) for o in plan["ordinals"]),
         "one VolumeGroupSnapshot of %d claim(s), class %s" % (
             len(plan["snapshots"]), plan.get("groupClass") or "<none>") if plan["group"]
         else "%d VolumeSnapshot(s)" % len(plan["snapshots"]))]
     for e in plan["snapshots"]:
+        driver = "driver %s" % e["driver"] if e["driver"] else \
+            "not a CSI volume" if e.get("csi") is False else "driver <unknown>"
         if plan["group"]:   # its member's name is the snapshot controller's (snapshot-<hash>)
-            lines.append("  claim %s  driver %s" % (e["claim"], e["driver"] or "<unknown>"))
+            lines.append("  claim %s  %s" % (e["claim"], driver))
             continue
-        lines.append("  %s  claim %s  driver %s  class %s" % (
-            e["name"], e["claim"], e["driver"] or "<unknown>", e["class"] or "<none>"))
+        lines.append("  %s  claim %s  %s  class %s" % (
+            e["name"], e["claim"], driver, e["class"] or "<none>"))
     return "\n".join(lines)
 
 
