@@ -305,3 +305,66 @@ def test_client_side_apply_owns_what_it_applied(case, the_set, paths, expected):
     lines = [line for line in warning_lines(other_writers(the_set, paths))
              if not line.startswith(" ")]
     assert lines == expected, case
+
+
+# -- the owners put back on a set created again (resize, restore) ----------------------------
+CLAIMS: Dict[str, Any] = {"f:spec": {"f:volumeClaimTemplates": {}}}
+FLUX_APPLY = {"f:spec": {"f:replicas": {}, "f:template": IMAGE["f:spec"]["f:template"],
+                         "f:volumeClaimTemplates": {}}}
+NOW = "2026-12-07T16:00:00Z"
+
+
+def _recreated(entries, size="1Gi", annotations=None):
+    """(the set deleted, with `entries`; the set created again by kubectl-sts at `size`)."""
+    def one(size, managed):
+        out = {"apiVersion": "apps/v1", "kind": "StatefulSet",
+               "metadata": {"name": "web", "uid": "u", "resourceVersion": "1",
+                            "annotations": dict(annotations or {}), "managedFields": managed},
+               "spec": {"replicas": 2, "template": {"spec": {"containers": [
+                   {"name": "app", "image": "nginx:1.27"}]}},
+                        "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {
+                            "resources": {"requests": {"storage": size}}}}]},
+               "status": {"replicas": 2}}
+        return out
+    before = one("1Gi", entries)
+    created = one(size, [entry("kubectl-sts", EVERYTHING, "Update", time=NOW)])
+    created["metadata"].update(uid="v", resourceVersion="9")
+    return before, created
+
+
+@pytest.mark.parametrize("case, entries, size, expected", [
+    # nothing changed (restore): the old entries as they were
+    ("restore", [entry("kustomize-controller", FLUX_APPLY)], "1Gi",
+     [entry("kustomize-controller", FLUX_APPLY)]),
+    # resize: the claim template leaves Flux's entry and is kubectl-sts's, at the time
+    ("resize", [entry("kustomize-controller", FLUX_APPLY)], "2Gi",
+     [entry("kustomize-controller", {"f:spec": {"f:replicas": {},
+                                                "f:template": IMAGE["f:spec"]["f:template"]}}),
+      entry("kubectl-sts", CLAIMS, "Update", time=NOW)]),
+    # kubectl-sts's own entry gains what changed
+    ("own entry", [entry("kustomize-controller", IMAGE), entry("kubectl-sts", PARTITION,
+                                                               "Update")], "2Gi",
+     [entry("kustomize-controller", IMAGE),
+      entry("kubectl-sts", {"f:spec": {"f:volumeClaimTemplates": {}, "f:updateStrategy": {
+          "f:rollingUpdate": {"f:partition": {}}}}}, "Update", time=NOW)]),
+    # an entry left with nothing goes
+    ("emptied", [entry("kubectl-client-side-apply", CLAIMS, "Update")], "2Gi",
+     [entry("kubectl-sts", CLAIMS, "Update", time=NOW)]),
+    # a set without managedFields: nothing to put back
+    ("none", [], "2Gi", None),
+])
+def test_kept_owners(case, entries, size, expected):
+    from kubectl_sts.core.fieldowners import kept_owners
+    before, created = _recreated(entries, size)
+    assert kept_owners(before, created, NOW) == expected, case
+
+
+def test_changed_paths_of_a_recreate():
+    from kubectl_sts.core.fieldowners import changed_paths
+    from kubectl_sts.k8s.fieldsv1 import field
+    before, created = _recreated([], "2Gi", annotations={"a": "1"})
+    created["metadata"]["annotations"] = {"a": "2", "b": "3"}
+    assert changed_paths(before, created) == [
+        (field("metadata"), field("annotations"), field("a")),
+        (field("metadata"), field("annotations"), field("b")),
+        (field("spec"), field("volumeClaimTemplates"))]

@@ -432,3 +432,66 @@ def ownership(sts: Mapping[str, Any], paths: Iterable[Path],
                      % blocked.split("\n")[0].split(", which ")[0] +
                      " and will be put back at its next sync")
     return lines, None
+
+
+# the metadata the API server sets, nobody's field (apimachinery managedfields/internal
+# stripmeta.go), and what a recreate never compares
+_SERVER_SET = ("name", "namespace", "uid", "resourceVersion", "creationTimestamp", "generation",
+               "managedFields", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds")
+
+
+def changed_paths(before: Any, after: Any, prefix: Path = ()) -> List[Path]:
+    """The fields `after` differs from `before` in, maps compared key by key, lists whole (the
+    recreate changes only volumeClaimTemplates, an atomic list: apps/v1 StatefulSetSpec
+    `+listType=atomic`, and annotations); apiVersion, kind, status and the server-set metadata
+    left out."""
+    if not (isinstance(before, Mapping) and isinstance(after, Mapping)):
+        return [prefix] if before != after and prefix else []
+    out: List[Path] = []
+    for k in sorted(set(before) | set(after)):
+        if (not prefix and k in ("apiVersion", "kind", "status")) or \
+                (prefix == (field("metadata"),) and k in _SERVER_SET):
+            continue
+        if k not in before or k not in after:
+            out.append(prefix + (field(k),))
+        else:
+            out.extend(changed_paths(before[k], after[k], prefix + (field(k),)))
+    return out
+
+
+def kept_owners(before: Mapping[str, Any], created: Mapping[str, Any],
+                now: str) -> Optional[List[Dict[str, Any]]]:
+    """The managedFields to put back on a set created again around its pods (resize,
+    restore): the API server gave the create's manager (kubectl-sts) every field
+    (apimachinery managedfields/internal fieldmanager.go FieldManager.Update over an empty
+    live object), so Flux's, Argo CD's or kubectl's entries are gone. Back: `before`'s
+    entries, less the fields the recreate changed, which join kubectl-sts's Update entry, as
+    an Update changing them would have done (structured-merge-diff merge/update.go
+    Updater.update). None when `before` had no managedFields (nothing to put back)."""
+    entries = list((before.get("metadata") or {}).get("managedFields") or [])
+    if not entries:
+        return None
+    changed = set(changed_paths(before, created))
+    out: List[Dict[str, Any]] = []
+    mine: Optional[Dict[str, Any]] = None
+    for entry in entries:
+        try:
+            paths = fieldsv1.decode(entry.get("fieldsV1"))
+        except (ValueError, TypeError):
+            continue
+        kept = {p for p in paths if not any(p[:len(c)] == c for c in changed)}
+        ours = entry.get("manager") == MANAGER and entry.get("operation") == "Update" and \
+            not entry.get("subresource")
+        if ours:
+            mine = dict(entry)
+            mine["fieldsV1"] = fieldsv1.encode(kept | changed)
+            if changed:
+                mine["time"] = now
+            out.append(mine)
+        elif kept:
+            out.append(entry if kept == paths else dict(entry, fieldsV1=fieldsv1.encode(kept)))
+    if mine is None and changed:
+        out.append({"manager": MANAGER, "operation": "Update", "apiVersion": "apps/v1",
+                    "time": now, "fieldsType": "FieldsV1",
+                    "fieldsV1": fieldsv1.encode(changed)})
+    return out
