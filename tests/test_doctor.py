@@ -159,3 +159,17 @@ def owner_findings(the_sts):
 ])
 def test_field_owners(case, the_sts, expected):
     assert owner_findings(the_sts) == expected, case
+
+
+def test_client_side_apply_owns_only_what_its_manifest_names():
+    """The API server gave kubectl-client-side-apply the defaulted partition at the create;
+    its next apply patches only what last-applied-configuration names (kubectl
+    apply/patcher.go): the partition is not its field."""
+    the_sts = sts(metadata={"managedFields": [_owned_by("kubectl-client-side-apply", "Update",
+                                                        "replicas", "partition", "template")]},
+                  annotations={"kubectl.kubernetes.io/last-applied-configuration": json.dumps(
+                      {"spec": {"template": {"spec": {}}}})})
+    assert [e for _, e, _ in owner_findings(the_sts)] == [
+        "kubectl apply (client-side) owns .spec.template (field manager "
+        "kubectl-client-side-apply, Update at 2026-12-07T15:01:02Z): it puts the manifest's "
+        "values back at the next kubectl apply of it"]

@@ -183,3 +183,24 @@ def test_a_template_replaced_before_the_follower_started_does_not_block_it():
                generation=6)
     assert [(c["field"], c["blocks"]) for c in drift(left_of(seen), now)] == \
         [("template", True)]
+
+
+@pytest.mark.parametrize("applied, want", [
+    # kubectl's client-side apply created the set and applied it since (its entry's time is
+    # the latest), but its manifest names no partition: the API server gave it the defaulted
+    # one, its applies never write it (kubectl apply/patcher.go: the three-way merge of
+    # last-applied): Flux, which shares it, is named
+    ('{"spec": {"replicas": 4}}',
+     "the partition went back from 1 to 3: written by kustomize-controller (Apply) at "
+     "2026-12-07T14:00:00Z; " + FLUX_FIX),
+    # a manifest that names the partition: client-side apply is the latest writer
+    ('{"spec": {"updateStrategy": {"rollingUpdate": {"partition": 3}}}}',
+     "the partition went back from 1 to 3: written by kubectl-client-side-apply (Update) at "
+     "2026-12-07T15:01:02Z"),
+])
+def test_client_side_apply_wrote_only_what_it_applied(applied, want):
+    csa = entry("kubectl-client-side-apply", "Update", T2, REPLICAS, PARTITION, IMAGE)
+    flux = entry("kustomize-controller", "Apply", T0, PARTITION)
+    now = sset(3, record=(0, REV_B, 1), generation=6, managed=[flux, csa])
+    now["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"] = applied
+    assert line(drift(left_of(WRITTEN), now)).startswith(want)

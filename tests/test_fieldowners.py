@@ -223,3 +223,148 @@ def test_ownership_of_what_nobody_else_owns_says_nothing():
     assert ownership(sts(entry("kustomize-controller", EVERYTHING),
                          labels={"kustomize.toolkit.fluxcd.io/name": "apps"}), [], False) == \
         ([], None)
+
+
+# kubectl's client-side apply puts back only what its last-applied-configuration names
+# (kubectl pkg/cmd/apply/patcher.go: the three-way merge of that annotation, the manifest and
+# the live object), though the API server gave it the defaulted fields too
+_PORTS: Dict[str, Any] = {'k:{"containerPort":80,"protocol":"TCP"}': {".": {}, "f:containerPort": {},
+                                                      "f:protocol": {}}}
+CSA_EVERYTHING = {"f:spec": {
+    "f:replicas": {},
+    "f:template": {"f:spec": {"f:containers": {'k:{"name":"app"}': {
+        ".": {}, "f:image": {}, "f:name": {}, "f:ports": _PORTS}}}},
+    "f:updateStrategy": {"f:type": {}, "f:rollingUpdate": {"f:partition": {}}}}}
+MANIFEST: Dict[str, Any] = {"apiVersion": "apps/v1", "kind": "StatefulSet",
+            "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {"replicas": 3, "template": {"spec": {"containers": [
+                {"name": "app", "image": "nginx:1.27", "ports": [{"containerPort": 80}]}]}}}}
+PORT: Dict[str, Any] = {"f:spec": {"f:template": {"f:spec": {"f:containers": {'k:{"name":"app"}': {
+    "f:ports": {'k:{"containerPort":80,"protocol":"TCP"}': {".": {}, "f:protocol": {}}}}}}}}}
+
+
+def _csa(manifest, fields=CSA_EVERYTHING):
+    import json
+    annotations = {} if manifest is None else {
+        "kubectl.kubernetes.io/last-applied-configuration": json.dumps(manifest)}
+    return sts(entry("kubectl-client-side-apply", fields, "Update"), annotations=annotations)
+
+
+def _without(doc, *keys):
+    import copy
+    out = copy.deepcopy(doc)
+    node = out
+    for k in keys[:-1]:
+        node = node[k]
+    del node[keys[-1]]
+    return out
+
+
+@pytest.mark.parametrize("case, the_set, paths, expected", [
+    # the partition was defaulted at the create: not in the manifest, not put back
+    ("defaulted partition", _csa(MANIFEST), [P, T],
+     ["kubectl apply (client-side) owns .spec.template: it puts the manifest's values back "
+      "at the next kubectl apply of it"]),
+    ("only the partition", _csa(MANIFEST), [P], []),
+    ("replicas named", _csa(MANIFEST), [R], [
+        "kubectl apply (client-side) owns .spec.replicas: it puts the manifest's values back "
+        "at the next kubectl apply of it"]),
+    ("replicas left out", _csa(_without(MANIFEST, "spec", "replicas")), [R], []),
+    # a partition the manifest names is put back
+    ("partition named", _csa(dict(MANIFEST, spec=dict(MANIFEST["spec"], updateStrategy={
+        "rollingUpdate": {"partition": 0}}))), [P],
+     ["kubectl apply (client-side) owns .spec.updateStrategy.rollingUpdate.partition: it "
+      "puts the manifest's values back at the next kubectl apply of it"]),
+    # a keyed item is matched by its key fields; a key field the manifest leaves out (the
+    # port's defaulted protocol) matches; the defaulted field itself is not named
+    ("defaulted field of a keyed item", _csa(MANIFEST, {"f:spec": {"f:template": {"f:spec": {
+        "f:containers": {'k:{"name":"app"}': {"f:ports": {
+            'k:{"containerPort":80,"protocol":"TCP"}': {"f:protocol": {}}}}}}}}}), [T], []),
+    ("keyed item, defaulted key", _csa(MANIFEST, PORT), [T],
+     ["kubectl apply (client-side) owns .spec.template: it puts the manifest's values back "
+      "at the next kubectl apply of it"]),
+    ("keyed item absent", _csa(dict(MANIFEST, spec=dict(MANIFEST["spec"], template={
+        "spec": {"containers": [{"name": "other", "image": "x"}]}})), PORT), [T], []),
+    # no annotation (or not JSON): every field it owns counts, as before
+    ("no annotation", _csa(None), [P],
+     ["kubectl apply (client-side) owns .spec.updateStrategy.rollingUpdate.partition: it "
+      "puts the manifest's values back at the next kubectl apply of it"]),
+    ("not json", sts(entry("kubectl-client-side-apply", CSA_EVERYTHING, "Update"),
+                     annotations={"kubectl.kubernetes.io/last-applied-configuration": "{"}),
+     [P], ["kubectl apply (client-side) owns .spec.updateStrategy.rollingUpdate.partition: "
+           "it puts the manifest's values back at the next kubectl apply of it"]),
+    # other managers own every field they hold, named or not
+    ("flux unaffected", sts(entry("kustomize-controller", CSA_EVERYTHING),
+                            annotations={"kubectl.kubernetes.io/last-applied-configuration":
+                                         "{}"}), [P],
+     ["Flux (kustomize-controller) owns .spec.updateStrategy.rollingUpdate.partition: it "
+      "applies the set from its source again at its next reconcile (the Kustomization's "
+      "spec.interval) and puts it back"]),
+])
+def test_client_side_apply_owns_what_it_applied(case, the_set, paths, expected):
+    lines = [line for line in warning_lines(other_writers(the_set, paths))
+             if not line.startswith(" ")]
+    assert lines == expected, case
+
+
+# -- the owners put back on a set created again (resize, restore) ----------------------------
+CLAIMS: Dict[str, Any] = {"f:spec": {"f:volumeClaimTemplates": {}}}
+FLUX_APPLY = {"f:spec": {"f:replicas": {}, "f:template": IMAGE["f:spec"]["f:template"],
+                         "f:volumeClaimTemplates": {}}}
+NOW = "2026-12-07T16:00:00Z"
+
+
+def _recreated(entries, size="1Gi", annotations=None):
+    """(the set deleted, with `entries`; the set created again by kubectl-sts at `size`)."""
+    def one(size, managed):
+        out = {"apiVersion": "apps/v1", "kind": "StatefulSet",
+               "metadata": {"name": "web", "uid": "u", "resourceVersion": "1",
+                            "annotations": dict(annotations or {}), "managedFields": managed},
+               "spec": {"replicas": 2, "template": {"spec": {"containers": [
+                   {"name": "app", "image": "nginx:1.27"}]}},
+                        "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {
+                            "resources": {"requests": {"storage": size}}}}]},
+               "status": {"replicas": 2}}
+        return out
+    before = one("1Gi", entries)
+    created = one(size, [entry("kubectl-sts", EVERYTHING, "Update", time=NOW)])
+    created["metadata"].update(uid="v", resourceVersion="9")
+    return before, created
+
+
+@pytest.mark.parametrize("case, entries, size, expected", [
+    # nothing changed (restore): the old entries as they were
+    ("restore", [entry("kustomize-controller", FLUX_APPLY)], "1Gi",
+     [entry("kustomize-controller", FLUX_APPLY)]),
+    # resize: the claim template leaves Flux's entry and is kubectl-sts's, at the time
+    ("resize", [entry("kustomize-controller", FLUX_APPLY)], "2Gi",
+     [entry("kustomize-controller", {"f:spec": {"f:replicas": {},
+                                                "f:template": IMAGE["f:spec"]["f:template"]}}),
+      entry("kubectl-sts", CLAIMS, "Update", time=NOW)]),
+    # kubectl-sts's own entry gains what changed
+    ("own entry", [entry("kustomize-controller", IMAGE), entry("kubectl-sts", PARTITION,
+                                                               "Update")], "2Gi",
+     [entry("kustomize-controller", IMAGE),
+      entry("kubectl-sts", {"f:spec": {"f:volumeClaimTemplates": {}, "f:updateStrategy": {
+          "f:rollingUpdate": {"f:partition": {}}}}}, "Update", time=NOW)]),
+    # an entry left with nothing goes
+    ("emptied", [entry("kubectl-client-side-apply", CLAIMS, "Update")], "2Gi",
+     [entry("kubectl-sts", CLAIMS, "Update", time=NOW)]),
+    # a set without managedFields: nothing to put back
+    ("none", [], "2Gi", None),
+])
+def test_kept_owners(case, entries, size, expected):
+    from kubectl_sts.core.fieldowners import kept_owners
+    before, created = _recreated(entries, size)
+    assert kept_owners(before, created, NOW) == expected, case
+
+
+def test_changed_paths_of_a_recreate():
+    from kubectl_sts.core.fieldowners import changed_paths
+    from kubectl_sts.k8s.fieldsv1 import field
+    before, created = _recreated([], "2Gi", annotations={"a": "1"})
+    created["metadata"]["annotations"] = {"a": "2", "b": "3"}
+    assert changed_paths(before, created) == [
+        (field("metadata"), field("annotations"), field("a")),
+        (field("metadata"), field("annotations"), field("b")),
+        (field("spec"), field("volumeClaimTemplates"))]

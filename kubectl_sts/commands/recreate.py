@@ -1,6 +1,7 @@
 """What the verbs that delete a StatefulSet with propagationPolicy Orphan and create it again
 around its running pods share (resize, restore): where their backup file of the set goes by
-default, reading one back, and whether the process that wrote a backup still runs."""
+default, reading one back, whether the process that wrote a backup still runs, and the field
+owners (managedFields) put back on the set created again."""
 
 import json
 import os
@@ -51,3 +52,56 @@ def load_backup(path: str, kind: str, name: str) -> Optional[Obj]:
             ((doc.get("statefulSet") or {}).get("metadata") or {}).get("name") != name:
         return None
     return doc
+
+
+def restore_owners(conn: "Connection", ns: str, before: Obj, created: Obj) -> Obj:
+    """Put the field owners of the deleted set `before` back on the set `created` again
+    (core/fieldowners.py kept_owners): one merge patch carrying them, with the created set's
+    resourceVersion as precondition. The API server assigns every field of a create to its
+    manager whatever managedFields the body carries, but takes the managedFields of an update
+    that carries others than the live ones as they are (apimachinery
+    managedfields/internal/fieldmanager.go FieldManager.Update: "This is necessary to allow
+    directly updating managed fields"). Without this, Flux's, Argo CD's or kubectl's
+    ownership of the set would be gone, and with it every later refusal to write their fields.
+    A failure only warns: the set exists; the next apply of its owner takes its fields back.
+    Silent when it works (the owners are as they were). Returns the set as written."""
+    import datetime
+
+    import click
+
+    from ..core.fieldowners import changed_paths, kept_owners
+    from ..errors import Conflict, StsError
+    from .shell import sts_path
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    entries = kept_owners(before, created, now)
+    meta = created.get("metadata") or {}
+    name = str(meta.get("name") or "")
+    if entries is None or entries == meta.get("managedFields"):
+        return created
+    current = created
+    why = ""
+    for _ in range(5):     # the controller's status writes move the resourceVersion
+        body = {"metadata": {"resourceVersion": current["metadata"].get("resourceVersion"),
+                             "managedFields": entries}}
+        try:
+            out: Obj = conn.request("PATCH", sts_path(ns, name), body=body,
+                                    content_type="application/merge-patch+json")
+            return out
+        except Conflict as exc:
+            why = exc.message
+        except StsError as exc:
+            why = exc.message
+            break
+        try:
+            current = conn.get(sts_path(ns, name))
+        except StsError as exc:
+            why = exc.message
+            break
+        if current["metadata"].get("uid") != meta.get("uid") or \
+                changed_paths(created, current):
+            why = "statefulset %s was changed meanwhile" % name
+            break
+    click.echo("Warning: the field owners of statefulset %s (managedFields) could not be put "
+               "back (%s): kubectl-sts owns all its fields until their owners apply it again"
+               % (name, why), err=True)
+    return created

@@ -22,8 +22,8 @@ by someone else."""
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from ..k8s import statefulset as facts
-from ..k8s.fieldsv1 import Path, format_path, owners_of
-from .fieldowners import FIELDS, MANAGER, other_writers
+from ..k8s.fieldsv1 import Path, format_path
+from .fieldowners import FIELDS, MANAGER, other_writers, owners
 from .rollout.state import STATE_ANNOTATION, saved_target
 
 Obj = Dict[str, Any]
@@ -83,9 +83,10 @@ def _time(entry: Mapping[str, Any]) -> str:
 
 def writers(sts: Obj, path: Path) -> Tuple[Optional[bool], Optional[Obj]]:
     """(whether this tool wrote the field last, the latest other writer's managedFields entry)
-    from the entries owning `path` or below; (None, None) when no entry owns it."""
-    owning = [dict(entry) for entry, _ in owners_of((sts.get("metadata") or {}).get("managedFields"),
-                                              path)]
+    from the entries owning `path` or below (kubectl-client-side-apply's only for what its
+    last-applied-configuration names: core/fieldowners.py owned_paths); (None, None) when no
+    entry owns it."""
+    owning = [dict(entry) for entry, _ in owners(sts, path)]
     if not owning:
         return None, None
     mine = [e for e in owning if e.get("manager") == MANAGER]

@@ -37,7 +37,13 @@ pkg/endpoints/handlers/create.go managerOrUserAgent / prefixFromUserAgent):
   `helm upgrade` puts the chart's values back. Warned about.
 - `kubectl-client-side-apply` (kubectl pkg/cmd/apply FieldManagerClientSideApply), with the
   `kubectl.kubernetes.io/last-applied-configuration` annotation: a person's next
-  `kubectl apply` puts the manifest's values back. Warned about.
+  `kubectl apply` puts the manifest's values back. Warned about, for the fields the
+  annotation names only: the API server gives the creator the fields defaulting filled in too
+  (the request is defaulted when it is decoded, before the field manager runs), but the next
+  client-side apply patches only what its three-way merge of the annotation, the manifest and
+  the live object names (kubectl pkg/cmd/apply/patcher.go Patcher.patchSimple,
+  strategicpatch.CreateThreeWayMergePatch), so a defaulted partition it owns is not put back
+  (`applied_owned`). Without the annotation, every field it owns counts.
 - `kubectl`: `kubectl apply --server-side` (kubectl pkg/cmd/apply: the default field manager of
   server-side apply). Its next apply conflicts with kubectl-sts, or with --force-conflicts
   puts the values back. Warned about.
@@ -50,6 +56,7 @@ pkg/endpoints/handlers/create.go managerOrUserAgent / prefixFromUserAgent):
   writer: not reported. Any other manager is reported by its name, as a warning.
 """
 
+import json
 from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from ..k8s import fieldsv1
@@ -227,6 +234,73 @@ def _reported(manager: str, operation: str, subresource: str) -> bool:
     return True
 
 
+def applied_document(sts: Mapping[str, Any]) -> Optional[Mapping[str, Any]]:
+    """The set's last-applied-configuration (what kubectl's last client-side apply sent) as a
+    JSON object; None without one, or when it is not a JSON object."""
+    text = _meta(sts)[3].get(LAST_APPLIED)
+    try:
+        doc = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return doc if isinstance(doc, Mapping) else None
+
+
+def _key_matches(item: Any, keys: Any) -> bool:
+    """An item of a map-type list in the manifest is the one `keys` (k: element) names when
+    every key field it has equals the key's; a key field it leaves out was defaulted by the
+    server (a port's protocol) and matches."""
+    return isinstance(item, Mapping) and all(item[k] == v for k, v in keys if k in item)
+
+
+def applied_owned(doc: Any, path: Path) -> bool:
+    """Whether `path` is present in the last-applied configuration `doc`: each field name of
+    its chain exists there, an item of a map-type list (k:) is matched by its key fields, a set
+    item (v:) by its value, an atomic list's item (i:) by its index."""
+    node = doc
+    for kind, v in path:
+        if kind == "f":
+            if not isinstance(node, Mapping) or v not in node:
+                return False
+            node = node[v]
+        elif kind == "k":
+            found = [i for i in node if _key_matches(i, v)] if isinstance(node, list) else []
+            if not found:
+                return False
+            node = found[0]
+        elif kind == "v":
+            return isinstance(node, list) and any(
+                fieldsv1.value(i) == ("v", v) for i in node)
+        else:
+            if not isinstance(node, list) or not 0 <= v < len(node):
+                return False
+            node = node[v]
+    return True
+
+
+def owned_paths(sts: Mapping[str, Any], entry: Mapping[str, Any], prefix: Path) -> List[Path]:
+    """The paths at or below `prefix` the managedFields `entry` owns that its manager writes
+    again: for kubectl-client-side-apply with a last-applied-configuration, only those the
+    annotation names (module docstring); for any other, all."""
+    found = fieldsv1.owners_of([entry], prefix)
+    paths = found[0][1] if found else []
+    if paths and entry.get("manager") == "kubectl-client-side-apply":
+        doc = applied_document(sts)
+        if doc is not None:
+            paths = [p for p in paths if applied_owned(doc, p)]
+    return paths
+
+
+def owners(sts: Mapping[str, Any], prefix: Path) -> List[Tuple[Mapping[str, Any], List[Path]]]:
+    """fieldsv1.owners_of over the set's managedFields, with `owned_paths`' reading of
+    client-side apply's entry."""
+    out = []
+    for entry in (sts.get("metadata") or {}).get("managedFields") or ():
+        paths = owned_paths(sts, entry, prefix)
+        if paths:
+            out.append((entry, paths))
+    return out
+
+
 def markers(sts: Mapping[str, Any]) -> List[Tuple[str, str]]:
     """(tool, who) of the tools whose labels or annotations the set carries (they re-apply its
     source manifest): tool is the manager the tool writes with."""
@@ -267,7 +341,7 @@ def other_writers(sts: Mapping[str, Any], paths: Iterable[Path]) -> List[Writer]
         subresource = str(entry.get("subresource") or "")
         if not _reported(manager, operation, subresource):
             continue
-        owned = [p for p in wanted if fieldsv1.owners_of([entry], p)]
+        owned = [p for p in wanted if owned_paths(sts, entry, p)]
         if not owned:
             continue
         who, reverts, next_sync, pause = _kind(manager, operation, subresource, sts,
@@ -358,3 +432,66 @@ def ownership(sts: Mapping[str, Any], paths: Iterable[Path],
                      % blocked.split("\n")[0].split(", which ")[0] +
                      " and will be put back at its next sync")
     return lines, None
+
+
+# the metadata the API server sets, nobody's field (apimachinery managedfields/internal
+# stripmeta.go), and what a recreate never compares
+_SERVER_SET = ("name", "namespace", "uid", "resourceVersion", "creationTimestamp", "generation",
+               "managedFields", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds")
+
+
+def changed_paths(before: Any, after: Any, prefix: Path = ()) -> List[Path]:
+    """The fields `after` differs from `before` in, maps compared key by key, lists whole (the
+    recreate changes only volumeClaimTemplates, an atomic list: apps/v1 StatefulSetSpec
+    `+listType=atomic`, and annotations); apiVersion, kind, status and the server-set metadata
+    left out."""
+    if not (isinstance(before, Mapping) and isinstance(after, Mapping)):
+        return [prefix] if before != after and prefix else []
+    out: List[Path] = []
+    for k in sorted(set(before) | set(after)):
+        if (not prefix and k in ("apiVersion", "kind", "status")) or \
+                (prefix == (field("metadata"),) and k in _SERVER_SET):
+            continue
+        if k not in before or k not in after:
+            out.append(prefix + (field(k),))
+        else:
+            out.extend(changed_paths(before[k], after[k], prefix + (field(k),)))
+    return out
+
+
+def kept_owners(before: Mapping[str, Any], created: Mapping[str, Any],
+                now: str) -> Optional[List[Dict[str, Any]]]:
+    """The managedFields to put back on a set created again around its pods (resize,
+    restore): the API server gave the create's manager (kubectl-sts) every field
+    (apimachinery managedfields/internal fieldmanager.go FieldManager.Update over an empty
+    live object), so Flux's, Argo CD's or kubectl's entries are gone. Back: `before`'s
+    entries, less the fields the recreate changed, which join kubectl-sts's Update entry, as
+    an Update changing them would have done (structured-merge-diff merge/update.go
+    Updater.update). None when `before` had no managedFields (nothing to put back)."""
+    entries = list((before.get("metadata") or {}).get("managedFields") or [])
+    if not entries:
+        return None
+    changed = set(changed_paths(before, created))
+    out: List[Dict[str, Any]] = []
+    mine: Optional[Dict[str, Any]] = None
+    for entry in entries:
+        try:
+            paths = fieldsv1.decode(entry.get("fieldsV1"))
+        except (ValueError, TypeError):
+            continue
+        kept = {p for p in paths if not any(p[:len(c)] == c for c in changed)}
+        ours = entry.get("manager") == MANAGER and entry.get("operation") == "Update" and \
+            not entry.get("subresource")
+        if ours:
+            mine = dict(entry)
+            mine["fieldsV1"] = fieldsv1.encode(kept | changed)
+            if changed:
+                mine["time"] = now
+            out.append(mine)
+        elif kept:
+            out.append(entry if kept == paths else dict(entry, fieldsV1=fieldsv1.encode(kept)))
+    if mine is None and changed:
+        out.append({"manager": MANAGER, "operation": "Update", "apiVersion": "apps/v1",
+                    "time": now, "fieldsType": "FieldsV1",
+                    "fieldsV1": fieldsv1.encode(changed)})
+    return out

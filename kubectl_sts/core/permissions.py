@@ -79,6 +79,10 @@ LOCK = _r(COORDINATION, "leases", "get create update delete watch",
           "the set's lock (a Lease), held while the command writes", kind="lock",
           optional=True)
 DIAGNOSIS = (PDBS, EVENTS, NODES, PVS)
+# resize and restore: the managedFields of the set deleted, put back on it created again
+# (commands/recreate.py restore_owners)
+OWNERS_BACK = _r(APPS, "statefulsets", "patch", "the field owners (managedFields) put back on "
+                 "the set created again", kind="write", optional=True)
 CLAIMS_SEEN = _r(CORE, "persistentvolumeclaims", "list", "the set's PVCs (the diagnosis)",
                  optional=True)
 
@@ -175,10 +179,11 @@ VARIANTS: Dict[str, Tuple[Rule, ...]] = {
                _r(CORE, "persistentvolumeclaims", "patch", "the claims grown", kind="write"),
                _r(APPS, "statefulsets", "delete create",
                   "the set deleted (orphan) and created with the new template", kind="write"),
+               OWNERS_BACK,
                LOCK),
     "resize --resume": (SET_GET, SET_FOLLOW, PODS_FOLLOW,
                         _r(APPS, "statefulsets", "create", "the set created from the backup",
-                           kind="write"), LOCK),
+                           kind="write"), OWNERS_BACK, LOCK),
     "wait": (SET_WATCH, PODS_WATCH, CLAIMS_WATCH) + DIAGNOSIS,
     "restart": _restart(),
     "restart --leader-exec": _restart(_r(CORE, "pods/exec", "get create",
@@ -214,6 +219,7 @@ def _restore() -> Tuple[Rule, ...]:
                cluster=True),
             _r(APPS, "statefulsets", "delete create",
                "the set deleted (orphan) and created again", kind="write"),
+            OWNERS_BACK,
             _r(CORE, "pods", "delete", "the ordinal's pod deleted", kind="write"),
             _r(CORE, "persistentvolumeclaims", "delete create",
                "the claims replaced from the snapshots", kind="write"),

@@ -367,13 +367,16 @@ class Resize:
         assert template is not None             # named by the plan, or by the backup
         body = recreated(live, template, self.size)
         self.applied_from = self.update_applied(body, live, template)
+        from ..recreate import restore_owners
         try:
-            created = post(self, live, body, self.size)
+            created = restore_owners(self.conn, self.ns, live,
+                                     post(self, live, body, self.size))
         except StsError as exc:
             click.echo("error: creating statefulset %s with the new claim template failed: "
                        "%s; creating it again as it was" % (self.name, exc.message), err=True)
             try:
-                post(self, live, recreated(live, template, None), None)
+                restore_owners(self.conn, self.ns, live,
+                               post(self, live, recreated(live, template, None), None))
                 self.recreated = True
             except StsError as again:
                 raise reworded(again, "error: statefulset %s is deleted and could not be "

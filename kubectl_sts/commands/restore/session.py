@@ -309,12 +309,15 @@ class Restore:
     def create_set(self) -> None:
         from ...core.resize import recreated
         assert self.live is not None
+        from ..recreate import restore_owners
         try:
-            self.conn.request("POST", sts_path(self.ns), body=recreated(self.live, "", None))
+            created = self.conn.request("POST", sts_path(self.ns),
+                                        body=recreated(self.live, "", None))
         except Conflict as exc:
             if exc.reason != "AlreadyExists":
                 raise
             return
+        restore_owners(self.conn, self.ns, self.live, created)
         self.say("statefulset.apps/%s created again" % self.name)
 
     def wait_ready(self, pod_name: str, old_uid: Optional[str]) -> None:
