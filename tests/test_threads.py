@@ -103,3 +103,13 @@ def test_an_interruption_raised_where_it_is_handled_is_not_raised_again():
     assert threads.take_deferred() is None
     outcome = wait(Watch(None), lambda snapshot, now: Verdict(done=True), 30)  # type: ignore
     assert outcome.ok
+
+
+def test_the_main_thread_keeps_the_signals():
+    from kubectl_sts.client.threads import leave_signals_to_main
+    before = blocked()
+    try:
+        leave_signals_to_main()         # e.g. an informer's run() called directly
+        assert not {signal.SIGINT, signal.SIGTERM} & blocked()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)

@@ -27,9 +27,10 @@ _wakers: "weakref.WeakSet[threading.Event]" = weakref.WeakSet()
 
 
 def leave_signals_to_main() -> None:
-    """Called first in each background thread (no-op where pthread_sigmask is missing)."""
+    """Called first in each background thread (no-op in the main thread, which must keep
+    receiving them, and where pthread_sigmask is missing)."""
     mask = getattr(signal, "pthread_sigmask", None)
-    if mask is not None:
+    if mask is not None and threading.current_thread() is not threading.main_thread():
         mask(signal.SIG_BLOCK, SIGNALS)
 
 
