@@ -190,6 +190,9 @@ def test_dry_run_and_diff_exit_codes(kubectl):
     """kubectl diff --server-side: exit 0 without differences, 1 with them (the dry run
     writes nothing)."""
     assert apply(kubectl).returncode == 0
+    # settled first: kubectl diff compares the whole object, status included, and the
+    # controller writes the status of a new set for a while (so would a real cluster's)
+    assert kubectl("rollout", "status", "sts/web", "--timeout", "60s").returncode == 0
     same = kubectl("diff", *KUSTOMIZE, "-f", "-", input=MANIFEST)
     assert (same.returncode, same.stdout) == (0, "")
     changed = kubectl("diff", *KUSTOMIZE, "-f", "-", input=MANIFEST.replace("nginx:1.27",
