@@ -42,7 +42,7 @@ class Connection:
         # the field manager every write (POST, PUT, PATCH) carries, the name managedFields
         # show for what it wrote (Create/Update/PatchOptions fieldManager; without one the API
         # server names the writer from the User-Agent: apiserver handlers managerOrUserAgent);
-        # the commands set the plugin's (core/fieldowners.py MANAGER)
+        # the commands set the plugin's (core/names.py FIELD_MANAGER)
         self.field_manager: Optional[str] = None
         self._built: Optional[Transport] = None
         self._build_failed: Optional[StsError] = None

@@ -30,10 +30,9 @@ def connect(ctx: click.Context) -> "Connection":
     """The Connection for the global flags (kubeconfig is read here, not at start-up). The
     namespace, from a flag or the kubeconfig, must be a DNS label (never a path)."""
     from ..client.connection import Connection
-    from ..core.fieldowners import MANAGER
-    from ..core.names import check_namespace
+    from ..core.names import FIELD_MANAGER, check_namespace
     conn = Connection(ctx.find_root().obj)
-    conn.field_manager = MANAGER
+    conn.field_manager = FIELD_MANAGER
     check_namespace(conn.namespace)
     return conn
 

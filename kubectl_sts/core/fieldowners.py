@@ -61,9 +61,7 @@ from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Seq
 
 from ..k8s import fieldsv1
 from ..k8s.fieldsv1 import Path, field
-
-# the field manager every write of the plugin carries (client/connection.py)
-MANAGER = "kubectl-sts"
+from .names import FIELD_MANAGER as MANAGER     # the plugin's own writes
 
 FIELDS: Dict[str, Path] = {
     "replicas": (field("spec"), field("replicas")),

@@ -3,12 +3,18 @@
 A StatefulSet name and a namespace are both RFC 1123 DNS labels (at most 63 characters of
 [a-z0-9-], starting and ending with an alphanumeric). Anything else can only be a typo -- or a
 path: `web/scale` or `web?x=1` would otherwise address another URL than the one meant. The
-messages follow the API server's wording; the exit code is 2 (bad arguments)."""
+messages follow the API server's wording; the exit code is 2 (bad arguments).
+
+Also the name the plugin writes under, here because every command's connection reads it
+(commands/shell.py connect) and this module is loaded then anyway."""
 
 from typing import Optional
 
 from ..errors import UsageError
 from ..k8s.names import is_dns1123_label
+
+# the field manager of every write (managedFields show it; core/fieldowners.py reads it back)
+FIELD_MANAGER = "kubectl-sts"
 
 
 def dns_label_problem(value: str) -> Optional[str]:

@@ -10,7 +10,6 @@ deleted (uid precondition) and gone; the claims deleted (uid preconditions) and 
 claims created with `dataSource` naming their snapshots; the set created again; the new pod
 Ready. Waits with watches throughout."""
 
-import functools
 from typing import TYPE_CHECKING, Any, List, NamedTuple, Optional
 
 import click
@@ -99,7 +98,7 @@ def run(conn: "Connection", options: RestoreOptions) -> int:
 def _run(conn: "Connection", options: RestoreOptions) -> int:
     from ..recreate import default_backup
     from .session import Restore
-    say = functools.partial(click.echo)
+    say = click.echo
     backup = options.backup_file or default_backup(conn, options.name, "restore")
     session = Restore(conn, options, backup, say)
     try:
