@@ -69,10 +69,12 @@ class _Interrupted:
         app._on_sigint(signal.SIGINT, None)
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_an_interruption_a_finalizer_drops_still_ends_the_wait():
+def test_an_interruption_a_finalizer_drops_still_ends_the_wait(monkeypatch):
+    import sys
     from kubectl_sts.client import threads
     from kubectl_sts.client.watch import Verdict, Watch, wait
+    dropped = []                                    # what CPython hands the unraisable hook
+    monkeypatch.setattr(sys, "unraisablehook", lambda info: dropped.append(info.exc_type))
     watch = Watch(None)                             # type: ignore[arg-type]  # no collections
 
     def interrupt_inside_a_finalizer():
@@ -83,6 +85,7 @@ def test_an_interruption_a_finalizer_drops_still_ends_the_wait():
     try:
         with pytest.raises(KeyboardInterrupt):
             wait(watch, lambda snapshot, now: Verdict(line="waiting"), 30)
+        assert dropped == [KeyboardInterrupt]       # the finalizer did drop it
         assert threads.take_deferred() is None      # raised once, not again
     finally:
         timer.cancel()
